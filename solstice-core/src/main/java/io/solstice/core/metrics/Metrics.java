@@ -1,0 +1,48 @@
+package io.solstice.core.metrics;
+
+import java.util.Map;
+
+/**
+ * Accumulated evaluation statistics that merge: the outputs of steps, reduced over an epoch,
+ * a window or several workers.
+ *
+ * <p>Laws, which every implementation keeps and the tests check by property:
+ *
+ * <ul>
+ *   <li>{@code merge} is associative: {@code a.merge(b).merge(c)} equals {@code
+ *       a.merge(b.merge(c))};
+ *   <li>{@link #empty()} is its identity: {@code a.merge(a.empty())} equals {@code a};
+ *   <li>merging per-batch metrics over any split of the data gives the same numbers as
+ *       computing them over all of it at once.
+ * </ul>
+ *
+ * <p>Implementations are immutable values; {@code merge} returns a new object.
+ *
+ * @param <M> the concrete metrics type (self type)
+ */
+public interface Metrics<M extends Metrics<M>> {
+
+  /**
+   * Combines these statistics with another set of the same kind.
+   *
+   * @param other statistics of the same configuration (for example the same class count)
+   * @return the merged statistics
+   * @throws IllegalArgumentException when the configurations differ
+   */
+  M merge(M other);
+
+  /**
+   * The identity of {@link #merge} for this configuration: statistics over no data.
+   *
+   * @return the empty statistics
+   */
+  M empty();
+
+  /**
+   * Computes the named values, in a stable order. No value is ever NaN: a ratio with a zero
+   * denominator is reported as 0.
+   *
+   * @return the values by name
+   */
+  Map<String, Double> compute();
+}
