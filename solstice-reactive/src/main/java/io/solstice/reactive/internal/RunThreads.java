@@ -1,0 +1,77 @@
+package io.solstice.reactive.internal;
+
+import io.solstice.core.Mode;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * The threads one run owns: the single training thread (ND4J workspaces and CUDA contexts are
+ * per thread, so every step of a run must run on the same one) and one reader thread per
+ * source mode, so that a validation source can be read while the train source's reader waits
+ * on a slow stream. All are shut down (not interrupted: a read in progress finishes) when the
+ * run ends, and their threads then exit.
+ */
+final class RunThreads {
+
+  private static final AtomicLong RUN_IDS = new AtomicLong();
+
+  private final long runId = RUN_IDS.incrementAndGet();
+  private final ExecutorService stepExecutor;
+  private final Scheduler step;
+  private final Scheduler sharedSource;
+  private final Map<Mode, ExecutorService> sourceExecutors = new EnumMap<>(Mode.class);
+  private final Map<Mode, Scheduler> sources = new EnumMap<>(Mode.class);
+  private boolean released;
+
+  RunThreads(ThreadFactory stepThreadFactory, Scheduler sharedSource) {
+    ThreadFactory factory =
+        stepThreadFactory != null ? stepThreadFactory : named("solstice-step-" + runId);
+    this.stepExecutor = Executors.newSingleThreadExecutor(factory);
+    this.step = Schedulers.fromExecutorService(stepExecutor, "solstice-step-" + runId);
+    this.sharedSource = sharedSource;
+  }
+
+  /** The scheduler of the training thread. */
+  Scheduler step() {
+    return step;
+  }
+
+  /** The scheduler that subscribes to and reads the source of a mode. */
+  synchronized Scheduler source(Mode mode) {
+    if (sharedSource != null) {
+      return sharedSource;
+    }
+    return sources.computeIfAbsent(mode, m -> {
+      ExecutorService executor = Executors.newSingleThreadExecutor(
+          named("solstice-source-" + m.label() + "-" + runId));
+      sourceExecutors.put(m, executor);
+      return Schedulers.fromExecutorService(executor, "solstice-source-" + m.label() + "-" + runId);
+    });
+  }
+
+  /** Shuts every owned thread down; the training thread finishes the task it is running. */
+  synchronized void release() {
+    if (released) {
+      return;
+    }
+    released = true;
+    sourceExecutors.values().forEach(ExecutorService::shutdown);
+    stepExecutor.shutdown();
+  }
+
+  private static ThreadFactory named(String name) {
+    AtomicInteger count = new AtomicInteger();
+    return runnable -> {
+      Thread thread = new Thread(runnable, count.getAndIncrement() == 0 ? name : name + "-" + count);
+      thread.setDaemon(true);
+      return thread;
+    };
+  }
+}
