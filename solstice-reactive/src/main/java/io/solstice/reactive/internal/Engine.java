@@ -31,8 +31,8 @@ import reactor.core.scheduler.Schedulers;
  *
  * <p>Structure of a train run: {@code range(epochs).concatMap(epoch -> train epoch, then
  * validation)}, each epoch being {@code defer(onEpochStart) + batches + onEpochEnd}, and the
- * batches of an epoch {@code source -> register -> subscribeOn(reader) -> publishOn(step,
- * prefetch) -> handle(step)}. Everything after {@code publishOn} runs on the training thread.
+ * batches of an epoch {@code source -> register -> subscribeOn(reader) -> limitRate(prefetch,
+ * 1) -> publishOn(step, 1) -> handle(step)}. Everything after {@code publishOn} runs on the training thread.
  *
  * @param <E> the experiment type
  * @param <B> the batch type
@@ -264,7 +264,12 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
     Flux<StepResult<E, O>> steps = Flux.<B>from(source)
         .doOnNext(scope::register)
         .subscribeOn(threads.source(mode))
-        .publishOn(threads.step(), config.prefetch())
+        // The prefetch buffer: up to `prefetch` batches requested ahead, replenished one by
+        // one as the step takes them, so the reader keeps reading while the step computes
+        // (publishOn alone would refill only after 3/4 of its queue was consumed).
+        .limitRate(config.prefetch(), 1)
+        // The hand-over to the training thread holds at most one more batch.
+        .publishOn(threads.step(), 1)
         .<StepResult<E, O>>handle((batch, sink) -> {
           if (scope.claim(batch)) {
             received[0]++;

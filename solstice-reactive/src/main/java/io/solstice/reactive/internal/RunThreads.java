@@ -34,7 +34,7 @@ final class RunThreads {
     ThreadFactory factory =
         stepThreadFactory != null ? stepThreadFactory : named("solstice-step-" + runId);
     this.stepExecutor = Executors.newSingleThreadExecutor(factory);
-    this.step = Schedulers.fromExecutorService(stepExecutor, "solstice-step-" + runId);
+    this.step = uninterruptible(stepExecutor);
     this.sharedSource = sharedSource;
   }
 
@@ -52,7 +52,7 @@ final class RunThreads {
       ExecutorService executor = Executors.newSingleThreadExecutor(
           named("solstice-source-" + m.label() + "-" + runId));
       sourceExecutors.put(m, executor);
-      return Schedulers.fromExecutorService(executor, "solstice-source-" + m.label() + "-" + runId);
+      return uninterruptible(executor);
     });
   }
 
@@ -64,6 +64,15 @@ final class RunThreads {
     released = true;
     sourceExecutors.values().forEach(ExecutorService::shutdown);
     stepExecutor.shutdown();
+  }
+
+  // Schedulers.fromExecutorService interrupts a running task when its worker is disposed,
+  // which would interrupt a step (or a file read: an interrupted FileChannel closes itself)
+  // when a run is cancelled. A plain Executor gives a scheduler whose cancelled tasks are
+  // skipped, never interrupted; a single-thread executor keeps its tasks in order.
+  private static Scheduler uninterruptible(ExecutorService executor) {
+    java.util.concurrent.Executor plain = executor::execute;
+    return Schedulers.fromExecutor(plain);
   }
 
   private static ThreadFactory named(String name) {
