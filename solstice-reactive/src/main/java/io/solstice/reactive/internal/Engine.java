@@ -300,6 +300,7 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
   // Returns false when it terminated the sink (the run stops, or the step failed).
   private boolean stepOwned(
       Mode mode, int epoch, B batch, boolean skipped, SynchronousSink<StepResult<E, O>> sink) {
+    long number = state.steps(mode);
     try (AutoCloseable owned = batch instanceof AutoCloseable c ? c : null) {
       if (!skipped && !state.stopping()) {
         StepResult<E, O> result = step(mode, epoch, batch);
@@ -310,7 +311,9 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
     } catch (EarlyStoppingException stop) {
       state.requestStop(stop);
     } catch (Exception e) {
-      sink.error(e);
+      // Named here, where the step is known: a failure to close its batch, or in the
+      // checkpoint after it, belongs to this step although the counter has moved on.
+      sink.error(new TrainingException(mode, epoch, number, e));
       return false;
     }
     if (state.stopping()) {
