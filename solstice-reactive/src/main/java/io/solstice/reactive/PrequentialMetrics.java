@@ -18,7 +18,15 @@ import java.util.Objects;
 public record PrequentialMetrics<M>(
     M evaluated, M cumulative, M window, Map<String, Double> fading, long batches) {
 
-  /** Validates the fields and freezes the fading values. */
+  /**
+   * Validates the fields and freezes the fading values.
+   *
+   * @param evaluated this batch's evaluation
+   * @param cumulative every evaluation so far, merged
+   * @param window the last evaluations, merged
+   * @param fading the fading averages by name
+   * @param batches batches evaluated so far
+   */
   public PrequentialMetrics {
     Objects.requireNonNull(evaluated, "evaluated");
     Objects.requireNonNull(cumulative, "cumulative");

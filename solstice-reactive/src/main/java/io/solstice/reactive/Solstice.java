@@ -491,6 +491,7 @@ public final class Solstice {
   private static final class StepOperator {
     private StepOperator() {}
 
+    @SuppressWarnings("try") // the batch is a resource only to be closed
     static <E extends Experiment<E, B, O>, B, O> Flux<StepResult<E, O>> apply(
         Flux<B> batches, E start, Mode mode) {
       return Flux.defer(() -> {

@@ -35,7 +35,17 @@ public record StepResult<E, O>(
     RunPosition position,
     PrequentialMetrics<O> prequential) {
 
-  /** Validates the fields. */
+  /**
+   * Validates the fields.
+   *
+   * @param experiment the experiment returned by the step
+   * @param outputs the step's outputs
+   * @param mode TRAIN, VAL or TEST
+   * @param epoch the epoch of the step
+   * @param globalStep the step's number in its mode
+   * @param position the position after this step
+   * @param prequential the prequential evaluation, or null
+   */
   public StepResult {
     Objects.requireNonNull(experiment, "experiment");
     Objects.requireNonNull(outputs, "outputs");

@@ -10,10 +10,16 @@ import io.solstice.core.Mode;
  */
 public class TrainingException extends RuntimeException {
 
+  /** Serial form version. */
   private static final long serialVersionUID = 1L;
 
+  /** The mode of the epoch in progress. */
   private final Mode mode;
+
+  /** The epoch in progress. */
   private final int epoch;
+
+  /** The global step of that mode. */
   private final long globalStep;
 
   /**

@@ -298,6 +298,7 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
 
   // The batch is owned here: it is closed when this method returns, whatever happens.
   // Returns false when it terminated the sink (the run stops, or the step failed).
+  @SuppressWarnings("try") // the batch is a resource only to be closed
   private boolean stepOwned(
       Mode mode, int epoch, B batch, boolean skipped, SynchronousSink<StepResult<E, O>> sink) {
     long number = state.steps(mode);
