@@ -48,8 +48,13 @@ import reactor.core.publisher.Mono;
  *       {@link TrainOptions.Builder#sourceScheduler}, so reading the next batches overlaps the
  *       step.
  *   <li>Each source subscription requests at most {@code prefetch} batches ahead of the step
- *       ({@link TrainOptions.Builder#prefetch}, default 4). At most {@code prefetch + 2}
- *       batches of a run are alive at once, however fast the source is.
+ *       ({@link TrainOptions.Builder#prefetch}, default 4), replenished one by one as the step
+ *       takes them. At most {@code prefetch + 2} batches of a source subscription are alive at
+ *       once, however fast the source is. One subscription is open at a time, except while a
+ *       step-cadence validation interrupts a train epoch: the paused train subscription then
+ *       keeps its prefetched batches.
+ *   <li>A source is cancelled on its reader thread, so its cleanup never races a read in
+ *       progress.
  *   <li>When the run's publisher terminates (complete, error or cancel), the run's threads
  *       are shut down and exit once the work in hand is done; no step or hook runs after
  *       {@code onRunEnd}.
@@ -290,6 +295,30 @@ public final class Solstice {
       List<? extends Callback<? super E, ? super B, ? super O>> callbacks,
       TrainOptions options) {
     return train(experiment, epochs, trainSource, valSource, callbacks, options).block();
+  }
+
+  /**
+   * Trains with the default options and waits for the result.
+   *
+   * @param experiment the experiment to start from
+   * @param epochs the number of epochs
+   * @param trainSource the train batches
+   * @param valSource the validation batches, or null
+   * @param callbacks synchronous callbacks
+   * @param <E> the experiment type
+   * @param <B> the batch type
+   * @param <O> the step-output type
+   * @return the final experiment
+   * @throws TrainingException when the run failed
+   */
+  public static <E extends Experiment<E, B, O>, B, O> E trainBlocking(
+      E experiment,
+      int epochs,
+      Publisher<? extends B> trainSource,
+      Publisher<? extends B> valSource,
+      List<? extends Callback<? super E, ? super B, ? super O>> callbacks) {
+    return trainBlocking(
+        experiment, epochs, trainSource, valSource, callbacks, TrainOptions.defaults());
   }
 
   // ---------------------------------------------------------------- test

@@ -244,9 +244,9 @@ public final class TrainOptions {
 
     /**
      * The backpressure contract: how many batches are requested from a source ahead of the
-     * step (default 4). At most {@code prefetch + 2} batches of a run are alive at once (the
-     * prefetched ones, the one in the step and one the source may be building), whatever the
-     * source's speed.
+     * step (default 4), replenished one by one as the step takes them. At most {@code
+     * prefetch + 2} batches of a source subscription are alive at once (the prefetched ones,
+     * one handed to the training thread and the one in the step), whatever the source's speed.
      *
      * @param batches at least 1
      * @return this builder

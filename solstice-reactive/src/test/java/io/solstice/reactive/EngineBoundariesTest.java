@@ -94,6 +94,20 @@ class EngineBoundariesTest {
   }
 
   @Test
+  void aSourceIsCancelledOnItsReaderThreadSoItsCleanupCannotRaceARead() {
+    Ledger ledger = new Ledger();
+    Set<Thread> cancellingThreads = ConcurrentHashMap.newKeySet();
+
+    Solstice.train(CountingExperiment.fresh(), 3,
+        Sources.counting(ledger, 100).doOnCancel(() -> cancellingThreads.add(Thread.currentThread())),
+        null, List.of(), TrainOptions.builder().limitTrainBatches(5).build()).block();
+
+    assertThat(cancellingThreads).isNotEmpty()
+        .allSatisfy(t -> assertThat(t.getName()).startsWith("solstice-source-train-"));
+    assertThat(ledger.notClosedExactlyOnce()).isEmpty();
+  }
+
+  @Test
   void aSourceThatEmitsTheSameBatchObjectRepeatedlyIsSteppedForEveryEmission() {
     Ledger ledger = new Ledger();
     var reused = ledger.create(0.5, 2);

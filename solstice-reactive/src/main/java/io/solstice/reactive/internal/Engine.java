@@ -31,7 +31,7 @@ import reactor.core.scheduler.Schedulers;
  *
  * <p>Structure of a train run: {@code range(epochs).concatMap(epoch -> train epoch, then
  * validation)}, each epoch being {@code defer(onEpochStart) + batches + onEpochEnd}, and the
- * batches of an epoch {@code source -> register -> subscribeOn(reader) -> limitRate(prefetch,
+ * batches of an epoch {@code source -> register -> subscribeOn(reader) -> cancelOn(reader) -> limitRate(prefetch,
  * 1) -> publishOn(step, 1) -> handle(step)}. Everything after {@code publishOn} runs on the training thread.
  *
  * @param <E> the experiment type
@@ -264,6 +264,9 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
     Flux<StepResult<E, O>> steps = Flux.<B>from(source)
         .doOnNext(scope::register)
         .subscribeOn(threads.source(mode))
+        // Cancel on the reader thread too, so a source's cleanup (closing a file or a stream)
+        // never races a read in progress on another thread.
+        .cancelOn(threads.source(mode))
         // The prefetch buffer: up to `prefetch` batches requested ahead, replenished one by
         // one as the step takes them, so the reader keeps reading while the step computes
         // (publishOn alone would refill only after 3/4 of its queue was consumed).
