@@ -2,6 +2,7 @@ package io.solstice.reactive;
 
 import java.util.ArrayDeque;
 import java.util.Objects;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -20,7 +21,7 @@ import reactor.core.scheduler.Schedulers;
  * oldest buffered event is dropped</b> to make room, and {@link #dropped()} counts it: the
  * observer sees the most recent events, with gaps, and training keeps its pace. An exception
  * thrown by the observer is logged and the event counts as delivered; it never reaches the
- * run.
+ * run. If the observer's scheduler is disposed, its undelivered events are dropped and counted.
  *
  * <p>Delivery may continue after the run's publisher has terminated, until the buffer is
  * drained; {@link TrainingEvent.RunEnded} is the last event of a run unless it was dropped
@@ -42,6 +43,7 @@ public final class AsyncObserver<E, O> {
   private final AtomicLong published = new AtomicLong();
   private final AtomicLong delivered = new AtomicLong();
   private final AtomicLong dropped = new AtomicLong();
+  private volatile boolean warnedRejected;
 
   private AsyncObserver(
       Consumer<? super TrainingEvent<E, O>> consumer, int bufferSize, Scheduler scheduler) {
@@ -98,7 +100,28 @@ public final class AsyncObserver<E, O> {
       buffer.addLast(event);
     }
     if (wip.getAndIncrement() == 0) {
-      scheduler.schedule(this::drain);
+      try {
+        scheduler.schedule(this::drain);
+      } catch (RejectedExecutionException e) {
+        abandon(e);
+      }
+    }
+  }
+
+  // The observer's scheduler no longer runs tasks (it was disposed): its events can never be
+  // delivered, and failing the training step for it would break the promise above.
+  private void abandon(RejectedExecutionException cause) {
+    int lost;
+    synchronized (buffer) {
+      lost = buffer.size();
+      buffer.clear();
+    }
+    dropped.addAndGet(lost);
+    wip.set(0);
+    if (!warnedRejected) {
+      warnedRejected = true;
+      LOG.warn("Asynchronous observer's scheduler rejected delivery; its events are dropped "
+          + "from now on (see dropped())", cause);
     }
   }
 

@@ -89,6 +89,21 @@ class AsyncObserverTest {
     }
   }
 
+  @Test
+  void anObserverWhoseSchedulerWasDisposedDropsItsEventsAndTrainingGoesOn() {
+    Scheduler gone = Schedulers.newSingle("gone");
+    gone.dispose();
+    AsyncObserver<CountingExperiment, MeanMetric> orphan = AsyncObserver.of(event -> {}, 4, gone);
+
+    CountingExperiment result = Solstice.train(CountingExperiment.fresh(), 1,
+        Sources.counting(new Ledger(), 5), null, List.of(),
+        TrainOptions.builder().observer(orphan).build()).block(Duration.ofSeconds(10));
+
+    assertThat(result.trained()).isEqualTo(5);
+    assertThat(orphan.delivered()).isZero();
+    assertThat(orphan.dropped()).isEqualTo(orphan.published()).isEqualTo(1 + 5 * 2 + 1 + 1);
+  }
+
   /** The event in the format of {@link Recorder}'s log. */
   private static String describe(TrainingEvent<?, ?> event) {
     if (event instanceof TrainingEvent.EpochStarted<?, ?> e) {
