@@ -61,8 +61,19 @@ class AsyncObserverTest {
     try {
       // The observer blocks on its first event until the run is over: if publishing could
       // stall the step, this run would never finish.
+      // To make the dropped events predictable, the first step waits until the observer has
+      // taken the first event (and is stuck on it).
+      io.solstice.core.Callback<Object, Object, Object> firstEventTaken =
+          new io.solstice.core.Callback<>() {
+            @Override
+            public void onStepStart(Object e, long step, io.solstice.core.Mode mode, Object b) {
+              while (step == 0 && delivered.isEmpty()) {
+                Thread.onSpinWait();
+              }
+            }
+          };
       CountingExperiment result = Solstice.train(CountingExperiment.fresh(), 1,
-              Sources.counting(new Ledger(), 200), null, List.of(),
+              Sources.counting(new Ledger(), 200), null, List.of(firstEventTaken),
               TrainOptions.builder().observer(stuck).build())
           .block(Duration.ofSeconds(20));
       assertThat(result.trained()).isEqualTo(200);

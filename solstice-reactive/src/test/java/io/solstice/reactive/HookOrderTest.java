@@ -142,6 +142,25 @@ class HookOrderTest {
   }
 
   @Test
+  void aStepResultIsEmittedAfterOnStepEndAndBeforeItsBatchIsClosed() {
+    List<String> seenAtEmission = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    Solstice.run(CountingExperiment.fresh(), 1, Sources.counting(ledger, 3), null,
+            List.of(Recorder.of("a", log)), TrainOptions.defaults())
+        .doOnNext(r -> {
+          long batchId = (long) r.outputs().mean();
+          seenAtEmission.add(log.get(log.size() - 1) + " closed=" + ledger.isClosed(batchId));
+        })
+        .blockLast();
+
+    assertThat(seenAtEmission).containsExactly(
+        "a:onStepEnd(0,TRAIN) closed=false",
+        "a:onStepEnd(1,TRAIN) closed=false",
+        "a:onStepEnd(2,TRAIN) closed=false");
+    assertThat(ledger.notClosedExactlyOnce()).isEmpty();
+  }
+
+  @Test
   void everyBatchOfACompletedRunIsClosedExactlyOnce() {
     Solstice.train(CountingExperiment.fresh(), 3, Sources.counting(ledger, 7),
         Sources.counting(ledger, 3), List.of()).block();
