@@ -90,8 +90,9 @@ import reactor.core.publisher.Mono;
  *       {@code n}, a whole VAL epoch (numbered like the train epoch it interrupts) runs right
  *       after the {@code onStepEnd} of every train step that brings the train step count to a
  *       multiple of {@code n}, before the next train step.
- *   <li>A {@link StepResult} is emitted after the step's {@code onStepEnd}; the batch is
- *       closed after the emission returns.
+ *   <li>A {@link StepResult} is emitted on the training thread after the step's {@code
+ *       onStepEnd}, once its batch has been closed (a result never holds a batch), and
+ *       before the next step starts.
  *   <li>A test run is one TEST epoch: {@code onEpochStart(0, TEST)}, its steps, {@code
  *       onEpochEnd(0, TEST)}, {@code onRunEnd}. A fit run is one TRAIN epoch (numbered from
  *       the resume position, 0 by default) over the whole source.

@@ -9,8 +9,8 @@ import java.util.Optional;
  * What one step of a run produced, as emitted by {@link Solstice#run}, {@link Solstice#fit}
  * and {@link Solstice#trainStep}.
  *
- * <p>Emitted on the training thread right after the step's {@code onStepEnd} callbacks; the
- * batch is closed after the emission returns. The experiment is the one the step returned:
+ * <p>Emitted on the training thread after the step's {@code onStepEnd} callbacks and the
+ * closing of its batch, before the next step starts. The experiment is the one the step returned:
  * an experiment that updates its arrays in place is only consistent while this signal is
  * being handled, so copy what you need (for example in {@code doOnNext}) rather than keeping
  * the reference for later.

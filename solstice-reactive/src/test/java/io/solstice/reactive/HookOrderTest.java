@@ -142,7 +142,7 @@ class HookOrderTest {
   }
 
   @Test
-  void aStepResultIsEmittedAfterOnStepEndAndBeforeItsBatchIsClosed() {
+  void aStepResultIsEmittedAfterOnStepEndOnceItsBatchIsClosedAndBeforeTheNextStep() {
     List<String> seenAtEmission = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     Solstice.run(CountingExperiment.fresh(), 1, Sources.counting(ledger, 3), null,
@@ -154,9 +154,9 @@ class HookOrderTest {
         .blockLast();
 
     assertThat(seenAtEmission).containsExactly(
-        "a:onStepEnd(0,TRAIN) closed=false",
-        "a:onStepEnd(1,TRAIN) closed=false",
-        "a:onStepEnd(2,TRAIN) closed=false");
+        "a:onStepEnd(0,TRAIN) closed=true",
+        "a:onStepEnd(1,TRAIN) closed=true",
+        "a:onStepEnd(2,TRAIN) closed=true");
     assertThat(ledger.notClosedExactlyOnce()).isEmpty();
   }
 
