@@ -13,7 +13,6 @@ import io.solstice.reactive.StepResult;
 import io.solstice.reactive.TrainingEvent;
 import io.solstice.reactive.TrainingException;
 import java.util.List;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.reactivestreams.Publisher;
@@ -206,16 +205,12 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
   // after the step in progress.
   private void cancelled() {
     closeScopes();
-    try {
-      threads.step().schedule(() -> {
-        if (ended.compareAndSet(false, true)) {
-          hooks.runEnd(state.experiment, RunOutcome.CANCELLED);
-        }
-        release();
-      });
-    } catch (RejectedExecutionException alreadyReleased) {
+    threads.step().schedule(() -> {
+      if (ended.compareAndSet(false, true)) {
+        hooks.runEnd(state.experiment, RunOutcome.CANCELLED);
+      }
       release();
-    }
+    });
   }
 
   private void closeScopes() {

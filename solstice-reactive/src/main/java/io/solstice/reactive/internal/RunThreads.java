@@ -5,6 +5,7 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -70,8 +71,19 @@ final class RunThreads {
   // which would interrupt a step (or a file read: an interrupted FileChannel closes itself)
   // when a run is cancelled. A plain Executor gives a scheduler whose cancelled tasks are
   // skipped, never interrupted; a single-thread executor keeps its tasks in order.
+  //
+  // Once the run has ended and its executors are shut down, an operator may still hand over a
+  // late task (a replenishing request, a drain that finds nothing to do). It runs on the
+  // calling thread instead of failing: by then every batch scope of the run is closed, so such
+  // a task can only close a late batch, never run a step or a hook.
   private static Scheduler uninterruptible(ExecutorService executor) {
-    java.util.concurrent.Executor plain = executor::execute;
+    java.util.concurrent.Executor plain = task -> {
+      try {
+        executor.execute(task);
+      } catch (RejectedExecutionException runEnded) {
+        task.run();
+      }
+    };
     return Schedulers.fromExecutor(plain);
   }
 
