@@ -1,0 +1,92 @@
+package io.solstice.reactive;
+
+import io.solstice.core.metrics.Metrics;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Accumulates prequential (test-then-train) evaluation, as MOA and River do for online
+ * learning: every batch is evaluated before it is trained on, and the per-batch metrics are
+ * reported three ways.
+ *
+ * <ul>
+ *   <li><b>cumulative</b>: every batch so far merged ({@link Metrics#merge}), so it equals the
+ *       metrics computed over all evaluated examples at once;
+ *   <li><b>sliding window</b>: the last {@code windowSize} batches merged;
+ *   <li><b>fading factor</b> {@code alpha} in (0, 1]: for each value {@code v} that the
+ *       per-batch metrics {@linkplain Metrics#compute() compute}, {@code S = v + alpha * S},
+ *       {@code N = 1 + alpha * N}, reported as {@code S / N} (Gama, Sebastião and Rodrigues,
+ *       2013). With {@code alpha = 1} it is the plain average of per-batch values.
+ * </ul>
+ *
+ * <p>Not thread-safe: the engine feeds it from the training thread only.
+ *
+ * @param <M> the metrics type
+ */
+public final class Prequential<M extends Metrics<M>> {
+
+  private final int windowSize;
+  private final double fadingFactor;
+  private final Deque<M> window = new ArrayDeque<>();
+  private final Map<String, double[]> fadingSums = new LinkedHashMap<>();
+  private M cumulative;
+  private long batches;
+
+  /**
+   * Creates an empty accumulator.
+   *
+   * @param windowSize how many recent batches the sliding window merges, at least 1
+   * @param fadingFactor the fading factor alpha, in (0, 1]
+   */
+  public Prequential(int windowSize, double fadingFactor) {
+    validate(windowSize, fadingFactor);
+    this.windowSize = windowSize;
+    this.fadingFactor = fadingFactor;
+  }
+
+  static void validate(int windowSize, double fadingFactor) {
+    if (windowSize < 1) {
+      throw new IllegalArgumentException("windowSize must be >= 1, was " + windowSize);
+    }
+    if (!(fadingFactor > 0 && fadingFactor <= 1)) {
+      throw new IllegalArgumentException("fadingFactor must be in (0, 1], was " + fadingFactor);
+    }
+  }
+
+  /**
+   * Adds the evaluation of one batch and returns the updated report.
+   *
+   * @param evaluated the metrics of the batch, evaluated before training on it
+   * @return the cumulative, windowed and fading metrics including this batch
+   */
+  public PrequentialMetrics<M> accept(M evaluated) {
+    cumulative = cumulative == null ? evaluated : cumulative.merge(evaluated);
+    window.addLast(evaluated);
+    if (window.size() > windowSize) {
+      window.removeFirst();
+    }
+    M windowed = evaluated.empty();
+    for (M m : window) {
+      windowed = windowed.merge(m);
+    }
+    batches++;
+    return new PrequentialMetrics<>(evaluated, cumulative, windowed, fade(evaluated), batches);
+  }
+
+  private Map<String, Double> fade(M evaluated) {
+    for (double[] sumAndWeight : fadingSums.values()) {
+      sumAndWeight[0] *= fadingFactor;
+      sumAndWeight[1] *= fadingFactor;
+    }
+    evaluated.compute().forEach((name, value) -> {
+      double[] sumAndWeight = fadingSums.computeIfAbsent(name, k -> new double[2]);
+      sumAndWeight[0] += value;
+      sumAndWeight[1] += 1;
+    });
+    Map<String, Double> result = new LinkedHashMap<>();
+    fadingSums.forEach((name, sw) -> result.put(name, sw[1] == 0 ? 0 : sw[0] / sw[1]));
+    return result;
+  }
+}

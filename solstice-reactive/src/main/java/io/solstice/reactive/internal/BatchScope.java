@@ -1,0 +1,115 @@
+package io.solstice.reactive.internal;
+
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The batches of one source subscription that have been emitted but not yet handed to a
+ * step: the registry that lets every batch be closed exactly once, whatever path it takes.
+ *
+ * <p>A batch enters on the source thread ({@link #register}) and leaves either by being
+ * claimed by the step ({@link #claim}, after which the step closes it), by being discarded by
+ * a Reactor operator ({@link #discard}), or by {@link #close()} when the subscription ends.
+ * The last one is what makes cancellation safe: reactor-core 3.8.8 drops {@code publishOn}'s
+ * queued items without passing them to the discard hook when cancelled mid-step (reactor-core
+ * issue 4396), so the engine does not rely on discard alone.
+ *
+ * <p>Counts are kept per object identity, so a source that emits the same object twice is
+ * stepped twice. Only {@link AutoCloseable} batches are tracked.
+ */
+final class BatchScope {
+
+  private static final Logger LOG = LoggerFactory.getLogger(BatchScope.class);
+
+  private final Map<Object, Integer> live = new IdentityHashMap<>();
+  private boolean closed;
+
+  /**
+   * Records a batch the source emitted; closes it at once if the scope has already ended.
+   *
+   * @param batch the batch
+   */
+  void register(Object batch) {
+    if (!(batch instanceof AutoCloseable closeable)) {
+      return;
+    }
+    synchronized (this) {
+      if (!closed) {
+        live.merge(batch, 1, Integer::sum);
+        return;
+      }
+    }
+    closeQuietly(closeable);
+  }
+
+  /**
+   * Takes a batch out of the registry for a step, which then owns (and closes) it.
+   *
+   * @param batch the batch delivered to the step
+   * @return false when the batch was already closed by this scope and must not be used
+   */
+  synchronized boolean claim(Object batch) {
+    if (!(batch instanceof AutoCloseable)) {
+      return !closed;
+    }
+    return take(batch);
+  }
+
+  /**
+   * Closes a batch that an operator discarded, unless it was claimed or closed already.
+   *
+   * @param batch the discarded element
+   */
+  void discard(Object batch) {
+    boolean mine;
+    synchronized (this) {
+      mine = batch instanceof AutoCloseable && take(batch);
+    }
+    if (mine) {
+      closeQuietly((AutoCloseable) batch);
+    }
+  }
+
+  /** Ends the scope: closes every registered batch; batches registered later close at once. */
+  void close() {
+    List<Object> toClose;
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      toClose = new ArrayList<>(live.keySet());
+      live.clear();
+    }
+    for (Object batch : toClose) {
+      closeQuietly((AutoCloseable) batch);
+    }
+  }
+
+  private boolean take(Object batch) {
+    Integer count = live.get(batch);
+    if (count == null) {
+      return false;
+    }
+    if (count == 1) {
+      live.remove(batch);
+    } else {
+      live.put(batch, count - 1);
+    }
+    return true;
+  }
+
+  // A batch that fails to close while the run is already ending has nowhere to report to but
+  // the log; the step path (try-with-resources) propagates close failures instead.
+  private static void closeQuietly(AutoCloseable batch) {
+    try {
+      batch.close();
+    } catch (Exception e) {
+      LOG.warn("Closing a batch that was never stepped failed: {}", batch, e);
+    }
+  }
+}

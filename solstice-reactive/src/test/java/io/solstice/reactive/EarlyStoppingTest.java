@@ -1,0 +1,163 @@
+package io.solstice.reactive;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.solstice.core.EarlyStoppingException;
+import io.solstice.core.RunOutcome;
+import io.solstice.core.metrics.MeanMetric;
+import io.solstice.reactive.fixtures.CountingExperiment;
+import io.solstice.reactive.fixtures.Ledger;
+import io.solstice.reactive.fixtures.Recorder;
+import io.solstice.reactive.fixtures.Sources;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Early stopping from each hook, as {@link Solstice}'s Javadoc says: the remaining callbacks
+ * of the hook still run, the open epoch is ended, nothing later runs, onRunEnd gets
+ * STOPPED_EARLY and the run completes with the experiment so far.
+ */
+class EarlyStoppingTest {
+
+  private final Ledger ledger = new Ledger();
+  private final List<String> log = Recorder.newLog();
+
+  private CountingExperiment trainStoppingAt(String hook) {
+    Recorder a = Recorder.stoppingAt("a", log, hook::equals);
+    Recorder b = Recorder.of("b", log);
+    CountingExperiment result = Solstice.train(CountingExperiment.fresh(), 2,
+        Sources.counting(ledger, 3), Sources.counting(ledger, 1), List.of(a, b)).block();
+    assertThat(a.outcome().status()).isEqualTo(RunOutcome.Status.STOPPED_EARLY);
+    assertThat(a.outcome().cause()).isInstanceOf(EarlyStoppingException.class)
+        .hasMessage("a stops at " + hook);
+    assertThat(b.outcome()).isEqualTo(a.outcome());
+    assertThat(ledger.notClosedExactlyOnce()).isEmpty();
+    return result;
+  }
+
+  @Test
+  void fromOnEpochStartNoStepOfThatEpochRunsButTheEpochIsEnded() {
+    CountingExperiment result = trainStoppingAt("onEpochStart(0,TRAIN)");
+
+    assertThat(log).containsExactly(
+        "a:onEpochStart(0,TRAIN)", "b:onEpochStart(0,TRAIN)",
+        "a:onEpochEnd(0,TRAIN)", "b:onEpochEnd(0,TRAIN)",
+        "a:onRunEnd(STOPPED_EARLY)", "b:onRunEnd(STOPPED_EARLY)");
+    assertThat(result.trained()).isZero();
+  }
+
+  @Test
+  void fromOnStepStartThatStepDoesNotRun() {
+    CountingExperiment result = trainStoppingAt("onStepStart(1,TRAIN)");
+
+    assertThat(log).containsExactly(
+        "a:onEpochStart(0,TRAIN)", "b:onEpochStart(0,TRAIN)",
+        "a:onStepStart(0,TRAIN)", "b:onStepStart(0,TRAIN)",
+        "a:onStepEnd(0,TRAIN)", "b:onStepEnd(0,TRAIN)",
+        "a:onStepStart(1,TRAIN)", "b:onStepStart(1,TRAIN)",
+        "a:onEpochEnd(0,TRAIN)", "b:onEpochEnd(0,TRAIN)",
+        "a:onRunEnd(STOPPED_EARLY)", "b:onRunEnd(STOPPED_EARLY)");
+    assertThat(result.trained()).isEqualTo(1);
+  }
+
+  @Test
+  void fromOnStepEndThatStepCountsAndNoFurtherStepRuns() {
+    CountingExperiment result = trainStoppingAt("onStepEnd(1,TRAIN)");
+
+    assertThat(log).containsExactly(
+        "a:onEpochStart(0,TRAIN)", "b:onEpochStart(0,TRAIN)",
+        "a:onStepStart(0,TRAIN)", "b:onStepStart(0,TRAIN)",
+        "a:onStepEnd(0,TRAIN)", "b:onStepEnd(0,TRAIN)",
+        "a:onStepStart(1,TRAIN)", "b:onStepStart(1,TRAIN)",
+        "a:onStepEnd(1,TRAIN)", "b:onStepEnd(1,TRAIN)",
+        "a:onEpochEnd(0,TRAIN)", "b:onEpochEnd(0,TRAIN)",
+        "a:onRunEnd(STOPPED_EARLY)", "b:onRunEnd(STOPPED_EARLY)");
+    assertThat(result.trained()).isEqualTo(2);
+  }
+
+  @Test
+  void fromOnEpochEndOfATrainEpochNeitherValidationNorLaterEpochsRun() {
+    CountingExperiment result = trainStoppingAt("onEpochEnd(0,TRAIN)");
+
+    assertThat(log).endsWith(
+        "a:onStepEnd(2,TRAIN)", "b:onStepEnd(2,TRAIN)",
+        "a:onEpochEnd(0,TRAIN)", "b:onEpochEnd(0,TRAIN)",
+        "a:onRunEnd(STOPPED_EARLY)", "b:onRunEnd(STOPPED_EARLY)");
+    assertThat(log).noneMatch(l -> l.contains("VAL") || l.contains("onEpochStart(1,TRAIN)"));
+    assertThat(result.trained()).isEqualTo(3);
+  }
+
+  @Test
+  void fromOnEpochEndOfAValidationNoLaterEpochRuns() {
+    CountingExperiment result = trainStoppingAt("onEpochEnd(0,VAL)");
+
+    assertThat(log).endsWith(
+        "a:onEpochEnd(0,VAL)", "b:onEpochEnd(0,VAL)",
+        "a:onRunEnd(STOPPED_EARLY)", "b:onRunEnd(STOPPED_EARLY)");
+    assertThat(log).noneMatch(l -> l.contains("onEpochStart(1,TRAIN)"));
+    assertThat(result.trained()).isEqualTo(3);
+    assertThat(result.evaluated()).isEqualTo(1);
+  }
+
+  @Test
+  void aStopFromOnStepEndStillEmitsThatStepsResult() {
+    Recorder a = Recorder.stoppingAt("a", log, "onStepEnd(1,TRAIN)"::equals);
+
+    List<StepResult<CountingExperiment, MeanMetric>> results = Solstice.run(
+            CountingExperiment.fresh(), 2, Sources.counting(ledger, 5), null, List.of(a),
+            TrainOptions.defaults())
+        .collectList().block();
+
+    assertThat(results).extracting(StepResult::globalStep).containsExactly(0L, 1L);
+  }
+
+  @Test
+  void anEarlyStopThrownByTheStepItselfStopsTheRunWithoutThatStep() {
+    Recorder a = Recorder.of("a", log);
+    CountingExperiment start = CountingExperiment.withAction(n -> {
+      if (n == 2) {
+        throw new EarlyStoppingException("the model says so");
+      }
+    });
+
+    CountingExperiment result = Solstice.train(start, 3, Sources.counting(ledger, 5), null,
+        List.of(a)).block();
+
+    assertThat(result.trained()).isEqualTo(2);
+    assertThat(log).endsWith("a:onStepStart(2,TRAIN)", "a:onEpochEnd(0,TRAIN)",
+        "a:onRunEnd(STOPPED_EARLY)");
+    assertThat(a.outcome().cause()).hasMessage("the model says so");
+    assertThat(ledger.notClosedExactlyOnce()).isEmpty();
+  }
+
+  @Test
+  void maxStepsStopsTheRunAsAnEarlyStopWithoutCause() {
+    Recorder a = Recorder.of("a", log);
+
+    CountingExperiment result = Solstice.train(CountingExperiment.fresh(), 10,
+        Sources.counting(ledger, 4), Sources.counting(ledger, 1), List.of(a),
+        TrainOptions.builder().maxSteps(6).build()).block();
+
+    assertThat(result.trained()).isEqualTo(6);
+    assertThat(a.outcome()).isEqualTo(RunOutcome.stoppedEarly(null));
+    assertThat(log).endsWith("a:onStepEnd(5,TRAIN)", "a:onEpochEnd(1,TRAIN)",
+        "a:onRunEnd(STOPPED_EARLY)");
+    assertThat(ledger.notClosedExactlyOnce()).isEmpty();
+  }
+
+  @Test
+  void limitTrainBatchesEndsEachEpochNotTheRunAndClosesThePrefetchedRest() {
+    Recorder a = Recorder.of("a", log);
+
+    CountingExperiment result = Solstice.train(CountingExperiment.fresh(), 3,
+        Sources.counting(ledger, 50), Sources.counting(ledger, 20), List.of(a),
+        TrainOptions.builder().limitTrainBatches(2).limitValBatches(1).prefetch(8).build())
+        .block();
+
+    assertThat(result.trained()).isEqualTo(6);
+    assertThat(result.evaluated()).isEqualTo(3);
+    assertThat(a.outcome()).isEqualTo(RunOutcome.COMPLETED);
+    assertThat(ledger.created()).isLessThan(3 * (50 + 20));
+    assertThat(ledger.notClosedExactlyOnce()).isEmpty();
+  }
+}

@@ -1,0 +1,149 @@
+package io.solstice.reactive;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.solstice.core.Experiment;
+import io.solstice.core.Step;
+import io.solstice.reactive.fixtures.CountingExperiment;
+import io.solstice.reactive.fixtures.Ledger;
+import io.solstice.reactive.fixtures.Sources;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Flux;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+import reactor.test.StepVerifier;
+
+/** Options, thread choices, batch-close failures and backend independence. */
+class EngineBoundariesTest {
+
+  @Test
+  void invalidOptionsAreRejectedWithMessagesThatNameTheSetting() {
+    assertThatThrownBy(() -> TrainOptions.builder().prefetch(0))
+        .hasMessage("prefetch must be >= 1 batch, was 0");
+    assertThatThrownBy(() -> TrainOptions.builder().maxSteps(0))
+        .hasMessage("maxSteps must be >= 1, was 0");
+    assertThatThrownBy(() -> TrainOptions.builder().maxTime(Duration.ZERO))
+        .hasMessage("maxTime must be positive, was PT0S");
+    assertThatThrownBy(() -> FitOptions.builder().prequential(0, 0.5))
+        .hasMessage("windowSize must be >= 1, was 0");
+    assertThatThrownBy(() -> FitOptions.builder().prequential(10, 1.5))
+        .hasMessage("fadingFactor must be in (0, 1], was 1.5");
+    assertThatThrownBy(() -> Solstice.train(CountingExperiment.fresh(), -1,
+            Sources.counting(new Ledger(), 1), null, List.of()))
+        .hasMessage("epochs must be >= 0, was -1");
+  }
+
+  @Test
+  void aGivenStepThreadFactoryAndSourceSchedulerAreUsedAndTheSchedulerIsLeftRunning() {
+    Scheduler shared = Schedulers.newSingle("shared-reader");
+    Ledger ledger = new Ledger();
+    CountingExperiment start = CountingExperiment.fresh();
+    try {
+      Solstice.train(start, 2, Sources.counting(ledger, 3), null, List.of(),
+          TrainOptions.builder()
+              .sourceScheduler(shared)
+              .stepThreadFactory(r -> new Thread(r, "my-gpu-thread"))
+              .build()).block();
+
+      assertThat(start.stepThreads()).extracting(Thread::getName).containsExactly("my-gpu-thread");
+      assertThat(ledger.sourceThreads()).extracting(Thread::getName)
+          .allMatch(name -> name.startsWith("shared-reader"));
+      assertThat(shared.isDisposed()).isFalse();
+    } finally {
+      shared.dispose();
+    }
+  }
+
+  @Test
+  void aBatchWhoseCloseThrowsFailsTheRun() {
+    record Failing(int id) implements AutoCloseable {
+      @Override
+      public void close() throws IOException {
+        if (id == 2) {
+          throw new IOException("cannot release batch " + id);
+        }
+      }
+    }
+    record Noop() implements Experiment<Noop, Failing, String> {
+      public Step<Noop, String> trainStep(Failing b) {
+        return Step.of(this, "ok");
+      }
+
+      public Step<Noop, String> evalStep(Failing b) {
+        return Step.of(this, "ok");
+      }
+    }
+
+    StepVerifier.create(Solstice.train(new Noop(), 1, Flux.range(0, 5).map(Failing::new), null,
+            List.of()))
+        .expectErrorSatisfies(error -> assertThat(error)
+            .isInstanceOf(TrainingException.class)
+            .hasMessageStartingWith("TRAIN failed in epoch 0 at train step 2: ")
+            .hasRootCauseMessage("cannot release batch 2"))
+        .verify(Duration.ofSeconds(10));
+  }
+
+  @Test
+  void aSourceIsCancelledOnItsReaderThreadSoItsCleanupCannotRaceARead() {
+    Ledger ledger = new Ledger();
+    Set<Thread> cancellingThreads = ConcurrentHashMap.newKeySet();
+
+    Solstice.train(CountingExperiment.fresh(), 3,
+        Sources.counting(ledger, 100).doOnCancel(() -> cancellingThreads.add(Thread.currentThread())),
+        null, List.of(), TrainOptions.builder().limitTrainBatches(5).build()).block();
+
+    assertThat(cancellingThreads).isNotEmpty()
+        .allSatisfy(t -> assertThat(t.getName()).startsWith("solstice-source-train-"));
+    assertThat(ledger.notClosedExactlyOnce()).isEmpty();
+  }
+
+  @Test
+  void aSourceThatEmitsTheSameBatchObjectRepeatedlyIsSteppedForEveryEmission() {
+    Ledger ledger = new Ledger();
+    var reused = ledger.create(0.5, 2);
+
+    CountingExperiment result = Solstice.train(CountingExperiment.fresh(), 2,
+        Flux.just(reused).repeat(4), null, List.of()).block();
+
+    assertThat(result.trained()).isEqualTo(10);
+  }
+
+  @Test
+  void everySubscriptionIsANewRunFromTheSameStartingExperiment() {
+    var run = Solstice.train(CountingExperiment.fresh(), 1, Sources.counting(new Ledger(), 3),
+        null, List.of());
+
+    assertThat(run.block().trained()).isEqualTo(3);
+    assertThat(run.block().trained()).isEqualTo(3);
+  }
+
+  @Test
+  void theEngineNamesNoNd4jBackendSoItRunsOnCpuOrGpu() throws IOException {
+    Set<String> offending = ConcurrentHashMap.newKeySet();
+    try (Stream<Path> sources = Files.walk(Path.of("src/main/java"))) {
+      sources.filter(p -> p.toString().endsWith(".java")).forEach(p -> {
+        try {
+          String text = Files.readString(p);
+          if (text.contains("org.nd4j.linalg.cpu") || text.contains("org.nd4j.linalg.jcublas")
+              || text.contains("nativeblas")) {
+            offending.add(p.toString());
+          }
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      });
+    }
+    assertThat(Path.of("src/main/java/io/solstice/reactive/Solstice.java")).exists();
+    assertThat(offending).isEmpty();
+  }
+}
