@@ -131,6 +131,48 @@ class NpzTest {
   }
 
   @Test
+  void lessCommonTypesRoundTripThroughNumpyBothWays() throws IOException {
+    Python.assumeNumpy();
+    Path fromNumpy = dir.resolve("types.npz");
+    String script = String.join("\n",
+        "import sys, numpy as np",
+        "np.savez(sys.argv[1], f2=np.array([1.5, -2.0], dtype=np.float16),",
+        "  u1=np.array([0, 200, 255], dtype=np.uint8))");
+    assertThat(Python.run(script, fromNumpy.toString()).exitCode()).isZero();
+
+    NamedArrays read = Npz.read(fromNumpy);
+
+    assertThat(read.get("f2").dataType()).isEqualTo(DataType.HALF);
+    assertThat(read.get("f2").toFloatVector()).containsExactly(1.5f, -2.0f);
+    assertThat(read.get("u1").dataType()).isEqualTo(DataType.UBYTE);
+    assertThat(read.get("u1").getInt(1)).isEqualTo(200);
+
+    Path back = dir.resolve("types-back.npz");
+    Npz.write(back, read);
+    String check = String.join("\n",
+        "import sys, numpy as np",
+        "a, b = np.load(sys.argv[1]), np.load(sys.argv[2])",
+        "for k in a.files:",
+        "    assert a[k].dtype == b[k].dtype and (a[k] == b[k]).all(), k",
+        "print('ok')");
+    Python.Result result = Python.run(check, fromNumpy.toString(), back.toString());
+    assertThat(result.output()).contains("ok");
+  }
+
+  @Test
+  void anUnsupportedNumpyTypeIsRefusedNamingTheEntryAndType() throws IOException {
+    Python.assumeNumpy();
+    Path file = dir.resolve("u16.npz");
+    assertThat(Python.run("import sys, numpy as np\nnp.savez(sys.argv[1], counts=np.array([1], dtype=np.uint16))",
+        file.toString()).exitCode()).isZero();
+
+    assertThatThrownBy(() -> Npz.read(file))
+        .isInstanceOf(CheckpointException.class)
+        .hasMessageContaining("counts.npy")
+        .hasMessageContaining("<u2");
+  }
+
+  @Test
   void truncatedFileIsRefusedWithItsName() throws IOException {
     Path file = dir.resolve("cut.npz");
     Npz.write(file, sample());

@@ -9,17 +9,20 @@ import java.util.concurrent.TimeUnit;
 /** Runs small python3 + numpy scripts for interoperability tests. */
 public final class Python {
 
+  private static Boolean numpyAvailable;
+
   private Python() {}
 
-  /** Skips the calling test unless python3 with numpy can be started. */
-  public static void assumeNumpy() {
-    boolean available;
-    try {
-      available = run("import numpy").exitCode == 0;
-    } catch (IOException e) {
-      available = false;
+  /** Skips the calling test unless python3 with numpy can be started (checked once). */
+  public static synchronized void assumeNumpy() {
+    if (numpyAvailable == null) {
+      try {
+        numpyAvailable = run("import numpy").exitCode == 0;
+      } catch (IOException e) {
+        numpyAvailable = false;
+      }
     }
-    assumeTrue(available, "python3 with numpy is not installed; skipping the numpy check");
+    assumeTrue(numpyAvailable, "python3 with numpy is not installed; skipping the numpy check");
   }
 
   /**

@@ -115,7 +115,12 @@ public final class NpyCodec {
     String header =
         new String(bytes, buffer.position(), headerLength,
             major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
-    NpyDType.Parsed type = NpyDType.parse(group(DESCR, header, what));
+    NpyDType.Parsed type;
+    try {
+      type = NpyDType.parse(group(DESCR, header, what));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(what + ": " + e.getMessage(), e);
+    }
     boolean fortran = group(FORTRAN, header, what).equals("True");
     long[] shape = parseShape(group(SHAPE, header, what), what);
     long length = 1;

@@ -6,7 +6,8 @@ import org.nd4j.linalg.api.buffer.DataType;
 
 /**
  * The mapping between ND4J data types and numpy's array-protocol type strings ({@code <f4},
- * {@code <i8}, {@code |b1}, ...). Only types that both sides represent exactly are listed;
+ * {@code <i8}, {@code |b1}, ...). Only types that both sides represent exactly, and that ND4J
+ * 1.0.0-M2.1 reads back correctly, are listed (its UINT16/32/64 arrays return wrong values);
  * anything else is refused with a message naming the type.
  */
 public enum NpyDType {
@@ -26,12 +27,6 @@ public enum NpyDType {
   INT64(DataType.LONG, 'i', 8),
   /** Unsigned 8-bit integer. */
   UINT8(DataType.UBYTE, 'u', 1),
-  /** Unsigned 16-bit integer. */
-  UINT16(DataType.UINT16, 'u', 2),
-  /** Unsigned 32-bit integer. */
-  UINT32(DataType.UINT32, 'u', 4),
-  /** Unsigned 64-bit integer. */
-  UINT64(DataType.UINT64, 'u', 8),
   /** Boolean, one byte per value. */
   BOOL(DataType.BOOL, 'b', 1);
 
