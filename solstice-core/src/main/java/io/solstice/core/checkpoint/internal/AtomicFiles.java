@@ -22,6 +22,8 @@ public final class AtomicFiles {
   /** The suffix of temporary files; such files are never complete checkpoints. */
   public static final String TEMP_SUFFIX = ".tmp";
 
+  private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
+
   private AtomicFiles() {}
 
   /** What writes the new content. */
@@ -45,10 +47,14 @@ public final class AtomicFiles {
    */
   public static void write(Path target, Writer writer) throws IOException {
     Path directory = target.toAbsolutePath().getParent();
-    Path temp = Files.createTempFile(directory, target.getFileName().toString() + ".", TEMP_SUFFIX);
+    // Not Files.createTempFile: it makes the file owner-only (0600), and the rename would give
+    // checkpoints and logs those permissions; CREATE_NEW follows the umask like any new file.
+    Path temp = directory.resolve(
+        target.getFileName() + "." + Long.toHexString(RANDOM.nextLong()) + TEMP_SUFFIX);
     boolean moved = false;
     try {
-      try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+      try (FileChannel channel =
+          FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
         OutputStream out = new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16);
         writer.writeTo(out);
         out.flush();
