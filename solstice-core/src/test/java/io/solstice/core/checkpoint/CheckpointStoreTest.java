@@ -63,6 +63,27 @@ class CheckpointStoreTest {
   }
 
   @Test
+  void numpyReadsACheckpointsArraysAndPythonItsManifestAndChecksums() throws IOException {
+    io.solstice.core.testing.Python.assumeNumpy();
+    Path file = CheckpointStore.open(dir).write(state(3), manifest(13));
+    String script = String.join("\n",
+        "import sys, json, zipfile, hashlib, numpy as np",
+        "d = np.load(sys.argv[1])",
+        "assert (d['layer0/W'] == np.full((4, 5), 3, dtype=np.float32)).all()",
+        "assert d['steps'].tolist() == [3]",
+        "z = zipfile.ZipFile(sys.argv[1])",
+        "assert all(i.compress_type == zipfile.ZIP_STORED for i in z.infolist())",
+        "m = json.loads(z.read('manifest.json'))",
+        "assert m['position'] == {'epoch': 1, 'batchesIntoEpoch': 3, 'trainSteps': 13, 'valSteps': 7}",
+        "for a in m['arrays']:",
+        "    assert hashlib.sha256(z.read(a['entry'])).hexdigest() == a['sha256'], a['name']",
+        "print('ok')");
+    io.solstice.core.testing.Python.Result result = io.solstice.core.testing.Python.run(script, file.toString());
+    assertThat(result.output()).contains("ok");
+    assertThat(result.exitCode()).isZero();
+  }
+
+  @Test
   void latestPointerNamesTheNewestAndAPartialTempFileIsIgnored() throws IOException {
     CheckpointStore store = CheckpointStore.open(dir);
     store.write(state(1), manifest(10));
