@@ -58,6 +58,13 @@ class ResumeTest {
 
     assertThat(continued.state()).isEqualTo(uninterrupted.state());
     assertThat(continued.steps()).isEqualTo(30);
+    // The resumed run's own checkpoints carry the same positions as the uninterrupted run's.
+    List<RunPosition> straightPositions = CheckpointStore.open(dir.resolve("straight")).list().stream()
+        .map(f -> CheckpointStore.readManifest(f).position()).toList();
+    List<RunPosition> resumedPositions = CheckpointStore.open(crashed).list().stream()
+        .map(f -> CheckpointStore.readManifest(f).position()).toList();
+    assertThat(resumedPositions).isEqualTo(straightPositions)
+        .contains(new RunPosition(2, 4, 24, 6), new RunPosition(3, 0, 30, 9));
   }
 
   @ParameterizedTest(name = "resume from the checkpoint after {0} train steps")
