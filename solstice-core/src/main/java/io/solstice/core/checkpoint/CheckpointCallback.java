@@ -55,6 +55,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * queued, which bounds memory. A background write that fails is rethrown from the next hook.
  * {@link #onRunEnd} waits for every pending write.
  *
+ * <p>Use one instance per run: {@link #onRunEnd} stops the background writer.
+ *
  * <p><b>Resume.</b> {@link #resume(Checkpointable)} restores the experiment and the registered
  * callbacks from this callback's directory and sets this callback to continue counting from
  * the restored position.
@@ -287,6 +289,11 @@ public final class CheckpointCallback<E extends Checkpointable<E>, B, O> impleme
     if (writer == null) {
       writeAndRetain(experiment.state(), manifest);
       return;
+    }
+    if (writer.isShutdown()) {
+      throw new IllegalStateException(
+          "this CheckpointCallback's run has ended (its writer thread is stopped); build a new"
+              + " CheckpointCallback for each run");
     }
     NamedArrays snapshot = experiment.state().copy();
     try {
