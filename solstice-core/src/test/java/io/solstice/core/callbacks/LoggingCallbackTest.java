@@ -67,12 +67,24 @@ class LoggingCallbackTest {
   }
 
   @Test
-  void logsThroughSlf4jByDefaultWithoutFailing() {
+  void logsThroughTheSlf4jLoggerNamedSolsticeByDefault() {
     LoggingCallback<CountingExperiment, Integer, MeanMetric> callback =
         LoggingCallback.<CountingExperiment, Integer, MeanMetric>everySteps(2).alsoAtEpochEnd().build();
-    CountingExperiment trained = new FakeLoop<>(CountingExperiment.batches(4), CountingExperiment.batches(0), List.of(callback))
-        .run(new CountingExperiment(), 1);
-    assertThat(trained).isNotNull();
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream original = System.err;
+    System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+    try {
+      new FakeLoop<>(CountingExperiment.batches(4), CountingExperiment.batches(0), List.of(callback))
+          .run(new CountingExperiment(), 1);
+    } finally {
+      System.setErr(original);
+    }
+
+    // slf4j-simple (the test binding) writes "[thread] INFO solstice - message" to stderr.
+    assertThat(captured.toString(java.nio.charset.StandardCharsets.UTF_8))
+        .contains("INFO solstice - train step 2: {x=0.5}")
+        .contains("INFO solstice - train step 4: {x=2.5}")
+        .contains("INFO solstice - train epoch 0: {x=1.5}");
   }
 
   @Test
