@@ -44,7 +44,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * must be {@link Checkpointable}) is snapshotted ({@code state().copy()}) at every improvement.
  * A callback cannot change what the engine returns, so after the run call {@link
  * #restoreBest(Object)} with the trained experiment: {@code E best =
- * earlyStopping.restoreBest(trained);} or use {@link #bestState()}. The snapshot is kept in
+ * earlyStopping.restoreBest(trained);}, or {@link #bestExperiment()}, or use {@link
+ * #bestState()}. The snapshot is kept in
  * memory only; it is not part of {@link #saveState()}, so after a resume it is available again
  * from the next improvement on.
  *
@@ -75,6 +76,7 @@ public final class EarlyStopping<E, B, O> implements Callback<E, B, O>, Stateful
   private long evaluations;
   private int wait;
   private NamedArrays bestState;
+  private E lastEvaluated;
   private String stopReason;
 
   private EarlyStopping(Builder<E, B, O> builder) {
@@ -147,6 +149,7 @@ public final class EarlyStopping<E, B, O> implements Callback<E, B, O>, Stateful
   }
 
   private void evaluate(E experiment, int epoch, String where) {
+    lastEvaluated = experiment;
     Map<String, Double> values = accumulator.compute();
     accumulator.reset();
     Double boxed = values.get(key);
@@ -252,6 +255,19 @@ public final class EarlyStopping<E, B, O> implements Callback<E, B, O>, Stateful
    */
   public Optional<NamedArrays> bestState() {
     return Optional.ofNullable(bestState);
+  }
+
+  /**
+   * The best experiment, rebuilt from the snapshot through the last experiment this callback
+   * evaluated ({@code last.withState(bestState)}).
+   *
+   * @return the best experiment, or empty when there is no snapshot (restoreBest off, or no
+   *     improvement seen)
+   */
+  public Optional<E> bestExperiment() {
+    return bestState == null || lastEvaluated == null
+        ? Optional.empty()
+        : Optional.of(restoreBest(lastEvaluated));
   }
 
   /**

@@ -153,7 +153,21 @@ class EarlyStoppingTest {
 
     assertThat(stopped).isEqualTo(3);
     assertThat(best.state()).isEqualTo(stateAfterEpoch.get(1));
+    assertThat(es.bestExperiment()).hasValueSatisfying(e -> assertThat(e.state()).isEqualTo(stateAfterEpoch.get(1)));
     assertThat(exp.state()).isEqualTo(stateAfterEpoch.get(3)).isNotEqualTo(stateAfterEpoch.get(1));
+  }
+
+  @Test
+  void withoutRestoreBestThereIsNoBestExperimentAndRestoreBestIsTheIdentity() {
+    EarlyStopping<LinearRegression, LinearRegression.Batch, MeanMetric> es =
+        EarlyStopping.<LinearRegression, LinearRegression.Batch, MeanMetric>monitor("loss").build();
+    LinearRegression exp = LinearRegression.create(5);
+    es.onEpochStart(exp, 0, Mode.VAL);
+    es.onStepEnd(MeanMetric.of("loss", 1.0), exp, 0, Mode.VAL, null);
+    es.onEpochEnd(exp, 0, Mode.VAL);
+
+    assertThat(es.bestExperiment()).isEmpty();
+    assertThat(es.restoreBest(exp)).isSameAs(exp);
   }
 
   @Test
