@@ -3,7 +3,7 @@ package io.solstice.core;
 /**
  * The state seam of an experiment: it exposes its arrays by name (the analogue of the
  * leaves of a JAX pytree) and can be rebuilt from them. Scalars such as counters and seeds
- * travel as one-element arrays (see {@link NamedArrays#scalar}).
+ * travel as one-element arrays (see {@link NamedArrays.Builder#scalar(String, long)}).
  *
  * <p>This one seam gives checkpoints (write the arrays, read them back), parameter averaging
  * across workers (average arrays of the same name) and equality-by-value in tests.

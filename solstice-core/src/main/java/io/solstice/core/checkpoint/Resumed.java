@@ -1,0 +1,37 @@
+package io.solstice.core.checkpoint;
+
+import io.solstice.core.RunPosition;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Everything a run needs to continue from a checkpoint: pass {@link #experiment()} to the
+ * engine with {@code TrainOptions.resumeFrom(position())}, and hand {@link #sourcePosition()} to
+ * a source that can seek.
+ *
+ * @param experiment the restored experiment (or the fresh one when nothing was restored)
+ * @param position the loop counters to resume from ({@link RunPosition#START} for a fresh run)
+ * @param sourcePosition where the data source stood, as saved; empty when unknown
+ * @param checkpoint the checkpoint restored from, or null when the run starts fresh
+ * @param <E> the experiment type
+ */
+public record Resumed<E>(
+    E experiment, RunPosition position, Map<String, Object> sourcePosition, Checkpoint checkpoint) {
+
+  /** Validates the fields. */
+  public Resumed {
+    Objects.requireNonNull(experiment, "experiment");
+    Objects.requireNonNull(position, "position");
+    sourcePosition = sourcePosition == null ? Map.of() : Map.copyOf(sourcePosition);
+  }
+
+  /**
+   * The checkpoint restored from.
+   *
+   * @return it, or empty for a fresh start
+   */
+  public Optional<Checkpoint> restoredFrom() {
+    return Optional.ofNullable(checkpoint);
+  }
+}

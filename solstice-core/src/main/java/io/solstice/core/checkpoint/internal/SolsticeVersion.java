@@ -1,0 +1,35 @@
+package io.solstice.core.checkpoint.internal;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Properties;
+
+/** The library version recorded in checkpoints, read from a resource the build fills in. */
+public final class SolsticeVersion {
+
+  private static final String VERSION = load();
+
+  private SolsticeVersion() {}
+
+  /**
+   * The version, or {@code "unknown"} when the resource is absent.
+   *
+   * @return the version
+   */
+  public static String get() {
+    return VERSION;
+  }
+
+  private static String load() {
+    try (InputStream in = SolsticeVersion.class.getResourceAsStream("/io/solstice/core/version.properties")) {
+      if (in == null) {
+        return "unknown";
+      }
+      Properties properties = new Properties();
+      properties.load(in);
+      return properties.getProperty("version", "unknown");
+    } catch (IOException e) {
+      return "unknown";
+    }
+  }
+}
