@@ -1,0 +1,49 @@
+package io.solstice.arrow.internal;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.arrow.memory.BufferAllocator;
+
+/**
+ * The child allocator of one subscription to a source. The reader holds one reference and
+ * every batch it emitted holds one more, so the allocator closes when the reader is done and
+ * the last batch is closed, in whichever order that happens. A batch never closed keeps the
+ * allocator open, and closing the parent allocator then reports the leak.
+ */
+public final class SourceLease {
+  private final BufferAllocator allocator;
+  private final AtomicInteger references = new AtomicInteger(1);
+
+  /**
+   * Opens a child of {@code parent}.
+   *
+   * @param parent the consumer's allocator
+   * @param name a name for the child, shown in leak reports
+   */
+  public SourceLease(BufferAllocator parent, String name) {
+    this.allocator = parent.newChildAllocator(name, 0, parent.getLimit());
+  }
+
+  /**
+   * The allocator batches are owned by.
+   *
+   * @return the child allocator
+   */
+  public BufferAllocator allocator() {
+    return allocator;
+  }
+
+  /** Adds a reference for a batch about to be emitted. */
+  public void acquire() {
+    if (references.getAndIncrement() <= 0) {
+      references.decrementAndGet();
+      throw new IllegalStateException("source allocator already closed");
+    }
+  }
+
+  /** Drops a reference; the last one closes the allocator. */
+  public void release() {
+    if (references.decrementAndGet() == 0) {
+      allocator.close();
+    }
+  }
+}
