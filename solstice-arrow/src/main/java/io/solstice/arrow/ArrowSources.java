@@ -15,6 +15,7 @@ import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
 import org.apache.arrow.flight.CallOption;
+import org.apache.arrow.flight.FlightClient;
 import org.apache.arrow.flight.Location;
 import org.apache.arrow.flight.Ticket;
 import org.apache.arrow.flight.auth2.BearerCredentialWriter;
@@ -128,8 +129,29 @@ public final class ArrowSources {
       ReadOptions options, CallOption... callOptions) {
     Objects.requireNonNull(location, "location");
     Objects.requireNonNull(ticket, "ticket");
-    return source(allocator, "flight:" + location.getUri(),
-        lease -> new FlightCursor(location, ticket, callOptions, lease, options.batchSize(), options.startAt()));
+    return flight(location.getUri().toString(), a -> FlightClient.builder(a, location).build(), ticket, allocator,
+        options, callOptions);
+  }
+
+  /**
+   * Reads one Arrow Flight stream through clients made by {@code clients}, for connections that
+   * need configuring (TLS trust, client certificates, middleware). A client is made per
+   * subscription, with the source's allocator, and closed at its end.
+   *
+   * @param name a name for positions and messages
+   * @param clients builds a connected client from an allocator
+   * @param ticket the stream to read
+   * @param allocator the consumer's allocator
+   * @param options batch size and start position (reached by reading forward)
+   * @param callOptions call options, e.g. {@link #bearerToken(String)}
+   * @return the batches, in stream order
+   */
+  public static Flux<ArrowBatch> flight(String name, Function<BufferAllocator, FlightClient> clients, Ticket ticket,
+      BufferAllocator allocator, ReadOptions options, CallOption... callOptions) {
+    Objects.requireNonNull(clients, "clients");
+    Objects.requireNonNull(ticket, "ticket");
+    return source(allocator, "flight:" + name,
+        lease -> new FlightCursor(name, clients, ticket, callOptions, lease, options.batchSize(), options.startAt()));
   }
 
   /**

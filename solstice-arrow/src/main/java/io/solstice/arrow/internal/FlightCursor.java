@@ -1,11 +1,11 @@
 package io.solstice.arrow.internal;
 
 import io.solstice.arrow.BatchPosition;
+import java.util.function.Function;
 import org.apache.arrow.flight.CallOption;
 import org.apache.arrow.flight.FlightClient;
 import org.apache.arrow.flight.FlightRuntimeException;
 import org.apache.arrow.flight.FlightStream;
-import org.apache.arrow.flight.Location;
 import org.apache.arrow.flight.Ticket;
 import org.apache.arrow.memory.BufferAllocator;
 import org.slf4j.Logger;
@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
 public final class FlightCursor extends BatchCursor {
   private static final Logger LOG = LoggerFactory.getLogger(FlightCursor.class);
 
-  private final Location location;
+  private final Function<BufferAllocator, FlightClient> clients;
   private final Ticket ticket;
   private final CallOption[] callOptions;
   private FlightClient client;
@@ -28,24 +28,25 @@ public final class FlightCursor extends BatchCursor {
   /**
    * Creates the cursor.
    *
-   * @param location the server
+   * @param name the server's name, for positions and messages
+   * @param clients connects a client to the server, with the given allocator
    * @param ticket the stream to get
    * @param callOptions call options (for example credentials)
    * @param lease the subscription's lease
    * @param batchSize rows per batch, 0 for as sent
    * @param startAt the start position or null
    */
-  public FlightCursor(Location location, Ticket ticket, CallOption[] callOptions, SourceLease lease,
-      int batchSize, BatchPosition startAt) {
-    super(location.getUri().toString(), lease, batchSize, startAt);
-    this.location = location;
+  public FlightCursor(String name, Function<BufferAllocator, FlightClient> clients, Ticket ticket,
+      CallOption[] callOptions, SourceLease lease, int batchSize, BatchPosition startAt) {
+    super(name, lease, batchSize, startAt);
+    this.clients = clients;
     this.ticket = ticket;
     this.callOptions = callOptions.clone();
   }
 
   @Override
   protected void open(BufferAllocator allocator, BatchPosition startAt) {
-    client = FlightClient.builder(allocator, location).build();
+    client = clients.apply(allocator);
     stream = client.getStream(ticket, callOptions);
   }
 
