@@ -16,6 +16,7 @@ import org.apache.arrow.vector.ValueVector;
 import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.complex.FixedSizeListVector;
+import org.apache.arrow.vector.complex.ListVector;
 import org.apache.arrow.vector.dictionary.Dictionary;
 import org.apache.arrow.vector.types.pojo.DictionaryEncoding;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -26,7 +27,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *
  * <p>Features come from either one {@code FixedSizeList<Float32>} (or {@code <Float64>})
  * column, which is already a row-major matrix and is wrapped as an INDArray [rows, width]
- * <b>without copying</b>, or from several numeric columns (integer or floating point), which
+ * <b>without copying</b> (also a {@code List<Float32>} column whose rows all have the same
+ * length, which is how Parquet returns fixed-size lists), or from several numeric columns (integer or floating point), which
  * are gathered in one pass into a [rows, k] FLOAT array. Dtypes change only where
  * {@link Builder#featureType} asks (which makes the list path copy).
  *
@@ -87,9 +89,14 @@ public final class FeatureSpec {
     try {
       VectorSchemaRoot root = batch.root();
       int rows = root.getRowCount();
-      features = featureColumns.size() == 1 && column(root, featureColumns.get(0)) instanceof FixedSizeListVector list
-          ? listFeatures(list, rows, releases)
-          : gatherFeatures(root, rows);
+      FieldVector first = column(root, featureColumns.get(0));
+      if (featureColumns.size() == 1 && first instanceof FixedSizeListVector list) {
+        features = listFeatures(list, rows, releases);
+      } else if (featureColumns.size() == 1 && first instanceof ListVector list) {
+        features = uniformListFeatures(list, rows, releases);
+      } else {
+        features = gatherFeatures(root, rows);
+      }
       List<String> names = new ArrayList<>(classNames);
       labels = regression ? target(root, rows, releases) : classLabels(batch, root, rows, names);
       return new ArrowTensorBatch(features, labels, names, batch, releases);
@@ -148,6 +155,51 @@ public final class FeatureSpec {
         int i = r * w + c;
         out.put(i, rowNull || child.isNull(i) ? fillValue : values.getValueAsDouble(i));
       }
+    }
+    return out.array();
+  }
+
+  /**
+   * A variable-size list column whose rows all have the same length (what Parquet gives back
+   * for a fixed-size list) is a matrix too: its values are contiguous from the first offset.
+   */
+  private INDArray uniformListFeatures(ListVector list, int rows, List<Runnable> releases) {
+    String name = list.getName();
+    FieldVector child = list.getDataVector();
+    DataType natural = child instanceof Float4Vector ? DataType.FLOAT : child instanceof Float8Vector ? DataType.DOUBLE : null;
+    if (natural == null) {
+      throw new ColumnTypeException(name, "expected List<Float32> or List<Float64> of one width but found "
+          + "List<" + child.getField().getType() + ">");
+    }
+    int start = rows == 0 ? 0 : list.getOffsetBuffer().getInt(0);
+    int w = rows == 0 ? Math.max(width, 0) : list.getOffsetBuffer().getInt(4) - start;
+    if (width > 0 && w != width) {
+      throw new ListWidthException(name, "expected lists of width " + width + " but row 0 has " + w + " values");
+    }
+    for (int r = 0; r < rows; r++) {
+      int length = list.getOffsetBuffer().getInt((r + 1) * 4L) - list.getOffsetBuffer().getInt(r * 4L);
+      if (length != w) {
+        throw new ListWidthException(name, "expected every row to have " + w + " values but row " + r + " has "
+            + length);
+      }
+      if (list.isNull(r)) {
+        throw new NullValueException(name, "row " + r + " is a null list");
+      }
+    }
+    for (int i = start; i < start + rows * w; i++) {
+      if (child.isNull(i)) {
+        throw new NullValueException(name, "row " + (i - start) / w + " holds a null feature");
+      }
+    }
+    DataType wanted = featureType == null ? natural : featureType;
+    long[] shape = {rows, w};
+    if (wanted == natural) {
+      return ZeroCopy.wrap(child.getDataBuffer(), (long) start * natural.width(), name, natural, shape, releases);
+    }
+    FloatingPointVector values = (FloatingPointVector) child;
+    ArrayFiller out = new ArrayFiller(wanted, shape);
+    for (int i = 0; i < rows * w; i++) {
+      out.put(i, values.getValueAsDouble(start + i));
     }
     return out.array();
   }

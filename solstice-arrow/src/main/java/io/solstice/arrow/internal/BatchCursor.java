@@ -61,6 +61,7 @@ public abstract class BatchCursor implements AutoCloseable {
     this.sourceName = sourceName;
     this.lease = lease;
     this.readerAllocator = lease.allocator().newChildAllocator("reader", 0, Long.MAX_VALUE);
+    lease.closeLast(readerAllocator);
     this.batchSize = batchSize;
     this.startAt = startAt;
   }
@@ -262,7 +263,10 @@ public abstract class BatchCursor implements AutoCloseable {
     return (FieldVector) pair.getTo();
   }
 
-  /** Closes the reader and its allocator and releases the source's reference to the lease. */
+  /**
+   * Closes the reader and releases the source's reference to the lease; the reader's
+   * allocator closes with the lease, after the last batch.
+   */
   @Override
   public final void close() {
     if (closed) {
@@ -274,12 +278,6 @@ public abstract class BatchCursor implements AutoCloseable {
     } catch (Exception e) {
       LOG.warn("{}: closing the reader failed", sourceName, e);
     }
-    try {
-      readerAllocator.close();
-    } catch (RuntimeException e) {
-      LOG.error("{}: reader buffers were still held at close", sourceName, e);
-    } finally {
-      lease.release();
-    }
+    lease.release();
   }
 }

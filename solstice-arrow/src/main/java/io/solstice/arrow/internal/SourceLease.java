@@ -1,5 +1,7 @@
 package io.solstice.arrow.internal;
 
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.arrow.memory.BufferAllocator;
 
@@ -12,6 +14,7 @@ import org.apache.arrow.memory.BufferAllocator;
 public final class SourceLease {
   private final BufferAllocator allocator;
   private final AtomicInteger references = new AtomicInteger(1);
+  private final List<BufferAllocator> children = new CopyOnWriteArrayList<>();
 
   /**
    * Opens a child of {@code parent}.
@@ -40,10 +43,27 @@ public final class SourceLease {
     }
   }
 
-  /** Drops a reference; the last one closes the allocator. */
+  /**
+   * Registers a child allocator to close just before this lease's allocator. A reader's own
+   * allocator must outlive the reader when emitted batches still point into memory it
+   * accounts for (the C data structs of Parquet batches imported from the native scanner).
+   *
+   * @param child a child of {@link #allocator()}
+   */
+  public void closeLast(BufferAllocator child) {
+    children.add(child);
+  }
+
+  /** Drops a reference; the last one closes the registered children and then the allocator. */
   public void release() {
     if (references.decrementAndGet() == 0) {
-      allocator.close();
+      try {
+        for (BufferAllocator child : children) {
+          child.close();
+        }
+      } finally {
+        allocator.close();
+      }
     }
   }
 }

@@ -34,19 +34,37 @@ public final class ZeroCopy {
    * @return the array over the buffer's memory
    */
   public static INDArray wrap(ArrowBuf buffer, String column, DataType type, long[] shape, List<Runnable> releases) {
+    return wrap(buffer, 0, column, type, shape, releases);
+  }
+
+  /**
+   * Wraps values starting {@code byteOffset} bytes into the buffer (for list columns whose
+   * first offset is not 0).
+   *
+   * @param buffer the Arrow data buffer
+   * @param byteOffset where the first value starts
+   * @param column the column, for messages
+   * @param type FLOAT, DOUBLE, INT or LONG
+   * @param shape the array shape; its product is the element count
+   * @param releases receives the release to run once the array is closed
+   * @return the array over the buffer's memory
+   */
+  public static INDArray wrap(ArrowBuf buffer, long byteOffset, String column, DataType type, long[] shape,
+      List<Runnable> releases) {
     long elements = 1;
     for (long s : shape) {
       elements *= s;
     }
     long bytes = elements * type.width();
-    if (buffer.capacity() < bytes) {
+    if (byteOffset < 0 || buffer.capacity() - byteOffset < bytes) {
       throw new CorruptIpcException(column, "data buffer holds " + buffer.capacity() + " bytes but "
-          + elements + " values of " + type + " need " + bytes + "; the input is corrupt");
+          + elements + " values of " + type + " from byte " + byteOffset + " need " + bytes
+          + "; the input is corrupt");
     }
     if (elements == 0) {
       return Nd4j.create(type, shape);
     }
-    PagedPointer raw = new PagedPointer(buffer.memoryAddress());
+    PagedPointer raw = new PagedPointer(buffer.memoryAddress() + byteOffset);
     Pointer typed = switch (type) {
       case FLOAT -> new FloatPointer(raw);
       case DOUBLE -> new DoublePointer(raw);
