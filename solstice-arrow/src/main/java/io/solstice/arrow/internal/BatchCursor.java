@@ -278,6 +278,11 @@ public abstract class BatchCursor implements AutoCloseable {
     } catch (Exception e) {
       LOG.warn("{}: closing the reader failed", sourceName, e);
     }
-    lease.release();
+    try {
+      lease.release();
+    } catch (RuntimeException e) {
+      // Reported, not thrown: the subscriber must still see the original signal.
+      LOG.error("{}: buffers were still allocated when the source closed", sourceName, e);
+    }
   }
 }

@@ -124,13 +124,16 @@ public final class GuardedIpcInputStream extends FilterInputStream {
       throw truncated("message metadata of " + length + " bytes");
     }
     long bodyLength;
+    Message message;
     try {
-      bodyLength = Message.getRootAsMessage(ByteBuffer.wrap(metadata).order(ByteOrder.LITTLE_ENDIAN)).bodyLength();
+      message = Message.getRootAsMessage(ByteBuffer.wrap(metadata).order(ByteOrder.LITTLE_ENDIAN));
+      bodyLength = message.bodyLength();
     } catch (RuntimeException e) {
       throw new CorruptIpcException(null, sourceName + ": message metadata at byte " + (position - length)
           + " is not a valid flatbuffer", e);
     }
     checkLength("message body", bodyLength, limit());
+    MessageCheck.validate(message, bodyLength, -1, sourceName + ": the message at byte " + (position - length));
     pending = new byte[prefixLength + length];
     System.arraycopy(prefix, 0, pending, 0, prefixLength);
     System.arraycopy(metadata, 0, pending, prefixLength, length);

@@ -59,6 +59,14 @@ public final class IpcFileCheck {
     }
     checkBlocks(footer.getDictionaries(), footerStart, name, "dictionary");
     checkBlocks(footer.getRecordBatches(), footerStart, name, "record batch");
+    for (ArrowBlock block : footer.getDictionaries()) {
+      MessageCheck.validate(message(channel, block), block.getBodyLength(), MessageHeader.DictionaryBatch,
+          name + ": the dictionary block at byte " + block.getOffset());
+    }
+    for (ArrowBlock block : footer.getRecordBatches()) {
+      MessageCheck.validate(message(channel, block), block.getBodyLength(), MessageHeader.RecordBatch,
+          name + ": the record batch block at byte " + block.getOffset());
+    }
     return footer;
   }
 
@@ -71,10 +79,7 @@ public final class IpcFileCheck {
    * @throws IOException if reading fails
    */
   public static long rowCount(SeekableByteChannel channel, ArrowBlock block) throws IOException {
-    ByteBuffer meta = read(channel, block.getOffset(), block.getMetadataLength()).order(ByteOrder.LITTLE_ENDIAN);
-    int skip = meta.getInt(0) == -1 ? 8 : 4;
-    meta.position(skip);
-    Message message = Message.getRootAsMessage(meta.slice().order(ByteOrder.LITTLE_ENDIAN));
+    Message message = message(channel, block);
     if (message.headerType() != MessageHeader.RecordBatch) {
       throw new CorruptIpcException(null, "block at byte " + block.getOffset() + " is not a record batch");
     }
@@ -82,12 +87,24 @@ public final class IpcFileCheck {
     return batch.length();
   }
 
+  /** Reads a block's message metadata (after its length prefix) without its body. */
+  private static Message message(SeekableByteChannel channel, ArrowBlock block) throws IOException {
+    ByteBuffer meta = read(channel, block.getOffset(), block.getMetadataLength()).order(ByteOrder.LITTLE_ENDIAN);
+    int skip = meta.getInt(0) == -1 ? 8 : 4;
+    meta.position(skip);
+    try {
+      return Message.getRootAsMessage(meta.slice().order(ByteOrder.LITTLE_ENDIAN));
+    } catch (RuntimeException e) {
+      throw new CorruptIpcException(null, "the block at byte " + block.getOffset() + " has no valid message", e);
+    }
+  }
+
   private static void checkBlocks(List<ArrowBlock> blocks, long end, String name, String what) {
     for (ArrowBlock b : blocks) {
       long offset = b.getOffset();
       long meta = b.getMetadataLength();
       long body = b.getBodyLength();
-      if (offset < MAGIC.length || meta <= 0 || body < 0 || meta > end || body > end
+      if (offset < MAGIC.length || meta < 8 || body < 0 || meta > end || body > end
           || offset + meta + body > end) {
         throw new CorruptIpcException(null, name + ": a " + what + " block declares offset " + offset
             + ", metadata " + meta + " and body " + body + " bytes, beyond the " + end
