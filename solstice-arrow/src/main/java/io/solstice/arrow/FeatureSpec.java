@@ -325,7 +325,12 @@ public final class FeatureSpec {
       }
       long index = indices.getValueAsLong(r);
       if (remap != null) {
-        index = index >= 0 && index < remap.length ? remap[(int) index] : -1;
+        long stored = index;
+        index = stored >= 0 && stored < remap.length ? remap[(int) stored] : -1;
+        if (index < 0 && stored >= 0 && stored < remap.length) {
+          throw new LabelRangeException(labelColumn, "row " + r + " has label '" + dictionaryValue(batch, encoding, stored)
+              + "', which is not one of " + classNames);
+        }
       }
       checkRange(r, index, classes);
       if (oneHot) {
@@ -335,6 +340,10 @@ public final class FeatureSpec {
       }
     }
     return out.array();
+  }
+
+  private static Object dictionaryValue(ArrowBatch batch, DictionaryEncoding encoding, long index) {
+    return batch.lookup(encoding.getId()).getVector().getObject((int) index);
   }
 
   private static boolean regressionHint(FieldVector v) {

@@ -156,4 +156,36 @@ class IpcSourcesTest {
     return FeatureSpec.builder().features("pixels").width(TestData.WIDTH).label("label")
         .numClasses(TestData.CLASSES).build();
   }
+
+  @Test
+  void rootsThatChangeSchemaMidStreamFailWithATypedError() {
+    List<VectorSchemaRoot> roots = new java.util.ArrayList<>(TestData.roots(allocator, 1, 3));
+    VectorSchemaRoot other = VectorSchemaRoot.create(new org.apache.arrow.vector.types.pojo.Schema(List.of(
+        org.apache.arrow.vector.types.pojo.Field.nullable("id", new org.apache.arrow.vector.types.pojo.ArrowType.Utf8()))),
+        allocator);
+    other.setRowCount(0);
+    roots.add(other);
+    try {
+      StepVerifier.create(ArrowSources.roots("mem", roots, null, allocator, ReadOptions.defaults())
+              .doOnNext(ArrowBatch::close))
+          .expectNextCount(1)
+          .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(SchemaChangeException.class)
+              .hasMessageContaining("'id'").hasMessageContaining("Utf8"))
+          .verify();
+    } finally {
+      roots.forEach(VectorSchemaRoot::close);
+    }
+  }
+
+  @Test
+  void liveBatchesClosesWhatAPipelineDropped() throws Exception {
+    Path file = TestData.writeIpcFile(dir, "t.arrow", allocator, 5, 10);
+    LiveBatches live = new LiveBatches();
+    List<ArrowBatch> held = live.track(ArrowSources.ipcFile(file, allocator)).take(3).collectList().block();
+    held.get(0).close();
+    assertThat(live.openCount()).isEqualTo(2);
+    live.closeAll();
+    assertThat(held).allMatch(ArrowBatch::isClosed);
+    assertThat(live.openCount()).isZero();
+  }
 }
