@@ -34,7 +34,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *
  * <p>Labels are either class indices ({@link Builder#label}: an integer column, a
  * dictionary-encoded string column, or a string column with {@link Builder#classNames}), as
- * LONG [rows] or one-hot FLOAT [rows, numClasses], or regression targets
+ * INT64 [rows] or one-hot FLOAT [rows, numClasses], or regression targets
  * ({@link Builder#target}: a numeric column, as [rows] of its floating type).
  *
  * <p>Bad data raises an {@link ArrowDataException} subclass naming the column. Immutable and
@@ -351,7 +351,7 @@ public final class FeatureSpec {
   }
 
   private DataType labelType() {
-    return labelType == null ? DataType.LONG : labelType;
+    return labelType == null ? DataType.INT64 : labelType;
   }
 
   private int[] remapTo(List<String> dictNames) {
@@ -528,10 +528,10 @@ public final class FeatureSpec {
     }
 
     /**
-     * The label array type: default LONG for class indices and the column's floating type for
+     * The label array type: default INT64 for class indices and the column's floating type for
      * targets.
      *
-     * @param type FLOAT, DOUBLE, INT or LONG
+     * @param type FLOAT, DOUBLE, INT32 or INT64
      * @return this builder
      */
     public Builder labelType(DataType type) {

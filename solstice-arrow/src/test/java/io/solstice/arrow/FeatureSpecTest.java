@@ -131,9 +131,9 @@ class FeatureSpecTest {
       assertThat(tensors.features().dataType()).isEqualTo(DataType.DOUBLE);
       assertThat(tensors.features().getDouble(2, 1)).isEqualTo(TestData.pixel(2, 1));
     }
-    FeatureSpec ints = FeatureSpec.builder().features("pixels").label("label").labelType(DataType.INT).build();
+    FeatureSpec ints = FeatureSpec.builder().features("pixels").label("label").labelType(DataType.INT32).build();
     try (ArrowTensorBatch tensors = ints.toTensors(batch(3, 0, 0))) {
-      assertThat(tensors.labels().dataType()).isEqualTo(DataType.INT);
+      assertThat(tensors.labels().dataType()).isEqualTo(DataType.INT32);
       assertThat(tensors.labels().getInt(2)).isEqualTo(TestData.label(2));
     }
   }

@@ -12,7 +12,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.LongStream;
 import org.apache.arrow.flight.FlightRuntimeException;
 import org.apache.arrow.flight.FlightStatusCode;
 import org.apache.arrow.flight.Ticket;
@@ -42,21 +41,6 @@ class FlightTest {
   @AfterEach
   void closeAllocator() {
     Allocators.closeAfterRelease(allocator);
-  }
-
-  @Test
-  void flightDeliversEveryRowInOrderThroughTheTrainStep() throws Exception {
-    Path file = TestData.writeIpcFile(dir, "t.arrow", allocator, 6, 25);
-    try (FlightBatchServer server = FlightBatchServer.builder(allocator, t -> ArrowSources.ipcFile(file, allocator))
-        .start()) {
-      assertThat(server.location().getUri().getHost()).isEqualTo("127.0.0.1");
-      List<LinearSoftmaxStep.Seen> seen = TrainStepHarness.train(
-          ArrowSources.flight(server.location(), TICKET, allocator, ReadOptions.builder().batchSize(10).build()),
-          IpcSourcesTest.spec(), new LinearSoftmaxStep());
-      assertThat(seen).allMatch(LinearSoftmaxStep.Seen::valuesMatch);
-      assertThat(seen.stream().flatMapToLong(s -> LongStream.of(s.ids())).boxed().toList())
-          .isEqualTo(LongStream.range(0, 150).boxed().toList());
-    }
   }
 
   /** An endless source of 256 KiB batches that counts what it produced and sees how it ended. */

@@ -74,22 +74,6 @@ class ParquetTest {
   }
 
   @Test
-  void aParquetDirectoryDeliversEveryRowInOrderThroughTheTrainStep() throws Exception {
-    Path data = Files.createDirectory(dir.resolve("data"));
-    writeParquet(data.resolve("a.parquet"), allocator, 0, 3, 40);
-    writeParquet(data.resolve("b.parquet"), allocator, 120, 2, 40);
-    ReadOptions options = ReadOptions.builder().batchSize(32).build();
-
-    List<LinearSoftmaxStep.Seen> seen = TrainStepHarness.train(
-        ArrowSources.parquet(data, allocator, options), IpcSourcesTest.spec(), new LinearSoftmaxStep());
-
-    assertThat(seen).allMatch(LinearSoftmaxStep.Seen::valuesMatch);
-    assertThat(seen.stream().flatMapToLong(s -> LongStream.of(s.ids())).boxed().toList())
-        .isEqualTo(LongStream.range(0, 200).boxed().toList());
-    assertThat(seen).allMatch(s -> s.ids().length <= 32);
-  }
-
-  @Test
   void aParquetSourceResumesAtAFileAndBatch() throws Exception {
     Path data = Files.createDirectory(dir.resolve("data"));
     writeParquet(data.resolve("a.parquet"), allocator, 0, 1, 50);

@@ -21,19 +21,25 @@ public final class ArrayFiller {
   /**
    * Allocates the array.
    *
-   * @param type FLOAT, DOUBLE, INT or LONG
+   * @param type FLOAT, DOUBLE, INT32 or INT64
    * @param shape the shape
    */
   public ArrayFiller(DataType type, long... shape) {
     this.array = Nd4j.createUninitialized(type, shape, 'c');
-    this.view = switch (type) {
-      case FLOAT -> array.data().asNioFloat();
-      case DOUBLE -> array.data().asNioDouble();
-      case INT -> array.data().asNioInt();
-      case LONG -> array.data().asNioLong();
-      default -> throw new IllegalArgumentException("unsupported array type " + type
-          + "; use FLOAT, DOUBLE, INT or LONG");
-    };
+    this.view = viewOf(array, type);
+  }
+
+  private static Buffer viewOf(INDArray array, DataType type) {
+    if (type.isFPType() && type.width() == Float.BYTES) {
+      return array.data().asNioFloat();
+    } else if (type.isFPType() && type.width() == Double.BYTES) {
+      return array.data().asNioDouble();
+    } else if (type.isIntType() && type.width() == Integer.BYTES) {
+      return array.data().asNioInt();
+    } else if (type.isIntType() && type.width() == Long.BYTES) {
+      return array.data().asNioLong();
+    }
+    throw new IllegalArgumentException("unsupported array type " + type + "; use FLOAT, DOUBLE, INT32 or INT64");
   }
 
   /**

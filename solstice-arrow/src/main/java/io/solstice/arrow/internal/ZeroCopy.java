@@ -28,7 +28,7 @@ public final class ZeroCopy {
    *
    * @param buffer the Arrow data buffer (already positioned at the vector's first value)
    * @param column the column, for messages
-   * @param type FLOAT, DOUBLE, INT or LONG
+   * @param type FLOAT, DOUBLE, INT32 or INT64
    * @param shape the array shape; its product is the element count
    * @param releases receives the release to run once the array is closed
    * @return the array over the buffer's memory
@@ -44,7 +44,7 @@ public final class ZeroCopy {
    * @param buffer the Arrow data buffer
    * @param byteOffset where the first value starts
    * @param column the column, for messages
-   * @param type FLOAT, DOUBLE, INT or LONG
+   * @param type FLOAT, DOUBLE, INT32 or INT64
    * @param shape the array shape; its product is the element count
    * @param releases receives the release to run once the array is closed
    * @return the array over the buffer's memory
@@ -65,13 +65,18 @@ public final class ZeroCopy {
       return Nd4j.create(type, shape);
     }
     PagedPointer raw = new PagedPointer(buffer.memoryAddress() + byteOffset);
-    Pointer typed = switch (type) {
-      case FLOAT -> new FloatPointer(raw);
-      case DOUBLE -> new DoublePointer(raw);
-      case INT -> new IntPointer(raw);
-      case LONG -> new LongPointer(raw);
-      default -> throw new IllegalArgumentException("cannot wrap " + type);
-    };
+    Pointer typed;
+    if (type == DataType.FLOAT) {
+      typed = new FloatPointer(raw);
+    } else if (type == DataType.DOUBLE) {
+      typed = new DoublePointer(raw);
+    } else if (type.isIntType() && type.width() == Integer.BYTES) {
+      typed = new IntPointer(raw);
+    } else if (type.isIntType() && type.width() == Long.BYTES) {
+      typed = new LongPointer(raw);
+    } else {
+      throw new IllegalArgumentException("cannot wrap " + type);
+    }
     typed.capacity(elements);
     typed.limit(elements);
     buffer.getReferenceManager().retain();
