@@ -37,6 +37,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * INT64 [rows] or one-hot FLOAT [rows, numClasses], or regression targets
  * ({@link Builder#target}: a numeric column, as [rows] of its floating type).
  *
+ * <p>Wrapped arrays alias Arrow memory: an in-place op on them changes the batch (and, for
+ * {@link ArrowSources#roots in-memory sources}, the caller's roots); use {@code dup()} to get a
+ * private copy.
+ *
  * <p>Bad data raises an {@link ArrowDataException} subclass naming the column. Immutable and
  * thread-safe.
  */

@@ -188,4 +188,24 @@ class IpcSourcesTest {
     assertThat(held).allMatch(ArrowBatch::isClosed);
     assertThat(live.openCount()).isZero();
   }
+
+  @Test
+  void cancellingBeforeTheFirstRequestOpensNothingAndLeaksNothing() throws Exception {
+    Path file = TestData.writeIpcFile(dir, "t.arrow", allocator, 2, 5);
+    Path stream = TestData.writeIpcStream(dir, "t.arrows", allocator, 2, 5);
+    List<VectorSchemaRoot> roots = TestData.roots(allocator, 1, 5);
+    try {
+      for (Flux<ArrowBatch> source : List.of(ArrowSources.ipcFile(file, allocator),
+          ArrowSources.ipcStream(stream, allocator, ReadOptions.defaults()),
+          ArrowSources.roots("mem", roots, null, allocator, ReadOptions.defaults()))) {
+        StepVerifier.create(source, 0).thenCancel().verify();
+        StepVerifier.create(source, 1).expectNextMatches(b -> {
+          b.close();
+          return true;
+        }).thenCancel().verify();
+      }
+    } finally {
+      roots.forEach(VectorSchemaRoot::close);
+    }
+  }
 }

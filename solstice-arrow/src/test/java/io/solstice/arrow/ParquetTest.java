@@ -115,4 +115,20 @@ class ParquetTest {
             .hasMessageContaining("'id'").hasMessageContaining("fragment 1"))
         .verify();
   }
+
+  @Test
+  void cancellingAParquetScanMidFileReleasesTheNativeReader() throws Exception {
+    Path data = Files.createDirectory(dir.resolve("data"));
+    writeParquet(data.resolve("a.parquet"), allocator, 0, 4, 50);
+    reactor.core.publisher.Flux<ArrowBatch> source = ArrowSources.parquet(data, allocator,
+        ReadOptions.builder().batchSize(10).build());
+    StepVerifier.create(source, 0).thenCancel().verify();
+    StepVerifier.create(source, 2).consumeNextWith(ArrowBatch::close).consumeNextWith(ArrowBatch::close)
+        .thenCancel().verify();
+    // the two batches received are still open and still readable after the cancel
+    List<ArrowBatch> held = source.take(2).collectList().block();
+    assertThat(held).hasSize(2);
+    assertThat(((BigIntVector) held.get(1).root().getVector("id")).get(0)).isEqualTo(10L);
+    held.forEach(ArrowBatch::close);
+  }
 }
