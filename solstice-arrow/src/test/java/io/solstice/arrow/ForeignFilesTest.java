@@ -92,4 +92,17 @@ class ForeignFilesTest {
         .map(spec::toTensors).collectList().block();
     assertFlowers(batches, ForeignFixtures.SPECIES, List.of(0, 1, 2));
   }
+
+  @Test
+  void dictionaryLabelsSurviveAFlightHop() throws Exception {
+    Path file = fixture("flowers-cpp.arrow");
+    try (FlightBatchServer server = FlightBatchServer.builder(allocator, t -> ArrowSources.ipcFile(file, allocator))
+        .start()) {
+      FeatureSpec spec = FeatureSpec.builder().features("measurements").label("species").build();
+      List<ArrowTensorBatch> batches = ArrowSources.flight(server.location(), FlightTest.TICKET, allocator,
+              ReadOptions.builder().batchSize(4).build())
+          .map(spec::toTensors).collectList().block();
+      assertFlowers(batches, ForeignFixtures.SPECIES, List.of(0, 1, 2));
+    }
+  }
 }
