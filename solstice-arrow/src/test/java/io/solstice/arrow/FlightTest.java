@@ -141,6 +141,26 @@ class FlightTest {
   }
 
   @Test
+  void aSourceFailingMidStreamReachesTheClientAsAnErrorAfterTheBatchesBeforeIt() throws Exception {
+    Path file = TestData.writeIpcFile(dir, "t.arrow", allocator, 3, 10);
+    try (FlightBatchServer server = FlightBatchServer.builder(allocator, t -> ArrowSources.ipcFile(file, allocator)
+        .concatWith(Flux.error(new IllegalStateException("disk went away")))).start()) {
+      List<Integer> rows = new ArrayList<>();
+      assertThatThrownBy(() -> ArrowSources.flight(server.location(), TICKET, allocator, ReadOptions.defaults())
+              .doOnNext(b -> {
+                try (b) {
+                  rows.add(b.rowCount());
+                }
+              }).blockLast())
+          .isInstanceOfSatisfying(FlightRuntimeException.class, e -> {
+            assertThat(e.status().code()).isEqualTo(FlightStatusCode.INTERNAL);
+            assertThat(e.getMessage()).contains("disk went away");
+          });
+      assertThat(rows).containsExactly(10, 10, 10);
+    }
+  }
+
+  @Test
   void servingBeyondLoopbackWithoutATokenIsRefused() {
     assertThatThrownBy(() -> FlightBatchServer.builder(allocator, t -> Flux.empty()).host("0.0.0.0").start())
         .isInstanceOf(IllegalStateException.class)
