@@ -37,7 +37,7 @@ public record BatchPosition(String source, long fragment, long batch) {
   }
 
   /**
-   * Whether this position is at or after {@code other} (the source names are not compared).
+   * Whether this position is at or after ({@code fragment}, {@code batch}).
    *
    * @param fragment a fragment index
    * @param batch a batch index
