@@ -1,0 +1,244 @@
+package io.solstice.arrow;
+
+import io.solstice.arrow.internal.BatchCursor;
+import io.solstice.arrow.internal.FlightCursor;
+import io.solstice.arrow.internal.IpcFileCursor;
+import io.solstice.arrow.internal.IpcStreamCursor;
+import io.solstice.arrow.internal.ParquetCursor;
+import io.solstice.arrow.internal.RootsCursor;
+import io.solstice.arrow.internal.SourceLease;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+import org.apache.arrow.flight.CallOption;
+import org.apache.arrow.flight.FlightClient;
+import org.apache.arrow.flight.Location;
+import org.apache.arrow.flight.Ticket;
+import org.apache.arrow.flight.auth2.BearerCredentialWriter;
+import org.apache.arrow.flight.grpc.CredentialCallOption;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.dictionary.DictionaryProvider;
+import reactor.core.publisher.Flux;
+
+/**
+ * The entry point of the Arrow data plane: sources of owned {@link ArrowBatch}es.
+ *
+ * <p>Every source is a cold, demand-driven {@code Flux} built with {@code Flux.generate}: each
+ * subscription opens its own reader, reads one stored batch per request on the requesting
+ * thread, and never reads ahead of demand (so a slow consumer paces the source and nothing
+ * piles up). Each subscription opens a child of the given allocator that owns the reader and
+ * the emitted batches; it closes when the subscription has ended and the last batch emitted
+ * is closed. Read on {@code Schedulers.boundedElastic()} (with {@code subscribeOn}) to keep
+ * blocking reads off other threads.
+ *
+ * <p>The subscriber owns every batch it receives and closes it exactly once. Downstream of any
+ * operator that buffers (such as {@code publishOn}), add {@code doOnDiscard(ArrowBatch.class,
+ * ArrowBatch::close)} and track batches with {@link LiveBatches} so that batches dropped on
+ * cancellation are closed too.
+ *
+ * <p>Reading errors arrive as {@link ArrowDataException}s (for example
+ * {@link CorruptIpcException}, {@link SchemaChangeException}); Flight call failures arrive as
+ * Arrow's {@code FlightRuntimeException} with their status. Either way the source has released
+ * its buffers by then.
+ *
+ * <p>JVM flags: Arrow needs {@code --add-opens=java.base/java.nio=ALL-UNNAMED} on Java 17.
+ */
+public final class ArrowSources {
+
+  private ArrowSources() {}
+
+  /**
+   * Reads an Arrow IPC file (random access format). Can start at any batch: with
+   * {@link ReadOptions.Builder#startAt} it skips stored batches without loading them.
+   *
+   * @param file the {@code .arrow} file
+   * @param allocator the consumer's allocator
+   * @param options batch size and start position
+   * @return the batches, in file order
+   */
+  public static Flux<ArrowBatch> ipcFile(Path file, BufferAllocator allocator, ReadOptions options) {
+    Objects.requireNonNull(file, "file");
+    return source(allocator, "ipc-file:" + file.getFileName(),
+        lease -> new IpcFileCursor(file, lease, options.batchSize(), options.startAt()));
+  }
+
+  /**
+   * Reads an Arrow IPC file with the default options.
+   *
+   * @param file the {@code .arrow} file
+   * @param allocator the consumer's allocator
+   * @return the batches, in file order
+   */
+  public static Flux<ArrowBatch> ipcFile(Path file, BufferAllocator allocator) {
+    return ipcFile(file, allocator, ReadOptions.defaults());
+  }
+
+  /**
+   * Reads an Arrow IPC stream stored in a file. Message lengths are checked against the file
+   * size before anything is allocated.
+   *
+   * @param file the stream file
+   * @param allocator the consumer's allocator
+   * @param options batch size and start position (reached by reading forward)
+   * @return the batches, in stream order
+   */
+  public static Flux<ArrowBatch> ipcStream(Path file, BufferAllocator allocator, ReadOptions options) {
+    Objects.requireNonNull(file, "file");
+    return source(allocator, "ipc-stream:" + file.getFileName(),
+        lease -> new IpcStreamCursor(file.getFileName().toString(), () -> Files.newInputStream(file),
+            sizeOf(file), options.maxMessageBytes(), lease, options.batchSize(), options.startAt()));
+  }
+
+  /**
+   * Reads an Arrow IPC stream from an input stream opened once per subscription (and closed by
+   * the source). A message larger than {@link ReadOptions#maxMessageBytes()} is refused before
+   * anything is allocated.
+   *
+   * @param name a name for positions and messages
+   * @param opener opens the stream
+   * @param allocator the consumer's allocator
+   * @param options batch size, start position and message cap
+   * @return the batches, in stream order
+   */
+  public static Flux<ArrowBatch> ipcStream(
+      String name, Callable<InputStream> opener, BufferAllocator allocator, ReadOptions options) {
+    Objects.requireNonNull(opener, "opener");
+    return source(allocator, "ipc-stream:" + name,
+        lease -> new IpcStreamCursor(name, opener, -1, options.maxMessageBytes(), lease,
+            options.batchSize(), options.startAt()));
+  }
+
+  /**
+   * Reads one Arrow Flight stream ({@code DoGet}). Each request pulls one message from the
+   * server, so the consumer's pace reaches the server through gRPC flow control; cancelling
+   * the subscription cancels the call.
+   *
+   * @param location the server, e.g. {@code Location.forGrpcInsecure("127.0.0.1", port)}
+   * @param ticket the stream to read
+   * @param allocator the consumer's allocator
+   * @param options batch size and start position (reached by reading forward)
+   * @param callOptions call options, e.g. {@link #bearerToken(String)}
+   * @return the batches, in stream order
+   */
+  public static Flux<ArrowBatch> flight(Location location, Ticket ticket, BufferAllocator allocator,
+      ReadOptions options, CallOption... callOptions) {
+    Objects.requireNonNull(location, "location");
+    Objects.requireNonNull(ticket, "ticket");
+    return flight(location.getUri().toString(), a -> FlightClient.builder(a, location).build(), ticket, allocator,
+        options, callOptions);
+  }
+
+  /**
+   * Reads one Arrow Flight stream through clients made by {@code clients}, for connections that
+   * need configuring (TLS trust, client certificates, middleware). A client is made per
+   * subscription, with the source's allocator, and closed at its end.
+   *
+   * @param name a name for positions and messages
+   * @param clients builds a connected client from an allocator
+   * @param ticket the stream to read
+   * @param allocator the consumer's allocator
+   * @param options batch size and start position (reached by reading forward)
+   * @param callOptions call options, e.g. {@link #bearerToken(String)}
+   * @return the batches, in stream order
+   */
+  public static Flux<ArrowBatch> flight(String name, Function<BufferAllocator, FlightClient> clients, Ticket ticket,
+      BufferAllocator allocator, ReadOptions options, CallOption... callOptions) {
+    Objects.requireNonNull(clients, "clients");
+    Objects.requireNonNull(ticket, "ticket");
+    return source(allocator, "flight:" + name,
+        lease -> new FlightCursor(name, clients, ticket, callOptions, lease, options.batchSize(), options.startAt()));
+  }
+
+  /**
+   * A call option that sends {@code Authorization: Bearer token}, for servers that require it
+   * (see {@link FlightBatchServer.Builder#requireToken(String)}).
+   *
+   * @param token the token
+   * @return the call option
+   */
+  public static CallOption bearerToken(String token) {
+    return new CredentialCallOption(new BearerCredentialWriter(Objects.requireNonNull(token, "token")));
+  }
+
+  /**
+   * Reads Parquet through Arrow's dataset scanner: one file, or every {@code *.parquet} file of
+   * a directory in name order. A position is (file index, batch index within the file); a start
+   * position skips earlier files unread.
+   *
+   * @param fileOrDirectory a Parquet file or a directory of them
+   * @param allocator the consumer's allocator
+   * @param options batch size (the scanner's) and start position
+   * @return the batches
+   */
+  public static Flux<ArrowBatch> parquet(Path fileOrDirectory, BufferAllocator allocator, ReadOptions options) {
+    Objects.requireNonNull(fileOrDirectory, "fileOrDirectory");
+    return source(allocator, "parquet:" + fileOrDirectory.getFileName(),
+        lease -> new ParquetCursor(fileOrDirectory, lease, options.batchSize(), options.startAt()));
+  }
+
+  /**
+   * Emits caller-owned roots as batches that share their buffers (no copy). The roots stay the
+   * caller's: keep them open while the flux is read, and close them afterwards.
+   *
+   * @param name a name for positions and messages
+   * @param roots the roots, with equal schemas
+   * @param dictionaries the dictionaries of their encoded columns, or null
+   * @param allocator the consumer's allocator
+   * @param options batch size and start position
+   * @return the batches
+   */
+  public static Flux<ArrowBatch> roots(String name, List<VectorSchemaRoot> roots, DictionaryProvider dictionaries,
+      BufferAllocator allocator, ReadOptions options) {
+    List<VectorSchemaRoot> copy = List.copyOf(roots);
+    return source(allocator, "roots:" + name,
+        lease -> new RootsCursor(name, copy, dictionaries, lease, options.batchSize(), options.startAt()));
+  }
+
+  private static Flux<ArrowBatch> source(
+      BufferAllocator allocator, String name, Function<SourceLease, BatchCursor> cursorFactory) {
+    Objects.requireNonNull(allocator, "allocator");
+    return Flux.generate(
+        () -> {
+          SourceLease lease = new SourceLease(allocator, name);
+          try {
+            return cursorFactory.apply(lease);
+          } catch (RuntimeException | Error e) {
+            lease.release();
+            throw e;
+          }
+        },
+        (BatchCursor cursor, reactor.core.publisher.SynchronousSink<ArrowBatch> sink) -> {
+          ArrowBatch batch;
+          try {
+            batch = cursor.next();
+          } catch (RuntimeException e) {
+            // Release the reader before the subscriber hears of the end, so that a consumer
+            // closing its allocator on that signal finds only its own open batches.
+            cursor.close();
+            sink.error(e);
+            return cursor;
+          }
+          if (batch == null) {
+            cursor.close();
+            sink.complete();
+          } else {
+            sink.next(batch);
+          }
+          return cursor;
+        },
+        BatchCursor::close);
+  }
+
+  private static long sizeOf(Path file) {
+    try {
+      return Files.size(file);
+    } catch (java.io.IOException e) {
+      throw new ArrowDataException(null, file + ": cannot read the file size (" + e.getMessage() + ")", e);
+    }
+  }
+}

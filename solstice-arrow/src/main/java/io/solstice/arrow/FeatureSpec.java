@@ -1,0 +1,564 @@
+package io.solstice.arrow;
+
+import io.solstice.arrow.internal.ArrayFiller;
+import io.solstice.arrow.internal.ZeroCopy;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.apache.arrow.vector.BaseIntVector;
+import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.Float4Vector;
+import org.apache.arrow.vector.Float8Vector;
+import org.apache.arrow.vector.FloatingPointVector;
+import org.apache.arrow.vector.ValueVector;
+import org.apache.arrow.vector.VarCharVector;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.complex.FixedSizeListVector;
+import org.apache.arrow.vector.complex.ListVector;
+import org.apache.arrow.vector.dictionary.Dictionary;
+import org.apache.arrow.vector.types.pojo.DictionaryEncoding;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Maps the columns of an {@link ArrowBatch} to a feature matrix and a label vector.
+ *
+ * <p>Features come from either one {@code FixedSizeList<Float32>} (or {@code <Float64>})
+ * column, which is already a row-major matrix and is wrapped as an INDArray [rows, width]
+ * <b>without copying</b> (also a {@code List<Float32>} column whose rows all have the same
+ * length, which is how Parquet returns fixed-size lists), or from several numeric columns (integer or floating point), which
+ * are gathered in one pass into a [rows, k] FLOAT array. Dtypes change only where
+ * {@link Builder#featureType} asks (which makes the list path copy).
+ *
+ * <p>Labels are either class indices ({@link Builder#label}: an integer column, a
+ * dictionary-encoded string column, or a string column with {@link Builder#classNames}), as
+ * INT64 [rows] or one-hot FLOAT [rows, numClasses], or regression targets
+ * ({@link Builder#target}: a numeric column, as [rows] of its floating type).
+ *
+ * <p>Wrapped arrays alias Arrow memory: an in-place op on them changes the batch (and, for
+ * {@link ArrowSources#roots in-memory sources}, the caller's roots); use {@code dup()} to get a
+ * private copy.
+ *
+ * <p>Bad data raises an {@link ArrowDataException} subclass naming the column. Immutable and
+ * thread-safe.
+ */
+public final class FeatureSpec {
+  private final List<String> featureColumns;
+  private final int width;
+  private final DataType featureType;
+  private final Double fillValue;
+  private final String labelColumn;
+  private final boolean regression;
+  private final int numClasses;
+  private final List<String> classNames;
+  private final boolean oneHot;
+  private final DataType labelType;
+
+  private FeatureSpec(Builder b) {
+    this.featureColumns = List.copyOf(b.featureColumns);
+    this.width = b.width;
+    this.featureType = b.featureType;
+    this.fillValue = b.fillValue;
+    this.labelColumn = b.labelColumn;
+    this.regression = b.regression;
+    this.classNames = b.classNames == null ? List.of() : List.copyOf(b.classNames);
+    this.numClasses = b.numClasses > 0 ? b.numClasses : this.classNames.size();
+    this.oneHot = b.oneHot;
+    this.labelType = b.labelType;
+  }
+
+  /**
+   * A new builder.
+   *
+   * @return the builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Turns a batch into tensors. The result owns the batch: close the result, not the batch.
+   * If this throws, the batch has been closed.
+   *
+   * @param batch an open batch
+   * @return the tensors, owning the batch
+   * @throws ArrowDataException if the batch does not fit the spec
+   */
+  public ArrowTensorBatch toTensors(ArrowBatch batch) {
+    List<Runnable> releases = new ArrayList<>();
+    INDArray features = null;
+    INDArray labels = null;
+    try {
+      VectorSchemaRoot root = batch.root();
+      int rows = root.getRowCount();
+      FieldVector first = column(root, featureColumns.get(0));
+      if (featureColumns.size() == 1 && first instanceof FixedSizeListVector list) {
+        features = listFeatures(list, rows, releases);
+      } else if (featureColumns.size() == 1 && first instanceof ListVector list) {
+        features = uniformListFeatures(list, rows, releases);
+      } else {
+        features = gatherFeatures(root, rows);
+      }
+      List<String> names = new ArrayList<>(classNames);
+      labels = regression ? target(root, rows, releases) : classLabels(batch, root, rows, names);
+      return new ArrowTensorBatch(features, labels, names, batch, releases);
+    } catch (RuntimeException | Error e) {
+      for (INDArray a : new INDArray[] {features, labels}) {
+        if (a != null && a.closeable()) {
+          a.close();
+        }
+      }
+      releases.forEach(Runnable::run);
+      batch.close();
+      throw e;
+    }
+  }
+
+  private static FieldVector column(VectorSchemaRoot root, String name) {
+    FieldVector v = root.getVector(name);
+    if (v == null) {
+      List<String> present = root.getSchema().getFields().stream().map(f -> f.getName()).toList();
+      throw new MissingColumnException(name, "not in the batch; the columns are " + present);
+    }
+    return v;
+  }
+
+  private INDArray listFeatures(FixedSizeListVector list, int rows, List<Runnable> releases) {
+    String name = list.getName();
+    int w = list.getListSize();
+    if (width > 0 && w != width) {
+      throw new ListWidthException(name, "expected fixed-size lists of width " + width + " but found width " + w);
+    }
+    FieldVector child = list.getDataVector();
+    DataType natural;
+    if (child instanceof Float4Vector) {
+      natural = DataType.FLOAT;
+    } else if (child instanceof Float8Vector) {
+      natural = DataType.DOUBLE;
+    } else {
+      throw new ColumnTypeException(name, "expected FixedSizeList<Float32> or FixedSizeList<Float64> but found "
+          + "FixedSizeList<" + child.getField().getType() + ">");
+    }
+    boolean hasNulls = list.getNullCount() > 0 || child.getNullCount() > 0;
+    if (hasNulls && fillValue == null) {
+      throw new NullValueException(name, "row " + firstNullRow(list, child, w) + " holds a null feature; "
+          + "clean the data or configure FeatureSpec.Builder.fillNulls(value)");
+    }
+    DataType wanted = featureType == null ? natural : featureType;
+    long[] shape = {rows, w};
+    if (!hasNulls && wanted == natural) {
+      return ZeroCopy.wrap(child.getDataBuffer(), name, natural, shape, releases);
+    }
+    FloatingPointVector values = (FloatingPointVector) child;
+    ArrayFiller out = new ArrayFiller(wanted, shape);
+    for (int r = 0; r < rows; r++) {
+      boolean rowNull = list.isNull(r);
+      for (int c = 0; c < w; c++) {
+        int i = r * w + c;
+        out.put(i, rowNull || child.isNull(i) ? fillValue : values.getValueAsDouble(i));
+      }
+    }
+    return out.array();
+  }
+
+  /**
+   * A variable-size list column whose rows all have the same length (what Parquet gives back
+   * for a fixed-size list) is a matrix too: its values are contiguous from the first offset.
+   */
+  private INDArray uniformListFeatures(ListVector list, int rows, List<Runnable> releases) {
+    String name = list.getName();
+    FieldVector child = list.getDataVector();
+    DataType natural = child instanceof Float4Vector ? DataType.FLOAT : child instanceof Float8Vector ? DataType.DOUBLE : null;
+    if (natural == null) {
+      throw new ColumnTypeException(name, "expected List<Float32> or List<Float64> of one width but found "
+          + "List<" + child.getField().getType() + ">");
+    }
+    int start = rows == 0 ? 0 : list.getOffsetBuffer().getInt(0);
+    int w = rows == 0 ? Math.max(width, 0) : list.getOffsetBuffer().getInt(4) - start;
+    if (width > 0 && w != width) {
+      throw new ListWidthException(name, "expected lists of width " + width + " but row 0 has " + w + " values");
+    }
+    for (int r = 0; r < rows; r++) {
+      int length = list.getOffsetBuffer().getInt((r + 1) * 4L) - list.getOffsetBuffer().getInt(r * 4L);
+      if (length != w) {
+        throw new ListWidthException(name, "expected every row to have " + w + " values but row " + r + " has "
+            + length);
+      }
+      if (list.isNull(r)) {
+        throw new NullValueException(name, "row " + r + " is a null list");
+      }
+    }
+    for (int i = start; i < start + rows * w; i++) {
+      if (child.isNull(i)) {
+        throw new NullValueException(name, "row " + (i - start) / w + " holds a null feature");
+      }
+    }
+    DataType wanted = featureType == null ? natural : featureType;
+    long[] shape = {rows, w};
+    if (wanted == natural) {
+      return ZeroCopy.wrap(child.getDataBuffer(), (long) start * natural.width(), name, natural, shape, releases);
+    }
+    FloatingPointVector values = (FloatingPointVector) child;
+    ArrayFiller out = new ArrayFiller(wanted, shape);
+    for (int i = 0; i < rows * w; i++) {
+      out.put(i, values.getValueAsDouble(start + i));
+    }
+    return out.array();
+  }
+
+  private static int firstNullRow(FixedSizeListVector list, ValueVector child, int w) {
+    for (int r = 0; r < list.getValueCount(); r++) {
+      if (list.isNull(r)) {
+        return r;
+      }
+      for (int c = 0; c < w; c++) {
+        if (child.isNull(r * w + c)) {
+          return r;
+        }
+      }
+    }
+    return -1;
+  }
+
+  private INDArray gatherFeatures(VectorSchemaRoot root, int rows) {
+    int k = featureColumns.size();
+    List<FieldVector> columns = new ArrayList<>(k);
+    for (String name : featureColumns) {
+      FieldVector v = column(root, name);
+      if (v.getField().getDictionary() != null
+          || !(v instanceof BaseIntVector || v instanceof FloatingPointVector)) {
+        throw new ColumnTypeException(name, "expected a numeric column (integer or floating point) "
+            + (k == 1 ? "or a FixedSizeList<Float32> column " : "") + "but found "
+            + (v.getField().getDictionary() != null ? "a dictionary-encoded column" : v.getField().getType()));
+      }
+      columns.add(v);
+    }
+    DataType wanted = featureType == null ? DataType.FLOAT : featureType;
+    ArrayFiller out = new ArrayFiller(wanted, rows, k);
+    for (int c = 0; c < k; c++) {
+      FieldVector v = columns.get(c);
+      for (int r = 0; r < rows; r++) {
+        double value;
+        if (v.isNull(r)) {
+          if (fillValue == null) {
+            throw new NullValueException(v.getName(), "row " + r + " is null; clean the data or configure "
+                + "FeatureSpec.Builder.fillNulls(value)");
+          }
+          value = fillValue;
+        } else {
+          value = numericValue(v, r);
+        }
+        out.put(r * k + c, value);
+      }
+    }
+    return out.array();
+  }
+
+  private static double numericValue(FieldVector v, int row) {
+    return v instanceof FloatingPointVector f ? f.getValueAsDouble(row) : ((BaseIntVector) v).getValueAsLong(row);
+  }
+
+  private INDArray target(VectorSchemaRoot root, int rows, List<Runnable> releases) {
+    FieldVector v = column(root, labelColumn);
+    if (!(v instanceof BaseIntVector || v instanceof FloatingPointVector) || v.getField().getDictionary() != null) {
+      throw new ColumnTypeException(labelColumn, "expected a numeric regression target but found "
+          + v.getField().getType());
+    }
+    if (v.getNullCount() > 0) {
+      throw new NullValueException(labelColumn, "holds " + v.getNullCount() + " null targets");
+    }
+    DataType natural = v instanceof Float8Vector ? DataType.DOUBLE : DataType.FLOAT;
+    DataType wanted = labelType == null ? natural : labelType;
+    if (v instanceof Float4Vector && wanted == DataType.FLOAT || v instanceof Float8Vector && wanted == DataType.DOUBLE) {
+      return ZeroCopy.wrap(v.getDataBuffer(), labelColumn, wanted, new long[] {rows}, releases);
+    }
+    ArrayFiller out = new ArrayFiller(wanted, rows);
+    for (int r = 0; r < rows; r++) {
+      out.put(r, numericValue(v, r));
+    }
+    return out.array();
+  }
+
+  private INDArray classLabels(ArrowBatch batch, VectorSchemaRoot root, int rows, List<String> names) {
+    FieldVector v = column(root, labelColumn);
+    DictionaryEncoding encoding = v.getField().getDictionary();
+    int[] remap = null;
+    int classes = numClasses;
+    if (encoding != null) {
+      Dictionary dictionary = batch.lookup(encoding.getId());
+      if (dictionary == null) {
+        throw new CorruptIpcException(labelColumn, "refers to dictionary " + encoding.getId()
+            + " which the batch does not carry");
+      }
+      FieldVector values = dictionary.getVector();
+      List<String> dictNames = new ArrayList<>(values.getValueCount());
+      for (int i = 0; i < values.getValueCount(); i++) {
+        Object o = values.getObject(i);
+        dictNames.add(o == null ? null : o.toString());
+      }
+      if (classNames.isEmpty()) {
+        names.addAll(dictNames);
+        classes = numClasses > 0 ? numClasses : dictNames.size();
+      } else {
+        remap = remapTo(dictNames);
+      }
+    } else if (v instanceof VarCharVector strings) {
+      if (classNames.isEmpty()) {
+        throw new ColumnTypeException(labelColumn, "holds plain strings; dictionary-encode it or configure "
+            + "FeatureSpec.Builder.classNames(...) to map names to class indices");
+      }
+      return fromStrings(strings, rows, classes);
+    } else if (!(v instanceof BaseIntVector)) {
+      throw new ColumnTypeException(labelColumn, "expected integer class indices or a dictionary-encoded string "
+          + "column but found " + v.getField().getType() + (regressionHint(v) ? "; for real-valued targets use "
+          + "FeatureSpec.Builder.target(column)" : ""));
+    }
+    BaseIntVector indices = (BaseIntVector) v;
+    if (oneHot && classes <= 0) {
+      throw new IllegalStateException("one-hot labels need the number of classes: set numClasses or classNames");
+    }
+    ArrayFiller out = oneHot ? new ArrayFiller(DataType.FLOAT, rows, classes) : new ArrayFiller(labelType(), rows);
+    if (oneHot) {
+      out.array().assign(0);
+    }
+    for (int r = 0; r < rows; r++) {
+      if (v.isNull(r)) {
+        throw new NullValueException(labelColumn, "row " + r + " has no label");
+      }
+      long index = indices.getValueAsLong(r);
+      if (remap != null) {
+        long stored = index;
+        index = stored >= 0 && stored < remap.length ? remap[(int) stored] : -1;
+        if (index < 0 && stored >= 0 && stored < remap.length) {
+          throw new LabelRangeException(labelColumn, "row " + r + " has label '" + dictionaryValue(batch, encoding, stored)
+              + "', which is not one of " + classNames);
+        }
+      }
+      checkRange(r, index, classes);
+      if (oneHot) {
+        out.put((int) (r * (long) classes + index), 1);
+      } else {
+        out.put(r, index);
+      }
+    }
+    return out.array();
+  }
+
+  private static Object dictionaryValue(ArrowBatch batch, DictionaryEncoding encoding, long index) {
+    return batch.lookup(encoding.getId()).getVector().getObject((int) index);
+  }
+
+  private static boolean regressionHint(FieldVector v) {
+    return v instanceof FloatingPointVector;
+  }
+
+  private DataType labelType() {
+    return labelType == null ? DataType.INT64 : labelType;
+  }
+
+  private int[] remapTo(List<String> dictNames) {
+    Map<String, Integer> byName = new HashMap<>();
+    for (int i = 0; i < classNames.size(); i++) {
+      byName.put(classNames.get(i), i);
+    }
+    int[] remap = new int[dictNames.size()];
+    for (int i = 0; i < remap.length; i++) {
+      Integer target = byName.get(dictNames.get(i));
+      remap[i] = target == null ? -1 : target;
+    }
+    return remap;
+  }
+
+  private INDArray fromStrings(VarCharVector strings, int rows, int classes) {
+    Map<String, Integer> byName = new HashMap<>();
+    for (int i = 0; i < classNames.size(); i++) {
+      byName.put(classNames.get(i), i);
+    }
+    ArrayFiller out = oneHot ? new ArrayFiller(DataType.FLOAT, rows, classes) : new ArrayFiller(labelType(), rows);
+    if (oneHot) {
+      out.array().assign(0);
+    }
+    for (int r = 0; r < rows; r++) {
+      if (strings.isNull(r)) {
+        throw new NullValueException(labelColumn, "row " + r + " has no label");
+      }
+      String name = strings.getObject(r).toString();
+      Integer index = byName.get(name);
+      if (index == null) {
+        throw new LabelRangeException(labelColumn, "row " + r + " has label '" + name + "', which is not one of "
+            + classNames);
+      }
+      out.put(oneHot ? r * classes + index : r, oneHot ? 1 : index);
+    }
+    return out.array();
+  }
+
+  private void checkRange(int row, long index, int classes) {
+    if (index < 0 || (classes > 0 && index >= classes)) {
+      throw new LabelRangeException(labelColumn, "row " + row + " has class " + index + ", expected 0 <= class < "
+          + (classes > 0 ? classes : "numClasses") + (classNames.isEmpty() ? "" : " " + classNames));
+    }
+  }
+
+  /** Builds a {@link FeatureSpec}. */
+  public static final class Builder {
+    private final List<String> featureColumns = new ArrayList<>();
+    private int width;
+    private DataType featureType;
+    private Double fillValue;
+    private String labelColumn;
+    private boolean regression;
+    private int numClasses;
+    private List<String> classNames;
+    private boolean oneHot;
+    private DataType labelType;
+
+    private Builder() {}
+
+    /**
+     * The feature columns: one {@code FixedSizeList<Float32|Float64>} column (wrapped without
+     * copying), or one or more numeric columns (gathered, in this order).
+     *
+     * @param columns the column names
+     * @return this builder
+     */
+    public Builder features(String... columns) {
+      featureColumns.clear();
+      featureColumns.addAll(List.of(columns));
+      return this;
+    }
+
+    /**
+     * The width a fixed-size list feature column must have; 0 accepts any.
+     *
+     * @param expectedWidth the list width
+     * @return this builder
+     */
+    public Builder width(int expectedWidth) {
+      this.width = expectedWidth;
+      return this;
+    }
+
+    /**
+     * Converts features to this type (FLOAT or DOUBLE). Default: the list's own element type,
+     * FLOAT for gathered columns. A conversion makes the list path copy.
+     *
+     * @param type the feature type
+     * @return this builder
+     */
+    public Builder featureType(DataType type) {
+      if (type != DataType.FLOAT && type != DataType.DOUBLE) {
+        throw new IllegalArgumentException("feature type must be FLOAT or DOUBLE, got " + type);
+      }
+      this.featureType = type;
+      return this;
+    }
+
+    /**
+     * Replaces null feature values by this value (which makes the list path copy). Without it a
+     * null feature raises {@link NullValueException}.
+     *
+     * @param value the fill value
+     * @return this builder
+     */
+    public Builder fillNulls(double value) {
+      this.fillValue = value;
+      return this;
+    }
+
+    /**
+     * The class label column: integer class indices, a dictionary-encoded string column, or
+     * strings named by {@link #classNames}.
+     *
+     * @param column the column name
+     * @return this builder
+     */
+    public Builder label(String column) {
+      this.labelColumn = Objects.requireNonNull(column, "column");
+      this.regression = false;
+      return this;
+    }
+
+    /**
+     * A numeric regression target column instead of class labels.
+     *
+     * @param column the column name
+     * @return this builder
+     */
+    public Builder target(String column) {
+      this.labelColumn = Objects.requireNonNull(column, "column");
+      this.regression = true;
+      return this;
+    }
+
+    /**
+     * The number of classes; labels outside [0, n) raise {@link LabelRangeException}.
+     *
+     * @param n the class count
+     * @return this builder
+     */
+    public Builder numClasses(int n) {
+      if (n < 1) {
+        throw new IllegalArgumentException("numClasses must be >= 1, got " + n);
+      }
+      this.numClasses = n;
+      return this;
+    }
+
+    /**
+     * The class names in class-index order. Dictionary-encoded labels are mapped by name to
+     * these indices (so files whose dictionaries list the classes in different orders agree);
+     * plain string labels are mapped by name.
+     *
+     * @param names the class names
+     * @return this builder
+     */
+    public Builder classNames(List<String> names) {
+      this.classNames = List.copyOf(names);
+      return this;
+    }
+
+    /**
+     * Emits labels one-hot, FLOAT [rows, numClasses], instead of class indices.
+     *
+     * @param enabled whether to one-hot encode
+     * @return this builder
+     */
+    public Builder oneHot(boolean enabled) {
+      this.oneHot = enabled;
+      return this;
+    }
+
+    /**
+     * The label array type: default INT64 for class indices and the column's floating type for
+     * targets.
+     *
+     * @param type FLOAT, DOUBLE, INT32 or INT64
+     * @return this builder
+     */
+    public Builder labelType(DataType type) {
+      this.labelType = type;
+      return this;
+    }
+
+    /**
+     * Builds the spec.
+     *
+     * @return the spec
+     */
+    public FeatureSpec build() {
+      if (featureColumns.isEmpty()) {
+        throw new IllegalStateException("name the feature columns with features(...)");
+      }
+      if (labelColumn == null) {
+        throw new IllegalStateException("name the label column with label(...) or target(...)");
+      }
+      if (oneHot && regression) {
+        throw new IllegalStateException("one-hot applies to class labels, not regression targets");
+      }
+      return new FeatureSpec(this);
+    }
+  }
+}

@@ -1,0 +1,27 @@
+package io.solstice.arrow;
+
+/** A label lies outside [0, numClasses) for the number of classes the feature spec declares. */
+public final class LabelRangeException extends ArrowDataException {
+  private static final long serialVersionUID = 1L;
+
+  /**
+   * Creates the exception.
+   *
+   * @param column the column concerned, or {@code null}
+   * @param message what was found and what was expected
+   */
+  public LabelRangeException(String column, String message) {
+    super(column, message, null);
+  }
+
+  /**
+   * Creates the exception with its cause.
+   *
+   * @param column the column concerned, or {@code null}
+   * @param message what was found and what was expected
+   * @param cause the underlying failure
+   */
+  public LabelRangeException(String column, String message, Throwable cause) {
+    super(column, message, cause);
+  }
+}

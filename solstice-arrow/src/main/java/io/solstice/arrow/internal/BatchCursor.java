@@ -1,0 +1,317 @@
+package io.solstice.arrow.internal;
+
+import io.solstice.arrow.ArrowBatch;
+import io.solstice.arrow.ArrowDataException;
+import io.solstice.arrow.BatchPosition;
+import io.solstice.arrow.CorruptIpcException;
+import io.solstice.arrow.SchemaChangeException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.util.AutoCloseables;
+import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.VectorLoader;
+import org.apache.arrow.vector.VectorUnloader;
+import org.apache.arrow.vector.ipc.message.ArrowRecordBatch;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.dictionary.Dictionary;
+import org.apache.arrow.vector.dictionary.DictionaryProvider;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.Schema;
+import org.apache.arrow.vector.util.TransferPair;
+import org.apache.arrow.vector.util.ValueVectorUtility;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Pulls stored batches from one reader and hands them out as owned {@link ArrowBatch}es: it
+ * checks that the schema stays the same, validates buffer sizes, re-slices to the batch size,
+ * counts positions, skips to the start position, and moves (or, for caller-owned roots, shares
+ * by reference count) the buffers out of the reader's reused root into a root of the batch's
+ * own under the source's allocator. Not thread-safe: {@code Flux.generate} calls it serially.
+ */
+public abstract class BatchCursor implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(BatchCursor.class);
+
+  /** What a reader loaded: its (reused) root, the dictionaries, and the fragment index. */
+  protected record Loaded(VectorSchemaRoot root, DictionaryProvider dictionaries, long fragment) {}
+
+  private final String sourceName;
+  private final SourceLease lease;
+  private final BufferAllocator readerAllocator;
+  private final int batchSize;
+  private final BatchPosition startAt;
+
+  private boolean opened;
+  private boolean closed;
+  private Schema firstSchema;
+  private Loaded current;
+  private int rowOffset;
+  private long fragment = -1;
+  private long batchInFragment;
+
+  /**
+   * Creates a cursor.
+   *
+   * @param sourceName a name for positions and messages
+   * @param lease the subscription's allocator lease (released on close)
+   * @param batchSize rows per batch, 0 for as stored
+   * @param startAt the first position to emit, or null
+   */
+  protected BatchCursor(String sourceName, SourceLease lease, int batchSize, BatchPosition startAt) {
+    this.sourceName = sourceName;
+    this.lease = lease;
+    this.readerAllocator = lease.allocator().newChildAllocator("reader", 0, Long.MAX_VALUE);
+    lease.closeLast(readerAllocator);
+    this.batchSize = batchSize;
+    this.startAt = startAt;
+  }
+
+  /**
+   * Opens the reader (called once, on the first pull, so that failures reach the subscriber).
+   *
+   * @param readerAllocator the allocator for the reader's own buffers
+   * @param startAt the start position, or null; a reader may seek close to it
+   * @throws Exception if the input cannot be opened
+   */
+  protected abstract void open(BufferAllocator readerAllocator, BatchPosition startAt) throws Exception;
+
+  /**
+   * Loads the next stored batch.
+   *
+   * @return what was loaded, or null at the end
+   * @throws Exception if reading fails
+   */
+  protected abstract Loaded loadNext() throws Exception;
+
+  /**
+   * Closes the reader's resources (the allocator is closed afterwards by this class).
+   *
+   * @throws Exception if closing fails
+   */
+  protected abstract void closeReader() throws Exception;
+
+  /**
+   * Whether buffers may be moved out of the loaded root (true for readers that reload their
+   * root); false shares them by reference count, leaving a caller-owned root intact.
+   *
+   * @return true to move buffers
+   */
+  protected boolean movesBuffers() {
+    return true;
+  }
+
+  /**
+   * Turns a reading failure into the exception the subscriber sees.
+   *
+   * @param failure what went wrong
+   * @return the exception to signal
+   */
+  protected RuntimeException translate(Throwable failure) {
+    return new CorruptIpcException(null, sourceName + ": not valid Arrow IPC data (" + failure + ")", failure);
+  }
+
+  /**
+   * Tells the cursor that the next stored batch loaded starts at this batch index of its
+   * fragment (used by readers that seek past stored batches without loading them).
+   *
+   * @param fragmentIndex the fragment of the next load
+   * @param batchIndex the emitted-batch index its first slice will get
+   */
+  protected final void positionNextLoad(long fragmentIndex, long batchIndex) {
+    this.fragment = fragmentIndex;
+    this.batchInFragment = batchIndex;
+  }
+
+  /**
+   * The name of the source.
+   *
+   * @return the source name
+   */
+  protected final String sourceName() {
+    return sourceName;
+  }
+
+  /**
+   * The rows per emitted batch, 0 for as stored.
+   *
+   * @return the batch size
+   */
+  protected final int batchSize() {
+    return batchSize;
+  }
+
+  /**
+   * The next owned batch.
+   *
+   * @return the batch, or null when the source is exhausted
+   */
+  public final ArrowBatch next() {
+    try {
+      if (!opened) {
+        opened = true;
+        open(readerAllocator, startAt);
+      }
+      while (true) {
+        if (current == null || rowOffset >= current.root().getRowCount()) {
+          current = null;
+          Loaded loaded = loadNext();
+          if (loaded == null) {
+            return null;
+          }
+          accept(loaded);
+          current = loaded;
+          rowOffset = 0;
+          continue;
+        }
+        int rows = current.root().getRowCount();
+        int from = rowOffset;
+        int length = batchSize == 0 ? rows - from : Math.min(batchSize, rows - from);
+        rowOffset += length;
+        BatchPosition position = new BatchPosition(sourceName, fragment, batchInFragment++);
+        if (startAt != null && !position.isAtOrAfter(startAt.fragment(), startAt.batch())) {
+          continue;
+        }
+        return own(position, from, length, from == 0 && length == rows && movesBuffers());
+      }
+    } catch (ArrowDataException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw translate(t);
+    }
+  }
+
+  private void accept(Loaded loaded) {
+    if (loaded.fragment() != fragment) {
+      fragment = loaded.fragment();
+      batchInFragment = 0;
+    }
+    Schema schema = loaded.root().getSchema();
+    if (firstSchema == null) {
+      firstSchema = schema;
+    } else if (!firstSchema.getFields().equals(schema.getFields())) {
+      throw schemaChange(firstSchema, schema);
+    }
+    ValueVectorUtility.validate(loaded.root());
+  }
+
+  private SchemaChangeException schemaChange(Schema before, Schema after) {
+    for (Field f : before.getFields()) {
+      Field now = after.findField(f.getName());
+      if (now == null) {
+        return new SchemaChangeException(f.getName(),
+            sourceName + " fragment " + fragment + ": column disappeared; expected every batch to have "
+                + before);
+      }
+      if (!now.equals(f)) {
+        return new SchemaChangeException(f.getName(),
+            sourceName + " fragment " + fragment + ": changed from " + f + " to " + now);
+      }
+    }
+    return new SchemaChangeException(null,
+        sourceName + " fragment " + fragment + ": schema changed from " + before + " to " + after);
+  }
+
+  private ArrowBatch own(BatchPosition position, int from, int length, boolean move) {
+    BufferAllocator target = lease.allocator();
+    List<FieldVector> vectors = new ArrayList<>();
+    Map<Long, Dictionary> dictionaries = new HashMap<>();
+    lease.acquire();
+    try {
+      for (FieldVector v : current.root().getFieldVectors()) {
+        TransferPair pair = v.getTransferPair(target);
+        if (move) {
+          pair.transfer();
+        } else {
+          pair.splitAndTransfer(from, length);
+        }
+        vectors.add((FieldVector) pair.getTo());
+      }
+      DictionaryProvider provider = current.dictionaries();
+      if (provider != null) {
+        for (long id : provider.getDictionaryIds()) {
+          Dictionary d = provider.lookup(id);
+          dictionaries.put(id, new Dictionary(shareAll(d.getVector(), target), d.getEncoding()));
+        }
+      }
+      List<Field> fields = new ArrayList<>();
+      for (FieldVector v : vectors) {
+        fields.add(v.getField());
+      }
+      VectorSchemaRoot root;
+      try (VectorSchemaRoot moved = new VectorSchemaRoot(fields, vectors, length)) {
+        root = rehome(moved, target);
+      }
+      vectors.clear();
+      return new ArrowBatch(root, dictionaries, position, lease::release);
+    } catch (RuntimeException | Error e) {
+      List<AutoCloseable> made = new ArrayList<>(vectors);
+      dictionaries.values().forEach(d -> made.add(d.getVector()));
+      try {
+        AutoCloseables.close(made);
+      } catch (Exception suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      lease.release();
+      throw e;
+    }
+  }
+
+  private static FieldVector shareAll(FieldVector v, BufferAllocator target) {
+    if (v.getValueCount() == 0) {
+      FieldVector empty = v.getField().createVector(target);
+      empty.setValueCount(0);
+      return empty;
+    }
+    TransferPair pair = v.getTransferPair(target);
+    pair.splitAndTransfer(0, v.getValueCount());
+    FieldVector shared = (FieldVector) pair.getTo();
+    try (VectorSchemaRoot moved = new VectorSchemaRoot(List.of(shared.getField()), List.of(shared), v.getValueCount())) {
+      return rehome(moved, target).getFieldVectors().get(0);
+    }
+  }
+
+  /**
+   * Re-associates every buffer of {@code source} with {@code target} (no copy: the buffers are
+   * retained under the target's accounting). A transfer pair alone is not enough: in Arrow
+   * 18.3 {@code FixedSizeListVector}'s split keeps its validity buffer accounted to the source
+   * allocator, which then cannot close while the batch lives (the Flight client closes its
+   * allocator at the end of the stream). Loading an unloaded batch retains each buffer with the
+   * target allocator, for every vector type. The caller closes {@code source}.
+   */
+  private static VectorSchemaRoot rehome(VectorSchemaRoot source, BufferAllocator target) {
+    VectorSchemaRoot out = VectorSchemaRoot.create(source.getSchema(), target);
+    try (ArrowRecordBatch batch = new VectorUnloader(source).getRecordBatch()) {
+      new VectorLoader(out).load(batch);
+      return out;
+    } catch (RuntimeException | Error e) {
+      out.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Closes the reader and releases the source's reference to the lease; the reader's
+   * allocator closes with the lease, after the last batch.
+   */
+  @Override
+  public final void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      closeReader();
+    } catch (Exception e) {
+      LOG.warn("{}: closing the reader failed", sourceName, e);
+    }
+    try {
+      lease.release();
+    } catch (RuntimeException e) {
+      // Reported, not thrown: the subscriber must still see the original signal.
+      LOG.error("{}: buffers were still allocated when the source closed", sourceName, e);
+    }
+  }
+}

@@ -1,0 +1,89 @@
+package io.solstice.arrow.internal;
+
+import io.solstice.arrow.BatchPosition;
+import java.util.function.Function;
+import org.apache.arrow.flight.CallOption;
+import org.apache.arrow.flight.FlightClient;
+import org.apache.arrow.flight.FlightRuntimeException;
+import org.apache.arrow.flight.FlightStream;
+import org.apache.arrow.flight.Ticket;
+import org.apache.arrow.memory.BufferAllocator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads one Flight stream ({@code DoGet}). Pulling the next batch is what asks the server for
+ * more, so the consumer's demand paces the server. Closing before the end cancels the call.
+ */
+public final class FlightCursor extends BatchCursor {
+  private static final Logger LOG = LoggerFactory.getLogger(FlightCursor.class);
+
+  private final Function<BufferAllocator, FlightClient> clients;
+  private final Ticket ticket;
+  private final CallOption[] callOptions;
+  private FlightClient client;
+  private FlightStream stream;
+  private boolean finished;
+
+  /**
+   * Creates the cursor.
+   *
+   * @param name the server's name, for positions and messages
+   * @param clients connects a client to the server, with the given allocator
+   * @param ticket the stream to get
+   * @param callOptions call options (for example credentials)
+   * @param lease the subscription's lease
+   * @param batchSize rows per batch, 0 for as sent
+   * @param startAt the start position or null
+   */
+  public FlightCursor(String name, Function<BufferAllocator, FlightClient> clients, Ticket ticket,
+      CallOption[] callOptions, SourceLease lease, int batchSize, BatchPosition startAt) {
+    super(name, lease, batchSize, startAt);
+    this.clients = clients;
+    this.ticket = ticket;
+    this.callOptions = callOptions.clone();
+  }
+
+  @Override
+  protected void open(BufferAllocator allocator, BatchPosition startAt) {
+    client = clients.apply(allocator);
+    stream = client.getStream(ticket, callOptions);
+  }
+
+  @Override
+  protected Loaded loadNext() {
+    if (!stream.next()) {
+      finished = true;
+      return null;
+    }
+    return new Loaded(stream.getRoot(), stream.getDictionaryProvider(), 0);
+  }
+
+  @Override
+  protected RuntimeException translate(Throwable failure) {
+    if (failure instanceof FlightRuntimeException f) {
+      return f;
+    }
+    return super.translate(failure);
+  }
+
+  @Override
+  protected void closeReader() throws Exception {
+    try {
+      if (stream != null) {
+        if (!finished) {
+          stream.cancel("the consumer stopped reading", null);
+        }
+        try {
+          stream.close();
+        } catch (FlightRuntimeException e) {
+          LOG.debug("{}: stream closed with {}", sourceName(), e.status());
+        }
+      }
+    } finally {
+      if (client != null) {
+        client.close();
+      }
+    }
+  }
+}

@@ -1,0 +1,173 @@
+package io.solstice.arrow.internal;
+
+import io.solstice.arrow.CorruptIpcException;
+import java.io.EOFException;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import org.apache.arrow.flatbuf.Message;
+
+/**
+ * Follows the framing of an Arrow IPC stream as the reader consumes it and refuses a message
+ * whose declared metadata or body length exceeds what the input can hold, before the reader
+ * allocates a buffer for it. Arrow's own stream reader trusts the declared lengths and would
+ * allocate whatever a corrupt or hostile header says.
+ *
+ * <p>Each message is [0xFFFFFFFF] int32 metadataLength, metadata, body; this class reads the
+ * prefix and the metadata ahead into a small buffer, checks the body length the metadata
+ * declares, and then passes bytes through.
+ */
+public final class GuardedIpcInputStream extends FilterInputStream {
+  private static final int CONTINUATION = 0xFFFFFFFF;
+
+  private final String sourceName;
+  private final long knownSize;
+  private final long maxMessageBytes;
+
+  private long position;
+  private byte[] pending = new byte[0];
+  private int pendingOffset;
+  private long bodyRemaining;
+  private boolean endOfStream;
+
+  /**
+   * Wraps a stream.
+   *
+   * @param in the IPC stream
+   * @param sourceName a name for messages
+   * @param knownSize the total size of the input if known (a file), else -1
+   * @param maxMessageBytes the cap on one message when the size is unknown
+   */
+  public GuardedIpcInputStream(InputStream in, String sourceName, long knownSize, long maxMessageBytes) {
+    super(in);
+    this.sourceName = sourceName;
+    this.knownSize = knownSize;
+    this.maxMessageBytes = maxMessageBytes;
+  }
+
+  @Override
+  public int read() throws IOException {
+    byte[] one = new byte[1];
+    int n = read(one, 0, 1);
+    return n < 0 ? -1 : one[0] & 0xFF;
+  }
+
+  @Override
+  public int read(byte[] b, int off, int len) throws IOException {
+    if (len == 0) {
+      return 0;
+    }
+    if (pendingOffset < pending.length) {
+      int n = Math.min(len, pending.length - pendingOffset);
+      System.arraycopy(pending, pendingOffset, b, off, n);
+      pendingOffset += n;
+      return n;
+    }
+    if (bodyRemaining > 0 || endOfStream) {
+      int n = super.read(b, off, endOfStream ? len : (int) Math.min(len, bodyRemaining));
+      if (n > 0) {
+        position += n;
+        if (!endOfStream) {
+          bodyRemaining -= n;
+        }
+      }
+      return n;
+    }
+    if (!readNextMessageHeader()) {
+      return -1;
+    }
+    return read(b, off, len);
+  }
+
+  @Override
+  public long skip(long n) throws IOException {
+    byte[] sink = new byte[(int) Math.min(n, 8192)];
+    int read = read(sink, 0, sink.length);
+    return Math.max(read, 0);
+  }
+
+  @Override
+  public boolean markSupported() {
+    return false;
+  }
+
+  /** Reads the prefix and metadata of the next message into {@code pending}; false at EOF. */
+  private boolean readNextMessageHeader() throws IOException {
+    byte[] prefix = new byte[8];
+    int got = readUpTo(prefix, 0, 4);
+    if (got == 0) {
+      return false;
+    }
+    if (got < 4) {
+      throw truncated("a message length prefix");
+    }
+    int prefixLength = 4;
+    int length = ByteBuffer.wrap(prefix, 0, 4).order(ByteOrder.LITTLE_ENDIAN).getInt();
+    if (length == CONTINUATION) {
+      if (readUpTo(prefix, 4, 4) < 4) {
+        throw truncated("a message length prefix");
+      }
+      prefixLength = 8;
+      length = ByteBuffer.wrap(prefix, 4, 4).order(ByteOrder.LITTLE_ENDIAN).getInt();
+    }
+    if (length == 0) {
+      pending = java.util.Arrays.copyOf(prefix, prefixLength);
+      pendingOffset = 0;
+      endOfStream = true;
+      return true;
+    }
+    checkLength("message metadata", length, limit());
+    byte[] metadata = new byte[length];
+    if (readUpTo(metadata, 0, length) < length) {
+      throw truncated("message metadata of " + length + " bytes");
+    }
+    long bodyLength;
+    Message message;
+    try {
+      message = Message.getRootAsMessage(ByteBuffer.wrap(metadata).order(ByteOrder.LITTLE_ENDIAN));
+      bodyLength = message.bodyLength();
+    } catch (RuntimeException e) {
+      throw new CorruptIpcException(null, sourceName + ": message metadata at byte " + (position - length)
+          + " is not a valid flatbuffer", e);
+    }
+    checkLength("message body", bodyLength, limit());
+    MessageCheck.validate(message, bodyLength, -1, sourceName + ": the message at byte " + (position - length));
+    pending = new byte[prefixLength + length];
+    System.arraycopy(prefix, 0, pending, 0, prefixLength);
+    System.arraycopy(metadata, 0, pending, prefixLength, length);
+    pendingOffset = 0;
+    bodyRemaining = bodyLength;
+    return true;
+  }
+
+  private long limit() {
+    return knownSize >= 0 ? knownSize - position : maxMessageBytes;
+  }
+
+  private void checkLength(String what, long declared, long limit) {
+    if (declared < 0 || declared > limit) {
+      throw new CorruptIpcException(null, sourceName + ": " + what + " near byte " + position + " declares "
+          + declared + " bytes but " + (knownSize >= 0 ? "only " + limit + " bytes remain in the input"
+              : "the limit is " + limit + " bytes (raise ReadOptions.maxMessageBytes if this is genuine)"));
+    }
+  }
+
+  private IOException truncated(String what) {
+    return new EOFException(sourceName + ": input ends inside " + what + " at byte " + position);
+  }
+
+  private int readUpTo(byte[] b, int off, int len) throws IOException {
+    int total = 0;
+    while (total < len) {
+      int n = super.read(b, off + total, len - total);
+      if (n < 0) {
+        break;
+      }
+      total += n;
+    }
+    position += total;
+    return total;
+  }
+}

@@ -1,0 +1,212 @@
+package io.solstice.arrow.internal;
+
+import io.solstice.arrow.ArrowBatch;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.arrow.flight.CallStatus;
+import org.apache.arrow.flight.FlightProducer.ServerStreamListener;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.VectorLoader;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.VectorUnloader;
+import org.apache.arrow.vector.dictionary.Dictionary;
+import org.apache.arrow.vector.dictionary.DictionaryProvider;
+import org.apache.arrow.vector.ipc.message.ArrowRecordBatch;
+import org.apache.arrow.vector.types.pojo.Schema;
+import org.apache.arrow.vector.util.TransferPair;
+import org.reactivestreams.Subscription;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.BaseSubscriber;
+
+/**
+ * Sends one source to one Flight {@code DoGet} call with backpressure: it requests one batch
+ * at a time, and before sending it waits (off the gRPC thread) until the call is ready for
+ * more, that is until the transport has drained below its threshold. A client cancel stops
+ * the wait, cancels the source and ends the call.
+ */
+public final class StreamPump extends BaseSubscriber<ArrowBatch> {
+  private static final Logger LOG = LoggerFactory.getLogger(StreamPump.class);
+  private static final long MAX_BACKOFF_MS = 50;
+
+  private final ServerStreamListener listener;
+  private final BufferAllocator allocator;
+  private final Object readiness = new Object();
+  /** Held while the outgoing root is in use, so a cancel on a gRPC thread cannot close it mid-send. */
+  private final Object sendLock = new Object();
+  private final CountDownLatch finished = new CountDownLatch(1);
+  private volatile boolean clientCancelled;
+  private VectorSchemaRoot root;
+  private DictionaryProvider.MapDictionaryProvider dictionaries;
+  private long sent;
+
+  /**
+   * Creates a pump for one call.
+   *
+   * @param listener the call's listener
+   * @param allocator the server's allocator for the outgoing root
+   */
+  public StreamPump(ServerStreamListener listener, BufferAllocator allocator) {
+    this.listener = listener;
+    this.allocator = allocator;
+    listener.setOnReadyHandler(this::wakeUp);
+    listener.setOnCancelHandler(() -> {
+      clientCancelled = true;
+      wakeUp();
+      dispose();
+    });
+  }
+
+  /**
+   * Batches sent so far.
+   *
+   * @return the count
+   */
+  public long sent() {
+    return sent;
+  }
+
+  /**
+   * Waits for the pump to end.
+   *
+   * @param millis how long to wait
+   * @return true if it ended
+   * @throws InterruptedException if interrupted
+   */
+  public boolean awaitFinish(long millis) throws InterruptedException {
+    return finished.await(millis, TimeUnit.MILLISECONDS);
+  }
+
+  private void wakeUp() {
+    synchronized (readiness) {
+      readiness.notifyAll();
+    }
+  }
+
+  @Override
+  protected void hookOnSubscribe(Subscription subscription) {
+    request(1);
+  }
+
+  @Override
+  protected void hookOnNext(ArrowBatch batch) {
+    boolean more;
+    synchronized (sendLock) {
+      more = send(batch);
+    }
+    if (more) {
+      request(1);
+    }
+  }
+
+  private boolean send(ArrowBatch batch) {
+    try (batch) {
+      if (!awaitReady()) {
+        cancel();
+        return false;
+      }
+      if (root == null) {
+        begin(batch);
+      }
+      if (!root.getSchema().getFields().equals(batch.schema().getFields())) {
+        throw new IllegalStateException("the served source changed its schema at " + batch.position()
+            + ": Flight streams carry one schema");
+      }
+      VectorUnloader unloader = new VectorUnloader(batch.root());
+      try (ArrowRecordBatch records = unloader.getRecordBatch()) {
+        new VectorLoader(root).load(records);
+      }
+      listener.putNext();
+      sent++;
+      return true;
+    } catch (RuntimeException e) {
+      cancel();
+      hookOnError(e);
+      return false;
+    }
+  }
+
+  private void begin(ArrowBatch batch) {
+    Schema schema = batch.schema();
+    root = VectorSchemaRoot.create(schema, allocator);
+    dictionaries = new DictionaryProvider.MapDictionaryProvider();
+    for (long id : batch.getDictionaryIds()) {
+      Dictionary d = batch.lookup(id);
+      FieldVector source = d.getVector();
+      TransferPair pair = source.getTransferPair(allocator);
+      pair.splitAndTransfer(0, source.getValueCount());
+      dictionaries.put(new Dictionary((FieldVector) pair.getTo(), d.getEncoding()));
+    }
+    listener.start(root, dictionaries);
+  }
+
+  private boolean awaitReady() {
+    long backoff = 1;
+    while (!listener.isReady()) {
+      if (clientCancelled || listener.isCancelled() || isDisposed()) {
+        return false;
+      }
+      synchronized (readiness) {
+        try {
+          readiness.wait(backoff);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return false;
+        }
+      }
+      backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+    }
+    return !(clientCancelled || listener.isCancelled());
+  }
+
+  @Override
+  protected void hookOnComplete() {
+    synchronized (sendLock) {
+      if (root == null) {
+        // An empty source still owes the client a stream: one with no columns and no rows.
+        root = VectorSchemaRoot.create(new Schema(java.util.List.of()), allocator);
+        listener.start(root);
+      }
+      listener.completed();
+    }
+  }
+
+  @Override
+  protected void hookOnError(Throwable error) {
+    LOG.warn("serving a stream failed after {} batches", sent, error);
+    try {
+      listener.error(CallStatus.INTERNAL.withDescription("the served source failed: " + error.getMessage())
+          .withCause(error).toRuntimeException());
+    } catch (RuntimeException ignored) {
+      LOG.debug("could not report the failure to the client", ignored);
+    }
+  }
+
+  @Override
+  protected void hookOnCancel() {
+    if (clientCancelled || listener.isCancelled()) {
+      try {
+        listener.error(CallStatus.CANCELLED.withDescription("the client cancelled the stream").toRuntimeException());
+      } catch (RuntimeException ignored) {
+        LOG.debug("the call was already closed", ignored);
+      }
+    }
+  }
+
+  @Override
+  protected void hookFinally(reactor.core.publisher.SignalType type) {
+    try {
+      synchronized (sendLock) {
+        if (root != null) {
+          root.close();
+        }
+        if (dictionaries != null) {
+          dictionaries.close();
+        }
+      }
+    } finally {
+      finished.countDown();
+    }
+  }
+}

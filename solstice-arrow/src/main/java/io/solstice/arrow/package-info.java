@@ -1,0 +1,24 @@
+/**
+ * The Arrow data plane of Solstice: sources of owned Arrow record batches as demand-driven
+ * Reactor {@code Flux}es, batch-to-tensor conversion without copying where the layout allows,
+ * an Arrow Flight server with backpressure, and a sink for predictions.
+ *
+ * <p>Start at {@link io.solstice.arrow.ArrowSources}. A typical training input:
+ *
+ * <pre>{@code
+ * FeatureSpec spec = FeatureSpec.builder().features("pixels").width(64).label("digit").numClasses(10).build();
+ * Flux<ArrowBatch> batches = ArrowSources.ipcFile(path, allocator, ReadOptions.builder().batchSize(128).build());
+ * // each batch: try (ArrowTensorBatch t = spec.toTensors(batch)) { step(t); }
+ * }</pre>
+ *
+ * <p>Ownership: every {@link io.solstice.arrow.ArrowBatch} is owned by whoever receives it and
+ * must be closed exactly once; an {@link io.solstice.arrow.ArrowTensorBatch} owns the Arrow
+ * batch it was made from. Each subscription's memory lives in a child of the allocator given
+ * to the source, so closing that allocator at the end reports any batch left open.
+ *
+ * <p>JVM flags on Java 17: {@code --add-opens=java.base/java.nio=ALL-UNNAMED} (Arrow's memory
+ * access; Flight and the dataset scanner need nothing more here). Arrow Flight logs a gRPC
+ * "Stream closed before write could take place" warning when a client cancels a stream; it is
+ * expected.
+ */
+package io.solstice.arrow;

@@ -1,0 +1,211 @@
+package io.solstice.arrow;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.flatbuffers.FlatBufferBuilder;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import org.apache.arrow.flatbuf.Message;
+import org.apache.arrow.flatbuf.MessageHeader;
+import org.apache.arrow.flatbuf.MetadataVersion;
+import org.apache.arrow.flatbuf.RecordBatch;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.ipc.message.ArrowBlock;
+import org.apache.arrow.vector.ipc.message.ArrowFooter;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Flux;
+
+/**
+ * Corrupt, truncated and hostile IPC bytes: a typed {@link CorruptIpcException}, never a crash,
+ * a hang, a huge allocation or a leaked buffer.
+ */
+class BadIpcInputTest {
+  private static final long HUGE = 1L << 40;
+
+  private static byte[] validStream(RootAllocator allocator) throws IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    TestData.writeIpcStream(bytes, allocator, 3, 20);
+    return bytes.toByteArray();
+  }
+
+  private static byte[] validFile(RootAllocator allocator, Path dir) throws IOException {
+    return Files.readAllBytes(TestData.writeIpcFile(dir, "valid.arrow", allocator, 3, 20));
+  }
+
+  /** Reads every batch, closing each; returns the rows read. */
+  private static long drain(Flux<ArrowBatch> source) {
+    return source.map(b -> {
+      try (b) {
+        return (long) b.rowCount();
+      }
+    }).reduce(0L, Long::sum).block(Duration.ofSeconds(20));
+  }
+
+  /** The schema message of a stream: its first framed message. */
+  private static byte[] schemaMessage(byte[] stream) {
+    ByteBuffer b = ByteBuffer.wrap(stream).order(ByteOrder.LITTLE_ENDIAN);
+    int metadata = b.getInt(4);
+    return Arrays.copyOf(stream, 8 + metadata);
+  }
+
+  /** A framed record batch message that declares {@code bodyLength} body bytes and carries none. */
+  private static byte[] recordBatchDeclaring(long bodyLength) {
+    FlatBufferBuilder fb = new FlatBufferBuilder();
+    RecordBatch.startNodesVector(fb, 0);
+    int nodes = fb.endVector();
+    RecordBatch.startBuffersVector(fb, 0);
+    int buffers = fb.endVector();
+    int batch = RecordBatch.createRecordBatch(fb, 10, nodes, buffers, 0, 0);
+    int message = Message.createMessage(fb, MetadataVersion.V5, MessageHeader.RecordBatch, batch, bodyLength, 0);
+    fb.finish(message);
+    byte[] metadata = fb.sizedByteArray();
+    int padded = (metadata.length + 7) / 8 * 8;
+    ByteBuffer framed = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
+    framed.putInt(-1).putInt(padded).put(metadata);
+    return framed.array();
+  }
+
+  private static byte[] concat(byte[]... parts) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    for (byte[] p : parts) {
+      out.writeBytes(p);
+    }
+    return out.toByteArray();
+  }
+
+  @Test
+  void aStreamMessageDeclaringMoreBytesThanTheFileHoldsFailsBeforeAllocating(@org.junit.jupiter.api.io.TempDir Path dir)
+      throws IOException {
+    try (RootAllocator allocator = new RootAllocator()) {
+      byte[] hostile = concat(schemaMessage(validStream(allocator)), recordBatchDeclaring(HUGE));
+      Path file = Files.write(dir.resolve("hostile.arrows"), hostile);
+      long peakBefore = allocator.getPeakMemoryAllocation();
+      assertThatThrownBy(() -> drain(ArrowSources.ipcStream(file, allocator, ReadOptions.defaults())))
+          .isInstanceOf(CorruptIpcException.class)
+          .hasMessageContaining("declares " + HUGE + " bytes")
+          .hasMessageContaining("remain in the input");
+      assertThatThrownBy(() -> drain(ArrowSources.ipcStream("socket", () -> new ByteArrayInputStream(hostile), allocator,
+              ReadOptions.defaults())))
+          .isInstanceOf(CorruptIpcException.class)
+          .hasMessageContaining("maxMessageBytes");
+      assertThat(allocator.getPeakMemoryAllocation()).as("nothing near the declared size was allocated")
+          .isLessThan(Math.max(peakBefore, 1L << 20));
+      Allocators.closeAfterRelease(allocator);
+    }
+  }
+
+  @Test
+  void anIpcFileFooterDeclaringABlockBeyondTheFileFailsBeforeAllocating(@org.junit.jupiter.api.io.TempDir Path dir)
+      throws IOException {
+    try (RootAllocator allocator = new RootAllocator()) {
+      byte[] schema = schemaMessage(validStream(allocator));
+      FlatBufferBuilder fb = new FlatBufferBuilder();
+      ArrowBlock block = new ArrowBlock(8, schema.length, HUGE);
+      fb.finish(new ArrowFooter(TestData.schema(), List.of(), List.of(block)).writeTo(fb));
+      byte[] footer = fb.sizedByteArray();
+      ByteBuffer tail = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(footer.length);
+      byte[] magic = "ARROW1".getBytes(StandardCharsets.US_ASCII);
+      byte[] hostile = concat(magic, new byte[2], schema, footer, tail.array(), magic);
+      Path file = Files.write(dir.resolve("hostile.arrow"), hostile);
+      assertThatThrownBy(() -> drain(ArrowSources.ipcFile(file, allocator)))
+          .isInstanceOf(CorruptIpcException.class)
+          .hasMessageContaining("body " + HUGE + " bytes");
+      assertThat(allocator.getPeakMemoryAllocation()).isLessThan(1L << 20);
+      Allocators.closeAfterRelease(allocator);
+    }
+  }
+
+  @Test
+  void bytesThatAreNotAnArrowFileSayWhatWasExpected(@org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
+    try (RootAllocator allocator = new RootAllocator()) {
+      Path text = Files.writeString(dir.resolve("notes.arrow"), "this is not arrow data, just some text");
+      assertThatThrownBy(() -> drain(ArrowSources.ipcFile(text, allocator)))
+          .isInstanceOf(CorruptIpcException.class).hasMessageContaining("ARROW1 magic");
+      Path stream = Files.write(dir.resolve("stream.arrow"), validStream(allocator));
+      assertThatThrownBy(() -> drain(ArrowSources.ipcFile(stream, allocator)))
+          .isInstanceOf(CorruptIpcException.class).hasMessageContaining("ArrowSources.ipcStream");
+      Allocators.closeAfterRelease(allocator);
+    }
+  }
+
+  @Property(tries = 60)
+  void aTruncatedStreamFailsWithATypedErrorOrEndsCleanAndReleasesEverything(@ForAll @IntRange(min = 0, max = 99) int percent)
+      throws IOException {
+    try (RootAllocator allocator = new RootAllocator()) {
+      byte[] valid = validStream(allocator);
+      byte[] cut = Arrays.copyOf(valid, valid.length * percent / 100);
+      try {
+        long rows = drain(ArrowSources.ipcStream("cut", () -> new ByteArrayInputStream(cut), allocator,
+            ReadOptions.defaults()));
+        assertThat(rows).as("a cut at a message boundary reads the whole batches before it").isIn(0L, 20L, 40L);
+      } catch (CorruptIpcException expected) {
+        assertThat(expected).hasMessageContaining("cut");
+      }
+      Allocators.closeAfterRelease(allocator);
+    }
+  }
+
+  @Property(tries = 60)
+  void aTruncatedFileFailsWithATypedErrorAndReleasesEverything(@ForAll @IntRange(min = 0, max = 99) int percent)
+      throws IOException {
+    Path dir = Files.createTempDirectory("truncated");
+    try (RootAllocator allocator = new RootAllocator()) {
+      byte[] valid = validFile(allocator, dir);
+      Path cut = Files.write(dir.resolve("cut.arrow"), Arrays.copyOf(valid, valid.length * percent / 100));
+      assertThatThrownBy(() -> drain(ArrowSources.ipcFile(cut, allocator))).isInstanceOf(CorruptIpcException.class);
+      Allocators.closeAfterRelease(allocator);
+    } finally {
+      try (var files = Files.list(dir)) {
+        for (Path p : files.toList()) {
+          Files.delete(p);
+        }
+      }
+      Files.delete(dir);
+    }
+  }
+
+  @Property(tries = 300)
+  void flippedBytesNeverCrashHangOrLeak(@ForAll @IntRange(min = 0, max = 100_000) int where,
+      @ForAll @IntRange(min = 1, max = 255) int mask, @ForAll boolean asFile) throws IOException {
+    Path dir = Files.createTempDirectory("flipped");
+    try (RootAllocator allocator = new RootAllocator()) {
+      byte[] bytes = asFile ? validFile(allocator, dir) : validStream(allocator);
+      int at = where % bytes.length;
+      bytes[at] = (byte) (bytes[at] ^ mask);
+      Path damaged = Files.write(dir.resolve("damaged"), bytes);
+      Flux<ArrowBatch> source = asFile ? ArrowSources.ipcFile(damaged, allocator)
+          : ArrowSources.ipcStream(damaged, allocator, ReadOptions.defaults());
+      FeatureSpec spec = FeatureSpec.builder().features("pixels").label("label").build();
+      try {
+        source.map(b -> {
+          try (ArrowTensorBatch t = spec.toTensors(b)) {
+            return t.features().sumNumber().doubleValue();
+          }
+        }).blockLast(Duration.ofSeconds(20));
+      } catch (ArrowDataException expected) {
+        // a typed error is one acceptable outcome; values changed inside a body are the other
+      }
+      Allocators.closeAfterRelease(allocator);
+    } finally {
+      try (var files = Files.list(dir)) {
+        for (Path p : files.toList()) {
+          Files.delete(p);
+        }
+      }
+      Files.delete(dir);
+    }
+  }
+}

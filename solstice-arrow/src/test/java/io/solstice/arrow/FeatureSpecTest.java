@@ -1,0 +1,265 @@
+package io.solstice.arrow;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import org.apache.arrow.memory.ArrowBuf;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.Float4Vector;
+import org.apache.arrow.vector.IntVector;
+import org.apache.arrow.vector.VarCharVector;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.complex.FixedSizeListVector;
+import org.apache.arrow.vector.dictionary.Dictionary;
+import org.apache.arrow.vector.dictionary.DictionaryEncoder;
+import org.apache.arrow.vector.dictionary.DictionaryProvider;
+import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.DictionaryEncoding;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.FieldType;
+import org.apache.arrow.vector.types.pojo.Schema;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/** Batches to tensors: zero-copy wrapping, gathering, labels, and the typed errors for bad columns. */
+class FeatureSpecTest {
+  final RootAllocator allocator = new RootAllocator();
+
+  @AfterEach
+  void closeAllocator() {
+    Allocators.closeAfterRelease(allocator);
+  }
+
+  /** One owned batch of {@link TestData} rows [firstId, firstId + rows), sliced by the source. */
+  private ArrowBatch batch(int rows, int batchSize, int index) {
+    List<VectorSchemaRoot> roots = TestData.roots(allocator, 1, rows);
+    try {
+      return ArrowSources.roots("t", roots, null, allocator, ReadOptions.builder().batchSize(batchSize).build())
+          .elementAt(index)
+          // elementAt drops the batches before the one it keeps: they must be closed too
+          .doOnDiscard(ArrowBatch.class, ArrowBatch::close)
+          .block();
+    } finally {
+      roots.forEach(VectorSchemaRoot::close);
+    }
+  }
+
+  private static FeatureSpec pixels() {
+    return FeatureSpec.builder().features("pixels").label("label").numClasses(TestData.CLASSES).build();
+  }
+
+  @Test
+  void aFixedSizeListColumnBecomesAMatrixOverTheSameMemory() {
+    try (ArrowBatch batch = batch(8, 0, 0)) {
+      FixedSizeListVector list = (FixedSizeListVector) batch.root().getVector("pixels");
+      ArrowBuf data = list.getDataVector().getDataBuffer();
+      int refsBefore = data.getReferenceManager().getRefCount();
+      try (ArrowTensorBatch tensors = pixels().toTensors(batch)) {
+        INDArray x = tensors.features();
+        assertThat(x.shape()).containsExactly(8, TestData.WIDTH);
+        assertThat(x.dataType()).isEqualTo(DataType.FLOAT);
+        assertThat(x.data().address()).isEqualTo(data.memoryAddress());
+        assertThat(data.getReferenceManager().getRefCount()).as("retained while the array lives").isEqualTo(refsBefore + 1);
+
+        data.setFloat(4L * (2 * TestData.WIDTH + 3), -7.5f);
+        assertThat(x.getFloat(2, 3)).as("a write on the Arrow side shows in the array").isEqualTo(-7.5f);
+        x.putScalar(5, 1, 42f);
+        assertThat(((Float4Vector) list.getDataVector()).get(5 * TestData.WIDTH + 1))
+            .as("a write on the array side shows in Arrow").isEqualTo(42f);
+        assertThat(x.getFloat(7, 0)).isEqualTo(TestData.pixel(7, 0));
+      }
+      assertThat(batch.isClosed()).as("closing the tensors closes the batch they own").isTrue();
+    }
+  }
+
+  @Test
+  void aSlicedBatchWrapsAtItsOwnOffset() {
+    try (ArrowTensorBatch tensors = pixels().toTensors(batch(10, 4, 1))) {
+      INDArray x = tensors.features();
+      assertThat(x.shape()).containsExactly(4, TestData.WIDTH);
+      for (int r = 0; r < 4; r++) {
+        for (int c = 0; c < TestData.WIDTH; c++) {
+          assertThat(x.getFloat(r, c)).isEqualTo(TestData.pixel(4 + r, c));
+        }
+        assertThat(tensors.labels().getLong(r)).isEqualTo(TestData.label(4 + r));
+      }
+      assertThat(tensors.position().batch()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void arraysStayUsableForNd4jMathUntilClosed() {
+    try (ArrowTensorBatch tensors = pixels().toTensors(batch(6, 0, 0))) {
+      INDArray sums = tensors.features().sum(1);
+      for (int r = 0; r < 6; r++) {
+        float expected = 0;
+        for (int c = 0; c < TestData.WIDTH; c++) {
+          expected += TestData.pixel(r, c);
+        }
+        assertThat(sums.getFloat(r)).isEqualTo(expected);
+      }
+      INDArray product = tensors.features().mmul(Nd4j.ones(DataType.FLOAT, TestData.WIDTH, 1));
+      assertThat(product.getFloat(5, 0)).isEqualTo(sums.getFloat(5));
+    }
+  }
+
+  @Test
+  void severalNumericColumnsAreGatheredInOrder() {
+    FeatureSpec spec = FeatureSpec.builder().features("x1", "x2", "x3").label("label").build();
+    try (ArrowTensorBatch tensors = spec.toTensors(batch(5, 0, 0))) {
+      INDArray x = tensors.features();
+      assertThat(x.shape()).containsExactly(5, 3);
+      assertThat(x.dataType()).isEqualTo(DataType.FLOAT);
+      for (int r = 0; r < 5; r++) {
+        assertThat(x.getFloat(r, 0)).isEqualTo(r / 2f);
+        assertThat(x.getFloat(r, 1)).isEqualTo(r * 2f);
+        assertThat(x.getFloat(r, 2)).isEqualTo(r);
+      }
+    }
+  }
+
+  @Test
+  void typesChangeOnlyWhenAsked() {
+    FeatureSpec doubles = FeatureSpec.builder().features("pixels").featureType(DataType.DOUBLE).label("label").build();
+    try (ArrowTensorBatch tensors = doubles.toTensors(batch(3, 0, 0))) {
+      assertThat(tensors.features().dataType()).isEqualTo(DataType.DOUBLE);
+      assertThat(tensors.features().getDouble(2, 1)).isEqualTo(TestData.pixel(2, 1));
+    }
+    FeatureSpec ints = FeatureSpec.builder().features("pixels").label("label").labelType(DataType.INT32).build();
+    try (ArrowTensorBatch tensors = ints.toTensors(batch(3, 0, 0))) {
+      assertThat(tensors.labels().dataType()).isEqualTo(DataType.INT32);
+      assertThat(tensors.labels().getInt(2)).isEqualTo(TestData.label(2));
+    }
+  }
+
+  @Test
+  void labelsBecomeOneHotOnRequest() {
+    FeatureSpec spec = FeatureSpec.builder().features("pixels").label("label").numClasses(3).oneHot(true).build();
+    try (ArrowTensorBatch tensors = spec.toTensors(batch(4, 0, 0))) {
+      INDArray y = tensors.labels();
+      assertThat(y.shape()).containsExactly(4, 3);
+      for (int r = 0; r < 4; r++) {
+        for (int k = 0; k < 3; k++) {
+          assertThat(y.getFloat(r, k)).isEqualTo(k == TestData.label(r) ? 1f : 0f);
+        }
+      }
+    }
+  }
+
+  @Test
+  void regressionTargetsWrapAFloatColumn() {
+    FeatureSpec spec = FeatureSpec.builder().features("x3").target("x1").build();
+    try (ArrowTensorBatch tensors = spec.toTensors(batch(4, 0, 0))) {
+      assertThat(tensors.labels().dataType()).isEqualTo(DataType.FLOAT);
+      assertThat(tensors.labels().getFloat(3)).isEqualTo(1.5f);
+    }
+  }
+
+  @Test
+  void dictionaryEncodedStringLabelsBecomeClassIndicesWithNames() {
+    try (VectorSchemaRoot plain = VectorSchemaRoot.create(new Schema(List.of(
+            Field.nullable("x", new ArrowType.FloatingPoint(org.apache.arrow.vector.types.FloatingPointPrecision.SINGLE)),
+            Field.nullable("species", new ArrowType.Utf8()))), allocator);
+         VarCharVector names = new VarCharVector("species-dictionary", allocator)) {
+      String[] species = {"setosa", "virginica", "versicolor", "setosa"};
+      plain.allocateNew();
+      for (int r = 0; r < species.length; r++) {
+        ((Float4Vector) plain.getVector("x")).setSafe(r, r);
+        ((VarCharVector) plain.getVector("species")).setSafe(r, species[r].getBytes(StandardCharsets.UTF_8));
+      }
+      plain.setRowCount(species.length);
+      names.allocateNew();
+      String[] dictionary = {"setosa", "versicolor", "virginica"};
+      for (int i = 0; i < dictionary.length; i++) {
+        names.setSafe(i, dictionary[i].getBytes(StandardCharsets.UTF_8));
+      }
+      names.setValueCount(dictionary.length);
+      DictionaryEncoding encoding = new DictionaryEncoding(7L, false, new ArrowType.Int(32, true));
+      Dictionary dict = new Dictionary(names, encoding);
+      try (IntVector encoded = (IntVector) DictionaryEncoder.encode(plain.getVector("species"), dict)) {
+        Field encodedField = new Field("species", new FieldType(true, new ArrowType.Int(32, true), encoding), null);
+        encoded.setValueCount(species.length);
+        try (VectorSchemaRoot root = new VectorSchemaRoot(List.of(plain.getVector("x").getField(), encodedField),
+            List.of(plain.getVector("x"), encoded), species.length)) {
+          ArrowBatch batch = ArrowSources.roots("iris", List.of(root), new DictionaryProvider.MapDictionaryProvider(dict),
+              allocator, ReadOptions.defaults()).blockFirst();
+          FeatureSpec spec = FeatureSpec.builder().features("x").label("species").build();
+          try (ArrowTensorBatch tensors = spec.toTensors(batch)) {
+            assertThat(tensors.classNames()).containsExactly(dictionary);
+            assertThat(tensors.labels().toLongVector()).containsExactly(0, 2, 1, 0);
+          }
+          FeatureSpec reordered = FeatureSpec.builder().features("x").label("species")
+              .classNames(List.of("virginica", "versicolor", "setosa")).build();
+          ArrowBatch again = ArrowSources.roots("iris", List.of(root), new DictionaryProvider.MapDictionaryProvider(dict),
+              allocator, ReadOptions.defaults()).blockFirst();
+          try (ArrowTensorBatch tensors = reordered.toTensors(again)) {
+            assertThat(tensors.labels().toLongVector()).as("mapped by name to the configured order")
+                .containsExactly(2, 0, 1, 2);
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void badColumnsRaiseTypedErrorsNamingTheColumnAndReleaseTheBatch() {
+    assertBad(FeatureSpec.builder().features("pixelz").label("label").build(), MissingColumnException.class,
+        "'pixelz'", "not in the batch");
+    assertBad(FeatureSpec.builder().features("pixels").label("labels").build(), MissingColumnException.class,
+        "'labels'", "the columns are [id, pixels");
+    assertBad(FeatureSpec.builder().features("pixels").width(5).label("label").build(), ListWidthException.class,
+        "'pixels'", "width 5 but found width 4");
+    assertBad(FeatureSpec.builder().features("id", "pixels").label("label").build(), ColumnTypeException.class,
+        "'pixels'", "expected a numeric column");
+    assertBad(FeatureSpec.builder().features("pixels").label("x2").build(), ColumnTypeException.class,
+        "'x2'", "expected integer class indices");
+    assertBad(FeatureSpec.builder().features("pixels").label("label").numClasses(2).build(), LabelRangeException.class,
+        "'label'", "row 2 has class 2, expected 0 <= class < 2");
+  }
+
+  @Test
+  void nullFeaturesFailUnlessAFillValueIsConfigured() {
+    ArrowBatch batch = batch(4, 0, 0);
+    ((Float4Vector) batch.root().getVector("x1")).setNull(2);
+    FeatureSpec strict = FeatureSpec.builder().features("x1", "x3").label("label").build();
+    assertThatThrownBy(() -> strict.toTensors(batch))
+        .isInstanceOf(NullValueException.class).hasMessageContaining("'x1'").hasMessageContaining("row 2");
+    assertThat(batch.isClosed()).isTrue();
+
+    ArrowBatch again = batch(4, 0, 0);
+    ((Float4Vector) again.root().getVector("x1")).setNull(2);
+    FeatureSpec filled = FeatureSpec.builder().features("x1", "x3").fillNulls(-1).label("label").build();
+    try (ArrowTensorBatch tensors = filled.toTensors(again)) {
+      assertThat(tensors.features().getFloat(2, 0)).isEqualTo(-1f);
+      assertThat(tensors.features().getFloat(3, 0)).isEqualTo(1.5f);
+    }
+
+    ArrowBatch listNull = batch(4, 0, 0);
+    FixedSizeListVector list = (FixedSizeListVector) listNull.root().getVector("pixels");
+    list.getDataVector().setNull(9);
+    assertThatThrownBy(() -> pixels().toTensors(listNull))
+        .isInstanceOf(NullValueException.class).hasMessageContaining("'pixels'").hasMessageContaining("row 2");
+  }
+
+  private void assertBad(FeatureSpec spec, Class<? extends ArrowDataException> type, String column, String message) {
+    ArrowBatch batch = batch(4, 0, 0);
+    assertThatThrownBy(() -> spec.toTensors(batch))
+        .isInstanceOf(type).hasMessageContaining(column).hasMessageContaining(message);
+    assertThat(batch.isClosed()).isTrue();
+  }
+
+  @Test
+  void aBatchCanBeBuiltFromParts() {
+    ArrowBatch source = batch(2, 0, 0);
+    ArrowBatch copy = new ArrowBatch(source.root(), Map.of(), new BatchPosition("parts", 0, 0), null);
+    assertThat(copy.rowCount()).isEqualTo(2);
+    copy.close();
+    source.close();
+  }
+}

@@ -1,0 +1,178 @@
+package io.solstice.arrow;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.arrow.flight.FlightRuntimeException;
+import org.apache.arrow.flight.FlightStatusCode;
+import org.apache.arrow.flight.Ticket;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.Float4Vector;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.complex.FixedSizeListVector;
+import org.apache.arrow.vector.types.FloatingPointPrecision;
+import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.FieldType;
+import org.apache.arrow.vector.types.pojo.Schema;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.SignalType;
+
+/** The Flight source and {@link FlightBatchServer}: round trip, backpressure, cancel, auth. */
+class FlightTest {
+  static final Ticket TICKET = new Ticket("train".getBytes(StandardCharsets.UTF_8));
+
+  @TempDir Path dir;
+  final RootAllocator allocator = new RootAllocator();
+
+  @AfterEach
+  void closeAllocator() {
+    Allocators.closeAfterRelease(allocator);
+  }
+
+  /** An endless source of 256 KiB batches that counts what it produced and sees how it ended. */
+  static final class EndlessSource {
+    static final int WIDTH = 256;
+    static final int ROWS = 256;
+    final AtomicLong produced = new AtomicLong();
+    final CompletableFuture<SignalType> ended = new CompletableFuture<>();
+
+    Flux<ArrowBatch> flux(BufferAllocator allocator) {
+      return Flux.<ArrowBatch, Long>generate(() -> 0L, (i, sink) -> {
+        sink.next(batch(allocator, i));
+        produced.incrementAndGet();
+        return i + 1;
+      }).doFinally(ended::complete);
+    }
+
+    static ArrowBatch batch(BufferAllocator allocator, long index) {
+      Field data = new Field("$data$", FieldType.notNullable(new ArrowType.FloatingPoint(FloatingPointPrecision.SINGLE)), null);
+      Schema schema = new Schema(List.of(new Field("x", FieldType.notNullable(new ArrowType.FixedSizeList(WIDTH)), List.of(data))));
+      VectorSchemaRoot root = VectorSchemaRoot.create(schema, allocator);
+      FixedSizeListVector list = (FixedSizeListVector) root.getVector("x");
+      list.allocateNew();
+      Float4Vector values = (Float4Vector) list.getDataVector();
+      values.allocateNew(WIDTH * ROWS);
+      for (int r = 0; r < ROWS; r++) {
+        list.setNotNull(r);
+        for (int c = 0; c < WIDTH; c++) {
+          values.set(r * WIDTH + c, index);
+        }
+      }
+      values.setValueCount(WIDTH * ROWS);
+      root.setRowCount(ROWS);
+      return new ArrowBatch(root, Map.of(), new BatchPosition("endless", 0, index), null);
+    }
+  }
+
+  @Test
+  void aSlowClientKeepsTheServerBoundedAheadAndCancellingEndsTheServersStream() throws Exception {
+    EndlessSource endless = new EndlessSource();
+    try (FlightBatchServer server = FlightBatchServer.builder(allocator, t -> endless.flux(allocator)).start()) {
+      AtomicLong consumed = new AtomicLong();
+      List<Long> ahead = new ArrayList<>();
+      ArrowSources.flight(server.location(), TICKET, allocator, ReadOptions.defaults())
+          .take(40)
+          .doOnNext(batch -> {
+            try (batch) {
+              assertThat(((FixedSizeListVector) batch.root().getVector("x")).getDataVector().getObject(0))
+                  .isEqualTo((float) consumed.get());
+              sleep(25);
+              ahead.add(endless.produced.get() - consumed.incrementAndGet());
+            }
+          })
+          .blockLast();
+      assertThat(consumed.get()).isEqualTo(40);
+      // 40 batches took over a second; an unpaced generator makes thousands of batches in that time.
+      assertThat(ahead).allMatch(n -> n <= 32);
+      assertThat(endless.ended.get(5, TimeUnit.SECONDS)).isEqualTo(SignalType.CANCEL);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (server.activeStreams() > 0 && System.nanoTime() < deadline) {
+        sleep(5);
+      }
+      assertThat(server.activeStreams()).isZero();
+      System.out.println("Flight batches ahead of a slow client (256 KiB batches): max " + ahead.stream().mapToLong(Long::longValue).max().orElse(0));
+    }
+  }
+
+  @Test
+  void aClientWithoutTheRightTokenIsRefusedAndGetsNoData() throws Exception {
+    AtomicInteger opened = new AtomicInteger();
+    Path file = TestData.writeIpcFile(dir, "t.arrow", allocator, 2, 5);
+    try (FlightBatchServer server = FlightBatchServer.builder(allocator, t -> {
+          opened.incrementAndGet();
+          return ArrowSources.ipcFile(file, allocator);
+        }).requireToken("s3cret").start()) {
+      List<ArrowBatch> received = new ArrayList<>();
+      assertThatThrownBy(() -> ArrowSources.flight(server.location(), TICKET, allocator, ReadOptions.defaults())
+              .doOnNext(received::add).blockLast())
+          .isInstanceOfSatisfying(FlightRuntimeException.class,
+              e -> assertThat(e.status().code()).isEqualTo(FlightStatusCode.UNAUTHENTICATED));
+      assertThatThrownBy(() -> ArrowSources.flight(server.location(), TICKET, allocator, ReadOptions.defaults(),
+              ArrowSources.bearerToken("guess")).doOnNext(received::add).blockLast())
+          .isInstanceOfSatisfying(FlightRuntimeException.class,
+              e -> assertThat(e.status().code()).isEqualTo(FlightStatusCode.UNAUTHENTICATED));
+      assertThat(received).isEmpty();
+      assertThat(opened).as("the source is never opened for a refused call").hasValue(0);
+
+      long rows = ArrowSources.flight(server.location(), TICKET, allocator, ReadOptions.defaults(),
+              ArrowSources.bearerToken("s3cret"))
+          .map(b -> {
+            try (b) {
+              return (long) b.rowCount();
+            }
+          }).reduce(0L, Long::sum).block();
+      assertThat(rows).isEqualTo(10);
+      assertThat(opened).hasValue(1);
+    }
+  }
+
+  @Test
+  void aSourceFailingMidStreamReachesTheClientAsAnErrorAfterTheBatchesBeforeIt() throws Exception {
+    Path file = TestData.writeIpcFile(dir, "t.arrow", allocator, 3, 10);
+    try (FlightBatchServer server = FlightBatchServer.builder(allocator, t -> ArrowSources.ipcFile(file, allocator)
+        .concatWith(Flux.error(new IllegalStateException("disk went away")))).start()) {
+      List<Integer> rows = new ArrayList<>();
+      assertThatThrownBy(() -> ArrowSources.flight(server.location(), TICKET, allocator, ReadOptions.defaults())
+              .doOnNext(b -> {
+                try (b) {
+                  rows.add(b.rowCount());
+                }
+              }).blockLast())
+          .isInstanceOfSatisfying(FlightRuntimeException.class, e -> {
+            assertThat(e.status().code()).isEqualTo(FlightStatusCode.INTERNAL);
+            assertThat(e.getMessage()).contains("disk went away");
+          });
+      assertThat(rows).containsExactly(10, 10, 10);
+    }
+  }
+
+  @Test
+  void servingBeyondLoopbackWithoutATokenIsRefused() {
+    assertThatThrownBy(() -> FlightBatchServer.builder(allocator, t -> Flux.empty()).host("0.0.0.0").start())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("requireToken");
+  }
+
+  static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+}
