@@ -12,7 +12,11 @@ import org.nd4j.linalg.dataset.DataSet;
  */
 public record ComputationGraphAdapter(ComputationGraph graph) implements Network {
 
-  /** Checks that the graph has exactly one input and one output. */
+  /**
+   * Checks that the graph has exactly one input and one output.
+   *
+   * @param graph the initialised graph
+   */
   public ComputationGraphAdapter {
     if (graph.getNumInputArrays() != 1 || graph.getNumOutputArrays() != 1) {
       throw new IllegalArgumentException(
