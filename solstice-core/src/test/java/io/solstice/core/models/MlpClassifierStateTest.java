@@ -73,6 +73,24 @@ class MlpClassifierStateTest {
   }
 
   @Test
+  void theDropoutStreamFollowsTheRngCounterInTheState() {
+    MlpClassifier original = digitsModel().updater(new Adam(1e-2)).build();
+    original = original.trainStep(batches.get(0)).experiment();
+    NamedArrays saved = original.state().copy();
+    NamedArrays.Builder shifted = NamedArrays.builder();
+    saved.asMap().forEach(
+        (name, array) ->
+            shifted.put(name, name.equals("rng/counter") ? array.add(1) : array));
+    MlpClassifier restored = original.withState(shifted.build());
+
+    original = original.trainStep(batches.get(1)).experiment();
+    restored = restored.trainStep(batches.get(1)).experiment();
+
+    assertThat(saved.getLong("rng/counter")).isEqualTo(1);
+    assertThat(restored.state().get("layer0/W")).isNotEqualTo(original.state().get("layer0/W"));
+  }
+
+  @Test
   void withStateLeavesTheReceiverUnchanged() {
     MlpClassifier model = digitsModel().build();
     NamedArrays before = model.state().copy();
