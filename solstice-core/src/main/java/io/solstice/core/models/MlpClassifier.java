@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear;
 import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinearDerivative;
@@ -50,8 +51,8 @@ import org.nd4j.linalg.schedule.ISchedule;
  * <p><b>Memory.</b> A step allocates no arrays once it has seen a batch of that size: the
  * parameters, gradients and updater state live in flat buffers updated in place
  * ({@code Nd4j.gemm} with alpha/beta, in-place ReLU, softmax and updater ops), and the
- * activations live in buffers kept per batch size (the last few sizes). Loss and predictions
- * are read back to the heap once per step. {@link #trainStep} and {@link #evalStep} update this
+ * activations live in buffers kept per batch size (the last few sizes), allocated outside any
+ * workspace the caller has open. Loss and predictions are read back to the heap once per step. {@link #trainStep} and {@link #evalStep} update this
  * object in place and return it (the fast path of {@link Experiment}).
  *
  * <p><b>State.</b> {@link #state()} holds the parameters ({@code layer0/W}, {@code layer0/b},
@@ -289,9 +290,12 @@ public final class MlpClassifier
   private MlpBuffers buffersFor(long rows) {
     MlpBuffers buffers = buffersBySize.get(rows);
     if (buffers == null) {
-      buffers =
-          new MlpBuffers(
-              rows, architecture.sizes(), parameters.dataType(), architecture.dropout > 0);
+      // Kept across steps, so never inside a workspace the caller may have open.
+      try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+        buffers =
+            new MlpBuffers(
+                rows, architecture.sizes(), parameters.dataType(), architecture.dropout > 0);
+      }
       buffersBySize.put(rows, buffers);
     }
     return buffers;

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.GradientUpdater;
@@ -61,9 +62,12 @@ public final class Optimizer {
     this.config = config;
     this.parameters = parameters;
     long stateSize = config.updater.stateSize(parameters.length());
-    this.stateView = stateSize == 0 ? null : Nd4j.create(parameters.dataType(), stateSize);
-    this.updater = config.updater.instantiate(stateView, true);
-    this.namedState = nameState(updater, parameters);
+    // The state outlives any workspace a caller may have open: allocate it outside.
+    try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+      this.stateView = stateSize == 0 ? null : Nd4j.create(parameters.dataType(), stateSize);
+      this.updater = config.updater.instantiate(stateView, true);
+      this.namedState = nameState(updater, parameters);
+    }
   }
 
   /** Slices each updater variable (a flat [length] view) per parameter. */

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.rng.Random;
 import org.nd4j.linalg.factory.Nd4j;
@@ -42,8 +43,11 @@ public final class Parameters {
   private Parameters(DataType dataType, List<Spec> specs) {
     this.dataType = dataType;
     long total = specs.stream().mapToLong(Spec::length).sum();
-    this.values = Nd4j.create(dataType, total);
-    this.gradients = Nd4j.create(dataType, total);
+    // Parameters outlive any workspace a caller may have open: allocate them outside.
+    try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+      this.values = Nd4j.create(dataType, total);
+      this.gradients = Nd4j.create(dataType, total);
+    }
     LinkedHashMap<String, Slot> bySlot = new LinkedHashMap<>();
     long offset = 0;
     for (Spec spec : specs) {
