@@ -58,7 +58,7 @@ class SameDiffExperimentTest {
     List<TensorBatch> train = split.train().batches(64);
     SameDiffExperiment experiment = digitsExperiment(42);
 
-    for (int epoch = 0; epoch < 15; epoch++) {
+    for (int epoch = 0; epoch < 10; epoch++) {
       for (TensorBatch batch : train) {
         experiment = experiment.trainStep(batch).experiment();
       }
