@@ -11,6 +11,7 @@ import io.solstice.dl4j.internal.MultiLayerNetworkAdapter;
 import io.solstice.dl4j.internal.Network;
 import java.util.Arrays;
 import java.util.Objects;
+import org.deeplearning4j.nn.api.NeuralNetwork;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -53,9 +54,9 @@ public final class Dl4jExperiment
         Checkpointable<Dl4jExperiment> {
 
   private final Network network;
-  private final Object model;
+  private final NeuralNetwork model;
 
-  private Dl4jExperiment(Network network, Object model) {
+  private Dl4jExperiment(Network network, NeuralNetwork model) {
     this.network = network;
     this.model = model;
   }
@@ -123,7 +124,7 @@ public final class Dl4jExperiment
    *
    * @return the network, updated in place by training
    */
-  public Object network() {
+  public NeuralNetwork network() {
     return model;
   }
 
