@@ -122,6 +122,26 @@ class OptimizerTest {
   }
 
   @Test
+  void adamWithWeightDecayIsAdamWTheDecayDecoupledFromTheMoments() {
+    // AdamW (Loshchilov and Hutter): w <- w - adamStep(g) - lr * decay * w, moments untouched.
+    Parameters plain = twoParameters();
+    Parameters decayed = twoParameters();
+    INDArray weightsBefore = decayed.get("W").dup();
+    Optimizer adam = Optimizer.builder(new Adam(0.01)).build(plain);
+    Optimizer adamW = Optimizer.builder(new Adam(0.01)).weightDecay(0.1).build(decayed);
+    plain.gradients().assign(0.5);
+    decayed.gradients().assign(0.5);
+
+    adam.step();
+    adamW.step();
+
+    INDArray extra = plain.get("W").sub(decayed.get("W"));
+    assertThat(extra.equalsWithEps(weightsBefore.mul(0.01 * 0.1), 1e-12)).isTrue();
+    assertThat(decayed.get("b")).isEqualTo(plain.get("b"));
+    assertThat(adamW.state().get("updater/W/M")).isEqualTo(adam.state().get("updater/W/M"));
+  }
+
+  @Test
   void stateNamesEachUpdaterVariablePerParameterWithTheParameterShape() {
     Optimizer adam = Optimizer.builder(new Adam(1e-3)).build(twoParameters());
     Optimizer sgd = Optimizer.builder(new Sgd(1e-3)).build(twoParameters());
