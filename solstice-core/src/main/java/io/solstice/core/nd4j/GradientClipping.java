@@ -43,19 +43,15 @@ public interface GradientClipping {
   /**
    * Rescales the whole gradient so its global L2 norm is at most {@code maxNorm}, keeping its
    * direction (PyTorch's {@code clip_grad_norm_}, Keras's {@code global_clipnorm}). A gradient
-   * already within the bound is untouched.
+   * already within the bound is untouched. Allocates nothing per call (the norm goes into a
+   * scalar kept per thread).
    *
    * @param maxNorm the largest L2 norm allowed, positive
    * @return the clipping
    */
   static GradientClipping byNorm(double maxNorm) {
     checkPositive(maxNorm, "byNorm");
-    return gradient -> {
-      double norm = gradient.norm2Number().doubleValue();
-      if (norm > maxNorm) {
-        gradient.muli(maxNorm / norm);
-      }
-    };
+    return new GlobalNormClipping(maxNorm);
   }
 
   private static void checkPositive(double limit, String method) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.solstice.core.TensorBatch;
 import io.solstice.core.data.Digits;
+import io.solstice.core.nd4j.GradientClipping;
 import java.util.List;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
@@ -75,6 +76,19 @@ class MlpClassifierMemoryTest {
     System.out.printf(
         "MLP 64-128-10, batch 64, Adam, dropout 0.1: %d bytes allocated off-heap by %d train"
             + " steps after warm-up%n", allocated, STEPS);
+    assertThat(allocated).isZero();
+  }
+
+  @Test
+  void clippingAndWeightDecayKeepTheStepAllocationFree() {
+    MlpClassifier model =
+        MlpClassifier.builder().inputs(64).hidden(128).classes(10)
+            .updater(new Adam(1e-3)).clipping(GradientClipping.byNorm(0.5))
+            .weightDecay(1e-4).seed(1).build();
+    model = model.trainStep(batches.get(0)).experiment();
+
+    long allocated = bytesAllocatedBy(model, 20, m -> m.trainStep(batches.get(0)).experiment());
+
     assertThat(allocated).isZero();
   }
 
