@@ -52,7 +52,7 @@ class Dl4jExperimentTest {
     ComputationGraphConfiguration configuration =
         new NeuralNetConfiguration.Builder()
             .seed(seed)
-            .updater(new Adam(3e-3))
+            .updater(new Adam(5e-3))
             .weightInit(WeightInit.RELU)
             .graphBuilder()
             .addInputs("pixels")
@@ -88,7 +88,7 @@ class Dl4jExperimentTest {
 
   @Test
   void multiLayerNetworkReachesAtLeast95PercentTestAccuracyOnDigits() {
-    double accuracy = trainAndTest(Dl4jExperiment.of(multiLayerNetwork(42, new Adam(3e-3))), 15);
+    double accuracy = trainAndTest(Dl4jExperiment.of(multiLayerNetwork(42, new Adam(5e-3))), 10);
 
     System.out.println("DL4J MultiLayerNetwork digits test accuracy: " + accuracy);
     assertThat(accuracy).isGreaterThanOrEqualTo(0.95);
@@ -96,7 +96,7 @@ class Dl4jExperimentTest {
 
   @Test
   void computationGraphReachesAtLeast95PercentTestAccuracyOnDigits() {
-    double accuracy = trainAndTest(Dl4jExperiment.of(computationGraph(42)), 15);
+    double accuracy = trainAndTest(Dl4jExperiment.of(computationGraph(42)), 10);
 
     System.out.println("DL4J ComputationGraph digits test accuracy: " + accuracy);
     assertThat(accuracy).isGreaterThanOrEqualTo(0.95);
