@@ -28,7 +28,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@link TensorBatch}es in order.
  *
  * <pre>{@code
- * DigitsDataset all = DigitsDataset.read(Files.newInputStream(path));
+ * DigitsDataset all = DigitsDataset.bundled();   // or read(Files.newInputStream(path))
  * DigitsDataset.Split split = all.split(0.2, 42);
  * for (TensorBatch batch : split.train().batches(64)) { ... }
  * }</pre>
@@ -48,6 +48,25 @@ public final class DigitsDataset {
   private DigitsDataset(float[][] features, int[] labels) {
     this.features = features;
     this.labels = labels;
+  }
+
+  /** The copy shipped in this jar, with its provenance in {@code README.md} beside it. */
+  private static final String BUNDLED = "digits.csv.gz";
+
+  /**
+   * The 1,797 examples shipped with Solstice (the scikit-learn copy of the UCI data).
+   *
+   * @return the data set
+   */
+  public static DigitsDataset bundled() {
+    try (InputStream in = DigitsDataset.class.getResourceAsStream(BUNDLED)) {
+      if (in == null) {
+        throw new IllegalStateException("resource " + BUNDLED + " is missing beside " + DigitsDataset.class);
+      }
+      return read(in);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the bundled digits data", e);
+    }
   }
 
   /**

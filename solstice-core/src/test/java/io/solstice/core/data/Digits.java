@@ -1,20 +1,15 @@
 package io.solstice.core.data;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-
 /**
- * The digits data set stored with the tests (see {@code digits/README.md} for its
- * provenance), split once into 80% train and 20% test with a fixed seed. Shared with other
- * modules through the core's test jar.
+ * The digits data set shipped with the core ({@link DigitsDataset#bundled()}), split once into
+ * 80% train and 20% test with a fixed seed. Shared with other modules through the core's test
+ * jar.
  */
 public final class Digits {
 
   /** The seed of the fixed train/test split. */
   public static final long SPLIT_SEED = 42;
 
-  private static final String RESOURCE = "/digits/digits.csv.gz";
   private static DigitsDataset all;
 
   private Digits() {}
@@ -26,14 +21,7 @@ public final class Digits {
    */
   public static synchronized DigitsDataset all() {
     if (all == null) {
-      try (InputStream in = Digits.class.getResourceAsStream(RESOURCE)) {
-        if (in == null) {
-          throw new IllegalStateException("test resource " + RESOURCE + " is missing");
-        }
-        all = DigitsDataset.read(in);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
+      all = DigitsDataset.bundled();
     }
     return all;
   }

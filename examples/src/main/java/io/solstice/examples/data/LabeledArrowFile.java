@@ -1,0 +1,99 @@
+package io.solstice.examples.data;
+
+import io.solstice.core.TensorBatch;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.Float4Vector;
+import org.apache.arrow.vector.IntVector;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.complex.FixedSizeListVector;
+import org.apache.arrow.vector.ipc.ArrowFileWriter;
+import org.apache.arrow.vector.types.FloatingPointPrecision;
+import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.FieldType;
+import org.apache.arrow.vector.types.pojo.Schema;
+
+/**
+ * Writes a labelled in-memory data set as an Arrow IPC file with two columns: {@code features},
+ * a {@code FixedSizeList<Float32>} (which the Arrow data plane maps to a feature matrix without
+ * copying), and {@code label}, an Int32 class index.
+ */
+public final class LabeledArrowFile {
+
+  /** The feature column. */
+  public static final String FEATURES = "features";
+
+  /** The label column. */
+  public static final String LABEL = "label";
+
+  private LabeledArrowFile() {}
+
+  /**
+   * The schema of the files this class writes.
+   *
+   * @param width the number of features per row
+   * @return features and label
+   */
+  public static Schema schema(int width) {
+    Field element = new Field(
+        "item", FieldType.notNullable(new ArrowType.FloatingPoint(FloatingPointPrecision.SINGLE)), null);
+    Field features =
+        new Field(FEATURES, FieldType.notNullable(new ArrowType.FixedSizeList(width)), List.of(element));
+    Field label = new Field(LABEL, FieldType.notNullable(new ArrowType.Int(32, true)), null);
+    return new Schema(List.of(features, label));
+  }
+
+  /**
+   * Writes the rows of {@code data} to {@code file} in record batches of {@code batchSize} rows.
+   *
+   * @param data features [rows, width] and class labels [rows]
+   * @param file the target, replaced if present
+   * @param batchSize rows per record batch
+   * @param allocator where the write buffers come from; nothing stays allocated afterwards
+   * @throws IOException when the file cannot be written
+   */
+  public static void write(TensorBatch data, Path file, int batchSize, BufferAllocator allocator)
+      throws IOException {
+    float[][] features = data.features().toFloatMatrix();
+    int[] labels = data.labels().toIntVector();
+    int width = features.length == 0 ? 0 : features[0].length;
+    Path parent = file.toAbsolutePath().getParent();
+    Files.createDirectories(parent);
+    try (VectorSchemaRoot root = VectorSchemaRoot.create(schema(width), allocator);
+        FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE,
+            StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
+        ArrowFileWriter writer = new ArrowFileWriter(root, null, channel)) {
+      writer.start();
+      for (int start = 0; start < features.length; start += batchSize) {
+        int end = Math.min(features.length, start + batchSize);
+        fill(root, features, labels, start, end, width);
+        writer.writeBatch();
+      }
+      writer.end();
+    }
+  }
+
+  private static void fill(
+      VectorSchemaRoot root, float[][] features, int[] labels, int start, int end, int width) {
+    root.allocateNew();
+    FixedSizeListVector list = (FixedSizeListVector) root.getVector(FEATURES);
+    Float4Vector values = (Float4Vector) list.getDataVector();
+    IntVector labelVector = (IntVector) root.getVector(LABEL);
+    for (int row = start; row < end; row++) {
+      int at = row - start;
+      list.setNotNull(at);
+      for (int i = 0; i < width; i++) {
+        values.setSafe(at * width + i, features[row][i]);
+      }
+      labelVector.setSafe(at, labels[row]);
+    }
+    values.setValueCount((end - start) * width);
+    root.setRowCount(end - start);
+  }
+}
