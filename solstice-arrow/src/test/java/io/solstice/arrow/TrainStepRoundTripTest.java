@@ -19,9 +19,8 @@ import reactor.core.publisher.Flux;
  * a Flight stream arrive at the step exactly once, in order, with the right values, and every
  * buffer is released afterwards.
  *
- * <p>The step is driven by {@link TrainStepHarness}, which consumes the source the way the
- * engine does (step thread, bounded prefetch, close after each step); once the engine is
- * merged, {@code TrainStepHarness.train} is replaced by {@code Solstice.train} here.
+ * <p>The steps run in the real engine through {@link TrainStepHarness} ({@code Solstice.run}
+ * with one train step per batch).
  */
 class TrainStepRoundTripTest {
   static final int BATCHES = 5;
