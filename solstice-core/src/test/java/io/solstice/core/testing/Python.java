@@ -6,8 +6,18 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
-/** Runs small python3 + numpy scripts for interoperability tests. */
+/**
+ * Runs small python3 + numpy scripts for interoperability tests. The interpreter is {@code
+ * python3} on the PATH unless the environment variable {@code SOLSTICE_PYTHON} names another;
+ * with {@code SOLSTICE_REQUIRE_NUMPY=true} (as CI sets it) a missing numpy fails the test
+ * instead of skipping it.
+ */
 public final class Python {
+
+  private static final String INTERPRETER =
+      System.getenv().getOrDefault("SOLSTICE_PYTHON", "python3");
+  private static final boolean REQUIRED =
+      Boolean.parseBoolean(System.getenv().getOrDefault("SOLSTICE_REQUIRE_NUMPY", "false"));
 
   private static Boolean numpyAvailable;
 
@@ -22,11 +32,14 @@ public final class Python {
         numpyAvailable = false;
       }
     }
-    assumeTrue(numpyAvailable, "python3 with numpy is not installed; skipping the numpy check");
+    if (REQUIRED && !numpyAvailable) {
+      throw new AssertionError(INTERPRETER + " with numpy is required (SOLSTICE_REQUIRE_NUMPY) but missing");
+    }
+    assumeTrue(numpyAvailable, INTERPRETER + " with numpy is not installed; skipping the numpy check");
   }
 
   /**
-   * Runs a script with python3.
+   * Runs a script with the interpreter.
    *
    * @param script the program text
    * @param args arguments, available as sys.argv[1:]
@@ -35,7 +48,7 @@ public final class Python {
    */
   public static Result run(String script, String... args) throws IOException {
     String[] command = new String[args.length + 3];
-    command[0] = "python3";
+    command[0] = INTERPRETER;
     command[1] = "-c";
     command[2] = script;
     System.arraycopy(args, 0, command, 3, args.length);
