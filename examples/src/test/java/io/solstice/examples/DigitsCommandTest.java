@@ -54,6 +54,6 @@ class DigitsCommandTest {
 
     Cli unknown = Cli.run("digits", "--epoch", "3");
     assertThat(unknown.exitCode()).isEqualTo(SolsticeCli.EXIT_USAGE);
-    assertThat(unknown.err()).contains("Unknown option: '--epoch'");
+    assertThat(unknown.err()).contains("Unknown options: '--epoch'");
   }
 }

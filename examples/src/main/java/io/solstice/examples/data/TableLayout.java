@@ -19,7 +19,17 @@ import java.util.List;
 public record TableLayout(
     List<String> features, int width, String label, List<String> classNames, boolean byName, int batches, long rows) {
 
-  /** Freezes the lists. */
+  /**
+   * Freezes the lists.
+   *
+   * @param features see the record
+   * @param width see the record
+   * @param label see the record
+   * @param classNames see the record
+   * @param byName see the record
+   * @param batches see the record
+   * @param rows see the record
+   */
   public TableLayout {
     features = List.copyOf(features);
     classNames = List.copyOf(classNames);

@@ -139,7 +139,7 @@ public final class ClassifierJob {
     ClassificationMetrics test = Solstice.testMetrics(best, source.open(Split.TEST, allocator), List.of()).block();
     double wallSeconds = (System.nanoTime() - started) / 1e9;
     out.printf(Locale.ROOT, "%nClassification report on the %s split (%d rows, best epoch %d):%n%n",
-        data.testName(), test.count(), early.bestEpoch() + 1);
+        data.testName(), test.count(), early.bestEpoch());
     out.print(ClassificationReport.format(test, data.classNames()));
     out.printf(Locale.ROOT, "%nTrained %d epochs, %d steps in %.1f s; curves in %s, metrics in %s, checkpoints in %s%n",
         counter.epochs(), counter.steps(), wallSeconds, settings.curvesPng(), settings.metricsCsv(),

@@ -13,7 +13,14 @@ import java.util.Objects;
  */
 public record JobData(SplitSource source, int inputs, List<String> classNames, String testName) {
 
-  /** Validates the fields. */
+  /**
+   * Validates the fields.
+   *
+   * @param source see the record
+   * @param inputs see the record
+   * @param classNames see the record
+   * @param testName see the record
+   */
   public JobData {
     Objects.requireNonNull(source, "source");
     classNames = List.copyOf(classNames);

@@ -26,7 +26,13 @@ public record JobFile(String command, List<String> args, Path directory) {
   /** The file name inside a checkpoint directory. */
   public static final String NAME = "job.json";
 
-  /** Freezes the arguments. */
+  /**
+   * Freezes the arguments.
+   *
+   * @param command see the record
+   * @param args see the record
+   * @param directory see the record
+   */
   public JobFile {
     args = List.copyOf(args);
   }

@@ -31,7 +31,21 @@ public record JobSettings(
     Path report,
     boolean resume) {
 
-  /** Validates the fields. */
+  /**
+   * Validates the fields.
+   *
+   * @param epochs see the record
+   * @param hidden see the record
+   * @param learningRate see the record
+   * @param seed see the record
+   * @param patience see the record
+   * @param maxSteps see the record
+   * @param checkpointDir see the record
+   * @param metricsCsv see the record
+   * @param curvesPng see the record
+   * @param report see the record
+   * @param resume see the record
+   */
   public JobSettings {
     Objects.requireNonNull(checkpointDir, "checkpointDir");
     Objects.requireNonNull(metricsCsv, "metricsCsv");

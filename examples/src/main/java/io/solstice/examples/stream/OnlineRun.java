@@ -171,7 +171,8 @@ public final class OnlineRun {
           double fading = p.fading().getOrDefault("accuracy", Double.NaN);
           drift.accept(step, fading);
           if (step == settings.driftAt()) {
-            out.printf(Locale.ROOT, "%8d  -- abrupt drift: the hyperplane flips, every label inverts --%n", step);
+            out.printf(Locale.ROOT, "%8s  -- abrupt drift at step %d: the hyperplane flips, every label inverts --%n",
+                "", step);
           }
           if ((step + 1) % settings.printEvery() == 0) {
             out.printf(Locale.ROOT, "%8d %12.4f %10.4f %10.4f %8d batches%n",
