@@ -3,8 +3,11 @@ package io.solstice.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.solstice.core.checkpoint.CheckpointStore;
+import io.solstice.examples.data.Allocators;
 import java.io.IOException;
 import java.nio.file.Path;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
@@ -42,5 +45,28 @@ class ResumeCommandTest {
     assertThat(run.exitCode()).isEqualTo(SolsticeCli.EXIT_USAGE);
     assertThat(run.errLines()).hasSize(1);
     assertThat(run.errLines().get(0)).startsWith("solstice resume: no job.json in ");
+  }
+  @Test
+  void continuesAnInterruptedTrainRunFromItsCheckpointDirectory() throws IOException {
+    BufferAllocator allocator = new RootAllocator();
+    Path data;
+    try {
+      data = new Tables(allocator).ipcStreamWithVectorFeatures(dir.resolve("flowers.stream"));
+    } finally {
+      Allocators.closeAfterRelease(allocator);
+    }
+    Path checkpoints = dir.resolve("ckpt");
+    // 12 batches of 50: 8 train batches per epoch; 5 steps stops inside the first epoch.
+    Cli interrupted = Cli.run("train", "--data", data.toString(), "--label", "label", "--batch-size", "50",
+        "--epochs", "2", "--max-steps", "5", "--work-dir", dir.resolve("work").toString(),
+        "--checkpoint-dir", checkpoints.toString());
+    assertThat(interrupted.exitCode()).as(interrupted.err()).isZero();
+
+    Path reportFile = dir.resolve("resumed.json");
+    Cli resumed = Cli.run("resume", "--checkpoint-dir", checkpoints.toString(), "--report", reportFile.toString());
+
+    assertThat(resumed.exitCode()).as(resumed.err()).isZero();
+    assertThat(resumed.out()).contains("epoch 0, 5 batches into it, train step 5");
+    assertThat(new ObjectMapper().readTree(reportFile.toFile()).get("steps").asLong()).isEqualTo(16);
   }
 }

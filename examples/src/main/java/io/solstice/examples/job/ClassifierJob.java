@@ -67,6 +67,8 @@ public final class ClassifierJob {
    */
   public RunReport run(PrintStream out) throws IOException {
     long started = System.nanoTime();
+    Files.createDirectories(settings.metricsCsv().toAbsolutePath().getParent());
+    Files.createDirectories(settings.curvesPng().toAbsolutePath().getParent());
     BufferAllocator allocator = new RootAllocator();
     try {
       RunReport report = train(out, allocator, started);
