@@ -122,7 +122,7 @@ public final class ClassifierJob {
     List<Callback<? super MlpClassifier, ? super TensorBatch, ? super ClassificationMetrics>> callbacks = List.of(
         counter,
         ProgressBar.<MlpClassifier, TensorBatch, ClassificationMetrics>builder().output(out).build(),
-        LoggingCallback.<MlpClassifier, TensorBatch, ClassificationMetrics>atEpochEnd().build(),
+        LoggingCallback.<MlpClassifier, TensorBatch, ClassificationMetrics>atEpochEnd().to(new EpochSummaryLog()).build(),
         CsvLogger.<MlpClassifier, TensorBatch, ClassificationMetrics>to(settings.metricsCsv())
             .plotAtEnd(settings.curvesPng())
             .plotKeys("loss", "accuracy")
