@@ -236,6 +236,10 @@ public final class CheckpointCallback<E extends Checkpointable<E>, B, O> impleme
   @Override
   public void onRunEnd(E experiment, RunOutcome outcome) {
     try {
+      if (outcome.status() == RunOutcome.Status.STOPPED_EARLY
+          || outcome.status() == RunOutcome.Status.CANCELLED) {
+        tracker.runStopped();
+      }
       if (outcome.status() != RunOutcome.Status.FAILED && (atEnd || epochCheckpointDue)) {
         save(experiment, "end");
       }

@@ -214,4 +214,36 @@ class CheckpointCallbackTest {
 
     assertThat(callback.store().list()).isEmpty();
   }
+  @Test
+  void aRunStoppedMidEpochCheckpointsThePositionInsideThatEpoch() {
+    // The engine ends a train epoch stopped by maxSteps or an early stop like a finished one; the
+    // end checkpoint must still resume inside it, not at the next epoch.
+    CheckpointCallback<LinearRegression, LinearRegression.Batch, MeanMetric> callback = builder(dir).build();
+    LinearRegression exp = LinearRegression.create(1);
+    callback.onEpochStart(exp, 0, Mode.TRAIN);
+    for (long step = 0; step < 3; step++) {
+      callback.onStepEnd(null, exp, step, Mode.TRAIN, null);
+    }
+    callback.onEpochEnd(exp, 0, Mode.TRAIN);
+    callback.onRunEnd(exp, io.solstice.core.RunOutcome.stoppedEarly(null));
+
+    assertThat(positions(callback)).containsExactly(new RunPosition(0, 3, 3, 0));
+  }
+
+  @Test
+  void aRunStoppedAfterAnEpochsValidationCheckpointsTheNextEpoch() {
+    CheckpointCallback<LinearRegression, LinearRegression.Batch, MeanMetric> callback = builder(dir).build();
+    LinearRegression exp = LinearRegression.create(1);
+    callback.onEpochStart(exp, 0, Mode.TRAIN);
+    for (long step = 0; step < 3; step++) {
+      callback.onStepEnd(null, exp, step, Mode.TRAIN, null);
+    }
+    callback.onEpochEnd(exp, 0, Mode.TRAIN);
+    callback.onEpochStart(exp, 0, Mode.VAL);
+    callback.onStepEnd(null, exp, 0, Mode.VAL, null);
+    callback.onEpochEnd(exp, 0, Mode.VAL);
+    callback.onRunEnd(exp, io.solstice.core.RunOutcome.stoppedEarly(null));
+
+    assertThat(positions(callback)).containsExactly(new RunPosition(1, 0, 3, 1));
+  }
 }

@@ -15,6 +15,7 @@ public final class PositionTracker {
   private long valSteps;
   private boolean trainEpochEnded;
   private boolean resumedMidEpoch;
+  private boolean validatedSinceTrainEnd;
 
   /**
    * Starts from a resumed position: the next train epoch start for {@code position.epoch()}
@@ -39,6 +40,7 @@ public final class PositionTracker {
    */
   public void epochStarted(int startedEpoch, Mode mode) {
     if (mode != Mode.TRAIN) {
+      validatedSinceTrainEnd |= trainEpochEnded && mode == Mode.VAL;
       return;
     }
     if (!(resumedMidEpoch && startedEpoch == epoch)) {
@@ -57,6 +59,7 @@ public final class PositionTracker {
   public void epochEnded(Mode mode) {
     if (mode == Mode.TRAIN) {
       trainEpochEnded = true;
+      validatedSinceTrainEnd = false;
     }
   }
 
@@ -72,6 +75,19 @@ public final class PositionTracker {
       batchesIntoEpoch++;
     } else if (mode == Mode.VAL) {
       valSteps = globalStep + 1;
+    }
+  }
+
+  /**
+   * The run stopped early or was cancelled. The engine ends a stopped train epoch whether or
+   * not its batches ran out, so a train epoch that ended without its validation starting may be
+   * incomplete: the position stays inside it, with the batches done. Resuming then skips those
+   * batches, trains on what is left of the epoch (possibly nothing) and runs its validation,
+   * which is right in both cases.
+   */
+  public void runStopped() {
+    if (trainEpochEnded && !validatedSinceTrainEnd) {
+      trainEpochEnded = false;
     }
   }
 

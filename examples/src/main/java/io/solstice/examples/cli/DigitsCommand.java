@@ -1,0 +1,107 @@
+package io.solstice.examples.cli;
+
+import io.solstice.arrow.ArrowSources;
+import io.solstice.arrow.FeatureSpec;
+import io.solstice.arrow.ReadOptions;
+import io.solstice.core.data.DigitsDataset;
+import io.solstice.examples.data.Allocators;
+import io.solstice.examples.data.LabeledArrowFile;
+import io.solstice.examples.job.JobData;
+import io.solstice.examples.job.Split;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code solstice digits}: the first job to run. Splits the bundled UCI handwritten digits
+ * (1,797 8x8 images) into train, validation and test with a fixed seed, writes each as an Arrow
+ * IPC file, trains an MLP on them through the reactive engine and prints a per-class report.
+ */
+@Command(
+    name = "digits",
+    mixinStandardHelpOptions = true,
+    description = {
+        "Train an MLP on the bundled handwritten digits (UCI, 1,797 8x8 images) end to end:",
+        "Arrow IPC files, reactive training with early stopping and checkpoints, a per-class report,",
+        "learning curves (<work-dir>/curves.png) and metrics (<work-dir>/metrics.csv)."
+    })
+public final class DigitsCommand extends ClassifierCommand {
+
+  @Option(names = "--work-dir", defaultValue = "runs/digits",
+      description = "Where data, checkpoints, metrics and curves go (default: ${DEFAULT-VALUE}).")
+  Path workDir;
+
+  @Option(names = "--hidden", split = ",", defaultValue = "128",
+      description = "Hidden layer sizes, comma-separated (default: ${DEFAULT-VALUE}).")
+  int[] hidden;
+
+  @Option(names = "--test-fraction", defaultValue = "0.2",
+      description = "Fraction of the images kept for the test report (default: ${DEFAULT-VALUE}).")
+  double testFraction;
+
+  @Option(names = "--val-fraction", defaultValue = "0.1",
+      description = "Fraction of the remaining images used for validation (default: ${DEFAULT-VALUE}).")
+  double valFraction;
+
+  /** Creates the command. */
+  public DigitsCommand() {}
+
+  @Override
+  Path workDir() {
+    return resolve(workDir);
+  }
+
+  @Override
+  Path checkpointDir() {
+    return workDir().resolve("checkpoints");
+  }
+
+  @Override
+  int[] hidden() {
+    return hidden;
+  }
+
+  @Override
+  JobData prepare() throws Exception {
+    check(testFraction > 0 && testFraction < 1, "--test-fraction must be in (0, 1)");
+    check(valFraction > 0 && valFraction < 1, "--val-fraction must be in (0, 1)");
+    DigitsDataset.Split first = DigitsDataset.bundled().split(testFraction, seed);
+    DigitsDataset.Split second = first.train().split(valFraction, seed);
+    Map<Split, DigitsDataset> parts = new EnumMap<>(Map.of(
+        Split.TRAIN, second.train(), Split.VAL, second.test(), Split.TEST, first.test()));
+    Map<Split, Path> files = new EnumMap<>(Split.class);
+    BufferAllocator allocator = new RootAllocator();
+    try {
+      for (Map.Entry<Split, DigitsDataset> part : parts.entrySet()) {
+        Path file = workDir().resolve("data").resolve(part.getKey().name().toLowerCase(Locale.ROOT) + ".arrow");
+        try (var batch = part.getValue().asBatch()) {
+          LabeledArrowFile.write(batch, file, batchSize, allocator);
+        }
+        files.put(part.getKey(), file);
+      }
+    } finally {
+      Allocators.closeAfterRelease(allocator);
+    }
+    out().printf(Locale.ROOT, "Digits: %d train, %d validation, %d test images as Arrow IPC files in %s%n",
+        second.train().size(), second.test().size(), first.test().size(), workDir().resolve("data"));
+    FeatureSpec spec = FeatureSpec.builder()
+        .features(LabeledArrowFile.FEATURES).width(DigitsDataset.FEATURES)
+        .label(LabeledArrowFile.LABEL).numClasses(DigitsDataset.CLASSES)
+        .build();
+    ReadOptions options = ReadOptions.builder().batchSize(batchSize).build();
+    List<String> classNames = new ArrayList<>();
+    for (int k = 0; k < DigitsDataset.CLASSES; k++) {
+      classNames.add(Integer.toString(k));
+    }
+    return new JobData(
+        (split, allocator2) -> ArrowSources.ipcFile(files.get(split), allocator2, options).map(spec::toTensors),
+        DigitsDataset.FEATURES, classNames, "test");
+  }
+}

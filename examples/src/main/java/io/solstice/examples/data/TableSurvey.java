@@ -1,0 +1,227 @@
+package io.solstice.examples.data;
+
+import io.solstice.arrow.ArrowBatch;
+import io.solstice.arrow.ColumnTypeException;
+import io.solstice.arrow.CorruptIpcException;
+import io.solstice.arrow.LabelRangeException;
+import io.solstice.arrow.MissingColumnException;
+import io.solstice.arrow.NullValueException;
+import io.solstice.arrow.ReadOptions;
+import io.solstice.examples.cli.UsageException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.BaseIntVector;
+import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.complex.ListVector;
+import org.apache.arrow.vector.dictionary.Dictionary;
+import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.DictionaryEncoding;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.Schema;
+
+/**
+ * Reads a table once to learn its layout: checks the label and feature columns (with the Arrow
+ * module's typed errors naming the column), picks the default features (every numeric column
+ * but the label, or one float vector column), collects the classes and counts the batches.
+ */
+public final class TableSurvey {
+  private final String label;
+  private final List<String> requestedFeatures;
+
+  private List<String> features;
+  private int width = -1;
+  private boolean byName;
+  private boolean dictionaryLabels;
+  private final Set<String> names = new TreeSet<>();
+  private final Set<String> dictionaryNames = new LinkedHashSet<>();
+  private long maxLabel = -1;
+  private int batches;
+  private long rows;
+
+  private TableSurvey(String label, List<String> requestedFeatures) {
+    this.label = label;
+    this.requestedFeatures = requestedFeatures;
+  }
+
+  /**
+   * Surveys a table.
+   *
+   * @param path the table
+   * @param format its format
+   * @param label the label column
+   * @param features the feature columns, or empty for the default
+   * @param batchSize rows per batch
+   * @param allocator the allocator to read with; nothing stays allocated afterwards
+   * @return the layout
+   * @throws io.solstice.arrow.ArrowDataException when the table does not fit
+   * @throws UsageException when the feature choice is ambiguous or the table is empty
+   */
+  public static TableLayout survey(
+      Path path, DataFormat format, String label, List<String> features, int batchSize, BufferAllocator allocator) {
+    TableSurvey survey = new TableSurvey(label, features);
+    format.open(path, allocator, ReadOptions.builder().batchSize(batchSize).build())
+        .doOnNext(batch -> {
+          try (batch) {
+            survey.visit(batch);
+          }
+        })
+        .blockLast();
+    return survey.layout(path);
+  }
+
+  private TableLayout layout(Path path) {
+    if (batches == 0 || rows == 0) {
+      throw new UsageException(path + " holds no rows");
+    }
+    List<String> classes = new ArrayList<>();
+    if (!byName) {
+      for (long k = 0; k <= maxLabel; k++) {
+        classes.add(Long.toString(k));
+      }
+    } else {
+      classes.addAll(dictionaryLabels ? dictionaryNames : names);
+    }
+    if (classes.size() < 2) {
+      throw new LabelRangeException(label, "holds " + classes.size() + " class(es) " + classes
+          + "; a classifier needs at least two");
+    }
+    return new TableLayout(features, width, label, classes, byName, batches, rows);
+  }
+
+  private void visit(ArrowBatch batch) {
+    if (features == null) {
+      chooseColumns(batch.schema());
+    }
+    batches++;
+    rows += batch.rowCount();
+    if (width < 0 && batch.rowCount() > 0) {
+      FieldVector first = batch.root().getVector(features.get(0));
+      if (first instanceof ListVector list) {
+        width = list.getObject(0).size();
+      }
+    }
+    collectLabels(batch);
+  }
+
+  private void chooseColumns(Schema schema) {
+    List<String> columns = schema.getFields().stream().map(Field::getName).toList();
+    Field labelField = field(schema, label, columns);
+    ArrowType labelType = labelField.getType();
+    if (labelField.getDictionary() != null) {
+      byName = true;
+      dictionaryLabels = true;
+    } else if (labelType instanceof ArrowType.Utf8 || labelType instanceof ArrowType.LargeUtf8) {
+      byName = true;
+    } else if (!(labelType instanceof ArrowType.Int)) {
+      throw new ColumnTypeException(label, "expected integer or string class labels but found " + labelType
+          + "; a classifier needs classes");
+    }
+    if (requestedFeatures.isEmpty()) {
+      features = defaultFeatures(schema, columns);
+    } else {
+      for (String name : requestedFeatures) {
+        if (name.equals(label)) {
+          throw new UsageException("column '" + label + "' is the label; it cannot also be a feature");
+        }
+        Field f = field(schema, name, columns);
+        if (!isScalar(f) && !(isVector(f) && requestedFeatures.size() == 1)) {
+          throw new ColumnTypeException(name, "expected a numeric column (integer or floating point)"
+              + (requestedFeatures.size() == 1 ? " or a FixedSizeList<Float32> vector" : "") + " but found "
+              + describe(f));
+        }
+      }
+      features = List.copyOf(requestedFeatures);
+    }
+    Field first = field(schema, features.get(0), columns);
+    width = first.getType() instanceof ArrowType.FixedSizeList list ? list.getListSize()
+        : isVector(first) ? -1 : features.size();
+  }
+
+  private List<String> defaultFeatures(Schema schema, List<String> columns) {
+    List<String> scalars = new ArrayList<>();
+    List<String> vectors = new ArrayList<>();
+    for (Field f : schema.getFields()) {
+      if (f.getName().equals(label)) {
+        continue;
+      }
+      if (isScalar(f)) {
+        scalars.add(f.getName());
+      } else if (isVector(f)) {
+        vectors.add(f.getName());
+      }
+    }
+    if (vectors.size() == 1 && scalars.isEmpty()) {
+      return vectors;
+    }
+    if (!vectors.isEmpty()) {
+      throw new UsageException("the data has vector column(s) " + vectors + " and numeric columns " + scalars
+          + "; choose the features with --features (one vector column, or numeric columns)");
+    }
+    if (scalars.isEmpty()) {
+      throw new UsageException("no numeric feature column besides the label '" + label + "'; the columns are "
+          + columns);
+    }
+    return scalars;
+  }
+
+  private static Field field(Schema schema, String name, List<String> columns) {
+    return schema.getFields().stream().filter(f -> f.getName().equals(name)).findFirst()
+        .orElseThrow(() -> new MissingColumnException(name, "not in the data; the columns are " + columns));
+  }
+
+  private static boolean isScalar(Field f) {
+    ArrowType t = f.getType();
+    return f.getDictionary() == null && (t instanceof ArrowType.Int || t instanceof ArrowType.FloatingPoint);
+  }
+
+  private static boolean isVector(Field f) {
+    ArrowType t = f.getType();
+    return (t instanceof ArrowType.FixedSizeList || t instanceof ArrowType.List)
+        && f.getChildren().size() == 1
+        && f.getChildren().get(0).getType() instanceof ArrowType.FloatingPoint;
+  }
+
+  private static String describe(Field f) {
+    return f.getDictionary() != null ? "a dictionary-encoded column" : f.getType().toString();
+  }
+
+  private void collectLabels(ArrowBatch batch) {
+    FieldVector v = batch.root().getVector(label);
+    if (v == null) {
+      throw new MissingColumnException(label, "missing from batch " + batches + " of the data");
+    }
+    DictionaryEncoding encoding = v.getField().getDictionary();
+    if (encoding != null) {
+      Dictionary dictionary = batch.lookup(encoding.getId());
+      if (dictionary == null) {
+        throw new CorruptIpcException(label, "refers to dictionary " + encoding.getId() + " which the data lacks");
+      }
+      FieldVector values = dictionary.getVector();
+      for (int i = 0; i < values.getValueCount(); i++) {
+        if (!values.isNull(i)) {
+          dictionaryNames.add(values.getObject(i).toString());
+        }
+      }
+      return;
+    }
+    for (int r = 0; r < v.getValueCount(); r++) {
+      if (v.isNull(r)) {
+        throw new NullValueException(label, "row " + r + " of batch " + (batches - 1) + " has no label");
+      }
+      if (byName) {
+        names.add(v.getObject(r).toString());
+      } else {
+        long k = ((BaseIntVector) v).getValueAsLong(r);
+        if (k < 0) {
+          throw new LabelRangeException(label, "holds class " + k + "; integer labels must be class indices >= 0");
+        }
+        maxLabel = Math.max(maxLabel, k);
+      }
+    }
+  }
+}

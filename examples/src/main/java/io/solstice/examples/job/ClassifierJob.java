@@ -1,0 +1,170 @@
+package io.solstice.examples.job;
+
+import io.solstice.core.Callback;
+import io.solstice.core.Mode;
+import io.solstice.core.RunPosition;
+import io.solstice.core.TensorBatch;
+import io.solstice.core.callbacks.CsvLogger;
+import io.solstice.core.callbacks.Direction;
+import io.solstice.core.callbacks.EarlyStopping;
+import io.solstice.core.callbacks.LoggingCallback;
+import io.solstice.core.callbacks.ProgressBar;
+import io.solstice.core.checkpoint.CheckpointCallback;
+import io.solstice.core.checkpoint.CheckpointStore;
+import io.solstice.core.checkpoint.Resumed;
+import io.solstice.core.metrics.ClassificationMetrics;
+import io.solstice.core.models.MlpClassifier;
+import io.solstice.examples.cli.UsageException;
+import io.solstice.examples.data.Allocators;
+import io.solstice.examples.report.ClassificationReport;
+import io.solstice.examples.report.RunReport;
+import io.solstice.reactive.Solstice;
+import io.solstice.reactive.TrainOptions;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.nd4j.linalg.learning.config.Adam;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Trains an {@link MlpClassifier} through the reactive engine on Arrow sources, with a progress
+ * bar, logging, early stopping on the validation loss (restoring the best epoch), checkpoints,
+ * a metrics CSV and a learning-curve PNG; then evaluates the test split and prints a per-class
+ * report. The shared body of the {@code digits}, {@code train} and {@code resume} commands.
+ */
+public final class ClassifierJob {
+  private static final Logger LOG = LoggerFactory.getLogger(ClassifierJob.class);
+  private static final String EARLY_STOPPING = "early_stopping";
+
+  private final JobData data;
+  private final JobSettings settings;
+
+  /**
+   * A job.
+   *
+   * @param data what to train on
+   * @param settings how to train and where to write
+   */
+  public ClassifierJob(JobData data, JobSettings settings) {
+    this.data = data;
+    this.settings = settings;
+  }
+
+  /**
+   * Trains, tests and reports.
+   *
+   * @param out where the progress bar and the report go
+   * @return the report (also written to {@link JobSettings#report()} when set)
+   * @throws IOException when an output file cannot be written
+   * @throws UsageException when asked to resume and there is no checkpoint
+   */
+  public RunReport run(PrintStream out) throws IOException {
+    long started = System.nanoTime();
+    Files.createDirectories(settings.metricsCsv().toAbsolutePath().getParent());
+    Files.createDirectories(settings.curvesPng().toAbsolutePath().getParent());
+    BufferAllocator allocator = new RootAllocator();
+    try {
+      RunReport report = train(out, allocator, started);
+      if (settings.report() != null) {
+        report.write(settings.report());
+        out.println("Report written to " + settings.report());
+      }
+      return report;
+    } finally {
+      Allocators.closeAfterRelease(allocator);
+    }
+  }
+
+  private RunReport train(PrintStream out, BufferAllocator allocator, long started) {
+    MlpClassifier fresh = MlpClassifier.builder()
+        .inputs(data.inputs())
+        .hidden(settings.hidden())
+        .classes(data.classNames().size())
+        .updater(new Adam(settings.learningRate()))
+        .seed(settings.seed())
+        .build();
+    EarlyStopping<MlpClassifier, TensorBatch, ClassificationMetrics> early =
+        EarlyStopping.<MlpClassifier, TensorBatch, ClassificationMetrics>monitor("loss")
+            .mode(Mode.VAL)
+            .direction(Direction.MIN)
+            .patience(settings.patience())
+            .restoreBest(true)
+            .build();
+    if (!settings.resume()) {
+      removeEarlierCheckpoints();
+    }
+    CheckpointCallback<MlpClassifier, TensorBatch, ClassificationMetrics> checkpoints =
+        CheckpointCallback.<MlpClassifier, TensorBatch, ClassificationMetrics>builder(settings.checkpointDir())
+            .everyEpochs(1)
+            .atEnd(true)
+            .keepLast(3)
+            .saveStateOf(EARLY_STOPPING, early)
+            .build();
+    Resumed<MlpClassifier> start = checkpoints.resume(fresh);
+    if (settings.resume()) {
+      if (start.restoredFrom().isEmpty()) {
+        throw new UsageException("no complete checkpoint in " + settings.checkpointDir()
+            + " to resume from; run the job first");
+      }
+      RunPosition p = start.position();
+      out.printf(Locale.ROOT, "Resuming from %s: epoch %d, %d batches into it, train step %d%n",
+          start.checkpoint().file().getFileName(), p.epoch(), p.batchesIntoEpoch(), p.trainSteps());
+    }
+    RunCounter<MlpClassifier, TensorBatch, ClassificationMetrics> counter =
+        new RunCounter<>(start.position().epoch(), start.position().trainSteps());
+    List<Callback<? super MlpClassifier, ? super TensorBatch, ? super ClassificationMetrics>> callbacks = List.of(
+        counter,
+        ProgressBar.<MlpClassifier, TensorBatch, ClassificationMetrics>builder().output(out).build(),
+        LoggingCallback.<MlpClassifier, TensorBatch, ClassificationMetrics>atEpochEnd().to(new EpochSummaryLog()).build(),
+        CsvLogger.<MlpClassifier, TensorBatch, ClassificationMetrics>to(settings.metricsCsv())
+            .plotAtEnd(settings.curvesPng())
+            .plotKeys("loss", "accuracy")
+            .build(),
+        early,
+        checkpoints);
+    TrainOptions.Builder options = TrainOptions.builder().resumeFrom(start.position());
+    if (settings.maxSteps() > 0) {
+      options.maxSteps(settings.maxSteps());
+    }
+    SplitSource source = data.source();
+    MlpClassifier trained = Solstice.trainBlocking(start.experiment(), settings.epochs(),
+        source.open(Split.TRAIN, allocator), source.open(Split.VAL, allocator), callbacks, options.build());
+    early.stopReason().ifPresent(reason -> LOG.info("Early stopping: {}", reason));
+    MlpClassifier best = early.restoreBest(trained);
+    ClassificationMetrics test = Solstice.testMetrics(best, source.open(Split.TEST, allocator), List.of()).block();
+    double wallSeconds = (System.nanoTime() - started) / 1e9;
+    out.printf(Locale.ROOT, "%nClassification report on the %s split (%d rows, best epoch %d):%n%n",
+        data.testName(), test.count(), early.bestEpoch());
+    out.print(ClassificationReport.format(test, data.classNames()));
+    out.printf(Locale.ROOT, "%nTrained %d epochs, %d steps in %.1f s; curves in %s, metrics in %s, checkpoints in %s%n",
+        counter.epochs(), counter.steps(), wallSeconds, settings.curvesPng(), settings.metricsCsv(),
+        settings.checkpointDir());
+    return new RunReport(test.compute(), data.classNames(), counter.epochs(), counter.steps(), wallSeconds);
+  }
+
+  /** A fresh run starts from nothing: the checkpoints of an earlier run in the same place go. */
+  private void removeEarlierCheckpoints() {
+    if (!Files.isDirectory(settings.checkpointDir())) {
+      return;
+    }
+    CheckpointStore store = CheckpointStore.open(settings.checkpointDir());
+    List<Path> earlier = store.list();
+    try {
+      // The store keeps the checkpoint the latest pointer names, so the pointer goes first.
+      Files.deleteIfExists(settings.checkpointDir().resolve(CheckpointStore.LATEST));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    earlier.forEach(store::delete);
+    if (!earlier.isEmpty()) {
+      LOG.info("Removed {} checkpoints of an earlier run from {}", earlier.size(), settings.checkpointDir());
+    }
+  }
+}

@@ -1,0 +1,219 @@
+package io.solstice.examples.stream;
+
+import io.solstice.arrow.ArrowSources;
+import io.solstice.arrow.FeatureSpec;
+import io.solstice.arrow.FlightBatchServer;
+import io.solstice.arrow.ReadOptions;
+import io.solstice.core.Mode;
+import io.solstice.core.TensorBatch;
+import io.solstice.core.metrics.ClassificationMetrics;
+import io.solstice.core.models.MlpClassifier;
+import io.solstice.examples.data.Allocators;
+import io.solstice.examples.data.LabeledArrowFile;
+import io.solstice.reactive.FitOptions;
+import io.solstice.reactive.PrequentialMetrics;
+import io.solstice.reactive.Solstice;
+import io.solstice.reactive.TrainOptions;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.arrow.flight.Ticket;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.nd4j.linalg.learning.config.Adam;
+import reactor.core.Disposable;
+
+/**
+ * Online training against an in-process Arrow Flight server on loopback that serves an
+ * unbounded {@link RotatingHyperplane}: the client reads it with {@link ArrowSources#flight},
+ * {@link Solstice#fit} trains test-then-train, and the prequential accuracy (cumulative, over a
+ * window, fading) is printed as it runs together with how many batches the server has produced
+ * ahead of the trainer (its lead, bounded by Flight backpressure and the engine's prefetch).
+ */
+public final class OnlineRun {
+
+  /**
+   * How the run went.
+   *
+   * @param steps the train steps done
+   * @param cumulativeAccuracy the prequential accuracy over the whole run
+   * @param maxLead the most batches the server was ever ahead of the trainer
+   * @param maxLeadBytes the values those batches held, in bytes
+   * @param drift the accuracy around the abrupt drift
+   * @param cancelled whether the run was stopped from outside (Ctrl-C)
+   */
+  public record Result(
+      long steps, double cumulativeAccuracy, long maxLead, long maxLeadBytes, DriftRecovery drift, boolean cancelled) {}
+
+  /**
+   * Settings of a run.
+   *
+   * @param steps train steps before stopping
+   * @param dimensions features per row
+   * @param rows rows per batch
+   * @param driftAt the step of the abrupt drift
+   * @param printEvery print a line every this many steps
+   * @param window the prequential window in batches
+   * @param seed the seed of the stream and the model
+   */
+  public record Settings(long steps, int dimensions, int rows, long driftAt, int printEvery, int window, long seed) {}
+
+  private static final Ticket TICKET = new Ticket("rotating-hyperplane".getBytes(StandardCharsets.UTF_8));
+  private static final double FADING = 0.95;
+  /**
+   * gRPC logs through java.util.logging, not SLF4J, and warns "Stream closed before write could
+   * take place" whenever a client cancels a stream, which is how every online run ends. The
+   * logger is held here because java.util.logging keeps only weak references to loggers.
+   */
+  private static final java.util.logging.Logger GRPC_NETTY = quiet("io.grpc.netty");
+
+  private final Settings settings;
+  private final AtomicReference<Disposable> running = new AtomicReference<>();
+  private final CountDownLatch finished = new CountDownLatch(1);
+  private volatile boolean cancelled;
+
+  /**
+   * A run.
+   *
+   * @param settings its settings
+   */
+  public OnlineRun(Settings settings) {
+    this.settings = settings;
+  }
+
+  /**
+   * Stops the run from another thread (for example a shutdown hook) and waits up to
+   * {@code timeoutMillis} for it to have released everything.
+   *
+   * @param timeoutMillis how long to wait
+   * @throws InterruptedException when interrupted while waiting
+   */
+  public void cancel(long timeoutMillis) throws InterruptedException {
+    cancelled = true;
+    Disposable d = running.get();
+    if (d != null) {
+      d.dispose();
+    }
+    finished.await(timeoutMillis, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Runs until {@link Settings#steps} or {@link #cancel}.
+   *
+   * @param out where the progress lines go
+   * @return how it went
+   * @throws InterruptedException when interrupted while waiting
+   */
+  public Result run(PrintStream out) throws InterruptedException {
+    try {
+      return serveAndTrain(out);
+    } finally {
+      finished.countDown();
+    }
+  }
+
+  private Result serveAndTrain(PrintStream out) throws InterruptedException {
+    RotatingHyperplane stream = new RotatingHyperplane(
+        settings.dimensions(), settings.rows(), Math.PI / 2000, settings.driftAt(), 0.02, settings.seed());
+    AtomicLong produced = new AtomicLong();
+    BufferAllocator serverAllocator = new RootAllocator();
+    BufferAllocator clientAllocator = new RootAllocator();
+    try (FlightBatchServer server = FlightBatchServer.builder(serverAllocator,
+            ticket -> stream.batches(serverAllocator, produced))
+        .backpressureBytes(64 * 1024)
+        .start()) {
+      out.printf(Locale.ROOT, "Serving a rotating hyperplane (%d features, %d rows per batch, abrupt drift at step %d) "
+          + "over Arrow Flight at %s%n", settings.dimensions(), settings.rows(), settings.driftAt(), server.location().getUri());
+      return train(out, server, clientAllocator, produced, stream.bytesPerBatch());
+    } finally {
+      Allocators.closeAfterRelease(clientAllocator);
+      Allocators.closeAfterRelease(serverAllocator);
+    }
+  }
+
+  private Result train(PrintStream out, FlightBatchServer server, BufferAllocator allocator, AtomicLong produced,
+      long bytesPerBatch) throws InterruptedException {
+    FeatureSpec spec = FeatureSpec.builder()
+        .features(LabeledArrowFile.FEATURES).width(settings.dimensions())
+        .label(LabeledArrowFile.LABEL).numClasses(2)
+        .build();
+    MlpClassifier model = MlpClassifier.builder()
+        .inputs(settings.dimensions()).hidden(32).classes(2)
+        .updater(new Adam(1e-2)).seed(settings.seed())
+        .build();
+    FitOptions options = FitOptions.builder()
+        .engine(TrainOptions.builder().maxSteps(settings.steps()).prefetch(4).build())
+        .prequential(settings.window(), FADING)
+        .build();
+    DriftRecovery drift = new DriftRecovery(settings.driftAt(), 0.05);
+    long[] maxLead = {0};
+    long[] steps = {0};
+    double[] cumulative = {Double.NaN};
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    CountDownLatch done = new CountDownLatch(1);
+    out.printf(Locale.ROOT, "%8s %12s %10s %10s %14s%n", "step", "cumulative", "window", "fading", "server lead");
+    Disposable run = Solstice.<MlpClassifier, TensorBatch, ClassificationMetrics>fit(model,
+            ArrowSources.flight(server.location(), TICKET, allocator, ReadOptions.defaults()).map(spec::toTensors),
+            options)
+        .filter(r -> r.mode() == Mode.TRAIN)
+        .doFinally(signal -> done.countDown())
+        .subscribe(r -> {
+          PrequentialMetrics<ClassificationMetrics> p = r.prequential();
+          long step = r.globalStep();
+          long lead = produced.get() - (step + 1);
+          maxLead[0] = Math.max(maxLead[0], lead);
+          steps[0] = step + 1;
+          cumulative[0] = accuracy(p.cumulative());
+          double fading = p.fading().getOrDefault("accuracy", Double.NaN);
+          drift.accept(step, fading);
+          if (step == settings.driftAt()) {
+            out.printf(Locale.ROOT, "%8s  -- abrupt drift at step %d: the hyperplane flips, every label inverts --%n",
+                "", step);
+          }
+          if ((step + 1) % settings.printEvery() == 0) {
+            out.printf(Locale.ROOT, "%8d %12.4f %10.4f %10.4f %8d batches%n",
+                step + 1, cumulative[0], accuracy(p.window()), fading, lead);
+          }
+        }, failure::set);
+    running.set(run);
+    if (cancelled) {
+      run.dispose();
+    }
+    done.await();
+    if (failure.get() != null) {
+      throw reactor.core.Exceptions.propagate(failure.get());
+    }
+    summarize(out, drift, maxLead[0], maxLead[0] * bytesPerBatch, steps[0]);
+    return new Result(steps[0], cumulative[0], maxLead[0], maxLead[0] * bytesPerBatch, drift, cancelled);
+  }
+
+  private void summarize(PrintStream out, DriftRecovery drift, long maxLead, long leadBytes, long steps) {
+    out.printf(Locale.ROOT, "%s after %d steps; the server was at most %d batches (%d KiB) ahead of the trainer: "
+        + "backpressure bounds it by bytes in flight (the Flight send buffer and HTTP/2 window, plus the engine's "
+        + "prefetch), however fast the source%n", cancelled ? "Stopped" : "Done", steps, maxLead, leadBytes / 1024);
+    if (Double.isNaN(drift.lowest())) {
+      out.println("The run ended before the drift.");
+    } else if (drift.recoveredAt() >= 0) {
+      out.printf(Locale.ROOT, "Drift at step %d: fading accuracy %.4f before, fell to %.4f, recovered at step %d "
+          + "(%d steps later)%n", drift.driftAt(), drift.before(), drift.lowest(), drift.recoveredAt(),
+          drift.recoveredAt() - drift.driftAt());
+    } else {
+      out.printf(Locale.ROOT, "Drift at step %d: fading accuracy %.4f before, fell to %.4f, not yet recovered%n",
+          drift.driftAt(), drift.before(), drift.lowest());
+    }
+  }
+
+  private static java.util.logging.Logger quiet(String name) {
+    java.util.logging.Logger logger = java.util.logging.Logger.getLogger(name);
+    logger.setLevel(java.util.logging.Level.SEVERE);
+    return logger;
+  }
+
+  private static double accuracy(ClassificationMetrics m) {
+    return m.compute().get("accuracy");
+  }
+}

@@ -1,0 +1,59 @@
+package io.solstice.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.solstice.core.metrics.ClassificationMetrics;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.shade.jackson.databind.JsonNode;
+import org.nd4j.shade.jackson.databind.ObjectMapper;
+
+/** {@code solstice digits}, end to end at small settings. */
+class DigitsCommandTest {
+  @TempDir Path dir;
+
+  @Test
+  void trainsOnTheBundledDigitsAndReportsEveryMetricPerClass() throws IOException {
+    Path work = dir.resolve("digits");
+    Path reportFile = dir.resolve("report.json");
+
+    Cli run = Cli.run("digits", "--epochs", "6", "--work-dir", work.toString(), "--report", reportFile.toString());
+
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    assertThat(run.out()).contains("1294 train, 144 validation, 359 test images")
+        .contains("precision").contains("recall").contains("f1-score").contains("support")
+        .contains("macro avg").contains("weighted avg");
+    JsonNode report = new ObjectMapper().readTree(reportFile.toFile());
+    List<String> testKeys = new ArrayList<>();
+    report.get("test").fieldNames().forEachRemaining(testKeys::add);
+    assertThat(testKeys).containsExactlyInAnyOrderElementsOf(ClassificationMetrics.empty(10).compute().keySet());
+    // Six epochs of 21 batches at the default learning rate: past 0.9, short of the full run's 0.97.
+    assertThat(report.get("test").get("accuracy").asDouble()).isGreaterThanOrEqualTo(0.9);
+    assertThat(report.get("test").get("count").asDouble()).isEqualTo(359);
+    assertThat(report.get("epochs").asInt()).isBetween(1, 6);
+    assertThat(report.get("steps").asLong()).isEqualTo(report.get("epochs").asInt() * 21L);
+    assertThat(report.get("wall_seconds").asDouble()).isPositive();
+    assertThat(Files.readAllBytes(work.resolve("curves.png"))).startsWith(0x89, 'P', 'N', 'G');
+    List<String> csv = Files.readAllLines(work.resolve("metrics.csv"));
+    assertThat(csv.get(0)).contains("loss").contains("accuracy");
+    assertThat(csv).hasSizeGreaterThan(report.get("epochs").asInt());
+    assertThat(work.resolve("data/train.arrow")).exists();
+    assertThat(work.resolve("checkpoints/latest")).exists();
+  }
+
+  @Test
+  void badOptionsExitWith2() {
+    Cli run = Cli.run("digits", "--epochs", "0", "--work-dir", dir.toString());
+    assertThat(run.exitCode()).isEqualTo(SolsticeCli.EXIT_USAGE);
+    assertThat(run.errLines()).containsExactly("solstice digits: --epochs must be at least 1");
+
+    Cli unknown = Cli.run("digits", "--epoch", "3");
+    assertThat(unknown.exitCode()).isEqualTo(SolsticeCli.EXIT_USAGE);
+    assertThat(unknown.err()).contains("Unknown options: '--epoch'");
+  }
+}

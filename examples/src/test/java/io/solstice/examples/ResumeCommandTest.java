@@ -1,0 +1,72 @@
+package io.solstice.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.solstice.core.checkpoint.CheckpointStore;
+import io.solstice.examples.data.Allocators;
+import java.io.IOException;
+import java.nio.file.Path;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.shade.jackson.databind.ObjectMapper;
+
+/** {@code solstice resume} continues an interrupted run from its checkpoint. */
+class ResumeCommandTest {
+  @TempDir Path dir;
+
+  @Test
+  void continuesAnInterruptedDigitsRunFromTheStepOfItsLatestCheckpoint() throws IOException {
+    Path work = dir.resolve("digits");
+    // 30 steps is 9 batches into the second epoch (21 batches per epoch).
+    Cli interrupted = Cli.run("digits", "--epochs", "3", "--max-steps", "30", "--work-dir", work.toString());
+    assertThat(interrupted.exitCode()).as(interrupted.err()).isZero();
+    assertThat(CheckpointStore.open(work.resolve("checkpoints")).loadLatest().orElseThrow().file().getFileName())
+        .hasToString(CheckpointStore.fileName(30));
+
+    Path reportFile = dir.resolve("resumed.json");
+    Cli resumed = Cli.run("resume", "--work-dir", work.toString(), "--report", reportFile.toString());
+
+    assertThat(resumed.exitCode()).as(resumed.err()).isZero();
+    assertThat(resumed.out()).contains("Resuming 'digits --epochs 3 --max-steps 30 --work-dir " + work + "'")
+        .contains("epoch 1, 9 batches into it, train step 30");
+    var report = new ObjectMapper().readTree(reportFile.toFile());
+    assertThat(report.get("steps").asLong()).as("the whole run: three epochs of 21 steps").isEqualTo(63);
+    assertThat(report.get("epochs").asInt()).isEqualTo(3);
+    assertThat(report.get("test").get("accuracy").asDouble()).isGreaterThan(0.8);
+    assertThat(CheckpointStore.open(work.resolve("checkpoints")).loadLatest().orElseThrow().manifest().position()
+        .trainSteps()).isEqualTo(63);
+  }
+
+  @Test
+  void aDirectoryWithoutAJobIsOneLineAndExitCode2() {
+    Cli run = Cli.run("resume", "--checkpoint-dir", dir.toString());
+    assertThat(run.exitCode()).isEqualTo(SolsticeCli.EXIT_USAGE);
+    assertThat(run.errLines()).hasSize(1);
+    assertThat(run.errLines().get(0)).startsWith("solstice resume: no job.json in ");
+  }
+  @Test
+  void continuesAnInterruptedTrainRunFromItsCheckpointDirectory() throws IOException {
+    BufferAllocator allocator = new RootAllocator();
+    Path data;
+    try {
+      data = new Tables(allocator).ipcStreamWithVectorFeatures(dir.resolve("flowers.stream"));
+    } finally {
+      Allocators.closeAfterRelease(allocator);
+    }
+    Path checkpoints = dir.resolve("ckpt");
+    // 12 batches of 50: 8 train batches per epoch; 5 steps stops inside the first epoch.
+    Cli interrupted = Cli.run("train", "--data", data.toString(), "--label", "label", "--batch-size", "50",
+        "--epochs", "2", "--max-steps", "5", "--work-dir", dir.resolve("work").toString(),
+        "--checkpoint-dir", checkpoints.toString());
+    assertThat(interrupted.exitCode()).as(interrupted.err()).isZero();
+
+    Path reportFile = dir.resolve("resumed.json");
+    Cli resumed = Cli.run("resume", "--checkpoint-dir", checkpoints.toString(), "--report", reportFile.toString());
+
+    assertThat(resumed.exitCode()).as(resumed.err()).isZero();
+    assertThat(resumed.out()).contains("epoch 0, 5 batches into it, train step 5");
+    assertThat(new ObjectMapper().readTree(reportFile.toFile()).get("steps").asLong()).isEqualTo(16);
+  }
+}

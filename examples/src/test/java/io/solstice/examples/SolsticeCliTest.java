@@ -1,0 +1,34 @@
+package io.solstice.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+/** The root command: help, the list of commands and exit codes. */
+class SolsticeCliTest {
+
+  @Test
+  void helpListsEveryCommand() {
+    Cli run = Cli.run("--help");
+    assertThat(run.exitCode()).isZero();
+    assertThat(run.out()).contains("digits").contains("train").contains("stream").contains("resume");
+  }
+
+  @Test
+  void everyCommandHasHelpWithItsOptions() {
+    assertThat(Cli.run("digits", "--help").out()).contains("--epochs").contains("--work-dir").contains("--report");
+    assertThat(Cli.run("train", "--help").out()).contains("--data").contains("--label").contains("--features")
+        .contains("--model").contains("--val-fraction").contains("--checkpoint-dir");
+    assertThat(Cli.run("stream", "--help").out()).contains("--steps");
+    assertThat(Cli.run("resume", "--help").out()).contains("--checkpoint-dir").contains("--work-dir");
+  }
+
+  @Test
+  void anUnknownCommandOrAMissingRequiredOptionIsAUsageError() {
+    assertThat(Cli.run("fly").exitCode()).isEqualTo(SolsticeCli.EXIT_USAGE);
+    Cli train = Cli.run("train", "--label", "y");
+    assertThat(train.exitCode()).isEqualTo(SolsticeCli.EXIT_USAGE);
+    assertThat(train.err()).contains("Missing required option: '--data=PATH'");
+    assertThat(Cli.run("resume").exitCode()).isEqualTo(SolsticeCli.EXIT_USAGE);
+  }
+}
