@@ -425,8 +425,9 @@ public final class KafkaSource {
     }
 
     /**
-     * Completes the stream once no record arrived for {@code idle} while the source was asking
-     * for records, and every emitted batch has been trained or closed (default: never complete).
+     * Completes the stream once no record arrived for {@code idle} while the source held
+     * partitions and asked for records (counted from the last record or rebalance, whichever is
+     * later), and every emitted batch has been trained or closed (default: never complete).
      * For training on what a topic holds now; an online trainer leaves it unset.
      *
      * @param idle the quiet time

@@ -403,6 +403,7 @@ public final class PollLoop implements Runnable {
         ledger.assigned(tp, owned.position(tp));
       }
       stats.assigned(partitions);
+      idleSinceNanos = System.nanoTime(); // quiet time counts from the last rebalance
       LOG.debug("assigned {}", partitions);
     }
 

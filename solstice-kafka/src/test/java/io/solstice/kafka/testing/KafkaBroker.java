@@ -6,6 +6,7 @@ import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -69,6 +70,16 @@ public final class KafkaBroker implements AutoCloseable {
   public void createTopic(String name, int partitions) throws Exception {
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers()))) {
       admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);
+      // Wait until every partition has a leader, so the first sends do not bounce.
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (System.nanoTime() < deadline) {
+        TopicDescription d = admin.describeTopics(List.of(name)).allTopicNames().get().get(name);
+        if (d.partitions().size() == partitions && d.partitions().stream().allMatch(p -> p.leader() != null)) {
+          return;
+        }
+        Thread.sleep(50);
+      }
+      throw new IllegalStateException("topic " + name + " has no leader after 30 s");
     }
   }
 
@@ -84,6 +95,10 @@ public final class KafkaBroker implements AutoCloseable {
     p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
     p.put(ProducerConfig.LINGER_MS_CONFIG, "2");
     p.put(ProducerConfig.ACKS_CONFIG, "all");
+    // Plain retries in order (one request in flight) instead of idempotence: a fresh topic's
+    // first send may bounce off a leader election, which can wedge an idempotent producer.
+    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "false");
+    p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
     return new KafkaProducer<>(p);
   }
 
@@ -97,7 +112,9 @@ public final class KafkaBroker implements AutoCloseable {
     return Map.of(
         ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
         ConsumerConfig.GROUP_ID_CONFIG, group,
-        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+        // Frequent heartbeats make a member notice a rebalance (a second trainer joining) fast.
+        ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, "200");
   }
 
   /** Stops the node and deletes its storage. */
