@@ -112,7 +112,10 @@ public final class KafkaSource {
    * @return the batches
    */
   public Flux<ArrowBatch> batches() {
-    return Flux.create(this::startPolling, FluxSink.OverflowStrategy.BUFFER);
+    // Batches are emitted only against demand, so the buffer stays empty; a batch that races a
+    // cancellation is discarded by the sink, and closed here.
+    return Flux.create(this::startPolling, FluxSink.OverflowStrategy.BUFFER)
+        .doOnDiscard(ArrowBatch.class, ArrowBatch::close);
   }
 
   private void startPolling(FluxSink<ArrowBatch> sink) {
@@ -163,23 +166,24 @@ public final class KafkaSource {
   /**
    * Marks a batch's records trained, for loops that do not use {@link #acknowledger()}.
    *
-   * @param batch an {@link ArrowBatch}, {@link ArrowTensorBatch} or {@link BatchPosition} this
-   *     source emitted
+   * @param batch an {@link ArrowBatch} this source emitted, the {@link ArrowTensorBatch} made
+   *     from one, or such a batch's {@link BatchPosition} object (the very object, not an equal
+   *     copy: after a rebalance two batches may start at the same offset)
    * @return true if the batch was pending here (false for a batch of a revoked partition, one
-   *     already marked, or something else)
+   *     already marked or closed, or something else)
    */
   public boolean acknowledge(Object batch) {
-    BatchPosition p;
+    Object position;
     if (batch instanceof ArrowBatch a) {
-      p = a.position();
+      position = a.position();
     } else if (batch instanceof ArrowTensorBatch t) {
-      p = t.position();
-    } else if (batch instanceof BatchPosition bp) {
-      p = bp;
+      position = t.position();
+    } else if (batch instanceof BatchPosition p) {
+      position = p;
     } else {
       return false;
     }
-    return ledger.trained(new TopicPartition(p.source(), (int) p.fragment()), p.batch());
+    return ledger.trained(position);
   }
 
   /**

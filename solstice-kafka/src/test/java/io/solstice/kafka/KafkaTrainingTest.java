@@ -28,6 +28,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -49,6 +51,7 @@ import org.junit.jupiter.api.Test;
  * bad records under each policy, Arrow IPC records.
  */
 class KafkaTrainingTest {
+  private static final Logger LOG = LoggerFactory.getLogger(KafkaTrainingTest.class);
   private static KafkaBroker broker;
   private BufferAllocator allocator;
 
@@ -185,6 +188,8 @@ class KafkaTrainingTest {
         .block(Duration.ofSeconds(60));
     KafkaTestSupport.awaitReleased(allocator);
 
+    LOG.info("backpressure: peak in-flight records {} (bound {}), worst at a step start {}, trained {} of 20000",
+        source.peakInFlightRecords(), bound, worstSeenByTheStep.get(), log.rows());
     assertThat(results).hasSize(25);
     assertThat(log.rows()).isEqualTo(2500);
     assertThat(source.peakInFlightRecords())
@@ -230,6 +235,40 @@ class KafkaTrainingTest {
       assertThat(owner.counts().get(id)).as("record %d trained once by its partition's owner", id).isEqualTo(1);
       assertThat(other.counts()).doesNotContainKey(id);
     });
+  }
+
+  @Test
+  void aTrainerJoiningMidRunTakesPartitionsWithoutLosingRecords() throws Exception {
+    broker.createTopic("rebalance", 2);
+    Map<Long, Producing.Placed> placed = Producing.sendJsonRows(broker, "rebalance", 2, 1000);
+    TrainingLog logA = new TrainingLog();
+    TrainingLog logB = new TrainingLog();
+    int bound = 200;
+    KafkaSource a = jsonSource("rebalance", "g-rebalance", 20)
+        .maxInFlightRecords(bound).maxPollRecords(40).completeWhenIdle(Duration.ofSeconds(3)).build();
+    KafkaSource b = jsonSource("rebalance", "g-rebalance", 20)
+        .maxInFlightRecords(bound).maxPollRecords(40).completeWhenIdle(Duration.ofSeconds(3)).build();
+    var runA = Solstice.fit(new RecordingRegression(logA, 30), a.batches(), null,
+        List.of(a.<RecordingRegression, ArrowBatch, Double>acknowledger()), FitOptions.defaults())
+        .collectList().toFuture();
+    long deadline = System.nanoTime() + 30_000_000_000L;
+    while (logA.rows() < 100 && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    var runB = Solstice.fit(new RecordingRegression(logB, 0), b.batches(), null,
+        List.of(b.<RecordingRegression, ArrowBatch, Double>acknowledger()), FitOptions.defaults())
+        .collectList().toFuture();
+    runA.get(60, TimeUnit.SECONDS);
+    runB.get(60, TimeUnit.SECONDS);
+
+    assertThat(a.everAssigned()).hasSize(2);
+    assertThat(b.everAssigned()).as("the newcomer took a partition").isNotEmpty();
+    Map<Long, Integer> total = new java.util.TreeMap<>(logA.counts());
+    logB.counts().forEach((id, n) -> total.merge(id, n, Integer::sum));
+    assertThat(total.keySet()).as("every record trained at least once").isEqualTo(placed.keySet());
+    long twice = total.values().stream().filter(n -> n > 1).count();
+    assertThat(twice).as("only records in flight at the revocation are trained twice").isLessThanOrEqualTo(bound);
+    assertThat(committed("g-rebalance", endOffsets(placed).keySet())).isEqualTo(endOffsets(placed));
   }
 
   @Test

@@ -30,7 +30,7 @@ class OffsetLedgerTest {
       for (int i = 0; i < n; i++) {
         long from = next + random.nextInt(3); // gaps, as compaction or transaction markers leave
         long to = from + 1 + random.nextInt(20);
-        ranges.add(ledger.register(TP, from, to));
+        ranges.add(ledger.register(TP, from, to, null));
         bounds.add(new long[] {from, to});
         next = to;
       }
@@ -58,9 +58,9 @@ class OffsetLedgerTest {
   void aRangeClosedUntrainedHoldsThePositionBackForGood() {
     OffsetLedger ledger = new OffsetLedger();
     ledger.assigned(TP, 0);
-    OffsetLedger.Range a = ledger.register(TP, 0, 10);
-    OffsetLedger.Range b = ledger.register(TP, 10, 20);
-    OffsetLedger.Range c = ledger.register(TP, 20, 30);
+    OffsetLedger.Range a = ledger.register(TP, 0, 10, null);
+    OffsetLedger.Range b = ledger.register(TP, 10, 20, null);
+    OffsetLedger.Range c = ledger.register(TP, 20, 30, null);
     ledger.done(a);
     ledger.closed(b, false);
     ledger.done(c);
@@ -74,16 +74,22 @@ class OffsetLedgerTest {
   void marksOfARevokedPartitionAreIgnoredAndItsTrainedPositionIsCommittedOnRevoke() {
     OffsetLedger ledger = new OffsetLedger();
     ledger.assigned(TP, 5);
-    OffsetLedger.Range a = ledger.register(TP, 5, 10);
-    OffsetLedger.Range b = ledger.register(TP, 10, 15);
-    assertThat(ledger.trained(TP, 5)).isTrue();
+    Object batchA = new Object();
+    Object batchB = new Object();
+    OffsetLedger.Range a = ledger.register(TP, 5, 10, batchA);
+    ledger.register(TP, 10, 15, batchB);
+    assertThat(ledger.trained(batchA)).isTrue();
     assertThat(ledger.revoked(List.of(TP))).isEqualTo(Map.of(TP, new OffsetAndMetadata(10)));
-    ledger.done(b);
+    assertThat(ledger.trained(batchB)).as("emitted before the revoke, trained after it").isFalse();
     ledger.closed(a, true);
     assertThat(ledger.trainedPositions()).doesNotContainKey(TP);
-    assertThat(ledger.trained(TP, 10)).isFalse();
 
     ledger.assigned(TP, 10);
+    Object reread = new Object();
+    ledger.register(TP, 10, 20, reread);
+    assertThat(ledger.trained(batchB)).as("an old batch never marks the new assignment's range").isFalse();
     assertThat(ledger.trainedPositions()).containsEntry(TP, 10L);
+    assertThat(ledger.trained(reread)).isTrue();
+    assertThat(ledger.trainedPositions()).containsEntry(TP, 20L);
   }
 }

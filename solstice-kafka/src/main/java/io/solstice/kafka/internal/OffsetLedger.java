@@ -3,6 +3,7 @@ package io.solstice.kafka.internal;
 import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
@@ -37,12 +38,14 @@ public final class OffsetLedger {
     private final Book book;
     private final long from;
     private final long to;
+    private final Object key;
     private State state = State.PENDING;
 
-    private Range(Book book, long from, long to) {
+    private Range(Book book, long from, long to, Object key) {
       this.book = book;
       this.from = from;
       this.to = to;
+      this.key = key;
     }
 
     /**
@@ -77,6 +80,12 @@ public final class OffsetLedger {
   }
 
   private final Map<TopicPartition, Book> books = new HashMap<>();
+  /**
+   * Pending ranges by the identity of their batch's position object. Identity, not equality:
+   * after a partition is revoked and assigned again, a batch of the old assignment and one of
+   * the new may start at the same offset, and only the exact batch may mark its range.
+   */
+  private final Map<Object, Range> pendingByKey = new IdentityHashMap<>();
 
   /** Creates an empty ledger. */
   public OffsetLedger() {}
@@ -107,6 +116,7 @@ public final class OffsetLedger {
         continue;
       }
       book.revoked = true;
+      book.open.forEach(r -> pendingByKey.remove(r.key));
       if (book.trained > book.committed) {
         commit.put(tp, new OffsetAndMetadata(book.trained));
       }
@@ -121,15 +131,20 @@ public final class OffsetLedger {
    * @param partition the partition
    * @param from the first offset
    * @param to one past the last offset
+   * @param key the object that identifies the range's batch to {@link #trained(Object)} (the
+   *     batch's position object), or null for a range no batch carries
    * @return the range, to mark or close later
    */
-  public synchronized Range register(TopicPartition partition, long from, long to) {
+  public synchronized Range register(TopicPartition partition, long from, long to, Object key) {
     Book book = books.get(partition);
     if (book == null) {
       throw new IllegalStateException("records of " + partition + " arrived while it is not assigned");
     }
-    Range range = new Range(book, from, to);
+    Range range = new Range(book, from, to, key);
     book.open.addLast(range);
+    if (key != null) {
+      pendingByKey.put(key, range);
+    }
     return range;
   }
 
@@ -143,28 +158,25 @@ public final class OffsetLedger {
       return;
     }
     range.state = State.DONE;
+    if (range.key != null) {
+      pendingByKey.remove(range.key);
+    }
     range.book.advance();
   }
 
   /**
-   * Marks the pending range of {@code partition} that starts at {@code from} as trained.
+   * Marks the pending range registered with this very key (compared by identity) as trained.
    *
-   * @param partition the partition
-   * @param from the first offset of the range
+   * @param key the key given to {@link #register}
    * @return true if such a pending range was found
    */
-  public synchronized boolean trained(TopicPartition partition, long from) {
-    Book book = books.get(partition);
-    if (book == null) {
+  public synchronized boolean trained(Object key) {
+    Range range = pendingByKey.get(key);
+    if (range == null) {
       return false;
     }
-    for (Range range : book.open) {
-      if (range.from == from && range.state == State.PENDING) {
-        done(range);
-        return true;
-      }
-    }
-    return false;
+    done(range);
+    return true;
   }
 
   /**
@@ -182,6 +194,9 @@ public final class OffsetLedger {
       done(range);
     } else {
       range.state = State.ABANDONED;
+      if (range.key != null) {
+        pendingByKey.remove(range.key);
+      }
     }
   }
 

@@ -239,7 +239,7 @@ public final class PollLoop implements Runnable {
       throw bad;
     }
     sendToDeadLetters(r, bad);
-    ledger.done(ledger.register(tp, r.offset(), r.offset() + 1));
+    ledger.done(ledger.register(tp, r.offset(), r.offset() + 1, null));
     stats.addInFlight(-1);
     stats.skippedOne();
     LOG.warn("skipped a bad record to {}: {}", settings.deadLetterTopic(), bad.getMessage());
@@ -293,7 +293,8 @@ public final class PollLoop implements Runnable {
   }
 
   private ArrowBatch batch(TopicPartition tp, VectorSchemaRoot root, long from, long to, long records) {
-    OffsetLedger.Range range = ledger.register(tp, from, to);
+    BatchPosition position = new BatchPosition(tp.topic(), tp.partition(), from);
+    OffsetLedger.Range range = ledger.register(tp, from, to, position);
     lease.acquire();
     boolean countsAsTrained = settings.acknowledgeOnClose();
     Runnable afterClose = () -> {
@@ -301,11 +302,11 @@ public final class PollLoop implements Runnable {
       stats.addInFlight(-records);
       lease.release();
     };
-    return new ArrowBatch(root, Map.of(), new BatchPosition(tp.topic(), tp.partition(), from), afterClose);
+    return new ArrowBatch(root, Map.of(), position, afterClose);
   }
 
   private void emitReady() {
-    while (!ready.isEmpty() && !stopped && sink.requestedFromDownstream() > 0) {
+    while (!ready.isEmpty() && !stopped && !sink.isCancelled() && sink.requestedFromDownstream() > 0) {
       Ready r = ready.poll();
       LOG.debug("emit {} ({} records)", r.batch().position(), r.records());
       sink.next(r.batch());
