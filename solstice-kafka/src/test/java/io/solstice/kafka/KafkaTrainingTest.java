@@ -61,7 +61,7 @@ class KafkaTrainingTest {
   }
 
   @AfterAll
-  static void stopBroker() throws Exception {
+  static void stopBroker() {
     broker.close();
   }
 
@@ -98,6 +98,25 @@ class KafkaTrainingTest {
     Map<TopicPartition, Long> ends = endOffsets(placed);
     assertThat(committed("g-once", ends.keySet())).isEqualTo(ends);
     assertThat(KafkaSource.offsetsFrom(source.currentPosition())).isEqualTo(ends);
+  }
+
+  @Test
+  void withAcknowledgeOnCloseAClosedBatchCountsAsTrainedWithoutTheCallback() throws Exception {
+    broker.createTopic("on-close", 2);
+    Map<Long, Producing.Placed> placed = Producing.sendJsonRows(broker, "on-close", 2, 300);
+    TrainingLog log = new TrainingLog();
+    KafkaSource source = jsonSource("on-close", "g-on-close", 30)
+        .acknowledgeOnClose(true)
+        .completeWhenIdle(Duration.ofSeconds(1))
+        .build();
+
+    Solstice.fit(new RecordingRegression(log, 0), source.batches(), FitOptions.defaults())
+        .blockLast(Duration.ofSeconds(60));
+
+    assertThat(log.counts().keySet()).isEqualTo(placed.keySet());
+    assertThat(log.counts().values()).containsOnly(1);
+    KafkaTestSupport.awaitReleased(allocator);
+    assertThat(committed("g-on-close", endOffsets(placed).keySet())).isEqualTo(endOffsets(placed));
   }
 
   @Test

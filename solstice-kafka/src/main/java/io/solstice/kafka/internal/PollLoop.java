@@ -12,6 +12,7 @@ import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -160,7 +161,7 @@ public final class PollLoop implements Runnable {
       consumer = null;
       try {
         if (c != null) {
-          c.close(CLOSE_TIMEOUT);
+          c.close(CloseOptions.timeout(CLOSE_TIMEOUT));
         }
       } catch (RuntimeException e) {
         LOG.warn("closing the consumer failed: {}", e.toString());

@@ -3,6 +3,7 @@ package io.solstice.kafka.testing;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -10,6 +11,7 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
@@ -73,9 +75,16 @@ public final class KafkaBroker implements AutoCloseable {
       // Wait until every partition has a leader, so the first sends do not bounce.
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
       while (System.nanoTime() < deadline) {
-        TopicDescription d = admin.describeTopics(List.of(name)).allTopicNames().get().get(name);
-        if (d.partitions().size() == partitions && d.partitions().stream().allMatch(p -> p.leader() != null)) {
-          return;
+        try {
+          TopicDescription d = admin.describeTopics(List.of(name)).allTopicNames().get().get(name);
+          if (d.partitions().size() == partitions && d.partitions().stream().allMatch(p -> p.leader() != null)) {
+            return;
+          }
+        } catch (ExecutionException e) {
+          if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+            throw e;
+          }
+          // The new topic's metadata has not reached the broker yet: ask again.
         }
         Thread.sleep(50);
       }
@@ -119,7 +128,14 @@ public final class KafkaBroker implements AutoCloseable {
 
   /** Stops the node and deletes its storage. */
   @Override
-  public void close() throws Exception {
-    cluster.close();
+  public void close() {
+    try {
+      cluster.close();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while stopping the broker", e);
+    } catch (Exception e) {
+      throw new IllegalStateException("the broker did not stop cleanly", e);
+    }
   }
 }
