@@ -1,0 +1,116 @@
+package io.solstice.kafka;
+
+import io.solstice.kafka.testing.KafkaBroker;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.channels.Channels;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.BigIntVector;
+import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.Float8Vector;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.ipc.ArrowStreamWriter;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/** Test helpers shared by the Kafka test classes. */
+final class KafkaTestSupport {
+  private KafkaTestSupport() {}
+
+  /**
+   * Closes a root allocator once every source under it has released its child allocator (a
+   * cancelled source finishes on its poll thread shortly after the run ends). Closing throws
+   * if any buffer leaked.
+   *
+   * @param allocator the allocator
+   */
+  static void closeWhenReleased(BufferAllocator allocator) {
+    awaitReleased(allocator);
+    allocator.close();
+  }
+
+  /**
+   * Waits until every source under the allocator has ended and released its child allocator.
+   *
+   * @param allocator the allocator
+   */
+  static void awaitReleased(BufferAllocator allocator) {
+    long deadline = System.nanoTime() + 15_000_000_000L;
+    while (!allocator.getChildAllocators().isEmpty() && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+  }
+
+  /**
+   * Reads the first {@code n} records of a one-partition topic (or fewer after 20 s).
+   *
+   * @param broker the broker
+   * @param topic the topic
+   * @param n how many records to wait for
+   * @return the records
+   */
+  static List<ConsumerRecord<byte[], byte[]>> readAll(KafkaBroker broker, String topic, int n) {
+    Map<String, Object> config = Map.of(
+        "bootstrap.servers", broker.bootstrapServers(),
+        "key.deserializer", ByteArrayDeserializer.class.getName(),
+        "value.deserializer", ByteArrayDeserializer.class.getName());
+    List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config)) {
+      TopicPartition tp = new TopicPartition(topic, 0);
+      consumer.assign(List.of(tp));
+      consumer.seekToBeginning(List.of(tp));
+      long deadline = System.nanoTime() + 20_000_000_000L;
+      while (records.size() < n && System.nanoTime() < deadline) {
+        consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+      }
+    }
+    return records;
+  }
+
+  /**
+   * One Arrow IPC stream (schema and one batch) of rows {@code id, x, y} with ids {@code
+   * first .. first+rows-1}, as a producer would put in a record value.
+   *
+   * @param allocator for the temporary vectors (all released on return)
+   * @param first the first id
+   * @param rows the number of rows
+   * @return the stream bytes
+   * @throws IOException never for an in-memory stream
+   */
+  static byte[] ipcStream(BufferAllocator allocator, long first, int rows) throws IOException {
+    try (BigIntVector id = new BigIntVector("id", allocator);
+        Float8Vector x = new Float8Vector("x", allocator);
+        Float8Vector y = new Float8Vector("y", allocator)) {
+      id.allocateNew(rows);
+      x.allocateNew(rows);
+      y.allocateNew(rows);
+      for (int i = 0; i < rows; i++) {
+        double xi = ((first + i) % 100) / 100.0;
+        id.set(i, first + i);
+        x.set(i, xi);
+        y.set(i, 2 * xi + 1);
+      }
+      try (VectorSchemaRoot root = new VectorSchemaRoot(List.<FieldVector>of(id, x, y))) {
+        root.setRowCount(rows);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (ArrowStreamWriter writer = new ArrowStreamWriter(root, null, Channels.newChannel(out))) {
+          writer.start();
+          writer.writeBatch();
+          writer.end();
+        }
+        return out.toByteArray();
+      }
+    }
+  }
+}

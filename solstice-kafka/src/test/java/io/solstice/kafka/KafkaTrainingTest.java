@@ -1,0 +1,439 @@
+package io.solstice.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import io.solstice.arrow.ArrowBatch;
+import io.solstice.core.Callback;
+import io.solstice.kafka.testing.KafkaBroker;
+import io.solstice.kafka.testing.Producing;
+import io.solstice.kafka.testing.RecordingRegression;
+import io.solstice.kafka.testing.TrainingLog;
+import io.solstice.reactive.FitOptions;
+import io.solstice.reactive.Solstice;
+import io.solstice.reactive.StepResult;
+import io.solstice.core.Mode;
+import io.solstice.core.checkpoint.CheckpointCallback;
+import io.solstice.core.checkpoint.Resumed;
+import io.solstice.reactive.TrainOptions;
+import io.solstice.reactive.TrainingException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.LongStream;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Training on a real topic of a KRaft broker in this JVM: every record once, resume from a
+ * checkpoint after a crash, bounded memory against a fast producer, two trainers in one group,
+ * bad records under each policy, Arrow IPC records.
+ */
+class KafkaTrainingTest {
+  private static final Logger LOG = LoggerFactory.getLogger(KafkaTrainingTest.class);
+  private static KafkaBroker broker;
+  private BufferAllocator allocator;
+
+  @BeforeAll
+  static void startBroker() throws Exception {
+    broker = KafkaBroker.start();
+  }
+
+  @AfterAll
+  static void stopBroker() {
+    broker.close();
+  }
+
+  @BeforeEach
+  void openAllocator() {
+    allocator = new RootAllocator();
+  }
+
+  @AfterEach
+  void closeAllocator() {
+    KafkaTestSupport.closeWhenReleased(allocator);
+  }
+
+  @Test
+  void everyRecordIsTrainedExactlyOnceAndItsOffsetCommitted() throws Exception {
+    broker.createTopic("once", 3);
+    Map<Long, Producing.Placed> placed = Producing.sendJsonRows(broker, "once", 3, 900);
+    TrainingLog log = new TrainingLog();
+    KafkaSource source = KafkaSource.builder(broker.consumerConfig("g-once"), "once")
+        .format(RecordFormat.json(RowColumn.int64("id"), RowColumn.float64("x"), RowColumn.float64("y")))
+        .batchRows(50)
+        .linger(Duration.ofMillis(100))
+        .completeWhenIdle(Duration.ofSeconds(1))
+        .allocator(allocator)
+        .build();
+
+    List<StepResult<RecordingRegression, Double>> results = fit(source, new RecordingRegression(log, 0));
+
+    assertThat(log.counts()).hasSize(900);
+    assertThat(log.counts().values()).containsOnly(1);
+    assertThat(results).hasSizeGreaterThanOrEqualTo(18);
+    double[] wb = results.get(results.size() - 1).experiment().parameters();
+    assertThat(wb[1]).as("the intercept moves towards 1").isGreaterThan(0.3);
+    Map<TopicPartition, Long> ends = endOffsets(placed);
+    assertThat(committed("g-once", ends.keySet())).isEqualTo(ends);
+    assertThat(KafkaSource.offsetsFrom(source.currentPosition())).isEqualTo(ends);
+  }
+
+  @Test
+  void withAcknowledgeOnCloseAClosedBatchCountsAsTrainedWithoutTheCallback() throws Exception {
+    broker.createTopic("on-close", 2);
+    Map<Long, Producing.Placed> placed = Producing.sendJsonRows(broker, "on-close", 2, 300);
+    TrainingLog log = new TrainingLog();
+    KafkaSource source = jsonSource("on-close", "g-on-close", 30)
+        .acknowledgeOnClose(true)
+        .completeWhenIdle(Duration.ofSeconds(1))
+        .build();
+
+    Solstice.fit(new RecordingRegression(log, 0), source.batches(), FitOptions.defaults())
+        .blockLast(Duration.ofSeconds(60));
+
+    assertThat(log.counts().keySet()).isEqualTo(placed.keySet());
+    assertThat(log.counts().values()).containsOnly(1);
+    KafkaTestSupport.awaitReleased(allocator);
+    assertThat(committed("g-on-close", endOffsets(placed).keySet())).isEqualTo(endOffsets(placed));
+  }
+
+  @Test
+  void aResumedRunTrainsExactlyTheRecordsNotTrainedAtTheCheckpoint(@TempDir Path dir) throws Exception {
+    broker.createTopic("resume", 2);
+    Map<Long, Producing.Placed> placed = Producing.sendJsonRows(broker, "resume", 2, 600);
+
+    // Run 1: checkpoints every 5 steps, then crashes before step 13 (after steps 0..12).
+    TrainingLog before = new TrainingLog();
+    KafkaSource first = jsonSource("resume", "g-resume-1", 20).build();
+    CheckpointCallback<RecordingRegression, ArrowBatch, Double> checkpoints1 = checkpoints(dir, first);
+    Callback<RecordingRegression, ArrowBatch, Double> crash = new Callback<>() {
+      @Override
+      public void onStepStart(RecordingRegression e, long step, Mode mode, ArrowBatch batch) {
+        if (step == 13) {
+          throw new IllegalStateException("simulated crash");
+        }
+      }
+    };
+    assertThatThrownBy(() -> Solstice.fit(new RecordingRegression(before, 0), first.batches(), null,
+            List.of(first.<RecordingRegression, ArrowBatch, Double>acknowledger(), checkpoints1, crash),
+            FitOptions.defaults()).blockLast(Duration.ofSeconds(60)))
+        .isInstanceOf(TrainingException.class)
+        .hasRootCauseMessage("simulated crash");
+
+    // Run 2: a new trainer (another group, so no committed offset helps) resumes from the checkpoint.
+    TrainingLog after = new TrainingLog();
+    CheckpointCallback<RecordingRegression, ArrowBatch, Double> restore = checkpoints(dir, null);
+    Resumed<RecordingRegression> resumed = restore.resume(new RecordingRegression(after, 0));
+    assertThat(resumed.position().trainSteps()).isEqualTo(10);
+    Map<TopicPartition, Long> checkpointed = KafkaSource.offsetsFrom(resumed.sourcePosition());
+    KafkaSource second = jsonSource("resume", "g-resume-2", 20)
+        .resumeFrom(resumed.sourcePosition())
+        .completeWhenIdle(Duration.ofSeconds(1))
+        .build();
+    FitOptions resume = FitOptions.builder()
+        .engine(TrainOptions.builder().resumeFrom(KafkaSource.engineResumePosition(resumed.position())).build())
+        .build();
+    Solstice.fit(resumed.experiment(), second.batches(), null,
+            List.of(second.<RecordingRegression, ArrowBatch, Double>acknowledger()), resume)
+        .blockLast(Duration.ofSeconds(60));
+
+    assertThat(checkpointed.values().stream().mapToLong(Long::longValue).sum())
+        .as("10 steps of 20 rows were checkpointed").isEqualTo(200);
+    Set<Long> beforeCheckpoint = new TreeSet<>();
+    Set<Long> afterCheckpoint = new TreeSet<>();
+    placed.forEach((id, p) -> (p.offset() < checkpointed.get(p.partition()) ? beforeCheckpoint : afterCheckpoint).add(id));
+    assertThat(after.counts().keySet()).as("the resumed run trains exactly what the checkpoint had not")
+        .isEqualTo(afterCheckpoint);
+    assertThat(after.counts().values()).containsOnly(1);
+    assertThat(before.counts().keySet()).containsAll(beforeCheckpoint);
+    for (long id : beforeCheckpoint) {
+      assertThat(before.counts().get(id) + after.counts().getOrDefault(id, 0))
+          .as("record %d, trained before the checkpoint, is trained once", id).isEqualTo(1);
+    }
+    assertThat(before.counts().keySet()).as("steps 10-12 ran after the checkpoint and are trained again")
+        .containsAnyElementsOf(afterCheckpoint);
+    Set<Long> all = new TreeSet<>(before.counts().keySet());
+    all.addAll(after.counts().keySet());
+    assertThat(all).isEqualTo(placed.keySet());
+  }
+
+  @Test
+  void aSlowTrainerOnAFastTopicHoldsNoMoreThanTheBound() throws Exception {
+    broker.createTopic("fast", 2);
+    Producing.sendJsonRows(broker, "fast", 2, 20_000);
+    TrainingLog log = new TrainingLog();
+    int bound = 1000;
+    KafkaSource source = jsonSource("fast", "g-fast", 100)
+        .linger(Duration.ofSeconds(30)) // only full batches of 100 rows: 25 steps train 2,500 rows
+        .maxInFlightRecords(bound)
+        .maxPollRecords(200)
+        .fetchMaxBytes(64 * 1024)
+        .build();
+    AtomicLong worstSeenByTheStep = new AtomicLong();
+    Callback<RecordingRegression, ArrowBatch, Double> probe = new Callback<>() {
+      @Override
+      public void onStepStart(RecordingRegression e, long step, Mode mode, ArrowBatch batch) {
+        worstSeenByTheStep.accumulateAndGet(source.inFlightRecords(), Math::max);
+      }
+    };
+
+    List<StepResult<RecordingRegression, Double>> results = Solstice.fit(new RecordingRegression(log, 20),
+            source.batches(), null,
+            List.of(source.<RecordingRegression, ArrowBatch, Double>acknowledger(), probe), FitOptions.defaults())
+        .take(25)
+        .collectList()
+        .block(Duration.ofSeconds(60));
+    KafkaTestSupport.awaitReleased(allocator);
+
+    LOG.info("backpressure: peak in-flight records {} (bound {}), worst at a step start {}, trained {} of 20000",
+        source.peakInFlightRecords(), bound, worstSeenByTheStep.get(), log.rows());
+    assertThat(results).hasSize(25);
+    assertThat(log.rows()).isEqualTo(2500);
+    assertThat(source.peakInFlightRecords())
+        .as("records fetched but not trained never pass the bound, though 20,000 wait in the topic")
+        .isLessThanOrEqualTo(bound)
+        .isGreaterThanOrEqualTo(500);
+    assertThat(worstSeenByTheStep.get()).isBetween(100L, (long) bound);
+    Map<TopicPartition, Long> committed =
+        committed("g-fast", Set.of(new TopicPartition("fast", 0), new TopicPartition("fast", 1)));
+    assertThat(committed.values().stream().mapToLong(Long::longValue).sum())
+        .as("exactly the trained records are committed; fetched, untrained ones are not")
+        .isEqualTo(log.rows());
+  }
+
+  @Test
+  void twoTrainersInOneGroupSplitThePartitionsAndCoverEveryRecord() throws Exception {
+    broker.createTopic("shared", 4);
+    TrainingLog log1 = new TrainingLog();
+    TrainingLog log2 = new TrainingLog();
+    KafkaSource one = jsonSource("shared", "g-shared", 25).completeWhenIdle(Duration.ofSeconds(3)).build();
+    KafkaSource two = jsonSource("shared", "g-shared", 25).completeWhenIdle(Duration.ofSeconds(3)).build();
+    var run1 = Solstice.fit(new RecordingRegression(log1, 0), one.batches(), null,
+        List.of(one.<RecordingRegression, ArrowBatch, Double>acknowledger()), FitOptions.defaults())
+        .collectList().toFuture();
+    var run2 = Solstice.fit(new RecordingRegression(log2, 0), two.batches(), null,
+        List.of(two.<RecordingRegression, ArrowBatch, Double>acknowledger()), FitOptions.defaults())
+        .collectList().toFuture();
+    long deadline = System.nanoTime() + 30_000_000_000L;
+    while ((one.assignment().size() != 2 || two.assignment().size() != 2) && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    Set<TopicPartition> partitions1 = one.assignment();
+    Set<TopicPartition> partitions2 = two.assignment();
+    Map<Long, Producing.Placed> placed = Producing.sendJsonRows(broker, "shared", 4, 800);
+    run1.get(60, TimeUnit.SECONDS);
+    run2.get(60, TimeUnit.SECONDS);
+
+    assertThat(partitions1).hasSize(2).doesNotContainAnyElementsOf(partitions2);
+    assertThat(partitions2).hasSize(2);
+    placed.forEach((id, p) -> {
+      TrainingLog owner = partitions1.contains(p.partition()) ? log1 : log2;
+      TrainingLog other = owner == log1 ? log2 : log1;
+      assertThat(owner.counts().get(id)).as("record %d trained once by its partition's owner", id).isEqualTo(1);
+      assertThat(other.counts()).doesNotContainKey(id);
+    });
+  }
+
+  @Test
+  void aTrainerJoiningMidRunTakesPartitionsWithoutLosingRecords() throws Exception {
+    broker.createTopic("rebalance", 2);
+    Map<Long, Producing.Placed> placed = Producing.sendJsonRows(broker, "rebalance", 2, 1000);
+    TrainingLog logA = new TrainingLog();
+    TrainingLog logB = new TrainingLog();
+    int bound = 200;
+    KafkaSource a = jsonSource("rebalance", "g-rebalance", 20)
+        .maxInFlightRecords(bound).maxPollRecords(40).completeWhenIdle(Duration.ofSeconds(3)).build();
+    KafkaSource b = jsonSource("rebalance", "g-rebalance", 20)
+        .maxInFlightRecords(bound).maxPollRecords(40).completeWhenIdle(Duration.ofSeconds(3)).build();
+    var runA = Solstice.fit(new RecordingRegression(logA, 30), a.batches(), null,
+        List.of(a.<RecordingRegression, ArrowBatch, Double>acknowledger()), FitOptions.defaults())
+        .collectList().toFuture();
+    long deadline = System.nanoTime() + 30_000_000_000L;
+    while (logA.rows() < 100 && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    var runB = Solstice.fit(new RecordingRegression(logB, 0), b.batches(), null,
+        List.of(b.<RecordingRegression, ArrowBatch, Double>acknowledger()), FitOptions.defaults())
+        .collectList().toFuture();
+    runA.get(60, TimeUnit.SECONDS);
+    runB.get(60, TimeUnit.SECONDS);
+
+    assertThat(a.everAssigned()).hasSize(2);
+    assertThat(b.everAssigned()).as("the newcomer took a partition").isNotEmpty();
+    Map<Long, Integer> total = new java.util.TreeMap<>(logA.counts());
+    logB.counts().forEach((id, n) -> total.merge(id, n, Integer::sum));
+    assertThat(total.keySet()).as("every record trained at least once").isEqualTo(placed.keySet());
+    long twice = total.values().stream().filter(n -> n > 1).count();
+    assertThat(twice).as("only records in flight at the revocation are trained twice").isLessThanOrEqualTo(bound);
+    assertThat(committed("g-rebalance", endOffsets(placed).keySet())).isEqualTo(endOffsets(placed));
+  }
+
+  @Test
+  void aBadRecordFailsTheRunNamingTopicPartitionAndOffsetByDefault() throws Exception {
+    broker.createTopic("bad-fail", 1);
+    List<byte[]> values = new ArrayList<>();
+    for (long id = 0; id < 61; id++) {
+      values.add(id == 30 ? "not json".getBytes(StandardCharsets.UTF_8) : Producing.jsonRow(id));
+    }
+    Producing.send(broker, "bad-fail", 1, values);
+    TrainingLog log = new TrainingLog();
+    KafkaSource source = jsonSource("bad-fail", "g-bad-fail", 10).build();
+
+    Throwable thrown = catchThrowable(() -> fit(source, new RecordingRegression(log, 0)));
+
+    BadRecordException bad = causeOfType(thrown, BadRecordException.class);
+    assertThat(bad.topic()).isEqualTo("bad-fail");
+    assertThat(bad.partition()).isZero();
+    assertThat(bad.offset()).isEqualTo(30);
+    assertThat(bad).hasMessageContaining("topic bad-fail, partition 0, offset 30");
+    assertThat(log.counts().keySet()).allMatch(id -> id < 30);
+    KafkaTestSupport.awaitReleased(allocator);
+    assertThat(committed("g-bad-fail", Set.of(new TopicPartition("bad-fail", 0))).values())
+        .allMatch(offset -> offset <= 30);
+  }
+
+  @Test
+  void badRecordsAreSkippedToADeadLetterTopicAndCounted() throws Exception {
+    broker.createTopic("bad-skip", 1);
+    broker.createTopic("bad-skip-dlq", 1);
+    List<byte[]> values = new ArrayList<>();
+    Map<Long, byte[]> badValues = new java.util.TreeMap<>();
+    for (long id = 0; id < 50; id++) {
+      byte[] value = Producing.jsonRow(id);
+      if (id == 20) {
+        value = "{\"id\": 20, \"x\": \"oops\", \"y\": 1}".getBytes(StandardCharsets.UTF_8);
+      } else if (id == 40) {
+        value = "{\"id\": 40.5, \"x\": 0.5, \"y\": 2}".getBytes(StandardCharsets.UTF_8);
+      }
+      if (id == 20 || id == 40) {
+        badValues.put(id, value);
+      }
+      values.add(value);
+    }
+    Producing.send(broker, "bad-skip", 1, values);
+    TrainingLog log = new TrainingLog();
+    KafkaSource source = jsonSource("bad-skip", "g-bad-skip", 10)
+        .badRecords(BadRecordPolicy.skipTo("bad-skip-dlq"))
+        .completeWhenIdle(Duration.ofSeconds(1))
+        .build();
+
+    fit(source, new RecordingRegression(log, 0));
+
+    Set<Long> good = new TreeSet<>(ids(0, 50));
+    good.removeAll(badValues.keySet());
+    assertThat(log.counts().keySet()).isEqualTo(good);
+    assertThat(log.counts().values()).containsOnly(1);
+    assertThat(source.skippedRecords()).isEqualTo(2);
+    assertThat(committed("g-bad-skip", Set.of(new TopicPartition("bad-skip", 0))))
+        .containsEntry(new TopicPartition("bad-skip", 0), 50L);
+    List<ConsumerRecord<byte[], byte[]>> dead = KafkaTestSupport.readAll(broker, "bad-skip-dlq", 2);
+    assertThat(dead).hasSize(2);
+    for (ConsumerRecord<byte[], byte[]> r : dead) {
+      long offset = Long.parseLong(header(r, "solstice.offset"));
+      assertThat(r.value()).isEqualTo(badValues.get(offset));
+      assertThat(header(r, "solstice.topic")).isEqualTo("bad-skip");
+      assertThat(header(r, "solstice.partition")).isEqualTo("0");
+      assertThat(header(r, "solstice.error")).isNotBlank();
+    }
+  }
+
+  @Test
+  void recordsHoldingArrowIpcStreamsAreTrainedOneBatchPerRecord() throws Exception {
+    broker.createTopic("ipc", 2);
+    List<byte[]> values = new ArrayList<>();
+    for (int r = 0; r < 6; r++) {
+      values.add(KafkaTestSupport.ipcStream(allocator, r * 25L, 25));
+    }
+    Producing.send(broker, "ipc", 2, values);
+    TrainingLog log = new TrainingLog();
+    KafkaSource source = KafkaSource.builder(broker.consumerConfig("g-ipc"), "ipc")
+        .format(RecordFormat.arrowIpc())
+        .completeWhenIdle(Duration.ofSeconds(1))
+        .allocator(allocator)
+        .build();
+
+    List<StepResult<RecordingRegression, Double>> results = fit(source, new RecordingRegression(log, 0));
+
+    assertThat(results).hasSize(6);
+    assertThat(log.counts().keySet()).isEqualTo(new TreeSet<>(ids(0, 150)));
+    assertThat(log.counts().values()).containsOnly(1);
+  }
+
+  private KafkaSource.Builder jsonSource(String topic, String group, int rows) {
+    return KafkaSource.builder(broker.consumerConfig(group), topic)
+        .format(RecordFormat.json(RowColumn.int64("id"), RowColumn.float64("x"), RowColumn.float64("y")))
+        .batchRows(rows)
+        .linger(Duration.ofMillis(100))
+        .allocator(allocator);
+  }
+
+  private static CheckpointCallback<RecordingRegression, ArrowBatch, Double> checkpoints(Path dir, KafkaSource source) {
+    var builder = CheckpointCallback.<RecordingRegression, ArrowBatch, Double>builder(dir).everySteps(5).keepLast(2);
+    if (source != null) {
+      builder.sourcePosition(source::currentPosition);
+    }
+    return builder.build();
+  }
+
+  private static String header(ConsumerRecord<byte[], byte[]> r, String name) {
+    return new String(r.headers().lastHeader(name).value(), StandardCharsets.UTF_8);
+  }
+
+  private static <T extends Throwable> T causeOfType(Throwable thrown, Class<T> type) {
+    for (Throwable t = thrown; t != null; t = t.getCause()) {
+      if (type.isInstance(t)) {
+        return type.cast(t);
+      }
+    }
+    throw new AssertionError("no " + type.getSimpleName() + " in the causes of " + thrown, thrown);
+  }
+
+  static List<StepResult<RecordingRegression, Double>> fit(KafkaSource source, RecordingRegression exp) {
+    Callback<RecordingRegression, ArrowBatch, Double> ack = source.acknowledger();
+    return Solstice.fit(exp, source.batches(), null, List.of(ack), FitOptions.defaults())
+        .collectList()
+        .block(Duration.ofSeconds(60));
+  }
+
+  static Map<TopicPartition, Long> endOffsets(Map<Long, Producing.Placed> placed) {
+    return placed.values().stream().collect(Collectors.toMap(
+        Producing.Placed::partition, p -> p.offset() + 1, Math::max));
+  }
+
+  static Map<TopicPartition, Long> committed(String group, java.util.Set<TopicPartition> partitions)
+      throws Exception {
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+      Map<TopicPartition, OffsetAndMetadata> offsets =
+          admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+      return offsets.entrySet().stream()
+          .filter(e -> partitions.contains(e.getKey()) && e.getValue() != null)
+          .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
+    }
+  }
+
+  static List<Long> ids(long from, long to) {
+    return LongStream.range(from, to).boxed().toList();
+  }
+}

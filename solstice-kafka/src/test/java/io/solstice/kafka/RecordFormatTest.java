@@ -1,0 +1,50 @@
+package io.solstice.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.solstice.kafka.internal.JsonNumbers;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** Reading JSON rows, and the errors a bad one gets. */
+class RecordFormatTest {
+
+  private static Map<String, Double> parse(String json, String... fields) {
+    return JsonNumbers.parse(json.getBytes(StandardCharsets.UTF_8), Set.of(fields));
+  }
+
+  @Test
+  void readsTheWantedNumbersAndSkipsOtherFields() {
+    assertThat(parse("{\"a\": 1.5, \"s\": \"x,}\\\"y\", \"n\": {\"k\": [1, {\"z\": 2}]}, \"b\": -2e3, \"t\": true}", "a", "b"))
+        .isEqualTo(Map.of("a", 1.5, "b", -2000.0));
+  }
+
+  @Test
+  void namesTheMissingOrNonNumericField() {
+    assertThatThrownBy(() -> parse("{\"a\": 1}", "a", "b")).hasMessageContaining("no field \"b\"");
+    assertThatThrownBy(() -> parse("{\"a\": \"1\"}", "a")).hasMessageContaining("field \"a\" is not a number");
+    assertThatThrownBy(() -> parse("[1, 2]", "a")).hasMessageContaining("expected '{'");
+    assertThatThrownBy(() -> parse("{\"a\": 1", "a")).hasMessageContaining("end of the JSON text");
+    assertThatThrownBy(() -> JsonNumbers.parse(null, Set.of("a"))).hasMessageContaining("no value");
+  }
+
+  @Test
+  void aFormatRejectsColumnsNamedTwiceAndNoColumns() {
+    assertThatThrownBy(() -> RecordFormat.json(RowColumn.float32("x"), RowColumn.int64("x")))
+        .hasMessageContaining("named twice");
+    assertThatThrownBy(RecordFormat::json).hasMessageContaining("at least one column");
+  }
+
+  @Test
+  void aPositionRoundTripsThroughItsCheckpointForm() {
+    Map<String, Object> stored = Map.of("my-topic-3", 42, "other-0", "7");
+    assertThat(KafkaSource.offsetsFrom(stored)).containsOnly(
+        Map.entry(new org.apache.kafka.common.TopicPartition("my-topic", 3), 42L),
+        Map.entry(new org.apache.kafka.common.TopicPartition("other", 0), 7L));
+    assertThatThrownBy(() -> KafkaSource.offsetsFrom(Map.of("nopartition", 1)))
+        .hasMessageContaining("not a Kafka source position entry");
+  }
+}
