@@ -1,0 +1,59 @@
+package io.solstice.benchmarks;
+
+import io.solstice.benchmarks.internal.DedicatedThread;
+import io.solstice.benchmarks.internal.Interleaved;
+import io.solstice.benchmarks.internal.Json;
+import io.solstice.benchmarks.internal.Models;
+import io.solstice.benchmarks.internal.Summary;
+import io.solstice.benchmarks.internal.SyntheticMnist;
+import io.solstice.benchmarks.internal.Timer;
+import io.solstice.core.TensorBatch;
+import io.solstice.core.models.MlpClassifier;
+import java.util.List;
+
+/**
+ * The engine's overhead: samples/s of {@code Solstice.train} over in-memory batches divided by
+ * a plain {@code for} loop (on one dedicated, long-lived thread) calling the same {@link MlpClassifier#trainStep} on the same batches
+ * (MLP 784-256-10, batch 128, float32, Adam). One sample of each side is one epoch.
+ */
+public final class TrainOverhead {
+
+  /** Rows per batch. */
+  public static final int BATCH = 128;
+
+  private TrainOverhead() {}
+
+  /**
+   * Runs the comparison.
+   *
+   * @param config sizes and pair counts
+   * @return {@code overhead_vs_raw_nd4j} and the details
+   */
+  public static Json.Obj run(BenchConfig config) {
+    SyntheticMnist.Data data = SyntheticMnist.generate(config.trainRows(), 1, 7);
+    List<TensorBatch> batches = data.batches(BATCH);
+    double samples = (double) batches.size() * BATCH;
+    MlpClassifier[] engine = {Models.mlp(SyntheticMnist.FEATURES, 256, 10)};
+    MlpClassifier[] plain = {Models.mlp(SyntheticMnist.FEATURES, 256, 10)};
+    Interleaved.Comparison comparison;
+    Summary mainThread;
+    try (DedicatedThread loopThread = new DedicatedThread("plain-loop")) {
+      comparison = Interleaved.compare(config.warmupPairs(), config.pairs(),
+          () -> Timer.throughput(samples, () -> engine[0] = Models.engineEpoch(engine[0], batches)),
+          loopThread.wrap(() -> Timer.throughput(samples,
+              () -> plain[0] = Models.plainEpoch(plain[0], batches))));
+    }
+    // The same plain loop on the JVM's main thread, for the record (see DedicatedThread).
+    mainThread = Interleaved.measure(0, Math.min(3, config.pairs()),
+        () -> Timer.throughput(samples, () -> plain[0] = Models.plainEpoch(plain[0], batches)));
+    return Json.obj()
+        .put("model", "MlpClassifier 784-256-10, Adam(1e-3), float32")
+        .put("batch", BATCH)
+        .put("batches_per_epoch", batches.size())
+        .put("comparison", comparison.toJson(
+            "Solstice.train over Flux.fromIterable(batches)",
+            "for loop over MlpClassifier.trainStep on one dedicated thread", "samples_per_s"))
+        .put("plain_loop_on_main_thread_samples_per_s", mainThread.toJson())
+        .put("overhead_vs_raw_nd4j", comparison.ratio().median());
+  }
+}
