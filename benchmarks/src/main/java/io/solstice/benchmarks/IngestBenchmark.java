@@ -45,6 +45,9 @@ public final class IngestBenchmark {
   /** Rows per record batch in the files. */
   public static final int FILE_BATCH_ROWS = 1024;
 
+  /** Warm-up runs per configured warm-up pair (see {@link #againstMemcpy}). */
+  static final int WARMUP_FACTOR = 10;
+
   private IngestBenchmark() {}
 
   /**
@@ -64,9 +67,9 @@ public final class IngestBenchmark {
       Json.Obj out = Json.obj();
       out.put("vs_memcpy", againstMemcpy(config, listFile, allocator));
 
-      // DataVec converts cell by cell; a fifth of the rows keeps its runs short.
+      // DataVec converts cell by cell; a twentieth of the rows keeps its runs short.
       SyntheticMnist.Data wideData =
-          SyntheticMnist.generate(Math.max(256, config.ingestRows() / 5), 6, 7);
+          SyntheticMnist.generate(Math.max(256, config.ingestRows() / 20), 6, 7);
       Path wideFile = dir.resolve("features-wide.arrow");
       ArrowFiles.writeWide(wideData, width, wideFile, wideData.rows(), allocator);
       out.put("vs_datavec", againstDataVec(config, wideFile, wideData.rows(), allocator));
@@ -91,7 +94,10 @@ public final class IngestBenchmark {
         .label(ArrowFiles.LABEL).numClasses(SyntheticMnist.CLASSES).build();
     ByteBuffer target = ByteBuffer.allocateDirect(Math.toIntExact(bytes));
     long[] rows = {0};
-    Interleaved.Comparison comparison = Interleaved.compare(config.warmupPairs(), config.pairs(),
+    // One run is only a few dozen batches: the reader's code paths need many runs before the
+    // JIT has compiled them (the first runs are several times slower), hence the long warm-up.
+    Interleaved.Comparison comparison = Interleaved.compare(WARMUP_FACTOR * config.warmupPairs(),
+        config.pairs(),
         () -> Timer.throughput(bytes, () -> rows[0] = readWithSolstice(file, spec, allocator)),
         () -> Timer.throughput(bytes, () -> readFully(file, target)));
     return Json.obj()
@@ -130,6 +136,9 @@ public final class IngestBenchmark {
       return out.put("error", "DataVec ArrowConverter failed on Arrow "
           + org.apache.arrow.vector.VectorSchemaRoot.class.getPackage().getImplementationVersion()
           + ": " + e).put("ratio_median", null);
+    }
+    for (int i = 0; i < WARMUP_FACTOR * config.warmupPairs(); i++) {
+      readWithSolstice(file, spec, allocator);
     }
     Interleaved.Comparison comparison = Interleaved.compare(config.warmupPairs(), config.pairs(),
         () -> Timer.throughput(bytes, () -> readWithSolstice(file, spec, allocator)),

@@ -1,6 +1,7 @@
 package io.solstice.benchmarks;
 
 import io.solstice.benchmarks.internal.DedicatedThread;
+import io.solstice.benchmarks.internal.InlinedMlp;
 import io.solstice.benchmarks.internal.Interleaved;
 import io.solstice.benchmarks.internal.Json;
 import io.solstice.benchmarks.internal.Models;
@@ -9,7 +10,9 @@ import io.solstice.benchmarks.internal.SyntheticMnist;
 import io.solstice.benchmarks.internal.Timer;
 import io.solstice.core.TensorBatch;
 import io.solstice.core.models.MlpClassifier;
+import java.util.ArrayList;
 import java.util.List;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * The engine's overhead: samples/s of {@code Solstice.train} over in-memory batches divided by
@@ -43,6 +46,21 @@ public final class TrainOverhead {
           loopThread.wrap(() -> Timer.throughput(samples,
               () -> plain[0] = Models.plainEpoch(plain[0], batches))));
     }
+    // The model class against the same math inlined (no label read-back, no metrics).
+    List<INDArray> features = new ArrayList<>();
+    List<INDArray> oneHot = new ArrayList<>();
+    for (int i = 0; i < batches.size(); i++) {
+      features.add(batches.get(i).features());
+      oneHot.add(data.oneHot(i * BATCH, BATCH));
+    }
+    InlinedMlp inlined = new InlinedMlp(SyntheticMnist.FEATURES, 256, 10, Models.LEARNING_RATE);
+    Interleaved.Comparison modelVsInlined;
+    try (DedicatedThread loopThread = new DedicatedThread("plain-loop")) {
+      modelVsInlined = Interleaved.compare(config.warmupPairs(), config.pairs(),
+          loopThread.wrap(() -> Timer.throughput(samples,
+              () -> plain[0] = Models.plainEpoch(plain[0], batches))),
+          loopThread.wrap(() -> Timer.throughput(samples, () -> inlined.epoch(features, oneHot))));
+    }
     // The same plain loop on the JVM's main thread, for the record (see DedicatedThread).
     mainThread = Interleaved.measure(0, Math.min(3, config.pairs()),
         () -> Timer.throughput(samples, () -> plain[0] = Models.plainEpoch(plain[0], batches)));
@@ -54,6 +72,12 @@ public final class TrainOverhead {
             "Solstice.train over Flux.fromIterable(batches)",
             "for loop over MlpClassifier.trainStep on one dedicated thread", "samples_per_s"))
         .put("plain_loop_on_main_thread_samples_per_s", mainThread.toJson())
+        .put("model_vs_inlined", modelVsInlined.toJson(
+            "for loop over MlpClassifier.trainStep",
+            "the same math inlined (InlinedMlp: one-hot labels in ND4J, no loss/metrics read-back)",
+            "samples_per_s"))
+        .put("overhead_vs_inlined_gemm_loop", comparison.ratio().median()
+            * modelVsInlined.ratio().median())
         .put("overhead_vs_raw_nd4j", comparison.ratio().median());
   }
 }

@@ -76,9 +76,9 @@ public final class ArrowFiles {
         for (int i = 0; i < rows; i++) {
           list.setNotNull(i);
           for (int j = 0; j < width; j++) {
-            values.set(i * width + j, data.features()[(start + i) * width + j]);
+            values.setSafe(i * width + j, data.features()[(start + i) * width + j]);
           }
-          label.set(i, data.labels()[start + i]);
+          label.setSafe(i, data.labels()[start + i]);
         }
         values.setValueCount(rows * width);
         root.setRowCount(rows);
@@ -117,12 +117,12 @@ public final class ArrowFiles {
         for (int j = 0; j < width; j++) {
           Float4Vector column = (Float4Vector) root.getVector(j);
           for (int i = 0; i < rows; i++) {
-            column.set(i, data.features()[(start + i) * width + j]);
+            column.setSafe(i, data.features()[(start + i) * width + j]);
           }
         }
         IntVector label = (IntVector) root.getVector(LABEL);
         for (int i = 0; i < rows; i++) {
-          label.set(i, data.labels()[start + i]);
+          label.setSafe(i, data.labels()[start + i]);
         }
         root.setRowCount(rows);
         writer.writeBatch();
