@@ -34,7 +34,7 @@ public final class MachineInfo {
   /**
    * The machine description.
    *
-   * @return cores, CPU, JVM, backend, OMP threads, load average
+   * @return cores, CPU, JVM, backend, OMP threads and wait policy, load average
    */
   public static Json.Obj describe() {
     Runtime rt = Runtime.getRuntime();
@@ -46,6 +46,7 @@ public final class MachineInfo {
         .put("jvm", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"))
         .put("max_heap_mb", rt.maxMemory() >> 20)
         .put("omp_num_threads", ompThreads())
+        .put("omp_wait_policy", System.getenv("OMP_WAIT_POLICY"))
         .put("load_average_at_start", loadAverage());
     try {
       out.put("nd4j_backend", Nd4j.getBackend().getClass().getSimpleName());
