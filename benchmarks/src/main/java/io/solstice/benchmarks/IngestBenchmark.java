@@ -46,7 +46,7 @@ public final class IngestBenchmark {
   public static final int FILE_BATCH_ROWS = 1024;
 
   /** Warm-up runs per configured warm-up pair (see {@link #againstMemcpy}). */
-  static final int WARMUP_FACTOR = 10;
+  static final int WARMUP_FACTOR = 40;
 
   private IngestBenchmark() {}
 

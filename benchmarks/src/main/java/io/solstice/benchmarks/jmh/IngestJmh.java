@@ -29,12 +29,13 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Reading a 20,000-row MNIST-shaped Arrow IPC file ({@code FixedSizeList<Float32>[784]}, about
  * 63 MB, in the page cache) into feature INDArrays with Solstice, against reading its bytes
- * into a direct {@code ByteBuffer}. Scores are whole-file reads per second.
+ * into a direct {@code ByteBuffer}. Scores are whole-file reads per second. The Solstice side
+ * needs a long warm-up: its throughput kept rising for about 20 seconds of reads.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 3, time = 2)
+@Warmup(iterations = 10, time = 2) // the reader takes ~20 s to reach its steady state
 @Measurement(iterations = 5, time = 2)
 @Fork(1)
 public class IngestJmh {
