@@ -1,0 +1,237 @@
+package io.solstice.benchmarks;
+
+import io.solstice.benchmarks.internal.Json;
+import io.solstice.benchmarks.internal.MachineInfo;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * The benchmark harness's command line.
+ *
+ * <pre>
+ * java --add-opens=java.base/java.nio=ALL-UNNAMED -jar benchmarks/target/benchmarks.jar all --json
+ * benchmarks/bench all --json          # the same, with OMP_NUM_THREADS=2 and the JVM flags set
+ * benchmarks/bench overhead            # one benchmark, human-readable
+ * benchmarks/bench all --quick --json  # small sizes: checks the harness, timings mean nothing
+ * benchmarks/bench jmh [JMH args]      # the JMH benchmarks, e.g. jmh TrainStepJmh -f 1
+ * </pre>
+ *
+ * <p>Benchmarks: {@code overhead}, {@code dl4j}, {@code ingest}, {@code overlap}, {@code
+ * inflight}, {@code steps}, or {@code all}. Each compares its contenders interleaved (A B A B
+ * ..., after a warm-up) and reports medians, min-max and the median of the pair ratios.
+ * Progress goes to stderr; the report (text, or one JSON object with {@code --json}) to stdout.
+ */
+public final class Bench {
+
+  private static final Map<String, Function<BenchConfig, Json.Obj>> BENCHMARKS =
+      new LinkedHashMap<>();
+
+  static {
+    BENCHMARKS.put("overhead", TrainOverhead::run);
+    BENCHMARKS.put("dl4j", Dl4jComparison::run);
+    BENCHMARKS.put("ingest", IngestBenchmark::run);
+    BENCHMARKS.put("overlap", OverlapBenchmark::run);
+    BENCHMARKS.put("inflight", InflightBenchmark::run);
+    BENCHMARKS.put("steps", SmallMlpSteps::run);
+  }
+
+  /** The headline fields, with their targets (null: report only). */
+  private static final List<Target> TARGETS = List.of(
+      new Target("overhead", "overhead_vs_raw_nd4j", ">=", 0.97),
+      new Target("dl4j", "speedup_vs_dl4j", ">=", 2.0),
+      new Target("dl4j", "accuracy_solstice", null, 0),
+      new Target("dl4j", "accuracy_dl4j", null, 0),
+      new Target("ingest", "ingest_vs_memcpy", ">=", 0.8),
+      new Target("ingest", "ingest_speedup_vs_datavec", null, 0),
+      new Target("overlap", "overlap_efficiency", ">=", 0.9),
+      new Target("inflight", "inflight_batches_max", "<=P+2", 0),
+      new Target("inflight", "prefetch", null, 0),
+      new Target("steps", "steps_per_second_mlp_784_300_100_10_b32", null, 0));
+
+  private Bench() {}
+
+  /**
+   * Runs the harness.
+   *
+   * @param args a benchmark name (or {@code all}, or {@code jmh} followed by JMH's arguments),
+   *     then {@code --json} and/or {@code --quick}
+   * @throws Exception when JMH fails
+   */
+  public static void main(String[] args) throws Exception {
+    if (args.length > 0 && args[0].equals("jmh")) {
+      String[] rest = new String[args.length - 1];
+      System.arraycopy(args, 1, rest, 0, rest.length);
+      org.openjdk.jmh.Main.main(rest);
+      return;
+    }
+    Options options;
+    try {
+      options = Options.parse(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println(e.getMessage());
+      System.err.println(usage());
+      System.exit(2);
+      return;
+    }
+    Json.Obj report = run(options, System.err);
+    System.out.println(options.json ? report.toString() : text(report));
+  }
+
+  /**
+   * Runs the selected benchmarks and builds the report.
+   *
+   * @param options what to run and how big
+   * @param progress where progress lines go
+   * @return the report: machine, headline fields, targets, details
+   */
+  public static Json.Obj run(Options options, PrintStream progress) {
+    long start = System.nanoTime();
+    String omp = MachineInfo.ompThreads();
+    progress.println(omp == null
+        ? "OMP_NUM_THREADS is not set: ND4J will use every core. Set it (benchmarks/bench sets 2)"
+            + " so that runs are comparable."
+        : "OMP_NUM_THREADS=" + omp + ", OMP_WAIT_POLICY=" + System.getenv("OMP_WAIT_POLICY"));
+    BenchConfig config = options.quick ? BenchConfig.quick() : BenchConfig.full();
+    Json.Obj report = Json.obj()
+        .put("machine", MachineInfo.describe())
+        .put("mode", options.quick ? "quick (sizes too small for meaningful timings)" : "full")
+        .put("omp_num_threads", omp);
+    Json.Obj details = Json.obj();
+    for (String name : options.benchmarks) {
+      progress.printf(Locale.ROOT, "running %s ...%n", name);
+      long t0 = System.nanoTime();
+      Json.Obj result = BENCHMARKS.get(name).apply(config);
+      progress.printf(Locale.ROOT, "  %s done in %.1f s%n", name, (System.nanoTime() - t0) / 1e9);
+      details.put(name, result);
+      for (Target target : TARGETS) {
+        if (target.benchmark.equals(name)) {
+          report.put(target.field, result.get(target.field));
+        }
+      }
+    }
+    report.put("targets", targets(report));
+    report.put("details", details);
+    report.put("load_average_at_end", MachineInfo.loadAverage());
+    report.put("wall_seconds", (System.nanoTime() - start) / 1e9);
+    return report;
+  }
+
+  private static Json.Obj targets(Json.Obj report) {
+    Json.Obj out = Json.obj();
+    for (Target target : TARGETS) {
+      Object value = report.get(target.field);
+      if (target.op == null || !report.fields().containsKey(target.field)) {
+        continue;
+      }
+      Boolean met = null;
+      String wanted;
+      if (target.op.equals("<=P+2")) {
+        Object p = report.get("prefetch");
+        wanted = "<= prefetch + 2";
+        if (value instanceof Number n && p instanceof Number pn) {
+          met = n.doubleValue() <= pn.doubleValue() + 2;
+        }
+      } else {
+        wanted = target.op + " " + target.bound;
+        if (value instanceof Number n) {
+          met = n.doubleValue() >= target.bound;
+        }
+      }
+      out.put(target.field, Json.obj().put("target", wanted).put("met", met));
+    }
+    return out;
+  }
+
+  /** The report as aligned text lines. */
+  static String text(Json.Obj report) {
+    StringBuilder out = new StringBuilder();
+    Json.Obj machine = (Json.Obj) report.get("machine");
+    out.append("machine: ").append(machine.get("cores")).append(" cores, ")
+        .append(machine.get("cpu")).append(", ").append(machine.get("jvm"))
+        .append(", OMP_NUM_THREADS=").append(report.get("omp_num_threads")).append('\n');
+    Json.Obj details = (Json.Obj) report.get("details");
+    for (Map.Entry<String, Object> e : details.fields().entrySet()) {
+      out.append('\n').append(e.getKey()).append(":\n");
+      Json.Obj detail = (Json.Obj) e.getValue();
+      Object comparison = detail.get("comparison");
+      if (comparison instanceof Json.Obj c) {
+        out.append(comparisonLine(c));
+      }
+      for (Target target : TARGETS) {
+        if (detail.fields().containsKey(target.field)) {
+          out.append(String.format(Locale.ROOT, "  %-42s %s%n", target.field,
+              detail.get(target.field)));
+        }
+      }
+    }
+    out.append('\n').append("targets: ").append(report.get("targets")).append('\n');
+    return out.toString();
+  }
+
+  private static String comparisonLine(Json.Obj c) {
+    StringBuilder out = new StringBuilder();
+    String unit = (String) c.get("unit");
+    for (String side : new String[] {"a", "b"}) {
+      Json.Obj s = (Json.Obj) c.get(side + "_" + unit);
+      out.append(String.format(Locale.ROOT, "  %-60s median %.4g %s (min %.4g, max %.4g)%n",
+          c.get(side), (Double) s.get("median"), unit, (Double) s.get("min"), (Double) s.get("max")));
+    }
+    Json.Obj r = (Json.Obj) c.get("ratio");
+    out.append(String.format(Locale.ROOT, "  %-60s median %.3f (min %.3f, max %.3f)%n",
+        "ratio A/B per pair", (Double) r.get("median"), (Double) r.get("min"),
+        (Double) r.get("max")));
+    return out.toString();
+  }
+
+  private static String usage() {
+    return "usage: bench <all|" + String.join("|", BENCHMARKS.keySet())
+        + "> [--json] [--quick]   or   bench jmh [JMH arguments]";
+  }
+
+  /**
+   * What to run.
+   *
+   * @param benchmarks the benchmark names, in order
+   * @param json print one JSON object instead of text
+   * @param quick small sizes
+   */
+  public record Options(List<String> benchmarks, boolean json, boolean quick) {
+
+    /**
+     * Parses the command line.
+     *
+     * @param args benchmark names or {@code all}, {@code --json}, {@code --quick}
+     * @return the options
+     * @throws IllegalArgumentException for an unknown word
+     */
+    public static Options parse(String... args) {
+      List<String> names = new ArrayList<>();
+      boolean json = false;
+      boolean quick = false;
+      for (String arg : args) {
+        switch (arg) {
+          case "--json" -> json = true;
+          case "--quick" -> quick = true;
+          case "all" -> names.addAll(BENCHMARKS.keySet());
+          default -> {
+            if (!BENCHMARKS.containsKey(arg)) {
+              throw new IllegalArgumentException("unknown benchmark or option: " + arg);
+            }
+            names.add(arg);
+          }
+        }
+      }
+      if (names.isEmpty()) {
+        throw new IllegalArgumentException("name a benchmark, or all");
+      }
+      return new Options(List.copyOf(new java.util.LinkedHashSet<>(names)), json, quick);
+    }
+  }
+
+  private record Target(String benchmark, String field, String op, double bound) {}
+}

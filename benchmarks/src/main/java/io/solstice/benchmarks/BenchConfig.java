@@ -1,0 +1,46 @@
+package io.solstice.benchmarks;
+
+/**
+ * How much work each benchmark does. {@link #full()} is what the published numbers use;
+ * {@link #quick()} runs every benchmark end to end in seconds with small sizes, to check that
+ * the harness works (its timings mean nothing).
+ *
+ * @param warmupPairs A/B pairs run before measuring
+ * @param pairs measured A/B pairs
+ * @param trainRows rows per training epoch (MNIST-shaped)
+ * @param testRows rows for the accuracy check
+ * @param ingestRows rows in the Arrow file read by the ingest benchmark
+ * @param overlapBatches batches per overlap run
+ * @param overlapMillis the source latency L and step cost C of the overlap benchmark
+ * @param inflightBatches batches per in-flight run
+ * @param smallMlpRows rows per epoch of the 784-300-100-10 batch-32 benchmark
+ */
+public record BenchConfig(
+    int warmupPairs,
+    int pairs,
+    int trainRows,
+    int testRows,
+    int ingestRows,
+    int overlapBatches,
+    int overlapMillis,
+    int inflightBatches,
+    int smallMlpRows) {
+
+  /**
+   * The sizes behind the published numbers.
+   *
+   * @return the full configuration
+   */
+  public static BenchConfig full() {
+    return new BenchConfig(3, 9, 10_240, 2_000, 50_000, 60, 10, 400, 6_400);
+  }
+
+  /**
+   * Small sizes: every benchmark runs end to end in a few seconds.
+   *
+   * @return the quick configuration
+   */
+  public static BenchConfig quick() {
+    return new BenchConfig(1, 2, 384, 256, 1_024, 6, 3, 30, 192);
+  }
+}

@@ -1,0 +1,83 @@
+package io.solstice.benchmarks;
+
+import io.solstice.benchmarks.internal.DedicatedThread;
+import io.solstice.benchmarks.internal.InlinedMlp;
+import io.solstice.benchmarks.internal.Interleaved;
+import io.solstice.benchmarks.internal.Json;
+import io.solstice.benchmarks.internal.Models;
+import io.solstice.benchmarks.internal.Summary;
+import io.solstice.benchmarks.internal.SyntheticMnist;
+import io.solstice.benchmarks.internal.Timer;
+import io.solstice.core.TensorBatch;
+import io.solstice.core.models.MlpClassifier;
+import java.util.ArrayList;
+import java.util.List;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The engine's overhead: samples/s of {@code Solstice.train} over in-memory batches divided by
+ * a plain {@code for} loop (on one dedicated, long-lived thread) calling the same {@link MlpClassifier#trainStep} on the same batches
+ * (MLP 784-256-10, batch 128, float32, Adam). One sample of each side is one epoch.
+ */
+public final class TrainOverhead {
+
+  /** Rows per batch. */
+  public static final int BATCH = 128;
+
+  private TrainOverhead() {}
+
+  /**
+   * Runs the comparison.
+   *
+   * @param config sizes and pair counts
+   * @return {@code overhead_vs_raw_nd4j} and the details
+   */
+  public static Json.Obj run(BenchConfig config) {
+    SyntheticMnist.Data data = SyntheticMnist.generate(config.trainRows(), 1, 7);
+    List<TensorBatch> batches = data.batches(BATCH);
+    double samples = (double) batches.size() * BATCH;
+    MlpClassifier[] engine = {Models.mlp(SyntheticMnist.FEATURES, 256, 10)};
+    MlpClassifier[] plain = {Models.mlp(SyntheticMnist.FEATURES, 256, 10)};
+    Interleaved.Comparison comparison;
+    Summary mainThread;
+    try (DedicatedThread loopThread = new DedicatedThread("plain-loop")) {
+      comparison = Interleaved.compare(config.warmupPairs(), config.pairs(),
+          () -> Timer.throughput(samples, () -> engine[0] = Models.engineEpoch(engine[0], batches)),
+          loopThread.wrap(() -> Timer.throughput(samples,
+              () -> plain[0] = Models.plainEpoch(plain[0], batches))));
+    }
+    // The model class against the same math inlined (no label read-back, no metrics).
+    List<INDArray> features = new ArrayList<>();
+    List<INDArray> oneHot = new ArrayList<>();
+    for (int i = 0; i < batches.size(); i++) {
+      features.add(batches.get(i).features());
+      oneHot.add(data.oneHot(i * BATCH, BATCH));
+    }
+    InlinedMlp inlined = new InlinedMlp(SyntheticMnist.FEATURES, 256, 10, Models.LEARNING_RATE);
+    Interleaved.Comparison modelVsInlined;
+    try (DedicatedThread loopThread = new DedicatedThread("plain-loop")) {
+      modelVsInlined = Interleaved.compare(config.warmupPairs(), config.pairs(),
+          loopThread.wrap(() -> Timer.throughput(samples,
+              () -> plain[0] = Models.plainEpoch(plain[0], batches))),
+          loopThread.wrap(() -> Timer.throughput(samples, () -> inlined.epoch(features, oneHot))));
+    }
+    // The same plain loop on the JVM's main thread, for the record (see DedicatedThread).
+    mainThread = Interleaved.measure(0, Math.min(3, config.pairs()),
+        () -> Timer.throughput(samples, () -> plain[0] = Models.plainEpoch(plain[0], batches)));
+    return Json.obj()
+        .put("model", "MlpClassifier 784-256-10, Adam(1e-3), float32")
+        .put("batch", BATCH)
+        .put("batches_per_epoch", batches.size())
+        .put("comparison", comparison.toJson(
+            "Solstice.train over Flux.fromIterable(batches)",
+            "for loop over MlpClassifier.trainStep on one dedicated thread", "samples_per_s"))
+        .put("plain_loop_on_main_thread_samples_per_s", mainThread.toJson())
+        .put("model_vs_inlined", modelVsInlined.toJson(
+            "for loop over MlpClassifier.trainStep",
+            "the same math inlined (InlinedMlp: one-hot labels in ND4J, no loss/metrics read-back)",
+            "samples_per_s"))
+        .put("overhead_vs_inlined_gemm_loop", comparison.ratio().median()
+            * modelVsInlined.ratio().median())
+        .put("overhead_vs_raw_nd4j", comparison.ratio().median());
+  }
+}

@@ -1,0 +1,110 @@
+package io.solstice.benchmarks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.solstice.benchmarks.internal.Json;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The harness runs every benchmark end to end in quick mode and reports every field the
+ * benchmarks issue asks for. Timings are not checked: quick sizes are far too small for them
+ * to mean anything.
+ */
+class BenchHarnessTest {
+
+  private static final List<String> REQUIRED_NUMBERS = List.of(
+      "overhead_vs_raw_nd4j",
+      "speedup_vs_dl4j",
+      "accuracy_solstice",
+      "accuracy_dl4j",
+      "ingest_vs_memcpy",
+      "ingest_speedup_vs_datavec",
+      "overlap_efficiency",
+      "inflight_batches_max",
+      "prefetch",
+      "steps_per_second_mlp_784_300_100_10_b32");
+
+  private static Json.Obj report;
+  private static String progress;
+
+  @BeforeAll
+  static void runQuickHarness() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (PrintStream progressStream = new PrintStream(out, true, StandardCharsets.UTF_8)) {
+      report = Bench.run(Bench.Options.parse("all", "--quick", "--json"), progressStream);
+    }
+    progress = out.toString(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void theJsonReportParsesAndHasEveryHeadlineFieldAsAPositiveNumber() throws Exception {
+    JsonNode json = new ObjectMapper().readTree(report.toString());
+
+    for (String field : REQUIRED_NUMBERS) {
+      assertThat(json.has(field)).as("field %s in %s", field, json.fieldNames()).isTrue();
+      assertThat(json.get(field).isNumber()).as("%s is a number: %s", field, json.get(field))
+          .isTrue();
+      assertThat(json.get(field).asDouble()).as(field).isPositive();
+    }
+  }
+
+  @Test
+  void theReportDescribesTheMachineAndTheThreadSetting() throws Exception {
+    JsonNode json = new ObjectMapper().readTree(report.toString());
+
+    assertThat(json.get("machine").get("cores").asInt()).isPositive();
+    assertThat(json.get("machine").has("jvm")).isTrue();
+    assertThat(json.has("omp_num_threads")).isTrue();
+    assertThat(progress).containsPattern("OMP_NUM_THREADS(=\\d+| is not set)");
+  }
+
+  @Test
+  void eachComparisonReportsMediansMinMaxAndOneRatioPerPair() throws Exception {
+    JsonNode overhead = new ObjectMapper().readTree(report.toString())
+        .get("details").get("overhead").get("comparison");
+
+    int pairs = BenchConfig.quick().pairs();
+    assertThat(overhead.get("pair_ratios").size()).isEqualTo(pairs);
+    for (String summary : List.of("a_samples_per_s", "b_samples_per_s", "ratio")) {
+      JsonNode s = overhead.get(summary);
+      assertThat(s.get("min").asDouble()).isLessThanOrEqualTo(s.get("median").asDouble());
+      assertThat(s.get("median").asDouble()).isLessThanOrEqualTo(s.get("max").asDouble());
+      assertThat(s.get("n").asInt()).isEqualTo(pairs);
+    }
+  }
+
+  @Test
+  void everyTargetIsJudged() throws Exception {
+    JsonNode targets = new ObjectMapper().readTree(report.toString()).get("targets");
+
+    for (String field : List.of("overhead_vs_raw_nd4j", "speedup_vs_dl4j", "ingest_vs_memcpy",
+        "overlap_efficiency", "inflight_batches_max")) {
+      assertThat(targets.get(field).get("met").isBoolean()).as(field).isTrue();
+    }
+  }
+
+  @Test
+  void theTextReportNamesEveryBenchmark() {
+    String text = Bench.text(report);
+
+    assertThat(text).contains("overhead:", "dl4j:", "ingest:", "overlap:", "inflight:", "steps:",
+        "ratio A/B per pair");
+  }
+
+  @Test
+  void unknownWordsAreRejectedWithTheirName() {
+    assertThatThrownBy(() -> Bench.Options.parse("al"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("al");
+    assertThatThrownBy(() -> Bench.Options.parse("--json"))
+        .hasMessageContaining("name a benchmark");
+  }
+}
