@@ -61,8 +61,8 @@ public final class LocalEvaluation<E extends Experiment<E, TensorBatch, M> & Che
     try (LocalRound.AllocatorScope scope = new LocalRound.AllocatorScope();
         OpenShard shard = opener.open(elements, scope.allocator())) {
       E experiment = factory.get().withState(state.value().decode());
-      Flux<TensorBatch> source = shard.batches(0, 0)
-          .map(b -> new PositionedBatch(features.toTensors(b.arrow()), b.fragment(), b.batch()));
+      Flux<TensorBatch> source = scope.track(shard.batches(0, 0)
+          .map(b -> new PositionedBatch(features.toTensors(b.arrow()), b.fragment(), b.batch())));
       metrics = Solstice.testMetrics(experiment, source, List.of()).block();
     }
     if (metrics == null) {

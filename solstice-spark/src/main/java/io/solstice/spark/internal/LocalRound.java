@@ -13,6 +13,8 @@ import io.solstice.spark.MetricsCodec;
 import io.solstice.spark.SerializableSupplier;
 import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
@@ -22,7 +24,8 @@ import reactor.core.publisher.Flux;
 
 /**
  * One partition's share of a round, run on an executor: rebuild the experiment from the
- * broadcast state, run {@code K} train steps through Solstice's engine on the partition's
+ * broadcast state, run {@code K} train steps through Solstice's engine (one epoch over exactly
+ * K batches) on the partition's
  * Arrow batches (wrapping around a shard shorter than {@code K} batches), and send back the
  * new state, the metrics, the example count and the next position.
  *
@@ -76,11 +79,15 @@ public final class LocalRound<E extends Experiment<E, TensorBatch, M> & Checkpoi
     try (AllocatorScope scope = new AllocatorScope();
         OpenShard shard = opener.open(elements, scope.allocator())) {
       E experiment = factory.get().withState(round.stateFor(partition));
-      Flux<TensorBatch> source = wrapAround(shard, start[0], start[1])
-          .map(b -> new PositionedBatch(features.toTensors(b.arrow()), b.fragment(), b.batch()));
+      // Exactly K batches, requested no further than K (take with limitRequest): the source
+      // completes instead of being cancelled mid-read, so no batch is ever in flight when the
+      // run ends.
+      Flux<TensorBatch> source = scope.track(wrapAround(shard, start[0], start[1])
+          .take(steps, true)
+          .map(b -> new PositionedBatch(features.toTensors(b.arrow()), b.fragment(), b.batch())));
       trained = Solstice.trainBlocking(
           experiment, 1, source, null, List.of(progress),
-          TrainOptions.builder().maxSteps(steps).prefetch(2).build());
+          TrainOptions.builder().prefetch(2).build());
     }
     if (progress.examples == 0) {
       return List.of(PartitionResult.empty(partition, start[0], start[1])).iterator();
@@ -129,9 +136,14 @@ public final class LocalRound<E extends Experiment<E, TensorBatch, M> & Checkpoi
     }
   }
 
-  /** A root allocator closed only once every batch the engine let go of is released. */
+  /**
+   * A root allocator closed only once the tracked source has terminated and every batch the
+   * engine let go of is released.
+   */
   static final class AllocatorScope implements AutoCloseable {
     private final BufferAllocator allocator;
+    private final CountDownLatch sourceEnded = new CountDownLatch(1);
+    private boolean tracking;
 
     AllocatorScope() {
       this.allocator = new RootAllocator();
@@ -141,12 +153,25 @@ public final class LocalRound<E extends Experiment<E, TensorBatch, M> & Checkpoi
       return allocator;
     }
 
+    /** The source, reporting its end (complete, error or cancel, once propagated upstream). */
+    <T> Flux<T> track(Flux<T> source) {
+      tracking = true;
+      return source.doFinally(signal -> sourceEnded.countDown());
+    }
+
     @Override
     public void close() {
       // The engine cancels the source on its reader thread when maxSteps is reached; that
       // thread may still be releasing the last prefetched batch and closing the source's
       // child allocator when the run's result arrives. Wait for it (briefly) so that close()
       // reports real leaks only.
+      try {
+        if (tracking && !sourceEnded.await(30, TimeUnit.SECONDS)) {
+          throw new IllegalStateException("the shard's source did not end within 30 s");
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
       long deadline = System.nanoTime() + 5_000_000_000L;
       while ((allocator.getAllocatedMemory() > 0 || !allocator.getChildAllocators().isEmpty())
           && System.nanoTime() < deadline) {
