@@ -23,6 +23,8 @@ import reactor.core.publisher.Flux;
  * program, run as described in {@code docs/SPARK.md}.
  */
 public final class RoundOverheadHarness {
+  private static final int ROUNDS = 30;
+
   private RoundOverheadHarness() {}
 
   static MlpClassifier model() {
@@ -53,10 +55,11 @@ public final class RoundOverheadHarness {
     try (LocalSpark spark = LocalSpark.start("local[2]")) {
       TrainingShards data =
           TrainingShards.files(spark.context(), shards, ShardFiles::digitsSpec, 0);
+      run(spark, data, 10, 30); // warm-up: JIT, Spark's scheduler, ND4J
       for (int k : new int[] {1, 10, 50}) {
-        run(spark, data, k, 5); // warm-up
-        double seconds = run(spark, data, k, 20);
-        double perRound = seconds / 20;
+        run(spark, data, k, 5);
+        double seconds = run(spark, data, k, ROUNDS);
+        double perRound = seconds / ROUNDS;
         System.out.printf(Locale.ROOT,
             "spark local[2], K=%d: %.2f rounds/s, %.1f ms per round, overhead %.1f ms per round"
                 + " over K local steps%n",
