@@ -6,6 +6,7 @@ import io.solstice.core.TensorBatch;
 import io.solstice.core.data.DigitsDataset;
 import io.solstice.core.metrics.ClassificationMetrics;
 import io.solstice.core.models.MlpClassifier;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.Dataset;
@@ -17,7 +18,7 @@ import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.nd4j.linalg.api.ndarray.INDArray;
+import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.learning.config.Adam;
 
 /** The digits classifier trained on a Spark data frame across two local workers. */
@@ -43,9 +44,9 @@ class DigitsOnSparkTest {
   }
 
   @Test
-  void reachesNinetyFivePercentTestAccuracyOnTwoLocalWorkers() {
-    TrainingShards train = rowsOf(split.train(), 2);
-    TrainingShards test = rowsOf(split.test(), 2);
+  void reachesNinetyFivePercentTestAccuracyOnTwoLocalWorkers(@TempDir Path dir) {
+    TrainingShards train = filesOf(split.train(), dir, "train");
+    TrainingShards test = filesOf(split.test(), dir, "test");
     SparkTrainer<MlpClassifier, ClassificationMetrics> trainer =
         SparkTrainer.builder(spark.context(), DigitsOnSparkTest::model,
                 MetricsCodec.classification())
@@ -53,7 +54,6 @@ class DigitsOnSparkTest {
             .stepsPerRound(10)
             .validation(test, 10)
             .build();
-    assertThat(train.numPartitions()).isEqualTo(2);
 
     MlpClassifier trained = trainer.fit(model(), train, List.of());
     ClassificationMetrics onCluster = trainer.evaluate(trained, test);
@@ -68,7 +68,30 @@ class DigitsOnSparkTest {
   }
 
   @Test
-  void perWorkerOptimizerStateAlsoLearns() {
+  void learnsFromADataFrameConvertedToArrowPerPartition() {
+    SparkTrainer<MlpClassifier, ClassificationMetrics> trainer =
+        SparkTrainer.builder(spark.context(), DigitsOnSparkTest::model,
+                MetricsCodec.classification())
+            .rounds(10)
+            .stepsPerRound(10)
+            .build();
+    TrainingShards rows = rowsOf(split.train(), 2);
+    assertThat(rows.numPartitions()).isEqualTo(2);
+
+    MlpClassifier trained = trainer.fit(model(), rows, List.of());
+
+    double accuracy =
+        trained.evalStep(split.test().asBatch()).outputs().compute().get("accuracy");
+    assertThat(accuracy).isGreaterThan(0.9);
+    assertThat(trainer.history()).allSatisfy(round -> {
+      assertThat(round.contributingPartitions()).isEqualTo(2);
+      // K batches of up to 32 rows per partition (a partition's last batch is shorter).
+      assertThat(round.examples()).isBetween(2L * 10 * 32 - 2 * 31, 2L * 10 * 32);
+    });
+  }
+
+  @Test
+  void perWorkerOptimizerStateAlsoLearns(@TempDir Path dir) {
     SparkTrainer<MlpClassifier, ClassificationMetrics> trainer =
         SparkTrainer.builder(spark.context(), DigitsOnSparkTest::model,
                 MetricsCodec.classification())
@@ -77,18 +100,30 @@ class DigitsOnSparkTest {
             .optimizerState(OptimizerStateMode.PER_WORKER)
             .build();
 
-    MlpClassifier trained = trainer.fit(model(), rowsOf(split.train(), 2), List.of());
+    MlpClassifier trained = trainer.fit(model(), filesOf(split.train(), dir, "pw"), List.of());
 
     double accuracy =
         trained.evalStep(split.test().asBatch()).outputs().compute().get("accuracy");
     assertThat(accuracy).isGreaterThan(0.85);
   }
 
+  /** The data set as two Arrow IPC shard files of 32-row batches. */
+  private static TrainingShards filesOf(DigitsDataset data, Path dir, String name) {
+    TensorBatch batch = data.asBatch();
+    int half = data.size() / 2;
+    List<String> paths = List.of(
+        ShardFiles.write(dir.resolve(name + "-0.arrow"), batch.features(), batch.labels(), 0,
+            half, 32).toString(),
+        ShardFiles.write(dir.resolve(name + "-1.arrow"), batch.features(), batch.labels(), half,
+            data.size(), 32).toString());
+    return TrainingShards.files(spark.context(), paths, ShardFiles::digitsSpec, 0);
+  }
+
   /** The data set as a data frame with columns p0..p63 (float) and digit (int). */
   private static TrainingShards rowsOf(DigitsDataset data, int partitions) {
     TensorBatch batch = data.asBatch();
-    INDArray x = batch.features();
-    INDArray y = batch.labels();
+    float[][] x = batch.features().toFloatMatrix();
+    long[] y = batch.labels().toLongVector();
     List<StructField> fields = new ArrayList<>();
     List<String> featureColumns = new ArrayList<>();
     for (int c = 0; c < DigitsDataset.FEATURES; c++) {
@@ -100,14 +135,15 @@ class DigitsOnSparkTest {
     for (int r = 0; r < data.size(); r++) {
       Object[] values = new Object[DigitsDataset.FEATURES + 1];
       for (int c = 0; c < DigitsDataset.FEATURES; c++) {
-        values[c] = x.getFloat(r, c);
+        values[c] = x[r][c];
       }
-      values[DigitsDataset.FEATURES] = (int) y.getLong(r);
+      values[DigitsDataset.FEATURES] = (int) y[r];
       rows.add(RowFactory.create(values));
     }
-    Dataset<Row> frame = spark.session()
-        .createDataFrame(rows, new StructType(fields.toArray(StructField[]::new)))
-        .repartition(partitions);
+    // Partitioned from the start (parallelize), so no shuffle is needed.
+    Dataset<Row> frame = spark.session().createDataFrame(
+        spark.context().parallelize(rows, partitions),
+        new StructType(fields.toArray(StructField[]::new)));
     return TrainingShards.rows(frame, featureColumns, "digit", DigitsDataset.CLASSES, 32);
   }
 }

@@ -22,6 +22,7 @@ import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.FieldType;
 import org.apache.arrow.vector.types.pojo.Schema;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /** Writes rows of a data set as Arrow IPC shard files: "x" FixedSizeList<Float32>, "y" INT64. */
 final class ShardFiles {
@@ -39,6 +40,10 @@ final class ShardFiles {
   static Path write(Path file, INDArray features, INDArray labels, int from, int to,
       int rowsPerBatch) {
     int width = (int) features.size(1);
+    float[][] rowsX = from < to
+        ? features.get(NDArrayIndex.interval(from, to), NDArrayIndex.all()).toFloatMatrix()
+        : new float[0][];
+    long[] rowsY = from < to ? labels.get(NDArrayIndex.interval(from, to)).toLongVector() : new long[0];
     Schema schema = new Schema(List.of(
         new Field("x", FieldType.notNullable(new ArrowType.FixedSizeList(width)),
             List.of(new Field("item", FieldType.notNullable(
@@ -55,17 +60,17 @@ final class ShardFiles {
         root.allocateNew();
         FixedSizeListVector x = (FixedSizeListVector) root.getVector("x");
         Float4Vector values = (Float4Vector) x.getDataVector();
-        BigIntVector y = (BigIntVector) root.getVector("y");
+        BigIntVector labelVector = (BigIntVector) root.getVector("y");
         for (int r = 0; r < rows; r++) {
           x.setNotNull(r);
           for (int c = 0; c < width; c++) {
-            values.setSafe(r * width + c, features.getFloat(start + r, c));
+            values.setSafe(r * width + c, rowsX[start - from + r][c]);
           }
-          y.setSafe(r, labels.getLong(start + r));
+          labelVector.setSafe(r, rowsY[start - from + r]);
         }
         values.setValueCount(rows * width);
         x.setValueCount(rows);
-        y.setValueCount(rows);
+        labelVector.setValueCount(rows);
         root.setRowCount(rows);
         writer.writeBatch();
       }
