@@ -6,9 +6,12 @@ import io.solstice.core.TensorBatch;
 import io.solstice.core.data.DigitsDataset;
 import io.solstice.core.metrics.ClassificationMetrics;
 import io.solstice.core.models.MlpClassifier;
+import io.solstice.arrow.FeatureSpec;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -91,6 +94,39 @@ class DigitsOnSparkTest {
   }
 
   @Test
+  void trainsOnParquetFilesOnePartitionEach(@TempDir Path dir) throws Exception {
+    String out = dir.resolve("digits-parquet").toString();
+    rowsFrame(split.train(), 2).write().parquet(out);
+    List<String> files;
+    try (Stream<Path> listing = Files.list(Path.of(out))) {
+      files = listing.map(Path::toString).filter(name -> name.endsWith(".parquet")).sorted()
+          .toList();
+    }
+    String[] columns = featureColumns().toArray(String[]::new);
+    SerializableSupplier<FeatureSpec> spec = () -> FeatureSpec.builder()
+        .features(columns).label("digit").numClasses(DigitsDataset.CLASSES).build();
+    SparkTrainer<MlpClassifier, ClassificationMetrics> trainer =
+        SparkTrainer.builder(spark.context(), DigitsOnSparkTest::model,
+                MetricsCodec.classification())
+            .rounds(4)
+            .stepsPerRound(5)
+            .build();
+
+    MlpClassifier trained =
+        trainer.fit(model(), TrainingShards.files(spark.context(), files, spec, 32), List.of());
+
+    assertThat(files).hasSize(2);
+    assertThat(trainer.history()).allSatisfy(round -> {
+      assertThat(round.contributingPartitions()).isEqualTo(2);
+      assertThat(round.examples()).isEqualTo(2 * 5 * 32);
+    });
+    assertThat(trained.state()).isNotEqualTo(model().state());
+    double accuracy =
+        trained.evalStep(split.test().asBatch()).outputs().compute().get("accuracy");
+    assertThat(accuracy).isGreaterThan(0.5);
+  }
+
+  @Test
   void perWorkerOptimizerStateAlsoLearns(@TempDir Path dir) {
     SparkTrainer<MlpClassifier, ClassificationMetrics> trainer =
         SparkTrainer.builder(spark.context(), DigitsOnSparkTest::model,
@@ -121,13 +157,24 @@ class DigitsOnSparkTest {
 
   /** The data set as a data frame with columns p0..p63 (float) and digit (int). */
   private static TrainingShards rowsOf(DigitsDataset data, int partitions) {
+    return TrainingShards.rows(rowsFrame(data, partitions), featureColumns(), "digit",
+        DigitsDataset.CLASSES, 32);
+  }
+
+  private static List<String> featureColumns() {
+    List<String> columns = new ArrayList<>();
+    for (int c = 0; c < DigitsDataset.FEATURES; c++) {
+      columns.add("p" + c);
+    }
+    return columns;
+  }
+
+  private static Dataset<Row> rowsFrame(DigitsDataset data, int partitions) {
     TensorBatch batch = data.asBatch();
     float[][] x = batch.features().toFloatMatrix();
     long[] y = batch.labels().toLongVector();
     List<StructField> fields = new ArrayList<>();
-    List<String> featureColumns = new ArrayList<>();
     for (int c = 0; c < DigitsDataset.FEATURES; c++) {
-      featureColumns.add("p" + c);
       fields.add(DataTypes.createStructField("p" + c, DataTypes.FloatType, false));
     }
     fields.add(DataTypes.createStructField("digit", DataTypes.IntegerType, false));
@@ -141,9 +188,8 @@ class DigitsOnSparkTest {
       rows.add(RowFactory.create(values));
     }
     // Partitioned from the start (parallelize), so no shuffle is needed.
-    Dataset<Row> frame = spark.session().createDataFrame(
+    return spark.session().createDataFrame(
         spark.context().parallelize(rows, partitions),
         new StructType(fields.toArray(StructField[]::new)));
-    return TrainingShards.rows(frame, featureColumns, "digit", DigitsDataset.CLASSES, 32);
   }
 }
