@@ -4,6 +4,7 @@ import io.solstice.examples.cli.DigitsCommand;
 import io.solstice.examples.cli.ResumeCommand;
 import io.solstice.examples.cli.StreamCommand;
 import io.solstice.examples.cli.TrainCommand;
+import io.solstice.examples.spark.SparkDigitsCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -28,6 +29,7 @@ import picocli.CommandLine.Command;
         TrainCommand.class,
         StreamCommand.class,
         ResumeCommand.class,
+        SparkDigitsCommand.class,
     })
 public final class SolsticeCli implements Runnable {
 

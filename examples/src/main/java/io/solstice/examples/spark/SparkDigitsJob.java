@@ -1,0 +1,147 @@
+package io.solstice.examples.spark;
+
+import io.solstice.arrow.FeatureSpec;
+import io.solstice.core.Callback;
+import io.solstice.core.Mode;
+import io.solstice.core.TensorBatch;
+import io.solstice.core.checkpoint.CheckpointCallback;
+import io.solstice.core.checkpoint.Resumed;
+import io.solstice.core.data.DigitsDataset;
+import io.solstice.core.metrics.ClassificationMetrics;
+import io.solstice.core.models.MlpClassifier;
+import io.solstice.examples.data.LabeledArrowFile;
+import io.solstice.spark.MetricsCodec;
+import io.solstice.spark.SerializableSupplier;
+import io.solstice.spark.SparkTrainer;
+import io.solstice.spark.TrainingShards;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.learning.config.Adam;
+
+/** The Spark side of {@link SparkDigitsCommand}: only loaded when Spark is on the classpath. */
+final class SparkDigitsJob {
+  private SparkDigitsJob() {}
+
+  static int run(SparkDigitsCommand options, PrintWriter out) throws IOException {
+    DigitsDataset.Split split = DigitsDataset.bundled().split(0.2, 42);
+    Path dir = options.workDir != null
+        ? Files.createDirectories(options.workDir)
+        : Files.createTempDirectory("solstice-spark-digits");
+    List<String> trainFiles =
+        writeShards(split.train().asBatch(), dir, "train", options.partitions, options.batchSize);
+    List<String> testFiles =
+        writeShards(split.test().asBatch(), dir, "test", options.partitions, options.batchSize);
+
+    SparkSession.Builder builder = SparkSession.builder().appName("solstice-spark-digits");
+    if (options.master.startsWith("local")) {
+      builder.master(options.master)
+          .config("spark.driver.host", "127.0.0.1")
+          .config("spark.driver.bindAddress", "127.0.0.1")
+          .config("spark.ui.enabled", "false");
+    }
+    SparkSession session = builder.getOrCreate();
+    try {
+      JavaSparkContext spark = JavaSparkContext.fromSparkContext(session.sparkContext());
+      double learningRate = options.learningRate;
+      SerializableSupplier<MlpClassifier> factory = () -> model(learningRate);
+      SparkTrainer<MlpClassifier, ClassificationMetrics> trainer =
+          SparkTrainer.builder(spark, factory, MetricsCodec.classification())
+              .rounds(options.rounds)
+              .stepsPerRound(options.stepsPerRound)
+              .build();
+      TrainingShards train = TrainingShards.files(spark, trainFiles, SparkDigitsJob::spec, 0);
+      TrainingShards test = TrainingShards.files(spark, testFiles, SparkDigitsJob::spec, 0);
+
+      List<Callback<? super MlpClassifier, ? super TensorBatch, ? super ClassificationMetrics>>
+          callbacks = new ArrayList<>();
+      callbacks.add(new RoundPrinter(out));
+      MlpClassifier start = model(learningRate);
+      MlpClassifier trained;
+      if (options.checkpoints != null) {
+        CheckpointCallback<MlpClassifier, TensorBatch, ClassificationMetrics> checkpoints =
+            CheckpointCallback.<MlpClassifier, TensorBatch, ClassificationMetrics>builder(
+                    options.checkpoints)
+                .everyEpochs(1)
+                .sourcePosition(trainer.sourcePosition())
+                .build();
+        callbacks.add(checkpoints);
+        Resumed<MlpClassifier> resumed = checkpoints.resume(start);
+        out.printf(Locale.ROOT, "starting at round %d%n", resumed.position().epoch());
+        trained = trainer.fit(resumed, train, callbacks);
+      } else {
+        trained = trainer.fit(start, train, callbacks);
+      }
+      ClassificationMetrics metrics = trainer.evaluate(trained, test);
+      Map<String, Double> values = metrics.compute();
+      out.printf(Locale.ROOT, "test accuracy %.4f, loss %.4f on %d examples (%d partitions)%n",
+          values.get("accuracy"), values.get("loss"), metrics.count(), options.partitions);
+      out.flush();
+      return 0;
+    } finally {
+      session.stop();
+    }
+  }
+
+  static MlpClassifier model(double learningRate) {
+    return MlpClassifier.builder().inputs(DigitsDataset.FEATURES).hidden(64)
+        .classes(DigitsDataset.CLASSES).updater(new Adam(learningRate)).seed(42).build();
+  }
+
+  static FeatureSpec spec() {
+    return FeatureSpec.builder()
+        .features(LabeledArrowFile.FEATURES)
+        .label(LabeledArrowFile.LABEL)
+        .numClasses(DigitsDataset.CLASSES)
+        .build();
+  }
+
+  /** Writes consecutive, nearly equal row ranges to one Arrow IPC file per partition. */
+  private static List<String> writeShards(
+      TensorBatch data, Path dir, String name, int partitions, int batchSize) throws IOException {
+    long rows = data.rows();
+    List<String> files = new ArrayList<>();
+    try (BufferAllocator allocator = new RootAllocator()) {
+      for (int p = 0; p < partitions; p++) {
+        long from = rows * p / partitions;
+        long to = rows * (p + 1) / partitions;
+        INDArray x = data.features().get(NDArrayIndex.interval(from, to), NDArrayIndex.all());
+        INDArray y = data.labels().get(NDArrayIndex.interval(from, to));
+        Path file = dir.resolve(name + "-" + p + ".arrow");
+        LabeledArrowFile.write(TensorBatch.of(x, y), file, batchSize, allocator);
+        files.add(file.toAbsolutePath().toString());
+      }
+    }
+    return files;
+  }
+
+  /** Prints each round's merged train metrics. */
+  private static final class RoundPrinter
+      implements Callback<MlpClassifier, TensorBatch, ClassificationMetrics> {
+    private final PrintWriter out;
+
+    RoundPrinter(PrintWriter out) {
+      this.out = out;
+    }
+
+    @Override
+    public void onStepEnd(ClassificationMetrics outputs, MlpClassifier experiment,
+        long round, Mode mode, TensorBatch batch) {
+      Map<String, Double> values = outputs.compute();
+      out.printf(Locale.ROOT, "round %d %s: loss %.4f, accuracy %.4f (%d examples)%n",
+          round, mode.label(), values.get("loss"), values.get("accuracy"), outputs.count());
+      out.flush();
+    }
+  }
+}

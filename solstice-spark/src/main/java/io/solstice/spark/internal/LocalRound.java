@@ -1,0 +1,188 @@
+package io.solstice.spark.internal;
+
+import io.solstice.arrow.FeatureSpec;
+import io.solstice.core.Callback;
+import io.solstice.core.Checkpointable;
+import io.solstice.core.Experiment;
+import io.solstice.core.Mode;
+import io.solstice.core.TensorBatch;
+import io.solstice.core.metrics.Metrics;
+import io.solstice.reactive.Solstice;
+import io.solstice.reactive.TrainOptions;
+import io.solstice.spark.MetricsCodec;
+import io.solstice.spark.SerializableSupplier;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.spark.api.java.function.Function2;
+import org.apache.spark.broadcast.Broadcast;
+import reactor.core.publisher.Flux;
+
+/**
+ * One partition's share of a round, run on an executor: rebuild the experiment from the
+ * broadcast state, run {@code K} train steps through Solstice's engine (one epoch over exactly
+ * K batches) on the partition's
+ * Arrow batches (wrapping around a shard shorter than {@code K} batches), and send back the
+ * new state, the metrics, the example count and the next position.
+ *
+ * <p>Deterministic given the broadcast and the partition's data, so a retried task returns
+ * the same result.
+ *
+ * @param <E> the experiment type
+ * @param <M> the metrics type
+ */
+public final class LocalRound<E extends Experiment<E, TensorBatch, M> & Checkpointable<E>,
+        M extends Metrics<M>>
+    implements Function2<Integer, Iterator<Object>, Iterator<PartitionResult>> {
+  private static final long serialVersionUID = 1L;
+
+  private final SerializableSupplier<E> factory;
+  private final ShardOpener<Object> opener;
+  private final SerializableSupplier<FeatureSpec> spec;
+  private final MetricsCodec<M> codec;
+  private final Broadcast<RoundBroadcast> broadcast;
+  private final long steps;
+
+  /**
+   * A round's task.
+   *
+   * @param factory builds a fresh experiment on the executor
+   * @param opener opens the partition's data
+   * @param spec builds the feature spec
+   * @param codec ships the metrics
+   * @param broadcast the round's broadcast
+   * @param steps K, the local steps per partition
+   */
+  public LocalRound(
+      SerializableSupplier<E> factory, ShardOpener<Object> opener,
+      SerializableSupplier<FeatureSpec> spec, MetricsCodec<M> codec,
+      Broadcast<RoundBroadcast> broadcast, long steps) {
+    this.factory = factory;
+    this.opener = opener;
+    this.spec = spec;
+    this.codec = codec;
+    this.broadcast = broadcast;
+    this.steps = steps;
+  }
+
+  @Override
+  public Iterator<PartitionResult> call(Integer partition, Iterator<Object> elements) {
+    RoundBroadcast round = broadcast.value();
+    long[] start = round.positionOf(partition);
+    FeatureSpec features = spec.get();
+    Progress<M> progress = new Progress<>();
+    E trained;
+    try (AllocatorScope scope = new AllocatorScope();
+        OpenShard shard = opener.open(elements, scope.allocator())) {
+      E experiment = factory.get().withState(round.stateFor(partition));
+      // Exactly K batches, requested no further than K (take with limitRequest): the source
+      // completes instead of being cancelled mid-read, so no batch is ever in flight when the
+      // run ends.
+      Flux<TensorBatch> source = scope.track(wrapAround(shard, start[0], start[1])
+          .take(steps, true)
+          .map(b -> new PositionedBatch(features.toTensors(b.arrow()), b.fragment(), b.batch())));
+      trained = Solstice.trainBlocking(
+          experiment, 1, source, null, List.of(progress),
+          TrainOptions.builder().prefetch(2).build());
+    }
+    if (progress.examples == 0) {
+      return List.of(PartitionResult.empty(partition, start[0], start[1])).iterator();
+    }
+    return List.of(new PartitionResult(
+        partition, progress.examples, progress.steps, EncodedState.encode(trained.state()),
+        codec.encode(progress.metrics), progress.lastFragment, progress.lastBatch + 1))
+        .iterator();
+  }
+
+  /**
+   * The shard from a position to its end, then the whole shard again and again; empty when the
+   * shard holds no batch (one empty pass ends it, so an empty partition never spins).
+   */
+  static Flux<ShardBatch> wrapAround(OpenShard shard, long fragment, long batch) {
+    AtomicBoolean sawBatch = new AtomicBoolean();
+    Flux<ShardBatch> fromStart = Flux.defer(() -> {
+      sawBatch.set(false);
+      return shard.batches(0, 0).doOnNext(b -> sawBatch.set(true));
+    }).repeat(sawBatch::get);
+    if (fragment == 0 && batch == 0) {
+      return fromStart;
+    }
+    return Flux.concat(shard.batches(fragment, batch), fromStart);
+  }
+
+  /** Counts examples, merges metrics and remembers the last batch, on the training thread. */
+  private static final class Progress<M extends Metrics<M>>
+      implements Callback<Object, TensorBatch, M> {
+    long examples;
+    long steps;
+    M metrics;
+    long lastFragment;
+    long lastBatch = -1;
+
+    @Override
+    public void onStepEnd(
+        M outputs, Object experiment, long globalStep, Mode mode, TensorBatch batch) {
+      examples += batch.rows();
+      steps++;
+      metrics = metrics == null ? outputs : metrics.merge(outputs);
+      if (batch instanceof PositionedBatch positioned) {
+        lastFragment = positioned.fragment();
+        lastBatch = positioned.batch();
+      }
+    }
+  }
+
+  /**
+   * A root allocator closed only once the tracked source has terminated and every batch the
+   * engine let go of is released.
+   */
+  static final class AllocatorScope implements AutoCloseable {
+    private final BufferAllocator allocator;
+    private final CountDownLatch sourceEnded = new CountDownLatch(1);
+    private boolean tracking;
+
+    AllocatorScope() {
+      this.allocator = new RootAllocator();
+    }
+
+    BufferAllocator allocator() {
+      return allocator;
+    }
+
+    /** The source, reporting its end (complete, error or cancel, once propagated upstream). */
+    <T> Flux<T> track(Flux<T> source) {
+      tracking = true;
+      return source.doFinally(signal -> sourceEnded.countDown());
+    }
+
+    @Override
+    public void close() {
+      // The engine cancels the source on its reader thread when maxSteps is reached; that
+      // thread may still be releasing the last prefetched batch and closing the source's
+      // child allocator when the run's result arrives. Wait for it (briefly) so that close()
+      // reports real leaks only.
+      try {
+        if (tracking && !sourceEnded.await(30, TimeUnit.SECONDS)) {
+          throw new IllegalStateException("the shard's source did not end within 30 s");
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      long deadline = System.nanoTime() + 5_000_000_000L;
+      while ((allocator.getAllocatedMemory() > 0 || !allocator.getChildAllocators().isEmpty())
+          && System.nanoTime() < deadline) {
+        try {
+          Thread.sleep(1);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+      }
+      allocator.close();
+    }
+  }
+}

@@ -1,0 +1,33 @@
+package io.solstice.spark.internal;
+
+import java.io.Serializable;
+
+/**
+ * What one partition sends back after a round: its examples (the averaging weight), its state
+ * after the local steps, its encoded metrics, and where its next round starts.
+ *
+ * @param partition the partition index
+ * @param examples the rows it trained on this round; 0 for an empty partition
+ * @param steps the local steps it ran
+ * @param state its state after the steps, or null when it had no data
+ * @param metrics its encoded merged metrics, or null when it had no data
+ * @param nextFragment the file index its next round starts in
+ * @param nextBatch the batch index its next round starts at
+ */
+public record PartitionResult(
+    int partition, long examples, long steps, EncodedState state, Serializable metrics,
+    long nextFragment, long nextBatch) implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  /**
+   * The result of a partition with no data: weight 0, position unchanged.
+   *
+   * @param partition the partition index
+   * @param fragment its position's file index
+   * @param batch its position's batch index
+   * @return the result
+   */
+  public static PartitionResult empty(int partition, long fragment, long batch) {
+    return new PartitionResult(partition, 0, 0, null, null, fragment, batch);
+  }
+}

@@ -1,0 +1,2 @@
+/** Internals of the Spark trainer: the executor tasks, state encoding and averaging. */
+package io.solstice.spark.internal;
