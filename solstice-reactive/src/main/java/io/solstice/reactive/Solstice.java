@@ -500,7 +500,8 @@ public final class Solstice {
     return new EngineConfig(o.prefetch(), o.validateEveryEpochs(), o.validateEverySteps(),
         o.limitTrainBatches(), o.limitValBatches(), o.maxSteps(), o.maxTime().orElse(null),
         o.timer(), o.stepThreadFactory(), o.sourceScheduler(), o.resumeFrom(),
-        o.checkpointEvery(), o.checkpointHook(), prequential, windowSize, fadingFactor);
+        o.checkpointEvery(), o.checkpointHook(), prequential, windowSize, fadingFactor,
+        o.nonFinite());
   }
 
   private static void checkArguments(
