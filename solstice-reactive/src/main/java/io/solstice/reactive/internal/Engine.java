@@ -160,13 +160,16 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
         })
         .concatWith(Mono.fromRunnable(this::endNormally))
         .onErrorResume(error -> Mono.error(endFailed(error)))
-        .doOnCancel(this::cancelled)
         .doFinally(signal -> {
           if (signal != SignalType.CANCEL) {
             release();
           }
         })
-        .subscribeOn(threads.step());
+        .subscribeOn(threads.step())
+        // Outside subscribeOn, so that a cancel that arrives before the run was subscribed on
+        // the training thread (the subscription task then never runs) still ends the run:
+        // onRunEnd(CANCELLED) once, and the run's threads released.
+        .doOnCancel(this::cancelled);
   }
 
   private void startTimer() {
