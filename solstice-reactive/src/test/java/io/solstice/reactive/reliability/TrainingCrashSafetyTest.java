@@ -17,6 +17,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,50 +38,78 @@ class TrainingCrashSafetyTest {
   private static final int KILLS = Integer.getInteger("solstice.crash.kills", 50);
   private static final int KILLS_PER_CHAIN = 10;
   private static final long SEED = Long.getLong("solstice.crash.seed", 1797L);
+  private static final int PARALLEL = Integer.getInteger("solstice.crash.parallel", 1);
 
   @TempDir Path dir;
 
   @Test
   void killedAtRandomMomentsTheLatestCheckpointLoadsAndResumingEndsBitIdentical() throws Exception {
     MlpClassifier reference = DigitsTraining.run(null, null);
-    Random random = new Random(SEED);
     long started = System.nanoTime();
     int kills = 0;
     int chains = 0;
     int killsBeforeAnyCheckpoint = 0;
-    while (kills < KILLS) {
-      Path chain = dir.resolve("chain-" + chains++);
-      long progress = 0;
-      for (int k = 0; k < KILLS_PER_CHAIN && kills < KILLS; k++) {
-        long remaining = DigitsTraining.totalSteps() - progress;
-        int stepsBeforeKill = random.nextInt((int) Math.max(1, Math.min(remaining, 24)));
-        boolean died = runAndKill(chain, stepsBeforeKill, random.nextInt(1500));
-        if (!died) {
-          break; // the child finished before the kill: the chain is complete
+    // -Dsolstice.crash.parallel=2 runs two chains at a time; on a busy two-core machine that
+    // was slower than one (4.1 s per kill against 3.5 s), so one is the default.
+    ExecutorService pool = Executors.newFixedThreadPool(PARALLEL);
+    try {
+      while (kills < KILLS) {
+        List<Future<int[]>> wave = new ArrayList<>();
+        for (int i = 0; i < PARALLEL; i++) {
+          int index = chains++;
+          wave.add(pool.submit(() -> chain(index, reference)));
         }
-        kills++;
-        var latest = CheckpointStore.open(chain).loadLatest();
-        if (latest.isEmpty()) {
-          killsBeforeAnyCheckpoint++;
-          continue;
+        for (Future<int[]> f : wave) {
+          int[] result = f.get();
+          kills += result[0];
+          killsBeforeAnyCheckpoint += result[1];
         }
-        Checkpoint checkpoint = latest.get();
-        long steps = checkpoint.manifest().position().trainSteps();
-        assertThat(steps).as("progress after kill %d (seed %d)", kills, SEED)
-            .isGreaterThanOrEqualTo(progress);
-        progress = steps;
-        Resumed<MlpClassifier> fits = Checkpoints.restore(checkpoint, DigitsTraining.fresh(), Map.of());
-        assertThat(fits.position()).isEqualTo(checkpoint.manifest().position());
       }
-      // Resume to the end, in this JVM, through the same code path.
-      MlpClassifier resumed = DigitsTraining.run(chain, null);
-      assertThat(resumed.state()).as("chain %d resumed to the end (seed %d)", chains - 1, SEED)
-          .isEqualTo(reference.state());
+    } finally {
+      pool.shutdownNow();
     }
     System.out.printf("crash safety: %d SIGKILLs over %d chains in %.1f s (%d before the first "
         + "checkpoint); every chain resumed to bitwise-identical parameters%n",
         kills, chains, (System.nanoTime() - started) / 1e9, killsBeforeAnyCheckpoint);
     assertThat(kills).isGreaterThanOrEqualTo(KILLS);
+  }
+
+  /**
+   * Kills up to {@link #KILLS_PER_CHAIN} children training into one directory, checking the
+   * latest checkpoint after each kill, then resumes to the end and compares with the reference.
+   * Returns {kills, kills before any checkpoint existed}.
+   */
+  private int[] chain(int index, MlpClassifier reference) throws Exception {
+    Path chain = dir.resolve("chain-" + index);
+    Random random = new Random(SEED + index);
+    long progress = 0;
+    int kills = 0;
+    int beforeCheckpoint = 0;
+    for (int k = 0; k < KILLS_PER_CHAIN; k++) {
+      long remaining = DigitsTraining.totalSteps() - progress;
+      int stepsBeforeKill = random.nextInt((int) Math.max(1, Math.min(remaining, 24)));
+      if (!runAndKill(chain, stepsBeforeKill, random.nextInt(1500))) {
+        break; // the child finished before the kill: the chain is complete
+      }
+      kills++;
+      var latest = CheckpointStore.open(chain).loadLatest();
+      if (latest.isEmpty()) {
+        beforeCheckpoint++;
+        continue;
+      }
+      Checkpoint checkpoint = latest.get();
+      long steps = checkpoint.manifest().position().trainSteps();
+      assertThat(steps).as("chain %d: progress after kill %d (seed %d)", index, k, SEED + index)
+          .isGreaterThanOrEqualTo(progress);
+      progress = steps;
+      Resumed<MlpClassifier> fits = Checkpoints.restore(checkpoint, DigitsTraining.fresh(), Map.of());
+      assertThat(fits.position()).isEqualTo(checkpoint.manifest().position());
+    }
+    // Resume to the end, in this JVM, through the same code path.
+    MlpClassifier resumed = DigitsTraining.run(chain, null);
+    assertThat(resumed.state()).as("chain %d resumed to the end (seed %d)", index, SEED + index)
+        .isEqualTo(reference.state());
+    return new int[] {kills, beforeCheckpoint};
   }
 
   /** Starts a child, kills it after it printed {@code steps} steps and a delay; false if it finished first. */
