@@ -331,7 +331,11 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
     return true;
   }
 
-  /** One step with its hooks; null when an early stop from onStepStart skipped the step. */
+  /**
+   * One step with its hooks; null when no step was accepted: an early stop from onStepStart,
+   * or a batch or loss refused by the non-finite policy (checked before onStepStart and before
+   * the step's result is accepted, so a refused step runs no onStepEnd and takes no number).
+   */
   private StepResult<E, O> step(Mode mode, int epoch, B batch) throws Exception {
     long number = state.steps(mode);
     String badFeatures = NonFiniteCheck.features(batch);
