@@ -306,8 +306,7 @@ class IpcFuzzTest {
           if (ourSchemaTheirBatches) {
             swapped.set(batch, other.get(1));
           }
-          return new FuzzCase(kind, swapped, ourSchemaTheirBatches ? schema : other.get(0) == null
-              ? schema : otherSchema(), none);
+          return new FuzzCase(kind, swapped, ourSchemaTheirBatches ? schema : otherSchema(), none);
         }
         default -> throw new IllegalStateException(kind);
       }

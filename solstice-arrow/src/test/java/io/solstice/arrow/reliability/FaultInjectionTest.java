@@ -62,6 +62,7 @@ class FaultInjectionTest {
   private static final long FIRST_SEED = Long.getLong("solstice.faults.seed", 20261125L);
   private static final Pattern NAMES_MODE_AND_STEP =
       Pattern.compile("(TRAIN|VAL|TEST) failed in epoch \\d+ at (train|val|test) step \\d+: .*");
+  private static final AtomicInteger LATE_RELEASES = new AtomicInteger();
   private static final FeatureSpec SPEC = FeatureSpec.builder().features("x").label("label").build();
 
   @Test
@@ -85,8 +86,9 @@ class FaultInjectionTest {
     } finally {
       observerThread.dispose();
     }
-    System.out.printf("fault injection: %d runs (%d on Arrow batches) in %.1f s, outcomes %s%n",
-        RUNS, arrowRuns, (System.nanoTime() - started) / 1e9, outcomes);
+    System.out.printf("fault injection: %d runs (%d on Arrow batches) in %.1f s, outcomes %s, "
+        + "runs whose Arrow memory was released after the run's threads ended: %d%n",
+        RUNS, arrowRuns, (System.nanoTime() - started) / 1e9, outcomes, LATE_RELEASES.get());
     if (RUNS >= 100) {
       assertThat(outcomes).as("the mix reached every kind of ending")
           .containsKeys("COMPLETED", "STOPPED_EARLY", "CANCELLED", "FAILED by train step",
@@ -137,7 +139,22 @@ class FaultInjectionTest {
     } finally {
       trainRoots.forEach(VectorSchemaRoot::close);
       valRoots.forEach(VectorSchemaRoot::close);
+      awaitRelease(allocator);
       allocator.close(); // throws IllegalStateException("Memory was leaked ...") on a leak
+    }
+  }
+
+  /** Waits up to 2 s for batches closed on other threads; records how often that was needed. */
+  private static void awaitRelease(BufferAllocator allocator) {
+    long deadline = System.nanoTime() + 2_000_000_000L;
+    boolean waited = false;
+    while ((allocator.getAllocatedMemory() != 0 || !allocator.getChildAllocators().isEmpty())
+        && System.nanoTime() < deadline) {
+      waited = true;
+      Pause.millis(1);
+    }
+    if (waited) {
+      LATE_RELEASES.incrementAndGet();
     }
   }
 

@@ -168,8 +168,15 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
         .subscribeOn(threads.step())
         // Outside subscribeOn, so that a cancel that arrives before the run was subscribed on
         // the training thread (the subscription task then never runs) still ends the run:
-        // onRunEnd(CANCELLED) once, and the run's threads released.
-        .doOnCancel(this::cancelled);
+        // onRunEnd(CANCELLED) once, and the run's threads released. doFinally runs after the
+        // cancel has travelled upstream, so each source's cancellation is already queued on
+        // its reader thread when the release shuts that thread down: a source's cleanup then
+        // never runs on another thread while a read is in progress.
+        .doFinally(signal -> {
+          if (signal == SignalType.CANCEL) {
+            cancelled();
+          }
+        });
   }
 
   private void startTimer() {
