@@ -145,6 +145,13 @@ import reactor.core.publisher.Mono;
  * swallowed: an exception from {@code onRunEnd} is added as suppressed to the run's error,
  * or, on a run that had none, becomes its error.
  *
+ * <h3>NaN and infinity</h3>
+ *
+ * <p>A {@code TensorBatch} whose features hold NaN or infinity is refused before its step, and
+ * a step whose loss ({@code MeanMetric} mean, or a {@code Metrics}' {@code "loss"}) is not
+ * finite is refused before it is accepted: the run fails (default), skips the batch or stops
+ * early, as {@link TrainOptions.Builder#nonFinite} says ({@link NonFinitePolicy}).
+ *
  * <h3>Cancellation</h3>
  *
  * <p>Cancelling the subscription ({@code dispose()}, {@code take(n)}, {@code timeout}) stops
@@ -500,7 +507,8 @@ public final class Solstice {
     return new EngineConfig(o.prefetch(), o.validateEveryEpochs(), o.validateEverySteps(),
         o.limitTrainBatches(), o.limitValBatches(), o.maxSteps(), o.maxTime().orElse(null),
         o.timer(), o.stepThreadFactory(), o.sourceScheduler(), o.resumeFrom(),
-        o.checkpointEvery(), o.checkpointHook(), prequential, windowSize, fadingFactor);
+        o.checkpointEvery(), o.checkpointHook(), prequential, windowSize, fadingFactor,
+        o.nonFinite());
   }
 
   private static void checkArguments(

@@ -23,6 +23,8 @@ import java.util.Optional;
  * @param position where the run stands after this step, as a checkpoint would record it
  * @param prequential for train steps of a prequential {@code fit}, the test-then-train
  *     evaluation including this batch; null otherwise
+ * @param skippedBatches how many batches of this run, up to this step, were skipped for NaN
+ *     or infinity under {@link NonFinitePolicy#SKIP_BATCH}; 0 under the other policies
  * @param <E> the experiment type
  * @param <O> the outputs type
  */
@@ -33,7 +35,8 @@ public record StepResult<E, O>(
     int epoch,
     long globalStep,
     RunPosition position,
-    PrequentialMetrics<O> prequential) {
+    PrequentialMetrics<O> prequential,
+    long skippedBatches) {
 
   /**
    * Validates the fields.
@@ -45,12 +48,32 @@ public record StepResult<E, O>(
    * @param globalStep the step's number in its mode
    * @param position the position after this step
    * @param prequential the prequential evaluation, or null
+   * @param skippedBatches batches skipped for non-finite values so far, >= 0
    */
   public StepResult {
     Objects.requireNonNull(experiment, "experiment");
     Objects.requireNonNull(outputs, "outputs");
     Objects.requireNonNull(mode, "mode");
     Objects.requireNonNull(position, "position");
+    if (skippedBatches < 0) {
+      throw new IllegalArgumentException("skippedBatches must be >= 0, was " + skippedBatches);
+    }
+  }
+
+  /**
+   * A result with no skipped batches (the form before {@link NonFinitePolicy} existed).
+   *
+   * @param experiment the experiment returned by the step
+   * @param outputs the step's outputs
+   * @param mode TRAIN, VAL or TEST
+   * @param epoch the epoch of the step
+   * @param globalStep the step's number in its mode
+   * @param position the position after this step
+   * @param prequential the prequential evaluation, or null
+   */
+  public StepResult(E experiment, O outputs, Mode mode, int epoch, long globalStep,
+      RunPosition position, PrequentialMetrics<O> prequential) {
+    this(experiment, outputs, mode, epoch, globalStep, position, prequential, 0);
   }
 
   /**

@@ -33,6 +33,7 @@ public final class TrainOptions {
   private final RunPosition resumeFrom;
   private final long checkpointEvery;
   private final CheckpointHook checkpointHook;
+  private final NonFinitePolicy nonFinite;
 
   private TrainOptions(Builder b) {
     this.prefetch = b.prefetch;
@@ -49,6 +50,7 @@ public final class TrainOptions {
     this.resumeFrom = b.resumeFrom;
     this.checkpointEvery = b.checkpointEvery;
     this.checkpointHook = b.checkpointHook;
+    this.nonFinite = b.nonFinite;
   }
 
   /**
@@ -90,6 +92,7 @@ public final class TrainOptions {
     b.resumeFrom = resumeFrom;
     b.checkpointEvery = checkpointEvery;
     b.checkpointHook = checkpointHook;
+    b.nonFinite = nonFinite;
     return b;
   }
 
@@ -223,6 +226,15 @@ public final class TrainOptions {
     return checkpointHook;
   }
 
+  /**
+   * What the run does with NaN or infinity in features or loss; see {@link NonFinitePolicy}.
+   *
+   * @return the policy, {@link NonFinitePolicy#FAIL} by default
+   */
+  public NonFinitePolicy nonFinite() {
+    return nonFinite;
+  }
+
   /** Builds {@link TrainOptions}. */
   public static final class Builder {
     private int prefetch = 4;
@@ -239,6 +251,7 @@ public final class TrainOptions {
     private RunPosition resumeFrom = RunPosition.START;
     private long checkpointEvery;
     private CheckpointHook checkpointHook;
+    private NonFinitePolicy nonFinite = NonFinitePolicy.FAIL;
 
     private Builder() {}
 
@@ -414,6 +427,20 @@ public final class TrainOptions {
     public Builder checkpointEvery(long steps, CheckpointHook hook) {
       this.checkpointEvery = positive("checkpointEvery", steps);
       this.checkpointHook = Objects.requireNonNull(hook, "hook");
+      return this;
+    }
+
+    /**
+     * What to do when a batch's features or a step's loss hold NaN or infinity (default
+     * {@link NonFinitePolicy#FAIL}): fail, skip the batch (counted in
+     * {@link StepResult#skippedBatches()}) or stop early. See {@link NonFinitePolicy} for
+     * what is checked and for experiments that update their arrays in place.
+     *
+     * @param policy the policy
+     * @return this builder
+     */
+    public Builder nonFinite(NonFinitePolicy policy) {
+      this.nonFinite = Objects.requireNonNull(policy, "policy");
       return this;
     }
 

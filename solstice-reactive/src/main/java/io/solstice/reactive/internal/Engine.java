@@ -7,6 +7,8 @@ import io.solstice.core.Mode;
 import io.solstice.core.RunOutcome;
 import io.solstice.core.Step;
 import io.solstice.core.metrics.Metrics;
+import io.solstice.reactive.NonFiniteException;
+import io.solstice.reactive.NonFinitePolicy;
 import io.solstice.reactive.Prequential;
 import io.solstice.reactive.PrequentialMetrics;
 import io.solstice.reactive.StepResult;
@@ -16,6 +18,8 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.reactivestreams.Publisher;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -38,6 +42,8 @@ import reactor.core.scheduler.Schedulers;
  * @param <O> the step-output type
  */
 public final class Engine<E extends Experiment<E, B, O>, B, O> {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
 
   private final EngineConfig config;
   private final RunState<E> state;
@@ -154,13 +160,23 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
         })
         .concatWith(Mono.fromRunnable(this::endNormally))
         .onErrorResume(error -> Mono.error(endFailed(error)))
-        .doOnCancel(this::cancelled)
         .doFinally(signal -> {
           if (signal != SignalType.CANCEL) {
             release();
           }
         })
-        .subscribeOn(threads.step());
+        .subscribeOn(threads.step())
+        // Outside subscribeOn, so that a cancel that arrives before the run was subscribed on
+        // the training thread (the subscription task then never runs) still ends the run:
+        // onRunEnd(CANCELLED) once, and the run's threads released. doFinally runs after the
+        // cancel has travelled upstream, so each source's cancellation is already queued on
+        // its reader thread when the release shuts that thread down: a source's cleanup then
+        // never runs on another thread while a read is in progress.
+        .doFinally(signal -> {
+          if (signal == SignalType.CANCEL) {
+            cancelled();
+          }
+        });
   }
 
   private void startTimer() {
@@ -322,9 +338,18 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
     return true;
   }
 
-  /** One step with its hooks; null when an early stop from onStepStart skipped the step. */
+  /**
+   * One step with its hooks; null when no step was accepted: an early stop from onStepStart,
+   * or a batch or loss refused by the non-finite policy (checked before onStepStart and before
+   * the step's result is accepted, so a refused step runs no onStepEnd and takes no number).
+   */
   private StepResult<E, O> step(Mode mode, int epoch, B batch) throws Exception {
     long number = state.steps(mode);
+    String badFeatures = NonFiniteCheck.features(batch);
+    if (badFeatures != null) {
+      refuseNonFinite(mode, epoch, number, badFeatures, true);
+      return null;
+    }
     hooks.stepStart(state.experiment, epoch, number, mode, batch);
     if (state.stopping()) {
       return null;
@@ -334,6 +359,15 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
         : null;
     E current = state.experiment;
     Step<E, O> step = mode == Mode.TRAIN ? current.trainStep(batch) : current.evalStep(batch);
+    String badLoss = NonFiniteCheck.loss(step.outputs());
+    if (badLoss != null) {
+      // The previous experiment is still valid only if the step returned a new one.
+      boolean undoable = step.experiment() != current;
+      refuseNonFinite(mode, epoch, number, undoable ? badLoss : badLoss
+          + "; the experiment updated its arrays in place, so this step cannot be skipped"
+          + " after the fact", undoable);
+      return null;
+    }
     state.experiment = step.experiment();
     hooks.stepEnd(step.outputs(), step.experiment(), epoch, number, mode, batch);
     state.countStep(mode);
@@ -341,7 +375,27 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
       afterTrainStep();
     }
     return new StepResult<>(
-        step.experiment(), step.outputs(), mode, epoch, number, state.position(), evaluation);
+        step.experiment(), step.outputs(), mode, epoch, number, state.position(), evaluation,
+        state.skippedBatches);
+  }
+
+  // Applies the non-finite policy to a batch that will not become a step: throws under FAIL
+  // (and under SKIP_BATCH when the step cannot be undone), asks for a stop under STOP, and
+  // counts the batch as skipped under SKIP_BATCH.
+  private void refuseNonFinite(Mode mode, int epoch, long number, String what, boolean skippable) {
+    NonFinitePolicy policy = config.nonFinite();
+    NonFiniteException found = new NonFiniteException(policy, mode, epoch, number, what);
+    switch (policy) {
+      case FAIL -> throw found;
+      case STOP -> state.requestStop(found);
+      case SKIP_BATCH -> {
+        if (!skippable) {
+          throw found;
+        }
+        state.countSkipped(mode);
+        LOG.warn("Skipped a batch: {}", found.getMessage());
+      }
+    }
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})

@@ -2,6 +2,7 @@ package io.solstice.reactive.internal;
 
 import io.solstice.core.RunPosition;
 import io.solstice.reactive.CheckpointHook;
+import io.solstice.reactive.NonFinitePolicy;
 import java.time.Duration;
 import java.util.concurrent.ThreadFactory;
 import reactor.core.scheduler.Scheduler;
@@ -25,6 +26,7 @@ import reactor.core.scheduler.Scheduler;
  * @param prequential whether train batches are evaluated before training (fit)
  * @param windowSize prequential sliding window
  * @param fadingFactor prequential fading factor
+ * @param nonFinite what to do with NaN or infinity in features or loss
  */
 public record EngineConfig(
     int prefetch,
@@ -42,4 +44,5 @@ public record EngineConfig(
     CheckpointHook checkpointHook,
     boolean prequential,
     int windowSize,
-    double fadingFactor) {}
+    double fadingFactor,
+    NonFinitePolicy nonFinite) {}

@@ -18,6 +18,7 @@ final class RunState<E> {
   long valSteps;
   long testSteps;
   long batchesIntoEpoch;
+  long skippedBatches;
   volatile boolean timeUp;
   private boolean stopped;
   private Throwable stopReason;
@@ -64,6 +65,14 @@ final class RunState<E> {
       }
       case VAL -> valSteps++;
       case TEST -> testSteps++;
+    }
+  }
+
+  /** Counts a batch dropped by the non-finite policy: no step, but consumed in the epoch. */
+  void countSkipped(Mode m) {
+    skippedBatches++;
+    if (m == Mode.TRAIN) {
+      batchesIntoEpoch++;
     }
   }
 

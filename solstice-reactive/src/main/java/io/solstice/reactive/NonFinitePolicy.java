@@ -1,0 +1,43 @@
+package io.solstice.reactive;
+
+/**
+ * What a run does when a batch's features or a step's loss contain NaN or infinity; set with
+ * {@link TrainOptions.Builder#nonFinite}.
+ *
+ * <p>Two checks run, in every mode:
+ *
+ * <ul>
+ *   <li><b>Features, before the step</b>: a batch that is an {@link io.solstice.core.TensorBatch}
+ *       whose features hold a NaN or an infinity is caught before {@code onStepStart}, so the
+ *       experiment never sees it.
+ *   <li><b>Loss, after the step</b>: outputs that are a {@link io.solstice.core.metrics.Metrics}
+ *       whose {@code compute()} has a non-finite {@code "loss"} entry, or a
+ *       {@link io.solstice.core.metrics.MeanMetric} with a non-finite mean, are caught before
+ *       the step is accepted (before {@code onStepEnd}, the step counter and checkpoints).
+ * </ul>
+ *
+ * <p>An experiment that updates its arrays in place has already changed them when the loss is
+ * known, so a step cannot be undone after the fact: under {@link #SKIP_BATCH}, a non-finite loss
+ * is skipped only when the step returned a new experiment (the previous one is kept); when it
+ * returned the same, already modified instance, the run fails as under {@link #FAIL}, saying so.
+ * Inputs that can poison an in-place experiment should be caught by the feature check, which
+ * needs {@code TensorBatch} batches.
+ */
+public enum NonFinitePolicy {
+
+  /** The run fails with a {@link TrainingException} whose cause is a {@link NonFiniteException}. */
+  FAIL,
+
+  /**
+   * The batch is dropped: no hooks of its step run, the experiment is not updated by it and it
+   * takes no step number; it still counts as consumed in the epoch's position, so a resumed run
+   * does not read it again. The count is in {@link StepResult#skippedBatches()}.
+   */
+  SKIP_BATCH,
+
+  /**
+   * The run stops early, as if a callback had thrown an early stop; {@code onRunEnd} sees
+   * {@code STOPPED_EARLY} with the {@link NonFiniteException} as the reason.
+   */
+  STOP
+}

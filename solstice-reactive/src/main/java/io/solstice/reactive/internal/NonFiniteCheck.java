@@ -1,0 +1,50 @@
+package io.solstice.reactive.internal;
+
+import io.solstice.core.TensorBatch;
+import io.solstice.core.metrics.MeanMetric;
+import io.solstice.core.metrics.Metrics;
+import java.util.Map;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.BooleanIndexing;
+import org.nd4j.linalg.indexing.conditions.Conditions;
+
+/**
+ * Finds NaN and infinity in a batch's features and in a step's loss. Each method returns a
+ * description of what is non-finite, or null when everything is finite.
+ */
+final class NonFiniteCheck {
+
+  private NonFiniteCheck() {}
+
+  /** Checks the features of a {@link TensorBatch}; other batch types are not inspected. */
+  static String features(Object batch) {
+    if (!(batch instanceof TensorBatch tensors)) {
+      return null;
+    }
+    INDArray features = tensors.features();
+    if (features == null || features.isEmpty() || !features.dataType().isFPType()) {
+      return null;
+    }
+    // MatchCondition reductions: no temporary array of the batch's size.
+    if (BooleanIndexing.or(features, Conditions.isNan())) {
+      return "features (NaN)";
+    }
+    if (BooleanIndexing.or(features, Conditions.isInfinite())) {
+      return "features (infinity)";
+    }
+    return null;
+  }
+
+  /** Checks a step's loss: a Metrics' "loss" entry, or a MeanMetric's mean. */
+  static String loss(Object outputs) {
+    if (outputs instanceof MeanMetric mean) {
+      return Double.isFinite(mean.mean()) ? null : "loss (" + mean.name() + " = " + mean.mean() + ")";
+    }
+    if (outputs instanceof Metrics<?> metrics) {
+      Map<String, Double> values = metrics.compute();
+      Double loss = values.get("loss");
+      return loss == null || Double.isFinite(loss) ? null : "loss (loss = " + loss + ")";
+    }
+    return null;
+  }
+}

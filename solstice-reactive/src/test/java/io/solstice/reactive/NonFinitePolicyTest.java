@@ -1,0 +1,238 @@
+package io.solstice.reactive;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.solstice.core.Callback;
+import io.solstice.core.Experiment;
+import io.solstice.core.Mode;
+import io.solstice.core.RunOutcome;
+import io.solstice.core.Step;
+import io.solstice.core.TensorBatch;
+import io.solstice.core.metrics.MeanMetric;
+import io.solstice.core.metrics.Metrics;
+import io.solstice.reactive.fixtures.LinearRegression;
+import io.solstice.reactive.fixtures.TrackedTensorBatch;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.factory.Nd4j;
+import reactor.core.publisher.Flux;
+
+/**
+ * The non-finite policy: NaN or infinity in a {@code TensorBatch}'s features is caught before
+ * the step, a non-finite loss after it; FAIL (the default) fails naming the mode, epoch and
+ * step, SKIP_BATCH drops the batch and counts it, STOP ends the run early.
+ */
+class NonFinitePolicyTest {
+
+  private final AtomicLong created = new AtomicLong();
+  private final AtomicLong closes = new AtomicLong();
+
+  /** Eight batches of y = 3x - 2; those at the given positions have a NaN or Inf feature. */
+  private Flux<TensorBatch> batches(Set<Integer> poisoned, double poison) {
+    return Flux.range(0, 8).map(i -> {
+      double[] x = {0.1 * i, -0.2, 0.5, 0.9};
+      if (poisoned.contains(i)) {
+        x[2] = poison;
+      }
+      double[] y = new double[x.length];
+      for (int r = 0; r < x.length; r++) {
+        y[r] = 3 * x[r] - 2;
+      }
+      created.incrementAndGet();
+      return new TrackedTensorBatch(Nd4j.create(x, new long[] {4, 1}, DataType.DOUBLE),
+          Nd4j.create(y, new long[] {4, 1}, DataType.DOUBLE), closes);
+    });
+  }
+
+  private static TrainOptions policy(NonFinitePolicy p) {
+    return TrainOptions.builder().nonFinite(p).build();
+  }
+
+  @Test
+  void byDefaultNanFeaturesFailTheRunNamingModeEpochAndStepBeforeTheExperimentSeesThem() {
+    LinearRegression model = new LinearRegression(0.1);
+
+    assertThatThrownBy(() -> Solstice.trainBlocking(model, 1, batches(Set.of(3), Double.NaN),
+            null, List.of(), TrainOptions.defaults()))
+        .isInstanceOf(TrainingException.class)
+        .hasMessageContaining("TRAIN failed in epoch 0 at train step 3")
+        .cause().isInstanceOf(NonFiniteException.class)
+        .hasMessageContaining("features (NaN)")
+        .hasMessageContaining("policy FAIL");
+    assertThat(Double.isFinite(model.weight())).isTrue();
+    assertThat(closes.get()).as("every batch read (some prefetched) closed once")
+        .isEqualTo(created.get()).isGreaterThanOrEqualTo(4);
+  }
+
+  @Test
+  void skipBatchDropsPoisonedFeaturesCountsThemAndKeepsNumberingAndPositionConsistent() {
+    LinearRegression model = new LinearRegression(0.1);
+    List<StepResult<LinearRegression, MeanMetric>> results = Solstice.run(model, 1,
+            batches(Set.of(2, 5), Double.POSITIVE_INFINITY), null, List.of(),
+            policy(NonFinitePolicy.SKIP_BATCH))
+        .collectList().block();
+
+    assertThat(results).extracting(StepResult::globalStep).containsExactly(0L, 1L, 2L, 3L, 4L, 5L);
+    assertThat(results).extracting(StepResult::skippedBatches)
+        .containsExactly(0L, 0L, 1L, 1L, 2L, 2L);
+    // The position counts skipped batches as consumed, so a resumed run does not reread them.
+    assertThat(results.get(5).position().batchesIntoEpoch()).isEqualTo(8);
+    assertThat(results.get(5).position().trainSteps()).isEqualTo(6);
+    assertThat(Double.isFinite(model.weight())).isTrue();
+    assertThat(closes.get()).isEqualTo(8);
+  }
+
+  @Test
+  void skippedBatchesRunNoHooks() {
+    List<String> hooks = new ArrayList<>();
+    Callback<LinearRegression, TensorBatch, MeanMetric> recorder = new Callback<>() {
+      @Override
+      public void onStepStart(LinearRegression e, long step, Mode mode, TensorBatch b) {
+        hooks.add("start " + step);
+      }
+
+      @Override
+      public void onStepEnd(MeanMetric o, LinearRegression e, long step, Mode mode, TensorBatch b) {
+        hooks.add("end " + step);
+      }
+    };
+    Solstice.trainBlocking(new LinearRegression(0.1), 1,
+        batches(Set.of(0, 1, 2, 3, 4, 5, 6), Double.NaN), null, List.of(recorder),
+        policy(NonFinitePolicy.SKIP_BATCH));
+
+    assertThat(hooks).containsExactly("start 0", "end 0");
+  }
+
+  @Test
+  void stopEndsTheRunEarlyWithTheNonFiniteFindingAsReason() {
+    RunOutcome[] outcome = new RunOutcome[1];
+    Callback<LinearRegression, TensorBatch, MeanMetric> end = new Callback<>() {
+      @Override
+      public void onRunEnd(LinearRegression e, RunOutcome o) {
+        outcome[0] = o;
+      }
+    };
+    List<StepResult<LinearRegression, MeanMetric>> results = Solstice.run(
+            new LinearRegression(0.1), 2, batches(Set.of(4), Double.NaN), null, List.of(end),
+            policy(NonFinitePolicy.STOP))
+        .collectList().block();
+
+    assertThat(results).hasSize(4);
+    assertThat(outcome[0].status()).isEqualTo(RunOutcome.Status.STOPPED_EARLY);
+    assertThat(outcome[0].cause()).isInstanceOf(NonFiniteException.class)
+        .hasMessageContaining("TRAIN epoch 0 at train step 4")
+        .hasMessageContaining("policy STOP");
+    assertThat(closes.get()).isEqualTo(8);
+  }
+
+  // ---- a loss that becomes infinite ----
+
+  /** Diverges: a learning rate this large sends the in-place linear model's loss to infinity. */
+  private static LinearRegression diverging() {
+    return new LinearRegression(1e3);
+  }
+
+  private Flux<TensorBatch> clean() {
+    return batches(Set.of(), 0).repeat(40);
+  }
+
+  @Test
+  void aLossThatBecomesInfiniteFailsByDefaultNamingTheStep() {
+    assertThatThrownBy(() -> Solstice.trainBlocking(diverging(), 1, clean(), null, List.of(),
+            TrainOptions.defaults()))
+        .isInstanceOf(TrainingException.class)
+        .hasMessageContaining("TRAIN failed in epoch 0 at train step")
+        .cause().isInstanceOf(NonFiniteException.class)
+        .hasMessageContaining("loss (mse = ");
+  }
+
+  @Test
+  void aLossThatBecomesInfiniteStopsTheRunUnderStop() {
+    List<StepResult<LinearRegression, MeanMetric>> results = Solstice.run(diverging(), 1, clean(),
+        null, List.of(), policy(NonFinitePolicy.STOP)).collectList().block();
+
+    assertThat(results).isNotEmpty().allSatisfy(
+        r -> assertThat(Double.isFinite(r.outputs().mean())).isTrue());
+    assertThat(results.size()).isLessThan(8 * 41);
+  }
+
+  @Test
+  void anInPlaceExperimentCannotSkipAnInfiniteLossAfterTheFactAndFailsSayingWhy() {
+    assertThatThrownBy(() -> Solstice.trainBlocking(diverging(), 1, clean(), null, List.of(),
+            policy(NonFinitePolicy.SKIP_BATCH)))
+        .isInstanceOf(TrainingException.class)
+        .cause().isInstanceOf(NonFiniteException.class)
+        .hasMessageContaining("updated its arrays in place")
+        .hasMessageContaining("policy SKIP_BATCH");
+  }
+
+  /** A functional experiment: a new instance per step; its loss is the batch value. */
+  record Accumulator(double total) implements Experiment<Accumulator, Double, LossMetrics> {
+    @Override
+    public Step<Accumulator, LossMetrics> trainStep(Double batch) {
+      return Step.of(new Accumulator(total + batch), new LossMetrics(batch));
+    }
+
+    @Override
+    public Step<Accumulator, LossMetrics> evalStep(Double batch) {
+      return Step.of(this, new LossMetrics(batch));
+    }
+  }
+
+  /** Metrics with a "loss" entry among others. */
+  record LossMetrics(double loss) implements Metrics<LossMetrics> {
+    @Override
+    public LossMetrics merge(LossMetrics other) {
+      return new LossMetrics(loss + other.loss);
+    }
+
+    @Override
+    public LossMetrics empty() {
+      return new LossMetrics(0);
+    }
+
+    @Override
+    public Map<String, Double> compute() {
+      return Map.of("loss", loss, "other", 1.0);
+    }
+  }
+
+  @Test
+  void aFunctionalExperimentSkipsAStepWithAnInfiniteLossAndKeepsThePreviousExperiment() {
+    Flux<Double> values = Flux.just(1.0, 2.0, Double.POSITIVE_INFINITY, 4.0, Double.NaN, 8.0);
+    List<StepResult<Accumulator, LossMetrics>> results = Solstice.run(new Accumulator(0), 1,
+        values, null, List.of(), policy(NonFinitePolicy.SKIP_BATCH)).collectList().block();
+
+    assertThat(results).extracting(r -> r.experiment().total())
+        .containsExactly(1.0, 3.0, 7.0, 15.0);
+    assertThat(results.get(3).skippedBatches()).isEqualTo(2);
+  }
+
+  @Test
+  void aFunctionalExperimentsInfiniteLossFailsByDefaultWithTheStepNamed() {
+    Flux<Double> values = Flux.just(1.0, 2.0, Double.NEGATIVE_INFINITY);
+
+    assertThatThrownBy(() -> Solstice.trainBlocking(new Accumulator(0), 1, values, null,
+            List.of(), TrainOptions.defaults()))
+        .isInstanceOf(TrainingException.class)
+        .hasMessageContaining("at train step 2")
+        .cause().hasMessageContaining("loss (loss = -Infinity)");
+  }
+
+  @Test
+  void validationBatchesFollowThePolicyToo() {
+    Flux<Double> train = Flux.just(1.0, 2.0);
+    Flux<Double> val = Flux.just(1.0, Double.NaN);
+
+    assertThatThrownBy(() -> Solstice.trainBlocking(new Accumulator(0), 1, train, val,
+            List.of(), TrainOptions.defaults()))
+        .isInstanceOf(TrainingException.class)
+        .hasMessageContaining("VAL failed in epoch 0 at val step 1");
+  }
+}
