@@ -85,9 +85,7 @@ class IpcFuzzTest {
     for (int i = 0; i < CASES; i++) {
       long caseSeed = random.nextLong();
       FuzzCase c = FuzzCase.draw(caseSeed, messages, other);
-      // A stream with a dictionary batch for an id its schema lacks leaks in Arrow itself
-      // (see unknownDictionaryIdInAStream below), so that kind runs on files here.
-      boolean asFile = c.kind().equals("dictionaryId") || new Random(caseSeed).nextBoolean();
+      boolean asFile = new Random(caseSeed).nextBoolean();
       Outcome outcome;
       try {
         outcome = run(c, asFile);
@@ -113,12 +111,10 @@ class IpcFuzzTest {
   /**
    * Arrow 18.3's {@code ArrowStreamReader.loadNextBatch} reads a dictionary batch and then
    * {@code loadDictionary} throws "Dictionary ID n not defined in schema" without closing the
-   * batch it read, so its body buffer leaks; the source must refuse such a message before Arrow
-   * reads it (solstice-arrow's message check does not look at dictionary ids yet).
+   * batch it read, so its body would leak; the source refuses such a message before Arrow reads
+   * it.
    */
   @Test
-  @org.junit.jupiter.api.Disabled("known leak: a dictionary batch with an id the schema lacks "
-      + "leaks its body in ArrowStreamReader; fix in solstice-arrow's message check")
   void unknownDictionaryIdInAStream() throws IOException {
     byte[] validStream;
     try (RootAllocator writer = new RootAllocator()) {

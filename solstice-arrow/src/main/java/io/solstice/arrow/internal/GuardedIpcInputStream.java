@@ -7,7 +7,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Set;
 import org.apache.arrow.flatbuf.Message;
+import org.apache.arrow.flatbuf.MessageHeader;
 
 /**
  * Follows the framing of an Arrow IPC stream as the reader consumes it and refuses a message
@@ -31,6 +33,8 @@ public final class GuardedIpcInputStream extends FilterInputStream {
   private int pendingOffset;
   private long bodyRemaining;
   private boolean endOfStream;
+  /** The dictionary ids of the stream's schema, once its schema message has passed. */
+  private Set<Long> dictionaryIds;
 
   /**
    * Wraps a stream.
@@ -133,7 +137,13 @@ public final class GuardedIpcInputStream extends FilterInputStream {
           + " is not a valid flatbuffer", e);
     }
     checkLength("message body", bodyLength, limit());
-    MessageCheck.validate(message, bodyLength, -1, sourceName + ": the message at byte " + (position - length));
+    String where = sourceName + ": the message at byte " + (position - length);
+    MessageCheck.validate(message, bodyLength, -1, where);
+    if (message.headerType() == MessageHeader.Schema) {
+      dictionaryIds = MessageCheck.dictionaryIds(message);
+    } else if (message.headerType() == MessageHeader.DictionaryBatch && dictionaryIds != null) {
+      MessageCheck.checkDictionaryId(message, dictionaryIds, where);
+    }
     pending = new byte[prefixLength + length];
     System.arraycopy(prefix, 0, pending, 0, prefixLength);
     System.arraycopy(metadata, 0, pending, prefixLength, length);

@@ -1,12 +1,16 @@
 package io.solstice.arrow.internal;
 
 import io.solstice.arrow.CorruptIpcException;
+import java.util.HashSet;
+import java.util.Set;
 import org.apache.arrow.flatbuf.Buffer;
 import org.apache.arrow.flatbuf.DictionaryBatch;
+import org.apache.arrow.flatbuf.Field;
 import org.apache.arrow.flatbuf.FieldNode;
 import org.apache.arrow.flatbuf.Message;
 import org.apache.arrow.flatbuf.MessageHeader;
 import org.apache.arrow.flatbuf.RecordBatch;
+import org.apache.arrow.flatbuf.Schema;
 
 /**
  * Checks a record batch or dictionary batch message before Arrow's reader deserializes it:
@@ -47,6 +51,47 @@ public final class MessageCheck {
       throw e;
     } catch (RuntimeException e) {
       throw new CorruptIpcException(null, where + ": message metadata is not a valid flatbuffer (" + e + ")", e);
+    }
+  }
+
+  /**
+   * The dictionary ids a schema message declares, in any field at any depth.
+   *
+   * @param schemaMessage a message whose header is a schema
+   * @return the declared ids
+   */
+  public static Set<Long> dictionaryIds(Message schemaMessage) {
+    Set<Long> ids = new HashSet<>();
+    Schema schema = (Schema) schemaMessage.header(new Schema());
+    for (int i = 0; schema != null && i < schema.fieldsLength(); i++) {
+      collectDictionaryIds(schema.fields(new Field(), i), ids);
+    }
+    return ids;
+  }
+
+  /**
+   * Refuses a dictionary batch whose id the stream's schema does not declare. Arrow's stream
+   * reader reads such a batch and then fails without releasing its body, so it must be
+   * refused before the reader sees it.
+   *
+   * @param message a dictionary batch message
+   * @param declared the ids the schema declares
+   * @param where the source and position, for messages
+   */
+  public static void checkDictionaryId(Message message, Set<Long> declared, String where) {
+    long id = ((DictionaryBatch) message.header(new DictionaryBatch())).id();
+    if (!declared.contains(id)) {
+      throw corrupt(where, "has a dictionary batch for id " + id + ", which the schema does not declare "
+          + "(declared: " + declared + ")");
+    }
+  }
+
+  private static void collectDictionaryIds(Field field, Set<Long> ids) {
+    if (field.dictionary() != null) {
+      ids.add(field.dictionary().id());
+    }
+    for (int j = 0; j < field.childrenLength(); j++) {
+      collectDictionaryIds(field.children(new Field(), j), ids);
     }
   }
 
