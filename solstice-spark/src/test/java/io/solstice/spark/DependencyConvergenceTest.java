@@ -60,6 +60,16 @@ class DependencyConvergenceTest {
   }
 
   @Test
+  void arrowFlightsProtobufMessagesLoadBesideSpark() throws Exception {
+    // Flight's generated classes refuse a protobuf runtime older than their gencode (4.30.2);
+    // Spark alone would bring 4.29.3, so this fails unless the parent's pin holds.
+    Class<?> handshake = Class.forName("org.apache.arrow.flight.impl.Flight$HandshakeRequest");
+    assertThat(handshake.getMethod("getDefaultInstance").invoke(null)).isNotNull();
+    assertThat(com.google.protobuf.RuntimeVersion.MAJOR * 100 + com.google.protobuf.RuntimeVersion.MINOR)
+        .as("protobuf runtime 4.30 or newer").isGreaterThanOrEqualTo(430);
+  }
+
+  @Test
   void aSparkJobAndAnArrowIpcReadThroughSolsticeRunInTheSameJvm() throws Exception {
     // Spark: a shuffle and JSON parsing (Jackson) on two local workers.
     Dataset<String> json = spark.session().createDataset(
