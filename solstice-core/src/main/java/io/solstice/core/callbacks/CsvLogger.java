@@ -103,7 +103,8 @@ public final class CsvLogger<E, B, O> implements Callback<E, B, O> {
 
   @Override
   public void onRunEnd(E experiment, RunOutcome outcome) {
-    if (plot != null) {
+    // A run that logged nothing (say, a resume of a finished run) keeps the plot it found.
+    if (plot != null && !rows.isEmpty()) {
       writePlot(plot);
     }
   }

@@ -54,6 +54,17 @@ class CsvLoggerTest {
   }
 
   @Test
+  void aRunThatLogsNothingKeepsThePlotItFound() throws IOException {
+    Path png = Files.write(dir.resolve("curves.png"), new byte[] {1, 2, 3});
+    CsvLogger<CountingExperiment, Integer, MeanMetric> logger = CsvLogger
+        .<CountingExperiment, Integer, MeanMetric>to(dir.resolve("metrics.csv")).plotAtEnd(png).build();
+
+    logger.onRunEnd(new CountingExperiment(), RunOutcome.COMPLETED);
+
+    assertThat(Files.readAllBytes(png)).containsExactly(1, 2, 3);
+  }
+
+  @Test
   void aKeyThatAppearsLaterWidensTheHeaderAndEarlierRowsGetEmptyCells() throws IOException {
     Path csv = dir.resolve("metrics.csv");
     CsvLogger<Object, Object, Metrics<?>> logger = CsvLogger.<Object, Object, Metrics<?>>to(csv).build();
