@@ -1,6 +1,7 @@
 package io.solstice.reactive.internal;
 
 import io.solstice.core.TensorBatch;
+import io.solstice.core.metrics.ClassificationMetrics;
 import io.solstice.core.metrics.MeanMetric;
 import io.solstice.core.metrics.Metrics;
 import java.util.Map;
@@ -25,7 +26,10 @@ final class NonFiniteCheck {
     if (features == null || features.isEmpty() || !features.dataType().isFPType()) {
       return null;
     }
-    // MatchCondition reductions: no temporary array of the batch's size.
+    if (FiniteScan.allFinite(features)) {
+      return null;
+    }
+    // Only a batch that fails pays for telling NaN from infinity.
     if (BooleanIndexing.or(features, Conditions.isNan())) {
       return "features (NaN)";
     }
@@ -39,6 +43,11 @@ final class NonFiniteCheck {
   static String loss(Object outputs) {
     if (outputs instanceof MeanMetric mean) {
       return Double.isFinite(mean.mean()) ? null : "loss (" + mean.name() + " = " + mean.mean() + ")";
+    }
+    if (outputs instanceof ClassificationMetrics classification) {
+      // Its loss sum is non-finite exactly when the mean loss is; compute() would build every key.
+      return Double.isFinite(classification.lossSum()) ? null
+          : "loss (loss = " + classification.compute().get("loss") + ")";
     }
     if (outputs instanceof Metrics<?> metrics) {
       Map<String, Double> values = metrics.compute();

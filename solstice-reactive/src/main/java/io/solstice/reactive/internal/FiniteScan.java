@@ -1,0 +1,93 @@
+package io.solstice.reactive.internal;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.LongBuffer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.BooleanIndexing;
+import org.nd4j.linalg.indexing.conditions.Conditions;
+
+/**
+ * Whether an array holds only finite values, answered as cheaply as the array allows.
+ *
+ * <p>Why not just an ND4J reduction: {@code MatchCondition} over a 128 x 784 float batch took
+ * about 1 ms on the 2-core benchmark machine, a quarter of an MLP step. A floating-point value is
+ * NaN or infinite exactly when its exponent bits are all ones, so on the CPU backend an array
+ * that owns its whole buffer is scanned here in Java, eight bytes at a time, with no branch per
+ * value (about 0.05 ms for the same batch). Anything else (views, strided or offset arrays,
+ * other data types, GPU memory) goes to ND4J.
+ */
+final class FiniteScan {
+
+  // Float32 exponents of two values in one long; adding one unit to an all-ones exponent carries
+  // into that value's sign bit, and only then (a smaller exponent never reaches it).
+  private static final long FLOAT_EXPONENTS = 0x7f800000_7f800000L;
+  private static final long FLOAT_EXPONENT_UNITS = 0x00800000_00800000L;
+  private static final long FLOAT_SIGNS = 0x80000000_80000000L;
+  // Float64: the same with the value shifted right by one, so that the carry lands in bit 62.
+  private static final long DOUBLE_EXPONENT = 0x7ff00000_00000000L >>> 1;
+  private static final long DOUBLE_EXPONENT_UNIT = 0x00100000_00000000L >>> 1;
+  private static final long DOUBLE_CARRY = 1L << 62;
+
+  private static final boolean CPU = Nd4j.getEnvironment().isCPU();
+
+  private FiniteScan() {}
+
+  /**
+   * Whether every value of a floating-point array is finite.
+   *
+   * @param array the array
+   * @return false if any value is NaN or infinite
+   */
+  static boolean allFinite(INDArray array) {
+    ByteBuffer bytes = ownedHostBytes(array);
+    if (bytes == null) {
+      return !BooleanIndexing.or(array, Conditions.notFinite());
+    }
+    LongBuffer words = bytes.order(ByteOrder.nativeOrder()).asLongBuffer();
+    int n = words.limit();
+    long carries = 0;
+    if (array.dataType() == DataType.FLOAT) {
+      for (int i = 0; i < n; i++) {
+        carries |= (words.get(i) & FLOAT_EXPONENTS) + FLOAT_EXPONENT_UNITS;
+      }
+      carries &= FLOAT_SIGNS;
+      if (array.length() % 2 == 1) {
+        int last = bytes.order(ByteOrder.nativeOrder()).getInt((int) (array.length() - 1) * Float.BYTES);
+        carries |= ((last & 0x7f800000) + 0x00800000) & 0x80000000L;
+      }
+    } else {
+      for (int i = 0; i < n; i++) {
+        carries |= ((words.get(i) >>> 1) & DOUBLE_EXPONENT) + DOUBLE_EXPONENT_UNIT;
+      }
+      carries &= DOUBLE_CARRY;
+    }
+    return carries == 0;
+  }
+
+  /** Whether {@link #allFinite} reads this array's bytes itself rather than asking ND4J. */
+  static boolean scansInJava(INDArray array) {
+    return ownedHostBytes(array) != null;
+  }
+
+  /**
+   * The bytes of an array that is exactly its buffer (C order, no offset, no stride, same
+   * length) in host memory, as float32 or float64; null for any other array.
+   */
+  private static ByteBuffer ownedHostBytes(INDArray array) {
+    DataType type = array.dataType();
+    if (!CPU || (type != DataType.FLOAT && type != DataType.DOUBLE) || array.isView()
+        || array.ordering() != 'c' || array.offset() != 0 || array.data().offset() != 0
+        || array.data().length() != array.length() || array.length() > Integer.MAX_VALUE / 8) {
+      return null;
+    }
+    ByteBuffer bytes = array.data().asNio();
+    long expected = array.length() * type.width();
+    if (bytes == null || bytes.capacity() < expected) {
+      return null;
+    }
+    return bytes.duplicate().limit((int) expected).slice();
+  }
+}

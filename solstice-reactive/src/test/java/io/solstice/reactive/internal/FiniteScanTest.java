@@ -1,0 +1,93 @@
+package io.solstice.reactive.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.BooleanIndexing;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.indexing.conditions.Conditions;
+
+/**
+ * The bit-level finiteness scan against ND4J's own {@code MatchCondition}: every position of
+ * every non-finite kind in arrays of odd and even length, the extreme finite values, and views
+ * whose buffer holds a NaN outside the view.
+ */
+class FiniteScanTest {
+
+  private static final double[] NON_FINITE = {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY};
+
+  @Test
+  void findsEachNonFiniteKindAtEveryPositionInFloatAndDoubleArraysOfOddAndEvenLength() {
+    for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+      for (int length = 1; length <= 9; length++) {
+        for (int at = 0; at < length; at++) {
+          for (double bad : NON_FINITE) {
+            double[] values = new double[length];
+            java.util.Arrays.fill(values, 0.5);
+            values[at] = bad;
+            INDArray array = Nd4j.createFromArray(values).castTo(type);
+            assertThat(FiniteScan.scansInJava(array)).as("an array that owns its buffer").isTrue();
+            assertThat(FiniteScan.allFinite(array))
+                .as("%s length %d with %s at %d", type, length, bad, at).isFalse();
+          }
+        }
+        INDArray clean = Nd4j.rand(type, 1, length);
+        assertThat(FiniteScan.allFinite(clean)).as("%s length %d finite", type, length).isTrue();
+      }
+    }
+  }
+
+  @Test
+  void extremeFiniteValuesAreFinite() {
+    float[] floats = {Float.MAX_VALUE, -Float.MAX_VALUE, Float.MIN_VALUE, -Float.MIN_VALUE,
+        Float.MIN_NORMAL, 0f, -0f, 1e-40f, 3.4e38f};
+    double[] doubles = {Double.MAX_VALUE, -Double.MAX_VALUE, Double.MIN_VALUE, -Double.MIN_VALUE,
+        Double.MIN_NORMAL, 0d, -0d, 1e-310, 1.7e308};
+    assertThat(FiniteScan.scansInJava(Nd4j.createFromArray(floats))).isTrue();
+    assertThat(FiniteScan.allFinite(Nd4j.createFromArray(floats))).isTrue();
+    assertThat(FiniteScan.allFinite(Nd4j.createFromArray(doubles))).isTrue();
+  }
+
+  @Test
+  void aViewIsJudgedByItsOwnValuesNotByTheRestOfItsBuffer() {
+    for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+      INDArray whole = Nd4j.rand(type, 6, 5);
+      whole.putScalar(0, 0, Double.NaN);
+      whole.putScalar(5, 4, Double.POSITIVE_INFINITY);
+      INDArray middleRows = whole.get(NDArrayIndex.interval(1, 5), NDArrayIndex.all());
+      INDArray column = whole.get(NDArrayIndex.all(), NDArrayIndex.point(2));
+      assertThat(FiniteScan.scansInJava(whole)).isTrue();
+      assertThat(FiniteScan.scansInJava(middleRows)).isFalse();
+      assertThat(FiniteScan.scansInJava(column)).isFalse();
+      assertThat(FiniteScan.allFinite(middleRows)).as("%s rows 1-4", type).isTrue();
+      assertThat(FiniteScan.allFinite(column)).as("%s column 2", type).isTrue();
+      assertThat(FiniteScan.allFinite(whole.get(NDArrayIndex.interval(0, 2), NDArrayIndex.all())))
+          .as("%s rows 0-1", type).isFalse();
+      INDArray fOrder = whole.dup('f');
+      assertThat(FiniteScan.allFinite(fOrder)).as("%s f order", type).isFalse();
+    }
+  }
+
+  @Test
+  void agreesWithNd4jOnSeededRandomArrays() {
+    Random random = new Random(20261125L);
+    DataType[] types = {DataType.FLOAT, DataType.DOUBLE, DataType.HALF};
+    for (int i = 0; i < 500; i++) {
+      DataType type = types[random.nextInt(types.length)];
+      int rows = 1 + random.nextInt(40);
+      int cols = 1 + random.nextInt(40);
+      INDArray array = Nd4j.rand(type, rows, cols).subi(0.5).muli(1e3);
+      int poisons = random.nextInt(3);
+      for (int p = 0; p < poisons; p++) {
+        array.putScalar(random.nextInt(rows), random.nextInt(cols), NON_FINITE[random.nextInt(3)]);
+      }
+      boolean expected = !BooleanIndexing.or(array, Conditions.notFinite());
+      assertThat(FiniteScan.allFinite(array)).as("case %d: %s %dx%d, %d poisons", i, type, rows, cols, poisons)
+          .isEqualTo(expected);
+    }
+  }
+}
