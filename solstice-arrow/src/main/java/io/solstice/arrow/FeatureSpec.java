@@ -1,6 +1,7 @@
 package io.solstice.arrow;
 
 import io.solstice.arrow.internal.ArrayFiller;
+import io.solstice.arrow.internal.Validity;
 import io.solstice.arrow.internal.ZeroCopy;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -141,7 +142,7 @@ public final class FeatureSpec {
       throw new ColumnTypeException(name, "expected FixedSizeList<Float32> or FixedSizeList<Float64> but found "
           + "FixedSizeList<" + child.getField().getType() + ">");
     }
-    boolean hasNulls = list.getNullCount() > 0 || child.getNullCount() > 0;
+    boolean hasNulls = Validity.hasNulls(list) || Validity.hasNulls(child);
     if (hasNulls && fillValue == null) {
       throw new NullValueException(name, "row " + firstNullRow(list, child, w) + " holds a null feature; "
           + "clean the data or configure FeatureSpec.Builder.fillNulls(value)");
@@ -266,7 +267,7 @@ public final class FeatureSpec {
       throw new ColumnTypeException(labelColumn, "expected a numeric regression target but found "
           + v.getField().getType());
     }
-    if (v.getNullCount() > 0) {
+    if (Validity.hasNulls(v)) {
       throw new NullValueException(labelColumn, "holds " + v.getNullCount() + " null targets");
     }
     DataType natural = v instanceof Float8Vector ? DataType.DOUBLE : DataType.FLOAT;

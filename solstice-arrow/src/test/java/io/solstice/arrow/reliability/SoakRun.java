@@ -27,8 +27,8 @@ import reactor.core.publisher.Flux;
  * {@code Solstice.fit} of a small MLP on an unbounded Arrow source (in-memory roots read again
  * and again, through {@link FeatureSpec}) for {@code -Dsolstice.soak.steps} steps (default
  * 1,000,000). Every tenth of the run it records throughput, the process's physical memory and
- * the bytes JavaCPP tracks for ND4J (off-heap), the Arrow allocator, and the heap after a full
- * GC, and it checks that none grows beyond a small allowance and that throughput holds.
+ * the bytes JavaCPP tracks for ND4J (off-heap), the Arrow allocator, and the heap after full
+ * GCs (see {@link #settledHeap()}), and it checks that none grows beyond a small allowance and that throughput holds.
  *
  * <pre>mvn -B -o -pl solstice-arrow -am -Psoak test</pre>
  */
@@ -92,12 +92,32 @@ class SoakRun {
   private static Sample sample(long step, long[] window, RootAllocator allocator) {
     long now = System.nanoTime();
     double rate = (step - window[1]) / ((now - window[0]) / 1e9);
-    System.gc();
-    long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    long heap = settledHeap();
     Sample s = new Sample(step, rate, Pointer.physicalBytes(), Pointer.totalBytes(),
         allocator.getAllocatedMemory(), heap);
     window[0] = System.nanoTime(); // the GC above is not counted in the next window
     window[1] = step;
     return s;
+  }
+
+  /**
+   * The heap after garbage collection, once ND4J's deallocator has caught up. Every ND4J array
+   * leaves a small bookkeeping object that its deallocator thread drops only after a GC has found
+   * the array unreachable, so a single GC still counts the arrays of the last few thousand steps;
+   * the least of three GCs a quarter of a second apart is what the run really retains.
+   */
+  private static long settledHeap() {
+    long least = Long.MAX_VALUE;
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+      try {
+        Thread.sleep(250);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while sampling the heap", e);
+      }
+      least = Math.min(least, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
+    }
+    return least;
   }
 }
