@@ -1,0 +1,169 @@
+package io.solstice.core.nd4j;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.AdamUpdater;
+import org.nd4j.linalg.learning.config.Adam;
+
+/**
+ * Adam's update computed in Java on the CPU backend: the same arithmetic as ND4J's
+ * {@code adam_updater} op (first and second moments, bias correction folded into the step
+ * size), in the same precision, equal to it up to rounding.
+ *
+ * <p>Why: on the 2-core benchmark machine ND4J's op took 0.85-1.5 ms per step for the 203,530
+ * parameters of a 784-256-10 MLP, about half of the whole training step, while this loop takes
+ * about 0.08 ms. It copies the gradient and both moments through small heap arrays in chunks,
+ * which the JIT compiles to vector instructions; ND4J's op runs one scalar loop per value.
+ *
+ * <p>The moments live in two arrays of their own, named {@code M} and {@code V} like ND4J's
+ * state, so checkpoints move freely between this and ND4J's updater (which the GPU backend and
+ * any array that is not a plain host buffer use).
+ */
+final class HostAdam {
+
+  /** Values per chunk: three heap arrays of it stay in the first-level cache. */
+  private static final int CHUNK = 2048;
+
+  private final Adam config;
+  private final INDArray m;
+  private final INDArray v;
+  private final ByteBuffer mBytes;
+  private final ByteBuffer vBytes;
+  private final float[][] floatScratch;
+  private final double[][] doubleScratch;
+
+  private HostAdam(Adam config, DataType type, long length) {
+    this.config = config;
+    this.m = Nd4j.create(type, length);
+    this.v = Nd4j.create(type, length);
+    this.mBytes = hostBytes(m);
+    this.vBytes = hostBytes(v);
+    this.floatScratch = type == DataType.FLOAT ? new float[3][CHUNK] : null;
+    this.doubleScratch = type == DataType.DOUBLE ? new double[3][CHUNK] : null;
+  }
+
+  /**
+   * The host implementation for this configuration and these gradients, or null when ND4J's
+   * updater must be used (another updater, the GPU backend, a data type other than float32 or
+   * float64, or gradients that are not one plain host buffer).
+   *
+   * @param updater the updater configuration
+   * @param gradients the flat gradient array it will be applied to
+   * @return the implementation, or null
+   */
+  static HostAdam forUpdater(Object updater, INDArray gradients) {
+    if (updater == null || updater.getClass() != Adam.class || hostBytes(gradients) == null) {
+      return null;
+    }
+    return new HostAdam((Adam) updater, gradients.dataType(), gradients.length());
+  }
+
+  /** The state by variable name: flat [length] moments. */
+  Map<String, INDArray> flatState() {
+    Map<String, INDArray> state = new LinkedHashMap<>();
+    state.put(AdamUpdater.M_STATE, m);
+    state.put(AdamUpdater.V_STATE, v);
+    return state;
+  }
+
+  /**
+   * Turns the gradient into the update, in place, and advances the moments.
+   *
+   * @param gradients the flat gradient (the array given to {@link #forUpdater})
+   * @param iteration the iteration, from 0 (bias correction uses iteration + 1)
+   * @param epoch the epoch, for the learning-rate schedule
+   */
+  void apply(INDArray gradients, int iteration, int epoch) {
+    double beta1 = config.getBeta1();
+    double beta2 = config.getBeta2();
+    double epsilon = config.getEpsilon();
+    double stepSize = config.getLearningRate(iteration, epoch)
+        * Math.sqrt(1 - Math.pow(beta2, iteration + 1.0)) / (1 - Math.pow(beta1, iteration + 1.0));
+    ByteBuffer gBytes = hostBytes(gradients);
+    if (floatScratch != null) {
+      applyFloat(gBytes.asFloatBuffer(), (float) beta1, (float) beta2, (float) epsilon, (float) stepSize);
+    } else {
+      applyDouble(gBytes.asDoubleBuffer(), beta1, beta2, epsilon, stepSize);
+    }
+  }
+
+  private void applyFloat(FloatBuffer g, float beta1, float beta2, float epsilon, float stepSize) {
+    FloatBuffer mb = mBytes.asFloatBuffer();
+    FloatBuffer vb = vBytes.asFloatBuffer();
+    float[] gc = floatScratch[0];
+    float[] mc = floatScratch[1];
+    float[] vc = floatScratch[2];
+    float oneMinusBeta1 = 1 - beta1;
+    float oneMinusBeta2 = 1 - beta2;
+    int length = g.limit();
+    for (int start = 0; start < length; start += CHUNK) {
+      int n = Math.min(CHUNK, length - start);
+      g.get(start, gc, 0, n);
+      mb.get(start, mc, 0, n);
+      vb.get(start, vc, 0, n);
+      for (int i = 0; i < n; i++) {
+        float gi = gc[i];
+        float mi = beta1 * mc[i] + gi * oneMinusBeta1;
+        float vi = beta2 * vc[i] + gi * gi * oneMinusBeta2;
+        mc[i] = mi;
+        vc[i] = vi;
+        gc[i] = mi * stepSize / ((float) Math.sqrt(vi) + epsilon);
+      }
+      g.put(start, gc, 0, n);
+      mb.put(start, mc, 0, n);
+      vb.put(start, vc, 0, n);
+    }
+  }
+
+  private void applyDouble(DoubleBuffer g, double beta1, double beta2, double epsilon, double stepSize) {
+    DoubleBuffer mb = mBytes.asDoubleBuffer();
+    DoubleBuffer vb = vBytes.asDoubleBuffer();
+    double[] gc = doubleScratch[0];
+    double[] mc = doubleScratch[1];
+    double[] vc = doubleScratch[2];
+    int length = g.limit();
+    for (int start = 0; start < length; start += CHUNK) {
+      int n = Math.min(CHUNK, length - start);
+      g.get(start, gc, 0, n);
+      mb.get(start, mc, 0, n);
+      vb.get(start, vc, 0, n);
+      for (int i = 0; i < n; i++) {
+        double gi = gc[i];
+        double mi = beta1 * mc[i] + gi * (1 - beta1);
+        double vi = beta2 * vc[i] + gi * gi * (1 - beta2);
+        mc[i] = mi;
+        vc[i] = vi;
+        gc[i] = mi * stepSize / (Math.sqrt(vi) + epsilon);
+      }
+      g.put(start, gc, 0, n);
+      mb.put(start, mc, 0, n);
+      vb.put(start, vc, 0, n);
+    }
+  }
+
+  /**
+   * The native-order bytes of a float32 or float64 array that is exactly one host buffer (CPU
+   * backend, C order, no offset, no view); null for any other array.
+   */
+  private static ByteBuffer hostBytes(INDArray array) {
+    DataType type = array.dataType();
+    if (!Nd4j.getEnvironment().isCPU() || (type != DataType.FLOAT && type != DataType.DOUBLE)
+        || array.isView() || array.offset() != 0 || array.data().offset() != 0
+        || array.data().length() != array.length() || array.length() > Integer.MAX_VALUE / 8) {
+      return null;
+    }
+    ByteBuffer bytes = array.data().asNio();
+    long size = array.length() * type.width();
+    if (bytes == null || bytes.capacity() < size) {
+      return null;
+    }
+    return bytes.duplicate().limit((int) size).slice().order(ByteOrder.nativeOrder());
+  }
+}

@@ -1,0 +1,78 @@
+package io.solstice.core.nd4j;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.GradientUpdater;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.Nadam;
+import org.nd4j.linalg.schedule.ExponentialSchedule;
+import org.nd4j.linalg.schedule.ScheduleType;
+
+/**
+ * The Java Adam against ND4J's own {@code adam_updater}: the same updates and moments, step
+ * after step, in float32 and float64, for lengths around the chunk size, with a learning-rate
+ * schedule and gradients spanning many orders of magnitude.
+ */
+class HostAdamTest {
+
+  @Test
+  void matchesNd4jsAdamStepAfterStepInBothPrecisions() {
+    for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+      double tolerance = type == DataType.FLOAT ? 2e-5 : 1e-12;
+      for (int length : new int[] {1, 7, 2047, 2048, 2049, 5000}) {
+        Adam config = Adam.builder().learningRateSchedule(
+            new ExponentialSchedule(ScheduleType.ITERATION, 3e-3, 0.97)).beta1(0.85).beta2(0.995)
+            .epsilon(1e-7).build();
+        INDArray hostGradient = Nd4j.create(type, length);
+        HostAdam host = HostAdam.forUpdater(config, hostGradient);
+        assertThat(host).as("%s x %d takes the Java path", type, length).isNotNull();
+        INDArray state = Nd4j.create(type, 1, config.stateSize(length));
+        GradientUpdater<?> nd4j = config.instantiate(state, true);
+        java.util.Random random = new java.util.Random(length);
+        for (int iteration = 0; iteration < 20; iteration++) {
+          // Gradients from 1e-6 to 1e2 in size, either sign: the epsilon and the square root matter.
+          double[] values = new double[length];
+          for (int i = 0; i < length; i++) {
+            values[i] = random.nextGaussian() * Math.pow(10, random.nextDouble() * 8 - 6);
+          }
+          INDArray gradient = Nd4j.createFromArray(values).castTo(type);
+          INDArray viaNd4j = gradient.dup();
+          hostGradient.assign(gradient);
+          nd4j.applyUpdater(viaNd4j, iteration, 0);
+          host.apply(hostGradient, iteration, 0);
+          assertClose(hostGradient, viaNd4j, tolerance, type + " x " + length + " update " + iteration);
+        }
+        Map<String, INDArray> nd4jState = nd4j.getState();
+        for (Map.Entry<String, INDArray> variable : host.flatState().entrySet()) {
+          assertClose(variable.getValue(), nd4jState.get(variable.getKey()).reshape(length), tolerance,
+              type + " x " + length + " moment " + variable.getKey());
+        }
+      }
+    }
+  }
+
+  @Test
+  void leavesOtherUpdatersTypesAndViewsToNd4j() {
+    assertThat(HostAdam.forUpdater(new Nadam(1e-3), Nd4j.create(DataType.FLOAT, 10))).isNull();
+    assertThat(HostAdam.forUpdater(new Adam(1e-3), Nd4j.create(DataType.HALF, 10))).isNull();
+    INDArray flat = Nd4j.create(DataType.FLOAT, 20);
+    assertThat(HostAdam.forUpdater(new Adam(1e-3), flat.get(
+        org.nd4j.linalg.indexing.NDArrayIndex.interval(5, 15)))).isNull();
+  }
+
+  private static void assertClose(INDArray actual, INDArray expected, double relative, String what) {
+    double[] a = actual.castTo(DataType.DOUBLE).toDoubleVector();
+    double[] e = expected.castTo(DataType.DOUBLE).toDoubleVector();
+    assertThat(a).as(what).hasSameSizeAs(e);
+    for (int i = 0; i < a.length; i++) {
+      double scale = Math.max(Math.abs(e[i]), 1e-30);
+      assertThat(Math.abs(a[i] - e[i]) / scale).as("%s at %d: %s vs %s", what, i, a[i], e[i])
+          .isLessThanOrEqualTo(relative);
+    }
+  }
+}
