@@ -1,5 +1,6 @@
 package io.solstice.benchmarks;
 
+import io.solstice.benchmarks.internal.ChildJvm;
 import io.solstice.benchmarks.internal.Json;
 import io.solstice.benchmarks.internal.MachineInfo;
 import java.io.PrintStream;
@@ -23,7 +24,8 @@ import java.util.function.Function;
  *
  * <p>Benchmarks: {@code overhead}, {@code dl4j}, {@code ingest}, {@code overlap}, {@code
  * inflight}, {@code steps}, or {@code all}. Each compares its contenders interleaved (A B A B
- * ..., after a warm-up) and reports medians, min-max and the median of the pair ratios.
+ * ..., after a warm-up) and reports medians, min-max and the median of the pair ratios. When
+ * several run, each gets a JVM of its own (same flags), unless {@code --in-process} is given.
  * Progress goes to stderr; the report (text, or one JSON object with {@code --json}) to stdout.
  */
 public final class Bench {
@@ -102,10 +104,12 @@ public final class Bench {
         .put("mode", options.quick ? "quick (sizes too small for meaningful timings)" : "full")
         .put("omp_num_threads", omp);
     Json.Obj details = Json.obj();
+    boolean fork = options.benchmarks.size() > 1 && !options.inProcess;
+    report.put("jvm_per_benchmark", fork);
     for (String name : options.benchmarks) {
-      progress.printf(Locale.ROOT, "running %s ...%n", name);
+      progress.printf(Locale.ROOT, "running %s%s ...%n", name, fork ? " in its own JVM" : "");
       long t0 = System.nanoTime();
-      Json.Obj result = BENCHMARKS.get(name).apply(config);
+      Json.Obj result = fork ? inChildJvm(name, options, progress) : BENCHMARKS.get(name).apply(config);
       progress.printf(Locale.ROOT, "  %s done in %.1f s%n", name, (System.nanoTime() - t0) / 1e9);
       details.put(name, result);
       for (Target target : TARGETS) {
@@ -119,6 +123,20 @@ public final class Bench {
     report.put("load_average_at_end", MachineInfo.loadAverage());
     report.put("wall_seconds", (System.nanoTime() - start) / 1e9);
     return report;
+  }
+
+  /** One benchmark in a fresh JVM (see {@link ChildJvm}); returns its details object. */
+  private static Json.Obj inChildJvm(String name, Options options, PrintStream progress) {
+    List<String> args = new ArrayList<>(List.of(name, "--json", "--in-process"));
+    if (options.quick) {
+      args.add("--quick");
+    }
+    Json.Obj child = ChildJvm.run(Bench.class, args, progress);
+    Json.Obj details = (Json.Obj) child.get("details");
+    if (details == null || !(details.get(name) instanceof Json.Obj result)) {
+      throw new IllegalStateException("the JVM for " + name + " reported no details for it");
+    }
+    return result;
   }
 
   private static Json.Obj targets(Json.Obj report) {
@@ -190,7 +208,7 @@ public final class Bench {
 
   private static String usage() {
     return "usage: bench <all|" + String.join("|", BENCHMARKS.keySet())
-        + "> [--json] [--quick]   or   bench jmh [JMH arguments]";
+        + "> [--json] [--quick] [--in-process]   or   bench jmh [JMH arguments]";
   }
 
   /**
@@ -199,13 +217,15 @@ public final class Bench {
    * @param benchmarks the benchmark names, in order
    * @param json print one JSON object instead of text
    * @param quick small sizes
+   * @param inProcess run several benchmarks in this JVM instead of one JVM each
    */
-  public record Options(List<String> benchmarks, boolean json, boolean quick) {
+  public record Options(List<String> benchmarks, boolean json, boolean quick, boolean inProcess) {
 
     /**
      * Parses the command line.
      *
-     * @param args benchmark names or {@code all}, {@code --json}, {@code --quick}
+     * @param args benchmark names or {@code all}, {@code --json}, {@code --quick},
+     *     {@code --in-process}
      * @return the options
      * @throws IllegalArgumentException for an unknown word
      */
@@ -213,10 +233,12 @@ public final class Bench {
       List<String> names = new ArrayList<>();
       boolean json = false;
       boolean quick = false;
+      boolean inProcess = false;
       for (String arg : args) {
         switch (arg) {
           case "--json" -> json = true;
           case "--quick" -> quick = true;
+          case "--in-process" -> inProcess = true;
           case "all" -> names.addAll(BENCHMARKS.keySet());
           default -> {
             if (!BENCHMARKS.containsKey(arg)) {
@@ -229,7 +251,7 @@ public final class Bench {
       if (names.isEmpty()) {
         throw new IllegalArgumentException("name a benchmark, or all");
       }
-      return new Options(List.copyOf(new java.util.LinkedHashSet<>(names)), json, quick);
+      return new Options(List.copyOf(new java.util.LinkedHashSet<>(names)), json, quick, inProcess);
     }
   }
 

@@ -32,7 +32,7 @@ public record BenchConfig(
    * @return the full configuration
    */
   public static BenchConfig full() {
-    return new BenchConfig(3, 15, 10_240, 2_000, 50_000, 60, 10, 400, 6_400);
+    return new BenchConfig(10, 21, 10_240, 2_000, 50_000, 60, 10, 400, 6_400);
   }
 
   /**

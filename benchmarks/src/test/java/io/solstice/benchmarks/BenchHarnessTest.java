@@ -39,7 +39,8 @@ class BenchHarnessTest {
   static void runQuickHarness() {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try (PrintStream progressStream = new PrintStream(out, true, StandardCharsets.UTF_8)) {
-      report = Bench.run(Bench.Options.parse("all", "--quick", "--json"), progressStream);
+      report = Bench.run(Bench.Options.parse("all", "--quick", "--json", "--in-process"),
+          progressStream);
     }
     progress = out.toString(StandardCharsets.UTF_8);
   }
@@ -97,6 +98,44 @@ class BenchHarnessTest {
 
     assertThat(text).contains("overhead:", "dl4j:", "ingest:", "overlap:", "inflight:", "steps:",
         "ratio A/B per pair");
+  }
+
+  @Test
+  void severalBenchmarksRunInAJvmEachAndTheirReportsAreMerged() throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    Json.Obj forked;
+    try (PrintStream progressStream = new PrintStream(out, true, StandardCharsets.UTF_8)) {
+      forked = Bench.run(Bench.Options.parse("inflight", "overlap", "--quick", "--json"), progressStream);
+    }
+    JsonNode json = new ObjectMapper().readTree(forked.toString());
+
+    assertThat(json.get("jvm_per_benchmark").asBoolean()).isTrue();
+    assertThat(json.get("inflight_batches_max").asDouble()).isPositive();
+    assertThat(json.get("overlap_efficiency").asDouble()).isPositive();
+    assertThat(json.get("targets").get("inflight_batches_max").get("met").isBoolean()).isTrue();
+    assertThat(json.get("details").get("overlap").has("efficiency_by_case")).isTrue();
+    assertThat(out.toString(StandardCharsets.UTF_8))
+        .contains("running inflight in its own JVM", "running overlap in its own JVM");
+  }
+
+  @Test
+  void theJsonReaderReadsBackWhatTheWriterWrites() {
+    Json.Obj original = Json.obj()
+        .put("text", "quote \" backslash \\ newline \n tab \t")
+        .put("number", 0.000123456)
+        .put("whole", 42.0)
+        .put("negative", -3.5e-12)
+        .put("flag", true)
+        .put("nothing", null)
+        .put("list", Json.array(1, 2.5, -7))
+        .put("nested", Json.obj().put("empty", Json.obj()).put("none", List.of()));
+
+    Object read = io.solstice.benchmarks.internal.JsonReader.parse(original.toString());
+
+    assertThat(read).isInstanceOf(Json.Obj.class);
+    assertThat(read.toString()).isEqualTo(original.toString());
+    assertThatThrownBy(() -> io.solstice.benchmarks.internal.JsonReader.parse("{\"a\": 1,}"))
+        .hasMessageContaining("offset");
   }
 
   @Test

@@ -1,5 +1,8 @@
 package io.solstice.benchmarks.internal;
 
+import io.solstice.core.nd4j.Initializer;
+import io.solstice.core.nd4j.Optimizer;
+import io.solstice.core.nd4j.Parameters;
 import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -7,14 +10,13 @@ import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear;
 import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinearDerivative;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
-import org.nd4j.linalg.learning.GradientUpdater;
 import org.nd4j.linalg.learning.config.Adam;
 
 /**
  * A one-hidden-layer MLP trained with nothing but ND4J calls inlined in one method: the floor
  * that any model class on ND4J can approach. Same math as {@code MlpClassifier} with one hidden
- * layer (gemm forward, in-place ReLU and softmax, gemm backward, Adam on one flat buffer), but
+ * layer (gemm forward, in-place ReLU and softmax, gemm backward, Solstice's {@code Optimizer} with
+ * Adam on one flat buffer), but
  * labels arrive one-hot and ready in ND4J, and no loss, predictions or metrics are read back
  * to the heap.
  */
@@ -23,8 +25,6 @@ public final class InlinedMlp {
   private final int inputs;
   private final int hidden;
   private final int classes;
-  private final INDArray params;
-  private final INDArray grads;
   private final INDArray w0;
   private final INDArray b0;
   private final INDArray w1;
@@ -33,8 +33,7 @@ public final class InlinedMlp {
   private final INDArray gb0;
   private final INDArray gw1;
   private final INDArray gb1;
-  private final GradientUpdater<?> adam;
-  private int iteration;
+  private final Optimizer adam;
   private long rows = -1;
   private INDArray h;
   private INDArray logits;
@@ -42,7 +41,7 @@ public final class InlinedMlp {
   private INDArray ones;
 
   /**
-   * A model with He-normal hidden weights, small output weights and zero biases.
+   * A model with He-normal hidden weights, Xavier output weights and zero biases.
    *
    * @param inputs input features
    * @param hidden hidden units
@@ -53,29 +52,24 @@ public final class InlinedMlp {
     this.inputs = inputs;
     this.hidden = hidden;
     this.classes = classes;
-    long n0 = (long) inputs * hidden;
-    long n1 = (long) hidden * classes;
-    long total = n0 + hidden + n1 + classes;
-    params = Nd4j.create(DataType.FLOAT, total);
-    grads = Nd4j.create(DataType.FLOAT, total);
-    w0 = view(params, 0, inputs, hidden);
-    b0 = view(params, n0, 1, hidden);
-    w1 = view(params, n0 + hidden, hidden, classes);
-    b1 = view(params, n0 + hidden + n1, 1, classes);
-    gw0 = view(grads, 0, inputs, hidden);
-    gb0 = view(grads, n0, 1, hidden);
-    gw1 = view(grads, n0 + hidden, hidden, classes);
-    gb1 = view(grads, n0 + hidden + n1, 1, classes);
-    Nd4j.getRandom().setSeed(42);
-    w0.assign(Nd4j.randn(DataType.FLOAT, inputs, hidden).muli(Math.sqrt(2.0 / inputs)));
-    w1.assign(Nd4j.randn(DataType.FLOAT, hidden, classes).muli(Math.sqrt(1.0 / hidden)));
-    Adam config = new Adam(learningRate);
-    INDArray state = Nd4j.create(DataType.FLOAT, 1, config.stateSize(total));
-    adam = config.instantiate(state, true);
-  }
-
-  private static INDArray view(INDArray flat, long offset, long r, long c) {
-    return flat.get(NDArrayIndex.interval(offset, offset + r * c)).reshape('c', r, c);
+    Parameters params = Parameters.builder()
+        .dataType(DataType.FLOAT)
+        .seed(42)
+        .weight("w0", Initializer.heNormal(), inputs, hidden)
+        .bias("b0", Initializer.zeros(), 1, hidden)
+        .weight("w1", Initializer.xavierNormal(), hidden, classes)
+        .bias("b1", Initializer.zeros(), 1, classes)
+        .build();
+    w0 = params.get("w0");
+    b0 = params.get("b0");
+    w1 = params.get("w1");
+    b1 = params.get("b1");
+    gw0 = params.gradient("w0");
+    gb0 = params.gradient("b0");
+    gw1 = params.gradient("w1");
+    gb1 = params.gradient("b1");
+    // The same update rule as MlpClassifier's, so that the comparison is about everything else.
+    adam = Optimizer.builder(new Adam(learningRate)).build(params);
   }
 
   /**
@@ -118,8 +112,7 @@ public final class InlinedMlp {
     Nd4j.exec(new RectifiedLinearDerivative(h, dh, dh));
     Nd4j.gemm(x, dh, gw0, true, false, 1.0, 0.0);
     Nd4j.gemm(ones, dh, gb0, false, false, 1.0, 0.0);
-    adam.applyUpdater(grads, iteration++, 0);
-    params.subi(grads);
+    adam.step();
   }
 
   /**
