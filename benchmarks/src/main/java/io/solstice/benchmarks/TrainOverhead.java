@@ -17,12 +17,16 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * The engine's overhead: samples/s of {@code Solstice.train} over in-memory batches divided by
  * a plain {@code for} loop (on one dedicated, long-lived thread) calling the same {@link MlpClassifier#trainStep} on the same batches
- * (MLP 784-256-10, batch 128, float32, Adam). One sample of each side is one epoch.
+ * (MLP 784-256-10, batch 128, float32, Adam). One sample of each side is one epoch (one
+ * {@code train} call per epoch); a second comparison runs four epochs per call.
  */
 public final class TrainOverhead {
 
   /** Rows per batch. */
   public static final int BATCH = 128;
+
+  /** Epochs per run in the second comparison, which separates per-run from per-step cost. */
+  static final int LONG_RUN_EPOCHS = 4;
 
   private TrainOverhead() {}
 
@@ -45,6 +49,18 @@ public final class TrainOverhead {
           () -> Timer.throughput(samples, () -> engine[0] = Models.engineEpoch(engine[0], batches)),
           loopThread.wrap(() -> Timer.throughput(samples,
               () -> plain[0] = Models.plainEpoch(plain[0], batches))));
+    }
+    // The same comparison with four epochs per run: what is left of the gap is per step.
+    Interleaved.Comparison longRuns;
+    try (DedicatedThread loopThread = new DedicatedThread("plain-loop")) {
+      longRuns = Interleaved.compare(Math.min(3, config.warmupPairs()), config.pairs(),
+          () -> Timer.throughput(LONG_RUN_EPOCHS * samples,
+              () -> engine[0] = Models.engineEpochs(engine[0], batches, LONG_RUN_EPOCHS)),
+          loopThread.wrap(() -> Timer.throughput(LONG_RUN_EPOCHS * samples, () -> {
+            for (int e = 0; e < LONG_RUN_EPOCHS; e++) {
+              plain[0] = Models.plainEpoch(plain[0], batches);
+            }
+          })));
     }
     // The model class against the same math inlined (no label read-back, no metrics).
     List<INDArray> features = new ArrayList<>();
@@ -71,6 +87,10 @@ public final class TrainOverhead {
         .put("comparison", comparison.toJson(
             "Solstice.train over Flux.fromIterable(batches)",
             "for loop over MlpClassifier.trainStep on one dedicated thread", "samples_per_s"))
+        .put("four_epoch_runs", longRuns.toJson(
+            "Solstice.train, " + LONG_RUN_EPOCHS + " epochs per run",
+            "the plain loop, " + LONG_RUN_EPOCHS + " epochs", "samples_per_s"))
+        .put("overhead_four_epoch_runs", longRuns.ratio().median())
         .put("plain_loop_on_main_thread_samples_per_s", mainThread.toJson())
         .put("model_vs_inlined", modelVsInlined.toJson(
             "for loop over MlpClassifier.trainStep",

@@ -43,8 +43,20 @@ public final class Models {
    * @return the trained model
    */
   public static MlpClassifier engineEpoch(MlpClassifier model, List<TensorBatch> batches) {
+    return engineEpochs(model, batches, 1);
+  }
+
+  /**
+   * Several epochs in one {@code Solstice.train} call, default options.
+   *
+   * @param model the model, updated in place
+   * @param batches in-memory batches
+   * @param epochs the number of epochs
+   * @return the trained model
+   */
+  public static MlpClassifier engineEpochs(MlpClassifier model, List<TensorBatch> batches, int epochs) {
     return Solstice.trainBlocking(
-        model, 1, Flux.fromIterable(batches), null, List.of(), TrainOptions.defaults());
+        model, epochs, Flux.fromIterable(batches), null, List.of(), TrainOptions.defaults());
   }
 
   /**

@@ -30,7 +30,7 @@ import reactor.core.publisher.Flux;
  * the bytes JavaCPP tracks for ND4J (off-heap), the Arrow allocator, and the heap after full
  * GCs (see {@link #settledHeap()}), and it checks that none grows beyond a small allowance and that throughput holds.
  *
- * <pre>mvn -B -o -pl solstice-arrow -am -Psoak test</pre>
+ * <pre>mvn -B -pl solstice-arrow -am -Psoak test -Dtest=SoakRun -Dsurefire.failIfNoSpecifiedTests=false</pre>
  */
 class SoakRun {
 

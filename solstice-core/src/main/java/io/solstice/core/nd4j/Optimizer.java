@@ -31,7 +31,7 @@ import org.nd4j.linalg.schedule.ISchedule;
  * {@link #loadState} continues bit-identically.
  *
  * <p>{@code Adam} on the CPU backend (float32 or float64) is computed by a Java loop equal to
- * ND4J's {@code adam_updater} up to rounding and about ten times faster; its state has the same
+ * ND4J's {@code adam_updater} up to rounding and about 2.5 times faster; its state has the same
  * names, so checkpoints move between the two.
  *
  * <p>AdamW: ND4J 1.0.0-M2.1 has no AdamW configuration; {@code new Adam(lr)} with
