@@ -1,7 +1,6 @@
 package io.solstice.core.nd4j;
 
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.util.LinkedHashMap;
@@ -44,8 +43,8 @@ final class HostAdam {
     this.config = config;
     this.m = Nd4j.create(type, length);
     this.v = Nd4j.create(type, length);
-    this.mBytes = hostBytes(m);
-    this.vBytes = hostBytes(v);
+    this.mBytes = HostBytes.of(m);
+    this.vBytes = HostBytes.of(v);
     this.floatScratch = type == DataType.FLOAT ? new float[3][CHUNK] : null;
     this.doubleScratch = type == DataType.DOUBLE ? new double[3][CHUNK] : null;
   }
@@ -60,7 +59,7 @@ final class HostAdam {
    * @return the implementation, or null
    */
   static HostAdam forUpdater(Object updater, INDArray gradients) {
-    if (updater == null || updater.getClass() != Adam.class || hostBytes(gradients) == null) {
+    if (updater == null || updater.getClass() != Adam.class || HostBytes.of(gradients) == null) {
       return null;
     }
     return new HostAdam((Adam) updater, gradients.dataType(), gradients.length());
@@ -87,7 +86,7 @@ final class HostAdam {
     double epsilon = config.getEpsilon();
     double stepSize = config.getLearningRate(iteration, epoch)
         * Math.sqrt(1 - Math.pow(beta2, iteration + 1.0)) / (1 - Math.pow(beta1, iteration + 1.0));
-    ByteBuffer gBytes = hostBytes(gradients);
+    ByteBuffer gBytes = HostBytes.of(gradients);
     if (floatScratch != null) {
       applyFloat(gBytes.asFloatBuffer(), (float) beta1, (float) beta2, (float) epsilon, (float) stepSize);
     } else {
@@ -147,24 +146,5 @@ final class HostAdam {
       mb.put(start, mc, 0, n);
       vb.put(start, vc, 0, n);
     }
-  }
-
-  /**
-   * The native-order bytes of a float32 or float64 array that is exactly one host buffer (CPU
-   * backend, C order, no offset, no view); null for any other array.
-   */
-  private static ByteBuffer hostBytes(INDArray array) {
-    DataType type = array.dataType();
-    if (!Nd4j.getEnvironment().isCPU() || (type != DataType.FLOAT && type != DataType.DOUBLE)
-        || array.isView() || array.offset() != 0 || array.data().offset() != 0
-        || array.data().length() != array.length() || array.length() > Integer.MAX_VALUE / 8) {
-      return null;
-    }
-    ByteBuffer bytes = array.data().asNio();
-    long size = array.length() * type.width();
-    if (bytes == null || bytes.capacity() < size) {
-      return null;
-    }
-    return bytes.duplicate().limit((int) size).slice().order(ByteOrder.nativeOrder());
   }
 }

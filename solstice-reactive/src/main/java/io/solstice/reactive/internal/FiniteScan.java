@@ -1,11 +1,10 @@
 package io.solstice.reactive.internal;
 
+import io.solstice.core.nd4j.HostBytes;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.LongBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.BooleanIndexing;
 import org.nd4j.linalg.indexing.conditions.Conditions;
 
@@ -31,8 +30,6 @@ final class FiniteScan {
   private static final long DOUBLE_EXPONENT_UNIT = 0x00100000_00000000L >>> 1;
   private static final long DOUBLE_CARRY = 1L << 62;
 
-  private static final boolean CPU = Nd4j.getEnvironment().isCPU();
-
   private FiniteScan() {}
 
   /**
@@ -42,11 +39,11 @@ final class FiniteScan {
    * @return false if any value is NaN or infinite
    */
   static boolean allFinite(INDArray array) {
-    ByteBuffer bytes = ownedHostBytes(array);
+    ByteBuffer bytes = HostBytes.of(array);
     if (bytes == null) {
       return !BooleanIndexing.or(array, Conditions.notFinite());
     }
-    LongBuffer words = bytes.order(ByteOrder.nativeOrder()).asLongBuffer();
+    LongBuffer words = bytes.asLongBuffer();
     int n = words.limit();
     long carries = 0;
     if (array.dataType() == DataType.FLOAT) {
@@ -55,7 +52,7 @@ final class FiniteScan {
       }
       carries &= FLOAT_SIGNS;
       if (array.length() % 2 == 1) {
-        int last = bytes.order(ByteOrder.nativeOrder()).getInt((int) (array.length() - 1) * Float.BYTES);
+        int last = bytes.getInt((int) (array.length() - 1) * Float.BYTES);
         carries |= ((last & 0x7f800000) + 0x00800000) & 0x80000000L;
       }
     } else {
@@ -69,25 +66,6 @@ final class FiniteScan {
 
   /** Whether {@link #allFinite} reads this array's bytes itself rather than asking ND4J. */
   static boolean scansInJava(INDArray array) {
-    return ownedHostBytes(array) != null;
-  }
-
-  /**
-   * The bytes of an array that is exactly its buffer (C order, no offset, no stride, same
-   * length) in host memory, as float32 or float64; null for any other array.
-   */
-  private static ByteBuffer ownedHostBytes(INDArray array) {
-    DataType type = array.dataType();
-    if (!CPU || (type != DataType.FLOAT && type != DataType.DOUBLE) || array.isView()
-        || array.ordering() != 'c' || array.offset() != 0 || array.data().offset() != 0
-        || array.data().length() != array.length() || array.length() > Integer.MAX_VALUE / 8) {
-      return null;
-    }
-    ByteBuffer bytes = array.data().asNio();
-    long expected = array.length() * type.width();
-    if (bytes == null || bytes.capacity() < expected) {
-      return null;
-    }
-    return bytes.duplicate().limit((int) expected).slice();
+    return HostBytes.of(array) != null;
   }
 }
