@@ -122,6 +122,8 @@ final class HostAdam {
     }
   }
 
+  // The float32 loop again for float64: Java has no generics over primitive arrays, and one
+  // loop over doubles would widen every float32 value and change its rounding.
   private void applyDouble(DoubleBuffer g, double beta1, double beta2, double epsilon, double stepSize) {
     DoubleBuffer mb = mBytes.asDoubleBuffer();
     DoubleBuffer vb = vBytes.asDoubleBuffer();
