@@ -16,9 +16,9 @@ import org.nd4j.linalg.learning.config.Adam;
  * {@code adam_updater} op (first and second moments, bias correction folded into the step
  * size), in the same precision, equal to it up to rounding.
  *
- * <p>Why: ND4J's op runs one scalar loop per value; on the 2-core benchmark machine it was
- * about half of a 784-256-10 MLP training step. This loop copies the gradient and both moments
- * through small heap arrays in chunks, which the JIT compiles to vector instructions. A whole
+ * <p>Why: ND4J's op, a plain scalar loop, was about half of a 784-256-10 MLP training step on
+ * the 2-core benchmark machine. This loop copies the gradient and both moments through small
+ * heap arrays in chunks, a loop shape the JIT can compile to vector instructions. A whole
  * update of the MLP's 203,530 parameters, subtraction included, took 310 us against 784 us
  * with ND4J's updater ({@code benchmarks/bench jmh AdamJmh}).
  *
@@ -28,7 +28,7 @@ import org.nd4j.linalg.learning.config.Adam;
  */
 final class HostAdam {
 
-  /** Values per chunk: three heap arrays of it stay in the first-level cache. */
+  /** Values per chunk: small enough that the three chunk arrays stay in cache. */
   private static final int CHUNK = 2048;
 
   private final Adam config;
