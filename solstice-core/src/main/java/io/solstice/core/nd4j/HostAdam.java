@@ -34,13 +34,15 @@ final class HostAdam {
   private final Adam config;
   private final INDArray m;
   private final INDArray v;
+  private final ByteBuffer gradientBytes;
   private final ByteBuffer mBytes;
   private final ByteBuffer vBytes;
   private final float[][] floatScratch;
   private final double[][] doubleScratch;
 
-  private HostAdam(Adam config, DataType type, long length) {
+  private HostAdam(Adam config, ByteBuffer gradientBytes, DataType type, long length) {
     this.config = config;
+    this.gradientBytes = gradientBytes;
     this.m = Nd4j.create(type, length);
     this.v = Nd4j.create(type, length);
     this.mBytes = HostBytes.of(m);
@@ -50,19 +52,21 @@ final class HostAdam {
   }
 
   /**
-   * The host implementation for this configuration and these gradients, or null when ND4J's
+   * The host implementation for this configuration, bound to these gradients, or null when ND4J's
    * updater must be used (another updater, the GPU backend, a data type other than float32 or
    * float64, or gradients that are not one plain host buffer).
    *
    * @param updater the updater configuration
-   * @param gradients the flat gradient array it will be applied to
+   * @param gradients the flat gradient array that every {@link #apply} updates
    * @return the implementation, or null
    */
   static HostAdam forUpdater(Object updater, INDArray gradients) {
-    if (updater == null || updater.getClass() != Adam.class || HostBytes.of(gradients) == null) {
+    if (updater == null || updater.getClass() != Adam.class) {
       return null;
     }
-    return new HostAdam((Adam) updater, gradients.dataType(), gradients.length());
+    ByteBuffer bytes = HostBytes.of(gradients);
+    return bytes == null ? null
+        : new HostAdam((Adam) updater, bytes, gradients.dataType(), gradients.length());
   }
 
   /** The state by variable name: flat [length] moments. */
@@ -74,23 +78,22 @@ final class HostAdam {
   }
 
   /**
-   * Turns the gradient into the update, in place, and advances the moments.
+   * Turns the gradient (the array given to {@link #forUpdater}) into the update, in place, and
+   * advances the moments.
    *
-   * @param gradients the flat gradient (the array given to {@link #forUpdater})
    * @param iteration the iteration, from 0 (bias correction uses iteration + 1)
    * @param epoch the epoch, for the learning-rate schedule
    */
-  void apply(INDArray gradients, int iteration, int epoch) {
+  void apply(int iteration, int epoch) {
     double beta1 = config.getBeta1();
     double beta2 = config.getBeta2();
     double epsilon = config.getEpsilon();
     double stepSize = config.getLearningRate(iteration, epoch)
         * Math.sqrt(1 - Math.pow(beta2, iteration + 1.0)) / (1 - Math.pow(beta1, iteration + 1.0));
-    ByteBuffer gBytes = HostBytes.of(gradients);
     if (floatScratch != null) {
-      applyFloat(gBytes.asFloatBuffer(), (float) beta1, (float) beta2, (float) epsilon, (float) stepSize);
+      applyFloat(gradientBytes.asFloatBuffer(), (float) beta1, (float) beta2, (float) epsilon, (float) stepSize);
     } else {
-      applyDouble(gBytes.asDoubleBuffer(), beta1, beta2, epsilon, stepSize);
+      applyDouble(gradientBytes.asDoubleBuffer(), beta1, beta2, epsilon, stepSize);
     }
   }
 

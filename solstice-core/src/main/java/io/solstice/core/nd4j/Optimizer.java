@@ -119,7 +119,7 @@ public final class Optimizer {
     double learningRate = learningRate();
     regularize(Regularization.ApplyStep.BEFORE_UPDATER, learningRate);
     if (hostAdam != null) {
-      hostAdam.apply(gradients, iteration, epoch);
+      hostAdam.apply(iteration, epoch);
     } else {
       updater.applyUpdater(gradients, iteration, epoch);
     }

@@ -44,7 +44,7 @@ class HostAdamTest {
           INDArray viaNd4j = gradient.dup();
           hostGradient.assign(gradient);
           nd4j.applyUpdater(viaNd4j, iteration, 0);
-          host.apply(hostGradient, iteration, 0);
+          host.apply(iteration, 0);
           assertClose(hostGradient, viaNd4j, tolerance, type + " x " + length + " update " + iteration);
         }
         Map<String, INDArray> nd4jState = nd4j.getState();
