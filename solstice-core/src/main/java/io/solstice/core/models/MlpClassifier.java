@@ -447,10 +447,7 @@ public final class MlpClassifier
     private int inputs;
     private int[] hidden = new int[0];
     private int classes;
-    private IUpdater updater = new Adam(1e-3);
-    private GradientClipping clipping = GradientClipping.none();
-    private ISchedule schedule;
-    private double weightDecay;
+    private final OptimizerSettings optimizer = new OptimizerSettings(new Adam(1e-3));
     private double dropout;
     private DataType dataType = DataType.FLOAT;
     private long seed;
@@ -503,7 +500,7 @@ public final class MlpClassifier
      * @return this builder
      */
     public Builder updater(IUpdater updater) {
-      this.updater = Objects.requireNonNull(updater, "updater").clone();
+      optimizer.updater(Objects.requireNonNull(updater, "updater").clone());
       return this;
     }
 
@@ -514,7 +511,7 @@ public final class MlpClassifier
      * @return this builder
      */
     public Builder clipping(GradientClipping clipping) {
-      this.clipping = Objects.requireNonNull(clipping, "clipping");
+      optimizer.clipping(clipping);
       return this;
     }
 
@@ -525,7 +522,7 @@ public final class MlpClassifier
      * @return this builder
      */
     public Builder schedule(ISchedule schedule) {
-      this.schedule = Objects.requireNonNull(schedule, "schedule");
+      optimizer.schedule(schedule);
       return this;
     }
 
@@ -536,10 +533,7 @@ public final class MlpClassifier
      * @return this builder
      */
     public Builder weightDecay(double coefficient) {
-      if (!(coefficient >= 0)) {
-        throw new IllegalArgumentException("weightDecay must be >= 0, was " + coefficient);
-      }
-      this.weightDecay = coefficient;
+      optimizer.weightDecay(coefficient);
       return this;
     }
 
@@ -606,13 +600,6 @@ public final class MlpClassifier
         params.bias(biasName(l), Initializer.zeros(), 1, sizes[l + 1]);
       }
       Parameters parameters = params.build();
-      Optimizer.Builder optimizer = Optimizer.builder(updater).clipping(clipping);
-      if (schedule != null) {
-        optimizer.schedule(schedule);
-      }
-      if (weightDecay > 0) {
-        optimizer.weightDecay(weightDecay);
-      }
       return new MlpClassifier(
           new Architecture(sizes, dropout), parameters, optimizer.build(parameters), seed, 0);
     }

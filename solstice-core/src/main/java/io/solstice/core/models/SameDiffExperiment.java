@@ -234,18 +234,15 @@ public final class SameDiffExperiment
     private String labels;
     private String loss;
     private String predictions;
-    private IUpdater updater;
-    private GradientClipping clipping = GradientClipping.none();
-    private ISchedule schedule;
-    private double weightDecay;
+    private final OptimizerSettings optimizer;
 
     private Builder(SameDiff graph) {
       this.graph = Objects.requireNonNull(graph, "graph");
       TrainingConfig config = graph.getTrainingConfig();
+      optimizer = new OptimizerSettings(config == null ? null : config.getUpdater());
       if (config != null) {
         features = single(config.getDataSetFeatureMapping());
         labels = single(config.getDataSetLabelMapping());
-        updater = config.getUpdater();
       }
       List<String> losses = graph.getLossVariables();
       if (losses != null && losses.size() == 1) {
@@ -308,7 +305,7 @@ public final class SameDiffExperiment
      * @return this builder
      */
     public Builder updater(IUpdater updater) {
-      this.updater = Objects.requireNonNull(updater, "updater");
+      optimizer.updater(updater);
       return this;
     }
 
@@ -319,7 +316,7 @@ public final class SameDiffExperiment
      * @return this builder
      */
     public Builder clipping(GradientClipping clipping) {
-      this.clipping = Objects.requireNonNull(clipping, "clipping");
+      optimizer.clipping(clipping);
       return this;
     }
 
@@ -330,7 +327,7 @@ public final class SameDiffExperiment
      * @return this builder
      */
     public Builder schedule(ISchedule schedule) {
-      this.schedule = Objects.requireNonNull(schedule, "schedule");
+      optimizer.schedule(schedule);
       return this;
     }
 
@@ -342,10 +339,7 @@ public final class SameDiffExperiment
      * @return this builder
      */
     public Builder weightDecay(double coefficient) {
-      if (!(coefficient >= 0)) {
-        throw new IllegalArgumentException("weightDecay must be >= 0, was " + coefficient);
-      }
-      this.weightDecay = coefficient;
+      optimizer.weightDecay(coefficient);
       return this;
     }
 
@@ -360,7 +354,7 @@ public final class SameDiffExperiment
       require(labels, "labels", VariableType.PLACEHOLDER);
       require(loss, "loss", null);
       require(predictions, "predictions", null);
-      if (updater == null) {
+      if (optimizer.updater() == null) {
         throw new IllegalStateException(
             "no updater: call updater(new Adam(1e-3)) or give the graph a TrainingConfig");
       }
@@ -394,13 +388,6 @@ public final class SameDiffExperiment
                 + "(sd.zero and sd.constant make constants)");
       }
       Parameters parameters = params.dataType(dataType).build();
-      Optimizer.Builder optimizer = Optimizer.builder(updater).clipping(clipping);
-      if (schedule != null) {
-        optimizer.schedule(schedule);
-      }
-      if (weightDecay > 0) {
-        optimizer.weightDecay(weightDecay);
-      }
       return new SameDiffExperiment(
           this, List.copyOf(trainable), parameters, optimizer.build(parameters));
     }
