@@ -51,7 +51,7 @@ public final class ChildJvm {
         throw new IllegalStateException("the benchmark JVM " + args + " exited with " + exit);
       }
       int brace = out.indexOf('{');
-      if (brace < 0 || !(JsonReader.parse(out.substring(brace)) instanceof Json.Obj report)) {
+      if (brace < 0 || !(Json.read(out.substring(brace)) instanceof Json.Obj report)) {
         throw new IllegalStateException("the benchmark JVM " + args + " printed no JSON object: " + out);
       }
       return report;

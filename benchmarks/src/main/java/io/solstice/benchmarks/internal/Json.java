@@ -5,12 +5,18 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.nd4j.shade.jackson.core.JsonProcessingException;
+import org.nd4j.shade.jackson.databind.JsonNode;
+import org.nd4j.shade.jackson.databind.ObjectMapper;
 
 /**
  * A tiny JSON writer for the report: objects keep their insertion order, numbers are written
  * with enough digits to read back, and non-finite numbers become {@code null} (JSON has no NaN).
+ * {@link #read} parses a report back (with ND4J's shaded Jackson), to merge child JVMs' reports.
  */
 public final class Json {
+
+  private static final ObjectMapper READER = new ObjectMapper();
 
   private Json() {}
 
@@ -80,6 +86,43 @@ public final class Json {
       out.add(v);
     }
     return out;
+  }
+
+  /**
+   * Reads back what {@link Obj#toString()} writes: objects as {@link Obj} (order kept), arrays
+   * as lists, numbers as doubles, strings, booleans and null.
+   *
+   * @param text one JSON value
+   * @return the value
+   * @throws IllegalArgumentException naming the offset of the first error
+   */
+  public static Object read(String text) {
+    try {
+      return fromTree(READER.readTree(text));
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("bad JSON at offset " + e.getLocation().getCharOffset()
+          + ": " + e.getOriginalMessage(), e);
+    }
+  }
+
+  private static Object fromTree(JsonNode node) {
+    if (node.isObject()) {
+      Obj obj = obj();
+      node.fields().forEachRemaining(field -> obj.put(field.getKey(), fromTree(field.getValue())));
+      return obj;
+    }
+    if (node.isArray()) {
+      List<Object> list = new ArrayList<>();
+      node.forEach(element -> list.add(fromTree(element)));
+      return list;
+    }
+    if (node.isNumber()) {
+      return node.doubleValue();
+    }
+    if (node.isBoolean()) {
+      return node.booleanValue();
+    }
+    return node.isNull() ? null : node.asText();
   }
 
   private static void write(Object value, StringBuilder out, int indent) {
