@@ -25,6 +25,8 @@ final class MlpBuffers implements AutoCloseable {
   INDArray source;
   /** A [1, rows] row of ones: bias gradients are ones * delta. */
   final INDArray ones;
+  /** A [rows, 1] column for per-row factors of the output delta (class weights). */
+  final INDArray rowScale;
 
   MlpBuffers(long rows, int[] sizes, DataType dataType, boolean dropout) {
     this.rows = rows;
@@ -43,6 +45,7 @@ final class MlpBuffers implements AutoCloseable {
       }
     }
     this.ones = Nd4j.ones(dataType, 1, rows);
+    this.rowScale = Nd4j.create(dataType, rows, 1);
   }
 
   /** Frees the off-heap memory now rather than at garbage collection. */
@@ -59,5 +62,6 @@ final class MlpBuffers implements AutoCloseable {
       array.close();
     }
     ones.close();
+    rowScale.close();
   }
 }

@@ -2,7 +2,6 @@ package io.solstice.core.models;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.solstice.core.nd4j.Parameters;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -13,49 +12,56 @@ import org.nd4j.linalg.learning.config.Sgd;
 /** Backpropagation checked against central finite differences, in double precision. */
 class MlpClassifierGradientTest {
 
-  private static final double EPSILON = 1e-6;
-  private static final double MAX_RELATIVE_ERROR = 1e-5;
-  /** Below this, both gradients count as zero (as in DL4J's GradientCheckUtil). */
-  private static final double MIN_ABSOLUTE_ERROR = 1e-9;
-
   @Test
   void analyticGradientsOfEveryParameterMatchFiniteDifferences() throws Exception {
     MlpClassifier model =
         MlpClassifier.builder().inputs(5).hidden(7, 6).classes(4)
             .updater(new Sgd(0.1)).dataType(DataType.DOUBLE).seed(3).build();
     INDArray features;
-    INDArray labels;
     try (Random random = Nd4j.getRandomFactory().getNewRandomInstance(11)) {
       features = random.nextGaussian('c', new long[] {9, 5}).castTo(DataType.DOUBLE);
     }
-    labels = Nd4j.createFromArray(0, 1, 2, 3, 3, 2, 1, 0, 2);
+    INDArray labels = Nd4j.createFromArray(0, 1, 2, 3, 3, 2, 1, 0, 2);
 
     model.gradients(features, labels);
-    Parameters params = model.parameters();
-    INDArray analytic = params.gradients().dup();
+    int checked = FiniteDifferences.assertGradientsMatch(model.parameters(), () -> model.loss(features, labels));
 
-    INDArray flat = params.values();
-    int checked = 0;
-    for (long i = 0; i < flat.length(); i++) {
-      double original = flat.getDouble(i);
-      flat.putScalar(i, original + EPSILON);
-      double plus = model.loss(features, labels);
-      flat.putScalar(i, original - EPSILON);
-      double minus = model.loss(features, labels);
-      flat.putScalar(i, original);
-      double numeric = (plus - minus) / (2 * EPSILON);
-      double exact = analytic.getDouble(i);
-      double absolute = Math.abs(numeric - exact);
-      if (absolute > MIN_ABSOLUTE_ERROR) {
-        double relative = absolute / Math.max(Math.abs(numeric), Math.abs(exact));
-        assertThat(relative)
-            .as("parameter %d: analytic %s vs numeric %s", i, exact, numeric)
-            .isLessThan(MAX_RELATIVE_ERROR);
-      }
-      checked++;
-    }
     assertThat(checked).isEqualTo(5 * 7 + 7 + 7 * 6 + 6 + 6 * 4 + 4);
-    assertThat(analytic.norm2Number().doubleValue()).isGreaterThan(1e-3);
+  }
+
+  @Test
+  void classWeightedGradientsMatchFiniteDifferencesAndWeightTheLoss() throws Exception {
+    double[] weights = {0.5, 2.0, 1.0, 4.0};
+    MlpClassifier weighted =
+        MlpClassifier.builder().inputs(5).hidden(6).classes(4).classWeights(weights)
+            .updater(new Sgd(0.1)).dataType(DataType.DOUBLE).seed(3).build();
+    MlpClassifier plain =
+        MlpClassifier.builder().inputs(5).hidden(6).classes(4)
+            .updater(new Sgd(0.1)).dataType(DataType.DOUBLE).seed(3).build();
+    INDArray features;
+    try (Random random = Nd4j.getRandomFactory().getNewRandomInstance(11)) {
+      features = random.nextGaussian('c', new long[] {9, 5}).castTo(DataType.DOUBLE);
+    }
+    INDArray labels = Nd4j.createFromArray(0, 1, 2, 3, 3, 2, 1, 0, 2);
+
+    weighted.gradients(features, labels);
+    FiniteDifferences.assertGradientsMatch(weighted.parameters(), () -> weighted.loss(features, labels));
+
+    // The weighted loss is the mean of each row's cross-entropy times its class weight.
+    double expected = 0;
+    for (int i = 0; i < 9; i++) {
+      int y = labels.getInt(i);
+      expected += weights[y] * plain.loss(features.getRow(i, true), Nd4j.createFromArray(y));
+    }
+    assertThat(weighted.loss(features, labels)).isCloseTo(expected / 9, org.assertj.core.data.Offset.offset(1e-12));
+  }
+
+  @Test
+  void balancedWeightsGiveEveryClassTheSameTotalWeight() {
+    double[] weights = MlpClassifier.balancedWeights(new long[] {90, 10, 0});
+    // scikit-learn: n_samples / (n_classes * bincount(y)); an empty class gets weight 1.
+    assertThat(weights).containsExactly(100.0 / (3 * 90), 100.0 / (3 * 10), 1.0);
+    assertThat(90 * weights[0]).isCloseTo(10 * weights[1], org.assertj.core.data.Offset.offset(1e-12));
   }
 
   @Test

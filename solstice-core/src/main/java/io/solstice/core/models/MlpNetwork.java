@@ -1,0 +1,248 @@
+package io.solstice.core.models;
+
+import io.solstice.core.NamedArrays;
+import io.solstice.core.nd4j.Initializer;
+import io.solstice.core.nd4j.Optimizer;
+import io.solstice.core.nd4j.Parameters;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear;
+import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinearDerivative;
+import org.nd4j.linalg.api.ops.random.impl.BernoulliDistribution;
+import org.nd4j.linalg.api.rng.Random;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The body both MLP models share: dense layers with ReLU (and optional inverted dropout)
+ * between them and a linear last layer, the parameters and optimizer that train them, the
+ * per-batch-size buffers, and the state they expose. The models add what differs, their loss:
+ * they read the raw outputs of {@link #forward}, write the loss gradient with respect to those
+ * outputs into the same buffer, and call {@link #backward} and {@link #step}.
+ *
+ * <p>Not thread-safe; one model drives it from one thread.
+ */
+final class MlpNetwork {
+
+  /** Batch sizes whose buffers are kept; a training run usually sees two (full and last). */
+  private static final int CACHED_BATCH_SIZES = 4;
+
+  private final int[] sizes;
+  private final double dropout;
+  private final Parameters parameters;
+  private final Optimizer optimizer;
+  private final long seed;
+  private long rngCounter;
+  private final Random dropoutRandom;
+  private final Map<Long, MlpBuffers> buffersBySize =
+      new LinkedHashMap<>(8, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, MlpBuffers> eldest) {
+          if (size() > CACHED_BATCH_SIZES) {
+            eldest.getValue().close();
+            return true;
+          }
+          return false;
+        }
+      };
+
+  private MlpNetwork(
+      int[] sizes, double dropout, Parameters parameters, Optimizer optimizer, long seed, long rngCounter) {
+    this.sizes = sizes;
+    this.dropout = dropout;
+    this.parameters = parameters;
+    this.optimizer = optimizer;
+    this.seed = seed;
+    this.rngCounter = rngCounter;
+    this.dropoutRandom = dropout > 0 ? Nd4j.getRandomFactory().getNewRandomInstance(seed) : null;
+  }
+
+  /**
+   * A new network: He-normal weights for the ReLU layers, Xavier-uniform for the last layer,
+   * zero biases.
+   */
+  static MlpNetwork create(int[] sizes, double dropout, DataType dataType, long seed, OptimizerSettings optimizer) {
+    Parameters.Builder params = Parameters.builder().dataType(dataType).seed(seed);
+    for (int l = 0; l < sizes.length - 1; l++) {
+      boolean last = l == sizes.length - 2;
+      params.weight(weightName(l), last ? Initializer.xavierUniform() : Initializer.heNormal(), sizes[l], sizes[l + 1]);
+      params.bias(biasName(l), Initializer.zeros(), 1, sizes[l + 1]);
+    }
+    Parameters parameters = params.build();
+    return new MlpNetwork(sizes.clone(), dropout, parameters, optimizer.build(parameters), seed, 0);
+  }
+
+  /**
+   * Runs the layers into the buffers of this batch size. The last activation holds the raw
+   * outputs (logits for a classifier).
+   */
+  MlpBuffers forward(INDArray features, boolean training) {
+    checkFeatures(features);
+    MlpBuffers buffers = buffersFor(features.size(0));
+    INDArray in = input(features, buffers);
+    buffers.source = in;
+    boolean drop = training && dropout > 0;
+    if (drop) {
+      // One generator stream per step, derived from (seed, counter): restoring both restores it.
+      dropoutRandom.setSeed(mix(seed, rngCounter++));
+    }
+    int layers = layers();
+    for (int l = 0; l < layers; l++) {
+      INDArray out = buffers.activations[l];
+      Nd4j.gemm(in, parameters.get(weightName(l)), out, false, false, 1.0, 0.0);
+      out.addiRowVector(parameters.get(biasName(l)));
+      if (l < layers - 1) {
+        Nd4j.exec(new RectifiedLinear(out, out, 0.0));
+        if (drop) {
+          INDArray mask = buffers.masks[l];
+          double keep = 1 - dropout;
+          Nd4j.getExecutioner().exec(new BernoulliDistribution(mask, keep), dropoutRandom);
+          // Inverted dropout: scale kept units so evaluation needs no rescaling.
+          mask.muli(1 / keep);
+          out.muli(mask);
+        }
+      }
+      in = out;
+    }
+    return buffers;
+  }
+
+  /** The raw outputs of the last forward pass into these buffers, [rows, outputs]. */
+  static INDArray outputs(MlpBuffers buffers) {
+    return buffers.activations[buffers.activations.length - 1];
+  }
+
+  /**
+   * Backpropagates through the layers, writing every parameter's gradient. Expects the loss
+   * gradient with respect to the outputs in {@link #outputs}'s buffer, and consumes it.
+   */
+  void backward(MlpBuffers buffers) {
+    int layers = layers();
+    INDArray delta = outputs(buffers);
+    for (int l = layers - 1; l >= 0; l--) {
+      INDArray previous = l == 0 ? buffers.source : buffers.activations[l - 1];
+      Nd4j.gemm(previous, delta, parameters.gradient(weightName(l)), true, false, 1.0, 0.0);
+      Nd4j.gemm(buffers.ones, delta, parameters.gradient(biasName(l)), false, false, 1.0, 0.0);
+      if (l > 0) {
+        INDArray previousDelta = buffers.deltas[l - 1];
+        Nd4j.gemm(delta, parameters.get(weightName(l)), previousDelta, false, true, 1.0, 0.0);
+        if (buffers.masks.length > 0) {
+          previousDelta.muli(buffers.masks[l - 1]);
+        }
+        // ReLU' from the (post-dropout) activation: positive exactly where the unit was live.
+        Nd4j.exec(new RectifiedLinearDerivative(buffers.activations[l - 1], previousDelta, previousDelta));
+        delta = previousDelta;
+      }
+    }
+    buffers.source = null;
+  }
+
+  /** Applies the optimizer to the gradients {@link #backward} wrote. */
+  void step() {
+    optimizer.step();
+  }
+
+  Parameters parameters() {
+    return parameters;
+  }
+
+  Optimizer optimizer() {
+    return optimizer;
+  }
+
+  int[] sizes() {
+    return sizes.clone();
+  }
+
+  int inputs() {
+    return sizes[0];
+  }
+
+  int outputs() {
+    return sizes[sizes.length - 1];
+  }
+
+  double dropout() {
+    return dropout;
+  }
+
+  /** Adds the parameters, the optimizer state and the dropout generator's state. */
+  void putState(NamedArrays.Builder out) {
+    parameters.asNamedArrays().asMap().forEach(out::put);
+    optimizer.state().asMap().forEach(out::put);
+    out.scalar("rng/seed", seed).scalar("rng/counter", rngCounter);
+  }
+
+  /** A new network of the same shape and optimizer configuration holding copies of the state. */
+  MlpNetwork withState(NamedArrays state) {
+    Parameters restored = parameters.copy();
+    restored.load(state);
+    Optimizer restoredOptimizer = optimizer.forParameters(restored);
+    restoredOptimizer.loadState(state);
+    return new MlpNetwork(sizes, dropout, restored, restoredOptimizer, state.getLong("rng/seed"),
+        state.getLong("rng/counter"));
+  }
+
+  /** For models' {@code toString}: sizes, type, dropout and iteration. */
+  String describe() {
+    return Arrays.toString(sizes) + "{" + parameters.dataType() + ", dropout=" + dropout + ", iteration="
+        + optimizer.iteration() + "}";
+  }
+
+  private int layers() {
+    return sizes.length - 1;
+  }
+
+  private INDArray input(INDArray features, MlpBuffers buffers) {
+    if (features.dataType() == parameters.dataType()) {
+      return features;
+    }
+    buffers.input.assign(features);
+    return buffers.input;
+  }
+
+  private MlpBuffers buffersFor(long rows) {
+    MlpBuffers buffers = buffersBySize.get(rows);
+    if (buffers == null) {
+      // Kept across steps, so never inside a workspace the caller may have open.
+      try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+        buffers = new MlpBuffers(rows, sizes, parameters.dataType(), dropout > 0);
+      }
+      buffersBySize.put(rows, buffers);
+    }
+    return buffers;
+  }
+
+  private void checkFeatures(INDArray features) {
+    if (features.rank() != 2 || features.size(1) != inputs()) {
+      throw new IllegalArgumentException(
+          "features must be [rows, " + inputs() + "] but were " + Arrays.toString(features.shape())
+              + "; reshape them or build the model with inputs(" + features.size(-1) + ")");
+    }
+    if (features.size(0) < 1) {
+      throw new IllegalArgumentException("a batch needs at least one row");
+    }
+    if (!features.dataType().isFPType()) {
+      throw new IllegalArgumentException("features must be floating point, were " + features.dataType());
+    }
+  }
+
+  /** SplitMix64 of seed and counter: distinct, well-spread seeds for consecutive steps. */
+  private static long mix(long seed, long counter) {
+    long z = seed + (counter + 1) * 0x9E3779B97F4A7C15L;
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    return z ^ (z >>> 31);
+  }
+
+  static String weightName(int layer) {
+    return "layer" + layer + "/W";
+  }
+
+  static String biasName(int layer) {
+    return "layer" + layer + "/b";
+  }
+}
