@@ -8,6 +8,7 @@ import io.solstice.core.data.DigitsDataset;
 import io.solstice.core.metrics.ClassificationMetrics;
 import io.solstice.core.models.MlpClassifier;
 import io.solstice.examples.data.LabeledArrowFile;
+import io.solstice.examples.data.OutputFiles;
 import io.solstice.reactive.Solstice;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -37,9 +38,9 @@ public final class QuickStart {
     DigitsDataset.Split split = DigitsDataset.bundled().split(0.2, 42);
     DigitsDataset.Split trainVal = split.train().split(0.1, 42);
     try (BufferAllocator allocator = new RootAllocator()) {
-      LabeledArrowFile.write(trainVal.train().asBatch(), dir.resolve("train.arrow"), 64, allocator);
-      LabeledArrowFile.write(trainVal.test().asBatch(), dir.resolve("val.arrow"), 64, allocator);
-      LabeledArrowFile.write(split.test().asBatch(), dir.resolve("test.arrow"), 64, allocator);
+      LabeledArrowFile.write(trainVal.train().asBatch(), dir.resolve("train.arrow"), 64, allocator, OutputFiles.LOCAL);
+      LabeledArrowFile.write(trainVal.test().asBatch(), dir.resolve("val.arrow"), 64, allocator, OutputFiles.LOCAL);
+      LabeledArrowFile.write(split.test().asBatch(), dir.resolve("test.arrow"), 64, allocator, OutputFiles.LOCAL);
     }
     ClassificationMetrics test =
         trainAndTest(dir.resolve("train.arrow"), dir.resolve("val.arrow"), dir.resolve("test.arrow"));

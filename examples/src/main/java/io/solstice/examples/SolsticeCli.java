@@ -4,6 +4,7 @@ import io.solstice.examples.cli.DigitsCommand;
 import io.solstice.examples.cli.ResumeCommand;
 import io.solstice.examples.cli.StreamCommand;
 import io.solstice.examples.cli.TrainCommand;
+import io.solstice.examples.data.OutputFiles;
 import io.solstice.examples.spark.SparkDigitsCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -16,14 +17,17 @@ import picocli.CommandLine.Command;
  * <p>Every subcommand is registered in the {@code subcommands} list of this class's
  * {@link Command} annotation, and nowhere else.
  *
- * <p>Exit codes: 0 on success, {@value #EXIT_USAGE} for a usage or data error (one line on
- * stderr says what is wrong), {@value #EXIT_FAILURE} for an unexpected failure.
+ * <p>Exit codes: 0 on success; {@value #EXIT_USAGE} for a usage error, a data error or an I/O
+ * error (a file that cannot be read or written: one line on stderr names the file and the
+ * cause, and no partly written output file is left behind); {@value #EXIT_FAILURE} for an
+ * unexpected failure (a bug: picocli prints the stack trace).
  */
 @Command(
     name = "solstice",
     mixinStandardHelpOptions = true,
     version = "solstice 0.1.0",
     description = "Reactive streaming training on Arrow data: runnable end-to-end jobs.",
+    footer = {"", "Exit codes: 0 success; 2 usage, data or I/O error (one line on stderr); 1 unexpected failure."},
     subcommands = {
         DigitsCommand.class,
         TrainCommand.class,
@@ -33,7 +37,7 @@ import picocli.CommandLine.Command;
     })
 public final class SolsticeCli implements Runnable {
 
-  /** Exit code of a usage or data error (also picocli's code for a bad option). */
+  /** Exit code of a usage, data or I/O error (also picocli's code for a bad option). */
   public static final int EXIT_USAGE = CommandLine.ExitCode.USAGE;
 
   /** Exit code of an unexpected failure. */
@@ -41,8 +45,31 @@ public final class SolsticeCli implements Runnable {
 
   @CommandLine.Spec private CommandLine.Model.CommandSpec spec;
 
-  /** Creates the root command. */
-  public SolsticeCli() {}
+  private final OutputFiles output;
+
+  /** Creates the root command, writing to the local file system. */
+  public SolsticeCli() {
+    this(OutputFiles.LOCAL);
+  }
+
+  /**
+   * Creates the root command writing its files through {@code output} (tests inject failures
+   * there).
+   *
+   * @param output how the subcommands write their files
+   */
+  public SolsticeCli(OutputFiles output) {
+    this.output = output;
+  }
+
+  /**
+   * How the subcommands write their files.
+   *
+   * @return the output files
+   */
+  public OutputFiles output() {
+    return output;
+  }
 
   /**
    * Runs the command line and exits with its exit code.

@@ -1,5 +1,6 @@
 package io.solstice.examples;
 
+import io.solstice.examples.data.OutputFiles;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.List;
@@ -9,9 +10,14 @@ import picocli.CommandLine;
 record Cli(int exitCode, String out, String err) {
 
   static Cli run(String... args) {
+    return run(OutputFiles.LOCAL, args);
+  }
+
+  /** Runs the command line writing its files through {@code output} (to inject failures). */
+  static Cli run(OutputFiles output, String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    CommandLine cli = new CommandLine(new SolsticeCli());
+    CommandLine cli = new CommandLine(new SolsticeCli(output));
     cli.setOut(new PrintWriter(out, true));
     cli.setErr(new PrintWriter(err, true));
     int code = cli.execute(args);

@@ -47,10 +47,26 @@ class DigitsCommandTest {
   }
 
   @Test
+  void aDataFileThatCannotBeWrittenIsOneLineAndLeavesNoPartialFile() throws IOException {
+    Path work = dir.resolve("digits");
+
+    Cli run = Cli.run(FullDisk.fillingUpOn("train.arrow", 20_000), "digits", "--epochs", "1", "--work-dir",
+        work.toString());
+
+    assertThat(run.exitCode()).as(run.out() + run.err()).isEqualTo(SolsticeCli.EXIT_USAGE);
+    assertThat(run.errLines()).containsExactly("solstice digits: cannot write "
+        + work.resolve("data").resolve("train.arrow") + ": No space left on device");
+    try (var files = FullDisk.filesUnder(work)) {
+      // The split files are written in train, validation, test order: nothing, whole or partial, was left.
+      assertThat(files).isEmpty();
+    }
+  }
+
+  @Test
   void badOptionsExitWith2() {
     Cli run = Cli.run("digits", "--epochs", "0", "--work-dir", dir.toString());
     assertThat(run.exitCode()).isEqualTo(SolsticeCli.EXIT_USAGE);
-    assertThat(run.errLines()).containsExactly("solstice digits: --epochs must be at least 1");
+    assertThat(run.errLines()).containsExactly("solstice digits: --epochs must be at least 1 (or auto), got 0");
 
     Cli unknown = Cli.run("digits", "--epoch", "3");
     assertThat(unknown.exitCode()).isEqualTo(SolsticeCli.EXIT_USAGE);

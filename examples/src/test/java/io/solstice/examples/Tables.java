@@ -66,6 +66,27 @@ final class Tables {
     }
   }
 
+  /** The number of rows of each species, by class index. */
+  long[] rowsPerClass() {
+    long[] counts = new long[SPECIES.size()];
+    for (int label : y) {
+      counts[label]++;
+    }
+    return counts;
+  }
+
+  /** A CSV file with a header, the four features and the species names. */
+  Path csv(Path file) throws IOException {
+    StringBuilder out = new StringBuilder("x0,x1,x2,x3,species\n");
+    for (int r = 0; r < ROWS; r++) {
+      for (int c = 0; c < 4; c++) {
+        out.append(x[r][c]).append(',');
+      }
+      out.append(SPECIES.get(y[r])).append('\n');
+    }
+    return Files.writeString(file, out);
+  }
+
   /** An IPC file with a dictionary-encoded species label. */
   Path ipcFileWithDictionaryLabels(Path file) throws IOException {
     DictionaryEncoding encoding = new DictionaryEncoding(DICTIONARY_ID, false, new ArrowType.Int(32, true));

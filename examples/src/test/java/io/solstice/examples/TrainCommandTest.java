@@ -3,9 +3,11 @@ package io.solstice.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.solstice.examples.data.Allocators;
+import io.solstice.examples.job.TrainingJob;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.junit.jupiter.api.AfterEach;
@@ -33,16 +35,25 @@ class TrainCommandTest {
 
     assertThat(run.exitCode()).as(run.err()).isZero();
     // Default features: every numeric column but the label; the string column 'note' is not one.
-    assertThat(run.out()).contains("IPC_FILE").contains("features [x0, x1, x2, x3] (4 per row)")
-        .contains("classes [virginica, setosa, versicolor]");
+    assertThat(run.out()).contains("(Arrow IPC file): 600 rows").contains("features [x0, x1, x2, x3] (4 per row)")
+        .contains("classes [virginica, setosa, versicolor]")
+        .contains("Features standardized with the train rows' mean and standard deviation");
     assertThat(run.out()).contains("setosa").contains("versicolor").contains("virginica").contains("macro avg");
     JsonNode report = report();
     // Classes keep the dictionary's order.
     assertThat(report.get("classes").toString()).isEqualTo("[\"virginica\",\"setosa\",\"versicolor\"]");
+    assertThat(report.get("task").asText()).isEqualTo("classification");
     assertThat(report.get("test").get("accuracy").asDouble()).isGreaterThanOrEqualTo(0.9);
     assertThat(dir.resolve("work/curves.png")).exists();
     assertThat(dir.resolve("work/metrics.csv")).exists();
     assertThat(dir.resolve("work/checkpoints/job.json")).exists();
+    // The run record: the split and the standardization, next to the checkpoints and in the report.
+    JsonNode record = new ObjectMapper().readTree(dir.resolve("work/checkpoints").resolve(TrainingJob.PREPROCESSING)
+        .toFile());
+    assertThat(record).isEqualTo(report.get("preprocessing"));
+    assertThat(record.get("split").get("method").asText()).isEqualTo("stratified");
+    assertThat(record.get("standardization").get("mean")).hasSize(4);
+    assertThat(record.get("standardization").get("scale")).hasSize(4);
   }
 
   @Test
@@ -52,25 +63,60 @@ class TrainCommandTest {
     Cli run = train(data, "label");
 
     assertThat(run.exitCode()).as(run.err()).isZero();
-    assertThat(run.out()).contains("IPC_STREAM").contains("features [features] (4 per row)")
+    assertThat(run.out()).contains("(Arrow IPC stream)").contains("features [features] (4 per row)")
         .contains("classes [0, 1, 2]");
     assertThat(report().get("test").get("accuracy").asDouble()).isGreaterThanOrEqualTo(0.9);
   }
 
   @Test
-  void trainsOnAParquetFileWithPlainStringLabelsAndChosenFeatures() throws IOException {
+  void trainsOnAParquetFileWithPlainStringLabelsAndHoldsOutAStratifiedFifthOfEachClass() throws IOException {
     Path data = tables.parquetWithStringLabels(dir.resolve("flowers.parquet"));
 
     Cli run = train(data, "species", "--features", "x0,x1,x2,x3", "--model", "mlp:16,8");
 
     assertThat(run.exitCode()).as(run.err()).isZero();
-    assertThat(run.out()).contains("PARQUET").contains("classes [setosa, versicolor, virginica]");
+    assertThat(run.out()).contains("(Parquet)").contains("classes [setosa, versicolor, virginica]");
     JsonNode report = report();
     assertThat(report.get("test").get("accuracy").asDouble()).isGreaterThanOrEqualTo(0.9);
-    assertThat(report.get("test").get("support_0").asDouble()
-        + report.get("test").get("support_1").asDouble() + report.get("test").get("support_2").asDouble())
-        .as("the held-out test batches: 20% of 12 batches of 50 rows")
-        .isEqualTo(100.0);
+    long[] rows = tables.rowsPerClass();
+    for (int k = 0; k < 3; k++) {
+      assertThat(report.get("test").get("support_" + k).asDouble()).as("class %d", k)
+          .isEqualTo(Math.round(rows[k] * 0.2));
+    }
+  }
+
+  @Test
+  void trainsOnACsvFileWithAHeaderAndInferredTypes() throws IOException {
+    Path data = tables.csv(dir.resolve("flowers.csv"));
+
+    Cli run = train(data, "species");
+
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    assertThat(run.out()).contains("(CSV): 600 rows; features [x0, x1, x2, x3] (4 per row); label 'species' with "
+        + "classes [setosa, versicolor, virginica]");
+    assertThat(report().get("test").get("accuracy").asDouble()).isGreaterThanOrEqualTo(0.9);
+  }
+
+  @Test
+  void aFloatLabelIsAHintToUseRegressionWhichThenReportsR2MaeAndRmse() throws IOException {
+    Path data = tables.csv(dir.resolve("flowers.csv"));
+
+    assertOneLineError(train(data, "x0"), "column 'x0': holds floating-point values (FloatingPoint(DOUBLE)), not "
+        + "classes; to predict a number use --task regression");
+
+    Cli regression = train(data, "x0", "--task", "regression", "--features", "x1,x2,x3", "--loss", "huber");
+    assertThat(regression.exitCode()).as(regression.err()).isZero();
+    assertThat(regression.out()).contains("target 'x0'").contains("Split by row (random, seed 42)")
+        .contains("Regression report on the held-out test split (120 rows");
+    JsonNode report = report();
+    assertThat(report.get("task").asText()).isEqualTo("regression");
+    assertThat(report.get("loss").asText()).isEqualTo("huber");
+    assertThat(report.get("test").has("r2")).isTrue();
+    assertThat(report.get("test").get("mae").asDouble()).isPositive();
+    assertThat(report.get("test").get("rmse").asDouble()).isGreaterThanOrEqualTo(report.get("test").get("mae")
+        .asDouble());
+    // x0 is about 3 for setosa and 0 otherwise, which x1..x3 tell apart: most of its variance is explained.
+    assertThat(report.get("test").get("r2").asDouble()).isGreaterThan(0.5);
   }
 
   @Test
@@ -80,45 +126,113 @@ class TrainCommandTest {
   }
 
   @Test
-  void aFileThatIsNotArrowIsOneLineAndExitCode2() throws IOException {
-    Path csv = Files.writeString(dir.resolve("flowers.csv"), "x0,x1,species\n1.0,2.0,setosa\n3.0,4.0,virginica\n");
-    Cli run = Cli.run("train", "--data", csv.toString(), "--label", "species");
-    assertOneLineError(run, "as an Arrow IPC file, Arrow IPC stream or Parquet file");
+  void aFileInNoSupportedFormatIsOneLineSayingWhatItLooksLike() throws IOException {
+    Path tsv = Files.writeString(dir.resolve("flowers.tsv"), "x0\tspecies\n1.0\tsetosa\n");
+    Cli run = Cli.run("train", "--data", tsv.toString(), "--label", "species");
+    assertOneLineError(run, "is not in a format Solstice reads (Arrow IPC file, Arrow IPC stream, Parquet, CSV or "
+        + "JSON lines (newline-delimited JSON)); it looks like text with tabs");
     assertThat(run.err()).doesNotContain("Exception").doesNotContain("\tat ");
   }
 
   @Test
-  void aMissingLabelColumnNamesTheColumnsThereAre() throws IOException {
+  void aTableTooSmallToSplitIsOneLine() throws IOException {
+    Path csv = Files.writeString(dir.resolve("tiny.csv"), "x0,x1,species\n1.0,2.0,setosa\n3.0,4.0,virginica\n");
+    assertOneLineError(Cli.run("train", "--data", csv.toString(), "--label", "species", "--work-dir",
+        dir.resolve("work").toString()), "has too few rows (2) to give every split at least one");
+  }
+
+  @Test
+  void aClassWithNoRowsInASplitIsWarnedAbout() throws IOException {
+    StringBuilder csv = new StringBuilder("x0,x1,kind\n");
+    for (int i = 0; i < 60; i++) {
+      csv.append(i).append(',').append(i % 7).append(i < 2 ? ",rare\n" : ",common\n");
+    }
+    Path data = Files.writeString(dir.resolve("rare.csv"), csv);
+
+    Cli run = train(data, "kind", "--epochs", "2");
+
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    // Two rare rows: round(2 * 0.2) = 0 each for validation and test.
+    assertThat(run.errLines()).containsExactly(
+        "solstice train: warning: class 'rare' has no rows in the validation split (2 in the whole table); its "
+            + "metrics there are 0",
+        "solstice train: warning: class 'rare' has no rows in the test split (2 in the whole table); its metrics "
+            + "there are 0");
+  }
+
+  @Test
+  void aStreamedTableSplitsTheSameRowsAsAnInMemoryOne() throws IOException {
+    Path data = tables.ipcFileWithDictionaryLabels(dir.resolve("flowers.arrow"));
+
+    Cli inMemory = train(data, "species");
+    JsonNode first = report();
+    Cli streamed = train(data, "species", "--in-memory-limit", "0");
+    JsonNode second = report();
+
+    assertThat(inMemory.out()).contains("held in memory, train rows reshuffled every epoch");
+    assertThat(streamed.out()).contains("streamed in stored order");
+    assertThat(second.get("preprocessing").get("split").get("rows"))
+        .isEqualTo(first.get("preprocessing").get("split").get("rows"));
+    // Fitted on the same train rows, merged in other batches: equal up to rounding.
+    for (String field : List.of("mean", "scale")) {
+      JsonNode a = first.get("preprocessing").get("standardization").get(field);
+      JsonNode b = second.get("preprocessing").get("standardization").get(field);
+      for (int i = 0; i < 4; i++) {
+        assertThat(b.get(i).asDouble()).as("%s %d", field, i)
+            .isCloseTo(a.get(i).asDouble(), org.assertj.core.data.Offset.offset(1e-12 * Math.abs(a.get(i).asDouble())));
+      }
+    }
+    assertThat(second.get("test").get("accuracy").asDouble()).isGreaterThanOrEqualTo(0.9);
+  }
+
+  @Test
+  void aReportThatCannotBeWrittenIsOneLineAndLeavesNoPartialFile() throws IOException {
+    Path data = tables.ipcFileWithDictionaryLabels(dir.resolve("flowers.arrow"));
+    Path reports = Files.createDirectories(dir.resolve("reports"));
+
+    Cli run = Cli.run(FullDisk.fillingUpOn("report.json", 100), "train", "--data", data.toString(), "--label",
+        "species", "--epochs", "2", "--work-dir", dir.resolve("work").toString(), "--report",
+        reports.resolve("report.json").toString());
+
+    assertThat(run.exitCode()).as(run.out() + run.err()).isEqualTo(SolsticeCli.EXIT_USAGE);
+    assertThat(run.errLines()).containsExactly("solstice train: cannot write " + reports.resolve("report.json")
+        + ": No space left on device");
+    try (var files = FullDisk.filesUnder(reports)) {
+      assertThat(files).as("neither the report nor a temporary file").isEmpty();
+    }
+    assertThat(dir.resolve("work/checkpoints").resolve(TrainingJob.PREPROCESSING)).exists();
+  }
+
+  @Test
+  void nonNumericFeaturesAMissingLabelAndABadModelAreRefusedInOneLine() throws IOException {
     Path data = tables.ipcFileWithDictionaryLabels(dir.resolve("flowers.arrow"));
     assertOneLineError(train(data, "kind"),
         "column 'kind': not in the data; the columns are [x0, x1, note, x2, x3, species]");
-  }
-
-  @Test
-  void aNonNumericFeatureColumnSaysWhatItFound() throws IOException {
-    Path data = tables.ipcFileWithDictionaryLabels(dir.resolve("flowers.arrow"));
     assertOneLineError(train(data, "species", "--features", "x0,note"), "column 'note': expected a numeric column");
-  }
-
-  @Test
-  void aRealValuedLabelIsRefused() throws IOException {
-    Path data = tables.ipcFileWithDictionaryLabels(dir.resolve("flowers.arrow"));
-    assertOneLineError(train(data, "x0"), "column 'x0': expected integer or string class labels");
-  }
-
-  @Test
-  void aBadModelOptionIsAUsageError() throws IOException {
-    Path data = tables.ipcFileWithDictionaryLabels(dir.resolve("flowers.arrow"));
     assertOneLineError(train(data, "species", "--model", "cnn:3"), "--model must look like mlp:256,128");
+    assertOneLineError(train(data, "note", "--task", "regression"), "column 'note': expected a numeric target");
+    assertOneLineError(train(data, "species", "--column-types", "x0=float64"), "--column-types apply to CSV files");
+  }
+
+  @Test
+  void helpShowsEachCommandsDefaults() {
+    Cli train = Cli.run("train", "--help");
+    assertThat(train.out()).contains("Most epochs to train (default: auto;").contains("Rows per batch (default: auto;")
+        .contains("Decoupled weight decay").contains("noise (default: 1)").contains("seeded permutation of each")
+        .contains("--no-standardize").contains("--task").contains("--class-weight").contains("--column-types");
+    Cli digits = Cli.run("digits", "--help");
+    assertThat(digits.out()).contains("Most epochs to train (default: 30;").contains("Rows per batch (default: 64;");
   }
 
   private Cli train(Path data, String label, String... more) {
-    String[] base = {"train", "--data", data.toString(), "--label", label, "--epochs", "15", "--batch-size", "50",
-        "--lr", "1e-2", "--work-dir", dir.resolve("work").toString(), "--report", dir.resolve("report.json").toString()};
-    String[] args = new String[base.length + more.length];
-    System.arraycopy(base, 0, args, 0, base.length);
-    System.arraycopy(more, 0, args, base.length, more.length);
-    return Cli.run(args);
+    List<String> args = new java.util.ArrayList<>(List.of("train", "--data", data.toString(), "--label", label,
+        "--batch-size", "50", "--lr", "1e-2", "--work-dir", dir.resolve("work").toString(),
+        "--report", dir.resolve("report.json").toString()));
+    args.addAll(List.of(more));
+    if (!args.contains("--epochs")) {
+      args.addAll(List.of("--epochs", "15"));
+    }
+    return Cli.run(args.toArray(String[]::new));
   }
 
   private JsonNode report() throws IOException {
@@ -130,5 +244,4 @@ class TrainCommandTest {
     assertThat(run.errLines()).as(run.err()).hasSize(1);
     assertThat(run.errLines().get(0)).startsWith("solstice train: ").contains(expected);
   }
-
 }

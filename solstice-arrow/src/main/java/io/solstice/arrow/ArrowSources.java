@@ -4,7 +4,7 @@ import io.solstice.arrow.internal.BatchCursor;
 import io.solstice.arrow.internal.FlightCursor;
 import io.solstice.arrow.internal.IpcFileCursor;
 import io.solstice.arrow.internal.IpcStreamCursor;
-import io.solstice.arrow.internal.ParquetCursor;
+import io.solstice.arrow.internal.DatasetCursor;
 import io.solstice.arrow.internal.RootsCursor;
 import io.solstice.arrow.internal.SourceLease;
 import java.io.InputStream;
@@ -177,8 +177,48 @@ public final class ArrowSources {
    */
   public static Flux<ArrowBatch> parquet(Path fileOrDirectory, BufferAllocator allocator, ReadOptions options) {
     Objects.requireNonNull(fileOrDirectory, "fileOrDirectory");
-    return source(allocator, "parquet:" + fileOrDirectory.getFileName(),
-        lease -> new ParquetCursor(fileOrDirectory, lease, options.batchSize(), options.startAt()));
+    return dataset(fileOrDirectory, DatasetCursor.Format.PARQUET, "parquet:", allocator, options);
+  }
+
+  /**
+   * Reads CSV through Arrow's dataset scanner: one file, or every {@code *.csv} file of a
+   * directory in name order. The first row names the columns unless
+   * {@link ReadOptions.Builder#csvHeader} says otherwise; types are inferred from the values
+   * (integers as Int64, other numbers as Float64, the rest as Utf8) unless
+   * {@link ReadOptions.Builder#csvColumnTypes} names them. A position is (file index, batch
+   * index within the file), as for Parquet.
+   *
+   * @param fileOrDirectory a CSV file or a directory of them
+   * @param allocator the consumer's allocator
+   * @param options batch size, start position, header, skipped rows and column types
+   * @return the batches
+   */
+  public static Flux<ArrowBatch> csv(Path fileOrDirectory, BufferAllocator allocator, ReadOptions options) {
+    Objects.requireNonNull(fileOrDirectory, "fileOrDirectory");
+    return dataset(fileOrDirectory, DatasetCursor.Format.CSV, "csv:", allocator, options);
+  }
+
+  /**
+   * Reads newline-delimited JSON (one object per line, keys as columns, types inferred) through
+   * Arrow's dataset scanner: one file, or every {@code *.jsonl} file of a directory in name
+   * order.
+   *
+   * @param fileOrDirectory a JSON-lines file or a directory of them
+   * @param allocator the consumer's allocator
+   * @param options batch size and start position
+   * @return the batches
+   */
+  public static Flux<ArrowBatch> jsonLines(Path fileOrDirectory, BufferAllocator allocator, ReadOptions options) {
+    Objects.requireNonNull(fileOrDirectory, "fileOrDirectory");
+    return dataset(fileOrDirectory, DatasetCursor.Format.JSON_LINES, "jsonl:", allocator, options);
+  }
+
+  private static Flux<ArrowBatch> dataset(Path fileOrDirectory, DatasetCursor.Format format, String prefix,
+      BufferAllocator allocator, ReadOptions options) {
+    // The scanner wants absolute file URIs.
+    Path absolute = fileOrDirectory.toAbsolutePath();
+    return source(allocator, prefix + fileOrDirectory.getFileName(),
+        lease -> new DatasetCursor(absolute, format, lease, options));
   }
 
   /**
@@ -199,7 +239,8 @@ public final class ArrowSources {
         lease -> new RootsCursor(name, copy, dictionaries, lease, options.batchSize(), options.startAt()));
   }
 
-  private static Flux<ArrowBatch> source(
+  /** A source over the cursors {@code cursorFactory} makes, one per subscription. */
+  static Flux<ArrowBatch> source(
       BufferAllocator allocator, String name, Function<SourceLease, BatchCursor> cursorFactory) {
     Objects.requireNonNull(allocator, "allocator");
     return Flux.generate(

@@ -33,6 +33,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * are gathered in one pass into a [rows, k] FLOAT array. Dtypes change only where
  * {@link Builder#featureType} asks (which makes the list path copy).
  *
+ * <p>With {@link Builder#standardize} every feature is standardized as it is read, in double
+ * precision before any conversion to FLOAT (which makes the list path copy too).
+ *
  * <p>Labels are either class indices ({@link Builder#label}: an integer column, a
  * dictionary-encoded string column, or a string column with {@link Builder#classNames}), as
  * INT64 [rows] or one-hot FLOAT [rows, numClasses], or regression targets
@@ -56,6 +59,7 @@ public final class FeatureSpec {
   private final List<String> classNames;
   private final boolean oneHot;
   private final DataType labelType;
+  private final Standardization standardization;
 
   private FeatureSpec(Builder b) {
     this.featureColumns = List.copyOf(b.featureColumns);
@@ -68,6 +72,7 @@ public final class FeatureSpec {
     this.numClasses = b.numClasses > 0 ? b.numClasses : this.classNames.size();
     this.oneHot = b.oneHot;
     this.labelType = b.labelType;
+    this.standardization = b.standardization;
   }
 
   /**
@@ -147,9 +152,10 @@ public final class FeatureSpec {
       throw new NullValueException(name, "row " + firstNullRow(list, child, w) + " holds a null feature; "
           + "clean the data or configure FeatureSpec.Builder.fillNulls(value)");
     }
+    checkStandardizationWidth(name, w);
     DataType wanted = featureType == null ? natural : featureType;
     long[] shape = {rows, w};
-    if (!hasNulls && wanted == natural) {
+    if (!hasNulls && wanted == natural && standardization == null) {
       return ZeroCopy.wrap(child.getDataBuffer(), name, natural, shape, releases);
     }
     FloatingPointVector values = (FloatingPointVector) child;
@@ -158,7 +164,7 @@ public final class FeatureSpec {
       boolean rowNull = list.isNull(r);
       for (int c = 0; c < w; c++) {
         int i = r * w + c;
-        out.put(i, rowNull || child.isNull(i) ? fillValue : values.getValueAsDouble(i));
+        out.put(i, scaled(c, rowNull || child.isNull(i) ? fillValue : values.getValueAsDouble(i)));
       }
     }
     return out.array();
@@ -196,15 +202,16 @@ public final class FeatureSpec {
         throw new NullValueException(name, "row " + (i - start) / w + " holds a null feature");
       }
     }
+    checkStandardizationWidth(name, w);
     DataType wanted = featureType == null ? natural : featureType;
     long[] shape = {rows, w};
-    if (wanted == natural) {
+    if (wanted == natural && standardization == null) {
       return ZeroCopy.wrap(child.getDataBuffer(), (long) start * natural.width(), name, natural, shape, releases);
     }
     FloatingPointVector values = (FloatingPointVector) child;
     ArrayFiller out = new ArrayFiller(wanted, shape);
     for (int i = 0; i < rows * w; i++) {
-      out.put(i, values.getValueAsDouble(start + i));
+      out.put(i, scaled(i % w, values.getValueAsDouble(start + i)));
     }
     return out.array();
   }
@@ -236,6 +243,7 @@ public final class FeatureSpec {
       }
       columns.add(v);
     }
+    checkStandardizationWidth(null, k);
     DataType wanted = featureType == null ? DataType.FLOAT : featureType;
     ArrayFiller out = new ArrayFiller(wanted, rows, k);
     for (int c = 0; c < k; c++) {
@@ -251,10 +259,22 @@ public final class FeatureSpec {
         } else {
           value = numericValue(v, r);
         }
-        out.put(r * k + c, value);
+        out.put(r * k + c, scaled(c, value));
       }
     }
     return out.array();
+  }
+
+  private double scaled(int feature, double value) {
+    return standardization == null ? value : standardization.apply(feature, value);
+  }
+
+  /** The standardization must have one mean and scale per feature (column: a list column, or null). */
+  private void checkStandardizationWidth(String column, int width) {
+    if (standardization != null && standardization.width() != width) {
+      throw new ArrowDataException(column, "the standardization was fitted on " + standardization.width()
+          + " features but the batch has " + width, null);
+    }
   }
 
   private static double numericValue(FieldVector v, int row) {
@@ -415,6 +435,7 @@ public final class FeatureSpec {
     private List<String> classNames;
     private boolean oneHot;
     private DataType labelType;
+    private Standardization standardization;
 
     private Builder() {}
 
@@ -541,6 +562,17 @@ public final class FeatureSpec {
      */
     public Builder labelType(DataType type) {
       this.labelType = type;
+      return this;
+    }
+
+    /**
+     * Standardizes every feature with fitted means and scales (see {@link Standardization}).
+     *
+     * @param standardization the standardization, one mean and scale per feature; null for none
+     * @return this builder
+     */
+    public Builder standardize(Standardization standardization) {
+      this.standardization = standardization;
       return this;
     }
 

@@ -1,9 +1,15 @@
 package io.solstice.arrow;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import org.apache.arrow.vector.types.pojo.ArrowType;
+
 /**
- * How a source reads: the rows per emitted batch, where to start, and how large one IPC message
- * may be. Sources use what applies to their format and ignore the rest. Immutable; build with
- * {@link #builder()}.
+ * How a source reads: the rows per emitted batch, where to start, how large one IPC message
+ * may be, and how to read a CSV file (header, rows to skip, column types). Sources use what
+ * applies to their format and ignore the rest. Immutable; build with {@link #builder()}.
  */
 public final class ReadOptions {
 
@@ -15,11 +21,17 @@ public final class ReadOptions {
   private final int batchSize;
   private final BatchPosition startAt;
   private final long maxMessageBytes;
+  private final boolean csvHeader;
+  private final int csvSkipRows;
+  private final Map<String, ArrowType> csvColumnTypes;
 
   private ReadOptions(Builder b) {
     this.batchSize = b.batchSize;
     this.startAt = b.startAt;
     this.maxMessageBytes = b.maxMessageBytes;
+    this.csvHeader = b.csvHeader;
+    this.csvSkipRows = b.csvSkipRows;
+    this.csvColumnTypes = Collections.unmodifiableMap(new LinkedHashMap<>(b.csvColumnTypes));
   }
 
   /**
@@ -68,11 +80,43 @@ public final class ReadOptions {
     return maxMessageBytes;
   }
 
+  /**
+   * Whether a CSV file's first row (after {@link #csvSkipRows()}) names the columns; without a
+   * header the columns are named {@code f0, f1, ...}.
+   *
+   * @return true (the default) when the file has a header
+   */
+  public boolean csvHeader() {
+    return csvHeader;
+  }
+
+  /**
+   * The rows of a CSV file skipped before the header (or, without one, before the data).
+   *
+   * @return the count, 0 by default
+   */
+  public int csvSkipRows() {
+    return csvSkipRows;
+  }
+
+  /**
+   * The types of CSV columns named here, instead of the types Arrow infers from the values
+   * (integers as Int64, other numbers as Float64, anything else as Utf8).
+   *
+   * @return column name to type, in the order given; empty by default
+   */
+  public Map<String, ArrowType> csvColumnTypes() {
+    return csvColumnTypes;
+  }
+
   /** Builds {@link ReadOptions}. */
   public static final class Builder {
     private int batchSize;
     private BatchPosition startAt;
     private long maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
+    private boolean csvHeader = true;
+    private int csvSkipRows;
+    private final Map<String, ArrowType> csvColumnTypes = new LinkedHashMap<>();
 
     private Builder() {}
 
@@ -114,6 +158,45 @@ public final class ReadOptions {
         throw new IllegalArgumentException("maxMessageBytes must be >= 1, got " + bytes);
       }
       this.maxMessageBytes = bytes;
+      return this;
+    }
+
+    /**
+     * Whether a CSV file has a header row (default true).
+     *
+     * @param present false to read the first row as data and name the columns f0, f1, ...
+     * @return this builder
+     */
+    public Builder csvHeader(boolean present) {
+      this.csvHeader = present;
+      return this;
+    }
+
+    /**
+     * Skips rows at the start of a CSV file, before the header.
+     *
+     * @param rows at least 0
+     * @return this builder
+     */
+    public Builder csvSkipRows(int rows) {
+      if (rows < 0) {
+        throw new IllegalArgumentException("csvSkipRows must be >= 0, got " + rows);
+      }
+      this.csvSkipRows = rows;
+      return this;
+    }
+
+    /**
+     * Gives CSV columns a type instead of the inferred one, for example a class label of
+     * integers read as strings, or float features as Float32.
+     *
+     * @param types column name to Arrow type (replacing earlier ones)
+     * @return this builder
+     */
+    public Builder csvColumnTypes(Map<String, ArrowType> types) {
+      csvColumnTypes.clear();
+      types.forEach((name, type) -> csvColumnTypes.put(Objects.requireNonNull(name, "column name"),
+          Objects.requireNonNull(type, "type of " + name)));
       return this;
     }
 

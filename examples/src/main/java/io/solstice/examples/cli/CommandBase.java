@@ -3,23 +3,29 @@ package io.solstice.examples.cli;
 import io.solstice.arrow.ArrowDataException;
 import io.solstice.core.checkpoint.CheckpointException;
 import io.solstice.examples.SolsticeCli;
+import io.solstice.examples.data.OutputFiles;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.FileSystemException;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import reactor.core.Exceptions;
 
 /**
  * What every subcommand shares: its output streams (the command line's, so callers and tests
- * can capture them) and the mapping of errors to exit codes. A data or usage error prints one
- * line on stderr and exits with {@link SolsticeCli#EXIT_USAGE}; anything else propagates to
- * picocli, which prints the stack trace and exits with {@link SolsticeCli#EXIT_FAILURE}.
+ * can capture them), how it writes files, and the mapping of errors to exit codes. A data or
+ * usage error, and an I/O error (a file that cannot be read or written), prints one line on
+ * stderr and exits with {@link SolsticeCli#EXIT_USAGE}; anything else propagates to picocli,
+ * which prints the stack trace and exits with {@link SolsticeCli#EXIT_FAILURE}.
  */
 abstract class CommandBase implements Callable<Integer> {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   private PrintStream out;
+  private OutputFiles output;
 
   /**
    * Runs the command.
@@ -33,13 +39,16 @@ abstract class CommandBase implements Callable<Integer> {
   public final Integer call() throws Exception {
     try {
       return execute();
-    } catch (RuntimeException e) {
-      Throwable cause = userError(e);
-      if (cause == null) {
+    } catch (RuntimeException | IOException e) {
+      String message = explain(e);
+      if (message == null) {
         throw e;
       }
+      if (out != null) {
+        out.flush();
+      }
       PrintWriter err = spec.commandLine().getErr();
-      err.println("solstice " + spec.name() + ": " + cause.getMessage());
+      err.println("solstice " + spec.name() + ": " + message);
       err.flush();
       return SolsticeCli.EXIT_USAGE;
     } finally {
@@ -49,18 +58,71 @@ abstract class CommandBase implements Callable<Integer> {
     }
   }
 
-  /** The user's mistake behind a failure (bad data, bad option, no checkpoint), or null. */
-  private static Throwable userError(Throwable e) {
+  /**
+   * The one line that explains a failure caused by the user or the environment (bad data, a
+   * bad option, no checkpoint, a file that cannot be read or written), or null for anything
+   * else.
+   */
+  private static String explain(Throwable e) {
     for (Throwable t = Exceptions.unwrap(e); t != null; t = t.getCause()) {
-      if (t instanceof ArrowDataException || t instanceof UsageException
-          || t instanceof CheckpointException) {
-        return t;
+      if (t instanceof ArrowDataException || t instanceof UsageException || t instanceof CheckpointException) {
+        return t.getMessage();
+      }
+      if (t instanceof UncheckedIOException unchecked) {
+        return withCause(unchecked.getMessage(), unchecked.getCause());
+      }
+      if (t instanceof IOException io) {
+        return io instanceof FileSystemException ? "cannot access " + ((FileSystemException) io).getFile() + ": "
+            + OutputFiles.reason(io) : io.getMessage();
       }
       if (t.getCause() == t) {
         break;
       }
     }
     return null;
+  }
+
+  /** "what failed: why", unless the message already says why. */
+  private static String withCause(String message, IOException cause) {
+    String reason = OutputFiles.reason(cause);
+    return message.contains(reason) ? message : message + ": " + reason;
+  }
+
+  /**
+   * How this command writes its files: the root command's (see {@link SolsticeCli#output()}),
+   * else the local file system.
+   *
+   * @return the output files
+   */
+  protected OutputFiles output() {
+    if (output == null) {
+      Object root = spec.root().userObject();
+      output = root instanceof SolsticeCli cli ? cli.output() : OutputFiles.LOCAL;
+    }
+    return output;
+  }
+
+  /**
+   * Makes this command write through {@code files}, for a command run on behalf of another.
+   *
+   * @param files the output files
+   */
+  void writeThrough(OutputFiles files) {
+    this.output = files;
+  }
+
+  /**
+   * Prints a warning on stderr; the command goes on.
+   *
+   * @param message what the user should know
+   */
+  protected void warn(String message) {
+    if (out != null) {
+      out.flush();
+    }
+    PrintWriter err = spec.commandLine().getErr();
+    err.println("solstice " + spec.name() + ": warning: " + message);
+    err.flush();
   }
 
   /**

@@ -3,11 +3,11 @@ package io.solstice.examples.cli;
 import io.solstice.arrow.ArrowSources;
 import io.solstice.arrow.FeatureSpec;
 import io.solstice.arrow.ReadOptions;
+import io.solstice.arrow.Split;
 import io.solstice.core.data.DigitsDataset;
-import io.solstice.examples.data.Allocators;
 import io.solstice.examples.data.LabeledArrowFile;
+import io.solstice.examples.job.ClassificationTask;
 import io.solstice.examples.job.JobData;
-import io.solstice.examples.job.Split;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.memory.RootAllocator;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -23,16 +23,18 @@ import picocli.CommandLine.Option;
  * {@code solstice digits}: the first job to run. Splits the bundled UCI handwritten digits
  * (1,797 8x8 images) into train, validation and test with a fixed seed, writes each as an Arrow
  * IPC file, trains an MLP on them through the reactive engine and prints a per-class report.
+ * Its pixels share one scale, so it trains on them as they are (no standardization).
  */
 @Command(
     name = "digits",
     mixinStandardHelpOptions = true,
+    defaultValueProvider = DigitsCommand.Defaults.class,
     description = {
         "Train an MLP on the bundled handwritten digits (UCI, 1,797 8x8 images) end to end:",
         "Arrow IPC files, reactive training with early stopping and checkpoints, a per-class report,",
         "learning curves (<work-dir>/curves.png) and metrics (<work-dir>/metrics.csv)."
     })
-public final class DigitsCommand extends ClassifierCommand {
+public final class DigitsCommand extends TrainingCommand {
 
   @Option(names = "--work-dir", defaultValue = "runs/digits",
       description = "Where data, checkpoints, metrics and curves go (default: ${DEFAULT-VALUE}).")
@@ -53,6 +55,17 @@ public final class DigitsCommand extends ClassifierCommand {
   /** Creates the command. */
   public DigitsCommand() {}
 
+  /** The digits run's tried defaults: 30 epochs of batches of 64 at 3e-3, patience 5, no decay. */
+  static final class Defaults implements CommandLine.IDefaultValueProvider {
+    private static final Map<String, String> VALUES =
+        Map.of("--epochs", "30", "--batch-size", "64", "--lr", "3e-3", "--patience", "5", "--weight-decay", "0");
+
+    @Override
+    public String defaultValue(CommandLine.Model.ArgSpec argument) {
+      return argument instanceof CommandLine.Model.OptionSpec option ? VALUES.get(option.longestName()) : null;
+    }
+  }
+
   @Override
   Path workDir() {
     return resolve(workDir);
@@ -69,25 +82,21 @@ public final class DigitsCommand extends ClassifierCommand {
   }
 
   @Override
-  JobData prepare() throws Exception {
+  JobData prepare(BufferAllocator allocator) throws Exception {
     check(testFraction > 0 && testFraction < 1, "--test-fraction must be in (0, 1)");
     check(valFraction > 0 && valFraction < 1, "--val-fraction must be in (0, 1)");
     DigitsDataset.Split first = DigitsDataset.bundled().split(testFraction, seed);
     DigitsDataset.Split second = first.train().split(valFraction, seed);
     Map<Split, DigitsDataset> parts = new EnumMap<>(Map.of(
-        Split.TRAIN, second.train(), Split.VAL, second.test(), Split.TEST, first.test()));
+        Split.TRAIN, second.train(), Split.VALIDATION, second.test(), Split.TEST, first.test()));
+    int batch = sizing(second.train().size()).batchSize();
     Map<Split, Path> files = new EnumMap<>(Split.class);
-    BufferAllocator allocator = new RootAllocator();
-    try {
-      for (Map.Entry<Split, DigitsDataset> part : parts.entrySet()) {
-        Path file = workDir().resolve("data").resolve(part.getKey().name().toLowerCase(Locale.ROOT) + ".arrow");
-        try (var batch = part.getValue().asBatch()) {
-          LabeledArrowFile.write(batch, file, batchSize, allocator);
-        }
-        files.put(part.getKey(), file);
+    for (Map.Entry<Split, DigitsDataset> part : parts.entrySet()) {
+      Path file = workDir().resolve("data").resolve(part.getKey().label() + ".arrow");
+      try (var rows = part.getValue().asBatch()) {
+        LabeledArrowFile.write(rows, file, batch, allocator, output());
       }
-    } finally {
-      Allocators.closeAfterRelease(allocator);
+      files.put(part.getKey(), file);
     }
     out().printf(Locale.ROOT, "Digits: %d train, %d validation, %d test images as Arrow IPC files in %s%n",
         second.train().size(), second.test().size(), first.test().size(), workDir().resolve("data"));
@@ -95,13 +104,14 @@ public final class DigitsCommand extends ClassifierCommand {
         .features(LabeledArrowFile.FEATURES).width(DigitsDataset.FEATURES)
         .label(LabeledArrowFile.LABEL).numClasses(DigitsDataset.CLASSES)
         .build();
-    ReadOptions options = ReadOptions.builder().batchSize(batchSize).build();
+    ReadOptions options = ReadOptions.builder().batchSize(batch).build();
     List<String> classNames = new ArrayList<>();
     for (int k = 0; k < DigitsDataset.CLASSES; k++) {
       classNames.add(Integer.toString(k));
     }
     return new JobData(
-        (split, allocator2) -> ArrowSources.ipcFile(files.get(split), allocator2, options).map(spec::toTensors),
-        DigitsDataset.FEATURES, classNames, "test");
+        (split, firstEpoch) -> ArrowSources.ipcFile(files.get(split), allocator, options).map(spec::toTensors),
+        second.train().size(), DigitsDataset.FEATURES, new ClassificationTask(classNames, null), "test", Map.of(),
+        null);
   }
 }

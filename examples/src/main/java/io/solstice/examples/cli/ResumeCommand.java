@@ -48,7 +48,7 @@ public final class ResumeCommand extends CommandBase {
   protected int execute() throws Exception {
     Path dir = where.checkpointDir != null ? where.checkpointDir : where.workDir.resolve("checkpoints");
     JobFile job = JobFile.read(dir);
-    ClassifierCommand command = switch (job.command()) {
+    TrainingCommand command = switch (job.command()) {
       case "digits" -> new DigitsCommand();
       case "train" -> new TrainCommand();
       default -> throw new UsageException("cannot resume a '" + job.command() + "' run");
@@ -58,6 +58,7 @@ public final class ResumeCommand extends CommandBase {
     parsed.setErr(spec.commandLine().getErr());
     parsed.parseArgs(job.args().toArray(String[]::new));
     command.base = job.directory();
+    command.writeThrough(output());
     command.maxSteps = maxSteps;
     if (report != null) {
       command.report = report.toAbsolutePath();

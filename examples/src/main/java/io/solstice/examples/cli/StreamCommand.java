@@ -46,11 +46,11 @@ public final class StreamCommand extends CommandBase {
 
   @Override
   protected int execute() throws Exception {
-    ClassifierCommand.check(steps >= 1, "--steps must be at least 1");
-    ClassifierCommand.check(features >= 2, "--features must be at least 2");
-    ClassifierCommand.check(batchSize >= 1, "--batch-size must be at least 1");
-    ClassifierCommand.check(printEvery >= 1, "--print-every must be at least 1");
-    ClassifierCommand.check(window >= 1, "--window must be at least 1");
+    TrainingCommand.check(steps >= 1, "--steps must be at least 1");
+    TrainingCommand.check(features >= 2, "--features must be at least 2");
+    TrainingCommand.check(batchSize >= 1, "--batch-size must be at least 1");
+    TrainingCommand.check(printEvery >= 1, "--print-every must be at least 1");
+    TrainingCommand.check(window >= 1, "--window must be at least 1");
     long drift = driftAt != null ? driftAt : steps / 2;
     OnlineRun run = new OnlineRun(new OnlineRun.Settings(steps, features, batchSize, drift, printEvery, window, seed));
     Thread hook = new Thread(() -> {

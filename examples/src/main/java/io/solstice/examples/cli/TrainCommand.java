@@ -4,43 +4,77 @@ import io.solstice.arrow.ArrowBatch;
 import io.solstice.arrow.CorruptIpcException;
 import io.solstice.arrow.FeatureSpec;
 import io.solstice.arrow.ReadOptions;
-import io.solstice.examples.data.Allocators;
-import io.solstice.examples.data.DataFormat;
-import io.solstice.examples.data.HoldOut;
+import io.solstice.arrow.Split;
+import io.solstice.arrow.Standardization;
+import io.solstice.arrow.TableFormat;
+import io.solstice.arrow.TableSplit;
+import io.solstice.core.metrics.FeatureMoments;
+import io.solstice.core.models.MlpClassifier;
 import io.solstice.examples.data.TableLayout;
 import io.solstice.examples.data.TableSurvey;
+import io.solstice.examples.job.ClassificationTask;
 import io.solstice.examples.job.JobData;
-import io.solstice.examples.job.Split;
+import io.solstice.examples.job.ModelTask;
+import io.solstice.examples.job.RegressionTask;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.memory.RootAllocator;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import reactor.core.publisher.Flux;
 
 /**
- * {@code solstice train}: trains an MLP classifier on a user's Arrow IPC file, Arrow IPC stream
- * or Parquet file, holding out whole batches (chosen with a fixed seed) for validation and test.
+ * {@code solstice train}: trains an MLP classifier or regressor on a user's table (Arrow IPC
+ * file or stream, Parquet, CSV or JSON lines, told apart by content), split row by row into
+ * train, validation and test parts (stratified by class for classification, seeded),
+ * standardized with statistics of the train part, shuffled every epoch, and reported like
+ * scikit-learn. docs/CLI.md describes each step.
  */
 @Command(
     name = "train",
     mixinStandardHelpOptions = true,
+    defaultValueProvider = TrainCommand.Defaults.class,
     description = {
-        "Train an MLP classifier on an Arrow IPC file, Arrow IPC stream or Parquet file.",
-        "Features default to every numeric column but the label (a FixedSizeList<float> column is a vector);",
-        "labels may be integers or strings, plain or dictionary-encoded."
+        "Train an MLP classifier (or, with --task regression, a regressor) on a table: an Arrow IPC file or "
+            + "stream, Parquet, CSV (with a header; types inferred or given with --column-types) or JSON lines, "
+            + "told apart by content. Features default to every numeric column but the label (a "
+            + "FixedSizeList<float> column is a vector); class labels may be integers or strings, plain or "
+            + "dictionary-encoded.",
+        "",
+        "Split: rows go to train, validation and test by a seeded permutation of each class's rows (stratified: "
+            + "each class is split in proportion, within one row; for regression a plain random split), so the "
+            + "same --seed and table always give the same split.",
+        "",
+        "Scaling: features are standardized with the mean and standard deviation of the train rows (a constant "
+            + "feature is only centred); a regression target too, with predictions and errors reported in its "
+            + "own units.",
+        "",
+        "Order: a table up to --in-memory-limit is held in memory and its train rows are reshuffled every epoch "
+            + "(seeded); a larger one is streamed, read again each epoch in one pass, in stored order.",
+        "",
+        "Report: training stops when the validation loss (MSE for regression) has not improved for --patience "
+            + "epochs; the best epoch is evaluated on the test rows: precision, recall, F1 and accuracy per "
+            + "class, or R^2, MAE and RMSE.",
+        ""
     })
-public final class TrainCommand extends ClassifierCommand {
+public final class TrainCommand extends TrainingCommand {
 
   @Option(names = "--data", required = true, paramLabel = "PATH",
-      description = "The table: an Arrow IPC file or stream, a Parquet file or a directory of Parquet files.")
+      description = "The table: a file, or a directory of Parquet, CSV or JSON-lines files.")
   Path data;
 
-  @Option(names = "--label", required = true, paramLabel = "COLUMN", description = "The class label column.")
+  @Option(names = "--label", required = true, paramLabel = "COLUMN",
+      description = "The column to predict: class labels, or a number with --task regression.")
   String label;
+
+  @Option(names = "--task", defaultValue = "classification", paramLabel = "classification|regression",
+      description = "Predict classes or a number (default: ${DEFAULT-VALUE}).")
+  String task;
 
   @Option(names = "--features", split = ",", paramLabel = "COLUMNS",
       description = "Feature columns, comma-separated (default: every numeric column but the label).")
@@ -51,24 +85,77 @@ public final class TrainCommand extends ClassifierCommand {
   String model;
 
   @Option(names = "--val-fraction", defaultValue = "0.2",
-      description = "Fraction of the batches held out for validation (default: ${DEFAULT-VALUE}).")
+      description = "Fraction of the rows (of each class, for classification) held out for validation and early "
+          + "stopping (default: ${DEFAULT-VALUE}).")
   double valFraction;
 
   @Option(names = "--test-fraction", defaultValue = "0.2",
-      description = "Fraction of the batches held out for the final report; 0 reports on the validation batches "
-          + "(default: ${DEFAULT-VALUE}).")
+      description = "Fraction of the rows (of each class, for classification) held out for the final report; 0 "
+          + "reports on the validation rows (default: ${DEFAULT-VALUE}).")
   double testFraction;
+
+  @Option(names = "--no-standardize", negatable = false,
+      description = "Train on the raw features instead of standardized ones.")
+  boolean noStandardize;
+
+  @Option(names = "--class-weight", defaultValue = "none", paramLabel = "none|balanced",
+      description = "balanced: weight each class's loss by rows / (classes * class rows), as scikit-learn does "
+          + "(default: ${DEFAULT-VALUE}).")
+  String classWeight;
+
+  @Option(names = "--loss", defaultValue = "squared", paramLabel = "squared|huber",
+      description = "Regression loss: squared error, or Huber (linear beyond one standard deviation of the target) "
+          + "(default: ${DEFAULT-VALUE}).")
+  String loss;
+
+  @Option(names = "--column-types", split = ",", paramLabel = "COLUMN=TYPE",
+      description = "CSV column types instead of inferred ones; TYPE is int32, int64, float32, float64 or string.")
+  Map<String, String> columnTypes = Map.of();
+
+  @Option(names = "--csv-no-header", negatable = false,
+      description = "The CSV file has no header row: columns are named f0, f1, ...")
+  boolean csvNoHeader;
+
+  @Option(names = "--csv-skip-rows", defaultValue = "0", paramLabel = "N",
+      description = "Rows to skip at the start of a CSV file, before the header (default: ${DEFAULT-VALUE}).")
+  int csvSkipRows;
+
+  @Option(names = "--in-memory-limit", paramLabel = "SIZE",
+      description = "Largest table held in memory, e.g. 512m or 4g; larger ones are streamed "
+          + "(default: a quarter of the JVM's maximum heap).")
+  String inMemoryLimit;
 
   @Option(names = "--work-dir", defaultValue = "runs/train",
       description = "Where metrics.csv and curves.png go (default: ${DEFAULT-VALUE}).")
   Path workDir;
 
   @Option(names = "--checkpoint-dir", paramLabel = "DIR",
-      description = "Where checkpoints go (default: <work-dir>/checkpoints).")
+      description = "Where checkpoints and preprocessing.json go (default: <work-dir>/checkpoints).")
   Path checkpointDir;
+
+  /** Rows per batch while surveying and splitting (the training batch size is chosen after). */
+  private static final int READ_ROWS = 8192;
+
+  /** The Huber loss's delta, in standard deviations of the target. */
+  private static final double HUBER_DELTA = 1.0;
 
   /** Creates the command. */
   public TrainCommand() {}
+
+  /**
+   * {@code auto} for the settings {@link Sizing} chooses from the data, and a weight decay of 1
+   * (each step also shrinks the weights by {@code lr * 1}, a pull toward small weights that
+   * brings an MLP on a few hundred noisy rows within reach of a linear model's error).
+   */
+  static final class Defaults implements CommandLine.IDefaultValueProvider {
+    private static final Map<String, String> VALUES = Map.of(
+        "--epochs", "auto", "--batch-size", "auto", "--lr", "auto", "--patience", "auto", "--weight-decay", "1");
+
+    @Override
+    public String defaultValue(CommandLine.Model.ArgSpec argument) {
+      return argument instanceof CommandLine.Model.OptionSpec option ? VALUES.get(option.longestName()) : null;
+    }
+  }
 
   @Override
   Path workDir() {
@@ -97,45 +184,188 @@ public final class TrainCommand extends ClassifierCommand {
   }
 
   @Override
-  JobData prepare() {
+  JobData prepare(BufferAllocator allocator) {
     hidden();
+    boolean regression = regression();
+    check(valFraction > 0 && valFraction < 1, "--val-fraction must be in (0, 1)");
+    check(testFraction >= 0 && valFraction + testFraction < 1,
+        "--test-fraction must be >= 0 and leave rows to train on with --val-fraction");
+    check(classWeight.equals("none") || classWeight.equals("balanced"), "--class-weight must be none or balanced");
+    check(loss.equals("squared") || loss.equals("huber"), "--loss must be squared or huber");
+    check(!regression || classWeight.equals("none"), "--class-weight applies to classification, not regression");
+    check(regression || loss.equals("squared"), "--loss applies to regression (--task regression)");
     Path path = resolve(data);
-    DataFormat format = DataFormat.detect(path);
-    TableLayout layout;
-    BufferAllocator allocator = new RootAllocator();
+    TableFormat format = TableFormat.detect(path);
+    Flux<ArrowBatch> table = read(format, path, allocator);
+    TableLayout layout = readable(path, format, () -> TableSurvey.survey(table, path.toString(), label, features,
+        regression));
+    TableSplit split = readable(path, format, () -> TableSplit.builder()
+        .validation(valFraction).test(testFraction).seed(seed)
+        .stratifyBy(regression ? null : label)
+        .inMemoryLimit(inMemoryLimit(allocator))
+        .plan(table, allocator));
     try {
-      layout = TableSurvey.survey(path, format, label, features, batchSize, allocator);
-    } catch (CorruptIpcException e) {
-      throw new CorruptIpcException(e.column(), "cannot read " + path + " as an Arrow IPC file, Arrow IPC stream or "
-          + "Parquet file: " + e.getMessage(), e);
-    } finally {
-      Allocators.closeAfterRelease(allocator);
+      return prepare(path, format, layout, split);
+    } catch (RuntimeException e) {
+      split.close();
+      throw e;
     }
-    HoldOut holdOut = HoldOut.of(layout.batches(), valFraction, testFraction, seed);
-    out().printf(Locale.ROOT, "%s (%s): %d rows in %d batches; features %s (%d per row); label '%s' with classes %s%n",
-        path, format, layout.rows(), layout.batches(), layout.features(), layout.width(), label, layout.classNames());
-    out().printf(Locale.ROOT, "Hold-out by batch (seed %d): %d train, %d validation, %d test batches%n",
-        seed, holdOut.count(Split.TRAIN), holdOut.count(Split.VAL), holdOut.count(Split.TEST));
-    FeatureSpec spec = layout.featureSpec();
-    ReadOptions options = ReadOptions.builder().batchSize(batchSize).build();
-    boolean separateTest = holdOut.count(Split.TEST) > 0;
-    return new JobData(
-        (split, alloc) -> select(format.open(path, alloc, options), holdOut,
-            split == Split.TEST && !separateTest ? Split.VAL : split).map(spec::toTensors),
-        layout.width(), layout.classNames(), separateTest ? "held-out test" : "validation");
   }
 
-  /** The batches of one split; the others are closed as they pass. */
-  private static Flux<ArrowBatch> select(Flux<ArrowBatch> batches, HoldOut holdOut, Split split) {
-    return Flux.defer(() -> {
-      long[] index = {0};
-      return batches.handle((batch, sink) -> {
-        if (holdOut.roleOf(index[0]++) == split) {
-          sink.next(batch);
-        } else {
-          batch.close();
+  private JobData prepare(Path path, TableFormat format, TableLayout layout, TableSplit split) {
+    long trainRows = split.rows(Split.TRAIN);
+    check(trainRows > 0 && split.rows(Split.VALIDATION) > 0 && (testFraction == 0 || split.rows(Split.TEST) > 0),
+        path + " has too few rows (" + split.rows() + ") to give every split at least one (" + trainRows + " train, "
+            + split.rows(Split.VALIDATION) + " validation, " + split.rows(Split.TEST) + " test); add rows or change "
+            + "--val-fraction and --test-fraction");
+    Sizing sizing = sizing(trainRows);
+    out().printf(Locale.ROOT, "%s (%s): %d rows; features %s (%d per row); %s%n", path, format.label(), layout.rows(),
+        layout.features(), layout.width(), layout.regression() ? "target '" + label + "'"
+            : "label '" + label + "' with classes " + layout.classNames());
+    out().printf(Locale.ROOT, "Split by row (%s, seed %d): %d train, %d validation, %d test rows; %s%n",
+        layout.regression() ? "random" : "stratified by '" + label + "'", seed, trainRows,
+        split.rows(Split.VALIDATION), split.rows(Split.TEST),
+        split.inMemory() ? "held in memory, train rows reshuffled every epoch" : "streamed in stored order");
+    Moments moments = moments(split, layout);
+    Standardization standardization = noStandardize ? null : Standardization.of(moments.features());
+    out().println(standardization == null ? "Features as they are (--no-standardize)"
+        : "Features standardized with the train rows' mean and standard deviation");
+    out().println(describe(sizing));
+    FeatureSpec spec = layout.featureSpec(standardization);
+    ModelTask<?, ?> modelTask = layout.regression() ? regressionTask(moments.targets()) : classificationTask(layout, split);
+    boolean separateTest = split.rows(Split.TEST) > 0;
+    return new JobData(
+        (which, firstEpoch) -> split.batches(which == Split.TEST && !separateTest ? Split.VALIDATION : which,
+            sizing.batchSize(), firstEpoch).map(spec::toTensors),
+        trainRows, layout.width(), modelTask, separateTest ? "held-out test" : "validation",
+        preprocessing(path, format, layout, split, standardization), split);
+  }
+
+  private boolean regression() {
+    return switch (task) {
+      case "classification" -> false;
+      case "regression" -> true;
+      default -> throw new UsageException("--task must be classification or regression, got " + task);
+    };
+  }
+
+  private Flux<ArrowBatch> read(TableFormat format, Path path, BufferAllocator allocator) {
+    ReadOptions.Builder options = ReadOptions.builder().batchSize(READ_ROWS);
+    if (format == TableFormat.CSV) {
+      options.csvHeader(!csvNoHeader).csvSkipRows(csvSkipRows).csvColumnTypes(ColumnTypes.parse(columnTypes));
+    } else {
+      check(!csvNoHeader && csvSkipRows == 0 && columnTypes.isEmpty(),
+          "--csv-no-header, --csv-skip-rows and --column-types apply to CSV files; " + path + " is "
+              + format.label());
+    }
+    return format.read(path, allocator, options.build());
+  }
+
+  /** Runs a read of the table, naming the file and its format when its bytes are corrupt. */
+  private static <T> T readable(Path path, TableFormat format, java.util.function.Supplier<T> read) {
+    try {
+      return read.get();
+    } catch (CorruptIpcException e) {
+      throw new CorruptIpcException(e.column(), "cannot read " + path + " as an " + format.label() + ": "
+          + e.getMessage(), e);
+    }
+  }
+
+  private long inMemoryLimit(BufferAllocator allocator) {
+    if (inMemoryLimit == null) {
+      return Math.min(allocator.getLimit(), Runtime.getRuntime().maxMemory()) / 4;
+    }
+    String text = inMemoryLimit.trim().toLowerCase(Locale.ROOT);
+    long unit = text.endsWith("k") ? 1L << 10 : text.endsWith("m") ? 1L << 20 : text.endsWith("g") ? 1L << 30 : 1;
+    String digits = unit == 1 ? text : text.substring(0, text.length() - 1);
+    try {
+      long value = Long.parseLong(digits);
+      check(value >= 0, "--in-memory-limit must be >= 0, got " + inMemoryLimit);
+      return value * unit;
+    } catch (NumberFormatException e) {
+      throw new UsageException("--in-memory-limit must be a size such as 512m or 4g, got " + inMemoryLimit);
+    }
+  }
+
+  /** The train rows' feature moments, and the target's for regression, in one pass. */
+  private record Moments(FeatureMoments features, FeatureMoments targets) {}
+
+  private static Moments moments(TableSplit split, TableLayout layout) {
+    FeatureSpec raw = layout.rawDoubleSpec();
+    return split.batches(Split.TRAIN, READ_ROWS).map(raw::toTensors)
+        .reduce(new Moments(FeatureMoments.none(), FeatureMoments.none()), (m, t) -> {
+          try (t) {
+            return new Moments(m.features().merge(FeatureMoments.of(t.features())),
+                layout.regression() ? m.targets().merge(FeatureMoments.of(t.labels())) : m.targets());
+          }
+        })
+        .block();
+  }
+
+  private RegressionTask regressionTask(FeatureMoments target) {
+    double variance = target.variance()[0];
+    return new RegressionTask(label, target.mean()[0], variance > 0 ? Math.sqrt(variance) : 1,
+        loss.equals("huber") ? HUBER_DELTA : 0);
+  }
+
+  private ClassificationTask classificationTask(TableLayout layout, TableSplit split) {
+    List<String> classes = layout.classNames();
+    Map<Split, long[]> counts = new LinkedHashMap<>();
+    for (Split part : Split.values()) {
+      long[] perClass = new long[classes.size()];
+      split.rowsPerStratum(part).forEach((stratum, rows) -> {
+        int index = classes.indexOf(String.valueOf(stratum));
+        if (index >= 0) {
+          perClass[index] += rows;
         }
       });
-    });
+      counts.put(part, perClass);
+    }
+    for (int k = 0; k < classes.size(); k++) {
+      long total = counts.get(Split.TRAIN)[k] + counts.get(Split.VALIDATION)[k] + counts.get(Split.TEST)[k];
+      for (Split part : Split.values()) {
+        if (counts.get(part)[k] == 0 && (part != Split.TEST || split.rows(Split.TEST) > 0)) {
+          warn(String.format(Locale.ROOT, "class '%s' has no rows in the %s split (%d in the whole table); its "
+              + "metrics there are 0", classes.get(k), part.label(), total));
+        }
+      }
+    }
+    double[] weights = classWeight.equals("balanced") ? MlpClassifier.balancedWeights(counts.get(Split.TRAIN)) : null;
+    if (weights != null) {
+      out().println("Class weights (balanced): " + Arrays.toString(weights));
+    }
+    return new ClassificationTask(classes, weights);
+  }
+
+  private Map<String, Object> preprocessing(Path path, TableFormat format, TableLayout layout, TableSplit split,
+      Standardization standardization) {
+    Map<String, Object> splitRecord = new LinkedHashMap<>();
+    splitRecord.put("method", layout.regression() ? "random" : "stratified");
+    splitRecord.put("stratified_by", layout.regression() ? null : label);
+    splitRecord.put("seed", seed);
+    splitRecord.put("validation_fraction", valFraction);
+    splitRecord.put("test_fraction", testFraction);
+    Map<String, Object> rows = new LinkedHashMap<>();
+    for (Split part : Split.values()) {
+      rows.put(part.label(), split.rows(part));
+    }
+    splitRecord.put("rows", rows);
+    splitRecord.put("in_memory", split.inMemory());
+    splitRecord.put("train_order", split.inMemory() ? "reshuffled every epoch" : "stored order");
+    Map<String, Object> record = new LinkedHashMap<>();
+    record.put("data", path.toAbsolutePath().toString());
+    record.put("format", format.name());
+    record.put("rows", split.rows());
+    record.put("features", layout.features());
+    record.put("split", splitRecord);
+    if (standardization == null) {
+      record.put("standardization", null);
+    } else {
+      Map<String, Object> scaling = new LinkedHashMap<>();
+      scaling.put("mean", Arrays.stream(standardization.mean()).boxed().toList());
+      scaling.put("scale", Arrays.stream(standardization.scale()).boxed().toList());
+      record.put("standardization", scaling);
+    }
+    return record;
   }
 }

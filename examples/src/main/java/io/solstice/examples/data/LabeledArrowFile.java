@@ -2,10 +2,7 @@ package io.solstice.examples.data;
 
 import io.solstice.core.TensorBatch;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.List;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.Float4Vector;
@@ -50,33 +47,33 @@ public final class LabeledArrowFile {
   }
 
   /**
-   * Writes the rows of {@code data} to {@code file} in record batches of {@code batchSize} rows.
+   * Writes the rows of {@code data} to {@code file} in record batches of {@code batchSize} rows,
+   * whole or not at all.
    *
    * @param data features [rows, width] and class labels [rows]
    * @param file the target, replaced if present
    * @param batchSize rows per record batch
    * @param allocator where the write buffers come from; nothing stays allocated afterwards
-   * @throws IOException when the file cannot be written
+   * @param output how the file is written (for example {@link OutputFiles#LOCAL})
+   * @throws IOException when the file cannot be written (it is then left as it was)
    */
-  public static void write(TensorBatch data, Path file, int batchSize, BufferAllocator allocator)
+  public static void write(TensorBatch data, Path file, int batchSize, BufferAllocator allocator, OutputFiles output)
       throws IOException {
     float[][] features = data.features().toFloatMatrix();
     int[] labels = data.labels().toIntVector();
     int width = features.length == 0 ? 0 : features[0].length;
-    Path parent = file.toAbsolutePath().getParent();
-    Files.createDirectories(parent);
-    try (VectorSchemaRoot root = VectorSchemaRoot.create(schema(width), allocator);
-        FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE,
-            StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
-        ArrowFileWriter writer = new ArrowFileWriter(root, null, channel)) {
-      writer.start();
-      for (int start = 0; start < features.length; start += batchSize) {
-        int end = Math.min(features.length, start + batchSize);
-        fill(root, features, labels, start, end, width);
-        writer.writeBatch();
+    output.write(file, channel -> {
+      try (VectorSchemaRoot root = VectorSchemaRoot.create(schema(width), allocator);
+          ArrowFileWriter writer = new ArrowFileWriter(root, null, channel)) {
+        writer.start();
+        for (int start = 0; start < features.length; start += batchSize) {
+          int end = Math.min(features.length, start + batchSize);
+          fill(root, features, labels, start, end, width);
+          writer.writeBatch();
+        }
+        writer.end();
       }
-      writer.end();
-    }
+    });
   }
 
   private static void fill(

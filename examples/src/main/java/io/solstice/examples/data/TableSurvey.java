@@ -6,15 +6,12 @@ import io.solstice.arrow.CorruptIpcException;
 import io.solstice.arrow.LabelRangeException;
 import io.solstice.arrow.MissingColumnException;
 import io.solstice.arrow.NullValueException;
-import io.solstice.arrow.ReadOptions;
 import io.solstice.examples.cli.UsageException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.BaseIntVector;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.complex.ListVector;
@@ -23,15 +20,18 @@ import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.DictionaryEncoding;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
+import reactor.core.publisher.Flux;
 
 /**
  * Reads a table once to learn its layout: checks the label and feature columns (with the Arrow
  * module's typed errors naming the column), picks the default features (every numeric column
- * but the label, or one float vector column), collects the classes and counts the batches.
+ * but the label, or one float vector column), and collects the classes of a classification
+ * label; a regression target must be numeric.
  */
 public final class TableSurvey {
   private final String label;
   private final List<String> requestedFeatures;
+  private final boolean regression;
 
   private List<String> features;
   private int width = -1;
@@ -43,40 +43,41 @@ public final class TableSurvey {
   private int batches;
   private long rows;
 
-  private TableSurvey(String label, List<String> requestedFeatures) {
+  private TableSurvey(String label, List<String> requestedFeatures, boolean regression) {
     this.label = label;
     this.requestedFeatures = requestedFeatures;
+    this.regression = regression;
   }
 
   /**
    * Surveys a table.
    *
-   * @param path the table
-   * @param format its format
-   * @param label the label column
+   * @param table the table's batches (read once, each closed after its visit)
+   * @param name the table's name for messages, for example its path
+   * @param label the label (classification) or target (regression) column
    * @param features the feature columns, or empty for the default
-   * @param batchSize rows per batch
-   * @param allocator the allocator to read with; nothing stays allocated afterwards
+   * @param regression whether the label is a real-valued target rather than classes
    * @return the layout
    * @throws io.solstice.arrow.ArrowDataException when the table does not fit
    * @throws UsageException when the feature choice is ambiguous or the table is empty
    */
   public static TableLayout survey(
-      Path path, DataFormat format, String label, List<String> features, int batchSize, BufferAllocator allocator) {
-    TableSurvey survey = new TableSurvey(label, features);
-    format.open(path, allocator, ReadOptions.builder().batchSize(batchSize).build())
-        .doOnNext(batch -> {
-          try (batch) {
-            survey.visit(batch);
-          }
-        })
-        .blockLast();
-    return survey.layout(path);
+      Flux<ArrowBatch> table, String name, String label, List<String> features, boolean regression) {
+    TableSurvey survey = new TableSurvey(label, features, regression);
+    table.doOnNext(batch -> {
+      try (batch) {
+        survey.visit(batch);
+      }
+    }).blockLast();
+    return survey.layout(name);
   }
 
-  private TableLayout layout(Path path) {
+  private TableLayout layout(String name) {
     if (batches == 0 || rows == 0) {
-      throw new UsageException(path + " holds no rows");
+      throw new UsageException(name + " holds no rows");
+    }
+    if (regression) {
+      return new TableLayout(features, width, label, List.of(), false, true, rows);
     }
     List<String> classes = new ArrayList<>();
     if (!byName) {
@@ -90,7 +91,7 @@ public final class TableSurvey {
       throw new LabelRangeException(label, "holds " + classes.size() + " class(es) " + classes
           + "; a classifier needs at least two");
     }
-    return new TableLayout(features, width, label, classes, byName, batches, rows);
+    return new TableLayout(features, width, label, classes, byName, false, rows);
   }
 
   private void visit(ArrowBatch batch) {
@@ -105,18 +106,28 @@ public final class TableSurvey {
         width = list.getObject(0).size();
       }
     }
-    collectLabels(batch);
+    if (!regression) {
+      collectLabels(batch);
+    }
   }
 
   private void chooseColumns(Schema schema) {
     List<String> columns = schema.getFields().stream().map(Field::getName).toList();
     Field labelField = field(schema, label, columns);
     ArrowType labelType = labelField.getType();
-    if (labelField.getDictionary() != null) {
+    if (regression) {
+      if (!isScalar(labelField)) {
+        throw new ColumnTypeException(label, "expected a numeric target (integer or floating point) but found "
+            + describe(labelField) + "; to predict classes, leave out --task regression");
+      }
+    } else if (labelField.getDictionary() != null) {
       byName = true;
       dictionaryLabels = true;
     } else if (labelType instanceof ArrowType.Utf8 || labelType instanceof ArrowType.LargeUtf8) {
       byName = true;
+    } else if (labelType instanceof ArrowType.FloatingPoint) {
+      throw new ColumnTypeException(label, "holds floating-point values (" + labelType + "), not classes; to predict "
+          + "a number use --task regression, to classify give integer or string class labels");
     } else if (!(labelType instanceof ArrowType.Int)) {
       throw new ColumnTypeException(label, "expected integer or string class labels but found " + labelType
           + "; a classifier needs classes");

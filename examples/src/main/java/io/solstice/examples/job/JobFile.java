@@ -1,6 +1,7 @@
 package io.solstice.examples.job;
 
 import io.solstice.examples.cli.UsageException;
+import io.solstice.examples.data.OutputFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import org.nd4j.shade.jackson.databind.JsonNode;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
-import org.nd4j.shade.jackson.databind.SerializationFeature;
 
 /**
  * The {@code job.json} a training command leaves in its checkpoint directory, so that
@@ -41,16 +41,15 @@ public record JobFile(String command, List<String> args, Path directory) {
    * Writes {@code <checkpointDir>/job.json}.
    *
    * @param checkpointDir the job's checkpoint directory (created if missing)
+   * @param output how to write it
    * @throws IOException when it cannot be written
    */
-  public void write(Path checkpointDir) throws IOException {
-    Files.createDirectories(checkpointDir);
+  public void write(Path checkpointDir, OutputFiles output) throws IOException {
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("command", command);
     json.put("args", args);
     json.put("directory", directory.toAbsolutePath().toString());
-    Files.writeString(checkpointDir.resolve(NAME),
-        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(json) + "\n");
+    output.writeJson(checkpointDir.resolve(NAME), json);
   }
 
   /**

@@ -1,14 +1,16 @@
 package io.solstice.examples.job;
 
+import io.solstice.examples.data.OutputFiles;
 import java.nio.file.Path;
 import java.util.Objects;
 
 /**
- * How a classifier job trains and where it writes.
+ * How a training job trains and where it writes.
  *
  * @param epochs the most epochs to train
  * @param hidden the hidden layer sizes of the MLP
  * @param learningRate Adam's learning rate
+ * @param weightDecay the decoupled weight decay (AdamW), 0 for none
  * @param seed the seed of the model's initialisation
  * @param patience epochs without a better validation loss before stopping
  * @param maxSteps stop after this many train steps of the whole run (0: no limit)
@@ -17,11 +19,13 @@ import java.util.Objects;
  * @param curvesPng the learning-curve plot
  * @param report the JSON report, or null for none
  * @param resume whether to continue from the latest checkpoint in {@code checkpointDir}
+ * @param output how the job writes its run record and report
  */
 public record JobSettings(
     int epochs,
     int[] hidden,
     double learningRate,
+    double weightDecay,
     long seed,
     int patience,
     long maxSteps,
@@ -29,7 +33,8 @@ public record JobSettings(
     Path metricsCsv,
     Path curvesPng,
     Path report,
-    boolean resume) {
+    boolean resume,
+    OutputFiles output) {
 
   /**
    * Validates the fields.
@@ -37,6 +42,7 @@ public record JobSettings(
    * @param epochs see the record
    * @param hidden see the record
    * @param learningRate see the record
+   * @param weightDecay see the record
    * @param seed see the record
    * @param patience see the record
    * @param maxSteps see the record
@@ -45,8 +51,10 @@ public record JobSettings(
    * @param curvesPng see the record
    * @param report see the record
    * @param resume see the record
+   * @param output see the record
    */
   public JobSettings {
+    Objects.requireNonNull(output, "output");
     Objects.requireNonNull(checkpointDir, "checkpointDir");
     Objects.requireNonNull(metricsCsv, "metricsCsv");
     Objects.requireNonNull(curvesPng, "curvesPng");

@@ -1,46 +1,48 @@
 package io.solstice.examples.report;
 
+import io.solstice.examples.data.OutputFiles;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import org.nd4j.shade.jackson.databind.ObjectMapper;
-import org.nd4j.shade.jackson.databind.SerializationFeature;
+import java.util.TreeMap;
 
 /**
  * The machine-readable summary of a training job, written by {@code --report FILE}:
  * <pre>{@code
- * {"test": {<every value ClassificationMetrics.compute() returns>},
- *  "classes": [names], "epochs": n, "steps": n, "wall_seconds": s}
+ * {"test": {<every value the task's metrics compute(): accuracy, f1_macro, ... or r2, mae, rmse, mse>},
+ *  "task": "classification", "classes": [names]          (or "task": "regression", "target": column, ...),
+ *  "preprocessing": {<the split and the standardization, as in preprocessing.json>},
+ *  "epochs": n, "steps": n, "wall_seconds": s}
  * }</pre>
  *
  * @param test the test metrics by name
- * @param classNames the class names by index
+ * @param task how the task describes itself (see {@code ModelTask.describe()})
+ * @param preprocessing how the data was split and scaled; empty for none
  * @param epochs the epochs trained (a resumed run counts the epochs before it too)
  * @param steps the train steps of the whole run
  * @param wallSeconds the wall time of this invocation
  */
-public record RunReport(
-    Map<String, Double> test, List<String> classNames, int epochs, long steps, double wallSeconds) {
+public record RunReport(Map<String, Double> test, Map<String, Object> task, Map<String, Object> preprocessing,
+    int epochs, long steps, double wallSeconds) {
 
   /**
-   * Writes the report as JSON, replacing the file.
+   * Writes the report as JSON, replacing the file whole or not at all.
    *
    * @param file the target
+   * @param output how to write it
    * @throws IOException when it cannot be written
    */
-  public void write(Path file) throws IOException {
+  public void write(Path file, OutputFiles output) throws IOException {
     Map<String, Object> json = new LinkedHashMap<>();
-    json.put("test", new LinkedHashMap<>(new java.util.TreeMap<>(test)));
-    json.put("classes", classNames);
+    json.put("test", new TreeMap<>(test));
+    json.putAll(task);
+    if (!preprocessing.isEmpty()) {
+      json.put("preprocessing", preprocessing);
+    }
     json.put("epochs", epochs);
     json.put("steps", steps);
     json.put("wall_seconds", wallSeconds);
-    Path parent = file.toAbsolutePath().getParent();
-    Files.createDirectories(parent);
-    Files.writeString(file, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-        .writeValueAsString(json) + "\n");
+    output.writeJson(file, json);
   }
 }

@@ -10,6 +10,7 @@ import io.solstice.core.data.DigitsDataset;
 import io.solstice.core.metrics.ClassificationMetrics;
 import io.solstice.core.models.MlpClassifier;
 import io.solstice.examples.data.LabeledArrowFile;
+import io.solstice.examples.data.OutputFiles;
 import io.solstice.spark.MetricsCodec;
 import io.solstice.spark.SerializableSupplier;
 import io.solstice.spark.SparkTrainer;
@@ -119,7 +120,7 @@ final class SparkDigitsJob {
         INDArray x = data.features().get(NDArrayIndex.interval(from, to), NDArrayIndex.all());
         INDArray y = data.labels().get(NDArrayIndex.interval(from, to));
         Path file = dir.resolve(name + "-" + p + ".arrow");
-        LabeledArrowFile.write(TensorBatch.of(x, y), file, batchSize, allocator);
+        LabeledArrowFile.write(TensorBatch.of(x, y), file, batchSize, allocator, OutputFiles.LOCAL);
         files.add(file.toAbsolutePath().toString());
       }
     }

@@ -4,38 +4,54 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs small python3 + numpy scripts for interoperability tests. The interpreter is {@code
- * python3} on the PATH unless the environment variable {@code SOLSTICE_PYTHON} names another;
- * with {@code SOLSTICE_REQUIRE_NUMPY=true} (as CI sets it) a missing numpy fails the test
- * instead of skipping it.
+ * Runs small python3 scripts (numpy, scikit-learn) for interoperability and reference tests.
+ * The interpreter is {@code python3} on the PATH unless the environment variable {@code
+ * SOLSTICE_PYTHON} names another. A test that needs a module skips when it is missing, unless
+ * the environment requires it (as CI does): {@code SOLSTICE_REQUIRE_NUMPY=true} for numpy,
+ * {@code SOLSTICE_REQUIRE_SKLEARN=true} for scikit-learn; then a missing module fails the test.
  */
 public final class Python {
 
   private static final String INTERPRETER =
       System.getenv().getOrDefault("SOLSTICE_PYTHON", "python3");
-  private static final boolean REQUIRED =
-      Boolean.parseBoolean(System.getenv().getOrDefault("SOLSTICE_REQUIRE_NUMPY", "false"));
 
-  private static Boolean numpyAvailable;
+  private static final Map<String, Boolean> AVAILABLE = new HashMap<>();
 
   private Python() {}
 
   /** Skips the calling test unless python3 with numpy can be started (checked once). */
-  public static synchronized void assumeNumpy() {
-    if (numpyAvailable == null) {
+  public static void assumeNumpy() {
+    assumeModule("numpy", "SOLSTICE_REQUIRE_NUMPY");
+  }
+
+  /**
+   * Skips the calling test unless python3 with scikit-learn (Debian's python3-sklearn) can be
+   * started (checked once).
+   */
+  public static void assumeScikitLearn() {
+    assumeModule("sklearn", "SOLSTICE_REQUIRE_SKLEARN");
+  }
+
+  private static synchronized void assumeModule(String module, String requiredBy) {
+    Boolean available = AVAILABLE.get(module);
+    if (available == null) {
       try {
-        numpyAvailable = run("import numpy").exitCode == 0;
+        available = run("import " + module).exitCode == 0;
       } catch (IOException e) {
-        numpyAvailable = false;
+        available = false;
       }
+      AVAILABLE.put(module, available);
     }
-    if (REQUIRED && !numpyAvailable) {
-      throw new AssertionError(INTERPRETER + " with numpy is required (SOLSTICE_REQUIRE_NUMPY) but missing");
+    boolean required = Boolean.parseBoolean(System.getenv().getOrDefault(requiredBy, "false"));
+    if (required && !available) {
+      throw new AssertionError(INTERPRETER + " with " + module + " is required (" + requiredBy + ") but missing");
     }
-    assumeTrue(numpyAvailable, INTERPRETER + " with numpy is not installed; skipping the numpy check");
+    assumeTrue(available, INTERPRETER + " with " + module + " is not installed; skipping the check");
   }
 
   /**

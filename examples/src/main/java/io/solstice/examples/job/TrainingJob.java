@@ -1,6 +1,10 @@
 package io.solstice.examples.job;
 
+import io.solstice.arrow.ArrowTensorBatch;
+import io.solstice.arrow.Split;
 import io.solstice.core.Callback;
+import io.solstice.core.Checkpointable;
+import io.solstice.core.Experiment;
 import io.solstice.core.Mode;
 import io.solstice.core.RunPosition;
 import io.solstice.core.TensorBatch;
@@ -12,11 +16,8 @@ import io.solstice.core.callbacks.ProgressBar;
 import io.solstice.core.checkpoint.CheckpointCallback;
 import io.solstice.core.checkpoint.CheckpointStore;
 import io.solstice.core.checkpoint.Resumed;
-import io.solstice.core.metrics.ClassificationMetrics;
-import io.solstice.core.models.MlpClassifier;
+import io.solstice.core.metrics.Metrics;
 import io.solstice.examples.cli.UsageException;
-import io.solstice.examples.data.Allocators;
-import io.solstice.examples.report.ClassificationReport;
 import io.solstice.examples.report.RunReport;
 import io.solstice.reactive.Solstice;
 import io.solstice.reactive.TrainOptions;
@@ -27,20 +28,21 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.memory.RootAllocator;
-import org.nd4j.linalg.learning.config.Adam;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
 
 /**
- * Trains an {@link MlpClassifier} through the reactive engine on Arrow sources, with a progress
- * bar, logging, early stopping on the validation loss (restoring the best epoch), checkpoints,
- * a metrics CSV and a learning-curve PNG; then evaluates the test split and prints a per-class
+ * Trains the task's model through the reactive engine on Arrow sources, with a progress bar,
+ * logging, early stopping on a validation metric (restoring the best epoch), checkpoints, a
+ * metrics CSV and a learning-curve PNG; then evaluates the test split and prints the task's
  * report. The shared body of the {@code digits}, {@code train} and {@code resume} commands.
  */
-public final class ClassifierJob {
-  private static final Logger LOG = LoggerFactory.getLogger(ClassifierJob.class);
+public final class TrainingJob {
+  /** The run record written next to the checkpoints: how the data was split and scaled. */
+  public static final String PREPROCESSING = "preprocessing.json";
+
+  private static final Logger LOG = LoggerFactory.getLogger(TrainingJob.class);
   private static final String EARLY_STOPPING = "early_stopping";
 
   private final JobData data;
@@ -52,7 +54,7 @@ public final class ClassifierJob {
    * @param data what to train on
    * @param settings how to train and where to write
    */
-  public ClassifierJob(JobData data, JobSettings settings) {
+  public TrainingJob(JobData data, JobSettings settings) {
     this.data = data;
     this.settings = settings;
   }
@@ -69,45 +71,38 @@ public final class ClassifierJob {
     long started = System.nanoTime();
     Files.createDirectories(settings.metricsCsv().toAbsolutePath().getParent());
     Files.createDirectories(settings.curvesPng().toAbsolutePath().getParent());
-    BufferAllocator allocator = new RootAllocator();
-    try {
-      RunReport report = train(out, allocator, started);
-      if (settings.report() != null) {
-        report.write(settings.report());
-        out.println("Report written to " + settings.report());
-      }
-      return report;
-    } finally {
-      Allocators.closeAfterRelease(allocator);
+    if (!data.preprocessing().isEmpty()) {
+      settings.output().writeJson(settings.checkpointDir().resolve(PREPROCESSING), data.preprocessing());
     }
+    RunReport report = train(data.task(), out, started);
+    if (settings.report() != null) {
+      report.write(settings.report(), settings.output());
+      out.println("Report written to " + settings.report());
+    }
+    return report;
   }
 
-  private RunReport train(PrintStream out, BufferAllocator allocator, long started) {
-    MlpClassifier fresh = MlpClassifier.builder()
-        .inputs(data.inputs())
-        .hidden(settings.hidden())
-        .classes(data.classNames().size())
-        .updater(new Adam(settings.learningRate()))
-        .seed(settings.seed())
+  private <E extends Experiment<E, TensorBatch, M> & Checkpointable<E>, M extends Metrics<M>> RunReport train(
+      ModelTask<E, M> task, PrintStream out, long started) {
+    E fresh = task.newModel(data.inputs(), settings.hidden(), settings.learningRate(), settings.weightDecay(),
+        settings.seed());
+    EarlyStopping<E, TensorBatch, M> early = EarlyStopping.<E, TensorBatch, M>monitor(task.monitor())
+        .mode(Mode.VAL)
+        .direction(Direction.MIN)
+        .patience(settings.patience())
+        .restoreBest(true)
         .build();
-    EarlyStopping<MlpClassifier, TensorBatch, ClassificationMetrics> early =
-        EarlyStopping.<MlpClassifier, TensorBatch, ClassificationMetrics>monitor("loss")
-            .mode(Mode.VAL)
-            .direction(Direction.MIN)
-            .patience(settings.patience())
-            .restoreBest(true)
-            .build();
     if (!settings.resume()) {
       removeEarlierCheckpoints();
     }
-    CheckpointCallback<MlpClassifier, TensorBatch, ClassificationMetrics> checkpoints =
-        CheckpointCallback.<MlpClassifier, TensorBatch, ClassificationMetrics>builder(settings.checkpointDir())
+    CheckpointCallback<E, TensorBatch, M> checkpoints =
+        CheckpointCallback.<E, TensorBatch, M>builder(settings.checkpointDir())
             .everyEpochs(1)
             .atEnd(true)
             .keepLast(3)
             .saveStateOf(EARLY_STOPPING, early)
             .build();
-    Resumed<MlpClassifier> start = checkpoints.resume(fresh);
+    Resumed<E> start = checkpoints.resume(fresh);
     if (settings.resume()) {
       if (start.restoredFrom().isEmpty()) {
         throw new UsageException("no complete checkpoint in " + settings.checkpointDir()
@@ -117,15 +112,14 @@ public final class ClassifierJob {
       out.printf(Locale.ROOT, "Resuming from %s: epoch %d, %d batches into it, train step %d%n",
           start.checkpoint().file().getFileName(), p.epoch(), p.batchesIntoEpoch(), p.trainSteps());
     }
-    RunCounter<MlpClassifier, TensorBatch, ClassificationMetrics> counter =
-        new RunCounter<>(start.position().epoch(), start.position().trainSteps());
-    List<Callback<? super MlpClassifier, ? super TensorBatch, ? super ClassificationMetrics>> callbacks = List.of(
+    RunCounter<E, TensorBatch, M> counter = new RunCounter<>(start.position().epoch(), start.position().trainSteps());
+    List<Callback<? super E, ? super TensorBatch, ? super M>> callbacks = List.of(
         counter,
-        ProgressBar.<MlpClassifier, TensorBatch, ClassificationMetrics>builder().output(out).build(),
-        LoggingCallback.<MlpClassifier, TensorBatch, ClassificationMetrics>atEpochEnd().to(new EpochSummaryLog()).build(),
-        CsvLogger.<MlpClassifier, TensorBatch, ClassificationMetrics>to(settings.metricsCsv())
+        ProgressBar.<E, TensorBatch, M>builder().output(out).build(),
+        LoggingCallback.<E, TensorBatch, M>atEpochEnd().to(new EpochSummaryLog(task.headline())).build(),
+        CsvLogger.<E, TensorBatch, M>to(settings.metricsCsv())
             .plotAtEnd(settings.curvesPng())
-            .plotKeys("loss", "accuracy")
+            .plotKeys(task.headline().subList(0, 2).toArray(String[]::new))
             .build(),
         early,
         checkpoints);
@@ -134,19 +128,23 @@ public final class ClassifierJob {
       options.maxSteps(settings.maxSteps());
     }
     SplitSource source = data.source();
-    MlpClassifier trained = Solstice.trainBlocking(start.experiment(), settings.epochs(),
-        source.open(Split.TRAIN, allocator), source.open(Split.VAL, allocator), callbacks, options.build());
+    Flux<ArrowTensorBatch> train = source.open(Split.TRAIN, start.position().epoch());
+    // The engine's two call sites of this module's jobs: train, then test the best model.
+    E trained = Solstice.trainBlocking(start.experiment(), settings.epochs(), train,
+        source.open(Split.VALIDATION, 0), callbacks, options.build());
     early.stopReason().ifPresent(reason -> LOG.info("Early stopping: {}", reason));
-    MlpClassifier best = early.restoreBest(trained);
-    ClassificationMetrics test = Solstice.testMetrics(best, source.open(Split.TEST, allocator), List.of()).block();
+    E best = early.restoreBest(trained);
+    M test = Solstice.testMetrics(best, source.open(Split.TEST, 0), List.of()).block();
     double wallSeconds = (System.nanoTime() - started) / 1e9;
-    out.printf(Locale.ROOT, "%nClassification report on the %s split (%d rows, best epoch %d):%n%n",
-        data.testName(), test.count(), early.bestEpoch());
-    out.print(ClassificationReport.format(test, data.classNames()));
+    out.printf(Locale.ROOT, "%n%s report on the %s split (%d rows, best epoch %d):%n%n",
+        task.title(), data.testName(),
+        task.rows(test), early.bestEpoch());
+    out.print(task.report(test));
     out.printf(Locale.ROOT, "%nTrained %d epochs, %d steps in %.1f s; curves in %s, metrics in %s, checkpoints in %s%n",
         counter.epochs(), counter.steps(), wallSeconds, settings.curvesPng(), settings.metricsCsv(),
         settings.checkpointDir());
-    return new RunReport(test.compute(), data.classNames(), counter.epochs(), counter.steps(), wallSeconds);
+    return new RunReport(test.compute(), task.describe(), data.preprocessing(), counter.epochs(), counter.steps(),
+        wallSeconds);
   }
 
   /** A fresh run starts from nothing: the checkpoints of an earlier run in the same place go. */
@@ -160,7 +158,7 @@ public final class ClassifierJob {
       // The store keeps the checkpoint the latest pointer names, so the pointer goes first.
       Files.deleteIfExists(settings.checkpointDir().resolve(CheckpointStore.LATEST));
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      throw new UncheckedIOException("cannot remove the checkpoints of an earlier run in " + settings.checkpointDir(), e);
     }
     earlier.forEach(store::delete);
     if (!earlier.isEmpty()) {

@@ -1,0 +1,48 @@
+package io.solstice.examples.cli;
+
+/**
+ * How long and in what steps a run trains, chosen from the train split's size where the user
+ * said {@code auto}, so that the defaults work from a hundred rows to a hundred million:
+ *
+ * <ul>
+ *   <li>batch size: a tenth of the train rows, between 1 and 128, so an epoch has at least
+ *       about ten steps;
+ *   <li>epochs: enough for about 4,000 steps, at least 3 and at most 200 (early stopping ends
+ *       most runs sooner);
+ *   <li>patience: a tenth of the epochs, at least 5, so a small table's noisy validation loss
+ *       does not stop it too early;
+ *   <li>learning rate: 1e-3, Adam's usual rate, which suits standardized features.
+ * </ul>
+ *
+ * @param batchSize rows per batch
+ * @param epochs the most epochs
+ * @param patience epochs without a better validation loss before stopping
+ * @param learningRate Adam's learning rate
+ */
+record Sizing(int batchSize, int epochs, int patience, double learningRate) {
+  static final int MAX_BATCH = 128;
+  static final long TARGET_STEPS = 4_000;
+  static final int MIN_EPOCHS = 3;
+  static final int MAX_EPOCHS = 200;
+  static final int MIN_PATIENCE = 5;
+  static final double LEARNING_RATE = 1e-3;
+
+  /**
+   * The settings for a train split, each given value kept and each null one chosen.
+   *
+   * @param trainRows the rows of the train split
+   * @param batchSize the given batch size, or null
+   * @param epochs the given epochs, or null
+   * @param patience the given patience, or null
+   * @param learningRate the given learning rate, or null
+   * @return the settings
+   */
+  static Sizing of(long trainRows, Integer batchSize, Integer epochs, Integer patience, Double learningRate) {
+    int batch = batchSize != null ? batchSize : (int) Math.max(1, Math.min(MAX_BATCH, trainRows / 10));
+    long stepsPerEpoch = Math.max(1, (trainRows + batch - 1) / batch);
+    int epochCount = epochs != null ? epochs
+        : (int) Math.max(MIN_EPOCHS, Math.min(MAX_EPOCHS, (TARGET_STEPS + stepsPerEpoch - 1) / stepsPerEpoch));
+    int wait = patience != null ? patience : Math.max(MIN_PATIENCE, epochCount / 10);
+    return new Sizing(batch, epochCount, wait, learningRate != null ? learningRate : LEARNING_RATE);
+  }
+}

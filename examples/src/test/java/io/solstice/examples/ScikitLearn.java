@@ -1,0 +1,116 @@
+package io.solstice.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.solstice.arrow.FeatureSpec;
+import io.solstice.arrow.ReadOptions;
+import io.solstice.arrow.Split;
+import io.solstice.arrow.TableFormat;
+import io.solstice.arrow.TableSplit;
+import io.solstice.core.testing.Python;
+import io.solstice.examples.data.Allocators;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/**
+ * scikit-learn's figure for the split {@code solstice train} makes: the test rows' accuracy of
+ * {@code StandardScaler} + {@code LogisticRegression}, or R^2 of {@code StandardScaler} +
+ * {@code LinearRegression}, fitted on the train rows. The split is made by the same
+ * {@link TableSplit} with the same seed, fractions and stratification as the command, and its
+ * rows are handed to python3 as CSV.
+ *
+ * @param table the table file
+ * @param read how to read it
+ * @param features the feature columns
+ * @param label the label or target column
+ * @param classNames the class names of a plain string label, in the command's class order;
+ *     empty for integer labels or regression
+ * @param regression whether the target is real-valued
+ */
+record ScikitLearn(Path table, ReadOptions read, List<String> features, String label, List<String> classNames,
+    boolean regression) {
+
+  private static final String SCRIPT = String.join("\n",
+      "import sys, numpy as np",
+      "from sklearn.pipeline import make_pipeline",
+      "from sklearn.preprocessing import StandardScaler",
+      "from sklearn.linear_model import LinearRegression, LogisticRegression",
+      "train = np.loadtxt(sys.argv[2], delimiter=',', ndmin=2)",
+      "test = np.loadtxt(sys.argv[3], delimiter=',', ndmin=2)",
+      "if sys.argv[1] == 'regression':",
+      "    model = make_pipeline(StandardScaler(), LinearRegression())",
+      "    model.fit(train[:, :-1], train[:, -1])",
+      "    print(model.score(test[:, :-1], test[:, -1]))",
+      "else:",
+      "    weight = None if sys.argv[4] == 'none' else sys.argv[4]",
+      "    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=10000, class_weight=weight))",
+      "    model.fit(train[:, :-1], train[:, -1].astype(int))",
+      "    print(model.score(test[:, :-1], test[:, -1].astype(int)))");
+
+  /** What scikit-learn scored, and the split's row counts. */
+  record Result(double score, Map<Split, Long> rows) {}
+
+  /**
+   * Splits the table as {@code solstice train --seed seed --val-fraction val --test-fraction
+   * test} does and scores scikit-learn's model on it.
+   *
+   * @param val the validation fraction
+   * @param test the test fraction
+   * @param seed the seed
+   * @param classWeight "none" or "balanced"
+   * @param dir where the CSV files go
+   * @return the test accuracy or R^2, and the rows of each split
+   */
+  Result score(double val, double test, long seed, String classWeight, Path dir) throws IOException {
+    Python.assumeScikitLearn();
+    BufferAllocator allocator = new RootAllocator();
+    Map<Split, Long> rows = new EnumMap<>(Split.class);
+    Path trainCsv = dir.resolve("sklearn-train.csv");
+    Path testCsv = dir.resolve("sklearn-test.csv");
+    try (TableSplit split = TableSplit.builder().validation(val).test(test).seed(seed)
+        .stratifyBy(regression ? null : label)
+        .plan(TableFormat.detect(table).read(table, allocator, read), allocator)) {
+      FeatureSpec.Builder spec = FeatureSpec.builder().features(features.toArray(String[]::new))
+          .featureType(DataType.DOUBLE);
+      FeatureSpec specification = regression ? spec.target(label).labelType(DataType.DOUBLE).build()
+          : classNames.isEmpty() ? spec.label(label).build() : spec.label(label).classNames(classNames).build();
+      for (Split part : Split.values()) {
+        rows.put(part, split.rows(part));
+      }
+      writeCsv(split, Split.TRAIN, specification, trainCsv);
+      writeCsv(split, Split.TEST, specification, testCsv);
+    } finally {
+      Allocators.closeAfterRelease(allocator);
+    }
+    Python.Result result = Python.run(SCRIPT, regression ? "regression" : "classification", trainCsv.toString(),
+        testCsv.toString(), classWeight);
+    assertThat(result.exitCode()).as(result.output()).isZero();
+    String[] lines = result.output().strip().split("\n");
+    return new Result(Double.parseDouble(lines[lines.length - 1]), rows);
+  }
+
+  private static void writeCsv(TableSplit split, Split part, FeatureSpec spec, Path file) throws IOException {
+    StringBuilder out = new StringBuilder();
+    split.batches(part, 4096).map(spec::toTensors).doOnNext(t -> {
+      try (t) {
+        double[][] x = t.features().toDoubleMatrix();
+        double[] y = t.labels().castTo(DataType.DOUBLE).toDoubleVector();
+        for (int r = 0; r < x.length; r++) {
+          for (double value : x[r]) {
+            out.append(String.format(Locale.ROOT, "%.17g,", value));
+          }
+          out.append(String.format(Locale.ROOT, "%.17g%n", y[r]));
+        }
+      }
+    }).blockLast();
+    Files.writeString(file, out);
+  }
+}

@@ -1,0 +1,233 @@
+package io.solstice.arrow;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+import org.apache.arrow.memory.BufferAllocator;
+import reactor.core.publisher.Flux;
+
+/**
+ * The formats a table file can come in, told apart by their content (never by the file name):
+ * Arrow IPC files and Parquet by their magic bytes, Arrow IPC streams by their first message
+ * header, CSV and newline-delimited JSON as text. A file in none of them is refused with a
+ * message that names the formats and says what the file looks like.
+ *
+ * <pre>{@code
+ * Flux<ArrowBatch> batches = TableFormat.detect(path).read(path, allocator, options);
+ * }</pre>
+ */
+public enum TableFormat {
+  /** Arrow IPC file (random access), which starts with {@code ARROW1}. */
+  IPC_FILE("Arrow IPC file"),
+  /** Arrow IPC stream, which starts with a message (a continuation marker and a length). */
+  IPC_STREAM("Arrow IPC stream"),
+  /** Parquet, which starts with {@code PAR1}; or a directory of {@code *.parquet} files. */
+  PARQUET("Parquet"),
+  /** Comma-separated text; or a directory of {@code *.csv} files. */
+  CSV("CSV"),
+  /** Newline-delimited JSON, one object per line; or a directory of {@code *.jsonl} files. */
+  JSON_LINES("JSON lines");
+
+  /** How many bytes detection reads. */
+  private static final int HEAD = 4096;
+  private static final byte[] ARROW_MAGIC = "ARROW1".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] PARQUET_MAGIC = "PAR1".getBytes(StandardCharsets.US_ASCII);
+  private static final String SUPPORTED =
+      "Arrow IPC file, Arrow IPC stream, Parquet, CSV or JSON lines (newline-delimited JSON)";
+
+  private final String label;
+
+  TableFormat(String label) {
+    this.label = label;
+  }
+
+  /**
+   * The format's name for people, for example "Arrow IPC file".
+   *
+   * @return the name
+   */
+  public String label() {
+    return label;
+  }
+
+  /**
+   * Detects the format of a file from its content, or of a directory from the files it holds.
+   *
+   * @param path the file or directory
+   * @return the format
+   * @throws ArrowDataException naming the path when it does not exist, cannot be read, or is
+   *     in no supported format (saying what it looks like)
+   */
+  public static TableFormat detect(Path path) {
+    if (Files.isDirectory(path)) {
+      return detectDirectory(path);
+    }
+    if (!Files.isRegularFile(path)) {
+      throw new ArrowDataException(null, "no such file: " + path, null);
+    }
+    byte[] head;
+    long size;
+    try (InputStream in = Files.newInputStream(path)) {
+      head = in.readNBytes(HEAD);
+      size = Files.size(path);
+    } catch (IOException e) {
+      throw new ArrowDataException(null, "cannot read " + path + ": " + e.getMessage(), e);
+    }
+    if (head.length == 0) {
+      throw unsupported(path, "an empty file");
+    }
+    if (startsWith(head, ARROW_MAGIC)) {
+      return IPC_FILE;
+    }
+    if (startsWith(head, PARQUET_MAGIC)) {
+      return PARQUET;
+    }
+    String text = asText(head);
+    if (text != null) {
+      return textFormat(path, text);
+    }
+    if (isIpcStreamStart(head, size)) {
+      return IPC_STREAM;
+    }
+    throw unsupported(path, describeBinary(head));
+  }
+
+  /**
+   * Reads a table in this format.
+   *
+   * @param path the file (or directory, for Parquet, CSV and JSON lines)
+   * @param allocator the consumer's allocator
+   * @param options batch size, start position and, for CSV, how to read it
+   * @return the batches
+   */
+  public Flux<ArrowBatch> read(Path path, BufferAllocator allocator, ReadOptions options) {
+    return switch (this) {
+      case IPC_FILE -> ArrowSources.ipcFile(path, allocator, options);
+      case IPC_STREAM -> ArrowSources.ipcStream(path, allocator, options);
+      case PARQUET -> ArrowSources.parquet(path, allocator, options);
+      case CSV -> ArrowSources.csv(path, allocator, options);
+      case JSON_LINES -> ArrowSources.jsonLines(path, allocator, options);
+    };
+  }
+
+  private static TableFormat detectDirectory(Path directory) {
+    List<String> names;
+    try (Stream<Path> listing = Files.list(directory)) {
+      names = listing.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith(".") && !n.startsWith("_"))
+          .toList();
+    } catch (IOException e) {
+      throw new ArrowDataException(null, "cannot list " + directory + ": " + e.getMessage(), e);
+    }
+    for (TableFormat format : List.of(PARQUET, CSV, JSON_LINES)) {
+      String extension = format == PARQUET ? ".parquet" : format == CSV ? ".csv" : ".jsonl";
+      if (names.stream().anyMatch(n -> n.endsWith(extension))) {
+        return format;
+      }
+    }
+    throw new ArrowDataException(null, directory + ": a directory is read as its *.parquet, *.csv or *.jsonl files,"
+        + " and it holds none", null);
+  }
+
+  private static TableFormat textFormat(Path path, String text) {
+    String trimmed = text.strip();
+    if (trimmed.startsWith("{")) {
+      return JSON_LINES;
+    }
+    if (trimmed.startsWith("[")) {
+      throw unsupported(path, "a JSON array (JSON lines needs one object per line, without the enclosing [ ])");
+    }
+    String firstLine = trimmed.lines().findFirst().orElse("");
+    if (firstLine.indexOf(',') >= 0) {
+      return CSV;
+    }
+    if (firstLine.indexOf('\t') >= 0) {
+      throw unsupported(path, "text with tabs (tab-separated values; save it with commas as CSV)");
+    }
+    if (firstLine.indexOf(';') >= 0) {
+      throw unsupported(path, "text with semicolons (save it with commas as CSV)");
+    }
+    String shown = firstLine.length() > 40 ? firstLine.substring(0, 40) + "..." : firstLine;
+    throw unsupported(path, "text without commas, starting \"" + shown + "\"");
+  }
+
+  /** The head as text, or null when it holds bytes no text file has. */
+  private static String asText(byte[] head) {
+    int start = head.length >= 3 && (head[0] & 0xff) == 0xEF && (head[1] & 0xff) == 0xBB && (head[2] & 0xff) == 0xBF
+        ? 3 : 0;
+    CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+        .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+    // A multi-byte character may be cut at the end of the head: try up to three bytes shorter.
+    for (int cut = 0; cut <= 3 && head.length - cut > start; cut++) {
+      try {
+        String text = decoder.decode(ByteBuffer.wrap(head, start, head.length - start - cut)).toString();
+        return text.chars().allMatch(c -> c >= 0x20 || c == '\t' || c == '\n' || c == '\r' || c == '\f') ? text : null;
+      } catch (CharacterCodingException e) {
+        decoder.reset();
+      }
+    }
+    return null;
+  }
+
+  /**
+   * An IPC stream starts with a message: the continuation marker 0xFFFFFFFF and a metadata
+   * length, or (before Arrow 0.15) the length alone; either way a length that fits the file.
+   */
+  private static boolean isIpcStreamStart(byte[] head, long size) {
+    if (head.length < 8) {
+      return false;
+    }
+    ByteBuffer buffer = ByteBuffer.wrap(head).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    int first = buffer.getInt(0);
+    int length = first == -1 ? buffer.getInt(4) : first;
+    long headerBytes = first == -1 ? 8 : 4;
+    return length > 0 && length <= size - headerBytes;
+  }
+
+  private static String describeBinary(byte[] head) {
+    if (head.length >= 2 && (head[0] & 0xff) == 0x1f && (head[1] & 0xff) == 0x8b) {
+      return "gzip-compressed data (decompress it first)";
+    }
+    if (startsWith(head, new byte[] {'P', 'K', 3, 4})) {
+      return "a ZIP archive (for example .zip, .xlsx or .npz)";
+    }
+    if (startsWith(head, new byte[] {(byte) 0xD0, (byte) 0xCF, 0x11, (byte) 0xE0})) {
+      return "an old Microsoft Office file (for example .xls)";
+    }
+    if (startsWith(head, "ORC".getBytes(StandardCharsets.US_ASCII))) {
+      return "an ORC file";
+    }
+    if (startsWith(head, new byte[] {'O', 'b', 'j', 1})) {
+      return "an Avro file";
+    }
+    if (startsWith(head, new byte[] {(byte) 0x89, 'H', 'D', 'F'})) {
+      return "an HDF5 file";
+    }
+    if (startsWith(head, new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'})) {
+      return "a NumPy .npy file";
+    }
+    StringBuilder bytes = new StringBuilder();
+    for (int i = 0; i < Math.min(8, head.length); i++) {
+      bytes.append(String.format(Locale.ROOT, "%s%02x", i == 0 ? "" : " ", head[i] & 0xff));
+    }
+    return "binary data starting with bytes " + bytes;
+  }
+
+  private static ArrowDataException unsupported(Path path, String looksLike) {
+    return new ArrowDataException(null, path + " is not in a format Solstice reads (" + SUPPORTED + "); it looks like "
+        + looksLike, null);
+  }
+
+  private static boolean startsWith(byte[] head, byte[] prefix) {
+    return head.length >= prefix.length && Arrays.equals(head, 0, prefix.length, prefix, 0, prefix.length);
+  }
+}

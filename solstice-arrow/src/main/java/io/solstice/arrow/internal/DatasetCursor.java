@@ -1,0 +1,213 @@
+package io.solstice.arrow.internal;
+
+import io.solstice.arrow.ArrowDataException;
+import io.solstice.arrow.BatchPosition;
+import io.solstice.arrow.ReadOptions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.apache.arrow.c.ArrowSchema;
+import org.apache.arrow.c.Data;
+import org.apache.arrow.dataset.file.FileFormat;
+import org.apache.arrow.dataset.file.FileSystemDatasetFactory;
+import org.apache.arrow.dataset.jni.NativeMemoryPool;
+import org.apache.arrow.dataset.scanner.FragmentScanOptions;
+import org.apache.arrow.dataset.scanner.ScanOptions;
+import org.apache.arrow.dataset.scanner.Scanner;
+import org.apache.arrow.dataset.scanner.csv.CsvConvertOptions;
+import org.apache.arrow.dataset.scanner.csv.CsvFragmentScanOptions;
+import org.apache.arrow.dataset.source.Dataset;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.util.AutoCloseables;
+import org.apache.arrow.vector.ipc.ArrowReader;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.FieldType;
+import org.apache.arrow.vector.types.pojo.Schema;
+
+/**
+ * Reads files through Arrow's dataset scanner (Parquet, CSV, newline-delimited JSON), one file
+ * (fragment) at a time in file-name order, so that a position (file, batch) is stable and a
+ * resumed run can skip whole files. Within a file the scanner yields batches in order. CSV files
+ * are read with the header, skipped rows and column types of the {@link ReadOptions}.
+ */
+public final class DatasetCursor extends BatchCursor {
+  /** Arrow's own default scan batch size, used when no batch size is given. */
+  private static final long DEFAULT_SCAN_ROWS = 1L << 15;
+
+  /** A format the scanner reads, with its name for messages and its files' extension. */
+  public enum Format {
+    /** Apache Parquet. */
+    PARQUET(FileFormat.PARQUET, "Parquet", ".parquet"),
+    /** Comma-separated values. */
+    CSV(FileFormat.CSV, "CSV", ".csv"),
+    /** Newline-delimited JSON, one object per line. */
+    JSON_LINES(FileFormat.JSON, "JSON lines", ".jsonl");
+
+    private final FileFormat fileFormat;
+    private final String label;
+    private final String extension;
+
+    Format(FileFormat fileFormat, String label, String extension) {
+      this.fileFormat = fileFormat;
+      this.label = label;
+      this.extension = extension;
+    }
+  }
+
+  private final Path fileOrDirectory;
+  private final Format format;
+  private final ReadOptions options;
+  private BufferAllocator allocator;
+  private List<Path> files;
+  private int nextFile;
+  private FileSystemDatasetFactory factory;
+  private Dataset dataset;
+  private Scanner scanner;
+  private ArrowReader reader;
+  private int currentFile = -1;
+
+  /**
+   * Creates the cursor.
+   *
+   * @param fileOrDirectory a file, or a directory of files with the format's extension (read in
+   *     name order)
+   * @param format the file format
+   * @param lease the subscription's lease
+   * @param options the batch size (the scanner's; 0 for its default), the start position and,
+   *     for CSV, the header, skipped rows and column types
+   */
+  public DatasetCursor(Path fileOrDirectory, Format format, SourceLease lease, ReadOptions options) {
+    super(fileOrDirectory.getFileName().toString(), lease, options.batchSize(), options.startAt());
+    this.fileOrDirectory = fileOrDirectory;
+    this.format = format;
+    this.options = options;
+  }
+
+  @Override
+  protected void open(BufferAllocator allocator, BatchPosition startAt) throws IOException {
+    this.allocator = allocator;
+    files = listFiles(fileOrDirectory, format);
+    if (startAt != null) {
+      nextFile = (int) Math.min(startAt.fragment(), files.size());
+    }
+  }
+
+  /**
+   * The files of a directory with the format's extension in name order (hidden and underscore
+   * files skipped), or the file itself.
+   *
+   * @param fileOrDirectory a file or directory
+   * @param format the format, whose extension selects a directory's files
+   * @return the files
+   * @throws IOException if the directory cannot be listed
+   */
+  public static List<Path> listFiles(Path fileOrDirectory, Format format) throws IOException {
+    if (!Files.isDirectory(fileOrDirectory)) {
+      if (!Files.isRegularFile(fileOrDirectory)) {
+        throw new ArrowDataException(null, fileOrDirectory + ": no such " + format.label + " file or directory", null);
+      }
+      return List.of(fileOrDirectory);
+    }
+    try (Stream<Path> listing = Files.list(fileOrDirectory)) {
+      List<Path> found = new ArrayList<>(listing
+          .filter(Files::isRegularFile)
+          .filter(p -> {
+            String n = p.getFileName().toString();
+            return !n.startsWith(".") && !n.startsWith("_") && n.endsWith(format.extension);
+          })
+          .sorted()
+          .toList());
+      if (found.isEmpty()) {
+        throw new ArrowDataException(null, fileOrDirectory + ": the directory holds no *" + format.extension
+            + " files", null);
+      }
+      return found;
+    }
+  }
+
+  @Override
+  protected Loaded loadNext() throws Exception {
+    while (true) {
+      if (reader != null && reader.loadNextBatch()) {
+        return new Loaded(reader.getVectorSchemaRoot(), reader, currentFile);
+      }
+      closeScan();
+      if (nextFile >= files.size()) {
+        return null;
+      }
+      currentFile = nextFile++;
+      String uri = files.get(currentFile).toUri().toString();
+      long rows = batchSize() > 0 ? batchSize() : DEFAULT_SCAN_ROWS;
+      if (format == Format.CSV) {
+        // Column types shape the dataset's schema, which the scan then follows; the C schema
+        // they travel in is consumed by the factory, so the scan gets options without them.
+        try (ArrowSchema types = columnTypes()) {
+          factory = new FileSystemDatasetFactory(allocator, NativeMemoryPool.getDefault(), format.fileFormat, uri,
+              Optional.of(csvOptions(types)));
+        }
+        dataset = factory.finish();
+        scanner = dataset.newScan(new ScanOptions.Builder(rows).columns(Optional.empty())
+            .fragmentScanOptions(csvOptions(null)).build());
+      } else {
+        factory = new FileSystemDatasetFactory(allocator, NativeMemoryPool.getDefault(), format.fileFormat, uri);
+        dataset = factory.finish();
+        scanner = dataset.newScan(new ScanOptions(rows));
+      }
+      reader = scanner.scanBatches();
+    }
+  }
+
+  /** The explicit CSV column types as a C schema, or null when there are none. */
+  private ArrowSchema columnTypes() {
+    if (options.csvColumnTypes().isEmpty()) {
+      return null;
+    }
+    List<Field> fields = new ArrayList<>();
+    options.csvColumnTypes().forEach((name, type) -> fields.add(new Field(name, FieldType.nullable(type), null)));
+    ArrowSchema types = ArrowSchema.allocateNew(allocator);
+    try {
+      Data.exportSchema(allocator, new Schema(fields), null, types);
+      return types;
+    } catch (RuntimeException e) {
+      types.close();
+      throw e;
+    }
+  }
+
+  private FragmentScanOptions csvOptions(ArrowSchema types) {
+    CsvConvertOptions convert = new CsvConvertOptions(new HashMap<>());
+    if (types != null) {
+      convert.setArrowSchema(types);
+    }
+    Map<String, String> read = new HashMap<>();
+    read.put("skip_rows", Integer.toString(options.csvSkipRows()));
+    read.put("autogenerate_column_names", Boolean.toString(!options.csvHeader()));
+    return new CsvFragmentScanOptions(convert, read, Map.of());
+  }
+
+  @Override
+  protected RuntimeException translate(Throwable failure) {
+    String file = files != null && currentFile >= 0 ? files.get(currentFile).getFileName().toString() : sourceName();
+    return new ArrowDataException(null, file + ": cannot read as " + format.label + " (" + failure.getMessage() + ")",
+        failure);
+  }
+
+  private void closeScan() throws Exception {
+    AutoCloseables.close(reader, scanner, dataset, factory);
+    reader = null;
+    scanner = null;
+    dataset = null;
+    factory = null;
+  }
+
+  @Override
+  protected void closeReader() throws Exception {
+    closeScan();
+  }
+}

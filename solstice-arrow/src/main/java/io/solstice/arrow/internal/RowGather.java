@@ -1,0 +1,78 @@
+package io.solstice.arrow.internal;
+
+import io.solstice.arrow.ArrowBatch;
+import io.solstice.arrow.BatchPosition;
+import java.util.List;
+import java.util.Map;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.dictionary.Dictionary;
+
+/**
+ * Copies chosen rows of open batches into a new batch of their schema, for every column type
+ * (Arrow's {@code copyFromSafe}). Dictionary-encoded columns copy their indices and share the
+ * first source batch's dictionaries, so the sources must have equal dictionaries (a file's
+ * batches do).
+ */
+public final class RowGather {
+
+  private RowGather() {}
+
+  /**
+   * Gathers rows into a new root.
+   *
+   * @param sources the batches rows come from, open, with one schema
+   * @param batchOf the source batch of each row, by index into {@code sources}
+   * @param rowOf the row within that batch
+   * @param count how many rows to gather (a prefix of the two arrays)
+   * @param allocator owns the new root's buffers
+   * @return the root, owned by the caller; its dictionary-encoded columns refer to the
+   *     sources' dictionaries
+   */
+  public static VectorSchemaRoot gatherRows(List<ArrowBatch> sources, int[] batchOf, int[] rowOf, int count,
+      BufferAllocator allocator) {
+    VectorSchemaRoot root = VectorSchemaRoot.create(sources.get(0).schema(), allocator);
+    try {
+      List<FieldVector> targets = root.getFieldVectors();
+      for (int c = 0; c < targets.size(); c++) {
+        FieldVector target = targets.get(c);
+        target.setInitialCapacity(count);
+        target.allocateNew();
+        for (int i = 0; i < count; i++) {
+          target.copyFromSafe(rowOf[i], i, sources.get(batchOf[i]).root().getVector(c));
+        }
+        target.setValueCount(count);
+      }
+      root.setRowCount(count);
+      return root;
+    } catch (RuntimeException | Error e) {
+      root.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Gathers rows into a new batch that shares the first source's dictionaries.
+   *
+   * @param sources the batches rows come from, open, with one schema
+   * @param batchOf the source batch of each row, by index into {@code sources}
+   * @param rowOf the row within that batch
+   * @param count how many rows to gather (a prefix of the two arrays)
+   * @param allocator owns the new batch's buffers
+   * @param position the new batch's position
+   * @param afterClose runs once after the new batch is closed, or null; not run if this throws
+   * @return the batch, owned by the caller
+   */
+  public static ArrowBatch gather(List<ArrowBatch> sources, int[] batchOf, int[] rowOf, int count,
+      BufferAllocator allocator, BatchPosition position, Runnable afterClose) {
+    VectorSchemaRoot root = gatherRows(sources, batchOf, rowOf, count, allocator);
+    try {
+      Map<Long, Dictionary> dictionaries = SharedVectors.shareDictionaries(sources.get(0), allocator);
+      return new ArrowBatch(root, dictionaries, position, afterClose);
+    } catch (RuntimeException | Error e) {
+      root.close();
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,79 @@
+package io.solstice.arrow.internal;
+
+import io.solstice.arrow.ArrowBatch;
+import io.solstice.arrow.ColumnTypeException;
+import io.solstice.arrow.CorruptIpcException;
+import io.solstice.arrow.MissingColumnException;
+import org.apache.arrow.vector.BaseIntVector;
+import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.VarCharVector;
+import org.apache.arrow.vector.dictionary.Dictionary;
+import org.apache.arrow.vector.types.pojo.DictionaryEncoding;
+
+/**
+ * The stratum of each row of a batch, read from a class column: the integer value of an
+ * integer column, the string of a string column, the decoded value of a dictionary-encoded
+ * column; null for a null value. A table without a stratification column has one stratum.
+ */
+public final class StratumColumn {
+  /** The one stratum of a table split without stratification. */
+  public static final String WHOLE_TABLE = "";
+
+  private final String column;
+
+  /**
+   * Reads strata from a column, or (null) puts every row in one stratum.
+   *
+   * @param column the class column, or null
+   */
+  public StratumColumn(String column) {
+    this.column = column;
+  }
+
+  /**
+   * The strata of a batch's rows.
+   *
+   * @param batch an open batch
+   * @return one stratum per row
+   * @throws io.solstice.arrow.ArrowDataException when the column is missing or not a class
+   *     column
+   */
+  public Object[] strata(ArrowBatch batch) {
+    int rows = batch.rowCount();
+    Object[] out = new Object[rows];
+    if (column == null) {
+      java.util.Arrays.fill(out, WHOLE_TABLE);
+      return out;
+    }
+    FieldVector v = batch.root().getVector(column);
+    if (v == null) {
+      throw new MissingColumnException(column, "not in the data; the columns are "
+          + batch.schema().getFields().stream().map(f -> f.getName()).toList());
+    }
+    DictionaryEncoding encoding = v.getField().getDictionary();
+    if (encoding != null) {
+      Dictionary dictionary = batch.lookup(encoding.getId());
+      if (dictionary == null) {
+        throw new CorruptIpcException(column, "refers to dictionary " + encoding.getId() + " which the data lacks");
+      }
+      BaseIntVector indices = (BaseIntVector) v;
+      FieldVector values = dictionary.getVector();
+      for (int r = 0; r < rows; r++) {
+        out[r] = v.isNull(r) ? null : String.valueOf(values.getObject((int) indices.getValueAsLong(r)));
+      }
+    } else if (v instanceof BaseIntVector ints) {
+      for (int r = 0; r < rows; r++) {
+        out[r] = v.isNull(r) ? null : ints.getValueAsLong(r);
+      }
+    } else if (v instanceof VarCharVector strings) {
+      for (int r = 0; r < rows; r++) {
+        out[r] = strings.isNull(r) ? null : strings.getObject(r).toString();
+      }
+    } else {
+      throw new ColumnTypeException(column, "stratification needs class labels (integers, strings or "
+          + "dictionary-encoded strings) but found " + v.getField().getType()
+          + "; split real-valued targets without stratification");
+    }
+    return out;
+  }
+}

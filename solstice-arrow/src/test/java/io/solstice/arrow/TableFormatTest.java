@@ -1,0 +1,148 @@
+package io.solstice.arrow;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.GZIPOutputStream;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.types.FloatingPointPrecision;
+import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Formats told apart by content; CSV and JSON lines read through Arrow's dataset scanner. */
+class TableFormatTest {
+  @TempDir Path dir;
+  private final BufferAllocator allocator = new RootAllocator();
+
+  @AfterEach
+  void closeAllocator() {
+    Allocators.closeAfterRelease(allocator);
+  }
+
+  private Path text(String name, String content) throws IOException {
+    return Files.writeString(dir.resolve(name), content);
+  }
+
+  /** Each batch's schema and the rows as lists of values. */
+  private List<List<Object>> rows(TableFormat format, Path path, ReadOptions options, List<String> schema) {
+    List<List<Object>> rows = new ArrayList<>();
+    format.read(path, allocator, options).doOnNext(batch -> {
+      try (batch) {
+        schema.add(batch.schema().toString());
+        for (int r = 0; r < batch.rowCount(); r++) {
+          List<Object> row = new ArrayList<>();
+          for (var v : batch.root().getFieldVectors()) {
+            Object value = v.getObject(r);
+            row.add(value == null ? null : value instanceof org.apache.arrow.vector.util.Text t ? t.toString() : value);
+          }
+          rows.add(row);
+        }
+      }
+    }).blockLast();
+    return rows;
+  }
+
+  @Test
+  void tellsEveryFormatByContentWhateverTheFileIsCalled() throws IOException {
+    Path ipcFile = TestData.writeIpcFile(dir, "a.csv", allocator, 1, 3);
+    Path ipcStream = TestData.writeIpcStream(dir, "b.parquet", allocator, 1, 3);
+    Path csv = text("c.arrow", "x,y\n1,2\n");
+    Path jsonLines = text("d.txt", "{\"x\": 1}\n{\"x\": 2}\n");
+    Path csvDirectory = Files.createDirectory(dir.resolve("parts"));
+    text("parts/part-0.csv", "x\n1\n");
+
+    assertThat(TableFormat.detect(ipcFile)).isEqualTo(TableFormat.IPC_FILE);
+    assertThat(TableFormat.detect(ipcStream)).isEqualTo(TableFormat.IPC_STREAM);
+    assertThat(TableFormat.detect(csv)).isEqualTo(TableFormat.CSV);
+    assertThat(TableFormat.detect(jsonLines)).isEqualTo(TableFormat.JSON_LINES);
+    assertThat(TableFormat.detect(csvDirectory)).isEqualTo(TableFormat.CSV);
+  }
+
+  @Test
+  void aFileInNoSupportedFormatIsRefusedWithWhatItLooksLike() throws IOException {
+    Path tabs = text("t.tsv", "x\ty\n1\t2\n");
+    Path words = text("w.txt", "hello world\n");
+    Path array = text("a.json", "[{\"x\": 1}]");
+    Path empty = text("e.csv", "");
+    Path gzip = dir.resolve("g.csv.gz");
+    try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(gzip))) {
+      out.write("x,y\n1,2\n".getBytes(StandardCharsets.UTF_8));
+    }
+    Path binary = Files.write(dir.resolve("b.bin"), new byte[] {0x00, 0x01, (byte) 0xfe, 0x7f, 0x00, 0x00, 0x00, 0x09});
+
+    Map<Path, String> looksLike = new LinkedHashMap<>();
+    looksLike.put(tabs, "it looks like text with tabs (tab-separated values");
+    looksLike.put(words, "it looks like text without commas, starting \"hello world\"");
+    looksLike.put(array, "it looks like a JSON array");
+    looksLike.put(empty, "it looks like an empty file");
+    looksLike.put(gzip, "it looks like gzip-compressed data (decompress it first)");
+    looksLike.put(binary, "it looks like binary data starting with bytes 00 01 fe 7f 00 00 00 09");
+    looksLike.forEach((file, expected) -> assertThatThrownBy(() -> TableFormat.detect(file))
+        .isInstanceOf(ArrowDataException.class)
+        .hasMessageStartingWith(file + " is not in a format Solstice reads (Arrow IPC file, Arrow IPC stream, "
+            + "Parquet, CSV or JSON lines (newline-delimited JSON))")
+        .hasMessageContaining(expected));
+    assertThatThrownBy(() -> TableFormat.detect(dir.resolve("nowhere.csv"))).hasMessageContaining("no such file");
+  }
+
+  @Test
+  void readsCsvWithAHeaderAndInfersIntegersFloatsAndStrings() throws IOException {
+    Path csv = text("t.csv", "count,weight,name\n1,2.5,ann\n2,3.5,bob\n3,,\"c, d\"\n");
+    List<String> schema = new ArrayList<>();
+
+    List<List<Object>> rows = rows(TableFormat.CSV, csv, ReadOptions.builder().batchSize(2).build(), schema);
+
+    assertThat(schema.get(0)).isEqualTo("Schema<count: Int(64, true), weight: FloatingPoint(DOUBLE), name: Utf8>");
+    assertThat(rows).containsExactly(List.of(1L, 2.5, "ann"), List.of(2L, 3.5, "bob"),
+        java.util.Arrays.asList(3L, null, "c, d"));
+  }
+
+  @Test
+  void readsCsvWithExplicitColumnTypesOrWithoutAHeaderAfterSkippedRows() throws IOException {
+    Path csv = text("t.csv", "count,weight,name\n1,2.5,7\n2,3.5,8\n");
+    List<String> schema = new ArrayList<>();
+    ReadOptions typed = ReadOptions.builder().csvColumnTypes(Map.of(
+        "name", new ArrowType.Utf8(), "weight", new ArrowType.FloatingPoint(FloatingPointPrecision.SINGLE))).build();
+
+    assertThat(rows(TableFormat.CSV, csv, typed, schema)).containsExactly(List.of(1L, 2.5f, "7"), List.of(2L, 3.5f, "8"));
+    assertThat(schema.get(0)).isEqualTo("Schema<count: Int(64, true), weight: FloatingPoint(SINGLE), name: Utf8>");
+
+    // A first line that is not a header (scikit-learn's bundled CSVs start with counts).
+    Path counts = text("iris-like.csv", "2,2,setosa\n5.1,3.5,0\n4.9,3.0,1\n");
+    schema.clear();
+    ReadOptions headless = ReadOptions.builder().csvSkipRows(1).csvHeader(false).build();
+    assertThat(rows(TableFormat.CSV, counts, headless, schema)).containsExactly(List.of(5.1, 3.5, 0L),
+        List.of(4.9, 3.0, 1L));
+    assertThat(schema.get(0)).isEqualTo("Schema<f0: FloatingPoint(DOUBLE), f1: FloatingPoint(DOUBLE), f2: Int(64, true)>");
+  }
+
+  @Test
+  void readsNewlineDelimitedJson() throws IOException {
+    Path json = text("t.jsonl", "{\"x\": 1.5, \"k\": 2, \"s\": \"a\"}\n{\"x\": 2.5, \"k\": 3, \"s\": \"b\"}\n");
+    List<String> schema = new ArrayList<>();
+
+    assertThat(rows(TableFormat.JSON_LINES, json, ReadOptions.defaults(), schema))
+        .containsExactly(List.of(1.5, 2L, "a"), List.of(2.5, 3L, "b"));
+    assertThat(schema.get(0)).isEqualTo("Schema<x: FloatingPoint(DOUBLE), k: Int(64, true), s: Utf8>");
+  }
+
+  @Test
+  void aMalformedCsvFileIsADataErrorNamingTheFile() throws IOException {
+    Path csv = text("bad.csv", "a,b\n1,2\n3,4,5\n");
+    assertThatThrownBy(() -> rows(TableFormat.CSV, csv, ReadOptions.defaults(), new ArrayList<>()))
+        .isInstanceOf(ArrowDataException.class)
+        .hasMessageContaining("bad.csv: cannot read as CSV");
+  }
+}
