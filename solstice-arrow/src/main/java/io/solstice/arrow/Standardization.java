@@ -19,7 +19,8 @@ import java.util.Arrays;
  * FeatureMoments moments = split.batches(Split.TRAIN, 4096).map(raw::toTensors)
  *     .reduce(FeatureMoments.none(), (m, t) -> { try (t) { return m.merge(FeatureMoments.of(t.features())); } })
  *     .block();
- * FeatureSpec spec = FeatureSpec.builder().features(columns).label("y").standardize(Standardization.of(moments)).build();
+ * FeatureSpec spec = FeatureSpec.builder().features(columns).label("y")
+ *     .standardize(Standardization.of(moments)).build();
  * }</pre>
  *
  * <p>Immutable and thread-safe.

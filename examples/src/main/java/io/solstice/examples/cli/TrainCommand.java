@@ -226,13 +226,15 @@ public final class TrainCommand extends TrainingCommand {
         layout.regression() ? "random" : "stratified by '" + label + "'", seed, trainRows,
         split.rows(Split.VALIDATION), split.rows(Split.TEST),
         split.inMemory() ? "held in memory, train rows reshuffled every epoch" : "streamed in stored order");
-    Moments moments = moments(split, layout);
+    // One pass over the train rows fits what is needed: the features' standardization, the target's.
+    Moments moments = noStandardize && !layout.regression() ? null : moments(split, layout);
     Standardization standardization = noStandardize ? null : Standardization.of(moments.features());
     out().println(standardization == null ? "Features as they are (--no-standardize)"
         : "Features standardized with the train rows' mean and standard deviation");
     out().println(describe(sizing));
     FeatureSpec spec = layout.featureSpec(standardization);
-    ModelTask<?, ?> modelTask = layout.regression() ? regressionTask(moments.targets()) : classificationTask(layout, split);
+    ModelTask<?, ?> modelTask =
+        layout.regression() ? regressionTask(moments.targets()) : classificationTask(layout, split);
     boolean separateTest = split.rows(Split.TEST) > 0;
     return new JobData(
         (which, firstEpoch) -> split.batches(which == Split.TEST && !separateTest ? Split.VALIDATION : which,

@@ -158,7 +158,8 @@ public final class TrainingJob {
       // The store keeps the checkpoint the latest pointer names, so the pointer goes first.
       Files.deleteIfExists(settings.checkpointDir().resolve(CheckpointStore.LATEST));
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot remove the checkpoints of an earlier run in " + settings.checkpointDir(), e);
+      throw new UncheckedIOException(
+          "cannot remove the checkpoints of an earlier run in " + settings.checkpointDir(), e);
     }
     earlier.forEach(store::delete);
     if (!earlier.isEmpty()) {

@@ -40,7 +40,8 @@ public final class SharedVectors {
     TransferPair pair = v.getTransferPair(target);
     pair.splitAndTransfer(0, v.getValueCount());
     FieldVector shared = (FieldVector) pair.getTo();
-    try (VectorSchemaRoot moved = new VectorSchemaRoot(List.of(shared.getField()), List.of(shared), v.getValueCount())) {
+    try (VectorSchemaRoot moved =
+        new VectorSchemaRoot(List.of(shared.getField()), List.of(shared), v.getValueCount())) {
       return rehome(moved, target).getFieldVectors().get(0);
     }
   }

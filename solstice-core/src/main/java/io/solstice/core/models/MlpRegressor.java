@@ -341,8 +341,8 @@ public final class MlpRegressor
         throw new IllegalStateException("target scaling for " + mean.length + " outputs, but the model has "
             + outputs);
       }
-      return new MlpRegressor(network(outputs, "outputs", "MlpRegressor.builder().inputs(10).hidden(64).build()"), huberDelta,
-          mean.clone(), scale.clone());
+      MlpNetwork network = network(outputs, "outputs", "MlpRegressor.builder().inputs(10).hidden(64).build()");
+      return new MlpRegressor(network, huberDelta, mean.clone(), scale.clone());
     }
 
     private static double[] filled(int n, double value) {
