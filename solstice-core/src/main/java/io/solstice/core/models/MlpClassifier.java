@@ -7,7 +7,6 @@ import io.solstice.core.Step;
 import io.solstice.core.TensorBatch;
 import io.solstice.core.metrics.ClassificationMetrics;
 import io.solstice.core.nd4j.Optimizer;
-import io.solstice.core.nd4j.Parameters;
 import java.util.Arrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
@@ -53,15 +52,14 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>Not thread-safe: the engine drives one experiment from one thread.
  */
-public final class MlpClassifier
+public final class MlpClassifier extends MlpModel
     implements Experiment<MlpClassifier, TensorBatch, ClassificationMetrics>,
         Checkpointable<MlpClassifier> {
 
-  private final MlpNetwork network;
   private final double[] classWeights;
 
   private MlpClassifier(MlpNetwork network, double[] classWeights) {
-    this.network = network;
+    super(network);
     this.classWeights = classWeights;
   }
 
@@ -240,34 +238,6 @@ public final class MlpClassifier
       targets[i] = (int) value;
     }
     return targets;
-  }
-
-  /**
-   * The parameters, updated in place by each training step.
-   *
-   * @return the parameters
-   */
-  public Parameters parameters() {
-    return network.parameters();
-  }
-
-  /**
-   * The optimizer (for its learning rate, iteration, or {@link Optimizer#setEpoch} for
-   * epoch-based schedules).
-   *
-   * @return the optimizer
-   */
-  public Optimizer optimizer() {
-    return network.optimizer();
-  }
-
-  /**
-   * The layer sizes, from inputs to classes, for example [64, 128, 10].
-   *
-   * @return a copy of the sizes
-   */
-  public int[] layerSizes() {
-    return network.sizes();
   }
 
   @Override

@@ -7,7 +7,6 @@ import io.solstice.core.Step;
 import io.solstice.core.TensorBatch;
 import io.solstice.core.metrics.RegressionMetrics;
 import io.solstice.core.nd4j.Optimizer;
-import io.solstice.core.nd4j.Parameters;
 import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -43,19 +42,18 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>Not thread-safe: the engine drives one experiment from one thread.
  */
-public final class MlpRegressor
+public final class MlpRegressor extends MlpModel
     implements Experiment<MlpRegressor, TensorBatch, RegressionMetrics>, Checkpointable<MlpRegressor> {
 
   private static final String TARGET_MEAN = "target/mean";
   private static final String TARGET_SCALE = "target/scale";
 
-  private final MlpNetwork network;
   private final double huberDelta;
   private final double[] targetMean;
   private final double[] targetScale;
 
   private MlpRegressor(MlpNetwork network, double huberDelta, double[] targetMean, double[] targetScale) {
-    this.network = network;
+    super(network);
     this.huberDelta = huberDelta;
     this.targetMean = targetMean;
     this.targetScale = targetScale;
@@ -198,33 +196,6 @@ public final class MlpRegressor
       }
     }
     return targets;
-  }
-
-  /**
-   * The parameters, updated in place by each training step.
-   *
-   * @return the parameters
-   */
-  public Parameters parameters() {
-    return network.parameters();
-  }
-
-  /**
-   * The optimizer.
-   *
-   * @return the optimizer
-   */
-  public Optimizer optimizer() {
-    return network.optimizer();
-  }
-
-  /**
-   * The layer sizes, from inputs to outputs, for example [10, 64, 1].
-   *
-   * @return a copy of the sizes
-   */
-  public int[] layerSizes() {
-    return network.sizes();
   }
 
   @Override

@@ -12,16 +12,25 @@ import org.nd4j.linalg.learning.config.Sgd;
 /** Backpropagation checked against central finite differences, in double precision. */
 class MlpClassifierGradientTest {
 
+  /** Nine rows of five seeded Gaussian features. */
+  private static INDArray features() throws Exception {
+    try (Random random = Nd4j.getRandomFactory().getNewRandomInstance(11)) {
+      return random.nextGaussian('c', new long[] {9, 5}).castTo(DataType.DOUBLE);
+    }
+  }
+
+  /** Their classes, each of four at least twice. */
+  private static INDArray labels() {
+    return Nd4j.createFromArray(0, 1, 2, 3, 3, 2, 1, 0, 2);
+  }
+
   @Test
   void analyticGradientsOfEveryParameterMatchFiniteDifferences() throws Exception {
     MlpClassifier model =
         MlpClassifier.builder().inputs(5).hidden(7, 6).classes(4)
             .updater(new Sgd(0.1)).dataType(DataType.DOUBLE).seed(3).build();
-    INDArray features;
-    try (Random random = Nd4j.getRandomFactory().getNewRandomInstance(11)) {
-      features = random.nextGaussian('c', new long[] {9, 5}).castTo(DataType.DOUBLE);
-    }
-    INDArray labels = Nd4j.createFromArray(0, 1, 2, 3, 3, 2, 1, 0, 2);
+    INDArray features = features();
+    INDArray labels = labels();
 
     model.gradients(features, labels);
     int checked = FiniteDifferences.assertGradientsMatch(model.parameters(), () -> model.loss(features, labels));
@@ -38,11 +47,8 @@ class MlpClassifierGradientTest {
     MlpClassifier plain =
         MlpClassifier.builder().inputs(5).hidden(6).classes(4)
             .updater(new Sgd(0.1)).dataType(DataType.DOUBLE).seed(3).build();
-    INDArray features;
-    try (Random random = Nd4j.getRandomFactory().getNewRandomInstance(11)) {
-      features = random.nextGaussian('c', new long[] {9, 5}).castTo(DataType.DOUBLE);
-    }
-    INDArray labels = Nd4j.createFromArray(0, 1, 2, 3, 3, 2, 1, 0, 2);
+    INDArray features = features();
+    INDArray labels = labels();
 
     weighted.gradients(features, labels);
     FiniteDifferences.assertGradientsMatch(weighted.parameters(), () -> weighted.loss(features, labels));
