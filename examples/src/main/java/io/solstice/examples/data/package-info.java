@@ -1,5 +1,6 @@
 /**
- * Data for the examples: writing labelled Arrow IPC files, detecting a table's format,
- * surveying its columns and classes, and holding out batches for validation and test.
+ * Data for the examples: writing labelled Arrow IPC files, surveying a table's columns and
+ * classes, and writing output files whole or not at all ({@link
+ * io.solstice.examples.data.OutputFiles}).
  */
 package io.solstice.examples.data;
