@@ -1,7 +1,10 @@
 /**
  * The Arrow data plane of Solstice: sources of owned Arrow record batches as demand-driven
- * Reactor {@code Flux}es, batch-to-tensor conversion without copying where the layout allows,
- * an Arrow Flight server with backpressure, and a sink for predictions.
+ * Reactor {@code Flux}es (IPC, Flight, Parquet, CSV, JSON lines; {@link
+ * io.solstice.arrow.TableFormat} tells files apart by content), row-level seeded splits of a
+ * table ({@link io.solstice.arrow.TableSplit}), batch-to-tensor conversion without copying
+ * where the layout allows (with optional {@link io.solstice.arrow.Standardization}), an Arrow
+ * Flight server with backpressure, and a sink for predictions.
  *
  * <p>Start at {@link io.solstice.arrow.ArrowSources}. A typical training input:
  *
