@@ -109,6 +109,7 @@ abstract class TrainingCommand extends CommandBase {
     check(maxSteps >= 0, "--max-steps must be >= 0");
     check(weightDecay >= 0 && Double.isFinite(weightDecay), "--weight-decay must be >= 0");
     BufferAllocator allocator = new RootAllocator();
+    Throwable failure = null;
     try (JobData data = prepare(allocator)) {
       if (!resume) {
         new JobFile(name(), originalArgs(), base.toAbsolutePath()).write(checkpointDir(), output());
@@ -119,10 +120,25 @@ abstract class TrainingCommand extends CommandBase {
           maxSteps, checkpointDir(), workDir().resolve("metrics.csv"), workDir().resolve("curves.png"),
           report == null ? null : resolve(report), resume, output());
       new TrainingJob(data, settings).run(out());
+    } catch (Exception | Error e) {
+      failure = e;
+      throw e;
     } finally {
-      Allocators.closeAfterRelease(allocator);
+      closeAllocator(allocator, failure);
     }
     return 0;
+  }
+
+  /** Closes the allocator; a leak it reports after a failure is added to that failure, not raised. */
+  private static void closeAllocator(BufferAllocator allocator, Throwable failure) {
+    try {
+      Allocators.closeAfterRelease(allocator);
+    } catch (RuntimeException leak) {
+      if (failure == null) {
+        throw leak;
+      }
+      failure.addSuppressed(leak);
+    }
   }
 
   /**

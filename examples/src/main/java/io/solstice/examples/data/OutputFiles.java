@@ -6,6 +6,7 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -99,10 +100,23 @@ public final class OutputFiles {
       Files.move(temp, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       moved = true;
     } catch (IOException e) {
-      throw new IOException("cannot write " + target + ": " + reason(e), e);
+      IOException failure = new IOException("cannot write " + target + ": " + reason(e), e);
+      deleteQuietly(temp, failure);
+      throw failure;
     } finally {
       if (!moved) {
-        Files.deleteIfExists(temp);
+        deleteQuietly(temp, null);
+      }
+    }
+  }
+
+  /** Deletes a temporary file if it exists; a failure is added to {@code failure}, if any. */
+  private static void deleteQuietly(Path temp, IOException failure) {
+    try {
+      Files.deleteIfExists(temp);
+    } catch (IOException e) {
+      if (failure != null) {
+        failure.addSuppressed(e);
       }
     }
   }
@@ -152,20 +166,21 @@ public final class OutputFiles {
   }
 
   /**
-   * What went wrong, in words: the operating system's reason for a file-system error (with the
-   * file when it is not the target), else the exception's message.
+   * What went wrong, in words: the operating system's reason for a file-system error, else the
+   * exception's message. The file is named only when it is not the one the caller names.
    *
    * @param e the failure
    * @return a short reason
    */
   public static String reason(IOException e) {
     if (e instanceof FileSystemException fs) {
-      String why = fs.getReason() != null ? fs.getReason()
+      return fs.getReason() != null ? fs.getReason()
           : e instanceof NoSuchFileException ? "no such file or directory"
           : e instanceof AccessDeniedException ? "permission denied"
           : e instanceof NotDirectoryException ? "not a directory"
+          // From creating the parent directories: a file stands where a directory should be.
+          : e instanceof FileAlreadyExistsException ? fs.getFile() + " exists and is not a directory"
           : e.getClass().getSimpleName();
-      return fs.getFile() == null ? why : why + " (" + fs.getFile() + ")";
     }
     return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
   }
