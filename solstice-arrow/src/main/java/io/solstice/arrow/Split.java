@@ -2,7 +2,11 @@ package io.solstice.arrow;
 
 import java.util.Locale;
 
-/** The three parts a table is split into by {@link TableSplit}. */
+/**
+ * The three parts a table is split into by {@link TableSplit}.
+ *
+ * <p>Thread safety: an enum, immutable.
+ */
 public enum Split {
   /** Trained on. */
   TRAIN,

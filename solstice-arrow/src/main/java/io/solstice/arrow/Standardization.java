@@ -23,7 +23,7 @@ import java.util.Arrays;
  *     .standardize(Standardization.of(moments)).build();
  * }</pre>
  *
- * <p>Immutable and thread-safe.
+ * <p>Thread safety: immutable and thread-safe.
  */
 public final class Standardization {
   private final double[] mean;

@@ -25,6 +25,8 @@ import reactor.core.publisher.Flux;
  * <pre>{@code
  * Flux<ArrowBatch> batches = TableFormat.detect(path).read(path, allocator, options);
  * }</pre>
+ *
+ * <p>Thread safety: an enum, immutable; detection reads the file afresh each time.
  */
 public enum TableFormat {
   /** Arrow IPC file (random access), which starts with {@code ARROW1}. */

@@ -55,6 +55,9 @@ import reactor.core.publisher.Flux;
  * subscription's batches live in a child of the allocator given to {@link Builder#plan}. Close
  * the split to release a table held in memory; the table source's allocator then reports any
  * leak. The table's batches are closed as they are read when streaming.
+ *
+ * <p>Thread safety: thread-safe; the assignment is immutable, each subscription of a split has its
+ * own cursor, counters and child allocator, and a table held in memory is only read.
  */
 public final class TableSplit implements AutoCloseable {
 

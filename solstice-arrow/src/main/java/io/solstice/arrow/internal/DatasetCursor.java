@@ -35,6 +35,8 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * (fragment) at a time in file-name order, so that a position (file, batch) is stable and a
  * resumed run can skip whole files. Within a file the scanner yields batches in order. CSV files
  * are read with the header, skipped rows and column types of the {@link ReadOptions}.
+ *
+ * <p>Thread safety: not thread-safe, like every BatchCursor: Flux.generate calls it serially.
  */
 public final class DatasetCursor extends BatchCursor {
   /** Arrow's own default scan batch size, used when no batch size is given. */

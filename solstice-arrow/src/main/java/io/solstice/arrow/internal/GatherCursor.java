@@ -11,6 +11,8 @@ import org.apache.arrow.vector.VectorSchemaRoot;
  * or in the order of a permutation: each load copies the next rows into a fresh root, whose
  * buffers {@link BatchCursor} then moves into the emitted batch. The table's batches stay the
  * caller's.
+ *
+ * <p>Thread safety: not thread-safe, like every BatchCursor: Flux.generate calls it serially.
  */
 public final class GatherCursor extends BatchCursor {
   private final List<ArrowBatch> table;

@@ -14,6 +14,8 @@ import org.apache.arrow.vector.dictionary.Dictionary;
  * (Arrow's {@code copyFromSafe}). Dictionary-encoded columns copy their indices and share the
  * first source batch's dictionaries, so the sources must have equal dictionaries (a file's
  * batches do).
+ *
+ * <p>Thread safety: thread-safe; it keeps no state.
  */
 public final class RowGather {
 

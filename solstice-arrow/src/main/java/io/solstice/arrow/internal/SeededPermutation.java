@@ -9,6 +9,8 @@ package io.solstice.arrow.internal;
  * <p>That is what lets a table too large for memory be split in one streaming pass: the
  * {@code j}-th row of a class goes to the test split when {@code apply(j)} falls among the
  * first test-many indices, so the counts are exact and the choice is random yet reproducible.
+ *
+ * <p>Thread safety: immutable and thread-safe.
  */
 public final class SeededPermutation {
   private static final int ROUNDS = 4;

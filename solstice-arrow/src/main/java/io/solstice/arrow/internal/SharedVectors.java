@@ -18,6 +18,8 @@ import org.apache.arrow.vector.util.TransferPair;
  * Vectors that share another vector's buffers by reference count, accounted to a given
  * allocator: how a batch gets its own handle on memory that stays with its owner too (the
  * dictionaries of a reader, a caller's roots).
+ *
+ * <p>Thread safety: thread-safe; it keeps no state.
  */
 public final class SharedVectors {
 

@@ -12,6 +12,8 @@ import org.apache.arrow.memory.BufferAllocator;
  * The rows of one split, picked from a table read in order, batch by batch: it counts each
  * stratum's occurrences as the rows go by and asks the {@link SplitQuotas} where each row
  * goes. One filter per pass over the table (the counts start at zero).
+ *
+ * <p>Thread safety: not thread-safe; one pass, one thread at a time (its counters change per row).
  */
 public final class SplitFilter {
   private final SplitQuotas quotas;

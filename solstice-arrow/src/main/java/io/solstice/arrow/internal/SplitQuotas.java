@@ -13,6 +13,8 @@ import java.util.Map;
  * occurrences keyed by the seed and the stratum. Counts per stratum and split are therefore
  * within one row of the fractions, the choice among a stratum's rows is uniformly random, and
  * the same seed, fractions and table always give the same split, in memory or streamed.
+ *
+ * <p>Thread safety: immutable after construction and thread-safe.
  */
 public final class SplitQuotas {
 

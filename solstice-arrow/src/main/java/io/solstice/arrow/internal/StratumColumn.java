@@ -14,6 +14,8 @@ import org.apache.arrow.vector.types.pojo.DictionaryEncoding;
  * The stratum of each row of a batch, read from a class column: the integer value of an
  * integer column, the string of a string column, the decoded value of a dictionary-encoded
  * column; null for a null value. A table without a stratification column has one stratum.
+ *
+ * <p>Thread safety: immutable and thread-safe.
  */
 public final class StratumColumn {
   /** The one stratum of a table split without stratification. */

@@ -16,6 +16,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * {@code StandardScaler} uses). {@link #compute()} reports {@code count}, and {@code mean_<i>}
  * and {@code std_<i>} for each column {@code i}. The empty value ({@link #none()}) has no
  * columns and merges with anything; two non-empty values must have the same width.
+ *
+ * <p>Thread safety: immutable and thread-safe; merge returns a new object.
  */
 public final class FeatureMoments implements Metrics<FeatureMoments> {
 

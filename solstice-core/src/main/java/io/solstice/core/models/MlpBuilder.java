@@ -14,6 +14,8 @@ import org.nd4j.linalg.schedule.ISchedule;
  * hidden layer, {@code Adam(1e-3)}, no clipping, no dropout, FLOAT, seed 0.
  *
  * @param <B> the concrete builder
+ *
+ * <p>Thread safety: not thread-safe; build on one thread.
  */
 abstract class MlpBuilder<B extends MlpBuilder<B>> {
   private int inputs;

@@ -6,6 +6,8 @@ import io.solstice.core.nd4j.Parameters;
 /**
  * What the MLP models expose of the network they share: its parameters, its optimizer and its
  * layer sizes. The models add their loss, their metrics and their state.
+ *
+ * <p>Thread safety: that of the model that extends it.
  */
 abstract class MlpModel {
   /** The layers, parameters, optimizer and buffers. */

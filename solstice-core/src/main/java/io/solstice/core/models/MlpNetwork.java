@@ -23,7 +23,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * they read the raw outputs of {@link #forward}, write the loss gradient with respect to those
  * outputs into the same buffer, and call {@link #backward} and {@link #step}.
  *
- * <p>Not thread-safe; one model drives it from one thread.
+ * <p>Thread safety: not thread-safe; one model drives it from one thread.
  */
 final class MlpNetwork {
 

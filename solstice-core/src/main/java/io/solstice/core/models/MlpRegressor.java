@@ -40,7 +40,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p><b>State.</b> What {@link MlpClassifier#state()} holds, plus {@code target/mean} and
  * {@code target/scale}, so a checkpoint carries the scaling the model was trained with.
  *
- * <p>Not thread-safe: the engine drives one experiment from one thread.
+ * <p>Thread safety: not thread-safe; the engine drives one experiment from one thread. Distinct
+ * models share no mutable state.
  */
 public final class MlpRegressor extends MlpModel
     implements Experiment<MlpRegressor, TensorBatch, RegressionMetrics>, Checkpointable<MlpRegressor> {
