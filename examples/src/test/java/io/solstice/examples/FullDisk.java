@@ -3,38 +3,34 @@ package io.solstice.examples;
 import io.solstice.examples.data.OutputFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.channels.WritableByteChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.stream.Stream;
 
 /**
- * A disk that fills up: files whose name starts with a given prefix get {@code capacity} bytes,
- * and the write that would go past it fails as the operating system reports a full disk
- * ("No space left on device"), after the bytes that fit were written.
+ * A disk that fills up: a file whose name starts with a given prefix gets {@code capacity}
+ * bytes, and the write that would go past them fails as the operating system reports a full
+ * disk ("No space left on device"), after the bytes that fit were written.
  */
 final class FullDisk {
   private FullDisk() {}
 
   static OutputFiles fillingUpOn(String fileNamePrefix, long capacity) {
-    return new OutputFiles(temp -> {
-      FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-      // Temporary files are named ".<target name>.<random>.tmp".
-      return temp.getFileName().toString().startsWith("." + fileNamePrefix) ? new Filling(channel, capacity) : channel;
-    });
+    return new OutputFiles((target, channel) ->
+        target.getFileName().toString().startsWith(fileNamePrefix) ? new Filling(channel, capacity) : channel);
   }
 
   /** Every file under {@code dir}, temporary ones included. */
   static Stream<Path> filesUnder(Path dir) throws IOException {
-    return java.nio.file.Files.walk(dir).filter(java.nio.file.Files::isRegularFile);
+    return Files.walk(dir).filter(Files::isRegularFile);
   }
 
   private static final class Filling implements WritableByteChannel {
-    private final FileChannel file;
+    private final WritableByteChannel file;
     private long left;
 
-    Filling(FileChannel file, long capacity) {
+    Filling(WritableByteChannel file, long capacity) {
       this.file = file;
       this.left = capacity;
     }

@@ -26,26 +26,25 @@ import org.nd4j.shade.jackson.databind.SerializationFeature;
  * permission) the temporary file is deleted, the target is left as it was, and the
  * {@link IOException} says which file could not be written and why, in one line.
  *
- * <p>Where the temporary file's bytes go is a {@link ChannelOpener}, so that a test can make a
- * disk fill up at a chosen point.
+ * <p>The bytes pass through a {@link ChannelFilter} on their way to the file, so that a test can
+ * make a disk fill up at a chosen point.
  */
 public final class OutputFiles {
 
-  /** The files of the local file system. */
-  public static final OutputFiles LOCAL =
-      new OutputFiles(temp -> FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE));
+  /** The files of the local file system, as they are. */
+  public static final OutputFiles LOCAL = new OutputFiles((target, channel) -> channel);
 
-  /** Opens the channel the bytes of a temporary file are written through. */
+  /** What the bytes of a file pass through on their way to the disk. */
   @FunctionalInterface
-  public interface ChannelOpener {
+  public interface ChannelFilter {
     /**
-     * Creates and opens a new file for writing.
+     * The channel the content of {@code target} is written to.
      *
-     * @param temp the temporary file, which does not exist yet
-     * @return a channel to it, closed by the caller
-     * @throws IOException when it cannot be created
+     * @param target the file being written
+     * @param channel the channel to its temporary file
+     * @return {@code channel}, or a channel that writes to it
      */
-    WritableByteChannel open(Path temp) throws IOException;
+    WritableByteChannel filter(Path target, WritableByteChannel channel);
   }
 
   /** Writes a file's content. */
@@ -63,15 +62,15 @@ public final class OutputFiles {
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-  private final ChannelOpener opener;
+  private final ChannelFilter filter;
 
   /**
-   * Files written through channels {@code opener} opens.
+   * Files whose bytes pass through {@code filter}.
    *
-   * @param opener opens each temporary file
+   * @param filter sees each file's channel before its content does
    */
-  public OutputFiles(ChannelOpener opener) {
-    this.opener = Objects.requireNonNull(opener, "opener");
+  public OutputFiles(ChannelFilter filter) {
+    this.filter = Objects.requireNonNull(filter, "filter");
   }
 
   /**
@@ -84,40 +83,40 @@ public final class OutputFiles {
    */
   public void write(Path target, Content content) throws IOException {
     Path absolute = target.toAbsolutePath();
-    Path temp = absolute.resolveSibling(
-        "." + absolute.getFileName() + "." + Long.toHexString(RANDOM.nextLong()) + ".tmp");
-    boolean moved = false;
     try {
       Files.createDirectories(absolute.getParent());
-      try (WritableByteChannel channel = opener.open(temp)) {
-        // Writers such as Arrow's close the channel they are given; the bytes must reach the
-        // disk first, so they get a view whose close does nothing.
-        content.writeTo(new KeptOpen(channel));
-        if (channel instanceof FileChannel file) {
-          file.force(true);
-        }
-      }
-      Files.move(temp, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      moved = true;
+      // Writers such as Arrow's close the channel they are given; the bytes must reach the disk
+      // first, so they get a view whose close does nothing.
+      replace(absolute, channel -> content.writeTo(new KeptOpen(filter.filter(target, channel))));
     } catch (IOException e) {
-      IOException failure = new IOException("cannot write " + target + ": " + reason(e), e);
-      deleteQuietly(temp, failure);
-      throw failure;
-    } finally {
-      if (!moved) {
-        deleteQuietly(temp, null);
-      }
+      throw new IOException("cannot write " + target + ": " + reason(e), e);
     }
   }
 
-  /** Deletes a temporary file if it exists; a failure is added to {@code failure}, if any. */
-  private static void deleteQuietly(Path temp, IOException failure) {
+  /**
+   * Writes a temporary file next to {@code target}, forces it to the disk and renames it over
+   * {@code target}; on failure deletes it.
+   */
+  private static void replace(Path target, Content content) throws IOException {
+    Path temp = target.resolveSibling("." + target.getFileName() + "." + Long.toHexString(RANDOM.nextLong()) + ".tmp");
+    try {
+      try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        content.writeTo(channel);
+        channel.force(true);
+      }
+      Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException | RuntimeException e) {
+      deleteQuietly(temp, e);
+      throw e;
+    }
+  }
+
+  /** Deletes a temporary file if it exists; a failure to do so is added to {@code failure}. */
+  private static void deleteQuietly(Path temp, Exception failure) {
     try {
       Files.deleteIfExists(temp);
     } catch (IOException e) {
-      if (failure != null) {
-        failure.addSuppressed(e);
-      }
+      failure.addSuppressed(e);
     }
   }
 
