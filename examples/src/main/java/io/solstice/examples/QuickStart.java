@@ -2,8 +2,8 @@ package io.solstice.examples;
 
 import io.solstice.arrow.ArrowSources;
 import io.solstice.arrow.FeatureSpec;
-import io.solstice.core.callbacks.EarlyStopping;
-import io.solstice.core.callbacks.LoggingCallback;
+import io.solstice.reactive.callbacks.EarlyStopping;
+import io.solstice.reactive.callbacks.LoggingCallback;
 import io.solstice.core.data.DigitsDataset;
 import io.solstice.core.metrics.ClassificationMetrics;
 import io.solstice.core.models.MlpClassifier;

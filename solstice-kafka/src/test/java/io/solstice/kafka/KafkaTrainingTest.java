@@ -14,7 +14,7 @@ import io.solstice.reactive.FitOptions;
 import io.solstice.reactive.Solstice;
 import io.solstice.reactive.StepResult;
 import io.solstice.core.Mode;
-import io.solstice.core.checkpoint.CheckpointCallback;
+import io.solstice.reactive.callbacks.CheckpointCallback;
 import io.solstice.core.checkpoint.Resumed;
 import io.solstice.reactive.TrainOptions;
 import io.solstice.reactive.TrainingException;

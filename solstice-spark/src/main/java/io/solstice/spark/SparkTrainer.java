@@ -90,8 +90,8 @@ import org.slf4j.LoggerFactory;
  * run. An {@link io.solstice.core.EarlyStoppingException} from any hook stops the run as in the
  * local engine: the remaining callbacks of that hook run, the round's epoch is ended, no later
  * round runs, and {@code onRunEnd} receives {@code STOPPED_EARLY}. So an
- * {@link io.solstice.core.callbacks.EarlyStopping} callback counts patience in rounds, and a
- * {@link io.solstice.core.checkpoint.CheckpointCallback} with {@code everyEpochs(1)} writes a
+ * {@link io.solstice.reactive.callbacks.EarlyStopping} callback counts patience in rounds, and a
+ * {@link io.solstice.reactive.callbacks.CheckpointCallback} with {@code everyEpochs(1)} writes a
  * checkpoint after every round; give it {@link #sourcePosition()} so the checkpoint also
  * records where each partition stands, and resume with {@link #fit(Resumed, TrainingShards,
  * List)}.
@@ -176,7 +176,7 @@ public final class SparkTrainer<E extends Experiment<E, TensorBatch, M> & Checkp
 
   /**
    * Continues a run restored from a checkpoint written by a
-   * {@link io.solstice.core.checkpoint.CheckpointCallback} (with {@code everyEpochs(1)} and
+   * {@link io.solstice.reactive.callbacks.CheckpointCallback} (with {@code everyEpochs(1)} and
    * {@link #sourcePosition()}): starts at the round after the checkpointed one, with each
    * partition at its recorded position. In {@link OptimizerStateMode#PER_WORKER} mode the
    * workers restart from the checkpoint's averaged optimizer state.
@@ -203,7 +203,7 @@ public final class SparkTrainer<E extends Experiment<E, TensorBatch, M> & Checkp
 
   /**
    * Where each partition's next round starts, for
-   * {@link io.solstice.core.checkpoint.CheckpointCallback.Builder#sourcePosition}: keys
+   * {@link io.solstice.reactive.callbacks.CheckpointCallback.Builder#sourcePosition}: keys
    * {@code partition.<i>}, values {@code [fileIndex, batchIndex]}.
    *
    * @return a supplier of the current positions

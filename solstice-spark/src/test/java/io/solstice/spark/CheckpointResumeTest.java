@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.solstice.core.Mode;
 import io.solstice.core.TensorBatch;
-import io.solstice.core.callbacks.Direction;
-import io.solstice.core.callbacks.EarlyStopping;
-import io.solstice.core.checkpoint.CheckpointCallback;
+import io.solstice.reactive.callbacks.Direction;
+import io.solstice.reactive.callbacks.EarlyStopping;
+import io.solstice.reactive.callbacks.CheckpointCallback;
 import io.solstice.core.checkpoint.CheckpointStore;
 import io.solstice.core.checkpoint.Resumed;
 import io.solstice.core.data.DigitsDataset;

@@ -4,7 +4,7 @@ import io.solstice.arrow.FeatureSpec;
 import io.solstice.core.Callback;
 import io.solstice.core.Mode;
 import io.solstice.core.TensorBatch;
-import io.solstice.core.checkpoint.CheckpointCallback;
+import io.solstice.reactive.callbacks.CheckpointCallback;
 import io.solstice.core.checkpoint.Resumed;
 import io.solstice.core.data.DigitsDataset;
 import io.solstice.core.metrics.ClassificationMetrics;

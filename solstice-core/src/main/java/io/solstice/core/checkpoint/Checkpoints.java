@@ -2,7 +2,7 @@ package io.solstice.core.checkpoint;
 
 import io.solstice.core.Checkpointable;
 import io.solstice.core.RunPosition;
-import io.solstice.core.callbacks.StatefulCallback;
+import io.solstice.core.checkpoint.StatefulCallback;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;

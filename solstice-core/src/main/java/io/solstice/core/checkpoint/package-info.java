@@ -16,7 +16,7 @@
  * the newest checkpoint that verifies and never returns a partial or corrupt one.
  *
  * <p><b>Resume.</b> {@link io.solstice.core.checkpoint.Checkpoints#resume} (or {@link
- * io.solstice.core.checkpoint.CheckpointCallback#resume}) rebuilds the experiment through
+ * io.solstice.reactive.callbacks.CheckpointCallback#resume}) rebuilds the experiment through
  * {@link io.solstice.core.Checkpointable#withState}, restores the callbacks' states and returns
  * the {@link io.solstice.core.RunPosition} for the engine's {@code resumeFrom}.
  */

@@ -3,7 +3,11 @@ package io.solstice.reactive.internal;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,8 +29,43 @@ final class BatchScope {
 
   private static final Logger LOG = LoggerFactory.getLogger(BatchScope.class);
 
+  private static final int FRESH = 0;
+  private static final int SUBSCRIBED = 1;
+  private static final int RELEASED = 2;
+  private static final int NEVER_SUBSCRIBED = 3;
+
   private final Map<Object, Integer> live = new IdentityHashMap<>();
+  private final CountDownLatch released = new CountDownLatch(1);
+  private final AtomicInteger phase = new AtomicInteger(FRESH);
   private boolean closed;
+
+  /** Called on the reader thread when the source has been subscribed. */
+  void sourceSubscribed() {
+    phase.compareAndSet(FRESH, SUBSCRIBED);
+  }
+
+  /**
+   * Called on the reader thread once the source has terminated or processed its cancellation:
+   * its own resources are released, and every batch it emitted was registered before.
+   */
+  void sourceReleased() {
+    phase.set(RELEASED);
+    released.countDown();
+  }
+
+  /**
+   * Waits until the source subscription has released its resources (at most one read in
+   * progress ahead of its cancellation); returns at once when the source was never subscribed.
+   *
+   * @param timeout the longest wait
+   * @return false when the source is still busy after the timeout
+   */
+  boolean awaitSourceReleased(Duration timeout) throws InterruptedException {
+    if (phase.compareAndSet(FRESH, NEVER_SUBSCRIBED)) {
+      return true;
+    }
+    return released.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+  }
 
   /**
    * Records a batch the source emitted; closes it at once if the scope has already ended.
