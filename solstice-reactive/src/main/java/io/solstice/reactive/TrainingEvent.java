@@ -157,12 +157,14 @@ public sealed interface TrainingEvent<E, O>
    * @param metrics the epoch's step outputs merged, when they are {@link
    *     io.solstice.core.metrics.Metrics} and the epoch ran a step; null otherwise
    * @param values {@code metrics.compute()}, computed once; empty when there are no metrics
+   * @param position where a run resumed from here would start: the next epoch once a train
+   *     epoch and its validation (if one is due) are complete, otherwise inside this epoch
    * @param <E> the experiment type
    * @param <O> the step-output type
    */
   record EpochEnded<E, O>(
       RunControl run, E experiment, int epoch, Mode mode, long steps, O metrics,
-      Map<String, Double> values)
+      Map<String, Double> values, RunPosition position)
       implements TrainingEvent<E, O> {
 
     /** Freezes the values. */
@@ -179,7 +181,8 @@ public sealed interface TrainingEvent<E, O>
    * @param run the run's control
    * @param experiment the experiment that was validated
    * @param epoch the train epoch the validation belongs to
-   * @param position the train position validated
+   * @param position where a run resumed from here would start (see {@link
+   *     EpochEnded#position})
    * @param steps how many val steps ran
    * @param metrics the merged val outputs, or null (see {@link EpochEnded#metrics})
    * @param values {@code metrics.compute()}; empty when there are no metrics
@@ -218,10 +221,12 @@ public sealed interface TrainingEvent<E, O>
    * @param run the run's control
    * @param experiment the last experiment of the run
    * @param outcome how the run ended
+   * @param position where a run resumed after this one would start (see {@link
+   *     EpochEnded#position})
    * @param <E> the experiment type
    * @param <O> the step-output type
    */
-  record RunEnded<E, O>(RunControl run, E experiment, RunOutcome outcome)
+  record RunEnded<E, O>(RunControl run, E experiment, RunOutcome outcome, RunPosition position)
       implements TrainingEvent<E, O> {}
 
   /**

@@ -199,7 +199,7 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
   }
 
   private TrainingEvent.RunEnded<E, O> runEnded(RunOutcome outcome) {
-    return new TrainingEvent.RunEnded<>(state, state.experiment, outcome);
+    return new TrainingEvent.RunEnded<>(state, state.experiment, outcome, state.position());
   }
 
   // Runs on the cancelling thread, possibly while a step is running on the training thread:
@@ -257,6 +257,8 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
           enter(mode, epoch);
           if (mode == Mode.TRAIN) {
             state.batchesIntoEpoch = skip;
+            state.trainEpochEnded = false;
+            state.epochComplete = false;
           }
           List<TrainingEvent<E, O>> started;
           try {
@@ -288,8 +290,14 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
     O metrics = (O) merged;
     Map<String, Double> values =
         merged instanceof Metrics<?> m ? m.compute() : Map.of();
+    if (mode == Mode.TRAIN) {
+      state.trainEpochEnded = true;
+      state.epochComplete = !state.isStopping() && !validationDueAfterEpoch(epoch);
+    } else if (mode == Mode.VAL && state.trainEpochEnded) {
+      state.epochComplete = true;
+    }
     List<TrainingEvent<E, O>> events = new ArrayList<>(deliver(new TrainingEvent.EpochEnded<>(
-        state, state.experiment, epoch, mode, steps, metrics, values)));
+        state, state.experiment, epoch, mode, steps, metrics, values, state.position())));
     if (mode == Mode.VAL) {
       events.addAll(deliver(new TrainingEvent.ValidationEnded<>(
           state, state.experiment, epoch, state.position(), steps, metrics, values)));

@@ -32,6 +32,10 @@ final class RunState<E> implements RunControl {
   long testSteps;
   long batchesIntoEpoch;
   long skippedBatches;
+  // The train epoch has ended; and with its validation (if one was due) it is complete, so a
+  // resumed run would start at the next epoch.
+  boolean trainEpochEnded;
+  boolean epochComplete;
   volatile boolean timeUp;
   private volatile boolean stopped;
   private Throwable stopReason;
@@ -127,7 +131,9 @@ final class RunState<E> implements RunControl {
   }
 
   RunPosition position() {
-    return new RunPosition(epoch, batchesIntoEpoch, trainSteps, valSteps);
+    return epochComplete
+        ? new RunPosition(epoch + 1, 0, trainSteps, valSteps)
+        : new RunPosition(epoch, batchesIntoEpoch, trainSteps, valSteps);
   }
 
   @Override
