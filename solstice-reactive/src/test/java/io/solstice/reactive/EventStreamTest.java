@@ -70,6 +70,24 @@ class EventStreamTest {
   }
 
   @Test
+  void aStepCadenceValidationRunsWholeBetweenTwoTrainStepsAsSubscribersSeeIt() {
+    List<String> seen = new CopyOnWriteArrayList<>();
+
+    run(6, 2, 1).validateEverySteps(3).subscribers(e -> seen.add(name(e))).block();
+
+    assertThat(seen).containsExactly("RunStarted", "EpochStarted(0,TRAIN)",
+        "StepStarted(0,TRAIN)", "StepEnded(0,TRAIN)", "StepStarted(1,TRAIN)", "StepEnded(1,TRAIN)",
+        "StepStarted(2,TRAIN)", "StepEnded(2,TRAIN)",
+        "EpochStarted(0,VAL)", "StepStarted(0,VAL)", "StepEnded(0,VAL)",
+        "StepStarted(1,VAL)", "StepEnded(1,VAL)", "EpochEnded(0,VAL)", "ValidationEnded(0)",
+        "StepStarted(3,TRAIN)", "StepEnded(3,TRAIN)", "StepStarted(4,TRAIN)", "StepEnded(4,TRAIN)",
+        "StepStarted(5,TRAIN)", "StepEnded(5,TRAIN)",
+        "EpochStarted(0,VAL)", "StepStarted(2,VAL)", "StepEnded(2,VAL)",
+        "StepStarted(3,VAL)", "StepEnded(3,VAL)", "EpochEnded(0,VAL)", "ValidationEnded(0)",
+        "EpochEnded(0,TRAIN)", "RunEnded(COMPLETED)");
+  }
+
+  @Test
   void synchronousSubscribersSeeEveryEventBeforeItIsEmittedInRegistrationOrder() {
     List<String> log = new CopyOnWriteArrayList<>();
     TrainingSubscriber<Object, Object> a = e -> log.add("a:" + name(e));
@@ -115,9 +133,14 @@ class EventStreamTest {
 
   @Test
   void noFurtherStepStartsWhileTheEventSubscriberHasNoDemand() {
-    StepVerifier.create(run(50, 0, 1).events(), 3)
+    java.util.concurrent.atomic.AtomicLong stepsRun = new java.util.concurrent.atomic.AtomicLong();
+    Run<CountingExperiment, io.solstice.reactive.fixtures.CountingBatch, MeanMetric> counted =
+        Solstice.run(CountingExperiment.withAction(n -> stepsRun.incrementAndGet()))
+            .train(Sources.counting(ledger, 50));
+    StepVerifier.create(counted.events(), 3)
         .expectNextCount(3) // RunStarted, EpochStarted, StepStarted(0)
         .expectNoEvent(Duration.ofMillis(200))
+        .then(() -> assertThat(stepsRun).hasValue(1))
         .then(() -> assertThat(ledger.created()).isLessThanOrEqualTo(4 + 2))
         .thenRequest(Long.MAX_VALUE)
         .expectNextCount(2 * 50 - 1 + 2) // the other steps, EpochEnded, RunEnded
@@ -197,6 +220,31 @@ class EventStreamTest {
         }));
     assertThat(run(3, 0, 1).subscribers(stopping).block().trained()).isEqualTo(1);
     assertThat(ledger.notClosedExactlyOnce()).isEmpty();
+  }
+
+  @Test
+  void aSubscriberFailureFailsTheRunOnceWithNothingDroppedAndEveryBatchClosed() {
+    List<Throwable> dropped = new CopyOnWriteArrayList<>();
+    reactor.core.publisher.Hooks.onErrorDropped(dropped::add);
+    try {
+      TrainingSubscriber<Object, Object> failing = e -> {
+        if (e instanceof TrainingEvent.StepEnded<?, ?> s && s.globalStep() == 2) {
+          throw new IllegalStateException("subscriber broke");
+        }
+      };
+      List<String> seen = new CopyOnWriteArrayList<>();
+      assertThatThrownBy(() -> run(10, 0, 1).subscribers(failing, e -> seen.add(name(e)))
+              .block())
+          .isInstanceOf(TrainingException.class)
+          .hasMessageContaining("step 2")
+          .hasRootCauseMessage("subscriber broke");
+      assertThat(seen).last().isEqualTo("RunEnded(FAILED)");
+      assertThat(seen).doesNotContain("StepEnded(2,TRAIN)", "StepStarted(3,TRAIN)");
+      assertThat(dropped).isEmpty();
+      assertThat(ledger.alive()).isZero();
+    } finally {
+      reactor.core.publisher.Hooks.resetOnErrorDropped();
+    }
   }
 
   @Test

@@ -35,7 +35,8 @@ import reactor.core.scheduler.Schedulers;
  *
  * <p>Structure: {@code RunStarted, range(epochs).concatMap(epoch -> train epoch, then
  * validation), RunEnded}. An epoch is {@code EpochStarted}, its steps, and {@code EpochEnded},
- * whose metrics are a {@code reduce} over the epoch's {@code StepEnded} events of its mode. The
+ * whose metrics are the running merge ({@code scan}) of the epoch's {@code StepEnded} outputs of
+ * its mode. The
  * batches of an epoch go {@code source -> register -> subscribeOn(reader) -> cancelOn(reader) ->
  * limitRate(prefetch, 1) -> publishOn(step, 1) -> handle(step)}; everything after {@code
  * publishOn} runs on the training thread.
@@ -118,12 +119,13 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
         && (epoch + 1) % config.validateEveryEpochs == 0;
   }
 
-  private boolean validationDueAfterStep(TrainingEvent<E, O> event) {
-    return event instanceof TrainingEvent.StepEnded<E, O> step
-        && step.mode() == Mode.TRAIN
-        && config.valSource != null
+  private boolean stepCadenceValidation(Mode mode) {
+    return mode == Mode.TRAIN && config.validateEverySteps > 0 && config.valSource != null;
+  }
+
+  private boolean validationDueAfter(List<TrainingEvent<E, O>> stepEvents) {
+    return stepEvents.stream().anyMatch(TrainingEvent.StepEnded.class::isInstance)
         && !state.isStopping()
-        && config.validateEverySteps > 0
         && state.trainSteps % config.validateEverySteps == 0;
   }
 
@@ -267,7 +269,6 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
             return Flux.error(e);
           }
           lastStepDone = System.nanoTime();
-          subscriberNanosSinceStep = 0;
           Flux<TrainingEvent<E, O>> steps =
               state.isStopping() ? Flux.empty() : batches(mode, epoch, source, limit, skip);
           return Flux.concat(Flux.fromIterable(started),
@@ -339,12 +340,13 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
             }
           }
         })
-        .concatMapIterable(events -> events, 1);
-    if (mode == Mode.TRAIN && config.validateEverySteps > 0 && config.valSource != null) {
-      steps = steps.concatMap(event -> validationDueAfterStep(event)
-          ? Flux.just(event).concatWith(validation(epoch))
-          : Flux.just(event), 0);
-    }
+        // One step's events at a time, then the validation it makes due: the next batch is
+        // stepped only once all of these are consumed.
+        .concatMap(events -> stepCadenceValidation(mode)
+            ? Flux.fromIterable(events).concatWith(Flux.defer(() -> validationDueAfter(events)
+                ? validation(epoch)
+                : Flux.empty()))
+            : Flux.fromIterable(events), 0);
     // Closing the scope before the terminal signal travels on keeps batches alive bounded
     // across epochs; the discard hook covers operators that do pass discarded items on.
     return steps
