@@ -1,6 +1,6 @@
 package io.solstice.reactive.callbacks;
 
-import io.solstice.core.checkpoint.internal.AtomicFiles;
+import io.solstice.core.io.AtomicFiles;
 import io.solstice.reactive.TrainingEvent;
 import io.solstice.reactive.TrainingSubscriber;
 import io.solstice.reactive.callbacks.internal.LearningCurvePlot;
