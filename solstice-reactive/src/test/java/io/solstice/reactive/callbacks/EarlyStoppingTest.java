@@ -266,20 +266,16 @@ class EarlyStoppingTest {
   @Test
   void theCriterionFormStopsWhenThePredicateHoldsForTheCollectedOutputs() {
     List<Integer> sizes = new ArrayList<>();
-    TrainingSubscriber<Object, MeanMetric> criterion = EarlyStopping.when(
-        outs -> {
-          sizes.add(outs.size());
-          return outs.stream().mapToDouble(MeanMetric::mean).average().orElseThrow() < 0.5;
-        },
-        2);
-
     // Two val steps per epoch (v - 1, v + 1 for v = 2.0, 1.6, 1.4, 1.2); keeping the steps
     // with even numbers keeps the first of each epoch: 1.0, 0.6, 0.4.
     RunOutcome outcome = Solstice.run(ScriptedLoss.fresh())
         .train(ScriptedLoss.script(1, new double[10]))
         .validate(ScriptedLoss.script(2, 1.0, 3.0, 0.6, 2.6, 0.4, 2.4, 0.2, 2.2))
         .epochs(10)
-        .subscribers(criterion)
+        .subscribers(EarlyStopping.when(outs -> { // typed by the run: no type arguments
+          sizes.add(outs.size());
+          return outs.stream().mapToDouble(MeanMetric::mean).average().orElseThrow() < 0.5;
+        }, 2))
         .events()
         .filter(e -> e instanceof TrainingEvent.RunEnded<?, ?>)
         .map(e -> ((TrainingEvent.RunEnded<?, ?>) e).outcome())
