@@ -153,44 +153,40 @@ class CheckpointCallbackTest {
     assertThat(triggers(checkpoints)).containsOnly("time");
   }
 
-  @Test
-  void keepsTheLastNAndTheBestKByTheMonitoredMetric() {
-    // One train and one val batch per epoch; the val batch is the epoch's val loss.
-    double[] valLoss = {0.9, 0.3, 0.8, 0.2, 0.7, 0.6, 0.5};
-    CheckpointCallback checkpoints = CheckpointCallback.builder(dir)
-        .everyEpochs(1).keepLast(2).keepBest(2, "loss", Mode.VAL, Direction.MIN).build();
-
+  /**
+   * Runs one train and one val batch per epoch, the val batch being the epoch's val loss, with
+   * an epoch checkpoint after each epoch; returns the losses the kept checkpoints recorded.
+   */
+  private static List<Double> keptLosses(CheckpointCallback checkpoints, double... valLoss) {
     Solstice.run(ScriptedLoss.fresh())
         .train(ScriptedLoss.script(1, new double[valLoss.length]))
         .validate(ScriptedLoss.script(1, valLoss))
         .epochs(valLoss.length)
         .subscribers(checkpoints)
         .block();
+    return checkpoints.store().list().stream()
+        .map(f -> CheckpointStore.readManifest(f).metrics().get("loss")).toList();
+  }
+
+  @Test
+  void keepsTheLastNAndTheBestKByTheMonitoredMetric() {
+    CheckpointCallback checkpoints = CheckpointCallback.builder(dir)
+        .everyEpochs(1).keepLast(2).keepBest(2, "loss", Mode.VAL, Direction.MIN).build();
+
+    List<Double> kept = keptLosses(checkpoints, 0.9, 0.3, 0.8, 0.2, 0.7, 0.6, 0.5);
 
     // Epoch checkpoints after epochs 0..6 hold losses 0.9 0.3 0.8 0.2 0.7 0.6 0.5: the best two
     // are after epochs 1 and 3 (resuming at 2 and 4), the last two after epochs 5 and 6.
     assertThat(positions(checkpoints)).extracting(RunPosition::epoch).containsExactly(2, 4, 6, 7);
-    assertThat(checkpoints.store().list())
-        .extracting(f -> CheckpointStore.readManifest(f).metrics().get("loss"))
-        .containsExactly(0.3, 0.2, 0.6, 0.5);
+    assertThat(kept).containsExactly(0.3, 0.2, 0.6, 0.5);
   }
 
   @Test
   void keepBestRanksLargerValuesFirstWhenMaximising() {
-    double[] valScore = {0.9, 0.3, 0.8, 0.2};
     CheckpointCallback checkpoints = CheckpointCallback.builder(dir)
         .everyEpochs(1).keepLast(1).keepBest(2, "loss", Mode.VAL, Direction.MAX).build();
 
-    Solstice.run(ScriptedLoss.fresh())
-        .train(ScriptedLoss.script(1, new double[valScore.length]))
-        .validate(ScriptedLoss.script(1, valScore))
-        .epochs(valScore.length)
-        .subscribers(checkpoints)
-        .block();
-
-    assertThat(checkpoints.store().list())
-        .extracting(f -> CheckpointStore.readManifest(f).metrics().get("loss"))
-        .containsExactly(0.9, 0.8, 0.2);
+    assertThat(keptLosses(checkpoints, 0.9, 0.3, 0.8, 0.2)).containsExactly(0.9, 0.8, 0.2);
   }
 
   @Test
