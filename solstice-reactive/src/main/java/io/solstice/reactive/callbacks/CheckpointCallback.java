@@ -202,10 +202,11 @@ public final class CheckpointCallback implements TrainingSubscriber<Object, Obje
   }
 
   /**
-   * Writes a checkpoint now, at the position of the latest event this callback handled in the
-   * run in progress. Call it from a synchronous subscriber of that run (on the training thread)
-   * registered after this callback, so that the position is the current event's; it is
-   * announced like the others.
+   * Writes a checkpoint now, at the position carried by the latest event of the run in
+   * progress that this callback handled and that has one ({@code RunStarted}, {@code
+   * StepEnded}, {@code EpochEnded}, {@code ValidationEnded}). Call it from a synchronous
+   * subscriber of that run (on the training thread) registered after this callback, so that
+   * the position is the current event's; it is announced like the others.
    *
    * @param experiment the current experiment
    * @throws IllegalStateException when no run is in progress
