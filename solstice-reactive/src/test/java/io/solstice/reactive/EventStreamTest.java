@@ -248,6 +248,26 @@ class EventStreamTest {
   }
 
   @Test
+  void aFailureWhileTheSourceIsStillOpenEndsTheRunPromptlyWithTheSourceReleased() {
+    for (String failAt : List.of("StepStarted(2,TRAIN)", "StepEnded(2,TRAIN)",
+        "EpochStarted(0,TRAIN)")) {
+      Ledger endless = new Ledger();
+      TrainingSubscriber<Object, Object> failing = e -> {
+        if (name(e).equals(failAt)) {
+          throw new IllegalStateException("broke at " + failAt);
+        }
+      };
+      long started = System.nanoTime();
+      assertThatThrownBy(() -> Solstice.run(CountingExperiment.fresh())
+              .train(Sources.counting(endless, -1)).subscribers(failing).block())
+          .hasRootCauseMessage("broke at " + failAt);
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
+      assertThat(endless.alive()).as(failAt).isZero();
+      assertThat(endless.notClosedExactlyOnce()).as(failAt).isEmpty();
+    }
+  }
+
+  @Test
   void aBatchIsOpenForSynchronousSubscribersAndRefusedAfterwards() {
     List<Boolean> openWhileHandled = new ArrayList<>();
     List<TrainingEvent.StepEnded<CountingExperiment, MeanMetric>> steps = run(2, 0, 1)

@@ -184,20 +184,25 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
     return end;
   }
 
+  // Called inside the error signal, before the operator that failed has cancelled its
+  // upstream: the end of the run is scheduled on the training thread after the current task, so
+  // the sources' cancellations are already queued when the run waits for them.
   private Flux<TrainingEvent<E, O>> endFailed(Throwable error) {
-    if (!ended.compareAndSet(false, true)) {
-      return Flux.error(error); // RunEnded went out already; this error is its subscribers'
-    }
-    closeScopesAndAwaitSources();
-    Throwable failure = error instanceof TrainingException
-        ? error
-        : new TrainingException(state.mode, state.epoch, state.steps(state.mode), error);
-    TrainingEvent.RunEnded<E, O> last = runEnded(RunOutcome.failed(failure));
-    Throwable subscriberError = dispatcher == null ? null : dispatcher.runEnded(last);
-    if (subscriberError != null) {
-      failure.addSuppressed(subscriberError);
-    }
-    return Flux.<TrainingEvent<E, O>>just(last).concatWith(Flux.error(failure));
+    return Flux.defer(() -> {
+      if (!ended.compareAndSet(false, true)) {
+        return Flux.<TrainingEvent<E, O>>error(error); // RunEnded went out already
+      }
+      closeScopesAndAwaitSources();
+      Throwable failure = error instanceof TrainingException
+          ? error
+          : new TrainingException(state.mode, state.epoch, state.steps(state.mode), error);
+      TrainingEvent.RunEnded<E, O> last = runEnded(RunOutcome.failed(failure));
+      Throwable subscriberError = dispatcher == null ? null : dispatcher.runEnded(last);
+      if (subscriberError != null) {
+        failure.addSuppressed(subscriberError);
+      }
+      return Flux.<TrainingEvent<E, O>>just(last).concatWith(Flux.error(failure));
+    }).subscribeOn(threads.step());
   }
 
   private TrainingEvent.RunEnded<E, O> runEnded(RunOutcome outcome) {
