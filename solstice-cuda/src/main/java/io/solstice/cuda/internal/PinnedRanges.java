@@ -74,7 +74,8 @@ public final class PinnedRanges {
         used.add(before.getValue());
         cursor = before.getValue().end;
       }
-      for (Range next : ranges.subMap(pageStart, false, pageEnd, false).values()) {
+      // A copy: registering a gap adds to the map being walked.
+      for (Range next : List.copyOf(ranges.subMap(pageStart, false, pageEnd, false).values())) {
         if (next.start > cursor) {
           created.add(register(cursor, next.start));
         }

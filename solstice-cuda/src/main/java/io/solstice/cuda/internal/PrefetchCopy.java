@@ -1,7 +1,9 @@
 package io.solstice.cuda.internal;
 
 import io.solstice.arrow.ArrowBatch;
+import io.solstice.arrow.LiveBatches;
 import java.util.Objects;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Function;
 import reactor.core.publisher.Flux;
 import reactor.core.scheduler.Scheduler;
@@ -45,7 +47,8 @@ public final class PrefetchCopy {
     return Flux.defer(
         () -> {
           Scheduler copyThread = Schedulers.newSingle(threadName, true);
-          return batches
+          LiveBatches live = new LiveBatches();
+          return live.track(batches)
               .publishOn(copyThread, prefetch)
               .<T>handle(
                   (batch, sink) -> {
@@ -57,7 +60,25 @@ public final class PrefetchCopy {
                     }
                   })
               .doOnDiscard(ArrowBatch.class, ArrowBatch::close)
-              .doFinally(signal -> copyThread.dispose());
+              .doFinally(signal -> closeRemaining(live, copyThread));
         });
+  }
+
+  /**
+   * Closes the batches that are still open (reactor-core 3.8.8's publishOn can drop queued
+   * batches without discarding them when cancelled during a copy) on the copy thread, after the
+   * copy in progress, if any, completed: a batch must not be freed while it is being copied.
+   */
+  private static void closeRemaining(LiveBatches live, Scheduler copyThread) {
+    try {
+      copyThread.schedule(
+          () -> {
+            live.closeAll();
+            copyThread.dispose();
+          });
+    } catch (RejectedExecutionException e) {
+      live.closeAll();
+      copyThread.dispose();
+    }
   }
 }
