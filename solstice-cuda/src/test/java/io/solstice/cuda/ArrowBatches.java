@@ -59,7 +59,28 @@ public final class ArrowBatches {
   public static ArrowBatch of(
       BufferAllocator allocator, float[] features, int width, long[] labels, int labelBytes,
       long index) {
+    return of(allocator, littleEndian(features), width, labels, labelBytes, index);
+  }
+
+  /**
+   * A batch whose features are given as their little-endian float32 bytes (fast: one bulk
+   * copy, for benchmarks that make many batches).
+   *
+   * @param allocator the allocator
+   * @param featureBytes rows * width * 4 bytes
+   * @param width features per row
+   * @param labels one class index per row
+   * @param labelBytes 1, 2, 4 or 8
+   * @param index the batch's index
+   * @return the batch
+   */
+  public static ArrowBatch of(
+      BufferAllocator allocator, byte[] featureBytes, int width, long[] labels, int labelBytes,
+      long index) {
     int rows = labels.length;
+    if (featureBytes.length != rows * width * Float.BYTES) {
+      throw new IllegalArgumentException(featureBytes.length + " feature bytes for " + rows + " rows of " + width);
+    }
     FixedSizeListVector list = FixedSizeListVector.empty(FEATURES, width, allocator);
     BaseFixedWidthVector y = labelVector(allocator, labelBytes);
     try {
@@ -68,9 +89,8 @@ public final class ArrowBatches {
       list.allocateNew();
       Float4Vector values = (Float4Vector) list.getDataVector();
       values.allocateNew(rows * width);
-      for (int i = 0; i < rows * width; i++) {
-        values.set(i, features[i]);
-      }
+      values.getDataBuffer().setBytes(0, featureBytes);
+      values.getValidityBuffer().setOne(0L, values.getValidityBuffer().capacity());
       values.setValueCount(rows * width);
       for (int r = 0; r < rows; r++) {
         list.setNotNull(r);
@@ -89,6 +109,14 @@ public final class ArrowBatches {
       y.close();
       throw e;
     }
+  }
+
+  /** The little-endian bytes of float32 values. */
+  public static byte[] littleEndian(float[] values) {
+    java.nio.ByteBuffer bytes =
+        java.nio.ByteBuffer.allocate(values.length * Float.BYTES).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    bytes.asFloatBuffer().put(values);
+    return bytes.array();
   }
 
   private static BaseFixedWidthVector labelVector(BufferAllocator allocator, int bytes) {
