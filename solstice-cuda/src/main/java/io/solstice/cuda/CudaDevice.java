@@ -267,6 +267,10 @@ public final class CudaDevice implements AutoCloseable {
     CudaStatus.check(cudaSetDevice(index), "cudaSetDevice(" + index + ")");
   }
 
+  boolean isOpen() {
+    return !closed;
+  }
+
   /** The device index. */
   public int index() {
     return index;

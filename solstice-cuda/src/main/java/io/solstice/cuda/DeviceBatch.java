@@ -98,7 +98,8 @@ public final class DeviceBatch implements AutoCloseable {
   /** Returns the device memory, ordered after the steps queued on the training stream. */
   @Override
   public void close() {
-    if (closed.compareAndSet(false, true)) {
+    // After the device was closed its memory went with its context's pool; nothing to return.
+    if (closed.compareAndSet(false, true) && device.isOpen()) {
       device.bind();
       cudaFreeAsync(DevicePointers.at(address), device.trainingStream());
     }

@@ -59,7 +59,7 @@ class CudaMlpClassifierTest {
       List<TensorBatch> batches = DigitsDataset.bundled().batches(64).subList(0, 10);
       Flux<ArrowBatch> arrow =
           Flux.fromIterable(batches).index()
-              .map(b -> ArrowBatches.of(allocator, b.getT2().features().toFloatVector(), 64,
+              .map(b -> ArrowBatches.of(allocator, b.getT2().features().dup('c').data().asFloat(), 64,
                   b.getT2().labels().toLongVector(), b.getT1()));
       int step = 0;
       for (DeviceBatch batch : device.upload(arrow, new DeviceColumns("x", "y", 10), 2).toIterable(2)) {

@@ -28,7 +28,7 @@ final class DigitsArrow {
     for (TensorBatch batch : data.batches(batchSize)) {
       out.add(
           ArrowBatches.of(
-              allocator, batch.features().toFloatVector(), DigitsDataset.FEATURES,
+              allocator, batch.features().dup('c').data().asFloat(), DigitsDataset.FEATURES,
               batch.labels().toLongVector(), index++));
     }
     return out;

@@ -9,7 +9,6 @@ import static org.bytedeco.cuda.global.cublas.cublasSgemm_v2;
 import static org.bytedeco.cuda.global.cudart.cudaStreamSynchronize;
 
 import io.solstice.arrow.ArrowBatch;
-import io.solstice.arrow.ArrowSources;
 import io.solstice.core.metrics.ClassificationMetrics;
 import io.solstice.cuda.internal.BatchBuffers;
 import io.solstice.cuda.internal.CudaStatus;
@@ -98,14 +97,20 @@ public final class GpuCheck {
   }
 
   /** Everything that needs no device, so a missing jar shows here, also on a CPU machine. */
-  private void preflight() throws IOException {
+  private void preflight() throws IOException, ClassNotFoundException {
+    // Linking verifies each class against the types it uses: a class missing from lib/ fails here.
+    for (String name : List.of("CudaMlpClassifier", "CudaDevice", "DeviceBatch", "internal.Kernels",
+        "internal.NvrtcCompiler", "internal.CudaStatus", "internal.DeviceMemory", "internal.StepStats",
+        "internal.PrefetchCopy", "internal.BatchBuffers", "internal.PinnedRanges")) {
+      Class.forName("io.solstice.cuda." + name, true, GpuCheck.class.getClassLoader());
+    }
     for (CheckVariant variant : CheckVariant.values()) {
       ReferenceFiles.readLosses(ReferenceFiles.losses(reference, variant));
       ReferenceFiles.readState(ReferenceFiles.state(reference, variant));
       variant.gpu(CudaMlpClassifier.builder().inputs(64).hidden(CheckVariant.HIDDEN).classes(10));
     }
     try (BufferAllocator allocator = new RootAllocator()) {
-      long rows = ArrowSources.ipcFile(reference.resolve("digits-train.arrow"), allocator)
+      long rows = IpcFileBatches.read(reference.resolve("digits-train.arrow"), allocator)
           .map(batch -> {
             try (batch) {
               BatchBuffers.locate(batch, DIGITS);
@@ -127,7 +132,7 @@ public final class GpuCheck {
             variant.gpu(CudaMlpClassifier.builder().device(device).inputs(64).hidden(CheckVariant.HIDDEN)
                 .classes(10).seed(CheckVariant.SEED)).build()) {
       Flux<ArrowBatch> train =
-          Flux.defer(() -> ArrowSources.ipcFile(reference.resolve("digits-train.arrow"), allocator)).repeat();
+          Flux.defer(() -> IpcFileBatches.read(reference.resolve("digits-train.arrow"), allocator)).repeat();
       for (DeviceBatch batch : device.upload(train, DIGITS, 4).take(CheckVariant.STEPS).toIterable(4)) {
         try (batch) {
           ClassificationMetrics metrics = model.trainStep(batch).outputs();
@@ -167,7 +172,7 @@ public final class GpuCheck {
             CudaMlpClassifier.builder().device(device).inputs(64).hidden(ReferenceRun.DIGITS_HIDDEN).classes(10)
                 .seed(ReferenceRun.DIGITS_SEED).build()) {
       Flux<ArrowBatch> train =
-          Flux.defer(() -> ArrowSources.ipcFile(reference.resolve("digits-train.arrow"), allocator))
+          Flux.defer(() -> IpcFileBatches.read(reference.resolve("digits-train.arrow"), allocator))
               .repeat(ReferenceRun.DIGITS_EPOCHS - 1);
       for (DeviceBatch batch : device.upload(train, DIGITS, 4).toIterable(4)) {
         try (batch) {
@@ -175,7 +180,7 @@ public final class GpuCheck {
         }
       }
       for (DeviceBatch batch :
-          device.upload(ArrowSources.ipcFile(reference.resolve("digits-test.arrow"), allocator),
+          device.upload(IpcFileBatches.read(reference.resolve("digits-test.arrow"), allocator),
               DIGITS, 4).toIterable(4)) {
         try (batch) {
           result = result.merge(model.evalStep(batch).outputs());

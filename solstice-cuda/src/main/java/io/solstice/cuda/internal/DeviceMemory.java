@@ -6,13 +6,15 @@ import static org.bytedeco.cuda.global.cudart.cudaMemcpy;
 import static org.bytedeco.cuda.global.cudart.cudaMemcpyDeviceToHost;
 import static org.bytedeco.cuda.global.cudart.cudaMemcpyHostToDevice;
 import static org.bytedeco.cuda.global.cudart.cudaMemset;
+import static org.bytedeco.cuda.global.cudart.cudaStreamSynchronize;
 
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Pointer;
 
 /**
  * One device allocation (cudaMalloc), freed by {@link #close()}. The device must be current on
- * the calling thread.
+ * the calling thread. Writes are complete when the methods return, so the memory can be used
+ * from any stream.
  */
 public final class DeviceMemory implements AutoCloseable {
 
@@ -38,6 +40,9 @@ public final class DeviceMemory implements AutoCloseable {
     DeviceMemory memory = new DeviceMemory(pointer.address(), bytes);
     try {
       CudaStatus.check(cudaMemset(memory.pointer(), 0, bytes), "cudaMemset");
+      // cudaMemset may return before it ran, on the legacy stream, which the model's
+      // non-blocking streams do not wait for: wait here, before the memory is handed out.
+      CudaStatus.check(cudaStreamSynchronize(null), "cudaStreamSynchronize(legacy stream)");
     } catch (RuntimeException e) {
       memory.close();
       throw e;
@@ -90,6 +95,8 @@ public final class DeviceMemory implements AutoCloseable {
       CudaStatus.check(
           cudaMemcpy(pointer(), host, (long) values.length * Float.BYTES, cudaMemcpyHostToDevice),
           "cudaMemcpy to the device");
+      // From pageable memory it may return before the DMA completed (see zeroed).
+      CudaStatus.check(cudaStreamSynchronize(null), "cudaStreamSynchronize(legacy stream)");
     }
   }
 
