@@ -1,6 +1,8 @@
 package io.solstice.cuda;
 
+import static org.bytedeco.cuda.global.cudart.cudaFree;
 import static org.bytedeco.cuda.global.cudart.cudaFreeAsync;
+import static org.bytedeco.cuda.global.cudart.cudaSetDevice;
 
 import io.solstice.arrow.BatchPosition;
 import io.solstice.cuda.internal.DevicePointers;
@@ -98,10 +100,16 @@ public final class DeviceBatch implements AutoCloseable {
   /** Returns the device memory, ordered after the steps queued on the training stream. */
   @Override
   public void close() {
-    // After the device was closed its memory went with its context's pool; nothing to return.
-    if (closed.compareAndSet(false, true) && device.isOpen()) {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    if (device.isOpen()) {
       device.bind();
       cudaFreeAsync(DevicePointers.at(address), device.trainingStream());
+    } else {
+      // The streams are gone with the device; cudaFree also frees stream-ordered memory.
+      cudaSetDevice(device.index());
+      cudaFree(DevicePointers.at(address));
     }
   }
 
