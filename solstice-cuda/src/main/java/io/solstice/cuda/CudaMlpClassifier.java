@@ -184,8 +184,9 @@ public final class CudaMlpClassifier
     Activations buffers = activationsFor(rows);
     CudaStatus.check(cudaMemsetAsync(stats.pointer(), 0, stats.bytes(), stream), "cudaMemsetAsync");
     boolean dropout = training && config.dropout > 0;
-    long stepStream = dropout ? mix(seed, rngCounter++) : 0;
-    forward(batch.featuresAddress(), rows, buffers, dropout, stepStream);
+    // One draw per hidden layer and step: restoring rng/seed and rng/counter restores them.
+    long firstDraw = dropout ? rngCounter++ * layout.layers() : -1;
+    forward(batch.featuresAddress(), rows, buffers, firstDraw);
     int classes = config.classes();
     device.kernels().get(KernelSource.SOFTMAX_CROSS_ENTROPY)
         .pointer(buffers.activations[layout.layers() - 1].address())
@@ -205,7 +206,7 @@ public final class CudaMlpClassifier
   }
 
   /** Runs the layers; the last activation buffer holds the logits. */
-  private void forward(long features, int rows, Activations buffers, boolean dropout, long stepStream) {
+  private void forward(long features, int rows, Activations buffers, long firstDraw) {
     Kernels kernels = device.kernels();
     CUstream_st stream = device.trainingStream();
     int[] sizes = config.sizes;
@@ -220,11 +221,11 @@ public final class CudaMlpClassifier
           .pointer(out.address()).pointer(values.floatAt(layout.bias(l).offset()))
           .i64(rows).i32(sizes[l + 1]).i32(l < layers - 1 ? 1 : 0)
           .launch(kernels.blocksFor(n), stream);
-      if (dropout && l < layers - 1) {
+      if (firstDraw >= 0 && l < layers - 1) {
         double keep = 1 - config.dropout;
         kernels.get(KernelSource.DROPOUT)
             .pointer(out.address()).pointer(buffers.masks[l].address()).i64(n)
-            .i64(mix(stepStream, l)).f32((float) keep).f32((float) (1 / keep))
+            .i64(seed).i64(firstDraw + l).f32((float) keep).f32((float) (1 / keep))
             .launch(kernels.blocksFor(n), stream);
       }
       in = out.address();
@@ -363,14 +364,6 @@ public final class CudaMlpClassifier
     if (batch.rows() < 1) {
       throw new IllegalArgumentException("a batch needs at least one row");
     }
-  }
-
-  /** SplitMix64 of seed and counter, as the CPU model derives each step's dropout stream. */
-  private static long mix(long seed, long counter) {
-    long z = seed + (counter + 1) * 0x9E3779B97F4A7C15L;
-    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-    return z ^ (z >>> 31);
   }
 
   /**

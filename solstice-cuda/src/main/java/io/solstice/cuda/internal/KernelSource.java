@@ -18,7 +18,10 @@ public final class KernelSource {
 
   /** Adds the bias to each row, then applies ReLU when asked. */
   public static final String BIAS_ACTIVATION = "solstice_bias_activation";
-  /** Inverted dropout: draws the keep mask from a counter-based hash and scales kept units. */
+  /**
+   * Inverted dropout: draws the keep mask from a counter-based hash of (seed, draw) and scales
+   * kept units, so restoring the seed and counter restores the masks.
+   */
   public static final String DROPOUT = "solstice_dropout";
   /**
    * Softmax cross-entropy per row: adds the row's loss (float64) to a sum, counts (target,
@@ -46,7 +49,7 @@ public final class KernelSource {
   /** Every kernel the source defines, with its number of parameters (checked at each launch). */
   public static final Map<String, Integer> ENTRY_POINTS =
       Map.ofEntries(
-          Map.entry(BIAS_ACTIVATION, 5), Map.entry(DROPOUT, 6),
+          Map.entry(BIAS_ACTIVATION, 5), Map.entry(DROPOUT, 7),
           Map.entry(SOFTMAX_CROSS_ENTROPY, 9), Map.entry(HIDDEN_BACKWARD, 4),
           Map.entry(CLIP_VALUE, 3), Map.entry(SUM_OF_SQUARES, 3), Map.entry(SCALE_TO_NORM, 4),
           Map.entry(ADAM, 10), Map.entry(SGD, 5), Map.entry(WEIGHT_DECAY, 4),
@@ -111,8 +114,10 @@ public final class KernelSource {
           }
         }
 
+        // Draw d of a seed: its own stream of hashes, one per unit.
         extern "C" __global__ void solstice_dropout(
-            float* out, float* mask, long long n, u64 stream, float keep, float scale) {
+            float* out, float* mask, long long n, u64 seed, u64 draw, float keep, float scale) {
+          u64 stream = solstice_mix(seed + (draw + 1) * 0x9E3779B97F4A7C15ULL);
           for (long long i = blockIdx.x * (long long) blockDim.x + threadIdx.x; i < n;
                i += (long long) gridDim.x * blockDim.x) {
             u64 bits = solstice_mix(stream + (u64) (i + 1) * 0x9E3779B97F4A7C15ULL);
