@@ -127,7 +127,7 @@ public final class GpuCheck {
     FlatState expectedState = ReferenceFiles.readState(ReferenceFiles.state(reference, variant));
     List<Double> losses = new ArrayList<>();
     FlatState state;
-    try (BufferAllocator allocator = new RootAllocator();
+    try (Released allocator = new Released();
         CudaMlpClassifier model =
             variant.gpu(CudaMlpClassifier.builder().device(device).inputs(64).hidden(CheckVariant.HIDDEN)
                 .classes(10).seed(CheckVariant.SEED)).build()) {
@@ -167,7 +167,7 @@ public final class GpuCheck {
     }
     long start = System.nanoTime();
     ClassificationMetrics result = ClassificationMetrics.empty(10);
-    try (BufferAllocator allocator = new RootAllocator();
+    try (Released allocator = new Released();
         CudaMlpClassifier model =
             CudaMlpClassifier.builder().device(device).inputs(64).hidden(ReferenceRun.DIGITS_HIDDEN).classes(10)
                 .seed(ReferenceRun.DIGITS_SEED).build()) {
@@ -201,7 +201,7 @@ public final class GpuCheck {
       MlpLayout layout = new MlpLayout(sizes);
       double flopsPerStep = (double) layout.trainFlopsPerExample() * batchSize;
       SyntheticData data = new SyntheticData(sizes[0], sizes[sizes.length - 1], batchSize);
-      try (BufferAllocator allocator = new RootAllocator();
+      try (Released allocator = new Released();
           CudaMlpClassifier model =
               CudaMlpClassifier.builder().device(device).inputs(sizes[0])
                   .hidden(java.util.Arrays.copyOfRange(sizes, 1, sizes.length - 1))
@@ -344,6 +344,25 @@ public final class GpuCheck {
         labels[i] = random.nextInt(classes);
       }
       return labels;
+    }
+  }
+
+  /**
+   * A root allocator closed only once every buffer is back: after a cancel (take, blockFirst)
+   * the copy stage closes the batches it still holds on its own thread, a moment later.
+   */
+  private static final class Released extends RootAllocator {
+    @Override
+    public void close() {
+      for (int i = 0; i < 500 && getAllocatedMemory() > 0; i++) {
+        try {
+          Thread.sleep(10);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+      }
+      super.close();
     }
   }
 
