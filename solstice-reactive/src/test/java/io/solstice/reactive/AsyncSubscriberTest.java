@@ -79,12 +79,8 @@ class AsyncSubscriberTest {
     CountDownLatch done = new CountDownLatch(1);
     // Blocked on its first event until the run is over: if handing it events could stall the
     // step, the run would never finish.
-    AsyncSubscriber<Object, Object> blocked = AsyncSubscriber.dropOldest(8, events -> events
-        .doOnNext(event -> {
-          delivered.add(EventLog.describe(event));
-          await(release);
-        })
-        .doOnComplete(done::countDown));
+    AsyncSubscriber<Object, Object> blocked =
+        AsyncSubscriber.dropOldest(8, blockedFlow(delivered, release, done));
     var run = Solstice.run(CountingExperiment.fresh()).train(Sources.counting(new Ledger(), 200))
         .subscribers(firstStepWaitsFor(delivered))
         .asyncSubscribers(blocked);
@@ -119,12 +115,8 @@ class AsyncSubscriberTest {
     CountDownLatch release = new CountDownLatch(1);
     List<String> delivered = new CopyOnWriteArrayList<>();
     CountDownLatch done = new CountDownLatch(1);
-    AsyncSubscriber<Object, Object> latest = AsyncSubscriber.latest(events -> events
-        .doOnNext(event -> {
-          delivered.add(EventLog.describe(event));
-          await(release);
-        })
-        .doOnComplete(done::countDown));
+    AsyncSubscriber<Object, Object> latest =
+        AsyncSubscriber.latest(blockedFlow(delivered, release, done));
     try {
       CountingExperiment result = Solstice.run(CountingExperiment.fresh())
           .train(Sources.counting(new Ledger(), 200))
@@ -262,6 +254,20 @@ class AsyncSubscriberTest {
     assertThat(runsSeen).hasSize(2).doesNotHaveDuplicates();
     assertThat(shared.delivered()).isEqualTo((1 + 1 + 10 * 2 + 1 + 1) + (1 + 1 + 20 * 2 + 1 + 1));
     assertThat(shared.dropped()).isZero();
+  }
+
+  /**
+   * A flow that records each event and then blocks until {@code release}, so that it falls
+   * behind at its first event; {@code done} counts down when its events complete.
+   */
+  private static Function<Flux<TrainingEvent<Object, Object>>, Publisher<?>> blockedFlow(
+      List<String> delivered, CountDownLatch release, CountDownLatch done) {
+    return events -> events
+        .doOnNext(event -> {
+          delivered.add(EventLog.describe(event));
+          await(release);
+        })
+        .doOnComplete(done::countDown);
   }
 
   /**

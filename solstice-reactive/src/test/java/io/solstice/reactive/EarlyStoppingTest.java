@@ -144,27 +144,6 @@ class EarlyStoppingTest {
   }
 
   @Test
-  void aStopRuleWrittenWithReactorOperatorsStopsTheRunWhereItsEventHappens() {
-    EventLog events = new EventLog();
-    // Stop once two train epochs have ended: a filter, a skip and a stop, on the training thread.
-    TrainingSubscriber<Object, Object> afterTwoEpochs = TrainingSubscriber.flow(flow -> flow
-        .filter(e -> e instanceof TrainingEvent.EpochEnded<?, ?> end
-            && end.mode() == io.solstice.core.Mode.TRAIN)
-        .skip(1)
-        .doOnNext(e -> e.run().stop("two epochs are enough")));
-
-    CountingExperiment result = Solstice.run(CountingExperiment.fresh())
-        .train(Sources.counting(ledger, 2)).validate(Sources.counting(ledger, 1)).epochs(5)
-        .subscribers(afterTwoEpochs, events)
-        .block();
-
-    assertThat(events.lines()).endsWith("StepEnded(3,TRAIN)", "EpochEnded(1,TRAIN)",
-        "RunEnded(STOPPED_EARLY)");
-    assertThat(result.trained()).isEqualTo(4);
-    assertThat(result.evaluated()).as("the validation of epoch 1 is skipped").isEqualTo(1);
-  }
-
-  @Test
   void anEarlyStopThrownByTheStepItselfStopsTheRunWithoutThatStep() {
     Recorder a = Recorder.of("a", log);
     CountingExperiment start = CountingExperiment.withAction(n -> {

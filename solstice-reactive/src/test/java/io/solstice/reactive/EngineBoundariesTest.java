@@ -45,17 +45,6 @@ class EngineBoundariesTest {
   }
 
   @Test
-  void aRunIsAnImmutableValueEverySetterReturnsANewRun() {
-    Ledger ledger = new Ledger();
-    var base = Solstice.run(CountingExperiment.fresh()).train(Sources.counting(ledger, 4));
-    var limited = base.limitTrainBatches(1).epochs(3);
-
-    assertThat(limited).isNotSameAs(base);
-    assertThat(base.block().trained()).isEqualTo(4);
-    assertThat(limited.block().trained()).isEqualTo(3);
-  }
-
-  @Test
   void aGivenStepThreadFactoryAndSourceSchedulerAreUsedAndTheSchedulerIsLeftRunning() {
     Scheduler shared = Schedulers.newSingle("shared-reader");
     Ledger ledger = new Ledger();

@@ -117,10 +117,8 @@ class OperatorsTest {
             .epochs(2)
             .events().collectList().block();
 
-    assertThat(events).filteredOn(TrainingEvent.EpochEnded.class::isInstance)
-        .extracting(e -> (TrainingEvent.EpochEnded<?, ?>) e)
-        .extracting(e -> e.mode() + "/" + e.epoch() + "/" + e.steps())
-        .containsExactly("TRAIN/0/3", "VAL/0/2", "TRAIN/1/3", "VAL/1/2");
+    assertThat(epochEnds(events)).containsExactly(
+        "TRAIN/0/3/{id=1.0}", "VAL/0/2/{id=0.5}", "TRAIN/1/3/{id=4.0}", "VAL/1/2/{id=2.5}");
     assertThat(EventLog.assertEpochMetricsMergeTheirSteps(events)).isEqualTo(4);
   }
 
@@ -132,9 +130,7 @@ class OperatorsTest {
             .validateEverySteps(2)
             .events().collectList().block();
 
-    assertThat(events).filteredOn(TrainingEvent.EpochEnded.class::isInstance)
-        .extracting(e -> (TrainingEvent.EpochEnded<?, ?>) e)
-        .extracting(e -> e.mode() + "/" + e.epoch() + "/" + e.steps() + "/" + e.values())
+    assertThat(epochEnds(events))
         .containsExactly("VAL/0/2/{id=0.5}", "VAL/0/2/{id=2.5}", "TRAIN/0/5/{id=2.0}");
     assertThat(EventLog.assertEpochMetricsMergeTheirSteps(events)).isEqualTo(3);
   }
@@ -146,6 +142,15 @@ class OperatorsTest {
         .metrics().block();
 
     assertThat(metrics).isEqualTo(new MeanMetric("id", 0 + 1 + 2 + 3 + 4, 5));
+  }
+
+  /** Each EpochEnded as mode/epoch/steps/values. */
+  private static List<String> epochEnds(List<? extends TrainingEvent<?, ?>> events) {
+    return events.stream()
+        .filter(TrainingEvent.EpochEnded.class::isInstance)
+        .map(e -> (TrainingEvent.EpochEnded<?, ?>) e)
+        .map(e -> e.mode() + "/" + e.epoch() + "/" + e.steps() + "/" + e.values())
+        .toList();
   }
 
   private static MeanMetric mergeByHand(List<MeanMetric> values) {
