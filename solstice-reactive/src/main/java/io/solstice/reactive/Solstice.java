@@ -286,13 +286,13 @@ public final class Solstice {
                     new RunPosition(0, number + 1, mode == Mode.TRAIN ? number + 1 : 0, 0),
                     null, 0, new TrainingEvent.Timings(0, stepNanos, 0),
                     StepOperatorControl.closedBatch()));
-                if (control.isStopping()) {
-                  sink.complete();
-                }
               } catch (Exception e) {
                 sink.error(e);
               }
             })
+            // A stop, also one from the subscriber of the step just emitted, completes the
+            // stream at once: no further batch is stepped.
+            .takeUntilOther(control.stopped())
             .doOnDiscard(AutoCloseable.class, batch -> {
               if (batch != closedByStep[0]) {
                 closeDiscarded(batch);

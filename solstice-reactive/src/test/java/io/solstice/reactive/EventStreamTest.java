@@ -8,6 +8,7 @@ import io.solstice.core.Mode;
 import io.solstice.core.RunOutcome;
 import io.solstice.core.metrics.MeanMetric;
 import io.solstice.reactive.fixtures.CountingExperiment;
+import io.solstice.reactive.fixtures.EventLog;
 import io.solstice.reactive.fixtures.Ledger;
 import io.solstice.reactive.fixtures.Sources;
 import java.time.Duration;
@@ -40,20 +41,7 @@ class EventStreamTest {
   }
 
   private static String name(TrainingEvent<?, ?> event) {
-    if (event instanceof TrainingEvent.EpochStarted<?, ?> e) {
-      return "EpochStarted(" + e.epoch() + "," + e.mode() + ")";
-    } else if (event instanceof TrainingEvent.StepStarted<?, ?> e) {
-      return "StepStarted(" + e.globalStep() + "," + e.mode() + ")";
-    } else if (event instanceof TrainingEvent.StepEnded<?, ?> e) {
-      return "StepEnded(" + e.globalStep() + "," + e.mode() + ")";
-    } else if (event instanceof TrainingEvent.EpochEnded<?, ?> e) {
-      return "EpochEnded(" + e.epoch() + "," + e.mode() + ")";
-    } else if (event instanceof TrainingEvent.ValidationEnded<?, ?> e) {
-      return "ValidationEnded(" + e.epoch() + ")";
-    } else if (event instanceof TrainingEvent.RunEnded<?, ?> e) {
-      return "RunEnded(" + e.outcome().status() + ")";
-    }
-    return event.getClass().getSimpleName();
+    return EventLog.describe(event);
   }
 
   @Test

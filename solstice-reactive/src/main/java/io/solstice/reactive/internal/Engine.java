@@ -25,7 +25,7 @@ import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.SignalType;
-import reactor.core.publisher.SynchronousSink;
+import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Schedulers;
 
 /**
@@ -38,7 +38,8 @@ import reactor.core.scheduler.Schedulers;
  * whose metrics are the running merge ({@code scan}) of the epoch's {@code StepEnded} outputs of
  * its mode. The
  * batches of an epoch go {@code source -> register -> subscribeOn(reader) -> cancelOn(reader) ->
- * limitRate(prefetch, 1) -> publishOn(step, 1) -> handle(step)}; everything after {@code
+ * limitRate(prefetch, 1) -> publishOn(step, 1) -> concatMap(step when its events are requested)};
+ * everything after {@code
  * publishOn} runs on the training thread.
  *
  * @param <E> the experiment type
@@ -317,6 +318,7 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
     BatchScope scope = new BatchScope();
     scopes.add(scope);
     long[] received = {0};
+    Sinks.Empty<Void> epochDone = Sinks.empty();
     Flux<TrainingEvent<E, O>> steps = Flux.from(source)
         .doOnNext(scope::register)
         .doOnSubscribe(subscription -> scope.sourceSubscribed())
@@ -336,22 +338,39 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
         .limitRate(config.prefetch, 1)
         // The hand-over to the training thread holds at most one more batch.
         .publishOn(threads.step(), 1)
-        .<List<TrainingEvent<E, O>>>handle((batch, sink) -> {
-          if (scope.claim(batch)) {
-            received[0]++;
-            boolean more = stepOwned(mode, epoch, batch, received[0] <= skip, sink);
-            if (more && received[0] >= limit) {
+        // Ends the epoch (limit reached, run stopping) as soon as the step that decided it is
+        // over, without waiting for another batch from a source that may be idle.
+        .takeUntilOther(epochDone.asMono())
+        // One batch at a time, and its step run only when the first of its events is
+        // requested: no step starts while the run's subscriber has no demand (a Flux of a
+        // ready list would complete without demand and let the next batch in). A validation
+        // due after the step runs before the next batch.
+        .concatMap(batch -> {
+          StepEvents pending = new StepEvents();
+          Flux<TrainingEvent<E, O>> step = Flux.generate(() -> pending, (p, sink) -> {
+            if (p.events == null) {
+              if (!scope.claim(batch)) {
+                sink.complete();
+                return p;
+              }
+              received[0]++;
+              p.events = stepOwned(mode, epoch, batch, received[0] <= skip);
+              p.validationDue = stepCadenceValidation(mode) && validationDueAfter(p.events);
+              if (state.isStopping() || received[0] >= limit) {
+                epochDone.tryEmitEmpty();
+              }
+            }
+            if (p.next < p.events.size()) {
+              sink.next(p.events.get(p.next++));
+            }
+            if (p.next >= p.events.size()) {
               sink.complete();
             }
-          }
-        })
-        // One step's events at a time, then the validation it makes due: the next batch is
-        // stepped only once all of these are consumed.
-        .concatMap(events -> stepCadenceValidation(mode)
-            ? Flux.fromIterable(events).concatWith(Flux.defer(() -> validationDueAfter(events)
-                ? validation(epoch)
-                : Flux.empty()))
-            : Flux.fromIterable(events), 0);
+            return p;
+          });
+          return step.concatWith(
+              Flux.defer(() -> pending.validationDue ? validation(epoch) : Flux.empty()));
+        }, 0);
     // Closing the scope before the terminal signal travels on keeps batches alive bounded
     // across epochs; the discard hook covers operators that do pass discarded items on.
     return steps
@@ -361,11 +380,18 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
         .doOnDiscard(Object.class, scope::discard);
   }
 
+  /** The events of one step, handed out one per request. */
+  private final class StepEvents {
+    List<TrainingEvent<E, O>> events;
+    int next;
+    boolean validationDue;
+  }
+
   // The batch is owned here: it is closed when this method returns, whatever happens.
-  // Returns false when it terminated the sink (the run stops, or the step failed).
+  // Returns the events to emit (none when no step was accepted); throws the step's failure.
   @SuppressWarnings("try") // the batch is a resource only to be closed
-  private boolean stepOwned(Mode mode, int epoch, Object batch, boolean skipped,
-      SynchronousSink<List<TrainingEvent<E, O>>> sink) {
+  private List<TrainingEvent<E, O>> stepOwned(
+      Mode mode, int epoch, Object batch, boolean skipped) {
     long number = state.steps(mode);
     long arrived = System.nanoTime();
     StepBatch view = new StepBatch(batch);
@@ -379,19 +405,11 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
     } catch (Exception e) {
       // Named here, where the step is known: a failure to close its batch belongs to this step
       // although the counter has moved on.
-      sink.error(new TrainingException(mode, epoch, number, e));
-      return false;
+      throw new TrainingException(mode, epoch, number, e);
     } finally {
       view.release();
     }
-    if (events != null && !events.isEmpty()) {
-      sink.next(events);
-    }
-    if (state.isStopping()) {
-      sink.complete();
-      return false;
-    }
-    return true;
+    return events == null ? List.of() : events;
   }
 
   /**
