@@ -245,4 +245,19 @@ class NonFinitePolicyTest {
         .isInstanceOf(TrainingException.class)
         .hasMessageContaining("VAL failed in epoch 0 at val step 1");
   }
+
+  @Test
+  void anEvalStepWithAnInfiniteLossIsSkippedUnderSkipBatchThoughItReturnsItsExperiment() {
+    Flux<Double> train = Flux.just(1.0, 2.0);
+    Flux<Double> val = Flux.just(1.0, Double.NaN, 3.0);
+
+    List<TrainingEvent.StepEnded<Accumulator, LossMetrics>> steps =
+        Solstice.run(new Accumulator(0)).train(train).validate(val)
+            .nonFinite(NonFinitePolicy.SKIP_BATCH).steps().collectList().block(WITHIN);
+
+    assertThat(steps).filteredOn(s -> s.mode() == Mode.VAL)
+        .extracting(s -> s.outputs().loss()).containsExactly(1.0, 3.0);
+    assertThat(steps.get(steps.size() - 1).skippedBatches()).isEqualTo(1);
+    assertThat(steps.get(steps.size() - 1).experiment().total()).isEqualTo(3.0);
+  }
 }

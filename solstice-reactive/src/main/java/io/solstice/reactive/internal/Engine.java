@@ -444,8 +444,9 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
     long stepNanos = System.nanoTime() - stepStart;
     String badLoss = NonFiniteCheck.loss(step.outputs());
     if (badLoss != null) {
-      // The previous experiment is still valid only if the step returned a new one.
-      boolean undoable = step.experiment() != current;
+      // The previous experiment is still valid if the step returned a new one, and always
+      // after an eval step, which returns the experiment it evaluated with.
+      boolean undoable = mode != Mode.TRAIN || step.experiment() != current;
       refuseNonFinite(mode, epoch, number, undoable ? badLoss : badLoss
           + "; the experiment updated its arrays in place, so this step cannot be skipped"
           + " after the fact", undoable);
