@@ -6,6 +6,8 @@ import io.solstice.core.RunPosition;
 /**
  * Follows the hooks of a run to know its {@link RunPosition} at any moment: the epoch, the
  * train batches done in it, and the step counters of both modes.
+ *
+ * <p>Thread safety: not thread-safe; it follows the hooks of one run on its training thread.
  */
 public final class PositionTracker {
 

@@ -12,6 +12,8 @@ import java.util.Set;
  * Decides which checkpoints to keep: the newest {@code keepLast}, plus the {@code keepBest}
  * with the best monitored value. Everything else may be deleted.
  *
+ * <p>Thread safety: immutable (a record); safe to share.
+ *
  * @param keepLast how many of the newest to keep (at least 1)
  * @param keepBest how many of the best to keep (0 for none)
  * @param direction which values are better
