@@ -4,6 +4,8 @@ package io.solstice.arrow;
  * How a source reads: the rows per emitted batch, where to start, and how large one IPC message
  * may be. Sources use what applies to their format and ignore the rest. Immutable; build with
  * {@link #builder()}.
+ *
+ * <p>Thread safety: immutable and thread-safe; one instance may serve any number of sources.
  */
 public final class ReadOptions {
 

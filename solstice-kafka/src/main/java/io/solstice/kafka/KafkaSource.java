@@ -75,6 +75,10 @@ import reactor.core.publisher.FluxSink;
  * commits what was trained, drops the rows and batches not yet emitted, and ignores batches
  * already emitted from the revoked partitions (they never move offsets): the new owner reads
  * from the committed offset, so untrained records are not lost (they may be trained twice).
+ *
+ * <p>Thread safety: thread-safe for what a run does with it (the poll thread reads and commits,
+ * the training thread acknowledges, and the counters and currentPosition may be read from any
+ * thread), but it drives one subscription at a time and refuses a second.
  */
 public final class KafkaSource {
   private static final AtomicInteger THREADS = new AtomicInteger();

@@ -53,7 +53,10 @@ class DigitsOnSparkTest {
     SparkTrainer<MlpClassifier, ClassificationMetrics> trainer =
         SparkTrainer.builder(spark.context(), DigitsOnSparkTest::model,
                 MetricsCodec.classification())
-            .rounds(20)
+            // 30 rounds: after 20, test accuracy straddled 0.95 with the initial draw (seeds 40
+            // to 49: 0.939 to 0.955; 0.942 to 0.958 with the earlier ND4J-drawn weights);
+            // after 30 every one of those seeds gives 0.958 to 0.967.
+            .rounds(30)
             .stepsPerRound(10)
             .validation(test, 10)
             .build();
@@ -66,7 +69,7 @@ class DigitsOnSparkTest {
     assertThat(onCluster.count()).isEqualTo(split.test().size());
     // Evaluating partition by partition and merging equals evaluating everything at once.
     assertThat(onCluster.confusionMatrix()).isEqualTo(onDriver.confusionMatrix());
-    assertThat(trainer.history()).hasSize(20)
+    assertThat(trainer.history()).hasSize(30)
         .allSatisfy(round -> assertThat(round.contributingPartitions()).isEqualTo(2));
   }
 

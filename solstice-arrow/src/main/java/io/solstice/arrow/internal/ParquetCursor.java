@@ -22,6 +22,8 @@ import org.apache.arrow.vector.ipc.ArrowReader;
  * Reads Parquet through Arrow's dataset scanner, one file (fragment) at a time in file-name
  * order, so that a position (file, batch) is stable and a resumed run can skip whole files.
  * Within a file the scanner yields batches in order.
+ *
+ * <p>Thread safety: not thread-safe, like every BatchCursor: Flux.generate calls it serially.
  */
 public final class ParquetCursor extends BatchCursor {
   /** Arrow's own default scan batch size, used when no batch size is given. */

@@ -28,6 +28,9 @@ import org.slf4j.LoggerFactory;
  * against {@code fresh.state()} first: a checkpoint of another experiment (an array missing,
  * extra, or of another type or shape) is refused with an error naming the array, before any
  * state is touched.
+ *
+ * <p>Thread safety: thread-safe; it keeps no state, and each call reads only the directory it
+ * is given.
  */
 public final class Checkpoints {
 

@@ -11,6 +11,9 @@ import java.util.Optional;
  * Solstice.run(resumed.experiment()).resumeFrom(resumed.position())}), and hand {@link
  * #sourcePosition()} to a source that can seek.
  *
+ * <p>Thread safety: the record itself is immutable; the experiment it holds is as thread-safe
+ * as its type (usually not).
+ *
  * @param experiment the restored experiment (or the fresh one when nothing was restored)
  * @param position the loop counters to resume from ({@link RunPosition#START} for a fresh run)
  * @param sourcePosition where the data source stood, as saved; empty when unknown

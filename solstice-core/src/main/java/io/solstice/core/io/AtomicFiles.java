@@ -16,6 +16,9 @@ import java.nio.file.StandardOpenOption;
  * file or the complete new one, never a part: the bytes go to a temporary file in the same
  * directory, are forced to the device, the file is renamed over the target in one atomic
  * step, and the directory itself is forced so that the rename survives a power loss.
+ *
+ * <p>Thread safety: thread-safe; it keeps no state. Two writers of the same target are not
+ * coordinated.
  */
 public final class AtomicFiles {
 

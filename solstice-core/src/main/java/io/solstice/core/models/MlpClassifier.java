@@ -14,14 +14,13 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.SplittableRandom;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear;
 import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinearDerivative;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
-import org.nd4j.linalg.api.ops.random.impl.BernoulliDistribution;
-import org.nd4j.linalg.api.rng.Random;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
@@ -57,10 +56,17 @@ import org.nd4j.linalg.schedule.ISchedule;
  *
  * <p><b>State.</b> {@link #state()} holds the parameters ({@code layer0/W}, {@code layer0/b},
  * ...), the optimizer state ({@code updater/...}) and the dropout generator's state
- * ({@code rng/seed}, {@code rng/counter}: each training step draws from a generator seeded
- * with a mix of both), so a restored model continues bit-identically.
+ * ({@code rng/seed}, {@code rng/counter}: each training step draws its masks from a Java
+ * {@link SplittableRandom} seeded with a mix of both), so a restored model continues
+ * bit-identically.
  *
- * <p>Not thread-safe: the engine drives one experiment from one thread.
+ * <p><b>Reproducibility.</b> Initial weights and dropout masks come from Java generators that
+ * belong to this model (see {@link Parameters.Builder#build()}), never from ND4J's native
+ * random state: a seed gives the same bits on any thread, however many models are built or
+ * trained at once in the process.
+ *
+ * <p>Not thread-safe: the engine drives one experiment from one thread. Distinct models share
+ * no mutable state and may be built and trained on different threads at once.
  */
 public final class MlpClassifier
     implements Experiment<MlpClassifier, TensorBatch, ClassificationMetrics>,
@@ -74,7 +80,6 @@ public final class MlpClassifier
   private final Optimizer optimizer;
   private final long seed;
   private long rngCounter;
-  private final Random dropoutRandom;
   private final Map<Long, MlpBuffers> buffersBySize =
       new LinkedHashMap<>(8, 0.75f, true) {
         @Override
@@ -95,8 +100,6 @@ public final class MlpClassifier
     this.optimizer = optimizer;
     this.seed = seed;
     this.rngCounter = rngCounter;
-    this.dropoutRandom =
-        architecture.dropout > 0 ? Nd4j.getRandomFactory().getNewRandomInstance(seed) : null;
   }
 
   /**
@@ -190,11 +193,9 @@ public final class MlpClassifier
     MlpBuffers buffers = buffersFor(features.size(0));
     INDArray in = input(features, buffers);
     buffers.source = in;
-    boolean dropout = training && architecture.dropout > 0;
-    if (dropout) {
-      // One generator stream per step, derived from (seed, counter): restoring both restores it.
-      dropoutRandom.setSeed(mix(seed, rngCounter++));
-    }
+    // One generator per step, seeded from (seed, counter): restoring both restores the masks.
+    SplittableRandom dropoutRandom =
+        training && architecture.dropout > 0 ? new SplittableRandom(mix(seed, rngCounter++)) : null;
     int layers = architecture.layers();
     for (int l = 0; l < layers; l++) {
       INDArray out = buffers.activations[l];
@@ -202,12 +203,9 @@ public final class MlpClassifier
       out.addiRowVector(parameters.get(biasName(l)));
       if (l < layers - 1) {
         Nd4j.exec(new RectifiedLinear(out, out, 0.0));
-        if (dropout) {
+        if (dropoutRandom != null) {
           INDArray mask = buffers.masks[l];
-          double keep = 1 - architecture.dropout;
-          Nd4j.getExecutioner().exec(new BernoulliDistribution(mask, keep), dropoutRandom);
-          // Inverted dropout: scale kept units so evaluation needs no rescaling.
-          mask.muli(1 / keep);
+          DropoutMask.fill(mask, 1 - architecture.dropout, dropoutRandom);
           out.muli(mask);
         }
       }

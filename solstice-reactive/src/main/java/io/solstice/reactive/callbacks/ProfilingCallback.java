@@ -1,9 +1,11 @@
 package io.solstice.reactive.callbacks;
 
 import io.solstice.core.Mode;
+import io.solstice.core.nd4j.OpProfilerLease;
 import io.solstice.reactive.TrainingEvent;
 import io.solstice.reactive.TrainingEvent.EpochEnded;
 import io.solstice.reactive.TrainingEvent.RunEnded;
+import io.solstice.reactive.TrainingEvent.RunStarted;
 import io.solstice.reactive.TrainingEvent.StepEnded;
 import io.solstice.reactive.TrainingEvent.StepStarted;
 import io.solstice.reactive.TrainingSubscriber;
@@ -154,14 +156,25 @@ public final class ProfilingCallback implements TrainingSubscriber<Object, Objec
   private final class StepRecorder {
     private StepEvent inFlight;
     private boolean profilingOps;
+    // ND4J's op profiler is process-wide: a run that profiles ops holds it from start to end,
+    // and a second one at the same time is refused at its start, naming the holder.
+    private OpProfilerLease lease;
 
     void record(TrainingEvent<Object, Object> event) {
-      if (event instanceof StepStarted<Object, Object> started) {
+      if (event instanceof RunStarted<Object, Object> && !opSteps.isEmpty()) {
+        lease = OpProfilerLease.acquire("run " + event.run().id() + " (ProfilingCallback)");
+      } else if (event instanceof StepStarted<Object, Object> started) {
         started(started);
       } else if (event instanceof StepEnded<Object, Object> ended) {
         ended(ended);
       } else if (event instanceof RunEnded<Object, Object>) {
-        stopProfilingOps();
+        try {
+          stopProfilingOps();
+        } finally {
+          if (lease != null) {
+            lease.release();
+          }
+        }
       }
     }
 
@@ -175,8 +188,6 @@ public final class ProfilingCallback implements TrainingSubscriber<Object, Objec
       jfr.epoch = step.epoch();
       inFlight = jfr;
       if (step.mode() == Mode.TRAIN && opSteps.contains(step.globalStep())) {
-        // TODO lease: take io.solstice.core.nd4j.OpProfilerLease here (released in
-        // stopProfilingOps) instead of switching the process-wide profiler directly.
         OpProfiler.getInstance().reset();
         Nd4j.getExecutioner().setProfilingConfig(
             ProfilerConfig.builder().checkElapsedTime(true).build());
@@ -209,7 +220,6 @@ public final class ProfilingCallback implements TrainingSubscriber<Object, Objec
 
     private void stopProfilingOps() {
       if (profilingOps) {
-        // TODO lease: release the OpProfilerLease taken in started().
         Nd4j.getExecutioner().setProfilingConfig(ProfilerConfig.builder().build());
         profilingOps = false;
       }

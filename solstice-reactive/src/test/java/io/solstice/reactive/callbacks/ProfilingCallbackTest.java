@@ -1,6 +1,7 @@
 package io.solstice.reactive.callbacks;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
 import io.solstice.core.Mode;
@@ -182,6 +183,28 @@ class ProfilingCallbackTest {
 
     assertThat(profiler.profiledOps()).as("step 1 never ran").isEmpty();
     assertThat(opsCountedByAnOpNow()).as("the op profiler is off after the run").isZero();
+    assertThat(closed.get()).isEqualTo(created.get());
+  }
+
+  @Test
+  void aRunThatProfilesOpsWhileAnotherDoesIsRefusedAtItsStartNamingTheHolder() {
+    ProfilingCallback profiler = ProfilingCallback.builder().profileOps(0L).report(reports::add).build();
+    AtomicLong created = new AtomicLong();
+    AtomicLong closed = new AtomicLong();
+    try (io.solstice.core.nd4j.OpProfilerLease other =
+        io.solstice.core.nd4j.OpProfilerLease.acquire("another run")) {
+      assertThatThrownBy(() -> Solstice.run(new LinearRegression(0.1))
+              .train(TrackedTensorBatch.line(3, 8, created, closed).take(2))
+              .subscribers(profiler).block())
+          .isInstanceOf(io.solstice.reactive.TrainingException.class)
+          .rootCause().isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("another run is using it");
+      assertThat(profiler.profiledOps()).isEmpty();
+    }
+    Solstice.run(new LinearRegression(0.1)).train(TrackedTensorBatch.line(3, 8, created, closed).take(2))
+        .subscribers(profiler).block();
+    assertThat(profiler.profiledOps()).hasSize(1);
+    assertThat(io.solstice.core.nd4j.OpProfilerLease.currentHolder()).isEmpty();
     assertThat(closed.get()).isEqualTo(created.get());
   }
 

@@ -12,6 +12,8 @@ import java.util.function.Consumer;
  * list order; an {@link EarlyStoppingException} from any of them is remembered and stops the
  * run once the hook is done; any other exception ends the run at once.
  *
+ * <p>Thread safety: not thread-safe; the driver's fit loop calls it from one thread.
+ *
  * @param <E> the experiment type
  * @param <B> the batch type
  * @param <O> the outputs type

@@ -20,6 +20,9 @@ import reactor.core.publisher.Flux;
  * Solstice's engine) and returns the partition index and its encoded metrics, or no element
  * for an empty partition.
  *
+ * <p>Thread safety: Spark gives each task its own deserialized copy; it keeps no state between
+ * calls.
+ *
  * @param <E> the experiment type
  * @param <M> the metrics type
  */

@@ -32,6 +32,9 @@ import reactor.core.publisher.Flux;
  * <p>Deterministic given the broadcast and the partition's data, so a retried task returns
  * the same result.
  *
+ * <p>Thread safety: Spark gives each task its own deserialized copy; it keeps no state between
+ * calls.
+ *
  * @param <E> the experiment type
  * @param <M> the metrics type
  */

@@ -11,6 +11,8 @@ import java.util.Set;
  * Decides which checkpoints to keep: the newest {@code keepLast}, plus the {@code keepBest}
  * with the best monitored value, ranked by the {@link Monitor}. Everything else may be deleted.
  *
+ * <p>Thread safety: immutable (a record); safe to share.
+ *
  * @param keepLast how many of the newest to keep (at least 1)
  * @param keepBest how many of the best to keep (0 for none)
  * @param monitor ranks the values; required when {@code keepBest > 0}, otherwise may be null
