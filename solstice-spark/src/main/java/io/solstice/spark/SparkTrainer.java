@@ -595,7 +595,7 @@ public final class SparkTrainer<E extends Experiment<E, TensorBatch, M> & Checkp
 
     /**
      * Validation data, evaluated on the cluster after every {@code everyRounds} rounds; the
-     * merged metrics reach the callbacks as a VAL step.
+     * merged metrics reach the subscribers as a VAL step.
      *
      * @param shards the validation data
      * @param everyRounds at least 1
