@@ -31,6 +31,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -311,66 +312,58 @@ public final class SparkTrainer<E extends Experiment<E, TensorBatch, M> & Checkp
   }
 
   private void oneRound(Driver driver, int round, TrainingShards shards) throws Exception {
-    driver.enter(Mode.TRAIN, round);
-    driver.deliver(new TrainingEvent.EpochStarted<>(
-        driver.run, driver.experiment, round, Mode.TRAIN));
-    M merged = null;
-    if (!driver.run.isStopping()) {
-      driver.deliver(new TrainingEvent.StepStarted<>(
-          driver.run, driver.experiment, round, driver.trainSteps, Mode.TRAIN, DriverRun.NO_BATCH));
-    }
-    if (!driver.run.isStopping()) {
+    boolean validate = validation != null && (round + 1) % validateEveryRounds == 0;
+    epoch(driver, Mode.TRAIN, round, validate, () -> {
       long started = System.nanoTime();
       RoundOutcome outcome = trainRound(driver.experiment, round, shards);
-      long nanos = System.nanoTime() - started;
       driver.experiment = outcome.experiment;
-      driver.trainSteps++;
-      driver.batchesIntoEpoch = 1;
       RoundSummary<M> summary = new RoundSummary<>(round, outcome.examples, outcome.partitions,
-          outcome.metrics, Duration.ofNanos(nanos));
+          outcome.metrics, Duration.ofNanos(System.nanoTime() - started));
       history.add(summary);
       LOG.debug("round {}: {} examples from {} partitions in {}", round, summary.examples(),
           summary.contributingPartitions(), summary.duration());
-      merged = outcome.metrics;
-      if (merged != null) {
-        driver.deliver(new TrainingEvent.StepEnded<>(driver.run, driver.experiment, merged,
-            Mode.TRAIN, round, driver.trainSteps - 1, driver.position(), null, 0,
-            new TrainingEvent.Timings(0, nanos, 0), DriverRun.NO_BATCH));
-      }
-    }
-    boolean validate = validation != null && (round + 1) % validateEveryRounds == 0;
-    driver.epochComplete = !driver.run.isStopping() && !validate;
-    driver.deliver(epochEnded(driver, round, Mode.TRAIN, merged));
+      return outcome.metrics;
+    });
     if (validate && !driver.run.isStopping()) {
-      validate(driver, round);
+      TrainingEvent.EpochEnded<E, M> ended =
+          epoch(driver, Mode.VAL, round, false, () -> evaluate(driver.experiment, validation));
+      driver.deliver(new TrainingEvent.ValidationEnded<>(driver.run, driver.experiment, round,
+          ended.position(), ended.steps(), ended.metrics(), ended.values()));
+      driver.mode = Mode.TRAIN;
     }
   }
 
-  private void validate(Driver driver, int round) throws Exception {
-    driver.enter(Mode.VAL, round);
-    driver.deliver(new TrainingEvent.EpochStarted<>(driver.run, driver.experiment, round, Mode.VAL));
+  /**
+   * One epoch of one step on the driver, with its events: a round (TRAIN) or a validation
+   * (VAL). The step returns the merged metrics, or null when no partition had data (then no
+   * {@code StepEnded}).
+   */
+  private TrainingEvent.EpochEnded<E, M> epoch(Driver driver, Mode mode, int round,
+      boolean validationDue, Callable<M> step) throws Exception {
+    driver.enter(mode, round);
+    driver.deliver(new TrainingEvent.EpochStarted<>(driver.run, driver.experiment, round, mode));
+    if (!driver.run.isStopping()) {
+      driver.deliver(new TrainingEvent.StepStarted<>(driver.run, driver.experiment, round,
+          driver.stepNumber(), mode, DriverRun.NO_BATCH));
+    }
     M metrics = null;
     if (!driver.run.isStopping()) {
-      driver.deliver(new TrainingEvent.StepStarted<>(
-          driver.run, driver.experiment, round, driver.valSteps, Mode.VAL, DriverRun.NO_BATCH));
-    }
-    if (!driver.run.isStopping()) {
+      long number = driver.stepNumber();
       long started = System.nanoTime();
-      metrics = evaluate(driver.experiment, validation);
+      metrics = step.call();
       long nanos = System.nanoTime() - started;
-      driver.valSteps++;
+      driver.countStep();
       if (metrics != null) {
         driver.deliver(new TrainingEvent.StepEnded<>(driver.run, driver.experiment, metrics,
-            Mode.VAL, round, driver.valSteps - 1, driver.position(), null, 0,
+            mode, round, number, driver.position(), null, 0,
             new TrainingEvent.Timings(0, nanos, 0), DriverRun.NO_BATCH));
       }
     }
-    driver.epochComplete = true;
-    TrainingEvent.EpochEnded<E, M> ended = epochEnded(driver, round, Mode.VAL, metrics);
+    // As in the engine: a train epoch is complete once its due validation is too.
+    driver.epochComplete = mode == Mode.VAL || (!driver.run.isStopping() && !validationDue);
+    TrainingEvent.EpochEnded<E, M> ended = epochEnded(driver, round, mode, metrics);
     driver.deliver(ended);
-    driver.deliver(new TrainingEvent.ValidationEnded<>(driver.run, driver.experiment, round,
-        ended.position(), ended.steps(), metrics, ended.values()));
-    driver.mode = Mode.TRAIN;
+    return ended;
   }
 
   private TrainingEvent.EpochEnded<E, M> epochEnded(
@@ -417,6 +410,15 @@ public final class SparkTrainer<E extends Experiment<E, TensorBatch, M> & Checkp
 
     long stepNumber() {
       return mode == Mode.VAL ? valSteps : trainSteps;
+    }
+
+    void countStep() {
+      if (mode == Mode.VAL) {
+        valSteps++;
+      } else {
+        trainSteps++;
+        batchesIntoEpoch = 1;
+      }
     }
 
     RunPosition position() {
