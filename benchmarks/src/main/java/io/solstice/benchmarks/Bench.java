@@ -58,7 +58,9 @@ public final class Bench {
       new Target("inflight", "prefetch", null, 0),
       new Target("steps", "steps_per_second_mlp_784_300_100_10_b32", null, 0),
       new Target("subscribers", "ten_sync_subscribers_vs_none", ">=", 0.97),
+      new Target("subscribers", "ten_sync_subscribers_vs_none_cpu", null, 0),
       new Target("async", "slow_async_subscriber_vs_none", ">=", 0.95),
+      new Target("async", "slow_async_subscriber_vs_none_cpu", null, 0),
       new Target("async", "slow_async_subscriber_dropped_per_run", null, 0));
 
   private Bench() {}
