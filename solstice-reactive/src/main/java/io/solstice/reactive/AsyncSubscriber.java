@@ -135,7 +135,9 @@ public final class AsyncSubscriber<E, O> {
       // onBackpressureLatest hands each event it replaces to the discard hook.
       delivery = delivery.doOnDiscard(TrainingEvent.class, replaced -> dropped.increment());
     }
-    return Flux.from(flow.apply(delivery))
+    Flux<TrainingEvent<E, O>> bufferedEvents = delivery;
+    // defer: a flow that throws while being built fails this subscriber, not the run.
+    return Flux.defer(() -> Flux.from(flow.apply(bufferedEvents)).cast(Object.class))
         .subscribe(null, error -> LOG.warn("Asynchronous subscriber failed; it receives no more "
             + "events of this run", error));
   }

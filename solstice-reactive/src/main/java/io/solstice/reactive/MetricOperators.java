@@ -1,6 +1,5 @@
 package io.solstice.reactive;
 
-import io.solstice.core.Mode;
 import io.solstice.core.metrics.Metrics;
 import java.util.ArrayDeque;
 import java.util.Deque;

@@ -384,9 +384,9 @@ public final class Run<E extends Experiment<E, B, O>, B, O> {
   }
 
   /**
-   * Runs a {@link #test} run and emits its step outputs merged over the TEST epoch (the {@code
-   * reduce} carried by its {@link TrainingEvent.EpochEnded}); empty when the source had no
-   * batch. The outputs must be {@link io.solstice.core.metrics.Metrics}.
+   * Runs a {@link #test} run and emits its step outputs merged over the TEST epoch (the merge
+   * the engine carries on its {@link TrainingEvent.EpochEnded}, never a list of outputs); empty
+   * when the source had no batch. The outputs must be {@link io.solstice.core.metrics.Metrics}.
    *
    * @return the merged outputs
    */

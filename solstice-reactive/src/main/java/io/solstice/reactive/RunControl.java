@@ -37,7 +37,9 @@ public interface RunControl {
 
   /**
    * Announces that a synchronous subscriber wrote a checkpoint while handling the current
-   * event: the run emits a {@link TrainingEvent.CheckpointWritten} right after that event.
+   * event: the run emits a {@link TrainingEvent.CheckpointWritten} right after that event. A
+   * checkpoint written while handling {@link TrainingEvent.RunEnded}, the last event of a run, is
+   * not announced.
    *
    * @param path the checkpoint file
    * @param position the position stored in it

@@ -88,8 +88,8 @@ import reactor.core.publisher.Flux;
  *       train epoch it interrupts) runs right after the {@code StepEnded} of every train step
  *       that brings the train step count to a multiple of {@code n}, before the next train step.
  *   <li>{@code EpochEnded} and {@code ValidationEnded} carry the epoch's step outputs merged by
- *       {@link io.solstice.core.metrics.Metrics#merge} (a {@code reduce} over the epoch's {@code
- *       StepEnded} of that mode) and their computed values; {@code null} and empty when the
+ *       {@link io.solstice.core.metrics.Metrics#merge} (a running merge, {@code scan}, over the
+ *       epoch's {@code StepEnded} of that mode) and their computed values; {@code null} and empty when the
  *       outputs are not {@code Metrics} or no step ran.
  *   <li>A {@code CheckpointWritten} follows the event during whose handling a subscriber
  *       announced it ({@link RunControl#checkpointWritten}).
@@ -286,13 +286,13 @@ public final class Solstice {
                     new RunPosition(0, number + 1, mode == Mode.TRAIN ? number + 1 : 0, 0),
                     null, 0, new TrainingEvent.Timings(0, stepNanos, 0),
                     StepOperatorControl.closedBatch()));
-                if (control.isStopping()) {
-                  sink.complete();
-                }
               } catch (Exception e) {
                 sink.error(e);
               }
             })
+            // A stop, also one from the subscriber of the step just emitted, completes the
+            // stream at once: no further batch is stepped.
+            .takeUntilOther(control.stopped())
             .doOnDiscard(AutoCloseable.class, batch -> {
               if (batch != closedByStep[0]) {
                 closeDiscarded(batch);

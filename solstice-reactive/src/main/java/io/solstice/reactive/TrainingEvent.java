@@ -4,6 +4,8 @@ import io.solstice.core.Mode;
 import io.solstice.core.RunOutcome;
 import io.solstice.core.RunPosition;
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -20,8 +22,8 @@ import java.util.Optional;
  * asynchronous subscriber that needs exact parameter values must copy them in a synchronous
  * one.
  *
- * <p>Metrics are merged once per epoch by the engine (a {@code reduce} over the epoch's step
- * outputs) and carried by {@link EpochEnded} and {@link ValidationEnded}, so no subscriber keeps
+ * <p>Metrics are merged once per epoch by the engine (a running merge, {@code scan}, over the
+ * epoch's step outputs) and carried by {@link EpochEnded} and {@link ValidationEnded}, so no subscriber keeps
  * an accumulator of its own.
  *
  * @param <E> the experiment type
@@ -169,7 +171,7 @@ public sealed interface TrainingEvent<E, O>
 
     /** Freezes the values. */
     public EpochEnded {
-      values = Map.copyOf(values);
+      values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
     }
   }
 
@@ -196,7 +198,7 @@ public sealed interface TrainingEvent<E, O>
 
     /** Freezes the values. */
     public ValidationEnded {
-      values = Map.copyOf(values);
+      values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
     }
   }
 

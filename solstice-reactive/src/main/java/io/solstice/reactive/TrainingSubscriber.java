@@ -45,8 +45,8 @@ public interface TrainingSubscriber<E, O> {
    *
    * <pre>{@code
    * TrainingSubscriber.flow(events -> events
-   *     .ofType(TrainingEvent.EpochEnded.class)
-   *     .filter(e -> e.values().getOrDefault("loss", 0.0) > 10)
+   *     .filter(e -> e instanceof TrainingEvent.EpochEnded<?, ?> end
+   *         && end.values().getOrDefault("loss", 0.0) > 10)
    *     .doOnNext(e -> e.run().stop("loss above 10")))
    * }</pre>
    *

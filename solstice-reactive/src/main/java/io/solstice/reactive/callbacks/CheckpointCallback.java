@@ -1,15 +1,19 @@
 package io.solstice.reactive.callbacks;
 
-import io.solstice.core.Callback;
 import io.solstice.core.Checkpointable;
 import io.solstice.core.Mode;
 import io.solstice.core.NamedArrays;
 import io.solstice.core.RunOutcome;
 import io.solstice.core.RunPosition;
-import io.solstice.reactive.callbacks.Direction;
+import io.solstice.core.checkpoint.CheckpointException;
+import io.solstice.core.checkpoint.CheckpointManifest;
+import io.solstice.core.checkpoint.CheckpointStore;
+import io.solstice.core.checkpoint.Checkpoints;
+import io.solstice.core.checkpoint.Resumed;
 import io.solstice.core.checkpoint.StatefulCallback;
-import io.solstice.reactive.callbacks.internal.MetricsAccumulator;
-import io.solstice.reactive.callbacks.internal.PositionTracker;
+import io.solstice.reactive.RunControl;
+import io.solstice.reactive.TrainingEvent;
+import io.solstice.reactive.TrainingSubscriber;
 import io.solstice.reactive.callbacks.internal.Retention;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,6 +24,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalDouble;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
@@ -27,46 +34,71 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Writes checkpoints of a {@link Checkpointable} experiment during a run, into a {@link
- * CheckpointStore} directory.
+ * A synchronous subscriber that writes checkpoints of a {@link Checkpointable} experiment into
+ * a {@link CheckpointStore} directory. It accepts any run whose experiment is {@link
+ * Checkpointable} (checked when the run starts), so it needs no type arguments:
  *
- * <p><b>When.</b> Any combination of: every N train steps (after the step's end hook), every N
- * epochs, every T of wall time (checked after each train step, with an injectable clock), and
- * at the end of the run. An epoch checkpoint is written when the next train epoch starts (or
- * the run ends), so it includes that epoch's validation and resumes at the start of the next
- * epoch. A step or time checkpoint resumes mid-epoch. A run that ends with {@link
- * RunOutcome.Status#FAILED} gets no end checkpoint: its last experiment may be half-updated.
- * Two checkpoints at the same position are written once.
+ * <pre>{@code
+ * CheckpointCallback checkpoints = CheckpointCallback.builder(dir).everyEpochs(1).build();
+ * Resumed<MyExperiment> resumed = checkpoints.resume(new MyExperiment(seed));
+ * Solstice.run(resumed.experiment()).train(t).validate(v).epochs(10)
+ *     .resumeFrom(resumed.position())
+ *     .subscribers(checkpoints)
+ *     .block();
+ * }</pre>
  *
- * <p><b>What.</b> The experiment's {@link Checkpointable#state()}, the {@link RunPosition}, the
- * source position from the supplier given to the builder, the state of every registered
- * {@link StatefulCallback}, and the last monitored metric value.
+ * <p><b>When.</b> Any combination of: every N train steps (at the step's {@code StepEnded}),
+ * every N epochs, every T of wall time (checked at each train {@code StepEnded}, with an
+ * injectable clock), and at the end of the run. An epoch checkpoint belongs to the complete
+ * epoch, its validation included, and resumes at the start of the next epoch: it is written at
+ * the first event after the event that completed the epoch (the train {@code EpochEnded}, or
+ * the {@code ValidationEnded} when a validation was due), that is the next {@code
+ * EpochStarted} or {@code RunEnded}, so every subscriber has handled the epoch's end and the
+ * saved states include it. A step or time checkpoint resumes mid-epoch. A run that ends with
+ * {@link RunOutcome.Status#FAILED} gets no end checkpoint: its last experiment may be
+ * half-updated. Two checkpoints at the same position are written once.
+ *
+ * <p><b>Positions</b> come from the events: a checkpoint stores the {@link RunPosition} carried
+ * by the event it is written at ({@code StepEnded}, {@code EpochEnded}, {@code
+ * ValidationEnded}, {@code RunEnded}), the position a run resumed from it must start at.
+ *
+ * <p><b>What.</b> The experiment's {@link Checkpointable#state()}, the position, the source
+ * position from the supplier given to the builder, the state of every registered {@link
+ * StatefulCallback} (taken when the checkpoint is written), and the last monitored metric
+ * value.
  *
  * <p><b>Which are kept.</b> The newest {@code keepLast} (default 3) plus the {@code keepBest}
- * with the best value of the monitored metric (the metric computed over each whole epoch of the
- * monitored mode, VAL by default; a checkpoint records the latest such value).
+ * with the best value of the monitored metric, ranked by a {@link Monitor} (the metric the
+ * engine merged over each whole epoch of the monitored mode, VAL by default; a checkpoint
+ * records the latest such value). Older files are deleted only after a new one is complete.
  *
- * <p><b>Threads.</b> By default a checkpoint is written on the training thread inside the hook.
- * With {@link Builder#inBackground(int)} the hook only takes a snapshot ({@code
- * state().copy()}, on the training thread, so it is consistent) and a single writer thread
- * writes it; the training thread waits only when {@code maxPending} snapshots are already
- * queued, which bounds memory. A background write that fails is rethrown from the next hook.
- * {@link #onRunEnd} waits for every pending write.
+ * <p><b>Announced.</b> Each checkpoint written during the run is announced with {@link
+ * RunControl#checkpointWritten}, so a {@link TrainingEvent.CheckpointWritten} follows the event
+ * during which it was written (for a background write, the first event after the write
+ * completed). Checkpoints written while the run ends (at {@code RunEnded}, which is the last
+ * event of a run) are not announced.
  *
- * <p>Use one instance per run: {@link #onRunEnd} stops the background writer.
+ * <p><b>Threads.</b> By default a checkpoint is written on the training thread while the event
+ * is handled. With {@link Builder#inBackground(int)} the training thread only takes a snapshot
+ * ({@code state().copy()}, so it is consistent) and a single writer thread writes it; the
+ * training thread waits only when {@code maxPending} snapshots are already queued, which bounds
+ * memory. A background write that fails fails the run at the next event. At {@code RunEnded}
+ * every pending write is awaited ({@link #awaitWrites()}).
+ *
+ * <p>One instance serves one run at a time (it refuses a second run that starts while one is
+ * in progress) and may serve several runs one after the other.
  *
  * <p><b>Resume.</b> {@link #resume(Checkpointable)} restores the experiment and the registered
- * callbacks from this callback's directory and sets this callback to continue counting from
- * the restored position.
- *
- * @param <E> the experiment type
- * @param <B> the batch type
- * @param <O> the step-output type (a {@link io.solstice.core.metrics.Metrics} when a metric is
- *     monitored)
+ * stateful callbacks from this callback's directory; the next run that starts at the restored
+ * position continues from it (it does not write that position again).
  */
-public final class CheckpointCallback<E extends Checkpointable<E>, B, O> implements Callback<E, B, O> {
+public final class CheckpointCallback implements TrainingSubscriber<Object, Object> {
+
+  private static final Logger LOG = LoggerFactory.getLogger("solstice");
 
   private final CheckpointStore store;
   private final long everySteps;
@@ -74,61 +106,59 @@ public final class CheckpointCallback<E extends Checkpointable<E>, B, O> impleme
   private final Duration every;
   private final boolean atEnd;
   private final Retention retention;
-  private final String monitorKey;
-  private final Mode monitorMode;
+  private final Monitor monitor;
   private final InstantSource clock;
   private final Supplier<Map<String, Object>> sourcePosition;
   private final Map<String, StatefulCallback> stateful;
-  private final ExecutorService writer;
+  private final boolean inBackground;
   private final Semaphore pendingWrites;
   private final AtomicReference<Throwable> backgroundError = new AtomicReference<>();
+  // Background writes that completed and are not announced yet.
+  private final Queue<Written> completed = new ConcurrentLinkedQueue<>();
+  private final List<Path> written = new ArrayList<>();
+  private ExecutorService writer;
 
-  private final PositionTracker tracker = new PositionTracker();
-  private final MetricsAccumulator monitored = new MetricsAccumulator("CheckpointCallback");
-  private double lastMonitoredValue = Double.NaN;
-  private boolean epochCheckpointDue;
+  // The run being served and where it stands (training thread only).
+  private volatile RunControl activeRun;
+  private RunPosition position = RunPosition.START;
   private RunPosition lastSaved;
   private Instant lastSaveTime;
-  private final List<Path> written = new ArrayList<>();
+  private double lastMonitoredValue = Double.NaN;
+  // An every-N-epochs checkpoint is due for the current train epoch; and once the epoch is
+  // complete, the position to write it at, at the next event.
+  private boolean epochCheckpointDue;
+  private RunPosition completedEpoch;
+  private ResumePoint resumed;
 
-  private CheckpointCallback(Builder<E, B, O> builder) {
+  /** A checkpoint that was written, for its announcement. */
+  private record Written(Path file, RunPosition position) {}
+
+  /** What {@link #resume} restored, for the run that starts there. */
+  private record ResumePoint(RunPosition position, double monitoredValue) {}
+
+  private CheckpointCallback(Builder builder) {
     this.store = CheckpointStore.open(builder.directory);
     this.everySteps = builder.everySteps;
     this.everyEpochs = builder.everyEpochs;
     this.every = builder.every;
     this.atEnd = builder.atEnd;
-    this.retention = new Retention(builder.keepLast, builder.keepBest, builder.direction);
-    this.monitorKey = builder.monitorKey;
-    this.monitorMode = builder.monitorMode;
+    this.monitor = builder.monitor;
+    this.retention = new Retention(builder.keepLast, builder.keepBest, builder.monitor);
     this.clock = builder.clock;
     this.sourcePosition = builder.sourcePosition;
     this.stateful = new LinkedHashMap<>(builder.stateful);
-    if (builder.maxPending > 0) {
-      this.writer =
-          Executors.newSingleThreadExecutor(
-              task -> {
-                Thread thread = new Thread(task, "solstice-checkpoint-writer");
-                thread.setDaemon(true);
-                return thread;
-              });
-      this.pendingWrites = new Semaphore(builder.maxPending);
-    } else {
-      this.writer = null;
-      this.pendingWrites = null;
-    }
+    this.inBackground = builder.maxPending > 0;
+    this.pendingWrites = inBackground ? new Semaphore(builder.maxPending) : null;
   }
 
   /**
    * A builder writing into the given directory (created if needed).
    *
    * @param directory the checkpoint directory
-   * @param <E> the experiment type
-   * @param <B> the batch type
-   * @param <O> the output type
    * @return the builder
    */
-  public static <E extends Checkpointable<E>, B, O> Builder<E, B, O> builder(Path directory) {
-    return new Builder<>(directory);
+  public static Builder builder(Path directory) {
+    return new Builder(directory);
   }
 
   /**
@@ -151,114 +181,180 @@ public final class CheckpointCallback<E extends Checkpointable<E>, B, O> impleme
   }
 
   /**
-   * Restores the latest complete checkpoint of this callback's directory into {@code fresh},
-   * restores every registered stateful callback, and makes this callback continue from the
-   * restored position. Starts fresh when the directory holds no complete checkpoint.
+   * Restores the latest complete checkpoint of this callback's directory into {@code fresh} and
+   * restores every registered stateful callback. The next run that starts at the returned
+   * position ({@code Run.resumeFrom(resumed.position())}) continues from there. Starts fresh
+   * when the directory holds no complete checkpoint.
    *
    * @param fresh a freshly built experiment
-   * @return what to pass to the engine
+   * @param <E> the experiment type
+   * @return the experiment and position to give the run
    * @throws CheckpointException when the latest checkpoint does not fit the experiment
    */
-  public Resumed<E> resume(E fresh) {
-    Resumed<E> resumed = Checkpoints.resumeOrStart(store.directory(), fresh, stateful);
-    tracker.resumeAt(resumed.position());
-    lastSaved = resumed.checkpoint() == null ? null : resumed.position();
-    resumed.restoredFrom().ifPresent(
-        checkpoint -> lastMonitoredValue =
-            monitorKey == null ? Double.NaN
-                : checkpoint.manifest().metrics().getOrDefault(monitorKey, Double.NaN));
-    return resumed;
+  public <E extends Checkpointable<E>> Resumed<E> resume(E fresh) {
+    Resumed<E> restored = Checkpoints.resumeOrStart(store.directory(), fresh, stateful);
+    resumed = restored.restoredFrom()
+        .map(checkpoint -> new ResumePoint(restored.position(), monitor == null
+            ? Double.NaN
+            : checkpoint.manifest().metrics().getOrDefault(monitor.key(), Double.NaN)))
+        .orElse(null);
+    return restored;
   }
 
   /**
-   * Writes a checkpoint now, at the current position (call it from the training thread, for
-   * example from another callback's hook).
+   * Writes a checkpoint now, at the position carried by the latest event of the run in
+   * progress that this callback handled and that has one ({@code RunStarted}, {@code
+   * StepEnded}, {@code EpochEnded}, {@code ValidationEnded}). Call it from a synchronous
+   * subscriber of that run (on the training thread) registered after this callback, so that
+   * the position is the current event's; it is announced like the others.
    *
    * @param experiment the current experiment
+   * @throws IllegalStateException when no run is in progress
    */
-  public void saveNow(E experiment) {
-    save(experiment, "manual");
+  public void saveNow(Checkpointable<?> experiment) {
+    RunControl run = activeRun;
+    if (run == null) {
+      throw new IllegalStateException("saveNow writes at the position of a run in progress, "
+          + "but this CheckpointCallback serves none; call it from a subscriber of the run");
+    }
+    save(run, experiment, position, "manual", true);
   }
 
   @Override
-  public void onEpochStart(E experiment, int epoch, Mode mode) {
-    rethrowBackgroundError();
-    if (lastSaveTime == null) {
-      lastSaveTime = clock.instant();
-    }
-    if (mode == Mode.TRAIN && epochCheckpointDue) {
-      save(experiment, "epoch");
-    }
-    tracker.epochStarted(epoch, mode);
-    if (mode == monitorMode) {
-      monitored.reset();
-    }
-  }
-
-  @Override
-  public void onStepEnd(O outputs, E experiment, long globalStep, Mode mode, B batch) {
-    rethrowBackgroundError();
-    tracker.stepEnded(globalStep, mode);
-    if (monitorKey != null && mode == monitorMode) {
-      monitored.add(outputs);
-    }
-    if (mode != Mode.TRAIN) {
+  public void onEvent(TrainingEvent<Object, Object> event) {
+    if (event instanceof TrainingEvent.RunStarted<Object, Object> started) {
+      start(started);
       return;
     }
-    if (everySteps > 0 && (globalStep + 1) % everySteps == 0) {
-      save(experiment, "step");
-    } else if (every != null
-        && lastSaveTime != null
-        && Duration.between(lastSaveTime, clock.instant()).compareTo(every) >= 0) {
-      save(experiment, "time");
+    RunControl run = event.run();
+    if (run != activeRun) {
+      return; // a run this callback refused to serve
+    }
+    if (event instanceof TrainingEvent.RunEnded<Object, Object> ended) {
+      end(ended);
+      return;
+    }
+    rethrowBackgroundError();
+    announceCompletedWrites(run);
+    if (completedEpoch != null) {
+      save(run, event.experiment(), completedEpoch, "epoch", true);
+      completedEpoch = null;
+    }
+    if (event instanceof TrainingEvent.StepEnded<Object, Object> step) {
+      position = step.position();
+      if (step.mode() == Mode.TRAIN) {
+        stepEnded(step);
+      }
+    } else if (event instanceof TrainingEvent.EpochEnded<Object, Object> end) {
+      position = end.position();
+      epochEnded(end);
+    } else if (event instanceof TrainingEvent.ValidationEnded<Object, Object> validation) {
+      position = validation.position();
+      if (isComplete(validation.epoch(), validation.position()) && epochCheckpointDue) {
+        completedEpoch = validation.position();
+        epochCheckpointDue = false;
+      }
     }
   }
 
-  @Override
-  public void onEpochEnd(E experiment, int epoch, Mode mode) {
-    rethrowBackgroundError();
-    if (monitorKey != null && mode == monitorMode && !monitored.isEmpty()) {
-      Map<String, Double> values = monitored.compute();
-      Double value = values.get(monitorKey);
-      if (value == null) {
-        throw new IllegalArgumentException(
-            "CheckpointCallback monitors '" + monitorKey + "' but the " + mode.label()
-                + " metrics hold only " + values.keySet());
-      }
-      lastMonitoredValue = value;
+  private void start(TrainingEvent.RunStarted<Object, Object> started) {
+    RunControl busy = activeRun;
+    if (busy != null && busy != started.run()) {
+      throw new IllegalStateException("this CheckpointCallback is writing the checkpoints of "
+          + busy + " into " + store.directory() + "; it serves one run at a time: build one "
+          + "for each concurrent run, each with its own directory");
     }
-    tracker.epochEnded(mode);
-    if (mode == Mode.TRAIN && everyEpochs > 0 && (epoch + 1) % everyEpochs == 0) {
+    checkpointable(started.experiment());
+    position = started.position();
+    lastSaveTime = clock.instant();
+    epochCheckpointDue = false;
+    completedEpoch = null;
+    ResumePoint from = resumed;
+    resumed = null;
+    if (from != null && from.position().equals(started.position())) {
+      lastSaved = from.position();
+      lastMonitoredValue = from.monitoredValue();
+    } else {
+      if (from != null) {
+        LOG.warn("CheckpointCallback.resume restored the position {} but the run starts at {}; "
+            + "give the run resumeFrom(resumed.position()) to continue from the checkpoint",
+            from.position(), started.position());
+      }
+      lastSaved = null;
+      lastMonitoredValue = Double.NaN;
+    }
+    activeRun = started.run();
+  }
+
+  private void stepEnded(TrainingEvent.StepEnded<Object, Object> step) {
+    if (everySteps > 0 && step.position().trainSteps() % everySteps == 0) {
+      save(step.run(), step.experiment(), step.position(), "step", true);
+    } else if (every != null
+        && Duration.between(lastSaveTime, clock.instant()).compareTo(every) >= 0) {
+      save(step.run(), step.experiment(), step.position(), "time", true);
+    }
+  }
+
+  private void epochEnded(TrainingEvent.EpochEnded<Object, Object> end) {
+    if (monitor != null) {
+      OptionalDouble value = monitor.valueOf(end);
+      if (value.isPresent()) {
+        lastMonitoredValue = value.getAsDouble();
+      }
+    }
+    if (end.mode() != Mode.TRAIN) {
+      return;
+    }
+    if (everyEpochs > 0 && (end.epoch() + 1) % everyEpochs == 0) {
       epochCheckpointDue = true;
     }
+    if (epochCheckpointDue && isComplete(end.epoch(), end.position())) {
+      completedEpoch = end.position();
+      epochCheckpointDue = false;
+    }
   }
 
-  @Override
-  public void onRunEnd(E experiment, RunOutcome outcome) {
+  // The engine moves the position to the next epoch once the train epoch and its due
+  // validation are complete.
+  private static boolean isComplete(int epoch, RunPosition position) {
+    return position.epoch() > epoch && position.batchesIntoEpoch() == 0;
+  }
+
+  private void end(TrainingEvent.RunEnded<Object, Object> ended) {
     try {
-      if (outcome.status() == RunOutcome.Status.STOPPED_EARLY
-          || outcome.status() == RunOutcome.Status.CANCELLED) {
-        tracker.runStopped();
-      }
-      if (outcome.status() != RunOutcome.Status.FAILED && (atEnd || epochCheckpointDue)) {
-        save(experiment, "end");
+      if (ended.outcome().status() != RunOutcome.Status.FAILED) {
+        if (completedEpoch != null) {
+          save(ended.run(), ended.experiment(), completedEpoch, "epoch", false);
+        }
+        if (atEnd || epochCheckpointDue) {
+          save(ended.run(), ended.experiment(), ended.position(), "end", false);
+        }
       }
     } finally {
+      activeRun = null;
+      completedEpoch = null;
+      epochCheckpointDue = false;
       awaitWrites();
+      completed.clear(); // RunEnded is the last event: nothing can be announced any more
     }
   }
 
   /**
-   * Waits until every background write has finished and stops the writer thread; rethrows a
-   * failed write. Called by {@link #onRunEnd}; a no-op for synchronous writing.
+   * Waits until every background write has finished and rethrows a failed one. Called when the
+   * run ends; a no-op when writing on the training thread.
    *
    * @throws CheckpointException when a background write failed
    */
   public void awaitWrites() {
-    if (writer != null) {
-      writer.shutdown();
+    ExecutorService pending;
+    synchronized (this) {
+      pending = writer;
+      writer = null;
+    }
+    if (pending != null) {
+      pending.shutdown();
       try {
-        if (!writer.awaitTermination(10, TimeUnit.MINUTES)) {
+        if (!pending.awaitTermination(10, TimeUnit.MINUTES)) {
           throw new CheckpointException("checkpoint writes did not finish within 10 minutes");
         }
       } catch (InterruptedException e) {
@@ -269,57 +365,84 @@ public final class CheckpointCallback<E extends Checkpointable<E>, B, O> impleme
     rethrowBackgroundError();
   }
 
-  private void save(E experiment, String trigger) {
-    RunPosition position = tracker.position();
-    epochCheckpointDue = false;
-    if (position.equals(lastSaved)) {
+  private void save(
+      RunControl run, Object experiment, RunPosition at, String trigger, boolean announce) {
+    if (at.equals(lastSaved)) {
       return;
     }
+    Checkpointable<?> checkpointable = checkpointable(experiment);
     Map<String, Map<String, Object>> states = new LinkedHashMap<>();
     stateful.forEach((name, callback) -> states.put(name, callback.saveState()));
     Map<String, Double> metrics =
-        monitorKey == null || Double.isNaN(lastMonitoredValue)
+        monitor == null || Double.isNaN(lastMonitoredValue)
             ? Map.of()
-            : Map.of(monitorKey, lastMonitoredValue);
+            : Map.of(monitor.key(), lastMonitoredValue);
     CheckpointManifest manifest =
-        CheckpointManifest.at(position)
+        CheckpointManifest.at(at)
             .withTrigger(trigger)
             .withExperimentType(experiment.getClass().getName())
             .withSourcePosition(sourcePosition.get())
             .withCallbackStates(states)
             .withMetrics(metrics);
-    lastSaved = position;
+    lastSaved = at;
     lastSaveTime = clock.instant();
-    if (writer == null) {
-      writeAndRetain(experiment.state(), manifest);
+    if (!inBackground) {
+      Path file = writeAndRetain(checkpointable.state(), manifest);
+      if (announce) {
+        run.checkpointWritten(file, at);
+      }
       return;
     }
-    if (writer.isShutdown()) {
-      throw new IllegalStateException(
-          "this CheckpointCallback's run has ended (its writer thread is stopped); build a new"
-              + " CheckpointCallback for each run");
-    }
-    NamedArrays snapshot = experiment.state().copy();
+    NamedArrays snapshot = checkpointable.state().copy();
     try {
       pendingWrites.acquire();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      snapshot.asMap().values().forEach(INDArray::close);
       throw new CheckpointException("interrupted while waiting to queue a checkpoint", e);
     }
-    writer.execute(
-        () -> {
-          try {
-            writeAndRetain(snapshot, manifest);
-          } catch (Throwable t) {
-            backgroundError.compareAndSet(null, t);
-          } finally {
-            snapshot.asMap().values().forEach(INDArray::close);
-            pendingWrites.release();
-          }
-        });
+    writer().execute(() -> {
+      try {
+        Path file = writeAndRetain(snapshot, manifest);
+        if (announce) {
+          completed.add(new Written(file, at));
+        }
+      } catch (Throwable t) {
+        backgroundError.compareAndSet(null, t);
+      } finally {
+        snapshot.asMap().values().forEach(INDArray::close);
+        pendingWrites.release();
+      }
+    });
   }
 
-  private void writeAndRetain(NamedArrays state, CheckpointManifest manifest) {
+  private synchronized ExecutorService writer() {
+    if (writer == null) {
+      writer = Executors.newSingleThreadExecutor(task -> {
+        Thread thread = new Thread(task, "solstice-checkpoint-writer");
+        thread.setDaemon(true);
+        return thread;
+      });
+    }
+    return writer;
+  }
+
+  private void announceCompletedWrites(RunControl run) {
+    for (Written done = completed.poll(); done != null; done = completed.poll()) {
+      run.checkpointWritten(done.file(), done.position());
+    }
+  }
+
+  private Checkpointable<?> checkpointable(Object experiment) {
+    if (experiment instanceof Checkpointable<?> checkpointable) {
+      return checkpointable;
+    }
+    throw new IllegalStateException("CheckpointCallback needs an experiment that implements "
+        + "io.solstice.core.Checkpointable, but " + experiment.getClass().getName()
+        + " does not");
+  }
+
+  private Path writeAndRetain(NamedArrays state, CheckpointManifest manifest) {
     Path file = store.write(state, manifest);
     synchronized (this) {
       written.add(file);
@@ -327,9 +450,10 @@ public final class CheckpointCallback<E extends Checkpointable<E>, B, O> impleme
     List<Retention.Candidate> candidates = new ArrayList<>();
     for (Path existing : store.list()) {
       double value = Double.NaN;
-      if (retention.keepBest() > 0 && monitorKey != null) {
+      if (retention.keepBest() > 0) {
         try {
-          value = CheckpointStore.readManifest(existing).metrics().getOrDefault(monitorKey, Double.NaN);
+          value = CheckpointStore.readManifest(existing).metrics()
+              .getOrDefault(monitor.key(), Double.NaN);
         } catch (CheckpointException unreadable) {
           value = Double.NaN; // an unreadable checkpoint is never among the best
         }
@@ -337,23 +461,24 @@ public final class CheckpointCallback<E extends Checkpointable<E>, B, O> impleme
       candidates.add(new Retention.Candidate(existing, value));
     }
     retention.toDelete(candidates).forEach(store::delete);
+    return file;
   }
 
   private void rethrowBackgroundError() {
     Throwable error = backgroundError.getAndSet(null);
     if (error != null) {
-      throw new CheckpointException("a background checkpoint write failed: " + error.getMessage(), error);
+      throw new CheckpointException(
+          "a background checkpoint write failed: " + error.getMessage(), error);
     }
   }
 
-  /**
-   * Configures a {@link CheckpointCallback}.
-   *
-   * @param <E> the experiment type
-   * @param <B> the batch type
-   * @param <O> the output type
-   */
-  public static final class Builder<E extends Checkpointable<E>, B, O> {
+  @Override
+  public String toString() {
+    return "CheckpointCallback into " + store.directory();
+  }
+
+  /** Configures a {@link CheckpointCallback}. */
+  public static final class Builder {
     private final Path directory;
     private long everySteps;
     private int everyEpochs;
@@ -361,9 +486,7 @@ public final class CheckpointCallback<E extends Checkpointable<E>, B, O> impleme
     private boolean atEnd = true;
     private int keepLast = 3;
     private int keepBest;
-    private String monitorKey;
-    private Mode monitorMode = Mode.VAL;
-    private Direction direction = Direction.MIN;
+    private Monitor monitor;
     private InstantSource clock = InstantSource.system();
     private Supplier<Map<String, Object>> sourcePosition = Map::of;
     private final Map<String, StatefulCallback> stateful = new LinkedHashMap<>();
@@ -375,12 +498,12 @@ public final class CheckpointCallback<E extends Checkpointable<E>, B, O> impleme
 
     /**
      * Writes a checkpoint after every {@code n}-th train step (steps {@code n-1}, {@code 2n-1},
-     * ... by their 0-based number).
+     * ... by their 0-based number, counted over the whole run).
      *
      * @param n the interval in train steps (> 0)
      * @return this builder
      */
-    public Builder<E, B, O> everySteps(long n) {
+    public Builder everySteps(long n) {
       this.everySteps = positive(n, "everySteps");
       return this;
     }
@@ -391,7 +514,7 @@ public final class CheckpointCallback<E extends Checkpointable<E>, B, O> impleme
      * @param n the interval in epochs (> 0)
      * @return this builder
      */
-    public Builder<E, B, O> everyEpochs(int n) {
+    public Builder everyEpochs(int n) {
       this.everyEpochs = (int) positive(n, "everyEpochs");
       return this;
     }
@@ -403,7 +526,7 @@ public final class CheckpointCallback<E extends Checkpointable<E>, B, O> impleme
      * @param interval the wall-time interval
      * @return this builder
      */
-    public Builder<E, B, O> every(Duration interval) {
+    public Builder every(Duration interval) {
       if (interval.isNegative() || interval.isZero()) {
         throw new IllegalArgumentException("checkpoint interval must be positive, was " + interval);
       }
@@ -417,7 +540,7 @@ public final class CheckpointCallback<E extends Checkpointable<E>, B, O> impleme
      * @param enabled true to write one
      * @return this builder
      */
-    public Builder<E, B, O> atEnd(boolean enabled) {
+    public Builder atEnd(boolean enabled) {
       this.atEnd = enabled;
       return this;
     }
@@ -428,15 +551,15 @@ public final class CheckpointCallback<E extends Checkpointable<E>, B, O> impleme
      * @param n at least 1; {@code Integer.MAX_VALUE} keeps all
      * @return this builder
      */
-    public Builder<E, B, O> keepLast(int n) {
+    public Builder keepLast(int n) {
       this.keepLast = n;
       return this;
     }
 
     /**
-     * Also keeps the {@code k} checkpoints with the best value of a metric, computed over each
-     * whole epoch of {@code mode} (usually VAL) from step outputs that are {@link
-     * io.solstice.core.metrics.Metrics}.
+     * Also keeps the {@code k} checkpoints with the best value of a metric, as merged by the
+     * engine over each whole epoch of {@code mode} (usually VAL) from step outputs that are
+     * {@link io.solstice.core.metrics.Metrics}.
      *
      * @param k how many of the best to keep
      * @param metricKey the key in the metrics' computed values, for example {@code loss}
@@ -444,11 +567,9 @@ public final class CheckpointCallback<E extends Checkpointable<E>, B, O> impleme
      * @param direction whether smaller or larger is better
      * @return this builder
      */
-    public Builder<E, B, O> keepBest(int k, String metricKey, Mode mode, Direction direction) {
+    public Builder keepBest(int k, String metricKey, Mode mode, Direction direction) {
       this.keepBest = k;
-      this.monitorKey = Objects.requireNonNull(metricKey, "metricKey");
-      this.monitorMode = Objects.requireNonNull(mode, "mode");
-      this.direction = Objects.requireNonNull(direction, "direction");
+      this.monitor = new Monitor(metricKey, mode, direction, 0, Double.NaN);
       return this;
     }
 
@@ -458,7 +579,7 @@ public final class CheckpointCallback<E extends Checkpointable<E>, B, O> impleme
      * @param source the clock
      * @return this builder
      */
-    public Builder<E, B, O> clock(InstantSource source) {
+    public Builder clock(InstantSource source) {
       this.clock = Objects.requireNonNull(source, "clock");
       return this;
     }
@@ -471,21 +592,26 @@ public final class CheckpointCallback<E extends Checkpointable<E>, B, O> impleme
      * @param supplier the source position
      * @return this builder
      */
-    public Builder<E, B, O> sourcePosition(Supplier<Map<String, Object>> supplier) {
+    public Builder sourcePosition(Supplier<Map<String, Object>> supplier) {
       this.sourcePosition = Objects.requireNonNull(supplier, "sourcePosition");
       return this;
     }
 
     /**
-     * Saves a callback's state in every checkpoint under a name, and restores it on resume.
+     * Saves a subscriber's state in every checkpoint under a name, and restores it on resume.
+     * The state is taken when the checkpoint is written: register this callback after the
+     * subscribers whose state it saves, so that they have handled the event first (epoch
+     * checkpoints are written one event later and include the epoch's end in any order).
      *
      * @param name a name unique in this run, for example {@code early_stopping}
-     * @param callback the callback
+     * @param callback the stateful subscriber or callback
      * @return this builder
      */
-    public Builder<E, B, O> saveStateOf(String name, StatefulCallback callback) {
-      if (stateful.putIfAbsent(Objects.requireNonNull(name, "name"), Objects.requireNonNull(callback)) != null) {
-        throw new IllegalArgumentException("a callback state named '" + name + "' is already registered");
+    public Builder saveStateOf(String name, StatefulCallback callback) {
+      if (stateful.putIfAbsent(Objects.requireNonNull(name, "name"),
+          Objects.requireNonNull(callback, "callback")) != null) {
+        throw new IllegalArgumentException(
+            "a callback state named '" + name + "' is already registered");
       }
       return this;
     }
@@ -497,18 +623,18 @@ public final class CheckpointCallback<E extends Checkpointable<E>, B, O> impleme
      *     waits (>= 1); each holds a full copy of the state
      * @return this builder
      */
-    public Builder<E, B, O> inBackground(int maxPending) {
+    public Builder inBackground(int maxPending) {
       this.maxPending = (int) positive(maxPending, "maxPending");
       return this;
     }
 
     /**
-     * Builds the callback (and opens its directory).
+     * Builds the subscriber (and opens its directory).
      *
-     * @return the callback
+     * @return the subscriber
      */
-    public CheckpointCallback<E, B, O> build() {
-      return new CheckpointCallback<>(this);
+    public CheckpointCallback build() {
+      return new CheckpointCallback(this);
     }
 
     private static long positive(long n, String what) {

@@ -1,11 +1,10 @@
 package io.solstice.reactive.callbacks;
 
-import io.solstice.core.Callback;
-import io.solstice.core.Mode;
-import io.solstice.core.RunOutcome;
+import io.solstice.core.io.AtomicFiles;
+import io.solstice.reactive.TrainingEvent;
+import io.solstice.reactive.TrainingSubscriber;
 import io.solstice.reactive.callbacks.internal.LearningCurvePlot;
-import io.solstice.reactive.callbacks.internal.MetricWindows;
-import io.solstice.core.checkpoint.internal.AtomicFiles;
+import io.solstice.reactive.callbacks.internal.LoggedMetricsFlow;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
@@ -24,7 +23,8 @@ import java.util.Set;
 
 /**
  * Writes one CSV row per logged window of steps and/or per epoch (the same windows as {@link
- * LoggingCallback}), and draws a learning-curve PNG at the end of the run and on demand.
+ * LoggingCallback}, built by the same Reactor pipeline over the run's events), and draws a
+ * learning-curve PNG at the end of the run and on demand.
  *
  * <p><b>Columns:</b> {@code mode, epoch, kind, step, train_step, steps}, then one column per
  * metric key, in the order keys were first seen. {@code kind} is {@code window} or {@code
@@ -35,46 +35,54 @@ import java.util.Set;
  *
  * <p><b>New keys:</b> when a row brings a key not seen before, the file is rewritten atomically
  * with the wider header, earlier rows getting empty cells in the new column; otherwise rows are
- * appended and flushed one by one, so the file is readable during the run. Rows are also kept
- * in memory for the plot.
+ * appended and flushed one by one, so the file is readable during the run. The file is replaced
+ * when the first row is written. Rows are also kept in memory for the plot.
  *
  * <p><b>Plot:</b> one panel per plotted key (by default every key containing {@code loss} or
  * {@code acc}, or the first key when none does), one line per mode, x = train steps done; train
- * curves use step windows when there are any, other modes their epoch summaries.
+ * curves use step windows when there are any, other modes their epoch summaries. With {@link
+ * Builder#plotAtEnd}, the PNG is drawn when a run that logged a row ends ({@code RunEnded},
+ * whatever the outcome); a run that logged nothing (say, a resume of a finished run) keeps the
+ * plot it found.
  *
- * @param <E> the experiment type
- * @param <B> the batch type
- * @param <O> the step-output type (a {@link io.solstice.core.metrics.Metrics})
+ * <p>One logger writes one file: the rows of every run it serves go to it, in the order they are
+ * logged, so give concurrent runs a logger each. Rows, the file and the plot are guarded by this
+ * logger's lock, so {@link #rows()} and {@link #writePlot} may be called from any thread.
  */
-public final class CsvLogger<E, B, O> implements Callback<E, B, O> {
+public final class CsvLogger implements TrainingSubscriber<Object, Object> {
 
   private static final List<String> FIXED = List.of("mode", "epoch", "kind", "step", "train_step", "steps");
 
   private final Path csv;
   private final Path plot;
   private final List<String> plotKeys;
-  private final MetricWindows windows;
+  private final TrainingSubscriber<Object, Object> pipeline;
   private final Set<String> keys = new LinkedHashSet<>();
   private final List<LoggedMetrics> rows = new ArrayList<>();
 
-  private CsvLogger(Builder<E, B, O> builder) {
+  private CsvLogger(Builder builder) {
     this.csv = builder.csv;
     this.plot = builder.plot;
     this.plotKeys = builder.plotKeys;
-    this.windows = new MetricWindows("CsvLogger", builder.everySteps, builder.atEpochEnd, this::append);
+    LoggedMetricsFlow logged =
+        new LoggedMetricsFlow("CsvLogger", builder.everySteps, builder.atEpochEnd);
+    // The run's events complete after RunEnded: then the plot is drawn if this run logged a row.
+    this.pipeline = TrainingSubscriber.flow(events -> logged.logged(events)
+        .doOnNext(this::append)
+        .count()
+        .filter(rowsOfRun -> rowsOfRun > 0 && plot != null)
+        .doOnNext(rowsOfRun -> writePlot(plot)));
   }
 
   /**
-   * A builder writing to the given CSV file (replaced if it exists).
+   * A builder writing to the given CSV file (replaced if it exists), one row per epoch of each
+   * mode unless told otherwise.
    *
    * @param csv the CSV file
-   * @param <E> the experiment type
-   * @param <B> the batch type
-   * @param <O> the output type
    * @return the builder
    */
-  public static <E, B, O> Builder<E, B, O> to(Path csv) {
-    return new Builder<>(csv);
+  public static Builder to(Path csv) {
+    return new Builder(csv);
   }
 
   /**
@@ -82,40 +90,23 @@ public final class CsvLogger<E, B, O> implements Callback<E, B, O> {
    *
    * @return the rows, in order
    */
-  public List<LoggedMetrics> rows() {
+  public synchronized List<LoggedMetrics> rows() {
     return List.copyOf(rows);
   }
 
   @Override
-  public void onEpochStart(E experiment, int epoch, Mode mode) {
-    windows.epochStarted(epoch, mode);
-  }
-
-  @Override
-  public void onStepEnd(O outputs, E experiment, long globalStep, Mode mode, B batch) {
-    windows.stepEnded(outputs, globalStep, mode);
-  }
-
-  @Override
-  public void onEpochEnd(E experiment, int epoch, Mode mode) {
-    windows.epochEnded(epoch, mode);
-  }
-
-  @Override
-  public void onRunEnd(E experiment, RunOutcome outcome) {
-    // A run that logged nothing (say, a resume of a finished run) keeps the plot it found.
-    if (plot != null && !rows.isEmpty()) {
-      writePlot(plot);
-    }
+  public void onEvent(TrainingEvent<Object, Object> event) throws Exception {
+    pipeline.onEvent(event);
   }
 
   /**
-   * Draws the learning curves of the rows so far into a PNG (atomically replaced).
+   * Draws the learning curves of the rows so far (of every run this logger served) into a PNG
+   * (atomically replaced).
    *
    * @param file the PNG file
    * @throws UncheckedIOException when it cannot be written
    */
-  public void writePlot(Path file) {
+  public synchronized void writePlot(Path file) {
     List<String> drawn = plotKeys;
     if (drawn == null) {
       drawn = keys.stream()
@@ -132,7 +123,7 @@ public final class CsvLogger<E, B, O> implements Callback<E, B, O> {
     }
   }
 
-  private void append(LoggedMetrics row) {
+  private synchronized void append(LoggedMetrics row) {
     rows.add(row);
     boolean widened = keys.addAll(row.values().keySet());
     try {
@@ -182,14 +173,8 @@ public final class CsvLogger<E, B, O> implements Callback<E, B, O> {
     return line.append('\n').toString();
   }
 
-  /**
-   * Configures a {@link CsvLogger}.
-   *
-   * @param <E> the experiment type
-   * @param <B> the batch type
-   * @param <O> the output type
-   */
-  public static final class Builder<E, B, O> {
+  /** Configures a {@link CsvLogger}. */
+  public static final class Builder {
     private final Path csv;
     private long everySteps;
     private boolean atEpochEnd = true;
@@ -206,7 +191,7 @@ public final class CsvLogger<E, B, O> implements Callback<E, B, O> {
      * @param n the window length (> 0)
      * @return this builder
      */
-    public Builder<E, B, O> everySteps(long n) {
+    public Builder everySteps(long n) {
       if (n <= 0) {
         throw new IllegalArgumentException("everySteps must be > 0, was " + n);
       }
@@ -220,7 +205,7 @@ public final class CsvLogger<E, B, O> implements Callback<E, B, O> {
      * @param enabled true for epoch rows
      * @return this builder
      */
-    public Builder<E, B, O> atEpochEnd(boolean enabled) {
+    public Builder atEpochEnd(boolean enabled) {
       this.atEpochEnd = enabled;
       return this;
     }
@@ -231,7 +216,7 @@ public final class CsvLogger<E, B, O> implements Callback<E, B, O> {
      * @param png the image file
      * @return this builder
      */
-    public Builder<E, B, O> plotAtEnd(Path png) {
+    public Builder plotAtEnd(Path png) {
       this.plot = Objects.requireNonNull(png, "png");
       return this;
     }
@@ -242,7 +227,7 @@ public final class CsvLogger<E, B, O> implements Callback<E, B, O> {
      * @param metricKeys the keys
      * @return this builder
      */
-    public Builder<E, B, O> plotKeys(String... metricKeys) {
+    public Builder plotKeys(String... metricKeys) {
       this.plotKeys = List.of(metricKeys);
       return this;
     }
@@ -250,10 +235,12 @@ public final class CsvLogger<E, B, O> implements Callback<E, B, O> {
     /**
      * Builds the logger.
      *
-     * @return the logger
+     * @return the logger, for {@link io.solstice.reactive.Run#subscribers}
+     * @throws IllegalArgumentException when it would log nothing (no step windows and no epoch
+     *     rows)
      */
-    public CsvLogger<E, B, O> build() {
-      return new CsvLogger<>(this);
+    public CsvLogger build() {
+      return new CsvLogger(this);
     }
   }
 }

@@ -1,32 +1,47 @@
 package io.solstice.reactive.callbacks;
 
-import io.solstice.core.Callback;
 import io.solstice.core.Checkpointable;
-import io.solstice.core.EarlyStoppingException;
 import io.solstice.core.Mode;
 import io.solstice.core.NamedArrays;
-import io.solstice.reactive.callbacks.internal.MetricsAccumulator;
 import io.solstice.core.checkpoint.StateValues;
+import io.solstice.core.checkpoint.StatefulCallback;
+import io.solstice.core.metrics.Metrics;
+import io.solstice.reactive.RunControl;
+import io.solstice.reactive.TrainingEvent;
+import io.solstice.reactive.TrainingSubscriber;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.function.Predicate;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import reactor.core.publisher.Flux;
 
 /**
- * Stops training when a monitored metric stops improving, becomes NaN or infinite, diverges
- * past a threshold, or reaches a goal; optionally remembers the best experiment.
+ * A synchronous subscriber that stops training when a monitored metric stops improving,
+ * becomes NaN or infinite, diverges past a threshold, or reaches a goal; optionally it
+ * remembers the best experiment. It accepts any run, so no type arguments are needed:
+ *
+ * <pre>{@code
+ * EarlyStopping early = EarlyStopping.monitor("loss").patience(3).restoreBest(true).build();
+ * MyExperiment trained = Solstice.run(exp).train(t).validate(v).epochs(50)
+ *     .subscribers(early).block();
+ * MyExperiment best = early.restoreBest(trained);
+ * }</pre>
  *
  * <p><b>Evaluations.</b> Step outputs of the monitored mode (VAL by default) must be {@link
- * io.solstice.core.metrics.Metrics}; they are merged over each epoch of that mode, or over
- * windows of exactly N steps with {@link Builder#everySteps(long)}, and the monitored key of the
- * merged values is one evaluation.
+ * Metrics}. By default one evaluation is the monitored key of the metrics the engine merged
+ * over one epoch of that mode (carried by its {@link TrainingEvent.EpochEnded}); this
+ * subscriber keeps no accumulator. With {@link Builder#everySteps(long)} an evaluation is
+ * instead the merge of a window of exactly {@code n} consecutive steps of that mode ({@code
+ * window(n)} and {@code reduce(Metrics::merge)} over the run's {@code StepEnded} events, across
+ * epoch boundaries; a last, shorter window is not evaluated).
  *
- * <p><b>Rules</b>, checked in this order at each evaluation, each throwing {@link
- * EarlyStoppingException} with a reason that names the metric and value:
+ * <p><b>Rules</b>, checked in this order at each evaluation; each one that stops the run asks
+ * it to stop ({@link RunControl#stop}) with a reason that names the metric and the value, kept
+ * in {@link #stopReason()} and in the run's outcome:
  *
  * <ol>
  *   <li>the value is NaN or infinite (unless {@link Builder#stopOnNonFinite(boolean)} is off);
@@ -40,157 +55,160 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *       (default 3): {@code patience} evaluations in a row without improvement.
  * </ol>
  *
+ * <p>A stop from an epoch end is an early stop from {@code EpochEnded} (nothing further runs);
+ * one from a window is an early stop from {@code StepEnded} (the epoch still ends).
+ *
  * <p><b>Restoring the best.</b> With {@link Builder#restoreBest(boolean)}, the experiment (which
  * must be {@link Checkpointable}) is snapshotted ({@code state().copy()}) at every improvement.
- * A callback cannot change what the engine returns, so after the run call {@link
- * #restoreBest(Object)} with the trained experiment: {@code E best =
- * earlyStopping.restoreBest(trained);}, or {@link #bestExperiment()}, or use {@link
- * #bestState()}. The snapshot is kept in
- * memory only; it is not part of {@link #saveState()}, so after a resume it is available again
- * from the next improvement on.
+ * A subscriber cannot change what the run returns, so after the run call {@link
+ * #restoreBest(Object)} with the trained experiment, or {@link #bestExperiment()}, or use
+ * {@link #bestState()}. The snapshot is kept in memory only; it is not part of {@link
+ * #saveState()}, so after a resume it is available again from the next improvement on.
+ *
+ * <p><b>State across runs.</b> The best value, the wait and the evaluation count belong to the
+ * instance, not to one run: they carry over into the next run that uses it (a resumed run
+ * continues counting patience, also through {@link #restoreState}). Use one instance per
+ * training, and not in two runs at the same time.
  *
  * <p>The criterion form of the original library is {@link #when(Predicate, int)}.
- *
- * @param <E> the experiment type
- * @param <B> the batch type
- * @param <O> the step-output type (a {@link io.solstice.core.metrics.Metrics})
  */
-public final class EarlyStopping<E, B, O> implements Callback<E, B, O>, StatefulCallback {
+public final class EarlyStopping implements TrainingSubscriber<Object, Object>, StatefulCallback {
 
-  private final String key;
-  private final Mode mode;
-  private final Direction direction;
+  private final Monitor monitor;
   private final int patience;
-  private final double minDelta;
-  private final double baseline;
   private final double divergenceThreshold;
   private final double stoppingThreshold;
   private final boolean stopOnNonFinite;
   private final boolean restoreBest;
   private final long everySteps;
+  // The window mode's pipeline (one per run); null when evaluating epochs.
+  private final TrainingSubscriber<Object, Object> windows;
 
-  private final MetricsAccumulator accumulator = new MetricsAccumulator("EarlyStopping");
-  private double best;
   private long bestEvaluation = -1;
   private int bestEpoch = -1;
   private long evaluations;
   private int wait;
   private NamedArrays bestState;
-  private E lastEvaluated;
+  private Object lastEvaluated;
   private String stopReason;
 
-  private EarlyStopping(Builder<E, B, O> builder) {
-    this.key = builder.key;
-    this.mode = builder.mode;
-    this.direction = builder.direction;
+  private EarlyStopping(Builder builder) {
+    this.monitor = new Monitor(builder.key, builder.mode, builder.direction, builder.minDelta,
+        builder.baseline);
     this.patience = builder.patience;
-    this.minDelta = builder.minDelta;
-    this.baseline = builder.baseline;
     this.divergenceThreshold = builder.divergenceThreshold;
     this.stoppingThreshold = builder.stoppingThreshold;
     this.stopOnNonFinite = builder.stopOnNonFinite;
     this.restoreBest = builder.restoreBest;
     this.everySteps = builder.everySteps;
-    this.best = Double.isNaN(baseline) ? direction.worst() : baseline;
+    this.windows = everySteps > 0 ? TrainingSubscriber.flow(this::evaluateWindows) : null;
   }
 
   /**
    * Starts configuring early stopping on a metric key, for example {@code "loss"}.
    *
    * @param metricKey the key in the computed metrics of the monitored mode
-   * @param <E> the experiment type
-   * @param <B> the batch type
-   * @param <O> the output type
    * @return the builder
    */
-  public static <E, B, O> Builder<E, B, O> monitor(String metricKey) {
-    return new Builder<>(metricKey);
+  public static Builder monitor(String metricKey) {
+    return new Builder(metricKey);
   }
 
   /**
    * The original library's form: collects the outputs of every {@code everyNthStep}-th VAL
-   * step of an epoch (steps whose number is a multiple of it) and stops when the criterion
-   * holds for that epoch's list.
+   * step of an epoch (steps whose number is a multiple of it) and stops the run at the end of
+   * that VAL epoch when the criterion holds for the collected list.
    *
    * @param criterion decides from the collected outputs whether to stop
    * @param everyNthStep keep one output in n (1 keeps all)
-   * @param <E> the experiment type
-   * @param <B> the batch type
    * @param <O> the output type
-   * @return the callback
+   * @return the subscriber
    */
-  public static <E, B, O> Callback<E, B, O> when(Predicate<List<O>> criterion, int everyNthStep) {
+  public static <O> TrainingSubscriber<Object, O> when(
+      Predicate<List<O>> criterion, int everyNthStep) {
     return new EarlyStoppingCriterion<>(criterion, everyNthStep);
   }
 
   @Override
-  public void onEpochStart(E experiment, int epoch, Mode epochMode) {
-    if (epochMode == mode && everySteps == 0) {
-      accumulator.reset();
-    }
-  }
-
-  @Override
-  public void onStepEnd(O outputs, E experiment, long globalStep, Mode stepMode, B batch) {
-    if (stepMode != mode) {
+  public void onEvent(TrainingEvent<Object, Object> event) throws Exception {
+    if (windows != null) {
+      windows.onEvent(event);
       return;
     }
-    accumulator.add(outputs);
-    if (everySteps > 0 && accumulator.steps() == everySteps) {
-      evaluate(experiment, -1, "window ending at " + stepMode.label() + " step " + globalStep);
+    OptionalDouble value = monitor.valueOf(event);
+    if (value.isPresent() && event instanceof TrainingEvent.EpochEnded<Object, Object> end) {
+      evaluate(end.run(), end.experiment(), value.getAsDouble(), end.epoch(),
+          "epoch " + end.epoch());
     }
   }
 
-  @Override
-  public void onEpochEnd(E experiment, int epoch, Mode epochMode) {
-    if (epochMode == mode && everySteps == 0 && !accumulator.isEmpty()) {
-      evaluate(experiment, epoch, "epoch " + epoch);
+  /** The window mode: exactly-n windows of the monitored mode's steps, merged by reduce. */
+  private Flux<Window> evaluateWindows(Flux<TrainingEvent<Object, Object>> events) {
+    return events
+        .filter(event -> event instanceof TrainingEvent.StepEnded<Object, Object> step
+            && step.mode() == monitor.mode())
+        .map(event -> (TrainingEvent.StepEnded<Object, Object>) event)
+        .window((int) everySteps) // the builder keeps it within int
+        .concatMap(window -> window.reduce(Window.EMPTY, Window::add))
+        .filter(window -> window.steps() == everySteps)
+        .doOnNext(window -> evaluate(window.last().run(), window.last().experiment(),
+            monitor.valueIn(window.merged().compute()), -1,
+            "window ending at " + monitor.mode().label() + " step " + window.last().globalStep()));
+  }
+
+  /** The merge of one window of steps so far, with its last step. */
+  private record Window(long steps, Metrics<?> merged, TrainingEvent.StepEnded<Object, Object> last) {
+    static final Window EMPTY = new Window(0, null, null);
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    Window add(TrainingEvent.StepEnded<Object, Object> step) {
+      if (!(step.outputs() instanceof Metrics<?> metrics)) {
+        throw new IllegalArgumentException("EarlyStopping needs step outputs that implement "
+            + "io.solstice.core.metrics.Metrics, but got " + step.outputs().getClass().getName()
+            + "; return a Metrics (for example a MetricGroup) from trainStep/evalStep");
+      }
+      return new Window(steps + 1,
+          merged == null ? metrics : (Metrics<?>) ((Metrics) merged).merge(metrics), step);
     }
   }
 
-  private void evaluate(E experiment, int epoch, String where) {
+  private void evaluate(RunControl run, Object experiment, double value, int epoch, String where) {
     lastEvaluated = experiment;
-    Map<String, Double> values = accumulator.compute();
-    accumulator.reset();
-    Double boxed = values.get(key);
-    if (boxed == null) {
-      throw new IllegalArgumentException(
-          "EarlyStopping monitors '" + key + "' but the " + mode.label() + " metrics hold only "
-              + values.keySet());
-    }
-    double value = boxed;
     long evaluation = evaluations++;
-    String metric = mode.label() + " " + key;
+    String metric = monitor.mode().label() + " " + monitor.key();
     if (stopOnNonFinite && !Double.isFinite(value)) {
-      stop(metric + " is " + value + " at " + where + "; stopping (best " + format(best) + ")");
+      stop(run, metric + " is " + value + " at " + where + "; stopping (best "
+          + Monitor.format(monitor.best()) + ")");
+      return;
     }
-    if (!Double.isNaN(divergenceThreshold) && direction.improves(divergenceThreshold, value, 0)) {
-      stop(metric + " = " + format(value) + " at " + where + " is past the divergence threshold "
-          + format(divergenceThreshold));
+    if (!Double.isNaN(divergenceThreshold) && monitor.isBetter(divergenceThreshold, value)) {
+      stop(run, metric + " = " + Monitor.format(value) + " at " + where
+          + " is past the divergence threshold " + Monitor.format(divergenceThreshold));
+      return;
     }
-    if (direction.improves(value, best, minDelta)) {
-      best = value;
+    if (monitor.offer(value)) {
       bestEvaluation = evaluation;
       bestEpoch = epoch;
       wait = 0;
       if (restoreBest) {
         snapshot(experiment);
       }
-      if (!Double.isNaN(stoppingThreshold) && !direction.improves(stoppingThreshold, value, 0)) {
-        stop(metric + " = " + format(value) + " at " + where + " reached the stopping threshold "
-            + format(stoppingThreshold));
+      if (!Double.isNaN(stoppingThreshold) && !monitor.isBetter(stoppingThreshold, value)) {
+        stop(run, metric + " = " + Monitor.format(value) + " at " + where
+            + " reached the stopping threshold " + Monitor.format(stoppingThreshold));
       }
       return;
     }
     wait++;
     if (wait >= patience) {
-      stop(metric + " did not improve on " + format(best) + " by more than " + format(minDelta)
-          + " for " + wait + " evaluation(s) (patience " + patience + "), last " + format(value)
-          + " at " + where);
+      stop(run, metric + " did not improve on " + Monitor.format(monitor.best())
+          + " by more than " + Monitor.format(monitor.minDelta()) + " for " + wait
+          + " evaluation(s) (patience " + patience + "), last " + Monitor.format(value) + " at "
+          + where);
     }
   }
 
-  private void snapshot(E experiment) {
+  private void snapshot(Object experiment) {
     if (!(experiment instanceof Checkpointable<?> checkpointable)) {
       throw new IllegalStateException(
           "EarlyStopping.restoreBest needs an experiment that implements Checkpointable, but "
@@ -203,13 +221,9 @@ public final class EarlyStopping<E, B, O> implements Callback<E, B, O>, Stateful
     }
   }
 
-  private void stop(String reason) {
+  private void stop(RunControl run, String reason) {
     stopReason = "early stopping: " + reason;
-    throw new EarlyStoppingException(stopReason);
-  }
-
-  private static String format(double value) {
-    return String.format(Locale.ROOT, "%.6g", value);
+    run.stop(stopReason);
   }
 
   /**
@@ -218,7 +232,7 @@ public final class EarlyStopping<E, B, O> implements Callback<E, B, O>, Stateful
    * @return the best value
    */
   public double bestValue() {
-    return best;
+    return monitor.best();
   }
 
   /**
@@ -240,7 +254,7 @@ public final class EarlyStopping<E, B, O> implements Callback<E, B, O>, Stateful
   }
 
   /**
-   * Why training was stopped, once it was.
+   * Why this subscriber asked the run to stop, once it did.
    *
    * @return the reason
    */
@@ -258,16 +272,22 @@ public final class EarlyStopping<E, B, O> implements Callback<E, B, O>, Stateful
   }
 
   /**
-   * The best experiment, rebuilt from the snapshot through the last experiment this callback
+   * The best experiment, rebuilt from the snapshot through the last experiment this subscriber
    * evaluated ({@code last.withState(bestState)}).
    *
+   * @param <E> the experiment type, as the caller expects it
    * @return the best experiment, or empty when there is no snapshot (restoreBest off, or no
    *     improvement seen)
    */
-  public Optional<E> bestExperiment() {
+  public <E> Optional<E> bestExperiment() {
     return bestState == null || lastEvaluated == null
         ? Optional.empty()
-        : Optional.of(restoreBest(lastEvaluated));
+        : Optional.of(restoreBest(this.<E>lastEvaluated()));
+  }
+
+  @SuppressWarnings("unchecked") // the experiment this subscriber saw, typed as the caller says
+  private <E> E lastEvaluated() {
+    return (E) lastEvaluated;
   }
 
   /**
@@ -275,10 +295,13 @@ public final class EarlyStopping<E, B, O> implements Callback<E, B, O>, Stateful
    * there is no snapshot (restoreBest off, or no improvement seen).
    *
    * @param trained the experiment the run returned
+   * @param <E> the experiment type
    * @return the best experiment
+   * @throws IllegalArgumentException when there is a snapshot but {@code trained} is not
+   *     {@link Checkpointable}
    */
-  @SuppressWarnings("unchecked")
-  public E restoreBest(E trained) {
+  @SuppressWarnings("unchecked") // a Checkpointable<E> rebuilds an E
+  public <E> E restoreBest(E trained) {
     if (bestState == null) {
       return trained;
     }
@@ -291,7 +314,7 @@ public final class EarlyStopping<E, B, O> implements Callback<E, B, O>, Stateful
   @Override
   public Map<String, Object> saveState() {
     Map<String, Object> state = new LinkedHashMap<>();
-    state.put("best", best);
+    state.put("best", monitor.best());
     state.put("bestEvaluation", bestEvaluation);
     state.put("bestEpoch", bestEpoch);
     state.put("evaluations", evaluations);
@@ -301,22 +324,20 @@ public final class EarlyStopping<E, B, O> implements Callback<E, B, O>, Stateful
 
   @Override
   public void restoreState(Map<String, Object> state) {
-    best = StateValues.getDouble(state, "best");
+    monitor.restoreBest(StateValues.getDouble(state, "best"));
     bestEvaluation = StateValues.getLong(state, "bestEvaluation");
     bestEpoch = (int) StateValues.getLong(state, "bestEpoch");
     evaluations = StateValues.getLong(state, "evaluations");
     wait = (int) StateValues.getLong(state, "wait");
-    accumulator.reset();
   }
 
-  /**
-   * Configures {@link EarlyStopping}.
-   *
-   * @param <E> the experiment type
-   * @param <B> the batch type
-   * @param <O> the output type
-   */
-  public static final class Builder<E, B, O> {
+  @Override
+  public String toString() {
+    return "EarlyStopping on " + monitor + ", patience " + patience + ", wait " + wait;
+  }
+
+  /** Configures {@link EarlyStopping}. */
+  public static final class Builder {
     private final String key;
     private Mode mode = Mode.VAL;
     private Direction direction = Direction.MIN;
@@ -339,7 +360,7 @@ public final class EarlyStopping<E, B, O> implements Callback<E, B, O>, Stateful
      * @param monitored the mode
      * @return this builder
      */
-    public Builder<E, B, O> mode(Mode monitored) {
+    public Builder mode(Mode monitored) {
       this.mode = Objects.requireNonNull(monitored, "mode");
       return this;
     }
@@ -350,7 +371,7 @@ public final class EarlyStopping<E, B, O> implements Callback<E, B, O>, Stateful
      * @param better the direction
      * @return this builder
      */
-    public Builder<E, B, O> direction(Direction better) {
+    public Builder direction(Direction better) {
       this.direction = Objects.requireNonNull(better, "direction");
       return this;
     }
@@ -362,7 +383,7 @@ public final class EarlyStopping<E, B, O> implements Callback<E, B, O>, Stateful
      * @param evaluations at least 1
      * @return this builder
      */
-    public Builder<E, B, O> patience(int evaluations) {
+    public Builder patience(int evaluations) {
       if (evaluations < 1) {
         throw new IllegalArgumentException("patience must be >= 1, was " + evaluations);
       }
@@ -376,7 +397,7 @@ public final class EarlyStopping<E, B, O> implements Callback<E, B, O>, Stateful
      * @param delta at least 0
      * @return this builder
      */
-    public Builder<E, B, O> minDelta(double delta) {
+    public Builder minDelta(double delta) {
       if (!(delta >= 0)) {
         throw new IllegalArgumentException("minDelta must be >= 0, was " + delta);
       }
@@ -391,7 +412,7 @@ public final class EarlyStopping<E, B, O> implements Callback<E, B, O>, Stateful
      * @param value the baseline
      * @return this builder
      */
-    public Builder<E, B, O> baseline(double value) {
+    public Builder baseline(double value) {
       this.baseline = value;
       return this;
     }
@@ -402,7 +423,7 @@ public final class EarlyStopping<E, B, O> implements Callback<E, B, O>, Stateful
      * @param value the threshold
      * @return this builder
      */
-    public Builder<E, B, O> divergenceThreshold(double value) {
+    public Builder divergenceThreshold(double value) {
       this.divergenceThreshold = value;
       return this;
     }
@@ -413,7 +434,7 @@ public final class EarlyStopping<E, B, O> implements Callback<E, B, O>, Stateful
      * @param value the goal
      * @return this builder
      */
-    public Builder<E, B, O> stoppingThreshold(double value) {
+    public Builder stoppingThreshold(double value) {
       this.stoppingThreshold = value;
       return this;
     }
@@ -424,7 +445,7 @@ public final class EarlyStopping<E, B, O> implements Callback<E, B, O>, Stateful
      * @param enabled true to stop
      * @return this builder
      */
-    public Builder<E, B, O> stopOnNonFinite(boolean enabled) {
+    public Builder stopOnNonFinite(boolean enabled) {
       this.stopOnNonFinite = enabled;
       return this;
     }
@@ -436,33 +457,34 @@ public final class EarlyStopping<E, B, O> implements Callback<E, B, O>, Stateful
      * @param enabled true to keep the best state
      * @return this builder
      */
-    public Builder<E, B, O> restoreBest(boolean enabled) {
+    public Builder restoreBest(boolean enabled) {
       this.restoreBest = enabled;
       return this;
     }
 
     /**
-     * Evaluates over windows of exactly {@code n} steps of the monitored mode instead of over
-     * epochs (for unbounded streams).
+     * Evaluates over windows of exactly {@code n} consecutive steps of the monitored mode
+     * instead of over epochs (for unbounded streams).
      *
      * @param n the window length (> 0)
      * @return this builder
      */
-    public Builder<E, B, O> everySteps(long n) {
-      if (n <= 0) {
-        throw new IllegalArgumentException("everySteps must be > 0, was " + n);
+    public Builder everySteps(long n) {
+      if (n <= 0 || n > Integer.MAX_VALUE) {
+        throw new IllegalArgumentException(
+            "everySteps must be > 0 and at most " + Integer.MAX_VALUE + ", was " + n);
       }
       this.everySteps = n;
       return this;
     }
 
     /**
-     * Builds the callback.
+     * Builds the subscriber.
      *
-     * @return the callback
+     * @return the subscriber
      */
-    public EarlyStopping<E, B, O> build() {
-      return new EarlyStopping<>(this);
+    public EarlyStopping build() {
+      return new EarlyStopping(this);
     }
   }
 }

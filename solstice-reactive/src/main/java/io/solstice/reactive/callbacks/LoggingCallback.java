@@ -1,8 +1,8 @@
 package io.solstice.reactive.callbacks;
 
-import io.solstice.core.Callback;
-import io.solstice.core.Mode;
-import io.solstice.reactive.callbacks.internal.MetricWindows;
+import io.solstice.reactive.TrainingEvent;
+import io.solstice.reactive.TrainingSubscriber;
+import io.solstice.reactive.callbacks.internal.LoggedMetricsFlow;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -12,101 +12,82 @@ import org.slf4j.LoggerFactory;
  * windows of exactly N steps of a mode, and/or over whole epochs, through SLF4J (logger {@code
  * solstice}, level INFO) or any {@link MetricsLogger}.
  *
+ * <p>A synchronous subscriber with no accumulator of its own: each run's events go through a
+ * Reactor pipeline ({@link TrainingSubscriber#flow}) in which the step outputs of each mode are
+ * cut with {@code windowUntil} and merged with {@code reduce(Metrics::merge)}; an epoch summary
+ * is the merged metrics the engine carries on {@link TrainingEvent.EpochEnded}.
+ *
  * <p>Windows are aligned to step numbers (numbered per mode from 0): a window ends after step
  * s when {@code (s + 1) % N == 0}, so every window covers exactly N steps, including the first
  * (the Python original's first window covered N-1). Windows run on across epoch boundaries; an
  * epoch summary, when asked for, is separate and covers exactly the epoch. After a resume in
  * the middle of a window, the first window covers only the steps since the resume and the next
- * ones are in phase again, so this callback needs no saved state.
+ * ones are in phase again, so this subscriber needs no saved state. A window still open when
+ * the run ends is not logged. One instance may serve several runs, also at once: each run has
+ * its own windows.
  *
  * <pre>{@code
- * LoggingCallback.<Exp, Batch, Metrics>everySteps(100).alsoAtEpochEnd().build();
- * LoggingCallback.<Exp, Batch, Metrics>atEpochEnd().to((values, epoch, mode) -> tracker.log(values)).build();
+ * LoggingCallback.everySteps(100).alsoAtEpochEnd().build();
+ * LoggingCallback.atEpochEnd().to((values, epoch, mode) -> tracker.log(values)).build();
  * }</pre>
- *
- * @param <E> the experiment type
- * @param <B> the batch type
- * @param <O> the step-output type
  */
-public final class LoggingCallback<E, B, O> implements Callback<E, B, O> {
+public final class LoggingCallback implements TrainingSubscriber<Object, Object> {
 
   private static final Logger LOG = LoggerFactory.getLogger("solstice");
 
-  private final MetricWindows windows;
+  private final TrainingSubscriber<Object, Object> windows;
 
-  private LoggingCallback(Builder<E, B, O> builder) {
-    MetricsLogger logger = builder.logger;
-    this.windows =
-        new MetricWindows("LoggingCallback", builder.everySteps, builder.atEpochEnd,
-            logged -> {
-              boolean epoch = logged.kind() == LoggedMetrics.Kind.EPOCH;
-              long number = epoch ? logged.epoch() : logged.step();
-              if (logger == null) {
-                LOG.info("{} {} {}: {}", logged.mode().label(), epoch ? "epoch" : "step", number, logged.values());
-              } else {
-                logger.log(logged.values(), number, logged.mode());
-              }
-            });
+  private LoggingCallback(Builder builder) {
+    MetricsLogger destination = builder.logger;
+    this.windows = new LoggedMetricsFlow("LoggingCallback", builder.everySteps, builder.atEpochEnd)
+        .subscriber(logged -> {
+          boolean epoch = logged.kind() == LoggedMetrics.Kind.EPOCH;
+          long number = epoch ? logged.epoch() : logged.step();
+          if (destination == null) {
+            LOG.info("{} {} {}: {}", logged.mode().label(), epoch ? "epoch" : "step", number,
+                logged.values());
+          } else {
+            destination.log(logged.values(), number, logged.mode());
+          }
+        });
   }
 
   /**
    * Logs windows of exactly {@code n} steps of each mode.
    *
    * @param n the window length (> 0)
-   * @param <E> the experiment type
-   * @param <B> the batch type
-   * @param <O> the output type
-   * @return the builder
+   * @return a builder; add {@link Builder#alsoAtEpochEnd()} for epoch summaries too
    */
-  public static <E, B, O> Builder<E, B, O> everySteps(long n) {
+  public static Builder everySteps(long n) {
     if (n <= 0) {
       throw new IllegalArgumentException("everySteps must be > 0, was " + n);
     }
-    return new Builder<E, B, O>().steps(n);
+    return new Builder().steps(n);
   }
 
   /**
    * Logs one summary per epoch of each mode.
    *
-   * @param <E> the experiment type
-   * @param <B> the batch type
-   * @param <O> the output type
-   * @return the builder
+   * @return a builder
    */
-  public static <E, B, O> Builder<E, B, O> atEpochEnd() {
-    return new Builder<E, B, O>().alsoAtEpochEnd();
+  public static Builder atEpochEnd() {
+    return new Builder().alsoAtEpochEnd();
   }
 
   @Override
-  public void onEpochStart(E experiment, int epoch, Mode mode) {
-    windows.epochStarted(epoch, mode);
+  public void onEvent(TrainingEvent<Object, Object> event) throws Exception {
+    windows.onEvent(event);
   }
 
-  @Override
-  public void onStepEnd(O outputs, E experiment, long globalStep, Mode mode, B batch) {
-    windows.stepEnded(outputs, globalStep, mode);
-  }
-
-  @Override
-  public void onEpochEnd(E experiment, int epoch, Mode mode) {
-    windows.epochEnded(epoch, mode);
-  }
-
-  /**
-   * Configures a {@link LoggingCallback}.
-   *
-   * @param <E> the experiment type
-   * @param <B> the batch type
-   * @param <O> the output type
-   */
-  public static final class Builder<E, B, O> {
+  /** Configures a {@link LoggingCallback}. */
+  public static final class Builder {
     private long everySteps;
     private boolean atEpochEnd;
     private MetricsLogger logger;
 
     private Builder() {}
 
-    private Builder<E, B, O> steps(long n) {
+    private Builder steps(long n) {
       this.everySteps = n;
       return this;
     }
@@ -116,7 +97,7 @@ public final class LoggingCallback<E, B, O> implements Callback<E, B, O> {
      *
      * @return this builder
      */
-    public Builder<E, B, O> alsoAtEpochEnd() {
+    public Builder alsoAtEpochEnd() {
       this.atEpochEnd = true;
       return this;
     }
@@ -126,21 +107,21 @@ public final class LoggingCallback<E, B, O> implements Callback<E, B, O> {
      * INFO to the SLF4J logger {@code solstice} as {@code train step 100: {loss=0.25}} and each
      * epoch summary as {@code val epoch 3: {loss=0.31}}.
      *
-     * @param destination the function
+     * @param destination the function, called on the training thread
      * @return this builder
      */
-    public Builder<E, B, O> to(MetricsLogger destination) {
+    public Builder to(MetricsLogger destination) {
       this.logger = Objects.requireNonNull(destination, "destination");
       return this;
     }
 
     /**
-     * Builds the callback.
+     * Builds the subscriber.
      *
-     * @return the callback
+     * @return the subscriber, for {@link io.solstice.reactive.Run#subscribers}
      */
-    public LoggingCallback<E, B, O> build() {
-      return new LoggingCallback<>(this);
+    public LoggingCallback build() {
+      return new LoggingCallback(this);
     }
   }
 }

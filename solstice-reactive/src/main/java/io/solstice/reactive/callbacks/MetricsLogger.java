@@ -3,7 +3,12 @@ package io.solstice.reactive.callbacks;
 import io.solstice.core.Mode;
 import java.util.Map;
 
-/** Where {@link LoggingCallback} sends computed metrics: SLF4J, a tracking service, a test list. */
+/**
+ * Where {@link LoggingCallback} sends computed metrics: SLF4J, a tracking service, a test list.
+ * Called on the training thread while the event that completed the window or epoch is handled,
+ * so a slow destination slows training; hand slow work to an {@link
+ * io.solstice.reactive.AsyncSubscriber} instead.
+ */
 @FunctionalInterface
 public interface MetricsLogger {
 

@@ -1,8 +1,10 @@
 package io.solstice.reactive.callbacks;
 
-import io.solstice.core.Callback;
 import io.solstice.core.Mode;
 import io.solstice.core.metrics.Metrics;
+import io.solstice.reactive.RunControl;
+import io.solstice.reactive.TrainingEvent;
+import io.solstice.reactive.TrainingSubscriber;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.EnumMap;
@@ -10,11 +12,13 @@ import java.util.Iterator;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 
 /**
  * A console progress bar per epoch: steps done, rate, ETA when the epoch's length is known, and
- * the latest step's metrics.
+ * the latest step's metrics. A synchronous subscriber: it draws from {@code EpochStarted}, {@code
+ * StepEnded} and {@code EpochEnded}.
  *
  * <p>The length of an epoch is known when the user gives it ({@link
  * Builder#stepsPerEpoch(Mode, long)}) or learnt from the previous epoch of the same mode; on an
@@ -28,11 +32,11 @@ import java.util.function.LongSupplier;
  * <p>Metrics shown are the latest step's outputs' {@code compute()} (when they are {@link
  * Metrics}), computed only when a line is drawn, at most four keys.
  *
- * @param <E> the experiment type
- * @param <B> the batch type
- * @param <O> the step-output type
+ * <p>Each epoch has its own bar, also when a validation interrupts a train epoch ({@link
+ * io.solstice.reactive.Run#validateEverySteps}): the train bar continues after it. Several runs
+ * may share one bar, each with its own epochs, but their lines interleave on one console.
  */
-public final class ProgressBar<E, B, O> implements Callback<E, B, O> {
+public final class ProgressBar implements TrainingSubscriber<Object, Object> {
 
   private static final int BAR_WIDTH = 24;
   private static final int MAX_KEYS = 4;
@@ -42,17 +46,12 @@ public final class ProgressBar<E, B, O> implements Callback<E, B, O> {
   private final long refreshNanos;
   private final LongSupplier clock;
   private final Map<Mode, Long> givenLengths;
-  private final Map<Mode, Long> learntLengths = new EnumMap<>(Mode.class);
-
-  private Mode mode;
-  private int epoch;
-  private long done;
-  private long startNanos;
-  private long lastDrawNanos;
-  private Object latestOutputs;
+  private final Map<Mode, Long> learntLengths = new ConcurrentHashMap<>();
+  // The epochs in progress, per run and mode; each is touched only by its run's training thread.
+  private final Map<RunControl, Map<Mode, EpochProgress>> epochs = new ConcurrentHashMap<>();
   private int lastLineLength;
 
-  private ProgressBar(Builder<E, B, O> builder) {
+  private ProgressBar(Builder builder) {
     this.out = builder.out;
     this.interactive = builder.interactive != null ? builder.interactive : System.console() != null;
     this.refreshNanos =
@@ -65,53 +64,82 @@ public final class ProgressBar<E, B, O> implements Callback<E, B, O> {
   /**
    * A builder printing to {@code System.out}.
    *
-   * @param <E> the experiment type
-   * @param <B> the batch type
-   * @param <O> the output type
    * @return the builder
    */
-  public static <E, B, O> Builder<E, B, O> builder() {
-    return new Builder<>();
+  public static Builder builder() {
+    return new Builder();
   }
 
   @Override
-  public void onEpochStart(E experiment, int epochNumber, Mode epochMode) {
-    mode = epochMode;
-    epoch = epochNumber;
-    done = 0;
-    latestOutputs = null;
-    startNanos = clock.getAsLong();
-    lastDrawNanos = startNanos;
-    lastLineLength = 0;
+  public void onEvent(TrainingEvent<Object, Object> event) {
+    if (event instanceof TrainingEvent.EpochStarted<Object, Object> started) {
+      epochs.computeIfAbsent(started.run(), run -> new EnumMap<>(Mode.class))
+          .put(started.mode(), new EpochProgress(started.mode(), started.epoch(), clock.getAsLong()));
+    } else if (event instanceof TrainingEvent.StepEnded<Object, Object> step) {
+      EpochProgress progress = progressOf(step.run(), step.mode());
+      if (progress != null) {
+        stepEnded(progress, step.outputs());
+      }
+    } else if (event instanceof TrainingEvent.EpochEnded<Object, Object> ended) {
+      EpochProgress progress = progressOf(ended.run(), ended.mode());
+      if (progress != null) {
+        epochs.get(ended.run()).remove(ended.mode());
+        draw(progress, clock.getAsLong(), true);
+        if (givenLengths.get(ended.mode()) == null) {
+          learntLengths.put(ended.mode(), progress.done);
+        }
+      }
+    } else if (event instanceof TrainingEvent.RunEnded<Object, Object> ended) {
+      epochs.remove(ended.run());
+    }
   }
 
-  @Override
-  public void onStepEnd(O outputs, E experiment, long globalStep, Mode stepMode, B batch) {
-    done++;
-    latestOutputs = outputs;
+  private EpochProgress progressOf(RunControl run, Mode mode) {
+    Map<Mode, EpochProgress> ofRun = epochs.get(run);
+    return ofRun == null ? null : ofRun.get(mode);
+  }
+
+  private void stepEnded(EpochProgress progress, Object outputs) {
+    progress.done++;
+    progress.latestOutputs = outputs;
     long now = clock.getAsLong();
-    Long total = givenLengths.getOrDefault(mode, learntLengths.get(mode));
-    boolean epochEndDrawsNext = total != null && done >= total;
-    if (!epochEndDrawsNext && now - lastDrawNanos >= refreshNanos) {
-      lastDrawNanos = now;
-      draw(now, false);
+    Long total = lengthOf(progress.mode);
+    boolean epochEndDrawsNext = total != null && progress.done >= total;
+    if (!epochEndDrawsNext && now - progress.lastDrawNanos >= refreshNanos) {
+      progress.lastDrawNanos = now;
+      draw(progress, now, false);
     }
   }
 
-  @Override
-  public void onEpochEnd(E experiment, int epochNumber, Mode epochMode) {
-    draw(clock.getAsLong(), true);
-    if (givenLengths.get(epochMode) == null) {
-      learntLengths.put(epochMode, done);
+  private Long lengthOf(Mode mode) {
+    return givenLengths.getOrDefault(mode, learntLengths.get(mode));
+  }
+
+  /** One epoch's progress. */
+  private static final class EpochProgress {
+    final Mode mode;
+    final int epoch;
+    final long startNanos;
+    long lastDrawNanos;
+    long done;
+    Object latestOutputs;
+
+    EpochProgress(Mode mode, int epoch, long startNanos) {
+      this.mode = mode;
+      this.epoch = epoch;
+      this.startNanos = startNanos;
+      this.lastDrawNanos = startNanos;
     }
   }
 
-  private void draw(long now, boolean finished) {
-    Long total = givenLengths.getOrDefault(mode, learntLengths.get(mode));
-    double seconds = (now - startNanos) / 1e9;
+  private void draw(EpochProgress progress, long now, boolean finished) {
+    Long total = lengthOf(progress.mode);
+    long done = progress.done;
+    double seconds = (now - progress.startNanos) / 1e9;
     double rate = seconds > 0 ? done / seconds : 0;
     StringBuilder line = new StringBuilder();
-    line.append(mode.label()).append(" epoch ").append(epoch).append(interactive ? " " : ": ");
+    line.append(progress.mode.label()).append(" epoch ").append(progress.epoch)
+        .append(interactive ? " " : ": ");
     if (total != null && total > 0) {
       long shown = Math.min(done, total);
       if (interactive) {
@@ -129,19 +157,22 @@ public final class ProgressBar<E, B, O> implements Callback<E, B, O> {
     } else if (total != null && total > done && rate > 0) {
       line.append(", ETA ").append(clockText((total - done) / rate));
     }
-    appendMetrics(line);
+    appendMetrics(line, progress.latestOutputs);
+    print(line.toString(), finished);
+  }
+
+  private synchronized void print(String text, boolean finished) {
     if (interactive) {
-      String text = line.toString();
       int padding = Math.max(0, lastLineLength - text.length());
       out.print("\r" + text + " ".repeat(padding) + (finished ? System.lineSeparator() : ""));
       lastLineLength = finished ? 0 : text.length();
     } else {
-      out.println(line);
+      out.println(text);
     }
     out.flush();
   }
 
-  private void appendMetrics(StringBuilder line) {
+  private static void appendMetrics(StringBuilder line, Object latestOutputs) {
     if (!(latestOutputs instanceof Metrics<?> metrics)) {
       return;
     }
@@ -160,14 +191,8 @@ public final class ProgressBar<E, B, O> implements Callback<E, B, O> {
         : String.format(Locale.ROOT, "%d:%02d", total / 60, total % 60);
   }
 
-  /**
-   * Configures a {@link ProgressBar}.
-   *
-   * @param <E> the experiment type
-   * @param <B> the batch type
-   * @param <O> the output type
-   */
-  public static final class Builder<E, B, O> {
+  /** Configures a {@link ProgressBar}. */
+  public static final class Builder {
     private PrintStream out = System.out;
     private Boolean interactive;
     private Duration refresh;
@@ -182,7 +207,7 @@ public final class ProgressBar<E, B, O> implements Callback<E, B, O> {
      * @param stream the stream
      * @return this builder
      */
-    public Builder<E, B, O> output(PrintStream stream) {
+    public Builder output(PrintStream stream) {
       this.out = Objects.requireNonNull(stream, "output");
       return this;
     }
@@ -194,7 +219,7 @@ public final class ProgressBar<E, B, O> implements Callback<E, B, O> {
      * @param terminal true for a terminal
      * @return this builder
      */
-    public Builder<E, B, O> interactive(boolean terminal) {
+    public Builder interactive(boolean terminal) {
       this.interactive = terminal;
       return this;
     }
@@ -205,7 +230,7 @@ public final class ProgressBar<E, B, O> implements Callback<E, B, O> {
      * @param interval the interval
      * @return this builder
      */
-    public Builder<E, B, O> refreshEvery(Duration interval) {
+    public Builder refreshEvery(Duration interval) {
       this.refresh = Objects.requireNonNull(interval, "interval");
       return this;
     }
@@ -217,7 +242,7 @@ public final class ProgressBar<E, B, O> implements Callback<E, B, O> {
      * @param steps the steps per epoch (> 0)
      * @return this builder
      */
-    public Builder<E, B, O> stepsPerEpoch(Mode epochMode, long steps) {
+    public Builder stepsPerEpoch(Mode epochMode, long steps) {
       if (steps <= 0) {
         throw new IllegalArgumentException("stepsPerEpoch must be > 0, was " + steps);
       }
@@ -231,7 +256,7 @@ public final class ProgressBar<E, B, O> implements Callback<E, B, O> {
      * @param nanoTime the clock
      * @return this builder
      */
-    public Builder<E, B, O> clock(LongSupplier nanoTime) {
+    public Builder clock(LongSupplier nanoTime) {
       this.clock = Objects.requireNonNull(nanoTime, "clock");
       return this;
     }
@@ -239,10 +264,10 @@ public final class ProgressBar<E, B, O> implements Callback<E, B, O> {
     /**
      * Builds the bar.
      *
-     * @return the bar
+     * @return the bar, for {@link io.solstice.reactive.Run#subscribers}
      */
-    public ProgressBar<E, B, O> build() {
-      return new ProgressBar<>(this);
+    public ProgressBar build() {
+      return new ProgressBar(this);
     }
   }
 }

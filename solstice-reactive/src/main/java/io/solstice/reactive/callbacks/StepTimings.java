@@ -1,37 +1,64 @@
 package io.solstice.reactive.callbacks;
 
 import io.solstice.core.Mode;
+import io.solstice.reactive.TrainingEvent;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 
 /**
- * Where the time of one epoch's steps went, as percentiles over its steps.
+ * Where the time of one epoch's steps went, as percentiles over its steps of the {@link
+ * TrainingEvent.Timings} the engine measured.
  *
  * @param mode the epoch's mode
  * @param epoch the epoch
  * @param steps how many steps were measured
- * @param dataWait time between the end of the previous step (or the epoch start) and the start
- *     of this one: waiting for the source
+ * @param dataWait time from the end of the previous step's subscribers (or the epoch start)
+ *     until the batch reached the training thread: waiting for the source
  * @param step time of the step itself
- * @param callbacks time inside the measured callbacks; null when they were not measured (see
- *     {@link ProfilingCallback})
+ * @param subscribers time in the synchronous subscribers of the previous step's end and of the
+ *     step's start
  */
 public record StepTimings(
-    Mode mode, int epoch, int steps, Percentiles dataWait, Percentiles step, Percentiles callbacks) {
+    Mode mode, int epoch, int steps, Percentiles dataWait, Percentiles step, Percentiles subscribers) {
 
   /** Validates the fields. */
   public StepTimings {
     Objects.requireNonNull(mode, "mode");
     Objects.requireNonNull(dataWait, "dataWait");
     Objects.requireNonNull(step, "step");
+    Objects.requireNonNull(subscribers, "subscribers");
+  }
+
+  /**
+   * The percentiles of one epoch's step timings.
+   *
+   * @param mode the epoch's mode
+   * @param epoch the epoch
+   * @param timings the timings of its steps, in any order
+   * @return the percentiles (all zero for an epoch without steps)
+   */
+  public static StepTimings of(Mode mode, int epoch, List<TrainingEvent.Timings> timings) {
+    int count = timings.size();
+    long[] dataWaits = new long[count];
+    long[] steps = new long[count];
+    long[] subscribers = new long[count];
+    for (int i = 0; i < count; i++) {
+      TrainingEvent.Timings t = timings.get(i);
+      dataWaits[i] = t.dataWait();
+      steps[i] = t.step();
+      subscribers[i] = t.subscribers();
+    }
+    return new StepTimings(mode, epoch, count, Percentiles.of(dataWaits, count),
+        Percentiles.of(steps, count), Percentiles.of(subscribers, count));
   }
 
   @Override
   public String toString() {
-    return String.format(Locale.ROOT, "%s epoch %d, %d steps: data wait %s; step %s; callbacks %s",
-        mode.label(), epoch, steps, dataWait, step, callbacks == null ? "not measured" : callbacks);
+    return String.format(Locale.ROOT, "%s epoch %d, %d steps: data wait %s; step %s; subscribers %s",
+        mode.label(), epoch, steps, dataWait, step, subscribers);
   }
 
   /**

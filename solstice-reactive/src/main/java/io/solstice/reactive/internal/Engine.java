@@ -25,7 +25,7 @@ import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.SignalType;
-import reactor.core.publisher.SynchronousSink;
+import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Schedulers;
 
 /**
@@ -35,9 +35,11 @@ import reactor.core.scheduler.Schedulers;
  *
  * <p>Structure: {@code RunStarted, range(epochs).concatMap(epoch -> train epoch, then
  * validation), RunEnded}. An epoch is {@code EpochStarted}, its steps, and {@code EpochEnded},
- * whose metrics are a {@code reduce} over the epoch's {@code StepEnded} events of its mode. The
+ * whose metrics are the running merge ({@code scan}) of the epoch's {@code StepEnded} outputs of
+ * its mode. The
  * batches of an epoch go {@code source -> register -> subscribeOn(reader) -> cancelOn(reader) ->
- * limitRate(prefetch, 1) -> publishOn(step, 1) -> handle(step)}; everything after {@code
+ * limitRate(prefetch, 1) -> publishOn(step, 1) -> concatMap(step when its events are requested)};
+ * everything after {@code
  * publishOn} runs on the training thread.
  *
  * @param <E> the experiment type
@@ -118,12 +120,13 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
         && (epoch + 1) % config.validateEveryEpochs == 0;
   }
 
-  private boolean validationDueAfterStep(TrainingEvent<E, O> event) {
-    return event instanceof TrainingEvent.StepEnded<E, O> step
-        && step.mode() == Mode.TRAIN
-        && config.valSource != null
+  private boolean stepCadenceValidation(Mode mode) {
+    return mode == Mode.TRAIN && config.validateEverySteps > 0 && config.valSource != null;
+  }
+
+  private boolean validationDueAfter(List<TrainingEvent<E, O>> stepEvents) {
+    return stepEvents.stream().anyMatch(TrainingEvent.StepEnded.class::isInstance)
         && !state.isStopping()
-        && config.validateEverySteps > 0
         && state.trainSteps % config.validateEverySteps == 0;
   }
 
@@ -182,20 +185,25 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
     return end;
   }
 
+  // Called inside the error signal, before the operator that failed has cancelled its
+  // upstream: the end of the run is scheduled on the training thread after the current task, so
+  // the sources' cancellations are already queued when the run waits for them.
   private Flux<TrainingEvent<E, O>> endFailed(Throwable error) {
-    if (!ended.compareAndSet(false, true)) {
-      return Flux.error(error); // RunEnded went out already; this error is its subscribers'
-    }
-    closeScopesAndAwaitSources();
-    Throwable failure = error instanceof TrainingException
-        ? error
-        : new TrainingException(state.mode, state.epoch, state.steps(state.mode), error);
-    TrainingEvent.RunEnded<E, O> last = runEnded(RunOutcome.failed(failure));
-    Throwable subscriberError = dispatcher == null ? null : dispatcher.runEnded(last);
-    if (subscriberError != null) {
-      failure.addSuppressed(subscriberError);
-    }
-    return Flux.<TrainingEvent<E, O>>just(last).concatWith(Flux.error(failure));
+    return Flux.defer(() -> {
+      if (!ended.compareAndSet(false, true)) {
+        return Flux.<TrainingEvent<E, O>>error(error); // RunEnded went out already
+      }
+      closeScopesAndAwaitSources();
+      Throwable failure = error instanceof TrainingException
+          ? error
+          : new TrainingException(state.mode, state.epoch, state.steps(state.mode), error);
+      TrainingEvent.RunEnded<E, O> last = runEnded(RunOutcome.failed(failure));
+      Throwable subscriberError = dispatcher == null ? null : dispatcher.runEnded(last);
+      if (subscriberError != null) {
+        failure.addSuppressed(subscriberError);
+      }
+      return Flux.<TrainingEvent<E, O>>just(last).concatWith(Flux.error(failure));
+    }).subscribeOn(threads.step());
   }
 
   private TrainingEvent.RunEnded<E, O> runEnded(RunOutcome outcome) {
@@ -267,7 +275,6 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
             return Flux.error(e);
           }
           lastStepDone = System.nanoTime();
-          subscriberNanosSinceStep = 0;
           Flux<TrainingEvent<E, O>> steps =
               state.isStopping() ? Flux.empty() : batches(mode, epoch, source, limit, skip);
           return Flux.concat(Flux.fromIterable(started),
@@ -311,6 +318,7 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
     BatchScope scope = new BatchScope();
     scopes.add(scope);
     long[] received = {0};
+    Sinks.Empty<Void> epochDone = Sinks.empty();
     Flux<TrainingEvent<E, O>> steps = Flux.from(source)
         .doOnNext(scope::register)
         .doOnSubscribe(subscription -> scope.sourceSubscribed())
@@ -330,21 +338,39 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
         .limitRate(config.prefetch, 1)
         // The hand-over to the training thread holds at most one more batch.
         .publishOn(threads.step(), 1)
-        .<List<TrainingEvent<E, O>>>handle((batch, sink) -> {
-          if (scope.claim(batch)) {
-            received[0]++;
-            boolean more = stepOwned(mode, epoch, batch, received[0] <= skip, sink);
-            if (more && received[0] >= limit) {
+        // Ends the epoch (limit reached, run stopping) as soon as the step that decided it is
+        // over, without waiting for another batch from a source that may be idle.
+        .takeUntilOther(epochDone.asMono())
+        // One batch at a time, and its step run only when the first of its events is
+        // requested: no step starts while the run's subscriber has no demand (a Flux of a
+        // ready list would complete without demand and let the next batch in). A validation
+        // due after the step runs before the next batch.
+        .concatMap(batch -> {
+          StepEvents pending = new StepEvents();
+          Flux<TrainingEvent<E, O>> step = Flux.generate(() -> pending, (p, sink) -> {
+            if (p.events == null) {
+              if (!scope.claim(batch)) {
+                sink.complete();
+                return p;
+              }
+              received[0]++;
+              p.events = stepOwned(mode, epoch, batch, received[0] <= skip);
+              p.validationDue = stepCadenceValidation(mode) && validationDueAfter(p.events);
+              if (state.isStopping() || received[0] >= limit) {
+                epochDone.tryEmitEmpty();
+              }
+            }
+            if (p.next < p.events.size()) {
+              sink.next(p.events.get(p.next++));
+            }
+            if (p.next >= p.events.size()) {
               sink.complete();
             }
-          }
-        })
-        .concatMapIterable(events -> events, 1);
-    if (mode == Mode.TRAIN && config.validateEverySteps > 0 && config.valSource != null) {
-      steps = steps.concatMap(event -> validationDueAfterStep(event)
-          ? Flux.just(event).concatWith(validation(epoch))
-          : Flux.just(event), 0);
-    }
+            return p;
+          });
+          return step.concatWith(
+              Flux.defer(() -> pending.validationDue ? validation(epoch) : Flux.empty()));
+        }, 0);
     // Closing the scope before the terminal signal travels on keeps batches alive bounded
     // across epochs; the discard hook covers operators that do pass discarded items on.
     return steps
@@ -354,11 +380,18 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
         .doOnDiscard(Object.class, scope::discard);
   }
 
+  /** The events of one step, handed out one per request. */
+  private final class StepEvents {
+    List<TrainingEvent<E, O>> events;
+    int next;
+    boolean validationDue;
+  }
+
   // The batch is owned here: it is closed when this method returns, whatever happens.
-  // Returns false when it terminated the sink (the run stops, or the step failed).
+  // Returns the events to emit (none when no step was accepted); throws the step's failure.
   @SuppressWarnings("try") // the batch is a resource only to be closed
-  private boolean stepOwned(Mode mode, int epoch, Object batch, boolean skipped,
-      SynchronousSink<List<TrainingEvent<E, O>>> sink) {
+  private List<TrainingEvent<E, O>> stepOwned(
+      Mode mode, int epoch, Object batch, boolean skipped) {
     long number = state.steps(mode);
     long arrived = System.nanoTime();
     StepBatch view = new StepBatch(batch);
@@ -372,19 +405,11 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
     } catch (Exception e) {
       // Named here, where the step is known: a failure to close its batch belongs to this step
       // although the counter has moved on.
-      sink.error(new TrainingException(mode, epoch, number, e));
-      return false;
+      throw new TrainingException(mode, epoch, number, e);
     } finally {
       view.release();
     }
-    if (events != null && !events.isEmpty()) {
-      sink.next(events);
-    }
-    if (state.isStopping()) {
-      sink.complete();
-      return false;
-    }
-    return true;
+    return events == null ? List.of() : events;
   }
 
   /**
@@ -419,8 +444,9 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
     long stepNanos = System.nanoTime() - stepStart;
     String badLoss = NonFiniteCheck.loss(step.outputs());
     if (badLoss != null) {
-      // The previous experiment is still valid only if the step returned a new one.
-      boolean undoable = step.experiment() != current;
+      // The previous experiment is still valid if the step returned a new one, and always
+      // after an eval step, which returns the experiment it evaluated with.
+      boolean undoable = mode != Mode.TRAIN || step.experiment() != current;
       refuseNonFinite(mode, epoch, number, undoable ? badLoss : badLoss
           + "; the experiment updated its arrays in place, so this step cannot be skipped"
           + " after the fact", undoable);

@@ -8,10 +8,11 @@ import java.util.function.Function;
 import reactor.core.publisher.Flux;
 
 /**
- * The operator that ends an epoch's events with its merged metrics: the epoch's events are
- * shared ({@code publish}) between the output and a {@code reduce} of the {@code StepEnded}
- * outputs of the epoch's mode, whose one result becomes the epoch-end events after the last
- * step. Merging happens once here, for every subscriber.
+ * The operator that ends an epoch's events with its merged metrics: a {@code scan} carries the
+ * running merge of the epoch's {@code StepEnded} outputs of its mode alongside the events, and
+ * the merge after the last event becomes the epoch-end events. Merging happens once here, for
+ * every subscriber, and {@code scan} passes demand through exactly, so no step runs ahead of
+ * the run's subscriber.
  */
 final class EpochMetrics {
 
@@ -25,29 +26,39 @@ final class EpochMetrics {
 
   static <E, O> Function<Flux<TrainingEvent<E, O>>, Flux<TrainingEvent<E, O>>> appendEpochEnd(
       Mode mode, EpochEnd<TrainingEvent<E, O>> end) {
-    return events -> events.publish(shared -> Flux.merge(1,
-        shared,
-        shared.filter(event -> event instanceof TrainingEvent.StepEnded<E, O> step
-                && step.mode() == mode)
-            .reduce(Total.NONE, (total, event) ->
-                total.add(((TrainingEvent.StepEnded<E, O>) event).outputs()))
-            .<List<TrainingEvent<E, O>>>handle((total, sink) -> {
-              try {
-                sink.next(end.events(total.steps(), total.merged()));
-              } catch (Exception e) {
-                sink.error(e);
-              }
-            })
-            .flatMapIterable(list -> list)), 1);
+    return events -> Flux.defer(() -> {
+      Running<E, O> start = new Running<>(null, Total.NONE);
+      @SuppressWarnings("unchecked")
+      Running<E, O>[] last = new Running[] {start};
+      return events
+          .scan(start, (running, event) -> new Running<>(event, running.total().add(mode, event)))
+          .skip(1)
+          .doOnNext(running -> last[0] = running)
+          .<TrainingEvent<E, O>>map(Running::event)
+          .concatWith(Flux.defer(() -> {
+            try {
+              Total total = last[0].total();
+              return Flux.fromIterable(end.events(total.steps(), total.merged()));
+            } catch (Exception e) {
+              return Flux.error(e);
+            }
+          }));
+    });
   }
+
+  /** An event with the epoch's merge up to and including it. */
+  private record Running<E, O>(TrainingEvent<E, O> event, Total total) {}
 
   /** The running merge of one epoch: step count and merged outputs (null unless Metrics). */
   private record Total(long steps, Object merged) {
     static final Total NONE = new Total(0, null);
 
     @SuppressWarnings({"unchecked", "rawtypes"})
-    Total add(Object outputs) {
-      if (!(outputs instanceof Metrics metrics)) {
+    Total add(Mode mode, TrainingEvent<?, ?> event) {
+      if (!(event instanceof TrainingEvent.StepEnded<?, ?> step) || step.mode() != mode) {
+        return this;
+      }
+      if (!(step.outputs() instanceof Metrics metrics)) {
         return new Total(steps + 1, merged);
       }
       return new Total(steps + 1, merged == null ? metrics : ((Metrics) merged).merge(metrics));

@@ -19,6 +19,7 @@ public final class StepOperatorControl implements RunControl {
 
   private final long id = -IDS.incrementAndGet();
   private final Sinks.Empty<Void> terminated = Sinks.empty();
+  private final Sinks.Empty<Void> stopped = Sinks.empty();
   private volatile boolean stopping;
 
   @Override
@@ -29,6 +30,16 @@ public final class StepOperatorControl implements RunControl {
   @Override
   public void stop(String reason) {
     stopping = true;
+    stopped.tryEmitEmpty();
+  }
+
+  /**
+   * Completes when a stop is requested.
+   *
+   * @return the stop signal
+   */
+  public Mono<Void> stopped() {
+    return stopped.asMono();
   }
 
   @Override

@@ -3,67 +3,100 @@ package io.solstice.reactive.callbacks;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.solstice.core.Callback;
 import io.solstice.core.RunPosition;
-import io.solstice.core.metrics.MeanMetric;
-import io.solstice.core.testing.FakeLoop;
-import io.solstice.core.testing.LinearRegression;
+import io.solstice.core.TensorBatch;
+import io.solstice.core.checkpoint.CheckpointStore;
+import io.solstice.core.checkpoint.Checkpoints;
+import io.solstice.core.checkpoint.Resumed;
+import io.solstice.core.data.DigitsDataset;
+import io.solstice.core.metrics.ClassificationMetrics;
+import io.solstice.core.models.MlpClassifier;
+import io.solstice.reactive.Run;
+import io.solstice.reactive.Solstice;
+import io.solstice.reactive.TrainingException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.nd4j.linalg.learning.config.Adam;
+import reactor.core.publisher.Flux;
 
-/** A run interrupted at step k and resumed ends bit-identical to an uninterrupted run. */
+/**
+ * A run interrupted at step k and resumed from its checkpoints ends bit-identical to an
+ * uninterrupted run: an MLP with Adam and dropout, so the optimizer's moments and the dropout
+ * generator must be restored exactly.
+ */
 class CheckpointResumeTest {
 
   private static final int EPOCHS = 3;
-  private static final List<LinearRegression.Batch> TRAIN = LinearRegression.batches(10, 8, 1);
-  private static final List<LinearRegression.Batch> VAL = LinearRegression.batches(3, 8, 2);
+  private static final List<TensorBatch> DIGITS = DigitsDataset.bundled().batches(32);
+  private static final List<TensorBatch> TRAIN = DIGITS.subList(0, 10);
+  private static final List<TensorBatch> VAL = DIGITS.subList(10, 13);
 
   @TempDir Path dir;
 
-  private static CheckpointCallback<LinearRegression, LinearRegression.Batch, MeanMetric> checkpoints(
-      Path directory, boolean background) {
-    CheckpointCallback.Builder<LinearRegression, LinearRegression.Batch, MeanMetric> builder =
-        CheckpointCallback.<LinearRegression, LinearRegression.Batch, MeanMetric>builder(directory)
-            .everySteps(4);
+  private static MlpClassifier fresh() {
+    return MlpClassifier.builder().inputs(DigitsDataset.FEATURES).hidden(16)
+        .classes(DigitsDataset.CLASSES).updater(new Adam(1e-2)).dropout(0.2).seed(42).build();
+  }
+
+  private static Run<MlpClassifier, TensorBatch, ClassificationMetrics> run(MlpClassifier start) {
+    return Solstice.run(start).train(Flux.fromIterable(TRAIN)).validate(Flux.fromIterable(VAL))
+        .epochs(EPOCHS);
+  }
+
+  private static CheckpointCallback checkpoints(Path directory, boolean background) {
+    CheckpointCallback.Builder builder = CheckpointCallback.builder(directory).everySteps(4);
     return (background ? builder.inBackground(2) : builder).build();
   }
 
-  private static FakeLoop<LinearRegression, LinearRegression.Batch, MeanMetric> loop(
-      Callback<LinearRegression, LinearRegression.Batch, MeanMetric> callback) {
-    return new FakeLoop<>(TRAIN, VAL, List.of(callback));
+  /**
+   * The train batches of every epoch from a source that dies instead of delivering the 14th
+   * batch of the run: steps 0..12 run, and the run fails before train step 13, as far as
+   * checkpoints go like a process killed there.
+   */
+  private static Flux<TensorBatch> crashingBeforeStep13() {
+    AtomicInteger delivered = new AtomicInteger();
+    return Flux.defer(() -> Flux.fromIterable(TRAIN).map(batch -> {
+      if (delivered.getAndIncrement() == 13) {
+        throw new IllegalStateException("simulated crash before train step 13");
+      }
+      return batch;
+    }));
+  }
+
+  private static List<RunPosition> positions(Path directory) {
+    return CheckpointStore.open(directory).list().stream()
+        .map(f -> CheckpointStore.readManifest(f).position()).toList();
   }
 
   @ParameterizedTest(name = "background writes: {0}")
   @ValueSource(booleans = {false, true})
   void interruptedAtStep13AndResumedEndsBitIdenticalToAnUninterruptedRun(boolean background) {
-    LinearRegression uninterrupted =
-        loop(checkpoints(dir.resolve("straight"), background)).run(LinearRegression.create(42), EPOCHS);
+    MlpClassifier uninterrupted =
+        run(fresh()).subscribers(checkpoints(dir.resolve("straight"), background)).block();
 
     Path crashed = dir.resolve("crashed");
-    CheckpointCallback<LinearRegression, LinearRegression.Batch, MeanMetric> first = checkpoints(crashed, background);
-    assertThatThrownBy(() -> loop(first).crashAfterTrainSteps(13).run(LinearRegression.create(42), EPOCHS))
-        .isInstanceOf(FakeLoop.Crash.class);
-    first.awaitWrites();
+    assertThatThrownBy(() -> run(fresh()).train(crashingBeforeStep13())
+            .subscribers(checkpoints(crashed, background)).block())
+        .isInstanceOf(TrainingException.class)
+        .hasRootCauseMessage("simulated crash before train step 13");
 
-    CheckpointCallback<LinearRegression, LinearRegression.Batch, MeanMetric> second = checkpoints(crashed, background);
-    Resumed<LinearRegression> resumed = second.resume(LinearRegression.create(42));
+    CheckpointCallback second = checkpoints(crashed, background);
+    Resumed<MlpClassifier> resumed = second.resume(fresh());
     // Steps 0..11 are checkpointed (every 4); the crash lost step 12. Epochs hold 10 batches.
     assertThat(resumed.position()).isEqualTo(new RunPosition(1, 2, 12, 3));
-    assertThat(resumed.experiment().steps()).isEqualTo(12);
-    LinearRegression continued = loop(second).resumeFrom(resumed.position()).run(resumed.experiment(), EPOCHS);
+    assertThat(resumed.experiment().state().getLong("updater/iteration")).isEqualTo(12);
+    MlpClassifier continued = run(resumed.experiment())
+        .resumeFrom(resumed.position()).subscribers(second).block();
 
     assertThat(continued.state()).isEqualTo(uninterrupted.state());
-    assertThat(continued.steps()).isEqualTo(30);
+    assertThat(continued.state().getLong("updater/iteration")).isEqualTo(30);
     // The resumed run's own checkpoints carry the same positions as the uninterrupted run's.
-    List<RunPosition> straightPositions = CheckpointStore.open(dir.resolve("straight")).list().stream()
-        .map(f -> CheckpointStore.readManifest(f).position()).toList();
-    List<RunPosition> resumedPositions = CheckpointStore.open(crashed).list().stream()
-        .map(f -> CheckpointStore.readManifest(f).position()).toList();
-    assertThat(resumedPositions).isEqualTo(straightPositions)
+    assertThat(positions(crashed)).isEqualTo(positions(dir.resolve("straight")))
         .contains(new RunPosition(2, 4, 24, 6), new RunPosition(3, 0, 30, 9));
   }
 
@@ -71,17 +104,13 @@ class CheckpointResumeTest {
   @ValueSource(longs = {4, 8, 20, 28})
   void resumingFromAnyChosenCheckpointEndsBitIdentical(long trainSteps) {
     Path straight = dir.resolve("all");
-    CheckpointCallback<LinearRegression, LinearRegression.Batch, MeanMetric> keepAll =
-        CheckpointCallback.<LinearRegression, LinearRegression.Batch, MeanMetric>builder(straight)
-            .everySteps(4).keepLast(Integer.MAX_VALUE).build();
-    LinearRegression uninterrupted = loop(keepAll).run(LinearRegression.create(7), EPOCHS);
+    CheckpointCallback keepAll =
+        CheckpointCallback.builder(straight).everySteps(4).keepLast(Integer.MAX_VALUE).build();
+    MlpClassifier uninterrupted = run(fresh()).subscribers(keepAll).block();
 
     Path chosen = straight.resolve(CheckpointStore.fileName(trainSteps));
-    Resumed<LinearRegression> resumed = Checkpoints.resume(chosen, LinearRegression.create(7), Map.of());
-    CheckpointCallback<LinearRegression, LinearRegression.Batch, MeanMetric> none =
-        CheckpointCallback.<LinearRegression, LinearRegression.Batch, MeanMetric>builder(dir.resolve("x"))
-            .atEnd(false).build();
-    LinearRegression continued = loop(none).resumeFrom(resumed.position()).run(resumed.experiment(), EPOCHS);
+    Resumed<MlpClassifier> resumed = Checkpoints.resume(chosen, fresh(), Map.of());
+    MlpClassifier continued = run(resumed.experiment()).resumeFrom(resumed.position()).block();
 
     assertThat(continued.state()).isEqualTo(uninterrupted.state());
   }

@@ -3,48 +3,55 @@ package io.solstice.reactive.callbacks;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.solstice.core.Callback;
-import io.solstice.core.EarlyStoppingException;
 import io.solstice.core.Mode;
-import io.solstice.core.NamedArrays;
+import io.solstice.core.RunOutcome;
+import io.solstice.core.RunPosition;
 import io.solstice.core.metrics.MeanMetric;
-import io.solstice.core.testing.LinearRegression;
+import io.solstice.reactive.Solstice;
+import io.solstice.reactive.TrainingEvent;
+import io.solstice.reactive.TrainingSubscriber;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** Early stopping on scripted sequences of validation losses, one value per val epoch. */
+/**
+ * Early stopping on scripted sequences of evaluations: the rules on hand-made epoch ends (one
+ * value per val epoch), and real runs for the stop itself, windows of steps, the best
+ * experiment and the criterion form.
+ */
 class EarlyStoppingTest {
 
-  private static final List<LinearRegression.Batch> BATCHES = LinearRegression.batches(1, 4, 3);
-
   /**
-   * Feeds one val epoch per value (two val steps each, whose merged mean is the value) and
-   * returns the index of the epoch at which training stopped, or -1.
+   * Hands the subscriber one val epoch end per value (the merge of two val steps whose mean is
+   * the value) and returns the index of the epoch at which it asked the run to stop, or -1.
    */
-  private static int stopEpoch(Callback<Object, Object, MeanMetric> callback, double... values) {
-    long step = 0;
+  private static int stopEpoch(TrainingSubscriber<Object, Object> subscriber, double... values)
+      throws Exception {
+    StubRun run = new StubRun();
     for (int epoch = 0; epoch < values.length; epoch++) {
-      try {
-        callback.onEpochStart("exp", epoch, Mode.VAL);
-        callback.onStepEnd(MeanMetric.of("loss", values[epoch] - 1), "exp", step++, Mode.VAL, null);
-        callback.onStepEnd(MeanMetric.of("loss", values[epoch] + 1), "exp", step++, Mode.VAL, null);
-        callback.onEpochEnd("exp", epoch, Mode.VAL);
-      } catch (EarlyStoppingException stop) {
+      subscriber.onEvent(valEpochEnd(run, "exp", epoch, values[epoch]));
+      if (run.isStopping()) {
         return epoch;
       }
     }
     return -1;
   }
 
-  private static EarlyStopping.Builder<Object, Object, MeanMetric> loss() {
+  private static TrainingEvent<Object, Object> valEpochEnd(
+      StubRun run, Object experiment, int epoch, double value) {
+    MeanMetric merged = MeanMetric.of("loss", value - 1).merge(MeanMetric.of("loss", value + 1));
+    return new TrainingEvent.EpochEnded<>(run, experiment, epoch, Mode.VAL, 2, merged,
+        merged.compute(), new RunPosition(epoch + 1, 0, 0, 2L * (epoch + 1)));
+  }
+
+  private static EarlyStopping.Builder loss() {
     return EarlyStopping.monitor("loss");
   }
 
   @Test
-  void stopsAfterPatienceEvaluationsWithoutImprovement() {
-    EarlyStopping<Object, Object, MeanMetric> es = loss().patience(2).build();
+  void stopsAfterPatienceEvaluationsWithoutImprovement() throws Exception {
+    EarlyStopping es = loss().patience(2).build();
 
     assertThat(stopEpoch(es, 1.0, 0.8, 0.9, 0.85, 0.7)).isEqualTo(3);
     assertThat(es.bestValue()).isEqualTo(0.8);
@@ -55,116 +62,158 @@ class EarlyStoppingTest {
   }
 
   @Test
-  void anImprovementResetsTheWait() {
-    assertThat(stopEpoch(loss().patience(2).build(), 1.0, 1.1, 0.9, 1.0, 0.8, 0.85, 0.86)).isEqualTo(6);
+  void anImprovementResetsTheWait() throws Exception {
+    assertThat(stopEpoch(loss().patience(2).build(), 1.0, 1.1, 0.9, 1.0, 0.8, 0.85, 0.86))
+        .isEqualTo(6);
   }
 
   @Test
-  void improvementsSmallerThanMinDeltaDoNotCount() {
-    EarlyStopping<Object, Object, MeanMetric> es = loss().patience(2).minDelta(0.05).build();
+  void improvementsSmallerThanMinDeltaDoNotCount() throws Exception {
+    EarlyStopping es = loss().patience(2).minDelta(0.05).build();
 
     assertThat(stopEpoch(es, 1.0, 0.97, 0.96, 0.5)).isEqualTo(2);
     assertThat(es.bestValue()).isEqualTo(1.0);
   }
 
   @Test
-  void maximisingMonitorsLargerValues() {
-    EarlyStopping<Object, Object, MeanMetric> es =
-        loss().direction(Direction.MAX).patience(1).build();
+  void maximisingMonitorsLargerValues() throws Exception {
+    EarlyStopping es = loss().direction(Direction.MAX).patience(1).build();
 
     assertThat(stopEpoch(es, 0.5, 0.6, 0.7, 0.65)).isEqualTo(3);
     assertThat(es.bestValue()).isEqualTo(0.7);
   }
 
   @Test
-  void stopsAtOnceOnNaNOrInfinity() {
-    EarlyStopping<Object, Object, MeanMetric> nan = loss().patience(10).build();
+  void stopsAtOnceOnNaNOrInfinity() throws Exception {
+    EarlyStopping nan = loss().patience(10).build();
     assertThat(stopEpoch(nan, 1.0, 0.9, Double.NaN, 0.1)).isEqualTo(2);
-    assertThat(nan.stopReason()).hasValueSatisfying(r -> assertThat(r).contains("val loss is NaN at epoch 2"));
+    assertThat(nan.stopReason())
+        .hasValueSatisfying(r -> assertThat(r).contains("val loss is NaN at epoch 2"));
 
     assertThat(stopEpoch(loss().patience(10).build(), 1.0, Double.POSITIVE_INFINITY)).isEqualTo(1);
   }
 
   @Test
-  void nonFiniteValuesOnlyCountAsNoImprovementWhenNaNStopIsOff() {
-    assertThat(stopEpoch(loss().patience(2).stopOnNonFinite(false).build(), 1.0, Double.NaN, 0.9, Double.NaN, Double.NaN))
+  void nonFiniteValuesOnlyCountAsNoImprovementWhenNaNStopIsOff() throws Exception {
+    EarlyStopping es = loss().patience(2).stopOnNonFinite(false).build();
+
+    assertThat(stopEpoch(es, 1.0, Double.NaN, 0.9, Double.NaN, Double.NaN)).isEqualTo(4);
+  }
+
+  @Test
+  void aBaselineMustBeBeatenBeforeAnythingCountsAsImprovement() throws Exception {
+    EarlyStopping es = loss().patience(3).baseline(0.5).build();
+
+    assertThat(stopEpoch(es, 0.9, 0.8, 0.7, 0.4)).isEqualTo(2);
+    assertThat(stopEpoch(loss().patience(3).baseline(0.5).build(), 0.9, 0.45, 0.6, 0.6, 0.6))
         .isEqualTo(4);
   }
 
   @Test
-  void aBaselineMustBeBeatenBeforeAnythingCountsAsImprovement() {
-    EarlyStopping<Object, Object, MeanMetric> es = loss().patience(3).baseline(0.5).build();
-
-    assertThat(stopEpoch(es, 0.9, 0.8, 0.7, 0.4)).isEqualTo(2);
-    assertThat(stopEpoch(loss().patience(3).baseline(0.5).build(), 0.9, 0.45, 0.6, 0.6, 0.6)).isEqualTo(4);
-  }
-
-  @Test
-  void stopsAtOnceWhenTheMetricDivergesPastTheThreshold() {
-    EarlyStopping<Object, Object, MeanMetric> es = loss().patience(10).divergenceThreshold(5).build();
+  void stopsAtOnceWhenTheMetricDivergesPastTheThreshold() throws Exception {
+    EarlyStopping es = loss().patience(10).divergenceThreshold(5).build();
 
     assertThat(stopEpoch(es, 1.0, 3.0, 5.0, 5.5, 0.1)).isEqualTo(3);
-    assertThat(es.stopReason()).hasValueSatisfying(r -> assertThat(r).contains("divergence threshold 5.00000"));
+    assertThat(es.stopReason())
+        .hasValueSatisfying(r -> assertThat(r).contains("divergence threshold 5.00000"));
   }
 
   @Test
-  void stopsAsDoneWhenTheStoppingThresholdIsReached() {
-    assertThat(stopEpoch(loss().patience(10).stoppingThreshold(0.2).build(), 1.0, 0.5, 0.2, 0.1)).isEqualTo(2);
+  void stopsAsDoneWhenTheStoppingThresholdIsReached() throws Exception {
+    assertThat(stopEpoch(loss().patience(10).stoppingThreshold(0.2).build(), 1.0, 0.5, 0.2, 0.1))
+        .isEqualTo(2);
   }
 
   @Test
-  void evaluatesWindowsOfExactlyNStepsWhenAsked() {
-    EarlyStopping<Object, Object, MeanMetric> es = loss().mode(Mode.TRAIN).everySteps(3).patience(1).build();
-    double[] perStep = {3, 3, 3, 2, 2, 2, 2, 2, 5};
-    int stoppedAt = -1;
-    for (int step = 0; step < perStep.length && stoppedAt < 0; step++) {
-      try {
-        es.onStepEnd(MeanMetric.of("loss", perStep[step]), "exp", step, Mode.TRAIN, null);
-      } catch (EarlyStoppingException e) {
-        stoppedAt = step;
-      }
-    }
+  void epochEndsOfOtherModesAndEpochsWithoutStepsAreNotEvaluations() throws Exception {
+    EarlyStopping es = loss().patience(1).build();
+    StubRun run = new StubRun();
+    MeanMetric high = MeanMetric.of("loss", 9);
+
+    es.onEvent(valEpochEnd(run, "exp", 0, 1.0));
+    es.onEvent(new TrainingEvent.EpochEnded<>(run, "exp", 1, Mode.TRAIN, 3, high, high.compute(),
+        new RunPosition(1, 3, 3, 2)));
+    es.onEvent(new TrainingEvent.EpochEnded<>(run, "exp", 1, Mode.VAL, 0, null, Map.of(),
+        new RunPosition(2, 0, 3, 2)));
+
+    assertThat(run.stops()).isEmpty();
+    assertThat(es.waitCount()).isZero();
+    es.onEvent(valEpochEnd(run, "exp", 2, 2.0));
+    assertThat(run.stops()).hasSize(1);
+  }
+
+  @Test
+  void stopsARealRunAtTheValidationWherePatienceRunsOut() {
+    EarlyStopping es = EarlyStopping.monitor("loss").patience(2).build();
+    List<TrainingEvent<ScriptedLoss, MeanMetric>> events = Solstice.run(ScriptedLoss.fresh())
+        .train(ScriptedLoss.script(2, new double[20]))
+        .validate(ScriptedLoss.script(1, 1.0, 0.8, 0.9, 0.85, 0.7))
+        .epochs(10)
+        .subscribers(es)
+        .events().collectList().block();
+
+    TrainingEvent.RunEnded<ScriptedLoss, MeanMetric> end =
+        (TrainingEvent.RunEnded<ScriptedLoss, MeanMetric>) events.get(events.size() - 1);
+    assertThat(end.outcome().status()).isEqualTo(RunOutcome.Status.STOPPED_EARLY);
+    assertThat(end.outcome().cause()).hasMessage(es.stopReason().orElseThrow());
+    assertThat(events).filteredOn(e -> e instanceof TrainingEvent.ValidationEnded<?, ?>)
+        .hasSize(4);
+    // Stopped from the val epoch end of epoch 3: no later train step ran.
+    assertThat(end.experiment().w()).isEqualTo(8);
+    assertThat(es.bestEpoch()).isEqualTo(1);
+  }
+
+  @Test
+  void evaluatesWindowsOfExactlyNStepsAcrossEpochBoundariesWhenAsked() {
+    EarlyStopping es = loss().mode(Mode.TRAIN).everySteps(3).patience(1).build();
+    double[] perStep = {3, 3, 3, 2, 2, 2, 2, 2, 5, 1, 1, 1};
+
+    List<TrainingEvent<ScriptedLoss, MeanMetric>> events = Solstice.run(ScriptedLoss.fresh())
+        .train(ScriptedLoss.script(4, perStep)) // epochs of 4 steps: windows span epochs
+        .epochs(3)
+        .subscribers(es)
+        .events().collectList().block();
+
     // Windows: [3,3,3]=3, [2,2,2]=2, [2,2,5]=3 -> no improvement at the window ending at step 8.
-    assertThat(stoppedAt).isEqualTo(8);
+    assertThat(events).filteredOn(e -> e instanceof TrainingEvent.StepEnded<?, ?>)
+        .extracting(e -> ((TrainingEvent.StepEnded<?, ?>) e).globalStep())
+        .containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L);
+    assertThat(es.bestValue()).isEqualTo(2.0);
+    assertThat(es.bestEpoch()).isEqualTo(-1);
+    assertThat(es.stopReason()).hasValueSatisfying(r -> assertThat(r)
+        .contains("train loss did not improve on 2.00000")
+        .contains("last 3.00000 at window ending at train step 8"));
+    TrainingEvent.RunEnded<ScriptedLoss, MeanMetric> end =
+        (TrainingEvent.RunEnded<ScriptedLoss, MeanMetric>) events.get(events.size() - 1);
+    assertThat(end.outcome().status()).isEqualTo(RunOutcome.Status.STOPPED_EARLY);
+    assertThat(end.experiment().w()).isEqualTo(9);
   }
 
   @Test
   void restoreBestGivesBackTheStateSnapshottedAtTheBestEvaluation() {
-    EarlyStopping<LinearRegression, LinearRegression.Batch, MeanMetric> es =
-        EarlyStopping.<LinearRegression, LinearRegression.Batch, MeanMetric>monitor("loss")
-            .patience(2).restoreBest(true).build();
-    LinearRegression exp = LinearRegression.create(5);
-    double[] losses = {1.0, 0.6, 0.7, 0.8, 0.3};
-    List<NamedArrays> stateAfterEpoch = new ArrayList<>();
-    int stopped = -1;
-    for (int epoch = 0; epoch < losses.length && stopped < 0; epoch++) {
-      exp = exp.trainStep(BATCHES.get(0)).experiment(); // changes the arrays in place
-      stateAfterEpoch.add(exp.state().copy());
-      try {
-        es.onEpochStart(exp, epoch, Mode.VAL);
-        es.onStepEnd(MeanMetric.of("loss", losses[epoch]), exp, epoch, Mode.VAL, null);
-        es.onEpochEnd(exp, epoch, Mode.VAL);
-      } catch (EarlyStoppingException e) {
-        stopped = epoch;
-      }
-    }
+    EarlyStopping es = EarlyStopping.monitor("loss").patience(2).restoreBest(true).build();
 
-    LinearRegression best = es.restoreBest(exp);
+    ScriptedLoss trained = Solstice.run(ScriptedLoss.fresh())
+        .train(ScriptedLoss.script(1, new double[10]))
+        .validate(ScriptedLoss.script(1, 1.0, 0.6, 0.7, 0.8, 0.3))
+        .epochs(10)
+        .subscribers(es)
+        .block();
 
-    assertThat(stopped).isEqualTo(3);
-    assertThat(best.state()).isEqualTo(stateAfterEpoch.get(1));
-    assertThat(es.bestExperiment()).hasValueSatisfying(e -> assertThat(e.state()).isEqualTo(stateAfterEpoch.get(1)));
-    assertThat(exp.state()).isEqualTo(stateAfterEpoch.get(3)).isNotEqualTo(stateAfterEpoch.get(1));
+    // One train step per epoch (w counts them); stopped after epoch 3, best after epoch 1.
+    ScriptedLoss best = es.restoreBest(trained);
+    assertThat(trained.w()).isEqualTo(4);
+    assertThat(best.w()).isEqualTo(2);
+    assertThat(es.<ScriptedLoss>bestExperiment())
+        .hasValueSatisfying(e -> assertThat(e.w()).isEqualTo(2));
+    assertThat(trained.w()).as("the trained experiment is left as it is").isEqualTo(4);
   }
 
   @Test
-  void withoutRestoreBestThereIsNoBestExperimentAndRestoreBestIsTheIdentity() {
-    EarlyStopping<LinearRegression, LinearRegression.Batch, MeanMetric> es =
-        EarlyStopping.<LinearRegression, LinearRegression.Batch, MeanMetric>monitor("loss").build();
-    LinearRegression exp = LinearRegression.create(5);
-    es.onEpochStart(exp, 0, Mode.VAL);
-    es.onStepEnd(MeanMetric.of("loss", 1.0), exp, 0, Mode.VAL, null);
-    es.onEpochEnd(exp, 0, Mode.VAL);
+  void withoutRestoreBestThereIsNoBestExperimentAndRestoreBestIsTheIdentity() throws Exception {
+    EarlyStopping es = loss().build();
+    ScriptedLoss exp = ScriptedLoss.fresh();
+    es.onEvent(valEpochEnd(new StubRun(), exp, 0, 1.0));
 
     assertThat(es.bestExperiment()).isEmpty();
     assertThat(es.restoreBest(exp)).isSameAs(exp);
@@ -172,7 +221,7 @@ class EarlyStoppingTest {
 
   @Test
   void restoreBestRefusesAnExperimentThatIsNotCheckpointable() {
-    EarlyStopping<Object, Object, MeanMetric> es = loss().restoreBest(true).build();
+    EarlyStopping es = loss().restoreBest(true).build();
 
     assertThatThrownBy(() -> stopEpoch(es, 1.0))
         .isInstanceOf(IllegalStateException.class)
@@ -181,39 +230,60 @@ class EarlyStoppingTest {
 
   @Test
   void aMissingKeyIsReportedWithTheKeysThatExist() {
-    EarlyStopping<Object, Object, MeanMetric> es = EarlyStopping.<Object, Object, MeanMetric>monitor("accuracy").build();
+    EarlyStopping es = EarlyStopping.monitor("accuracy").build();
 
     assertThatThrownBy(() -> stopEpoch(es, 1.0))
-        .hasMessageContaining("monitors 'accuracy'")
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("'accuracy'")
         .hasMessageContaining("[loss]");
   }
 
   @Test
-  void savedStateRestoredIntoANewInstanceContinuesThePatienceCount() {
-    EarlyStopping<Object, Object, MeanMetric> first = loss().patience(3).build();
+  void outputsThatAreNotMetricsAreReportedAsSuch() {
+    EarlyStopping es = loss().build();
+    TrainingEvent<Object, Object> notMetrics = new TrainingEvent.EpochEnded<>(new StubRun(),
+        "exp", 0, Mode.VAL, 2, null, Map.of(), new RunPosition(1, 0, 0, 2));
+
+    assertThatThrownBy(() -> es.onEvent(notMetrics))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("implement io.solstice.core.metrics.Metrics");
+  }
+
+  @Test
+  void savedStateRestoredIntoANewInstanceContinuesThePatienceCount() throws Exception {
+    EarlyStopping first = loss().patience(3).build();
     assertThat(stopEpoch(first, 1.0, 0.5, 0.6, 0.7)).isEqualTo(-1);
     Map<String, Object> saved = first.saveState();
 
-    EarlyStopping<Object, Object, MeanMetric> second = loss().patience(3).build();
+    EarlyStopping second = loss().patience(3).build();
     second.restoreState(saved);
 
     assertThat(second.waitCount()).isEqualTo(2);
+    assertThat(second.bestValue()).isEqualTo(0.5);
     assertThat(stopEpoch(second, 0.55)).isZero();
   }
 
   @Test
   void theCriterionFormStopsWhenThePredicateHoldsForTheCollectedOutputs() {
     List<Integer> sizes = new ArrayList<>();
-    Callback<Object, Object, MeanMetric> es =
-        EarlyStopping.when(
-            outs -> {
-              sizes.add(outs.size());
-              return outs.stream().map(m -> m.mean()).reduce(0.0, Double::sum) / outs.size() < 0.5;
-            },
-            2);
+    // Two val steps per epoch (v - 1, v + 1 for v = 2.0, 1.6, 1.4, 1.2); keeping the steps
+    // with even numbers keeps the first of each epoch: 1.0, 0.6, 0.4.
+    RunOutcome outcome = Solstice.run(ScriptedLoss.fresh())
+        .train(ScriptedLoss.script(1, new double[10]))
+        .validate(ScriptedLoss.script(2, 1.0, 3.0, 0.6, 2.6, 0.4, 2.4, 0.2, 2.2))
+        .epochs(10)
+        .subscribers(EarlyStopping.when(outs -> { // typed by the run: no type arguments
+          sizes.add(outs.size());
+          return outs.stream().mapToDouble(MeanMetric::mean).average().orElseThrow() < 0.5;
+        }, 2))
+        .events()
+        .filter(e -> e instanceof TrainingEvent.RunEnded<?, ?>)
+        .map(e -> ((TrainingEvent.RunEnded<?, ?>) e).outcome())
+        .blockLast();
 
-    // Each epoch has 2 val steps; keeping steps with even numbers keeps one per epoch.
-    assertThat(stopEpoch(es, 2.0, 1.6, 1.4)).isEqualTo(2);
     assertThat(sizes).containsExactly(1, 1, 1);
+    assertThat(outcome.status()).isEqualTo(RunOutcome.Status.STOPPED_EARLY);
+    assertThat(outcome.cause())
+        .hasMessageContaining("the criterion held after val epoch 2 (1 outputs collected)");
   }
 }

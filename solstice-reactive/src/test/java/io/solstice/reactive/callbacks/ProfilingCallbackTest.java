@@ -1,103 +1,135 @@
 package io.solstice.reactive.callbacks;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
-import io.solstice.core.Callback;
 import io.solstice.core.Mode;
+import io.solstice.core.TensorBatch;
 import io.solstice.core.metrics.MeanMetric;
-import io.solstice.core.testing.CountingExperiment;
-import io.solstice.core.testing.FakeLoop;
-import io.solstice.core.testing.LinearRegression;
+import io.solstice.reactive.Solstice;
+import io.solstice.reactive.TrainingEvent;
+import io.solstice.reactive.TrainingSubscriber;
+import io.solstice.reactive.fixtures.CountingExperiment;
+import io.solstice.reactive.fixtures.Ledger;
+import io.solstice.reactive.fixtures.LinearRegression;
+import io.solstice.reactive.fixtures.Sources;
+import io.solstice.reactive.fixtures.TrackedTensorBatch;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import jdk.jfr.Recording;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordingFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.profiler.OpProfiler;
+import reactor.core.publisher.Flux;
 
-/** Per-step time split, percentiles, Flight Recorder events and ND4J op profiling. */
+/** Per-step time split from the events, percentiles, Flight Recorder events, ND4J op profiling. */
 class ProfilingCallbackTest {
 
   @TempDir Path dir;
 
   private static final long MS = 1_000_000;
 
-  @Test
-  void reportsNearestRankPercentilesOfDataWaitAndStepTimeAtEpochEnd() {
-    AtomicLong now = new AtomicLong();
-    List<StepTimings> reports = new ArrayList<>();
-    ProfilingCallback<Object, Object, Object> profiler =
-        ProfilingCallback.builder().clock(now::get).report(reports::add).build();
+  private final List<StepTimings> reports = new CopyOnWriteArrayList<>();
 
-    profiler.onEpochStart(null, 0, Mode.TRAIN);
+  @Test
+  void reportsNearestRankPercentilesOfTheStepTimingsAtEpochEnd() throws Exception {
+    ProfilingCallback profiler = ProfilingCallback.builder().report(reports::add).build();
+    // Hand-made events: exact timings. Data wait 2, 4, ..., 200 ms; step 1..100 ms; subscribers
+    // 3, 6, ..., 300 ms.
+    HandMadeEvents run = new HandMadeEvents(profiler).runStarted().epochStarted(0, Mode.TRAIN);
     for (int i = 1; i <= 100; i++) {
-      now.addAndGet(2 * i * MS); // waiting for the batch: 2, 4, ..., 200 ms
-      profiler.onStepStart(null, i - 1, Mode.TRAIN, null);
-      now.addAndGet(i * MS); // the step: 1, 2, ..., 100 ms
-      profiler.onStepEnd(null, null, i - 1, Mode.TRAIN, null);
+      run.stepStarted(0, i - 1, Mode.TRAIN)
+          .stepEnded(0, i - 1, Mode.TRAIN, MeanMetric.of("loss", 1),
+              new TrainingEvent.Timings(2 * i * MS, i * MS, 3 * i * MS));
     }
-    profiler.onEpochEnd(null, 0, Mode.TRAIN);
+    run.epochEnded(0, Mode.TRAIN, 100).runEnded();
 
     assertThat(reports).hasSize(1);
     StepTimings timings = reports.get(0);
+    assertThat(timings.mode()).isEqualTo(Mode.TRAIN);
     assertThat(timings.steps()).isEqualTo(100);
     assertThat(timings.step().p50()).isEqualTo(Duration.ofMillis(50));
     assertThat(timings.step().p90()).isEqualTo(Duration.ofMillis(90));
     assertThat(timings.step().p99()).isEqualTo(Duration.ofMillis(99));
     assertThat(timings.step().max()).isEqualTo(Duration.ofMillis(100));
+    assertThat(timings.step().mean()).isEqualTo(Duration.ofNanos(50_500_000));
     assertThat(timings.dataWait().p50()).isEqualTo(Duration.ofMillis(100));
     assertThat(timings.dataWait().p99()).isEqualTo(Duration.ofMillis(198));
-    assertThat(timings.callbacks()).as("not measurable standalone").isNull();
+    assertThat(timings.subscribers().p50()).isEqualTo(Duration.ofMillis(150));
     assertThat(profiler.lastReport(Mode.TRAIN)).contains(timings);
+    assertThat(profiler.lastReport(Mode.VAL)).isEmpty();
   }
 
   @Test
-  void wrappingOtherCallbacksSeparatesTheirTimeFromTheStepAndTheDataWait() {
-    AtomicLong now = new AtomicLong();
-    ProfilingCallback<Object, Object, Object> profiler =
-        ProfilingCallback.builder().clock(now::get).report(t -> { }).build();
-    Callback<Object, Object, Object> slowCallback = new Callback<>() {
-      @Override
-      public void onStepStart(Object e, long step, Mode mode, Object batch) {
-        now.addAndGet(2 * MS);
-      }
+  void eachModeKeepsItsOwnEpochWhenAValidationInterruptsATrainEpoch() throws Exception {
+    ProfilingCallback profiler = ProfilingCallback.builder().report(reports::add).build();
+    TrainingEvent.Timings train = new TrainingEvent.Timings(0, 10 * MS, 0);
+    TrainingEvent.Timings val = new TrainingEvent.Timings(0, 2 * MS, 0);
 
-      @Override
-      public void onStepEnd(Object outs, Object e, long step, Mode mode, Object batch) {
-        now.addAndGet(3 * MS);
+    new HandMadeEvents(profiler).runStarted().epochStarted(0, Mode.TRAIN)
+        .stepEnded(0, 0, Mode.TRAIN, MeanMetric.of("loss", 1), train)
+        .epochStarted(0, Mode.VAL)
+        .stepEnded(0, 0, Mode.VAL, MeanMetric.of("loss", 1), val)
+        .epochEnded(0, Mode.VAL, 1)
+        .stepEnded(0, 1, Mode.TRAIN, MeanMetric.of("loss", 1), train)
+        .epochEnded(0, Mode.TRAIN, 2)
+        .epochStarted(1, Mode.TRAIN)
+        .epochEnded(1, Mode.TRAIN, 0)
+        .runEnded();
+
+    assertThat(reports).extracting(StepTimings::mode, StepTimings::epoch, StepTimings::steps)
+        .containsExactly(
+            tuple(Mode.VAL, 0, 1),
+            tuple(Mode.TRAIN, 0, 2),
+            tuple(Mode.TRAIN, 1, 0));
+    assertThat(reports.get(0).step().max()).isEqualTo(Duration.ofMillis(2));
+    assertThat(reports.get(1).step().max()).isEqualTo(Duration.ofMillis(10));
+    assertThat(reports.get(2).step().max()).as("an epoch without steps").isEqualTo(Duration.ZERO);
+  }
+
+  @Test
+  void theEnginesSplitSeparatesSubscriberTimeFromTheStepAndTheDataWait() {
+    ProfilingCallback profiler = ProfilingCallback.builder().report(reports::add).build();
+    // Registered after the profiler: the profiler measures nothing itself, so its place does not
+    // matter (the seed's callback had to come first and could not time the others).
+    TrainingSubscriber<Object, Object> slow = event -> {
+      if (event instanceof TrainingEvent.StepStarted<Object, Object>
+          || event instanceof TrainingEvent.StepEnded<Object, Object>) {
+        Thread.sleep(15);
       }
     };
-    Callback<Object, Object, Object> wrapped = profiler.around(List.of(slowCallback));
 
-    wrapped.onEpochStart(null, 0, Mode.VAL);
-    for (int i = 0; i < 10; i++) {
-      now.addAndGet(7 * MS);
-      wrapped.onStepStart(null, i, Mode.VAL, null);
-      now.addAndGet(11 * MS);
-      wrapped.onStepEnd(null, null, i, Mode.VAL, null);
-    }
-    wrapped.onEpochEnd(null, 0, Mode.VAL);
+    Solstice.run(CountingExperiment.slow(4)).train(Sources.counting(new Ledger(), 9))
+        .subscribers(profiler, slow).block();
 
-    StepTimings timings = profiler.lastReport(Mode.VAL).orElseThrow();
-    assertThat(timings.dataWait().p50()).isEqualTo(Duration.ofMillis(7));
-    assertThat(timings.step().p50()).isEqualTo(Duration.ofMillis(11));
-    assertThat(timings.callbacks().p50()).isEqualTo(Duration.ofMillis(5));
+    StepTimings timings = profiler.lastReport(Mode.TRAIN).orElseThrow();
+    assertThat(timings.steps()).isEqualTo(9);
+    // From the second step on, the subscribers of the previous StepEnded and of this StepStarted:
+    // two sleeps of 15 ms.
+    assertThat(timings.subscribers().p50()).isGreaterThanOrEqualTo(Duration.ofMillis(30));
+    assertThat(timings.step().p50()).isGreaterThanOrEqualTo(Duration.ofMillis(4))
+        .as("the subscribers' 30 ms are not in the step").isLessThan(Duration.ofMillis(25));
+    assertThat(timings.dataWait().p50())
+        .as("the source is fast: the batch is waiting").isLessThan(Duration.ofMillis(15));
   }
 
   @Test
   void eachStepIsAFlightRecorderEventWithModeNumberAndDurations() throws Exception {
-    ProfilingCallback<CountingExperiment, Integer, MeanMetric> profiler =
-        ProfilingCallback.<CountingExperiment, Integer, MeanMetric>builder().report(t -> { }).build();
+    ProfilingCallback profiler = ProfilingCallback.builder().report(reports::add).build();
     Path file = dir.resolve("run.jfr");
     try (Recording recording = new Recording()) {
       recording.enable("io.solstice.Step").withThreshold(Duration.ZERO);
       recording.start();
-      new FakeLoop<>(CountingExperiment.batches(5), CountingExperiment.batches(2), List.of(profiler))
-          .run(new CountingExperiment(), 1);
+      Solstice.run(CountingExperiment.fresh())
+          .train(Sources.counting(new Ledger(), 5)).validate(Sources.counting(new Ledger(), 2))
+          .subscribers(profiler).block();
       recording.stop();
       recording.dump(file);
     }
@@ -112,20 +144,53 @@ class ProfilingCallbackTest {
       assertThat(e.getInt("epoch")).isZero();
       assertThat(e.getDuration("stepTime")).isPositive();
       assertThat(e.getDuration("dataWait").isNegative()).isFalse();
+      assertThat(e.getDuration("subscribersTime").isNegative()).isFalse();
       assertThat(e.getDuration().isNegative()).isFalse();
     });
   }
 
   @Test
   void profilesNd4jOpsOnlyDuringTheChosenTrainSteps() {
-    ProfilingCallback<LinearRegression, LinearRegression.Batch, MeanMetric> profiler =
-        ProfilingCallback.<LinearRegression, LinearRegression.Batch, MeanMetric>builder()
-            .profileOps(1L, 3L).report(t -> { }).build();
+    ProfilingCallback profiler =
+        ProfilingCallback.builder().profileOps(1L, 3L).report(reports::add).build();
+    AtomicLong created = new AtomicLong();
+    AtomicLong closed = new AtomicLong();
+    Flux<TensorBatch> four = TrackedTensorBatch.line(1, 8, created, closed).take(4);
 
-    new FakeLoop<>(LinearRegression.batches(4, 8, 1), List.<LinearRegression.Batch>of(), List.of(profiler))
-        .run(LinearRegression.create(1), 1);
+    Solstice.run(new LinearRegression(0.1)).train(four).subscribers(profiler).block();
 
-    assertThat(profiler.profiledOps()).extracting(ProfilingCallback.OpProfile::trainStep).containsExactly(1L, 3L);
+    assertThat(profiler.profiledOps()).extracting(ProfilingCallback.OpProfile::trainStep)
+        .containsExactly(1L, 3L);
     assertThat(profiler.profiledOps()).allSatisfy(p -> assertThat(p.operations()).isPositive());
+    assertThat(opsCountedByAnOpNow()).as("the op profiler is off after the run").isZero();
+    assertThat(closed.get()).isEqualTo(created.get());
+  }
+
+  @Test
+  void aProfiledStepThatNeverEndsIsSwitchedOffWhenTheRunEnds() {
+    ProfilingCallback profiler = ProfilingCallback.builder().profileOps(1L).report(reports::add).build();
+    TrainingSubscriber<Object, Object> stopAtStepOne = event -> {
+      if (event instanceof TrainingEvent.StepStarted<Object, Object> step && step.globalStep() == 1) {
+        event.run().stop("stop before step 1 runs");
+      }
+    };
+    AtomicLong created = new AtomicLong();
+    AtomicLong closed = new AtomicLong();
+
+    Solstice.run(new LinearRegression(0.1)).train(TrackedTensorBatch.line(2, 8, created, closed))
+        .subscribers(profiler, stopAtStepOne).block();
+
+    assertThat(profiler.profiledOps()).as("step 1 never ran").isEmpty();
+    assertThat(opsCountedByAnOpNow()).as("the op profiler is off after the run").isZero();
+    assertThat(closed.get()).isEqualTo(created.get());
+  }
+
+  /** How many ops ND4J's profiler counts for one op run now (0 when profiling is off). */
+  private static long opsCountedByAnOpNow() {
+    long before = OpProfiler.getInstance().getInvocationsCount();
+    try (INDArray a = Nd4j.ones(4)) {
+      a.addi(1);
+    }
+    return OpProfiler.getInstance().getInvocationsCount() - before;
   }
 }

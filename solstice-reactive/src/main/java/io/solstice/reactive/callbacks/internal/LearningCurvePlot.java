@@ -2,7 +2,7 @@ package io.solstice.reactive.callbacks.internal;
 
 import io.solstice.core.Mode;
 import io.solstice.reactive.callbacks.LoggedMetrics;
-import io.solstice.core.checkpoint.internal.AtomicFiles;
+import io.solstice.core.io.AtomicFiles;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;

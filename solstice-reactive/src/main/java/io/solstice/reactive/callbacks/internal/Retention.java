@@ -1,22 +1,21 @@
 package io.solstice.reactive.callbacks.internal;
 
-import io.solstice.reactive.callbacks.Direction;
+import io.solstice.reactive.callbacks.Monitor;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
 /**
  * Decides which checkpoints to keep: the newest {@code keepLast}, plus the {@code keepBest}
- * with the best monitored value. Everything else may be deleted.
+ * with the best monitored value, ranked by the {@link Monitor}. Everything else may be deleted.
  *
  * @param keepLast how many of the newest to keep (at least 1)
  * @param keepBest how many of the best to keep (0 for none)
- * @param direction which values are better
+ * @param monitor ranks the values; required when {@code keepBest > 0}, otherwise may be null
  */
-public record Retention(int keepLast, int keepBest, Direction direction) {
+public record Retention(int keepLast, int keepBest, Monitor monitor) {
 
   /** Validates the counts. */
   public Retention {
@@ -24,6 +23,9 @@ public record Retention(int keepLast, int keepBest, Direction direction) {
       throw new IllegalArgumentException(
           "keep at least the last checkpoint (keepLast >= 1) and keepBest >= 0; got keepLast="
               + keepLast + ", keepBest=" + keepBest);
+    }
+    if (keepBest > 0 && monitor == null) {
+      throw new IllegalArgumentException("keeping the best checkpoints needs a monitored metric");
     }
   }
 
@@ -46,15 +48,13 @@ public record Retention(int keepLast, int keepBest, Direction direction) {
     for (int i = Math.max(0, oldestFirst.size() - keepLast); i < oldestFirst.size(); i++) {
       keep.add(oldestFirst.get(i).file());
     }
-    Comparator<Candidate> better = Comparator.comparingDouble(Candidate::value);
-    if (direction == Direction.MAX) {
-      better = better.reversed();
+    if (keepBest > 0) {
+      oldestFirst.stream()
+          .filter(candidate -> !Double.isNaN(candidate.value()))
+          .sorted((a, b) -> monitor.compare(a.value(), b.value()))
+          .limit(keepBest)
+          .forEach(candidate -> keep.add(candidate.file()));
     }
-    oldestFirst.stream()
-        .filter(candidate -> !Double.isNaN(candidate.value()))
-        .sorted(better)
-        .limit(keepBest)
-        .forEach(candidate -> keep.add(candidate.file()));
     List<Path> delete = new ArrayList<>();
     for (Candidate candidate : oldestFirst) {
       if (!keep.contains(candidate.file())) {

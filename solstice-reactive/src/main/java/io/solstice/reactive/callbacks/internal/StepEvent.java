@@ -10,9 +10,10 @@ import jdk.jfr.Timespan;
 
 /**
  * The JDK Flight Recorder event of one train/eval step, named {@code io.solstice.Step}. Its
- * duration spans the step (from the step-start hook to the step-end hook); its fields split
- * the time around it. Visible in JDK Mission Control or {@code jfr print --events
- * io.solstice.Step rec.jfr}.
+ * duration spans the step as the profiler sees it (from its handling of {@code StepStarted} to
+ * its handling of {@code StepEnded}); its fields are the engine's split of the time around the
+ * step ({@link io.solstice.reactive.TrainingEvent.Timings}). Visible in JDK Mission Control or
+ * {@code jfr print --events io.solstice.Step rec.jfr}.
  */
 @Name("io.solstice.Step")
 @Label("Solstice Step")
@@ -33,7 +34,7 @@ public final class StepEvent extends Event {
   @Label("Epoch")
   public int epoch;
 
-  /** Time waiting for the batch before the step. */
+  /** Time waiting for the batch before the step (from the previous step's subscribers). */
   @Label("Data Wait")
   @Timespan(Timespan.NANOSECONDS)
   public long dataWait;
@@ -43,8 +44,8 @@ public final class StepEvent extends Event {
   @Timespan(Timespan.NANOSECONDS)
   public long stepTime;
 
-  /** Time inside the measured callbacks (0 when not measured). */
-  @Label("Callbacks Time")
+  /** Time in the synchronous subscribers of the previous step's end and of this step's start. */
+  @Label("Subscribers Time")
   @Timespan(Timespan.NANOSECONDS)
-  public long callbacksTime;
+  public long subscribersTime;
 }

@@ -1,4 +1,4 @@
-package io.solstice.core.checkpoint.internal;
+package io.solstice.core.io;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

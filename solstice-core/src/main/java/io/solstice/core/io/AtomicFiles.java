@@ -1,4 +1,4 @@
-package io.solstice.core.checkpoint.internal;
+package io.solstice.core.io;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;
