@@ -87,9 +87,9 @@ import reactor.core.publisher.FluxSink;
 public final class KafkaSource {
   private static final Logger LOG = LoggerFactory.getLogger(KafkaSource.class);
   private static final AtomicInteger THREADS = new AtomicInteger();
-  // Committing and closing the consumer are bounded by 10 s each (PollLoop); the poll thread
-  // ends within that unless the broker is gone.
-  private static final Duration POLL_THREAD_END = Duration.ofSeconds(30);
+  // The poll thread's last commit and the closing of the consumer and of the dead-letter
+  // producer each have a 10 s timeout (PollLoop); it ends well within this.
+  private static final Duration POLL_THREAD_END = Duration.ofSeconds(60);
 
   private final SourceSettings settings;
   private final OffsetLedger ledger = new OffsetLedger();
