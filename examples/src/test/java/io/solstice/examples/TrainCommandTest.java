@@ -2,7 +2,6 @@ package io.solstice.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.solstice.examples.data.Allocators;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +21,7 @@ class TrainCommandTest {
 
   @AfterEach
   void closeAllocator() {
-    Allocators.closeAfterRelease(allocator);
+    allocator.close();
   }
 
   @Test

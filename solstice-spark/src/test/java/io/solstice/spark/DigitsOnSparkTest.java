@@ -61,7 +61,7 @@ class DigitsOnSparkTest {
             .validation(test, 10)
             .build();
 
-    MlpClassifier trained = trainer.fit(model(), train, List.of());
+    MlpClassifier trained = trainer.fit(model(), train);
     ClassificationMetrics onCluster = trainer.evaluate(trained, test);
     ClassificationMetrics onDriver = trained.evalStep(split.test().asBatch()).outputs();
 
@@ -84,7 +84,7 @@ class DigitsOnSparkTest {
     TrainingShards rows = rowsOf(split.train(), 2);
     assertThat(rows.numPartitions()).isEqualTo(2);
 
-    MlpClassifier trained = trainer.fit(model(), rows, List.of());
+    MlpClassifier trained = trainer.fit(model(), rows);
 
     double accuracy =
         trained.evalStep(split.test().asBatch()).outputs().compute().get("accuracy");
@@ -116,7 +116,7 @@ class DigitsOnSparkTest {
             .build();
 
     MlpClassifier trained =
-        trainer.fit(model(), TrainingShards.files(spark.context(), files, spec, 32), List.of());
+        trainer.fit(model(), TrainingShards.files(spark.context(), files, spec, 32));
 
     assertThat(files).hasSize(2);
     assertThat(trainer.history()).allSatisfy(round -> {
@@ -139,7 +139,7 @@ class DigitsOnSparkTest {
             .optimizerState(OptimizerStateMode.PER_WORKER)
             .build();
 
-    MlpClassifier trained = trainer.fit(model(), filesOf(split.train(), dir, "pw"), List.of());
+    MlpClassifier trained = trainer.fit(model(), filesOf(split.train(), dir, "pw"));
 
     double accuracy =
         trained.evalStep(split.test().asBatch()).outputs().compute().get("accuracy");

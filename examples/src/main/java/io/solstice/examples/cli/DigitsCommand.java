@@ -4,7 +4,6 @@ import io.solstice.arrow.ArrowSources;
 import io.solstice.arrow.FeatureSpec;
 import io.solstice.arrow.ReadOptions;
 import io.solstice.core.data.DigitsDataset;
-import io.solstice.examples.data.Allocators;
 import io.solstice.examples.data.LabeledArrowFile;
 import io.solstice.examples.job.JobData;
 import io.solstice.examples.job.Split;
@@ -87,7 +86,7 @@ public final class DigitsCommand extends ClassifierCommand {
         files.put(part.getKey(), file);
       }
     } finally {
-      Allocators.closeAfterRelease(allocator);
+      allocator.close();
     }
     out().printf(Locale.ROOT, "Digits: %d train, %d validation, %d test images as Arrow IPC files in %s%n",
         second.train().size(), second.test().size(), first.test().size(), workDir().resolve("data"));

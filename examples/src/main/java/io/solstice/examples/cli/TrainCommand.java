@@ -4,7 +4,6 @@ import io.solstice.arrow.ArrowBatch;
 import io.solstice.arrow.CorruptIpcException;
 import io.solstice.arrow.FeatureSpec;
 import io.solstice.arrow.ReadOptions;
-import io.solstice.examples.data.Allocators;
 import io.solstice.examples.data.DataFormat;
 import io.solstice.examples.data.HoldOut;
 import io.solstice.examples.data.TableLayout;
@@ -109,7 +108,7 @@ public final class TrainCommand extends ClassifierCommand {
       throw new CorruptIpcException(e.column(), "cannot read " + path + " as an Arrow IPC file, Arrow IPC stream or "
           + "Parquet file: " + e.getMessage(), e);
     } finally {
-      Allocators.closeAfterRelease(allocator);
+      allocator.close();
     }
     HoldOut holdOut = HoldOut.of(layout.batches(), valFraction, testFraction, seed);
     out().printf(Locale.ROOT, "%s (%s): %d rows in %d batches; features %s (%d per row); label '%s' with classes %s%n",

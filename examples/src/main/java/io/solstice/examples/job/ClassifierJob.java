@@ -1,25 +1,23 @@
 package io.solstice.examples.job;
 
-import io.solstice.core.Callback;
 import io.solstice.core.Mode;
 import io.solstice.core.RunPosition;
 import io.solstice.core.TensorBatch;
-import io.solstice.reactive.callbacks.CsvLogger;
-import io.solstice.reactive.callbacks.Direction;
-import io.solstice.reactive.callbacks.EarlyStopping;
-import io.solstice.reactive.callbacks.LoggingCallback;
-import io.solstice.reactive.callbacks.ProgressBar;
-import io.solstice.reactive.callbacks.CheckpointCallback;
 import io.solstice.core.checkpoint.CheckpointStore;
 import io.solstice.core.checkpoint.Resumed;
 import io.solstice.core.metrics.ClassificationMetrics;
 import io.solstice.core.models.MlpClassifier;
 import io.solstice.examples.cli.UsageException;
-import io.solstice.examples.data.Allocators;
 import io.solstice.examples.report.ClassificationReport;
 import io.solstice.examples.report.RunReport;
+import io.solstice.reactive.Run;
 import io.solstice.reactive.Solstice;
-import io.solstice.reactive.TrainOptions;
+import io.solstice.reactive.callbacks.CheckpointCallback;
+import io.solstice.reactive.callbacks.CsvLogger;
+import io.solstice.reactive.callbacks.Direction;
+import io.solstice.reactive.callbacks.EarlyStopping;
+import io.solstice.reactive.callbacks.LoggingCallback;
+import io.solstice.reactive.callbacks.ProgressBar;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -69,16 +67,15 @@ public final class ClassifierJob {
     long started = System.nanoTime();
     Files.createDirectories(settings.metricsCsv().toAbsolutePath().getParent());
     Files.createDirectories(settings.curvesPng().toAbsolutePath().getParent());
-    BufferAllocator allocator = new RootAllocator();
-    try {
+    // Every run releases its batches and sources before it ends: the allocator closes right
+    // after them, and a leak fails the job.
+    try (BufferAllocator allocator = new RootAllocator()) {
       RunReport report = train(out, allocator, started);
       if (settings.report() != null) {
         report.write(settings.report());
         out.println("Report written to " + settings.report());
       }
       return report;
-    } finally {
-      Allocators.closeAfterRelease(allocator);
     }
   }
 
@@ -90,23 +87,21 @@ public final class ClassifierJob {
         .updater(new Adam(settings.learningRate()))
         .seed(settings.seed())
         .build();
-    EarlyStopping<MlpClassifier, TensorBatch, ClassificationMetrics> early =
-        EarlyStopping.<MlpClassifier, TensorBatch, ClassificationMetrics>monitor("loss")
-            .mode(Mode.VAL)
-            .direction(Direction.MIN)
-            .patience(settings.patience())
-            .restoreBest(true)
-            .build();
+    var early = EarlyStopping.monitor("loss")
+        .mode(Mode.VAL)
+        .direction(Direction.MIN)
+        .patience(settings.patience())
+        .restoreBest(true)
+        .build();
     if (!settings.resume()) {
       removeEarlierCheckpoints();
     }
-    CheckpointCallback<MlpClassifier, TensorBatch, ClassificationMetrics> checkpoints =
-        CheckpointCallback.<MlpClassifier, TensorBatch, ClassificationMetrics>builder(settings.checkpointDir())
-            .everyEpochs(1)
-            .atEnd(true)
-            .keepLast(3)
-            .saveStateOf(EARLY_STOPPING, early)
-            .build();
+    var checkpoints = CheckpointCallback.builder(settings.checkpointDir())
+        .everyEpochs(1)
+        .atEnd(true)
+        .keepLast(3)
+        .saveStateOf(EARLY_STOPPING, early)
+        .build();
     Resumed<MlpClassifier> start = checkpoints.resume(fresh);
     if (settings.resume()) {
       if (start.restoredFrom().isEmpty()) {
@@ -117,28 +112,31 @@ public final class ClassifierJob {
       out.printf(Locale.ROOT, "Resuming from %s: epoch %d, %d batches into it, train step %d%n",
           start.checkpoint().file().getFileName(), p.epoch(), p.batchesIntoEpoch(), p.trainSteps());
     }
-    RunCounter<MlpClassifier, TensorBatch, ClassificationMetrics> counter =
-        new RunCounter<>(start.position().epoch(), start.position().trainSteps());
-    List<Callback<? super MlpClassifier, ? super TensorBatch, ? super ClassificationMetrics>> callbacks = List.of(
-        counter,
-        ProgressBar.<MlpClassifier, TensorBatch, ClassificationMetrics>builder().output(out).build(),
-        LoggingCallback.<MlpClassifier, TensorBatch, ClassificationMetrics>atEpochEnd().to(new EpochSummaryLog()).build(),
-        CsvLogger.<MlpClassifier, TensorBatch, ClassificationMetrics>to(settings.metricsCsv())
-            .plotAtEnd(settings.curvesPng())
-            .plotKeys("loss", "accuracy")
-            .build(),
-        early,
-        checkpoints);
-    TrainOptions.Builder options = TrainOptions.builder().resumeFrom(start.position());
-    if (settings.maxSteps() > 0) {
-      options.maxSteps(settings.maxSteps());
-    }
+    RunCounter counter = new RunCounter(start.position().epoch(), start.position().trainSteps());
     SplitSource source = data.source();
-    MlpClassifier trained = Solstice.trainBlocking(start.experiment(), settings.epochs(),
-        source.open(Split.TRAIN, allocator), source.open(Split.VAL, allocator), callbacks, options.build());
+    Run<MlpClassifier, TensorBatch, ClassificationMetrics> run = Solstice.run(start.experiment())
+        .train(source.open(Split.TRAIN, allocator))
+        .validate(source.open(Split.VAL, allocator))
+        .epochs(settings.epochs())
+        .resumeFrom(start.position())
+        .subscribers(
+            counter,
+            ProgressBar.builder().output(out).build(),
+            LoggingCallback.atEpochEnd().to(new EpochSummaryLog()).build(),
+            CsvLogger.to(settings.metricsCsv())
+                .plotAtEnd(settings.curvesPng())
+                .plotKeys("loss", "accuracy")
+                .build(),
+            early,
+            checkpoints);
+    if (settings.maxSteps() > 0) {
+      run = run.maxSteps(settings.maxSteps());
+    }
+    MlpClassifier trained = run.block();
     early.stopReason().ifPresent(reason -> LOG.info("Early stopping: {}", reason));
     MlpClassifier best = early.restoreBest(trained);
-    ClassificationMetrics test = Solstice.testMetrics(best, source.open(Split.TEST, allocator), List.of()).block();
+    ClassificationMetrics test =
+        Solstice.run(best).test(source.open(Split.TEST, allocator)).metrics().block();
     double wallSeconds = (System.nanoTime() - started) / 1e9;
     out.printf(Locale.ROOT, "%nClassification report on the %s split (%d rows, best epoch %d):%n%n",
         data.testName(), test.count(), early.bestEpoch());
