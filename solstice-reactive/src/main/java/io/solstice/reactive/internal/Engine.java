@@ -234,7 +234,7 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
   // subscription done with its cancellation (at most one read in progress, on its reader).
   private void closeScopesAndAwaitSources() {
     closeScopes();
-    for (BatchScope scope : scopes) {
+    for (BatchScope scope : List.copyOf(scopes)) {
       try {
         if (!scope.awaitSourceReleased(SOURCE_RELEASE_WAIT)) {
           LOG.warn("A source had not finished its cancellation {} after the run ended; the run "
@@ -315,7 +315,7 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
 
   private Flux<TrainingEvent<E, O>> batches(
       Mode mode, int epoch, Publisher<?> source, long limit, long skip) {
-    BatchScope scope = new BatchScope();
+    BatchScope scope = new BatchScope(threads.source(mode));
     scopes.add(scope);
     long[] received = {0};
     Sinks.Empty<Void> epochDone = Sinks.empty();
@@ -324,10 +324,7 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
         .doOnSubscribe(subscription -> scope.sourceSubscribed())
         // On the reader thread, after the source has completed, failed or processed its
         // cancellation: from then on the source holds nothing.
-        .doFinally(signal -> {
-          scope.sourceReleased();
-          scopes.remove(scope);
-        })
+        .doFinally(signal -> scope.sourceTerminated(() -> scopes.remove(scope)))
         .subscribeOn(threads.source(mode))
         // Cancel on the reader thread too, so a source's cleanup (closing a file or a stream)
         // never races a read in progress on another thread.
