@@ -80,7 +80,7 @@ public final class Dl4jComparison {
             + " held-out rows")
         .put("batch", batch)
         .put("epochs_each", epochs)
-        .put("comparison", comparison.toJson("Solstice.train + MlpClassifier",
+        .put("comparison", comparison.toJson("Solstice.run(model).train(...) + MlpClassifier",
             "DL4J MultiLayerNetwork.fit(DataSetIterator)", "samples_per_s"))
         .put("accuracy_solstice", solsticeAccuracy)
         .put("accuracy_dl4j", dl4jAccuracy)

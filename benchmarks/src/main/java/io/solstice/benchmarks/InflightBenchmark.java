@@ -5,8 +5,6 @@ import io.solstice.benchmarks.internal.Json;
 import io.solstice.benchmarks.internal.SpinExperiment;
 import io.solstice.benchmarks.internal.Timer;
 import io.solstice.reactive.Solstice;
-import io.solstice.reactive.TrainOptions;
-import java.util.List;
 import reactor.core.publisher.Flux;
 
 /**
@@ -62,8 +60,7 @@ public final class InflightBenchmark {
       sink.next(new CountedBatch(i, census));
       return i + 1;
     });
-    Solstice.trainBlocking(new SpinExperiment(STEP_NANOS), 1, source, null, List.of(),
-        TrainOptions.builder().prefetch(prefetch).build());
+    Solstice.run(new SpinExperiment(STEP_NANOS)).train(source).prefetch(prefetch).block();
     if (census.alive() != 0) {
       throw new IllegalStateException(census.alive() + " batches were never closed by the engine");
     }

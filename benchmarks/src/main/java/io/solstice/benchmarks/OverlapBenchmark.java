@@ -8,8 +8,6 @@ import io.solstice.benchmarks.internal.SpinExperiment;
 import io.solstice.benchmarks.internal.Summary;
 import io.solstice.benchmarks.internal.Timer;
 import io.solstice.reactive.Solstice;
-import io.solstice.reactive.TrainOptions;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import reactor.core.publisher.Flux;
 
@@ -20,6 +18,9 @@ import reactor.core.publisher.Flux;
  * 0.5 (for L = C) none at all.
  */
 public final class OverlapBenchmark {
+
+  // The engine's default prefetch, set explicitly on both sides so that they compare alike.
+  private static final int PREFETCH = 4;
 
   private OverlapBenchmark() {}
 
@@ -47,13 +48,13 @@ public final class OverlapBenchmark {
     Interleaved.Comparison versusQueue = Interleaved.compare(1, config.pairs(),
         () -> bound * Timer.throughput(batches, () -> runEngine(batches, ms, ms)),
         () -> bound * Timer.throughput(batches,
-            () -> QueuePipeline.run(batches, ms, ms, TrainOptions.defaults().prefetch())));
+            () -> QueuePipeline.run(batches, ms, ms, PREFETCH)));
     return Json.obj()
         .put("batches_per_run", config.overlapBatches())
         .put("source", "Flux.generate sleeping L ms per batch")
         .put("step", "busy spin of C ms")
         .put("efficiency_by_case", cases)
-        .put("engine_vs_blocking_queue_pipeline", versusQueue.toJson("Solstice.train",
+        .put("engine_vs_blocking_queue_pipeline", versusQueue.toJson("Solstice.run(spin).train(source)",
             "hand-written reader thread + ArrayBlockingQueue(prefetch) + spinning consumer",
             "efficiency"))
         .put("engine_over_queue_pipeline", versusQueue.ratio().median())
@@ -79,8 +80,9 @@ public final class OverlapBenchmark {
       sink.next(new CountedBatch(i, census));
       return i + 1;
     });
-    Solstice.trainBlocking(new SpinExperiment(TimeUnit.MILLISECONDS.toNanos(stepMs)), 1,
-        source, null, List.of(), TrainOptions.defaults());
+    Solstice.run(new SpinExperiment(TimeUnit.MILLISECONDS.toNanos(stepMs))).train(source)
+        .prefetch(PREFETCH)
+        .block();
   }
 
   private static void sleep(int ms) {

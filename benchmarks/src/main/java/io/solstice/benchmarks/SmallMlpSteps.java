@@ -12,7 +12,7 @@ import java.util.List;
 
 /**
  * Train steps per second of the Python original's MNIST MLP (784-300-100-10) at batch 32
- * through {@code Solstice.train}, next to the same steps in a plain loop (small batches show
+ * through the engine ({@code Solstice.run(model).train(...)}), next to the same steps in a plain loop (small batches show
  * per-step overhead best).
  */
 public final class SmallMlpSteps {
@@ -46,7 +46,7 @@ public final class SmallMlpSteps {
         .put("batch", BATCH)
         .put("steps_per_epoch", batches.size())
         .put("comparison", comparison.toJson(
-            "Solstice.train", "for loop over MlpClassifier.trainStep on one dedicated thread", "steps_per_s"))
+            "Solstice.run(model).train(...)", "for loop over MlpClassifier.trainStep on one dedicated thread", "steps_per_s"))
         .put("steps_per_second_mlp_784_300_100_10_b32", comparison.summaryA().median());
   }
 }

@@ -15,10 +15,10 @@ import java.util.List;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * The engine's overhead: samples/s of {@code Solstice.train} over in-memory batches divided by
+ * The engine's overhead: samples/s of an engine run ({@code Solstice.run(model).train(...)}) over in-memory batches divided by
  * a plain {@code for} loop (on one dedicated, long-lived thread) calling the same {@link MlpClassifier#trainStep} on the same batches
  * (MLP 784-256-10, batch 128, float32, Adam). One sample of each side is one epoch (one
- * {@code train} call per epoch); a second comparison runs four epochs per call.
+ * run per epoch); a second comparison runs four epochs per run.
  */
 public final class TrainOverhead {
 
@@ -85,10 +85,10 @@ public final class TrainOverhead {
         .put("batch", BATCH)
         .put("batches_per_epoch", batches.size())
         .put("comparison", comparison.toJson(
-            "Solstice.train over Flux.fromIterable(batches)",
+            "Solstice.run(model).train(Flux.fromIterable(batches))",
             "for loop over MlpClassifier.trainStep on one dedicated thread", "samples_per_s"))
         .put("four_epoch_runs", longRuns.toJson(
-            "Solstice.train, " + LONG_RUN_EPOCHS + " epochs per run",
+            "Solstice.run(model), " + LONG_RUN_EPOCHS + " epochs per run",
             "the plain loop, " + LONG_RUN_EPOCHS + " epochs", "samples_per_s"))
         .put("overhead_four_epoch_runs", longRuns.ratio().median())
         .put("plain_loop_on_main_thread_samples_per_s", mainThread.toJson())

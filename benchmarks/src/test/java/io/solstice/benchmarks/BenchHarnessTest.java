@@ -30,7 +30,9 @@ class BenchHarnessTest {
       "overlap_efficiency",
       "inflight_batches_max",
       "prefetch",
-      "steps_per_second_mlp_784_300_100_10_b32");
+      "steps_per_second_mlp_784_300_100_10_b32",
+      "ten_sync_subscribers_vs_none",
+      "slow_async_subscriber_vs_none");
 
   private static Json.Obj report;
   private static String progress;
@@ -55,6 +57,9 @@ class BenchHarnessTest {
           .isTrue();
       assertThat(json.get(field).asDouble()).as(field).isPositive();
     }
+    // A quick run may be too short for the slow subscriber to fall behind: zero is a count too.
+    assertThat(json.get("slow_async_subscriber_dropped_per_run").isNumber()).isTrue();
+    assertThat(json.get("slow_async_subscriber_dropped_per_run").asDouble()).isNotNegative();
   }
 
   @Test
@@ -87,7 +92,8 @@ class BenchHarnessTest {
     JsonNode targets = new ObjectMapper().readTree(report.toString()).get("targets");
 
     for (String field : List.of("overhead_vs_raw_nd4j", "speedup_vs_dl4j", "ingest_vs_memcpy",
-        "overlap_efficiency", "inflight_batches_max")) {
+        "overlap_efficiency", "inflight_batches_max", "ten_sync_subscribers_vs_none",
+        "slow_async_subscriber_vs_none")) {
       assertThat(targets.get(field).get("met").isBoolean()).as(field).isTrue();
     }
   }
@@ -97,7 +103,7 @@ class BenchHarnessTest {
     String text = Bench.text(report);
 
     assertThat(text).contains("overhead:", "dl4j:", "ingest:", "overlap:", "inflight:", "steps:",
-        "ratio A/B per pair");
+        "subscribers:", "async:", "ratio A/B per pair");
   }
 
   @Test

@@ -2,8 +2,8 @@ package io.solstice.examples;
 
 import io.solstice.arrow.ArrowSources;
 import io.solstice.arrow.FeatureSpec;
-import io.solstice.core.callbacks.EarlyStopping;
-import io.solstice.core.callbacks.LoggingCallback;
+import io.solstice.reactive.callbacks.EarlyStopping;
+import io.solstice.reactive.callbacks.LoggingCallback;
 import io.solstice.core.data.DigitsDataset;
 import io.solstice.core.metrics.ClassificationMetrics;
 import io.solstice.core.models.MlpClassifier;
@@ -13,7 +13,6 @@ import io.solstice.reactive.Solstice;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.nd4j.linalg.learning.config.Adam;
@@ -58,24 +57,28 @@ public final class QuickStart {
   public static ClassificationMetrics trainAndTest(Path trainFile, Path valFile, Path testFile) {
     // README:start
     try (BufferAllocator allocator = new RootAllocator()) {
-      // A FixedSizeList<Float32> column becomes the feature matrix without a copy.
+      // A FixedSizeList<Float32> column becomes the feature matrix without a copy (host memory).
       FeatureSpec spec = FeatureSpec.builder().features("features").label("label").numClasses(10).build();
 
       MlpClassifier model = MlpClassifier.builder()
           .inputs(64).hidden(128).classes(10).updater(new Adam(3e-3)).seed(42).build();
 
-      // Sources are cold: every epoch reads the file again, a few batches ahead of the step.
-      MlpClassifier trained = Solstice.train(model, 30,
-              ArrowSources.ipcFile(trainFile, allocator).map(spec::toTensors),
-              ArrowSources.ipcFile(valFile, allocator).map(spec::toTensors),
-              List.of(LoggingCallback.atEpochEnd().build(),
-                  EarlyStopping.monitor("loss").patience(3).build()))
+      // A run is a value. Sources are cold: every epoch reads the file again, a few batches
+      // ahead of the step.
+      MlpClassifier trained = Solstice.run(model)
+          .train(ArrowSources.ipcFile(trainFile, allocator).map(spec::toTensors))
+          .validate(ArrowSources.ipcFile(valFile, allocator).map(spec::toTensors))
+          .epochs(30)
+          .subscribers(LoggingCallback.atEpochEnd().build(),
+              EarlyStopping.monitor("loss").patience(3).build())
           .block();
 
-      return Solstice.testMetrics(trained,
-              ArrowSources.ipcFile(testFile, allocator).map(spec::toTensors), List.of())
+      // A test run's metrics are the engine's reduce over its steps.
+      return Solstice.run(trained)
+          .test(ArrowSources.ipcFile(testFile, allocator).map(spec::toTensors))
+          .metrics()
           .block();
-    }
+    } // every batch and reader is released when a run ends: closing the allocator finds no leak
     // README:end
   }
 }

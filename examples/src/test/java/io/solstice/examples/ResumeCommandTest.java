@@ -3,7 +3,6 @@ package io.solstice.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.solstice.core.checkpoint.CheckpointStore;
-import io.solstice.examples.data.Allocators;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.apache.arrow.memory.BufferAllocator;
@@ -48,12 +47,9 @@ class ResumeCommandTest {
   }
   @Test
   void continuesAnInterruptedTrainRunFromItsCheckpointDirectory() throws IOException {
-    BufferAllocator allocator = new RootAllocator();
     Path data;
-    try {
+    try (BufferAllocator allocator = new RootAllocator()) {
       data = new Tables(allocator).ipcStreamWithVectorFeatures(dir.resolve("flowers.stream"));
-    } finally {
-      Allocators.closeAfterRelease(allocator);
     }
     Path checkpoints = dir.resolve("ckpt");
     // 12 batches of 50: 8 train batches per epoch; 5 steps stops inside the first epoch.

@@ -8,7 +8,6 @@ import io.solstice.arrow.Split;
 import io.solstice.arrow.TableFormat;
 import io.solstice.arrow.TableSplit;
 import io.solstice.core.testing.Python;
-import io.solstice.examples.data.Allocators;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -88,7 +87,7 @@ record ScikitLearn(Path table, ReadOptions read, List<String> features, String l
       writeCsv(split, Split.TRAIN, specification, trainCsv);
       writeCsv(split, Split.TEST, specification, testCsv);
     } finally {
-      Allocators.closeAfterRelease(allocator);
+      allocator.close();
     }
     Python.Result result = Python.run(SCRIPT, regression ? "regression" : "classification", trainCsv.toString(),
         testCsv.toString(), classWeight);

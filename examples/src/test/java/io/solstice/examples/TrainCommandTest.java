@@ -2,7 +2,6 @@ package io.solstice.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.solstice.examples.data.Allocators;
 import io.solstice.examples.job.TrainingJob;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,7 +23,7 @@ class TrainCommandTest {
 
   @AfterEach
   void closeAllocator() {
-    Allocators.closeAfterRelease(allocator);
+    allocator.close();
   }
 
   @Test

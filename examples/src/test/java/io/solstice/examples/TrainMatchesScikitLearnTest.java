@@ -8,7 +8,6 @@ import io.solstice.arrow.ArrowSources;
 import io.solstice.arrow.ReadOptions;
 import io.solstice.arrow.Split;
 import io.solstice.core.testing.Python;
-import io.solstice.examples.data.Allocators;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -198,7 +197,7 @@ class TrainMatchesScikitLearnTest {
             "part-{i}.parquet");
       }
     } finally {
-      Allocators.closeAfterRelease(allocator);
+      allocator.close();
     }
     try (Stream<Path> files = Files.list(staging)) {
       Files.move(files.filter(p -> p.toString().endsWith(".parquet")).findFirst().orElseThrow(), parquet);

@@ -16,6 +16,8 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * again does nothing, and closing is safe from any thread.
  *
  * <p>The batch is also the {@link DictionaryProvider} of its own columns.
+ *
+ * <p>Thread safety: apart from close(), not thread-safe; one owner reads it at a time.
  */
 public final class ArrowBatch implements AutoCloseable, DictionaryProvider {
   private final VectorSchemaRoot root;

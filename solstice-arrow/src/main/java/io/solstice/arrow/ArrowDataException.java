@@ -6,6 +6,9 @@ package io.solstice.arrow;
  * message names the column (where there is one) and what was expected.
  *
  * <p>When this is thrown from a source, every buffer the source held has been released.
+ *
+ * <p>Thread safety: like any exception, safe to hand to another thread once thrown; it holds
+ * only its message and cause.
  */
 public class ArrowDataException extends RuntimeException {
   private static final long serialVersionUID = 1L;

@@ -47,6 +47,10 @@ import reactor.core.publisher.Flux;
  * its buffers by then.
  *
  * <p>JVM flags: Arrow needs {@code --add-opens=java.base/java.nio=ALL-UNNAMED} on Java 17.
+ *
+ * <p>Thread safety: thread-safe; it keeps no state, and each subscription of a source it
+ * returns opens its own reader and its own child of the given allocator (Arrow's allocators are
+ * thread-safe).
  */
 public final class ArrowSources {
 

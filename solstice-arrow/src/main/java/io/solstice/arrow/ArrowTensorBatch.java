@@ -12,6 +12,9 @@ import org.slf4j.LoggerFactory;
  * Arrow batch: its arrays may point straight into the batch's buffers, so closing this closes
  * the arrays, releases the buffers they held, and closes the Arrow batch. Arrays taken from it
  * are invalid after {@link #close()}. Closing twice does nothing.
+ *
+ * <p>Thread safety: not thread-safe, except close(), which may be called from any thread and
+ * takes effect once.
  */
 public final class ArrowTensorBatch implements TensorBatch {
   private static final Logger LOG = LoggerFactory.getLogger(ArrowTensorBatch.class);

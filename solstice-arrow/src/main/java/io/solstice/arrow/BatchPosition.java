@@ -11,6 +11,8 @@ import java.util.Objects;
  * <p>A checkpoint stores the position of the last batch trained on; a resumed run passes
  * {@link #next()} to {@link ReadOptions.Builder#startAt(BatchPosition)}.
  *
+ * <p>Thread safety: immutable (a record); safe to share.
+ *
  * @param source a name of the source (a file name, a Flight location), for messages
  * @param fragment the fragment index, from 0
  * @param batch the batch index within the fragment, from 0

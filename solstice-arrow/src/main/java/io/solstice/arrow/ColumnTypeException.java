@@ -1,6 +1,11 @@
 package io.solstice.arrow;
 
-/** A column has a type other than the one the feature spec needs. */
+/**
+ * A column has a type other than the one the feature spec needs.
+ *
+ * <p>Thread safety: like any exception, safe to hand to another thread once thrown; it holds
+ * only its message and cause.
+ */
 public final class ColumnTypeException extends ArrowDataException {
   private static final long serialVersionUID = 1L;
 

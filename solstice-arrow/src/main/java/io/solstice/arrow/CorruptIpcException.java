@@ -1,6 +1,11 @@
 package io.solstice.arrow;
 
-/** Bytes that are not valid Arrow IPC: a bad magic number, truncated input, a malformed message, or a message declaring more bytes than the input holds (refused before anything is allocated). */
+/**
+ * Bytes that are not valid Arrow IPC: a bad magic number, truncated input, a malformed message, or a message declaring more bytes than the input holds (refused before anything is allocated).
+ *
+ * <p>Thread safety: like any exception, safe to hand to another thread once thrown; it holds
+ * only its message and cause.
+ */
 public final class CorruptIpcException extends ArrowDataException {
   private static final long serialVersionUID = 1L;
 

@@ -38,6 +38,9 @@ import reactor.core.publisher.Flux;
  * {@link ArrowSources#bearerToken(String)}), and {@link Builder#useTls(Path, Path)} encrypts the
  * connection. A call with a missing or wrong token is refused with UNAUTHENTICATED before the
  * source is opened.
+ *
+ * <p>Thread safety: thread-safe; it serves concurrent calls, each from its own producer thread,
+ * and its accessors may be called from any thread. Close it once.
  */
 public final class FlightBatchServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(FlightBatchServer.class);

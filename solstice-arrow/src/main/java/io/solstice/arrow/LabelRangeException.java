@@ -1,6 +1,11 @@
 package io.solstice.arrow;
 
-/** A label lies outside [0, numClasses) for the number of classes the feature spec declares. */
+/**
+ * A label lies outside [0, numClasses) for the number of classes the feature spec declares.
+ *
+ * <p>Thread safety: like any exception, safe to hand to another thread once thrown; it holds
+ * only its message and cause.
+ */
 public final class LabelRangeException extends ArrowDataException {
   private static final long serialVersionUID = 1L;
 

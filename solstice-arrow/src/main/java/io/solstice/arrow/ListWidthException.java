@@ -1,6 +1,11 @@
 package io.solstice.arrow;
 
-/** A fixed-size list column has a width other than the one the feature spec expects. */
+/**
+ * A fixed-size list column has a width other than the one the feature spec expects.
+ *
+ * <p>Thread safety: like any exception, safe to hand to another thread once thrown; it holds
+ * only its message and cause.
+ */
 public final class ListWidthException extends ArrowDataException {
   private static final long serialVersionUID = 1L;
 

@@ -1,6 +1,11 @@
 package io.solstice.arrow;
 
-/** A column the feature spec names is not in the batch's schema. */
+/**
+ * A column the feature spec names is not in the batch's schema.
+ *
+ * <p>Thread safety: like any exception, safe to hand to another thread once thrown; it holds
+ * only its message and cause.
+ */
 public final class MissingColumnException extends ArrowDataException {
   private static final long serialVersionUID = 1L;
 

@@ -1,6 +1,11 @@
 package io.solstice.arrow;
 
-/** A feature or label column holds nulls and no fill value was configured for it. */
+/**
+ * A feature or label column holds nulls and no fill value was configured for it.
+ *
+ * <p>Thread safety: like any exception, safe to hand to another thread once thrown; it holds
+ * only its message and cause.
+ */
 public final class NullValueException extends ArrowDataException {
   private static final long serialVersionUID = 1L;
 

@@ -1,6 +1,11 @@
 package io.solstice.arrow;
 
-/** A source's schema changed between two batches of one stream (for example two Parquet files of one directory that disagree). */
+/**
+ * A source's schema changed between two batches of one stream (for example two Parquet files of one directory that disagree).
+ *
+ * <p>Thread safety: like any exception, safe to hand to another thread once thrown; it holds
+ * only its message and cause.
+ */
 public final class SchemaChangeException extends ArrowDataException {
   private static final long serialVersionUID = 1L;
 

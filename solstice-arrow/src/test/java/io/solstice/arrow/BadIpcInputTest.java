@@ -101,7 +101,7 @@ class BadIpcInputTest {
           .hasMessageContaining("maxMessageBytes");
       assertThat(allocator.getPeakMemoryAllocation()).as("nothing near the declared size was allocated")
           .isLessThan(Math.max(peakBefore, 1L << 20));
-      Allocators.closeAfterRelease(allocator);
+      allocator.close();
     }
   }
 
@@ -122,7 +122,7 @@ class BadIpcInputTest {
           .isInstanceOf(CorruptIpcException.class)
           .hasMessageContaining("body " + HUGE + " bytes");
       assertThat(allocator.getPeakMemoryAllocation()).isLessThan(1L << 20);
-      Allocators.closeAfterRelease(allocator);
+      allocator.close();
     }
   }
 
@@ -135,7 +135,7 @@ class BadIpcInputTest {
       Path stream = Files.write(dir.resolve("stream.arrow"), validStream(allocator));
       assertThatThrownBy(() -> drain(ArrowSources.ipcFile(stream, allocator)))
           .isInstanceOf(CorruptIpcException.class).hasMessageContaining("ArrowSources.ipcStream");
-      Allocators.closeAfterRelease(allocator);
+      allocator.close();
     }
   }
 
@@ -157,7 +157,7 @@ class BadIpcInputTest {
       } catch (CorruptIpcException expected) {
         assertThat(expected).hasMessageContaining("cut");
       }
-      Allocators.closeAfterRelease(allocator);
+      allocator.close();
     }
   }
 
@@ -175,7 +175,7 @@ class BadIpcInputTest {
       Path cut = Files.write(dir.resolve("cut.arrow"), Arrays.copyOf(valid, valid.length * percent / 100));
       assertThatThrownBy(() -> drain(ArrowSources.ipcFile(cut, allocator)))
           .as("file cut at %d%%", percent).isInstanceOf(CorruptIpcException.class);
-      Allocators.closeAfterRelease(allocator);
+      allocator.close();
     } finally {
       try (var files = Files.list(dir)) {
         for (Path p : files.toList()) {
@@ -222,7 +222,7 @@ class BadIpcInputTest {
       } catch (ArrowDataException expected) {
         // a typed error is one acceptable outcome; values changed inside a body are the other
       }
-      Allocators.closeAfterRelease(allocator);
+      allocator.close();
     } finally {
       try (var files = Files.list(dir)) {
         for (Path p : files.toList()) {

@@ -33,7 +33,7 @@ class FeatureSpecTest {
 
   @AfterEach
   void closeAllocator() {
-    Allocators.closeAfterRelease(allocator);
+    allocator.close();
   }
 
   /** One owned batch of {@link TestData} rows [firstId, firstId + rows), sliced by the source. */

@@ -40,7 +40,7 @@ class FlightTest {
 
   @AfterEach
   void closeAllocator() {
-    Allocators.closeAfterRelease(allocator);
+    allocator.close();
   }
 
   /** An endless source of 256 KiB batches that counts what it produced and sees how it ended. */

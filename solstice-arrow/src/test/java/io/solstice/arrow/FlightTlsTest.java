@@ -31,7 +31,7 @@ class FlightTlsTest {
 
   @AfterEach
   void closeAllocator() {
-    Allocators.closeAfterRelease(allocator);
+    allocator.close();
   }
 
   /** Makes a self-signed certificate for 127.0.0.1 and writes it and its key as PEM. */

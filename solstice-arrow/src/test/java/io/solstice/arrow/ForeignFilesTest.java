@@ -23,7 +23,7 @@ class ForeignFilesTest {
 
   @AfterEach
   void closeAllocator() {
-    Allocators.closeAfterRelease(allocator);
+    allocator.close();
   }
 
   static Path fixture(String name) throws URISyntaxException {

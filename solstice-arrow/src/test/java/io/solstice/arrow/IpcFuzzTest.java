@@ -130,7 +130,7 @@ class IpcFuzzTest {
               () -> new ByteArrayInputStream(hostile), allocator, ReadOptions.defaults())
               .doOnNext(ArrowBatch::close).blockLast(Duration.ofSeconds(20)))
           .isInstanceOf(ArrowDataException.class);
-      Allocators.closeAfterRelease(allocator);
+      allocator.close();
     }
   }
 
@@ -165,7 +165,7 @@ class IpcFuzzTest {
         maxPeak = peak;
         maxPeakCase = c.kind() + (asFile ? "/file" : "/stream");
       }
-      Allocators.closeAfterRelease(allocator);
+      allocator.close();
       return outcome;
     }
   }

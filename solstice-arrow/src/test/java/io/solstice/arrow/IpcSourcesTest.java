@@ -24,7 +24,7 @@ class IpcSourcesTest {
 
   @AfterEach
   void closeAllocator() {
-    Allocators.closeAfterRelease(allocator);
+    allocator.close();
   }
 
   private static List<Long> ids(Flux<ArrowBatch> source) {

@@ -33,7 +33,7 @@ class ParquetTest {
 
   @AfterEach
   void closeAllocator() {
-    Allocators.closeAfterRelease(allocator);
+    allocator.close();
   }
 
   /** Writes rows [firstId, firstId + batches * rows) of {@link TestData} as one Parquet file. */

@@ -21,7 +21,7 @@ class PredictionSinkTest {
 
   @AfterEach
   void closeAllocator() {
-    Allocators.closeAfterRelease(allocator);
+    allocator.close();
   }
 
   @Test

@@ -25,7 +25,7 @@ class StandardizationTest {
 
   @AfterEach
   void closeAllocator() {
-    Allocators.closeAfterRelease(allocator);
+    allocator.close();
   }
 
   private static FeatureMoments moments(reactor.core.publisher.Flux<ArrowTensorBatch> batches) {

@@ -28,7 +28,7 @@ class TableFormatTest {
 
   @AfterEach
   void closeAllocator() {
-    Allocators.closeAfterRelease(allocator);
+    allocator.close();
   }
 
   private Path text(String name, String content) throws IOException {

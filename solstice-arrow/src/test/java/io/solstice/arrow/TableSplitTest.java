@@ -30,7 +30,7 @@ class TableSplitTest {
 
   @AfterEach
   void closeAllocator() {
-    Allocators.closeAfterRelease(allocator);
+    allocator.close();
   }
 
   private Flux<ArrowBatch> table(Path file, BufferAllocator alloc, int batchRows) {
@@ -185,7 +185,7 @@ class TableSplitTest {
         }
         assertThat(small.getPeakMemoryAllocation()).isLessThanOrEqualTo(limit);
       }
-      Allocators.closeAfterRelease(small);
+      small.close();
     }
     // 30,000 rows of class 1 and 270,000 of class 0.
     assertThat(counts[Split.TEST.ordinal()]).containsExactly(54_000, 6_000);

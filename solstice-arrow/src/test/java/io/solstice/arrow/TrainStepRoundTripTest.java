@@ -32,7 +32,7 @@ class TrainStepRoundTripTest {
 
   @AfterEach
   void closeAllocator() {
-    Allocators.closeAfterRelease(allocator);
+    allocator.close();
   }
 
   private static void assertEveryRowOnceInOrder(List<LinearSoftmaxStep.Seen> steps, int maxRowsPerStep) {

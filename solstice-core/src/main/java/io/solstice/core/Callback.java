@@ -12,6 +12,10 @@ package io.solstice.core;
  * <p>Steps are numbered per mode from 0: {@code globalStep} counts the steps of that mode seen
  * so far in the run (train and val keep separate counts).
  *
+ * <p>Thread safety: implementations need not be thread-safe, since a run calls its synchronous
+ * callbacks on its one training thread; an instance passed to several runs at once is called
+ * from several threads and must then guard its own state.
+ *
  * @param <E> the experiment type the callback accepts
  * @param <B> the batch type the callback accepts
  * @param <O> the step-output type the callback accepts

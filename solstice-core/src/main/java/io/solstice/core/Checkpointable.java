@@ -12,6 +12,10 @@ package io.solstice.core;
  * returns arrays that the caller may read but must not modify; {@code withState} copies what
  * it keeps, so the caller may close or reuse the given arrays afterwards.
  *
+ * <p>Thread safety: implementations need not be thread-safe; the engine and the checkpoint
+ * callback call state() and withState on the run's training thread (a background checkpoint
+ * writes a copy taken there).
+ *
  * @param <E> the experiment type
  */
 public interface Checkpointable<E> {

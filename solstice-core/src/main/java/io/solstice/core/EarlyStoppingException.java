@@ -6,6 +6,9 @@ package io.solstice.core;
  * {@link RunOutcome.Status#STOPPED_EARLY} to every callback's {@link Callback#onRunEnd}.
  *
  * <p>Unlike the Python original, which only honoured it at epoch end, every hook may throw it.
+ *
+ * <p>Thread safety: like any exception, safe to hand to another thread once thrown; it holds
+ * only its message and cause.
  */
 public class EarlyStoppingException extends RuntimeException {
 

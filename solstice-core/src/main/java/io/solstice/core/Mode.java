@@ -1,6 +1,10 @@
 package io.solstice.core;
 
-/** What a step or an epoch is doing: training, validating during training, or testing. */
+/**
+ * What a step or an epoch is doing: training, validating during training, or testing.
+ *
+ * <p>Thread safety: an enum, safe to share.
+ */
 public enum Mode {
   /** An optimisation step through {@link Experiment#trainStep}. */
   TRAIN,

@@ -18,6 +18,10 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>Names are free-form; by convention they use {@code /} to separate scopes, for example
  * {@code layer0/W} or {@code updater/layer0/W/m}.
+ *
+ * <p>Thread safety: the map is immutable and safe to share, but the arrays are ordinary mutable
+ * ND4J arrays (often live views of an experiment), so take copy() on the thread that owns them
+ * before handing them to another thread.
  */
 public final class NamedArrays {
 

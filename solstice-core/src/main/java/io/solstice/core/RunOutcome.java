@@ -6,6 +6,8 @@ import java.util.Optional;
 /**
  * How a run ended, as reported to {@link Callback#onRunEnd}.
  *
+ * <p>Thread safety: immutable (a record); safe to share.
+ *
  * @param status the kind of ending
  * @param cause the exception behind {@link Status#FAILED} or {@link Status#STOPPED_EARLY};
  *     null for the other statuses

@@ -6,6 +6,8 @@ package io.solstice.core;
  * it begins in {@code epoch}, skips the first {@code batchesIntoEpoch} training batches of that
  * epoch, and numbers its next train and val steps {@code trainSteps} and {@code valSteps}.
  *
+ * <p>Thread safety: immutable (a record of numbers); safe to share.
+ *
  * @param epoch the epoch in progress (or about to start), from 0
  * @param batchesIntoEpoch training batches of that epoch already trained on
  * @param trainSteps train steps done in the whole run

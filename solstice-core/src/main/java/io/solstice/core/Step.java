@@ -6,6 +6,9 @@ import java.util.Objects;
  * The result of one train or eval step: the experiment to continue with and the step's
  * outputs.
  *
+ * <p>Thread safety: the record itself is immutable; the experiment and outputs it holds are as
+ * thread-safe as their types.
+ *
  * @param experiment the next experiment; never null
  * @param outputs the step's outputs, usually a {@link io.solstice.core.metrics.Metrics}; never
  *     null

@@ -11,6 +11,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <p>A tensor batch may hold memory it must release (for example Arrow buffers its arrays
  * point into). The engine closes every batch after its step, exactly once; {@link #close()}
  * must not throw. Arrays obtained from a batch are valid only until it is closed.
+ *
+ * <p>Thread safety: not thread-safe; a batch belongs to one consumer at a time (the engine
+ * hands it from the reader thread to the training thread, which steps and closes it), and its
+ * arrays are mutable ND4J arrays.
  */
 public interface TensorBatch extends AutoCloseable {
 

@@ -48,6 +48,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * and return this experiment, and {@link #withState} loads into the same network and returns
  * it. The network is the user's: keep using it (to save it with {@code ModelSerializer}, for
  * example) after training.
+ *
+ * <p>Thread safety: not thread-safe; the experiment drives its network from one thread at a
+ * time. Experiments over distinct networks share no Solstice state and may train on different
+ * threads at once (Dl4jConcurrencyTest).
  */
 public final class Dl4jExperiment
     implements Experiment<Dl4jExperiment, TensorBatch, ClassificationMetrics>,

@@ -4,6 +4,9 @@ package io.solstice.kafka;
  * A Kafka record that the source could not decode into Arrow rows or batches. It names where
  * the record lives, so it can be inspected with any Kafka tool ({@code kafka-console-consumer
  * --partition P --offset O}).
+ *
+ * <p>Thread safety: like any exception, safe to hand to another thread once thrown; it holds
+ * only its message and cause.
  */
 public final class BadRecordException extends RuntimeException {
   private static final long serialVersionUID = 1L;

@@ -7,6 +7,8 @@ import java.util.Optional;
  * What the source does with a record it cannot decode: {@linkplain #fail() fail} the stream
  * with a {@link BadRecordException} (the default), or {@linkplain #skipTo(String) skip} it
  * after copying it to a dead-letter topic.
+ *
+ * <p>Thread safety: immutable and thread-safe.
  */
 public final class BadRecordPolicy {
   private static final BadRecordPolicy FAIL = new BadRecordPolicy(null);

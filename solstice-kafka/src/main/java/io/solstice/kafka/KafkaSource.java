@@ -3,13 +3,14 @@ package io.solstice.kafka;
 import io.solstice.arrow.ArrowBatch;
 import io.solstice.arrow.ArrowTensorBatch;
 import io.solstice.arrow.BatchPosition;
-import io.solstice.core.Callback;
 import io.solstice.core.Mode;
 import io.solstice.core.RunPosition;
 import io.solstice.kafka.internal.OffsetLedger;
 import io.solstice.kafka.internal.PollLoop;
 import io.solstice.kafka.internal.SourceSettings;
 import io.solstice.kafka.internal.SourceStats;
+import io.solstice.reactive.TrainingEvent;
+import io.solstice.reactive.TrainingSubscriber;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -23,6 +24,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.FluxSink;
 
@@ -36,17 +39,22 @@ import reactor.core.publisher.FluxSink;
  *     .batchRows(256).linger(Duration.ofMillis(200))
  *     .allocator(allocator)
  *     .build();
- * CheckpointCallback<Exp, ArrowTensorBatch, Metrics> checkpoints = CheckpointCallback
- *     .<Exp, ArrowTensorBatch, Metrics>builder(dir).everySteps(100)
+ * CheckpointCallback checkpoints = CheckpointCallback.builder(dir).everySteps(100)
  *     .sourcePosition(source::currentPosition).build();
- * Solstice.fit(exp, source.batches().map(spec::toTensors), null,
- *     List.of(source.acknowledger(), checkpoints), FitOptions.defaults());
+ * Solstice.run(exp).train(source.batches().map(spec::toTensors))
+ *     .subscribers(source.acknowledger(), checkpoints)
+ *     .steps()
+ *     .subscribe();
  * }</pre>
  *
  * <h2>Threads and memory</h2>
  *
  * <p>Each subscription opens its own consumer on its own thread ({@code solstice-kafka-poll-N})
- * and closes it when the subscription ends; one subscription at a time per source. The thread
+ * and closes it when the subscription ends; one subscription at a time per source. The stream
+ * terminates (completes or fails) only after that thread has committed, closed the consumer
+ * and released its allocator, and a cancellation returns only once it has (bounded by the
+ * consumer's close timeout), so a run of the engine that ends has released everything of its
+ * Kafka source and its allocator can be closed right away. The thread
  * emits a batch only when the subscriber has requested one. When it has not, or when the
  * records fetched and not yet finished (gathered, waiting, or in batches not yet closed) would
  * exceed {@link Builder#maxInFlightRecords}, every assigned partition is paused until demand
@@ -58,7 +66,7 @@ import reactor.core.publisher.FluxSink;
  *
  * <p>Each batch holds records of one partition, in offset order; its {@link
  * ArrowBatch#position()} is {@code (topic, partition, first offset)}. A batch's records count as
- * trained when the {@link #acknowledger()} callback sees its step end (or, with {@link
+ * trained when the {@link #acknowledger()} subscriber sees its step end (or, with {@link
  * Builder#acknowledgeOnClose}, when the batch is closed). A partition's offsets are committed up
  * to the first record not yet trained, from the poll thread, asynchronously as training goes
  * and synchronously when partitions are revoked and when the subscription ends. A batch
@@ -75,9 +83,17 @@ import reactor.core.publisher.FluxSink;
  * commits what was trained, drops the rows and batches not yet emitted, and ignores batches
  * already emitted from the revoked partitions (they never move offsets): the new owner reads
  * from the committed offset, so untrained records are not lost (they may be trained twice).
+ *
+ * <p>Thread safety: thread-safe for what a run does with it (the poll thread reads and commits,
+ * the training thread acknowledges, and the counters and currentPosition may be read from any
+ * thread), but it drives one subscription at a time and refuses a second.
  */
 public final class KafkaSource {
+  private static final Logger LOG = LoggerFactory.getLogger(KafkaSource.class);
   private static final AtomicInteger THREADS = new AtomicInteger();
+  // The poll thread's last commit and the closing of the consumer and of the dead-letter
+  // producer each have a 10 s timeout (PollLoop); it ends well within this.
+  private static final Duration POLL_THREAD_END = Duration.ofSeconds(60);
 
   private final SourceSettings settings;
   private final OffsetLedger ledger = new OffsetLedger();
@@ -127,9 +143,6 @@ public final class KafkaSource {
     }
     int n = THREADS.incrementAndGet();
     PollLoop loop = new PollLoop(settings, ledger, stats, sink, startOffsets, "kafka-source-" + n);
-    sink.onDispose(() -> {
-      loop.stop();
-    });
     Thread thread = new Thread(() -> {
       try {
         loop.run();
@@ -138,33 +151,52 @@ public final class KafkaSource {
       }
     }, "solstice-kafka-poll-" + n);
     thread.setDaemon(true);
+    // A cancellation returns once the poll thread has committed, closed the consumer and
+    // released the allocator, so whoever cancelled holds nothing of this subscription after.
+    // The poll thread itself disposes the sink when it completes or fails, after its cleanup.
+    sink.onDispose(() -> {
+      loop.stop();
+      if (Thread.currentThread() != thread) {
+        awaitEnd(thread);
+      }
+    });
     thread.start();
   }
 
+  private static void awaitEnd(Thread pollThread) {
+    try {
+      pollThread.join(POLL_THREAD_END.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return;
+    }
+    if (pollThread.isAlive()) {
+      LOG.warn("{} had not ended {} after the subscription was cancelled", pollThread.getName(),
+          POLL_THREAD_END);
+    }
+  }
+
   /**
-   * A callback that marks each train batch trained when its step ends. Put it in the run's
-   * callback list <b>before</b> a {@code CheckpointCallback}, so a checkpoint written at that
-   * step already counts the step's records. It understands {@link ArrowBatch} and {@link
-   * ArrowTensorBatch} batches (and ignores others and non-train steps).
+   * A synchronous subscriber that marks each train batch trained when its step ends. Register it
+   * <b>before</b> a {@code CheckpointCallback}, so a checkpoint written at that step already
+   * counts the step's records. It understands {@link ArrowBatch} and {@link ArrowTensorBatch}
+   * batches (and ignores others and non-train steps); it accepts the events of any run, so no
+   * type arguments are needed.
    *
-   * @param <E> the experiment type
-   * @param <B> the batch type
-   * @param <O> the step-output type
-   * @return the callback
+   * @return the subscriber
    */
-  public <E, B, O> Callback<E, B, O> acknowledger() {
-    return new Callback<>() {
-      @Override
-      public void onStepEnd(O outputs, E experiment, long globalStep, Mode mode, B batch) {
-        if (mode == Mode.TRAIN) {
-          acknowledge(batch);
-        }
+  public TrainingSubscriber<Object, Object> acknowledger() {
+    return event -> {
+      if (event instanceof TrainingEvent.StepEnded<Object, Object> step
+          && step.mode() == Mode.TRAIN) {
+        acknowledge(step.batch().get());
       }
     };
   }
 
   /**
-   * Marks a batch's records trained, for loops that do not use {@link #acknowledger()}.
+   * Marks a batch's records trained, for loops that do not use {@link #acknowledger()} (for
+   * example over the operator {@code Solstice.trainStep}, before the batch is closed).
    *
    * @param batch an {@link ArrowBatch} this source emitted, the {@link ArrowTensorBatch} made
    *     from one, or such a batch's {@link BatchPosition} object (the very object, not an equal
@@ -416,7 +448,7 @@ public final class KafkaSource {
 
     /**
      * Whether closing a batch counts as having trained it (default false: only the {@link
-     * #acknowledger()} callback or {@link #acknowledge(Object)} does). Turn it on for loops
+     * #acknowledger()} subscriber or {@link #acknowledge(Object)} does). Turn it on for loops
      * that close each batch right after its step and never drop one; with the engine a
      * cancelled run closes queued batches it never trained, which would then count as trained.
      *

@@ -17,6 +17,9 @@ import java.util.Set;
  * {@link KafkaSource.Builder#batchRows N rows} or {@link KafkaSource.Builder#linger T}, whichever
  * comes first ({@link #json}, {@link #rows}). Gathered batches hold rows of one partition only,
  * in offset order.
+ *
+ * <p>Thread safety: immutable; the built-in formats keep no state, and a format made with
+ * rows(...) is as thread-safe as its RowMapper.
  */
 public final class RecordFormat {
   private final RecordDecoder decoder;

@@ -5,6 +5,8 @@ import java.util.Objects;
 /**
  * One column of the Arrow batches that plain (non-Arrow) records are gathered into.
  *
+ * <p>Thread safety: immutable (a record); safe to share.
+ *
  * @param name the column name
  * @param type the Arrow type of the column
  */

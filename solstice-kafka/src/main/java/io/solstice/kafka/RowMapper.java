@@ -5,6 +5,9 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 /**
  * Turns one Kafka record into one row of values, in the order of the format's columns. Any
  * exception it throws makes the record a bad record, handled by the {@link BadRecordPolicy}.
+ *
+ * <p>Thread safety: a source calls its mapper on its one poll thread; a mapper shared by
+ * several sources is called from several threads and must then be thread-safe.
  */
 @FunctionalInterface
 public interface RowMapper {

@@ -24,35 +24,6 @@ final class KafkaTestSupport {
   private KafkaTestSupport() {}
 
   /**
-   * Closes a root allocator once every source under it has released its child allocator (a
-   * cancelled source finishes on its poll thread shortly after the run ends). Closing throws
-   * if any buffer leaked.
-   *
-   * @param allocator the allocator
-   */
-  static void closeWhenReleased(BufferAllocator allocator) {
-    awaitReleased(allocator);
-    allocator.close();
-  }
-
-  /**
-   * Waits until every source under the allocator has ended and released its child allocator.
-   *
-   * @param allocator the allocator
-   */
-  static void awaitReleased(BufferAllocator allocator) {
-    long deadline = System.nanoTime() + 15_000_000_000L;
-    while (!allocator.getChildAllocators().isEmpty() && System.nanoTime() < deadline) {
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      }
-    }
-  }
-
-  /**
    * Reads the first {@code n} records of a one-partition topic (or fewer after 20 s).
    *
    * @param broker the broker

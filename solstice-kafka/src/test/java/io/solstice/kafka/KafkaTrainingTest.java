@@ -4,28 +4,30 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
-import io.solstice.arrow.ArrowBatch;
-import io.solstice.core.Callback;
+import static org.awaitility.Awaitility.await;
+
+import io.solstice.core.checkpoint.Resumed;
 import io.solstice.kafka.testing.KafkaBroker;
 import io.solstice.kafka.testing.Producing;
 import io.solstice.kafka.testing.RecordingRegression;
 import io.solstice.kafka.testing.TrainingLog;
-import io.solstice.reactive.FitOptions;
+import io.solstice.reactive.RunControl;
 import io.solstice.reactive.Solstice;
-import io.solstice.reactive.StepResult;
-import io.solstice.core.Mode;
-import io.solstice.core.checkpoint.CheckpointCallback;
-import io.solstice.core.checkpoint.Resumed;
-import io.solstice.reactive.TrainOptions;
+import io.solstice.reactive.TrainingEvent;
 import io.solstice.reactive.TrainingException;
+import io.solstice.reactive.TrainingSubscriber;
+import io.solstice.reactive.callbacks.CheckpointCallback;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
@@ -49,6 +51,11 @@ import org.junit.jupiter.api.Test;
  * Training on a real topic of a KRaft broker in this JVM: every record once, resume from a
  * checkpoint after a crash, bounded memory against a fast producer, two trainers in one group,
  * bad records under each policy, Arrow IPC records.
+ *
+ * <p>A run's termination is quiescent, Kafka source included (its poll thread has committed,
+ * closed the consumer and released its allocator): each test closes its allocator right after
+ * its runs, checks committed offsets right after a run ended, and after a cancel waits only for
+ * the run's {@link RunControl#terminated()} signal.
  */
 class KafkaTrainingTest {
   private static final Logger LOG = LoggerFactory.getLogger(KafkaTrainingTest.class);
@@ -72,7 +79,7 @@ class KafkaTrainingTest {
 
   @AfterEach
   void closeAllocator() {
-    KafkaTestSupport.closeWhenReleased(allocator);
+    allocator.close(); // fails on a leak
   }
 
   @Test
@@ -88,7 +95,8 @@ class KafkaTrainingTest {
         .allocator(allocator)
         .build();
 
-    List<StepResult<RecordingRegression, Double>> results = fit(source, new RecordingRegression(log, 0));
+    List<TrainingEvent.StepEnded<RecordingRegression, Double>> results =
+        train(source, new RecordingRegression(log, 0));
 
     assertThat(log.counts()).hasSize(900);
     assertThat(log.counts().values()).containsOnly(1);
@@ -101,7 +109,7 @@ class KafkaTrainingTest {
   }
 
   @Test
-  void withAcknowledgeOnCloseAClosedBatchCountsAsTrainedWithoutTheCallback() throws Exception {
+  void withAcknowledgeOnCloseAClosedBatchCountsAsTrainedWithoutTheAcknowledger() throws Exception {
     broker.createTopic("on-close", 2);
     Map<Long, Producing.Placed> placed = Producing.sendJsonRows(broker, "on-close", 2, 300);
     TrainingLog log = new TrainingLog();
@@ -110,12 +118,12 @@ class KafkaTrainingTest {
         .completeWhenIdle(Duration.ofSeconds(1))
         .build();
 
-    Solstice.fit(new RecordingRegression(log, 0), source.batches(), FitOptions.defaults())
+    Solstice.run(new RecordingRegression(log, 0)).train(source.batches())
+        .steps()
         .blockLast(Duration.ofSeconds(60));
 
     assertThat(log.counts().keySet()).isEqualTo(placed.keySet());
     assertThat(log.counts().values()).containsOnly(1);
-    KafkaTestSupport.awaitReleased(allocator);
     assertThat(committed("g-on-close", endOffsets(placed).keySet())).isEqualTo(endOffsets(placed));
   }
 
@@ -127,24 +135,22 @@ class KafkaTrainingTest {
     // Run 1: checkpoints every 5 steps, then crashes before step 13 (after steps 0..12).
     TrainingLog before = new TrainingLog();
     KafkaSource first = jsonSource("resume", "g-resume-1", 20).build();
-    CheckpointCallback<RecordingRegression, ArrowBatch, Double> checkpoints1 = checkpoints(dir, first);
-    Callback<RecordingRegression, ArrowBatch, Double> crash = new Callback<>() {
-      @Override
-      public void onStepStart(RecordingRegression e, long step, Mode mode, ArrowBatch batch) {
-        if (step == 13) {
-          throw new IllegalStateException("simulated crash");
-        }
+    CheckpointCallback checkpoints1 = checkpoints(dir, first);
+    TrainingSubscriber<Object, Object> crash = event -> {
+      if (event instanceof TrainingEvent.StepStarted<Object, Object> step && step.globalStep() == 13) {
+        throw new IllegalStateException("simulated crash");
       }
     };
-    assertThatThrownBy(() -> Solstice.fit(new RecordingRegression(before, 0), first.batches(), null,
-            List.of(first.<RecordingRegression, ArrowBatch, Double>acknowledger(), checkpoints1, crash),
-            FitOptions.defaults()).blockLast(Duration.ofSeconds(60)))
+    assertThatThrownBy(() -> Solstice.run(new RecordingRegression(before, 0)).train(first.batches())
+            .subscribers(first.acknowledger(), checkpoints1, crash)
+            .steps()
+            .blockLast(Duration.ofSeconds(60)))
         .isInstanceOf(TrainingException.class)
         .hasRootCauseMessage("simulated crash");
 
     // Run 2: a new trainer (another group, so no committed offset helps) resumes from the checkpoint.
     TrainingLog after = new TrainingLog();
-    CheckpointCallback<RecordingRegression, ArrowBatch, Double> restore = checkpoints(dir, null);
+    CheckpointCallback restore = checkpoints(dir, null);
     Resumed<RecordingRegression> resumed = restore.resume(new RecordingRegression(after, 0));
     assertThat(resumed.position().trainSteps()).isEqualTo(10);
     Map<TopicPartition, Long> checkpointed = KafkaSource.offsetsFrom(resumed.sourcePosition());
@@ -152,11 +158,10 @@ class KafkaTrainingTest {
         .resumeFrom(resumed.sourcePosition())
         .completeWhenIdle(Duration.ofSeconds(1))
         .build();
-    FitOptions resume = FitOptions.builder()
-        .engine(TrainOptions.builder().resumeFrom(KafkaSource.engineResumePosition(resumed.position())).build())
-        .build();
-    Solstice.fit(resumed.experiment(), second.batches(), null,
-            List.of(second.<RecordingRegression, ArrowBatch, Double>acknowledger()), resume)
+    Solstice.run(resumed.experiment()).train(second.batches())
+        .resumeFrom(KafkaSource.engineResumePosition(resumed.position()))
+        .subscribers(second.acknowledger())
+        .steps()
         .blockLast(Duration.ofSeconds(60));
 
     assertThat(checkpointed.values().stream().mapToLong(Long::longValue).sum())
@@ -192,20 +197,24 @@ class KafkaTrainingTest {
         .fetchMaxBytes(64 * 1024)
         .build();
     AtomicLong worstSeenByTheStep = new AtomicLong();
-    Callback<RecordingRegression, ArrowBatch, Double> probe = new Callback<>() {
-      @Override
-      public void onStepStart(RecordingRegression e, long step, Mode mode, ArrowBatch batch) {
+    AtomicReference<RunControl> run = new AtomicReference<>();
+    TrainingSubscriber<Object, Object> probe = event -> {
+      if (event instanceof TrainingEvent.RunStarted<Object, Object> started) {
+        run.set(started.run());
+      } else if (event instanceof TrainingEvent.StepStarted<Object, Object>) {
         worstSeenByTheStep.accumulateAndGet(source.inFlightRecords(), Math::max);
       }
     };
 
-    List<StepResult<RecordingRegression, Double>> results = Solstice.fit(new RecordingRegression(log, 20),
-            source.batches(), null,
-            List.of(source.<RecordingRegression, ArrowBatch, Double>acknowledger(), probe), FitOptions.defaults())
-        .take(25)
-        .collectList()
-        .block(Duration.ofSeconds(60));
-    KafkaTestSupport.awaitReleased(allocator);
+    List<TrainingEvent.StepEnded<RecordingRegression, Double>> results =
+        Solstice.run(new RecordingRegression(log, 20)).train(source.batches())
+            .subscribers(source.acknowledger(), probe)
+            .steps()
+            .take(25) // cancels the run: the topic never ends
+            .collectList()
+            .block(Duration.ofSeconds(60));
+    // The cancel does not wait for the run; this does, up to the source's final commit.
+    run.get().terminated().block(Duration.ofSeconds(60));
 
     LOG.info("backpressure: peak in-flight records {} (bound {}), worst at a step start {}, trained {} of 20000",
         source.peakInFlightRecords(), bound, worstSeenByTheStep.get(), log.rows());
@@ -230,16 +239,11 @@ class KafkaTrainingTest {
     TrainingLog log2 = new TrainingLog();
     KafkaSource one = jsonSource("shared", "g-shared", 25).completeWhenIdle(Duration.ofSeconds(3)).build();
     KafkaSource two = jsonSource("shared", "g-shared", 25).completeWhenIdle(Duration.ofSeconds(3)).build();
-    var run1 = Solstice.fit(new RecordingRegression(log1, 0), one.batches(), null,
-        List.of(one.<RecordingRegression, ArrowBatch, Double>acknowledger()), FitOptions.defaults())
-        .collectList().toFuture();
-    var run2 = Solstice.fit(new RecordingRegression(log2, 0), two.batches(), null,
-        List.of(two.<RecordingRegression, ArrowBatch, Double>acknowledger()), FitOptions.defaults())
-        .collectList().toFuture();
-    long deadline = System.nanoTime() + 30_000_000_000L;
-    while ((one.assignment().size() != 2 || two.assignment().size() != 2) && System.nanoTime() < deadline) {
-      Thread.sleep(20);
-    }
+    var run1 = trainInBackground(one, new RecordingRegression(log1, 0));
+    var run2 = trainInBackground(two, new RecordingRegression(log2, 0));
+    // Partitions move only when the group coordinator rebalances: nothing in the run signals it.
+    await().atMost(Duration.ofSeconds(30))
+        .until(() -> one.assignment().size() == 2 && two.assignment().size() == 2);
     Set<TopicPartition> partitions1 = one.assignment();
     Set<TopicPartition> partitions2 = two.assignment();
     Map<Long, Producing.Placed> placed = Producing.sendJsonRows(broker, "shared", 4, 800);
@@ -267,16 +271,15 @@ class KafkaTrainingTest {
         .maxInFlightRecords(bound).maxPollRecords(40).completeWhenIdle(Duration.ofSeconds(3)).build();
     KafkaSource b = jsonSource("rebalance", "g-rebalance", 20)
         .maxInFlightRecords(bound).maxPollRecords(40).completeWhenIdle(Duration.ofSeconds(3)).build();
-    var runA = Solstice.fit(new RecordingRegression(logA, 30), a.batches(), null,
-        List.of(a.<RecordingRegression, ArrowBatch, Double>acknowledger()), FitOptions.defaults())
-        .collectList().toFuture();
-    long deadline = System.nanoTime() + 30_000_000_000L;
-    while (logA.rows() < 100 && System.nanoTime() < deadline) {
-      Thread.sleep(10);
-    }
-    var runB = Solstice.fit(new RecordingRegression(logB, 0), b.batches(), null,
-        List.of(b.<RecordingRegression, ArrowBatch, Double>acknowledger()), FitOptions.defaults())
-        .collectList().toFuture();
+    CountDownLatch aTrainedHundredRows = new CountDownLatch(1);
+    TrainingSubscriber<Object, Object> progress = event -> {
+      if (event instanceof TrainingEvent.StepEnded<Object, Object> && logA.rows() >= 100) {
+        aTrainedHundredRows.countDown();
+      }
+    };
+    var runA = trainInBackground(a, new RecordingRegression(logA, 30), progress);
+    assertThat(aTrainedHundredRows.await(30, TimeUnit.SECONDS)).as("A trained 100 rows").isTrue();
+    var runB = trainInBackground(b, new RecordingRegression(logB, 0));
     runA.get(60, TimeUnit.SECONDS);
     runB.get(60, TimeUnit.SECONDS);
 
@@ -301,7 +304,7 @@ class KafkaTrainingTest {
     TrainingLog log = new TrainingLog();
     KafkaSource source = jsonSource("bad-fail", "g-bad-fail", 10).build();
 
-    Throwable thrown = catchThrowable(() -> fit(source, new RecordingRegression(log, 0)));
+    Throwable thrown = catchThrowable(() -> train(source, new RecordingRegression(log, 0)));
 
     BadRecordException bad = causeOfType(thrown, BadRecordException.class);
     assertThat(bad.topic()).isEqualTo("bad-fail");
@@ -309,7 +312,6 @@ class KafkaTrainingTest {
     assertThat(bad.offset()).isEqualTo(30);
     assertThat(bad).hasMessageContaining("topic bad-fail, partition 0, offset 30");
     assertThat(log.counts().keySet()).allMatch(id -> id < 30);
-    KafkaTestSupport.awaitReleased(allocator);
     assertThat(committed("g-bad-fail", Set.of(new TopicPartition("bad-fail", 0))).values())
         .allMatch(offset -> offset <= 30);
   }
@@ -339,7 +341,7 @@ class KafkaTrainingTest {
         .completeWhenIdle(Duration.ofSeconds(1))
         .build();
 
-    fit(source, new RecordingRegression(log, 0));
+    train(source, new RecordingRegression(log, 0));
 
     Set<Long> good = new TreeSet<>(ids(0, 50));
     good.removeAll(badValues.keySet());
@@ -374,7 +376,8 @@ class KafkaTrainingTest {
         .allocator(allocator)
         .build();
 
-    List<StepResult<RecordingRegression, Double>> results = fit(source, new RecordingRegression(log, 0));
+    List<TrainingEvent.StepEnded<RecordingRegression, Double>> results =
+        train(source, new RecordingRegression(log, 0));
 
     assertThat(results).hasSize(6);
     assertThat(log.counts().keySet()).isEqualTo(new TreeSet<>(ids(0, 150)));
@@ -389,8 +392,8 @@ class KafkaTrainingTest {
         .allocator(allocator);
   }
 
-  private static CheckpointCallback<RecordingRegression, ArrowBatch, Double> checkpoints(Path dir, KafkaSource source) {
-    var builder = CheckpointCallback.<RecordingRegression, ArrowBatch, Double>builder(dir).everySteps(5).keepLast(2);
+  private static CheckpointCallback checkpoints(Path dir, KafkaSource source) {
+    var builder = CheckpointCallback.builder(dir).everySteps(5).keepLast(2);
     if (source != null) {
       builder.sourcePosition(source::currentPosition);
     }
@@ -410,11 +413,24 @@ class KafkaTrainingTest {
     throw new AssertionError("no " + type.getSimpleName() + " in the causes of " + thrown, thrown);
   }
 
-  static List<StepResult<RecordingRegression, Double>> fit(KafkaSource source, RecordingRegression exp) {
-    Callback<RecordingRegression, ArrowBatch, Double> ack = source.acknowledger();
-    return Solstice.fit(exp, source.batches(), null, List.of(ack), FitOptions.defaults())
+  static List<TrainingEvent.StepEnded<RecordingRegression, Double>> train(
+      KafkaSource source, RecordingRegression exp) {
+    return Solstice.run(exp).train(source.batches())
+        .subscribers(source.acknowledger())
+        .steps()
         .collectList()
         .block(Duration.ofSeconds(60));
+  }
+
+  /** A run with the source's acknowledger (then the other subscribers), on its own threads. */
+  @SafeVarargs
+  static CompletableFuture<RecordingRegression> trainInBackground(
+      KafkaSource source, RecordingRegression exp, TrainingSubscriber<Object, Object>... also) {
+    return Solstice.run(exp).train(source.batches())
+        .subscribers(source.acknowledger())
+        .subscribers(also)
+        .experiment()
+        .toFuture();
   }
 
   static Map<TopicPartition, Long> endOffsets(Map<Long, Producing.Placed> placed) {

@@ -1,6 +1,5 @@
 package io.solstice.reactive;
 
-import io.solstice.core.Mode;
 import io.solstice.core.metrics.Metrics;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -14,17 +13,14 @@ import reactor.core.publisher.Mono;
  * {@code Flux.transform} / {@code Flux.as}:
  *
  * <pre>{@code
- * Solstice.run(exp, 10, train, val, callbacks, options)
- *     .transform(MetricOperators.perEpoch())          // one summary per (mode, epoch)
- *     .subscribe(s -> log.info("{} {}: {}", s.mode(), s.epoch(), s.metrics().compute()));
- *
  * source.transform(Solstice.trainStep(exp))
- *     .map(StepResult::outputs)
+ *     .map(TrainingEvent.StepEnded::outputs)
  *     .transform(MetricOperators.tumbling(100))      // merged every 100 steps
  * }</pre>
  *
  * All operators are built on {@link Metrics#merge}, so every result equals the metrics
- * computed over the same examples at once.
+ * computed over the same examples at once. Per-epoch metrics need no operator: the engine
+ * merges them once and puts them on {@link TrainingEvent.EpochEnded}.
  */
 public final class MetricOperators {
 
@@ -88,37 +84,6 @@ public final class MetricOperators {
       });
     });
   }
-
-  /**
-   * Groups consecutive step results of the same mode and epoch and merges their outputs: one
-   * {@link EpochMetrics} per epoch of each mode, emitted when the epoch's last step is seen.
-   *
-   * @param <E> the experiment type
-   * @param <M> the metrics type
-   * @return the operator
-   */
-  public static <E, M extends Metrics<M>>
-      Function<Flux<StepResult<E, M>>, Flux<EpochMetrics<M>>> perEpoch() {
-    return results -> results
-        .windowUntilChanged(r -> new EpochKey(r.mode(), r.epoch()), Objects::equals)
-        .concatMap(epoch -> epoch
-            .map(r -> new EpochMetrics<>(r.mode(), r.epoch(), r.outputs(), 1))
-            .reduce((a, b) -> new EpochMetrics<>(
-                a.mode(), a.epoch(), a.metrics().merge(b.metrics()), a.steps() + b.steps())));
-  }
-
-  private record EpochKey(Mode mode, int epoch) {}
-
-  /**
-   * The merged outputs of one epoch of one mode.
-   *
-   * @param mode TRAIN, VAL or TEST
-   * @param epoch the epoch, from 0
-   * @param metrics the merged step outputs
-   * @param steps the number of steps merged
-   * @param <M> the metrics type
-   */
-  public record EpochMetrics<M>(Mode mode, int epoch, M metrics, long steps) {}
 
   private static void requirePositive(int size) {
     if (size < 1) {

@@ -38,7 +38,7 @@ public class NonFiniteException extends RuntimeException {
       NonFinitePolicy policy, Mode mode, int epoch, long globalStep, String what) {
     super("non-finite " + what + " in " + mode + " epoch " + epoch + " at " + mode.label()
         + " step " + globalStep + " (nonFinite policy " + policy + "; clean the data, lower the"
-        + " learning rate or clip gradients, or choose SKIP_BATCH or STOP in TrainOptions)");
+        + " learning rate or clip gradients, or choose SKIP_BATCH or STOP with Run.nonFinite)");
     this.policy = policy;
     this.mode = mode;
     this.epoch = epoch;

@@ -2,7 +2,7 @@ package io.solstice.reactive;
 
 /**
  * What a run does when a batch's features or a step's loss contain NaN or infinity; set with
- * {@link TrainOptions.Builder#nonFinite}.
+ * {@link Run#nonFinite}.
  *
  * <p>Two checks run, in every mode:
  *
@@ -31,7 +31,7 @@ public enum NonFinitePolicy {
   /**
    * The batch is dropped: no hooks of its step run, the experiment is not updated by it and it
    * takes no step number; it still counts as consumed in the epoch's position, so a resumed run
-   * does not read it again. The count is in {@link StepResult#skippedBatches()}.
+   * does not read it again. The count is in {@link TrainingEvent.StepEnded#skippedBatches()}.
    */
   SKIP_BATCH,
 

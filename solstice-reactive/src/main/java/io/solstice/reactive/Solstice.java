@@ -1,35 +1,31 @@
 package io.solstice.reactive;
 
-import io.solstice.core.Callback;
 import io.solstice.core.Experiment;
 import io.solstice.core.Mode;
 import io.solstice.core.RunPosition;
 import io.solstice.core.Step;
-import io.solstice.core.metrics.Metrics;
-import io.solstice.reactive.internal.Engine;
-import io.solstice.reactive.internal.EngineConfig;
-import java.util.ArrayList;
-import java.util.List;
+import io.solstice.reactive.internal.RunSettings;
+import io.solstice.reactive.internal.StepOperatorControl;
 import java.util.Objects;
-import java.util.function.Consumer;
 import java.util.function.Function;
-import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
-import reactor.core.publisher.Mono;
 
 /**
- * The entry point of the Solstice engine: training, testing and online fitting as Reactor
- * publishers. Batches of any type flow from a {@link Publisher} through the experiment's
- * {@code trainStep}/{@code evalStep}; nothing happens until the returned publisher is
- * subscribed, and <b>every subscription is a new, independent run</b> (cold publishers).
+ * The entry point of the Solstice engine: {@link #run} makes a {@link Run}, a value that trains,
+ * validates, tests or fits online when one of its views is subscribed, and whose {@link
+ * TrainingEvent}s are a public stream. Batches of any type flow from a {@code Publisher} through
+ * the experiment's {@code trainStep}/{@code evalStep}; <b>every subscription is a new,
+ * independent run</b>.
  *
  * <pre>{@code
- * MyExperiment trained = Solstice.train(exp, 10, trainBatches, valBatches, List.of(logger))
- *     .block();                                        // or Solstice.trainBlocking(...)
+ * MyExperiment trained = Solstice.run(exp).train(trainBatches).validate(valBatches).epochs(10)
+ *     .subscribers(LoggingCallback.atEpochEnd().build())
+ *     .block();
  *
- * Solstice.fit(exp, kafkaBatches, FitOptions.builder().prequential(100, 0.99).build())
- *     .take(10_000)                                    // stops the run after 10,000 results
- *     .subscribe(r -> plot(r.prequential().cumulative()));
+ * Solstice.run(exp).train(kafkaBatches).prequential(100, 0.99)
+ *     .steps()
+ *     .take(10_000)                                    // stops the run after 10,000 steps
+ *     .subscribe(step -> plot(step.prequential().cumulative()));
  * }</pre>
  *
  * <h2>Contract</h2>
@@ -39,416 +35,196 @@ import reactor.core.publisher.Mono;
  * <h3>Threads and backpressure</h3>
  *
  * <ul>
- *   <li>Every step and every synchronous callback hook of a run runs on one training thread,
- *       owned by the run (ND4J workspaces and CUDA contexts are per thread). Its name is
- *       {@code solstice-step-N} unless {@link TrainOptions.Builder#stepThreadFactory} says
- *       otherwise.
+ *   <li>Every step and every synchronous subscriber of a run runs on one training thread, owned
+ *       by the run (ND4J workspaces and CUDA contexts are per thread). Its name is {@code
+ *       solstice-step-N} unless {@link Run#stepThreadFactory} says otherwise.
  *   <li>Sources are subscribed and read on reader threads owned by the run ({@code
- *       solstice-source-train-N}, {@code -val-N}, {@code -test-N}), or on
- *       {@link TrainOptions.Builder#sourceScheduler}, so reading the next batches overlaps the
- *       step.
+ *       solstice-source-train-N}, {@code -val-N}, {@code -test-N}), or on {@link
+ *       Run#sourceScheduler}, so reading the next batches overlaps the step.
  *   <li>Each source subscription requests at most {@code prefetch} batches ahead of the step
- *       ({@link TrainOptions.Builder#prefetch}, default 4), replenished one by one as the step
- *       takes them. At most {@code prefetch + 2} batches of a source subscription are alive at
- *       once, however fast the source is. One subscription is open at a time, except while a
- *       step-cadence validation interrupts a train epoch: the paused train subscription then
- *       keeps its prefetched batches.
+ *       ({@link Run#prefetch}, default 4), replenished one by one as the step takes them. At
+ *       most {@code prefetch + 2} batches of a source subscription are alive at once, however
+ *       fast the source is. One subscription is open at a time, except while a step-cadence
+ *       validation interrupts a train epoch: the paused train subscription then keeps its
+ *       prefetched batches.
+ *   <li>The events of {@link Run#events()} are emitted with backpressure: no further step starts
+ *       while its subscriber has no demand.
  *   <li>A source is cancelled on its reader thread, so its cleanup never races a read in
  *       progress.
- *   <li>When the run's publisher terminates (complete, error or cancel), the run's threads
- *       are shut down and exit once the work in hand is done; no step or hook runs after
- *       {@code onRunEnd}.
+ *   <li>When the run's publisher terminates, the run's threads are shut down and exit once the
+ *       work in hand is done; no step and no subscriber runs after {@code RunEnded}.
  * </ul>
  *
- * <h3>Hook order</h3>
+ * <h3>Event order</h3>
  *
- * <p>Each hook is called on every synchronous callback, in list order, before the next hook.
- * For {@code train(exp, 2, train, val, callbacks)} with two train and one val batch per epoch:
+ * <p>Each event is handed to every synchronous subscriber, in registration order, before
+ * anything else happens; then to the asynchronous subscribers; then it is emitted by {@link
+ * Run#events()}. For {@code run(exp).train(t).validate(v).epochs(2)} with two train and one val
+ * batch per epoch:
  *
  * <pre>
- * onEpochStart(0, TRAIN)
- *   onStepStart(0, TRAIN)  onStepEnd(0, TRAIN)
- *   onStepStart(1, TRAIN)  onStepEnd(1, TRAIN)
- * onEpochEnd(0, TRAIN)
- * onEpochStart(0, VAL)
- *   onStepStart(0, VAL)    onStepEnd(0, VAL)
- * onEpochEnd(0, VAL)
- * onEpochStart(1, TRAIN)
- *   onStepStart(2, TRAIN)  onStepEnd(2, TRAIN)
- *   onStepStart(3, TRAIN)  onStepEnd(3, TRAIN)
- * onEpochEnd(1, TRAIN)
- * onEpochStart(1, VAL)
- *   onStepStart(1, VAL)    onStepEnd(1, VAL)
- * onEpochEnd(1, VAL)
- * onRunEnd(COMPLETED)
+ * RunStarted
+ * EpochStarted(0, TRAIN)
+ *   StepStarted(0, TRAIN)  StepEnded(0, TRAIN)
+ *   StepStarted(1, TRAIN)  StepEnded(1, TRAIN)
+ * EpochEnded(0, TRAIN)
+ * EpochStarted(0, VAL)
+ *   StepStarted(0, VAL)    StepEnded(0, VAL)
+ * EpochEnded(0, VAL)  ValidationEnded(0)
+ * EpochStarted(1, TRAIN)
+ *   StepStarted(2, TRAIN)  StepEnded(2, TRAIN)
+ *   StepStarted(3, TRAIN)  StepEnded(3, TRAIN)
+ * EpochEnded(1, TRAIN)
+ * EpochStarted(1, VAL)
+ *   StepStarted(1, VAL)    StepEnded(1, VAL)
+ * EpochEnded(1, VAL)  ValidationEnded(1)
+ * RunEnded(COMPLETED)
  * </pre>
  *
  * <ul>
- *   <li>Validation follows the train epochs whose number plus one is a multiple of
- *       {@link TrainOptions.Builder#validateEveryEpochs} (default every epoch), and only when
- *       a validation source is given. With {@link TrainOptions.Builder#validateEverySteps}
- *       {@code n}, a whole VAL epoch (numbered like the train epoch it interrupts) runs right
- *       after the {@code onStepEnd} of every train step that brings the train step count to a
- *       multiple of {@code n}, before the next train step.
- *   <li>A {@link StepResult} is emitted on the training thread after the step's {@code
- *       onStepEnd}, once its batch has been closed (a result never holds a batch), and
- *       before the next step starts.
- *   <li>A test run is one TEST epoch: {@code onEpochStart(0, TEST)}, its steps, {@code
- *       onEpochEnd(0, TEST)}, {@code onRunEnd}. A fit run is one TRAIN epoch (numbered from
- *       the resume position, 0 by default) over the whole source.
+ *   <li>Validation follows the train epochs whose number plus one is a multiple of {@link
+ *       Run#validateEveryEpochs} (default every epoch), and only when a validation source is
+ *       given. With {@link Run#validateEverySteps} {@code n}, a whole VAL epoch (numbered like the
+ *       train epoch it interrupts) runs right after the {@code StepEnded} of every train step
+ *       that brings the train step count to a multiple of {@code n}, before the next train step.
+ *   <li>{@code EpochEnded} and {@code ValidationEnded} carry the epoch's step outputs merged by
+ *       {@link io.solstice.core.metrics.Metrics#merge} (a running merge, {@code scan}, over the
+ *       epoch's {@code StepEnded} of that mode) and their computed values; {@code null} and empty when the
+ *       outputs are not {@code Metrics} or no step ran.
+ *   <li>A {@code CheckpointWritten} follows the event during whose handling a subscriber
+ *       announced it ({@link RunControl#checkpointWritten}).
+ *   <li>{@code StepEnded} is emitted once its batch has been closed (an emitted event never
+ *       holds an open batch) and before the next step starts. Synchronous subscribers see the
+ *       batch of {@code StepStarted} and {@code StepEnded} open.
+ *   <li>A test run is one TEST epoch: {@code RunStarted}, {@code EpochStarted(0, TEST)}, its
+ *       steps, {@code EpochEnded(0, TEST)}, {@code RunEnded}. An online run over an unbounded
+ *       source is one TRAIN epoch (numbered from the resume position, 0 by default).
  * </ul>
  *
  * <h3>Numbering</h3>
  *
  * <ul>
  *   <li>Epochs are numbered from 0. Steps are numbered from 0 <b>per mode</b>: the {@code
- *       globalStep} of a train step counts the train steps before it in the whole run (it
- *       does not restart at each epoch); val steps have their own counter across all
- *       validations; test steps their own. Unlike the Python original, nothing counts from 1.
- *   <li>A run {@linkplain TrainOptions.Builder#resumeFrom resumed} at a {@link RunPosition}
- *       starts in its epoch, closes without stepping the first {@code batchesIntoEpoch} train
- *       batches of that epoch, and numbers its first train and val steps {@code trainSteps}
- *       and {@code valSteps}. {@link StepResult#position()} is the position to resume from
- *       after that step.
+ *       globalStep} of a train step counts the train steps before it in the whole run (it does
+ *       not restart at each epoch); val steps have their own counter across all validations;
+ *       test steps their own. Unlike the Python original, nothing counts from 1.
+ *   <li>A run {@linkplain Run#resumeFrom resumed} at a {@link RunPosition} starts in its epoch,
+ *       closes without stepping the first {@code batchesIntoEpoch} train batches of that epoch,
+ *       and numbers its first train and val steps {@code trainSteps} and {@code valSteps}.
+ *       {@link TrainingEvent.StepEnded#position()} is the position to resume from after that
+ *       step.
  * </ul>
  *
  * <h3>Early stopping</h3>
  *
- * <p>Any hook may throw {@link io.solstice.core.EarlyStoppingException}. The remaining
- * callbacks of that same hook still run; then:
+ * <p>A synchronous subscriber stops the run by calling {@link RunControl#stop} on the event's
+ * {@link TrainingEvent#run() run} or by throwing {@link io.solstice.core.EarlyStoppingException}.
+ * The remaining synchronous subscribers still see that event; then:
  *
  * <ul>
- *   <li>from {@code onEpochStart}: no step of that epoch runs, and that epoch's {@code
- *       onEpochEnd} is still called (every started epoch is ended);
- *   <li>from {@code onStepStart}: that step does not run (no {@code onStepEnd}, no result),
- *       its batch is closed, and the epoch's {@code onEpochEnd} is called;
- *   <li>from {@code onStepEnd}: that step's result is emitted, no further step runs, and the
- *       epoch's {@code onEpochEnd} is called;
- *   <li>from {@code onEpochEnd}: nothing further runs.
+ *   <li>from {@code EpochStarted}: no step of that epoch runs, and that epoch's {@code
+ *       EpochEnded} still follows (every started epoch is ended);
+ *   <li>from {@code StepStarted}: that step does not run (no {@code StepEnded}), its batch is
+ *       closed, and the epoch's {@code EpochEnded} follows;
+ *   <li>from {@code StepEnded}: no further step runs, and the epoch's {@code EpochEnded}
+ *       follows;
+ *   <li>from {@code EpochEnded} or {@code ValidationEnded}: nothing further runs.
  * </ul>
  *
- * <p>In every case no later epoch and no later validation runs, every callback's {@code
- * onRunEnd} receives {@code STOPPED_EARLY} with the exception as cause, and the run completes
- * normally: {@code train} emits the experiment returned by the last step that ran. An {@code
+ * <p>In every case no later epoch and no later validation runs, {@code RunEnded} reports {@code
+ * STOPPED_EARLY} with the exception as cause, and the run completes normally: {@link
+ * Run#experiment()} emits the experiment returned by the last step that ran. An {@code
  * EarlyStoppingException} thrown by the experiment's step itself stops the run like one from
- * {@code onStepStart}. {@link TrainOptions.Builder#maxSteps} and
- * {@link TrainOptions.Builder#maxTime} stop the run the same way, at a step boundary, with no
- * cause; {@link TrainOptions.Builder#limitTrainBatches} ends an epoch, not the run.
+ * {@code StepStarted}. {@link Run#maxSteps} and {@link Run#maxTime} stop the run the same way,
+ * at a step boundary, with no cause; {@link Run#limitTrainBatches} ends an epoch, not the run.
+ * A stop requested from an asynchronous subscriber takes effect at the next step boundary.
  *
  * <h3>Errors</h3>
  *
- * <p>Any other exception, from a step, a callback (the remaining callbacks of that hook are
- * skipped), the source or a batch's {@code close}, ends the run: no hook runs except {@code
- * onRunEnd}, which every callback receives with {@code FAILED}; then the publisher signals a
+ * <p>Any other exception, from a step, a synchronous subscriber (the remaining subscribers of
+ * that event are skipped), the source or a batch's {@code close}, ends the run: no event
+ * follows but {@code RunEnded}, which reports {@code FAILED}; then the publisher signals a
  * {@link TrainingException} that names the mode, the epoch and the global step, with the
- * original exception as cause. By then every batch of the run has been closed. Nothing is
- * swallowed: an exception from {@code onRunEnd} is added as suppressed to the run's error,
- * or, on a run that had none, becomes its error.
+ * original exception as cause. Nothing is swallowed: an exception from a subscriber's handling
+ * of {@code RunEnded} is added as suppressed to the run's error, or, on a run that had none,
+ * becomes its error (after {@code RunEnded} was emitted). Errors of asynchronous subscribers
+ * never reach the run.
  *
  * <h3>NaN and infinity</h3>
  *
- * <p>A {@code TensorBatch} whose features hold NaN or infinity is refused before its step, and
- * a step whose loss ({@code MeanMetric} mean, or a {@code Metrics}' {@code "loss"}) is not
- * finite is refused before it is accepted: the run fails (default), skips the batch or stops
- * early, as {@link TrainOptions.Builder#nonFinite} says ({@link NonFinitePolicy}).
+ * <p>A {@code TensorBatch} whose features hold NaN or infinity is refused before its step, and a
+ * step whose loss ({@code MeanMetric} mean, or a {@code Metrics}' {@code "loss"}) is not finite
+ * is refused before it is accepted: the run fails (default), skips the batch or stops early, as
+ * {@link Run#nonFinite} says ({@link NonFinitePolicy}).
+ *
+ * <h3>Termination is quiescent</h3>
+ *
+ * <p>When {@code RunEnded} is handed to the subscribers, and so before the run's publisher
+ * completes or fails, every batch of the run has been closed and every source subscription has
+ * completed, failed or finished its cancellation (a read in progress is awaited). Closing an
+ * allocator right after {@code block()} therefore finds nothing allocated. The wait for a source
+ * is bounded (60 s, then a warning).
  *
  * <h3>Cancellation</h3>
  *
- * <p>Cancelling the subscription ({@code dispose()}, {@code take(n)}, {@code timeout}) stops
- * the run at the next step boundary: the step in progress is never interrupted and finishes
- * on the training thread, its batch is closed, the source is cancelled, batches not yet
- * stepped are closed, and every callback's {@code onRunEnd} receives {@code CANCELLED} on the
- * training thread after the step in progress. {@code cancel()} itself does not wait for that.
+ * <p>Cancelling the subscription ({@code dispose()}, {@code take(n)}, {@code timeout}) stops the
+ * run at the next step boundary: the step in progress is never interrupted and finishes on the
+ * training thread, its batch is closed, the source is cancelled, batches not yet stepped are
+ * closed, and the synchronous subscribers receive {@code RunEnded(CANCELLED)} on the training
+ * thread after the step in progress, once the sources are released. {@code cancel()} itself does
+ * not wait for that: {@link RunControl#terminated()} completes when it is done.
  *
  * <h3>Batches</h3>
  *
  * <p>A batch that is {@link AutoCloseable} is closed exactly once per emission: after its step
- * (after {@code onStepEnd}), or by the engine if it is never stepped (skipped on resume, or
- * still queued when the epoch ends, the run stops, fails or is cancelled). Callbacks and
- * experiments must not keep references into a batch. Because reactor-core 3.8.8's {@code
- * publishOn} can drop queued items on cancel without discarding them (reactor-core issue
- * 4396), the engine keeps its own registry of emitted, unstepped batches per source
- * subscription and closes them when the subscription ends, in addition to {@code
+ * (after the synchronous subscribers of {@code StepEnded}), or by the engine if it is never
+ * stepped (skipped on resume, or still queued when the epoch ends, the run stops, fails or is
+ * cancelled). Subscribers and experiments must not keep references into a batch. Because
+ * reactor-core 3.8.8's {@code publishOn} can drop queued items on cancel without discarding them
+ * (reactor-core issue 4396), the engine keeps its own registry of emitted, unstepped batches per
+ * source subscription and closes them when the subscription ends, in addition to {@code
  * doOnDiscard}.
  *
- * <h3>Asynchronous observers</h3>
+ * <h3>Asynchronous subscribers</h3>
  *
- * <p>{@link AsyncObserver}s receive a {@link TrainingEvent} for every hook call, published on
- * the training thread after the synchronous callbacks of that hook, and delivered on the
- * observer's own scheduler through a bounded buffer. They never stall the step: when one
- * falls behind, its oldest undelivered event is dropped and counted
- * ({@link AsyncObserver#dropped()}).
+ * <p>{@link AsyncSubscriber}s receive every event after the synchronous subscribers, through
+ * {@code onBackpressureBuffer(n, DROP_OLDEST)} or {@code onBackpressureLatest()} and {@code
+ * publishOn} on their own scheduler. They never stall the step: when one falls behind, events
+ * are dropped and counted ({@link AsyncSubscriber#dropped()}); {@code RunEnded} is their last
+ * event.
  *
  * <h3>Backends</h3>
  *
  * <p>The engine uses no ND4J backend class: it runs on whatever backend is on the classpath
- * (nd4j-native for CPU by default, nd4j-cuda-11.6 with the {@code cuda} profile). The CUDA
- * 11.6 build carries kernels up to compute capability sm_86 (Ampere); Hopper GPUs (H100, H200)
- * are unverified with it. Because the step always runs on the same thread, per-thread CUDA
- * contexts and ND4J workspaces stay valid for the whole run.
+ * (nd4j-native for CPU by default). Because the step always runs on the same thread, per-thread
+ * device contexts and ND4J workspaces stay valid for the whole run.
  */
 public final class Solstice {
 
   private Solstice() {}
 
-  // ---------------------------------------------------------------- train
-
   /**
-   * Trains for {@code epochs} epochs with the {@linkplain TrainOptions#defaults() default
-   * options}: validation after every epoch.
+   * A run of {@code experiment} with every setting at its default: give it a source with {@link
+   * Run#train} or {@link Run#test}, then subscribe to one of its views.
    *
-   * @param experiment the experiment to start from
-   * @param epochs the number of epochs, at least 0
-   * @param trainSource the train batches; subscribed again for each epoch
-   * @param valSource the validation batches, subscribed again for each validation; null for
-   *     none
-   * @param callbacks synchronous callbacks, called in list order
+   * @param experiment the experiment to start from (restored from the checkpoint when resuming)
    * @param <E> the experiment type
    * @param <B> the batch type
    * @param <O> the step-output type
-   * @return a {@code Mono} that runs the training when subscribed and emits the final
-   *     experiment (the one so far, after an early stop)
+   * @return the run specification
    */
-  public static <E extends Experiment<E, B, O>, B, O> Mono<E> train(
-      E experiment,
-      int epochs,
-      Publisher<? extends B> trainSource,
-      Publisher<? extends B> valSource,
-      List<? extends Callback<? super E, ? super B, ? super O>> callbacks) {
-    return train(experiment, epochs, trainSource, valSource, callbacks, TrainOptions.defaults());
+  public static <E extends Experiment<E, B, O>, B, O> Run<E, B, O> run(E experiment) {
+    return new Run<>(experiment, new RunSettings());
   }
-
-  /**
-   * Trains for {@code epochs} epochs with the given options.
-   *
-   * @param experiment the experiment to start from (restored from the checkpoint when the
-   *     options resume from a position)
-   * @param epochs the total number of epochs, at least 0
-   * @param trainSource the train batches; subscribed again for each epoch
-   * @param valSource the validation batches, or null
-   * @param callbacks synchronous callbacks, called in list order
-   * @param options cadence, limits, prefetch, threads, observers, resume position
-   * @param <E> the experiment type
-   * @param <B> the batch type
-   * @param <O> the step-output type
-   * @return a {@code Mono} that runs the training when subscribed and emits the final
-   *     experiment
-   */
-  public static <E extends Experiment<E, B, O>, B, O> Mono<E> train(
-      E experiment,
-      int epochs,
-      Publisher<? extends B> trainSource,
-      Publisher<? extends B> valSource,
-      List<? extends Callback<? super E, ? super B, ? super O>> callbacks,
-      TrainOptions options) {
-    checkArguments(experiment, trainSource, callbacks, options);
-    checkEpochs(epochs);
-    return Mono.defer(() -> {
-      Engine<E, B, O> engine = engine(experiment, callbacks, options.observers(), config(options));
-      return engine.train(epochs, trainSource, valSource)
-          .then(Mono.fromCallable(engine::experiment));
-    });
-  }
-
-  /**
-   * The training run as the stream of its step results (train and val), for composing:
-   * {@code run(...).transform(MetricOperators.perEpoch())}. Same contract as
-   * {@link #train(Experiment, int, Publisher, Publisher, List, TrainOptions)}.
-   *
-   * @param experiment the experiment to start from
-   * @param epochs the total number of epochs, at least 0
-   * @param trainSource the train batches
-   * @param valSource the validation batches, or null
-   * @param callbacks synchronous callbacks
-   * @param options the options
-   * @param <E> the experiment type
-   * @param <B> the batch type
-   * @param <O> the step-output type
-   * @return the step results, emitted on the training thread
-   */
-  public static <E extends Experiment<E, B, O>, B, O> Flux<StepResult<E, O>> run(
-      E experiment,
-      int epochs,
-      Publisher<? extends B> trainSource,
-      Publisher<? extends B> valSource,
-      List<? extends Callback<? super E, ? super B, ? super O>> callbacks,
-      TrainOptions options) {
-    checkArguments(experiment, trainSource, callbacks, options);
-    checkEpochs(epochs);
-    return Flux.defer(() -> engine(experiment, callbacks, options.observers(), config(options))
-        .train(epochs, trainSource, valSource));
-  }
-
-  /**
-   * Trains and waits for the result: {@code train(...).block()}, with the run's error
-   * rethrown as is (a {@link TrainingException}).
-   *
-   * @param experiment the experiment to start from
-   * @param epochs the number of epochs
-   * @param trainSource the train batches
-   * @param valSource the validation batches, or null
-   * @param callbacks synchronous callbacks
-   * @param options the options
-   * @param <E> the experiment type
-   * @param <B> the batch type
-   * @param <O> the step-output type
-   * @return the final experiment
-   * @throws TrainingException when the run failed
-   */
-  public static <E extends Experiment<E, B, O>, B, O> E trainBlocking(
-      E experiment,
-      int epochs,
-      Publisher<? extends B> trainSource,
-      Publisher<? extends B> valSource,
-      List<? extends Callback<? super E, ? super B, ? super O>> callbacks,
-      TrainOptions options) {
-    return train(experiment, epochs, trainSource, valSource, callbacks, options).block();
-  }
-
-  /**
-   * Trains with the default options and waits for the result.
-   *
-   * @param experiment the experiment to start from
-   * @param epochs the number of epochs
-   * @param trainSource the train batches
-   * @param valSource the validation batches, or null
-   * @param callbacks synchronous callbacks
-   * @param <E> the experiment type
-   * @param <B> the batch type
-   * @param <O> the step-output type
-   * @return the final experiment
-   * @throws TrainingException when the run failed
-   */
-  public static <E extends Experiment<E, B, O>, B, O> E trainBlocking(
-      E experiment,
-      int epochs,
-      Publisher<? extends B> trainSource,
-      Publisher<? extends B> valSource,
-      List<? extends Callback<? super E, ? super B, ? super O>> callbacks) {
-    return trainBlocking(
-        experiment, epochs, trainSource, valSource, callbacks, TrainOptions.defaults());
-  }
-
-  // ---------------------------------------------------------------- test
-
-  /**
-   * Evaluates the experiment on every batch of a source (one TEST epoch).
-   *
-   * @param experiment the experiment
-   * @param testSource the test batches
-   * @param callbacks synchronous callbacks
-   * @param <E> the experiment type
-   * @param <B> the batch type
-   * @param <O> the step-output type
-   * @return the outputs of every step, in order
-   */
-  public static <E extends Experiment<E, B, O>, B, O> Mono<List<O>> test(
-      E experiment,
-      Publisher<? extends B> testSource,
-      List<? extends Callback<? super E, ? super B, ? super O>> callbacks) {
-    return test(experiment, testSource, callbacks, TrainOptions.defaults());
-  }
-
-  /**
-   * Evaluates the experiment on every batch of a source with the given engine options
-   * (prefetch, threads, observers; cadence and limits do not apply).
-   *
-   * @param experiment the experiment
-   * @param testSource the test batches
-   * @param callbacks synchronous callbacks
-   * @param options the options
-   * @param <E> the experiment type
-   * @param <B> the batch type
-   * @param <O> the step-output type
-   * @return the outputs of every step, in order
-   */
-  public static <E extends Experiment<E, B, O>, B, O> Mono<List<O>> test(
-      E experiment,
-      Publisher<? extends B> testSource,
-      List<? extends Callback<? super E, ? super B, ? super O>> callbacks,
-      TrainOptions options) {
-    checkArguments(experiment, testSource, callbacks, options);
-    return Flux.defer(() -> engine(experiment, callbacks, options.observers(), config(options))
-            .test(testSource))
-        .map(StepResult::outputs)
-        .collectList();
-  }
-
-  /**
-   * Evaluates the experiment on every batch and merges the metrics of all steps.
-   *
-   * @param experiment the experiment
-   * @param testSource the test batches
-   * @param callbacks synchronous callbacks
-   * @param <E> the experiment type
-   * @param <B> the batch type
-   * @param <M> the metrics type
-   * @return the merged metrics; empty when the source had no batch
-   */
-  public static <E extends Experiment<E, B, M>, B, M extends Metrics<M>> Mono<M> testMetrics(
-      E experiment,
-      Publisher<? extends B> testSource,
-      List<? extends Callback<? super E, ? super B, ? super M>> callbacks) {
-    return test(experiment, testSource, callbacks)
-        .flatMap(outputs -> Flux.fromIterable(outputs).reduce(Metrics::merge));
-  }
-
-  // ---------------------------------------------------------------- online fit
-
-  /**
-   * Online training over a source that may never complete, without validation or callbacks.
-   *
-   * @param experiment the experiment to start from
-   * @param source the train batches, read once
-   * @param options prefetch, limits, prequential evaluation
-   * @param <E> the experiment type
-   * @param <B> the batch type
-   * @param <O> the step-output type
-   * @return the step results; the run lasts until the source completes, a limit or an early
-   *     stop ends it, or the subscriber cancels (for example with {@code take(n)})
-   */
-  public static <E extends Experiment<E, B, O>, B, O> Flux<StepResult<E, O>> fit(
-      E experiment, Publisher<? extends B> source, FitOptions options) {
-    return fit(experiment, source, null, List.of(), options);
-  }
-
-  /**
-   * Online training over a source that may never complete, with validation and checkpoints
-   * at a cadence in steps ({@link TrainOptions.Builder#validateEverySteps},
-   * {@link TrainOptions.Builder#checkpointEvery}) and optional prequential evaluation.
-   *
-   * @param experiment the experiment to start from
-   * @param source the train batches, read once
-   * @param valSource the validation batches, subscribed again for each validation; or null
-   * @param callbacks synchronous callbacks
-   * @param options the options
-   * @param <E> the experiment type
-   * @param <B> the batch type
-   * @param <O> the step-output type
-   * @return the step results (train, and val when validating), emitted on the training thread
-   */
-  public static <E extends Experiment<E, B, O>, B, O> Flux<StepResult<E, O>> fit(
-      E experiment,
-      Publisher<? extends B> source,
-      Publisher<? extends B> valSource,
-      List<? extends Callback<? super E, ? super B, ? super O>> callbacks,
-      FitOptions options) {
-    Objects.requireNonNull(options, "options");
-    checkArguments(experiment, source, callbacks, options.engine());
-    return Flux.defer(() -> engine(
-            experiment, callbacks, options.engine().observers(), config(options))
-        .fit(source, valSource));
-  }
-
-  // ---------------------------------------------------------------- operators
 
   /**
    * The train step as an operator, for pipelines built by hand: {@code
-   * batches.transform(Solstice.trainStep(exp))}. It runs each batch through {@code
-   * trainStep} on the thread that delivers it, continues with the returned experiment,
-   * closes {@link AutoCloseable} batches after their step (and discarded ones), and numbers
-   * steps from 0 for each subscription, all in epoch 0. It has no callbacks and no threads of
-   * its own; use {@code publishOn} to choose the thread.
+   * batches.transform(Solstice.trainStep(exp))}. It runs each batch through {@code trainStep} on
+   * the thread that delivers it, continues with the returned experiment, closes {@link
+   * AutoCloseable} batches after their step (and discarded ones), and numbers steps from 0 for
+   * each subscription, all in epoch 0. It has no subscribers and no threads of its own; use
+   * {@code publishOn} to choose the thread. A {@link RunControl#stop} on an emitted step
+   * completes the stream after that step.
    *
    * @param experiment the experiment to start from, for each subscription
    * @param <E> the experiment type
@@ -457,14 +233,14 @@ public final class Solstice {
    * @return the operator
    */
   public static <E extends Experiment<E, B, O>, B, O>
-      Function<Flux<B>, Flux<StepResult<E, O>>> trainStep(E experiment) {
+      Function<Flux<B>, Flux<TrainingEvent.StepEnded<E, O>>> trainStep(E experiment) {
     Objects.requireNonNull(experiment, "experiment");
     return batches -> StepOperator.apply(batches, experiment, Mode.TRAIN);
   }
 
   /**
    * The eval step as an operator; like {@link #trainStep} but through {@code evalStep}, with
-   * results in mode TEST.
+   * steps in mode TEST.
    *
    * @param experiment the experiment to evaluate
    * @param <E> the experiment type
@@ -473,56 +249,9 @@ public final class Solstice {
    * @return the operator
    */
   public static <E extends Experiment<E, B, O>, B, O>
-      Function<Flux<B>, Flux<StepResult<E, O>>> evalStep(E experiment) {
+      Function<Flux<B>, Flux<TrainingEvent.StepEnded<E, O>>> evalStep(E experiment) {
     Objects.requireNonNull(experiment, "experiment");
     return batches -> StepOperator.apply(batches, experiment, Mode.TEST);
-  }
-
-  // ---------------------------------------------------------------- plumbing
-
-  private static <E extends Experiment<E, B, O>, B, O> Engine<E, B, O> engine(
-      E experiment,
-      List<? extends Callback<? super E, ? super B, ? super O>> callbacks,
-      List<AsyncObserver<?, ?>> observers,
-      EngineConfig config) {
-    List<Consumer<TrainingEvent<E, O>>> sinks = new ArrayList<>();
-    for (AsyncObserver<?, ?> observer : observers) {
-      @SuppressWarnings("unchecked")
-      AsyncObserver<E, O> typed = (AsyncObserver<E, O>) observer;
-      sinks.add(typed::publish);
-    }
-    return new Engine<>(experiment, callbacks, sinks, config);
-  }
-
-  private static EngineConfig config(TrainOptions o) {
-    return config(o, false, 1, 1);
-  }
-
-  private static EngineConfig config(FitOptions f) {
-    return config(f.engine(), f.prequential(), f.windowSize(), f.fadingFactor());
-  }
-
-  private static EngineConfig config(
-      TrainOptions o, boolean prequential, int windowSize, double fadingFactor) {
-    return new EngineConfig(o.prefetch(), o.validateEveryEpochs(), o.validateEverySteps(),
-        o.limitTrainBatches(), o.limitValBatches(), o.maxSteps(), o.maxTime().orElse(null),
-        o.timer(), o.stepThreadFactory(), o.sourceScheduler(), o.resumeFrom(),
-        o.checkpointEvery(), o.checkpointHook(), prequential, windowSize, fadingFactor,
-        o.nonFinite());
-  }
-
-  private static void checkArguments(
-      Object experiment, Publisher<?> source, List<?> callbacks, TrainOptions options) {
-    Objects.requireNonNull(experiment, "experiment");
-    Objects.requireNonNull(source, "source");
-    Objects.requireNonNull(callbacks, "callbacks (pass List.of() for none)");
-    Objects.requireNonNull(options, "options");
-  }
-
-  private static void checkEpochs(int epochs) {
-    if (epochs < 0) {
-      throw new IllegalArgumentException("epochs must be >= 0, was " + epochs);
-    }
   }
 
   /** The engine-free step operator behind {@link #trainStep} and {@link #evalStep}. */
@@ -530,37 +259,46 @@ public final class Solstice {
     private StepOperator() {}
 
     @SuppressWarnings("try") // the batch is a resource only to be closed
-    static <E extends Experiment<E, B, O>, B, O> Flux<StepResult<E, O>> apply(
+    static <E extends Experiment<E, B, O>, B, O> Flux<TrainingEvent.StepEnded<E, O>> apply(
         Flux<B> batches, E start, Mode mode) {
       return Flux.defer(() -> {
+        StepOperatorControl control = new StepOperatorControl();
         Object[] current = {start};
         long[] steps = {0};
         // The batch the step closed last: an operator may hand it to the discard hook after a
         // failed step, and it must not be closed twice.
         Object[] closedByStep = {null};
         return batches
-            .<StepResult<E, O>>handle((batch, sink) -> {
+            .<TrainingEvent.StepEnded<E, O>>handle((batch, sink) -> {
               @SuppressWarnings("unchecked")
               E experiment = (E) current[0];
               closedByStep[0] = batch;
               try (AutoCloseable owned = batch instanceof AutoCloseable c ? c : null) {
+                long started = System.nanoTime();
                 Step<E, O> step = mode == Mode.TRAIN
                     ? experiment.trainStep(batch)
                     : experiment.evalStep(batch);
+                long stepNanos = System.nanoTime() - started;
                 current[0] = step.experiment();
                 long number = steps[0]++;
-                sink.next(new StepResult<>(step.experiment(), step.outputs(), mode, 0, number,
+                sink.next(new TrainingEvent.StepEnded<>(control, step.experiment(),
+                    step.outputs(), mode, 0, number,
                     new RunPosition(0, number + 1, mode == Mode.TRAIN ? number + 1 : 0, 0),
-                    null));
+                    null, 0, new TrainingEvent.Timings(0, stepNanos, 0),
+                    StepOperatorControl.closedBatch()));
               } catch (Exception e) {
                 sink.error(e);
               }
             })
+            // A stop, also one from the subscriber of the step just emitted, completes the
+            // stream at once: no further batch is stepped.
+            .takeUntilOther(control.stopped())
             .doOnDiscard(AutoCloseable.class, batch -> {
               if (batch != closedByStep[0]) {
                 closeDiscarded(batch);
               }
-            });
+            })
+            .doFinally(signal -> control.terminate());
       });
     }
 

@@ -3,16 +3,18 @@ package io.solstice.reactive;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.solstice.reactive.fixtures.CountingExperiment;
+import io.solstice.reactive.fixtures.EventLog;
 import io.solstice.reactive.fixtures.Ledger;
 import io.solstice.reactive.fixtures.Sources;
-import java.util.List;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import reactor.test.StepVerifier;
 
 /**
  * The backpressure contract: the prefetch bounds the batches alive, whatever the source's
- * speed, and the source is read while the step computes.
+ * speed, the source is read while the step computes, and the events' subscriber paces the steps.
  */
 class BackpressureTest {
 
@@ -22,9 +24,10 @@ class BackpressureTest {
     Ledger ledger = new Ledger();
     long steps = 150;
 
-    CountingExperiment result = Solstice.train(CountingExperiment.slow(2), 1,
-        Sources.counting(ledger, 1_000_000), null, List.of(),
-        TrainOptions.builder().prefetch(prefetch).maxSteps(steps).build()).block();
+    CountingExperiment result = Solstice.run(CountingExperiment.slow(2))
+        .train(Sources.counting(ledger, 1_000_000))
+        .prefetch(prefetch).maxSteps(steps)
+        .block();
 
     assertThat(result.trained()).isEqualTo(steps);
     assertThat(ledger.maxAlive()).isLessThanOrEqualTo(prefetch + 2);
@@ -48,9 +51,35 @@ class BackpressureTest {
       }
     });
 
-    Solstice.train(start, 1, Sources.counting(ledger, 20), null, List.of(),
-        TrainOptions.builder().prefetch(prefetch).build()).block();
+    Solstice.run(start).train(Sources.counting(ledger, 20)).prefetch(prefetch).block();
 
     assertThat(stepsThatSawTheNextBatchArrive).hasValue(19); // every step but the last
+  }
+
+  @ParameterizedTest(name = "after {0} events")
+  @ValueSource(ints = {2, 3, 4, 7})
+  void noFurtherStepStartsWhileTheEventsSubscriberHasNoDemand(int requested) {
+    Ledger ledger = new Ledger();
+    EventLog events = new EventLog();
+    AtomicLong stepsTaken = new AtomicLong();
+    CountingExperiment start = CountingExperiment.withAction(n -> stepsTaken.incrementAndGet());
+    // Events 0 and 1 are RunStarted and EpochStarted, 2 and 3 StepStarted(0) and StepEnded(0),
+    // 4 and 5 those of step 1, and so on: step k may start only while event 2k + 2 is wanted.
+    long stepsForTheDemand = (requested - 1) / 2;
+
+    StepVerifier.create(Solstice.run(start).train(Sources.counting(ledger, 100)).subscribers(events)
+                .events(), 0)
+        .thenRequest(requested)
+        .expectNextCount(requested)
+        // Time in which a run that ignored demand would step ahead.
+        .thenAwait(Duration.ofMillis(300))
+        .then(() -> assertThat(stepsTaken).as("steps taken without demand beyond event %d",
+            requested).hasValue(stepsForTheDemand))
+        .thenCancel()
+        .verify(Duration.ofSeconds(10));
+
+    events.awaitTerminated();
+    assertThat(ledger.notClosedExactlyOnce()).isEmpty();
+    assertThat(ledger.alive()).isZero();
   }
 }

@@ -6,6 +6,7 @@ import io.solstice.core.EarlyStoppingException;
 import io.solstice.core.RunOutcome;
 import io.solstice.core.metrics.MeanMetric;
 import io.solstice.reactive.fixtures.CountingExperiment;
+import io.solstice.reactive.fixtures.EventLog;
 import io.solstice.reactive.fixtures.Ledger;
 import io.solstice.reactive.fixtures.Recorder;
 import io.solstice.reactive.fixtures.Sources;
@@ -13,9 +14,11 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * Early stopping from each hook, as {@link Solstice}'s Javadoc says: the remaining callbacks
- * of the hook still run, the open epoch is ended, nothing later runs, onRunEnd gets
- * STOPPED_EARLY and the run completes with the experiment so far.
+ * Early stopping from each event, as {@link Solstice}'s Javadoc says: the remaining synchronous
+ * subscribers of the event still see it, the open epoch is ended, nothing later runs, {@code
+ * RunEnded} (and so {@code onRunEnd}) reports STOPPED_EARLY and the run completes with the
+ * experiment so far; a stop is an {@link EarlyStoppingException} thrown by a subscriber (here a
+ * callback of the original interface) or a call of {@link RunControl#stop}.
  */
 class EarlyStoppingTest {
 
@@ -25,8 +28,10 @@ class EarlyStoppingTest {
   private CountingExperiment trainStoppingAt(String hook) {
     Recorder a = Recorder.stoppingAt("a", log, hook::equals);
     Recorder b = Recorder.of("b", log);
-    CountingExperiment result = Solstice.train(CountingExperiment.fresh(), 2,
-        Sources.counting(ledger, 3), Sources.counting(ledger, 1), List.of(a, b)).block();
+    CountingExperiment result = Solstice.run(CountingExperiment.fresh())
+        .train(Sources.counting(ledger, 3)).validate(Sources.counting(ledger, 1)).epochs(2)
+        .callbacks(a, b)
+        .block();
     assertThat(a.outcome().status()).isEqualTo(RunOutcome.Status.STOPPED_EARLY);
     assertThat(a.outcome().cause()).isInstanceOf(EarlyStoppingException.class)
         .hasMessage("a stops at " + hook);
@@ -103,12 +108,39 @@ class EarlyStoppingTest {
   void aStopFromOnStepEndStillEmitsThatStepsResult() {
     Recorder a = Recorder.stoppingAt("a", log, "onStepEnd(1,TRAIN)"::equals);
 
-    List<StepResult<CountingExperiment, MeanMetric>> results = Solstice.run(
-            CountingExperiment.fresh(), 2, Sources.counting(ledger, 5), null, List.of(a),
-            TrainOptions.defaults())
-        .collectList().block();
+    List<TrainingEvent.StepEnded<CountingExperiment, MeanMetric>> results =
+        Solstice.run(CountingExperiment.fresh()).train(Sources.counting(ledger, 5)).epochs(2)
+            .callbacks(a)
+            .steps().collectList().block();
 
-    assertThat(results).extracting(StepResult::globalStep).containsExactly(0L, 1L);
+    assertThat(results).extracting(TrainingEvent.StepEnded::globalStep).containsExactly(0L, 1L);
+  }
+
+  @Test
+  void aStopRequestedThroughTheRunControlActsLikeTheExceptionFromThatEvent() {
+    EventLog events = new EventLog();
+    TrainingSubscriber<Object, Object> stopper = event -> {
+      if (EventLog.describe(event).equals("StepEnded(1,TRAIN)")) {
+        event.run().stop("enough at step 1");
+      }
+    };
+    Recorder after = Recorder.of("b", log);
+
+    CountingExperiment result = Solstice.run(CountingExperiment.fresh())
+        .train(Sources.counting(ledger, 3)).validate(Sources.counting(ledger, 1)).epochs(2)
+        .subscribers(stopper, events).callbacks(after)
+        .block();
+
+    assertThat(events.lines()).containsExactly("RunStarted", "EpochStarted(0,TRAIN)",
+        "StepStarted(0,TRAIN)", "StepEnded(0,TRAIN)",
+        "StepStarted(1,TRAIN)", "StepEnded(1,TRAIN)",
+        "EpochEnded(0,TRAIN)", "RunEnded(STOPPED_EARLY)");
+    assertThat(log).contains("b:onStepEnd(1,TRAIN)").last().isEqualTo("b:onRunEnd(STOPPED_EARLY)");
+    assertThat(after.outcome().cause()).isInstanceOf(EarlyStoppingException.class)
+        .hasMessage("enough at step 1");
+    assertThat(events.run().isStopping()).isTrue();
+    assertThat(result.trained()).isEqualTo(2);
+    assertThat(ledger.notClosedExactlyOnce()).isEmpty();
   }
 
   @Test
@@ -120,8 +152,9 @@ class EarlyStoppingTest {
       }
     });
 
-    CountingExperiment result = Solstice.train(start, 3, Sources.counting(ledger, 5), null,
-        List.of(a)).block();
+    CountingExperiment result = Solstice.run(start).train(Sources.counting(ledger, 5)).epochs(3)
+        .callbacks(a)
+        .block();
 
     assertThat(result.trained()).isEqualTo(2);
     assertThat(log).endsWith("a:onStepStart(2,TRAIN)", "a:onEpochEnd(0,TRAIN)",
@@ -134,9 +167,11 @@ class EarlyStoppingTest {
   void maxStepsStopsTheRunAsAnEarlyStopWithoutCause() {
     Recorder a = Recorder.of("a", log);
 
-    CountingExperiment result = Solstice.train(CountingExperiment.fresh(), 10,
-        Sources.counting(ledger, 4), Sources.counting(ledger, 1), List.of(a),
-        TrainOptions.builder().maxSteps(6).build()).block();
+    CountingExperiment result = Solstice.run(CountingExperiment.fresh())
+        .train(Sources.counting(ledger, 4)).validate(Sources.counting(ledger, 1)).epochs(10)
+        .maxSteps(6)
+        .callbacks(a)
+        .block();
 
     assertThat(result.trained()).isEqualTo(6);
     assertThat(a.outcome()).isEqualTo(RunOutcome.stoppedEarly(null));
@@ -149,9 +184,10 @@ class EarlyStoppingTest {
   void limitTrainBatchesEndsEachEpochNotTheRunAndClosesThePrefetchedRest() {
     Recorder a = Recorder.of("a", log);
 
-    CountingExperiment result = Solstice.train(CountingExperiment.fresh(), 3,
-        Sources.counting(ledger, 50), Sources.counting(ledger, 20), List.of(a),
-        TrainOptions.builder().limitTrainBatches(2).limitValBatches(1).prefetch(8).build())
+    CountingExperiment result = Solstice.run(CountingExperiment.fresh())
+        .train(Sources.counting(ledger, 50)).validate(Sources.counting(ledger, 20)).epochs(3)
+        .limitTrainBatches(2).limitValBatches(1).prefetch(8)
+        .callbacks(a)
         .block();
 
     assertThat(result.trained()).isEqualTo(6);

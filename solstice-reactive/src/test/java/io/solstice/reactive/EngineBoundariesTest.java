@@ -13,7 +13,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
@@ -23,24 +22,26 @@ import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 import reactor.test.StepVerifier;
 
-/** Options, thread choices, batch-close failures and backend independence. */
+/** Settings, thread choices, batch-close failures and backend independence. */
 class EngineBoundariesTest {
 
   @Test
-  void invalidOptionsAreRejectedWithMessagesThatNameTheSetting() {
-    assertThatThrownBy(() -> TrainOptions.builder().prefetch(0))
-        .hasMessage("prefetch must be >= 1 batch, was 0");
-    assertThatThrownBy(() -> TrainOptions.builder().maxSteps(0))
-        .hasMessage("maxSteps must be >= 1, was 0");
-    assertThatThrownBy(() -> TrainOptions.builder().maxTime(Duration.ZERO))
+  void invalidSettingsAreRejectedWithMessagesThatNameTheSetting() {
+    var run = Solstice.run(CountingExperiment.fresh());
+    assertThatThrownBy(() -> run.prefetch(0)).hasMessage("prefetch must be >= 1, was 0");
+    assertThatThrownBy(() -> run.maxSteps(0)).hasMessage("maxSteps must be >= 1, was 0");
+    assertThatThrownBy(() -> run.maxTime(Duration.ZERO))
         .hasMessage("maxTime must be positive, was PT0S");
-    assertThatThrownBy(() -> FitOptions.builder().prequential(0, 0.5))
+    assertThatThrownBy(() -> run.prequential(0, 0.5))
         .hasMessage("windowSize must be >= 1, was 0");
-    assertThatThrownBy(() -> FitOptions.builder().prequential(10, 1.5))
+    assertThatThrownBy(() -> run.prequential(10, 1.5))
         .hasMessage("fadingFactor must be in (0, 1], was 1.5");
-    assertThatThrownBy(() -> Solstice.train(CountingExperiment.fresh(), -1,
-            Sources.counting(new Ledger(), 1), null, List.of()))
-        .hasMessage("epochs must be >= 0, was -1");
+    assertThatThrownBy(() -> run.epochs(-1)).hasMessage("epochs must be >= 0, was -1");
+    assertThatThrownBy(run::events)
+        .hasMessage("nothing to run: give the run a source with train(...) or test(...)");
+    var training = run.train(Sources.counting(new Ledger(), 1));
+    assertThatThrownBy(() -> training.test(Sources.counting(new Ledger(), 1)))
+        .hasMessage("a run either trains or tests; this one trains already");
   }
 
   @Test
@@ -49,11 +50,10 @@ class EngineBoundariesTest {
     Ledger ledger = new Ledger();
     CountingExperiment start = CountingExperiment.fresh();
     try {
-      Solstice.train(start, 2, Sources.counting(ledger, 3), null, List.of(),
-          TrainOptions.builder()
-              .sourceScheduler(shared)
-              .stepThreadFactory(r -> new Thread(r, "my-gpu-thread"))
-              .build()).block();
+      Solstice.run(start).train(Sources.counting(ledger, 3)).epochs(2)
+          .sourceScheduler(shared)
+          .stepThreadFactory(r -> new Thread(r, "my-gpu-thread"))
+          .block();
 
       assertThat(start.stepThreads()).extracting(Thread::getName).containsExactly("my-gpu-thread");
       assertThat(ledger.sourceThreads()).extracting(Thread::getName)
@@ -84,8 +84,8 @@ class EngineBoundariesTest {
       }
     }
 
-    StepVerifier.create(Solstice.train(new Noop(), 1, Flux.range(0, 5).map(Failing::new), null,
-            List.of()))
+    StepVerifier.create(Solstice.run(new Noop()).train(Flux.range(0, 5).map(Failing::new))
+            .experiment())
         .expectErrorSatisfies(error -> assertThat(error)
             .isInstanceOf(TrainingException.class)
             .hasMessageStartingWith("TRAIN failed in epoch 0 at train step 2: ")
@@ -98,9 +98,11 @@ class EngineBoundariesTest {
     Ledger ledger = new Ledger();
     Set<Thread> cancellingThreads = ConcurrentHashMap.newKeySet();
 
-    Solstice.train(CountingExperiment.fresh(), 3,
-        Sources.counting(ledger, 100).doOnCancel(() -> cancellingThreads.add(Thread.currentThread())),
-        null, List.of(), TrainOptions.builder().limitTrainBatches(5).build()).block();
+    Solstice.run(CountingExperiment.fresh())
+        .train(Sources.counting(ledger, 100)
+            .doOnCancel(() -> cancellingThreads.add(Thread.currentThread())))
+        .epochs(3).limitTrainBatches(5)
+        .block();
 
     assertThat(cancellingThreads).isNotEmpty()
         .allSatisfy(t -> assertThat(t.getName()).startsWith("solstice-source-train-"));
@@ -112,16 +114,16 @@ class EngineBoundariesTest {
     Ledger ledger = new Ledger();
     var reused = ledger.create(0.5, 2);
 
-    CountingExperiment result = Solstice.train(CountingExperiment.fresh(), 2,
-        Flux.just(reused).repeat(4), null, List.of()).block();
+    CountingExperiment result = Solstice.run(CountingExperiment.fresh())
+        .train(Flux.just(reused).repeat(4)).epochs(2)
+        .block();
 
     assertThat(result.trained()).isEqualTo(10);
   }
 
   @Test
   void everySubscriptionIsANewRunFromTheSameStartingExperiment() {
-    var run = Solstice.train(CountingExperiment.fresh(), 1, Sources.counting(new Ledger(), 3),
-        null, List.of());
+    var run = Solstice.run(CountingExperiment.fresh()).train(Sources.counting(new Ledger(), 3));
 
     assertThat(run.block().trained()).isEqualTo(3);
     assertThat(run.block().trained()).isEqualTo(3);

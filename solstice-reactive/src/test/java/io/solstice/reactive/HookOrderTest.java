@@ -4,15 +4,27 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.solstice.core.Mode;
 import io.solstice.core.RunOutcome;
+import io.solstice.core.RunPosition;
+import io.solstice.core.metrics.MeanMetric;
 import io.solstice.reactive.fixtures.CountingExperiment;
+import io.solstice.reactive.fixtures.EventLog;
 import io.solstice.reactive.fixtures.Ledger;
 import io.solstice.reactive.fixtures.Recorder;
 import io.solstice.reactive.fixtures.Sources;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-/** The hook order and step numbering written in {@link Solstice}'s Javadoc. */
+/**
+ * The event order, hook order and step numbering written in {@link Solstice}'s Javadoc, seen
+ * through {@link Run#events()}, synchronous subscribers and callbacks of the original four-hook
+ * interface (attached with {@link Run#callbacks}).
+ */
 class HookOrderTest {
 
   private final Ledger ledger = new Ledger();
@@ -23,8 +35,9 @@ class HookOrderTest {
     Recorder a = Recorder.of("a", log);
     Recorder b = Recorder.of("b", log);
 
-    CountingExperiment result = Solstice.train(CountingExperiment.fresh(), 2,
-            Sources.counting(ledger, 2), Sources.counting(ledger, 1), List.of(a, b))
+    CountingExperiment result = Solstice.run(CountingExperiment.fresh())
+        .train(Sources.counting(ledger, 2)).validate(Sources.counting(ledger, 1)).epochs(2)
+        .callbacks(a, b)
         .block();
 
     List<String> expected = new ArrayList<>();
@@ -56,16 +69,130 @@ class HookOrderTest {
   }
 
   @Test
+  void theEventStreamHasEveryEventInTheDocumentedOrderAfterEverySynchronousSubscriberSawIt() {
+    Ledger val = new Ledger();
+    EventLog events = new EventLog();
+    List<String> order = new CopyOnWriteArrayList<>();
+    List<String> emittedTooEarly = new CopyOnWriteArrayList<>();
+
+    List<TrainingEvent<CountingExperiment, MeanMetric>> emitted =
+        Solstice.run(CountingExperiment.fresh())
+            .train(Sources.counting(ledger, 2)).validate(Sources.counting(val, 1)).epochs(2)
+            .subscribers(events, tagged("1", order), tagged("2", order))
+            .subscribers(tagged("3", order))
+            .events()
+            .index()
+            .doOnNext(indexed -> {
+              // The n-th emitted event must be the n-th event the last subscriber handled.
+              int n = (int) (long) indexed.getT1();
+              String line = EventLog.describe(indexed.getT2());
+              if (order.size() < 3 * (n + 1) || !order.get(3 * n + 2).equals("3 " + line)) {
+                emittedTooEarly.add(line);
+              }
+            })
+            .map(indexed -> indexed.getT2())
+            .collectList().block();
+
+    List<String> expected = List.of(
+        "RunStarted",
+        "EpochStarted(0,TRAIN)",
+        "StepStarted(0,TRAIN)", "StepEnded(0,TRAIN)",
+        "StepStarted(1,TRAIN)", "StepEnded(1,TRAIN)",
+        "EpochEnded(0,TRAIN)",
+        "EpochStarted(0,VAL)",
+        "StepStarted(0,VAL)", "StepEnded(0,VAL)",
+        "EpochEnded(0,VAL)", "ValidationEnded(0)",
+        "EpochStarted(1,TRAIN)",
+        "StepStarted(2,TRAIN)", "StepEnded(2,TRAIN)",
+        "StepStarted(3,TRAIN)", "StepEnded(3,TRAIN)",
+        "EpochEnded(1,TRAIN)",
+        "EpochStarted(1,VAL)",
+        "StepStarted(1,VAL)", "StepEnded(1,VAL)",
+        "EpochEnded(1,VAL)", "ValidationEnded(1)",
+        "RunEnded(COMPLETED)");
+    assertThat(emitted).extracting(EventLog::describe).containsExactlyElementsOf(expected);
+    assertThat(events.lines()).containsExactlyElementsOf(expected);
+    // Every event reaches the subscribers in registration order before the next event.
+    assertThat(order).containsExactlyElementsOf(expected.stream()
+        .flatMap(line -> java.util.stream.Stream.of("1 " + line, "2 " + line, "3 " + line))
+        .toList());
+    assertThat(emittedTooEarly).as("events emitted before every synchronous subscriber had "
+        + "handled them").isEmpty();
+    assertThat(emitted).extracting(TrainingEvent::run).containsOnly(events.run());
+
+    // Each epoch end carries the reduce of its steps' outputs: train ids 0,1 then 2,3; val 0, 1.
+    assertThat(EventLog.assertEpochMetricsMergeTheirSteps(emitted)).isEqualTo(4);
+    assertThat(emitted).filteredOn(TrainingEvent.EpochEnded.class::isInstance)
+        .extracting(e -> (TrainingEvent.EpochEnded<?, ?>) e)
+        .extracting(e -> e.mode() + "/" + e.epoch() + "/" + e.steps() + "/" + e.values())
+        .containsExactly("TRAIN/0/2/{id=0.5}", "VAL/0/1/{id=0.0}", "TRAIN/1/2/{id=2.5}",
+            "VAL/1/1/{id=1.0}");
+    // Epoch, validation and run ends carry the position a resumed run would start from: inside
+    // the epoch until its due validation has run, the next epoch after.
+    assertThat(emitted).filteredOn(e -> e instanceof TrainingEvent.EpochEnded<?, ?>
+            || e instanceof TrainingEvent.ValidationEnded<?, ?>
+            || e instanceof TrainingEvent.RunEnded<?, ?>)
+        .extracting(EventLog::position)
+        .containsExactly(
+            new RunPosition(0, 2, 2, 0), new RunPosition(1, 0, 2, 1), new RunPosition(1, 0, 2, 1),
+            new RunPosition(1, 2, 4, 1), new RunPosition(2, 0, 4, 2), new RunPosition(2, 0, 4, 2),
+            new RunPosition(2, 0, 4, 2));
+    assertThat(((TrainingEvent.RunStarted<?, ?>) emitted.get(0)).position())
+        .isEqualTo(RunPosition.START);
+    // The run ends with the experiment returned by its last step (here the last val step).
+    assertThat(((CountingExperiment) emitted.get(emitted.size() - 1).experiment()))
+        .isEqualTo(((TrainingEvent.StepEnded<?, ?>) emitted.get(emitted.size() - 4)).experiment());
+  }
+
+  @Test
+  void aCheckpointAnnouncedWhileHandlingAnEventIsEmittedRightAfterIt(@TempDir Path dir) {
+    EventLog events = new EventLog();
+    TrainingSubscriber<CountingExperiment, MeanMetric> saver = event -> {
+      if (event instanceof TrainingEvent.StepEnded<CountingExperiment, MeanMetric> step
+          && step.globalStep() == 1) {
+        Path file = dir.resolve("after-step-1");
+        try {
+          Files.writeString(file, Long.toString(step.experiment().trained()));
+        } catch (IOException e) {
+          throw new IllegalStateException(e);
+        }
+        step.run().checkpointWritten(file, step.position());
+      }
+    };
+
+    List<TrainingEvent<CountingExperiment, MeanMetric>> emitted = Solstice.run(CountingExperiment.fresh())
+        .train(Sources.counting(ledger, 3))
+        .subscribers(saver, events)
+        .events().collectList().block();
+
+    assertThat(emitted).extracting(EventLog::describe).containsExactly("RunStarted",
+        "EpochStarted(0,TRAIN)",
+        "StepStarted(0,TRAIN)", "StepEnded(0,TRAIN)",
+        "StepStarted(1,TRAIN)", "StepEnded(1,TRAIN)", "CheckpointWritten(after-step-1)",
+        "StepStarted(2,TRAIN)", "StepEnded(2,TRAIN)",
+        "EpochEnded(0,TRAIN)", "RunEnded(COMPLETED)");
+    assertThat(events.lines()).containsExactlyElementsOf(
+        emitted.stream().map(EventLog::describe).toList());
+    TrainingEvent.CheckpointWritten<?, ?> written = (TrainingEvent.CheckpointWritten<?, ?>) emitted.get(6);
+    assertThat(written.position()).isEqualTo(new RunPosition(0, 2, 2, 0));
+    assertThat(((CountingExperiment) written.experiment()).trained()).isEqualTo(2);
+    assertThat(dir.resolve("after-step-1")).hasContent("2");
+  }
+
+  @Test
   void everyHookAndStepRunsOnOneTrainingThreadAndSourcesAreReadOnAnother() {
     Recorder a = Recorder.of("a", log);
+    EventLog events = new EventLog();
     CountingExperiment start = CountingExperiment.fresh();
 
-    Solstice.train(start, 3, Sources.counting(ledger, 5), Sources.counting(ledger, 2), List.of(a))
+    Solstice.run(start).train(Sources.counting(ledger, 5)).validate(Sources.counting(ledger, 2))
+        .epochs(3).callbacks(a).subscribers(events)
         .block();
 
     assertThat(a.threads()).hasSize(1);
     Thread trainingThread = a.threads().iterator().next();
     assertThat(trainingThread.getName()).startsWith("solstice-step-");
+    assertThat(events.threads()).containsExactly(trainingThread);
     assertThat(start.stepThreads()).containsExactly(trainingThread);
     assertThat(ledger.sourceThreads())
         .isNotEmpty()
@@ -77,9 +204,10 @@ class HookOrderTest {
   void validationRunsAfterEveryNthEpochOnly() {
     Recorder a = Recorder.of("a", log);
 
-    Solstice.train(CountingExperiment.fresh(), 4, Sources.counting(ledger, 1),
-            Sources.counting(ledger, 1), List.of(a),
-            TrainOptions.builder().validateEveryEpochs(2).build())
+    Solstice.run(CountingExperiment.fresh())
+        .train(Sources.counting(ledger, 1)).validate(Sources.counting(ledger, 1)).epochs(4)
+        .validateEveryEpochs(2)
+        .callbacks(a)
         .block();
 
     assertThat(log).filteredOn(l -> l.contains("onEpochStart"))
@@ -92,9 +220,10 @@ class HookOrderTest {
   void validationEveryNStepsRunsAWholeValEpochBetweenTrainSteps() {
     Recorder a = Recorder.of("a", log);
 
-    Solstice.train(CountingExperiment.fresh(), 1, Sources.counting(ledger, 4),
-            Sources.counting(ledger, 1), List.of(a),
-            TrainOptions.builder().validateEverySteps(2).build())
+    Solstice.run(CountingExperiment.fresh())
+        .train(Sources.counting(ledger, 4)).validate(Sources.counting(ledger, 1))
+        .validateEverySteps(2)
+        .callbacks(a)
         .block();
 
     assertThat(log).containsExactly(
@@ -112,28 +241,37 @@ class HookOrderTest {
   @Test
   void aTestRunIsOneTestEpochNumberedFromZero() {
     Recorder a = Recorder.of("a", log);
+    EventLog events = new EventLog();
 
-    List<io.solstice.core.metrics.MeanMetric> outputs =
-        Solstice.test(CountingExperiment.fresh(), Sources.counting(ledger, 3), List.of(a)).block();
+    List<MeanMetric> outputs = Solstice.run(CountingExperiment.fresh())
+        .test(Sources.counting(ledger, 3))
+        .callbacks(a).subscribers(events)
+        .steps().map(TrainingEvent.StepEnded::outputs)
+        .collectList().block();
 
     assertThat(log).containsExactly("a:onEpochStart(0,TEST)",
         "a:onStepStart(0,TEST)", "a:onStepEnd(0,TEST)",
         "a:onStepStart(1,TEST)", "a:onStepEnd(1,TEST)",
         "a:onStepStart(2,TEST)", "a:onStepEnd(2,TEST)",
         "a:onEpochEnd(0,TEST)", "a:onRunEnd(COMPLETED)");
+    assertThat(events.lines()).containsExactly("RunStarted", "EpochStarted(0,TEST)",
+        "StepStarted(0,TEST)", "StepEnded(0,TEST)",
+        "StepStarted(1,TEST)", "StepEnded(1,TEST)",
+        "StepStarted(2,TEST)", "StepEnded(2,TEST)",
+        "EpochEnded(0,TEST)", "RunEnded(COMPLETED)");
     assertThat(outputs).extracting(m -> m.mean()).containsExactly(0.0, 1.0, 2.0);
   }
 
   @Test
   void stepResultsCarryModeEpochPerModeGlobalStepAndTheResumePosition() {
-    List<StepResult<CountingExperiment, io.solstice.core.metrics.MeanMetric>> results =
-        Solstice.run(CountingExperiment.fresh(), 2, Sources.counting(ledger, 2),
-                Sources.counting(ledger, 1), List.of(), TrainOptions.defaults())
-            .collectList().block();
+    List<TrainingEvent.StepEnded<CountingExperiment, MeanMetric>> results =
+        Solstice.run(CountingExperiment.fresh())
+            .train(Sources.counting(ledger, 2)).validate(Sources.counting(ledger, 1)).epochs(2)
+            .steps().collectList().block();
 
     assertThat(results).extracting(r -> r.mode() + "/" + r.epoch() + "/" + r.globalStep())
         .containsExactly("TRAIN/0/0", "TRAIN/0/1", "VAL/0/0", "TRAIN/1/2", "TRAIN/1/3", "VAL/1/1");
-    assertThat(results).extracting(StepResult::position).extracting(p ->
+    assertThat(results).extracting(TrainingEvent.StepEnded::position).extracting(p ->
             p.epoch() + "/" + p.batchesIntoEpoch() + "/" + p.trainSteps() + "/" + p.valSteps())
         .containsExactly("0/1/1/0", "0/2/2/0", "0/2/2/1", "1/1/3/1", "1/2/4/1", "1/2/4/2");
     assertThat(results).allSatisfy(r -> assertThat(r.prequentialMetrics()).isEmpty());
@@ -143,30 +281,47 @@ class HookOrderTest {
 
   @Test
   void aStepResultIsEmittedAfterOnStepEndOnceItsBatchIsClosedAndBeforeTheNextStep() {
-    List<String> seenAtEmission = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<String> seenAtEmission = new CopyOnWriteArrayList<>();
+    List<Boolean> openForSubscribers = new CopyOnWriteArrayList<>();
+    TrainingSubscriber<CountingExperiment, MeanMetric> batchReader = event -> {
+      if (event instanceof TrainingEvent.StepEnded<CountingExperiment, MeanMetric> step) {
+        long id = ((io.solstice.reactive.fixtures.CountingBatch) step.batch().get()).id();
+        openForSubscribers.add(step.batch().isOpen() && !ledger.isClosed(id));
+      }
+    };
 
-    Solstice.run(CountingExperiment.fresh(), 1, Sources.counting(ledger, 3), null,
-            List.of(Recorder.of("a", log)), TrainOptions.defaults())
-        .doOnNext(r -> {
-          long batchId = (long) r.outputs().mean();
-          seenAtEmission.add(log.get(log.size() - 1) + " closed=" + ledger.isClosed(batchId));
-        })
-        .blockLast();
+    List<TrainingEvent.StepEnded<CountingExperiment, MeanMetric>> results =
+        Solstice.run(CountingExperiment.fresh()).train(Sources.counting(ledger, 3))
+            .callbacks(Recorder.of("a", log)).subscribers(batchReader)
+            .steps()
+            .doOnNext(r -> {
+              long batchId = (long) r.outputs().mean();
+              seenAtEmission.add(log.get(log.size() - 1) + " closed=" + ledger.isClosed(batchId)
+                  + " open=" + r.batch().isOpen());
+            })
+            .collectList().block();
 
     assertThat(seenAtEmission).containsExactly(
-        "a:onStepEnd(0,TRAIN) closed=true",
-        "a:onStepEnd(1,TRAIN) closed=true",
-        "a:onStepEnd(2,TRAIN) closed=true");
+        "a:onStepEnd(0,TRAIN) closed=true open=false",
+        "a:onStepEnd(1,TRAIN) closed=true open=false",
+        "a:onStepEnd(2,TRAIN) closed=true open=false");
+    assertThat(openForSubscribers).containsExactly(true, true, true);
+    assertThat(results).allSatisfy(r -> assertThat(r.batch().isOpen()).isFalse());
     assertThat(ledger.notClosedExactlyOnce()).isEmpty();
   }
 
   @Test
   void everyBatchOfACompletedRunIsClosedExactlyOnce() {
-    Solstice.train(CountingExperiment.fresh(), 3, Sources.counting(ledger, 7),
-        Sources.counting(ledger, 3), List.of()).block();
+    Solstice.run(CountingExperiment.fresh())
+        .train(Sources.counting(ledger, 7)).validate(Sources.counting(ledger, 3)).epochs(3)
+        .block();
 
     assertThat(ledger.created()).isEqualTo(3 * 7 + 3 * 3);
     assertThat(ledger.notClosedExactlyOnce()).isEmpty();
+  }
+
+  private static TrainingSubscriber<Object, Object> tagged(String tag, List<String> order) {
+    return event -> order.add(tag + " " + EventLog.describe(event));
   }
 
   private static void both(List<String> expected, String hook) {

@@ -13,6 +13,7 @@ import io.solstice.core.metrics.MeanMetric;
 import io.solstice.core.metrics.Metrics;
 import io.solstice.reactive.fixtures.LinearRegression;
 import io.solstice.reactive.fixtures.TrackedTensorBatch;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +30,9 @@ import reactor.core.publisher.Flux;
  * step, SKIP_BATCH drops the batch and counts it, STOP ends the run early.
  */
 class NonFinitePolicyTest {
+
+  // A failed run ends promptly; the bound only turns a run that hangs into a failure.
+  private static final Duration WITHIN = Duration.ofSeconds(20);
 
   private final AtomicLong created = new AtomicLong();
   private final AtomicLong closes = new AtomicLong();
@@ -50,22 +54,23 @@ class NonFinitePolicyTest {
     });
   }
 
-  private static TrainOptions policy(NonFinitePolicy p) {
-    return TrainOptions.builder().nonFinite(p).build();
-  }
-
   @Test
   void byDefaultNanFeaturesFailTheRunNamingModeEpochAndStepBeforeTheExperimentSeesThem() {
     LinearRegression model = new LinearRegression(0.1);
+    long[] openWhenTheErrorArrived = {-1};
 
-    assertThatThrownBy(() -> Solstice.trainBlocking(model, 1, batches(Set.of(3), Double.NaN),
-            null, List.of(), TrainOptions.defaults()))
+    assertThatThrownBy(() -> Solstice.run(model).train(batches(Set.of(3), Double.NaN))
+            .experiment()
+            .doOnError(error -> openWhenTheErrorArrived[0] = created.get() - closes.get())
+            .block(WITHIN))
         .isInstanceOf(TrainingException.class)
         .hasMessageContaining("TRAIN failed in epoch 0 at train step 3")
         .cause().isInstanceOf(NonFiniteException.class)
         .hasMessageContaining("features (NaN)")
         .hasMessageContaining("policy FAIL");
     assertThat(Double.isFinite(model.weight())).isTrue();
+    // Termination is quiescent: by the time the error is signalled every batch is closed.
+    assertThat(openWhenTheErrorArrived[0]).as("batches open when the error arrived").isZero();
     assertThat(closes.get()).as("every batch read (some prefetched) closed once")
         .isEqualTo(created.get()).isGreaterThanOrEqualTo(4);
   }
@@ -73,13 +78,14 @@ class NonFinitePolicyTest {
   @Test
   void skipBatchDropsPoisonedFeaturesCountsThemAndKeepsNumberingAndPositionConsistent() {
     LinearRegression model = new LinearRegression(0.1);
-    List<StepResult<LinearRegression, MeanMetric>> results = Solstice.run(model, 1,
-            batches(Set.of(2, 5), Double.POSITIVE_INFINITY), null, List.of(),
-            policy(NonFinitePolicy.SKIP_BATCH))
-        .collectList().block();
+    List<TrainingEvent.StepEnded<LinearRegression, MeanMetric>> results = Solstice.run(model)
+        .train(batches(Set.of(2, 5), Double.POSITIVE_INFINITY))
+        .nonFinite(NonFinitePolicy.SKIP_BATCH)
+        .steps().collectList().block();
 
-    assertThat(results).extracting(StepResult::globalStep).containsExactly(0L, 1L, 2L, 3L, 4L, 5L);
-    assertThat(results).extracting(StepResult::skippedBatches)
+    assertThat(results).extracting(TrainingEvent.StepEnded::globalStep)
+        .containsExactly(0L, 1L, 2L, 3L, 4L, 5L);
+    assertThat(results).extracting(TrainingEvent.StepEnded::skippedBatches)
         .containsExactly(0L, 0L, 1L, 1L, 2L, 2L);
     // The position counts skipped batches as consumed, so a resumed run does not reread them.
     assertThat(results.get(5).position().batchesIntoEpoch()).isEqualTo(8);
@@ -102,9 +108,11 @@ class NonFinitePolicyTest {
         hooks.add("end " + step);
       }
     };
-    Solstice.trainBlocking(new LinearRegression(0.1), 1,
-        batches(Set.of(0, 1, 2, 3, 4, 5, 6), Double.NaN), null, List.of(recorder),
-        policy(NonFinitePolicy.SKIP_BATCH));
+    Solstice.run(new LinearRegression(0.1))
+        .train(batches(Set.of(0, 1, 2, 3, 4, 5, 6), Double.NaN))
+        .nonFinite(NonFinitePolicy.SKIP_BATCH)
+        .callbacks(recorder)
+        .block();
 
     assertThat(hooks).containsExactly("start 0", "end 0");
   }
@@ -118,10 +126,11 @@ class NonFinitePolicyTest {
         outcome[0] = o;
       }
     };
-    List<StepResult<LinearRegression, MeanMetric>> results = Solstice.run(
-            new LinearRegression(0.1), 2, batches(Set.of(4), Double.NaN), null, List.of(end),
-            policy(NonFinitePolicy.STOP))
-        .collectList().block();
+    List<TrainingEvent.StepEnded<LinearRegression, MeanMetric>> results =
+        Solstice.run(new LinearRegression(0.1)).train(batches(Set.of(4), Double.NaN)).epochs(2)
+            .nonFinite(NonFinitePolicy.STOP)
+            .callbacks(end)
+            .steps().collectList().block();
 
     assertThat(results).hasSize(4);
     assertThat(outcome[0].status()).isEqualTo(RunOutcome.Status.STOPPED_EARLY);
@@ -144,8 +153,7 @@ class NonFinitePolicyTest {
 
   @Test
   void aLossThatBecomesInfiniteFailsByDefaultNamingTheStep() {
-    assertThatThrownBy(() -> Solstice.trainBlocking(diverging(), 1, clean(), null, List.of(),
-            TrainOptions.defaults()))
+    assertThatThrownBy(() -> Solstice.run(diverging()).train(clean()).experiment().block(WITHIN))
         .isInstanceOf(TrainingException.class)
         .hasMessageContaining("TRAIN failed in epoch 0 at train step")
         .cause().isInstanceOf(NonFiniteException.class)
@@ -154,8 +162,9 @@ class NonFinitePolicyTest {
 
   @Test
   void aLossThatBecomesInfiniteStopsTheRunUnderStop() {
-    List<StepResult<LinearRegression, MeanMetric>> results = Solstice.run(diverging(), 1, clean(),
-        null, List.of(), policy(NonFinitePolicy.STOP)).collectList().block();
+    List<TrainingEvent.StepEnded<LinearRegression, MeanMetric>> results =
+        Solstice.run(diverging()).train(clean()).nonFinite(NonFinitePolicy.STOP)
+            .steps().collectList().block();
 
     assertThat(results).isNotEmpty().allSatisfy(
         r -> assertThat(Double.isFinite(r.outputs().mean())).isTrue());
@@ -164,8 +173,8 @@ class NonFinitePolicyTest {
 
   @Test
   void anInPlaceExperimentCannotSkipAnInfiniteLossAfterTheFactAndFailsSayingWhy() {
-    assertThatThrownBy(() -> Solstice.trainBlocking(diverging(), 1, clean(), null, List.of(),
-            policy(NonFinitePolicy.SKIP_BATCH)))
+    assertThatThrownBy(() -> Solstice.run(diverging()).train(clean())
+            .nonFinite(NonFinitePolicy.SKIP_BATCH).experiment().block(WITHIN))
         .isInstanceOf(TrainingException.class)
         .cause().isInstanceOf(NonFiniteException.class)
         .hasMessageContaining("updated its arrays in place")
@@ -206,8 +215,9 @@ class NonFinitePolicyTest {
   @Test
   void aFunctionalExperimentSkipsAStepWithAnInfiniteLossAndKeepsThePreviousExperiment() {
     Flux<Double> values = Flux.just(1.0, 2.0, Double.POSITIVE_INFINITY, 4.0, Double.NaN, 8.0);
-    List<StepResult<Accumulator, LossMetrics>> results = Solstice.run(new Accumulator(0), 1,
-        values, null, List.of(), policy(NonFinitePolicy.SKIP_BATCH)).collectList().block();
+    List<TrainingEvent.StepEnded<Accumulator, LossMetrics>> results =
+        Solstice.run(new Accumulator(0)).train(values).nonFinite(NonFinitePolicy.SKIP_BATCH)
+            .steps().collectList().block();
 
     assertThat(results).extracting(r -> r.experiment().total())
         .containsExactly(1.0, 3.0, 7.0, 15.0);
@@ -218,8 +228,8 @@ class NonFinitePolicyTest {
   void aFunctionalExperimentsInfiniteLossFailsByDefaultWithTheStepNamed() {
     Flux<Double> values = Flux.just(1.0, 2.0, Double.NEGATIVE_INFINITY);
 
-    assertThatThrownBy(() -> Solstice.trainBlocking(new Accumulator(0), 1, values, null,
-            List.of(), TrainOptions.defaults()))
+    assertThatThrownBy(() -> Solstice.run(new Accumulator(0)).train(values).experiment()
+            .block(WITHIN))
         .isInstanceOf(TrainingException.class)
         .hasMessageContaining("at train step 2")
         .cause().hasMessageContaining("loss (loss = -Infinity)");
@@ -230,9 +240,24 @@ class NonFinitePolicyTest {
     Flux<Double> train = Flux.just(1.0, 2.0);
     Flux<Double> val = Flux.just(1.0, Double.NaN);
 
-    assertThatThrownBy(() -> Solstice.trainBlocking(new Accumulator(0), 1, train, val,
-            List.of(), TrainOptions.defaults()))
+    assertThatThrownBy(() -> Solstice.run(new Accumulator(0)).train(train).validate(val)
+            .experiment().block(WITHIN))
         .isInstanceOf(TrainingException.class)
         .hasMessageContaining("VAL failed in epoch 0 at val step 1");
+  }
+
+  @Test
+  void anEvalStepWithAnInfiniteLossIsSkippedUnderSkipBatchThoughItReturnsItsExperiment() {
+    Flux<Double> train = Flux.just(1.0, 2.0);
+    Flux<Double> val = Flux.just(1.0, Double.NaN, 3.0);
+
+    List<TrainingEvent.StepEnded<Accumulator, LossMetrics>> steps =
+        Solstice.run(new Accumulator(0)).train(train).validate(val)
+            .nonFinite(NonFinitePolicy.SKIP_BATCH).steps().collectList().block(WITHIN);
+
+    assertThat(steps).filteredOn(s -> s.mode() == Mode.VAL)
+        .extracting(s -> s.outputs().loss()).containsExactly(1.0, 3.0);
+    assertThat(steps.get(steps.size() - 1).skippedBatches()).isEqualTo(1);
+    assertThat(steps.get(steps.size() - 1).experiment().total()).isEqualTo(3.0);
   }
 }

@@ -15,13 +15,17 @@ import io.solstice.reactive.fixtures.Ledger;
 import io.solstice.reactive.fixtures.LinearRegression;
 import io.solstice.reactive.fixtures.Recorder;
 import io.solstice.reactive.fixtures.Sources;
+import io.solstice.reactive.fixtures.StepSnapshots;
 import io.solstice.reactive.fixtures.TrackedTensorBatch;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
-/** Online {@code fit}: unbounded sources, prequential evaluation, cadence in steps. */
+/**
+ * Online runs: the same {@link Run} over unbounded sources, with prequential evaluation and
+ * cadence in steps.
+ */
 class OnlineFitTest {
 
   private static final int WINDOW = 20;
@@ -35,15 +39,17 @@ class OnlineFitTest {
     Recorder recorder = Recorder.of("a", log);
     LinearRegression model = new LinearRegression(0.1);
 
-    List<StepResult<LinearRegression, MeanMetric>> results = Solstice.fit(model,
-            TrackedTensorBatch.line(42, 32, created, closes), null, List.of(recorder),
-            FitOptions.builder().prequential(WINDOW, ALPHA).build())
+    List<TrainingEvent.StepEnded<LinearRegression, MeanMetric>> results = Solstice.run(model)
+        .train(TrackedTensorBatch.line(42, 32, created, closes))
+        .prequential(WINDOW, ALPHA)
+        .callbacks(recorder)
+        .steps()
         .take(300)
         .collectList()
         .block(Duration.ofSeconds(30));
 
     assertThat(results).hasSize(300);
-    assertThat(results).extracting(StepResult::globalStep)
+    assertThat(results).extracting(TrainingEvent.StepEnded::globalStep)
         .containsExactlyElementsOf(java.util.stream.LongStream.range(0, 300).boxed().toList());
     assertThat(results).allSatisfy(r -> assertThat(r.mode()).isEqualTo(Mode.TRAIN));
     List<MeanMetric> evaluated =
@@ -62,21 +68,19 @@ class OnlineFitTest {
     assertThat(model.weight()).isCloseTo(3, within(0.05));
     assertThat(model.bias()).isCloseTo(-2, within(0.05));
 
-    assertThat(recorder.awaitRunEnd()).isTrue();
+    // take() cancelled the run, which does not wait; terminated() says when it has released
+    // everything, and then nothing is left to wait for.
+    results.get(0).run().terminated().block(Duration.ofSeconds(10));
     assertThat(recorder.outcome()).isEqualTo(RunOutcome.CANCELLED);
-    long deadline = System.nanoTime() + 10_000_000_000L;
-    while (closes.get() < created.get() && System.nanoTime() < deadline) {
-      Thread.sleep(10);
-    }
     assertThat(closes.get()).isEqualTo(created.get()).isGreaterThanOrEqualTo(300);
   }
 
   @Test
   void prequentialEvaluatesEachBatchBeforeTrainingOnIt() {
-    List<StepResult<Probe, MeanMetric>> results = Solstice.fit(new Probe(0),
-            Sources.counting(new Ledger(), -1),
-            FitOptions.builder().prequential(5, 1.0).build())
-        .take(10).collectList().block(Duration.ofSeconds(10));
+    List<TrainingEvent.StepEnded<Probe, MeanMetric>> results = Solstice.run(new Probe(0))
+        .train(Sources.counting(new Ledger(), -1))
+        .prequential(5, 1.0)
+        .steps().take(10).collectList().block(Duration.ofSeconds(10));
 
     // The probe's evaluation reports how many train steps it had taken: batch i is evaluated
     // by the model trained on batches 0 .. i-1.
@@ -96,8 +100,10 @@ class OnlineFitTest {
       }
     }
 
-    reactor.test.StepVerifier.create(Solstice.fit(new Plain(0), Sources.counting(new Ledger(), 3),
-            FitOptions.builder().prequential(5, 0.5).build()))
+    reactor.test.StepVerifier.create(Solstice.run(new Plain(0))
+            .train(Sources.counting(new Ledger(), 3))
+            .prequential(5, 0.5)
+            .steps())
         .expectErrorSatisfies(error -> assertThat(error)
             .isInstanceOf(TrainingException.class)
             .hasRootCauseMessage("prequential evaluation merges the outputs of evalStep, which "
@@ -111,26 +117,24 @@ class OnlineFitTest {
     Ledger ledger = new Ledger();
     List<String> log = Recorder.newLog();
     Recorder recorder = Recorder.of("a", log);
-    List<String> checkpoints = new java.util.concurrent.CopyOnWriteArrayList<>();
+    StepSnapshots<CountingExperiment> checkpoints = new StepSnapshots<>(3);
 
-    List<StepResult<CountingExperiment, MeanMetric>> results = Solstice.fit(
-            CountingExperiment.fresh(), Sources.counting(ledger, 10), Sources.counting(ledger, 2),
-            List.of(recorder),
-            FitOptions.builder().engine(TrainOptions.builder()
-                    .validateEverySteps(4)
-                    .checkpointEvery(3, (exp, pos) -> checkpoints.add(
-                        ((CountingExperiment) exp).trained() + "@" + pos))
-                    .build())
-                .build())
-        .collectList().block(Duration.ofSeconds(10));
+    List<TrainingEvent.StepEnded<CountingExperiment, MeanMetric>> results =
+        Solstice.run(CountingExperiment.fresh())
+            .train(Sources.counting(ledger, 10)).validate(Sources.counting(ledger, 2))
+            .validateEverySteps(4)
+            .callbacks(recorder).subscribers(checkpoints)
+            .steps().collectList().block(Duration.ofSeconds(10));
 
     assertThat(results).extracting(r -> r.mode().label() + r.globalStep()).containsExactly(
         "train0", "train1", "train2", "train3", "val0", "val1",
         "train4", "train5", "train6", "train7", "val2", "val3", "train8", "train9");
-    assertThat(checkpoints).containsExactly(
-        "3@RunPosition[epoch=0, batchesIntoEpoch=3, trainSteps=3, valSteps=0]",
-        "6@RunPosition[epoch=0, batchesIntoEpoch=6, trainSteps=6, valSteps=2]",
-        "9@RunPosition[epoch=0, batchesIntoEpoch=9, trainSteps=9, valSteps=4]");
+    assertThat(checkpoints.saved())
+        .extracting(saved -> saved.experiment().trained() + "@" + saved.position())
+        .containsExactly(
+            "3@RunPosition[epoch=0, batchesIntoEpoch=3, trainSteps=3, valSteps=0]",
+            "6@RunPosition[epoch=0, batchesIntoEpoch=6, trainSteps=6, valSteps=2]",
+            "9@RunPosition[epoch=0, batchesIntoEpoch=9, trainSteps=9, valSteps=4]");
     assertThat(log).first().isEqualTo("a:onEpochStart(0,TRAIN)");
     assertThat(log).endsWith("a:onEpochEnd(0,TRAIN)", "a:onRunEnd(COMPLETED)");
     assertThat(ledger.notClosedExactlyOnce()).isEmpty();

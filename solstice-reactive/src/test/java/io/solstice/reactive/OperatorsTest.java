@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.solstice.core.Mode;
 import io.solstice.core.metrics.MeanMetric;
-import io.solstice.reactive.MetricOperators.EpochMetrics;
 import io.solstice.reactive.fixtures.CountingExperiment;
+import io.solstice.reactive.fixtures.EventLog;
 import io.solstice.reactive.fixtures.Ledger;
 import io.solstice.reactive.fixtures.Sources;
 import java.time.Duration;
@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
 import reactor.test.StepVerifier;
 
-/** The train step as an operator, and the metric operators. */
+/** The train step as an operator, the metric operators, and the epoch merges of the engine. */
 class OperatorsTest {
 
   @Test
@@ -24,7 +24,7 @@ class OperatorsTest {
 
     List<MeanMetric> perTen = Sources.counting(ledger, 35)
         .transform(Solstice.trainStep(CountingExperiment.fresh()))
-        .map(StepResult::outputs)
+        .map(TrainingEvent.StepEnded::outputs)
         .transform(MetricOperators.tumbling(10))
         .collectList().block();
 
@@ -35,13 +35,32 @@ class OperatorsTest {
 
   @Test
   void theTrainStepContinuesWithEachReturnedExperimentAndNumbersFromZero() {
-    List<StepResult<CountingExperiment, MeanMetric>> results = Sources.counting(new Ledger(), 4)
-        .transform(Solstice.trainStep(CountingExperiment.fresh()))
-        .collectList().block();
+    List<TrainingEvent.StepEnded<CountingExperiment, MeanMetric>> results =
+        Sources.counting(new Ledger(), 4)
+            .transform(Solstice.trainStep(CountingExperiment.fresh()))
+            .collectList().block();
 
-    assertThat(results).extracting(StepResult::globalStep).containsExactly(0L, 1L, 2L, 3L);
+    assertThat(results).extracting(TrainingEvent.StepEnded::globalStep)
+        .containsExactly(0L, 1L, 2L, 3L);
     assertThat(results).extracting(r -> r.experiment().trained()).containsExactly(1L, 2L, 3L, 4L);
     assertThat(results).allSatisfy(r -> assertThat(r.mode()).isEqualTo(Mode.TRAIN));
+  }
+
+  @Test
+  void aStopOnAnEmittedStepCompletesTheOperatorsStreamAfterThatStep() {
+    Ledger ledger = new Ledger();
+
+    StepVerifier.create(Sources.counting(ledger, 10)
+            .transform(Solstice.evalStep(CountingExperiment.fresh()))
+            .doOnNext(step -> {
+              if (step.globalStep() == 2) {
+                step.run().stop("three are enough");
+              }
+            }))
+        .expectNextMatches(step -> step.globalStep() == 0 && step.mode() == Mode.TEST)
+        .expectNextCount(2)
+        .verifyComplete();
+    assertThat(ledger.notClosedExactlyOnce()).isEmpty();
   }
 
   @Test
@@ -59,6 +78,8 @@ class OperatorsTest {
     assertThat(failing.created()).isEqualTo(4);
     assertThat(failing.notClosedExactlyOnce()).isEmpty();
 
+    // The operator owns no threads: batches queued in the caller's publishOn are discarded on
+    // that scheduler's thread after the cancel, so this part waits for it.
     Ledger cancelled = new Ledger();
     Sources.counting(cancelled, 100)
         .publishOn(reactor.core.scheduler.Schedulers.single(), 8)
@@ -89,30 +110,47 @@ class OperatorsTest {
   }
 
   @Test
-  void perEpochMergesTheStepsOfEachModeAndEpoch() {
-    List<StepResult<CountingExperiment, MeanMetric>> results = Solstice.run(
-            CountingExperiment.fresh(), 2, Sources.counting(new Ledger(), 3),
-            Sources.counting(new Ledger(), 2), List.of(), TrainOptions.defaults())
-        .collectList().block();
+  void epochEndsCarryTheMergeOfTheStepsOfEachModeAndEpoch() {
+    List<TrainingEvent<CountingExperiment, MeanMetric>> events =
+        Solstice.run(CountingExperiment.fresh())
+            .train(Sources.counting(new Ledger(), 3)).validate(Sources.counting(new Ledger(), 2))
+            .epochs(2)
+            .events().collectList().block();
 
-    List<EpochMetrics<MeanMetric>> epochs =
-        Flux.fromIterable(results).transform(MetricOperators.perEpoch()).collectList().block();
-
-    assertThat(epochs).extracting(e -> e.mode() + "/" + e.epoch() + "/" + e.steps())
-        .containsExactly("TRAIN/0/3", "VAL/0/2", "TRAIN/1/3", "VAL/1/2");
-    for (EpochMetrics<MeanMetric> epoch : epochs) {
-      assertThat(epoch.metrics()).isEqualTo(mergeByHand(results.stream()
-          .filter(r -> r.mode() == epoch.mode() && r.epoch() == epoch.epoch())
-          .map(StepResult::outputs).toList()));
-    }
+    assertThat(epochEnds(events)).containsExactly(
+        "TRAIN/0/3/{id=1.0}", "VAL/0/2/{id=0.5}", "TRAIN/1/3/{id=4.0}", "VAL/1/2/{id=2.5}");
+    assertThat(EventLog.assertEpochMetricsMergeTheirSteps(events)).isEqualTo(4);
   }
 
   @Test
-  void testMetricsMergesTheOutputsOfEveryTestStep() {
-    MeanMetric metrics = Solstice.testMetrics(CountingExperiment.fresh(),
-        Sources.counting(new Ledger(), 5), List.of()).block();
+  void withValidationEveryNStepsEachValidationAndTheInterruptedTrainEpochMergeOnlyTheirOwnSteps() {
+    List<TrainingEvent<CountingExperiment, MeanMetric>> events =
+        Solstice.run(CountingExperiment.fresh())
+            .train(Sources.counting(new Ledger(), 5)).validate(Sources.counting(new Ledger(), 2))
+            .validateEverySteps(2)
+            .events().collectList().block();
+
+    assertThat(epochEnds(events))
+        .containsExactly("VAL/0/2/{id=0.5}", "VAL/0/2/{id=2.5}", "TRAIN/0/5/{id=2.0}");
+    assertThat(EventLog.assertEpochMetricsMergeTheirSteps(events)).isEqualTo(3);
+  }
+
+  @Test
+  void aTestRunsMetricsMergeTheOutputsOfEveryTestStep() {
+    MeanMetric metrics = Solstice.run(CountingExperiment.fresh())
+        .test(Sources.counting(new Ledger(), 5))
+        .metrics().block();
 
     assertThat(metrics).isEqualTo(new MeanMetric("id", 0 + 1 + 2 + 3 + 4, 5));
+  }
+
+  /** Each EpochEnded as mode/epoch/steps/values. */
+  private static List<String> epochEnds(List<? extends TrainingEvent<?, ?>> events) {
+    return events.stream()
+        .filter(TrainingEvent.EpochEnded.class::isInstance)
+        .map(e -> (TrainingEvent.EpochEnded<?, ?>) e)
+        .map(e -> e.mode() + "/" + e.epoch() + "/" + e.steps() + "/" + e.values())
+        .toList();
   }
 
   private static MeanMetric mergeByHand(List<MeanMetric> values) {

@@ -19,14 +19,14 @@ class TimeLimitTest {
   private final List<String> log = Recorder.newLog();
 
   @Test
-  void anOnlineFitStopsAtTheFirstStepBoundaryAfterMaxTimeInVirtualTime() {
+  void anOnlineRunStopsAtTheFirstStepBoundaryAfterMaxTimeInVirtualTime() {
     Recorder recorder = Recorder.of("a", log);
 
-    StepVerifier.withVirtualTime(() -> Solstice.fit(CountingExperiment.fresh(),
-                Sources.counting(new Ledger(), -1), null, List.of(recorder),
-                FitOptions.builder()
-                    .engine(TrainOptions.builder().maxTime(Duration.ofHours(1)).build())
-                    .build()), 0)
+    StepVerifier.withVirtualTime(() -> Solstice.run(CountingExperiment.fresh())
+                .train(Sources.counting(new Ledger(), -1))
+                .maxTime(Duration.ofHours(1))
+                .callbacks(recorder)
+                .steps(), 0)
         .thenRequest(3)
         .expectNextCount(3)
         .thenAwait(Duration.ofMinutes(59))
@@ -48,9 +48,9 @@ class TimeLimitTest {
     CountingExperiment start =
         CountingExperiment.withAction(n -> clock.advanceTimeBy(Duration.ofSeconds(10)));
 
-    CountingExperiment result = Solstice.train(start, 100, Sources.counting(new Ledger(), 10),
-        null, List.of(), TrainOptions.builder().maxTime(Duration.ofSeconds(35)).timer(clock).build())
-        .block(Duration.ofSeconds(10));
+    CountingExperiment result = Solstice.run(start).train(Sources.counting(new Ledger(), 10))
+        .epochs(100).maxTime(Duration.ofSeconds(35)).timer(clock)
+        .experiment().block(Duration.ofSeconds(10));
 
     assertThat(result.trained()).isEqualTo(4);
   }

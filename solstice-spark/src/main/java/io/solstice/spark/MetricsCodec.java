@@ -9,6 +9,9 @@ import java.io.Serializable;
  * where they are {@linkplain Metrics#merge merged} across partitions. Metric types need not be
  * {@link Serializable} themselves.
  *
+ * <p>Thread safety: Spark gives each task its own deserialized copy and the driver decodes on
+ * one thread; the built-in codecs keep no state and are thread-safe.
+ *
  * @param <M> the metrics type
  */
 public interface MetricsCodec<M extends Metrics<M>> extends Serializable {

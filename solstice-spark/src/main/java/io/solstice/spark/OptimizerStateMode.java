@@ -4,6 +4,8 @@ package io.solstice.spark;
  * What happens to the optimizer state (the arrays whose names start with the trainer's
  * {@linkplain SparkTrainer.Builder#optimizerStatePrefix optimizer-state prefix}, by default
  * {@code updater/}) at the end of a round.
+ *
+ * <p>Thread safety: an enum, safe to share.
  */
 public enum OptimizerStateMode {
 

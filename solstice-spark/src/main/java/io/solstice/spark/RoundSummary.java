@@ -5,6 +5,9 @@ import java.time.Duration;
 /**
  * What one round did, as seen by the driver.
  *
+ * <p>Thread safety: immutable (a record) holding metrics, which are immutable for Solstice's
+ * metric types; safe to share.
+ *
  * @param round the round number, from 0
  * @param examples the rows trained on, summed over partitions
  * @param contributingPartitions partitions that had data this round

@@ -11,6 +11,9 @@ import java.util.function.Supplier;
  * <p>Write it as a lambda or a static method reference; a lambda that captures a
  * non-serializable object fails when Spark serializes the task, naming the captured class.
  *
+ * <p>Thread safety: Spark calls each deserialized copy from the one task thread that owns it; a
+ * supplier used on the driver from several threads must be thread-safe itself.
+ *
  * @param <T> what it supplies
  */
 @FunctionalInterface

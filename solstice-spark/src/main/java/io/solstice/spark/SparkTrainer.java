@@ -1,15 +1,18 @@
 package io.solstice.spark;
 
-import io.solstice.core.Callback;
 import io.solstice.core.Checkpointable;
 import io.solstice.core.Experiment;
 import io.solstice.core.Mode;
 import io.solstice.core.NamedArrays;
 import io.solstice.core.RunOutcome;
+import io.solstice.core.RunPosition;
 import io.solstice.core.TensorBatch;
 import io.solstice.core.checkpoint.Resumed;
 import io.solstice.core.metrics.Metrics;
-import io.solstice.spark.internal.DriverHooks;
+import io.solstice.reactive.TrainingEvent;
+import io.solstice.reactive.TrainingException;
+import io.solstice.reactive.TrainingSubscriber;
+import io.solstice.spark.internal.DriverRun;
 import io.solstice.spark.internal.EncodedState;
 import io.solstice.spark.internal.LocalEvaluation;
 import io.solstice.spark.internal.LocalRound;
@@ -28,6 +31,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -46,7 +50,8 @@ import org.slf4j.LoggerFactory;
  *         .stepsPerRound(4)
  *         .build();
  * TrainingShards shards = TrainingShards.files(sparkContext, paths, MyJob::spec, 64);
- * MlpClassifier trained = trainer.fit(MyJob.newModel(), shards, List.of(logger));
+ * MlpClassifier trained = trainer.fit(MyJob.newModel(), shards,
+ *     LoggingCallback.atEpochEnd().build(), EarlyStopping.monitor("loss").build());
  * }</pre>
  *
  * <h2>A round</h2>
@@ -57,7 +62,7 @@ import org.slf4j.LoggerFactory;
  *       position in its shard.
  *   <li>Each partition rebuilds the experiment on its executor ({@code experimentFactory}, then
  *       {@code withState}) and runs {@code stepsPerRound} (K) train steps through Solstice's
- *       engine ({@code Solstice.train} with {@code maxSteps(K)}) on its Arrow batches,
+ *       engine (one epoch over exactly K batches) on its Arrow batches,
  *       continuing where its previous round stopped and wrapping around to the start of its
  *       shard. A partition with no data contributes weight 0 and never holds up the round.
  *   <li>{@code treeAggregate} brings the partitions' states, example counts and metrics to
@@ -79,22 +84,36 @@ import org.slf4j.LoggerFactory;
  * a task that fails is retried by Spark from the same broadcast. A run with a retried task
  * therefore ends with exactly the same parameters as one without.
  *
- * <h2>Callbacks</h2>
+ * <h2>Events and subscribers</h2>
  *
- * <p>Callbacks run on the driver. Round {@code r} is train epoch {@code r} holding one step
- * numbered {@code r}: {@code onEpochStart(r, TRAIN)}, {@code onStepStart(r, TRAIN)}, the round,
- * {@code onStepEnd(mergedMetrics, r, TRAIN)}, {@code onEpochEnd(r, TRAIN)}; then, when
- * validation shards are set and due, one VAL epoch {@code r} with one step {@code r} whose
- * outputs are the validation metrics merged across partitions. The batch argument of the step
- * hooks is {@code null} (there is no single batch on the driver). {@code onRunEnd} ends every
- * run. An {@link io.solstice.core.EarlyStoppingException} from any hook stops the run as in the
- * local engine: the remaining callbacks of that hook run, the round's epoch is ended, no later
- * round runs, and {@code onRunEnd} receives {@code STOPPED_EARLY}. So an
- * {@link io.solstice.core.callbacks.EarlyStopping} callback counts patience in rounds, and a
- * {@link io.solstice.core.checkpoint.CheckpointCallback} with {@code everyEpochs(1)} writes a
+ * <p>The driver emits the engine's {@link TrainingEvent}s to synchronous {@link
+ * TrainingSubscriber}s (the built-in callbacks and your own), with the engine's rules: every
+ * subscriber sees each event, in registration order, on the thread that called {@code fit}.
+ * Round {@code r} is train epoch {@code r} holding one step numbered {@code r}: {@code
+ * RunStarted}, then per round {@code EpochStarted(r, TRAIN)}, {@code StepStarted(r, TRAIN)},
+ * the round, {@code StepEnded} (outputs: the metrics merged across partitions; absent when no
+ * partition had data), {@code EpochEnded(r, TRAIN)} with those metrics; then, when validation
+ * shards are set and due, a VAL epoch {@code r} with one step (numbered by the validations so
+ * far, as the engine numbers val steps) whose outputs are the validation metrics merged across
+ * partitions, its {@code EpochEnded} and {@code ValidationEnded}; finally {@code RunEnded}. A
+ * {@code CheckpointWritten} follows the event during which a subscriber announced it. The
+ * events' positions are those of the engine, a round being one batch: after round {@code r}
+ * and its validation, {@code RunPosition(r + 1, 0, r + 1, validations)}. There is no batch on
+ * the driver: the {@code batch()} of a step event is never open and its {@code get()} returns
+ * null.
+ *
+ * <p>A subscriber stops the run as in the engine, with {@link
+ * io.solstice.reactive.RunControl#stop} or an {@link io.solstice.core.EarlyStoppingException}:
+ * from {@code EpochStarted} or {@code StepStarted} the round does not run, from {@code
+ * StepEnded} the epoch still ends; no later validation or round runs, and {@code RunEnded}
+ * reports {@code STOPPED_EARLY}. So an {@link io.solstice.reactive.callbacks.EarlyStopping}
+ * counts patience in rounds (or validations), and a {@link
+ * io.solstice.reactive.callbacks.CheckpointCallback} with {@code everyEpochs(1)} writes a
  * checkpoint after every round; give it {@link #sourcePosition()} so the checkpoint also
  * records where each partition stands, and resume with {@link #fit(Resumed, TrainingShards,
- * List)}.
+ * TrainingSubscriber[])}. Any other exception, from a round or a subscriber, ends the run: the
+ * subscribers receive {@code RunEnded(FAILED)} and {@code fit} throws a {@link
+ * TrainingException} naming the mode, the round and the step.
  *
  * <p>Not thread-safe: one {@code fit} at a time per trainer.
  *
@@ -161,34 +180,40 @@ public final class SparkTrainer<E extends Experiment<E, TensorBatch, M> & Checkp
    *
    * @param experiment the experiment to start from (its state is what round 0 broadcasts)
    * @param shards the training data, one worker per partition
-   * @param callbacks driver-side callbacks, called in list order (see the class comment)
+   * @param subscribers the driver's synchronous subscribers, in delivery order (see the class
+   *     comment)
    * @return the experiment after the last round (after an early stop, the last one run)
-   * @throws RuntimeException the first error of a round or a callback, after every callback's
-   *     {@code onRunEnd} received {@code FAILED}
+   * @throws TrainingException when a round or a subscriber failed, after every subscriber
+   *     received {@code RunEnded(FAILED)}
    */
-  public E fit(
+  @SafeVarargs
+  public final E fit(
       E experiment, TrainingShards shards,
-      List<? extends Callback<? super E, ? super TensorBatch, ? super M>> callbacks) {
+      TrainingSubscriber<? super E, ? super M>... subscribers) {
     positions.clear();
     workerState.clear();
-    return run(experiment, 0, shards, callbacks);
+    return run(experiment, RunPosition.START, shards, List.of(subscribers));
   }
 
   /**
    * Continues a run restored from a checkpoint written by a
-   * {@link io.solstice.core.checkpoint.CheckpointCallback} (with {@code everyEpochs(1)} and
-   * {@link #sourcePosition()}): starts at the round after the checkpointed one, with each
-   * partition at its recorded position. In {@link OptimizerStateMode#PER_WORKER} mode the
-   * workers restart from the checkpoint's averaged optimizer state.
+   * {@link io.solstice.reactive.callbacks.CheckpointCallback} (with {@code everyEpochs(1)} and
+   * {@link #sourcePosition()}): starts at the first round the checkpoint's position had not
+   * finished training (a position inside round {@code r}, whose training is done but whose
+   * validation is not, continues with round {@code r + 1}), with each partition at its
+   * recorded position. In {@link OptimizerStateMode#PER_WORKER} mode the workers restart from
+   * the checkpoint's averaged optimizer state.
    *
    * @param resumed what {@code CheckpointCallback.resume(fresh)} returned
    * @param shards the same training data as the interrupted run
-   * @param callbacks driver-side callbacks
+   * @param subscribers the driver's synchronous subscribers
    * @return the experiment after the last round
+   * @throws TrainingException when a round or a subscriber failed
    */
-  public E fit(
+  @SafeVarargs
+  public final E fit(
       Resumed<E> resumed, TrainingShards shards,
-      List<? extends Callback<? super E, ? super TensorBatch, ? super M>> callbacks) {
+      TrainingSubscriber<? super E, ? super M>... subscribers) {
     positions.clear();
     workerState.clear();
     resumed.sourcePosition().forEach((key, value) -> {
@@ -198,12 +223,15 @@ public final class SparkTrainer<E extends Experiment<E, TensorBatch, M> & Checkp
             ((Number) pair.get(0)).longValue(), ((Number) pair.get(1)).longValue()});
       }
     });
-    return run(resumed.experiment(), resumed.position().epoch(), shards, callbacks);
+    RunPosition at = resumed.position();
+    int round = at.epoch() + (at.batchesIntoEpoch() > 0 ? 1 : 0);
+    return run(resumed.experiment(), new RunPosition(round, 0, round, at.valSteps()), shards,
+        List.of(subscribers));
   }
 
   /**
    * Where each partition's next round starts, for
-   * {@link io.solstice.core.checkpoint.CheckpointCallback.Builder#sourcePosition}: keys
+   * {@link io.solstice.reactive.callbacks.CheckpointCallback.Builder#sourcePosition}: keys
    * {@code partition.<i>}, values {@code [fileIndex, batchIndex]}.
    *
    * @return a supplier of the current positions
@@ -254,64 +282,154 @@ public final class SparkTrainer<E extends Experiment<E, TensorBatch, M> & Checkp
   }
 
   private E run(
-      E start, int firstRound, TrainingShards shards,
-      List<? extends Callback<? super E, ? super TensorBatch, ? super M>> callbacks) {
+      E start, RunPosition from, TrainingShards shards,
+      List<TrainingSubscriber<? super E, ? super M>> subscribers) {
     Objects.requireNonNull(start, "experiment");
     Objects.requireNonNull(shards, "shards");
     history.clear();
-    DriverHooks<E, TensorBatch, M> hooks = new DriverHooks<>(callbacks);
-    E experiment = start;
+    Driver driver = new Driver(new DriverRun<>(subscribers), start, from);
     try {
-      for (int round = firstRound; round < rounds && !hooks.stopped(); round++) {
-        experiment = oneRound(experiment, round, shards, hooks);
+      driver.deliver(new TrainingEvent.RunStarted<>(driver.run, start, from));
+      for (int round = from.epoch(); round < rounds && !driver.run.isStopping(); round++) {
+        oneRound(driver, round, shards);
       }
-    } catch (RuntimeException | Error e) {
-      try {
-        hooks.runEnd(experiment, RunOutcome.failed(e));
-      } catch (RuntimeException suppressed) {
-        e.addSuppressed(suppressed);
+    } catch (Exception | Error e) {
+      TrainingException failure = e instanceof TrainingException t
+          ? t
+          : new TrainingException(driver.mode, driver.epoch, driver.stepNumber(), e);
+      Throwable subscriberError = driver.run.runEnded(driver.runEnded(RunOutcome.failed(failure)));
+      if (subscriberError != null) {
+        failure.addSuppressed(subscriberError);
       }
-      throw e;
+      throw failure;
     }
-    hooks.runEnd(experiment, hooks.stopped()
-        ? RunOutcome.stoppedEarly(hooks.stopReason()) : RunOutcome.COMPLETED);
-    return experiment;
+    Throwable subscriberError = driver.run.runEnded(driver.runEnded(driver.run.isStopping()
+        ? RunOutcome.stoppedEarly(driver.run.stopReason()) : RunOutcome.COMPLETED));
+    if (subscriberError != null) {
+      throw new TrainingException(driver.mode, driver.epoch, driver.stepNumber(), subscriberError);
+    }
+    return driver.experiment;
   }
 
-  private E oneRound(E experiment, int round, TrainingShards shards,
-      DriverHooks<E, TensorBatch, M> hooks) {
-    hooks.epochStart(experiment, round, Mode.TRAIN);
-    if (!hooks.stopped()) {
-      hooks.stepStart(experiment, round, Mode.TRAIN);
-    }
-    if (!hooks.stopped()) {
+  private void oneRound(Driver driver, int round, TrainingShards shards) throws Exception {
+    boolean validate = validation != null && (round + 1) % validateEveryRounds == 0;
+    epoch(driver, Mode.TRAIN, round, validate, () -> {
       long started = System.nanoTime();
-      RoundOutcome outcome = trainRound(experiment, round, shards);
-      experiment = outcome.experiment;
+      RoundOutcome outcome = trainRound(driver.experiment, round, shards);
+      driver.experiment = outcome.experiment;
       RoundSummary<M> summary = new RoundSummary<>(round, outcome.examples, outcome.partitions,
           outcome.metrics, Duration.ofNanos(System.nanoTime() - started));
       history.add(summary);
       LOG.debug("round {}: {} examples from {} partitions in {}", round, summary.examples(),
           summary.contributingPartitions(), summary.duration());
-      if (outcome.metrics != null) {
-        hooks.stepEnd(outcome.metrics, experiment, round, Mode.TRAIN);
+      return outcome.metrics;
+    });
+    if (validate && !driver.run.isStopping()) {
+      TrainingEvent.EpochEnded<E, M> ended =
+          epoch(driver, Mode.VAL, round, false, () -> evaluate(driver.experiment, validation));
+      driver.deliver(new TrainingEvent.ValidationEnded<>(driver.run, driver.experiment, round,
+          ended.position(), ended.steps(), ended.metrics(), ended.values()));
+      driver.mode = Mode.TRAIN;
+    }
+  }
+
+  /**
+   * One epoch of one step on the driver, with its events: a round (TRAIN) or a validation
+   * (VAL). The step returns the merged metrics, or null when no partition had data (then no
+   * {@code StepEnded}).
+   */
+  private TrainingEvent.EpochEnded<E, M> epoch(Driver driver, Mode mode, int round,
+      boolean validationDue, Callable<M> step) throws Exception {
+    driver.enter(mode, round);
+    driver.deliver(new TrainingEvent.EpochStarted<>(driver.run, driver.experiment, round, mode));
+    if (!driver.run.isStopping()) {
+      driver.deliver(new TrainingEvent.StepStarted<>(driver.run, driver.experiment, round,
+          driver.stepNumber(), mode, DriverRun.NO_BATCH));
+    }
+    M metrics = null;
+    if (!driver.run.isStopping()) {
+      long number = driver.stepNumber();
+      long started = System.nanoTime();
+      metrics = step.call();
+      long nanos = System.nanoTime() - started;
+      driver.countStep();
+      if (metrics != null) {
+        driver.deliver(new TrainingEvent.StepEnded<>(driver.run, driver.experiment, metrics,
+            mode, round, number, driver.position(), null, 0,
+            new TrainingEvent.Timings(0, nanos, 0), DriverRun.NO_BATCH));
       }
     }
-    hooks.epochEnd(experiment, round, Mode.TRAIN);
-    if (!hooks.stopped() && validation != null && (round + 1) % validateEveryRounds == 0) {
-      hooks.epochStart(experiment, round, Mode.VAL);
-      if (!hooks.stopped()) {
-        hooks.stepStart(experiment, round, Mode.VAL);
-      }
-      if (!hooks.stopped()) {
-        M metrics = evaluate(experiment, validation);
-        if (metrics != null) {
-          hooks.stepEnd(metrics, experiment, round, Mode.VAL);
-        }
-      }
-      hooks.epochEnd(experiment, round, Mode.VAL);
+    // As in the engine: a train epoch is complete once its due validation is too.
+    driver.epochComplete = mode == Mode.VAL || (!driver.run.isStopping() && !validationDue);
+    TrainingEvent.EpochEnded<E, M> ended = epochEnded(driver, round, mode, metrics);
+    driver.deliver(ended);
+    return ended;
+  }
+
+  private TrainingEvent.EpochEnded<E, M> epochEnded(
+      Driver driver, int round, Mode mode, M metrics) {
+    return new TrainingEvent.EpochEnded<>(driver.run, driver.experiment, round, mode,
+        metrics == null ? 0 : 1, metrics, metrics == null ? Map.of() : metrics.compute(),
+        driver.position());
+  }
+
+  /**
+   * Where one {@code fit} stands: its control and subscribers, the current experiment, mode and
+   * round, and the counters of its positions (the engine's, a round being one batch).
+   */
+  private final class Driver {
+    final DriverRun<E, M> run;
+    E experiment;
+    Mode mode = Mode.TRAIN;
+    int epoch;
+    long batchesIntoEpoch;
+    long trainSteps;
+    long valSteps;
+    boolean epochComplete;
+
+    Driver(DriverRun<E, M> run, E experiment, RunPosition from) {
+      this.run = run;
+      this.experiment = experiment;
+      this.epoch = from.epoch();
+      this.trainSteps = from.trainSteps();
+      this.valSteps = from.valSteps();
     }
-    return experiment;
+
+    void enter(Mode entered, int round) {
+      mode = entered;
+      epoch = round;
+      if (entered == Mode.TRAIN) {
+        batchesIntoEpoch = 0;
+        epochComplete = false;
+      }
+    }
+
+    void deliver(TrainingEvent<E, M> event) throws Exception {
+      run.deliver(event);
+    }
+
+    long stepNumber() {
+      return mode == Mode.VAL ? valSteps : trainSteps;
+    }
+
+    void countStep() {
+      if (mode == Mode.VAL) {
+        valSteps++;
+      } else {
+        trainSteps++;
+        batchesIntoEpoch = 1;
+      }
+    }
+
+    RunPosition position() {
+      return epochComplete
+          ? new RunPosition(epoch + 1, 0, trainSteps, valSteps)
+          : new RunPosition(epoch, batchesIntoEpoch, trainSteps, valSteps);
+    }
+
+    TrainingEvent.RunEnded<E, M> runEnded(RunOutcome outcome) {
+      return new TrainingEvent.RunEnded<>(run, experiment, outcome, position());
+    }
   }
 
   /** The driver's result of one round. */
@@ -479,7 +597,7 @@ public final class SparkTrainer<E extends Experiment<E, TensorBatch, M> & Checkp
 
     /**
      * Validation data, evaluated on the cluster after every {@code everyRounds} rounds; the
-     * merged metrics reach the callbacks as a VAL step.
+     * merged metrics reach the subscribers as a VAL step.
      *
      * @param shards the validation data
      * @param everyRounds at least 1

@@ -20,6 +20,9 @@ import org.apache.spark.storage.StorageLevel;
  * <p>Partition {@code i} is worker {@code i} of the {@link SparkTrainer}: its data, position
  * and (optionally) optimizer state belong to that index in every round. Partitions may be of
  * any size, including empty.
+ *
+ * <p>Thread safety: immutable once built and safe to share on the driver; Spark ships each task
+ * its own copy.
  */
 public final class TrainingShards {
 

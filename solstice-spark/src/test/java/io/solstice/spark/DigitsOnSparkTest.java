@@ -53,12 +53,15 @@ class DigitsOnSparkTest {
     SparkTrainer<MlpClassifier, ClassificationMetrics> trainer =
         SparkTrainer.builder(spark.context(), DigitsOnSparkTest::model,
                 MetricsCodec.classification())
-            .rounds(20)
+            // 30 rounds: after 20, test accuracy straddled 0.95 with the initial draw (seeds 40
+            // to 49: 0.939 to 0.955; 0.942 to 0.958 with the earlier ND4J-drawn weights);
+            // after 30 every one of those seeds gives 0.958 to 0.967.
+            .rounds(30)
             .stepsPerRound(10)
             .validation(test, 10)
             .build();
 
-    MlpClassifier trained = trainer.fit(model(), train, List.of());
+    MlpClassifier trained = trainer.fit(model(), train);
     ClassificationMetrics onCluster = trainer.evaluate(trained, test);
     ClassificationMetrics onDriver = trained.evalStep(split.test().asBatch()).outputs();
 
@@ -66,7 +69,7 @@ class DigitsOnSparkTest {
     assertThat(onCluster.count()).isEqualTo(split.test().size());
     // Evaluating partition by partition and merging equals evaluating everything at once.
     assertThat(onCluster.confusionMatrix()).isEqualTo(onDriver.confusionMatrix());
-    assertThat(trainer.history()).hasSize(20)
+    assertThat(trainer.history()).hasSize(30)
         .allSatisfy(round -> assertThat(round.contributingPartitions()).isEqualTo(2));
   }
 
@@ -81,7 +84,7 @@ class DigitsOnSparkTest {
     TrainingShards rows = rowsOf(split.train(), 2);
     assertThat(rows.numPartitions()).isEqualTo(2);
 
-    MlpClassifier trained = trainer.fit(model(), rows, List.of());
+    MlpClassifier trained = trainer.fit(model(), rows);
 
     double accuracy =
         trained.evalStep(split.test().asBatch()).outputs().compute().get("accuracy");
@@ -113,7 +116,7 @@ class DigitsOnSparkTest {
             .build();
 
     MlpClassifier trained =
-        trainer.fit(model(), TrainingShards.files(spark.context(), files, spec, 32), List.of());
+        trainer.fit(model(), TrainingShards.files(spark.context(), files, spec, 32));
 
     assertThat(files).hasSize(2);
     assertThat(trainer.history()).allSatisfy(round -> {
@@ -136,7 +139,7 @@ class DigitsOnSparkTest {
             .optimizerState(OptimizerStateMode.PER_WORKER)
             .build();
 
-    MlpClassifier trained = trainer.fit(model(), filesOf(split.train(), dir, "pw"), List.of());
+    MlpClassifier trained = trainer.fit(model(), filesOf(split.train(), dir, "pw"));
 
     double accuracy =
         trained.evalStep(split.test().asBatch()).outputs().compute().get("accuracy");

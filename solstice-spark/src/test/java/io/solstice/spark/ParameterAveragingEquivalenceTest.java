@@ -65,8 +65,7 @@ class ParameterAveragingEquivalenceTest {
         ShardFiles.equalShards(dir, features, labels, 2, ROWS_PER_SHARD, BATCH);
 
     MlpClassifier distributed = trainer(ROUNDS).fit(
-        sgdModel(), TrainingShards.files(spark.context(), shards, ShardFiles::digitsSpec, 0),
-        List.of());
+        sgdModel(), TrainingShards.files(spark.context(), shards, ShardFiles::digitsSpec, 0));
 
     MlpClassifier local = sgdModel();
     for (int step = 0; step < ROUNDS; step++) {
@@ -94,8 +93,7 @@ class ParameterAveragingEquivalenceTest {
         ShardFiles.equalShards(dir.resolve(".."), features, labels, 2, ROWS_PER_SHARD, BATCH);
     SparkTrainer<MlpClassifier, ClassificationMetrics> trainer = trainer(3);
 
-    trainer.fit(sgdModel(), TrainingShards.files(spark.context(), shards, ShardFiles::digitsSpec, 0),
-        List.of());
+    trainer.fit(sgdModel(), TrainingShards.files(spark.context(), shards, ShardFiles::digitsSpec, 0));
 
     assertThat(trainer.history()).hasSize(3).allSatisfy(round -> {
       assertThat(round.examples()).isEqualTo(2 * BATCH);
@@ -110,11 +108,10 @@ class ParameterAveragingEquivalenceTest {
     Path empty = ShardFiles.write(dir.resolve("empty.arrow"), features, labels, 0, 0, BATCH);
 
     MlpClassifier alone = trainer(5).fit(sgdModel(),
-        TrainingShards.files(spark.context(), List.of(full.toString()), ShardFiles::digitsSpec, 0),
-        List.of());
+        TrainingShards.files(spark.context(), List.of(full.toString()), ShardFiles::digitsSpec, 0));
     MlpClassifier withEmpty = assertTimeoutPreemptively(Duration.ofMinutes(1),
         () -> trainer(5).fit(sgdModel(), TrainingShards.files(spark.context(),
-            List.of(full.toString(), empty.toString()), ShardFiles::digitsSpec, 0), List.of()));
+            List.of(full.toString(), empty.toString()), ShardFiles::digitsSpec, 0)));
 
     assertThat(withEmpty.state()).isEqualTo(alone.state());
   }
@@ -130,7 +127,7 @@ class ParameterAveragingEquivalenceTest {
             .rounds(3).stepsPerRound(2).build();
 
     trainer.fit(sgdModel(), TrainingShards.files(spark.context(),
-        List.of(longer.toString(), shorter.toString()), ShardFiles::digitsSpec, 0), List.of());
+        List.of(longer.toString(), shorter.toString()), ShardFiles::digitsSpec, 0));
 
     List<Long> examples = new ArrayList<>();
     trainer.history().forEach(round -> examples.add(round.examples()));

@@ -65,8 +65,7 @@ class RetriedTaskTest {
         .rounds(4)
         .stepsPerRound(3)
         .build()
-        .fit(model(), TrainingShards.files(spark.context(), shards, ShardFiles::digitsSpec, 0),
-            List.of());
+        .fit(model(), TrainingShards.files(spark.context(), shards, ShardFiles::digitsSpec, 0));
   }
 
   @Test

@@ -7,7 +7,6 @@ import io.solstice.core.data.DigitsDataset;
 import io.solstice.core.metrics.ClassificationMetrics;
 import io.solstice.core.models.MlpClassifier;
 import io.solstice.reactive.Solstice;
-import io.solstice.reactive.TrainOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -74,7 +73,7 @@ public final class RoundOverheadHarness {
                 MetricsCodec.classification())
             .rounds(rounds).stepsPerRound(k).build();
     long start = System.nanoTime();
-    trainer.fit(model(), data, List.of());
+    trainer.fit(model(), data);
     return (System.nanoTime() - start) / 1e9;
   }
 
@@ -83,10 +82,9 @@ public final class RoundOverheadHarness {
     try (BufferAllocator allocator = new RootAllocator()) {
       Flux<TensorBatch> source = Flux.defer(() -> ArrowSources.ipcFile(file, allocator))
           .map(spec::toTensors).map(TensorBatch.class::cast).repeat().take(steps, true);
-      Solstice.trainBlocking(model(), 1, source.take(50, true), null, List.of(),
-          TrainOptions.defaults()); // warm-up
+      Solstice.run(model()).train(source.take(50, true)).block(); // warm-up
       long start = System.nanoTime();
-      Solstice.trainBlocking(model(), 1, source, null, List.of(), TrainOptions.defaults());
+      Solstice.run(model()).train(source).block();
       return (System.nanoTime() - start) / 1e9 / steps;
     }
   }

@@ -1,10 +1,12 @@
 package io.solstice.benchmarks.internal;
 
 import io.solstice.core.TensorBatch;
+import io.solstice.core.metrics.ClassificationMetrics;
 import io.solstice.core.models.MlpClassifier;
+import io.solstice.reactive.Run;
 import io.solstice.reactive.Solstice;
-import io.solstice.reactive.TrainOptions;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import org.nd4j.linalg.learning.config.Adam;
 import reactor.core.publisher.Flux;
 
@@ -35,8 +37,8 @@ public final class Models {
   }
 
   /**
-   * One epoch through the engine: {@code Solstice.train} over {@code Flux.fromIterable(batches)}
-   * with the default options (prefetch 4, the step on its own thread) and no callbacks.
+   * One epoch through the engine: {@code Solstice.run(model).train(Flux.fromIterable(batches))}
+   * with the default settings (prefetch 4, the step on its own thread) and no subscribers.
    *
    * @param model the model, updated in place
    * @param batches in-memory batches
@@ -47,7 +49,7 @@ public final class Models {
   }
 
   /**
-   * Several epochs in one {@code Solstice.train} call, default options.
+   * Several epochs in one engine run, default settings.
    *
    * @param model the model, updated in place
    * @param batches in-memory batches
@@ -55,8 +57,22 @@ public final class Models {
    * @return the trained model
    */
   public static MlpClassifier engineEpochs(MlpClassifier model, List<TensorBatch> batches, int epochs) {
-    return Solstice.trainBlocking(
-        model, epochs, Flux.fromIterable(batches), null, List.of(), TrainOptions.defaults());
+    return engineEpochs(model, batches, epochs, UnaryOperator.identity());
+  }
+
+  /**
+   * Several epochs in one engine run, with settings (such as subscribers) added to the run.
+   *
+   * @param model the model, updated in place
+   * @param batches in-memory batches
+   * @param epochs the number of epochs
+   * @param configure adds to the run (subscribers, settings)
+   * @return the trained model
+   */
+  public static MlpClassifier engineEpochs(MlpClassifier model, List<TensorBatch> batches,
+      int epochs, UnaryOperator<Run<MlpClassifier, TensorBatch, ClassificationMetrics>> configure) {
+    return configure.apply(Solstice.run(model).train(Flux.fromIterable(batches)).epochs(epochs))
+        .block();
   }
 
   /**

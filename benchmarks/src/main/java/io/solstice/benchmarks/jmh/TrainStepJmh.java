@@ -18,8 +18,8 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * One epoch of 40 batches of 128 rows (MLP 784-256-10, Adam, float32): through {@code
- * Solstice.train} and as a plain loop over {@code trainStep}. Scores are epochs per second;
+ * One epoch of 40 batches of 128 rows (MLP 784-256-10, Adam, float32): through an engine run
+ * ({@code Solstice.run(model).train(...)}) and as a plain loop over {@code trainStep}. Scores are epochs per second;
  * multiply by 5120 for samples per second.
  */
 @State(Scope.Thread)

@@ -1,6 +1,5 @@
 package io.solstice.examples.cli;
 
-import io.solstice.examples.data.Allocators;
 import io.solstice.examples.job.JobData;
 import io.solstice.examples.job.JobFile;
 import io.solstice.examples.job.JobSettings;
@@ -132,7 +131,7 @@ abstract class TrainingCommand extends CommandBase {
   /** Closes the allocator; a leak it reports after a failure is added to that failure, not raised. */
   private static void closeAllocator(BufferAllocator allocator, Throwable failure) {
     try {
-      Allocators.closeAfterRelease(allocator);
+      allocator.close();
     } catch (RuntimeException leak) {
       if (failure == null) {
         throw leak;

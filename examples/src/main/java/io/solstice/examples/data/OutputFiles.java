@@ -1,8 +1,9 @@
 package io.solstice.examples.data;
 
+import io.solstice.core.io.AtomicFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
+import java.nio.channels.Channels;
 import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
@@ -12,17 +13,14 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.security.SecureRandom;
 import java.util.Objects;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
 import org.nd4j.shade.jackson.databind.SerializationFeature;
 
 /**
  * How the command line writes its files (data files, reports, run records): whole or not at
- * all. The bytes go to a temporary file next to the target, are forced to the disk, and the
- * file is renamed over the target in one step; when anything fails (a full disk, a missing
+ * all, through {@link AtomicFiles} (a temporary file next to the target, forced to the disk and
+ * renamed over the target in one step); when anything fails (a full disk, a missing
  * permission) the temporary file is deleted, the target is left as it was, and the
  * {@link IOException} says which file could not be written and why, in one line.
  *
@@ -59,7 +57,6 @@ public final class OutputFiles {
     void writeTo(WritableByteChannel channel) throws IOException;
   }
 
-  private static final SecureRandom RANDOM = new SecureRandom();
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   private final ChannelFilter filter;
@@ -87,36 +84,10 @@ public final class OutputFiles {
       Files.createDirectories(absolute.getParent());
       // Writers such as Arrow's close the channel they are given; the bytes must reach the disk
       // first, so they get a view whose close does nothing.
-      replace(absolute, channel -> content.writeTo(new KeptOpen(filter.filter(target, channel))));
+      AtomicFiles.write(absolute,
+          out -> content.writeTo(new KeptOpen(filter.filter(target, Channels.newChannel(out)))));
     } catch (IOException e) {
       throw new IOException("cannot write " + target + ": " + reason(e), e);
-    }
-  }
-
-  /**
-   * Writes a temporary file next to {@code target}, forces it to the disk and renames it over
-   * {@code target}; on failure deletes it.
-   */
-  private static void replace(Path target, Content content) throws IOException {
-    Path temp = target.resolveSibling("." + target.getFileName() + "." + Long.toHexString(RANDOM.nextLong()) + ".tmp");
-    try {
-      try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-        content.writeTo(channel);
-        channel.force(true);
-      }
-      Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (IOException | RuntimeException e) {
-      deleteQuietly(temp, e);
-      throw e;
-    }
-  }
-
-  /** Deletes a temporary file if it exists; a failure to do so is added to {@code failure}. */
-  private static void deleteQuietly(Path temp, Exception failure) {
-    try {
-      Files.deleteIfExists(temp);
-    } catch (IOException e) {
-      failure.addSuppressed(e);
     }
   }
 

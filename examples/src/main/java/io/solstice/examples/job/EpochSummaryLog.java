@@ -1,7 +1,7 @@
 package io.solstice.examples.job;
 
 import io.solstice.core.Mode;
-import io.solstice.core.callbacks.MetricsLogger;
+import io.solstice.reactive.callbacks.MetricsLogger;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;

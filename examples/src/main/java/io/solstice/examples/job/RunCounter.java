@@ -1,13 +1,14 @@
 package io.solstice.examples.job;
 
-import io.solstice.core.Callback;
 import io.solstice.core.Mode;
+import io.solstice.reactive.TrainingEvent;
+import io.solstice.reactive.TrainingSubscriber;
 
 /**
  * Remembers how far a run got: the last train epoch started and the train steps done, both
  * counted over the whole run (a resumed run continues the numbers of the run it resumes).
  */
-final class RunCounter<E, B, O> implements Callback<E, B, O> {
+final class RunCounter implements TrainingSubscriber<Object, Object> {
   private int epochs;
   private long steps;
 
@@ -17,16 +18,13 @@ final class RunCounter<E, B, O> implements Callback<E, B, O> {
   }
 
   @Override
-  public void onEpochStart(E experiment, int epoch, Mode mode) {
-    if (mode == Mode.TRAIN) {
-      epochs = Math.max(epochs, epoch + 1);
-    }
-  }
-
-  @Override
-  public void onStepEnd(O outputs, E experiment, long globalStep, Mode mode, B batch) {
-    if (mode == Mode.TRAIN) {
-      steps = Math.max(steps, globalStep + 1);
+  public void onEvent(TrainingEvent<Object, Object> event) {
+    if (event instanceof TrainingEvent.EpochStarted<Object, Object> epoch
+        && epoch.mode() == Mode.TRAIN) {
+      epochs = Math.max(epochs, epoch.epoch() + 1);
+    } else if (event instanceof TrainingEvent.StepEnded<Object, Object> step
+        && step.mode() == Mode.TRAIN) {
+      steps = Math.max(steps, step.globalStep() + 1);
     }
   }
 

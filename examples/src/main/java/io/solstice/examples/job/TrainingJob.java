@@ -2,25 +2,24 @@ package io.solstice.examples.job;
 
 import io.solstice.arrow.ArrowTensorBatch;
 import io.solstice.arrow.Split;
-import io.solstice.core.Callback;
 import io.solstice.core.Checkpointable;
 import io.solstice.core.Experiment;
 import io.solstice.core.Mode;
 import io.solstice.core.RunPosition;
 import io.solstice.core.TensorBatch;
-import io.solstice.core.callbacks.CsvLogger;
-import io.solstice.core.callbacks.Direction;
-import io.solstice.core.callbacks.EarlyStopping;
-import io.solstice.core.callbacks.LoggingCallback;
-import io.solstice.core.callbacks.ProgressBar;
-import io.solstice.core.checkpoint.CheckpointCallback;
 import io.solstice.core.checkpoint.CheckpointStore;
 import io.solstice.core.checkpoint.Resumed;
 import io.solstice.core.metrics.Metrics;
 import io.solstice.examples.cli.UsageException;
 import io.solstice.examples.report.RunReport;
+import io.solstice.reactive.Run;
 import io.solstice.reactive.Solstice;
-import io.solstice.reactive.TrainOptions;
+import io.solstice.reactive.callbacks.CheckpointCallback;
+import io.solstice.reactive.callbacks.CsvLogger;
+import io.solstice.reactive.callbacks.Direction;
+import io.solstice.reactive.callbacks.EarlyStopping;
+import io.solstice.reactive.callbacks.LoggingCallback;
+import io.solstice.reactive.callbacks.ProgressBar;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -30,7 +29,6 @@ import java.util.List;
 import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import reactor.core.publisher.Flux;
 
 /**
  * Trains the task's model through the reactive engine on Arrow sources, with a progress bar,
@@ -86,7 +84,7 @@ public final class TrainingJob {
       ModelTask<E, M> task, PrintStream out, long started) {
     E fresh = task.newModel(data.inputs(), settings.hidden(), settings.learningRate(), settings.weightDecay(),
         settings.seed());
-    EarlyStopping<E, TensorBatch, M> early = EarlyStopping.<E, TensorBatch, M>monitor(task.monitor())
+    EarlyStopping early = EarlyStopping.monitor(task.monitor())
         .mode(Mode.VAL)
         .direction(Direction.MIN)
         .patience(settings.patience())
@@ -95,13 +93,12 @@ public final class TrainingJob {
     if (!settings.resume()) {
       removeEarlierCheckpoints();
     }
-    CheckpointCallback<E, TensorBatch, M> checkpoints =
-        CheckpointCallback.<E, TensorBatch, M>builder(settings.checkpointDir())
-            .everyEpochs(1)
-            .atEnd(true)
-            .keepLast(3)
-            .saveStateOf(EARLY_STOPPING, early)
-            .build();
+    CheckpointCallback checkpoints = CheckpointCallback.builder(settings.checkpointDir())
+        .everyEpochs(1)
+        .atEnd(true)
+        .keepLast(3)
+        .saveStateOf(EARLY_STOPPING, early)
+        .build();
     Resumed<E> start = checkpoints.resume(fresh);
     if (settings.resume()) {
       if (start.restoredFrom().isEmpty()) {
@@ -112,29 +109,32 @@ public final class TrainingJob {
       out.printf(Locale.ROOT, "Resuming from %s: epoch %d, %d batches into it, train step %d%n",
           start.checkpoint().file().getFileName(), p.epoch(), p.batchesIntoEpoch(), p.trainSteps());
     }
-    RunCounter<E, TensorBatch, M> counter = new RunCounter<>(start.position().epoch(), start.position().trainSteps());
-    List<Callback<? super E, ? super TensorBatch, ? super M>> callbacks = List.of(
-        counter,
-        ProgressBar.<E, TensorBatch, M>builder().output(out).build(),
-        LoggingCallback.<E, TensorBatch, M>atEpochEnd().to(new EpochSummaryLog(task.headline())).build(),
-        CsvLogger.<E, TensorBatch, M>to(settings.metricsCsv())
-            .plotAtEnd(settings.curvesPng())
-            .plotKeys(task.headline().subList(0, 2).toArray(String[]::new))
-            .build(),
-        early,
-        checkpoints);
-    TrainOptions.Builder options = TrainOptions.builder().resumeFrom(start.position());
-    if (settings.maxSteps() > 0) {
-      options.maxSteps(settings.maxSteps());
-    }
+    RunCounter counter = new RunCounter(start.position().epoch(), start.position().trainSteps());
     SplitSource source = data.source();
-    Flux<ArrowTensorBatch> train = source.open(Split.TRAIN, start.position().epoch());
+    // The train source is opened at the epoch the run starts from: its order changes per epoch.
+    Run<E, TensorBatch, M> run = Solstice.run(start.experiment())
+        .train(source.open(Split.TRAIN, start.position().epoch()))
+        .validate(source.open(Split.VALIDATION, 0))
+        .epochs(settings.epochs())
+        .resumeFrom(start.position())
+        .subscribers(
+            counter,
+            ProgressBar.builder().output(out).build(),
+            LoggingCallback.atEpochEnd().to(new EpochSummaryLog(task.headline())).build(),
+            CsvLogger.to(settings.metricsCsv())
+                .plotAtEnd(settings.curvesPng())
+                .plotKeys(task.headline().subList(0, 2).toArray(String[]::new))
+                .build(),
+            early,
+            checkpoints);
+    if (settings.maxSteps() > 0) {
+      run = run.maxSteps(settings.maxSteps());
+    }
     // The engine's two call sites of this module's jobs: train, then test the best model.
-    E trained = Solstice.trainBlocking(start.experiment(), settings.epochs(), train,
-        source.open(Split.VALIDATION, 0), callbacks, options.build());
+    E trained = run.block();
     early.stopReason().ifPresent(reason -> LOG.info("Early stopping: {}", reason));
     E best = early.restoreBest(trained);
-    M test = Solstice.testMetrics(best, source.open(Split.TEST, 0), List.of()).block();
+    M test = Solstice.run(best).test(source.open(Split.TEST, 0)).metrics().block();
     double wallSeconds = (System.nanoTime() - started) / 1e9;
     out.printf(Locale.ROOT, "%n%s report on the %s split (%d rows, best epoch %d):%n%n",
         task.title(), data.testName(),

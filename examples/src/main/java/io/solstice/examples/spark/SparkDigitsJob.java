@@ -1,16 +1,16 @@
 package io.solstice.examples.spark;
 
 import io.solstice.arrow.FeatureSpec;
-import io.solstice.core.Callback;
-import io.solstice.core.Mode;
 import io.solstice.core.TensorBatch;
-import io.solstice.core.checkpoint.CheckpointCallback;
+import io.solstice.reactive.callbacks.CheckpointCallback;
 import io.solstice.core.checkpoint.Resumed;
 import io.solstice.core.data.DigitsDataset;
 import io.solstice.core.metrics.ClassificationMetrics;
 import io.solstice.core.models.MlpClassifier;
 import io.solstice.examples.data.LabeledArrowFile;
 import io.solstice.examples.data.OutputFiles;
+import io.solstice.reactive.TrainingEvent;
+import io.solstice.reactive.TrainingSubscriber;
 import io.solstice.spark.MetricsCodec;
 import io.solstice.spark.SerializableSupplier;
 import io.solstice.spark.SparkTrainer;
@@ -65,24 +65,19 @@ final class SparkDigitsJob {
       TrainingShards train = TrainingShards.files(spark, trainFiles, SparkDigitsJob::spec, 0);
       TrainingShards test = TrainingShards.files(spark, testFiles, SparkDigitsJob::spec, 0);
 
-      List<Callback<? super MlpClassifier, ? super TensorBatch, ? super ClassificationMetrics>>
-          callbacks = new ArrayList<>();
-      callbacks.add(new RoundPrinter(out));
+      RoundPrinter printer = new RoundPrinter(out);
       MlpClassifier start = model(learningRate);
       MlpClassifier trained;
       if (options.checkpoints != null) {
-        CheckpointCallback<MlpClassifier, TensorBatch, ClassificationMetrics> checkpoints =
-            CheckpointCallback.<MlpClassifier, TensorBatch, ClassificationMetrics>builder(
-                    options.checkpoints)
-                .everyEpochs(1)
-                .sourcePosition(trainer.sourcePosition())
-                .build();
-        callbacks.add(checkpoints);
+        CheckpointCallback checkpoints = CheckpointCallback.builder(options.checkpoints)
+            .everyEpochs(1)
+            .sourcePosition(trainer.sourcePosition())
+            .build();
         Resumed<MlpClassifier> resumed = checkpoints.resume(start);
         out.printf(Locale.ROOT, "starting at round %d%n", resumed.position().epoch());
-        trained = trainer.fit(resumed, train, callbacks);
+        trained = trainer.fit(resumed, train, printer, checkpoints);
       } else {
-        trained = trainer.fit(start, train, callbacks);
+        trained = trainer.fit(start, train, printer);
       }
       ClassificationMetrics metrics = trainer.evaluate(trained, test);
       Map<String, Double> values = metrics.compute();
@@ -127,9 +122,9 @@ final class SparkDigitsJob {
     return files;
   }
 
-  /** Prints each round's merged train metrics. */
+  /** Prints each round's train metrics, as merged across partitions and carried by EpochEnded. */
   private static final class RoundPrinter
-      implements Callback<MlpClassifier, TensorBatch, ClassificationMetrics> {
+      implements TrainingSubscriber<Object, ClassificationMetrics> {
     private final PrintWriter out;
 
     RoundPrinter(PrintWriter out) {
@@ -137,12 +132,15 @@ final class SparkDigitsJob {
     }
 
     @Override
-    public void onStepEnd(ClassificationMetrics outputs, MlpClassifier experiment,
-        long round, Mode mode, TensorBatch batch) {
-      Map<String, Double> values = outputs.compute();
-      out.printf(Locale.ROOT, "round %d %s: loss %.4f, accuracy %.4f (%d examples)%n",
-          round, mode.label(), values.get("loss"), values.get("accuracy"), outputs.count());
-      out.flush();
+    public void onEvent(TrainingEvent<Object, ClassificationMetrics> event) {
+      if (event instanceof TrainingEvent.EpochEnded<Object, ClassificationMetrics> round
+          && round.metrics() != null) {
+        Map<String, Double> values = round.values();
+        out.printf(Locale.ROOT, "round %d %s: loss %.4f, accuracy %.4f (%d examples)%n",
+            round.epoch(), round.mode().label(), values.get("loss"), values.get("accuracy"),
+            round.metrics().count());
+        out.flush();
+      }
     }
   }
 }

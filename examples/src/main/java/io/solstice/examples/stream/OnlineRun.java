@@ -5,15 +5,13 @@ import io.solstice.arrow.FeatureSpec;
 import io.solstice.arrow.FlightBatchServer;
 import io.solstice.arrow.ReadOptions;
 import io.solstice.core.Mode;
-import io.solstice.core.TensorBatch;
 import io.solstice.core.metrics.ClassificationMetrics;
 import io.solstice.core.models.MlpClassifier;
-import io.solstice.examples.data.Allocators;
 import io.solstice.examples.data.LabeledArrowFile;
-import io.solstice.reactive.FitOptions;
 import io.solstice.reactive.PrequentialMetrics;
+import io.solstice.reactive.RunControl;
 import io.solstice.reactive.Solstice;
-import io.solstice.reactive.TrainOptions;
+import io.solstice.reactive.TrainingEvent;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
@@ -28,11 +26,13 @@ import org.nd4j.linalg.learning.config.Adam;
 import reactor.core.Disposable;
 
 /**
- * Online training against an in-process Arrow Flight server on loopback that serves an
- * unbounded {@link RotatingHyperplane}: the client reads it with {@link ArrowSources#flight},
- * {@link Solstice#fit} trains test-then-train, and the prequential accuracy (cumulative, over a
- * window, fading) is printed as it runs together with how many batches the server has produced
- * ahead of the trainer (its lead, bounded by Flight backpressure and the engine's prefetch).
+ * Online training on a synthetic stream that this class serves itself: an in-process Arrow
+ * Flight server on loopback serves an unbounded {@link RotatingHyperplane}, the client reads it
+ * with {@link ArrowSources#flight}, an online engine run ({@code Solstice.run(model)
+ * .train(flight).prequential(...)}) trains test-then-train, and the prequential accuracy
+ * (cumulative, over a window, fading) is printed as it runs together with how many batches the
+ * server has produced ahead of the trainer (its lead, bounded by Flight backpressure and the
+ * engine's prefetch).
  */
 public final class OnlineRun {
 
@@ -130,8 +130,10 @@ public final class OnlineRun {
           + "over Arrow Flight at %s%n", settings.dimensions(), settings.rows(), settings.driftAt(), server.location().getUri());
       return train(out, server, clientAllocator, produced, stream.bytesPerBatch());
     } finally {
-      Allocators.closeAfterRelease(clientAllocator);
-      Allocators.closeAfterRelease(serverAllocator);
+      // The run has released everything when train returns, and closing the server waits for
+      // its streams: a leak fails here.
+      clientAllocator.close();
+      serverAllocator.close();
     }
   }
 
@@ -145,38 +147,42 @@ public final class OnlineRun {
         .inputs(settings.dimensions()).hidden(32).classes(2)
         .updater(new Adam(1e-2)).seed(settings.seed())
         .build();
-    FitOptions options = FitOptions.builder()
-        .engine(TrainOptions.builder().maxSteps(settings.steps()).prefetch(4).build())
-        .prequential(settings.window(), FADING)
-        .build();
     DriftRecovery drift = new DriftRecovery(settings.driftAt(), 0.05);
     long[] maxLead = {0};
     long[] steps = {0};
     double[] cumulative = {Double.NaN};
     AtomicReference<Throwable> failure = new AtomicReference<>();
+    AtomicReference<RunControl> control = new AtomicReference<>();
     CountDownLatch done = new CountDownLatch(1);
     out.printf(Locale.ROOT, "%8s %12s %10s %10s %14s%n", "step", "cumulative", "window", "fading", "server lead");
-    Disposable run = Solstice.<MlpClassifier, TensorBatch, ClassificationMetrics>fit(model,
-            ArrowSources.flight(server.location(), TICKET, allocator, ReadOptions.defaults()).map(spec::toTensors),
-            options)
-        .filter(r -> r.mode() == Mode.TRAIN)
+    Disposable run = Solstice.run(model)
+        .train(ArrowSources.flight(server.location(), TICKET, allocator, ReadOptions.defaults())
+            .map(spec::toTensors))
+        .prequential(settings.window(), FADING)
+        .maxSteps(settings.steps())
+        .prefetch(4)
+        .events()
+        .doOnNext(event -> control.compareAndSet(null, event.run()))
         .doFinally(signal -> done.countDown())
-        .subscribe(r -> {
-          PrequentialMetrics<ClassificationMetrics> p = r.prequential();
-          long step = r.globalStep();
-          long lead = produced.get() - (step + 1);
-          maxLead[0] = Math.max(maxLead[0], lead);
-          steps[0] = step + 1;
-          cumulative[0] = accuracy(p.cumulative());
-          double fading = p.fading().getOrDefault("accuracy", Double.NaN);
-          drift.accept(step, fading);
-          if (step == settings.driftAt()) {
-            out.printf(Locale.ROOT, "%8s  -- abrupt drift at step %d: the hyperplane flips, every label inverts --%n",
-                "", step);
-          }
-          if ((step + 1) % settings.printEvery() == 0) {
-            out.printf(Locale.ROOT, "%8d %12.4f %10.4f %10.4f %8d batches%n",
-                step + 1, cumulative[0], accuracy(p.window()), fading, lead);
+        .subscribe(event -> {
+          if (event instanceof TrainingEvent.StepEnded<MlpClassifier, ClassificationMetrics> r
+              && r.mode() == Mode.TRAIN) {
+            PrequentialMetrics<ClassificationMetrics> p = r.prequential();
+            long step = r.globalStep();
+            long lead = produced.get() - (step + 1);
+            maxLead[0] = Math.max(maxLead[0], lead);
+            steps[0] = step + 1;
+            cumulative[0] = accuracy(p.cumulative());
+            double fading = p.fading().getOrDefault("accuracy", Double.NaN);
+            drift.accept(step, fading);
+            if (step == settings.driftAt()) {
+              out.printf(Locale.ROOT, "%8s  -- abrupt drift at step %d: the hyperplane flips, every label inverts --%n",
+                  "", step);
+            }
+            if ((step + 1) % settings.printEvery() == 0) {
+              out.printf(Locale.ROOT, "%8d %12.4f %10.4f %10.4f %8d batches%n",
+                  step + 1, cumulative[0], accuracy(p.window()), fading, lead);
+            }
           }
         }, failure::set);
     running.set(run);
@@ -184,6 +190,12 @@ public final class OnlineRun {
       run.dispose();
     }
     done.await();
+    // A cancel (Ctrl-C) returns before the run has let go of its batches and of the Flight
+    // stream; the run's terminated() signal says when it has. A run that ended by itself has.
+    RunControl started = control.get();
+    if (started != null) {
+      started.terminated().block(java.time.Duration.ofSeconds(60));
+    }
     if (failure.get() != null) {
       throw reactor.core.Exceptions.propagate(failure.get());
     }

@@ -13,6 +13,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * Writes values straight into a fresh C-order INDArray's memory (through a direct NIO view,
  * not one JNI call per element), for the paths that must copy: gathering several columns,
  * converting dtypes, filling nulls, mapping labels.
+ *
+ * <p>Thread safety: not thread-safe; one thread fills one array.
  */
 public final class ArrayFiller {
   private final INDArray array;

@@ -11,6 +11,8 @@ import org.apache.arrow.flight.auth2.CallHeaderAuthenticator;
  * Accepts a call only if it carries {@code Authorization: Bearer <token>} with the configured
  * token (compared in constant time); any other call is refused with UNAUTHENTICATED before
  * the producer sees it.
+ *
+ * <p>Thread safety: thread-safe (its token is final); gRPC calls it from any thread.
  */
 public final class BearerTokenAuthenticator implements CallHeaderAuthenticator {
   private final byte[] expected;

@@ -14,6 +14,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Reads one Flight stream ({@code DoGet}). Pulling the next batch is what asks the server for
  * more, so the consumer's demand paces the server. Closing before the end cancels the call.
+ *
+ * <p>Thread safety: not thread-safe, like every BatchCursor: Flux.generate calls it serially.
  */
 public final class FlightCursor extends BatchCursor {
   private static final Logger LOG = LoggerFactory.getLogger(FlightCursor.class);

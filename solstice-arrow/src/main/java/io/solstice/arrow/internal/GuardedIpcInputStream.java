@@ -20,6 +20,8 @@ import org.apache.arrow.flatbuf.MessageHeader;
  * <p>Each message is [0xFFFFFFFF] int32 metadataLength, metadata, body; this class reads the
  * prefix and the metadata ahead into a small buffer, checks the body length the metadata
  * declares, and then passes bytes through.
+ *
+ * <p>Thread safety: not thread-safe, like any input stream; one reader reads it.
  */
 public final class GuardedIpcInputStream extends FilterInputStream {
   private static final int CONTINUATION = 0xFFFFFFFF;

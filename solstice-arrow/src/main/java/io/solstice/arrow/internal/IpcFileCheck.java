@@ -19,6 +19,8 @@ import org.apache.arrow.vector.ipc.message.ArrowFooter;
  * footer length, and that every block (metadata plus body) lies inside the file, so that a
  * corrupt or hostile footer cannot make the reader allocate more than the file holds. Also
  * reads a record batch's row count from its metadata alone, for seeking.
+ *
+ * <p>Thread safety: thread-safe; it keeps no state.
  */
 public final class IpcFileCheck {
   private static final byte[] MAGIC = "ARROW1".getBytes(StandardCharsets.US_ASCII);

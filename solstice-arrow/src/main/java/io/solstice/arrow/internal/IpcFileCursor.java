@@ -12,6 +12,8 @@ import org.apache.arrow.vector.ipc.message.ArrowBlock;
 /**
  * Reads an Arrow IPC file block by block. The footer is validated first; a start position is
  * reached by counting rows from each block's metadata, without loading skipped bodies.
+ *
+ * <p>Thread safety: not thread-safe, like every BatchCursor: Flux.generate calls it serially.
  */
 public final class IpcFileCursor extends BatchCursor {
   private final Path file;

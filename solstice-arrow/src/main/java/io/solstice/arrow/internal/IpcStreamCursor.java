@@ -7,7 +7,11 @@ import java.util.concurrent.Callable;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.ipc.ArrowStreamReader;
 
-/** Reads an Arrow IPC stream through a {@link GuardedIpcInputStream}. */
+/**
+ * Reads an Arrow IPC stream through a {@link GuardedIpcInputStream}.
+ *
+ * <p>Thread safety: not thread-safe, like every BatchCursor: Flux.generate calls it serially.
+ */
 public final class IpcStreamCursor extends BatchCursor {
   private final Callable<InputStream> opener;
   private final long knownSize;

@@ -17,6 +17,8 @@ import org.apache.arrow.flatbuf.Schema;
  * every buffer must lie inside the body and every count must be non-negative. Arrow's
  * deserializer slices the body buffer by these numbers and, if a slice fails, never releases
  * the body; checking first means a corrupt message is refused while nothing is allocated.
+ *
+ * <p>Thread safety: thread-safe; it keeps no state.
  */
 public final class MessageCheck {
   private MessageCheck() {}

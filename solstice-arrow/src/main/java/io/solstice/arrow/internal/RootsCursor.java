@@ -10,6 +10,8 @@ import org.apache.arrow.vector.dictionary.DictionaryProvider;
 /**
  * Emits caller-owned roots as batches that share their buffers by reference count: the
  * caller's roots stay intact and may be read again by the next subscription.
+ *
+ * <p>Thread safety: not thread-safe, like every BatchCursor: Flux.generate calls it serially.
  */
 public final class RootsCursor extends BatchCursor {
   private final List<VectorSchemaRoot> roots;

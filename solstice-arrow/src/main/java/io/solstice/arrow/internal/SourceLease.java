@@ -10,6 +10,9 @@ import org.apache.arrow.memory.BufferAllocator;
  * every batch it emitted holds one more, so the allocator closes when the reader is done and
  * the last batch is closed, in whichever order that happens. A batch never closed keeps the
  * allocator open, and closing the parent allocator then reports the leak.
+ *
+ * <p>Thread safety: thread-safe; the reference count is atomic, so batches may be closed from
+ * any thread.
  */
 public final class SourceLease {
   private final BufferAllocator allocator;

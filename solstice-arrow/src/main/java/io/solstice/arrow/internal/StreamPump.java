@@ -25,6 +25,10 @@ import reactor.core.publisher.BaseSubscriber;
  * at a time, and before sending it waits (off the gRPC thread) until the call is ready for
  * more, that is until the transport has drained below its threshold. A client cancel stops
  * the wait, cancels the source and ends the call.
+ *
+ * <p>Thread safety: thread-safe where it must be: Reactor's signals, Flight's readiness
+ * callback and a client cancel may arrive on different threads, and its sends and readiness
+ * waits are synchronised.
  */
 public final class StreamPump extends BaseSubscriber<ArrowBatch> {
   private static final Logger LOG = LoggerFactory.getLogger(StreamPump.class);

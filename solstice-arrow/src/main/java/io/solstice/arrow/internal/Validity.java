@@ -12,6 +12,8 @@ import org.apache.arrow.vector.FieldVector;
  * as a third of copying the batch's bytes. Arrow's own {@code BitVectorHelper.checkAllBitsEqualTo}
  * answers "is every bit set?": it stops at the first clear bit and otherwise compares eight
  * bytes at a time.
+ *
+ * <p>Thread safety: thread-safe; it keeps no state.
  */
 public final class Validity {
 

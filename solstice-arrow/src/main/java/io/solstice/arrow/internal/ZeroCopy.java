@@ -18,6 +18,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * Wraps an Arrow buffer's memory as an INDArray without copying. Nothing in ND4J knows about
  * the ArrowBuf, so the buffer's reference count is raised while the array lives and the
  * matching release is handed back to the caller, who runs it after the array is closed.
+ *
+ * <p>Thread safety: thread-safe; it keeps no state.
  */
 public final class ZeroCopy {
   private ZeroCopy() {}

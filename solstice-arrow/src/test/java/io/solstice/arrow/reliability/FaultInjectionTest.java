@@ -8,15 +8,17 @@ import io.solstice.arrow.FeatureSpec;
 import io.solstice.arrow.ReadOptions;
 import io.solstice.arrow.reliability.FaultyExperiment.InjectedFault;
 import io.solstice.arrow.reliability.FaultyExperiment.Pause;
-import io.solstice.core.Callback;
 import io.solstice.core.RunOutcome;
 import io.solstice.core.TensorBatch;
 import io.solstice.core.metrics.MeanMetric;
-import io.solstice.reactive.AsyncObserver;
+import io.solstice.reactive.AsyncSubscriber;
+import io.solstice.reactive.Run;
+import io.solstice.reactive.RunControl;
 import io.solstice.reactive.Solstice;
-import io.solstice.reactive.StepResult;
-import io.solstice.reactive.TrainOptions;
+import io.solstice.reactive.TrainingEvent;
 import io.solstice.reactive.TrainingException;
+import io.solstice.reactive.TrainingSubscriber;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -35,21 +37,26 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.reactivestreams.Subscription;
 import reactor.core.publisher.BaseSubscriber;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.SignalType;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
 /**
  * Randomized fault injection over the real engine and, in most runs, real Arrow batches:
  * cancellation at random moments (by item count and by wall time from another thread),
- * exceptions from train steps, eval steps, every callback hook and the sources, slow and fast
- * sources, and a slow asynchronous observer with a tiny buffer. After <b>every</b> run:
+ * exceptions from train steps, eval steps, a synchronous subscriber at every kind of event and
+ * the sources, early stops thrown or signalled from every kind of event, slow and fast sources,
+ * random prefetch, and a slow asynchronous subscriber with a tiny buffer. After <b>every</b> run:
  *
  * <ul>
  *   <li>the publisher terminated (or, cancelled, let go of the run) within 10 s;
+ *   <li>termination is quiescent: <b>at the moment</b> the publisher completed or failed (or,
+ *       after a cancel, {@link RunControl#terminated()} completed), every batch a source created
+ *       had been closed exactly once and the run's Arrow allocator held zero bytes and no
+ *       source allocator; nothing waits for late releases;
  *   <li>no {@code solstice-step-*} or {@code solstice-source-*} thread is left alive (5 s);
- *   <li>{@code onRunEnd} was called exactly once;
- *   <li>every batch a source created was closed exactly once;
- *   <li>the run's Arrow allocator is back at zero bytes (closing it fails on a leak);
+ *   <li>{@code RunEnded} was delivered exactly once to the synchronous subscribers of a run that
+ *       started (none to a run cancelled before it started);
  *   <li>an error, if any, is a {@link TrainingException} naming the mode, epoch and step.
  * </ul>
  *
@@ -62,13 +69,12 @@ class FaultInjectionTest {
   private static final long FIRST_SEED = Long.getLong("solstice.faults.seed", 20261125L);
   private static final Pattern NAMES_MODE_AND_STEP =
       Pattern.compile("(TRAIN|VAL|TEST) failed in epoch \\d+ at (train|val|test) step \\d+: .*");
-  private static final AtomicInteger LATE_RELEASES = new AtomicInteger();
   private static final FeatureSpec SPEC = FeatureSpec.builder().features("x").label("label").build();
 
   @Test
-  void everyRandomizedRunClosesEveryBatchOnceLeaksNothingAndEndsAllItsThreads() {
+  void everyRandomizedRunIsQuiescentWhenItTerminatesAndEndsAllItsThreads() {
     Map<String, Integer> outcomes = new TreeMap<>();
-    Scheduler observerThread = Schedulers.newSingle("slow-observer", true);
+    Scheduler slowSubscriberThread = Schedulers.newSingle("slow-subscriber", true);
     long started = System.nanoTime();
     int arrowRuns = 0;
     try (RootAllocator root = new RootAllocator(64L << 20)) {
@@ -76,7 +82,7 @@ class FaultInjectionTest {
         FaultPlan plan = FaultPlan.draw(FIRST_SEED + i);
         arrowRuns += plan.arrow() ? 1 : 0;
         try {
-          outcomes.merge(runOnce(plan, root, observerThread), 1, Integer::sum);
+          outcomes.merge(runOnce(plan, root, slowSubscriberThread), 1, Integer::sum);
         } catch (Throwable t) {
           throw new AssertionError("run " + i + " failed; replay it with -Dsolstice.faults.seed="
               + plan.seed() + " -Dsolstice.faults.runs=1 (" + plan + "): " + t, t);
@@ -84,41 +90,49 @@ class FaultInjectionTest {
       }
       assertThat(root.getAllocatedMemory()).isZero();
     } finally {
-      observerThread.dispose();
+      slowSubscriberThread.dispose();
     }
-    System.out.printf("fault injection: %d runs (%d on Arrow batches) in %.1f s, outcomes %s, "
-        + "runs whose Arrow memory was released after the run's threads ended: %d%n",
-        RUNS, arrowRuns, (System.nanoTime() - started) / 1e9, outcomes, LATE_RELEASES.get());
+    System.out.printf("fault injection: %d runs (%d on Arrow batches) in %.1f s, outcomes %s; "
+        + "every run had released everything when it terminated%n",
+        RUNS, arrowRuns, (System.nanoTime() - started) / 1e9, outcomes);
     if (RUNS >= 100) {
       assertThat(outcomes).as("the mix reached every kind of ending")
           .containsKeys("COMPLETED", "STOPPED_EARLY", "CANCELLED", "FAILED by train step",
-              "FAILED by eval step", "FAILED by source", "FAILED by callback");
+              "FAILED by eval step", "FAILED by source", "FAILED by subscriber");
     }
   }
 
-  private static String runOnce(FaultPlan plan, RootAllocator root, Scheduler observerThread)
-      throws InterruptedException {
+  private static String runOnce(FaultPlan plan, RootAllocator root, Scheduler slowSubscriberThread)
+      throws Throwable {
     CloseLedger ledger = new CloseLedger();
+    // The source data lives apart from the allocator the sources read into, so that the run's
+    // allocator must be empty the moment the run terminates.
+    BufferAllocator data = root.newChildAllocator("data-" + plan.seed(), 0, 16L << 20);
     BufferAllocator allocator = root.newChildAllocator("run-" + plan.seed(), 0, 16L << 20);
     List<VectorSchemaRoot> trainRoots = plan.arrow()
-        ? SmallArrowData.roots(allocator, plan.trainBatches(), 4) : List.of();
+        ? SmallArrowData.roots(data, plan.trainBatches(), 4) : List.of();
     List<VectorSchemaRoot> valRoots = plan.arrow()
-        ? SmallArrowData.roots(allocator, plan.valBatches(), 4) : List.of();
+        ? SmallArrowData.roots(data, plan.valBatches(), 4) : List.of();
     OutcomeRecorder recorder = new OutcomeRecorder();
-    Terminal terminal = new Terminal(plan.cancelAfterItems());
+    Terminal terminal = new Terminal(plan.cancelAfterItems(), ledger, allocator);
+    Throwable failure = null;
     try {
       Flux<TensorBatch> train = source(plan, "train", trainRoots, plan.trainBatches(), ledger, allocator);
-      Flux<TensorBatch> val = plan.valBatches() == 0
-          ? null : source(plan, "val", valRoots, plan.valBatches(), ledger, allocator);
-      TrainOptions.Builder options = TrainOptions.builder().prefetch(plan.prefetch());
-      if (plan.slowObserver()) {
-        options.observer(AsyncObserver.of(event -> Pause.millis(1), 2, observerThread));
+      Run<FaultyExperiment, TensorBatch, MeanMetric> run = Solstice.run(new FaultyExperiment(plan, 0, 0))
+          .train(train)
+          .epochs(plan.epochs())
+          .prefetch(plan.prefetch())
+          .subscribers(recorder, new FaultySubscriber(plan));
+      if (plan.valBatches() > 0) {
+        run = run.validate(source(plan, "val", valRoots, plan.valBatches(), ledger, allocator));
       }
-      List<Callback<FaultyExperiment, TensorBatch, MeanMetric>> callbacks =
-          List.of(recorder, new FaultyCallback(plan));
+      if (plan.slowObserver()) {
+        run = run.asyncSubscribers(AsyncSubscriber.<FaultyExperiment, MeanMetric>dropOldest(
+                2, events -> events.doOnNext(event -> Pause.millis(1)))
+            .on(slowSubscriberThread));
+      }
 
-      Solstice.run(new FaultyExperiment(plan, 0, 0), plan.epochs(), train, val, callbacks,
-          options.build()).subscribe(terminal);
+      run.steps().subscribe(terminal);
       if (plan.cancelAfterMs() >= 0) {
         Pause.millis(plan.cancelAfterMs());
         terminal.cancelFromOutside();
@@ -126,35 +140,49 @@ class FaultInjectionTest {
 
       assertThat(terminal.ended.await(10, TimeUnit.SECONDS))
           .as("publisher terminated or was cancelled within 10 s").isTrue();
-      assertThat(runThreadsGoneWithin(5_000)).as("run threads still alive after 5 s").isEmpty();
-      assertThat(recorder.calls.get()).as("onRunEnd calls").isEqualTo(1);
-      assertThat(ledger.notClosedExactlyOnce()).as("batches not closed exactly once of %d",
+      RunControl control = recorder.control.get();
+      if (terminal.cancelled) {
+        if (control == null) {
+          // A cancel that raced the start: the run's training thread either starts the run
+          // (RunStarted) or skips it, and exits after its end task; then the recorder knows.
+          assertThat(runThreadsGoneWithin(5_000)).as("run threads still alive after 5 s").isEmpty();
+          control = recorder.control.get();
+        }
+        if (control != null) {
+          // Cancelling does not wait for the run; its terminated() signal does.
+          control.terminated().block(Duration.ofSeconds(10));
+        }
+        terminal.snapshot();
+      }
+      assertThat(terminal.leftOpen).as("batches not closed exactly once at termination, of %d",
           ledger.count()).isEmpty();
+      assertThat(terminal.bytesLeft).as("Arrow bytes still allocated at termination").isZero();
+      assertThat(terminal.sourceAllocatorsLeft).as("source allocators still open at termination")
+          .isZero();
+      assertThat(runThreadsGoneWithin(5_000)).as("run threads still alive after 5 s").isEmpty();
+      assertThat(recorder.ends.get()).as("RunEnded deliveries")
+          .isEqualTo(control == null ? 0 : 1);
       Throwable error = terminal.error.get();
       if (error != null) {
         assertThat(error).isInstanceOf(TrainingException.class);
         assertThat(error.getMessage()).matches(NAMES_MODE_AND_STEP);
       }
-      return describe(recorder.outcome.get(), error);
+      return describe(recorder.outcome.get(), error, control == null);
+    } catch (Throwable t) {
+      failure = t;
+      throw t;
     } finally {
       trainRoots.forEach(VectorSchemaRoot::close);
       valRoots.forEach(VectorSchemaRoot::close);
-      awaitRelease(allocator);
-      allocator.close(); // throws IllegalStateException("Memory was leaked ...") on a leak
-    }
-  }
-
-  /** Waits up to 2 s for batches closed on other threads; records how often that was needed. */
-  private static void awaitRelease(BufferAllocator allocator) {
-    long deadline = System.nanoTime() + 2_000_000_000L;
-    boolean waited = false;
-    while ((allocator.getAllocatedMemory() != 0 || !allocator.getChildAllocators().isEmpty())
-        && System.nanoTime() < deadline) {
-      waited = true;
-      Pause.millis(1);
-    }
-    if (waited) {
-      LATE_RELEASES.incrementAndGet();
+      try {
+        data.close();
+        allocator.close(); // throws IllegalStateException("Memory was leaked ...") on a leak
+      } catch (RuntimeException leak) {
+        if (failure == null) {
+          throw leak;
+        }
+        failure.addSuppressed(leak); // the first failure says more
+      }
     }
   }
 
@@ -183,7 +211,10 @@ class FaultInjectionTest {
     });
   }
 
-  private static String describe(RunOutcome outcome, Throwable error) {
+  private static String describe(RunOutcome outcome, Throwable error, boolean neverStarted) {
+    if (neverStarted) {
+      return "CANCELLED before the start";
+    }
     if (outcome.status() != RunOutcome.Status.FAILED) {
       return outcome.status().name();
     }
@@ -197,7 +228,12 @@ class FaultInjectionTest {
     if (where.contains("source")) {
       return "FAILED by source";
     }
-    return where.contains("injected fault in on") ? "FAILED by callback" : "FAILED otherwise";
+    for (String kind : FaultPlan.EVENTS) {
+      if (where.contains("injected fault in " + kind)) {
+        return "FAILED by subscriber";
+      }
+    }
+    return "FAILED otherwise";
   }
 
   private static Throwable rootCause(Throwable t) {
@@ -208,6 +244,8 @@ class FaultInjectionTest {
     return c == null ? new IllegalStateException("no error") : c;
   }
 
+  // The engine shuts its executors down when the run terminates; their threads exit once
+  // they are idle, which the run does not wait for.
   private static List<String> runThreadsGoneWithin(long millis) throws InterruptedException {
     long deadline = System.nanoTime() + millis * 1_000_000;
     List<String> alive;
@@ -227,28 +265,45 @@ class FaultInjectionTest {
     return alive;
   }
 
-  /** Records the outcome given to onRunEnd and how often it was called. */
+  /** Keeps the run's control from RunStarted, and the outcome and count of RunEnded. */
   private static final class OutcomeRecorder
-      implements Callback<FaultyExperiment, TensorBatch, MeanMetric> {
-    final AtomicInteger calls = new AtomicInteger();
+      implements TrainingSubscriber<FaultyExperiment, MeanMetric> {
+    final AtomicReference<RunControl> control = new AtomicReference<>();
+    final AtomicInteger ends = new AtomicInteger();
     final AtomicReference<RunOutcome> outcome = new AtomicReference<>();
 
     @Override
-    public void onRunEnd(FaultyExperiment e, RunOutcome o) {
-      outcome.set(o);
-      calls.incrementAndGet();
+    public void onEvent(TrainingEvent<FaultyExperiment, MeanMetric> event) {
+      if (event instanceof TrainingEvent.RunStarted<FaultyExperiment, MeanMetric> started) {
+        control.set(started.run());
+      } else if (event instanceof TrainingEvent.RunEnded<FaultyExperiment, MeanMetric> ended) {
+        outcome.set(ended.outcome());
+        ends.incrementAndGet();
+      }
     }
   }
 
-  /** Requests everything, cancels after n items or on demand, and signals its end. */
-  private static final class Terminal extends BaseSubscriber<StepResult<FaultyExperiment, MeanMetric>> {
+  /**
+   * Requests everything, cancels after n items or on demand, and, when the run completes or
+   * fails, records on the terminating thread what was still held at that moment.
+   */
+  private static final class Terminal
+      extends BaseSubscriber<TrainingEvent.StepEnded<FaultyExperiment, MeanMetric>> {
     final CountDownLatch ended = new CountDownLatch(1);
     final AtomicReference<Throwable> error = new AtomicReference<>();
     private final int cancelAfter;
+    private final CloseLedger ledger;
+    private final BufferAllocator allocator;
     private int seen;
+    volatile boolean cancelled;
+    volatile List<String> leftOpen;
+    volatile long bytesLeft = -1;
+    volatile int sourceAllocatorsLeft = -1;
 
-    Terminal(int cancelAfter) {
+    Terminal(int cancelAfter, CloseLedger ledger, BufferAllocator allocator) {
       this.cancelAfter = cancelAfter;
+      this.ledger = ledger;
+      this.allocator = allocator;
     }
 
     @Override
@@ -261,7 +316,7 @@ class FaultInjectionTest {
     }
 
     @Override
-    protected void hookOnNext(StepResult<FaultyExperiment, MeanMetric> result) {
+    protected void hookOnNext(TrainingEvent.StepEnded<FaultyExperiment, MeanMetric> result) {
       if (++seen == cancelAfter) {
         cancel();
       }
@@ -276,8 +331,19 @@ class FaultInjectionTest {
       error.set(t);
     }
 
+    void snapshot() {
+      leftOpen = ledger.notClosedExactlyOnce();
+      bytesLeft = allocator.getAllocatedMemory();
+      sourceAllocatorsLeft = allocator.getChildAllocators().size();
+    }
+
     @Override
-    protected void hookFinally(reactor.core.publisher.SignalType type) {
+    protected void hookFinally(SignalType type) {
+      if (type == SignalType.CANCEL) {
+        cancelled = true;
+      } else {
+        snapshot();
+      }
       ended.countDown();
     }
   }

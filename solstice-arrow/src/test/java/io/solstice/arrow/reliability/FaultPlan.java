@@ -17,12 +17,15 @@ import java.util.Random;
  * @param failTrainStep train step that throws
  * @param failEvalStep eval step that throws
  * @param failSourceAt batch index (per subscription) at which a source throws
- * @param failHook the callback hook that throws, or null
- * @param failHookAt the occurrence of that hook that throws
- * @param stopInsteadOfFail whether the hook throws an early stop instead of an error
+ * @param failEvent the kind of event (its record's simple name) at which a synchronous
+ *     subscriber fails or stops the run, or null
+ * @param failEventAt the occurrence of that event at which it does
+ * @param stopInsteadOfFail whether the subscriber stops the run instead of failing it
  * @param cancelAfterItems step results after which the subscriber cancels
  * @param cancelAfterMs milliseconds after subscription at which another thread cancels
- * @param slowObserver whether a slow asynchronous observer with a tiny buffer is attached
+ * @param slowObserver whether a slow asynchronous subscriber with a tiny buffer is attached
+ * @param stopWithSignal whether a stop is signalled with {@code RunControl.stop} rather than
+ *     thrown as an {@code EarlyStoppingException}
  */
 record FaultPlan(
     long seed,
@@ -36,14 +39,18 @@ record FaultPlan(
     int failTrainStep,
     int failEvalStep,
     int failSourceAt,
-    String failHook,
-    int failHookAt,
+    String failEvent,
+    int failEventAt,
     boolean stopInsteadOfFail,
     int cancelAfterItems,
     int cancelAfterMs,
-    boolean slowObserver) {
+    boolean slowObserver,
+    boolean stopWithSignal) {
 
-  static final String[] HOOKS = {"onEpochStart", "onStepStart", "onStepEnd", "onEpochEnd", "onRunEnd"};
+  static final String[] EVENTS = {
+    "RunStarted", "EpochStarted", "StepStarted", "StepEnded", "EpochEnded", "ValidationEnded",
+    "RunEnded"
+  };
 
   /** Draws a plan: roughly one fault of each kind in three to five runs, mixed freely. */
   static FaultPlan draw(long seed) {
@@ -63,11 +70,12 @@ record FaultPlan(
         r.nextInt(4) == 0 ? r.nextInt(epochs * train + 1) : -1,
         r.nextInt(5) == 0 && val > 0 ? r.nextInt(epochs * val + 1) : -1,
         r.nextInt(5) == 0 ? r.nextInt(train + 1) : -1,
-        r.nextInt(3) == 0 ? HOOKS[r.nextInt(HOOKS.length)] : null,
+        r.nextInt(3) == 0 ? EVENTS[r.nextInt(EVENTS.length)] : null,
         r.nextInt(6),
         r.nextInt(4) == 0,
         r.nextInt(5) == 0 ? r.nextInt(epochs * (train + val) + 1) : -1,
         r.nextInt(5) == 0 ? r.nextInt(15) : -1,
-        r.nextInt(3) == 0);
+        r.nextInt(3) == 0,
+        r.nextBoolean());
   }
 }

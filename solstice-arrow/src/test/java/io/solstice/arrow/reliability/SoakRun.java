@@ -9,10 +9,7 @@ import io.solstice.arrow.ReadOptions;
 import io.solstice.core.TensorBatch;
 import io.solstice.core.metrics.ClassificationMetrics;
 import io.solstice.core.models.MlpClassifier;
-import io.solstice.reactive.FitOptions;
 import io.solstice.reactive.Solstice;
-import io.solstice.reactive.StepResult;
-import io.solstice.reactive.TrainOptions;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,7 +21,7 @@ import reactor.core.publisher.Flux;
 
 /**
  * The soak run (Maven profile {@code soak}, not part of the default build): online
- * {@code Solstice.fit} of a small MLP on an unbounded Arrow source (in-memory roots read again
+ * training of a small MLP on an unbounded Arrow source (in-memory roots read again
  * and again, through {@link FeatureSpec}) for {@code -Dsolstice.soak.steps} steps (default
  * 1,000,000). Every tenth of the run it records throughput, the process's physical memory and
  * the bytes JavaCPP tracks for ND4J (off-heap), the Arrow allocator, and the heap after full
@@ -63,8 +60,8 @@ class SoakRun {
         MlpClassifier mlp = MlpClassifier.builder().inputs(SmallArrowData.WIDTH).hidden(8).classes(3)
             .seed(5).build();
         long[] windowStart = {System.nanoTime(), 0};
-        Solstice.fit(mlp, unbounded, FitOptions.builder()
-                .engine(TrainOptions.builder().maxSteps(STEPS).build()).build())
+        Solstice.run(mlp).train(unbounded).maxSteps(STEPS)
+            .steps()
             .doOnNext(result -> {
               long done = result.globalStep() + 1;
               if (done == WARMUP || (done > WARMUP && (done - WARMUP) % every == 0)) {

@@ -13,6 +13,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * A checkpoint read from disk and verified: every array matched its checksum.
  *
+ * <p>Thread safety: immutable holder of arrays freshly read from the file, which belong to
+ * nobody else; safe to hand to another thread.
+ *
  * @param file the {@code .npz} file
  * @param manifest what the checkpoint says about itself
  * @param state the stored arrays, in the order they were written

@@ -4,6 +4,9 @@ package io.solstice.core.checkpoint;
  * A checkpoint could not be written, read or applied: the file is incomplete or corrupt, an
  * array's checksum does not match, or the checkpoint does not fit the experiment. The message
  * names the file and, where one is at fault, the array.
+ *
+ * <p>Thread safety: like any exception, safe to hand to another thread once thrown; it holds
+ * only its message and cause.
  */
 public class CheckpointException extends RuntimeException {
 

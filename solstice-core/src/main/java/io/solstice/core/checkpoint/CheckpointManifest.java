@@ -20,6 +20,8 @@ import java.util.Objects;
  * io.solstice.core.Checkpointable#state() named arrays}, which the checkpoint stores with the
  * parameters.
  *
+ * <p>Thread safety: immutable (its maps and lists are unmodifiable copies); safe to share.
+ *
  * @param formatVersion the version of this format, {@value #FORMAT_VERSION}
  * @param libraryVersion the Solstice version that wrote the checkpoint
  * @param experimentType the experiment's class name, for messages

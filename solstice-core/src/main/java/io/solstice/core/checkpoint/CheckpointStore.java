@@ -1,7 +1,7 @@
 package io.solstice.core.checkpoint;
 
 import io.solstice.core.NamedArrays;
-import io.solstice.core.checkpoint.internal.AtomicFiles;
+import io.solstice.core.io.AtomicFiles;
 import io.solstice.core.checkpoint.internal.Json;
 import io.solstice.core.checkpoint.internal.NpyCodec;
 import io.solstice.core.checkpoint.internal.NpyDType;

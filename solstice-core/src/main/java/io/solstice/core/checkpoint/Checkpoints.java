@@ -2,7 +2,6 @@ package io.solstice.core.checkpoint;
 
 import io.solstice.core.Checkpointable;
 import io.solstice.core.RunPosition;
-import io.solstice.core.callbacks.StatefulCallback;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -12,17 +11,26 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Resuming runs from checkpoints in one call:
+ * Resuming runs from checkpoints in one call. With the engine of {@code solstice-reactive}:
  *
  * <pre>{@code
- * Resumed<MyExperiment> r = Checkpoints.resume(dir, new MyExperiment(seed), Map.of("early_stop", es));
- * Solstice.train(r.experiment(), ..., TrainOptions.defaults().resumeFrom(r.position()));
+ * EarlyStopping earlyStopping = EarlyStopping.monitor("loss").build();
+ * Resumed<MyExperiment> r = Checkpoints.resume(
+ *     dir, new MyExperiment(seed), Map.of("early_stopping", earlyStopping));
+ * MyExperiment trained = Solstice.run(r.experiment())
+ *     .train(trainBatches).validate(valBatches).epochs(10)
+ *     .resumeFrom(r.position())
+ *     .subscribers(earlyStopping)
+ *     .block();
  * }</pre>
  *
  * <p>The restored experiment is {@code fresh.withState(arrays)}, where the arrays are checked
  * against {@code fresh.state()} first: a checkpoint of another experiment (an array missing,
  * extra, or of another type or shape) is refused with an error naming the array, before any
  * state is touched.
+ *
+ * <p>Thread safety: thread-safe; it keeps no state, and each call reads only the directory it
+ * is given.
  */
 public final class Checkpoints {
 

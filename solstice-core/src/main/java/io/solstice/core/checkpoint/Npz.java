@@ -1,7 +1,7 @@
 package io.solstice.core.checkpoint;
 
 import io.solstice.core.NamedArrays;
-import io.solstice.core.checkpoint.internal.AtomicFiles;
+import io.solstice.core.io.AtomicFiles;
 import io.solstice.core.checkpoint.internal.NpyCodec;
 import io.solstice.core.checkpoint.internal.StoredZip;
 import java.io.IOException;
@@ -20,6 +20,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <p>Use ND4J's own {@code Nd4j.createFromNpzFile} for none of this: it cannot read compressed
  * files or rank-0 entries and ignores {@code fortran_order}, and ND4J's npy writer writes wrong
  * bytes for views and f-order arrays.
+ *
+ * <p>Thread safety: thread-safe; it keeps no state, and each call reads or writes only the file
+ * it is given.
  */
 public final class Npz {
 

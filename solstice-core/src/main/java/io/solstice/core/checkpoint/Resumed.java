@@ -6,9 +6,13 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Everything a run needs to continue from a checkpoint: pass {@link #experiment()} to the
- * engine with {@code TrainOptions.resumeFrom(position())}, and hand {@link #sourcePosition()} to
- * a source that can seek.
+ * Everything a run needs to continue from a checkpoint: start the run from {@link
+ * #experiment()} at {@link #position()} ({@code
+ * Solstice.run(resumed.experiment()).resumeFrom(resumed.position())}), and hand {@link
+ * #sourcePosition()} to a source that can seek.
+ *
+ * <p>Thread safety: the record itself is immutable; the experiment it holds is as thread-safe
+ * as its type (usually not).
  *
  * @param experiment the restored experiment (or the fresh one when nothing was restored)
  * @param position the loop counters to resume from ({@link RunPosition#START} for a fresh run)

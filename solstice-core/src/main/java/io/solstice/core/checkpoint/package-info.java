@@ -15,9 +15,14 @@
  * file, fsync, atomic rename, then an atomically replaced {@code latest} pointer; loading picks
  * the newest checkpoint that verifies and never returns a partial or corrupt one.
  *
- * <p><b>Resume.</b> {@link io.solstice.core.checkpoint.Checkpoints#resume} (or {@link
- * io.solstice.core.checkpoint.CheckpointCallback#resume}) rebuilds the experiment through
+ * <p><b>Resume.</b> {@link io.solstice.core.checkpoint.Checkpoints#resume} (or {@code
+ * CheckpointCallback.resume} in {@code solstice-reactive}) rebuilds the experiment through
  * {@link io.solstice.core.Checkpointable#withState}, restores the callbacks' states and returns
- * the {@link io.solstice.core.RunPosition} for the engine's {@code resumeFrom}.
+ * the {@link io.solstice.core.RunPosition} for the engine's {@code Run.resumeFrom}.
+ *
+ * <p><b>Writing.</b> The {@code CheckpointCallback} subscriber of {@code solstice-reactive}
+ * writes checkpoints during a run (every N steps or epochs, every T of wall time, at the end),
+ * keeps the newest and the best, and announces those it writes before the run ends as {@code
+ * CheckpointWritten} events.
  */
 package io.solstice.core.checkpoint;

@@ -32,6 +32,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * DigitsDataset.Split split = all.split(0.2, 42);
  * for (TensorBatch batch : split.train().batches(64)) { ... }
  * }</pre>
+ *
+ * <p>Thread safety: immutable and thread-safe; every call that returns arrays or batches makes
+ * new ones.
  */
 public final class DigitsDataset {
 

@@ -29,6 +29,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *
  * <p>A ratio with a zero denominator (a class with no support or no predictions, or no data at
  * all) is 0, never NaN, as scikit-learn's {@code zero_division=0}.
+ *
+ * <p>Thread safety: immutable and thread-safe; merge returns a new object.
  */
 public final class ClassificationMetrics implements Metrics<ClassificationMetrics> {
 

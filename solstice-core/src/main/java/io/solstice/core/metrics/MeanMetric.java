@@ -7,6 +7,8 @@ import java.util.Objects;
  * A running, weighted average of one scalar (a loss, a gradient norm), reported under its
  * name. The average of no values is reported as 0.
  *
+ * <p>Thread safety: immutable (a record); thread-safe.
+ *
  * @param name the key under which {@link #compute()} reports the average
  * @param sum the weighted sum of the values
  * @param weight the total weight (usually the number of examples)

@@ -16,6 +16,8 @@ import java.util.Map;
  *
  * <p>Merging merges part by part; {@link #compute()} returns the parts' values in order, in one
  * flat map. Two parts that report the same key are an error, raised when the group is made.
+ *
+ * <p>Thread safety: immutable (an unmodifiable list of immutable metrics) and thread-safe.
  */
 public final class MetricGroup implements Metrics<MetricGroup> {
 

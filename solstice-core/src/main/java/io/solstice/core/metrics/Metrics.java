@@ -18,6 +18,9 @@ import java.util.Map;
  *
  * <p>Implementations are immutable values; {@code merge} returns a new object.
  *
+ * <p>Thread safety: immutable values are thread-safe, which lets metrics of several threads,
+ * runs or workers be merged freely.
+ *
  * @param <M> the concrete metrics type (self type)
  */
 public interface Metrics<M extends Metrics<M>> {

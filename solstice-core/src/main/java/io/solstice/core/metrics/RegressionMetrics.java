@@ -13,6 +13,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *
  * <p>R^2 follows scikit-learn: {@code 1 - SSE / SST}; when the targets have no variance it is
  * 1 for a perfect fit and 0 otherwise. Every value of the empty metrics is 0.
+ *
+ * <p>Thread safety: immutable and thread-safe; merge returns a new object.
  */
 public final class RegressionMetrics implements Metrics<RegressionMetrics> {
 

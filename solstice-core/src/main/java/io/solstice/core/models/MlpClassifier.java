@@ -47,10 +47,17 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p><b>State.</b> {@link #state()} holds the parameters ({@code layer0/W}, {@code layer0/b},
  * ...), the optimizer state ({@code updater/...}) and the dropout generator's state
- * ({@code rng/seed}, {@code rng/counter}: each training step draws from a generator seeded
- * with a mix of both), so a restored model continues bit-identically.
+ * ({@code rng/seed}, {@code rng/counter}: each training step draws its masks from a Java
+ * {@link java.util.SplittableRandom} seeded with a mix of both), so a restored model continues
+ * bit-identically.
  *
- * <p>Not thread-safe: the engine drives one experiment from one thread.
+ * <p><b>Reproducibility.</b> Initial weights and dropout masks come from Java generators that
+ * belong to this model (see {@link io.solstice.core.nd4j.Parameters.Builder#build()}), never
+ * from ND4J's native random state: a seed gives the same bits on any thread, however many
+ * models are built or trained at once in the process.
+ *
+ * <p>Not thread-safe: the engine drives one experiment from one thread. Distinct models share
+ * no mutable state and may be built and trained on different threads at once.
  */
 public final class MlpClassifier extends MlpModel
     implements Experiment<MlpClassifier, TensorBatch, ClassificationMetrics>,

@@ -7,13 +7,12 @@ import io.solstice.core.nd4j.Parameters;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.SplittableRandom;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear;
 import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinearDerivative;
-import org.nd4j.linalg.api.ops.random.impl.BernoulliDistribution;
-import org.nd4j.linalg.api.rng.Random;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -36,7 +35,6 @@ final class MlpNetwork {
   private final Optimizer optimizer;
   private final long seed;
   private long rngCounter;
-  private final Random dropoutRandom;
   private final Map<Long, MlpBuffers> buffersBySize =
       new LinkedHashMap<>(8, 0.75f, true) {
         @Override
@@ -57,7 +55,6 @@ final class MlpNetwork {
     this.optimizer = optimizer;
     this.seed = seed;
     this.rngCounter = rngCounter;
-    this.dropoutRandom = dropout > 0 ? Nd4j.getRandomFactory().getNewRandomInstance(seed) : null;
   }
 
   /**
@@ -84,11 +81,9 @@ final class MlpNetwork {
     MlpBuffers buffers = buffersFor(features.size(0));
     INDArray in = input(features, buffers);
     buffers.source = in;
-    boolean drop = training && dropout > 0;
-    if (drop) {
-      // One generator stream per step, derived from (seed, counter): restoring both restores it.
-      dropoutRandom.setSeed(mix(seed, rngCounter++));
-    }
+    // One generator per step, seeded from (seed, counter): restoring both restores the masks.
+    SplittableRandom dropoutRandom =
+        training && dropout > 0 ? new SplittableRandom(mix(seed, rngCounter++)) : null;
     int layers = layers();
     for (int l = 0; l < layers; l++) {
       INDArray out = buffers.activations[l];
@@ -96,12 +91,9 @@ final class MlpNetwork {
       out.addiRowVector(parameters.get(biasName(l)));
       if (l < layers - 1) {
         Nd4j.exec(new RectifiedLinear(out, out, 0.0));
-        if (drop) {
+        if (dropoutRandom != null) {
           INDArray mask = buffers.masks[l];
-          double keep = 1 - dropout;
-          Nd4j.getExecutioner().exec(new BernoulliDistribution(mask, keep), dropoutRandom);
-          // Inverted dropout: scale kept units so evaluation needs no rescaling.
-          mask.muli(1 / keep);
+          DropoutMask.fill(mask, 1 - dropout, dropoutRandom);
           out.muli(mask);
         }
       }

@@ -54,6 +54,9 @@ import org.nd4j.linalg.schedule.ISchedule;
  * <p><b>In place.</b> The experiment owns its graph: steps update the graph's variables in
  * place and return this experiment, and {@link #withState} loads into the same graph and
  * returns it. Build one experiment per graph.
+ *
+ * <p>Thread safety: not thread-safe; the experiment drives its graph from one thread at a time.
+ * Experiments over distinct graphs share no state and may train on different threads at once.
  */
 public final class SameDiffExperiment
     implements Experiment<SameDiffExperiment, TensorBatch, ClassificationMetrics>,

@@ -6,6 +6,10 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 /**
  * Limits a gradient in place before the updater sees it, to keep one bad batch from throwing
  * the parameters far away.
+ *
+ * <p>Thread safety: the built-in clippings are thread-safe (byNorm keeps its scratch scalar per
+ * thread), so one instance may serve several models; each call changes only the gradient it is
+ * given.
  */
 @FunctionalInterface
 public interface GradientClipping {

@@ -11,6 +11,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * a float32 or float64 array on the CPU backend that is exactly its buffer (C order, no
  * offset, not a view, as long as the buffer). Code that loops over such arrays in Java
  * (a scan, an optimizer update) reads and writes the array's own memory through it.
+ *
+ * <p>Thread safety: thread-safe (it keeps no state); the buffer it returns aliases the array's
+ * memory and is as safe to share as the array.
  */
 public final class HostBytes {
 

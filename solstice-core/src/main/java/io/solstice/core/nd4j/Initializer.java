@@ -1,15 +1,21 @@
 package io.solstice.core.nd4j;
 
+import java.util.random.RandomGenerator;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.rng.Random;
 
 /**
  * Fills a freshly created parameter with its initial values.
  *
  * <p>Fan-in and fan-out follow the layout of a dense layer, {@code y = x W + b} with {@code W}
  * of shape [in, out]: fan-in is the first dimension and fan-out the second; a vector has
- * fan-in = fan-out = its length. Every initialiser draws from the generator it is given, so a
- * seeded {@link Parameters.Builder} gives the same values on every run.
+ * fan-in = fan-out = its length. Every initialiser draws from the generator it is given:
+ * {@link Parameters.Builder#build()} gives each build its own {@link java.util.SplittableRandom}
+ * seeded with {@link Parameters.Builder#seed}, so a seed gives the same values on every run, on
+ * any thread, whatever else runs in the process. Draw only from that generator (never from
+ * ND4J's random ops or a shared generator) to keep that promise.
+ *
+ * <p>Thread-safe as long as the implementation keeps no mutable state (the built-in ones keep
+ * none); the generator it is given belongs to one build on one thread.
  */
 @FunctionalInterface
 public interface Initializer {
@@ -20,9 +26,9 @@ public interface Initializer {
    * @param target the parameter, written in place
    * @param fanIn the number of inputs feeding each output
    * @param fanOut the number of outputs each input feeds
-   * @param random the seeded generator to draw from
+   * @param random the build's seeded generator, to draw from in C order of {@code target}
    */
-  void initialize(INDArray target, long fanIn, long fanOut, Random random);
+  void initialize(INDArray target, long fanIn, long fanOut, RandomGenerator random);
 
   /**
    * All zeros (the usual choice for biases).

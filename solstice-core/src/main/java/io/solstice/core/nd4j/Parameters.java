@@ -8,10 +8,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.SplittableRandom;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.rng.Random;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
@@ -32,6 +32,10 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  *     .bias("layer0/b", Initializer.zeros(), 1, 128)
  *     .build();
  * }</pre>
+ *
+ * <p>Thread safety: not thread-safe; the values and gradients are updated in place by one
+ * training thread. Builds are independent: each draws from its own generator, so builders may
+ * run on any number of threads at once.
  */
 public final class Parameters {
 
@@ -305,7 +309,10 @@ public final class Parameters {
     }
 
     /**
-     * Allocates the flat buffers and initialises every parameter from the seeded generator.
+     * Allocates the flat buffers and initialises every parameter, in declaration order, from a
+     * new {@link SplittableRandom} seeded with {@link #seed}: the generator belongs to this
+     * build alone, so the same seed gives the same bits on any thread, however many builds run
+     * at once.
      *
      * @return the parameters
      */
@@ -314,13 +321,13 @@ public final class Parameters {
         throw new IllegalStateException("declare at least one parameter before build()");
       }
       Parameters parameters = new Parameters(dataType, specs);
-      try (Random random = Nd4j.getRandomFactory().getNewRandomInstance(seed)) {
+      SplittableRandom random = new SplittableRandom(seed);
+      // The initialisers' scratch arrays are closed at once: keep them out of any workspace.
+      try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
         for (Spec spec : specs) {
           spec.initializer.initialize(
               parameters.get(spec.name), spec.fanIn(), spec.fanOut(), random);
         }
-      } catch (Exception e) {
-        throw new IllegalStateException("cannot initialise parameters: " + e.getMessage(), e);
       }
       return parameters;
     }

@@ -8,8 +8,7 @@ import io.solstice.core.TensorBatch;
 import io.solstice.core.data.Digits;
 import io.solstice.core.data.DigitsDataset;
 import io.solstice.core.metrics.ClassificationMetrics;
-import io.solstice.core.nd4j.Initializer;
-import io.solstice.core.nd4j.Parameters;
+import io.solstice.core.testing.DigitsModels;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -20,43 +19,11 @@ import org.nd4j.linalg.learning.config.Adam;
 
 class SameDiffExperimentTest {
 
-  /** A 64-128-10 ReLU MLP as a SameDiff graph, its weights drawn from a seeded generator. */
-  static SameDiff digitsGraph(long seed) {
-    Parameters init =
-        Parameters.builder()
-            .seed(seed)
-            .weight("w0", Initializer.heNormal(), 64, 128)
-            .bias("b0", Initializer.zeros(), 1, 128)
-            .weight("w1", Initializer.xavierUniform(), 128, 10)
-            .bias("b1", Initializer.zeros(), 1, 10)
-            .build();
-    SameDiff sd = SameDiff.create();
-    SDVariable input = sd.placeHolder("input", DataType.FLOAT, -1, 64);
-    SDVariable label = sd.placeHolder("label", DataType.FLOAT, -1, 10);
-    SDVariable w0 = sd.var("w0", init.get("w0").dup());
-    SDVariable b0 = sd.var("b0", init.get("b0").dup());
-    SDVariable w1 = sd.var("w1", init.get("w1").dup());
-    SDVariable b1 = sd.var("b1", init.get("b1").dup());
-    SDVariable hidden = sd.nn.relu(input.mmul(w0).add(b0), 0);
-    SDVariable logits = hidden.mmul(w1).add(b1);
-    sd.nn.softmax("probabilities", logits, 1);
-    sd.loss.softmaxCrossEntropy("loss", label, logits, null);
-    return sd;
-  }
-
-  private static SameDiffExperiment digitsExperiment(long seed) {
-    return SameDiffExperiment.builder(digitsGraph(seed))
-        .features("input").labels("label")
-        .loss("loss").predictions("probabilities")
-        .updater(new Adam(3e-3))
-        .build();
-  }
-
   @Test
   void reachesAtLeast95PercentTestAccuracyOnDigits() {
     DigitsDataset.Split split = Digits.split();
     List<TensorBatch> train = split.train().batches(64);
-    SameDiffExperiment experiment = digitsExperiment(42);
+    SameDiffExperiment experiment = DigitsModels.sameDiff(42);
 
     for (int epoch = 0; epoch < 10; epoch++) {
       for (TensorBatch batch : train) {
@@ -75,7 +42,7 @@ class SameDiffExperimentTest {
 
   @Test
   void trainingChangesTheGraphVariablesThemselves() {
-    SameDiffExperiment experiment = digitsExperiment(1);
+    SameDiffExperiment experiment = DigitsModels.sameDiff(1);
     var before = experiment.graph().getVariable("w0").getArr().dup();
 
     experiment.trainStep(Digits.split().train().batches(32).get(0));
@@ -88,7 +55,7 @@ class SameDiffExperimentTest {
   @Test
   void restoredIntoAFreshGraphTheNextStepsAreBitIdentical() {
     List<TensorBatch> batches = Digits.split().train().batches(32);
-    SameDiffExperiment original = digitsExperiment(1);
+    SameDiffExperiment original = DigitsModels.sameDiff(1);
     for (int i = 0; i < 4; i++) {
       original = original.trainStep(batches.get(i)).experiment();
     }
@@ -99,7 +66,7 @@ class SameDiffExperimentTest {
             "updater/w0/M", "updater/w0/V", "updater/w1/M", "updater/w1/V",
             "updater/iteration", "updater/epoch");
 
-    SameDiffExperiment restored = digitsExperiment(777).withState(saved);
+    SameDiffExperiment restored = DigitsModels.sameDiff(777).withState(saved);
     assertThat(restored.state()).isEqualTo(saved);
     for (int i = 4; i < 7; i++) {
       original = original.trainStep(batches.get(i)).experiment();
@@ -114,7 +81,7 @@ class SameDiffExperimentTest {
 
   @Test
   void takesPlaceholdersLossAndUpdaterFromTheGraphsTrainingConfig() {
-    SameDiff sd = digitsGraph(3);
+    SameDiff sd = DigitsModels.sameDiffGraph(3);
     sd.setTrainingConfig(
         TrainingConfig.builder()
             .updater(new Adam(1e-3))
@@ -135,11 +102,11 @@ class SameDiffExperimentTest {
   @Test
   void misnamedOrConstantOnlyGraphsAreRefusedWithWhatToDo() {
     assertThatThrownBy(
-            () -> SameDiffExperiment.builder(digitsGraph(1)).features("pixels").labels("label")
+            () -> SameDiffExperiment.builder(DigitsModels.sameDiffGraph(1)).features("pixels").labels("label")
                 .loss("loss").predictions("probabilities").updater(new Adam(1e-3)).build())
         .hasMessageContaining("no variable 'pixels'");
     assertThatThrownBy(
-            () -> SameDiffExperiment.builder(digitsGraph(1)).features("input").labels("label")
+            () -> SameDiffExperiment.builder(DigitsModels.sameDiffGraph(1)).features("input").labels("label")
                 .loss("loss").predictions("probabilities").build())
         .hasMessageContaining("updater(new Adam");
 

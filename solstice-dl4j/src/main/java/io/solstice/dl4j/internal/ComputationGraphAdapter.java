@@ -8,6 +8,8 @@ import org.nd4j.linalg.dataset.DataSet;
 /**
  * A single-input, single-output {@link ComputationGraph} as a {@link Network}.
  *
+ * <p>Thread safety: not thread-safe; it drives its graph from one thread at a time.
+ *
  * @param graph the initialised graph
  */
 public record ComputationGraphAdapter(ComputationGraph graph) implements Network {

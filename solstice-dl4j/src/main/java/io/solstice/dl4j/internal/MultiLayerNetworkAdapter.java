@@ -8,6 +8,8 @@ import org.nd4j.linalg.dataset.DataSet;
 /**
  * A {@link MultiLayerNetwork} as a {@link Network}.
  *
+ * <p>Thread safety: not thread-safe; it drives its network from one thread at a time.
+ *
  * @param network the initialised network
  */
 public record MultiLayerNetworkAdapter(MultiLayerNetwork network) implements Network {

@@ -6,6 +6,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * What the experiment needs from a DL4J network: the one seam that lets
  * {@code MultiLayerNetwork} and {@code ComputationGraph} (single input, single output) be
  * driven the same way.
+ *
+ * <p>Thread safety: implementations are not thread-safe; they drive one DL4J network from one
+ * thread at a time.
  */
 public interface Network {
 

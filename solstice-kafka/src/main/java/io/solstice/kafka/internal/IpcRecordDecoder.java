@@ -14,6 +14,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 /**
  * Each record value is a whole Arrow IPC stream: a schema message and exactly one record
  * batch. The batch is moved out of the reader's reused root into a root of its own.
+ *
+ * <p>Thread safety: thread-safe; it keeps no state.
  */
 public final class IpcRecordDecoder implements RecordDecoder {
 

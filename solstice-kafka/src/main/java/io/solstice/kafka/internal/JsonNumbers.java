@@ -9,6 +9,8 @@ import java.util.Map;
  * Fields of other types are skipped when not wanted (strings, booleans, null, nested values);
  * a wanted field that is missing or not a number is an error naming it. Small on purpose: the
  * library brings no JSON dependency.
+ *
+ * <p>Thread safety: thread-safe; it keeps no state.
  */
 public final class JsonNumbers {
   private final String text;

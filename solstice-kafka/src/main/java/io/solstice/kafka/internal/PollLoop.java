@@ -38,6 +38,9 @@ import reactor.core.publisher.FluxSink;
  * the bound; otherwise it pauses every assigned partition and polls only to stay in the group.
  * So a fast topic never piles up: at most {@code maxInFlightRecords} records are held, whatever
  * the producer's speed.
+ *
+ * <p>Thread safety: not thread-safe apart from stop(), which any thread may call; everything
+ * else runs on the loop's own thread.
  */
 public final class PollLoop implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(PollLoop.class);

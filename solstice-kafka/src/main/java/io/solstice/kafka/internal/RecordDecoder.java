@@ -9,6 +9,9 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 /**
  * How record values become Arrow data: either each record is a whole batch ({@link
  * #rowWise()} false), or each record is one row gathered with others into a batch.
+ *
+ * <p>Thread safety: a source calls its decoder on its one poll thread; the built-in decoders
+ * keep no state of their own.
  */
 public interface RecordDecoder {
 

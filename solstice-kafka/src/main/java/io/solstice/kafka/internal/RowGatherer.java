@@ -15,6 +15,8 @@ import org.apache.arrow.vector.VectorSchemaRoot;
  * The rows of one partition waiting to become a batch: full at {@code maxRows}, or due
  * {@code lingerNanos} after its first row. Rows stay on the heap until the batch is built, so
  * a partition revoked mid-gather drops them without touching Arrow memory.
+ *
+ * <p>Thread safety: not thread-safe; only the poll thread touches it.
  */
 public final class RowGatherer {
   private final List<RowColumn> columns;

@@ -11,6 +11,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * Each record is one row, decoded by a {@link RowMapper}; integer columns reject values that
  * are not whole numbers in range, so a bad record is caught here and not as a silently wrong
  * tensor later.
+ *
+ * <p>Thread safety: as thread-safe as its RowMapper; it keeps no state of its own.
  */
 public final class RowRecordDecoder implements RecordDecoder {
   private final List<RowColumn> columns;

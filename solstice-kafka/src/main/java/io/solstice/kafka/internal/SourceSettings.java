@@ -8,6 +8,9 @@ import org.apache.arrow.memory.BufferAllocator;
 /**
  * Everything a poll loop needs, fixed when the source is built.
  *
+ * <p>Thread safety: immutable (a record of settings fixed when the source is built); safe to
+ * share.
+ *
  * @param consumerConfig the consumer's settings, completed by the source (no auto-commit,
  *     byte-array deserializers, {@code max.poll.records})
  * @param deadLetterConfig the dead-letter producer's settings, or null when bad records fail

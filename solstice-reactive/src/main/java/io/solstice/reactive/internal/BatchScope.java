@@ -3,9 +3,15 @@ package io.solstice.reactive.internal;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import reactor.core.scheduler.Scheduler;
 
 /**
  * The batches of one source subscription that have been emitted but not yet handed to a
@@ -25,8 +31,75 @@ final class BatchScope {
 
   private static final Logger LOG = LoggerFactory.getLogger(BatchScope.class);
 
+  private static final int FRESH = 0;
+  private static final int SUBSCRIBED = 1;
+  private static final int RELEASED = 2;
+  private static final int NEVER_SUBSCRIBED = 3;
+
+  private final Scheduler reader;
   private final Map<Object, Integer> live = new IdentityHashMap<>();
+  private final CountDownLatch released = new CountDownLatch(1);
+  private final AtomicInteger phase = new AtomicInteger(FRESH);
   private boolean closed;
+
+  /**
+   * A registry for one subscription of a source read on {@code reader}.
+   *
+   * @param reader the scheduler that subscribes to and reads the source; the run's own reader is
+   *     a single thread, which orders the release and barrier tasks after the source's own
+   */
+  BatchScope(Scheduler reader) {
+    this.reader = reader;
+  }
+
+  /** Called on the reader thread when the source has been subscribed. */
+  void sourceSubscribed() {
+    phase.compareAndSet(FRESH, SUBSCRIBED);
+  }
+
+  /**
+   * Called on the reader thread once the source has terminated or processed its cancellation.
+   * The release is marked by a task queued behind the current one on the reader: a source such
+   * as {@code Flux.generate} runs its cleanup only after its terminal signal has travelled
+   * downstream, so only then does it hold nothing.
+   */
+  void sourceTerminated(Runnable andThen) {
+    runOnReader(() -> {
+      phase.set(RELEASED);
+      released.countDown();
+      andThen.run();
+    });
+  }
+
+  /**
+   * Waits until the source subscription has released its resources (at most one read in
+   * progress ahead of its cancellation). A barrier task on the reader first lets a subscription
+   * task that was already queued run (and be cancelled), so a source is taken for never
+   * subscribed only when it really never will be.
+   *
+   * @param timeout the longest wait
+   * @return false when the source is still busy after the timeout
+   */
+  boolean awaitSourceReleased(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    CountDownLatch barrier = new CountDownLatch(1);
+    runOnReader(barrier::countDown);
+    if (!barrier.await(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
+      return false;
+    }
+    if (phase.compareAndSet(FRESH, NEVER_SUBSCRIBED)) {
+      return true;
+    }
+    return released.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+  }
+
+  private void runOnReader(Runnable task) {
+    try {
+      reader.schedule(task);
+    } catch (RejectedExecutionException disposed) {
+      task.run(); // a shared scheduler that was disposed: nothing else runs there any more
+    }
+  }
 
   /**
    * Records a batch the source emitted; closes it at once if the scope has already ended.

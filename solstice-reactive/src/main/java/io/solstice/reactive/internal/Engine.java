@@ -1,6 +1,5 @@
 package io.solstice.reactive.internal;
 
-import io.solstice.core.Callback;
 import io.solstice.core.EarlyStoppingException;
 import io.solstice.core.Experiment;
 import io.solstice.core.Mode;
@@ -11,12 +10,14 @@ import io.solstice.reactive.NonFiniteException;
 import io.solstice.reactive.NonFinitePolicy;
 import io.solstice.reactive.Prequential;
 import io.solstice.reactive.PrequentialMetrics;
-import io.solstice.reactive.StepResult;
 import io.solstice.reactive.TrainingEvent;
 import io.solstice.reactive.TrainingException;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Consumer;
 import org.reactivestreams.Publisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,18 +25,22 @@ import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.SignalType;
-import reactor.core.publisher.SynchronousSink;
+import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Schedulers;
 
 /**
- * One run of the engine: builds the {@code Flux} of step results for a train, test or fit
- * run, and owns the run's threads, batch scopes and callbacks. A new engine is made for each
- * subscription, so a run publisher can be subscribed more than once.
+ * One run of the engine: the {@code Flux} of its {@link TrainingEvent}s, and the run's threads,
+ * batch scopes and subscribers. A new engine is made for each subscription, so a run can be
+ * subscribed more than once.
  *
- * <p>Structure of a train run: {@code range(epochs).concatMap(epoch -> train epoch, then
- * validation)}, each epoch being {@code defer(onEpochStart) + batches + onEpochEnd}, and the
- * batches of an epoch {@code source -> register -> subscribeOn(reader) -> cancelOn(reader) -> limitRate(prefetch,
- * 1) -> publishOn(step, 1) -> handle(step)}. Everything after {@code publishOn} runs on the training thread.
+ * <p>Structure: {@code RunStarted, range(epochs).concatMap(epoch -> train epoch, then
+ * validation), RunEnded}. An epoch is {@code EpochStarted}, its steps, and {@code EpochEnded},
+ * whose metrics are the running merge ({@code scan}) of the epoch's {@code StepEnded} outputs of
+ * its mode. The
+ * batches of an epoch go {@code source -> register -> subscribeOn(reader) -> cancelOn(reader) ->
+ * limitRate(prefetch, 1) -> publishOn(step, 1) -> concatMap(step when its events are requested)};
+ * everything after {@code
+ * publishOn} runs on the training thread.
  *
  * @param <E> the experiment type
  * @param <B> the batch type
@@ -44,122 +49,99 @@ import reactor.core.scheduler.Schedulers;
 public final class Engine<E extends Experiment<E, B, O>, B, O> {
 
   private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
+  // A source cancelled mid-read finishes that read first; one read should never take this long.
+  private static final Duration SOURCE_RELEASE_WAIT = Duration.ofSeconds(60);
 
-  private final EngineConfig config;
+  private final RunSettings config;
   private final RunState<E> state;
-  private final CallbackChain<E, B, O> hooks;
   private final RunThreads threads;
-  private final List<BatchScope> scopes = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final List<BatchScope> scopes = new CopyOnWriteArrayList<>();
   private final AtomicBoolean ended = new AtomicBoolean();
   @SuppressWarnings("rawtypes")
   private final Prequential prequential;
+  private EventDispatcher<E, O> dispatcher;
   private volatile Disposable timer;
+  // Where the time between steps went (training thread only).
+  private long lastStepDone;
+  private long subscriberNanosSinceStep;
 
   /**
-   * Prepares a run; nothing starts until the returned publisher is subscribed.
+   * Prepares a run; nothing starts until {@link #events()} is subscribed.
    *
    * @param experiment the experiment to start from
-   * @param callbacks the synchronous callbacks, in call order
-   * @param observers the asynchronous observers' publish functions
-   * @param config the settings
+   * @param config the run's specification
    */
   @SuppressWarnings("rawtypes")
-  public Engine(
-      E experiment,
-      List<? extends Callback<? super E, ? super B, ? super O>> callbacks,
-      List<Consumer<TrainingEvent<E, O>>> observers,
-      EngineConfig config) {
+  public Engine(E experiment, RunSettings config) {
     this.config = config;
-    this.state = new RunState<>(experiment, config.resumeFrom());
-    this.hooks = new CallbackChain<>(callbacks, observers, state);
-    this.threads = new RunThreads(config.stepThreadFactory(), config.sourceScheduler());
+    this.state = new RunState<>(experiment, config.resumeFrom);
+    this.threads = new RunThreads(config.stepThreadFactory, config.sourceScheduler);
     this.prequential =
-        config.prequential() ? new Prequential(config.windowSize(), config.fadingFactor()) : null;
+        config.prequential ? new Prequential(config.windowSize, config.fadingFactor) : null;
   }
 
   /**
-   * The experiment the run continues with; read it after the run has terminated.
+   * The run's events: a train run over epochs with validation at the configured cadence, or a
+   * test run of one TEST epoch.
    *
-   * @return the current experiment
+   * @return the events
    */
-  public E experiment() {
-    return state.experiment;
-  }
-
-  /**
-   * A training run over epochs, with validation at the configured cadence.
-   *
-   * @param epochs the total number of epochs (a resumed run does only those after its
-   *     position)
-   * @param trainSource the train batches, subscribed once per epoch
-   * @param valSource the validation batches, or null
-   * @return the step results of the run, train and val
-   */
-  public Flux<StepResult<E, O>> train(
-      int epochs, Publisher<? extends B> trainSource, Publisher<? extends B> valSource) {
-    int first = config.resumeFrom().epoch();
-    Flux<StepResult<E, O>> body = Flux.range(first, Math.max(0, epochs - first))
-        .takeWhile(epoch -> !state.stopping())
-        .concatMap(epoch -> Flux.concat(
-            trainEpoch(epoch, trainSource, valSource),
-            Flux.defer(() -> validationDueAfterEpoch(epoch, valSource)
-                ? epoch(Mode.VAL, epoch, valSource, config.limitValBatches(), 0, null)
-                : Flux.empty())), 0);
+  @SuppressWarnings("unchecked")
+  public Flux<TrainingEvent<E, O>> events() {
+    Flux<TrainingEvent<E, O>> body;
+    if (config.testSource != null) {
+      body = epoch(Mode.TEST, 0, config.testSource, Long.MAX_VALUE, 0);
+    } else {
+      int first = config.resumeFrom.epoch();
+      body = Flux.range(first, Math.max(0, config.epochs - first))
+          .takeWhile(epoch -> !state.isStopping())
+          .concatMap(epoch -> Flux.concat(
+              trainEpoch(epoch),
+              Flux.defer(() -> validationDueAfterEpoch(epoch)
+                  ? validation(epoch)
+                  : Flux.empty())), 0);
+    }
     return run(body);
   }
 
-  /**
-   * An online run: one train epoch over a source that may never complete, with validation at
-   * a step cadence.
-   *
-   * @param source the train batches
-   * @param valSource the validation batches, or null
-   * @return the step results, train and val
-   */
-  public Flux<StepResult<E, O>> fit(Publisher<? extends B> source, Publisher<? extends B> valSource) {
-    return run(Flux.defer(() -> trainEpoch(config.resumeFrom().epoch(), source, valSource)));
+  private Flux<TrainingEvent<E, O>> trainEpoch(int epoch) {
+    long skip = epoch == config.resumeFrom.epoch() ? config.resumeFrom.batchesIntoEpoch() : 0;
+    return epoch(Mode.TRAIN, epoch, config.trainSource, config.limitTrainBatches, skip);
   }
 
-  /**
-   * A test run: one TEST epoch over the source.
-   *
-   * @param source the test batches
-   * @return the step results
-   */
-  public Flux<StepResult<E, O>> test(Publisher<? extends B> source) {
-    return run(Flux.defer(() -> epoch(Mode.TEST, 0, source, Long.MAX_VALUE, 0, null)));
+  private Flux<TrainingEvent<E, O>> validation(int epoch) {
+    return epoch(Mode.VAL, epoch, config.valSource, config.limitValBatches, 0);
   }
 
-  private Flux<StepResult<E, O>> trainEpoch(
-      int epoch, Publisher<? extends B> source, Publisher<? extends B> valSource) {
-    long skip = epoch == config.resumeFrom().epoch() ? config.resumeFrom().batchesIntoEpoch() : 0;
-    return epoch(Mode.TRAIN, epoch, source, config.limitTrainBatches(), skip, valSource);
+  private boolean validationDueAfterEpoch(int epoch) {
+    return config.valSource != null
+        && !state.isStopping()
+        && config.validateEveryEpochs > 0
+        && (epoch + 1) % config.validateEveryEpochs == 0;
   }
 
-  private boolean validationDueAfterEpoch(int epoch, Publisher<? extends B> valSource) {
-    return valSource != null
-        && !state.stopping()
-        && config.validateEveryEpochs() > 0
-        && (epoch + 1) % config.validateEveryEpochs() == 0;
+  private boolean stepCadenceValidation(Mode mode) {
+    return mode == Mode.TRAIN && config.validateEverySteps > 0 && config.valSource != null;
   }
 
-  private boolean validationDueAfterStep(StepResult<E, O> result, Publisher<? extends B> valSource) {
-    return valSource != null
-        && result.mode() == Mode.TRAIN
-        && !state.stopping()
-        && config.validateEverySteps() > 0
-        && state.trainSteps % config.validateEverySteps() == 0;
+  private boolean validationDueAfter(List<TrainingEvent<E, O>> stepEvents) {
+    return stepEvents.stream().anyMatch(TrainingEvent.StepEnded.class::isInstance)
+        && !state.isStopping()
+        && state.trainSteps % config.validateEverySteps == 0;
   }
 
   // ---- the run: start, normal end, failure, cancellation ----
 
-  private Flux<StepResult<E, O>> run(Flux<StepResult<E, O>> body) {
+  private Flux<TrainingEvent<E, O>> run(Flux<TrainingEvent<E, O>> body) {
     return Flux.defer(() -> {
           startTimer();
-          return body;
+          dispatcher = new EventDispatcher<>(config, state);
+          return Flux.concat(
+              emit(new TrainingEvent.RunStarted<>(state, state.experiment, config.resumeFrom)),
+              body);
         })
-        .concatWith(Mono.fromRunnable(this::endNormally))
-        .onErrorResume(error -> Mono.error(endFailed(error)))
+        .concatWith(Flux.defer(this::endNormally))
+        .onErrorResume(this::endFailed)
         .doFinally(signal -> {
           if (signal != SignalType.CANCEL) {
             release();
@@ -167,11 +149,9 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
         })
         .subscribeOn(threads.step())
         // Outside subscribeOn, so that a cancel that arrives before the run was subscribed on
-        // the training thread (the subscription task then never runs) still ends the run:
-        // onRunEnd(CANCELLED) once, and the run's threads released. doFinally runs after the
-        // cancel has travelled upstream, so each source's cancellation is already queued on
-        // its reader thread when the release shuts that thread down: a source's cleanup then
-        // never runs on another thread while a read is in progress.
+        // the training thread (the subscription task then never runs) still ends the run. It
+        // runs after the cancel has travelled upstream, so each source's cancellation is
+        // already queued on its reader thread when the run waits for it.
         .doFinally(signal -> {
           if (signal == SignalType.CANCEL) {
             cancelled();
@@ -180,50 +160,67 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
   }
 
   private void startTimer() {
-    if (config.maxTime() != null) {
-      timer = Mono.delay(config.maxTime(),
-              config.timer() != null ? config.timer() : Schedulers.parallel())
+    if (config.maxTime != null) {
+      timer = Mono.delay(config.maxTime,
+              config.timer != null ? config.timer : Schedulers.parallel())
           .subscribe(tick -> state.timeUp = true);
     }
   }
 
-  private void endNormally() {
+  private Flux<TrainingEvent<E, O>> endNormally() {
     if (!ended.compareAndSet(false, true)) {
-      return;
+      return Flux.empty();
     }
-    closeScopes();
-    RunOutcome outcome = state.stopping()
+    closeScopesAndAwaitSources();
+    RunOutcome outcome = state.isStopping()
         ? RunOutcome.stoppedEarly(state.stopReason())
         : RunOutcome.COMPLETED;
-    Throwable callbackError = hooks.runEnd(state.experiment, outcome);
-    if (callbackError != null) {
-      throw new TrainingException(state.mode, state.epoch, state.steps(state.mode), callbackError);
+    TrainingEvent.RunEnded<E, O> last = runEnded(outcome);
+    Throwable subscriberError = dispatcher.runEnded(last);
+    Flux<TrainingEvent<E, O>> end = Flux.just(last);
+    if (subscriberError != null) {
+      return end.concatWith(Flux.error(new TrainingException(
+          state.mode, state.epoch, state.steps(state.mode), subscriberError)));
     }
+    return end;
   }
 
-  private Throwable endFailed(Throwable error) {
-    if (!ended.compareAndSet(false, true)) {
-      return error; // onRunEnd already ran; this error is its own failure
-    }
-    closeScopes();
-    Throwable failure = error instanceof TrainingException
-        ? error
-        : new TrainingException(state.mode, state.epoch, state.steps(state.mode), error);
-    Throwable callbackError = hooks.runEnd(state.experiment, RunOutcome.failed(failure));
-    if (callbackError != null) {
-      failure.addSuppressed(callbackError);
-    }
-    return failure;
+  // Called inside the error signal, before the operator that failed has cancelled its
+  // upstream: the end of the run is scheduled on the training thread after the current task, so
+  // the sources' cancellations are already queued when the run waits for them.
+  private Flux<TrainingEvent<E, O>> endFailed(Throwable error) {
+    return Flux.defer(() -> {
+      if (!ended.compareAndSet(false, true)) {
+        return Flux.<TrainingEvent<E, O>>error(error); // RunEnded went out already
+      }
+      closeScopesAndAwaitSources();
+      Throwable failure = error instanceof TrainingException
+          ? error
+          : new TrainingException(state.mode, state.epoch, state.steps(state.mode), error);
+      TrainingEvent.RunEnded<E, O> last = runEnded(RunOutcome.failed(failure));
+      Throwable subscriberError = dispatcher == null ? null : dispatcher.runEnded(last);
+      if (subscriberError != null) {
+        failure.addSuppressed(subscriberError);
+      }
+      return Flux.<TrainingEvent<E, O>>just(last).concatWith(Flux.error(failure));
+    }).subscribeOn(threads.step());
+  }
+
+  private TrainingEvent.RunEnded<E, O> runEnded(RunOutcome outcome) {
+    return new TrainingEvent.RunEnded<>(state, state.experiment, outcome, state.position());
   }
 
   // Runs on the cancelling thread, possibly while a step is running on the training thread:
-  // close what no step owns now, and leave onRunEnd and the shutdown to the training thread,
-  // after the step in progress.
+  // close what no step owns now, and leave the end of the run to the training thread, after the
+  // step in progress.
   private void cancelled() {
     closeScopes();
     threads.step().schedule(() -> {
       if (ended.compareAndSet(false, true)) {
-        hooks.runEnd(state.experiment, RunOutcome.CANCELLED);
+        closeScopesAndAwaitSources();
+        if (dispatcher != null) {
+          dispatcher.runEnded(runEnded(RunOutcome.CANCELLED));
+        }
       }
       release();
     });
@@ -233,6 +230,23 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
     scopes.forEach(BatchScope::close);
   }
 
+  // The run ends only when nothing of it is left: every batch closed and every source
+  // subscription done with its cancellation (at most one read in progress, on its reader).
+  private void closeScopesAndAwaitSources() {
+    closeScopes();
+    for (BatchScope scope : List.copyOf(scopes)) {
+      try {
+        if (!scope.awaitSourceReleased(SOURCE_RELEASE_WAIT)) {
+          LOG.warn("A source had not finished its cancellation {} after the run ended; the run "
+              + "ends without it", SOURCE_RELEASE_WAIT);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
   private void release() {
     Disposable t = timer;
     if (t != null) {
@@ -240,40 +254,77 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
     }
     closeScopes();
     threads.release();
+    state.markTerminated();
   }
 
   // ---- epochs and steps ----
 
-  private Flux<StepResult<E, O>> epoch(
-      Mode mode, int epoch, Publisher<? extends B> source, long limit, long skip,
-      Publisher<? extends B> valSource) {
+  private Flux<TrainingEvent<E, O>> epoch(
+      Mode mode, int epoch, Publisher<?> source, long limit, long skip) {
     return Flux.defer(() -> {
-          state.mode = mode;
-          state.epoch = epoch;
+          enter(mode, epoch);
           if (mode == Mode.TRAIN) {
             state.batchesIntoEpoch = skip;
+            state.trainEpochEnded = false;
+            state.epochComplete = false;
           }
-          hooks.epochStart(state.experiment, epoch, mode);
-          Flux<StepResult<E, O>> steps =
-              state.stopping() ? Flux.empty() : batches(mode, epoch, source, limit, skip, valSource);
-          return steps.concatWith(Mono.fromRunnable(() -> {
-            state.mode = mode;
-            state.epoch = epoch;
-            hooks.epochEnd(state.experiment, epoch, mode);
-          }));
+          List<TrainingEvent<E, O>> started;
+          try {
+            started = deliver(new TrainingEvent.EpochStarted<>(state, state.experiment, epoch, mode));
+          } catch (Exception e) {
+            return Flux.error(e);
+          }
+          lastStepDone = System.nanoTime();
+          Flux<TrainingEvent<E, O>> steps =
+              state.isStopping() ? Flux.empty() : batches(mode, epoch, source, limit, skip);
+          return Flux.concat(Flux.fromIterable(started),
+              steps.transform(EpochMetrics.appendEpochEnd(mode,
+                  (stepCount, merged) -> epochEnded(mode, epoch, stepCount, merged))));
         })
         .onErrorMap(error -> !(error instanceof TrainingException),
             error -> new TrainingException(mode, epoch, state.steps(mode), error));
   }
 
-  private Flux<StepResult<E, O>> batches(
-      Mode mode, int epoch, Publisher<? extends B> source, long limit, long skip,
-      Publisher<? extends B> valSource) {
-    BatchScope scope = new BatchScope();
+  private void enter(Mode mode, int epoch) {
+    state.mode = mode;
+    state.epoch = epoch;
+  }
+
+  @SuppressWarnings("unchecked")
+  private List<TrainingEvent<E, O>> epochEnded(Mode mode, int epoch, long steps, Object merged)
+      throws Exception {
+    enter(mode, epoch);
+    O metrics = (O) merged;
+    Map<String, Double> values =
+        merged instanceof Metrics<?> m ? m.compute() : Map.of();
+    if (mode == Mode.TRAIN) {
+      state.trainEpochEnded = true;
+      state.epochComplete = !state.isStopping() && !validationDueAfterEpoch(epoch);
+    } else if (mode == Mode.VAL && state.trainEpochEnded) {
+      state.epochComplete = true;
+    }
+    List<TrainingEvent<E, O>> events = new ArrayList<>(deliver(new TrainingEvent.EpochEnded<>(
+        state, state.experiment, epoch, mode, steps, metrics, values, state.position())));
+    if (mode == Mode.VAL) {
+      events.addAll(deliver(new TrainingEvent.ValidationEnded<>(
+          state, state.experiment, epoch, state.position(), steps, metrics, values)));
+      state.mode = Mode.TRAIN;
+    }
+    return events;
+  }
+
+  private Flux<TrainingEvent<E, O>> batches(
+      Mode mode, int epoch, Publisher<?> source, long limit, long skip) {
+    BatchScope scope = new BatchScope(threads.source(mode));
     scopes.add(scope);
     long[] received = {0};
-    Flux<StepResult<E, O>> steps = Flux.<B>from(source)
+    Sinks.Empty<Void> epochDone = Sinks.empty();
+    Flux<TrainingEvent<E, O>> steps = Flux.from(source)
         .doOnNext(scope::register)
+        .doOnSubscribe(subscription -> scope.sourceSubscribed())
+        // On the reader thread, after the source has completed, failed or processed its
+        // cancellation: from then on the source holds nothing.
+        .doFinally(signal -> scope.sourceTerminated(() -> scopes.remove(scope)))
         .subscribeOn(threads.source(mode))
         // Cancel on the reader thread too, so a source's cleanup (closing a file or a stream)
         // never races a read in progress on another thread.
@@ -281,109 +332,155 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
         // The prefetch buffer: up to `prefetch` batches requested ahead, replenished one by
         // one as the step takes them, so the reader keeps reading while the step computes
         // (publishOn alone would refill only after 3/4 of its queue was consumed).
-        .limitRate(config.prefetch(), 1)
+        .limitRate(config.prefetch, 1)
         // The hand-over to the training thread holds at most one more batch.
         .publishOn(threads.step(), 1)
-        .<StepResult<E, O>>handle((batch, sink) -> {
-          if (scope.claim(batch)) {
-            received[0]++;
-            boolean more = stepOwned(mode, epoch, batch, received[0] <= skip, sink);
-            if (more && received[0] >= limit) {
+        // Ends the epoch (limit reached, run stopping) as soon as the step that decided it is
+        // over, without waiting for another batch from a source that may be idle.
+        .takeUntilOther(epochDone.asMono())
+        // One batch at a time, and its step run only when the first of its events is
+        // requested: no step starts while the run's subscriber has no demand (a Flux of a
+        // ready list would complete without demand and let the next batch in). A validation
+        // due after the step runs before the next batch.
+        .concatMap(batch -> {
+          StepEvents pending = new StepEvents();
+          Flux<TrainingEvent<E, O>> step = Flux.generate(() -> pending, (p, sink) -> {
+            if (p.events == null) {
+              if (!scope.claim(batch)) {
+                sink.complete();
+                return p;
+              }
+              received[0]++;
+              p.events = stepOwned(mode, epoch, batch, received[0] <= skip);
+              p.validationDue = stepCadenceValidation(mode) && validationDueAfter(p.events);
+              if (state.isStopping() || received[0] >= limit) {
+                epochDone.tryEmitEmpty();
+              }
+            }
+            if (p.next < p.events.size()) {
+              sink.next(p.events.get(p.next++));
+            }
+            if (p.next >= p.events.size()) {
               sink.complete();
             }
-          }
-        });
-    if (mode == Mode.TRAIN && config.validateEverySteps() > 0 && valSource != null) {
-      steps = steps.concatMap(result -> validationDueAfterStep(result, valSource)
-          ? Flux.just(result).concatWith(
-              epoch(Mode.VAL, epoch, valSource, config.limitValBatches(), 0, null)
-                  .doOnComplete(() -> state.mode = Mode.TRAIN))
-          : Flux.just(result), 0);
-    }
+            return p;
+          });
+          return step.concatWith(
+              Flux.defer(() -> pending.validationDue ? validation(epoch) : Flux.empty()));
+        }, 0);
     // Closing the scope before the terminal signal travels on keeps batches alive bounded
     // across epochs; the discard hook covers operators that do pass discarded items on.
     return steps
         .doOnComplete(scope::close)
         .doOnError(error -> scope.close())
         .doOnCancel(scope::close)
-        .doOnDiscard(Object.class, scope::discard)
-        .doFinally(signal -> scopes.remove(scope));
+        .doOnDiscard(Object.class, scope::discard);
+  }
+
+  /** The events of one step, handed out one per request. */
+  private final class StepEvents {
+    List<TrainingEvent<E, O>> events;
+    int next;
+    boolean validationDue;
   }
 
   // The batch is owned here: it is closed when this method returns, whatever happens.
-  // Returns false when it terminated the sink (the run stops, or the step failed).
+  // Returns the events to emit (none when no step was accepted); throws the step's failure.
   @SuppressWarnings("try") // the batch is a resource only to be closed
-  private boolean stepOwned(
-      Mode mode, int epoch, B batch, boolean skipped, SynchronousSink<StepResult<E, O>> sink) {
+  private List<TrainingEvent<E, O>> stepOwned(
+      Mode mode, int epoch, Object batch, boolean skipped) {
     long number = state.steps(mode);
+    long arrived = System.nanoTime();
+    StepBatch view = new StepBatch(batch);
+    List<TrainingEvent<E, O>> events = null;
     try (AutoCloseable owned = batch instanceof AutoCloseable c ? c : null) {
-      if (!skipped && !state.stopping()) {
-        StepResult<E, O> result = step(mode, epoch, batch);
-        if (result != null) {
-          sink.next(result);
-        }
+      if (!skipped && !state.isStopping()) {
+        events = step(mode, epoch, batch, view, arrived);
       }
     } catch (EarlyStoppingException stop) {
       state.requestStop(stop);
     } catch (Exception e) {
-      // Named here, where the step is known: a failure to close its batch, or in the
-      // checkpoint after it, belongs to this step although the counter has moved on.
-      sink.error(new TrainingException(mode, epoch, number, e));
-      return false;
+      // Named here, where the step is known: a failure to close its batch belongs to this step
+      // although the counter has moved on.
+      throw new TrainingException(mode, epoch, number, e);
+    } finally {
+      view.release();
     }
-    if (state.stopping()) {
-      sink.complete();
-      return false;
-    }
-    return true;
+    return events == null ? List.of() : events;
   }
 
   /**
-   * One step with its hooks; null when no step was accepted: an early stop from onStepStart,
-   * or a batch or loss refused by the non-finite policy (checked before onStepStart and before
-   * the step's result is accepted, so a refused step runs no onStepEnd and takes no number).
+   * One step with its events; the events to emit, or null when no step was accepted: a batch or
+   * loss refused by the non-finite policy (checked before StepStarted and before the step's
+   * result is accepted, so a refused step has no StepEnded and takes no number). After an
+   * early stop from StepStarted only that event is returned.
    */
-  private StepResult<E, O> step(Mode mode, int epoch, B batch) throws Exception {
+  private List<TrainingEvent<E, O>> step(
+      Mode mode, int epoch, Object batchObject, StepBatch view, long arrived) throws Exception {
+    @SuppressWarnings("unchecked")
+    B batch = (B) batchObject;
     long number = state.steps(mode);
     String badFeatures = NonFiniteCheck.features(batch);
     if (badFeatures != null) {
       refuseNonFinite(mode, epoch, number, badFeatures, true);
       return null;
     }
-    hooks.stepStart(state.experiment, epoch, number, mode, batch);
-    if (state.stopping()) {
-      return null;
+    long dataWait = Math.max(0, arrived - lastStepDone);
+    List<TrainingEvent<E, O>> events = new ArrayList<>(
+        deliver(new TrainingEvent.StepStarted<>(state, state.experiment, epoch, number, mode, view)));
+    long subscribers = subscriberNanosSinceStep + dispatcher.lastNanos();
+    if (state.isStopping()) {
+      return events;
     }
     PrequentialMetrics<O> evaluation = mode == Mode.TRAIN && prequential != null
         ? evaluateFirst(batch)
         : null;
     E current = state.experiment;
+    long stepStart = System.nanoTime();
     Step<E, O> step = mode == Mode.TRAIN ? current.trainStep(batch) : current.evalStep(batch);
+    long stepNanos = System.nanoTime() - stepStart;
     String badLoss = NonFiniteCheck.loss(step.outputs());
     if (badLoss != null) {
-      // The previous experiment is still valid only if the step returned a new one.
-      boolean undoable = step.experiment() != current;
+      // The previous experiment is still valid if the step returned a new one, and always
+      // after an eval step, which returns the experiment it evaluated with.
+      boolean undoable = mode != Mode.TRAIN || step.experiment() != current;
       refuseNonFinite(mode, epoch, number, undoable ? badLoss : badLoss
           + "; the experiment updated its arrays in place, so this step cannot be skipped"
           + " after the fact", undoable);
       return null;
     }
     state.experiment = step.experiment();
-    hooks.stepEnd(step.outputs(), step.experiment(), epoch, number, mode, batch);
     state.countStep(mode);
-    if (mode == Mode.TRAIN) {
-      afterTrainStep();
+    if (mode == Mode.TRAIN && state.trainSteps >= config.maxSteps) {
+      state.requestStop(null);
     }
-    return new StepResult<>(
-        step.experiment(), step.outputs(), mode, epoch, number, state.position(), evaluation,
-        state.skippedBatches);
+    events.addAll(deliver(new TrainingEvent.StepEnded<>(state, step.experiment(), step.outputs(),
+        mode, epoch, number, state.position(), evaluation, state.skippedBatches,
+        new TrainingEvent.Timings(dataWait, stepNanos, subscribers), view)));
+    subscriberNanosSinceStep = dispatcher.lastNanos();
+    lastStepDone = System.nanoTime();
+    return events;
+  }
+
+  private List<TrainingEvent<E, O>> deliver(TrainingEvent<E, O> event) throws Exception {
+    return dispatcher.deliver(event);
+  }
+
+  private Flux<TrainingEvent<E, O>> emit(TrainingEvent<E, O> event) {
+    return Flux.defer(() -> {
+      try {
+        return Flux.fromIterable(deliver(event));
+      } catch (Exception e) {
+        return Flux.error(e);
+      }
+    });
   }
 
   // Applies the non-finite policy to a batch that will not become a step: throws under FAIL
   // (and under SKIP_BATCH when the step cannot be undone), asks for a stop under STOP, and
   // counts the batch as skipped under SKIP_BATCH.
   private void refuseNonFinite(Mode mode, int epoch, long number, String what, boolean skippable) {
-    NonFinitePolicy policy = config.nonFinite();
+    NonFinitePolicy policy = config.nonFinite;
     NonFiniteException found = new NonFiniteException(policy, mode, epoch, number, what);
     switch (policy) {
       case FAIL -> throw found;
@@ -409,14 +506,5 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
           + "; return a Metrics from evalStep or turn prequential evaluation off");
     }
     return (PrequentialMetrics<O>) prequential.accept(metrics);
-  }
-
-  private void afterTrainStep() throws Exception {
-    if (config.checkpointEvery() > 0 && state.trainSteps % config.checkpointEvery() == 0) {
-      config.checkpointHook().save(state.experiment, state.position());
-    }
-    if (state.trainSteps >= config.maxSteps()) {
-      state.requestStop(null);
-    }
   }
 }

@@ -1,16 +1,29 @@
 package io.solstice.reactive.internal;
 
+import io.solstice.core.EarlyStoppingException;
 import io.solstice.core.Mode;
 import io.solstice.core.RunPosition;
+import io.solstice.reactive.RunControl;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 
 /**
- * The loop counters and the current experiment of one run. Confined to the training thread,
- * except {@link #timeUp}, which the max-time timer sets from its own thread.
+ * The loop counters, the current experiment and the control of one run. The counters are
+ * confined to the training thread; a stop may be requested from any thread.
  *
  * @param <E> the experiment type
  */
-final class RunState<E> {
+final class RunState<E> implements RunControl {
 
+  private static final AtomicLong RUN_IDS = new AtomicLong();
+
+  private final long id = RUN_IDS.incrementAndGet();
+  private final Sinks.Empty<Void> terminated = Sinks.empty();
+  private final List<Announced> announced = new ArrayList<>();
   E experiment;
   int epoch;
   Mode mode = Mode.TRAIN;
@@ -19,9 +32,16 @@ final class RunState<E> {
   long testSteps;
   long batchesIntoEpoch;
   long skippedBatches;
+  // The train epoch has ended; and with its validation (if one was due) it is complete, so a
+  // resumed run would start at the next epoch.
+  boolean trainEpochEnded;
+  boolean epochComplete;
   volatile boolean timeUp;
-  private boolean stopped;
+  private volatile boolean stopped;
   private Throwable stopReason;
+
+  /** A checkpoint a subscriber announced, waiting to become an event. */
+  record Announced(Path path, RunPosition position) {}
 
   RunState(E experiment, RunPosition start) {
     this.experiment = experiment;
@@ -30,23 +50,57 @@ final class RunState<E> {
     this.valSteps = start.valSteps();
   }
 
-  /** Asks the run to stop at the next step boundary; the first reason wins. */
-  void requestStop(Throwable reason) {
-    if (!stopped) {
-      stopped = true;
-      stopReason = reason;
-    }
+  @Override
+  public long id() {
+    return id;
   }
 
-  boolean stopping() {
+  @Override
+  public void stop(String reason) {
+    requestStop(new EarlyStoppingException(reason));
+  }
+
+  @Override
+  public boolean isStopping() {
     if (timeUp) {
       requestStop(null);
     }
     return stopped;
   }
 
-  Throwable stopReason() {
+  @Override
+  public synchronized void checkpointWritten(Path path, RunPosition position) {
+    announced.add(new Announced(path, position));
+  }
+
+  @Override
+  public Mono<Void> terminated() {
+    return terminated.asMono();
+  }
+
+  /** Asks the run to stop at the next step boundary; the first reason wins. */
+  synchronized void requestStop(Throwable reason) {
+    if (!stopped) {
+      stopReason = reason;
+      stopped = true;
+    }
+  }
+
+  synchronized Throwable stopReason() {
     return stopReason;
+  }
+
+  synchronized List<Announced> takeAnnounced() {
+    if (announced.isEmpty()) {
+      return List.of();
+    }
+    List<Announced> taken = List.copyOf(announced);
+    announced.clear();
+    return taken;
+  }
+
+  void markTerminated() {
+    terminated.tryEmitEmpty();
   }
 
   long steps(Mode m) {
@@ -77,6 +131,13 @@ final class RunState<E> {
   }
 
   RunPosition position() {
-    return new RunPosition(epoch, batchesIntoEpoch, trainSteps, valSteps);
+    return epochComplete
+        ? new RunPosition(epoch + 1, 0, trainSteps, valSteps)
+        : new RunPosition(epoch, batchesIntoEpoch, trainSteps, valSteps);
+  }
+
+  @Override
+  public String toString() {
+    return "Run " + id;
   }
 }

@@ -1,6 +1,6 @@
 /**
- * The engine's machinery behind {@link io.solstice.reactive.Solstice}: one {@code Engine} per
- * run, its threads, the per-subscription batch registries and the callback chain. Not an API:
- * it may change without notice.
+ * The engine's machinery behind {@link io.solstice.reactive.Run}: one {@code Engine} per run,
+ * its settings, threads, per-subscription batch registries, the event dispatcher and the
+ * epoch-metrics operator. Not an API: it may change without notice.
  */
 package io.solstice.reactive.internal;

@@ -1,25 +1,24 @@
 package io.solstice.reactive.reliability;
 
-import io.solstice.core.Callback;
 import io.solstice.core.Mode;
 import io.solstice.core.TensorBatch;
-import io.solstice.core.checkpoint.CheckpointCallback;
 import io.solstice.core.checkpoint.Resumed;
 import io.solstice.core.data.DigitsDataset;
 import io.solstice.core.metrics.ClassificationMetrics;
 import io.solstice.core.models.MlpClassifier;
+import io.solstice.reactive.Run;
 import io.solstice.reactive.Solstice;
-import io.solstice.reactive.TrainOptions;
+import io.solstice.reactive.TrainingEvent;
+import io.solstice.reactive.callbacks.CheckpointCallback;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import reactor.core.publisher.Flux;
 
 /**
  * The training run the crash-safety test interrupts: a small MLP on the bundled digits, four
- * epochs of 18 batches, through {@link Solstice#train}, with a checkpoint every 3 train steps
- * and at the end. The same code runs in the killed child JVMs and, without checkpoints, as the
+ * epochs of 18 batches, through {@link Solstice#run}, with a checkpoint every 3 train steps and
+ * at the end. The same code runs in the killed child JVMs and, without checkpoints, as the
  * uninterrupted reference.
  */
 final class DigitsTraining {
@@ -41,33 +40,34 @@ final class DigitsTraining {
 
   /**
    * Trains to the end, resuming from the latest checkpoint in {@code checkpoints} if there is
-   * one (null: no checkpoints), printing "step N" after each train step's checkpoint hook.
+   * one (null: no checkpoints), printing "step N" after each train step, once the checkpoint
+   * subscriber has handled it.
    */
   static MlpClassifier run(Path checkpoints, PrintStream progress) {
     List<TensorBatch> batches = DigitsDataset.bundled().batches(BATCH);
-    List<Callback<? super MlpClassifier, ? super TensorBatch, ? super ClassificationMetrics>> callbacks =
-        new ArrayList<>();
     MlpClassifier start = fresh();
-    TrainOptions.Builder options = TrainOptions.builder().validateEveryEpochs(0);
+    CheckpointCallback saver = null;
+    Resumed<MlpClassifier> resumed = null;
     if (checkpoints != null) {
-      CheckpointCallback<MlpClassifier, TensorBatch, ClassificationMetrics> saver =
-          CheckpointCallback.<MlpClassifier, TensorBatch, ClassificationMetrics>builder(checkpoints)
-              .everySteps(CHECKPOINT_EVERY).atEnd(true).keepLast(2).build();
-      Resumed<MlpClassifier> resumed = saver.resume(start);
+      saver = CheckpointCallback.builder(checkpoints)
+          .everySteps(CHECKPOINT_EVERY).atEnd(true).keepLast(2).build();
+      resumed = saver.resume(start);
       start = resumed.experiment();
-      options.resumeFrom(resumed.position());
-      callbacks.add(saver);
+    }
+    Run<MlpClassifier, TensorBatch, ClassificationMetrics> run = Solstice.run(start)
+        .train(Flux.fromIterable(batches)).epochs(EPOCHS).validateEveryEpochs(0);
+    if (saver != null) {
+      run = run.resumeFrom(resumed.position()).subscribers(saver);
     }
     if (progress != null) {
-      callbacks.add(new Callback<MlpClassifier, TensorBatch, ClassificationMetrics>() {
-        @Override
-        public void onStepEnd(ClassificationMetrics o, MlpClassifier e, long step, Mode mode, TensorBatch b) {
-          progress.println("step " + step);
+      run = run.subscribers(event -> {
+        if (event instanceof TrainingEvent.StepEnded<MlpClassifier, ClassificationMetrics> step
+            && step.mode() == Mode.TRAIN) {
+          progress.println("step " + step.globalStep());
           progress.flush();
         }
       });
     }
-    return Solstice.train(start, EPOCHS, Flux.fromIterable(batches), null, callbacks, options.build())
-        .block();
+    return run.block();
   }
 }

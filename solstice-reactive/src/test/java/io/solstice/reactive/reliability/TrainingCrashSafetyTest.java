@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * End-to-end crash safety of the engine with checkpoints: child JVMs train an MLP on the digits
- * through {@code Solstice.train} with a checkpoint every 3 steps, and are killed with SIGKILL
+ * through {@code Solstice.run} with a checkpoint every 3 steps, and are killed with SIGKILL
  * at random moments (a random number of steps into their run, plus a random sub-millisecond
  * delay, so kills land in steps and in checkpoint writes). After every kill the latest
  * checkpoint loads and fits a fresh MLP, and progress never goes back; each chain of kills is

@@ -8,6 +8,8 @@ import java.io.Serializable;
  * Ships {@link ClassificationMetrics} as (classes, confusion matrix, loss sum, count) and
  * rebuilds them from one (prediction, target) pair per example: the only public factory of
  * the type. Rounds' example counts are small enough for that to be cheap.
+ *
+ * <p>Thread safety: thread-safe; it keeps no state.
  */
 public final class ClassificationMetricsCodec implements MetricsCodec<ClassificationMetrics> {
   private static final long serialVersionUID = 1L;

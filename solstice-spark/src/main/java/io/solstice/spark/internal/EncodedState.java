@@ -12,6 +12,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * A {@link NamedArrays} as plain Java arrays (C order), so that it travels through Spark's
  * serializer as bytes: ND4J arrays are never Java-serialized. Supports the types experiments
  * use for state: FLOAT, DOUBLE, INT64 and INT32.
+ *
+ * <p>Thread safety: immutable after construction (its arrays are never written again); safe to
+ * share.
  */
 public final class EncodedState implements Serializable {
   private static final long serialVersionUID = 1L;

@@ -14,6 +14,8 @@ import reactor.core.publisher.Flux;
 /**
  * Reads the files of a partition (Arrow IPC files, or Parquet files when the name ends in
  * {@code .parquet}) one after the other: file {@code i} of the partition is fragment {@code i}.
+ *
+ * <p>Thread safety: thread-safe; it keeps only its batch size.
  */
 public final class FileShardOpener implements ShardOpener<String> {
   private static final long serialVersionUID = 1L;

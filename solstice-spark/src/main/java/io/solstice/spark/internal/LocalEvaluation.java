@@ -11,14 +11,20 @@ import io.solstice.spark.SerializableSupplier;
 import java.io.Serializable;
 import java.util.Iterator;
 import java.util.List;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
 import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.broadcast.Broadcast;
 import reactor.core.publisher.Flux;
 
 /**
- * Evaluates the broadcast experiment on one partition's whole shard (one TEST pass through
- * Solstice's engine) and returns the partition index and its encoded metrics, or no element
- * for an empty partition.
+ * Evaluates the broadcast experiment on one partition's whole shard (one TEST run of Solstice's
+ * engine, its metrics merged by the engine's reduce) and returns the partition index and its
+ * encoded metrics, or no element for an empty partition. The allocator is closed right after
+ * the run, whose end is quiescent.
+ *
+ * <p>Thread safety: Spark gives each task its own deserialized copy; it keeps no state between
+ * calls.
  *
  * @param <E> the experiment type
  * @param <M> the metrics type
@@ -58,12 +64,12 @@ public final class LocalEvaluation<E extends Experiment<E, TensorBatch, M> & Che
   public Iterator<PartitionMetrics> call(Integer partition, Iterator<Object> elements) {
     FeatureSpec features = spec.get();
     M metrics;
-    try (LocalRound.AllocatorScope scope = new LocalRound.AllocatorScope();
-        OpenShard shard = opener.open(elements, scope.allocator())) {
+    try (BufferAllocator allocator = new RootAllocator();
+        OpenShard shard = opener.open(elements, allocator)) {
       E experiment = factory.get().withState(state.value().decode());
-      Flux<TensorBatch> source = scope.track(shard.batches(0, 0)
-          .map(b -> new PositionedBatch(features.toTensors(b.arrow()), b.fragment(), b.batch())));
-      metrics = Solstice.testMetrics(experiment, source, List.of()).block();
+      Flux<TensorBatch> source = shard.batches(0, 0)
+          .map(b -> new PositionedBatch(features.toTensors(b.arrow()), b.fragment(), b.batch()));
+      metrics = Solstice.run(experiment).test(source).metrics().block();
     }
     if (metrics == null) {
       return List.<PartitionMetrics>of().iterator();

@@ -1,20 +1,18 @@
 package io.solstice.spark.internal;
 
 import io.solstice.arrow.FeatureSpec;
-import io.solstice.core.Callback;
 import io.solstice.core.Checkpointable;
 import io.solstice.core.Experiment;
 import io.solstice.core.Mode;
 import io.solstice.core.TensorBatch;
 import io.solstice.core.metrics.Metrics;
 import io.solstice.reactive.Solstice;
-import io.solstice.reactive.TrainOptions;
+import io.solstice.reactive.TrainingEvent;
+import io.solstice.reactive.TrainingSubscriber;
 import io.solstice.spark.MetricsCodec;
 import io.solstice.spark.SerializableSupplier;
 import java.util.Iterator;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
@@ -30,7 +28,11 @@ import reactor.core.publisher.Flux;
  * new state, the metrics, the example count and the next position.
  *
  * <p>Deterministic given the broadcast and the partition's data, so a retried task returns
- * the same result.
+ * the same result. The run's end is quiescent (every batch closed, every file reader released),
+ * so the task's allocator is closed right after it, and a leak fails the task.
+ *
+ * <p>Thread safety: Spark gives each task its own deserialized copy; it keeps no state between
+ * calls.
  *
  * @param <E> the experiment type
  * @param <M> the metrics type
@@ -76,18 +78,15 @@ public final class LocalRound<E extends Experiment<E, TensorBatch, M> & Checkpoi
     FeatureSpec features = spec.get();
     Progress<M> progress = new Progress<>();
     E trained;
-    try (AllocatorScope scope = new AllocatorScope();
-        OpenShard shard = opener.open(elements, scope.allocator())) {
+    try (BufferAllocator allocator = new RootAllocator();
+        OpenShard shard = opener.open(elements, allocator)) {
       E experiment = factory.get().withState(round.stateFor(partition));
       // Exactly K batches, requested no further than K (take with limitRequest): the source
-      // completes instead of being cancelled mid-read, so no batch is ever in flight when the
-      // run ends.
-      Flux<TensorBatch> source = scope.track(wrapAround(shard, start[0], start[1])
+      // completes instead of being cancelled mid-read.
+      Flux<TensorBatch> source = wrapAround(shard, start[0], start[1])
           .take(steps, true)
-          .map(b -> new PositionedBatch(features.toTensors(b.arrow()), b.fragment(), b.batch())));
-      trained = Solstice.trainBlocking(
-          experiment, 1, source, null, List.of(progress),
-          TrainOptions.builder().prefetch(2).build());
+          .map(b -> new PositionedBatch(features.toTensors(b.arrow()), b.fragment(), b.batch()));
+      trained = Solstice.run(experiment).train(source).prefetch(2).subscribers(progress).block();
     }
     if (progress.examples == 0) {
       return List.of(PartitionResult.empty(partition, start[0], start[1])).iterator();
@@ -114,9 +113,12 @@ public final class LocalRound<E extends Experiment<E, TensorBatch, M> & Checkpoi
     return Flux.concat(shard.batches(fragment, batch), fromStart);
   }
 
-  /** Counts examples, merges metrics and remembers the last batch, on the training thread. */
+  /**
+   * Counts examples and remembers the last batch of each step, and takes the epoch's metrics as
+   * the engine merged them, on the training thread.
+   */
   private static final class Progress<M extends Metrics<M>>
-      implements Callback<Object, TensorBatch, M> {
+      implements TrainingSubscriber<Object, M> {
     long examples;
     long steps;
     M metrics;
@@ -124,65 +126,17 @@ public final class LocalRound<E extends Experiment<E, TensorBatch, M> & Checkpoi
     long lastBatch = -1;
 
     @Override
-    public void onStepEnd(
-        M outputs, Object experiment, long globalStep, Mode mode, TensorBatch batch) {
-      examples += batch.rows();
-      steps++;
-      metrics = metrics == null ? outputs : metrics.merge(outputs);
-      if (batch instanceof PositionedBatch positioned) {
+    public void onEvent(TrainingEvent<Object, M> event) {
+      if (event instanceof TrainingEvent.StepEnded<Object, M> step
+          && step.batch().get() instanceof PositionedBatch positioned) {
+        examples += positioned.rows();
+        steps++;
         lastFragment = positioned.fragment();
         lastBatch = positioned.batch();
+      } else if (event instanceof TrainingEvent.EpochEnded<Object, M> epoch
+          && epoch.mode() == Mode.TRAIN) {
+        metrics = epoch.metrics();
       }
-    }
-  }
-
-  /**
-   * A root allocator closed only once the tracked source has terminated and every batch the
-   * engine let go of is released.
-   */
-  static final class AllocatorScope implements AutoCloseable {
-    private final BufferAllocator allocator;
-    private final CountDownLatch sourceEnded = new CountDownLatch(1);
-    private boolean tracking;
-
-    AllocatorScope() {
-      this.allocator = new RootAllocator();
-    }
-
-    BufferAllocator allocator() {
-      return allocator;
-    }
-
-    /** The source, reporting its end (complete, error or cancel, once propagated upstream). */
-    <T> Flux<T> track(Flux<T> source) {
-      tracking = true;
-      return source.doFinally(signal -> sourceEnded.countDown());
-    }
-
-    @Override
-    public void close() {
-      // The engine cancels the source on its reader thread when maxSteps is reached; that
-      // thread may still be releasing the last prefetched batch and closing the source's
-      // child allocator when the run's result arrives. Wait for it (briefly) so that close()
-      // reports real leaks only.
-      try {
-        if (tracking && !sourceEnded.await(30, TimeUnit.SECONDS)) {
-          throw new IllegalStateException("the shard's source did not end within 30 s");
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      long deadline = System.nanoTime() + 5_000_000_000L;
-      while ((allocator.getAllocatedMemory() > 0 || !allocator.getChildAllocators().isEmpty())
-          && System.nanoTime() < deadline) {
-        try {
-          Thread.sleep(1);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          break;
-        }
-      }
-      allocator.close();
     }
   }
 }

@@ -5,6 +5,8 @@ import reactor.core.publisher.Flux;
 /**
  * One partition's data, opened on an executor for one task. Can be read several times (a round
  * wraps around a short shard). Closing releases what opening allocated.
+ *
+ * <p>Thread safety: not thread-safe; one task thread reads and closes it.
  */
 public interface OpenShard extends AutoCloseable {
 

@@ -13,6 +13,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * by each partition's examples, summing in double precision in partition order (so the result
  * does not depend on task scheduling); integer arrays (counters) are taken from the first
  * partition that had data, except the named ones, which keep the broadcast value.
+ *
+ * <p>Thread safety: thread-safe; it keeps no state.
  */
 public final class ParameterAveraging {
   private ParameterAveraging() {}

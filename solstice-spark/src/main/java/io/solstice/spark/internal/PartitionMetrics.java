@@ -5,6 +5,8 @@ import java.io.Serializable;
 /**
  * One partition's encoded evaluation metrics.
  *
+ * <p>Thread safety: immutable (a record); safe to share.
+ *
  * @param partition the partition index
  * @param metrics the encoded metrics
  */

@@ -6,6 +6,8 @@ import java.io.Serializable;
  * What one partition sends back after a round: its examples (the averaging weight), its state
  * after the local steps, its encoded metrics, and where its next round starts.
  *
+ * <p>Thread safety: immutable (a record of encoded values); safe to share.
+ *
  * @param partition the partition index
  * @param examples the rows it trained on this round; 0 for an empty partition
  * @param steps the local steps it ran

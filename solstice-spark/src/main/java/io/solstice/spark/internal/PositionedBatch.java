@@ -7,6 +7,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * A tensor batch that knows where it came from in its partition's shard, so that the next
  * round of that partition continues after it.
  *
+ * <p>Thread safety: the record itself is immutable; the batch it holds belongs to one consumer
+ * at a time.
+ *
  * @param tensors the tensors (owning the Arrow batch)
  * @param fragment the file index in the partition
  * @param batch the batch index within the file

@@ -9,6 +9,9 @@ import java.util.TreeMap;
  * maps is exact and independent of the order in which Spark's tasks finish, so the driver can
  * average in partition order and a round is bit-for-bit the same whatever the scheduling (and
  * after a retried task).
+ *
+ * <p>Thread safety: not thread-safe; Spark builds and merges each aggregate on one thread at a
+ * time.
  */
 public final class RoundAggregate implements Serializable {
   private static final long serialVersionUID = 1L;

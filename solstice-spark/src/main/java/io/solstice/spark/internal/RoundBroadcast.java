@@ -12,6 +12,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * What the driver broadcasts at the start of a round: the experiment's state, each
  * partition's position and, in per-worker mode, each partition's optimizer state.
  *
+ * <p>Thread safety: immutable once built (a record); safe to share.
+ *
  * @param round the round number, from 0
  * @param state the driver's experiment state
  * @param positions per partition: {file index, batch index} where its round starts

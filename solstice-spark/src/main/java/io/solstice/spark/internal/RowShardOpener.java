@@ -24,6 +24,8 @@ import reactor.core.publisher.Flux;
  * FLOAT32 vector and the label column an INT64 vector, {@code batchSize} rows per batch. The
  * batches stay in the task's allocator until the shard is closed, so a round can read them
  * several times. Spark's own Arrow conversion is internal to Spark SQL, hence this one.
+ *
+ * <p>Thread safety: thread-safe; it keeps only its column names and batch size.
  */
 public final class RowShardOpener implements ShardOpener<Row> {
   private static final long serialVersionUID = 1L;

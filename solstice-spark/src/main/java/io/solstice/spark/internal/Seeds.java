@@ -1,6 +1,10 @@
 package io.solstice.spark.internal;
 
-/** Derives per-round, per-partition seeds (SplitMix64 finalizer over the inputs). */
+/**
+ * Derives per-round, per-partition seeds (SplitMix64 finalizer over the inputs).
+ *
+ * <p>Thread safety: thread-safe; it keeps no state.
+ */
 public final class Seeds {
   private Seeds() {}
 

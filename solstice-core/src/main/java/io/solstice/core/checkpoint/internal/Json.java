@@ -12,6 +12,8 @@ import org.nd4j.shade.jackson.databind.SerializationFeature;
  * JSON through the Jackson copy that ND4J already ships (shaded), so the core adds no
  * dependency. Values are plain maps, lists, strings, numbers and booleans; non-finite doubles
  * are written as the strings {@code "NaN"}, {@code "Infinity"} and {@code "-Infinity"}.
+ *
+ * <p>Thread safety: thread-safe; its one ObjectMapper is configured once and only read after.
  */
 public final class Json {
 

@@ -21,6 +21,8 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>The reader accepts versions 1.0, 2.0 and 3.0, both byte orders, C and Fortran order and
  * rank-0 arrays, and always returns a C-order array that owns its memory.
+ *
+ * <p>Thread safety: thread-safe; it keeps no state.
  */
 public final class NpyCodec {
 

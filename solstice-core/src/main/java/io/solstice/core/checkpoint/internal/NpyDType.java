@@ -9,6 +9,8 @@ import org.nd4j.linalg.api.buffer.DataType;
  * {@code <i8}, {@code |b1}, ...). Only types that both sides represent exactly, and that ND4J
  * 1.0.0-M2.1 reads back correctly, are listed (its UINT16/32/64 arrays return wrong values);
  * anything else is refused with a message naming the type.
+ *
+ * <p>Thread safety: an enum, safe to share.
  */
 public enum NpyDType {
   /** 32-bit IEEE float. */

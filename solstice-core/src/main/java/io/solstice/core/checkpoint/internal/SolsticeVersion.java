@@ -4,7 +4,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.Properties;
 
-/** The library version recorded in checkpoints, read from a resource the build fills in. */
+/**
+ * The library version recorded in checkpoints, read from a resource the build fills in.
+ *
+ * <p>Thread safety: thread-safe; the version is read once into a constant.
+ */
 public final class SolsticeVersion {
 
   private static final String VERSION = load();

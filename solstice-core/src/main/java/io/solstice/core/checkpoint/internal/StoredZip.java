@@ -17,6 +17,8 @@ import java.util.zip.ZipOutputStream;
  * The zip container of an {@code .npz} file: entries are written uncompressed (STORED), as the
  * checkpoint format prescribes, and every entry's CRC-32 is checked on reading (the JDK does
  * not check it for stored entries).
+ *
+ * <p>Thread safety: thread-safe; it keeps no state.
  */
 public final class StoredZip {
 

@@ -1,0 +1,117 @@
+package io.solstice.reactive.callbacks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.solstice.core.RunPosition;
+import io.solstice.core.TensorBatch;
+import io.solstice.core.checkpoint.CheckpointStore;
+import io.solstice.core.checkpoint.Checkpoints;
+import io.solstice.core.checkpoint.Resumed;
+import io.solstice.core.data.DigitsDataset;
+import io.solstice.core.metrics.ClassificationMetrics;
+import io.solstice.core.models.MlpClassifier;
+import io.solstice.reactive.Run;
+import io.solstice.reactive.Solstice;
+import io.solstice.reactive.TrainingException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.nd4j.linalg.learning.config.Adam;
+import reactor.core.publisher.Flux;
+
+/**
+ * A run interrupted at step k and resumed from its checkpoints ends bit-identical to an
+ * uninterrupted run: an MLP with Adam and dropout, so the optimizer's moments and the dropout
+ * generator must be restored exactly.
+ */
+class CheckpointResumeTest {
+
+  private static final int EPOCHS = 3;
+  private static final List<TensorBatch> DIGITS = DigitsDataset.bundled().batches(32);
+  private static final List<TensorBatch> TRAIN = DIGITS.subList(0, 10);
+  private static final List<TensorBatch> VAL = DIGITS.subList(10, 13);
+
+  @TempDir Path dir;
+
+  private static MlpClassifier fresh() {
+    return MlpClassifier.builder().inputs(DigitsDataset.FEATURES).hidden(16)
+        .classes(DigitsDataset.CLASSES).updater(new Adam(1e-2)).dropout(0.2).seed(42).build();
+  }
+
+  private static Run<MlpClassifier, TensorBatch, ClassificationMetrics> run(MlpClassifier start) {
+    return Solstice.run(start).train(Flux.fromIterable(TRAIN)).validate(Flux.fromIterable(VAL))
+        .epochs(EPOCHS);
+  }
+
+  private static CheckpointCallback checkpoints(Path directory, boolean background) {
+    CheckpointCallback.Builder builder = CheckpointCallback.builder(directory).everySteps(4);
+    return (background ? builder.inBackground(2) : builder).build();
+  }
+
+  /**
+   * The train batches of every epoch from a source that dies instead of delivering the 14th
+   * batch of the run: steps 0..12 run, and the run fails before train step 13, as far as
+   * checkpoints go like a process killed there.
+   */
+  private static Flux<TensorBatch> crashingBeforeStep13() {
+    AtomicInteger delivered = new AtomicInteger();
+    return Flux.defer(() -> Flux.fromIterable(TRAIN).map(batch -> {
+      if (delivered.getAndIncrement() == 13) {
+        throw new IllegalStateException("simulated crash before train step 13");
+      }
+      return batch;
+    }));
+  }
+
+  private static List<RunPosition> positions(Path directory) {
+    return CheckpointStore.open(directory).list().stream()
+        .map(f -> CheckpointStore.readManifest(f).position()).toList();
+  }
+
+  @ParameterizedTest(name = "background writes: {0}")
+  @ValueSource(booleans = {false, true})
+  void interruptedAtStep13AndResumedEndsBitIdenticalToAnUninterruptedRun(boolean background) {
+    MlpClassifier uninterrupted =
+        run(fresh()).subscribers(checkpoints(dir.resolve("straight"), background)).block();
+
+    Path crashed = dir.resolve("crashed");
+    assertThatThrownBy(() -> run(fresh()).train(crashingBeforeStep13())
+            .subscribers(checkpoints(crashed, background)).block())
+        .isInstanceOf(TrainingException.class)
+        .hasRootCauseMessage("simulated crash before train step 13");
+
+    CheckpointCallback second = checkpoints(crashed, background);
+    Resumed<MlpClassifier> resumed = second.resume(fresh());
+    // Steps 0..11 are checkpointed (every 4); the crash lost step 12. Epochs hold 10 batches.
+    assertThat(resumed.position()).isEqualTo(new RunPosition(1, 2, 12, 3));
+    assertThat(resumed.experiment().state().getLong("updater/iteration")).isEqualTo(12);
+    MlpClassifier continued = run(resumed.experiment())
+        .resumeFrom(resumed.position()).subscribers(second).block();
+
+    assertThat(continued.state()).isEqualTo(uninterrupted.state());
+    assertThat(continued.state().getLong("updater/iteration")).isEqualTo(30);
+    // The resumed run's own checkpoints carry the same positions as the uninterrupted run's.
+    assertThat(positions(crashed)).isEqualTo(positions(dir.resolve("straight")))
+        .contains(new RunPosition(2, 4, 24, 6), new RunPosition(3, 0, 30, 9));
+  }
+
+  @ParameterizedTest(name = "resume from the checkpoint after {0} train steps")
+  @ValueSource(longs = {4, 8, 20, 28})
+  void resumingFromAnyChosenCheckpointEndsBitIdentical(long trainSteps) {
+    Path straight = dir.resolve("all");
+    CheckpointCallback keepAll =
+        CheckpointCallback.builder(straight).everySteps(4).keepLast(Integer.MAX_VALUE).build();
+    MlpClassifier uninterrupted = run(fresh()).subscribers(keepAll).block();
+
+    Path chosen = straight.resolve(CheckpointStore.fileName(trainSteps));
+    Resumed<MlpClassifier> resumed = Checkpoints.resume(chosen, fresh(), Map.of());
+    MlpClassifier continued = run(resumed.experiment()).resumeFrom(resumed.position()).block();
+
+    assertThat(continued.state()).isEqualTo(uninterrupted.state());
+  }
+}
