@@ -27,9 +27,9 @@ import reactor.core.publisher.Flux;
  * #HISTORY} emitted batches are kept, far more than a run's prefetch. A shuffle made with {@link
  * #resumeFrom} continues from such a state: its first round asks {@code sourceAt} for the source
  * starting at {@link ShuffleState#resumeAt()}, refills its buffer, and goes on exactly as the
- * uninterrupted shuffle would have; later rounds are fresh. Resume the engine with the
- * checkpoint's step counters and {@code batchesIntoEpoch} 0, since the shuffle itself skips what
- * was trained.
+ * uninterrupted shuffle would have; later rounds are fresh. Resume the engine at {@link
+ * ShuffleState#engineResumePosition}: the checkpoint's step counters with no batch to skip, since
+ * the shuffle itself skips what was trained.
  *
  * <p><b>Ownership and backpressure.</b> Batches in the buffer belong to it until emitted, and are
  * closed when the subscription is cancelled or fails. One batch is read per batch requested once

@@ -1,5 +1,6 @@
 package io.solstice.arrow;
 
+import io.solstice.core.RunPosition;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -83,6 +84,22 @@ public record ShuffleState(
       }
     }
     return first;
+  }
+
+  /**
+   * The position to resume the engine from when the run's train source is this shuffle, read
+   * once per epoch: the checkpoint's step counters with no batch to skip (the shuffle itself
+   * skips what was trained, like a Kafka source), in the checkpoint's epoch, or in the next one
+   * when this state ended its round while the checkpoint still stood inside that epoch (the
+   * position after an epoch's last step). In that case a validation that was due after the
+   * epoch and had not run yet is not run by the resumed run.
+   *
+   * @param checkpointed the position stored with this state
+   * @return the position for {@code Run.resumeFrom}
+   */
+  public RunPosition engineResumePosition(RunPosition checkpointed) {
+    int epoch = roundComplete && checkpointed.batchesIntoEpoch() > 0 ? checkpointed.epoch() + 1 : checkpointed.epoch();
+    return new RunPosition(epoch, 0, checkpointed.trainSteps(), checkpointed.valSteps());
   }
 
   /**
