@@ -23,8 +23,9 @@ import java.util.function.Function;
  * </pre>
  *
  * <p>Benchmarks: {@code overhead}, {@code dl4j}, {@code ingest}, {@code overlap}, {@code
- * inflight}, {@code steps}, or {@code all}. Each compares its contenders interleaved (A B A B
- * ..., after a warm-up) and reports medians, min-max and the median of the pair ratios. When
+ * inflight}, {@code steps}, {@code publish}, or {@code all}. Each compares its contenders
+ * interleaved (A B A B ..., after a warm-up) and reports medians, min-max and the median of the
+ * pair ratios. When
  * several run, each gets a JVM of its own (same flags), unless {@code --in-process} is given.
  * Progress goes to stderr; the report (text, or one JSON object with {@code --json}) to stdout.
  */
@@ -40,6 +41,7 @@ public final class Bench {
     BENCHMARKS.put("overlap", OverlapBenchmark::run);
     BENCHMARKS.put("inflight", InflightBenchmark::run);
     BENCHMARKS.put("steps", SmallMlpSteps::run);
+    BENCHMARKS.put("publish", PublishOverhead::run);
   }
 
   /** The headline fields, with their targets (null: report only). */
@@ -53,7 +55,8 @@ public final class Bench {
       new Target("overlap", "overlap_efficiency", ">=", 0.9),
       new Target("inflight", "inflight_batches_max", "<=P+2", 0),
       new Target("inflight", "prefetch", null, 0),
-      new Target("steps", "steps_per_second_mlp_784_300_100_10_b32", null, 0));
+      new Target("steps", "steps_per_second_mlp_784_300_100_10_b32", null, 0),
+      new Target("publish", "publish_every_10_vs_none", ">=", 0.95));
 
   private Bench() {}
 

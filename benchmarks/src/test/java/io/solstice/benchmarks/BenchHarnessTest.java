@@ -30,7 +30,8 @@ class BenchHarnessTest {
       "overlap_efficiency",
       "inflight_batches_max",
       "prefetch",
-      "steps_per_second_mlp_784_300_100_10_b32");
+      "steps_per_second_mlp_784_300_100_10_b32",
+      "publish_every_10_vs_none");
 
   private static Json.Obj report;
   private static String progress;

@@ -1,0 +1,72 @@
+package io.solstice.benchmarks;
+
+import io.solstice.benchmarks.internal.Interleaved;
+import io.solstice.benchmarks.internal.Json;
+import io.solstice.benchmarks.internal.Models;
+import io.solstice.benchmarks.internal.SyntheticMnist;
+import io.solstice.benchmarks.internal.Timer;
+import io.solstice.core.TensorBatch;
+import io.solstice.core.models.MlpClassifier;
+import io.solstice.reactive.ModelPublisher;
+import io.solstice.reactive.Solstice;
+import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+
+/**
+ * The cost of live model publication: samples/s of an engine run that publishes its model
+ * every {@value #EVERY} steps ({@code ModelPublisher}, with one subscriber rebuilding each
+ * version on its own thread, as a predictor would) divided by the same run without publication
+ * (MLP 784-256-10, batch 128, float32, Adam; one epoch per run, interleaved pairs). The
+ * step pays for the copy of the model's state; the subscriber's rebuild competes for the cores.
+ */
+public final class PublishOverhead {
+
+  /** Train steps between publications. */
+  public static final int EVERY = 10;
+
+  private PublishOverhead() {}
+
+  /**
+   * Runs the comparison.
+   *
+   * @param config sizes and pair counts
+   * @return {@code publish_every_10_vs_none} and the details
+   */
+  public static Json.Obj run(BenchConfig config) {
+    SyntheticMnist.Data data = SyntheticMnist.generate(config.trainRows(), 1, 7);
+    List<TensorBatch> batches = data.batches(TrainOverhead.BATCH);
+    double samples = (double) batches.size() * TrainOverhead.BATCH;
+    MlpClassifier[] publishing = {Models.mlp(SyntheticMnist.FEATURES, 256, 10)};
+    MlpClassifier[] plain = {Models.mlp(SyntheticMnist.FEATURES, 256, 10)};
+    LongAdder published = new LongAdder();
+    LongAdder received = new LongAdder();
+    LongAdder runs = new LongAdder();
+    Interleaved.Comparison comparison = Interleaved.compare(config.warmupPairs(), config.pairs(),
+        () -> Timer.throughput(samples, () -> {
+          ModelPublisher<MlpClassifier> publisher = ModelPublisher.everySteps(EVERY);
+          Disposable predictor = publisher.versions().subscribe(version -> received.increment());
+          try {
+            publishing[0] = Solstice.run(publishing[0]).train(Flux.fromIterable(batches)).subscribers(publisher).block();
+          } finally {
+            predictor.dispose();
+          }
+          published.add(publisher.published());
+          runs.increment();
+        }),
+        () -> Timer.throughput(samples,
+            () -> plain[0] = Solstice.run(plain[0]).train(Flux.fromIterable(batches)).block()));
+    return Json.obj()
+        .put("model", "MlpClassifier 784-256-10, Adam(1e-3), float32")
+        .put("batch", TrainOverhead.BATCH)
+        .put("batches_per_epoch", batches.size())
+        .put("publish_every_steps", EVERY)
+        .put("versions_published_per_run", published.sum() / (double) runs.sum())
+        .put("versions_received_per_run", received.sum() / (double) runs.sum())
+        .put("comparison", comparison.toJson(
+            "Solstice.run(...).subscribers(ModelPublisher.everySteps(" + EVERY + ")), one versions() subscriber",
+            "Solstice.run(...) without publication", "samples_per_s"))
+        .put("publish_every_10_vs_none", comparison.ratio().median());
+  }
+}
