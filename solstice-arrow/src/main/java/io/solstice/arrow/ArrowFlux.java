@@ -160,8 +160,8 @@ public final class ArrowFlux {
    * features are read as {@code spec} reads them (the label column need not exist); {@code
    * probabilities} gets the model and the feature matrix [rows, width] and returns a new array
    * [rows, classes], released after use. The model is used from the thread that delivers the
-   * batches. The output can be served with {@link FlightBatchServer} or written with {@link
-   * PredictionSink}.
+   * batches; {@link #MODEL_VERSION} is 0. The output can be served with {@link FlightBatchServer}
+   * or written with {@link PredictionSink}.
    *
    * @param spec which columns are the features
    * @param model the model

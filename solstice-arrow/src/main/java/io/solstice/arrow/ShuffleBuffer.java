@@ -13,8 +13,8 @@ import reactor.core.publisher.Flux;
  * keeps up to {@code size} batches, emits one drawn at random for each batch it reads once full,
  * and empties itself in random order when the source completes. Memory is bounded by {@code
  * size} batches whatever the stream's length; batches are emitted as they are (no copy). For
- * row-level mixing, {@link ArrowFlux#rebatch} to small pieces before and to the training size
- * after.
+ * finer mixing, read the source in small batches ({@code ReadOptions.batchSize}) and {@link
+ * ArrowFlux#rebatch} to the training size after the shuffle.
  *
  * <p><b>Rounds and determinism.</b> Each subscription of {@link #shuffle} is a round, numbered
  * from 0, with a generator derived from the seed and the round, so a run that reads the shuffle
@@ -27,7 +27,10 @@ import reactor.core.publisher.Flux;
  * #HISTORY} emitted batches are kept, far more than a run's prefetch. A shuffle made with {@link
  * #resumeFrom} continues from such a state: its first round asks {@code sourceAt} for the source
  * starting at {@link ShuffleState#resumeAt()}, refills its buffer, and goes on exactly as the
- * uninterrupted shuffle would have; later rounds are fresh. Resume the engine at {@link
+ * uninterrupted shuffle would have; later rounds are fresh. A state names batches by their
+ * positions, so the shuffled batches need positions of their own (a source's batches have them;
+ * the slices {@link ArrowFlux#rebatch} makes of one batch share its position, and a round that
+ * reads such slices has no state). Resume the engine at {@link
  * ShuffleState#engineResumePosition}: the checkpoint's step counters with no batch to skip, since
  * the shuffle itself skips what was trained.
  *
@@ -137,12 +140,19 @@ public final class ShuffleBuffer {
    * @return the state to checkpoint
    * @throws IllegalArgumentException if that batch is not among the last {@value #HISTORY}
    *     emitted
+   * @throws IllegalStateException if the round read batches with equal positions (the slices a
+   *     rebatch makes of one batch), which a state cannot tell apart
    */
   public synchronized ShuffleState stateAfter(BatchPosition emitted) {
-    ShuffleState state = states.get(emitted);
-    if (state == null) {
+    if (!states.containsKey(emitted)) {
       throw new IllegalArgumentException("batch " + emitted + " is not among the last " + HISTORY
           + " batches this shuffle emitted (pass the very position object of an emitted batch)");
+    }
+    ShuffleState state = states.get(emitted);
+    if (state == null) {
+      throw new IllegalStateException("this round of the shuffle read batches with equal positions (slices of one "
+          + "batch, as a rebatch makes), so a state could not say which batches to read again; rebatch at the "
+          + "source instead (ReadOptions.batchSize), whose batches have positions of their own");
     }
     return state;
   }

@@ -32,6 +32,9 @@ final class ShuffleRound {
   private final BatchPosition startAt;
   private boolean sourceDone;
   private boolean released;
+  /** False once two batches read had equal positions: the state could not name what to read again. */
+  private boolean positionsUnique = true;
+  private BatchPosition lastRead;
 
   private ShuffleRound(int size, long seed, long round, SplitMix64 generator, long firstRead, long refillUntil,
       BatchPosition startAt, BiConsumer<BatchPosition, ShuffleState> emitted) {
@@ -89,9 +92,26 @@ final class ShuffleRound {
       batches.set(slot, batch);
       return null;
     }
+    checkUniquePosition(batch.position());
     batches.add(batch);
     slots.add(new ShuffleState.Slot(read, batch.position()));
     return batches.size() == size ? draw() : null;
+  }
+
+  /**
+   * A state names the buffered batches by position, so positions must tell the batches apart:
+   * slices of one batch (a rebatch before the shuffle) share their batch's position.
+   */
+  private void checkUniquePosition(BatchPosition position) {
+    if (position.equals(lastRead)) {
+      positionsUnique = false;
+    }
+    for (ShuffleState.Slot slot : slots) {
+      if (slot.position().equals(position)) {
+        positionsUnique = false;
+      }
+    }
+    lastRead = position;
   }
 
   /** The source completed: the rest of the buffer is emitted, one {@link #drainOne} at a time. */
@@ -120,8 +140,8 @@ final class ShuffleRound {
     slots.set(index, slots.get(last));
     batches.remove(last);
     slots.remove(last);
-    emitted.accept(out.position(), new ShuffleState(size, seed, round, generator.state(), nextRead, slots,
-        sourceDone && batches.isEmpty()));
+    emitted.accept(out.position(), positionsUnique ? new ShuffleState(size, seed, round, generator.state(), nextRead,
+        slots, sourceDone && batches.isEmpty()) : null);
     return out;
   }
 

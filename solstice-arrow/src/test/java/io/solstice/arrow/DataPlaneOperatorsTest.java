@@ -251,6 +251,20 @@ class DataPlaneOperatorsTest {
         .hasMessageContaining("size 4");
   }
 
+  @Test
+  void aShuffleOfSlicesThatShareTheirBatchPositionHasNoState() {
+    Flux<ArrowBatch> pieces = source("t", 0, 4, 6).transform(ArrowFlux.rebatch(2, allocator));
+    ShuffleBuffer shuffle = ArrowFlux.shuffle(3, 1);
+    assertThatThrownBy(() -> shuffle.shuffle(start -> pieces)
+        .doOnNext(b -> {
+          try (b) {
+            shuffle.stateAfter(b.position());
+          }
+        })
+        .blockLast())
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("equal positions");
+  }
+
   // ------------------------------------------------------------------ mix
 
   @Test
