@@ -2,7 +2,6 @@ package io.solstice.arrow;
 
 import io.solstice.arrow.internal.SharedBuffers;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -32,7 +31,8 @@ import org.apache.arrow.vector.types.pojo.Schema;
  *
  * <p>The batch is also the {@link DictionaryProvider} of its own columns.
  *
- * <p>Thread safety: apart from close(), not thread-safe; one owner reads it at a time.
+ * <p>Thread safety: apart from close(), a handle is not thread-safe; its one holder reads it (and
+ * retains it) at a time. Handles on the same buffers may be read and closed on different threads.
  */
 public final class ArrowBatch implements AutoCloseable, DictionaryProvider {
   private final VectorSchemaRoot root;
@@ -216,17 +216,7 @@ public final class ArrowBatch implements AutoCloseable, DictionaryProvider {
 
   /** This batch's dictionaries, each shared into a new vector the caller owns. */
   Map<Long, Dictionary> shareDictionaries() {
-    Map<Long, Dictionary> shared = new HashMap<>();
-    try {
-      for (Map.Entry<Long, Dictionary> entry : dictionaries.entrySet()) {
-        Dictionary d = entry.getValue();
-        shared.put(entry.getKey(), new Dictionary(SharedBuffers.share(d.getVector()), d.getEncoding()));
-      }
-      return shared;
-    } catch (RuntimeException | Error e) {
-      SharedBuffers.closeAfterFailure(e, shared.values().stream().map(Dictionary::getVector).toList());
-      throw e;
-    }
+    return SharedBuffers.shareDictionaries(this, null);
   }
 
   /** {@inheritDoc} */

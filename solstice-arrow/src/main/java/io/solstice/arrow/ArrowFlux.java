@@ -34,6 +34,9 @@ import reactor.core.publisher.Mono;
  * no threads of their own: they run on the threads that deliver the batches and request them.
  *
  * <p>The rules of each operator, with its backpressure, are in docs/COMPOSE.md.
+ *
+ * <p>Thread safety: thread-safe; it keeps no state, and every operator keeps its state per
+ * subscription (a {@link ShuffleBuffer} also keeps its round count and recent states, see there).
  */
 public final class ArrowFlux {
   /** The column {@link #predict} adds with the predicted class (int32, the arg-max). */
@@ -151,7 +154,7 @@ public final class ArrowFlux {
         throw new IllegalArgumentException("weights must be positive and finite, got " + w);
       }
     }
-    return WeightedMix.apply(seed, List.copyOf(sources), weights);
+    return new WeightedMix(seed, List.<Publisher<ArrowBatch>>copyOf(sources), weights);
   }
 
   /**

@@ -60,9 +60,7 @@ final class BatchPrediction {
         dictionaries.putAll(batch.shareDictionaries());
         return batch.derive(SharedBuffers.rootOf(columns, root.getRowCount()), dictionaries);
       } catch (RuntimeException | Error e) {
-        List<AutoCloseable> made = new ArrayList<>(columns);
-        dictionaries.values().forEach(d -> made.add(d.getVector()));
-        SharedBuffers.closeAfterFailure(e, made);
+        SharedBuffers.closeAfterFailure(e, columns, dictionaries);
         throw e;
       }
     } finally {

@@ -46,16 +46,14 @@ final class ColumnSelection {
     try {
       for (FieldVector v : kept) {
         DictionaryEncoding encoding = v.getField().getDictionary();
-        if (encoding != null && !dictionaries.containsKey(encoding.getId())) {
-          Dictionary d = batch.lookup(encoding.getId());
+        Dictionary d = encoding == null ? null : batch.lookup(encoding.getId());
+        if (d != null && !dictionaries.containsKey(encoding.getId())) {
           dictionaries.put(encoding.getId(), new Dictionary(SharedBuffers.share(d.getVector()), d.getEncoding()));
         }
       }
       return batch.derive(SharedBuffers.rootOf(shared, root.getRowCount()), dictionaries);
     } catch (RuntimeException | Error e) {
-      List<AutoCloseable> made = new ArrayList<>(shared);
-      dictionaries.values().forEach(d -> made.add(d.getVector()));
-      SharedBuffers.closeAfterFailure(e, made);
+      SharedBuffers.closeAfterFailure(e, shared, dictionaries);
       throw e;
     }
   }

@@ -5,6 +5,8 @@ package io.solstice.arrow;
  * it, and the outputs of the model's {@code evalStep} (for a classifier, the batch's {@code
  * ClassificationMetrics}, to be merged per version or over a window).
  *
+ * <p>Thread safety: a record; as safe to share as its outputs (Metrics values are immutable).
+ *
  * @param version the model version, as published
  * @param step the train steps done when that version was published
  * @param position the evaluated batch's position

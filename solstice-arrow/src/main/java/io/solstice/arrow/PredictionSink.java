@@ -1,5 +1,6 @@
 package io.solstice.arrow;
 
+import io.solstice.arrow.internal.SharedBuffers;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -14,7 +15,6 @@ import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.VectorLoader;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.VectorUnloader;
-import org.apache.arrow.vector.dictionary.Dictionary;
 import org.apache.arrow.vector.dictionary.DictionaryProvider;
 import org.apache.arrow.vector.ipc.ArrowFileReader;
 import org.apache.arrow.vector.ipc.ArrowFileWriter;
@@ -182,12 +182,8 @@ public final class PredictionSink implements AutoCloseable {
   private void begin(ArrowBatch first) {
     root = VectorSchemaRoot.create(first.schema(), allocator);
     dictionaries = new DictionaryProvider.MapDictionaryProvider();
+    SharedBuffers.shareDictionaries(first, allocator).values().forEach(dictionaries::put);
     try {
-      for (long id : first.getDictionaryIds()) {
-        Dictionary d = first.lookup(id);
-        dictionaries.put(new Dictionary(io.solstice.arrow.internal.SharedBuffers.share(d.getVector(), allocator),
-            d.getEncoding()));
-      }
       channel = FileChannel.open(temporary, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
           StandardOpenOption.TRUNCATE_EXISTING);
       // The writer keeps this map and writes it into the footer at the end, so metrics put in

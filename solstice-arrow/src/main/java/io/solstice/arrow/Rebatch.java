@@ -3,7 +3,6 @@ package io.solstice.arrow;
 import io.solstice.arrow.internal.SharedBuffers;
 import io.solstice.arrow.internal.SourceLease;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.arrow.memory.BufferAllocator;
@@ -135,9 +134,7 @@ final class Rebatch {
         VectorBatchAppender.batchAppend(columns.get(c), parts);
       }
       joined.setRowCount(total);
-      Map<Long, Dictionary> dictionaries = joinedDictionaries(pieces);
-      dictionaries.values().forEach(d -> made.add(d.getVector()));
-      return new ArrowBatch(joined, dictionaries, first.position(), lease::release);
+      return new ArrowBatch(joined, joinedDictionaries(pieces), first.position(), lease::release);
     } catch (RuntimeException | Error e) {
       SharedBuffers.closeAfterFailure(e, made);
       lease.release();
@@ -158,17 +155,7 @@ final class Rebatch {
         }
       }
     }
-    Map<Long, Dictionary> shared = new HashMap<>();
-    try {
-      for (long id : first.getDictionaryIds()) {
-        Dictionary d = first.lookup(id);
-        shared.put(id, new Dictionary(SharedBuffers.share(d.getVector(), lease.allocator()), d.getEncoding()));
-      }
-      return shared;
-    } catch (RuntimeException | Error e) {
-      SharedBuffers.closeAfterFailure(e, shared.values().stream().map(Dictionary::getVector).toList());
-      throw e;
-    }
+    return SharedBuffers.shareDictionaries(first, lease.allocator());
   }
 
   /** Closes pending rows and lets the lease close once the joined batches are closed. */

@@ -37,6 +37,9 @@ import reactor.core.publisher.Flux;
  * <p><b>Ownership and backpressure.</b> Batches in the buffer belong to it until emitted, and are
  * closed when the subscription is cancelled or fails. One batch is read per batch requested once
  * the buffer is full; filling it reads {@code size - 1} more.
+ *
+ * <p>Thread safety: thread-safe; its subscriptions may run on any threads, and {@link #stateAfter}
+ * may be called from any thread (typically the training thread).
  */
 public final class ShuffleBuffer {
   /** How many emitted batches' states {@link #stateAfter} can find. */

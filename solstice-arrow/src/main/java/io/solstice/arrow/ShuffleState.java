@@ -14,6 +14,8 @@ import java.util.Objects;
  * are in the source, so the resumed source must be able to start at {@link #resumeAt()} and read
  * the same batches again.
  *
+ * <p>Thread safety: immutable (a record with an unmodifiable list); safe to share.
+ *
  * @param size the buffer size of the shuffle it came from
  * @param seed the seed of the shuffle it came from
  * @param round the subscription it belongs to, from 0 (one per epoch when a run reads the shuffle

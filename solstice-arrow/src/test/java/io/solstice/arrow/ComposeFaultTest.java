@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.solstice.core.Experiment;
 import io.solstice.core.Step;
+import io.solstice.reactive.ModelVersion;
 import io.solstice.reactive.Solstice;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,6 +20,7 @@ import org.apache.arrow.vector.VectorSchemaRoot;
 import org.junit.jupiter.api.Test;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 
 /**
@@ -26,9 +28,9 @@ import reactor.core.scheduler.Schedulers;
  * its own thread or not), a random chain of filter, rebatch, shuffle, select or a two-source mix,
  * then a broadcast to one to three branches, each of which may predict and then consumes all,
  * takes a few and cancels, fails at a random batch, is disposed from outside after a random
- * time, or trains through the engine until it stops early or its step fails. After every run,
- * every branch has terminated and the run's allocator is back at zero bytes (closing it fails on
- * a leak).
+ * time, evaluates a few batches live and cancels, or trains through the engine until it stops
+ * early or its step fails. After every run, every branch has terminated and the run's allocator
+ * is back at zero bytes (closing it fails on a leak).
  *
  * <p>Seeded: {@code -Dsolstice.compose.seed=S -Dsolstice.compose.runs=N} replays runs S..S+N-1;
  * a failure names the seed of its run.
@@ -37,7 +39,7 @@ class ComposeFaultTest {
   private static final int RUNS = Integer.getInteger("solstice.compose.runs", 500);
   private static final long FIRST_SEED = Long.getLong("solstice.compose.seed", 16_000L);
 
-  private enum Ending { CONSUME_ALL, TAKE, FAIL, DISPOSE_LATER, RUN_STOPS_EARLY, RUN_STEP_FAILS }
+  private enum Ending { CONSUME_ALL, TAKE, FAIL, DISPOSE_LATER, EVALUATE_SOME, RUN_STOPS_EARLY, RUN_STEP_FAILS }
 
   @Test
   void everyRandomPipelineTerminatesEveryBranchAndLeaksNothing() {
@@ -177,6 +179,8 @@ class ComposeFaultTest {
           throw new IllegalStateException("consumer broke");
         }
       });
+      case EVALUATE_SOME -> batches.transform(ArrowFlux.evaluate(PredictionTest.SPEC,
+          Mono.just(new ModelVersion<>(0, 0, new ReadingExperiment(-1))))).take(at + 1);
       case RUN_STOPS_EARLY, RUN_STEP_FAILS -> Solstice.run(new ReadingExperiment(ending == Ending.RUN_STEP_FAILS ? at : -1))
           .train(batches.map(PredictionTest.SPEC::toTensors))
           .prefetch(1 + random.nextInt(3))

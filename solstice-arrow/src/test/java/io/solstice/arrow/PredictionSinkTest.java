@@ -6,10 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.BigIntVector;
 import org.apache.arrow.vector.IntVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import reactor.core.publisher.Flux;
@@ -17,51 +20,57 @@ import reactor.core.publisher.Flux;
 /** The prediction sink writes the prediction operator's batches and the run's metrics to an IPC file. */
 class PredictionSinkTest {
   @TempDir Path dir;
+  private BufferAllocator allocator;
+  private List<VectorSchemaRoot> stored;
+
+  @BeforeEach
+  void data() {
+    allocator = new RootAllocator();
+    stored = TestData.roots(allocator, 3, 4);
+  }
+
+  @AfterEach
+  void close() {
+    stored.forEach(VectorSchemaRoot::close);
+    allocator.close(); // fails on a leaked byte
+  }
+
+  private Flux<ArrowBatch> source() {
+    return ArrowSources.roots("t", stored, null, allocator, ReadOptions.defaults());
+  }
 
   @Test
   void predictionsAndMetricsRoundTripThroughAnIpcFile() {
     Path file = dir.resolve("predictions.arrow");
-    try (RootAllocator allocator = new RootAllocator()) {
-      List<VectorSchemaRoot> roots = TestData.roots(allocator, 3, 4);
-      try (PredictionSink sink = PredictionSink.open(file, allocator)) {
-        long rows = sink.writeAll(ArrowSources.roots("t", roots, null, allocator, ReadOptions.defaults())
-            .transform(ArrowFlux.predict(PredictionTest.SPEC, PredictionTest.MODEL, PredictionTest::scores)))
-            .block();
-        sink.putMetrics(Map.of("accuracy", 0.5));
-        sink.putMetric("loss", 0.25);
-        assertThat(rows).isEqualTo(12);
-        assertThat(sink.rowsWritten()).isEqualTo(12);
-      } finally {
-        roots.forEach(VectorSchemaRoot::close);
-      }
-      List<long[]> idAndPrediction = ArrowSources.ipcFile(file, allocator).concatMapIterable(b -> {
-        try (b) {
-          BigIntVector id = (BigIntVector) b.root().getVector("id");
-          IntVector prediction = (IntVector) b.root().getVector(ArrowFlux.PREDICTION);
-          return java.util.stream.IntStream.range(0, b.rowCount())
-              .mapToObj(r -> new long[] {id.get(r), prediction.get(r)}).toList();
-        }
-      }).collectList().block();
-      assertThat(idAndPrediction).hasSize(12)
-          .allSatisfy(row -> assertThat(row[1]).isEqualTo(PredictionTest.expectedClass(row[0])));
-      assertThat(PredictionSink.readMetrics(file, allocator))
-          .containsOnly(Map.entry("accuracy", 0.5), Map.entry("loss", 0.25));
-      assertThat(dir.resolve("predictions.arrow.tmp")).doesNotExist();
+    try (PredictionSink sink = PredictionSink.open(file, allocator)) {
+      long rows = sink.writeAll(source().transform(ArrowFlux.predict(PredictionTest.SPEC, PredictionTest.MODEL,
+          PredictionTest::scores))).block();
+      sink.putMetrics(Map.of("accuracy", 0.5));
+      sink.putMetric("loss", 0.25);
+      assertThat(rows).isEqualTo(12);
+      assertThat(sink.rowsWritten()).isEqualTo(12);
     }
+    List<long[]> idAndPrediction = ArrowSources.ipcFile(file, allocator).concatMapIterable(b -> {
+      try (b) {
+        BigIntVector id = (BigIntVector) b.root().getVector("id");
+        IntVector prediction = (IntVector) b.root().getVector(ArrowFlux.PREDICTION);
+        return java.util.stream.IntStream.range(0, b.rowCount())
+            .mapToObj(r -> new long[] {id.get(r), prediction.get(r)}).toList();
+      }
+    }).collectList().block();
+    assertThat(idAndPrediction).hasSize(12)
+        .allSatisfy(row -> assertThat(row[1]).isEqualTo(PredictionTest.expectedClass(row[0])));
+    assertThat(PredictionSink.readMetrics(file, allocator))
+        .containsOnly(Map.entry("accuracy", 0.5), Map.entry("loss", 0.25));
+    assertThat(dir.resolve("predictions.arrow.tmp")).doesNotExist();
   }
 
   @Test
   void aFailedWriteLeavesNoFile() {
     Path file = dir.resolve("failed.arrow");
-    try (RootAllocator allocator = new RootAllocator()) {
-      List<VectorSchemaRoot> roots = TestData.roots(allocator, 3, 4);
-      try (PredictionSink sink = PredictionSink.open(file, allocator)) {
-        Flux<ArrowBatch> failing = ArrowSources.roots("t", roots, null, allocator, ReadOptions.defaults())
-            .concatWith(Flux.error(new IllegalStateException("source broke")));
-        assertThatThrownBy(() -> sink.writeAll(failing).block()).hasMessageContaining("source broke");
-      } finally {
-        roots.forEach(VectorSchemaRoot::close);
-      }
+    try (PredictionSink sink = PredictionSink.open(file, allocator)) {
+      Flux<ArrowBatch> failing = source().concatWith(Flux.error(new IllegalStateException("source broke")));
+      assertThatThrownBy(() -> sink.writeAll(failing).block()).hasMessageContaining("source broke");
     }
     assertThat(file).doesNotExist();
     assertThat(dir.resolve("failed.arrow.tmp")).doesNotExist();

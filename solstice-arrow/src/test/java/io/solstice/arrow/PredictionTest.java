@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.solstice.reactive.ModelVersion;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.channels.Channels;
@@ -11,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.arrow.flight.Location;
 import org.apache.arrow.flight.Ticket;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
@@ -23,6 +23,8 @@ import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.complex.FixedSizeListVector;
 import org.apache.arrow.vector.ipc.ArrowStreamReader;
 import org.apache.arrow.vector.ipc.ArrowStreamWriter;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -53,141 +55,121 @@ class PredictionTest {
     return id % TestData.CLASSES;
   }
 
+  private BufferAllocator allocator;
+  private final List<VectorSchemaRoot> stored = new ArrayList<>();
+
+  @BeforeEach
+  void open() {
+    allocator = new RootAllocator();
+  }
+
+  @AfterEach
+  void close() {
+    stored.forEach(VectorSchemaRoot::close);
+    allocator.close(); // fails on a leaked byte
+  }
+
+  /** A source over {@code batches} stored TestData batches of {@code rows} rows, read afresh per subscription. */
+  private Flux<ArrowBatch> source(int batches, int rows) {
+    stored.addAll(TestData.roots(allocator, batches, rows));
+    return ArrowSources.roots("t", List.copyOf(stored), null, allocator, ReadOptions.defaults());
+  }
+
   @Test
   void outputKeepsTheInputBuffersAndReadsBackWithCorrectPredictions() throws IOException {
-    try (BufferAllocator allocator = new RootAllocator()) {
-      List<VectorSchemaRoot> stored = TestData.roots(allocator, 3, 5);
-      ByteArrayOutputStream ipc = new ByteArrayOutputStream();
-      try {
-        List<ArrowBatch> outputs = ArrowSources.roots("t", stored, null, allocator, ReadOptions.defaults())
-            .transform(ArrowFlux.predict(SPEC, MODEL, PredictionTest::scores))
-            .collectList().block();
-        try {
-          for (int b = 0; b < outputs.size(); b++) {
-            VectorSchemaRoot in = stored.get(b);
-            VectorSchemaRoot out = outputs.get(b).root();
-            // While the batch is alive, every input column is the very same memory as the stored root's.
-            for (FieldVector column : in.getFieldVectors()) {
-              assertThat(addresses(out.getVector(column.getName()))).as(column.getName()).isEqualTo(addresses(column));
-            }
-            assertThat(out.getSchema().getFields().subList(0, in.getFieldVectors().size()))
-                .isEqualTo(in.getSchema().getFields());
-          }
-          writeStream(outputs, ipc);
-        } finally {
-          outputs.forEach(ArrowBatch::close);
+    ByteArrayOutputStream ipc = new ByteArrayOutputStream();
+    List<ArrowBatch> outputs = source(3, 5).transform(ArrowFlux.predict(SPEC, MODEL, PredictionTest::scores))
+        .collectList().block();
+    try {
+      for (int b = 0; b < outputs.size(); b++) {
+        VectorSchemaRoot in = stored.get(b);
+        VectorSchemaRoot out = outputs.get(b).root();
+        // While the batch is alive, every input column is the very same memory as the stored root's.
+        for (FieldVector column : in.getFieldVectors()) {
+          assertThat(addresses(out.getVector(column.getName()))).as(column.getName()).isEqualTo(addresses(column));
         }
-      } finally {
-        stored.forEach(VectorSchemaRoot::close);
+        assertThat(out.getSchema().getFields().subList(0, in.getFieldVectors().size()))
+            .isEqualTo(in.getSchema().getFields());
       }
-
-      int rows = 0;
-      try (ArrowStreamReader reader = new ArrowStreamReader(new java.io.ByteArrayInputStream(ipc.toByteArray()),
-          allocator)) {
-        VectorSchemaRoot read = reader.getVectorSchemaRoot();
-        while (reader.loadNextBatch()) {
-          try (VectorSchemaRoot expected = VectorSchemaRoot.create(TestData.schema(), allocator)) {
-            BigIntVector ids = (BigIntVector) read.getVector("id");
-            TestData.fill(expected, ids.get(0), read.getRowCount());
-            for (FieldVector column : expected.getFieldVectors()) {
-              assertThat(read.getVector(column.getName()).getField()).isEqualTo(column.getField());
-              for (int r = 0; r < read.getRowCount(); r++) {
-                assertThat(read.getVector(column.getName()).getObject(r)).isEqualTo(column.getObject(r));
-              }
-            }
-          }
-          checkPredictions(read, 0);
-          rows += read.getRowCount();
-        }
-      }
-      assertThat(rows).isEqualTo(15);
+      writeStream(outputs, ipc);
+    } finally {
+      outputs.forEach(ArrowBatch::close);
     }
+
+    int rows = 0;
+    try (ArrowStreamReader reader = new ArrowStreamReader(new ByteArrayInputStream(ipc.toByteArray()), allocator)) {
+      VectorSchemaRoot read = reader.getVectorSchemaRoot();
+      while (reader.loadNextBatch()) {
+        try (VectorSchemaRoot expected = VectorSchemaRoot.create(TestData.schema(), allocator)) {
+          TestData.fill(expected, ((BigIntVector) read.getVector("id")).get(0), read.getRowCount());
+          for (FieldVector column : expected.getFieldVectors()) {
+            assertThat(read.getVector(column.getName()).getField()).isEqualTo(column.getField());
+            for (int r = 0; r < read.getRowCount(); r++) {
+              assertThat(read.getVector(column.getName()).getObject(r)).isEqualTo(column.getObject(r));
+            }
+          }
+        }
+        checkPredictions(read, 0);
+        rows += read.getRowCount();
+      }
+    }
+    assertThat(rows).isEqualTo(15);
   }
 
   @Test
   void aFlightClientReceivesThePredictions() {
-    try (BufferAllocator allocator = new RootAllocator()) {
-      List<VectorSchemaRoot> stored = TestData.roots(allocator, 4, 6);
-      try (FlightBatchServer server = FlightBatchServer.builder(allocator, ticket ->
-          ArrowSources.roots("t", stored, null, allocator, ReadOptions.defaults())
-              .transform(ArrowFlux.predict(SPEC, MODEL, PredictionTest::scores))).start()) {
-        Location location = server.location();
-        List<Integer> rows = ArrowSources.flight(location, new Ticket("p".getBytes(StandardCharsets.UTF_8)),
-                allocator, ReadOptions.defaults())
-            .map(batch -> {
-              try (batch) {
-                checkPredictions(batch.root(), 0);
-                return batch.rowCount();
-              }
-            })
-            .collectList().block(Duration.ofSeconds(30));
-        assertThat(rows).containsExactly(6, 6, 6, 6);
-      } finally {
-        stored.forEach(VectorSchemaRoot::close);
-      }
+    Flux<ArrowBatch> source = source(4, 6);
+    try (FlightBatchServer server = FlightBatchServer.builder(allocator,
+        ticket -> source.transform(ArrowFlux.predict(SPEC, MODEL, PredictionTest::scores))).start()) {
+      List<Integer> rows = ArrowSources.flight(server.location(), new Ticket("p".getBytes(StandardCharsets.UTF_8)),
+              allocator, ReadOptions.defaults())
+          .map(batch -> {
+            try (batch) {
+              checkPredictions(batch.root(), 0);
+              return batch.rowCount();
+            }
+          })
+          .collectList().block(Duration.ofSeconds(30));
+      assertThat(rows).containsExactly(6, 6, 6, 6);
     }
   }
 
   @Test
   void aPredictorSwitchesToANewVersionBetweenBatches() {
-    try (BufferAllocator allocator = new RootAllocator()) {
-      List<VectorSchemaRoot> stored = TestData.roots(allocator, 4, 3);
-      try {
-        Sinks.Many<ModelVersion<ShiftModel>> versions = Sinks.many().replay().latest();
-        Flux<ArrowBatch> predictions = ArrowSources.roots("t", stored, null, allocator, ReadOptions.defaults())
-            .transform(ArrowFlux.predict(SPEC, versions.asFlux(), PredictionTest::scores));
-        StepVerifier.create(predictions, 0)
-            .then(() -> versions.tryEmitNext(new ModelVersion<>(1, 0, new ShiftModel(0))))
-            .thenRequest(1)
-            .assertNext(b -> checkAndClose(b, 1, 0))
-            .thenRequest(1)
-            .assertNext(b -> checkAndClose(b, 1, 0))
-            .then(() -> versions.tryEmitNext(new ModelVersion<>(2, 10, new ShiftModel(1))))
-            .thenRequest(1)
-            .assertNext(b -> checkAndClose(b, 2, 1))
-            .then(versions::tryEmitComplete) // the run ended: the last version stays in use
-            .thenRequest(1)
-            .assertNext(b -> checkAndClose(b, 2, 1))
-            .thenRequest(1)
-            .expectComplete()
-            .verify(Duration.ofSeconds(30));
-      } finally {
-        stored.forEach(VectorSchemaRoot::close);
-      }
-    }
+    Sinks.Many<ModelVersion<ShiftModel>> versions = Sinks.many().replay().latest();
+    Flux<ArrowBatch> predictions = source(4, 3).transform(ArrowFlux.predict(SPEC, versions.asFlux(), PredictionTest::scores));
+    StepVerifier.create(predictions, 0)
+        .then(() -> versions.tryEmitNext(new ModelVersion<>(1, 0, new ShiftModel(0))))
+        .thenRequest(1)
+        .assertNext(b -> checkAndClose(b, 1, 0))
+        .thenRequest(1)
+        .assertNext(b -> checkAndClose(b, 1, 0))
+        .then(() -> versions.tryEmitNext(new ModelVersion<>(2, 10, new ShiftModel(1))))
+        .thenRequest(1)
+        .assertNext(b -> checkAndClose(b, 2, 1))
+        .then(versions::tryEmitComplete) // the run ended: the last version stays in use
+        .thenRequest(1)
+        .assertNext(b -> checkAndClose(b, 2, 1))
+        .thenRequest(1)
+        .expectComplete()
+        .verify(Duration.ofSeconds(30));
   }
 
   @Test
   void noBatchIsReadBeforeTheFirstVersionAndAVersionStreamThatEndsEmptyFails() {
-    try (BufferAllocator allocator = new RootAllocator()) {
-      List<VectorSchemaRoot> stored = TestData.roots(allocator, 2, 3);
-      try {
-        List<Long> reads = new ArrayList<>();
-        Flux<ArrowBatch> source = ArrowSources.roots("t", stored, null, allocator, ReadOptions.defaults())
-            .doOnNext(b -> reads.add(b.position().batch()));
-        Flux<ArrowBatch> predictions = source.transform(ArrowFlux.predict(SPEC,
-            Flux.<ModelVersion<ShiftModel>>empty(), PredictionTest::scores));
-        assertThatThrownBy(predictions::blockLast).hasMessageContaining("ended before the first");
-        assertThat(reads).isEmpty();
-      } finally {
-        stored.forEach(VectorSchemaRoot::close);
-      }
-    }
+    List<Long> reads = new ArrayList<>();
+    Flux<ArrowBatch> predictions = source(2, 3).doOnNext(b -> reads.add(b.position().batch()))
+        .transform(ArrowFlux.predict(SPEC, Flux.<ModelVersion<ShiftModel>>empty(), PredictionTest::scores));
+    assertThatThrownBy(predictions::blockLast).hasMessageContaining("ended before the first");
+    assertThat(reads).isEmpty();
   }
 
   @Test
   void aBatchThatAlreadyHasAPredictionColumnIsRefusedAndClosed() {
-    try (BufferAllocator allocator = new RootAllocator()) {
-      List<VectorSchemaRoot> stored = TestData.roots(allocator, 2, 3);
-      try {
-        Flux<ArrowBatch> twice = ArrowSources.roots("t", stored, null, allocator, ReadOptions.defaults())
-            .transform(ArrowFlux.predict(SPEC, MODEL, PredictionTest::scores))
-            .transform(ArrowFlux.predict(SPEC, MODEL, PredictionTest::scores));
-        assertThatThrownBy(twice::blockLast).hasMessageContaining("already has a column named 'prediction'");
-      } finally {
-        stored.forEach(VectorSchemaRoot::close);
-      }
-    }
+    Flux<ArrowBatch> twice = source(2, 3)
+        .transform(ArrowFlux.predict(SPEC, MODEL, PredictionTest::scores))
+        .transform(ArrowFlux.predict(SPEC, MODEL, PredictionTest::scores));
+    assertThatThrownBy(twice::blockLast).hasMessageContaining("already has a column named 'prediction'");
   }
 
   private static void checkAndClose(ArrowBatch batch, long version, int shift) {

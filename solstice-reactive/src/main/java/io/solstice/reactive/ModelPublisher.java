@@ -38,6 +38,9 @@ import reactor.core.scheduler.Schedulers;
  * its own, so a model that is not thread-safe (an {@code MlpClassifier} reuses buffers) can be
  * used by several predictors at once. A late subscriber starts from the latest version.
  *
+ * <p>Thread safety: the engine calls {@link #onEvent} on the training thread of its one run;
+ * {@link #versions()} and {@link #published()} may be called from any thread.
+ *
  * @param <E> the experiment type
  */
 public final class ModelPublisher<E extends Checkpointable<E>> implements TrainingSubscriber<E, Object> {

@@ -1,13 +1,17 @@
 package io.solstice.arrow.internal;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.util.AutoCloseables;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VectorLoader;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.VectorUnloader;
+import org.apache.arrow.vector.dictionary.Dictionary;
+import org.apache.arrow.vector.dictionary.DictionaryProvider;
 import org.apache.arrow.vector.ipc.message.ArrowRecordBatch;
 import org.apache.arrow.vector.types.pojo.Field;
 
@@ -96,6 +100,43 @@ public final class SharedBuffers {
       fields.add(v.getField());
     }
     return new VectorSchemaRoot(fields, vectors, rows);
+  }
+
+  /**
+   * Every dictionary of {@code provider}, each shared into a new vector the caller owns.
+   *
+   * @param provider the dictionaries
+   * @param target the allocator the new vectors account to, or null for each vector's own
+   * @return the shared dictionaries by id
+   */
+  public static Map<Long, Dictionary> shareDictionaries(DictionaryProvider provider, BufferAllocator target) {
+    Map<Long, Dictionary> shared = new HashMap<>();
+    try {
+      for (long id : provider.getDictionaryIds()) {
+        Dictionary d = provider.lookup(id);
+        FieldVector vector = target == null ? share(d.getVector()) : share(d.getVector(), target);
+        shared.put(id, new Dictionary(vector, d.getEncoding()));
+      }
+      return shared;
+    } catch (RuntimeException | Error e) {
+      closeAfterFailure(e, List.of(), shared);
+      throw e;
+    }
+  }
+
+  /**
+   * Closes vectors and dictionaries made before a failure, adding any error in closing to
+   * {@code failure}.
+   *
+   * @param failure the error being thrown
+   * @param made the vectors (or other resources) to close
+   * @param dictionaries the dictionaries whose vectors to close
+   */
+  public static void closeAfterFailure(Throwable failure, List<? extends AutoCloseable> made,
+      Map<Long, Dictionary> dictionaries) {
+    List<AutoCloseable> all = new ArrayList<>(made);
+    dictionaries.values().forEach(d -> all.add(d.getVector()));
+    closeAfterFailure(failure, all);
   }
 
   /**
