@@ -4,8 +4,13 @@ import io.solstice.core.Checkpointable;
 import io.solstice.core.Mode;
 import io.solstice.core.NamedArrays;
 import io.solstice.core.RunOutcome;
+import io.solstice.reactive.internal.HeapState;
 import java.time.Duration;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Scheduler;
@@ -30,8 +35,9 @@ import reactor.core.scheduler.Schedulers;
  *
  * <p><b>Copy on publish, never blocking.</b> As a synchronous subscriber it runs on the training
  * thread, where the experiment is consistent: it copies the experiment's {@link
- * Checkpointable#state()} there ({@link NamedArrays#copy()}; the step pays for that copy and for
- * nothing else) and hands the copy to a sink that keeps only the latest one. Each subscriber of
+ * Checkpointable#state()} there, into heap memory (one memory copy per array, into the memory of
+ * an earlier copy that no one reads any more when there is one; the step pays for that copy and
+ * for nothing else), and hands the copy to a sink that keeps only the latest one. Each subscriber of
  * {@link #versions()} then rebuilds its own model from the copy ({@link
  * Checkpointable#withState}) on its own thread, behind {@code onBackpressureLatest}: a slow
  * subscriber skips versions, and training never waits for it. Every subscriber gets models of
@@ -49,6 +55,9 @@ public final class ModelPublisher<E extends Checkpointable<E>> implements Traini
   private final long everyNanos;
   private final Sinks.Many<Snapshot> snapshots = Sinks.many().replay().latest();
   private final AtomicLong published = new AtomicLong();
+  /** Copies no one reads any more, whose memory the next publication writes over. */
+  private final Queue<HeapState> free = new ConcurrentLinkedQueue<>();
+  private Snapshot latest;
   private volatile E template;
   private boolean started;
   private long lastStep = -1;
@@ -107,9 +116,12 @@ public final class ModelPublisher<E extends Checkpointable<E>> implements Traini
    */
   public Flux<ModelVersion<E>> versions(Scheduler scheduler) {
     return snapshots.asFlux()
+        // A copy superseded (and so recycled) before this subscriber saw it is skipped.
+        .filter(Snapshot::tryRetain)
         .onBackpressureLatest()
         .publishOn(scheduler, 1)
-        .map(s -> new ModelVersion<>(s.version, s.step, template.withState(s.state)));
+        .map(this::rebuild)
+        .doOnDiscard(Snapshot.class, Snapshot::release);
   }
 
   /**
@@ -147,13 +159,66 @@ public final class ModelPublisher<E extends Checkpointable<E>> implements Traini
     }
   }
 
-  private void publish(E experiment, long step) {
-    NamedArrays copy = experiment.state().copy();
-    lastStep = step;
-    lastNanos = System.nanoTime();
-    snapshots.tryEmitNext(new Snapshot(published.incrementAndGet(), step, copy));
+  /** A model of the subscriber's own; withState copies what it keeps, so the arrays can go. */
+  private ModelVersion<E> rebuild(Snapshot snapshot) {
+    NamedArrays arrays;
+    try {
+      arrays = snapshot.state.toArrays();
+    } finally {
+      snapshot.release();
+    }
+    try {
+      return new ModelVersion<>(snapshot.version, snapshot.step, template.withState(arrays));
+    } finally {
+      arrays.asMap().values().forEach(INDArray::close);
+    }
   }
 
-  /** A copied state, as taken on the training thread. */
-  private record Snapshot(long version, long step, NamedArrays state) {}
+  private void publish(E experiment, long step) {
+    HeapState copy = HeapState.of(experiment.state(), free.poll());
+    lastStep = step;
+    lastNanos = System.nanoTime();
+    Snapshot previous = latest;
+    latest = new Snapshot(published.incrementAndGet(), step, copy);
+    snapshots.tryEmitNext(latest);
+    if (previous != null) {
+      previous.release(); // the sink no longer replays it
+    }
+  }
+
+  /**
+   * A copied state, as taken on the training thread, counted by its readers: the sink while it
+   * is the latest, and each subscriber from receiving it until it has rebuilt its model. The
+   * last release hands its memory back for the next copy; a copy a Reactor operator dropped
+   * without a release is simply never reused.
+   */
+  private final class Snapshot {
+    final long version;
+    final long step;
+    final HeapState state;
+    private final AtomicInteger readers = new AtomicInteger(1);
+
+    Snapshot(long version, long step, HeapState state) {
+      this.version = version;
+      this.step = step;
+      this.state = state;
+    }
+
+    boolean tryRetain() {
+      int n;
+      do {
+        n = readers.get();
+        if (n == 0) {
+          return false;
+        }
+      } while (!readers.compareAndSet(n, n + 1));
+      return true;
+    }
+
+    void release() {
+      if (readers.decrementAndGet() == 0 && free.size() < 2) {
+        free.offer(state);
+      }
+    }
+  }
 }
