@@ -11,42 +11,27 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
 import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.BigIntVector;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.complex.FixedSizeListVector;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
 
 /** Filter, projection, rebatching, shuffling and mixing on Arrow batches, with their ownership rules. */
 class DataPlaneOperatorsTest {
-  private BufferAllocator allocator;
-  private final List<VectorSchemaRoot> stored = new ArrayList<>();
-
-  @BeforeEach
-  void open() {
-    allocator = new RootAllocator();
-  }
+  private final StoredSources data = new StoredSources();
+  private final BufferAllocator allocator = data.allocator;
+  private final List<VectorSchemaRoot> stored = data.roots;
 
   @AfterEach
   void close() {
-    stored.forEach(VectorSchemaRoot::close);
-    allocator.close(); // fails on a leaked byte
+    data.close(); // fails on a leaked byte
   }
 
-  /** A source of {@code batches} batches of {@code rows} rows with ids from {@code firstId}, read afresh per subscription. */
   private Flux<ArrowBatch> source(String name, long firstId, int batches, int rows) {
-    List<VectorSchemaRoot> roots = new ArrayList<>();
-    for (int b = 0; b < batches; b++) {
-      VectorSchemaRoot root = VectorSchemaRoot.create(TestData.schema(), allocator);
-      TestData.fill(root, firstId + (long) b * rows, rows);
-      roots.add(root);
-    }
-    stored.addAll(roots);
-    return ArrowSources.roots(name, roots, null, allocator, ReadOptions.defaults());
+    return data.source(name, firstId, batches, rows);
   }
 
   private static List<Long> ids(ArrowBatch batch) {

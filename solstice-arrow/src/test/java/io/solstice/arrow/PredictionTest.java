@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.arrow.flight.Ticket;
 import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.BigIntVector;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.Float4Vector;
@@ -24,7 +23,6 @@ import org.apache.arrow.vector.complex.FixedSizeListVector;
 import org.apache.arrow.vector.ipc.ArrowStreamReader;
 import org.apache.arrow.vector.ipc.ArrowStreamWriter;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -55,24 +53,18 @@ class PredictionTest {
     return id % TestData.CLASSES;
   }
 
-  private BufferAllocator allocator;
-  private final List<VectorSchemaRoot> stored = new ArrayList<>();
-
-  @BeforeEach
-  void open() {
-    allocator = new RootAllocator();
-  }
+  private final StoredSources data = new StoredSources();
+  private final BufferAllocator allocator = data.allocator;
+  private final List<VectorSchemaRoot> stored = data.roots;
 
   @AfterEach
   void close() {
-    stored.forEach(VectorSchemaRoot::close);
-    allocator.close(); // fails on a leaked byte
+    data.close(); // fails on a leaked byte
   }
 
-  /** A source over {@code batches} stored TestData batches of {@code rows} rows, read afresh per subscription. */
+  /** One source over {@code batches} stored TestData batches of {@code rows} rows. */
   private Flux<ArrowBatch> source(int batches, int rows) {
-    stored.addAll(TestData.roots(allocator, batches, rows));
-    return ArrowSources.roots("t", List.copyOf(stored), null, allocator, ReadOptions.defaults());
+    return data.source("t", 0, batches, rows);
   }
 
   @Test
