@@ -36,13 +36,15 @@ import reactor.core.scheduler.Schedulers;
  * <p><b>Copy on publish, never blocking.</b> As a synchronous subscriber it runs on the training
  * thread, where the experiment is consistent: it copies the experiment's {@link
  * Checkpointable#state()} there, into heap memory (one memory copy per array, into the memory of
- * an earlier copy that no one reads any more when there is one; the step pays for that copy and
- * for nothing else), and hands the copy to a sink that keeps only the latest one. Each subscriber of
- * {@link #versions()} then rebuilds its own model from the copy ({@link
+ * an earlier copy that no one reads any more when there is one), and hands the copy to a sink
+ * that keeps only the latest one. The step pays for that copy, and once per run, at {@code
+ * RunStarted}, for a private copy of the experiment that versions are rebuilt from. Each
+ * subscriber of {@link #versions()} rebuilds its own model from the copy ({@link
  * Checkpointable#withState}) on its own thread, behind {@code onBackpressureLatest}: a slow
  * subscriber skips versions, and training never waits for it. Every subscriber gets models of
  * its own, so a model that is not thread-safe (an {@code MlpClassifier} reuses buffers) can be
- * used by several predictors at once. A late subscriber starts from the latest version.
+ * used by several predictors at once. A late subscriber starts from the latest version (or the
+ * next one, when the latest is being replaced just then).
  *
  * <p>Thread safety: the engine calls {@link #onEvent} on the training thread of its one run;
  * {@link #versions()} and {@link #published()} may be called from any thread.
