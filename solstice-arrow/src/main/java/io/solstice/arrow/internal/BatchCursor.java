@@ -10,11 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.util.AutoCloseables;
 import org.apache.arrow.vector.FieldVector;
-import org.apache.arrow.vector.VectorLoader;
-import org.apache.arrow.vector.VectorUnloader;
-import org.apache.arrow.vector.ipc.message.ArrowRecordBatch;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.dictionary.Dictionary;
 import org.apache.arrow.vector.dictionary.DictionaryProvider;
@@ -242,18 +238,14 @@ public abstract class BatchCursor implements AutoCloseable {
       }
       VectorSchemaRoot root;
       try (VectorSchemaRoot moved = new VectorSchemaRoot(fields, vectors, length)) {
-        root = rehome(moved, target);
+        root = SharedBuffers.share(moved, target);
       }
       vectors.clear();
       return new ArrowBatch(root, dictionaries, position, lease::release);
     } catch (RuntimeException | Error e) {
       List<AutoCloseable> made = new ArrayList<>(vectors);
       dictionaries.values().forEach(d -> made.add(d.getVector()));
-      try {
-        AutoCloseables.close(made);
-      } catch (Exception suppressed) {
-        e.addSuppressed(suppressed);
-      }
+      SharedBuffers.closeAfterFailure(e, made);
       lease.release();
       throw e;
     }
@@ -269,26 +261,7 @@ public abstract class BatchCursor implements AutoCloseable {
     pair.splitAndTransfer(0, v.getValueCount());
     FieldVector shared = (FieldVector) pair.getTo();
     try (VectorSchemaRoot moved = new VectorSchemaRoot(List.of(shared.getField()), List.of(shared), v.getValueCount())) {
-      return rehome(moved, target).getFieldVectors().get(0);
-    }
-  }
-
-  /**
-   * Re-associates every buffer of {@code source} with {@code target} (no copy: the buffers are
-   * retained under the target's accounting). A transfer pair alone is not enough: in Arrow
-   * 18.3 {@code FixedSizeListVector}'s split keeps its validity buffer accounted to the source
-   * allocator, which then cannot close while the batch lives (the Flight client closes its
-   * allocator at the end of the stream). Loading an unloaded batch retains each buffer with the
-   * target allocator, for every vector type. The caller closes {@code source}.
-   */
-  private static VectorSchemaRoot rehome(VectorSchemaRoot source, BufferAllocator target) {
-    VectorSchemaRoot out = VectorSchemaRoot.create(source.getSchema(), target);
-    try (ArrowRecordBatch batch = new VectorUnloader(source).getRecordBatch()) {
-      new VectorLoader(out).load(batch);
-      return out;
-    } catch (RuntimeException | Error e) {
-      out.close();
-      throw e;
+      return SharedBuffers.share(moved, target).getFieldVectors().get(0);
     }
   }
 
