@@ -24,8 +24,9 @@ import java.util.function.Function;
  *
  * <p>Benchmarks: {@code overhead}, {@code dl4j}, {@code ingest}, {@code overlap}, {@code
  * inflight}, {@code steps}, {@code subscribers} (ten synchronous subscribers), {@code async} (a
- * slow asynchronous subscriber), or {@code all}. Each compares its contenders interleaved (A B A B
- * ..., after a warm-up) and reports medians, min-max and the median of the pair ratios. When
+ * slow asynchronous subscriber), {@code publish} (model publication), or {@code all}. Each
+ * compares its contenders interleaved (A B A B ..., after a warm-up) and reports medians,
+ * min-max and the median of the pair ratios. When
  * several run, each gets a JVM of its own (same flags), unless {@code --in-process} is given.
  * Progress goes to stderr; the report (text, or one JSON object with {@code --json}) to stdout.
  */
@@ -43,6 +44,7 @@ public final class Bench {
     BENCHMARKS.put("steps", SmallMlpSteps::run);
     BENCHMARKS.put("subscribers", SubscriberCost::synchronous);
     BENCHMARKS.put("async", SubscriberCost::slowAsynchronous);
+    BENCHMARKS.put("publish", PublishOverhead::run);
   }
 
   /** The headline fields, with their targets (null: report only). */
@@ -61,7 +63,9 @@ public final class Bench {
       new Target("subscribers", "ten_sync_subscribers_vs_none_cpu", null, 0),
       new Target("async", "slow_async_subscriber_vs_none", ">=", 0.95),
       new Target("async", "slow_async_subscriber_vs_none_cpu", null, 0),
-      new Target("async", "slow_async_subscriber_dropped_per_run", null, 0));
+      new Target("async", "slow_async_subscriber_dropped_per_run", null, 0),
+      new Target("publish", "publish_every_10_vs_none", ">=", 0.95),
+      new Target("publish", "publish_every_10_with_subscriber_vs_none", null, 0));
 
   private Bench() {}
 

@@ -32,7 +32,8 @@ class BenchHarnessTest {
       "prefetch",
       "steps_per_second_mlp_784_300_100_10_b32",
       "ten_sync_subscribers_vs_none",
-      "slow_async_subscriber_vs_none");
+      "slow_async_subscriber_vs_none",
+      "publish_every_10_vs_none");
 
   private static Json.Obj report;
   private static String progress;

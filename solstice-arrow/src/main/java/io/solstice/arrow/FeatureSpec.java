@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
 import org.apache.arrow.vector.BaseIntVector;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.Float4Vector;
@@ -99,14 +100,7 @@ public final class FeatureSpec {
     try {
       VectorSchemaRoot root = batch.root();
       int rows = root.getRowCount();
-      FieldVector first = column(root, featureColumns.get(0));
-      if (featureColumns.size() == 1 && first instanceof FixedSizeListVector list) {
-        features = listFeatures(list, rows, releases);
-      } else if (featureColumns.size() == 1 && first instanceof ListVector list) {
-        features = uniformListFeatures(list, rows, releases);
-      } else {
-        features = gatherFeatures(root, rows);
-      }
+      features = features(root, rows, releases);
       List<String> names = new ArrayList<>(classNames);
       labels = regression ? target(root, rows, releases) : classLabels(batch, root, rows, names);
       return new ArrowTensorBatch(features, labels, names, batch, releases);
@@ -120,6 +114,43 @@ public final class FeatureSpec {
       batch.close();
       throw e;
     }
+  }
+
+  /**
+   * Applies {@code use} to the batch's feature matrix, for prediction: the matrix is made as
+   * {@link #toTensors} makes it (without copying where the layout allows), the label column is
+   * not read (it may be absent), and the matrix is released when {@code use} returns, so {@code
+   * use} must not keep it. The batch stays the caller's.
+   *
+   * @param batch an open batch
+   * @param use what to compute from the features [rows, width]
+   * @param <T> the result type
+   * @return what {@code use} returned
+   * @throws ArrowDataException if the feature columns do not fit the spec
+   */
+  public <T> T withFeatures(ArrowBatch batch, Function<? super INDArray, ? extends T> use) {
+    List<Runnable> releases = new ArrayList<>();
+    INDArray features = null;
+    try {
+      VectorSchemaRoot root = batch.root();
+      features = features(root, root.getRowCount(), releases);
+      return use.apply(features);
+    } finally {
+      if (features != null && features.closeable()) {
+        features.close();
+      }
+      releases.forEach(Runnable::run);
+    }
+  }
+
+  private INDArray features(VectorSchemaRoot root, int rows, List<Runnable> releases) {
+    FieldVector first = column(root, featureColumns.get(0));
+    if (featureColumns.size() == 1 && first instanceof FixedSizeListVector list) {
+      return listFeatures(list, rows, releases);
+    } else if (featureColumns.size() == 1 && first instanceof ListVector list) {
+      return uniformListFeatures(list, rows, releases);
+    }
+    return gatherFeatures(root, rows);
   }
 
   private static FieldVector column(VectorSchemaRoot root, String name) {

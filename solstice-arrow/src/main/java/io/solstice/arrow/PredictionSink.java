@@ -1,45 +1,47 @@
 package io.solstice.arrow;
 
+import io.solstice.arrow.internal.SharedBuffers;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.vector.BigIntVector;
-import org.apache.arrow.vector.Float4Vector;
-import org.apache.arrow.vector.IntVector;
+import org.apache.arrow.vector.VectorLoader;
 import org.apache.arrow.vector.VectorSchemaRoot;
-import org.apache.arrow.vector.complex.FixedSizeListVector;
+import org.apache.arrow.vector.VectorUnloader;
+import org.apache.arrow.vector.dictionary.DictionaryProvider;
 import org.apache.arrow.vector.ipc.ArrowFileReader;
 import org.apache.arrow.vector.ipc.ArrowFileWriter;
-import org.apache.arrow.vector.types.FloatingPointPrecision;
-import org.apache.arrow.vector.types.pojo.ArrowType;
-import org.apache.arrow.vector.types.pojo.Field;
-import org.apache.arrow.vector.types.pojo.FieldType;
-import org.apache.arrow.vector.types.pojo.Schema;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
+import org.apache.arrow.vector.ipc.message.ArrowRecordBatch;
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 
 /**
  * Writes predictions, and the metrics of the run that made them, to an Arrow IPC file that any
- * Arrow implementation reads (pyarrow: {@code pa.ipc.open_file(path).read_all()}).
+ * Arrow implementation reads (pyarrow: {@code pa.ipc.open_file(path).read_all()}): a thin writer
+ * of the batches {@link ArrowFlux#predict} produces (the input columns followed by {@code
+ * prediction}, {@code probabilities} and {@code model_version}), one record batch per batch.
  *
- * <p>Columns: {@code id} (int64), {@code prediction} (int32 class, the arg-max of the scores),
- * {@code probabilities} (fixed-size list of float32, one per class, as given), and
- * {@code label} (int32, null where unknown). Metrics go into the file's footer metadata under
- * {@code solstice.metric.<name>}, read back with {@link #readMetrics(Path, BufferAllocator)}.
+ * <pre>{@code
+ * try (PredictionSink sink = PredictionSink.open(file, allocator)) {
+ *   sink.writeAll(batches.transform(ArrowFlux.predict(spec, model, MlpClassifier::predict))).block();
+ *   sink.putMetrics(testMetrics.compute());
+ * }
+ * }</pre>
  *
- * <p>The file is written under a temporary name and renamed into place on {@link #close()}, so
- * a reader never sees half a file. Not thread-safe: write from one thread.
+ * <p>The first batch fixes the file's schema and dictionaries; every later batch must have the
+ * same schema. Metrics go into the file's footer metadata under {@code solstice.metric.<name>},
+ * read back with {@link #readMetrics(Path, BufferAllocator)}. The file is written under a
+ * temporary name and renamed into place on {@link #close()}, so a reader never sees half a
+ * file; after a failed write (or a failed {@link #writeAll}) close deletes the temporary file
+ * instead. Not thread-safe: write from one thread at a time.
  */
 public final class PredictionSink implements AutoCloseable {
   /** The footer metadata key prefix of metrics. */
@@ -47,115 +49,82 @@ public final class PredictionSink implements AutoCloseable {
 
   private final Path target;
   private final Path temporary;
-  private final int numClasses;
-  private final VectorSchemaRoot root;
-  private final FileChannel channel;
-  private final ArrowFileWriter writer;
+  private final BufferAllocator allocator;
   private final Map<String, String> footer = new LinkedHashMap<>();
+  private FileChannel channel;
+  private VectorSchemaRoot root;
+  private DictionaryProvider.MapDictionaryProvider dictionaries;
+  private ArrowFileWriter writer;
   private long rowsWritten;
+  private boolean failed;
   private boolean closed;
 
-  private PredictionSink(Path target, BufferAllocator allocator, int numClasses) throws IOException {
+  private PredictionSink(Path target, BufferAllocator allocator) {
     this.target = target;
     this.temporary = target.resolveSibling(target.getFileName() + ".tmp");
-    this.numClasses = numClasses;
-    this.root = VectorSchemaRoot.create(schema(numClasses), allocator);
-    this.channel = FileChannel.open(temporary, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-        StandardOpenOption.TRUNCATE_EXISTING);
-    // The writer keeps this map and writes it into the footer at the end, so metrics put in
-    // later still reach the file.
-    this.writer = new ArrowFileWriter(root, null, channel, footer);
-    writer.start();
+    this.allocator = allocator;
   }
 
   /**
-   * Opens a sink for a classifier's predictions.
+   * Opens a sink. The file appears on {@link #close()}, if a batch was written and no write
+   * failed.
    *
    * @param file the IPC file to create (replaced on close if it exists)
    * @param allocator the allocator for the sink's write buffers
-   * @param numClasses the width of the probabilities column
    * @return the open sink
    */
-  public static PredictionSink open(Path file, BufferAllocator allocator, int numClasses) {
-    Objects.requireNonNull(file, "file");
-    if (numClasses < 1) {
-      throw new IllegalArgumentException("numClasses must be >= 1, got " + numClasses);
-    }
-    try {
-      return new PredictionSink(file, allocator, numClasses);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot create " + file, e);
-    }
+  public static PredictionSink open(Path file, BufferAllocator allocator) {
+    return new PredictionSink(Objects.requireNonNull(file, "file"), Objects.requireNonNull(allocator, "allocator"));
   }
 
   /**
-   * The schema of the prediction file.
+   * Appends one batch as one record batch. The batch stays the caller's.
    *
-   * @param numClasses the number of classes
-   * @return the schema
+   * @param batch an open batch with the schema of the first one written
+   * @throws SchemaChangeException if its schema differs from the first batch's
    */
-  public static Schema schema(int numClasses) {
-    Field probability = new Field("item", FieldType.notNullable(
-        new ArrowType.FloatingPoint(FloatingPointPrecision.SINGLE)), null);
-    return new Schema(List.of(
-        Field.notNullable("id", new ArrowType.Int(64, true)),
-        Field.notNullable("prediction", new ArrowType.Int(32, true)),
-        new Field("probabilities", FieldType.notNullable(new ArrowType.FixedSizeList(numClasses)), List.of(probability)),
-        Field.nullable("label", new ArrowType.Int(32, true))));
-  }
-
-  /**
-   * Appends one batch of predictions as one record batch.
-   *
-   * @param ids the row ids, one per row
-   * @param scores the class scores or probabilities, [rows, numClasses]; written as float32
-   * @param labels the true class indices [rows], or null if unknown
-   */
-  public void write(long[] ids, INDArray scores, INDArray labels) {
+  public void write(ArrowBatch batch) {
     checkOpen();
-    int rows = ids.length;
-    if (scores.rank() != 2 || scores.size(0) != rows || scores.size(1) != numClasses) {
-      throw new IllegalArgumentException("scores must be [" + rows + ", " + numClasses + "] but are "
-          + java.util.Arrays.toString(scores.shape()));
-    }
-    if (labels != null && labels.length() != rows) {
-      throw new IllegalArgumentException("labels must have " + rows + " values but have " + labels.length());
-    }
-    root.allocateNew();
-    BigIntVector id = (BigIntVector) root.getVector("id");
-    IntVector prediction = (IntVector) root.getVector("prediction");
-    FixedSizeListVector probabilities = (FixedSizeListVector) root.getVector("probabilities");
-    Float4Vector values = (Float4Vector) probabilities.getDataVector();
-    IntVector label = (IntVector) root.getVector("label");
-    INDArray floats = scores.castTo(DataType.FLOAT).dup('c');
-    int[] argMax = rows == 0 ? new int[0] : scores.argMax(1).toIntVector();
-    long[] truth = labels == null ? null : labels.toLongVector();
-    values.allocateNew(rows * numClasses);
-    ByteBuffer bytes = floats.data().asNio().order(ByteOrder.nativeOrder());
-    bytes.limit(rows * numClasses * Float.BYTES);
-    values.getDataBuffer().setBytes(0, bytes);
-    for (int r = 0; r < rows; r++) {
-      id.setSafe(r, ids[r]);
-      prediction.setSafe(r, argMax[r]);
-      probabilities.setNotNull(r);
-      for (int c = 0; c < numClasses; c++) {
-        values.setIndexDefined(r * numClasses + c);
-      }
-      if (truth == null) {
-        label.setNull(r);
-      } else {
-        label.setSafe(r, (int) truth[r]);
-      }
-    }
-    values.setValueCount(rows * numClasses);
-    root.setRowCount(rows);
-    floats.close();
     try {
+      append(batch);
+    } catch (RuntimeException | Error e) {
+      failed = true;
+      throw e;
+    }
+  }
+
+  private void append(ArrowBatch batch) {
+    if (writer == null) {
+      begin(batch);
+    } else if (!root.getSchema().getFields().equals(batch.schema().getFields())) {
+      throw new SchemaChangeException(null, "the predictions changed their schema at " + batch.position() + " from "
+          + root.getSchema() + " to " + batch.schema() + ": an IPC file holds one schema");
+    }
+    try (ArrowRecordBatch records = new VectorUnloader(batch.root()).getRecordBatch()) {
+      new VectorLoader(root).load(records);
       writer.writeBatch();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write predictions to " + temporary, e);
     }
-    rowsWritten += rows;
+    rowsWritten += batch.rowCount();
+  }
+
+  /**
+   * Writes every batch of {@code batches}, closing each after it is written.
+   *
+   * @param batches the batches, e.g. the output of {@link ArrowFlux#predict}
+   * @return the rows written, once {@code batches} has completed
+   */
+  public Mono<Long> writeAll(Publisher<ArrowBatch> batches) {
+    return Flux.from(batches)
+        .doOnNext(batch -> {
+          try (batch) {
+            write(batch);
+          }
+        })
+        .doOnDiscard(ArrowBatch.class, ArrowBatch::close)
+        .doOnError(e -> failed = true)
+        .then(Mono.fromCallable(() -> rowsWritten));
   }
 
   /**
@@ -210,6 +179,22 @@ public final class PredictionSink implements AutoCloseable {
     }
   }
 
+  private void begin(ArrowBatch first) {
+    root = VectorSchemaRoot.create(first.schema(), allocator);
+    dictionaries = new DictionaryProvider.MapDictionaryProvider();
+    SharedBuffers.shareDictionaries(first, allocator).values().forEach(dictionaries::put);
+    try {
+      channel = FileChannel.open(temporary, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+          StandardOpenOption.TRUNCATE_EXISTING);
+      // The writer keeps this map and writes it into the footer at the end, so metrics put in
+      // later still reach the file.
+      writer = new ArrowFileWriter(root, dictionaries, channel, footer);
+      writer.start();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create " + temporary, e);
+    }
+  }
+
   /** Writes the footer, closes the file and moves it into place. */
   @Override
   public void close() {
@@ -218,17 +203,30 @@ public final class PredictionSink implements AutoCloseable {
     }
     closed = true;
     try {
+      if (writer == null) {
+        // No batch: an empty file with no schema would not be valid Arrow; write nothing.
+        return;
+      }
       writer.end();
       writer.close();
+      if (failed) {
+        Files.deleteIfExists(temporary);
+        return;
+      }
       Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot finish " + target, e);
     } finally {
-      root.close();
-      try {
-        channel.close();
-      } catch (IOException ignored) {
-        // already closed by the writer
+      if (root != null) {
+        root.close();
+        for (long id : dictionaries.getDictionaryIds()) {
+          dictionaries.lookup(id).getVector().close();
+        }
+        try {
+          channel.close();
+        } catch (IOException ignored) {
+          // already closed by the writer
+        }
       }
     }
   }

@@ -1,55 +1,78 @@
 package io.solstice.arrow;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.BigIntVector;
 import org.apache.arrow.vector.IntVector;
-import org.apache.arrow.vector.complex.FixedSizeListVector;
+import org.apache.arrow.vector.VectorSchemaRoot;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.nd4j.linalg.factory.Nd4j;
+import reactor.core.publisher.Flux;
 
-/** Predictions and metrics written to an IPC file read back with the same values. */
+/** The prediction sink writes the prediction operator's batches and the run's metrics to an IPC file. */
 class PredictionSinkTest {
   @TempDir Path dir;
-  final RootAllocator allocator = new RootAllocator();
+  private BufferAllocator allocator;
+  private List<VectorSchemaRoot> stored;
+
+  @BeforeEach
+  void data() {
+    allocator = new RootAllocator();
+    stored = TestData.roots(allocator, 3, 4);
+  }
 
   @AfterEach
-  void closeAllocator() {
-    allocator.close();
+  void close() {
+    stored.forEach(VectorSchemaRoot::close);
+    allocator.close(); // fails on a leaked byte
+  }
+
+  private Flux<ArrowBatch> source() {
+    return ArrowSources.roots("t", stored, null, allocator, ReadOptions.defaults());
   }
 
   @Test
   void predictionsAndMetricsRoundTripThroughAnIpcFile() {
     Path file = dir.resolve("predictions.arrow");
-    try (PredictionSink sink = PredictionSink.open(file, allocator, 3)) {
-      sink.write(new long[] {10, 11}, Nd4j.createFromArray(new float[][] {{0.1f, 0.7f, 0.2f}, {0.6f, 0.3f, 0.1f}}),
-          Nd4j.createFromArray(1L, 2L));
-      sink.write(new long[] {12}, Nd4j.createFromArray(new double[][] {{0.2, 0.2, 0.6}}), null);
+    try (PredictionSink sink = PredictionSink.open(file, allocator)) {
+      long rows = sink.writeAll(source().transform(ArrowFlux.predict(PredictionTest.SPEC, PredictionTest.MODEL,
+          PredictionTest::scores))).block();
       sink.putMetrics(Map.of("accuracy", 0.5));
       sink.putMetric("loss", 0.25);
-      assertThat(sink.rowsWritten()).isEqualTo(3);
+      assertThat(rows).isEqualTo(12);
+      assertThat(sink.rowsWritten()).isEqualTo(12);
     }
-    List<Object[]> rows = ArrowSources.ipcFile(file, allocator).concatMapIterable(b -> {
+    List<long[]> idAndPrediction = ArrowSources.ipcFile(file, allocator).concatMapIterable(b -> {
       try (b) {
         BigIntVector id = (BigIntVector) b.root().getVector("id");
-        IntVector prediction = (IntVector) b.root().getVector("prediction");
-        FixedSizeListVector probabilities = (FixedSizeListVector) b.root().getVector("probabilities");
-        IntVector label = (IntVector) b.root().getVector("label");
-        return java.util.stream.IntStream.range(0, b.rowCount()).mapToObj(r -> new Object[] {
-            id.get(r), prediction.get(r), probabilities.getObject(r), label.getObject(r)}).toList();
+        IntVector prediction = (IntVector) b.root().getVector(ArrowFlux.PREDICTION);
+        return java.util.stream.IntStream.range(0, b.rowCount())
+            .mapToObj(r -> new long[] {id.get(r), prediction.get(r)}).toList();
       }
     }).collectList().block();
-    assertThat(rows).hasSize(3);
-    assertThat(rows.get(0)).containsExactly(10L, 1, List.of(0.1f, 0.7f, 0.2f), 1);
-    assertThat(rows.get(1)).containsExactly(11L, 0, List.of(0.6f, 0.3f, 0.1f), 2);
-    assertThat(rows.get(2)).containsExactly(12L, 2, List.of(0.2f, 0.2f, 0.6f), null);
-    assertThat(PredictionSink.readMetrics(file, allocator)).containsOnly(Map.entry("accuracy", 0.5), Map.entry("loss", 0.25));
+    assertThat(idAndPrediction).hasSize(12)
+        .allSatisfy(row -> assertThat(row[1]).isEqualTo(PredictionTest.expectedClass(row[0])));
+    assertThat(PredictionSink.readMetrics(file, allocator))
+        .containsOnly(Map.entry("accuracy", 0.5), Map.entry("loss", 0.25));
     assertThat(dir.resolve("predictions.arrow.tmp")).doesNotExist();
+  }
+
+  @Test
+  void aFailedWriteLeavesNoFile() {
+    Path file = dir.resolve("failed.arrow");
+    try (PredictionSink sink = PredictionSink.open(file, allocator)) {
+      Flux<ArrowBatch> failing = source().concatWith(Flux.error(new IllegalStateException("source broke")));
+      assertThatThrownBy(() -> sink.writeAll(failing).block()).hasMessageContaining("source broke");
+    }
+    assertThat(file).doesNotExist();
+    assertThat(dir.resolve("failed.arrow.tmp")).doesNotExist();
   }
 }

@@ -10,7 +10,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.util.AutoCloseables;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.dictionary.Dictionary;
@@ -233,18 +232,14 @@ public abstract class BatchCursor implements AutoCloseable {
       }
       VectorSchemaRoot root;
       try (VectorSchemaRoot moved = new VectorSchemaRoot(fields, vectors, length)) {
-        root = SharedVectors.rehome(moved, target);
+        root = SharedBuffers.share(moved, target);
       }
       vectors.clear();
       return new ArrowBatch(root, dictionaries, position, lease::release);
     } catch (RuntimeException | Error e) {
       List<AutoCloseable> made = new ArrayList<>(vectors);
       dictionaries.values().forEach(d -> made.add(d.getVector()));
-      try {
-        AutoCloseables.close(made);
-      } catch (Exception suppressed) {
-        e.addSuppressed(suppressed);
-      }
+      SharedBuffers.closeAfterFailure(e, made);
       lease.release();
       throw e;
     }

@@ -6,12 +6,9 @@ import java.util.Map;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.util.AutoCloseables;
 import org.apache.arrow.vector.FieldVector;
-import org.apache.arrow.vector.VectorLoader;
 import org.apache.arrow.vector.VectorSchemaRoot;
-import org.apache.arrow.vector.VectorUnloader;
 import org.apache.arrow.vector.dictionary.Dictionary;
 import org.apache.arrow.vector.dictionary.DictionaryProvider;
-import org.apache.arrow.vector.ipc.message.ArrowRecordBatch;
 import org.apache.arrow.vector.util.TransferPair;
 
 /**
@@ -44,7 +41,7 @@ public final class SharedVectors {
     FieldVector shared = (FieldVector) pair.getTo();
     try (VectorSchemaRoot moved =
         new VectorSchemaRoot(List.of(shared.getField()), List.of(shared), v.getValueCount())) {
-      return rehome(moved, target).getFieldVectors().get(0);
+      return SharedBuffers.share(moved, target).getFieldVectors().get(0);
     }
   }
 
@@ -72,29 +69,6 @@ public final class SharedVectors {
       } catch (Exception suppressed) {
         e.addSuppressed(suppressed);
       }
-      throw e;
-    }
-  }
-
-  /**
-   * Re-associates every buffer of {@code source} with {@code target} (no copy: the buffers are
-   * retained under the target's accounting). A transfer pair alone is not enough: in Arrow
-   * 18.3 {@code FixedSizeListVector}'s split keeps its validity buffer accounted to the source
-   * allocator, which then cannot close while the batch lives (the Flight client closes its
-   * allocator at the end of the stream). Loading an unloaded batch retains each buffer with the
-   * target allocator, for every vector type. The caller closes {@code source}.
-   *
-   * @param source the vectors to re-associate
-   * @param target the allocator to account them to
-   * @return a new root over the same buffers
-   */
-  public static VectorSchemaRoot rehome(VectorSchemaRoot source, BufferAllocator target) {
-    VectorSchemaRoot out = VectorSchemaRoot.create(source.getSchema(), target);
-    try (ArrowRecordBatch batch = new VectorUnloader(source).getRecordBatch()) {
-      new VectorLoader(out).load(batch);
-      return out;
-    } catch (RuntimeException | Error e) {
-      out.close();
       throw e;
     }
   }
