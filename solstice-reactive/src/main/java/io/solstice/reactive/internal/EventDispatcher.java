@@ -2,8 +2,8 @@ package io.solstice.reactive.internal;
 
 import io.solstice.core.EarlyStoppingException;
 import io.solstice.reactive.AsyncSubscriber;
+import io.solstice.reactive.SubscriberChain;
 import io.solstice.reactive.TrainingEvent;
-import io.solstice.reactive.TrainingSubscriber;
 import java.util.ArrayList;
 import java.util.List;
 import reactor.core.publisher.Sinks;
@@ -23,7 +23,7 @@ import reactor.core.publisher.Sinks;
  */
 final class EventDispatcher<E, O> {
 
-  private final List<TrainingSubscriber<E, O>> subscribers;
+  private final SubscriberChain<E, O> subscribers;
   private final RunState<E> state;
   private final Sinks.Many<TrainingEvent<E, O>> async;
   private long lastNanos;
@@ -31,11 +31,7 @@ final class EventDispatcher<E, O> {
   @SuppressWarnings("unchecked") // subscribers of ? super E, ? super O only read the events
   EventDispatcher(RunSettings settings, RunState<E> state) {
     this.state = state;
-    List<TrainingSubscriber<E, O>> typed = new ArrayList<>();
-    for (TrainingSubscriber<?, ?> subscriber : settings.subscribers) {
-      typed.add((TrainingSubscriber<E, O>) subscriber);
-    }
-    this.subscribers = List.copyOf(typed);
+    this.subscribers = new SubscriberChain<>(settings.subscribers, state::requestStop);
     if (settings.asyncSubscribers.isEmpty()) {
       this.async = null;
     } else {
@@ -55,13 +51,7 @@ final class EventDispatcher<E, O> {
    */
   List<TrainingEvent<E, O>> deliver(TrainingEvent<E, O> event) throws Exception {
     long start = System.nanoTime();
-    for (TrainingSubscriber<E, O> subscriber : subscribers) {
-      try {
-        subscriber.onEvent(event);
-      } catch (EarlyStoppingException stop) {
-        state.requestStop(stop);
-      }
-    }
+    subscribers.deliver(event);
     if (async != null) {
       async.tryEmitNext(event);
     }
@@ -99,20 +89,7 @@ final class EventDispatcher<E, O> {
    *     EarlyStoppingException} here has nothing left to stop and is ignored
    */
   Throwable runEnded(TrainingEvent.RunEnded<E, O> event) {
-    Throwable first = null;
-    for (TrainingSubscriber<E, O> subscriber : subscribers) {
-      try {
-        subscriber.onEvent(event);
-      } catch (EarlyStoppingException ignored) {
-        // The run is over already.
-      } catch (Exception | Error e) {
-        if (first == null) {
-          first = e;
-        } else {
-          first.addSuppressed(e);
-        }
-      }
-    }
+    Throwable first = subscribers.deliverLast(event);
     if (async != null) {
       async.tryEmitNext(event);
       async.tryEmitComplete();

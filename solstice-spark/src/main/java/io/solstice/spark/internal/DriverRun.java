@@ -3,6 +3,7 @@ package io.solstice.spark.internal;
 import io.solstice.core.EarlyStoppingException;
 import io.solstice.core.RunPosition;
 import io.solstice.reactive.RunControl;
+import io.solstice.reactive.SubscriberChain;
 import io.solstice.reactive.TrainingEvent;
 import io.solstice.reactive.TrainingSubscriber;
 import java.nio.file.Path;
@@ -45,7 +46,7 @@ public final class DriverRun<E, M> implements RunControl {
   private static final AtomicLong IDS = new AtomicLong();
 
   private final long id = IDS.incrementAndGet();
-  private final List<TrainingSubscriber<E, M>> subscribers;
+  private final SubscriberChain<E, M> subscribers;
   private final Sinks.Empty<Void> terminated = Sinks.empty();
   private final List<TrainingEvent.CheckpointWritten<E, M>> announced = new ArrayList<>();
   private volatile boolean stopping;
@@ -57,13 +58,8 @@ public final class DriverRun<E, M> implements RunControl {
    *
    * @param subscribers the driver's subscribers, in delivery order
    */
-  @SuppressWarnings("unchecked") // subscribers of ? super E, ? super M only read the events
   public DriverRun(List<? extends TrainingSubscriber<? super E, ? super M>> subscribers) {
-    List<TrainingSubscriber<E, M>> typed = new ArrayList<>();
-    for (TrainingSubscriber<? super E, ? super M> subscriber : subscribers) {
-      typed.add((TrainingSubscriber<E, M>) subscriber);
-    }
-    this.subscribers = List.copyOf(typed);
+    this.subscribers = new SubscriberChain<>(subscribers, this::requestStop);
   }
 
   @Override
@@ -110,13 +106,7 @@ public final class DriverRun<E, M> implements RunControl {
     synchronized (this) {
       current = event.experiment();
     }
-    for (TrainingSubscriber<E, M> subscriber : subscribers) {
-      try {
-        subscriber.onEvent(event);
-      } catch (EarlyStoppingException stop) {
-        requestStop(stop);
-      }
-    }
+    subscribers.deliver(event);
     for (TrainingEvent.CheckpointWritten<E, M> written : takeAnnounced()) {
       deliver(written);
     }
@@ -131,20 +121,7 @@ public final class DriverRun<E, M> implements RunControl {
    *     early stop here has nothing left to stop and is ignored
    */
   public Throwable runEnded(TrainingEvent.RunEnded<E, M> event) {
-    Throwable first = null;
-    for (TrainingSubscriber<E, M> subscriber : subscribers) {
-      try {
-        subscriber.onEvent(event);
-      } catch (EarlyStoppingException ignored) {
-        // The run is over already.
-      } catch (Exception | Error e) {
-        if (first == null) {
-          first = e;
-        } else {
-          first.addSuppressed(e);
-        }
-      }
-    }
+    Throwable first = subscribers.deliverLast(event);
     terminated.tryEmitEmpty();
     return first;
   }
