@@ -225,7 +225,7 @@ public abstract class BatchCursor implements AutoCloseable {
         }
         vectors.add((FieldVector) pair.getTo());
       }
-      dictionaries.putAll(SharedVectors.shareDictionaries(current.dictionaries(), target));
+      dictionaries.putAll(SharedBuffers.shareDictionaries(current.dictionaries(), target));
       List<Field> fields = new ArrayList<>();
       for (FieldVector v : vectors) {
         fields.add(v.getField());

@@ -70,7 +70,7 @@ public final class RowGather {
       BufferAllocator allocator, BatchPosition position, Runnable afterClose) {
     VectorSchemaRoot root = gatherRows(sources, batchOf, rowOf, count, allocator);
     try {
-      Map<Long, Dictionary> dictionaries = SharedVectors.shareDictionaries(sources.get(0), allocator);
+      Map<Long, Dictionary> dictionaries = SharedBuffers.shareDictionaries(sources.get(0), allocator);
       return new ArrowBatch(root, dictionaries, position, afterClose);
     } catch (RuntimeException | Error e) {
       root.close();

@@ -64,6 +64,12 @@ public final class SharedBuffers {
    * @return the new vector, owned by the caller
    */
   public static FieldVector share(FieldVector vector, BufferAllocator target) {
+    if (vector.getValueCount() == 0) {
+      // Nothing to share: an empty vector of the same field.
+      FieldVector empty = vector.getField().createVector(target);
+      empty.setValueCount(0);
+      return empty;
+    }
     VectorSchemaRoot single = new VectorSchemaRoot(List.of(vector.getField()), List.of(vector), vector.getValueCount());
     return share(single, target).getFieldVectors().get(0);
   }
@@ -105,12 +111,15 @@ public final class SharedBuffers {
   /**
    * Every dictionary of {@code provider}, each shared into a new vector the caller owns.
    *
-   * @param provider the dictionaries
+   * @param provider the dictionaries, or null for none
    * @param target the allocator the new vectors account to, or null for each vector's own
    * @return the shared dictionaries by id
    */
   public static Map<Long, Dictionary> shareDictionaries(DictionaryProvider provider, BufferAllocator target) {
     Map<Long, Dictionary> shared = new HashMap<>();
+    if (provider == null) {
+      return shared;
+    }
     try {
       for (long id : provider.getDictionaryIds()) {
         Dictionary d = provider.lookup(id);
