@@ -48,7 +48,10 @@ public final class PrefetchCopy {
         () -> {
           Scheduler copyThread = Schedulers.newSingle(threadName, true);
           LiveBatches live = new LiveBatches();
+          // hide(): a fuseable source would otherwise be polled lazily by the copy thread, only
+          // as fast as the consumer requests, and nothing would be read ahead.
           return live.track(batches)
+              .hide()
               .publishOn(copyThread, prefetch)
               .<T>handle(
                   (batch, sink) -> {
