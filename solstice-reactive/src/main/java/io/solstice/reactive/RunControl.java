@@ -18,6 +18,29 @@ public interface RunControl {
   long id();
 
   /**
+   * Batches the run's sources have emitted that no step has taken yet: read ahead, in the
+   * prefetch buffer or in the hand-over to the training thread, summed over the run's open source
+   * subscriptions. Each subscription holds at most {@link #prefetch()} {@code + 1} of them while a
+   * step runs (the backpressure contract of {@link Solstice}); a gauge of observability, read from
+   * any thread.
+   *
+   * @return the count now; 0 for a control that reads no source of its own
+   */
+  default int batchesInFlight() {
+    return 0;
+  }
+
+  /**
+   * The run's {@link Run#prefetch prefetch}: how many batches each source subscription may read
+   * ahead of the step.
+   *
+   * @return the prefetch in batches; 0 for a control that reads no source of its own
+   */
+  default int prefetch() {
+    return 0;
+  }
+
+  /**
    * Asks the run to stop early, as an {@link io.solstice.core.EarlyStoppingException} thrown by a
    * synchronous subscriber would: the step in progress finishes, the early-stop table of {@link
    * Solstice} applies as if the request came from the event being handled, and the run ends with

@@ -41,6 +41,8 @@ final class BatchScope {
   private final CountDownLatch released = new CountDownLatch(1);
   private final AtomicInteger phase = new AtomicInteger(FRESH);
   private boolean closed;
+  // Registered minus claimed or discarded; only meaningful while the scope is open.
+  private long waiting;
 
   /**
    * A registry for one subscription of a source read on {@code reader}.
@@ -107,16 +109,28 @@ final class BatchScope {
    * @param batch the batch
    */
   void register(Object batch) {
-    if (!(batch instanceof AutoCloseable closeable)) {
-      return;
-    }
+    boolean closeable = batch instanceof AutoCloseable;
     synchronized (this) {
       if (!closed) {
-        live.merge(batch, 1, Integer::sum);
+        waiting++;
+        if (closeable) {
+          live.merge(batch, 1, Integer::sum);
+        }
         return;
       }
     }
-    closeQuietly(closeable);
+    if (closeable) {
+      closeQuietly((AutoCloseable) batch);
+    }
+  }
+
+  /**
+   * Batches registered and not yet claimed or discarded (any batch type): the read-ahead.
+   *
+   * @return the count; 0 once the scope has ended
+   */
+  synchronized int waiting() {
+    return closed ? 0 : (int) waiting;
   }
 
   /**
@@ -126,10 +140,11 @@ final class BatchScope {
    * @return false when the batch was already closed by this scope and must not be used
    */
   synchronized boolean claim(Object batch) {
-    if (!(batch instanceof AutoCloseable)) {
-      return !closed;
+    boolean mine = batch instanceof AutoCloseable ? take(batch) : !closed;
+    if (mine) {
+      waiting--;
     }
-    return take(batch);
+    return mine;
   }
 
   /**
@@ -141,6 +156,9 @@ final class BatchScope {
     boolean mine;
     synchronized (this) {
       mine = batch instanceof AutoCloseable && take(batch);
+      if (mine) {
+        waiting--;
+      }
     }
     if (mine) {
       closeQuietly((AutoCloseable) batch);

@@ -56,6 +56,9 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
   private final RunState<E> state;
   private final RunThreads threads;
   private final List<BatchScope> scopes = new CopyOnWriteArrayList<>();
+  // The scopes whose batches may still wait for a step: a source that completed leaves its
+  // read-ahead in the buffers, so this outlives the entry in `scopes` until the scope closes.
+  private final List<BatchScope> waiting = new CopyOnWriteArrayList<>();
   private final AtomicBoolean ended = new AtomicBoolean();
   @SuppressWarnings("rawtypes")
   private final Prequential prequential;
@@ -74,7 +77,7 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
   @SuppressWarnings("rawtypes")
   public Engine(E experiment, RunSettings config) {
     this.config = config;
-    this.state = new RunState<>(experiment, config.resumeFrom);
+    this.state = new RunState<>(experiment, config.resumeFrom, this::batchesInFlight, config.prefetch);
     this.threads = new RunThreads(config.stepThreadFactory, config.sourceScheduler);
     this.prequential =
         config.prequential ? new Prequential(config.windowSize, config.fadingFactor) : null;
@@ -317,6 +320,7 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
       Mode mode, int epoch, Publisher<?> source, long limit, long skip) {
     BatchScope scope = new BatchScope(threads.source(mode));
     scopes.add(scope);
+    waiting.add(scope);
     long[] received = {0};
     Sinks.Empty<Void> epochDone = Sinks.empty();
     Flux<TrainingEvent<E, O>> steps = Flux.from(source)
@@ -370,11 +374,23 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
         }, 0);
     // Closing the scope before the terminal signal travels on keeps batches alive bounded
     // across epochs; the discard hook covers operators that do pass discarded items on.
+    Runnable end = () -> {
+      scope.close();
+      waiting.remove(scope);
+    };
     return steps
-        .doOnComplete(scope::close)
-        .doOnError(error -> scope.close())
-        .doOnCancel(scope::close)
+        .doOnComplete(end)
+        .doOnError(error -> end.run())
+        .doOnCancel(end)
         .doOnDiscard(Object.class, scope::discard);
+  }
+
+  private int batchesInFlight() {
+    int sum = 0;
+    for (BatchScope scope : waiting) {
+      sum += scope.waiting();
+    }
+    return sum;
   }
 
   /** The events of one step, handed out one per request. */

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntSupplier;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 
@@ -24,6 +25,8 @@ final class RunState<E> implements RunControl {
   private final long id = RUN_IDS.incrementAndGet();
   private final Sinks.Empty<Void> terminated = Sinks.empty();
   private final List<Announced> announced = new ArrayList<>();
+  private final IntSupplier batchesInFlight;
+  private final int prefetch;
   E experiment;
   int epoch;
   Mode mode = Mode.TRAIN;
@@ -43,8 +46,10 @@ final class RunState<E> implements RunControl {
   /** A checkpoint a subscriber announced, waiting to become an event. */
   record Announced(Path path, RunPosition position) {}
 
-  RunState(E experiment, RunPosition start) {
+  RunState(E experiment, RunPosition start, IntSupplier batchesInFlight, int prefetch) {
     this.experiment = experiment;
+    this.batchesInFlight = batchesInFlight;
+    this.prefetch = prefetch;
     this.epoch = start.epoch();
     this.trainSteps = start.trainSteps();
     this.valSteps = start.valSteps();
@@ -53,6 +58,16 @@ final class RunState<E> implements RunControl {
   @Override
   public long id() {
     return id;
+  }
+
+  @Override
+  public int batchesInFlight() {
+    return batchesInFlight.getAsInt();
+  }
+
+  @Override
+  public int prefetch() {
+    return prefetch;
   }
 
   @Override
