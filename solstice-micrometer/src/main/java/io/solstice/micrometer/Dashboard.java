@@ -51,6 +51,7 @@ public final class Dashboard implements AutoCloseable {
   private final Sinks.Many<String> points = Sinks.many().replay().limit(HISTORY);
   private final AtomicLong sequence = new AtomicLong();
   private final AtomicInteger openStreams = new AtomicInteger();
+  private final AtomicInteger openConnections = new AtomicInteger();
   private final long startNanos = System.nanoTime();
   private final Duration period;
   private final AsyncSubscriber<Object, Object> subscriber;
@@ -65,6 +66,10 @@ public final class Dashboard implements AutoCloseable {
     this.server = HttpServer.create()
         .host("127.0.0.1")
         .port(port)
+        .doOnConnection(connection -> {
+          openConnections.incrementAndGet();
+          connection.onDispose(openConnections::decrementAndGet);
+        })
         .route(routes -> routes
             .get("/", (request, response) -> response
                 .header("Content-Type", "text/html; charset=utf-8")
@@ -148,6 +153,11 @@ public final class Dashboard implements AutoCloseable {
    */
   public int openStreams() {
     return openStreams.get();
+  }
+
+  /** The HTTP connections open now, for tests that check nothing is left behind. */
+  int openConnections() {
+    return openConnections.get();
   }
 
   /**

@@ -7,6 +7,8 @@ import io.solstice.reactive.TrainingEvent;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.function.Consumer;
 import reactor.core.publisher.Flux;
 
@@ -17,6 +19,9 @@ import reactor.core.publisher.Flux;
  * asynchronous subscriber's buffer, so however slow it is, training is not.
  */
 public final class DashboardFeed {
+
+  // The metrics the page charts; the others stay out of the stream.
+  private static final Set<String> CHARTED = Set.of("loss", "accuracy");
 
   private final Duration period;
   private final Consumer<Json> out;
@@ -86,14 +91,14 @@ public final class DashboardFeed {
         .put("inFlight", last.run().batchesInFlight())
         .put("prefetch", last.run().prefetch());
     if (last.outputs() instanceof Metrics<?> metrics) {
-      point.put("values", new Json().putAll(metrics.compute()));
+      point.put("values", new Json().putAll(charted(metrics.compute())));
     }
     PrequentialMetrics<Object> prequential = last.prequential();
     if (prequential != null) {
       point.put("prequential", new Json()
-          .put("cumulative", new Json().putAll(computed(prequential.cumulative())))
-          .put("window", new Json().putAll(computed(prequential.window())))
-          .put("fading", new Json().putAll(prequential.fading())));
+          .put("cumulative", new Json().putAll(charted(computed(prequential.cumulative()))))
+          .put("window", new Json().putAll(charted(computed(prequential.window()))))
+          .put("fading", new Json().putAll(charted(prequential.fading()))));
     }
     return point;
   }
@@ -106,7 +111,12 @@ public final class DashboardFeed {
         .put("epoch", end.epoch())
         .put("step", end.position().trainSteps())
         .put("t", (System.nanoTime() - startNanos) / 1e9)
-        .put("values", new Json().putAll(end.values()));
+        .put("values", new Json().putAll(charted(end.values())));
+  }
+
+  private static Map<String, Double> charted(Map<String, Double> values) {
+    return values.entrySet().stream().filter(e -> CHARTED.contains(e.getKey()))
+        .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
   }
 
   private static Map<String, Double> computed(Object outputs) {

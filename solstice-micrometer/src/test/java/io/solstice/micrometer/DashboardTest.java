@@ -1,0 +1,173 @@
+package io.solstice.micrometer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.solstice.core.RunOutcome;
+import io.solstice.core.TensorBatch;
+import io.solstice.core.data.DigitsDataset;
+import io.solstice.core.metrics.ClassificationMetrics;
+import io.solstice.core.models.MlpClassifier;
+import io.solstice.reactive.Run;
+import io.solstice.reactive.RunControl;
+import io.solstice.reactive.Solstice;
+import io.solstice.reactive.TrainingEvent;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.learning.config.Adam;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+
+/**
+ * The live dashboard in a real headless Chromium, and its event streams cut or stalled while a
+ * run goes on.
+ */
+class DashboardTest {
+
+  private static final Duration PERIOD = Duration.ofMillis(100);
+  private static final Duration PATIENCE = Duration.ofSeconds(90);
+  // Counts the points drawn: the coordinate pairs of every polyline of the page.
+  private static final String PLOTTED = "Array.from(document.querySelectorAll('polyline'))"
+      + ".map(p => p.getAttribute('points').trim()).filter(p => p.length > 0)"
+      + ".reduce((n, p) => n + p.split(' ').length, 0)";
+
+  @Test
+  void theChartsOfARunningOnlineRunGrowInABrowser() throws Exception {
+    try (HeadlessChromium chromium = HeadlessChromium.launch();
+        Dashboard dashboard = Dashboard.start(0, PERIOD)) {
+      LiveRun run = LiveRun.start(dashboard.bind(onlineRun()));
+      try {
+        HeadlessChromium.Page page = chromium.open(dashboard.uri());
+        await().atMost(PATIENCE).until(() -> page.number(PLOTTED) > 0);
+        double first = page.number(PLOTTED);
+        await().atMost(PATIENCE).until(() -> page.number(PLOTTED) > first);
+        double later = page.number(PLOTTED);
+        assertThat(later).isGreaterThan(first);
+        // Loss, accuracy (prequential cumulative, window, fading), steps/s, step vs data wait,
+        // batches in flight all drew something.
+        assertThat(page.number("document.querySelectorAll('#loss polyline').length"))
+            .isGreaterThanOrEqualTo(4);
+        assertThat(page.number("document.querySelectorAll("
+            + "'#accuracy polyline[data-series*=\"prequential cumulative\"]').length")).isEqualTo(1);
+        for (String chart : new String[] {"throughput", "time", "inflight"}) {
+          assertThat(page.number("document.querySelectorAll('#" + chart + " polyline').length"))
+              .as(chart).isPositive();
+        }
+        page.screenshot(Path.of("target", "dashboard.png"));
+        assertThat(dashboard.openStreams()).isEqualTo(1);
+
+        page.close();
+        await().atMost(PATIENCE).until(() -> dashboard.openStreams() == 0);
+        long stepsAfterClose = run.steps.get();
+        await().atMost(PATIENCE).until(() -> run.steps.get() > stepsAfterClose + 20);
+      } finally {
+        run.stop();
+      }
+      assertThat(run.outcome().status()).isEqualTo(RunOutcome.Status.STOPPED_EARLY);
+    }
+  }
+
+  @Test
+  void aCutEventStreamIsReleasedAndAStalledOneNeverSlowsTheRun() throws Exception {
+    try (Dashboard dashboard = Dashboard.start(0, PERIOD)) {
+      LiveRun run = LiveRun.start(dashboard.bind(onlineRun()));
+      try (Socket stalled = eventStream(dashboard)) {
+        try (Socket cut = eventStream(dashboard)) {
+          readUntilData(cut.getInputStream());
+          await().atMost(PATIENCE).until(() -> dashboard.openStreams() == 2);
+          cut.setSoLinger(true, 0); // a reset, as from a crashed browser
+        }
+        await().atMost(PATIENCE).until(() -> dashboard.openStreams() == 1);
+        // The stalled stream never reads a byte: the run goes on past anything it could buffer.
+        long steps = run.steps.get();
+        await().atMost(PATIENCE).until(() -> run.steps.get() > steps + 50);
+        assertThat(dashboard.openStreams()).isEqualTo(1);
+      } finally {
+        run.stop();
+      }
+      assertThat(run.outcome().status()).isEqualTo(RunOutcome.Status.STOPPED_EARLY);
+      await().atMost(PATIENCE).until(() -> dashboard.openStreams() == 0);
+      await().atMost(PATIENCE).until(() -> dashboard.openConnections() == 0);
+    }
+  }
+
+  private static Run<MlpClassifier, TensorBatch, ClassificationMetrics> onlineRun() {
+    MlpClassifier model = MlpClassifier.builder()
+        .inputs(DigitsDataset.FEATURES).hidden(16).classes(DigitsDataset.CLASSES)
+        .updater(new Adam(3e-3)).seed(5).build();
+    return Solstice.run(model)
+        .train(Flux.defer(() -> Flux.fromIterable(DigitsDataset.bundled().batches(32))).repeat())
+        .prequential(20, 0.98)
+        .maxSteps(10_000_000);
+  }
+
+  private static Socket eventStream(Dashboard dashboard) throws IOException {
+    Socket socket = new Socket();
+    socket.setReceiveBufferSize(1024);
+    socket.connect(new InetSocketAddress("127.0.0.1", dashboard.port()), 30_000);
+    socket.setSoTimeout(90_000);
+    OutputStream out = socket.getOutputStream();
+    out.write(("GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n")
+        .getBytes(StandardCharsets.US_ASCII));
+    out.flush();
+    return socket;
+  }
+
+  private static void readUntilData(InputStream in) throws IOException {
+    StringBuilder seen = new StringBuilder();
+    int b;
+    while ((b = in.read()) >= 0) {
+      seen.append((char) b);
+      if (seen.indexOf("\ndata: {") >= 0) {
+        return;
+      }
+    }
+    throw new IOException("the event stream ended before its first point: " + seen);
+  }
+
+  /** A run going on in the background until {@link #stop()}. */
+  private static final class LiveRun {
+    final AtomicLong steps = new AtomicLong();
+    private final AtomicReference<RunControl> control = new AtomicReference<>();
+    private final AtomicReference<RunOutcome> outcome = new AtomicReference<>();
+    private final AtomicReference<Throwable> error = new AtomicReference<>();
+    private Disposable subscription;
+
+    static LiveRun start(Run<MlpClassifier, TensorBatch, ClassificationMetrics> run) {
+      LiveRun live = new LiveRun();
+      live.subscription = run
+          .subscribers(event -> {
+            if (event instanceof TrainingEvent.StepEnded<?, ?>) {
+              live.steps.incrementAndGet();
+            } else if (event instanceof TrainingEvent.RunEnded<?, ?> ended) {
+              live.outcome.set(ended.outcome());
+            }
+          })
+          .events()
+          .doOnNext(event -> live.control.compareAndSet(null, event.run()))
+          .subscribe(event -> { }, live.error::set);
+      return live;
+    }
+
+    void stop() {
+      await().atMost(PATIENCE).until(() -> control.get() != null);
+      control.get().stop("the test is over");
+      control.get().terminated().block(PATIENCE);
+      assertThat(error.get()).isNull();
+      await().atMost(PATIENCE).until(subscription::isDisposed);
+    }
+
+    RunOutcome outcome() {
+      return outcome.get();
+    }
+  }
+}
