@@ -270,6 +270,27 @@ public final class KafkaSource {
   }
 
   /**
+   * How far training is behind each partition this source holds: the end of the partition's log,
+   * as the consumer's last fetch reported it, minus the next offset to train, keyed {@code
+   * "topic-partition"}. It falls to 0 when the trainer has caught up with the topic. Partitions
+   * not yet fetched are absent. Thread-safe and cheap, for a gauge ({@code
+   * RunMeters.Builder#sourceLag(KafkaSource::consumerLag)} in solstice-micrometer).
+   *
+   * @return records behind, by partition, sorted by name
+   */
+  public Map<String, Long> consumerLag() {
+    Map<TopicPartition, Long> trained = ledger.trainedPositions();
+    Map<String, Long> lag = new java.util.TreeMap<>();
+    stats.logEnds().forEach((tp, end) -> {
+      Long next = trained.get(tp);
+      if (next != null) {
+        lag.put(tp.toString(), Math.max(0, end - next));
+      }
+    });
+    return lag;
+  }
+
+  /**
    * Records fetched and not yet finished right now (gathered, waiting for demand, or in batches
    * not yet closed).
    *

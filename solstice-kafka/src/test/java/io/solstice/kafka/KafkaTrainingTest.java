@@ -6,8 +6,10 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import static org.awaitility.Awaitility.await;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.solstice.core.checkpoint.Resumed;
 import io.solstice.kafka.testing.KafkaBroker;
+import io.solstice.micrometer.RunMeters;
 import io.solstice.kafka.testing.Producing;
 import io.solstice.kafka.testing.RecordingRegression;
 import io.solstice.kafka.testing.TrainingLog;
@@ -382,6 +384,60 @@ class KafkaTrainingTest {
     assertThat(results).hasSize(6);
     assertThat(log.counts().keySet()).isEqualTo(new TreeSet<>(ids(0, 150)));
     assertThat(log.counts().values()).containsOnly(1);
+  }
+
+  @Test
+  void theConsumerLagGaugeFallsToZeroWhenTheTrainerCatchesUp() throws Exception {
+    broker.createTopic("lag", 2);
+    Producing.sendJsonRows(broker, "lag", 2, 2000);
+    TrainingLog log = new TrainingLog();
+    KafkaSource source = jsonSource("lag", "g-lag", 100).build();
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    RunMeters meters = RunMeters.builder(registry, "lag").sourceLag(source::consumerLag).build();
+    AtomicLong lagAtFirstStep = new AtomicLong(-1);
+    AtomicReference<RunControl> run = new AtomicReference<>();
+    TrainingSubscriber<Object, Object> probe = event -> {
+      if (event instanceof TrainingEvent.RunStarted<Object, Object> started) {
+        run.set(started.run());
+      } else if (event instanceof TrainingEvent.StepEnded<Object, Object> step
+          && step.globalStep() == 0) {
+        // 100 of 2,000 records trained: once the consumer has fetched from both partitions the
+        // lag is the other 1,900, whatever it has fetched ahead.
+        await().atMost(Duration.ofSeconds(30)).until(() -> lag(registry) == 1900);
+        lagAtFirstStep.set(lag(registry));
+      }
+    };
+
+    reactor.core.Disposable training = meters.bind(Solstice.run(new RecordingRegression(log, 0))
+            .train(source.batches()))
+        .subscribers(source.acknowledger(), probe)
+        .events()
+        .subscribe();
+    try {
+      await().atMost(Duration.ofSeconds(60)).until(() -> log.rows() == 2000);
+      await().atMost(Duration.ofSeconds(30)).until(() -> lag(registry) == 0);
+      assertThat(registry.get("solstice.source.lag").tags("run", "lag", "partition", "lag-0")
+          .gauge().value()).isZero();
+      assertThat(registry.get("solstice.source.lag").tags("run", "lag", "partition", "lag-1")
+          .gauge().value()).isZero();
+    } finally {
+      training.dispose();
+      await().atMost(Duration.ofSeconds(60)).until(() -> run.get() != null);
+      run.get().terminated().block(Duration.ofSeconds(60));
+    }
+
+    assertThat(lagAtFirstStep.get()).isEqualTo(1900);
+    // A closed source holds no partition: no lag to report.
+    assertThat(source.consumerLag()).isEmpty();
+  }
+
+  // The summed lag gauges, once both partitions have one.
+  private static long lag(SimpleMeterRegistry registry) {
+    var gauges = registry.find("solstice.source.lag").gauges();
+    if (gauges.size() < 2) {
+      return -1;
+    }
+    return (long) gauges.stream().mapToDouble(io.micrometer.core.instrument.Gauge::value).sum();
   }
 
   private KafkaSource.Builder jsonSource(String topic, String group, int rows) {

@@ -10,6 +10,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.kafka.clients.consumer.CloseOptions;
@@ -147,6 +148,7 @@ public final class PollLoop implements Runnable {
         } catch (WakeupException e) {
           continue;
         }
+        recordLogEnds(c);
         if (!records.isEmpty()) {
           idleSinceNanos = System.nanoTime();
           take(records);
@@ -187,6 +189,22 @@ public final class PollLoop implements Runnable {
       sink.error(failure);
     } else if (completed) {
       sink.complete();
+    }
+  }
+
+  // The consumer knows each fetched partition's lag behind its position from the last fetch
+  // response; position plus lag is the log's end, against which the trained position is the lag
+  // of the trainer (KafkaSource.consumerLag).
+  private void recordLogEnds(KafkaConsumer<byte[], byte[]> c) {
+    for (TopicPartition tp : c.assignment()) {
+      OptionalLong lag = c.currentLag(tp);
+      if (lag.isPresent()) {
+        try {
+          stats.logEnd(tp, c.position(tp, Duration.ZERO) + lag.getAsLong());
+        } catch (org.apache.kafka.common.errors.TimeoutException unknownYet) {
+          // No position without a lookup: the next turn has one.
+        }
+      }
     }
   }
 

@@ -1,6 +1,7 @@
 package io.solstice.kafka.internal;
 
 import java.util.Collection;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
@@ -14,6 +15,7 @@ public final class SourceStats {
   private final AtomicLong skipped = new AtomicLong();
   private final Set<TopicPartition> assignment = ConcurrentHashMap.newKeySet();
   private final Set<TopicPartition> everAssigned = ConcurrentHashMap.newKeySet();
+  private final Map<TopicPartition, Long> logEnds = new ConcurrentHashMap<>();
 
   /** Creates zeroed counters. */
   public SourceStats() {}
@@ -77,6 +79,27 @@ public final class SourceStats {
    */
   public void revoked(Collection<TopicPartition> partitions) {
     assignment.removeAll(partitions);
+    partitions.forEach(logEnds::remove);
+  }
+
+  /**
+   * The end of a partition's log (the offset after its last readable record) as the last fetch
+   * reported it.
+   *
+   * @param partition the partition
+   * @param end the end offset
+   */
+  public void logEnd(TopicPartition partition, long end) {
+    logEnds.put(partition, end);
+  }
+
+  /**
+   * The log ends known for the partitions assigned now.
+   *
+   * @return a copy
+   */
+  public Map<TopicPartition, Long> logEnds() {
+    return Map.copyOf(logEnds);
   }
 
   /**
