@@ -30,6 +30,24 @@ class StreamCommandTest {
   }
 
   @Test
+  void theMetricsAndDashboardOptionsServeOnLoopbackPortsAndPrintThem() {
+    Cli run = Cli.run("stream", "--steps", "30", "--features", "4", "--print-every", "10",
+        "--metrics-port", "0", "--dashboard", "0");
+
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    assertThat(run.out()).containsPattern("Prometheus metrics at http://127\\.0\\.0\\.1:\\d+/metrics")
+        .containsPattern("Dashboard at http://127\\.0\\.0\\.1:\\d+/").contains("Done after 30 steps");
+  }
+
+  @Test
+  void badPortsAreAUsageError() {
+    Cli run = Cli.run("stream", "--metrics-port", "70000");
+    assertThat(run.exitCode()).isEqualTo(SolsticeCli.EXIT_USAGE);
+    assertThat(run.errLines()).containsExactly(
+        "solstice stream: --metrics-port must be a port number (0 for any free one)");
+  }
+
+  @Test
   void badStepsAreAUsageError() {
     Cli run = Cli.run("stream", "--steps", "0");
     assertThat(run.exitCode()).isEqualTo(SolsticeCli.EXIT_USAGE);

@@ -1,7 +1,9 @@
 package io.solstice.examples.cli;
 
 import io.solstice.examples.stream.OnlineRun;
+import io.solstice.examples.observe.Observers;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -18,6 +20,8 @@ import picocli.CommandLine.Option;
         "and how far the server runs ahead of the trainer. Stops after --steps or Ctrl-C."
     })
 public final class StreamCommand extends CommandBase {
+
+  @Mixin ObservabilityOptions observability;
 
   @Option(names = "--steps", defaultValue = "2000", description = "Train steps before stopping (default: ${DEFAULT-VALUE}).")
   long steps;
@@ -52,7 +56,9 @@ public final class StreamCommand extends CommandBase {
     TrainingCommand.check(printEvery >= 1, "--print-every must be at least 1");
     TrainingCommand.check(window >= 1, "--window must be at least 1");
     long drift = driftAt != null ? driftAt : steps / 2;
-    OnlineRun run = new OnlineRun(new OnlineRun.Settings(steps, features, batchSize, drift, printEvery, window, seed));
+    Observers observers = observability.start(name(), out());
+    OnlineRun run = new OnlineRun(
+        new OnlineRun.Settings(steps, features, batchSize, drift, printEvery, window, seed), observers);
     Thread hook = new Thread(() -> {
       try {
         run.cancel(10_000);
@@ -61,7 +67,7 @@ public final class StreamCommand extends CommandBase {
       }
     }, "solstice-stream-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
-    try {
+    try (observers) {
       run.run(out());
     } finally {
       try {

@@ -4,12 +4,14 @@ import io.solstice.examples.job.JobData;
 import io.solstice.examples.job.JobFile;
 import io.solstice.examples.job.JobSettings;
 import io.solstice.examples.job.TrainingJob;
+import io.solstice.examples.observe.Observers;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -23,6 +25,8 @@ import picocli.CommandLine.Option;
  * {@code auto} means.
  */
 abstract class TrainingCommand extends CommandBase {
+
+  @Mixin ObservabilityOptions observability;
 
   @Option(names = "--epochs", paramLabel = "N|auto",
       description = "Most epochs to train (default: ${DEFAULT-VALUE}; auto: enough for about 4,000 steps, 3 to 200).")
@@ -118,7 +122,9 @@ abstract class TrainingCommand extends CommandBase {
           sizing.patience(),
           maxSteps, checkpointDir(), workDir().resolve("metrics.csv"), workDir().resolve("curves.png"),
           report == null ? null : resolve(report), resume, output());
-      new TrainingJob(data, settings).run(out());
+      try (Observers observers = observability.start(name(), out())) {
+        new TrainingJob(data, settings, observers).run(out());
+      }
     } catch (Exception | Error e) {
       failure = e;
       throw e;

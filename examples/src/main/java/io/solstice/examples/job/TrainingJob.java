@@ -1,5 +1,6 @@
 package io.solstice.examples.job;
 
+import io.solstice.examples.observe.Observers;
 import io.solstice.arrow.ArrowTensorBatch;
 import io.solstice.arrow.Split;
 import io.solstice.core.Checkpointable;
@@ -45,6 +46,7 @@ public final class TrainingJob {
 
   private final JobData data;
   private final JobSettings settings;
+  private final Observers observers;
 
   /**
    * A job.
@@ -53,8 +55,20 @@ public final class TrainingJob {
    * @param settings how to train and where to write
    */
   public TrainingJob(JobData data, JobSettings settings) {
+    this(data, settings, Observers.NONE);
+  }
+
+  /**
+   * A job whose runs are watched.
+   *
+   * @param data what to train on
+   * @param settings how to train and where to write
+   * @param observers the Prometheus endpoint and dashboard its runs feed
+   */
+  public TrainingJob(JobData data, JobSettings settings, Observers observers) {
     this.data = data;
     this.settings = settings;
+    this.observers = observers;
   }
 
   /**
@@ -131,10 +145,10 @@ public final class TrainingJob {
       run = run.maxSteps(settings.maxSteps());
     }
     // The engine's two call sites of this module's jobs: train, then test the best model.
-    E trained = run.block();
+    E trained = observers.attach(run).block();
     early.stopReason().ifPresent(reason -> LOG.info("Early stopping: {}", reason));
     E best = early.restoreBest(trained);
-    M test = Solstice.run(best).test(source.open(Split.TEST, 0)).metrics().block();
+    M test = observers.attach(Solstice.run(best).test(source.open(Split.TEST, 0))).metrics().block();
     double wallSeconds = (System.nanoTime() - started) / 1e9;
     out.printf(Locale.ROOT, "%n%s report on the %s split (%d rows, best epoch %d):%n%n",
         task.title(), data.testName(),

@@ -1,5 +1,6 @@
 package io.solstice.examples.stream;
 
+import io.solstice.examples.observe.Observers;
 import io.solstice.arrow.ArrowSources;
 import io.solstice.arrow.FeatureSpec;
 import io.solstice.arrow.FlightBatchServer;
@@ -72,6 +73,7 @@ public final class OnlineRun {
   private static final java.util.logging.Logger GRPC_NETTY = quiet("io.grpc.netty");
 
   private final Settings settings;
+  private final Observers observers;
   private final AtomicReference<Disposable> running = new AtomicReference<>();
   private final CountDownLatch finished = new CountDownLatch(1);
   private volatile boolean cancelled;
@@ -82,7 +84,18 @@ public final class OnlineRun {
    * @param settings its settings
    */
   public OnlineRun(Settings settings) {
+    this(settings, Observers.NONE);
+  }
+
+  /**
+   * A run watched by a Prometheus endpoint or a dashboard.
+   *
+   * @param settings its settings
+   * @param observers what its events feed
+   */
+  public OnlineRun(Settings settings, Observers observers) {
     this.settings = settings;
+    this.observers = observers;
   }
 
   /**
@@ -155,12 +168,12 @@ public final class OnlineRun {
     AtomicReference<RunControl> control = new AtomicReference<>();
     CountDownLatch done = new CountDownLatch(1);
     out.printf(Locale.ROOT, "%8s %12s %10s %10s %14s%n", "step", "cumulative", "window", "fading", "server lead");
-    Disposable run = Solstice.run(model)
-        .train(ArrowSources.flight(server.location(), TICKET, allocator, ReadOptions.defaults())
-            .map(spec::toTensors))
-        .prequential(settings.window(), FADING)
-        .maxSteps(settings.steps())
-        .prefetch(4)
+    Disposable run = observers.attach(Solstice.run(model)
+            .train(ArrowSources.flight(server.location(), TICKET, allocator, ReadOptions.defaults())
+                .map(spec::toTensors))
+            .prequential(settings.window(), FADING)
+            .maxSteps(settings.steps())
+            .prefetch(4))
         .events()
         .doOnNext(event -> control.compareAndSet(null, event.run()))
         .doFinally(signal -> done.countDown())

@@ -1,0 +1,2 @@
+/** The command line's Prometheus endpoint and live dashboard (solstice-micrometer). */
+package io.solstice.examples.observe;
