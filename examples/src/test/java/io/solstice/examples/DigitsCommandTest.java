@@ -63,6 +63,16 @@ class DigitsCommandTest {
   }
 
   @Test
+  void theMetricsAndDashboardOptionsServeWhileItTrains() {
+    Cli run = Cli.run("digits", "--epochs", "1", "--max-steps", "5", "--work-dir", dir.resolve("watched").toString(),
+        "--metrics-port", "0", "--dashboard", "0");
+
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    assertThat(run.out()).containsPattern("Prometheus metrics at http://127\\.0\\.0\\.1:\\d+/metrics")
+        .containsPattern("Dashboard at http://127\\.0\\.0\\.1:\\d+/");
+  }
+
+  @Test
   void badOptionsExitWith2() {
     Cli run = Cli.run("digits", "--epochs", "0", "--work-dir", dir.toString());
     assertThat(run.exitCode()).isEqualTo(SolsticeCli.EXIT_USAGE);

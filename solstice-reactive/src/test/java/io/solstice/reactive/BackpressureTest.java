@@ -1,12 +1,16 @@
 package io.solstice.reactive;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.solstice.reactive.fixtures.CountingExperiment;
 import io.solstice.reactive.fixtures.EventLog;
 import io.solstice.reactive.fixtures.Ledger;
 import io.solstice.reactive.fixtures.Sources;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -32,6 +36,36 @@ class BackpressureTest {
     assertThat(result.trained()).isEqualTo(steps);
     assertThat(ledger.maxAlive()).isLessThanOrEqualTo(prefetch + 2);
     assertThat(ledger.created()).isLessThanOrEqualTo(steps + prefetch + 2);
+    assertThat(ledger.notClosedExactlyOnce()).isEmpty();
+  }
+
+  @ParameterizedTest(name = "prefetch {0}")
+  @ValueSource(ints = {1, 4})
+  void theRunTellsItsBatchesInFlightWhichNeverPassPrefetchPlusOneDuringAStep(int prefetch) {
+    Ledger ledger = new Ledger();
+    List<Integer> inFlight = new ArrayList<>();
+    AtomicReference<RunControl> control = new AtomicReference<>();
+
+    Solstice.run(CountingExperiment.slow(1))
+        .train(Sources.counting(ledger, 1_000_000))
+        .prefetch(prefetch).maxSteps(40)
+        .subscribers(event -> {
+          if (event instanceof TrainingEvent.StepStarted<?, ?> start) {
+            control.set(start.run());
+            assertThat(start.run().prefetch()).isEqualTo(prefetch);
+            if (start.globalStep() == 0) {
+              // Held here, the step lets the source read as far ahead as the prefetch allows.
+              await().atMost(Duration.ofSeconds(30))
+                  .until(() -> start.run().batchesInFlight() >= prefetch);
+            }
+            inFlight.add(start.run().batchesInFlight());
+          }
+        })
+        .block();
+
+    assertThat(inFlight).hasSize(40).allSatisfy(n -> assertThat(n).isBetween(0, prefetch + 1));
+    assertThat(inFlight.get(0)).isGreaterThanOrEqualTo(prefetch);
+    assertThat(control.get().batchesInFlight()).as("after the run").isZero();
     assertThat(ledger.notClosedExactlyOnce()).isEmpty();
   }
 
