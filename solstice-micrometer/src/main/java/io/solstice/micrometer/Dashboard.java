@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.reactivestreams.Publisher;
 import reactor.core.publisher.BufferOverflowStrategy;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -47,6 +48,8 @@ public final class Dashboard implements AutoCloseable {
   /** Points kept for pages that connect later, and per connection when the browser lags. */
   static final int HISTORY = 4096;
   private static final Duration KEEP_ALIVE = Duration.ofSeconds(5);
+  // Events waiting for the feed: each holds its experiment, so few (the feed only sorts them).
+  private static final int EVENT_BUFFER = 256;
 
   private final Sinks.Many<String> points = Sinks.many().replay().limit(HISTORY);
   private final AtomicLong sequence = new AtomicLong();
@@ -59,7 +62,7 @@ public final class Dashboard implements AutoCloseable {
 
   private Dashboard(int port, Duration period) {
     this.period = period;
-    this.subscriber = AsyncSubscriber.dropOldest(HISTORY,
+    this.subscriber = AsyncSubscriber.dropOldest(EVENT_BUFFER,
         events -> new DashboardFeed(period, startNanos, this::publish).points(events));
     String page = resource("dashboard/index.html");
     String script = resource("dashboard/dashboard.js");
@@ -186,13 +189,15 @@ public final class Dashboard implements AutoCloseable {
     }
   }
 
-  private org.reactivestreams.Publisher<Void> events(HttpServerResponse response) {
+  private Publisher<Void> events(HttpServerResponse response) {
     Flux<String> messages = points.asFlux()
         // A browser that reads slowly loses the oldest points instead of holding the history.
         .onBackpressureBuffer(HISTORY, dropped -> { }, BufferOverflowStrategy.DROP_OLDEST)
         .map(data -> "data: " + data + "\n\n")
-        // A comment now and then: a dead peer is found by a failed write.
-        .mergeWith(Flux.interval(KEEP_ALIVE).map(tick -> ": keep-alive\n\n"))
+        // A comment now and then: a dead peer is found by a failed write. It stops with the
+        // history, so closing the dashboard ends every stream.
+        .mergeWith(Flux.interval(KEEP_ALIVE).map(tick -> ": keep-alive\n\n")
+            .takeUntilOther(points.asFlux().ignoreElements()))
         .doOnSubscribe(subscription -> openStreams.incrementAndGet())
         .doFinally(signal -> openStreams.decrementAndGet());
     return response.sse()

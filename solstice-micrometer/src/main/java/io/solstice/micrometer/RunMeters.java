@@ -19,6 +19,8 @@ import io.solstice.reactive.TrainingEvent;
 import io.solstice.reactive.TrainingSubscriber;
 import java.time.Clock;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -256,7 +258,7 @@ public final class RunMeters {
   }
 
   private static String tagValue(Mode mode) {
-    return mode.name().toLowerCase(java.util.Locale.ROOT);
+    return mode.name().toLowerCase(Locale.ROOT);
   }
 
   /** The per-mode counters and timers. */
@@ -290,7 +292,7 @@ public final class RunMeters {
   public static final class Builder {
     private final MeterRegistry registry;
     private final String run;
-    private final Map<String, AsyncSubscriber<?, ?>> asyncSubscribers = new java.util.LinkedHashMap<>();
+    private final Map<String, AsyncSubscriber<?, ?>> asyncSubscribers = new LinkedHashMap<>();
     private ToLongFunction<Object> samplesOf =
         batch -> batch instanceof TensorBatch tensors ? tensors.rows() : 0;
     private Clock clock = Clock.systemUTC();

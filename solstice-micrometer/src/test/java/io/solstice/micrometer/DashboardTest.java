@@ -100,6 +100,20 @@ class DashboardTest {
     }
   }
 
+  @Test
+  void closingTheDashboardEndsTheStreamsOfOpenPages() throws Exception {
+    Dashboard dashboard = Dashboard.start(0, PERIOD);
+    try (Socket open = eventStream(dashboard)) {
+      await().atMost(PATIENCE).until(() -> dashboard.openStreams() == 1);
+
+      dashboard.close();
+
+      // The response ends (the last chunk of its chunked body), and its subscription with it.
+      readUntil(open.getInputStream(), "\r\n0\r\n\r\n");
+      await().atMost(PATIENCE).until(() -> dashboard.openStreams() == 0);
+    }
+  }
+
   private static Run<MlpClassifier, TensorBatch, ClassificationMetrics> onlineRun() {
     MlpClassifier model = MlpClassifier.builder()
         .inputs(DigitsDataset.FEATURES).hidden(16).classes(DigitsDataset.CLASSES)
@@ -123,15 +137,19 @@ class DashboardTest {
   }
 
   private static void readUntilData(InputStream in) throws IOException {
+    readUntil(in, "\ndata: {");
+  }
+
+  private static void readUntil(InputStream in, String expected) throws IOException {
     StringBuilder seen = new StringBuilder();
     int b;
     while ((b = in.read()) >= 0) {
       seen.append((char) b);
-      if (seen.indexOf("\ndata: {") >= 0) {
+      if (seen.indexOf(expected) >= 0) {
         return;
       }
     }
-    throw new IOException("the event stream ended before its first point: " + seen);
+    throw new IOException("the event stream ended before " + expected.strip() + ": " + seen);
   }
 
   /** A run going on in the background until {@link #stop()}. */

@@ -1,7 +1,7 @@
 package io.solstice.examples.cli;
 
-import io.solstice.examples.stream.OnlineRun;
 import io.solstice.examples.observe.Observers;
+import io.solstice.examples.stream.OnlineRun;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

@@ -1,6 +1,5 @@
 package io.solstice.examples.job;
 
-import io.solstice.examples.observe.Observers;
 import io.solstice.arrow.ArrowTensorBatch;
 import io.solstice.arrow.Split;
 import io.solstice.core.Checkpointable;
@@ -12,6 +11,7 @@ import io.solstice.core.checkpoint.CheckpointStore;
 import io.solstice.core.checkpoint.Resumed;
 import io.solstice.core.metrics.Metrics;
 import io.solstice.examples.cli.UsageException;
+import io.solstice.examples.observe.Observers;
 import io.solstice.examples.report.RunReport;
 import io.solstice.reactive.Run;
 import io.solstice.reactive.Solstice;

@@ -1,6 +1,5 @@
 package io.solstice.examples.stream;
 
-import io.solstice.examples.observe.Observers;
 import io.solstice.arrow.ArrowSources;
 import io.solstice.arrow.FeatureSpec;
 import io.solstice.arrow.FlightBatchServer;
@@ -9,6 +8,7 @@ import io.solstice.core.Mode;
 import io.solstice.core.metrics.ClassificationMetrics;
 import io.solstice.core.models.MlpClassifier;
 import io.solstice.examples.data.LabeledArrowFile;
+import io.solstice.examples.observe.Observers;
 import io.solstice.reactive.PrequentialMetrics;
 import io.solstice.reactive.RunControl;
 import io.solstice.reactive.Solstice;

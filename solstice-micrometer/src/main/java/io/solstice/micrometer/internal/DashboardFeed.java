@@ -6,6 +6,7 @@ import io.solstice.reactive.PrequentialMetrics;
 import io.solstice.reactive.TrainingEvent;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -107,7 +108,7 @@ public final class DashboardFeed {
     return new Json()
         .put("kind", "epoch")
         .put("run", end.run().id())
-        .put("mode", end.mode().name().toLowerCase(java.util.Locale.ROOT))
+        .put("mode", end.mode().name().toLowerCase(Locale.ROOT))
         .put("epoch", end.epoch())
         .put("step", end.position().trainSteps())
         .put("t", (System.nanoTime() - startNanos) / 1e9)
