@@ -210,8 +210,11 @@ public final class RunMeters {
       if (window.setOutputs(prequential.window())) {
         registerMetricGauges(step.mode(), "window", window, window.keys());
       }
+      boolean first = fading.keys().isEmpty();
       fading.setValues(prequential.fading());
-      registerMetricGauges(step.mode(), "fading", fading, prequential.fading().keySet());
+      if (first) {
+        registerMetricGauges(step.mode(), "fading", fading, prequential.fading().keySet());
+      }
     }
     if (sourceLag != null) {
       registerLagGauges();
