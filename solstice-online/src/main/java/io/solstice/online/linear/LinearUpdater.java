@@ -11,7 +11,8 @@ import org.nd4j.linalg.learning.config.Sgd;
  * own updater configurations ({@code new Sgd(0.01)}, {@code new AdaGrad(0.1)}, {@code new
  * Adam(1e-3)}) so the same objects, learning-rate schedules included, configure the MLPs'
  * {@code Optimizer} and these models. The arithmetic is ND4J's: AdaGrad {@code h += g^2; w -= lr
- * g / (sqrt(h) + eps)}; Adam with bias correction folded into the step size.
+ * g / (sqrt(h) + eps)} with {@code h} starting at {@code eps}; Adam with bias correction folded
+ * into the step size.
  *
  * <p>Why not ND4J's {@code Optimizer}: an online linear model updates a few dozen parameters per
  * row, and one ND4J op call costs more than the whole update; these loops stay on float arrays.
@@ -55,6 +56,7 @@ final class LinearUpdater {
     }
     first = new float[kind == Kind.SGD ? 0 : length];
     second = new float[kind == Kind.ADAM ? length : 0];
+    reset();
   }
 
   /** The names of the state arrays, in order: those of {@link #first} and {@link #second}. */
@@ -105,7 +107,8 @@ final class LinearUpdater {
 
   /** Clears the state, as for a model trained from scratch. */
   void reset() {
-    java.util.Arrays.fill(first, 0);
+    // ND4J starts AdaGrad's sum of squares at epsilon, not zero.
+    java.util.Arrays.fill(first, kind == Kind.ADAGRAD ? (float) epsilon : 0);
     java.util.Arrays.fill(second, 0);
     iteration = 0;
   }

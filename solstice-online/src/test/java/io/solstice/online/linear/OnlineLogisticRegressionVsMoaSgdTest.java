@@ -27,7 +27,7 @@ import org.nd4j.linalg.learning.config.Sgd;
  */
 class OnlineLogisticRegressionVsMoaSgdTest {
   static final int ROWS = 100_000;
-  static final int BATCH = 1_024;
+  static final int BATCH = 1_000;
 
   static RowGenerator sea() {
     RowGenerator stream = SeaGenerator.of(1, 1);
