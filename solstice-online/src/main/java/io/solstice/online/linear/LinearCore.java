@@ -76,6 +76,13 @@ final class LinearCore {
     pending = 0;
   }
 
+  void boost(double factor, long updates) {
+    if (!(factor > 0) || updates < 0) {
+      throw new IllegalArgumentException("need factor > 0 and updates >= 0");
+    }
+    updater.boost(factor, updates);
+  }
+
   void reset() {
     Arrays.fill(parameters, 0);
     Arrays.fill(gradient, 0);
@@ -94,6 +101,8 @@ final class LinearCore {
     }
     return state
         .scalar("updater/iteration", updater.iteration)
+        .scalar("updater/boost", updater.boost)
+        .scalar("updater/boostedSteps", updater.boostedSteps)
         .scalar("rows", rows)
         .build();
   }
@@ -110,6 +119,8 @@ final class LinearCore {
       System.arraycopy(values, 0, target, 0, target.length);
     }
     updater.iteration = state.getLong("updater/iteration");
+    updater.boost = state.getDouble("updater/boost");
+    updater.boostedSteps = state.getLong("updater/boostedSteps");
     rows = state.getLong("rows");
   }
 }

@@ -32,6 +32,9 @@ final class LinearUpdater {
   /** Adam's second moment; empty otherwise. */
   final float[] second;
   long iteration;
+  /** A factor on the learning rate for the next {@link #boostedSteps} steps (a drift reaction). */
+  double boost = 1;
+  long boostedSteps;
 
   LinearUpdater(IUpdater config, int length) {
     this.config = Objects.requireNonNull(config, "updater").clone();
@@ -74,6 +77,10 @@ final class LinearUpdater {
    */
   void step(float[] parameters, float[] gradient) {
     double lr = config.getLearningRate((int) Math.min(Integer.MAX_VALUE, iteration), 0);
+    if (boostedSteps > 0) {
+      lr *= boost;
+      boostedSteps--;
+    }
     switch (kind) {
       case SGD -> {
         float rate = (float) lr;
@@ -105,11 +112,18 @@ final class LinearUpdater {
     iteration++;
   }
 
+  /** Multiplies the learning rate by {@code factor} for the next {@code steps} steps. */
+  void boost(double factor, long steps) {
+    boost = factor;
+    boostedSteps = steps;
+  }
+
   /** Clears the state, as for a model trained from scratch. */
   void reset() {
     // ND4J starts AdaGrad's sum of squares at epsilon, not zero.
     java.util.Arrays.fill(first, kind == Kind.ADAGRAD ? (float) epsilon : 0);
     java.util.Arrays.fill(second, 0);
     iteration = 0;
+    boostedSteps = 0;
   }
 }

@@ -18,7 +18,8 @@ import io.solstice.core.metrics.RegressionMetrics;
  */
 public final class OnlineLinearRegression
     implements Experiment<OnlineLinearRegression, ArrowBatch, RegressionMetrics>,
-        Checkpointable<OnlineLinearRegression> {
+        Checkpointable<OnlineLinearRegression>,
+        Adaptable {
 
   private final LinearCore core;
   private final float[] row;
@@ -64,6 +65,17 @@ public final class OnlineLinearRegression
    */
   public long rowsLearned() {
     return core.rows;
+  }
+
+  /** Zero weights and a fresh updater; the row count stays, as it counts the stream. */
+  @Override
+  public void forget() {
+    core.reset();
+  }
+
+  @Override
+  public void boostLearningRate(double factor, long updates) {
+    core.boost(factor, updates);
   }
 
   @Override

@@ -26,11 +26,14 @@ import io.solstice.core.metrics.ClassificationMetrics;
  */
 public final class OnlineLogisticRegression
     implements Experiment<OnlineLogisticRegression, ArrowBatch, ClassificationMetrics>,
-        Checkpointable<OnlineLogisticRegression> {
+        Checkpointable<OnlineLogisticRegression>,
+        Adaptable {
 
   private final LinearCore core;
   private final float[] row;
   private final double[] probabilities;
+  /** 1 where the last train step's prediction of a row was wrong, 0 where it was right. */
+  private double[] lastErrors = new double[0];
 
   /**
    * A model with all weights zero.
@@ -81,15 +84,26 @@ public final class OnlineLogisticRegression
     return predicted;
   }
 
-  /**
-   * Forgets everything learned: zero weights and a fresh updater (the row count stays, as it
-   * counts the stream).
-   *
-   * @return this model
-   */
-  public OnlineLogisticRegression reset() {
+  /** Zero weights and a fresh updater; the row count stays, as it counts the stream. */
+  @Override
+  public void forget() {
     core.reset();
-    return this;
+  }
+
+  @Override
+  public void boostLearningRate(double factor, long updates) {
+    core.boost(factor, updates);
+  }
+
+  /**
+   * The per-row errors of the last {@link #trainStep}, in row order: 1 where the prediction made
+   * before learning the row was wrong, 0 where it was right. This is the row-level error stream
+   * a drift detector watches ({@code DriftReaction.rowErrors()}).
+   *
+   * @return a copy of the errors
+   */
+  public double[] lastRowErrors() {
+    return lastErrors.clone();
   }
 
   @Override
@@ -127,6 +141,10 @@ public final class OnlineLogisticRegression
     }
     if (train) {
       core.apply();
+      lastErrors = new double[n];
+      for (int r = 0; r < n; r++) {
+        lastErrors[r] = predicted[r] == actual[r] ? 0 : 1;
+      }
     }
     return ClassificationMetrics.of(predicted, actual, n == 0 ? 0 : loss / n, core.outputs);
   }
