@@ -13,7 +13,8 @@ import reactor.core.publisher.Flux;
  * <p>Backpressure: the operator consumes values as they come and emits at most one signal per
  * value, so it requests more values whenever a value raises no signal (Reactor's {@code handle}).
  * Errors and cancellation pass through; the detector keeps its state, so a later subscription
- * with the same detector continues where this one stopped.
+ * with the same detector continues where this one stopped (a subscription that starts inside a
+ * warning zone reports that warning again, as it has not seen the zone begin).
  */
 public final class DriftDetection {
   private DriftDetection() {}
