@@ -1,0 +1,129 @@
+package io.solstice.online.linear;
+
+import java.util.Objects;
+import org.nd4j.linalg.learning.config.AdaGrad;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.config.Sgd;
+
+/**
+ * SGD, AdaGrad or Adam applied in Java to a flat float parameter array, configured with ND4J's
+ * own updater configurations ({@code new Sgd(0.01)}, {@code new AdaGrad(0.1)}, {@code new
+ * Adam(1e-3)}) so the same objects, learning-rate schedules included, configure the MLPs'
+ * {@code Optimizer} and these models. The arithmetic is ND4J's: AdaGrad {@code h += g^2; w -= lr
+ * g / (sqrt(h) + eps)} with {@code h} starting at {@code eps}; Adam with bias correction folded
+ * into the step size.
+ *
+ * <p>Why not ND4J's {@code Optimizer}: an online linear model updates a few dozen parameters per
+ * row, and one ND4J op call costs more than the whole update; these loops stay on float arrays.
+ *
+ * <p>Not thread-safe.
+ */
+final class LinearUpdater {
+  private enum Kind { SGD, ADAGRAD, ADAM }
+
+  private final IUpdater config;
+  private final Kind kind;
+  private final double epsilon;
+  private final double beta1;
+  private final double beta2;
+  /** AdaGrad's sum of squares, or Adam's first moment; empty for SGD. */
+  final float[] first;
+  /** Adam's second moment; empty otherwise. */
+  final float[] second;
+  long iteration;
+  /** A factor on the learning rate for the next {@link #boostedSteps} steps (a drift reaction). */
+  double boost = 1;
+  long boostedSteps;
+
+  LinearUpdater(IUpdater config, int length) {
+    this.config = Objects.requireNonNull(config, "updater").clone();
+    if (config instanceof Sgd) {
+      kind = Kind.SGD;
+      epsilon = 0;
+      beta1 = 0;
+      beta2 = 0;
+    } else if (config instanceof AdaGrad adaGrad) {
+      kind = Kind.ADAGRAD;
+      epsilon = adaGrad.getEpsilon();
+      beta1 = 0;
+      beta2 = 0;
+    } else if (config instanceof Adam adam) {
+      kind = Kind.ADAM;
+      epsilon = adam.getEpsilon();
+      beta1 = adam.getBeta1();
+      beta2 = adam.getBeta2();
+    } else {
+      throw new IllegalArgumentException(
+          "online linear models support Sgd, AdaGrad and Adam, not " + config.getClass().getSimpleName());
+    }
+    first = new float[kind == Kind.SGD ? 0 : length];
+    second = new float[kind == Kind.ADAM ? length : 0];
+    reset();
+  }
+
+  /** The names of the state arrays, in order: those of {@link #first} and {@link #second}. */
+  String[] stateNames() {
+    return switch (kind) {
+      case SGD -> new String[0];
+      case ADAGRAD -> new String[] {"grad"};
+      case ADAM -> new String[] {"M", "V"};
+    };
+  }
+
+  /**
+   * Subtracts the update for {@code gradient} from {@code parameters} and advances the
+   * iteration.
+   */
+  void step(float[] parameters, float[] gradient) {
+    double lr = config.getLearningRate((int) Math.min(Integer.MAX_VALUE, iteration), 0);
+    if (boostedSteps > 0) {
+      lr *= boost;
+      boostedSteps--;
+    }
+    switch (kind) {
+      case SGD -> {
+        float rate = (float) lr;
+        for (int i = 0; i < parameters.length; i++) {
+          parameters[i] -= rate * gradient[i];
+        }
+      }
+      case ADAGRAD -> {
+        for (int i = 0; i < parameters.length; i++) {
+          float g = gradient[i];
+          first[i] += g * g;
+          parameters[i] -= (float) (lr * g / (Math.sqrt(first[i]) + epsilon));
+        }
+      }
+      case ADAM -> {
+        long t = iteration + 1;
+        double alpha = lr * Math.sqrt(1 - Math.pow(beta2, t)) / (1 - Math.pow(beta1, t));
+        float b1 = (float) beta1;
+        float b2 = (float) beta2;
+        for (int i = 0; i < parameters.length; i++) {
+          float g = gradient[i];
+          first[i] = b1 * first[i] + (1 - b1) * g;
+          second[i] = b2 * second[i] + (1 - b2) * g * g;
+          parameters[i] -= (float) (alpha * first[i] / (Math.sqrt(second[i]) + epsilon));
+        }
+      }
+      default -> throw new IllegalStateException();
+    }
+    iteration++;
+  }
+
+  /** Multiplies the learning rate by {@code factor} for the next {@code steps} steps. */
+  void boost(double factor, long steps) {
+    boost = factor;
+    boostedSteps = steps;
+  }
+
+  /** Clears the state, as for a model trained from scratch. */
+  void reset() {
+    // ND4J starts AdaGrad's sum of squares at epsilon, not zero.
+    java.util.Arrays.fill(first, kind == Kind.ADAGRAD ? (float) epsilon : 0);
+    java.util.Arrays.fill(second, 0);
+    iteration = 0;
+    boostedSteps = 0;
+  }
+}
