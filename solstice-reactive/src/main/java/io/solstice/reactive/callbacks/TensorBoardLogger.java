@@ -1,0 +1,195 @@
+package io.solstice.reactive.callbacks;
+
+import io.solstice.core.Mode;
+import io.solstice.reactive.TrainingEvent;
+import io.solstice.reactive.TrainingSubscriber;
+import io.solstice.reactive.callbacks.internal.LoggedMetricsFlow;
+import io.solstice.reactive.callbacks.internal.TensorBoardEvents;
+import io.solstice.reactive.callbacks.internal.TfRecordWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.EnumMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Writes the metrics of a run as TensorBoard scalars: the same windows of steps and epoch
+ * summaries as {@link CsvLogger} and {@link LoggingCallback} (one Reactor pipeline over the
+ * run's events), into TensorBoard event files that {@code tensorboard --logdir DIR} reads.
+ *
+ * <p><b>Layout.</b> One subdirectory per mode, {@code train}, {@code validation} and {@code
+ * test}, which TensorBoard shows as three runs, so a metric's train and validation curves share
+ * one chart. Each run of the engine that logs a value of a mode opens a new event file there,
+ * named {@code events.out.tfevents.<seconds>.solstice.<pid>.<n>}, and closes it when the run
+ * ends; TensorBoard reads every file of a directory, so a resumed run continues the curves.
+ *
+ * <p><b>Tags and steps.</b> A window of steps is written as {@code step/<key>} at x = the number
+ * of steps of that mode done (the CSV's {@code step} column); an epoch summary as {@code
+ * epoch/<key>} at x = the epoch number. TensorBoard stores scalars as 32-bit floats ({@code
+ * Summary.Value.simple_value}), so each value is the CSV's double rounded to the nearest float.
+ *
+ * <p><b>Format.</b> TFRecord framing (length, masked CRC-32C of the length, data, masked CRC-32C
+ * of the data) of {@code Event} protocol buffers, the first of each file carrying {@code
+ * file_version = "brain.Event:2"}; see {@code internal.TensorBoardEvents} for the fields. Each
+ * record is flushed when written, so TensorBoard shows a run while it trains.
+ *
+ * <p>Concurrent runs may share one logger: each run has its own files.
+ *
+ * <pre>{@code
+ * Solstice.run(model).train(train).validate(val).epochs(10)
+ *     .subscribers(TensorBoardLogger.to(runDir.resolve("tensorboard")).everySteps(1).build())
+ *     .block();
+ * }</pre>
+ */
+public final class TensorBoardLogger implements TrainingSubscriber<Object, Object> {
+
+  private static final AtomicLong FILES = new AtomicLong();
+
+  private final Path directory;
+  private final TrainingSubscriber<Object, Object> pipeline;
+
+  private TensorBoardLogger(Builder builder) {
+    this.directory = builder.directory;
+    LoggedMetricsFlow logged =
+        new LoggedMetricsFlow("TensorBoardLogger", builder.everySteps, builder.atEpochEnd);
+    this.pipeline = TrainingSubscriber.flow(events -> {
+      RunFiles files = new RunFiles();
+      return logged.logged(events).doOnNext(files::write).doFinally(signal -> files.close());
+    });
+  }
+
+  /**
+   * A builder writing under the given directory (created when the first value is written), one
+   * set of scalars per epoch of each mode unless told otherwise.
+   *
+   * @param directory TensorBoard's log directory for this run, for example {@code
+   *     run-dir/tensorboard}
+   * @return the builder
+   */
+  public static Builder to(Path directory) {
+    return new Builder(directory);
+  }
+
+  /**
+   * The subdirectory a mode's event files go to.
+   *
+   * @param mode TRAIN, VAL or TEST
+   * @return {@code train}, {@code validation} or {@code test}
+   */
+  public static String directoryOf(Mode mode) {
+    return switch (mode) {
+      case TRAIN -> "train";
+      case VAL -> "validation";
+      case TEST -> "test";
+    };
+  }
+
+  @Override
+  public void onEvent(TrainingEvent<Object, Object> event) throws Exception {
+    pipeline.onEvent(event);
+  }
+
+  @Override
+  public String toString() {
+    return "TensorBoardLogger[" + directory + "]";
+  }
+
+  /** The event files of one run, one per mode, opened at the mode's first value. */
+  private final class RunFiles {
+    private final Map<Mode, TfRecordWriter> writers = new EnumMap<>(Mode.class);
+
+    void write(LoggedMetrics row) {
+      boolean epoch = row.kind() == LoggedMetrics.Kind.EPOCH;
+      long step = epoch ? row.epoch() : row.step();
+      String prefix = epoch ? "epoch/" : "step/";
+      double wallTime = System.currentTimeMillis() / 1000.0;
+      try {
+        TfRecordWriter writer = writerOf(row.mode(), wallTime);
+        for (Map.Entry<String, Double> value : row.values().entrySet()) {
+          writer.write(TensorBoardEvents.scalar(wallTime, step, prefix + value.getKey(), value.getValue()));
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot write TensorBoard events under " + directory, e);
+      }
+    }
+
+    private TfRecordWriter writerOf(Mode mode, double wallTime) throws IOException {
+      TfRecordWriter writer = writers.get(mode);
+      if (writer == null) {
+        Path dir = Files.createDirectories(directory.resolve(directoryOf(mode)));
+        String name = String.format(Locale.ROOT, "events.out.tfevents.%d.solstice.%d.%d",
+            (long) wallTime, ProcessHandle.current().pid(), FILES.incrementAndGet());
+        writer = new TfRecordWriter(dir.resolve(name));
+        writers.put(mode, writer);
+        writer.write(TensorBoardEvents.fileVersion(wallTime));
+      }
+      return writer;
+    }
+
+    void close() {
+      IOException failure = null;
+      for (TfRecordWriter writer : writers.values()) {
+        try {
+          writer.close();
+        } catch (IOException e) {
+          failure = e;
+        }
+      }
+      writers.clear();
+      if (failure != null) {
+        throw new UncheckedIOException("cannot close TensorBoard event files under " + directory, failure);
+      }
+    }
+  }
+
+  /** Configures a {@link TensorBoardLogger}. */
+  public static final class Builder {
+    private final Path directory;
+    private long everySteps;
+    private boolean atEpochEnd = true;
+
+    private Builder(Path directory) {
+      this.directory = Objects.requireNonNull(directory, "directory");
+    }
+
+    /**
+     * Also writes the metrics of every window of exactly {@code n} steps of each mode ({@code
+     * 1}: every step).
+     *
+     * @param n the window length (> 0)
+     * @return this builder
+     */
+    public Builder everySteps(long n) {
+      if (n <= 0) {
+        throw new IllegalArgumentException("everySteps must be > 0, was " + n);
+      }
+      this.everySteps = n;
+      return this;
+    }
+
+    /**
+     * Whether to write each epoch's summary (default true).
+     *
+     * @param enabled true for epoch scalars
+     * @return this builder
+     */
+    public Builder atEpochEnd(boolean enabled) {
+      this.atEpochEnd = enabled;
+      return this;
+    }
+
+    /**
+     * Builds the logger.
+     *
+     * @return the logger, for {@link io.solstice.reactive.Run#subscribers}
+     * @throws IllegalArgumentException when it would write nothing
+     */
+    public TensorBoardLogger build() {
+      return new TensorBoardLogger(this);
+    }
+  }
+}
