@@ -17,20 +17,21 @@ import java.util.List;
  * Reads TensorBoard event files back without the writer's code: its own TFRecord framing reader
  * with a bitwise CRC-32C (checked against RFC 3720's vectors in {@link TfRecordFramingTest}),
  * and protobuf-java's generic {@link UnknownFieldSet} to decode the {@code Event} messages by
- * the field numbers of TensorFlow's {@code event.proto} and {@code summary.proto}.
+ * the field numbers of TensorFlow's {@code event.proto} and {@code summary.proto}. Shared with
+ * the examples' tests through this module's test jar.
  */
-final class TfRecordReader {
+public final class TfRecordReader {
 
   /** One decoded {@code Event}. */
-  record Event(double wallTime, long step, String fileVersion, List<Scalar> scalars) {}
+  public record Event(double wallTime, long step, String fileVersion, List<Scalar> scalars) {}
 
   /** One {@code Summary.Value} with a {@code simple_value}. */
-  record Scalar(String tag, float value) {}
+  public record Scalar(String tag, float value) {}
 
   private TfRecordReader() {}
 
   /** The records of a file, each with both CRCs checked. */
-  static List<byte[]> records(Path file) throws IOException {
+  public static List<byte[]> records(Path file) throws IOException {
     ByteBuffer in = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
     List<byte[]> records = new ArrayList<>();
     while (in.hasRemaining()) {
@@ -53,7 +54,7 @@ final class TfRecordReader {
   }
 
   /** The events of a file. */
-  static List<Event> events(Path file) throws IOException {
+  public static List<Event> events(Path file) throws IOException {
     List<Event> events = new ArrayList<>();
     for (byte[] record : records(file)) {
       events.add(event(record));
