@@ -1,7 +1,10 @@
 package io.solstice.reactive.callbacks;
 
 import io.solstice.core.Mode;
+import io.solstice.core.metrics.Metrics;
+import io.solstice.reactive.PrequentialMetrics;
 import io.solstice.reactive.TrainingEvent;
+import io.solstice.reactive.TrainingEvent.StepEnded;
 import io.solstice.reactive.TrainingSubscriber;
 import io.solstice.reactive.callbacks.internal.LoggedMetricsFlow;
 import io.solstice.reactive.callbacks.internal.TensorBoardEvents;
@@ -11,10 +14,12 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
+import reactor.core.publisher.Flux;
 
 /**
  * Writes the metrics of a run as TensorBoard scalars: the same windows of steps and epoch
@@ -29,7 +34,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p><b>Tags and steps.</b> A window of steps is written as {@code step/<key>} at x = the number
  * of steps of that mode done (the CSV's {@code step} column); an epoch summary as {@code
- * epoch/<key>} at x = the epoch number. TensorBoard stores scalars as 32-bit floats ({@code
+ * epoch/<key>} at x = the epoch number. In a {@link io.solstice.reactive.Run#prequential
+ * prequential} (test-then-train) run, the train step that ends each window also writes its
+ * prequential evaluation as {@code prequential/cumulative/<key>}, {@code
+ * prequential/window/<key>} and {@code prequential/fading/<key>} at the same x. TensorBoard stores scalars as 32-bit floats ({@code
  * Summary.Value.simple_value}), so each value is the CSV's double rounded to the nearest float.
  *
  * <p><b>Format.</b> TFRecord framing (length, masked CRC-32C of the length, data, masked CRC-32C
@@ -56,9 +64,14 @@ public final class TensorBoardLogger implements TrainingSubscriber<Object, Objec
     this.directory = builder.directory;
     LoggedMetricsFlow logged =
         new LoggedMetricsFlow("TensorBoardLogger", builder.everySteps, builder.atEpochEnd);
+    long everySteps = builder.everySteps;
     this.pipeline = TrainingSubscriber.flow(events -> {
       RunFiles files = new RunFiles();
-      return logged.logged(events).doOnNext(files::write).doFinally(signal -> files.close());
+      return events
+          .publish(shared -> Flux.merge(
+              logged.logged(shared).doOnNext(files::write),
+              everySteps > 0 ? prequentialPoints(shared, everySteps).doOnNext(files::write) : Flux.empty()))
+          .doFinally(signal -> files.close());
     });
   }
 
@@ -88,6 +101,43 @@ public final class TensorBoardLogger implements TrainingSubscriber<Object, Objec
     };
   }
 
+  /**
+   * The prequential evaluation of the train steps that end a window of {@code everySteps}, as
+   * rows of their own tags.
+   */
+  private static Flux<Point> prequentialPoints(Flux<TrainingEvent<Object, Object>> events, long everySteps) {
+    return events.handle((event, sink) -> {
+      if (event instanceof StepEnded<Object, Object> step
+          && step.mode() == Mode.TRAIN
+          && step.prequential() != null
+          && (step.globalStep() + 1) % everySteps == 0) {
+        PrequentialMetrics<Object> prequential = step.prequential();
+        Map<String, Double> values = new LinkedHashMap<>();
+        computed(prequential.cumulative()).forEach((key, value) -> values.put("cumulative/" + key, value));
+        computed(prequential.window()).forEach((key, value) -> values.put("window/" + key, value));
+        prequential.fading().forEach((key, value) -> values.put("fading/" + key, value));
+        sink.next(new Point(Mode.TRAIN, "prequential/", step.globalStep() + 1, values));
+      }
+    });
+  }
+
+  private static Map<String, Double> computed(Object outputs) {
+    if (outputs instanceof Metrics<?> metrics) {
+      return metrics.compute();
+    }
+    throw new IllegalArgumentException("TensorBoardLogger needs step outputs that implement "
+        + "io.solstice.core.metrics.Metrics, but got " + outputs.getClass().getName()
+        + "; return a Metrics (for example a MetricGroup) from trainStep/evalStep");
+  }
+
+  /** Values to write: the mode's directory, a tag prefix, the x coordinate. */
+  private record Point(Mode mode, String prefix, long step, Map<String, Double> values) {
+    static Point of(LoggedMetrics row) {
+      boolean epoch = row.kind() == LoggedMetrics.Kind.EPOCH;
+      return new Point(row.mode(), epoch ? "epoch/" : "step/", epoch ? row.epoch() : row.step(), row.values());
+    }
+  }
+
   @Override
   public void onEvent(TrainingEvent<Object, Object> event) throws Exception {
     pipeline.onEvent(event);
@@ -103,14 +153,16 @@ public final class TensorBoardLogger implements TrainingSubscriber<Object, Objec
     private final Map<Mode, TfRecordWriter> writers = new EnumMap<>(Mode.class);
 
     void write(LoggedMetrics row) {
-      boolean epoch = row.kind() == LoggedMetrics.Kind.EPOCH;
-      long step = epoch ? row.epoch() : row.step();
-      String prefix = epoch ? "epoch/" : "step/";
+      write(Point.of(row));
+    }
+
+    void write(Point point) {
       double wallTime = System.currentTimeMillis() / 1000.0;
       try {
-        TfRecordWriter writer = writerOf(row.mode(), wallTime);
-        for (Map.Entry<String, Double> value : row.values().entrySet()) {
-          writer.write(TensorBoardEvents.scalar(wallTime, step, prefix + value.getKey(), value.getValue()));
+        TfRecordWriter writer = writerOf(point.mode(), wallTime);
+        for (Map.Entry<String, Double> value : point.values().entrySet()) {
+          writer.write(TensorBoardEvents.scalar(wallTime, point.step(), point.prefix() + value.getKey(),
+              value.getValue()));
         }
       } catch (IOException e) {
         throw new UncheckedIOException("cannot write TensorBoard events under " + directory, e);
@@ -158,7 +210,8 @@ public final class TensorBoardLogger implements TrainingSubscriber<Object, Objec
 
     /**
      * Also writes the metrics of every window of exactly {@code n} steps of each mode ({@code
-     * 1}: every step).
+     * 1}: every step), and, in a prequential run, the prequential evaluation every {@code n}
+     * train steps.
      *
      * @param n the window length (> 0)
      * @return this builder

@@ -92,6 +92,34 @@ class TensorBoardLoggerTest {
     assertThat(board.resolve("validation")).doesNotExist();
   }
 
+  @Test
+  void aPrequentialRunAlsoWritesItsCumulativeWindowAndFadingEvaluationEveryNTrainSteps() throws IOException {
+    Path board = dir.resolve("tensorboard");
+    TensorBoardLogger scalars = TensorBoardLogger.to(board).everySteps(3).build();
+    List<Point> expected = new ArrayList<>();
+
+    Solstice.run(fresh()).train(Flux.fromIterable(DIGITS.subList(0, 20))).maxSteps(12)
+        .prequential(4, 0.9)
+        .subscribers(scalars)
+        .steps()
+        .filter(step -> (step.globalStep() + 1) % 3 == 0)
+        .doOnNext(step -> {
+          var prequential = step.prequential();
+          prequential.cumulative().compute().forEach((key, value) ->
+              expected.add(new Point("train", "prequential/cumulative/" + key, step.globalStep() + 1, (float) (double) value)));
+          prequential.window().compute().forEach((key, value) ->
+              expected.add(new Point("train", "prequential/window/" + key, step.globalStep() + 1, (float) (double) value)));
+          prequential.fading().forEach((key, value) ->
+              expected.add(new Point("train", "prequential/fading/" + key, step.globalStep() + 1, (float) (double) value)));
+        })
+        .blockLast();
+
+    List<Point> prequential = fromEventFiles(board).stream().filter(p -> p.tag().startsWith("prequential/")).toList();
+    assertThat(expected).extracting(Point::tag).contains("prequential/fading/accuracy", "prequential/window/loss");
+    assertThat(expected).extracting(Point::step).containsOnly(3L, 6L, 9L, 12L);
+    assertThat(prequential).containsExactlyInAnyOrderElementsOf(expected);
+  }
+
   private static List<Point> fromCsv(Path csv) throws IOException {
     List<String> lines = Files.readAllLines(csv);
     List<String> header = Arrays.asList(lines.get(0).split(",", -1));
