@@ -1,7 +1,15 @@
 package io.solstice.examples.cli;
 
+import io.solstice.examples.job.RunRecord;
 import io.solstice.examples.stream.OnlineRun;
+import io.solstice.reactive.callbacks.TensorBoardLogger;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -41,6 +49,13 @@ public final class StreamCommand extends CommandBase {
   @Option(names = "--seed", defaultValue = "42", description = "Seed of the stream and the model (default: ${DEFAULT-VALUE}).")
   long seed;
 
+  @Option(names = "--work-dir", paramLabel = "DIR",
+      description = "Write the run's record (DIR/run.json) and TensorBoard files of its prequential accuracy and loss, "
+          + "every --print-every steps (DIR/tensorboard) (default: write nothing).")
+  Path workDir;
+
+  @Mixin RunConfig config;
+
   /** Creates the command. */
   public StreamCommand() {}
 
@@ -52,7 +67,8 @@ public final class StreamCommand extends CommandBase {
     TrainingCommand.check(printEvery >= 1, "--print-every must be at least 1");
     TrainingCommand.check(window >= 1, "--window must be at least 1");
     long drift = driftAt != null ? driftAt : steps / 2;
-    OnlineRun run = new OnlineRun(new OnlineRun.Settings(steps, features, batchSize, drift, printEvery, window, seed));
+    OnlineRun run = new OnlineRun(new OnlineRun.Settings(steps, features, batchSize, drift, printEvery, window, seed),
+        workDir == null ? event -> { } : recordIn(workDir, drift));
     Thread hook = new Thread(() -> {
       try {
         run.cancel(10_000);
@@ -71,5 +87,22 @@ public final class StreamCommand extends CommandBase {
       }
     }
     return 0;
+  }
+
+  /** Writes run.json into the work directory; the TensorBoard logger of the run's tensorboard/. */
+  private TensorBoardLogger recordIn(Path dir, long drift) throws IOException {
+    Map<String, Object> model = new LinkedHashMap<>();
+    model.put("type", "mlp");
+    model.put("inputs", features);
+    model.put("hidden", List.of(OnlineRun.HIDDEN));
+    model.put("classes", 2);
+    Map<String, Object> optimizer = new LinkedHashMap<>();
+    optimizer.put("name", "Adam");
+    optimizer.put("learningRate", OnlineRun.LEARNING_RATE);
+    RunRecord record = new RunRecord(name(), RunConfig.options(spec), Map.of())
+        .resolved("driftAt", drift).resolved("seed", seed).resolved("model", model).resolved("optimizer", optimizer);
+    output().writeJson(dir.resolve(RunRecord.FILE), record.toJson());
+    TensorBoardLogger.deleteEventFiles(dir.resolve("tensorboard"));
+    return TensorBoardLogger.to(dir.resolve("tensorboard")).everySteps(printEvery).atEpochEnd(false).build();
   }
 }

@@ -31,7 +31,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -100,7 +99,7 @@ public final class TrainingJob {
         .build();
     if (!settings.resume()) {
       removeEarlierCheckpoints();
-      removeEarlierEventFiles();
+      TensorBoardLogger.deleteEventFiles(runDirectory().resolve(TENSORBOARD));
       writeRecord(record);
     }
     TensorBoardLogger tensorBoard = TensorBoardLogger.to(runDirectory().resolve(TENSORBOARD)).everySteps(1).build();
@@ -192,23 +191,6 @@ public final class TrainingJob {
         .resolved("seed", settings.seed())
         .resolved("model", model)
         .resolved("optimizer", optimizer);
-  }
-
-  /** A fresh run's curves start from nothing: TensorBoard would draw an earlier run's files too. */
-  private void removeEarlierEventFiles() {
-    for (Mode mode : Mode.values()) {
-      Path dir = runDirectory().resolve(TENSORBOARD).resolve(TensorBoardLogger.directoryOf(mode));
-      if (!Files.isDirectory(dir)) {
-        continue;
-      }
-      try (Stream<Path> files = Files.list(dir)) {
-        for (Path file : files.filter(f -> f.getFileName().toString().startsWith("events.out.tfevents.")).toList()) {
-          Files.delete(file);
-        }
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot remove the TensorBoard files of an earlier run in " + dir, e);
-      }
-    }
   }
 
   /** A fresh run starts from nothing: the checkpoints of an earlier run in the same place go. */

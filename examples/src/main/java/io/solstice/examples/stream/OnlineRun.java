@@ -12,6 +12,7 @@ import io.solstice.reactive.PrequentialMetrics;
 import io.solstice.reactive.RunControl;
 import io.solstice.reactive.Solstice;
 import io.solstice.reactive.TrainingEvent;
+import io.solstice.reactive.TrainingSubscriber;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
@@ -64,6 +65,10 @@ public final class OnlineRun {
 
   private static final Ticket TICKET = new Ticket("rotating-hyperplane".getBytes(StandardCharsets.UTF_8));
   private static final double FADING = 0.95;
+  /** The model's hidden layer size. */
+  public static final int HIDDEN = 32;
+  /** Adam's learning rate. */
+  public static final double LEARNING_RATE = 1e-2;
   /**
    * gRPC logs through java.util.logging, not SLF4J, and warns "Stream closed before write could
    * take place" whenever a client cancels a stream, which is how every online run ends. The
@@ -72,6 +77,7 @@ public final class OnlineRun {
   private static final java.util.logging.Logger GRPC_NETTY = quiet("io.grpc.netty");
 
   private final Settings settings;
+  private final TrainingSubscriber<Object, Object> subscriber;
   private final AtomicReference<Disposable> running = new AtomicReference<>();
   private final CountDownLatch finished = new CountDownLatch(1);
   private volatile boolean cancelled;
@@ -82,7 +88,18 @@ public final class OnlineRun {
    * @param settings its settings
    */
   public OnlineRun(Settings settings) {
+    this(settings, event -> { });
+  }
+
+  /**
+   * A run with one more subscriber of its events (a {@code TensorBoardLogger}, say).
+   *
+   * @param settings its settings
+   * @param subscriber a synchronous subscriber of the run's events
+   */
+  public OnlineRun(Settings settings, TrainingSubscriber<Object, Object> subscriber) {
     this.settings = settings;
+    this.subscriber = subscriber;
   }
 
   /**
@@ -144,8 +161,8 @@ public final class OnlineRun {
         .label(LabeledArrowFile.LABEL).numClasses(2)
         .build();
     MlpClassifier model = MlpClassifier.builder()
-        .inputs(settings.dimensions()).hidden(32).classes(2)
-        .updater(new Adam(1e-2)).seed(settings.seed())
+        .inputs(settings.dimensions()).hidden(HIDDEN).classes(2)
+        .updater(new Adam(LEARNING_RATE)).seed(settings.seed())
         .build();
     DriftRecovery drift = new DriftRecovery(settings.driftAt(), 0.05);
     long[] maxLead = {0};
@@ -161,6 +178,7 @@ public final class OnlineRun {
         .prequential(settings.window(), FADING)
         .maxSteps(settings.steps())
         .prefetch(4)
+        .subscribers(subscriber)
         .events()
         .doOnNext(event -> control.compareAndSet(null, event.run()))
         .doFinally(signal -> done.countDown())

@@ -19,6 +19,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
 import reactor.core.publisher.Flux;
 
 /**
@@ -55,6 +56,7 @@ import reactor.core.publisher.Flux;
  */
 public final class TensorBoardLogger implements TrainingSubscriber<Object, Object> {
 
+  private static final String FILE_PREFIX = "events.out.tfevents.";
   private static final AtomicLong FILES = new AtomicLong();
 
   private final Path directory;
@@ -138,6 +140,34 @@ public final class TensorBoardLogger implements TrainingSubscriber<Object, Objec
     }
   }
 
+  /**
+   * Deletes the event files a logger wrote under a log directory (in its {@code train}, {@code
+   * validation} and {@code test} subdirectories), so that a fresh run in the same place starts
+   * new curves: TensorBoard draws every file of a directory. Other files are left alone.
+   *
+   * @param directory the log directory given to {@link #to}
+   * @return how many files were deleted
+   * @throws UncheckedIOException when one cannot be deleted
+   */
+  public static int deleteEventFiles(Path directory) {
+    int deleted = 0;
+    for (Mode mode : Mode.values()) {
+      Path dir = directory.resolve(directoryOf(mode));
+      if (!Files.isDirectory(dir)) {
+        continue;
+      }
+      try (Stream<Path> files = Files.list(dir)) {
+        for (Path file : files.filter(f -> f.getFileName().toString().startsWith(FILE_PREFIX)).toList()) {
+          Files.delete(file);
+          deleted++;
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot delete the TensorBoard event files in " + dir, e);
+      }
+    }
+    return deleted;
+  }
+
   @Override
   public void onEvent(TrainingEvent<Object, Object> event) throws Exception {
     pipeline.onEvent(event);
@@ -173,7 +203,7 @@ public final class TensorBoardLogger implements TrainingSubscriber<Object, Objec
       TfRecordWriter writer = writers.get(mode);
       if (writer == null) {
         Path dir = Files.createDirectories(directory.resolve(directoryOf(mode)));
-        String name = String.format(Locale.ROOT, "events.out.tfevents.%d.solstice.%d.%d",
+        String name = String.format(Locale.ROOT, FILE_PREFIX + "%d.solstice.%d.%d",
             (long) wallTime, ProcessHandle.current().pid(), FILES.incrementAndGet());
         writer = new TfRecordWriter(dir.resolve(name));
         writers.put(mode, writer);

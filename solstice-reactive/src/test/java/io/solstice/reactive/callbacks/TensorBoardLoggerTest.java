@@ -90,6 +90,12 @@ class TensorBoardLoggerTest {
     }
     assertThat(epochs).containsExactlyInAnyOrder(0L, 1L);
     assertThat(board.resolve("validation")).doesNotExist();
+
+    // A fresh run in the same place deletes the event files, and only them.
+    Path other = Files.writeString(board.resolve("train").resolve("notes.txt"), "kept");
+    assertThat(TensorBoardLogger.deleteEventFiles(board)).isEqualTo(2);
+    assertThat(eventFiles(board.resolve("train"))).isEmpty();
+    assertThat(other).exists();
   }
 
   @Test
