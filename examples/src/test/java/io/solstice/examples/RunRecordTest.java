@@ -144,6 +144,20 @@ class RunRecordTest {
     assertThat(trainSteps).as("one train step scalar per step: 2 epochs of 21 batches").isEqualTo(42);
   }
 
+  @Test
+  void aConfigThatCannotBeReadIsAUsageError() throws IOException {
+    Path missing = dir.resolve("missing.json");
+    Cli absent = digits(dir.resolve("a"), "--config", missing.toString());
+    assertThat(absent.exitCode()).isEqualTo(SolsticeCli.EXIT_USAGE);
+    assertThat(absent.err()).contains("cannot read --config " + missing + ": no such file or directory");
+
+    Path broken = Files.writeString(dir.resolve("broken.json"), "{\"options\": ");
+    Cli invalid = digits(dir.resolve("b"), "--config", broken.toString());
+    assertThat(invalid.exitCode()).isEqualTo(SolsticeCli.EXIT_USAGE);
+    assertThat(invalid.err()).contains("--config " + broken + " is not a JSON object");
+    assertThat(dir.resolve("a")).doesNotExist();
+  }
+
   private Cli digits(Path work, String... options) {
     List<String> args = new ArrayList<>(List.of("digits", "--work-dir", work.toString()));
     args.addAll(Arrays.asList(options));

@@ -1,5 +1,6 @@
 package io.solstice.examples.cli;
 
+import io.solstice.examples.data.OutputFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.reflect.Array;
@@ -50,7 +51,15 @@ public final class RunConfig {
       description = "Take every option not given here from this run record (a run's run.json) to repeat that run.")
   void load(Path config) {
     this.file = config;
-    Map<String, Object> options = readOptions(config);
+    Map<String, Object> options;
+    try {
+      options = readOptions(config);
+    } catch (UsageException | UncheckedIOException e) {
+      // A parameter error: picocli prints it with the usage and exits with code 2.
+      String reason = e instanceof UncheckedIOException io ? e.getMessage() + ": " + OutputFiles.reason(io.getCause())
+          : e.getMessage();
+      throw new CommandLine.ParameterException(command.commandLine(), reason, e);
+    }
     CommandLine.IDefaultValueProvider own = command.defaultValueProvider();
     command.defaultValueProvider(argument -> {
       String recorded = argument instanceof OptionSpec option && options.containsKey(option.longestName())

@@ -43,8 +43,9 @@ import reactor.core.publisher.Flux;
  *
  * <p><b>Format.</b> TFRecord framing (length, masked CRC-32C of the length, data, masked CRC-32C
  * of the data) of {@code Event} protocol buffers, the first of each file carrying {@code
- * file_version = "brain.Event:2"}; see {@code internal.TensorBoardEvents} for the fields. Each
- * record is flushed when written, so TensorBoard shows a run while it trains.
+ * file_version = "brain.Event:2"}; see {@code internal.TensorBoardEvents} for the fields. The
+ * scalars of each window or epoch are flushed together, so TensorBoard shows a run while it
+ * trains.
  *
  * <p>Concurrent runs may share one logger: each run has its own files.
  *
@@ -194,6 +195,7 @@ public final class TensorBoardLogger implements TrainingSubscriber<Object, Objec
           writer.write(TensorBoardEvents.scalar(wallTime, point.step(), point.prefix() + value.getKey(),
               value.getValue()));
         }
+        writer.flush();
       } catch (IOException e) {
         throw new UncheckedIOException("cannot write TensorBoard events under " + directory, e);
       }

@@ -24,8 +24,8 @@ import java.util.zip.CRC32C;
  *
  * where {@code masked_crc(x)} is the CRC-32C (Castagnoli) of {@code x}, rotated right by 15 bits
  * plus {@code 0xa282ead8} (TensorFlow's {@code crc32c::Mask}, which keeps a CRC of data that
- * embeds CRCs from being trivially zero). Each record is flushed to the operating system when
- * written, so a reader such as TensorBoard sees it during the run.
+ * embeds CRCs from being trivially zero). {@link #flush()} hands what was written to the
+ * operating system, so a reader such as TensorBoard sees it during the run.
  *
  * <p>Not thread-safe: one writer per file, used by one thread at a time.
  */
@@ -47,7 +47,7 @@ public final class TfRecordWriter implements Closeable {
   }
 
   /**
-   * Appends one record and flushes it.
+   * Appends one record (buffered until {@link #flush()} or {@link #close()}).
    *
    * @param data the record's bytes
    * @throws IOException when it cannot be written
@@ -58,6 +58,14 @@ public final class TfRecordWriter implements Closeable {
     out.write(littleEndian(maskedCrc32c(length)));
     out.write(data);
     out.write(littleEndian(maskedCrc32c(data)));
+  }
+
+  /**
+   * Hands the records written so far to the operating system.
+   *
+   * @throws IOException when they cannot be written
+   */
+  public void flush() throws IOException {
     out.flush();
   }
 
