@@ -15,7 +15,6 @@ import java.util.Set;
 import org.nd4j.shade.jackson.core.type.TypeReference;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
 import picocli.CommandLine;
-import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
@@ -42,15 +41,12 @@ public final class RunConfig {
   @Spec(Spec.Target.MIXEE)
   private CommandSpec command;
 
-  private Path file;
-
   /** Creates the option; picocli fills it. */
   public RunConfig() {}
 
   @Option(names = "--config", paramLabel = "FILE",
       description = "Take every option not given here from this run record (a run's run.json) to repeat that run.")
   void load(Path config) {
-    this.file = config;
     Map<String, Object> options;
     try {
       options = readOptions(config);
@@ -67,15 +63,6 @@ public final class RunConfig {
           : null;
       return recorded != null ? recorded : own == null ? null : own.defaultValue(argument);
     });
-  }
-
-  /**
-   * The file given to {@code --config}.
-   *
-   * @return it, or null when none was given
-   */
-  public Path file() {
-    return file;
   }
 
   /**

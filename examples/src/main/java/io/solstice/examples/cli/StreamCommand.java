@@ -68,7 +68,7 @@ public final class StreamCommand extends CommandBase {
     TrainingCommand.check(window >= 1, "--window must be at least 1");
     long drift = driftAt != null ? driftAt : steps / 2;
     OnlineRun run = new OnlineRun(new OnlineRun.Settings(steps, features, batchSize, drift, printEvery, window, seed),
-        workDir == null ? event -> { } : recordIn(workDir, drift));
+        workDir == null ? null : recordIn(workDir, drift));
     Thread hook = new Thread(() -> {
       try {
         run.cancel(10_000);

@@ -5,10 +5,12 @@ import io.solstice.arrow.FeatureSpec;
 import io.solstice.arrow.FlightBatchServer;
 import io.solstice.arrow.ReadOptions;
 import io.solstice.core.Mode;
+import io.solstice.core.TensorBatch;
 import io.solstice.core.metrics.ClassificationMetrics;
 import io.solstice.core.models.MlpClassifier;
 import io.solstice.examples.data.LabeledArrowFile;
 import io.solstice.reactive.PrequentialMetrics;
+import io.solstice.reactive.Run;
 import io.solstice.reactive.RunControl;
 import io.solstice.reactive.Solstice;
 import io.solstice.reactive.TrainingEvent;
@@ -88,14 +90,14 @@ public final class OnlineRun {
    * @param settings its settings
    */
   public OnlineRun(Settings settings) {
-    this(settings, event -> { });
+    this(settings, null);
   }
 
   /**
    * A run with one more subscriber of its events (a {@code TensorBoardLogger}, say).
    *
    * @param settings its settings
-   * @param subscriber a synchronous subscriber of the run's events
+   * @param subscriber a synchronous subscriber of the run's events, or null for none
    */
   public OnlineRun(Settings settings, TrainingSubscriber<Object, Object> subscriber) {
     this.settings = settings;
@@ -172,13 +174,16 @@ public final class OnlineRun {
     AtomicReference<RunControl> control = new AtomicReference<>();
     CountDownLatch done = new CountDownLatch(1);
     out.printf(Locale.ROOT, "%8s %12s %10s %10s %14s%n", "step", "cumulative", "window", "fading", "server lead");
-    Disposable run = Solstice.run(model)
+    Run<MlpClassifier, TensorBatch, ClassificationMetrics> online = Solstice.run(model)
         .train(ArrowSources.flight(server.location(), TICKET, allocator, ReadOptions.defaults())
             .map(spec::toTensors))
         .prequential(settings.window(), FADING)
         .maxSteps(settings.steps())
-        .prefetch(4)
-        .subscribers(subscriber)
+        .prefetch(4);
+    if (subscriber != null) {
+      online = online.subscribers(subscriber);
+    }
+    Disposable run = online
         .events()
         .doOnNext(event -> control.compareAndSet(null, event.run()))
         .doFinally(signal -> done.countDown())
