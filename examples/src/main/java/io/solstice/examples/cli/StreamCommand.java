@@ -16,6 +16,8 @@ import picocli.CommandLine.Option;
  * {@code solstice stream}: online, test-then-train learning from an unbounded drifting stream
  * served by an in-process Arrow Flight server on loopback. Stops after {@code --steps} or on
  * Ctrl-C, releasing the server, the stream and all Arrow memory either way.
+ * With {@code --work-dir} it records the run ({@code run.json}, which {@code --config} reads
+ * back) and writes TensorBoard files of its prequential curves.
  */
 @Command(
     name = "stream",
