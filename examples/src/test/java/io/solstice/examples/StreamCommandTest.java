@@ -1,13 +1,28 @@
 package io.solstice.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
+import io.solstice.reactive.callbacks.TfRecordReader;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.shade.jackson.core.type.TypeReference;
+import org.nd4j.shade.jackson.databind.ObjectMapper;
 
 /** {@code solstice stream}: online training over Flight with backpressure and a drift. */
 class StreamCommandTest {
+
+  @TempDir Path dir;
 
   @Test
   void trainsOnlineThroughADriftAndRecoversWhileTheServerStaysBoundedAhead() {
@@ -52,5 +67,65 @@ class StreamCommandTest {
     Cli run = Cli.run("stream", "--steps", "0");
     assertThat(run.exitCode()).isEqualTo(SolsticeCli.EXIT_USAGE);
     assertThat(run.errLines()).containsExactly("solstice stream: --steps must be at least 1");
+  }
+
+  @Test
+  void withAWorkDirItRecordsTheRunAndWritesItsPrequentialCurvesForTensorBoard() throws IOException {
+    Path work = dir.resolve("stream");
+    Cli run = Cli.run("stream", "--steps", "60", "--drift-at", "30", "--print-every", "20", "--features", "5",
+        "--work-dir", work.toString());
+    assertThat(run.exitCode()).as(run.err()).isZero();
+
+    Map<String, Object> record = new ObjectMapper().readValue(work.resolve("run.json").toFile(),
+        new TypeReference<LinkedHashMap<String, Object>>() {});
+    assertThat(record).containsEntry("command", "stream");
+    assertThat(record.get("options")).asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.MAP)
+        .containsEntry("--steps", 60).containsEntry("--print-every", 20).containsEntry("--window", 50)
+        .containsEntry("--drift-at", 30).containsEntry("--work-dir", work.toString());
+
+    // The prequential accuracies TensorBoard gets are the ones printed (to 4 decimals) at steps 20, 40, 60.
+    Map<String, Float> scalars = new LinkedHashMap<>();
+    try (Stream<Path> files = Files.list(work.resolve("tensorboard").resolve("train"))) {
+      for (Path file : files.toList()) {
+        for (TfRecordReader.Event event : TfRecordReader.events(file)) {
+          event.scalars().forEach(s -> scalars.put(s.tag() + "@" + event.step(), s.value()));
+        }
+      }
+    }
+    List<double[]> printed = progress(run.out());
+    assertThat(printed).hasSize(3);
+    for (double[] line : printed) {
+      long step = (long) line[0];
+      assertThat(scalars.get("prequential/cumulative/accuracy@" + step)).isCloseTo((float) line[1], within(6e-5f));
+      assertThat(scalars.get("prequential/window/accuracy@" + step)).isCloseTo((float) line[2], within(6e-5f));
+      assertThat(scalars.get("prequential/fading/accuracy@" + step)).isCloseTo((float) line[3], within(6e-5f));
+      assertThat(scalars).containsKey("step/loss@" + step);
+    }
+
+    // The record repeats the run: the same accuracies at the same steps.
+    Cli again = Cli.run("stream", "--config", work.resolve("run.json").toString(), "--work-dir",
+        dir.resolve("again").toString());
+    assertThat(again.exitCode()).as(again.err()).isZero();
+    List<double[]> repeated = progress(again.out());
+    assertThat(repeated).hasSameSizeAs(printed);
+    for (int i = 0; i < printed.size(); i++) {
+      // Steps and the three accuracies; the server's lead (the last column) is a matter of timing.
+      assertThat(java.util.Arrays.copyOf(repeated.get(i), 4)).containsExactly(java.util.Arrays.copyOf(printed.get(i), 4));
+    }
+  }
+
+  /** The progress lines: step, cumulative, window, fading, lead. */
+  private static List<double[]> progress(String out) {
+    List<double[]> lines = new ArrayList<>();
+    out.lines().map(String::trim).filter(l -> l.matches("\\d+\\s+[0-9.]+\\s+[0-9.]+\\s+[0-9.]+\\s+\\d+ batches"))
+        .forEach(l -> {
+          String[] cells = l.replace(" batches", "").split("\\s+");
+          double[] values = new double[cells.length];
+          for (int i = 0; i < cells.length; i++) {
+            values[i] = Double.parseDouble(cells[i]);
+          }
+          lines.add(values);
+        });
+    return lines;
   }
 }

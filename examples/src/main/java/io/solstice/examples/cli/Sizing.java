@@ -1,5 +1,8 @@
 package io.solstice.examples.cli;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
+
 /**
  * How long and in what steps a run trains, chosen from the train split's size where the user
  * said {@code auto}, so that the defaults work from a hundred rows to a hundred million:
@@ -44,5 +47,19 @@ record Sizing(int batchSize, int epochs, int patience, double learningRate) {
         : (int) Math.max(MIN_EPOCHS, Math.min(MAX_EPOCHS, (TARGET_STEPS + stepsPerEpoch - 1) / stepsPerEpoch));
     int wait = patience != null ? patience : Math.max(MIN_PATIENCE, epochCount / 10);
     return new Sizing(batch, epochCount, wait, learningRate != null ? learningRate : LEARNING_RATE);
+  }
+
+  /**
+   * The settings as JSON values, for the run record.
+   *
+   * @return epochs, batch size, patience and learning rate by name
+   */
+  Map<String, Object> asJson() {
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("epochs", epochs);
+    json.put("batchSize", batchSize);
+    json.put("patience", patience);
+    json.put("learningRate", learningRate);
+    return json;
   }
 }

@@ -1,7 +1,14 @@
 package io.solstice.examples.cli;
 
+import io.solstice.examples.job.RunRecord;
 import io.solstice.examples.observe.Observers;
 import io.solstice.examples.stream.OnlineRun;
+import io.solstice.reactive.callbacks.TensorBoardLogger;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -10,6 +17,8 @@ import picocli.CommandLine.Option;
  * {@code solstice stream}: online, test-then-train learning from an unbounded drifting stream
  * served by an in-process Arrow Flight server on loopback. Stops after {@code --steps} or on
  * Ctrl-C, releasing the server, the stream and all Arrow memory either way.
+ * With {@code --work-dir} it records the run ({@code run.json}, which {@code --config} reads
+ * back) and writes TensorBoard files of its prequential curves.
  */
 @Command(
     name = "stream",
@@ -45,6 +54,13 @@ public final class StreamCommand extends CommandBase {
   @Option(names = "--seed", defaultValue = "42", description = "Seed of the stream and the model (default: ${DEFAULT-VALUE}).")
   long seed;
 
+  @Option(names = "--work-dir", paramLabel = "DIR",
+      description = "Write the run's record (DIR/run.json) and TensorBoard files of its prequential accuracy and loss, "
+          + "every --print-every steps (DIR/tensorboard) (default: write nothing).")
+  Path workDir;
+
+  @Mixin RunConfig config;
+
   /** Creates the command. */
   public StreamCommand() {}
 
@@ -57,8 +73,8 @@ public final class StreamCommand extends CommandBase {
     TrainingCommand.check(window >= 1, "--window must be at least 1");
     long drift = driftAt != null ? driftAt : steps / 2;
     Observers observers = observability.start(name(), out());
-    OnlineRun run = new OnlineRun(
-        new OnlineRun.Settings(steps, features, batchSize, drift, printEvery, window, seed), observers);
+    OnlineRun run = new OnlineRun(new OnlineRun.Settings(steps, features, batchSize, drift, printEvery, window, seed),
+        observers, workDir == null ? null : recordIn(workDir, drift));
     Thread hook = new Thread(() -> {
       try {
         run.cancel(10_000);
@@ -77,5 +93,22 @@ public final class StreamCommand extends CommandBase {
       }
     }
     return 0;
+  }
+
+  /** Writes run.json into the work directory; the TensorBoard logger of the run's tensorboard/. */
+  private TensorBoardLogger recordIn(Path dir, long drift) throws IOException {
+    Map<String, Object> model = new LinkedHashMap<>();
+    model.put("type", "mlp");
+    model.put("inputs", features);
+    model.put("hidden", List.of(OnlineRun.HIDDEN));
+    model.put("classes", 2);
+    Map<String, Object> optimizer = new LinkedHashMap<>();
+    optimizer.put("name", "Adam");
+    optimizer.put("learningRate", OnlineRun.LEARNING_RATE);
+    RunRecord record = new RunRecord(name(), RunConfig.options(spec), Map.of())
+        .resolved("driftAt", drift).resolved("seed", seed).resolved("model", model).resolved("optimizer", optimizer);
+    output().writeJson(dir.resolve(RunRecord.FILE), record.toJson());
+    TensorBoardLogger.deleteEventFiles(dir.resolve("tensorboard"));
+    return TensorBoardLogger.to(dir.resolve("tensorboard")).everySteps(printEvery).atEpochEnd(false).build();
   }
 }

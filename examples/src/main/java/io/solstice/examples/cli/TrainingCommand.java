@@ -3,6 +3,7 @@ package io.solstice.examples.cli;
 import io.solstice.examples.job.JobData;
 import io.solstice.examples.job.JobFile;
 import io.solstice.examples.job.JobSettings;
+import io.solstice.examples.job.RunRecord;
 import io.solstice.examples.job.TrainingJob;
 import io.solstice.examples.observe.Observers;
 import java.nio.file.Path;
@@ -61,6 +62,8 @@ abstract class TrainingCommand extends CommandBase {
 
   @Option(names = "--report", paramLabel = "FILE", description = "Write the test metrics and run summary as JSON.")
   Path report;
+
+  @Mixin RunConfig config;
 
   /** Where relative paths are resolved: the directory the job was first started in. */
   Path base = Path.of("");
@@ -121,7 +124,8 @@ abstract class TrainingCommand extends CommandBase {
       JobSettings settings = new JobSettings(sizing.epochs(), hidden(), sizing.learningRate(), weightDecay, seed,
           sizing.patience(),
           maxSteps, checkpointDir(), workDir().resolve("metrics.csv"), workDir().resolve("curves.png"),
-          report == null ? null : resolve(report), resume, output());
+          report == null ? null : resolve(report), resume, output(),
+          new RunRecord(name(), RunConfig.options(spec), sizing.asJson()));
       try (Observers observers = observability.start(name(), out())) {
         new TrainingJob(data, settings, observers).run(out());
       }

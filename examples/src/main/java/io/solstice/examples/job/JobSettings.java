@@ -20,6 +20,7 @@ import java.util.Objects;
  * @param report the JSON report, or null for none
  * @param resume whether to continue from the latest checkpoint in {@code checkpointDir}
  * @param output how the job writes its run record and report
+ * @param record the command and its options, saved in {@code run.json} and every checkpoint
  */
 public record JobSettings(
     int epochs,
@@ -34,7 +35,8 @@ public record JobSettings(
     Path curvesPng,
     Path report,
     boolean resume,
-    OutputFiles output) {
+    OutputFiles output,
+    RunRecord record) {
 
   /**
    * Validates the fields.
@@ -52,9 +54,11 @@ public record JobSettings(
    * @param report see the record
    * @param resume see the record
    * @param output see the record
+   * @param record see the record
    */
   public JobSettings {
     Objects.requireNonNull(output, "output");
+    Objects.requireNonNull(record, "record");
     Objects.requireNonNull(checkpointDir, "checkpointDir");
     Objects.requireNonNull(metricsCsv, "metricsCsv");
     Objects.requireNonNull(curvesPng, "curvesPng");

@@ -21,13 +21,17 @@ import io.solstice.reactive.callbacks.Direction;
 import io.solstice.reactive.callbacks.EarlyStopping;
 import io.solstice.reactive.callbacks.LoggingCallback;
 import io.solstice.reactive.callbacks.ProgressBar;
+import io.solstice.reactive.callbacks.TensorBoardLogger;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,6 +47,8 @@ public final class TrainingJob {
 
   private static final Logger LOG = LoggerFactory.getLogger(TrainingJob.class);
   private static final String EARLY_STOPPING = "early_stopping";
+  /** The TensorBoard log directory in the run directory. */
+  public static final String TENSORBOARD = "tensorboard";
 
   private final JobData data;
   private final JobSettings settings;
@@ -98,6 +104,7 @@ public final class TrainingJob {
       ModelTask<E, M> task, PrintStream out, long started) {
     E fresh = task.newModel(data.inputs(), settings.hidden(), settings.learningRate(), settings.weightDecay(),
         settings.seed());
+    Map<String, Object> record = record(task).toJson();
     EarlyStopping early = EarlyStopping.monitor(task.monitor())
         .mode(Mode.VAL)
         .direction(Direction.MIN)
@@ -106,12 +113,16 @@ public final class TrainingJob {
         .build();
     if (!settings.resume()) {
       removeEarlierCheckpoints();
+      TensorBoardLogger.deleteEventFiles(runDirectory().resolve(TENSORBOARD));
+      writeRecord(record);
     }
+    TensorBoardLogger tensorBoard = TensorBoardLogger.to(runDirectory().resolve(TENSORBOARD)).everySteps(1).build();
     CheckpointCallback checkpoints = CheckpointCallback.builder(settings.checkpointDir())
         .everyEpochs(1)
         .atEnd(true)
         .keepLast(3)
         .saveStateOf(EARLY_STOPPING, early)
+        .runRecord(record)
         .build();
     Resumed<E> start = checkpoints.resume(fresh);
     if (settings.resume()) {
@@ -139,6 +150,7 @@ public final class TrainingJob {
                 .plotAtEnd(settings.curvesPng())
                 .plotKeys(task.headline().subList(0, 2).toArray(String[]::new))
                 .build(),
+            tensorBoard,
             early,
             checkpoints);
     if (settings.maxSteps() > 0) {
@@ -148,7 +160,8 @@ public final class TrainingJob {
     E trained = observers.attach(run).block();
     early.stopReason().ifPresent(reason -> LOG.info("Early stopping: {}", reason));
     E best = early.restoreBest(trained);
-    M test = observers.attach(Solstice.run(best).test(source.open(Split.TEST, 0))).metrics().block();
+    M test = observers.attach(Solstice.run(best).test(source.open(Split.TEST, 0)).subscribers(tensorBoard))
+        .metrics().block();
     double wallSeconds = (System.nanoTime() - started) / 1e9;
     out.printf(Locale.ROOT, "%n%s report on the %s split (%d rows, best epoch %d):%n%n",
         task.title(), data.testName(),
@@ -159,6 +172,40 @@ public final class TrainingJob {
         settings.checkpointDir());
     return new RunReport(test.compute(), task.describe(), data.preprocessing(), counter.epochs(), counter.steps(),
         wallSeconds);
+  }
+
+  private void writeRecord(Map<String, Object> record) {
+    Path file = runDirectory().resolve(RunRecord.FILE);
+    try {
+      settings.output().writeJson(file, record);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + file, e);
+    }
+  }
+
+  /** The run directory: where metrics.csv, run.json and tensorboard/ go. */
+  private Path runDirectory() {
+    return settings.metricsCsv().toAbsolutePath().getParent();
+  }
+
+  /**
+   * The run record: the command's options and what they resolved to, with the model's sizes and
+   * its optimizer as this job builds them.
+   */
+  private RunRecord record(ModelTask<?, ?> task) {
+    Map<String, Object> model = new LinkedHashMap<>();
+    model.put("type", "mlp");
+    model.put("inputs", data.inputs());
+    model.put("hidden", Arrays.stream(settings.hidden()).boxed().toList());
+    model.putAll(task.describe());
+    Map<String, Object> optimizer = new LinkedHashMap<>();
+    optimizer.put("name", settings.weightDecay() > 0 ? "AdamW" : "Adam");
+    optimizer.put("learningRate", settings.learningRate());
+    optimizer.put("weightDecay", settings.weightDecay());
+    return settings.record()
+        .resolved("seed", settings.seed())
+        .resolved("model", model)
+        .resolved("optimizer", optimizer);
   }
 
   /** A fresh run starts from nothing: the checkpoints of an earlier run in the same place go. */

@@ -5,14 +5,17 @@ import io.solstice.arrow.FeatureSpec;
 import io.solstice.arrow.FlightBatchServer;
 import io.solstice.arrow.ReadOptions;
 import io.solstice.core.Mode;
+import io.solstice.core.TensorBatch;
 import io.solstice.core.metrics.ClassificationMetrics;
 import io.solstice.core.models.MlpClassifier;
 import io.solstice.examples.data.LabeledArrowFile;
 import io.solstice.examples.observe.Observers;
 import io.solstice.reactive.PrequentialMetrics;
+import io.solstice.reactive.Run;
 import io.solstice.reactive.RunControl;
 import io.solstice.reactive.Solstice;
 import io.solstice.reactive.TrainingEvent;
+import io.solstice.reactive.TrainingSubscriber;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
@@ -65,6 +68,10 @@ public final class OnlineRun {
 
   private static final Ticket TICKET = new Ticket("rotating-hyperplane".getBytes(StandardCharsets.UTF_8));
   private static final double FADING = 0.95;
+  /** The model's hidden layer size. */
+  public static final int HIDDEN = 32;
+  /** Adam's learning rate. */
+  public static final double LEARNING_RATE = 1e-2;
   /**
    * gRPC logs through java.util.logging, not SLF4J, and warns "Stream closed before write could
    * take place" whenever a client cancels a stream, which is how every online run ends. The
@@ -74,6 +81,7 @@ public final class OnlineRun {
 
   private final Settings settings;
   private final Observers observers;
+  private final TrainingSubscriber<Object, Object> subscriber;
   private final AtomicReference<Disposable> running = new AtomicReference<>();
   private final CountDownLatch finished = new CountDownLatch(1);
   private volatile boolean cancelled;
@@ -84,18 +92,21 @@ public final class OnlineRun {
    * @param settings its settings
    */
   public OnlineRun(Settings settings) {
-    this(settings, Observers.NONE);
+    this(settings, Observers.NONE, null);
   }
 
   /**
-   * A run watched by a Prometheus endpoint or a dashboard.
+   * A run watched by a Prometheus endpoint or a dashboard, with one more subscriber of its events
+   * (a {@code TensorBoardLogger}, say).
    *
    * @param settings its settings
    * @param observers what its events feed
+   * @param subscriber a synchronous subscriber of the run's events, or null for none
    */
-  public OnlineRun(Settings settings, Observers observers) {
+  public OnlineRun(Settings settings, Observers observers, TrainingSubscriber<Object, Object> subscriber) {
     this.settings = settings;
     this.observers = observers;
+    this.subscriber = subscriber;
   }
 
   /**
@@ -157,8 +168,8 @@ public final class OnlineRun {
         .label(LabeledArrowFile.LABEL).numClasses(2)
         .build();
     MlpClassifier model = MlpClassifier.builder()
-        .inputs(settings.dimensions()).hidden(32).classes(2)
-        .updater(new Adam(1e-2)).seed(settings.seed())
+        .inputs(settings.dimensions()).hidden(HIDDEN).classes(2)
+        .updater(new Adam(LEARNING_RATE)).seed(settings.seed())
         .build();
     DriftRecovery drift = new DriftRecovery(settings.driftAt(), 0.05);
     long[] maxLead = {0};
@@ -168,12 +179,16 @@ public final class OnlineRun {
     AtomicReference<RunControl> control = new AtomicReference<>();
     CountDownLatch done = new CountDownLatch(1);
     out.printf(Locale.ROOT, "%8s %12s %10s %10s %14s%n", "step", "cumulative", "window", "fading", "server lead");
-    Disposable run = observers.attach(Solstice.run(model)
-            .train(ArrowSources.flight(server.location(), TICKET, allocator, ReadOptions.defaults())
-                .map(spec::toTensors))
-            .prequential(settings.window(), FADING)
-            .maxSteps(settings.steps())
-            .prefetch(4))
+    Run<MlpClassifier, TensorBatch, ClassificationMetrics> online = Solstice.run(model)
+        .train(ArrowSources.flight(server.location(), TICKET, allocator, ReadOptions.defaults())
+            .map(spec::toTensors))
+        .prequential(settings.window(), FADING)
+        .maxSteps(settings.steps())
+        .prefetch(4);
+    if (subscriber != null) {
+      online = online.subscribers(subscriber);
+    }
+    Disposable run = observers.attach(online)
         .events()
         .doOnNext(event -> control.compareAndSet(null, event.run()))
         .doFinally(signal -> done.countDown())

@@ -32,7 +32,7 @@ class ObservedOnlineRunTest {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
     Observers observers = Observers.start("stream", 0, null, out);
-    OnlineRun run = new OnlineRun(new OnlineRun.Settings(1_000_000, 4, 32, 500_000, 10, 10, 1), observers);
+    OnlineRun run = new OnlineRun(new OnlineRun.Settings(1_000_000, 4, 32, 500_000, 10, 10, 1), observers, null);
     CompletableFuture<OnlineRun.Result> result = CompletableFuture.supplyAsync(() -> {
       try (observers) {
         return run.run(out);

@@ -1,7 +1,9 @@
 package io.solstice.core.checkpoint;
 
+import io.solstice.core.Mode;
 import io.solstice.core.RunPosition;
 import io.solstice.core.checkpoint.internal.Json;
+import io.solstice.core.checkpoint.internal.SolsticeVersion;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -33,7 +35,11 @@ import java.util.Objects;
  *     source or user reported it; empty when unknown
  * @param callbackStates the saved state of each stateful callback, by the name it was
  *     registered under
- * @param metrics the monitored values at save time (used to keep the best checkpoints)
+ * @param metrics the latest merged metrics of each mode at save time, keyed {@code
+ *     <mode>/<metric>} (for example {@code train/loss}, {@code val/accuracy}); a monitored metric
+ *     (used to keep the best checkpoints) is among them
+ * @param run the run's record: its resolved configuration (options, model sizes, optimizer,
+ *     seed, library version) as the application gave it; empty when none was given
  * @param arrays one entry per stored array, with its checksum
  */
 public record CheckpointManifest(
@@ -46,6 +52,7 @@ public record CheckpointManifest(
     Map<String, Object> sourcePosition,
     Map<String, Map<String, Object>> callbackStates,
     Map<String, Double> metrics,
+    Map<String, Object> run,
     List<ArrayEntry> arrays) {
 
   /** The current format version. */
@@ -64,6 +71,7 @@ public record CheckpointManifest(
     sourcePosition = freeze(sourcePosition);
     callbackStates = callbackStates == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(callbackStates));
     metrics = metrics == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(metrics));
+    run = freeze(run);
     arrays = arrays == null ? List.of() : List.copyOf(arrays);
   }
 
@@ -76,7 +84,7 @@ public record CheckpointManifest(
    */
   public static CheckpointManifest at(RunPosition position) {
     return new CheckpointManifest(
-        FORMAT_VERSION, null, null, null, "manual", position, null, null, null, null);
+        FORMAT_VERSION, null, null, null, "manual", position, null, null, null, null, null);
   }
 
   /**
@@ -87,7 +95,7 @@ public record CheckpointManifest(
    */
   public CheckpointManifest withTrigger(String newTrigger) {
     return new CheckpointManifest(formatVersion, libraryVersion, experimentType, createdAt,
-        newTrigger, position, sourcePosition, callbackStates, metrics, arrays);
+        newTrigger, position, sourcePosition, callbackStates, metrics, run, arrays);
   }
 
   /**
@@ -98,7 +106,7 @@ public record CheckpointManifest(
    */
   public CheckpointManifest withExperimentType(String type) {
     return new CheckpointManifest(formatVersion, libraryVersion, type, createdAt,
-        trigger, position, sourcePosition, callbackStates, metrics, arrays);
+        trigger, position, sourcePosition, callbackStates, metrics, run, arrays);
   }
 
   /**
@@ -109,7 +117,7 @@ public record CheckpointManifest(
    */
   public CheckpointManifest withSourcePosition(Map<String, Object> source) {
     return new CheckpointManifest(formatVersion, libraryVersion, experimentType, createdAt,
-        trigger, position, source, callbackStates, metrics, arrays);
+        trigger, position, source, callbackStates, metrics, run, arrays);
   }
 
   /**
@@ -120,7 +128,7 @@ public record CheckpointManifest(
    */
   public CheckpointManifest withCallbackStates(Map<String, Map<String, Object>> states) {
     return new CheckpointManifest(formatVersion, libraryVersion, experimentType, createdAt,
-        trigger, position, sourcePosition, states, metrics, arrays);
+        trigger, position, sourcePosition, states, metrics, run, arrays);
   }
 
   /**
@@ -131,12 +139,45 @@ public record CheckpointManifest(
    */
   public CheckpointManifest withMetrics(Map<String, Double> values) {
     return new CheckpointManifest(formatVersion, libraryVersion, experimentType, createdAt,
-        trigger, position, sourcePosition, callbackStates, values, arrays);
+        trigger, position, sourcePosition, callbackStates, values, run, arrays);
+  }
+
+  /**
+   * The version of this library, as checkpoints it writes record it in {@link
+   * #libraryVersion()} (applications put it in their own run records too).
+   *
+   * @return the version, or {@code unknown} when the build did not record it
+   */
+  public static String currentLibraryVersion() {
+    return SolsticeVersion.get();
+  }
+
+  /**
+   * The key of a metric in {@link #metrics()}: {@code <mode>/<metric>}, for example {@code
+   * val/loss}.
+   *
+   * @param mode the mode the metric was merged over
+   * @param metric the metric's key in the computed values
+   * @return the key
+   */
+  public static String metricKey(Mode mode, String metric) {
+    return mode.label() + "/" + metric;
+  }
+
+  /**
+   * This manifest with the run's record.
+   *
+   * @param record the resolved configuration of the run; JSON-compatible values only
+   * @return the copy
+   */
+  public CheckpointManifest withRun(Map<String, Object> record) {
+    return new CheckpointManifest(formatVersion, libraryVersion, experimentType, createdAt,
+        trigger, position, sourcePosition, callbackStates, metrics, record, arrays);
   }
 
   CheckpointManifest completed(String version, String time, List<ArrayEntry> entries) {
     return new CheckpointManifest(FORMAT_VERSION, version, experimentType, time,
-        trigger, position, sourcePosition, callbackStates, metrics, entries);
+        trigger, position, sourcePosition, callbackStates, metrics, run, entries);
   }
 
   /**
@@ -191,6 +232,7 @@ public record CheckpointManifest(
     json.put("sourcePosition", sourcePosition);
     json.put("callbackStates", callbackStates);
     json.put("metrics", metrics);
+    json.put("run", run);
     List<Map<String, Object>> entries = new ArrayList<>();
     for (ArrayEntry array : arrays) {
       Map<String, Object> entry = new LinkedHashMap<>();
@@ -250,6 +292,7 @@ public record CheckpointManifest(
         (Map<String, Object>) json.get("sourcePosition"),
         (Map<String, Map<String, Object>>) json.get("callbackStates"),
         metrics,
+        (Map<String, Object>) json.get("run"),
         arrays);
   }
 

@@ -35,7 +35,8 @@ class CheckpointStoreTest {
         .withTrigger("step")
         .withSourcePosition(Map.of("file", "part-0.arrow", "batch", 3))
         .withCallbackStates(Map.of("early_stopping", Map.of("wait", 2, "best", 0.5)))
-        .withMetrics(Map.of("loss", 0.25));
+        .withMetrics(Map.of("val/loss", 0.25))
+        .withRun(Map.of("command", "digits", "options", Map.of("--seed", 42, "--hidden", java.util.List.of(128))));
   }
 
   @Test
@@ -53,7 +54,9 @@ class CheckpointStoreTest {
     assertThat(m.trigger()).isEqualTo("step");
     assertThat(m.sourcePosition()).containsEntry("file", "part-0.arrow").containsEntry("batch", 3);
     assertThat(m.callbackStates().get("early_stopping")).containsEntry("wait", 2).containsEntry("best", 0.5);
-    assertThat(m.metrics()).containsEntry("loss", 0.25);
+    assertThat(m.metrics()).containsEntry("val/loss", 0.25);
+    assertThat(m.run()).containsEntry("command", "digits")
+        .containsEntry("options", Map.of("--seed", 42, "--hidden", java.util.List.of(128)));
     assertThat(m.libraryVersion()).isNotBlank().isNotEqualTo("unknown");
     assertThat(m.arrays()).extracting(CheckpointManifest.ArrayEntry::name)
         .containsExactly("layer0/W", "layer0/b", "steps");

@@ -20,11 +20,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.OptionalDouble;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
@@ -68,8 +68,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>What.</b> The experiment's {@link Checkpointable#state()}, the position, the source
  * position from the supplier given to the builder, the state of every registered {@link
- * StatefulCallback} (taken when the checkpoint is written), and the last monitored metric
- * value.
+ * StatefulCallback} (taken when the checkpoint is written), the latest merged metrics of each
+ * mode (the values carried by the last {@code EpochEnded} of each mode that ran a step, keyed
+ * {@code <mode>/<metric>}, for example {@code val/loss}), and the run's record given to {@link
+ * Builder#runRecord} (its resolved configuration).
  *
  * <p><b>Which are kept.</b> The newest {@code keepLast} (default 3) plus the {@code keepBest}
  * with the best value of the monitored metric, ranked by a {@link Monitor} (the metric the
@@ -111,6 +113,7 @@ public final class CheckpointCallback implements TrainingSubscriber<Object, Obje
   private final Supplier<Map<String, Object>> sourcePosition;
   private final Map<String, StatefulCallback> stateful;
   private final boolean inBackground;
+  private final Map<String, Object> runRecord;
   private final Semaphore pendingWrites;
   private final AtomicReference<Throwable> backgroundError = new AtomicReference<>();
   // Background writes that completed and are not announced yet.
@@ -123,7 +126,8 @@ public final class CheckpointCallback implements TrainingSubscriber<Object, Obje
   private RunPosition position = RunPosition.START;
   private RunPosition lastSaved;
   private Instant lastSaveTime;
-  private double lastMonitoredValue = Double.NaN;
+  // The latest merged metrics of each mode, keyed <mode>/<metric>; the monitored one among them.
+  private final Map<String, Double> latestMetrics = new LinkedHashMap<>();
   // An every-N-epochs checkpoint is due for the current train epoch; and once the epoch is
   // complete, the position to write it at, at the next event.
   private boolean epochCheckpointDue;
@@ -134,7 +138,7 @@ public final class CheckpointCallback implements TrainingSubscriber<Object, Obje
   private record Written(Path file, RunPosition position) {}
 
   /** What {@link #resume} restored, for the run that starts there. */
-  private record ResumePoint(RunPosition position, double monitoredValue) {}
+  private record ResumePoint(RunPosition position, Map<String, Double> metrics) {}
 
   private CheckpointCallback(Builder builder) {
     this.store = CheckpointStore.open(builder.directory);
@@ -148,6 +152,7 @@ public final class CheckpointCallback implements TrainingSubscriber<Object, Obje
     this.sourcePosition = builder.sourcePosition;
     this.stateful = new LinkedHashMap<>(builder.stateful);
     this.inBackground = builder.maxPending > 0;
+    this.runRecord = builder.runRecord;
     this.pendingWrites = inBackground ? new Semaphore(builder.maxPending) : null;
   }
 
@@ -194,9 +199,7 @@ public final class CheckpointCallback implements TrainingSubscriber<Object, Obje
   public <E extends Checkpointable<E>> Resumed<E> resume(E fresh) {
     Resumed<E> restored = Checkpoints.resumeOrStart(store.directory(), fresh, stateful);
     resumed = restored.restoredFrom()
-        .map(checkpoint -> new ResumePoint(restored.position(), monitor == null
-            ? Double.NaN
-            : checkpoint.manifest().metrics().getOrDefault(monitor.key(), Double.NaN)))
+        .map(checkpoint -> new ResumePoint(restored.position(), restoredMetrics(checkpoint.manifest())))
         .orElse(null);
     return restored;
   }
@@ -273,7 +276,8 @@ public final class CheckpointCallback implements TrainingSubscriber<Object, Obje
     resumed = null;
     if (from != null && from.position().equals(started.position())) {
       lastSaved = from.position();
-      lastMonitoredValue = from.monitoredValue();
+      latestMetrics.clear();
+      latestMetrics.putAll(from.metrics());
     } else {
       if (from != null) {
         LOG.warn("CheckpointCallback.resume restored the position {} but the run starts at {}; "
@@ -281,7 +285,7 @@ public final class CheckpointCallback implements TrainingSubscriber<Object, Obje
             from.position(), started.position());
       }
       lastSaved = null;
-      lastMonitoredValue = Double.NaN;
+      latestMetrics.clear();
     }
     activeRun = started.run();
   }
@@ -297,10 +301,10 @@ public final class CheckpointCallback implements TrainingSubscriber<Object, Obje
 
   private void epochEnded(TrainingEvent.EpochEnded<Object, Object> end) {
     if (monitor != null) {
-      OptionalDouble value = monitor.valueOf(end);
-      if (value.isPresent()) {
-        lastMonitoredValue = value.getAsDouble();
-      }
+      monitor.valueOf(end); // fails the run with a clear message when the metric is missing
+    }
+    if (end.steps() > 0) {
+      end.values().forEach((key, value) -> latestMetrics.put(CheckpointManifest.metricKey(end.mode(), key), value));
     }
     if (end.mode() != Mode.TRAIN) {
       return;
@@ -373,17 +377,14 @@ public final class CheckpointCallback implements TrainingSubscriber<Object, Obje
     Checkpointable<?> checkpointable = checkpointable(experiment);
     Map<String, Map<String, Object>> states = new LinkedHashMap<>();
     stateful.forEach((name, callback) -> states.put(name, callback.saveState()));
-    Map<String, Double> metrics =
-        monitor == null || Double.isNaN(lastMonitoredValue)
-            ? Map.of()
-            : Map.of(monitor.key(), lastMonitoredValue);
     CheckpointManifest manifest =
         CheckpointManifest.at(at)
             .withTrigger(trigger)
             .withExperimentType(experiment.getClass().getName())
             .withSourcePosition(sourcePosition.get())
             .withCallbackStates(states)
-            .withMetrics(metrics);
+            .withMetrics(latestMetrics)
+            .withRun(runRecord);
     lastSaved = at;
     lastSaveTime = clock.instant();
     if (!inBackground) {
@@ -452,8 +453,7 @@ public final class CheckpointCallback implements TrainingSubscriber<Object, Obje
       double value = Double.NaN;
       if (retention.keepBest() > 0) {
         try {
-          value = CheckpointStore.readManifest(existing).metrics()
-              .getOrDefault(monitor.key(), Double.NaN);
+          value = monitoredValue(CheckpointStore.readManifest(existing).metrics());
         } catch (CheckpointException unreadable) {
           value = Double.NaN; // an unreadable checkpoint is never among the best
         }
@@ -462,6 +462,28 @@ public final class CheckpointCallback implements TrainingSubscriber<Object, Obje
     }
     retention.toDelete(candidates).forEach(store::delete);
     return file;
+  }
+
+  /** The monitored value a checkpoint recorded, or NaN. */
+  private double monitoredValue(Map<String, Double> metrics) {
+    Double value = metrics.get(CheckpointManifest.metricKey(monitor.mode(), monitor.key()));
+    if (value == null) {
+      value = metrics.get(monitor.key()); // written before metrics were keyed by mode
+    }
+    return value == null ? Double.NaN : value;
+  }
+
+  /** The latest metrics a checkpoint recorded, the monitored one under its current key. */
+  private Map<String, Double> restoredMetrics(CheckpointManifest manifest) {
+    Map<String, Double> metrics = new LinkedHashMap<>(manifest.metrics());
+    if (monitor != null) {
+      double value = monitoredValue(metrics);
+      metrics.remove(monitor.key());
+      if (!Double.isNaN(value)) {
+        metrics.put(CheckpointManifest.metricKey(monitor.mode(), monitor.key()), value);
+      }
+    }
+    return metrics;
   }
 
   private void rethrowBackgroundError() {
@@ -489,6 +511,7 @@ public final class CheckpointCallback implements TrainingSubscriber<Object, Obje
     private Monitor monitor;
     private InstantSource clock = InstantSource.system();
     private Supplier<Map<String, Object>> sourcePosition = Map::of;
+    private Map<String, Object> runRecord = Map.of();
     private final Map<String, StatefulCallback> stateful = new LinkedHashMap<>();
     private int maxPending;
 
@@ -581,6 +604,19 @@ public final class CheckpointCallback implements TrainingSubscriber<Object, Obje
      */
     public Builder clock(InstantSource source) {
       this.clock = Objects.requireNonNull(source, "clock");
+      return this;
+    }
+
+    /**
+     * The run's record, stored in every manifest as {@code run}: its resolved configuration
+     * (options, model sizes, optimizer, seed, library version), so a checkpoint says how it was
+     * made. Values must be JSON-compatible; the order is kept.
+     *
+     * @param record the record
+     * @return this builder
+     */
+    public Builder runRecord(Map<String, Object> record) {
+      this.runRecord = Collections.unmodifiableMap(new LinkedHashMap<>(Objects.requireNonNull(record, "record")));
       return this;
     }
 

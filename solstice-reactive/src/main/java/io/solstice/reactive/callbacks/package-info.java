@@ -3,7 +3,8 @@
  * io.solstice.reactive.callbacks.LoggingCallback} (metrics over exact N-step windows or epochs,
  * to SLF4J or any function), {@link io.solstice.reactive.callbacks.ProgressBar} (console
  * progress), {@link io.solstice.reactive.callbacks.CsvLogger} (CSV rows and a learning-curve
- * PNG), {@link io.solstice.reactive.callbacks.ProfilingCallback} (data wait / step / subscribers
+ * PNG), {@link io.solstice.reactive.callbacks.TensorBoardLogger} (TensorBoard event files of the same
+ * windows and epochs), {@link io.solstice.reactive.callbacks.ProfilingCallback} (data wait / step / subscribers
  * time, Flight Recorder events, ND4J op profiles), {@link
  * io.solstice.reactive.callbacks.EarlyStopping} and {@link
  * io.solstice.reactive.callbacks.CheckpointCallback}.

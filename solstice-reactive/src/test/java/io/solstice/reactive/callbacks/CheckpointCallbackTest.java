@@ -9,6 +9,7 @@ import io.solstice.core.RunPosition;
 import io.solstice.core.TensorBatch;
 import io.solstice.core.checkpoint.Checkpoint;
 import io.solstice.core.checkpoint.CheckpointException;
+import io.solstice.core.checkpoint.CheckpointManifest;
 import io.solstice.core.checkpoint.CheckpointStore;
 import io.solstice.core.checkpoint.Resumed;
 import io.solstice.core.data.DigitsDataset;
@@ -107,6 +108,39 @@ class CheckpointCallbackTest {
   }
 
   @Test
+  void theManifestHoldsTheLatestMergedMetricsOfEachModeAndTheRunRecord() {
+    Map<String, Object> record = new java.util.LinkedHashMap<>();
+    record.put("command", "digits");
+    record.put("options", Map.of("--seed", "3"));
+    CheckpointCallback callback = keepAll(dir).everyEpochs(1).atEnd(false).runRecord(record).build();
+    List<TrainingEvent.EpochEnded<MlpClassifier, ClassificationMetrics>> ends = new ArrayList<>();
+
+    digits(2).subscribers(callback).events()
+        .doOnNext(event -> {
+          if (event instanceof TrainingEvent.EpochEnded<MlpClassifier, ClassificationMetrics> end) {
+            ends.add(end);
+          }
+        })
+        .blockLast();
+
+    // Epoch checkpoints after epochs 0 and 1: each holds that epoch's train and val values.
+    List<CheckpointManifest> manifests =
+        callback.store().list().stream().map(CheckpointStore::readManifest).toList();
+    assertThat(manifests).hasSize(2);
+    for (int epoch = 0; epoch < 2; epoch++) {
+      Map<String, Double> expected = new java.util.LinkedHashMap<>();
+      for (TrainingEvent.EpochEnded<MlpClassifier, ClassificationMetrics> end : ends) {
+        if (end.epoch() == epoch) {
+          end.values().forEach((key, value) -> expected.put(end.mode().label() + "/" + key, value));
+        }
+      }
+      assertThat(expected).containsKeys("train/loss", "val/loss", "val/accuracy");
+      assertThat(manifests.get(epoch).metrics()).isEqualTo(expected);
+      assertThat(manifests.get(epoch).run()).isEqualTo(record);
+    }
+  }
+
+  @Test
   void everyNEpochsWritesAfterTheEpochsValidationAndResumesAtTheNextEpoch() {
     CheckpointCallback callback = keepAll(dir).everyEpochs(2).atEnd(false).build();
 
@@ -165,7 +199,7 @@ class CheckpointCallbackTest {
         .subscribers(checkpoints)
         .block();
     return checkpoints.store().list().stream()
-        .map(f -> CheckpointStore.readManifest(f).metrics().get("loss")).toList();
+        .map(f -> CheckpointStore.readManifest(f).metrics().get("val/loss")).toList();
   }
 
   @Test
