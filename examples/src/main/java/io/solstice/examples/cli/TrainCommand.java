@@ -23,7 +23,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.arrow.memory.BufferAllocator;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import reactor.core.publisher.Flux;
@@ -133,14 +132,6 @@ public final class TrainCommand extends TrainingCommand {
           + "as --in-memory-limit holds, at least 4096).")
   String shuffleWindow;
 
-  @Option(names = "--work-dir", defaultValue = "runs/train",
-      description = "Where metrics.csv and curves.png go (default: ${DEFAULT-VALUE}).")
-  Path workDir;
-
-  @Option(names = "--checkpoint-dir", paramLabel = "DIR",
-      description = "Where checkpoints and preprocessing.json go (default: <work-dir>/checkpoints).")
-  Path checkpointDir;
-
   /** Rows per batch while surveying and splitting (the training batch size is chosen after). */
   private static final int READ_ROWS = 8192;
 
@@ -155,24 +146,16 @@ public final class TrainCommand extends TrainingCommand {
    * (each step also shrinks the weights by {@code lr * 1}, a pull toward small weights that
    * brings an MLP on a few hundred noisy rows within reach of a linear model's error).
    */
-  static final class Defaults implements CommandLine.IDefaultValueProvider {
-    private static final Map<String, String> VALUES = Map.of(
-        "--epochs", "auto", "--batch-size", "auto", "--lr", "auto", "--patience", "auto", "--weight-decay", "1");
-
-    @Override
-    public String defaultValue(CommandLine.Model.ArgSpec argument) {
-      return argument instanceof CommandLine.Model.OptionSpec option ? VALUES.get(option.longestName()) : null;
+  static final class Defaults extends OptionDefaults {
+    Defaults() {
+      super(Map.of("--epochs", "auto", "--batch-size", "auto", "--lr", "auto", "--patience", "auto",
+          "--weight-decay", "1"));
     }
   }
 
   @Override
-  Path workDir() {
-    return resolve(workDir);
-  }
-
-  @Override
-  Path checkpointDir() {
-    return checkpointDir == null ? workDir().resolve("checkpoints") : resolve(checkpointDir);
+  Path defaultWorkDir() {
+    return Path.of("runs", "train");
   }
 
   @Override
