@@ -60,7 +60,8 @@ import reactor.core.publisher.Flux;
  * and one emitted). So a table sorted by class still trains on batches that mix every class;
  * a larger window means fewer reads. With a window of 0 the streamed train split keeps table
  * order (one read per epoch), for tables already stored in random order. Validation and test
- * rows always come in table order.
+ * rows always come in table order. The batches are those of the table held in memory: the rows
+ * of a batch that spans two windows are joined ({@link ArrowFlux#rebatch}).
  *
  * <p><b>Ownership.</b> Every emitted batch belongs to its receiver, who closes it once; each
  * subscription's batches live in a child of the allocator given to {@link Builder#plan}. Close
@@ -226,10 +227,13 @@ public final class TableSplit implements AutoCloseable {
       }
       SeededPermutation order = trainOrder(epochs.getAndIncrement());
       long passes = (train + shuffleWindow - 1) / shuffleWindow;
-      return Flux.range(0, (int) passes).concatMap(pass -> {
+      Flux<ArrowBatch> windows = Flux.range(0, (int) passes).concatMap(pass -> {
         long from = pass * shuffleWindow;
         return windowPass(order, from, (int) Math.min(shuffleWindow, train - from), batchSize, name);
       }, 0);
+      // Join each window's short last batch with the next window's rows: the batches of a table
+      // in memory, not one short batch per window.
+      return Rebatch.apply(windows, batchSize, allocator);
     });
   }
 

@@ -148,10 +148,13 @@ class TableSplitTest {
         .inMemoryLimit(0).shuffleWindow(250).plan(table(file, allocator, 128), allocator)) {
       assertThat(split.inMemory()).isFalse();
       assertThat(split.shuffleWindow()).isEqualTo(250);
-      Flux<ArrowBatch> train = split.batches(Split.TRAIN, 64);
+      List<Integer> rowsPerBatch = new ArrayList<>();
+      Flux<ArrowBatch> train = split.batches(Split.TRAIN, 64).doOnNext(batch -> rowsPerBatch.add(batch.rowCount()));
       for (int epoch = 0; epoch < 3; epoch++) {
         assertThat(idsOf(train)).as("epoch %d", epoch).isEqualTo(inMemory.get(epoch));
       }
+      // Batches span windows as they would in memory: 18 of 64 rows and one of 48, each epoch.
+      assertThat(rowsPerBatch).hasSize(3 * 19).filteredOn(rows -> rows != 64).containsExactly(48, 48, 48);
       assertThat(idsOf(split.batches(Split.TRAIN, 64, 2))).as("a run resumed at epoch 2").isEqualTo(inMemory.get(2));
     }
     assertThat(inMemory.get(1)).isNotEqualTo(inMemory.get(0)).containsExactlyInAnyOrderElementsOf(inMemory.get(0));
