@@ -31,4 +31,28 @@ class SolsticeCliTest {
     assertThat(train.err()).contains("Missing required option: '--data=PATH'");
     assertThat(Cli.run("resume").exitCode()).isEqualTo(SolsticeCli.EXIT_USAGE);
   }
+
+  /** Options declared once (StepOptions, JobOptions, RunDirectories) keep each command's names and defaults. */
+  @Test
+  void sharedOptionsKeepEveryCommandsNamesAndDefaults() {
+    assertThat(Cli.run("digits", "--help").out()).contains("Rows per batch (default: 64;")
+        .contains("Adam learning rate (default: 3e-3;").contains("--max-steps=STEPS").contains("--checkpoint-dir");
+    assertThat(Cli.run("train", "--help").out()).contains("Rows per batch (default: auto;")
+        .contains("Adam learning rate (default: auto;").contains("--work-dir=DIR");
+    String spark = Cli.run("spark-digits", "--help").out();
+    assertThat(spark).contains("--lr, --learning-rate=RATE|auto").contains("Rows per batch (default: 32;")
+        .contains("Adam learning rate (default: 0.01;");
+    assertThat(Cli.run("resume", "--help").out()).contains("(--work-dir=DIR | --checkpoint-dir=DIR)")
+        .contains("--max-steps=STEPS").contains("--report=FILE");
+
+    Cli both = Cli.run("resume", "--work-dir", "a", "--checkpoint-dir", "b");
+    assertThat(both.exitCode()).isEqualTo(SolsticeCli.EXIT_USAGE);
+    assertThat(both.err()).contains("mutually exclusive");
+    Cli badRate = Cli.run("spark-digits", "--learning-rate", "fast");
+    assertThat(badRate.exitCode()).isEqualTo(SolsticeCli.EXIT_USAGE);
+    assertThat(badRate.err()).contains("--lr must be a number or auto, got fast");
+    Cli badBatch = Cli.run("digits", "--batch-size", "0");
+    assertThat(badBatch.exitCode()).isEqualTo(SolsticeCli.EXIT_USAGE);
+    assertThat(badBatch.errLines()).containsExactly("solstice digits: --batch-size must be at least 1 (or auto), got 0");
+  }
 }

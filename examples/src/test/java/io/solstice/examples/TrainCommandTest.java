@@ -169,7 +169,7 @@ class TrainCommandTest {
     JsonNode second = report();
 
     assertThat(inMemory.out()).contains("held in memory, train rows reshuffled every epoch");
-    assertThat(streamed.out()).contains("streamed in stored order");
+    assertThat(streamed.out()).contains("streamed, train rows reshuffled every epoch in 1 read of the table");
     assertThat(second.get("preprocessing").get("split").get("rows"))
         .isEqualTo(first.get("preprocessing").get("split").get("rows"));
     // Fitted on the same train rows, merged in other batches: equal up to rounding.
@@ -182,6 +182,61 @@ class TrainCommandTest {
       }
     }
     assertThat(second.get("test").get("accuracy").asDouble()).isGreaterThanOrEqualTo(0.9);
+  }
+
+  /**
+   * 6,000 rows of 4 overlapping classes stored sorted by class, streamed through a 64 KiB
+   * in-memory limit: shuffled in windows of 1,000 rows it trains on the very batches it would
+   * have held in memory; in stored order (a window of 0) each epoch trains on one class after
+   * another, and ends on the last.
+   */
+  @Test
+  void aTableSortedByClassAndLargerThanTheInMemoryLimitTrainsAsWellStreamedAsInMemory() throws IOException {
+    Path data = RealisticTables.sortedClasses(5, List.of("alpha", "beta", "gamma", "delta"),
+        new int[] {1500, 1500, 1500, 1500}, 0.7).writeIpc(dir.resolve("sorted.arrow"), allocator);
+    assertThat(Files.size(data)).isGreaterThan(2 * 64 * 1024);
+
+    Cli inMemory = train(data, "label", "--epochs", "3");
+    double inMemoryAccuracy = report().get("test").get("accuracy").asDouble();
+    Cli shuffled = train(data, "label", "--epochs", "3", "--in-memory-limit", "64k", "--shuffle-window", "1000");
+    JsonNode shuffledReport = report();
+    Cli stored = train(data, "label", "--epochs", "3", "--in-memory-limit", "64k", "--shuffle-window", "0");
+    JsonNode storedReport = report();
+
+    double shuffledAccuracy = shuffledReport.get("test").get("accuracy").asDouble();
+    double storedAccuracy = storedReport.get("test").get("accuracy").asDouble();
+    System.out.printf(java.util.Locale.ROOT, "sorted 4-class table, test accuracy: in memory %.4f, streamed and "
+        + "shuffled %.4f, streamed in stored order %.4f%n", inMemoryAccuracy, shuffledAccuracy, storedAccuracy);
+    assertThat(inMemory.out()).contains("held in memory, train rows reshuffled every epoch");
+    assertThat(shuffled.out()).contains("3600 train").contains("streamed, train rows reshuffled every epoch in 4 "
+        + "reads of the table (shuffle window 1000 rows)");
+    assertThat(stored.out()).contains("streamed in stored order");
+    assertThat(shuffledReport.get("preprocessing").get("split").get("shuffle_window").asLong()).isEqualTo(1000);
+    assertThat(storedReport.get("preprocessing").get("split").get("train_order").asText()).isEqualTo("stored order");
+    assertThat(inMemoryAccuracy).isGreaterThan(0.85);
+    assertThat(shuffledAccuracy).isCloseTo(inMemoryAccuracy, org.assertj.core.data.Offset.offset(0.03));
+    assertThat(storedAccuracy).as("stored order").isLessThan(shuffledAccuracy - 0.2);
+  }
+
+  @Test
+  void aStreamedShuffledRunResumedMidEpochEndsAsTheUninterruptedRunDoes() throws IOException {
+    Path data = RealisticTables.sortedClasses(6, List.of("alpha", "beta"), new int[] {400, 400}, 0.8)
+        .writeIpc(dir.resolve("sorted.arrow"), allocator);
+    List<String> streamed = List.of("--epochs", "3", "--in-memory-limit", "0", "--shuffle-window", "200");
+
+    Cli whole = train(data, "label", streamed.toArray(String[]::new));
+    assertThat(whole.exitCode()).as(whole.err()).isZero();
+    JsonNode uninterrupted = report().get("test");
+    // 480 train rows in batches of 50: 10 steps per epoch; 14 stops inside the second epoch.
+    List<String> interrupted = new java.util.ArrayList<>(streamed);
+    interrupted.addAll(List.of("--max-steps", "14"));
+    assertThat(train(data, "label", interrupted.toArray(String[]::new)).exitCode()).isZero();
+    Cli resumed = Cli.run("resume", "--work-dir", dir.resolve("work").toString(), "--report",
+        dir.resolve("report.json").toString());
+
+    assertThat(resumed.exitCode()).as(resumed.err()).isZero();
+    assertThat(resumed.out()).contains("epoch 1, 4 batches into it, train step 14");
+    assertThat(report().get("test")).isEqualTo(uninterrupted);
   }
 
   @Test

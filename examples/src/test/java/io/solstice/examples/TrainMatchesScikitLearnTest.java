@@ -127,7 +127,7 @@ class TrainMatchesScikitLearnTest {
     assertSameSplit(report, sklearn);
     assertThat(inMemory.out()).contains("(CSV): 800 rows").contains("random, seed 42): 480 train, 160 validation, "
         + "160 test rows; held in memory").contains("r2").contains("mae").contains("rmse");
-    assertThat(streamed.out()).contains("streamed in stored order");
+    assertThat(streamed.out()).contains("streamed, train rows reshuffled every epoch in 1 read of the table");
     assertThat(report.get("task").asText()).isEqualTo("regression");
     assertThat(report.get("test").has("mae")).isTrue();
     assertThat(report.get("test").has("rmse")).isTrue();

@@ -125,6 +125,8 @@ final class Rebatch {
     try {
       VectorSchemaRoot joined = VectorSchemaRoot.create(first.schema(), lease.allocator());
       made.add(joined);
+      // Arrow's appender reads a variable-width target's first offset: it needs allocated buffers.
+      joined.allocateNew();
       List<FieldVector> columns = joined.getFieldVectors();
       for (int c = 0; c < columns.size(); c++) {
         ValueVector[] parts = new ValueVector[pieces.size()];

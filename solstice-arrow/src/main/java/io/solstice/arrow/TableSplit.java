@@ -1,10 +1,12 @@
 package io.solstice.arrow;
 
 import io.solstice.arrow.internal.GatherCursor;
+import io.solstice.arrow.internal.RowGather;
 import io.solstice.arrow.internal.SeededPermutation;
 import io.solstice.arrow.internal.SplitFilter;
 import io.solstice.arrow.internal.SplitQuotas;
 import io.solstice.arrow.internal.StratumColumn;
+import io.solstice.arrow.internal.WindowPass;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
@@ -16,8 +18,6 @@ import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.FieldVector;
-import org.apache.arrow.vector.compare.VectorEqualsVisitor;
-import org.apache.arrow.vector.dictionary.Dictionary;
 import reactor.core.publisher.Flux;
 
 /**
@@ -46,10 +46,22 @@ import reactor.core.publisher.Flux;
  * {@link Builder#inMemoryLimit} bytes is kept in memory while the split lives: each split is
  * then emitted by copying its rows into new batches of the asked size, and the train split in a
  * new seeded order every epoch (with {@link Builder#shuffle}, the default). A larger table is
- * streamed: every subscription reads the table again, in one pass, and keeps the rows of its
- * split (the assignment is computed row by row, so nothing but per-class counters is held);
- * its rows come in table order, re-batched to the asked size. Both give the same rows in each
- * split.
+ * streamed: every subscription reads the table again and keeps the rows of its split (the
+ * assignment is computed row by row, so nothing but per-class counters is held). Both give the
+ * same rows in each split.
+ *
+ * <p><b>Shuffling a streamed table.</b> The streamed train split comes in the very order the
+ * in-memory one would (a seeded permutation of its rows, new every epoch), read in passes
+ * bounded by the {@link Builder#shuffleWindow shuffle window} of {@code W} rows: pass {@code k}
+ * reads the whole table, keeps the train rows whose places in the epoch's order fall in
+ * {@code [kW, (k+1)W)} (each row finds its place from its index, without a table of the
+ * permutation), and emits them in that order. An epoch of {@code T} train rows takes
+ * {@code ceil(T / W)} reads of the table, and holds at most {@code W} rows (plus one batch read
+ * and one emitted). So a table sorted by class still trains on batches that mix every class;
+ * a larger window means fewer reads. With a window of 0 the streamed train split keeps table
+ * order (one read per epoch), for tables already stored in random order. Validation and test
+ * rows always come in table order. The batches are those of the table held in memory: the rows
+ * of a batch that spans two windows are joined ({@link ArrowFlux#rebatch}).
  *
  * <p><b>Ownership.</b> Every emitted batch belongs to its receiver, who closes it once; each
  * subscription's batches live in a child of the allocator given to {@link Builder#plan}. Close
@@ -68,12 +80,13 @@ public final class TableSplit implements AutoCloseable {
   private final Map<Object, Long> rowsPerStratum;
   private final long seed;
   private final boolean shuffle;
+  private final long shuffleWindow;
   private final List<ArrowBatch> kept;
   private final Map<Split, int[][]> rowsInMemory;
   private volatile boolean closed;
 
   private TableSplit(Builder b, Flux<ArrowBatch> table, BufferAllocator allocator, Map<Object, Long> rowsPerStratum,
-      List<ArrowBatch> kept) {
+      List<ArrowBatch> kept, long shuffleWindow) {
     this.table = table;
     this.allocator = allocator;
     this.strata = new StratumColumn(b.stratifyBy);
@@ -81,6 +94,8 @@ public final class TableSplit implements AutoCloseable {
     this.quotas = new SplitQuotas(rowsPerStratum, b.validation, b.test, b.seed);
     this.seed = b.seed;
     this.shuffle = b.shuffle;
+    // A window's slots are indexed by int.
+    this.shuffleWindow = Math.min(shuffleWindow, Integer.MAX_VALUE - 8);
     this.kept = kept;
     this.rowsInMemory = kept == null ? Map.of() : assignInMemory();
   }
@@ -88,7 +103,7 @@ public final class TableSplit implements AutoCloseable {
   /**
    * A builder: no validation or test rows, seed 0, no stratification, shuffled train order, an
    * in-memory limit of a quarter of the allocator's limit or of the JVM's heap, whichever is
-   * smaller.
+   * smaller, and a shuffle window of as many rows as that limit holds.
    *
    * @return the builder
    */
@@ -103,6 +118,17 @@ public final class TableSplit implements AutoCloseable {
    */
   public boolean inMemory() {
     return kept != null;
+  }
+
+  /**
+   * The most train rows a streamed table's shuffle holds at once: each epoch reads the table
+   * {@code ceil(rows(TRAIN) / shuffleWindow())} times. 0 when a streamed train split keeps table
+   * order (a window of 0, or shuffling off); unused for a table in memory.
+   *
+   * @return the window in rows
+   */
+  public long shuffleWindow() {
+    return shuffle ? shuffleWindow : 0;
   }
 
   /**
@@ -153,11 +179,12 @@ public final class TableSplit implements AutoCloseable {
 
   /**
    * The rows of a split as batches. Each subscription emits the whole split once: an epoch.
-   * For a table in memory with shuffling on, the train split comes in a new order at each
-   * subscription of the returned flux, the order of epoch {@code firstEpoch + n} at the
-   * {@code n}-th subscription (from 0), so a run resumed at epoch {@code e} passes {@code e}
-   * and sees the orders the interrupted run would have. Validation and test rows, and every
-   * split of a streamed table, come in table order.
+   * With shuffling on, the train split comes in a new order at each subscription of the
+   * returned flux, the order of epoch {@code firstEpoch + n} at the {@code n}-th subscription
+   * (from 0), so a run resumed at epoch {@code e} passes {@code e} and sees the orders the
+   * interrupted run would have; a streamed table gives the same order as one in memory (see
+   * the class comment for how, and for a window of 0, which keeps table order). Validation
+   * and test rows come in table order.
    *
    * @param split the split
    * @param batchSize rows per batch (the last batch may be shorter), at least 1
@@ -170,19 +197,59 @@ public final class TableSplit implements AutoCloseable {
       throw new IllegalArgumentException("batchSize must be at least 1, got " + batchSize);
     }
     String name = "split-" + split.label();
-    if (kept == null) {
-      return streamed(split, batchSize, name);
-    }
     AtomicInteger epochs = new AtomicInteger(firstEpoch);
+    boolean shuffled = shuffle && split == Split.TRAIN;
+    if (kept == null) {
+      return shuffled && shuffleWindow > 0 ? streamedShuffled(batchSize, name, epochs)
+          : streamed(split, batchSize, name);
+    }
     int[][] rows = rowsInMemory.get(split);
     return Flux.defer(() -> {
       checkOpen();
-      int epoch = split == Split.TRAIN ? epochs.getAndIncrement() : 0;
-      SeededPermutation order = shuffle && split == Split.TRAIN && rows[0].length > 0
-          ? new SeededPermutation(rows[0].length, SeededPermutation.mix(seed + 0x9E3779B97F4A7C15L * (epoch + 1L)))
-          : null;
+      SeededPermutation order = shuffled && rows[0].length > 0 ? trainOrder(epochs.getAndIncrement()) : null;
       return ArrowSources.source(allocator, name,
-          lease -> new GatherCursor(name, kept, rows[0], rows[1], order, lease, batchSize));
+          lease -> new GatherCursor(name, kept, rows[0], rows[1], order, lease, batchSize, null));
+    });
+  }
+
+  /** The train rows' order in an epoch: position {@code i} holds the train row {@code apply(i)}. */
+  private SeededPermutation trainOrder(int epoch) {
+    return new SeededPermutation(rows(Split.TRAIN), SeededPermutation.mix(seed + 0x9E3779B97F4A7C15L * (epoch + 1L)));
+  }
+
+  /** The train split of a streamed table in its epoch's order: one pass of the table per window. */
+  private Flux<ArrowBatch> streamedShuffled(int batchSize, String name, AtomicInteger epochs) {
+    return Flux.defer(() -> {
+      checkOpen();
+      long train = rows(Split.TRAIN);
+      if (train == 0) {
+        return Flux.<ArrowBatch>empty();
+      }
+      SeededPermutation order = trainOrder(epochs.getAndIncrement());
+      long passes = (train + shuffleWindow - 1) / shuffleWindow;
+      Flux<ArrowBatch> windows = Flux.range(0, (int) passes).concatMap(pass -> {
+        long from = pass * shuffleWindow;
+        return windowPass(order, from, (int) Math.min(shuffleWindow, train - from), batchSize, name);
+      }, 0);
+      // Join each window's short last batch with the next window's rows: the batches of a table
+      // in memory, not one short batch per window.
+      return Rebatch.apply(windows, batchSize, allocator);
+    });
+  }
+
+  /** Reads the whole table, keeps the rows of one window, then emits them in order. */
+  private Flux<ArrowBatch> windowPass(SeededPermutation order, long from, int count, int batchSize, String name) {
+    return Flux.defer(() -> {
+      checkOpen();
+      WindowPass pass = new WindowPass(new SplitFilter(quotas, strata, Split.TRAIN), order, from, count, allocator);
+      return table.doOnNext(batch -> {
+            try (batch) {
+              pass.accept(batch);
+            }
+          })
+          .thenMany(Flux.defer(() -> ArrowSources.source(allocator, name, lease -> pass.cursor(name, lease, batchSize))))
+          .doFinally(signal -> pass.close())
+          .doOnDiscard(ArrowBatch.class, ArrowBatch::close);
     });
   }
 
@@ -258,12 +325,16 @@ public final class TableSplit implements AutoCloseable {
 
   /** Configures a {@link TableSplit} and plans it by reading the table once. */
   public static final class Builder {
+    /** The smallest default shuffle window, in rows, however small the in-memory limit. */
+    public static final long MIN_SHUFFLE_WINDOW = 4096;
+
     private double validation;
     private double test;
     private long seed;
     private String stratifyBy;
     private boolean shuffle = true;
     private long inMemoryLimit = -1;
+    private long shuffleWindow = -1;
 
     private Builder() {}
 
@@ -313,14 +384,31 @@ public final class TableSplit implements AutoCloseable {
     }
 
     /**
-     * Whether the train split of a table in memory comes in a new seeded order every epoch
-     * (default true).
+     * Whether the train split comes in a new seeded order every epoch, held in memory or
+     * streamed (default true).
      *
      * @param enabled false to keep table order
      * @return this builder
      */
     public Builder shuffle(boolean enabled) {
       this.shuffle = enabled;
+      return this;
+    }
+
+    /**
+     * The most train rows a streamed table's shuffle holds at once (see the class comment):
+     * each epoch reads the table once per window of train rows. 0 keeps a streamed train split
+     * in table order. By default, as many rows as the in-memory limit holds (by the table's
+     * average bytes per row), at least {@value #MIN_SHUFFLE_WINDOW}.
+     *
+     * @param rows at least 0
+     * @return this builder
+     */
+    public Builder shuffleWindow(long rows) {
+      if (rows < 0) {
+        throw new IllegalArgumentException("shuffleWindow must be >= 0, got " + rows);
+      }
+      this.shuffleWindow = rows;
       return this;
     }
 
@@ -400,7 +488,10 @@ public final class TableSplit implements AutoCloseable {
         kept.forEach(ArrowBatch::close);
         fits[0] = false;
       }
-      return new TableSplit(this, table, allocator, counts, fits[0] ? kept : null);
+      long rows = counts.values().stream().mapToLong(Long::longValue).sum();
+      long window = shuffleWindow >= 0 ? shuffleWindow
+          : Math.max(MIN_SHUFFLE_WINDOW, limit / Math.max(1, bytes[0] / rows));
+      return new TableSplit(this, table, allocator, counts, fits[0] ? kept : null, window);
     }
 
     private static long bytesOf(ArrowBatch batch) {
@@ -412,16 +503,7 @@ public final class TableSplit implements AutoCloseable {
     }
 
     private static boolean sameDictionaries(List<ArrowBatch> batches) {
-      for (ArrowBatch batch : batches) {
-        for (long id : batches.get(0).getDictionaryIds()) {
-          Dictionary first = batches.get(0).lookup(id);
-          Dictionary other = batch.lookup(id);
-          if (other == null || !VectorEqualsVisitor.vectorEquals(first.getVector(), other.getVector())) {
-            return false;
-          }
-        }
-      }
-      return true;
+      return batches.stream().allMatch(batch -> RowGather.sameDictionaries(batches.get(0), batch));
     }
 
     private static double fraction(double value, String what) {

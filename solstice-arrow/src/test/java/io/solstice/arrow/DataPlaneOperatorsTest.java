@@ -3,6 +3,7 @@ package io.solstice.arrow;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -13,8 +14,12 @@ import java.util.stream.LongStream;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.BigIntVector;
 import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.complex.FixedSizeListVector;
+import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.Schema;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
@@ -130,6 +135,41 @@ class DataPlaneOperatorsTest {
     Flux<ArrowBatch> mixed = source("a", 0, 1, 3).concatWith(source("b", 3, 1, 3).transform(ArrowFlux.select("id")));
     assertThatThrownBy(() -> mixed.transform(ArrowFlux.rebatch(4, allocator)).doOnNext(ArrowBatch::close).blockLast())
         .isInstanceOf(SchemaChangeException.class).hasMessageContaining("different schemas");
+  }
+
+  @Test
+  void rebatchJoinsVariableWidthColumns() {
+    Schema schema = new Schema(List.of(Field.notNullable("name", new ArrowType.Utf8())));
+    List<VectorSchemaRoot> roots = new ArrayList<>();
+    try {
+      for (int b = 0; b < 3; b++) {
+        VectorSchemaRoot root = VectorSchemaRoot.create(schema, allocator);
+        roots.add(root);
+        VarCharVector names = (VarCharVector) root.getVector("name");
+        names.allocateNew();
+        for (int r = 0; r < 3; r++) {
+          names.setSafe(r, ("row" + (3 * b + r)).getBytes(StandardCharsets.UTF_8));
+        }
+        root.setRowCount(3);
+      }
+      List<Integer> sizes = new ArrayList<>();
+      List<String> names = ArrowSources.roots("names", roots, null, allocator, ReadOptions.defaults())
+          .transform(ArrowFlux.rebatch(4, allocator))
+          .concatMapIterable(batch -> {
+            try (batch) {
+              sizes.add(batch.rowCount());
+              List<String> out = new ArrayList<>();
+              for (int r = 0; r < batch.rowCount(); r++) {
+                out.add(batch.root().getVector("name").getObject(r).toString());
+              }
+              return out;
+            }
+          }).collectList().block();
+      assertThat(sizes).containsExactly(4, 4, 1);
+      assertThat(names).containsExactly("row0", "row1", "row2", "row3", "row4", "row5", "row6", "row7", "row8");
+    } finally {
+      roots.forEach(VectorSchemaRoot::close);
+    }
   }
 
   /** Every row's values are TestData's for its id, and the ids run on without a gap. */

@@ -114,18 +114,61 @@ class TableSplitTest {
   @Test
   void aStreamedTableGetsExactlyTheRowsThatAnInMemoryOneGets() throws IOException {
     Path file = SortedTable.write(dir.resolve("sorted.arrow"), allocator, ROWS, 256);
-    Map<Split, Set<Long>> inMemory = new EnumMap<>(Split.class);
+    Map<Split, List<Long>> inMemory;
     try (TableSplit split = split(file, 7, -1)) {
-      ids(split, 50).forEach((s, list) -> inMemory.put(s, new HashSet<>(list)));
+      inMemory = ids(split, 50);
     }
     try (TableSplit split = split(file, 7, 0)) {
       assertThat(split.inMemory()).isFalse();
       Map<Split, List<Long>> streamed = ids(split, 50);
-      for (Split s : Split.values()) {
-        assertThat(new HashSet<>(streamed.get(s))).as(s.label()).isEqualTo(inMemory.get(s));
-        // Streamed rows keep table order.
-        assertThat(streamed.get(s)).isSorted();
+      assertThat(streamed.get(Split.VALIDATION)).isEqualTo(inMemory.get(Split.VALIDATION)).isSorted();
+      assertThat(streamed.get(Split.TEST)).isEqualTo(inMemory.get(Split.TEST)).isSorted();
+      // The default window holds the whole train split: one read, the in-memory order.
+      assertThat(split.shuffleWindow()).isGreaterThanOrEqualTo(split.rows(Split.TRAIN));
+      assertThat(streamed.get(Split.TRAIN)).isEqualTo(inMemory.get(Split.TRAIN)).isNotEqualTo(sorted(inMemory));
+    }
+  }
+
+  private static List<Long> sorted(Map<Split, List<Long>> ids) {
+    return ids.get(Split.TRAIN).stream().sorted().toList();
+  }
+
+  @Test
+  void aStreamedTrainSplitReadInWindowsComesInTheInMemoryOrderOfEachEpoch() throws IOException {
+    Path file = SortedTable.write(dir.resolve("sorted.arrow"), allocator, ROWS, 256);
+    List<List<Long>> inMemory = new ArrayList<>();
+    try (TableSplit split = split(file, 11, -1)) {
+      Flux<ArrowBatch> train = split.batches(Split.TRAIN, 64);
+      for (int epoch = 0; epoch < 3; epoch++) {
+        inMemory.add(idsOf(train));
       }
+    }
+    // 1,200 train rows through a window of 250: five reads of the table per epoch.
+    try (TableSplit split = TableSplit.builder().validation(0.2).test(0.2).seed(11).stratifyBy("label")
+        .inMemoryLimit(0).shuffleWindow(250).plan(table(file, allocator, 128), allocator)) {
+      assertThat(split.inMemory()).isFalse();
+      assertThat(split.shuffleWindow()).isEqualTo(250);
+      List<Integer> rowsPerBatch = new ArrayList<>();
+      Flux<ArrowBatch> train = split.batches(Split.TRAIN, 64).doOnNext(batch -> rowsPerBatch.add(batch.rowCount()));
+      for (int epoch = 0; epoch < 3; epoch++) {
+        assertThat(idsOf(train)).as("epoch %d", epoch).isEqualTo(inMemory.get(epoch));
+      }
+      // Batches span windows as they would in memory: 18 of 64 rows and one of 48, each epoch.
+      assertThat(rowsPerBatch).hasSize(3 * 19).filteredOn(rows -> rows != 64).containsExactly(48, 48, 48);
+      assertThat(idsOf(split.batches(Split.TRAIN, 64, 2))).as("a run resumed at epoch 2").isEqualTo(inMemory.get(2));
+    }
+    assertThat(inMemory.get(1)).isNotEqualTo(inMemory.get(0)).containsExactlyInAnyOrderElementsOf(inMemory.get(0));
+    assertThat(inMemory.get(0).subList(0, 64).stream().map(id -> SortedTable.label(id, ROWS)).distinct()).hasSize(2);
+  }
+
+  @Test
+  void aShuffleWindowOfZeroKeepsAStreamedTrainSplitInTableOrder() throws IOException {
+    Path file = SortedTable.write(dir.resolve("sorted.arrow"), allocator, ROWS, 256);
+    try (TableSplit split = TableSplit.builder().validation(0.2).test(0.2).seed(11).stratifyBy("label")
+        .inMemoryLimit(0).shuffleWindow(0).plan(table(file, allocator, 128), allocator)) {
+      assertThat(split.shuffleWindow()).isZero();
+      List<Long> train = idsOf(split.batches(Split.TRAIN, 64));
+      assertThat(train).hasSize((int) split.rows(Split.TRAIN)).isSorted();
     }
   }
 
@@ -160,7 +203,7 @@ class TableSplitTest {
   }
 
   @Test
-  void aTableLargerThanTheAllocatorLimitIsSplitStreamingWithExactCountsAndNoLeak() throws IOException {
+  void aTableLargerThanTheAllocatorLimitIsSplitAndShuffledStreamingWithExactCountsAndNoLeak() throws IOException {
     long rows = 300_000;
     Path file;
     try (BufferAllocator writer = new RootAllocator()) {
@@ -169,16 +212,23 @@ class TableSplitTest {
     long limit = 4L << 20;
     assertThat(Files.size(file)).as("the table is larger than the allocator may hold").isGreaterThan(2 * limit);
     long[][] counts = new long[3][2];
+    List<Long> trainIds = new ArrayList<>();
     try (BufferAllocator small = new RootAllocator(limit)) {
       try (TableSplit split = TableSplit.builder().validation(0.1).test(0.2).seed(3).stratifyBy("label")
           .plan(table(file, small, 8192), small)) {
         assertThat(split.inMemory()).isFalse();
+        // The default window: the rows a quarter of the limit holds, so several reads per epoch.
+        assertThat(split.shuffleWindow()).isBetween(TableSplit.Builder.MIN_SHUFFLE_WINDOW, split.rows(Split.TRAIN) / 3);
         for (Split s : Split.values()) {
           split.batches(s, 512).doOnNext(batch -> {
             try (batch) {
               IntVector label = (IntVector) batch.root().getVector("label");
+              BigIntVector id = (BigIntVector) batch.root().getVector("id");
               for (int r = 0; r < batch.rowCount(); r++) {
                 counts[s.ordinal()][label.get(r)]++;
+                if (s == Split.TRAIN) {
+                  trainIds.add(id.get(r));
+                }
               }
             }
           }).blockLast();
@@ -191,6 +241,11 @@ class TableSplitTest {
     assertThat(counts[Split.TEST.ordinal()]).containsExactly(54_000, 6_000);
     assertThat(counts[Split.VALIDATION.ordinal()]).containsExactly(27_000, 3_000);
     assertThat(counts[Split.TRAIN.ordinal()]).containsExactly(189_000, 21_000);
+    // Every train row once, shuffled across the whole table: the first batch holds both classes
+    // in about their proportion (1 in 10), though the table stores all class-1 rows first.
+    assertThat(new HashSet<>(trainIds)).hasSize(trainIds.size());
+    long ones = trainIds.subList(0, 512).stream().filter(id -> SortedTable.label(id, rows) == 1).count();
+    assertThat(ones).isBetween(20L, 90L);
   }
 
   @Test

@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.arrow.memory.BufferAllocator;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -36,10 +35,6 @@ import picocli.CommandLine.Option;
     })
 public final class DigitsCommand extends TrainingCommand {
 
-  @Option(names = "--work-dir", defaultValue = "runs/digits",
-      description = "Where data, checkpoints, metrics and curves go (default: ${DEFAULT-VALUE}).")
-  Path workDir;
-
   @Option(names = "--hidden", split = ",", defaultValue = "128",
       description = "Hidden layer sizes, comma-separated (default: ${DEFAULT-VALUE}).")
   int[] hidden;
@@ -56,24 +51,15 @@ public final class DigitsCommand extends TrainingCommand {
   public DigitsCommand() {}
 
   /** The digits run's tried defaults: 30 epochs of batches of 64 at 3e-3, patience 5, no decay. */
-  static final class Defaults implements CommandLine.IDefaultValueProvider {
-    private static final Map<String, String> VALUES =
-        Map.of("--epochs", "30", "--batch-size", "64", "--lr", "3e-3", "--patience", "5", "--weight-decay", "0");
-
-    @Override
-    public String defaultValue(CommandLine.Model.ArgSpec argument) {
-      return argument instanceof CommandLine.Model.OptionSpec option ? VALUES.get(option.longestName()) : null;
+  static final class Defaults extends OptionDefaults {
+    Defaults() {
+      super(Map.of("--epochs", "30", "--batch-size", "64", "--lr", "3e-3", "--patience", "5", "--weight-decay", "0"));
     }
   }
 
   @Override
-  Path workDir() {
-    return resolve(workDir);
-  }
-
-  @Override
-  Path checkpointDir() {
-    return workDir().resolve("checkpoints");
+  Path defaultWorkDir() {
+    return Path.of("runs", "digits");
   }
 
   @Override

@@ -6,7 +6,7 @@ import java.util.Locale;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 /**
  * {@code solstice resume}: continues a {@code digits} or {@code train} run from the latest
@@ -20,33 +20,18 @@ import picocli.CommandLine.Option;
     description = "Continue a 'digits' or 'train' run from the latest checkpoint in its checkpoint directory.")
 public final class ResumeCommand extends CommandBase {
 
-  @ArgGroup(multiplicity = "1")
-  Where where;
-
   /** Where the run to continue is: one of the two options. */
-  static final class Where {
-    @Option(names = "--checkpoint-dir", paramLabel = "DIR", description = "The run's checkpoint directory.")
-    Path checkpointDir;
+  @ArgGroup(multiplicity = "1")
+  RunDirectories where;
 
-    @Option(names = "--work-dir", paramLabel = "DIR",
-        description = "The run's work directory (its checkpoints are in DIR/checkpoints).")
-    Path workDir;
-  }
-
-  @Option(names = "--max-steps", defaultValue = "0",
-      description = "Stop again after this many train steps of the whole run (default: no limit).")
-  long maxSteps;
-
-  @Option(names = "--report", paramLabel = "FILE",
-      description = "Write the test metrics and run summary as JSON (default: where the run would have).")
-  Path report;
+  @Mixin JobOptions jobOptions;
 
   /** Creates the command. */
   public ResumeCommand() {}
 
   @Override
   protected int execute() throws Exception {
-    Path dir = where.checkpointDir != null ? where.checkpointDir : where.workDir.resolve("checkpoints");
+    Path dir = RunDirectories.checkpointDir(where, RunDirectories.workDir(where, null));
     JobFile job = JobFile.read(dir);
     TrainingCommand command = switch (job.command()) {
       case "digits" -> new DigitsCommand();
@@ -59,9 +44,9 @@ public final class ResumeCommand extends CommandBase {
     parsed.parseArgs(job.args().toArray(String[]::new));
     command.base = job.directory();
     command.writeThrough(output());
-    command.maxSteps = maxSteps;
-    if (report != null) {
-      command.report = report.toAbsolutePath();
+    command.jobOptions.maxSteps = jobOptions.maxSteps;
+    if (jobOptions.report != null) {
+      command.jobOptions.report = jobOptions.report.toAbsolutePath();
     }
     out().printf(Locale.ROOT, "Resuming '%s %s'%n", job.command(), String.join(" ", job.args()));
     out().flush();

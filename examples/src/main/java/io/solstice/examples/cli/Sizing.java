@@ -62,4 +62,47 @@ record Sizing(int batchSize, int epochs, int patience, double learningRate) {
     json.put("learningRate", learningRate);
     return json;
   }
+
+  /**
+   * A whole-number option that may be {@code auto}.
+   *
+   * @param option the option's name, for the message
+   * @param value the option's text, or null
+   * @param least the smallest value allowed
+   * @return the number, or null for auto (or no value)
+   * @throws UsageException when it is neither a whole number of at least {@code least} nor auto
+   */
+  static Integer whole(String option, String value, int least) {
+    if (value == null || value.equals("auto")) {
+      return null;
+    }
+    try {
+      int n = Integer.parseInt(value.trim());
+      TrainingCommand.check(n >= least, option + " must be at least " + least + " (or auto), got " + value);
+      return n;
+    } catch (NumberFormatException e) {
+      throw new UsageException(option + " must be a whole number or auto, got " + value);
+    }
+  }
+
+  /**
+   * A positive-number option that may be {@code auto}.
+   *
+   * @param option the option's name, for the message
+   * @param value the option's text, or null
+   * @return the number, or null for auto (or no value)
+   * @throws UsageException when it is neither a positive finite number nor auto
+   */
+  static Double positive(String option, String value) {
+    if (value == null || value.equals("auto")) {
+      return null;
+    }
+    try {
+      double x = Double.parseDouble(value.trim());
+      TrainingCommand.check(x > 0 && Double.isFinite(x), option + " must be positive (or auto), got " + value);
+      return x;
+    } catch (NumberFormatException e) {
+      throw new UsageException(option + " must be a number or auto, got " + value);
+    }
+  }
 }

@@ -23,7 +23,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.arrow.memory.BufferAllocator;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import reactor.core.publisher.Flux;
@@ -54,8 +53,10 @@ import reactor.core.publisher.Flux;
             + "feature is only centred); a regression target too, with predictions and errors reported in its "
             + "own units.",
         "",
-        "Order: a table up to --in-memory-limit is held in memory and its train rows are reshuffled every epoch "
-            + "(seeded); a larger one is streamed, read again each epoch in one pass, in stored order.",
+        "Order: the train rows are reshuffled every epoch (seeded). A table up to --in-memory-limit is held in "
+            + "memory; a larger one is streamed, read again each epoch, in the same order as if held in memory: "
+            + "each read keeps the train rows of the next --shuffle-window places of the epoch's order, so an "
+            + "epoch reads the table (train rows / window) times.",
         "",
         "Report: training stops when the validation loss (MSE for regression) has not improved for --patience "
             + "epochs; the best epoch is evaluated on the test rows: precision, recall, F1 and accuracy per "
@@ -125,13 +126,11 @@ public final class TrainCommand extends TrainingCommand {
           + "(default: a quarter of the JVM's maximum heap).")
   String inMemoryLimit;
 
-  @Option(names = "--work-dir", defaultValue = "runs/train",
-      description = "Where metrics.csv and curves.png go (default: ${DEFAULT-VALUE}).")
-  Path workDir;
-
-  @Option(names = "--checkpoint-dir", paramLabel = "DIR",
-      description = "Where checkpoints and preprocessing.json go (default: <work-dir>/checkpoints).")
-  Path checkpointDir;
+  @Option(names = "--shuffle-window", defaultValue = "auto", paramLabel = "ROWS|auto",
+      description = "For a streamed table: the most train rows held at once to shuffle them; each epoch reads the "
+          + "table once per window of train rows; 0 keeps stored order (default: ${DEFAULT-VALUE}: as many rows "
+          + "as --in-memory-limit holds, at least 4096).")
+  String shuffleWindow;
 
   /** Rows per batch while surveying and splitting (the training batch size is chosen after). */
   private static final int READ_ROWS = 8192;
@@ -147,24 +146,16 @@ public final class TrainCommand extends TrainingCommand {
    * (each step also shrinks the weights by {@code lr * 1}, a pull toward small weights that
    * brings an MLP on a few hundred noisy rows within reach of a linear model's error).
    */
-  static final class Defaults implements CommandLine.IDefaultValueProvider {
-    private static final Map<String, String> VALUES = Map.of(
-        "--epochs", "auto", "--batch-size", "auto", "--lr", "auto", "--patience", "auto", "--weight-decay", "1");
-
-    @Override
-    public String defaultValue(CommandLine.Model.ArgSpec argument) {
-      return argument instanceof CommandLine.Model.OptionSpec option ? VALUES.get(option.longestName()) : null;
+  static final class Defaults extends OptionDefaults {
+    Defaults() {
+      super(Map.of("--epochs", "auto", "--batch-size", "auto", "--lr", "auto", "--patience", "auto",
+          "--weight-decay", "1"));
     }
   }
 
   @Override
-  Path workDir() {
-    return resolve(workDir);
-  }
-
-  @Override
-  Path checkpointDir() {
-    return checkpointDir == null ? workDir().resolve("checkpoints") : resolve(checkpointDir);
+  Path defaultWorkDir() {
+    return Path.of("runs", "train");
   }
 
   @Override
@@ -199,11 +190,14 @@ public final class TrainCommand extends TrainingCommand {
     Flux<ArrowBatch> table = read(format, path, allocator);
     TableLayout layout = readable(path, format, () -> TableSurvey.survey(table, path.toString(), label, features,
         regression));
-    TableSplit split = readable(path, format, () -> TableSplit.builder()
+    TableSplit.Builder builder = TableSplit.builder()
         .validation(valFraction).test(testFraction).seed(seed)
         .stratifyBy(regression ? null : label)
-        .inMemoryLimit(inMemoryLimit(allocator))
-        .plan(table, allocator));
+        .inMemoryLimit(inMemoryLimit(allocator));
+    if (!shuffleWindow.equals("auto")) {
+      builder.shuffleWindow(shuffleWindowRows());
+    }
+    TableSplit split = readable(path, format, () -> builder.plan(table, allocator));
     try {
       return prepare(path, format, layout, split);
     } catch (RuntimeException e) {
@@ -225,7 +219,7 @@ public final class TrainCommand extends TrainingCommand {
     out().printf(Locale.ROOT, "Split by row (%s, seed %d): %d train, %d validation, %d test rows; %s%n",
         layout.regression() ? "random" : "stratified by '" + label + "'", seed, trainRows,
         split.rows(Split.VALIDATION), split.rows(Split.TEST),
-        split.inMemory() ? "held in memory, train rows reshuffled every epoch" : "streamed in stored order");
+        trainOrder(split));
     // One pass over the train rows fits what is needed: the features' standardization, the target's.
     Moments moments = noStandardize && !layout.regression() ? null : moments(split, layout);
     Standardization standardization = noStandardize ? null : Standardization.of(moments.features());
@@ -241,6 +235,30 @@ public final class TrainCommand extends TrainingCommand {
             sizing.batchSize(), firstEpoch).map(spec::toTensors),
         trainRows, layout.width(), modelTask, separateTest ? "held-out test" : "validation",
         preprocessing(path, format, layout, split, standardization), split);
+  }
+
+  /** How the train rows come each epoch, for the output and the run record. */
+  private static String trainOrder(TableSplit split) {
+    if (split.inMemory()) {
+      return "held in memory, train rows reshuffled every epoch";
+    }
+    long window = split.shuffleWindow();
+    if (window == 0) {
+      return "streamed in stored order";
+    }
+    long reads = (split.rows(Split.TRAIN) + window - 1) / window;
+    return String.format(Locale.ROOT, "streamed, train rows reshuffled every epoch in %d %s of the table (shuffle "
+        + "window %d rows)", reads, reads == 1 ? "read" : "reads", window);
+  }
+
+  private long shuffleWindowRows() {
+    try {
+      long rows = Long.parseLong(shuffleWindow.trim());
+      check(rows >= 0, "--shuffle-window must be >= 0 (or auto), got " + shuffleWindow);
+      return rows;
+    } catch (NumberFormatException e) {
+      throw new UsageException("--shuffle-window must be a number of rows or auto, got " + shuffleWindow);
+    }
   }
 
   private boolean regression() {
@@ -353,7 +371,9 @@ public final class TrainCommand extends TrainingCommand {
     }
     splitRecord.put("rows", rows);
     splitRecord.put("in_memory", split.inMemory());
-    splitRecord.put("train_order", split.inMemory() ? "reshuffled every epoch" : "stored order");
+    splitRecord.put("train_order", split.inMemory() || split.shuffleWindow() > 0 ? "reshuffled every epoch"
+        : "stored order");
+    splitRecord.put("shuffle_window", split.inMemory() ? null : split.shuffleWindow());
     Map<String, Object> record = new LinkedHashMap<>();
     record.put("data", path.toAbsolutePath().toString());
     record.put("format", format.name());

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -21,9 +22,10 @@ import picocli.CommandLine.Option;
  * {@link #run(boolean)}.
  *
  * <p>Epochs, batch size, learning rate and patience take a number or {@code auto}. Each
- * command states its defaults, and its weight decay, with a {@code defaultValueProvider}
- * ({@code digits}: fixed numbers; {@code train}: {@code auto}); {@link Sizing#of} says what
- * {@code auto} means.
+ * command states its defaults, and its weight decay, with its {@link OptionDefaults} ({@code
+ * digits}: fixed numbers; {@code train}: {@code auto}); {@link Sizing#of} says what {@code auto}
+ * means. Options other commands share are declared once, in {@link StepOptions}, {@link
+ * JobOptions} and {@link RunDirectories}.
  */
 abstract class TrainingCommand extends CommandBase {
 
@@ -33,13 +35,7 @@ abstract class TrainingCommand extends CommandBase {
       description = "Most epochs to train (default: ${DEFAULT-VALUE}; auto: enough for about 4,000 steps, 3 to 200).")
   String epochs;
 
-  @Option(names = "--batch-size", paramLabel = "ROWS|auto",
-      description = "Rows per batch (default: ${DEFAULT-VALUE}; auto: a tenth of the train rows, at most 128).")
-  String batchSize;
-
-  @Option(names = "--lr", paramLabel = "RATE|auto",
-      description = "Adam learning rate (default: ${DEFAULT-VALUE}; auto: 1e-3, which suits standardized features).")
-  String learningRate;
+  @Mixin StepOptions steps;
 
   @Option(names = "--patience", paramLabel = "EPOCHS|auto",
       description = "Epochs without a better validation loss before stopping early "
@@ -56,12 +52,10 @@ abstract class TrainingCommand extends CommandBase {
           + "(default: ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(names = "--max-steps", defaultValue = "0",
-      description = "Stop after this many train steps, leaving a checkpoint to resume from (default: no limit).")
-  long maxSteps;
+  @Mixin JobOptions jobOptions;
 
-  @Option(names = "--report", paramLabel = "FILE", description = "Write the test metrics and run summary as JSON.")
-  Path report;
+  @ArgGroup(exclusive = false)
+  RunDirectories directories;
 
   @Mixin RunConfig config;
 
@@ -78,18 +72,29 @@ abstract class TrainingCommand extends CommandBase {
   abstract JobData prepare(BufferAllocator allocator) throws Exception;
 
   /**
+   * The work directory when {@code --work-dir} is not given.
+   *
+   * @return for example runs/train
+   */
+  abstract Path defaultWorkDir();
+
+  /**
    * The directory metrics.csv and curves.png go to.
    *
    * @return the work directory, resolved
    */
-  abstract Path workDir();
+  Path workDir() {
+    return resolve(RunDirectories.workDir(directories, defaultWorkDir()));
+  }
 
   /**
-   * The checkpoint directory, resolved.
+   * The checkpoint directory, resolved: {@code --checkpoint-dir}, else {@code <work-dir>/checkpoints}.
    *
    * @return it
    */
-  abstract Path checkpointDir();
+  Path checkpointDir() {
+    return resolve(RunDirectories.checkpointDir(directories, workDir()));
+  }
 
   /**
    * The hidden layer sizes.
@@ -112,7 +117,7 @@ abstract class TrainingCommand extends CommandBase {
    */
   int run(boolean resume) throws Exception {
     sizing(1);
-    check(maxSteps >= 0, "--max-steps must be >= 0");
+    check(jobOptions.maxSteps >= 0, "--max-steps must be >= 0");
     check(weightDecay >= 0 && Double.isFinite(weightDecay), "--weight-decay must be >= 0");
     BufferAllocator allocator = new RootAllocator();
     Throwable failure = null;
@@ -123,8 +128,8 @@ abstract class TrainingCommand extends CommandBase {
       Sizing sizing = sizing(data.trainRows());
       JobSettings settings = new JobSettings(sizing.epochs(), hidden(), sizing.learningRate(), weightDecay, seed,
           sizing.patience(),
-          maxSteps, checkpointDir(), workDir().resolve("metrics.csv"), workDir().resolve("curves.png"),
-          report == null ? null : resolve(report), resume, output(),
+          jobOptions.maxSteps, checkpointDir(), workDir().resolve("metrics.csv"), workDir().resolve("curves.png"),
+          jobOptions.report == null ? null : resolve(jobOptions.report), resume, output(),
           new RunRecord(name(), RunConfig.options(spec), sizing.asJson()));
       try (Observers observers = observability.start(name(), out())) {
         new TrainingJob(data, settings, observers).run(out());
@@ -159,11 +164,8 @@ abstract class TrainingCommand extends CommandBase {
    * @throws UsageException when an option is neither a valid number nor {@code auto}
    */
   Sizing sizing(long trainRows) {
-    Integer givenBatch = whole("--batch-size", batchSize, 1);
-    Integer givenEpochs = whole("--epochs", epochs, 1);
-    Integer givenPatience = whole("--patience", patience, 1);
-    Double givenRate = positive("--lr", learningRate);
-    return Sizing.of(trainRows, givenBatch, givenEpochs, givenPatience, givenRate);
+    return Sizing.of(trainRows, steps.givenBatchSize(), Sizing.whole("--epochs", epochs, 1),
+        Sizing.whole("--patience", patience, 1), steps.givenLearningRate());
   }
 
   /**
@@ -192,32 +194,6 @@ abstract class TrainingCommand extends CommandBase {
   static void check(boolean ok, String message) {
     if (!ok) {
       throw new UsageException(message);
-    }
-  }
-
-  private static Integer whole(String option, String value, int least) {
-    if (value == null || value.equals("auto")) {
-      return null;
-    }
-    try {
-      int n = Integer.parseInt(value.trim());
-      check(n >= least, option + " must be at least " + least + " (or auto), got " + value);
-      return n;
-    } catch (NumberFormatException e) {
-      throw new UsageException(option + " must be a whole number or auto, got " + value);
-    }
-  }
-
-  private static Double positive(String option, String value) {
-    if (value == null || value.equals("auto")) {
-      return null;
-    }
-    try {
-      double x = Double.parseDouble(value.trim());
-      check(x > 0 && Double.isFinite(x), option + " must be positive (or auto), got " + value);
-      return x;
-    } catch (NumberFormatException e) {
-      throw new UsageException(option + " must be a number or auto, got " + value);
     }
   }
 }

@@ -1,9 +1,14 @@
 package io.solstice.examples.spark;
 
+import io.solstice.examples.cli.OptionDefaults;
+import io.solstice.examples.cli.StepOptions;
+import io.solstice.examples.cli.UsageException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -21,6 +26,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "spark-digits",
     mixinStandardHelpOptions = true,
+    defaultValueProvider = SparkDigitsCommand.Defaults.class,
     description = "Train the digits MLP on Apache Spark by rounds of local steps and"
         + " parameter averaging (local[2] by default).")
 public final class SparkDigitsCommand implements Callable<Integer> {
@@ -44,13 +50,7 @@ public final class SparkDigitsCommand implements Callable<Integer> {
       description = "Local train steps per partition and round, K (default: ${DEFAULT-VALUE}).")
   int stepsPerRound;
 
-  @Option(names = "--batch-size", defaultValue = "32",
-      description = "Rows per batch (default: ${DEFAULT-VALUE}).")
-  int batchSize;
-
-  @Option(names = "--learning-rate", defaultValue = "0.01",
-      description = "Adam learning rate (default: ${DEFAULT-VALUE}).")
-  double learningRate;
+  @Mixin StepOptions steps;
 
   @Option(names = "--work-dir",
       description = "Where the shard files are written; must be visible to every executor"
@@ -61,6 +61,13 @@ public final class SparkDigitsCommand implements Callable<Integer> {
       description = "Write a checkpoint per round here, and resume from the latest one.")
   Path checkpoints;
 
+  /** Batches of 32 rows at a rate of 0.01, tried on two local workers. */
+  static final class Defaults extends OptionDefaults {
+    Defaults() {
+      super(Map.of("--batch-size", "32", "--lr", "0.01"));
+    }
+  }
+
   @Override
   public Integer call() throws Exception {
     PrintWriter err = spec.commandLine().getErr();
@@ -68,6 +75,14 @@ public final class SparkDigitsCommand implements Callable<Integer> {
       err.println("spark-digits needs Apache Spark on the classpath: build the examples with"
           + " the spark profile (mvn -Pspark -pl examples -am package), or run this command"
           + " through spark-submit (see solstice-spark/README.md).");
+      return 2;
+    }
+    try {
+      // Checked before Spark starts: the batch size's auto needs the train rows, known later.
+      steps.batchSize(1);
+      steps.learningRate();
+    } catch (UsageException e) {
+      err.println("spark-digits: " + e.getMessage());
       return 2;
     }
     return SparkDigitsJob.run(this, spec.commandLine().getOut());

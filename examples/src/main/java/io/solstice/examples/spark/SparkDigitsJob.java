@@ -40,10 +40,9 @@ final class SparkDigitsJob {
     Path dir = options.workDir != null
         ? Files.createDirectories(options.workDir)
         : Files.createTempDirectory("solstice-spark-digits");
-    List<String> trainFiles =
-        writeShards(split.train().asBatch(), dir, "train", options.partitions, options.batchSize);
-    List<String> testFiles =
-        writeShards(split.test().asBatch(), dir, "test", options.partitions, options.batchSize);
+    int batchSize = options.steps.batchSize(split.train().size());
+    List<String> trainFiles = writeShards(split.train().asBatch(), dir, "train", options.partitions, batchSize);
+    List<String> testFiles = writeShards(split.test().asBatch(), dir, "test", options.partitions, batchSize);
 
     SparkSession.Builder builder = SparkSession.builder().appName("solstice-spark-digits");
     if (options.master.startsWith("local")) {
@@ -55,7 +54,7 @@ final class SparkDigitsJob {
     SparkSession session = builder.getOrCreate();
     try {
       JavaSparkContext spark = JavaSparkContext.fromSparkContext(session.sparkContext());
-      double learningRate = options.learningRate;
+      double learningRate = options.steps.learningRate();
       SerializableSupplier<MlpClassifier> factory = () -> model(learningRate);
       SparkTrainer<MlpClassifier, ClassificationMetrics> trainer =
           SparkTrainer.builder(spark, factory, MetricsCodec.classification())

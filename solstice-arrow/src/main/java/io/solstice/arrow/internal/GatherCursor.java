@@ -10,7 +10,8 @@ import org.apache.arrow.vector.VectorSchemaRoot;
  * Emits chosen rows of a table held in memory, {@code batchSize} rows at a time, in table order
  * or in the order of a permutation: each load copies the next rows into a fresh root, whose
  * buffers {@link BatchCursor} then moves into the emitted batch. The table's batches stay the
- * caller's.
+ * caller's; {@code onClose} (when given) runs when the cursor closes, which the source does on
+ * the thread that reads it, never during a load.
  *
  * <p>Thread safety: not thread-safe, like every BatchCursor: Flux.generate calls it serially.
  */
@@ -22,6 +23,7 @@ public final class GatherCursor extends BatchCursor {
   private final int chunk;
   private final int[] chunkBatch;
   private final int[] chunkRow;
+  private final Runnable onClose;
   private BufferAllocator allocator;
   private VectorSchemaRoot loaded;
   private int next;
@@ -36,9 +38,10 @@ public final class GatherCursor extends BatchCursor {
    * @param order the order to emit the rows in, or null for the given order
    * @param lease the subscription's lease
    * @param batchSize rows per emitted batch, at least 1
+   * @param onClose runs once when the cursor closes (to release {@code table}), or null
    */
   public GatherCursor(String name, List<ArrowBatch> table, int[] batchOf, int[] rowOf, SeededPermutation order,
-      SourceLease lease, int batchSize) {
+      SourceLease lease, int batchSize, Runnable onClose) {
     super(name, lease, batchSize, null);
     this.table = table;
     this.batchOf = batchOf;
@@ -47,6 +50,7 @@ public final class GatherCursor extends BatchCursor {
     this.chunk = batchSize;
     this.chunkBatch = new int[batchSize];
     this.chunkRow = new int[batchSize];
+    this.onClose = onClose;
   }
 
   @Override
@@ -86,5 +90,8 @@ public final class GatherCursor extends BatchCursor {
   @Override
   protected void closeReader() {
     closeLoaded();
+    if (onClose != null) {
+      onClose.run();
+    }
   }
 }

@@ -7,6 +7,7 @@ import java.util.Map;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.compare.VectorEqualsVisitor;
 import org.apache.arrow.vector.dictionary.Dictionary;
 
 /**
@@ -76,5 +77,23 @@ public final class RowGather {
       root.close();
       throw e;
     }
+  }
+
+  /**
+   * Whether {@code other} has every dictionary of {@code first}, with equal values: then rows of
+   * both may be gathered into one batch, whose encoded values mean the same thing.
+   *
+   * @param first a batch
+   * @param other another batch
+   * @return true when the dictionaries agree
+   */
+  public static boolean sameDictionaries(ArrowBatch first, ArrowBatch other) {
+    for (long id : first.getDictionaryIds()) {
+      Dictionary theirs = other.lookup(id);
+      if (theirs == null || !VectorEqualsVisitor.vectorEquals(first.lookup(id).getVector(), theirs.getVector())) {
+        return false;
+      }
+    }
+    return true;
   }
 }

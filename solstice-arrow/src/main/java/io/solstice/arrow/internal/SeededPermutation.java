@@ -54,6 +54,36 @@ public final class SeededPermutation {
     return x;
   }
 
+  /**
+   * Which index goes to {@code y}: the inverse of {@link #apply}, so that a row read in table
+   * order can find its place in the permuted order without holding the permutation.
+   *
+   * @param y an image in {@code [0, size)}
+   * @return the index {@code i} with {@code apply(i) == y}
+   */
+  public long inverse(long y) {
+    if (y < 0 || y >= size) {
+      throw new IndexOutOfBoundsException("index " + y + " outside [0, " + size + ")");
+    }
+    // Cycle walking backwards: the Feistel network's inverse, until back in range.
+    long x = y;
+    do {
+      x = decrypt(x);
+    } while (x >= size);
+    return x;
+  }
+
+  private long decrypt(long x) {
+    long left = x >>> halfBits;
+    long right = x & halfMask;
+    for (int round = ROUNDS - 1; round >= 0; round--) {
+      long previous = right ^ (mix(key + round * 0x9E3779B97F4A7C15L + left) & halfMask);
+      right = left;
+      left = previous;
+    }
+    return (left << halfBits) | right;
+  }
+
   private long encrypt(long x) {
     long left = x >>> halfBits;
     long right = x & halfMask;

@@ -44,6 +44,22 @@ public final class SplitFilter {
    * @return the new batch, or null when no row of the batch belongs to the split
    */
   public ArrowBatch select(ArrowBatch batch, BufferAllocator allocator) {
+    int[] rows = rowsOf(batch);
+    long index = batches++;
+    if (rows.length == 0) {
+      return null;
+    }
+    return RowGather.gather(List.of(batch), new int[rows.length], rows, rows.length, allocator,
+        new BatchPosition(split.label(), 0, index), null);
+  }
+
+  /**
+   * The batch's rows that belong to the split, in order; the next batch continues the count.
+   *
+   * @param batch the next batch of the table, open
+   * @return the row indices within the batch
+   */
+  public int[] rowsOf(ArrowBatch batch) {
     Object[] keys = strata.strata(batch);
     int[] rows = new int[keys.length];
     int kept = 0;
@@ -53,11 +69,6 @@ public final class SplitFilter {
         rows[kept++] = r;
       }
     }
-    long index = batches++;
-    if (kept == 0) {
-      return null;
-    }
-    return RowGather.gather(List.of(batch), new int[kept], rows, kept, allocator,
-        new BatchPosition(split.label(), 0, index), null);
+    return java.util.Arrays.copyOf(rows, kept);
   }
 }
