@@ -5,7 +5,7 @@ import io.solstice.core.io.AtomicFiles;
 import io.solstice.core.checkpoint.internal.Json;
 import io.solstice.core.checkpoint.internal.NpyCodec;
 import io.solstice.core.checkpoint.internal.NpyDType;
-import io.solstice.core.checkpoint.internal.SolsticeVersion;
+import io.solstice.core.SolsticeVersion;
 import io.solstice.core.checkpoint.internal.StoredZip;
 import java.io.IOException;
 import java.io.UncheckedIOException;
