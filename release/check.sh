@@ -43,6 +43,26 @@ for module in $(sed -n 's/.*<module>\(.*\)<\/module>.*/\1/p' pom.xml); do
   grep -qx "$module" <<<"$libraries" || fail "library module $module is missing from solstice-bom"
 done
 
+echo "== the dependency set of every supported platform" >&2
+arrow_version=$(grep -m1 -o '<arrow.version>[^<]*' pom.xml | sed 's/<arrow.version>//')
+dataset_jar="$HOME/.m2/repository/org/apache/arrow/arrow-dataset/$arrow_version/arrow-dataset-$arrow_version.jar"
+dataset_listing=$(unzip -l "$dataset_jar")
+for platform in linux-x86_64 linux-arm64 macosx-arm64 macosx-x86_64 windows-x86_64; do
+  # ND4J, OpenBLAS and JavaCPP natives, with everything else the command line needs.
+  mvn -B -q -f examples/pom.xml -Dsolstice.platform="$platform" dependency:resolve >/dev/null \
+    || fail "the dependencies for $platform do not resolve"
+  # arrow-dataset (Parquet, CSV, JSON lines) carries its JNI library for each platform.
+  case "$platform" in
+    linux-x86_64) library=x86_64/libarrow_dataset_jni.so ;;
+    linux-arm64) library=aarch_64/libarrow_dataset_jni.so ;;
+    macosx-arm64) library=aarch_64/libarrow_dataset_jni.dylib ;;
+    macosx-x86_64) library=x86_64/libarrow_dataset_jni.dylib ;;
+    windows-x86_64) library=x86_64/arrow_dataset_jni.dll ;;
+  esac
+  grep -q " arrow_dataset_jni/$library\$" <<<"$dataset_listing" || fail "arrow-dataset has no $library for $platform"
+  echo "$platform: resolves, arrow-dataset has $library" >&2
+done
+
 echo "== the README's example in a project of its own" >&2
 python3 - <<'PY' || fail "release/first-project's README lines differ from README.md"
 import re, textwrap
