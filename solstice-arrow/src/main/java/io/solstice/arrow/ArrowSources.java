@@ -6,7 +6,6 @@ import io.solstice.arrow.internal.IpcFileCursor;
 import io.solstice.arrow.internal.IpcStreamCursor;
 import io.solstice.arrow.internal.DatasetCursor;
 import io.solstice.arrow.internal.RootsCursor;
-import io.solstice.arrow.internal.SourceLease;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
