@@ -1,10 +1,10 @@
 package io.solstice.arrow;
 
 import io.solstice.arrow.internal.BatchCursor;
+import io.solstice.arrow.internal.DatasetCursor;
 import io.solstice.arrow.internal.FlightCursor;
 import io.solstice.arrow.internal.IpcFileCursor;
 import io.solstice.arrow.internal.IpcStreamCursor;
-import io.solstice.arrow.internal.DatasetCursor;
 import io.solstice.arrow.internal.RootsCursor;
 import java.io.InputStream;
 import java.nio.file.Files;

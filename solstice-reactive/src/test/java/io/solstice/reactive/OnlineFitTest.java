@@ -7,7 +7,6 @@ import io.solstice.core.Experiment;
 import io.solstice.core.Mode;
 import io.solstice.core.RunOutcome;
 import io.solstice.core.Step;
-import io.solstice.core.TensorBatch;
 import io.solstice.core.metrics.MeanMetric;
 import io.solstice.reactive.fixtures.CountingBatch;
 import io.solstice.reactive.fixtures.CountingExperiment;
