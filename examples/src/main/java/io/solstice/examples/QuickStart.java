@@ -2,14 +2,14 @@ package io.solstice.examples;
 
 import io.solstice.arrow.ArrowSources;
 import io.solstice.arrow.FeatureSpec;
-import io.solstice.reactive.callbacks.EarlyStopping;
-import io.solstice.reactive.callbacks.LoggingCallback;
 import io.solstice.core.data.DigitsDataset;
 import io.solstice.core.metrics.ClassificationMetrics;
 import io.solstice.core.models.MlpClassifier;
 import io.solstice.examples.data.LabeledArrowFile;
 import io.solstice.examples.data.OutputFiles;
 import io.solstice.reactive.Solstice;
+import io.solstice.reactive.callbacks.EarlyStopping;
+import io.solstice.reactive.callbacks.LoggingCallback;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

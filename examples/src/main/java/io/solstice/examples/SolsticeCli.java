@@ -1,5 +1,6 @@
 package io.solstice.examples;
 
+import io.solstice.core.SolsticeVersion;
 import io.solstice.examples.cli.DigitsCommand;
 import io.solstice.examples.cli.ResumeCommand;
 import io.solstice.examples.cli.StreamCommand;
@@ -25,7 +26,7 @@ import picocli.CommandLine.Command;
 @Command(
     name = "solstice",
     mixinStandardHelpOptions = true,
-    version = "solstice 0.1.0",
+    versionProvider = SolsticeCli.Version.class,
     description = "Reactive streaming training on Arrow data: runnable end-to-end jobs.",
     footer = {"", "Exit codes: 0 success; 2 usage, data or I/O error (one line on stderr); 1 unexpected failure."},
     subcommands = {
@@ -88,5 +89,13 @@ public final class SolsticeCli implements Runnable {
     cli.getOut().println();
     cli.getOut().println("Start with: ./solstice digits");
     cli.getOut().flush();
+  }
+
+  /** The version the build wrote into solstice-core (the same one checkpoints record). */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"solstice " + SolsticeVersion.get()};
+    }
   }
 }

@@ -24,6 +24,15 @@ class SolsticeCliTest {
   }
 
   @Test
+  void versionIsTheBuildsVersion() {
+    Cli run = Cli.run("--version");
+    assertThat(run.exitCode()).isZero();
+    // The pom passes its own version to the tests; the CLI reads the one the build wrote.
+    assertThat(System.getProperty("solstice.project.version")).isNotBlank();
+    assertThat(run.out().strip()).isEqualTo("solstice " + System.getProperty("solstice.project.version"));
+  }
+
+  @Test
   void anUnknownCommandOrAMissingRequiredOptionIsAUsageError() {
     assertThat(Cli.run("fly").exitCode()).isEqualTo(SolsticeCli.EXIT_USAGE);
     Cli train = Cli.run("train", "--label", "y");

@@ -1,12 +1,11 @@
 package io.solstice.arrow;
 
 import io.solstice.arrow.internal.BatchCursor;
+import io.solstice.arrow.internal.DatasetCursor;
 import io.solstice.arrow.internal.FlightCursor;
 import io.solstice.arrow.internal.IpcFileCursor;
 import io.solstice.arrow.internal.IpcStreamCursor;
-import io.solstice.arrow.internal.DatasetCursor;
 import io.solstice.arrow.internal.RootsCursor;
-import io.solstice.arrow.internal.SourceLease;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -133,11 +133,24 @@ public final class FlightBatchServer implements AutoCloseable {
         pump.awaitFinish(5_000);
       }
       server.close();
+      awaitReleased(5_000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
       producers.shutdownNow();
       allocator.close();
+    }
+  }
+
+  /**
+   * Waits until the buffers of the last messages are back: a stream that a client cancelled
+   * ends with messages gRPC still held, which its own threads release shortly after the call
+   * ended. Closing the allocator before would report them as leaked.
+   */
+  private void awaitReleased(long millis) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+    while (allocator.getAllocatedMemory() > 0 && System.nanoTime() < deadline) {
+      Thread.sleep(5);
     }
   }
 

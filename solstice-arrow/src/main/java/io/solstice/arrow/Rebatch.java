@@ -1,7 +1,6 @@
 package io.solstice.arrow;
 
 import io.solstice.arrow.internal.SharedBuffers;
-import io.solstice.arrow.internal.SourceLease;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

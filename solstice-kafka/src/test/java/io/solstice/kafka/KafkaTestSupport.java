@@ -1,5 +1,7 @@
 package io.solstice.kafka;
 
+import static org.awaitility.Awaitility.await;
+
 import io.solstice.kafka.testing.KafkaBroker;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -41,10 +43,16 @@ final class KafkaTestSupport {
       TopicPartition tp = new TopicPartition(topic, 0);
       consumer.assign(List.of(tp));
       consumer.seekToBeginning(List.of(tp));
-      long deadline = System.nanoTime() + 20_000_000_000L;
-      while (records.size() < n && System.nanoTime() < deadline) {
-        consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-      }
+      // On this thread: a consumer is not thread-safe.
+      await("" + n + " records on " + topic)
+          .atMost(Duration.ofSeconds(20))
+          .pollInSameThread()
+          .pollDelay(Duration.ZERO)
+          .pollInterval(Duration.ofMillis(1))
+          .until(() -> {
+            consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+            return records.size() >= n;
+          });
     }
     return records;
   }

@@ -3,7 +3,6 @@ package io.solstice.reactive;
 import io.solstice.core.metrics.Metrics;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.Objects;
 import java.util.function.Function;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;

@@ -11,7 +11,7 @@ import io.solstice.core.Step;
 import io.solstice.core.TensorBatch;
 import io.solstice.core.metrics.MeanMetric;
 import io.solstice.core.metrics.Metrics;
-import io.solstice.reactive.fixtures.LinearRegression;
+import io.solstice.reactive.fixtures.OneFeatureRegression;
 import io.solstice.reactive.fixtures.TrackedTensorBatch;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -56,7 +56,7 @@ class NonFinitePolicyTest {
 
   @Test
   void byDefaultNanFeaturesFailTheRunNamingModeEpochAndStepBeforeTheExperimentSeesThem() {
-    LinearRegression model = new LinearRegression(0.1);
+    OneFeatureRegression model = new OneFeatureRegression(0.1);
     long[] openWhenTheErrorArrived = {-1};
 
     assertThatThrownBy(() -> Solstice.run(model).train(batches(Set.of(3), Double.NaN))
@@ -77,8 +77,8 @@ class NonFinitePolicyTest {
 
   @Test
   void skipBatchDropsPoisonedFeaturesCountsThemAndKeepsNumberingAndPositionConsistent() {
-    LinearRegression model = new LinearRegression(0.1);
-    List<TrainingEvent.StepEnded<LinearRegression, MeanMetric>> results = Solstice.run(model)
+    OneFeatureRegression model = new OneFeatureRegression(0.1);
+    List<TrainingEvent.StepEnded<OneFeatureRegression, MeanMetric>> results = Solstice.run(model)
         .train(batches(Set.of(2, 5), Double.POSITIVE_INFINITY))
         .nonFinite(NonFinitePolicy.SKIP_BATCH)
         .steps().collectList().block();
@@ -97,18 +97,18 @@ class NonFinitePolicyTest {
   @Test
   void skippedBatchesRunNoHooks() {
     List<String> hooks = new ArrayList<>();
-    Callback<LinearRegression, TensorBatch, MeanMetric> recorder = new Callback<>() {
+    Callback<OneFeatureRegression, TensorBatch, MeanMetric> recorder = new Callback<>() {
       @Override
-      public void onStepStart(LinearRegression e, long step, Mode mode, TensorBatch b) {
+      public void onStepStart(OneFeatureRegression e, long step, Mode mode, TensorBatch b) {
         hooks.add("start " + step);
       }
 
       @Override
-      public void onStepEnd(MeanMetric o, LinearRegression e, long step, Mode mode, TensorBatch b) {
+      public void onStepEnd(MeanMetric o, OneFeatureRegression e, long step, Mode mode, TensorBatch b) {
         hooks.add("end " + step);
       }
     };
-    Solstice.run(new LinearRegression(0.1))
+    Solstice.run(new OneFeatureRegression(0.1))
         .train(batches(Set.of(0, 1, 2, 3, 4, 5, 6), Double.NaN))
         .nonFinite(NonFinitePolicy.SKIP_BATCH)
         .callbacks(recorder)
@@ -120,14 +120,14 @@ class NonFinitePolicyTest {
   @Test
   void stopEndsTheRunEarlyWithTheNonFiniteFindingAsReason() {
     RunOutcome[] outcome = new RunOutcome[1];
-    Callback<LinearRegression, TensorBatch, MeanMetric> end = new Callback<>() {
+    Callback<OneFeatureRegression, TensorBatch, MeanMetric> end = new Callback<>() {
       @Override
-      public void onRunEnd(LinearRegression e, RunOutcome o) {
+      public void onRunEnd(OneFeatureRegression e, RunOutcome o) {
         outcome[0] = o;
       }
     };
-    List<TrainingEvent.StepEnded<LinearRegression, MeanMetric>> results =
-        Solstice.run(new LinearRegression(0.1)).train(batches(Set.of(4), Double.NaN)).epochs(2)
+    List<TrainingEvent.StepEnded<OneFeatureRegression, MeanMetric>> results =
+        Solstice.run(new OneFeatureRegression(0.1)).train(batches(Set.of(4), Double.NaN)).epochs(2)
             .nonFinite(NonFinitePolicy.STOP)
             .callbacks(end)
             .steps().collectList().block();
@@ -143,8 +143,8 @@ class NonFinitePolicyTest {
   // ---- a loss that becomes infinite ----
 
   /** Diverges: a learning rate this large sends the in-place linear model's loss to infinity. */
-  private static LinearRegression diverging() {
-    return new LinearRegression(1e3);
+  private static OneFeatureRegression diverging() {
+    return new OneFeatureRegression(1e3);
   }
 
   private Flux<TensorBatch> clean() {
@@ -162,7 +162,7 @@ class NonFinitePolicyTest {
 
   @Test
   void aLossThatBecomesInfiniteStopsTheRunUnderStop() {
-    List<TrainingEvent.StepEnded<LinearRegression, MeanMetric>> results =
+    List<TrainingEvent.StepEnded<OneFeatureRegression, MeanMetric>> results =
         Solstice.run(diverging()).train(clean()).nonFinite(NonFinitePolicy.STOP)
             .steps().collectList().block();
 

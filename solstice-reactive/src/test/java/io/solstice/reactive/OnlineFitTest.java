@@ -7,12 +7,11 @@ import io.solstice.core.Experiment;
 import io.solstice.core.Mode;
 import io.solstice.core.RunOutcome;
 import io.solstice.core.Step;
-import io.solstice.core.TensorBatch;
 import io.solstice.core.metrics.MeanMetric;
 import io.solstice.reactive.fixtures.CountingBatch;
 import io.solstice.reactive.fixtures.CountingExperiment;
 import io.solstice.reactive.fixtures.Ledger;
-import io.solstice.reactive.fixtures.LinearRegression;
+import io.solstice.reactive.fixtures.OneFeatureRegression;
 import io.solstice.reactive.fixtures.Recorder;
 import io.solstice.reactive.fixtures.Sources;
 import io.solstice.reactive.fixtures.StepSnapshots;
@@ -37,9 +36,9 @@ class OnlineFitTest {
     AtomicLong closes = new AtomicLong();
     List<String> log = Recorder.newLog();
     Recorder recorder = Recorder.of("a", log);
-    LinearRegression model = new LinearRegression(0.1);
+    OneFeatureRegression model = new OneFeatureRegression(0.1);
 
-    List<TrainingEvent.StepEnded<LinearRegression, MeanMetric>> results = Solstice.run(model)
+    List<TrainingEvent.StepEnded<OneFeatureRegression, MeanMetric>> results = Solstice.run(model)
         .train(TrackedTensorBatch.line(42, 32, created, closes))
         .prequential(WINDOW, ALPHA)
         .callbacks(recorder)

@@ -2,11 +2,11 @@ package io.solstice.spark;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.solstice.arrow.FeatureSpec;
 import io.solstice.core.TensorBatch;
 import io.solstice.core.data.DigitsDataset;
 import io.solstice.core.metrics.ClassificationMetrics;
 import io.solstice.core.models.MlpClassifier;
-import io.solstice.arrow.FeatureSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

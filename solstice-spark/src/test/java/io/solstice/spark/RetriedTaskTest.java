@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.solstice.core.TensorBatch;
 import io.solstice.core.data.DigitsDataset;
-import io.solstice.core.metrics.ClassificationMetrics;
 import io.solstice.core.models.MlpClassifier;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,6 +1,5 @@
 package io.solstice.examples.job;
 
-import io.solstice.arrow.ArrowTensorBatch;
 import io.solstice.arrow.Split;
 import io.solstice.core.Checkpointable;
 import io.solstice.core.Experiment;

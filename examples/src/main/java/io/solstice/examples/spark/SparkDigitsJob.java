@@ -2,7 +2,6 @@ package io.solstice.examples.spark;
 
 import io.solstice.arrow.FeatureSpec;
 import io.solstice.core.TensorBatch;
-import io.solstice.reactive.callbacks.CheckpointCallback;
 import io.solstice.core.checkpoint.Resumed;
 import io.solstice.core.data.DigitsDataset;
 import io.solstice.core.metrics.ClassificationMetrics;
@@ -11,6 +10,7 @@ import io.solstice.examples.data.LabeledArrowFile;
 import io.solstice.examples.data.OutputFiles;
 import io.solstice.reactive.TrainingEvent;
 import io.solstice.reactive.TrainingSubscriber;
+import io.solstice.reactive.callbacks.CheckpointCallback;
 import io.solstice.spark.MetricsCodec;
 import io.solstice.spark.SerializableSupplier;
 import io.solstice.spark.SparkTrainer;

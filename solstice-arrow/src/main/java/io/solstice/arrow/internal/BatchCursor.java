@@ -5,6 +5,7 @@ import io.solstice.arrow.ArrowDataException;
 import io.solstice.arrow.BatchPosition;
 import io.solstice.arrow.CorruptIpcException;
 import io.solstice.arrow.SchemaChangeException;
+import io.solstice.arrow.SourceLease;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

@@ -3,6 +3,7 @@ package io.solstice.arrow.internal;
 import io.solstice.arrow.ArrowDataException;
 import io.solstice.arrow.BatchPosition;
 import io.solstice.arrow.ReadOptions;
+import io.solstice.arrow.SourceLease;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

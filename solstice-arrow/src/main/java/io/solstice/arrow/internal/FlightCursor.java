@@ -1,6 +1,7 @@
 package io.solstice.arrow.internal;
 
 import io.solstice.arrow.BatchPosition;
+import io.solstice.arrow.SourceLease;
 import java.util.function.Function;
 import org.apache.arrow.flight.CallOption;
 import org.apache.arrow.flight.FlightClient;

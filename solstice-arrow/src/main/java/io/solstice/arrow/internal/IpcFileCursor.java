@@ -1,6 +1,7 @@
 package io.solstice.arrow.internal;
 
 import io.solstice.arrow.BatchPosition;
+import io.solstice.arrow.SourceLease;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;

@@ -1,6 +1,7 @@
 package io.solstice.arrow.internal;
 
 import io.solstice.arrow.BatchPosition;
+import io.solstice.arrow.SourceLease;
 import java.io.BufferedInputStream;
 import java.io.InputStream;
 import java.util.concurrent.Callable;

@@ -1,6 +1,7 @@
 package io.solstice.arrow.internal;
 
 import io.solstice.arrow.BatchPosition;
+import io.solstice.arrow.SourceLease;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.arrow.memory.BufferAllocator;

@@ -7,7 +7,6 @@ import io.solstice.arrow.ArrowSources;
 import io.solstice.arrow.FeatureSpec;
 import io.solstice.arrow.ReadOptions;
 import io.solstice.core.TensorBatch;
-import io.solstice.core.metrics.ClassificationMetrics;
 import io.solstice.core.models.MlpClassifier;
 import io.solstice.reactive.Solstice;
 import java.lang.management.ManagementFactory;

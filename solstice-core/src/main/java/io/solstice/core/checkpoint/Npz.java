@@ -1,9 +1,9 @@
 package io.solstice.core.checkpoint;
 
 import io.solstice.core.NamedArrays;
-import io.solstice.core.io.AtomicFiles;
 import io.solstice.core.checkpoint.internal.NpyCodec;
 import io.solstice.core.checkpoint.internal.StoredZip;
+import io.solstice.core.io.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;

@@ -62,7 +62,7 @@ abstract class MlpBuilder<B extends MlpBuilder<B>> {
    * @return this builder
    */
   public B updater(IUpdater updater) {
-    optimizer.updater(Objects.requireNonNull(updater, "updater").clone());
+    optimizer.updater(updater);
     return self();
   }
 

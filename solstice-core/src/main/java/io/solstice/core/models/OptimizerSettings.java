@@ -19,13 +19,17 @@ final class OptimizerSettings {
   private ISchedule schedule;
   private double weightDecay;
 
-  /** Settings starting from this updater (null: none yet). */
+  /** Settings starting from a copy of this updater (null: none yet). */
   OptimizerSettings(IUpdater updater) {
-    this.updater = updater;
+    this.updater = updater == null ? null : updater.clone();
   }
 
+  /**
+   * Keeps a copy: an ND4J updater configuration is mutable, and a caller who changes or reuses
+   * theirs must not change a model already built or being built.
+   */
   void updater(IUpdater updater) {
-    this.updater = Objects.requireNonNull(updater, "updater");
+    this.updater = Objects.requireNonNull(updater, "updater").clone();
   }
 
   /** The updater, or null when none was given. */

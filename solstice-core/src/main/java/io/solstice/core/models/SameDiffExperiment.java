@@ -304,7 +304,7 @@ public final class SameDiffExperiment
     /**
      * The ND4J updater (defaults to the graph's {@link TrainingConfig} updater).
      *
-     * @param updater for example {@code new Adam(1e-3)}
+     * @param updater for example {@code new Adam(1e-3)} (copied)
      * @return this builder
      */
     public Builder updater(IUpdater updater) {

@@ -2,6 +2,7 @@ package io.solstice.kafka.internal;
 
 import io.solstice.arrow.ArrowBatch;
 import io.solstice.arrow.BatchPosition;
+import io.solstice.arrow.SourceLease;
 import io.solstice.kafka.BadRecordException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -53,7 +54,7 @@ public final class PollLoop implements Runnable {
   private final SourceStats stats;
   private final FluxSink<ArrowBatch> sink;
   private final Map<TopicPartition, Long> startOffsets;
-  private final AllocatorLease lease;
+  private final SourceLease lease;
   private final ArrayDeque<Ready> ready = new ArrayDeque<>();
   private final Map<TopicPartition, RowGatherer> gatherers = new HashMap<>();
   private final double[] row;
@@ -92,7 +93,7 @@ public final class PollLoop implements Runnable {
     this.stats = stats;
     this.sink = sink;
     this.startOffsets = startOffsets;
-    this.lease = new AllocatorLease(settings.allocator().newChildAllocator(allocatorName, 0, Long.MAX_VALUE));
+    this.lease = new SourceLease(settings.allocator(), allocatorName);
     this.row = new double[Math.max(1, settings.decoder().columns().size())];
     this.idleNanos = settings.completeWhenIdle() == null ? -1 : settings.completeWhenIdle().toNanos();
   }

@@ -1,5 +1,8 @@
 package io.solstice.kafka.testing;
 
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -72,23 +75,17 @@ public final class KafkaBroker implements AutoCloseable {
   public void createTopic(String name, int partitions) throws Exception {
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers()))) {
       admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);
-      // Wait until every partition has a leader, so the first sends do not bounce.
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (System.nanoTime() < deadline) {
-        try {
-          TopicDescription d = admin.describeTopics(List.of(name)).allTopicNames().get().get(name);
-          if (d.partitions().size() == partitions && d.partitions().stream().allMatch(p -> p.leader() != null)) {
-            return;
-          }
-        } catch (ExecutionException e) {
-          if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
-            throw e;
-          }
-          // The new topic's metadata has not reached the broker yet: ask again.
-        }
-        Thread.sleep(50);
-      }
-      throw new IllegalStateException("topic " + name + " has no leader after 30 s");
+      // Wait until every partition has a leader, so the first sends do not bounce. Until the
+      // new topic's metadata reaches the broker, describing it fails: ask again.
+      await("a leader for every partition of " + name)
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(50))
+          .ignoreExceptionsMatching(e -> e instanceof ExecutionException
+              && e.getCause() instanceof UnknownTopicOrPartitionException)
+          .until(() -> {
+            TopicDescription d = admin.describeTopics(List.of(name)).allTopicNames().get().get(name);
+            return d.partitions().size() == partitions && d.partitions().stream().allMatch(p -> p.leader() != null);
+          });
     }
   }
 

@@ -12,7 +12,7 @@ import io.solstice.reactive.TrainingEvent;
 import io.solstice.reactive.TrainingSubscriber;
 import io.solstice.reactive.fixtures.CountingExperiment;
 import io.solstice.reactive.fixtures.Ledger;
-import io.solstice.reactive.fixtures.LinearRegression;
+import io.solstice.reactive.fixtures.OneFeatureRegression;
 import io.solstice.reactive.fixtures.Sources;
 import io.solstice.reactive.fixtures.TrackedTensorBatch;
 import java.nio.file.Path;
@@ -158,7 +158,7 @@ class ProfilingCallbackTest {
     AtomicLong closed = new AtomicLong();
     Flux<TensorBatch> four = TrackedTensorBatch.line(1, 8, created, closed).take(4);
 
-    Solstice.run(new LinearRegression(0.1)).train(four).subscribers(profiler).block();
+    Solstice.run(new OneFeatureRegression(0.1)).train(four).subscribers(profiler).block();
 
     assertThat(profiler.profiledOps()).extracting(ProfilingCallback.OpProfile::trainStep)
         .containsExactly(1L, 3L);
@@ -178,7 +178,7 @@ class ProfilingCallbackTest {
     AtomicLong created = new AtomicLong();
     AtomicLong closed = new AtomicLong();
 
-    Solstice.run(new LinearRegression(0.1)).train(TrackedTensorBatch.line(2, 8, created, closed))
+    Solstice.run(new OneFeatureRegression(0.1)).train(TrackedTensorBatch.line(2, 8, created, closed))
         .subscribers(profiler, stopAtStepOne).block();
 
     assertThat(profiler.profiledOps()).as("step 1 never ran").isEmpty();
@@ -193,7 +193,7 @@ class ProfilingCallbackTest {
     AtomicLong closed = new AtomicLong();
     try (io.solstice.core.nd4j.OpProfilerLease other =
         io.solstice.core.nd4j.OpProfilerLease.acquire("another run")) {
-      assertThatThrownBy(() -> Solstice.run(new LinearRegression(0.1))
+      assertThatThrownBy(() -> Solstice.run(new OneFeatureRegression(0.1))
               .train(TrackedTensorBatch.line(3, 8, created, closed).take(2))
               .subscribers(profiler).block())
           .isInstanceOf(io.solstice.reactive.TrainingException.class)
@@ -201,7 +201,7 @@ class ProfilingCallbackTest {
           .hasMessageContaining("another run is using it");
       assertThat(profiler.profiledOps()).isEmpty();
     }
-    Solstice.run(new LinearRegression(0.1)).train(TrackedTensorBatch.line(3, 8, created, closed).take(2))
+    Solstice.run(new OneFeatureRegression(0.1)).train(TrackedTensorBatch.line(3, 8, created, closed).take(2))
         .subscribers(profiler).block();
     assertThat(profiler.profiledOps()).hasSize(1);
     assertThat(io.solstice.core.nd4j.OpProfilerLease.currentHolder()).isEmpty();

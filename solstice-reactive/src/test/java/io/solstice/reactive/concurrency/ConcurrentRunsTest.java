@@ -2,10 +2,10 @@ package io.solstice.reactive.concurrency;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.solstice.reactive.TrainingSubscriber;
-import io.solstice.reactive.callbacks.ProfilingCallback;
 import io.solstice.core.testing.Concurrently;
 import io.solstice.core.testing.DigitsModels;
+import io.solstice.reactive.TrainingSubscriber;
+import io.solstice.reactive.callbacks.ProfilingCallback;
 import io.solstice.reactive.concurrency.ConcurrentRuns.RunRecord;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,8 +1,8 @@
 package io.solstice.reactive.callbacks.internal;
 
 import io.solstice.core.Mode;
-import io.solstice.reactive.callbacks.LoggedMetrics;
 import io.solstice.core.io.AtomicFiles;
+import io.solstice.reactive.callbacks.LoggedMetrics;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;

@@ -1,11 +1,12 @@
-package io.solstice.core.checkpoint.internal;
+package io.solstice.core;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Properties;
 
 /**
- * The library version recorded in checkpoints, read from a resource the build fills in.
+ * The library version (recorded in checkpoints, printed by the command line), read from a
+ * resource the build fills in.
  *
  * <p>Thread safety: thread-safe; the version is read once into a constant.
  */

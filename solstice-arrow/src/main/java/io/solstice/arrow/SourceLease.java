@@ -1,4 +1,4 @@
-package io.solstice.arrow.internal;
+package io.solstice.arrow;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -6,7 +6,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.arrow.memory.BufferAllocator;
 
 /**
- * The child allocator of one subscription to a source. The reader holds one reference and
+ * The child allocator of one subscription to a source: the building block of every Arrow
+ * source in Solstice (files, Flight, Kafka), public so that other modules' sources follow the
+ * same ownership. The reader holds one reference and
  * every batch it emitted holds one more, so the allocator closes when the reader is done and
  * the last batch is closed, in whichever order that happens. A batch never closed keeps the
  * allocator open, and closing the parent allocator then reports the leak.
