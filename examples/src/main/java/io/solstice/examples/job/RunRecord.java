@@ -1,6 +1,6 @@
 package io.solstice.examples.job;
 
-import io.solstice.core.checkpoint.CheckpointManifest;
+import io.solstice.core.SolsticeVersion;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -62,7 +62,7 @@ public record RunRecord(String command, Map<String, Object> options, Map<String,
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("format", "solstice-run");
     json.put("formatVersion", 1);
-    json.put("libraryVersion", CheckpointManifest.currentLibraryVersion());
+    json.put("libraryVersion", SolsticeVersion.get());
     json.put("command", command);
     json.put("options", options);
     json.put("resolved", resolved);

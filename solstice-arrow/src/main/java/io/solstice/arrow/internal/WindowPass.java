@@ -2,6 +2,7 @@ package io.solstice.arrow.internal;
 
 import io.solstice.arrow.ArrowBatch;
 import io.solstice.arrow.SchemaChangeException;
+import io.solstice.arrow.SourceLease;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.arrow.memory.BufferAllocator;

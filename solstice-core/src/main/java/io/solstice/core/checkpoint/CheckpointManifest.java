@@ -3,7 +3,6 @@ package io.solstice.core.checkpoint;
 import io.solstice.core.Mode;
 import io.solstice.core.RunPosition;
 import io.solstice.core.checkpoint.internal.Json;
-import io.solstice.core.checkpoint.internal.SolsticeVersion;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -140,16 +139,6 @@ public record CheckpointManifest(
   public CheckpointManifest withMetrics(Map<String, Double> values) {
     return new CheckpointManifest(formatVersion, libraryVersion, experimentType, createdAt,
         trigger, position, sourcePosition, callbackStates, values, run, arrays);
-  }
-
-  /**
-   * The version of this library, as checkpoints it writes record it in {@link
-   * #libraryVersion()} (applications put it in their own run records too).
-   *
-   * @return the version, or {@code unknown} when the build did not record it
-   */
-  public static String currentLibraryVersion() {
-    return SolsticeVersion.get();
   }
 
   /**
