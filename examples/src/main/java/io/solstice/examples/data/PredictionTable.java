@@ -9,13 +9,10 @@ import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.Float4Vector;
 import org.apache.arrow.vector.IntVector;
 import org.apache.arrow.vector.VarCharVector;
-import org.apache.arrow.vector.VectorLoader;
 import org.apache.arrow.vector.VectorSchemaRoot;
-import org.apache.arrow.vector.VectorUnloader;
 import org.apache.arrow.vector.complex.FixedSizeListVector;
 import org.apache.arrow.vector.dictionary.Dictionary;
 import org.apache.arrow.vector.dictionary.DictionaryEncoder;
-import org.apache.arrow.vector.ipc.message.ArrowRecordBatch;
 import org.apache.arrow.vector.types.FloatingPointPrecision;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
@@ -108,9 +105,8 @@ public final class PredictionTable {
     int rows = in.getRowCount();
     List<FieldVector> decoded = new ArrayList<>();
     try {
-      // Key columns and the probabilities move over by reference (Arrow's unload and load), not copied.
-      List<FieldVector> from = new ArrayList<>();
-      List<FieldVector> to = new ArrayList<>();
+      // Copied, not shared: a writer may hold the rows after the batch (and the allocator of its
+      // source) is gone.
       for (String key : keys) {
         FieldVector vector = in.getVector(key);
         if (vector.getField().getDictionary() != null) {
@@ -118,16 +114,11 @@ public final class PredictionTable {
           vector = (FieldVector) DictionaryEncoder.decode(vector, dictionary);
           decoded.add(vector);
         }
-        from.add(vector);
-        to.add(into.getVector(key));
+        copy(vector, into.getVector(key), rows);
       }
       FixedSizeListVector scores = (FixedSizeListVector) in.getVector(ArrowFlux.PROBABILITIES);
       if (classNames.length > 0) {
-        from.add(scores);
-        to.add(into.getVector(PROBABILITIES));
-      }
-      try (ArrowRecordBatch records = new VectorUnloader(new VectorSchemaRoot(from)).getRecordBatch()) {
-        new VectorLoader(new VectorSchemaRoot(to)).load(records);
+        copy(scores, into.getVector(PROBABILITIES), rows);
       }
       if (classNames.length > 0) {
         IntVector classes = (IntVector) in.getVector(ArrowFlux.PREDICTION);
@@ -151,6 +142,15 @@ public final class PredictionTable {
     } finally {
       decoded.forEach(FieldVector::close);
     }
+  }
+
+  private static void copy(FieldVector from, FieldVector to, int rows) {
+    to.clear();
+    to.allocateNew();
+    for (int r = 0; r < rows; r++) {
+      to.copyFromSafe(r, r, from);
+    }
+    to.setValueCount(rows);
   }
 
   private static Field renamed(Field field, String name) {
