@@ -107,6 +107,32 @@ class PredictCommandTest {
   }
 
   @Test
+  void keyColumnsComeThroughToParquetWithDictionaryLabelsDecoded() throws IOException {
+    Path table;
+    try (BufferAllocator allocator = new RootAllocator()) {
+      table = new Tables(allocator).ipcFileWithDictionaryLabels(dir.resolve("flowers.arrow"));
+    }
+    Path work = dir.resolve("flowers");
+    Cli train = Cli.run("train", "--data", table.toString(), "--label", "species", "--epochs", "5", "--work-dir",
+        work.toString());
+    assertThat(train.exitCode()).as(train.err()).isZero();
+
+    Cli predict = Cli.run("predict", "--run", work.toString(), "--data", table.toString(), "--format", "parquet");
+
+    assertThat(predict.exitCode()).as(predict.err()).isZero();
+    PredictionOutput predictions = PredictionOutput.read(dir.resolve("flowers.predictions.parquet"));
+    assertThat(predictions.columns().keySet()).containsExactly("note", "species", "prediction", "probabilities");
+    assertThat(predictions.rows()).isEqualTo(Tables.ROWS);
+    int agree = 0;
+    for (int r = 0; r < Tables.ROWS; r++) {
+      assertThat(Tables.SPECIES).contains((String) predictions.column("species").get(r));
+      agree += predictions.column("species").get(r).equals(predictions.column("prediction").get(r)) ? 1 : 0;
+    }
+    // Three well-separated classes: the model predicts the label it was trained on almost everywhere.
+    assertThat(agree).isGreaterThan(Tables.ROWS * 9 / 10);
+  }
+
+  @Test
   void aRunWithoutAModelIsOneLineAndExit2() throws IOException {
     Files.createDirectories(dir.resolve("empty"));
 
