@@ -28,8 +28,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Locale;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +38,10 @@ import org.slf4j.LoggerFactory;
  * logging, early stopping on a validation metric (restoring the best epoch), checkpoints, a
  * metrics CSV and a learning-curve PNG; then evaluates the test split and prints the task's
  * report. The shared body of the {@code digits}, {@code train} and {@code resume} commands.
+ *
+ * <p>The checkpoint directory keeps the latest checkpoints and the best epoch's (the model the
+ * test report evaluates), with the {@link ModelRecord model.json} that says what they are a model
+ * of, so that {@link TrainedModel} can apply or export it later.
  */
 public final class TrainingJob {
   /** The run record written next to the checkpoints: how the data was split and scaled. */
