@@ -25,7 +25,7 @@ final class SolsticeRules {
   static final String[] LIBRARIES = {
     "io.solstice.core..", "io.solstice.reactive..", "io.solstice.arrow..", "io.solstice.dl4j..",
     "io.solstice.kafka..", "io.solstice.spark..", "io.solstice.cuda..", "io.solstice.micrometer..",
-    "io.solstice.online..",
+    "io.solstice.online..", "io.solstice.onnx..",
   };
 
   private SolsticeRules() {}

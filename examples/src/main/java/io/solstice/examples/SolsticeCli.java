@@ -2,6 +2,8 @@ package io.solstice.examples;
 
 import io.solstice.core.SolsticeVersion;
 import io.solstice.examples.cli.DigitsCommand;
+import io.solstice.examples.cli.ExportCommand;
+import io.solstice.examples.cli.PredictCommand;
 import io.solstice.examples.cli.ResumeCommand;
 import io.solstice.examples.cli.StreamCommand;
 import io.solstice.examples.cli.TrainCommand;
@@ -34,6 +36,8 @@ import picocli.CommandLine.Command;
         TrainCommand.class,
         StreamCommand.class,
         ResumeCommand.class,
+        PredictCommand.class,
+        ExportCommand.class,
         SparkDigitsCommand.class,
     })
 public final class SolsticeCli implements Runnable {

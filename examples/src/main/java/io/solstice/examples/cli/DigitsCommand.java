@@ -97,7 +97,7 @@ public final class DigitsCommand extends TrainingCommand {
     }
     return new JobData(
         (split, firstEpoch) -> ArrowSources.ipcFile(files.get(split), allocator, options).map(spec::toTensors),
-        second.train().size(), DigitsDataset.FEATURES, new ClassificationTask(classNames, null), "test", Map.of(),
-        null);
+        second.train().size(), DigitsDataset.FEATURES, new ClassificationTask(classNames, null), "test",
+        Map.of("features", List.of(LabeledArrowFile.FEATURES)), null);
   }
 }

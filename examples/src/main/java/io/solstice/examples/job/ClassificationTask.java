@@ -69,6 +69,12 @@ public record ClassificationTask(List<String> classNames, double[] classWeights)
     return metrics.count();
   }
 
+  /** The confusion matrix: row t, column p counts the test rows of class t predicted as p. */
+  @Override
+  public Map<String, Object> details(ClassificationMetrics test) {
+    return Map.of("confusion_matrix", test.confusionMatrix());
+  }
+
   @Override
   public Map<String, Object> describe() {
     Map<String, Object> out = new LinkedHashMap<>();

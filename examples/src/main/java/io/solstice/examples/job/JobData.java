@@ -13,7 +13,9 @@ import java.util.Objects;
  * @param task classification or regression, with its classes or target
  * @param testName how the report calls the test split (for example "held-out test")
  * @param preprocessing how the data was split and scaled, for the run record ({@code
- *     preprocessing.json} in the checkpoint directory, and the JSON report); empty for none
+ *     preprocessing.json} in the checkpoint directory, and the JSON report); its {@code
+ *     features} (the feature columns) and {@code standardization} ({@code mean} and {@code
+ *     scale} lists, or absent for raw features) also go into {@link ModelRecord model.json}
  * @param resources closed after the job (a table held in memory), or null
  */
 public record JobData(SplitSource source, long trainRows, int inputs, ModelTask<?, ?> task, String testName,

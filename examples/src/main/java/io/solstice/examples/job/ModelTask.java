@@ -73,4 +73,15 @@ public interface ModelTask<E extends Experiment<E, TensorBatch, M> & Checkpointa
    * @return JSON-ready values by key, in order
    */
   Map<String, Object> describe();
+
+  /**
+   * What the test metrics hold beyond the single values of {@code compute()}, for the JSON
+   * report, for example the confusion matrix.
+   *
+   * @param test the merged test metrics
+   * @return JSON-ready values by key (none by default)
+   */
+  default Map<String, Object> details(M test) {
+    return Map.of();
+  }
 }

@@ -1,6 +1,7 @@
 package io.solstice.examples.job;
 
 import io.solstice.arrow.Split;
+import io.solstice.arrow.Standardization;
 import io.solstice.core.Checkpointable;
 import io.solstice.core.Experiment;
 import io.solstice.core.Mode;
@@ -26,6 +27,7 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,10 +41,17 @@ import org.slf4j.LoggerFactory;
  * logging, early stopping on a validation metric (restoring the best epoch), checkpoints, a
  * metrics CSV and a learning-curve PNG; then evaluates the test split and prints the task's
  * report. The shared body of the {@code digits}, {@code train} and {@code resume} commands.
+ *
+ * <p>The checkpoint directory keeps the latest checkpoints and the best epoch's (the model the
+ * test report evaluates), with the {@link ModelRecord model.json} that says what they are a model
+ * of, so that {@link TrainedModel} can apply or export it later.
  */
 public final class TrainingJob {
   /** The run record written next to the checkpoints: how the data was split and scaled. */
   public static final String PREPROCESSING = "preprocessing.json";
+
+  /** The checkpoints kept for their validation value: the best epoch's, which the test report evaluates. */
+  private static final int KEEP_BEST = 1;
 
   private static final Logger LOG = LoggerFactory.getLogger(TrainingJob.class);
   private static final String EARLY_STOPPING = "early_stopping";
@@ -100,10 +109,11 @@ public final class TrainingJob {
   }
 
   private <E extends Experiment<E, TensorBatch, M> & Checkpointable<E>, M extends Metrics<M>> RunReport train(
-      ModelTask<E, M> task, PrintStream out, long started) {
+      ModelTask<E, M> task, PrintStream out, long started) throws IOException {
     E fresh = task.newModel(data.inputs(), settings.hidden(), settings.learningRate(), settings.weightDecay(),
         settings.seed());
     Map<String, Object> record = record(task).toJson();
+    modelRecord(task).write(settings.checkpointDir(), settings.output());
     EarlyStopping early = EarlyStopping.monitor(task.monitor())
         .mode(Mode.VAL)
         .direction(Direction.MIN)
@@ -120,6 +130,8 @@ public final class TrainingJob {
         .everyEpochs(1)
         .atEnd(true)
         .keepLast(3)
+        // The best epoch's checkpoint stays: it holds the model the test report evaluates (predict uses it).
+        .keepBest(KEEP_BEST, task.monitor(), Mode.VAL, Direction.MIN)
         .saveStateOf(EARLY_STOPPING, early)
         .runRecord(record)
         .build();
@@ -169,8 +181,35 @@ public final class TrainingJob {
     out.printf(Locale.ROOT, "%nTrained %d epochs, %d steps in %.1f s; curves in %s, metrics in %s, checkpoints in %s%n",
         counter.epochs(), counter.steps(), wallSeconds, settings.curvesPng(), settings.metricsCsv(),
         settings.checkpointDir());
-    return new RunReport(test.compute(), task.describe(), data.preprocessing(), counter.epochs(), counter.steps(),
-        wallSeconds);
+    return new RunReport(test.compute(), task.describe(), task.details(test), data.preprocessing(), counter.epochs(),
+        counter.steps(), wallSeconds);
+  }
+
+  /**
+   * What {@code predict} and {@code export} need besides the checkpoint: the model and its
+   * layers, the feature columns and their standardization (from the preprocessing record), and
+   * the classes or the target.
+   */
+  private ModelRecord modelRecord(ModelTask<?, ?> task) {
+    Map<String, Object> preprocessing = data.preprocessing();
+    List<String> features = new ArrayList<>();
+    if (preprocessing.get("features") instanceof List<?> columns) {
+      columns.forEach(c -> features.add(String.valueOf(c)));
+    }
+    Standardization standardization = null;
+    if (preprocessing.get("standardization") instanceof Map<?, ?> scaling) {
+      standardization = Standardization.of(doubles(scaling.get("mean")), doubles(scaling.get("scale")));
+    }
+    if (task instanceof ClassificationTask classification) {
+      return new ModelRecord(ModelRecord.CLASSIFIER, data.inputs(), settings.hidden(), task.monitor(), features,
+          standardization, classification.classNames(), null);
+    }
+    return new ModelRecord(ModelRecord.REGRESSOR, data.inputs(), settings.hidden(), task.monitor(), features,
+        standardization, List.of(), ((RegressionTask) task).target());
+  }
+
+  private static double[] doubles(Object list) {
+    return ((List<?>) list).stream().mapToDouble(v -> ((Number) v).doubleValue()).toArray();
   }
 
   private void writeRecord(Map<String, Object> record) {

@@ -12,18 +12,21 @@ import java.util.TreeMap;
  * <pre>{@code
  * {"test": {<every value the task's metrics compute(): accuracy, f1_macro, ... or r2, mae, rmse, mse>},
  *  "task": "classification", "classes": [names]          (or "task": "regression", "target": column, ...),
+ *  "confusion_matrix": [[count of true class t predicted as p, ...], ...]   (classification),
  *  "preprocessing": {<the split and the standardization, as in preprocessing.json>},
  *  "epochs": n, "steps": n, "wall_seconds": s}
  * }</pre>
  *
  * @param test the test metrics by name
  * @param task how the task describes itself (see {@code ModelTask.describe()})
+ * @param testDetails what the test metrics hold beyond single values (see {@code ModelTask.details})
  * @param preprocessing how the data was split and scaled; empty for none
  * @param epochs the epochs trained (a resumed run counts the epochs before it too)
  * @param steps the train steps of the whole run
  * @param wallSeconds the wall time of this invocation
  */
-public record RunReport(Map<String, Double> test, Map<String, Object> task, Map<String, Object> preprocessing,
+public record RunReport(Map<String, Double> test, Map<String, Object> task, Map<String, Object> testDetails,
+    Map<String, Object> preprocessing,
     int epochs, long steps, double wallSeconds) {
 
   /**
@@ -37,6 +40,7 @@ public record RunReport(Map<String, Double> test, Map<String, Object> task, Map<
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("test", new TreeMap<>(test));
     json.putAll(task);
+    json.putAll(testDetails);
     if (!preprocessing.isEmpty()) {
       json.put("preprocessing", preprocessing);
     }

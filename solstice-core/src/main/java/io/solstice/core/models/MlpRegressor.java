@@ -199,6 +199,25 @@ public final class MlpRegressor extends MlpModel
     return targets;
   }
 
+  /**
+   * The mean added back to each standardized output: predictions are {@code output *
+   * targetScale() + targetMean()}.
+   *
+   * @return a copy of the means, one per output
+   */
+  public double[] targetMean() {
+    return targetMean.clone();
+  }
+
+  /**
+   * The scale each standardized output is multiplied by (see {@link #targetMean()}).
+   *
+   * @return a copy of the scales, one per output
+   */
+  public double[] targetScale() {
+    return targetScale.clone();
+  }
+
   @Override
   public NamedArrays state() {
     NamedArrays.Builder out = NamedArrays.builder();

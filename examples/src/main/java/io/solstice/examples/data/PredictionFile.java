@@ -1,0 +1,155 @@
+package io.solstice.examples.data;
+
+import io.solstice.arrow.ArrowBatch;
+import io.solstice.examples.cli.UsageException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+import org.apache.arrow.dataset.file.DatasetFileWriter;
+import org.apache.arrow.dataset.file.FileFormat;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.ipc.ArrowFileWriter;
+import reactor.core.publisher.Flux;
+
+/**
+ * Writes predicted batches as a {@link PredictionTable} file, batch by batch: at most a couple of
+ * batches are in memory whatever the input's size. The file appears whole or not at all.
+ */
+public final class PredictionFile {
+
+  /** The formats predictions are written in. */
+  public enum Format {
+    /** An Arrow IPC file. */
+    ARROW,
+    /** A Parquet file (arrow-dataset's writer). */
+    PARQUET;
+
+    /**
+     * The format named on the command line.
+     *
+     * @param name {@code arrow} or {@code parquet}
+     * @return the format
+     * @throws UsageException for another name
+     */
+    public static Format of(String name) {
+      return switch (name.toLowerCase(Locale.ROOT)) {
+        case "arrow" -> ARROW;
+        case "parquet" -> PARQUET;
+        default -> throw new UsageException("--format must be arrow or parquet, got " + name);
+      };
+    }
+  }
+
+  /** The batches the reading side may hold ahead of the writer. */
+  private static final int PREFETCH = 1;
+
+  private PredictionFile() {}
+
+  /**
+   * Writes the predictions.
+   *
+   * @param predicted the output of {@link io.solstice.arrow.ArrowFlux#predict}; each batch is closed once written
+   * @param features the feature columns (left out of the file)
+   * @param classes the class names by index, or empty for a regressor
+   * @param target the file to write
+   * @param format its format
+   * @param allocator the allocator of the writer's buffers
+   * @param output how files are written
+   * @return the rows written
+   * @throws IOException when the file cannot be written
+   * @throws UsageException when there are no rows
+   */
+  public static long write(Flux<ArrowBatch> predicted, List<String> features, List<String> classes, Path target,
+      Format format, BufferAllocator allocator, OutputFiles output) throws IOException {
+    try (Stream<ArrowBatch> stream = predicted.doOnDiscard(ArrowBatch.class, ArrowBatch::close).toStream(PREFETCH)) {
+      Iterator<ArrowBatch> batches = stream.iterator();
+      if (!batches.hasNext()) {
+        throw new UsageException("the input has no rows to predict");
+      }
+      ArrowBatch first = batches.next();
+      PredictionTable table;
+      try {
+        table = PredictionTable.of(first, features, classes);
+      } catch (RuntimeException e) {
+        first.close();
+        throw e;
+      }
+      return format == Format.ARROW
+          ? writeArrow(first, batches, table, target, allocator, output)
+          : writeParquet(first, batches, table, target, allocator, output);
+    }
+  }
+
+  private static long writeArrow(ArrowBatch first, Iterator<ArrowBatch> batches, PredictionTable table, Path target,
+      BufferAllocator allocator, OutputFiles output) throws IOException {
+    long[] rows = {0};
+    ArrowBatch[] pending = {first};
+    try (VectorSchemaRoot root = VectorSchemaRoot.create(table.schema(), allocator)) {
+      output.write(target, channel -> {
+        try (ArrowFileWriter writer = new ArrowFileWriter(root, null, channel)) {
+          writer.start();
+          while (pending[0] != null || batches.hasNext()) {
+            try (ArrowBatch batch = pending[0] != null ? pending[0] : batches.next()) {
+              pending[0] = null;
+              table.fill(batch, root);
+              writer.writeBatch();
+              rows[0] += batch.rowCount();
+            }
+          }
+          writer.end();
+        }
+      });
+    } finally {
+      if (pending[0] != null) {
+        pending[0].close();
+      }
+    }
+    return rows[0];
+  }
+
+  private static long writeParquet(ArrowBatch first, Iterator<ArrowBatch> batches, PredictionTable table,
+      Path target, BufferAllocator allocator, OutputFiles output) throws IOException {
+    Path absolute = target.toAbsolutePath();
+    Files.createDirectories(absolute.getParent());
+    Path staging = Files.createTempDirectory(absolute.getParent(), "." + absolute.getFileName() + ".");
+    try {
+      PredictionReader reader = new PredictionReader(first, batches, table, allocator);
+      try (reader) {
+        DatasetFileWriter.write(allocator, reader, FileFormat.PARQUET, staging.toUri().toString(), new String[0], 1,
+            "part-{i}.parquet");
+      } catch (RuntimeException e) {
+        // The native writer reports a failure of the batches as text only; the original says more.
+        if (reader.failure() != null && reader.failure() != e) {
+          reader.failure().addSuppressed(e);
+          throw reader.failure();
+        }
+        throw e;
+      }
+      Path part;
+      try (Stream<Path> files = Files.list(staging)) {
+        part = files.filter(p -> p.getFileName().toString().endsWith(".parquet")).findFirst()
+            .orElseThrow(() -> new IOException("the Parquet writer wrote no file"));
+      }
+      output.write(target, channel -> {
+        OutputStream out = Channels.newOutputStream(channel);
+        Files.copy(part, out);
+        out.flush();
+      });
+      return reader.rows();
+    } finally {
+      try (Stream<Path> files = Files.walk(staging)) {
+        for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+          Files.deleteIfExists(p);
+        }
+      }
+    }
+  }
+}

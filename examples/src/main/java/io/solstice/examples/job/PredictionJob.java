@@ -1,0 +1,58 @@
+package io.solstice.examples.job;
+
+import io.solstice.arrow.ArrowBatch;
+import io.solstice.arrow.ArrowFlux;
+import io.solstice.arrow.ReadOptions;
+import io.solstice.arrow.TableFormat;
+import io.solstice.examples.cli.UsageException;
+import io.solstice.examples.data.OutputFiles;
+import io.solstice.examples.data.PredictionFile;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.arrow.memory.BufferAllocator;
+import reactor.core.publisher.Flux;
+
+/**
+ * Applies a trained model to a table, streaming: the table is read batch by batch (any format
+ * {@link TableFormat} detects: Arrow IPC file or stream, Parquet, CSV, JSON lines), each batch
+ * goes through {@link ArrowFlux#predict} with the run's features and standardization, and is
+ * written to the output ({@link PredictionFile}) before the next is read further than the
+ * source's read-ahead. The body of {@code solstice predict}.
+ *
+ * @param model the trained model
+ * @param data the table to predict
+ * @param out the file to write
+ * @param format the output format
+ * @param batchRows the rows per batch read
+ * @param output how files are written
+ */
+public record PredictionJob(TrainedModel model, Path data, Path out, PredictionFile.Format format, int batchRows,
+    OutputFiles output) {
+
+  /**
+   * Predicts every row of the table and writes the output file.
+   *
+   * @param allocator the allocator of every batch (its limit bounds the job's Arrow memory)
+   * @return the rows written
+   * @throws IOException when a file cannot be read or written
+   */
+  public long run(BufferAllocator allocator) throws IOException {
+    ModelRecord record = model.record();
+    TableFormat tableFormat = TableFormat.detect(data);
+    Flux<ArrowBatch> predicted = tableFormat.read(data, allocator, ReadOptions.builder().batchSize(batchRows).build())
+        .handle((ArrowBatch batch, reactor.core.publisher.SynchronousSink<ArrowBatch> sink) -> {
+          for (String reserved : List.of(ArrowFlux.PREDICTION, ArrowFlux.PROBABILITIES, ArrowFlux.MODEL_VERSION)) {
+            if (batch.root().getVector(reserved) != null) {
+              batch.close();
+              sink.error(new UsageException(data + " already has a column named '" + reserved
+                  + "' (is it a predictions file?); rename or drop it"));
+              return;
+            }
+          }
+          sink.next(batch);
+        })
+        .transform(ArrowFlux.predict(record.featureSpec(), model.model(), model.predictor()));
+    return PredictionFile.write(predicted, record.features(), record.classes(), out, format, allocator, output);
+  }
+}

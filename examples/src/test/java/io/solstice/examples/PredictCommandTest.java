@@ -1,0 +1,218 @@
+package io.solstice.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.solstice.examples.data.OutputFiles;
+import io.solstice.examples.data.PredictionFile;
+import io.solstice.examples.job.PredictionJob;
+import io.solstice.examples.job.TrainedModel;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.Float4Vector;
+import org.apache.arrow.vector.IntVector;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.complex.FixedSizeListVector;
+import org.apache.arrow.vector.ipc.ArrowFileWriter;
+import org.apache.arrow.vector.types.FloatingPointPrecision;
+import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.FieldType;
+import org.apache.arrow.vector.types.pojo.Schema;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.shade.jackson.databind.JsonNode;
+import org.nd4j.shade.jackson.databind.ObjectMapper;
+
+/** {@code solstice predict}: a trained run applied to files, streaming, with its errors. */
+class PredictCommandTest {
+  @TempDir static Path shared;
+  @TempDir Path dir;
+
+  private static Path digits;
+  private static JsonNode digitsReport;
+
+  @BeforeAll
+  static void trainDigits() throws IOException {
+    digits = shared.resolve("digits");
+    Path report = shared.resolve("digits-report.json");
+    Cli run = Cli.run("digits", "--epochs", "4", "--work-dir", digits.toString(), "--report", report.toString());
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    digitsReport = new ObjectMapper().readTree(report.toFile());
+  }
+
+  @Test
+  void predictionsOfTheHeldOutTestFileEqualTheTestReport() {
+    Path out = dir.resolve("test-predictions.arrow");
+
+    Cli run = Cli.run("predict", "--run", digits.toString(), "--data", digits.resolve("data/test.arrow").toString(),
+        "--out", out.toString());
+
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    assertThat(run.out()).contains("Predicted 359 rows");
+    PredictionOutput predictions = PredictionOutput.read(out);
+    assertThat(predictions.columns().keySet()).containsExactly("label", "prediction", "probabilities");
+    long[][] confusion = new long[10][10];
+    long correct = 0;
+    float[][] probabilities = predictions.probabilities();
+    for (int r = 0; r < predictions.rows(); r++) {
+      int actual = (Integer) predictions.column("label").get(r);
+      int predicted = Integer.parseInt((String) predictions.column("prediction").get(r));
+      confusion[actual][predicted]++;
+      correct += actual == predicted ? 1 : 0;
+      assertThat(argMax(probabilities[r])).isEqualTo(predicted);
+    }
+    long[][] reported = new long[10][10];
+    for (int t = 0; t < 10; t++) {
+      for (int p = 0; p < 10; p++) {
+        reported[t][p] = digitsReport.get("confusion_matrix").get(t).get(p).asLong();
+      }
+    }
+    assertThat(confusion).isEqualTo(reported);
+    assertThat((double) correct / predictions.rows()).isEqualTo(digitsReport.get("test").get("accuracy").asDouble());
+  }
+
+  @Test
+  void predictionsStreamWithinAnAllocatorLimitSmallerThanTheInput() throws IOException {
+    int rows = 40_000;
+    Path input = digitsLikeFile(dir.resolve("many.arrow"), rows, 500);
+    TrainedModel model = TrainedModel.load(digits);
+
+    for (PredictionFile.Format format : PredictionFile.Format.values()) {
+      // The Arrow writer takes one batch at a time; arrow-dataset's Parquet writer pulls batches on
+      // its own threads and may hold a few it has not written yet (measured: 1 to 2 MB).
+      long limit = format == PredictionFile.Format.ARROW ? 3L << 20 : 6L << 20;
+      assertThat(limit).isLessThan(Files.size(input));
+      Path out = dir.resolve("many.predictions." + format.name().toLowerCase());
+      long peak;
+      try (BufferAllocator allocator = new RootAllocator(limit)) {
+        long written = new PredictionJob(model, input, out, format, 500, OutputFiles.LOCAL).run(allocator);
+        assertThat(written).isEqualTo(rows);
+        peak = allocator.getPeakMemoryAllocation();
+      } // closing the allocator checks that every batch was released
+      System.out.printf("predict %s: %d rows, input %d bytes, allocator limit %d, peak %d bytes%n", format, rows,
+          Files.size(input), limit, peak);
+      assertThat(peak).isLessThan(limit);
+      PredictionOutput predictions = PredictionOutput.read(out);
+      assertThat(predictions.rows()).isEqualTo(rows);
+      assertThat(predictions.column("id").get(rows - 1)).isEqualTo(rows - 1);
+      assertThat(predictions.columns().keySet()).containsExactly("id", "prediction", "probabilities");
+    }
+  }
+
+  @Test
+  void keyColumnsComeThroughToParquetWithDictionaryLabelsDecoded() throws IOException {
+    Path table;
+    try (BufferAllocator allocator = new RootAllocator()) {
+      table = new Tables(allocator).ipcFileWithDictionaryLabels(dir.resolve("flowers.arrow"));
+    }
+    Path work = dir.resolve("flowers");
+    Cli train = Cli.run("train", "--data", table.toString(), "--label", "species", "--epochs", "5", "--work-dir",
+        work.toString());
+    assertThat(train.exitCode()).as(train.err()).isZero();
+
+    Cli predict = Cli.run("predict", "--run", work.toString(), "--data", table.toString(), "--format", "parquet");
+
+    assertThat(predict.exitCode()).as(predict.err()).isZero();
+    PredictionOutput predictions = PredictionOutput.read(dir.resolve("flowers.predictions.parquet"));
+    assertThat(predictions.columns().keySet()).containsExactly("note", "species", "prediction", "probabilities");
+    assertThat(predictions.rows()).isEqualTo(Tables.ROWS);
+    int agree = 0;
+    for (int r = 0; r < Tables.ROWS; r++) {
+      assertThat(Tables.SPECIES).contains((String) predictions.column("species").get(r));
+      agree += predictions.column("species").get(r).equals(predictions.column("prediction").get(r)) ? 1 : 0;
+    }
+    // Three well-separated classes: the model predicts the label it was trained on almost everywhere.
+    assertThat(agree).isGreaterThan(Tables.ROWS * 9 / 10);
+  }
+
+  @Test
+  void aRunWithoutAModelIsOneLineAndExit2() throws IOException {
+    Files.createDirectories(dir.resolve("empty"));
+
+    Cli run = Cli.run("predict", "--run", dir.resolve("empty").toString(), "--data",
+        digits.resolve("data/test.arrow").toString());
+
+    assertThat(run.exitCode()).isEqualTo(SolsticeCli.EXIT_USAGE);
+    assertThat(run.errLines()).containsExactly("solstice predict: no model.json in " + dir.resolve("empty")
+        + ": not the run directory of a 'train' or 'digits' run (give its --work-dir or --checkpoint-dir)");
+  }
+
+  @Test
+  void missingOrMistypedFeatureColumnsAreOneLineAndExit2() throws IOException {
+    Path csv;
+    try (BufferAllocator allocator = new RootAllocator()) {
+      csv = new Tables(allocator).csv(dir.resolve("other.csv"));
+    }
+    Cli missing = Cli.run("predict", "--run", digits.toString(), "--data", csv.toString(), "--out",
+        dir.resolve("x.arrow").toString());
+    assertThat(missing.exitCode()).isEqualTo(SolsticeCli.EXIT_USAGE);
+    assertThat(missing.errLines()).hasSize(1);
+    assertThat(missing.errLines().get(0)).startsWith("solstice predict: ").contains("features");
+
+    Path text = dir.resolve("text.csv");
+    Files.writeString(text, "features,label\nabc,1\n", StandardCharsets.UTF_8);
+    Cli mistyped = Cli.run("predict", "--run", digits.toString(), "--data", text.toString(), "--out",
+        dir.resolve("y.arrow").toString());
+    assertThat(mistyped.exitCode()).isEqualTo(SolsticeCli.EXIT_USAGE);
+    assertThat(mistyped.errLines()).hasSize(1);
+    assertThat(mistyped.errLines().get(0)).startsWith("solstice predict: ").contains("features");
+    assertThat(dir.resolve("x.arrow")).doesNotExist();
+    assertThat(dir.resolve("y.arrow")).doesNotExist();
+
+    Cli format = Cli.run("predict", "--run", digits.toString(), "--data", csv.toString(), "--format", "xml");
+    assertThat(format.errLines()).containsExactly("solstice predict: --format must be arrow or parquet, got xml");
+  }
+
+  /** An IPC file of random 8x8 "images" in the digits layout, with an id column instead of a label. */
+  private static Path digitsLikeFile(Path file, int rows, int perBatch) throws IOException {
+    Field item = new Field("item", FieldType.notNullable(new ArrowType.FloatingPoint(FloatingPointPrecision.SINGLE)),
+        null);
+    Schema schema = new Schema(List.of(
+        Field.notNullable("id", new ArrowType.Int(32, true)),
+        new Field("features", FieldType.notNullable(new ArrowType.FixedSizeList(64)), List.of(item))));
+    Random random = new Random(3);
+    try (BufferAllocator allocator = new RootAllocator();
+         VectorSchemaRoot root = VectorSchemaRoot.create(schema, allocator);
+         OutputStream out = Files.newOutputStream(file);
+         ArrowFileWriter writer = new ArrowFileWriter(root, null, Channels.newChannel(out))) {
+      writer.start();
+      for (int start = 0; start < rows; start += perBatch) {
+        root.allocateNew();
+        IntVector id = (IntVector) root.getVector("id");
+        FixedSizeListVector list = (FixedSizeListVector) root.getVector("features");
+        Float4Vector values = (Float4Vector) list.getDataVector();
+        for (int r = 0; r < perBatch; r++) {
+          id.setSafe(r, start + r);
+          list.setNotNull(r);
+          for (int c = 0; c < 64; c++) {
+            values.setSafe(r * 64 + c, random.nextInt(17));
+          }
+        }
+        values.setValueCount(perBatch * 64);
+        root.setRowCount(perBatch);
+        writer.writeBatch();
+      }
+      writer.end();
+    }
+    return file;
+  }
+
+  private static int argMax(float[] values) {
+    int best = 0;
+    for (int k = 1; k < values.length; k++) {
+      if (values[k] > values[best]) {
+        best = k;
+      }
+    }
+    return best;
+  }
+}

@@ -1,0 +1,286 @@
+package io.solstice.onnx;
+
+import io.solstice.core.io.AtomicFiles;
+import io.solstice.core.models.MlpClassifier;
+import io.solstice.core.models.MlpRegressor;
+import io.solstice.onnx.internal.GraphBuilder;
+import io.solstice.onnx.proto.OnnxProto.ModelProto;
+import io.solstice.onnx.proto.OnnxProto.OperatorSetIdProto;
+import io.solstice.onnx.proto.OnnxProto.StringStringEntryProto;
+import io.solstice.onnx.proto.OnnxProto.TensorProto;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.shade.jackson.core.JsonProcessingException;
+import org.nd4j.shade.jackson.databind.ObjectMapper;
+
+/**
+ * Exports a trained {@link MlpClassifier} or {@link MlpRegressor} as an ONNX model that ONNX
+ * Runtime (and any runtime of ONNX opset {@value #OPSET}) loads, computing what the model's
+ * {@code predict} computes:
+ *
+ * <pre>{@code
+ * OnnxExport.classifier(model)
+ *     .standardize(standardization.mean(), standardization.scale())  // as the training features were
+ *     .classNames(List.of("setosa", "versicolor", "virginica"))
+ *     .write(Path.of("model.onnx"));
+ * }</pre>
+ *
+ * <p><b>The graph.</b> Input {@value #INPUT}: float32 [rows, inputs], the raw features in the
+ * order the model was trained on. With a standardization, {@code (x - mean) / scale} is the
+ * graph's first nodes (computed in float64, as Solstice's feature reading does, then cast to
+ * float32), so a served model takes the same raw features as the training table. Then each
+ * dense layer ({@code MatMul}, {@code Add}, {@code Relu} between layers). A classifier's outputs
+ * are {@value #PROBABILITIES} (float32 [rows, classes], the softmax) and {@value #LABEL} (int64
+ * [rows], the arg-max class index); a regressor's is {@value #PREDICTIONS} (float32 [rows,
+ * outputs], in the target's units: the output times the target scale plus the target mean, in
+ * float64 before the cast, as {@link MlpRegressor#predict} does).
+ *
+ * <p><b>Metadata</b> ({@code metadata_props}): {@value #MODEL_KEY} (the model class),
+ * {@value #CLASS_NAMES_KEY} (a JSON array of class names by index) and {@value
+ * #FEATURE_NAMES_KEY} (a JSON array of the feature columns) when given, and anything added with
+ * {@link #metadata}. Dropout is not part of the graph (prediction does not drop units).
+ *
+ * <p>The protocol-buffer classes are generated at build time from the official {@code
+ * onnx.proto}. Not thread-safe: configure and write from one thread; the model must not train
+ * meanwhile.
+ */
+public final class OnnxExport {
+  /** The ONNX operator set the graph uses. */
+  public static final int OPSET = 17;
+
+  /** The ONNX IR version of the model (the one of opset 17). */
+  public static final int IR_VERSION = 8;
+
+  /** The graph input: raw features, float32 [rows, inputs]. */
+  public static final String INPUT = "features";
+
+  /** A classifier's output of class probabilities, float32 [rows, classes]. */
+  public static final String PROBABILITIES = "probabilities";
+
+  /** A classifier's output of the most probable class index, int64 [rows]. */
+  public static final String LABEL = "label";
+
+  /** A regressor's output, float32 [rows, outputs], in the target's units. */
+  public static final String PREDICTIONS = "predictions";
+
+  /** Metadata key of the exported model's class name. */
+  public static final String MODEL_KEY = "solstice.model";
+
+  /** Metadata key of the class names, a JSON array in class-index order. */
+  public static final String CLASS_NAMES_KEY = "solstice.class_names";
+
+  /** Metadata key of the feature column names, a JSON array in input order. */
+  public static final String FEATURE_NAMES_KEY = "solstice.feature_names";
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final String kind;
+  private final int[] sizes;
+  private final float[][] weights;
+  private final float[][] biases;
+  private final double[] targetMean;
+  private final double[] targetScale;
+  private final Map<String, String> metadata = new LinkedHashMap<>();
+  private double[] mean;
+  private double[] scale;
+  private List<String> classNames;
+
+  private OnnxExport(String kind, int[] sizes, float[][] weights, float[][] biases, double[] targetMean,
+      double[] targetScale) {
+    this.kind = kind;
+    this.sizes = sizes;
+    this.weights = weights;
+    this.biases = biases;
+    this.targetMean = targetMean;
+    this.targetScale = targetScale;
+  }
+
+  /**
+   * An export of a classifier (its parameters are copied now).
+   *
+   * @param model the trained model
+   * @return the export, to configure and write
+   */
+  public static OnnxExport classifier(MlpClassifier model) {
+    Objects.requireNonNull(model, "model");
+    int[] sizes = model.layerSizes();
+    return new OnnxExport("MlpClassifier", sizes, weightsOf(sizes, model::weights), weightsOf(sizes, model::biases),
+        null, null);
+  }
+
+  /**
+   * An export of a regressor (its parameters and target scaling are copied now).
+   *
+   * @param model the trained model
+   * @return the export, to configure and write
+   */
+  public static OnnxExport regressor(MlpRegressor model) {
+    Objects.requireNonNull(model, "model");
+    int[] sizes = model.layerSizes();
+    return new OnnxExport("MlpRegressor", sizes, weightsOf(sizes, model::weights), weightsOf(sizes, model::biases),
+        model.targetMean(), model.targetScale());
+  }
+
+  /**
+   * Standardizes the raw input features in the graph, {@code (x - mean) / scale}, as the model's
+   * training features were.
+   *
+   * @param mean one mean per input feature
+   * @param scale one positive scale per input feature
+   * @return this export
+   */
+  public OnnxExport standardize(double[] mean, double[] scale) {
+    if (mean.length != sizes[0] || scale.length != sizes[0]) {
+      throw new IllegalArgumentException("the model has " + sizes[0] + " inputs but the standardization has "
+          + mean.length + " means and " + scale.length + " scales");
+    }
+    for (double s : scale) {
+      if (!(s > 0) || !Double.isFinite(s)) {
+        throw new IllegalArgumentException("standardization scales must be positive and finite, got "
+            + Arrays.toString(scale));
+      }
+    }
+    this.mean = mean.clone();
+    this.scale = scale.clone();
+    return this;
+  }
+
+  /**
+   * Names the classes (recorded as metadata under {@value #CLASS_NAMES_KEY}).
+   *
+   * @param names one name per class, by class index
+   * @return this export
+   */
+  public OnnxExport classNames(List<String> names) {
+    if (targetMean != null) {
+      throw new IllegalStateException("a regressor has no classes");
+    }
+    if (names.size() != outputs()) {
+      throw new IllegalArgumentException("the model has " + outputs() + " classes but " + names.size()
+          + " names were given: " + names);
+    }
+    this.classNames = List.copyOf(names);
+    return metadata(CLASS_NAMES_KEY, json(classNames));
+  }
+
+  /**
+   * Names the input features (recorded as metadata under {@value #FEATURE_NAMES_KEY}).
+   *
+   * @param names the feature columns, in input order (one vector column, or one per input)
+   * @return this export
+   */
+  public OnnxExport featureNames(List<String> names) {
+    return metadata(FEATURE_NAMES_KEY, json(List.copyOf(names)));
+  }
+
+  /**
+   * Adds a metadata entry.
+   *
+   * @param key the key
+   * @param value the value
+   * @return this export
+   */
+  public OnnxExport metadata(String key, String value) {
+    metadata.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+    return this;
+  }
+
+  /**
+   * The ONNX model.
+   *
+   * @return the serialized {@code ModelProto}
+   */
+  public byte[] toByteArray() {
+    return model().toByteArray();
+  }
+
+  /**
+   * Writes the ONNX model, whole or not at all (a temporary file renamed into place).
+   *
+   * @param file the {@code .onnx} file
+   * @throws IOException when it cannot be written
+   */
+  public void write(Path file) throws IOException {
+    byte[] bytes = toByteArray();
+    AtomicFiles.write(file, out -> out.write(bytes));
+  }
+
+  private ModelProto model() {
+    GraphBuilder graph = new GraphBuilder("solstice_" + kind);
+    graph.input(INPUT, TensorProto.DataType.FLOAT, sizes[0]);
+    String x = INPUT;
+    if (mean != null) {
+      x = graph.node("Cast", "standardize/input", new Object[] {"to", TensorProto.DataType.DOUBLE.getNumber()}, x);
+      x = graph.node("Sub", "standardize/centred", x, graph.doubles("standardize/mean", mean, sizes[0]));
+      x = graph.node("Div", "standardize/scaled", x, graph.doubles("standardize/scale", scale, sizes[0]));
+      x = graph.node("Cast", "standardize/output", new Object[] {"to", TensorProto.DataType.FLOAT.getNumber()}, x);
+    }
+    int layers = sizes.length - 1;
+    for (int l = 0; l < layers; l++) {
+      String w = graph.floats("layer" + l + "/W", weights[l], sizes[l], sizes[l + 1]);
+      String b = graph.floats("layer" + l + "/b", biases[l], sizes[l + 1]);
+      x = graph.node("MatMul", "layer" + l + "/product", x, w);
+      x = graph.node("Add", "layer" + l + "/output", x, b);
+      if (l < layers - 1) {
+        x = graph.node("Relu", "layer" + l + "/relu", x);
+      }
+    }
+    if (targetMean == null) {
+      graph.node("Softmax", PROBABILITIES, new Object[] {"axis", 1}, x);
+      graph.node("ArgMax", LABEL, new Object[] {"axis", 1, "keepdims", 0}, PROBABILITIES);
+      graph.output(PROBABILITIES, TensorProto.DataType.FLOAT, outputs());
+      graph.output(LABEL, TensorProto.DataType.INT64, 0);
+    } else {
+      x = graph.node("Cast", "target/standardized", new Object[] {"to", TensorProto.DataType.DOUBLE.getNumber()}, x);
+      x = graph.node("Mul", "target/scaled", x, graph.doubles("target/scale", targetScale, outputs()));
+      x = graph.node("Add", "target/value", x, graph.doubles("target/mean", targetMean, outputs()));
+      graph.node("Cast", PREDICTIONS, new Object[] {"to", TensorProto.DataType.FLOAT.getNumber()}, x);
+      graph.output(PREDICTIONS, TensorProto.DataType.FLOAT, outputs());
+    }
+    ModelProto.Builder model = ModelProto.newBuilder()
+        .setIrVersion(IR_VERSION)
+        .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
+        .setProducerName("solstice")
+        .setDocString("A Solstice " + kind + " with layer sizes " + Arrays.toString(sizes)
+            + (mean == null ? "" : ", standardizing its inputs"))
+        .setGraph(graph.build());
+    Map<String, String> props = new LinkedHashMap<>();
+    props.put(MODEL_KEY, kind);
+    props.putAll(metadata);
+    props.forEach((key, value) -> model.addMetadataProps(StringStringEntryProto.newBuilder().setKey(key)
+        .setValue(value)));
+    return model.build();
+  }
+
+  private int outputs() {
+    return sizes[sizes.length - 1];
+  }
+
+  private static float[][] weightsOf(int[] sizes, java.util.function.IntFunction<INDArray> layer) {
+    float[][] out = new float[sizes.length - 1][];
+    for (int l = 0; l < out.length; l++) {
+      INDArray values = layer.apply(l).castTo(DataType.FLOAT).dup('c');
+      try {
+        out[l] = values.data().asFloat();
+      } finally {
+        values.close();
+      }
+    }
+    return out;
+  }
+
+  private static String json(List<String> values) {
+    try {
+      return JSON.writeValueAsString(values);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("cannot write " + values + " as JSON", e);
+    }
+  }
+}
