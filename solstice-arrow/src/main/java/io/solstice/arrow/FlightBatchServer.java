@@ -133,6 +133,13 @@ public final class FlightBatchServer implements AutoCloseable {
         pump.awaitFinish(5_000);
       }
       server.close();
+      // A stream's source runs on its producer thread and may be making one more batch when
+      // the stream is cancelled from a gRPC thread: wait for it, so that the caller can close
+      // the allocator its source uses as soon as this returns.
+      producers.shutdown();
+      if (!producers.awaitTermination(5, TimeUnit.SECONDS)) {
+        LOG.warn("a served source did not stop within 5 s of its stream's end");
+      }
       awaitReleased(5_000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

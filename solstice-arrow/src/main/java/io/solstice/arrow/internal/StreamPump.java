@@ -42,6 +42,8 @@ public final class StreamPump extends BaseSubscriber<ArrowBatch> {
   private final CountDownLatch finished = new CountDownLatch(1);
   private volatile boolean clientCancelled;
   private VectorSchemaRoot root;
+  /** Set once the stream ended (under sendLock): later batches are only closed. */
+  private boolean ended;
   private DictionaryProvider.MapDictionaryProvider dictionaries;
   private long sent;
 
@@ -106,6 +108,10 @@ public final class StreamPump extends BaseSubscriber<ArrowBatch> {
 
   private boolean send(ArrowBatch batch) {
     try (batch) {
+      if (ended) {
+        // Made by the source while the stream was being cancelled: the outgoing root is closed.
+        return false;
+      }
       if (!awaitReady()) {
         cancel();
         return false;
@@ -202,6 +208,7 @@ public final class StreamPump extends BaseSubscriber<ArrowBatch> {
   protected void hookFinally(reactor.core.publisher.SignalType type) {
     try {
       synchronized (sendLock) {
+        ended = true;
         if (root != null) {
           root.close();
         }
