@@ -2,6 +2,8 @@ package io.solstice.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.solstice.core.metrics.ClassificationMetrics;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -10,8 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.nd4j.shade.jackson.databind.JsonNode;
-import org.nd4j.shade.jackson.databind.ObjectMapper;
 
 /** {@code solstice digits}, end to end at small settings. */
 class DigitsCommandTest {

@@ -2,6 +2,8 @@ package io.solstice.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.solstice.examples.data.OutputFiles;
 import io.solstice.examples.data.PredictionFile;
 import io.solstice.examples.job.PredictionJob;
@@ -29,8 +31,6 @@ import org.apache.arrow.vector.types.pojo.Schema;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.nd4j.shade.jackson.databind.JsonNode;
-import org.nd4j.shade.jackson.databind.ObjectMapper;
 
 /** {@code solstice predict}: a trained run applied to files, streaming, with its errors. */
 class PredictCommandTest {

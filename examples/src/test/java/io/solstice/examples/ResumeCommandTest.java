@@ -2,6 +2,7 @@ package io.solstice.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.solstice.core.checkpoint.CheckpointStore;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -9,7 +10,6 @@ import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.nd4j.shade.jackson.databind.ObjectMapper;
 
 /** {@code solstice resume} continues an interrupted run from its checkpoint. */
 class ResumeCommandTest {

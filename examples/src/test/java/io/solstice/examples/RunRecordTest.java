@@ -2,6 +2,8 @@ package io.solstice.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.solstice.core.checkpoint.CheckpointManifest;
 import io.solstice.core.checkpoint.CheckpointStore;
 import io.solstice.reactive.callbacks.TfRecordReader;
@@ -20,8 +22,6 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.nd4j.shade.jackson.core.type.TypeReference;
-import org.nd4j.shade.jackson.databind.ObjectMapper;
 
 /**
  * Run records and TensorBoard files of {@code solstice digits}: {@code run.json} holds every
@@ -72,9 +72,10 @@ class RunRecordTest {
     Map<String, Object> record = json(work.resolve("run.json"));
     assertThat(record).containsEntry("format", "solstice-run").containsEntry("command", "digits");
     assertThat((String) record.get("libraryVersion")).isNotBlank().isNotEqualTo("unknown");
-    assertThat(options(record)).containsOnlyKeys("--work-dir", "--hidden", "--test-fraction", "--val-fraction",
-            "--epochs", "--batch-size", "--lr", "--patience", "--weight-decay", "--seed", "--max-steps", "--report")
-        .containsEntry("--epochs", "2").containsEntry("--batch-size", "64").containsEntry("--lr", "1e-2")
+    assertThat(options(record)).containsOnlyKeys("--work-dir", "--checkpoint-dir", "--hidden", "--test-fraction",
+            "--val-fraction", "--epochs", "--batch-size", "--learning-rate", "--patience", "--weight-decay", "--seed",
+            "--max-steps", "--report", "--metrics-port", "--dashboard")
+        .containsEntry("--epochs", "2").containsEntry("--batch-size", "64").containsEntry("--learning-rate", "1e-2")
         .containsEntry("--hidden", List.of(16, 8)).containsEntry("--seed", 5).containsEntry("--test-fraction", 0.2)
         .containsEntry("--report", null);
     @SuppressWarnings("unchecked")

@@ -3,6 +3,8 @@ package io.solstice.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.solstice.reactive.callbacks.TfRecordReader;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -16,8 +18,6 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.nd4j.shade.jackson.core.type.TypeReference;
-import org.nd4j.shade.jackson.databind.ObjectMapper;
 
 /** {@code solstice stream}: online training over Flight with backpressure and a drift. */
 class StreamCommandTest {

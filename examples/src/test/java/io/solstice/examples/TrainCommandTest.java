@@ -2,6 +2,8 @@ package io.solstice.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.solstice.examples.job.TrainingJob;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,8 +14,6 @@ import org.apache.arrow.memory.RootAllocator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.nd4j.shade.jackson.databind.JsonNode;
-import org.nd4j.shade.jackson.databind.ObjectMapper;
 
 /** {@code solstice train} on a user's table in each format, and its answers to bad input. */
 class TrainCommandTest {

@@ -1,6 +1,7 @@
 package io.solstice.onnx;
 
 import io.solstice.core.io.AtomicFiles;
+import io.solstice.core.io.Json;
 import io.solstice.core.models.MlpClassifier;
 import io.solstice.core.models.MlpRegressor;
 import io.solstice.onnx.internal.GraphBuilder;
@@ -17,8 +18,6 @@ import java.util.Map;
 import java.util.Objects;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.shade.jackson.core.JsonProcessingException;
-import org.nd4j.shade.jackson.databind.ObjectMapper;
 
 /**
  * Exports a trained {@link MlpClassifier} or {@link MlpRegressor} as an ONNX model that ONNX
@@ -79,7 +78,6 @@ public final class OnnxExport {
   /** Metadata key of the feature column names, a JSON array in input order. */
   public static final String FEATURE_NAMES_KEY = "solstice.feature_names";
 
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final String kind;
   private final int[] sizes;
@@ -277,10 +275,6 @@ public final class OnnxExport {
   }
 
   private static String json(List<String> values) {
-    try {
-      return JSON.writeValueAsString(values);
-    } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException("cannot write " + values + " as JSON", e);
-    }
+    return Json.writeLine(values);
   }
 }

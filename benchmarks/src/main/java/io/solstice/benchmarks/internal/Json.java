@@ -1,22 +1,21 @@
 package io.solstice.benchmarks.internal;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import org.nd4j.shade.jackson.core.JsonProcessingException;
-import org.nd4j.shade.jackson.databind.JsonNode;
-import org.nd4j.shade.jackson.databind.ObjectMapper;
 
 /**
- * A tiny JSON writer for the report: objects keep their insertion order, numbers are written
- * with enough digits to read back, and non-finite numbers become {@code null} (JSON has no NaN).
- * {@link #read} parses a report back (with ND4J's shaded Jackson), to merge child JVMs' reports.
+ * The report as JSON, through Solstice's JSON ({@link io.solstice.core.io.Json}): objects keep
+ * their insertion order and non-finite numbers become {@code null} (JSON has no NaN). {@link
+ * #read} parses a report back, to merge child JVMs' reports.
  */
 public final class Json {
-
-  private static final ObjectMapper READER = new ObjectMapper();
 
   private Json() {}
 
@@ -68,9 +67,7 @@ public final class Json {
 
     @Override
     public String toString() {
-      StringBuilder out = new StringBuilder();
-      write(this, out, 0);
-      return out.toString();
+      return io.solstice.core.io.Json.writeString(toTree(this));
     }
   }
 
@@ -98,10 +95,12 @@ public final class Json {
    */
   public static Object read(String text) {
     try {
-      return fromTree(READER.readTree(text));
+      return fromTree(io.solstice.core.io.Json.readTree(text.getBytes(StandardCharsets.UTF_8)));
     } catch (JsonProcessingException e) {
       throw new IllegalArgumentException("bad JSON at offset " + e.getLocation().getCharOffset()
           + ": " + e.getOriginalMessage(), e);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 
@@ -125,72 +124,19 @@ public final class Json {
     return node.isNull() ? null : node.asText();
   }
 
-  private static void write(Object value, StringBuilder out, int indent) {
-    if (value == null) {
-      out.append("null");
-    } else if (value instanceof Obj obj) {
-      out.append("{");
-      boolean first = true;
-      for (Map.Entry<String, Object> e : obj.fields.entrySet()) {
-        out.append(first ? "\n" : ",\n");
-        first = false;
-        pad(out, indent + 2);
-        string(e.getKey(), out);
-        out.append(": ");
-        write(e.getValue(), out, indent + 2);
-      }
-      if (!first) {
-        out.append("\n");
-        pad(out, indent);
-      }
-      out.append("}");
-    } else if (value instanceof List<?> list) {
-      out.append("[");
-      for (int i = 0; i < list.size(); i++) {
-        out.append(i == 0 ? "" : ", ");
-        write(list.get(i), out, indent);
-      }
-      out.append("]");
-    } else if (value instanceof Double || value instanceof Float) {
-      double d = ((Number) value).doubleValue();
-      out.append(Double.isFinite(d) ? number(d) : "null");
-    } else if (value instanceof Number || value instanceof Boolean) {
-      out.append(value);
-    } else {
-      string(value.toString(), out);
+  /** The plain tree Solstice's JSON writes: objects as maps, non-finite numbers as null. */
+  private static Object toTree(Object value) {
+    if (value instanceof Obj obj) {
+      Map<String, Object> map = new LinkedHashMap<>();
+      obj.fields.forEach((name, field) -> map.put(name, toTree(field)));
+      return map;
     }
-  }
-
-  private static String number(double d) {
-    if (d == Math.rint(d) && Math.abs(d) < 1e15) {
-      return Long.toString((long) d);
+    if (value instanceof List<?> list) {
+      return list.stream().map(Json::toTree).toList();
     }
-    return String.format(Locale.ROOT, "%.6g", d).replaceFirst("(\\.\\d*?)0+(e|$)", "$1$2")
-        .replaceFirst("\\.(e|$)", "$1");
-  }
-
-  private static void string(String s, StringBuilder out) {
-    out.append('"');
-    for (char c : s.toCharArray()) {
-      switch (c) {
-        case '"' -> out.append("\\\"");
-        case '\\' -> out.append("\\\\");
-        case '\n' -> out.append("\\n");
-        case '\t' -> out.append("\\t");
-        case '\r' -> out.append("\\r");
-        default -> {
-          if (c < 0x20) {
-            out.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-          } else {
-            out.append(c);
-          }
-        }
-      }
+    if ((value instanceof Double || value instanceof Float) && !Double.isFinite(((Number) value).doubleValue())) {
+      return null;
     }
-    out.append('"');
-  }
-
-  private static void pad(StringBuilder out, int n) {
-    out.append(" ".repeat(n));
+    return value;
   }
 }

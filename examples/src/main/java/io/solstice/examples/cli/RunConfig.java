@@ -1,5 +1,6 @@
 package io.solstice.examples.cli;
 
+import io.solstice.core.io.Json;
 import io.solstice.examples.data.OutputFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -12,8 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.nd4j.shade.jackson.core.type.TypeReference;
-import org.nd4j.shade.jackson.databind.ObjectMapper;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
@@ -127,17 +126,13 @@ public final class RunConfig {
   @SuppressWarnings("unchecked")
   private static Map<String, Object> readOptions(Path config) {
     try {
-      Map<String, Object> json = new ObjectMapper().readValue(Files.readAllBytes(config),
-          new TypeReference<LinkedHashMap<String, Object>>() {});
-      if (json == null) {
-        throw new UsageException("--config " + config + " is empty; give a run's run.json");
-      }
+      Map<String, Object> json = Json.readObject(Files.readAllBytes(config));
       Object options = json.getOrDefault("options", json);
       if (!(options instanceof Map<?, ?>)) {
         throw new UsageException("--config " + config + ": 'options' is not a JSON object of option values");
       }
       return (Map<String, Object>) options;
-    } catch (org.nd4j.shade.jackson.core.JsonProcessingException e) {
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new UsageException("--config " + config + " is not a JSON object: " + e.getOriginalMessage());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read --config " + config, e);

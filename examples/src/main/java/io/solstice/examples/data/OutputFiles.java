@@ -1,6 +1,7 @@
 package io.solstice.examples.data;
 
 import io.solstice.core.io.AtomicFiles;
+import io.solstice.core.io.Json;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
@@ -14,8 +15,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.util.Objects;
-import org.nd4j.shade.jackson.databind.ObjectMapper;
-import org.nd4j.shade.jackson.databind.SerializationFeature;
 
 /**
  * How the command line writes its files (data files, reports, run records): whole or not at
@@ -57,7 +56,6 @@ public final class OutputFiles {
     void writeTo(WritableByteChannel channel) throws IOException;
   }
 
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   private final ChannelFilter filter;
 
@@ -116,7 +114,7 @@ public final class OutputFiles {
    * @throws IOException "cannot write TARGET: CAUSE", with the target unchanged
    */
   public void writeJson(Path target, Object tree) throws IOException {
-    writeString(target, JSON.writeValueAsString(tree) + "\n");
+    writeString(target, Json.writeString(tree) + "\n");
   }
 
   /** A channel whose close is left to its owner. */

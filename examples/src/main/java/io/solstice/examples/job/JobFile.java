@@ -1,5 +1,7 @@
 package io.solstice.examples.job;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.solstice.core.io.Json;
 import io.solstice.examples.cli.UsageException;
 import io.solstice.examples.data.OutputFiles;
 import java.io.IOException;
@@ -8,8 +10,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.nd4j.shade.jackson.databind.JsonNode;
-import org.nd4j.shade.jackson.databind.ObjectMapper;
 
 /**
  * The {@code job.json} a training command leaves in its checkpoint directory, so that
@@ -66,7 +66,7 @@ public record JobFile(String command, List<String> args, Path directory) {
           + "'train' from its checkpoint directory (or --work-dir)");
     }
     try {
-      JsonNode json = new ObjectMapper().readTree(file.toFile());
+      JsonNode json = Json.readTree(Files.readAllBytes(file));
       List<String> args = new java.util.ArrayList<>();
       json.get("args").forEach(a -> args.add(a.asText()));
       return new JobFile(json.get("command").asText(), args, Path.of(json.get("directory").asText()));

@@ -1,7 +1,9 @@
 package io.solstice.examples.job;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.solstice.arrow.FeatureSpec;
 import io.solstice.arrow.Standardization;
+import io.solstice.core.io.Json;
 import io.solstice.examples.cli.UsageException;
 import io.solstice.examples.data.OutputFiles;
 import java.io.IOException;
@@ -12,8 +14,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.nd4j.shade.jackson.databind.JsonNode;
-import org.nd4j.shade.jackson.databind.ObjectMapper;
 
 /**
  * The {@code model.json} a training job leaves in its checkpoint directory: what a checkpoint's
@@ -131,7 +131,7 @@ public record ModelRecord(String model, int inputs, int[] hidden, String monitor
           + "'digits' run (give its --work-dir or --checkpoint-dir)");
     }
     try {
-      JsonNode json = new ObjectMapper().readTree(file.toFile());
+      JsonNode json = Json.readTree(Files.readAllBytes(file));
       String model = json.get("model").asText();
       if (!model.equals(CLASSIFIER) && !model.equals(REGRESSOR)) {
         throw new UsageException(file + " describes a " + model + "; only MlpClassifier and MlpRegressor runs are "

@@ -2,7 +2,7 @@ package io.solstice.core.checkpoint;
 
 import io.solstice.core.Mode;
 import io.solstice.core.RunPosition;
-import io.solstice.core.checkpoint.internal.Json;
+import io.solstice.core.io.Json;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;

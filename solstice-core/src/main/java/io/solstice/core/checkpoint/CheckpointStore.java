@@ -2,11 +2,11 @@ package io.solstice.core.checkpoint;
 
 import io.solstice.core.NamedArrays;
 import io.solstice.core.SolsticeVersion;
-import io.solstice.core.checkpoint.internal.Json;
 import io.solstice.core.checkpoint.internal.NpyCodec;
 import io.solstice.core.checkpoint.internal.NpyDType;
 import io.solstice.core.checkpoint.internal.StoredZip;
 import io.solstice.core.io.AtomicFiles;
+import io.solstice.core.io.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

@@ -1,8 +1,8 @@
 package io.solstice.core.checkpoint;
 
 import io.solstice.core.NamedArrays;
-import io.solstice.core.checkpoint.internal.Json;
 import io.solstice.core.io.AtomicFiles;
+import io.solstice.core.io.Json;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
