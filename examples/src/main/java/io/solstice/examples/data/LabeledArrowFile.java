@@ -1,19 +1,15 @@
 package io.solstice.examples.data;
 
+import io.solstice.arrow.LabeledSchema;
 import io.solstice.core.TensorBatch;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.List;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.Float4Vector;
 import org.apache.arrow.vector.IntVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.complex.FixedSizeListVector;
 import org.apache.arrow.vector.ipc.ArrowFileWriter;
-import org.apache.arrow.vector.types.FloatingPointPrecision;
-import org.apache.arrow.vector.types.pojo.ArrowType;
-import org.apache.arrow.vector.types.pojo.Field;
-import org.apache.arrow.vector.types.pojo.FieldType;
 import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
@@ -24,10 +20,10 @@ import org.apache.arrow.vector.types.pojo.Schema;
 public final class LabeledArrowFile {
 
   /** The feature column. */
-  public static final String FEATURES = "features";
+  public static final String FEATURES = LabeledSchema.FEATURES;
 
   /** The label column. */
-  public static final String LABEL = "label";
+  public static final String LABEL = LabeledSchema.LABEL;
 
   private LabeledArrowFile() {}
 
@@ -38,12 +34,7 @@ public final class LabeledArrowFile {
    * @return features and label
    */
   public static Schema schema(int width) {
-    Field element = new Field(
-        "item", FieldType.notNullable(new ArrowType.FloatingPoint(FloatingPointPrecision.SINGLE)), null);
-    Field features =
-        new Field(FEATURES, FieldType.notNullable(new ArrowType.FixedSizeList(width)), List.of(element));
-    Field label = new Field(LABEL, FieldType.notNullable(new ArrowType.Int(32, true)), null);
-    return new Schema(List.of(features, label));
+    return LabeledSchema.of(width);
   }
 
   /**

@@ -2,7 +2,7 @@ package io.solstice.online.streams;
 
 import io.solstice.arrow.ArrowBatch;
 import io.solstice.arrow.BatchPosition;
-import java.util.List;
+import io.solstice.arrow.LabeledSchema;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Supplier;
@@ -11,10 +11,6 @@ import org.apache.arrow.vector.Float4Vector;
 import org.apache.arrow.vector.IntVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.complex.FixedSizeListVector;
-import org.apache.arrow.vector.types.FloatingPointPrecision;
-import org.apache.arrow.vector.types.pojo.ArrowType;
-import org.apache.arrow.vector.types.pojo.Field;
-import org.apache.arrow.vector.types.pojo.FieldType;
 import org.apache.arrow.vector.types.pojo.Schema;
 import reactor.core.publisher.Flux;
 
@@ -36,10 +32,10 @@ import reactor.core.publisher.Flux;
 public final class DriftingStreams {
 
   /** The feature column. */
-  public static final String FEATURES = "features";
+  public static final String FEATURES = LabeledSchema.FEATURES;
 
   /** The label column. */
-  public static final String LABEL = "label";
+  public static final String LABEL = LabeledSchema.LABEL;
 
   private DriftingStreams() {}
 
@@ -50,12 +46,7 @@ public final class DriftingStreams {
    * @return features and label
    */
   public static Schema schema(int width) {
-    Field element = new Field(
-        "item", FieldType.notNullable(new ArrowType.FloatingPoint(FloatingPointPrecision.SINGLE)), null);
-    Field features =
-        new Field(FEATURES, FieldType.notNullable(new ArrowType.FixedSizeList(width)), List.of(element));
-    Field label = new Field(LABEL, FieldType.notNullable(new ArrowType.Int(32, true)), null);
-    return new Schema(List.of(features, label));
+    return LabeledSchema.of(width);
   }
 
   /**
