@@ -134,9 +134,8 @@ public final class OnlineRun {
    *
    * @param out where the progress lines go
    * @return how it went
-   * @throws InterruptedException when interrupted while waiting
    */
-  public Result run(PrintStream out) throws InterruptedException {
+  public Result run(PrintStream out) {
     try {
       return serveAndTrain(out);
     } finally {
@@ -147,7 +146,7 @@ public final class OnlineRun {
     }
   }
 
-  private Result serveAndTrain(PrintStream out) throws InterruptedException {
+  private Result serveAndTrain(PrintStream out) {
     RotatingHyperplane stream = new RotatingHyperplane(
         settings.dimensions(), settings.rows(), Math.PI / 2000, settings.driftAt(), 0.02, settings.seed());
     AtomicLong produced = new AtomicLong();
@@ -169,7 +168,7 @@ public final class OnlineRun {
   }
 
   private Result train(PrintStream out, FlightBatchServer server, BufferAllocator allocator, AtomicLong produced,
-      long bytesPerBatch) throws InterruptedException {
+      long bytesPerBatch) {
     FeatureSpec spec = FeatureSpec.builder()
         .features(LabeledArrowFile.FEATURES).width(settings.dimensions())
         .label(LabeledArrowFile.LABEL).numClasses(2)
