@@ -12,8 +12,13 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.BufferOverflowStrategy;
 import reactor.core.publisher.Flux;
@@ -27,7 +32,9 @@ import reactor.netty.http.server.HttpServerResponse;
  * A live dashboard of runs: one HTML page on a loopback port, its charts (loss and accuracy, the
  * prequential curves of online runs, steps per second, step time against data wait, batches in
  * flight) fed by Server-Sent Events. The page and its script come from this jar; nothing is
- * loaded from elsewhere.
+ * loaded from elsewhere. What the events do not know, the run's owner adds: {@link #gauge gauges}
+ * (a source's lead, say), charted with every step point, and {@link #mark markers} of steps (a
+ * drift), drawn as vertical lines on every chart.
  *
  * <pre>{@code
  * try (Dashboard dashboard = Dashboard.start(0)) {
@@ -56,6 +63,8 @@ public final class Dashboard implements AutoCloseable {
   private final AtomicInteger openStreams = new AtomicInteger();
   private final AtomicInteger openConnections = new AtomicInteger();
   private final long startNanos = System.nanoTime();
+  // Sorted by name: the page gives each series its color in the order it first sees them.
+  private final Map<String, LongSupplier> gauges = new ConcurrentSkipListMap<>();
   private final Duration period;
   private final AsyncSubscriber<Object, Object> subscriber;
   private final DisposableServer server;
@@ -63,7 +72,7 @@ public final class Dashboard implements AutoCloseable {
   private Dashboard(int port, Duration period) {
     this.period = period;
     this.subscriber = AsyncSubscriber.dropOldest(EVENT_BUFFER,
-        events -> new DashboardFeed(period, startNanos, this::publish).points(events));
+        events -> new DashboardFeed(period, startNanos, this::sampleGauges, this::publish).points(events));
     String page = resource("dashboard/index.html");
     String script = resource("dashboard/dashboard.js");
     this.server = HttpServer.create()
@@ -172,6 +181,33 @@ public final class Dashboard implements AutoCloseable {
     return period;
   }
 
+  /**
+   * Adds a gauge to the page: its value is read with every step point (on the dashboard's
+   * thread, so it must be cheap and thread-safe) and charted against the step. A second gauge of
+   * the same name replaces the first.
+   *
+   * @param name the series' name on the page
+   * @param value reads the value
+   */
+  public void gauge(String name, LongSupplier value) {
+    gauges.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
+  }
+
+  /**
+   * Marks a step on every chart with a labelled vertical line (a drift, a restart). Pages that
+   * connect later see it too, as the marker joins the history.
+   *
+   * @param label what happened
+   * @param step the train step it happened at
+   */
+  public void mark(String label, long step) {
+    publish(new Json()
+        .put("kind", "mark")
+        .put("label", Objects.requireNonNull(label, "label"))
+        .put("step", step)
+        .put("t", (System.nanoTime() - startNanos) / 1e9));
+  }
+
   /** Stops serving: open event streams end and the port is released. */
   @Override
   public void close() {
@@ -179,6 +215,12 @@ public final class Dashboard implements AutoCloseable {
       points.tryEmitComplete();
     }
     server.disposeNow(Duration.ofSeconds(10));
+  }
+
+  private Map<String, Double> sampleGauges() {
+    Map<String, Double> values = new LinkedHashMap<>();
+    gauges.forEach((name, gauge) -> values.put(name, (double) gauge.getAsLong()));
+    return values;
   }
 
   private void publish(Json point) {

@@ -44,7 +44,10 @@ class DashboardTest {
   void theChartsOfARunningOnlineRunGrowInABrowser() throws Exception {
     try (HeadlessChromium chromium = HeadlessChromium.launch();
         Dashboard dashboard = Dashboard.start(0, PERIOD)) {
-      LiveRun run = LiveRun.start(dashboard.bind(onlineRun()));
+      AtomicLong produced = new AtomicLong();
+      LiveRun run = LiveRun.start(dashboard.bind(onlineRun(produced)));
+      // The source's lead: batches it made that the trainer has not finished.
+      dashboard.gauge("source lead", () -> produced.get() - run.steps.get());
       try {
         HeadlessChromium.Page page = chromium.open(dashboard.uri());
         await().atMost(PATIENCE).until(() -> page.number(PLOTTED) > 0);
@@ -62,6 +65,20 @@ class DashboardTest {
           assertThat(page.number("document.querySelectorAll('#" + chart + " polyline').length"))
               .as(chart).isPositive();
         }
+        // The gauge joins the step points from the first one sampled after it was added.
+        await().atMost(PATIENCE).until(() -> page.number("document.querySelectorAll("
+            + "'#gauges polyline[data-series$=\"source lead\"]').length") == 1);
+        String leadPoints = "Number(document.querySelector("
+            + "'#gauges polyline[data-series$=\"source lead\"]').getAttribute('data-points'))";
+        double leadFirst = page.number(leadPoints);
+        await().atMost(PATIENCE).until(() -> page.number(leadPoints) > leadFirst);
+
+        // A marker at a step the run has passed shows on every chart with points there.
+        dashboard.mark("drift", run.steps.get());
+        await().atMost(PATIENCE).until(() -> page.number(
+            "document.querySelectorAll('#loss line.marker[data-label=\"drift\"]').length") == 1);
+        assertThat(page.number(
+            "document.querySelectorAll('#gauges line.marker[data-label=\"drift\"]').length")).isEqualTo(1);
         page.screenshot(Path.of("target", "dashboard.png"));
         assertThat(dashboard.openStreams()).isEqualTo(1);
 
@@ -79,7 +96,7 @@ class DashboardTest {
   @Test
   void aCutEventStreamIsReleasedAndAStalledOneNeverSlowsTheRun() throws Exception {
     try (Dashboard dashboard = Dashboard.start(0, PERIOD)) {
-      LiveRun run = LiveRun.start(dashboard.bind(onlineRun()));
+      LiveRun run = LiveRun.start(dashboard.bind(onlineRun(new AtomicLong())));
       try (Socket stalled = eventStream(dashboard)) {
         try (Socket cut = eventStream(dashboard)) {
           readUntilData(cut.getInputStream());
@@ -114,12 +131,13 @@ class DashboardTest {
     }
   }
 
-  private static Run<MlpClassifier, TensorBatch, ClassificationMetrics> onlineRun() {
+  private static Run<MlpClassifier, TensorBatch, ClassificationMetrics> onlineRun(AtomicLong produced) {
     MlpClassifier model = MlpClassifier.builder()
         .inputs(DigitsDataset.FEATURES).hidden(16).classes(DigitsDataset.CLASSES)
         .updater(new Adam(3e-3)).seed(5).build();
     return Solstice.run(model)
-        .train(Flux.defer(() -> Flux.fromIterable(DigitsDataset.bundled().batches(32))).repeat())
+        .train(Flux.defer(() -> Flux.fromIterable(DigitsDataset.bundled().batches(32))).repeat()
+            .doOnNext(batch -> produced.incrementAndGet()))
         .prequential(20, 0.98)
         .maxSteps(10_000_000);
   }

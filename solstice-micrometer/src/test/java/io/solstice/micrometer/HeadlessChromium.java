@@ -29,9 +29,10 @@ import org.junit.jupiter.api.Assumptions;
 /**
  * A real headless Chromium driven over the DevTools protocol (JSON over a WebSocket, with the
  * JDK's own client). Tests skip when no {@code chromium} is installed, unless the environment
- * sets {@code SOLSTICE_REQUIRE_CHROMIUM=true} (as {@code .ci/run} does), where they fail.
+ * sets {@code SOLSTICE_REQUIRE_CHROMIUM=true} (as {@code .ci/run} does), where they fail. The
+ * examples' tests use it too, through this module's test jar.
  */
-final class HeadlessChromium implements AutoCloseable {
+public final class HeadlessChromium implements AutoCloseable {
 
   private static final Duration START = Duration.ofSeconds(60);
   private static final Pattern WS_URL = Pattern.compile("\"webSocketDebuggerUrl\"\\s*:\\s*\"([^\"]+)\"");
@@ -53,7 +54,7 @@ final class HeadlessChromium implements AutoCloseable {
    *
    * @return the browser
    */
-  static HeadlessChromium launch() throws IOException, InterruptedException {
+  public static HeadlessChromium launch() throws IOException, InterruptedException {
     Path binary = Stream.of("chromium", "chromium-browser", "google-chrome")
         .flatMap(name -> Stream.of(System.getenv("PATH").split(File.pathSeparator))
             .map(dir -> Path.of(dir, name)))
@@ -96,7 +97,7 @@ final class HeadlessChromium implements AutoCloseable {
    * @param url the page
    * @return the tab
    */
-  Page open(URI url) throws IOException, InterruptedException {
+  public Page open(URI url) throws IOException, InterruptedException {
     HttpResponse<String> created = http.send(HttpRequest.newBuilder(URI.create(
                 "http://127.0.0.1:" + port + "/json/new?"
                     + URLEncoder.encode(url.toString(), StandardCharsets.UTF_8)))
@@ -124,7 +125,7 @@ final class HeadlessChromium implements AutoCloseable {
   }
 
   /** One tab, spoken to through its DevTools WebSocket. */
-  final class Page implements AutoCloseable {
+  public final class Page implements AutoCloseable {
     private static final Pattern NUMBER = Pattern.compile("\"value\"\\s*:\\s*(-?[0-9.eE+]+)");
     private static final Pattern DATA = Pattern.compile("\"data\"\\s*:\\s*\"([^\"]+)\"");
 
@@ -145,7 +146,7 @@ final class HeadlessChromium implements AutoCloseable {
      * @param expression the expression
      * @return its value
      */
-    double number(String expression) throws InterruptedException {
+    public double number(String expression) throws InterruptedException {
       String reply = call("Runtime.evaluate", "{\"expression\":" + quote(expression)
           + ",\"returnByValue\":true}");
       Matcher number = NUMBER.matcher(reply);
@@ -160,7 +161,7 @@ final class HeadlessChromium implements AutoCloseable {
      *
      * @param file where to
      */
-    void screenshot(Path file) throws IOException, InterruptedException {
+    public void screenshot(Path file) throws IOException, InterruptedException {
       Matcher data = DATA.matcher(call("Page.captureScreenshot", "{\"format\":\"png\"}"));
       if (!data.find()) {
         fail("no screenshot");

@@ -83,14 +83,21 @@ public final class StreamCommand extends CommandBase {
       }
     }, "solstice-stream-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
+    boolean interrupted;
     try (observers) {
       run.run(out());
+      // An interrupt stops the run as Ctrl-C does; it is passed on once the observers have
+      // closed, as closing them waits.
+      interrupted = Thread.interrupted();
     } finally {
       try {
         Runtime.getRuntime().removeShutdownHook(hook);
       } catch (IllegalStateException shuttingDown) {
         // Ctrl-C: the hook is running and waits for this run to have released everything.
       }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
     }
     return 0;
   }

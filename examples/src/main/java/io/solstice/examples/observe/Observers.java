@@ -8,6 +8,7 @@ import io.solstice.micrometer.PrometheusEndpoint;
 import io.solstice.micrometer.RunMeters;
 import io.solstice.reactive.Run;
 import java.io.PrintStream;
+import java.util.function.LongSupplier;
 
 /**
  * What watches a command's runs from outside: a Prometheus endpoint of the run's meters and a
@@ -86,6 +87,31 @@ public final class Observers implements AutoCloseable {
       watched = dashboard.bind(watched);
     }
     return watched;
+  }
+
+  /**
+   * Charts a value the run's events do not carry (a source's lead, say) on the dashboard, if
+   * there is one.
+   *
+   * @param name the series' name
+   * @param value reads the value; cheap and thread-safe
+   */
+  public void gauge(String name, LongSupplier value) {
+    if (dashboard != null) {
+      dashboard.gauge(name, value);
+    }
+  }
+
+  /**
+   * Marks a train step on the dashboard's charts (a drift, say), if there is a dashboard.
+   *
+   * @param label what happened
+   * @param step the step it happened at
+   */
+  public void mark(String label, long step) {
+    if (dashboard != null) {
+      dashboard.mark(label, step);
+    }
   }
 
   @Override

@@ -85,6 +85,8 @@ public final class OnlineRun {
   private final AtomicReference<Disposable> running = new AtomicReference<>();
   private final CountDownLatch finished = new CountDownLatch(1);
   private volatile boolean cancelled;
+  // Whether an interrupt stopped run (the calling thread's only).
+  private boolean interrupted;
 
   /**
    * A run.
@@ -126,21 +128,25 @@ public final class OnlineRun {
   }
 
   /**
-   * Runs until {@link Settings#steps} or {@link #cancel}.
+   * Runs until {@link Settings#steps}, {@link #cancel} or an interrupt of the calling thread,
+   * which stops the run as {@code cancel} does: the run returns its result once everything is
+   * released, with the thread's interrupt status set.
    *
    * @param out where the progress lines go
    * @return how it went
-   * @throws InterruptedException when interrupted while waiting
    */
-  public Result run(PrintStream out) throws InterruptedException {
+  public Result run(PrintStream out) {
     try {
       return serveAndTrain(out);
     } finally {
       finished.countDown();
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
-  private Result serveAndTrain(PrintStream out) throws InterruptedException {
+  private Result serveAndTrain(PrintStream out) {
     RotatingHyperplane stream = new RotatingHyperplane(
         settings.dimensions(), settings.rows(), Math.PI / 2000, settings.driftAt(), 0.02, settings.seed());
     AtomicLong produced = new AtomicLong();
@@ -162,7 +168,7 @@ public final class OnlineRun {
   }
 
   private Result train(PrintStream out, FlightBatchServer server, BufferAllocator allocator, AtomicLong produced,
-      long bytesPerBatch) throws InterruptedException {
+      long bytesPerBatch) {
     FeatureSpec spec = FeatureSpec.builder()
         .features(LabeledArrowFile.FEATURES).width(settings.dimensions())
         .label(LabeledArrowFile.LABEL).numClasses(2)
@@ -173,7 +179,8 @@ public final class OnlineRun {
         .build();
     DriftRecovery drift = new DriftRecovery(settings.driftAt(), 0.05);
     long[] maxLead = {0};
-    long[] steps = {0};
+    // Written by the run's subscriber, read by the dashboard's sampler.
+    AtomicLong trained = new AtomicLong();
     double[] cumulative = {Double.NaN};
     AtomicReference<Throwable> failure = new AtomicReference<>();
     AtomicReference<RunControl> control = new AtomicReference<>();
@@ -188,6 +195,7 @@ public final class OnlineRun {
     if (subscriber != null) {
       online = online.subscribers(subscriber);
     }
+    observers.gauge("server lead (batches)", () -> produced.get() - trained.get());
     Disposable run = observers.attach(online)
         .events()
         .doOnNext(event -> control.compareAndSet(null, event.run()))
@@ -199,11 +207,12 @@ public final class OnlineRun {
             long step = r.globalStep();
             long lead = produced.get() - (step + 1);
             maxLead[0] = Math.max(maxLead[0], lead);
-            steps[0] = step + 1;
+            trained.set(step + 1);
             cumulative[0] = accuracy(p.cumulative());
             double fading = p.fading().getOrDefault("accuracy", Double.NaN);
             drift.accept(step, fading);
             if (step == settings.driftAt()) {
+              observers.mark("abrupt drift", step);
               out.printf(Locale.ROOT, "%8s  -- abrupt drift at step %d: the hyperplane flips, every label inverts --%n",
                   "", step);
             }
@@ -217,7 +226,18 @@ public final class OnlineRun {
     if (cancelled) {
       run.dispose();
     }
-    done.await();
+    while (true) {
+      try {
+        done.await();
+        break;
+      } catch (InterruptedException e) {
+        // An interrupt stops the run as cancel does: it lets go of everything before this
+        // returns, and the interrupt status is set again once it has (see run).
+        interrupted = true;
+        cancelled = true;
+        run.dispose();
+      }
+    }
     // A cancel (Ctrl-C) returns before the run has let go of its batches and of the Flight
     // stream; the run's terminated() signal says when it has. A run that ended by itself has.
     RunControl started = control.get();
@@ -227,8 +247,8 @@ public final class OnlineRun {
     if (failure.get() != null) {
       throw reactor.core.Exceptions.propagate(failure.get());
     }
-    summarize(out, drift, maxLead[0], maxLead[0] * bytesPerBatch, steps[0]);
-    return new Result(steps[0], cumulative[0], maxLead[0], maxLead[0] * bytesPerBatch, drift, cancelled);
+    summarize(out, drift, maxLead[0], maxLead[0] * bytesPerBatch, trained.get());
+    return new Result(trained.get(), cumulative[0], maxLead[0], maxLead[0] * bytesPerBatch, drift, cancelled);
   }
 
   private void summarize(PrintStream out, DriftRecovery drift, long maxLead, long leadBytes, long steps) {

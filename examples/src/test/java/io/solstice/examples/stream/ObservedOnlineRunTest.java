@@ -36,8 +36,6 @@ class ObservedOnlineRunTest {
     CompletableFuture<OnlineRun.Result> result = CompletableFuture.supplyAsync(() -> {
       try (observers) {
         return run.run(out);
-      } catch (InterruptedException e) {
-        throw new IllegalStateException(e);
       }
     });
     try {

@@ -17,13 +17,7 @@ class OnlineRunTest {
     OnlineRun run = new OnlineRun(new OnlineRun.Settings(1_000_000, 4, 32, 500_000, 10, 10, 1));
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
-    CompletableFuture<OnlineRun.Result> result = CompletableFuture.supplyAsync(() -> {
-      try {
-        return run.run(out);
-      } catch (InterruptedException e) {
-        throw new IllegalStateException(e);
-      }
-    });
+    CompletableFuture<OnlineRun.Result> result = CompletableFuture.supplyAsync(() -> run.run(out));
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (!bytes.toString(StandardCharsets.UTF_8).contains("batches\n") && System.nanoTime() < deadline) {
       Thread.sleep(20);

@@ -10,13 +10,15 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import reactor.core.publisher.Flux;
 
 /**
  * Turns one run's events into the dashboard's points, one JSON object each: the train steps
  * summarised per sampling period (the last step's metrics, the period's mean step time and data
- * wait, steps per second, batches in flight), and every epoch's merged metrics. It runs behind an
+ * wait, steps per second, batches in flight, the owner's gauges), and every epoch's merged metrics.
+ * It runs behind an
  * asynchronous subscriber's buffer, so however slow it is, training is not.
  */
 public final class DashboardFeed {
@@ -27,6 +29,7 @@ public final class DashboardFeed {
   private final Duration period;
   private final Consumer<Json> out;
   private final long startNanos;
+  private final Supplier<Map<String, Double>> gauges;
   // The previous step point (the timer thread of `buffer` only).
   private long previousStep = -1;
   private long previousNanos;
@@ -36,11 +39,14 @@ public final class DashboardFeed {
    *
    * @param period the sampling period of step points
    * @param startNanos {@link System#nanoTime()} at the dashboard's start: the time axis
+   * @param gauges the values of the gauges the run's owner added, read with every step point
    * @param out receives each point (a JSON object without its sequence number)
    */
-  public DashboardFeed(Duration period, long startNanos, Consumer<Json> out) {
+  public DashboardFeed(Duration period, long startNanos, Supplier<Map<String, Double>> gauges,
+      Consumer<Json> out) {
     this.period = period;
     this.startNanos = startNanos;
+    this.gauges = gauges;
     this.out = out;
   }
 
@@ -91,6 +97,10 @@ public final class DashboardFeed {
         .put("dataWaitMs", waitNanos / 1e6 / steps.size())
         .put("inFlight", last.run().batchesInFlight())
         .put("prefetch", last.run().prefetch());
+    Map<String, Double> sampled = gauges.get();
+    if (!sampled.isEmpty()) {
+      point.put("gauges", new Json().putAll(sampled));
+    }
     if (last.outputs() instanceof Metrics<?> metrics) {
       point.put("values", new Json().putAll(charted(metrics.compute())));
     }

@@ -6,6 +6,7 @@ const MAX_POINTS = 5000; // per series; the oldest go first
 const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2"];
 const ROBUST = new Set(["time"]); // charts whose axis ignores the top 1% of values
 const charts = {}; // chart id -> Map(series name -> [[x, y], ...])
+const marks = []; // [step, label] of the run owner's markers, drawn on every chart
 let lastSeq = 0;
 let steps = 0;
 let drawPending = false;
@@ -46,8 +47,13 @@ function accept(point) {
     add("time", run + " data wait", point.step, point.dataWaitMs);
     add("inflight", run + " in flight", point.step, point.inFlight);
     add("inflight", run + " prefetch", point.step, point.prefetch);
+    for (const [name, value] of Object.entries(point.gauges || {})) {
+      add("gauges", run + " " + name, point.step, value);
+    }
   } else if (point.kind === "epoch") {
     addMetrics(run + " " + point.mode + " (epoch)", point.step, point.values);
+  } else if (point.kind === "mark") {
+    marks.push([point.step, point.label]);
   }
 }
 
@@ -99,6 +105,18 @@ function drawChart(element, all) {
   label(pad - 4, height - 18, fmt(yMin), "end");
   label(pad, height - 4, "step " + fmt(xMin), "start");
   label(width - 8, height - 4, fmt(xMax), "end");
+  for (const [step, text] of marks) {
+    if (step < xMin || step > xMax) continue; // off this chart's steps (so far)
+    const marker = document.createElementNS(ns, "line");
+    marker.setAttribute("class", "marker");
+    marker.setAttribute("data-label", text);
+    marker.setAttribute("x1", sx(step)); marker.setAttribute("x2", sx(step));
+    marker.setAttribute("y1", 12); marker.setAttribute("y2", height - 18);
+    marker.setAttribute("stroke", "#999");
+    marker.setAttribute("stroke-dasharray", "4 3");
+    svg.appendChild(marker);
+    label(sx(step) + 3, 22, text, "start");
+  }
   const legend = element.querySelector(".legend");
   legend.textContent = "";
   let plotted = 0;
