@@ -10,6 +10,7 @@ import java.io.StringWriter;
 import java.net.ConnectException;
 import java.net.Socket;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
@@ -64,6 +65,8 @@ class StreamDashboardTest {
         await().atMost(PATIENCE).until(() -> page.number(LEAD) == 1);
         await().atMost(PATIENCE).until(() -> out.toString().contains("abrupt drift at step 100"));
         await().atMost(PATIENCE).until(() -> page.number(DRIFT_MARKER) == 1);
+        // The README's picture of the dashboard (docs/dashboard.png) is this screenshot.
+        page.screenshot(Path.of("target", "stream-dashboard.png"));
         page.close();
       } finally {
         // What Ctrl-C's shutdown hook does in-process: stop the run and wait for its release.
