@@ -66,7 +66,7 @@ final class SolsticeRules {
           .because("internal packages may change at any time; only public types are API");
 
   /**
-   * No cycles between the libraries' packages, counting a package's {@code internal} subpackage as part of it
+   * No cycles between packages (the applications' too), counting a package's {@code internal} subpackage as part of it
    * (the public types and their implementation refer to each other by design).
    */
   static final ArchRule NO_PACKAGE_CYCLES =
@@ -74,7 +74,7 @@ final class SolsticeRules {
             @Override
             public SliceIdentifier getIdentifierOf(JavaClass javaClass) {
               String name = javaClass.getPackageName();
-              if (!name.startsWith("io.solstice.") || isApplication(name)) {
+              if (!name.startsWith("io.solstice.")) {
                 return SliceIdentifier.ignore();
               }
               int internal = ("." + name + ".").indexOf(".internal.");
@@ -83,7 +83,7 @@ final class SolsticeRules {
 
             @Override
             public String getDescription() {
-              return "library packages, each with its internal subpackage";
+              return "packages of io.solstice, each with its internal subpackage";
             }
           })
           .should().beFreeOfCycles();
@@ -92,11 +92,6 @@ final class SolsticeRules {
   static String module(String packageName) {
     String[] names = packageName.split("\\.");
     return names.length > 2 ? names[2] : "";
-  }
-
-  static boolean isApplication(String packageName) {
-    String module = module(packageName);
-    return module.equals("examples") || module.equals("benchmarks");
   }
 
   static boolean isInternal(String packageName) {

@@ -40,7 +40,7 @@ import picocli.CommandLine.Command;
         ExportCommand.class,
         SparkDigitsCommand.class,
     })
-public final class SolsticeCli implements Runnable {
+public final class SolsticeCli implements Runnable, OutputFiles.Source {
 
   /** Exit code of a usage, data or I/O error (also picocli's code for a bad option). */
   public static final int EXIT_USAGE = CommandLine.ExitCode.USAGE;
@@ -72,6 +72,7 @@ public final class SolsticeCli implements Runnable {
    *
    * @return the output files
    */
+  @Override
   public OutputFiles output() {
     return output;
   }

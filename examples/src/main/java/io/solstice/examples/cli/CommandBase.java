@@ -2,8 +2,8 @@ package io.solstice.examples.cli;
 
 import io.solstice.arrow.ArrowDataException;
 import io.solstice.core.checkpoint.CheckpointException;
-import io.solstice.examples.SolsticeCli;
 import io.solstice.examples.data.OutputFiles;
+import io.solstice.examples.data.UsageException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -17,8 +17,8 @@ import reactor.core.Exceptions;
  * What every subcommand shares: its output streams (the command line's, so callers and tests
  * can capture them), how it writes files, and the mapping of errors to exit codes. A data or
  * usage error, and an I/O error (a file that cannot be read or written), prints one line on
- * stderr and exits with {@link SolsticeCli#EXIT_USAGE}; anything else propagates to picocli,
- * which prints the stack trace and exits with {@link SolsticeCli#EXIT_FAILURE}.
+ * stderr and exits with exit code 2 ({@code CommandLine.ExitCode.USAGE}); anything else propagates to picocli,
+ * which prints the stack trace and exits with {@code SolsticeCli.EXIT_FAILURE}.
  */
 abstract class CommandBase implements Callable<Integer> {
 
@@ -50,7 +50,7 @@ abstract class CommandBase implements Callable<Integer> {
       PrintWriter err = spec.commandLine().getErr();
       err.println("solstice " + spec.name() + ": " + message);
       err.flush();
-      return SolsticeCli.EXIT_USAGE;
+      return CommandLine.ExitCode.USAGE;
     } finally {
       if (out != null) {
         out.flush();
@@ -89,7 +89,7 @@ abstract class CommandBase implements Callable<Integer> {
   }
 
   /**
-   * How this command writes its files: the root command's (see {@link SolsticeCli#output()}),
+   * How this command writes its files: the root command's (see {@link OutputFiles.Source}),
    * else the local file system.
    *
    * @return the output files
@@ -97,7 +97,7 @@ abstract class CommandBase implements Callable<Integer> {
   protected OutputFiles output() {
     if (output == null) {
       Object root = spec.root().userObject();
-      output = root instanceof SolsticeCli cli ? cli.output() : OutputFiles.LOCAL;
+      output = root instanceof OutputFiles.Source source ? source.output() : OutputFiles.LOCAL;
     }
     return output;
   }

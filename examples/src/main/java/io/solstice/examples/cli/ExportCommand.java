@@ -1,6 +1,7 @@
 package io.solstice.examples.cli;
 
 import io.solstice.core.checkpoint.Safetensors;
+import io.solstice.examples.data.UsageException;
 import io.solstice.examples.job.ModelRecord;
 import io.solstice.examples.job.TrainedModel;
 import io.solstice.onnx.OnnxExport;

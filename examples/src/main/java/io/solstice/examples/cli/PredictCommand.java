@@ -1,6 +1,7 @@
 package io.solstice.examples.cli;
 
 import io.solstice.examples.data.PredictionFile;
+import io.solstice.examples.data.UsageException;
 import io.solstice.examples.job.PredictionJob;
 import io.solstice.examples.job.TrainedModel;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
 package io.solstice.examples.cli;
 
+import io.solstice.examples.data.UsageException;
 import io.solstice.examples.job.JobFile;
 import java.nio.file.Path;
 import java.util.Locale;

@@ -2,6 +2,7 @@ package io.solstice.examples.cli;
 
 import io.solstice.core.io.Json;
 import io.solstice.examples.data.OutputFiles;
+import io.solstice.examples.data.UsageException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.reflect.Array;

@@ -1,5 +1,6 @@
 package io.solstice.examples.cli;
 
+import io.solstice.examples.data.UsageException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 

@@ -1,5 +1,6 @@
 package io.solstice.examples.cli;
 
+import io.solstice.examples.data.UsageException;
 import picocli.CommandLine.Option;
 
 /**

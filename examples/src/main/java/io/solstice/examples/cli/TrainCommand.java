@@ -12,6 +12,7 @@ import io.solstice.core.metrics.FeatureMoments;
 import io.solstice.core.models.MlpClassifier;
 import io.solstice.examples.data.TableLayout;
 import io.solstice.examples.data.TableSurvey;
+import io.solstice.examples.data.UsageException;
 import io.solstice.examples.job.ClassificationTask;
 import io.solstice.examples.job.JobData;
 import io.solstice.examples.job.ModelTask;

@@ -1,5 +1,6 @@
 package io.solstice.examples.cli;
 
+import io.solstice.examples.data.UsageException;
 import io.solstice.examples.job.JobData;
 import io.solstice.examples.job.JobFile;
 import io.solstice.examples.job.JobSettings;

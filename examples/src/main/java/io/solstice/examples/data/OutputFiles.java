@@ -28,6 +28,20 @@ import java.util.Objects;
  */
 public final class OutputFiles {
 
+  /**
+   * What hands its commands their output files (the command line's root command): commands
+   * ask it through this interface, so they need not know the root command.
+   */
+  public interface Source {
+    /**
+     * The output files of the commands under this one.
+     *
+     * @return how they write their files
+     */
+    OutputFiles output();
+  }
+
+
   /** The files of the local file system, as they are. */
   public static final OutputFiles LOCAL = new OutputFiles((target, channel) -> channel);
 

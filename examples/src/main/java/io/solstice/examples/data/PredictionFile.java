@@ -1,7 +1,6 @@
 package io.solstice.examples.data;
 
 import io.solstice.arrow.ArrowBatch;
-import io.solstice.examples.cli.UsageException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;

@@ -6,7 +6,6 @@ import io.solstice.arrow.CorruptIpcException;
 import io.solstice.arrow.LabelRangeException;
 import io.solstice.arrow.MissingColumnException;
 import io.solstice.arrow.NullValueException;
-import io.solstice.examples.cli.UsageException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;

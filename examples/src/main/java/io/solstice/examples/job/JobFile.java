@@ -2,8 +2,8 @@ package io.solstice.examples.job;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.solstice.core.io.Json;
-import io.solstice.examples.cli.UsageException;
 import io.solstice.examples.data.OutputFiles;
+import io.solstice.examples.data.UsageException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

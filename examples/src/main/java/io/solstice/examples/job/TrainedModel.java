@@ -7,7 +7,7 @@ import io.solstice.core.checkpoint.CheckpointManifest;
 import io.solstice.core.checkpoint.CheckpointStore;
 import io.solstice.core.models.MlpClassifier;
 import io.solstice.core.models.MlpRegressor;
-import io.solstice.examples.cli.UsageException;
+import io.solstice.examples.data.UsageException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.BiFunction;

@@ -10,7 +10,7 @@ import io.solstice.core.TensorBatch;
 import io.solstice.core.checkpoint.CheckpointStore;
 import io.solstice.core.checkpoint.Resumed;
 import io.solstice.core.metrics.Metrics;
-import io.solstice.examples.cli.UsageException;
+import io.solstice.examples.data.UsageException;
 import io.solstice.examples.observe.Observers;
 import io.solstice.examples.report.RunReport;
 import io.solstice.reactive.Run;

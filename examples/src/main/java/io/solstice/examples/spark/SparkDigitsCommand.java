@@ -2,7 +2,7 @@ package io.solstice.examples.spark;
 
 import io.solstice.examples.cli.OptionDefaults;
 import io.solstice.examples.cli.StepOptions;
-import io.solstice.examples.cli.UsageException;
+import io.solstice.examples.data.UsageException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Map;

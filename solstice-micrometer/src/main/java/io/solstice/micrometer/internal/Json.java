@@ -1,15 +1,16 @@
 package io.solstice.micrometer.internal;
 
-import java.util.Locale;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * A JSON object written as it is built: the dashboard's points need numbers, strings and nested
- * objects only. Non-finite numbers become {@code null}, as JSON has no NaN.
+ * A dashboard point under construction: an ordered JSON object of numbers, strings and nested
+ * objects, written on one line by Solstice's JSON ({@link io.solstice.core.io.Json}).
+ * Non-finite numbers become {@code null}, as JSON has no NaN and the page skips nulls.
  */
 public final class Json {
 
-  private final StringBuilder text = new StringBuilder("{");
+  private final Map<String, Object> fields = new LinkedHashMap<>();
 
   /** An empty object. */
   public Json() {}
@@ -22,13 +23,7 @@ public final class Json {
    * @return this object
    */
   public Json put(String name, double value) {
-    key(name);
-    if (Double.isFinite(value)) {
-      text.append(value == Math.rint(value) && Math.abs(value) < 1e15
-          ? Long.toString((long) value) : String.format(Locale.ROOT, "%.6g", value));
-    } else {
-      text.append("null");
-    }
+    fields.put(name, Double.isFinite(value) ? value : null);
     return this;
   }
 
@@ -40,8 +35,7 @@ public final class Json {
    * @return this object
    */
   public Json put(String name, String value) {
-    key(name);
-    quote(value);
+    fields.put(name, value);
     return this;
   }
 
@@ -53,8 +47,7 @@ public final class Json {
    * @return this object
    */
   public Json put(String name, Json value) {
-    key(name);
-    text.append(value);
+    fields.put(name, value.fields);
     return this;
   }
 
@@ -69,35 +62,8 @@ public final class Json {
     return this;
   }
 
-  private void key(String name) {
-    if (text.length() > 1) {
-      text.append(',');
-    }
-    quote(name);
-    text.append(':');
-  }
-
-  private void quote(String value) {
-    text.append('"');
-    for (int i = 0; i < value.length(); i++) {
-      char c = value.charAt(i);
-      switch (c) {
-        case '"' -> text.append("\\\"");
-        case '\\' -> text.append("\\\\");
-        default -> {
-          if (c < 0x20) {
-            text.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-          } else {
-            text.append(c);
-          }
-        }
-      }
-    }
-    text.append('"');
-  }
-
   @Override
   public String toString() {
-    return text + "}";
+    return io.solstice.core.io.Json.writeLine(fields);
   }
 }

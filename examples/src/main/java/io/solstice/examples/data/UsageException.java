@@ -1,4 +1,4 @@
-package io.solstice.examples.cli;
+package io.solstice.examples.data;
 
 /**
  * A mistake of the user's that the command line reports in one line with exit code 2: a missing
