@@ -142,14 +142,11 @@ public final class KafkaSource {
       return;
     }
     int n = THREADS.incrementAndGet();
-    PollLoop loop = new PollLoop(settings, ledger, stats, sink, startOffsets, "kafka-source-" + n);
-    Thread thread = new Thread(() -> {
-      try {
-        loop.run();
-      } finally {
-        subscribed.set(false);
-      }
-    }, "solstice-kafka-poll-" + n);
+    // The loop frees this source for the next subscription once it has released everything and
+    // before it signals the end.
+    PollLoop loop = new PollLoop(settings, ledger, stats, sink, startOffsets, "kafka-source-" + n,
+        () -> subscribed.set(false));
+    Thread thread = new Thread(loop, "solstice-kafka-poll-" + n);
     thread.setDaemon(true);
     // A cancellation returns once the poll thread has committed, closed the consumer and
     // released the allocator, so whoever cancelled holds nothing of this subscription after.

@@ -59,6 +59,7 @@ public final class PollLoop implements Runnable {
   private final Map<TopicPartition, RowGatherer> gatherers = new HashMap<>();
   private final double[] row;
   private final long idleNanos;
+  private final Runnable released;
   private volatile boolean stopped;
   private boolean closing;
   /** For {@link #stop()} only: the consumer to wake up. */
@@ -80,6 +81,7 @@ public final class PollLoop implements Runnable {
    * @param startOffsets offsets to seek to when a partition is first assigned (from a
    *     checkpoint); entries are removed as they are applied
    * @param allocatorName the name of this subscription's child allocator
+   * @param released run once everything is released, before the stream's terminal signal
    */
   public PollLoop(
       SourceSettings settings,
@@ -87,8 +89,10 @@ public final class PollLoop implements Runnable {
       SourceStats stats,
       FluxSink<ArrowBatch> sink,
       Map<TopicPartition, Long> startOffsets,
-      String allocatorName) {
+      String allocatorName,
+      Runnable released) {
     this.settings = settings;
+    this.released = released;
     this.ledger = ledger;
     this.stats = stats;
     this.sink = sink;
@@ -185,6 +189,8 @@ public final class PollLoop implements Runnable {
           failure.addSuppressed(e);
         }
       }
+      // Before the terminal signal: whoever sees the stream end may subscribe again at once.
+      released.run();
     }
     if (failure != null) {
       sink.error(failure);
