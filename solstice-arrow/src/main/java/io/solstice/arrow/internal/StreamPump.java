@@ -3,6 +3,8 @@ package io.solstice.arrow.internal;
 import io.solstice.arrow.ArrowBatch;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.apache.arrow.flight.BackpressureStrategy;
+import org.apache.arrow.flight.BackpressureStrategy.CallbackBackpressureStrategy;
 import org.apache.arrow.flight.CallStatus;
 import org.apache.arrow.flight.FlightProducer.ServerStreamListener;
 import org.apache.arrow.memory.BufferAllocator;
@@ -23,8 +25,9 @@ import reactor.core.publisher.BaseSubscriber;
 /**
  * Sends one source to one Flight {@code DoGet} call with backpressure: it requests one batch
  * at a time, and before sending it waits (off the gRPC thread) until the call is ready for
- * more, that is until the transport has drained below its threshold. A client cancel stops
- * the wait, cancels the source and ends the call.
+ * more, that is until the transport has drained below its threshold. The wait is Flight's own
+ * {@link CallbackBackpressureStrategy}, woken by the call's readiness callback. A client cancel
+ * stops the wait, cancels the source and ends the call.
  *
  * <p>Thread safety: thread-safe where it must be: Reactor's signals, Flight's readiness
  * callback and a client cancel may arrive on different threads, and its sends and readiness
@@ -32,11 +35,17 @@ import reactor.core.publisher.BaseSubscriber;
  */
 public final class StreamPump extends BaseSubscriber<ArrowBatch> {
   private static final Logger LOG = LoggerFactory.getLogger(StreamPump.class);
-  private static final long MAX_BACKOFF_MS = 50;
+  /** How long one wait lasts before the pump looks again whether it was disposed meanwhile. */
+  private static final long WAIT_SLICE_MS = 1_000;
 
   private final ServerStreamListener listener;
   private final BufferAllocator allocator;
-  private final Object readiness = new Object();
+  private final CallbackBackpressureStrategy backpressure = new CallbackBackpressureStrategy() {
+    @Override
+    protected boolean shouldContinueWaiting(ServerStreamListener call, long remainingMillis) {
+      return !clientCancelled && !isDisposed();
+    }
+  };
   /** Held while the outgoing root is in use, so a cancel on a gRPC thread cannot close it mid-send. */
   private final Object sendLock = new Object();
   private final CountDownLatch finished = new CountDownLatch(1);
@@ -56,10 +65,12 @@ public final class StreamPump extends BaseSubscriber<ArrowBatch> {
   public StreamPump(ServerStreamListener listener, BufferAllocator allocator) {
     this.listener = listener;
     this.allocator = allocator;
-    listener.setOnReadyHandler(this::wakeUp);
+    backpressure.register(listener);
+    // Replaces the strategy's cancel handler: the strategy calls its own while holding its lock,
+    // and disposing there would wait for a send that itself waits for that lock.
     listener.setOnCancelHandler(() -> {
       clientCancelled = true;
-      wakeUp();
+      backpressure.interruptWait();
       dispose();
     });
   }
@@ -82,12 +93,6 @@ public final class StreamPump extends BaseSubscriber<ArrowBatch> {
    */
   public boolean awaitFinish(long millis) throws InterruptedException {
     return finished.await(millis, TimeUnit.MILLISECONDS);
-  }
-
-  private void wakeUp() {
-    synchronized (readiness) {
-      readiness.notifyAll();
-    }
   }
 
   @Override
@@ -152,22 +157,11 @@ public final class StreamPump extends BaseSubscriber<ArrowBatch> {
   }
 
   private boolean awaitReady() {
-    long backoff = 1;
-    while (!listener.isReady()) {
-      if (clientCancelled || listener.isCancelled() || isDisposed()) {
-        return false;
-      }
-      synchronized (readiness) {
-        try {
-          readiness.wait(backoff);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          return false;
-        }
-      }
-      backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
-    }
-    return !(clientCancelled || listener.isCancelled());
+    BackpressureStrategy.WaitResult result;
+    do {
+      result = backpressure.waitForListener(WAIT_SLICE_MS);
+    } while (result == BackpressureStrategy.WaitResult.TIMEOUT && !clientCancelled && !isDisposed());
+    return result == BackpressureStrategy.WaitResult.READY && !clientCancelled;
   }
 
   @Override
