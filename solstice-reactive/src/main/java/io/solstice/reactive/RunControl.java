@@ -82,12 +82,13 @@ public interface RunControl {
    * @param name what kind of signal it is, for subscribers to filter on
    * @param detail what goes with it; subscribers read it with {@link
    *     TrainingEvent.SignalRaised#detail(Class)}
-   * @throws UnsupportedOperationException when the run has no event stream of its own (the step
-   *     operator of {@link Solstice#trainStep})
+   * @throws UnsupportedOperationException when the run does not carry signals: only runs of
+   *     {@link Solstice#run} do (not the step operator of {@link Solstice#trainStep}, nor a
+   *     Spark driver's run)
    */
   default void raise(String name, Object detail) {
-    throw new UnsupportedOperationException(
-        "this run has no event stream to raise signals in; use Solstice.run");
+    throw new UnsupportedOperationException("signals are raised in the event streams of "
+        + "Solstice.run; this run (" + getClass().getSimpleName() + ") does not carry them");
   }
 
   /**
