@@ -62,6 +62,17 @@ public final class Prequential<M extends Metrics<M>> {
    * @return the cumulative, windowed and fading metrics including this batch
    */
   public PrequentialMetrics<M> accept(M evaluated) {
+    return accept(evaluated, null);
+  }
+
+  /**
+   * Adds the evaluation of one batch evaluated row by row and returns the updated report.
+   *
+   * @param evaluated the metrics of the batch, evaluated before training on it
+   * @param rowErrors each row's error in the batch, or null
+   * @return the cumulative, windowed and fading metrics including this batch, with the errors
+   */
+  public PrequentialMetrics<M> accept(M evaluated, double[] rowErrors) {
     cumulative = cumulative == null ? evaluated : cumulative.merge(evaluated);
     window.addLast(evaluated);
     if (window.size() > windowSize) {
@@ -72,7 +83,8 @@ public final class Prequential<M extends Metrics<M>> {
       windowed = windowed.merge(m);
     }
     batches++;
-    return new PrequentialMetrics<>(evaluated, cumulative, windowed, fade(evaluated), batches);
+    return new PrequentialMetrics<>(
+        evaluated, cumulative, windowed, fade(evaluated), batches, rowErrors);
   }
 
   private Map<String, Double> fade(M evaluated) {

@@ -70,6 +70,28 @@ public interface RunControl {
   void checkpointWritten(Path path, RunPosition position);
 
   /**
+   * Raises a named signal in the run's event stream: the run emits a {@link
+   * TrainingEvent.SignalRaised} carrying it, delivered to every subscriber (the raiser included) and
+   * emitted by {@link Run#events()} like any other event, with backpressure. Raised by a
+   * synchronous subscriber, it follows the event being handled, after the signals and checkpoints
+   * announced before it, and before the run goes on (a signal raised after a step is handled
+   * before the next step starts). Raised from another thread, it follows the next event the
+   * training thread delivers. Raised while {@link TrainingEvent.RunEnded}, the last event, is
+   * handled, it is not delivered.
+   *
+   * @param name what kind of signal it is, for subscribers to filter on
+   * @param detail what goes with it; subscribers read it with {@link
+   *     TrainingEvent.SignalRaised#detail(Class)}
+   * @throws UnsupportedOperationException when the run does not carry signals: only runs of
+   *     {@link Solstice#run} do (not the step operator of {@link Solstice#trainStep}, nor a
+   *     Spark driver's run)
+   */
+  default void raise(String name, Object detail) {
+    throw new UnsupportedOperationException("signals are raised in the event streams of "
+        + "Solstice.run; this run (" + getClass().getSimpleName() + ") does not carry them");
+  }
+
+  /**
    * Completes when the run has ended and released everything: every batch closed, every source
    * subscription's resources released, the run's threads shut down. After a cancel (which does
    * not wait), this is the signal to wait for before closing an allocator the sources use.

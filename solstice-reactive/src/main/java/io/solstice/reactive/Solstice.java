@@ -92,7 +92,10 @@ import reactor.core.publisher.Flux;
  *       epoch's {@code StepEnded} of that mode) and their computed values; {@code null} and empty when the
  *       outputs are not {@code Metrics} or no step ran.
  *   <li>A {@code CheckpointWritten} follows the event during whose handling a subscriber
- *       announced it ({@link RunControl#checkpointWritten}).
+ *       announced it ({@link RunControl#checkpointWritten}); a {@code SignalRaised} follows the
+ *       event during whose handling a subscriber raised it ({@link RunControl#raise}), so a signal
+ *       raised after a step (a drift detector's) reaches every subscriber before the next step.
+ *       Both keep the order in which they were announced and raised.
  *   <li>{@code StepEnded} is emitted once its batch has been closed (an emitted event never
  *       holds an open batch) and before the next step starts. Synchronous subscribers see the
  *       batch of {@code StepStarted} and {@code StepEnded} open.

@@ -37,6 +37,7 @@ public sealed interface TrainingEvent<E, O>
         TrainingEvent.EpochEnded,
         TrainingEvent.ValidationEnded,
         TrainingEvent.CheckpointWritten,
+        TrainingEvent.SignalRaised,
         TrainingEvent.RunEnded {
 
   /**
@@ -215,6 +216,47 @@ public sealed interface TrainingEvent<E, O>
    */
   record CheckpointWritten<E, O>(RunControl run, E experiment, Path path, RunPosition position)
       implements TrainingEvent<E, O> {}
+
+  /**
+   * A named signal a subscriber raised with {@link RunControl#raise}: a drift detector's drift or
+   * warning, an alert, anything a subscriber wants every other subscriber and the run's {@link
+   * Run#events()} to see, in order, with the run's position. It follows the event during whose
+   * handling it was raised (after any {@link CheckpointWritten} announced before it), and every
+   * subscriber gets it, the one that raised it included. The engine gives the name and the detail
+   * no meaning.
+   *
+   * @param run the run's control
+   * @param experiment the experiment when the signal was raised
+   * @param name what kind of signal it is, for example {@code drift} or {@code warning}
+   * @param detail what the raiser attached (a detector's signal record, a message); never null
+   * @param position where the run stood when the signal was delivered (see {@link
+   *     StepEnded#position})
+   * @param <E> the experiment type
+   * @param <O> the step-output type
+   */
+  record SignalRaised<E, O>(
+      RunControl run, E experiment, String name, Object detail, RunPosition position)
+      implements TrainingEvent<E, O> {
+
+    /** Validates the fields. */
+    public SignalRaised {
+      Objects.requireNonNull(name, "name");
+      Objects.requireNonNull(detail, "detail");
+      Objects.requireNonNull(position, "position");
+    }
+
+    /**
+     * The detail, when it is of the given type: a subscriber's way to pick the signals it
+     * understands.
+     *
+     * @param type the detail type looked for
+     * @param <T> that type
+     * @return the detail, or empty when it is of another type
+     */
+    public <T> Optional<T> detail(Class<T> type) {
+      return type.isInstance(detail) ? Optional.of(type.cast(detail)) : Optional.empty();
+    }
+  }
 
   /**
    * The last event of every run, however it ended. When it is delivered, every batch of the run

@@ -180,6 +180,81 @@ class HookOrderTest {
   }
 
   @Test
+  void aRaisedSignalIsDeliveredToEverySubscriberAndEmittedRightAfterTheEventItWasRaisedIn(
+      @TempDir Path dir) {
+    List<String> order = new CopyOnWriteArrayList<>();
+    EventLog events = new EventLog();
+    TrainingSubscriber<CountingExperiment, MeanMetric> raiser = event -> {
+      order.add("raiser " + EventLog.describe(event));
+      if (event instanceof TrainingEvent.StepEnded<CountingExperiment, MeanMetric> step
+          && step.globalStep() == 1) {
+        step.run().checkpointWritten(dir.resolve("first"), step.position());
+        step.run().raise("drift", "at row 42");
+        step.run().raise("warning", 7L);
+      } else if (event instanceof TrainingEvent.SignalRaised<CountingExperiment, MeanMetric> s
+          && s.name().equals("drift")) {
+        // A signal raised while a signal is handled follows that signal.
+        s.run().raise("reaction", s.detail());
+      }
+    };
+
+    List<TrainingEvent<CountingExperiment, MeanMetric>> emitted =
+        Solstice.run(CountingExperiment.fresh())
+            .train(Sources.counting(ledger, 3))
+            .subscribers(raiser, tagged("other", order), events)
+            .events().collectList().block();
+
+    List<String> described = emitted.stream().map(EventLog::describe).toList();
+    assertThat(described).containsExactly("RunStarted",
+        "EpochStarted(0,TRAIN)",
+        "StepStarted(0,TRAIN)", "StepEnded(0,TRAIN)",
+        "StepStarted(1,TRAIN)", "StepEnded(1,TRAIN)", "CheckpointWritten(first)",
+        "SignalRaised(drift)", "SignalRaised(reaction)", "SignalRaised(warning)",
+        "StepStarted(2,TRAIN)", "StepEnded(2,TRAIN)",
+        "EpochEnded(0,TRAIN)", "RunEnded(COMPLETED)");
+    assertThat(events.lines()).containsExactlyElementsOf(described);
+    List<String> expectedOrder = new ArrayList<>();
+    for (String event : described) {
+      expectedOrder.add("raiser " + event);
+      expectedOrder.add("other " + event);
+    }
+    assertThat(order).containsExactlyElementsOf(expectedOrder);
+    TrainingEvent.SignalRaised<?, ?> drift = (TrainingEvent.SignalRaised<?, ?>) emitted.get(7);
+    assertThat(drift.detail(String.class)).contains("at row 42");
+    assertThat(drift.detail(Long.class)).isEmpty();
+    assertThat(drift.position()).isEqualTo(new RunPosition(0, 2, 2, 0));
+    assertThat(((CountingExperiment) drift.experiment()).trained()).isEqualTo(2);
+    assertThat(((TrainingEvent.SignalRaised<?, ?>) emitted.get(9)).detail(Long.class)).contains(7L);
+  }
+
+  @Test
+  void noStepStartsWhileTheSubscriberHasNotRequestedTheSignalsOfThePreviousStep() {
+    java.util.concurrent.atomic.AtomicInteger stepsStarted = new java.util.concurrent.atomic.AtomicInteger();
+    TrainingSubscriber<CountingExperiment, MeanMetric> raiser = event -> {
+      if (event instanceof TrainingEvent.StepStarted<CountingExperiment, MeanMetric>) {
+        stepsStarted.incrementAndGet();
+      } else if (event instanceof TrainingEvent.StepEnded<CountingExperiment, MeanMetric> step) {
+        step.run().raise("tick", step.globalStep());
+      }
+    };
+    List<TrainingEvent<CountingExperiment, MeanMetric>> received = new CopyOnWriteArrayList<>();
+
+    reactor.test.StepVerifier.create(Solstice.run(CountingExperiment.fresh())
+            .train(Sources.counting(ledger, 3)).subscribers(raiser).events(), 0)
+        .thenRequest(5) // RunStarted, EpochStarted, StepStarted(0), StepEnded(0), SignalRaised(0)
+        .recordWith(() -> received)
+        .expectNextCount(5)
+        .then(() -> assertThat(stepsStarted).hasValue(1))
+        .thenRequest(Long.MAX_VALUE)
+        .expectNextCount(2 * 3 + 2) // two more steps with their signals, EpochEnded, RunEnded
+        .verifyComplete();
+
+    assertThat(received).extracting(EventLog::describe).containsSubsequence(
+        "StepEnded(0,TRAIN)", "SignalRaised(tick)", "StepStarted(1,TRAIN)",
+        "StepEnded(1,TRAIN)", "SignalRaised(tick)", "StepStarted(2,TRAIN)");
+  }
+
+  @Test
   void everyHookAndStepRunsOnOneTrainingThreadAndSourcesAreReadOnAnother() {
     Recorder a = Recorder.of("a", log);
     EventLog events = new EventLog();

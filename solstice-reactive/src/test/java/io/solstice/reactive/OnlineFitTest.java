@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import io.solstice.core.Experiment;
 import io.solstice.core.Mode;
+import io.solstice.core.RowEvaluation;
 import io.solstice.core.RunOutcome;
 import io.solstice.core.Step;
 import io.solstice.core.metrics.MeanMetric;
@@ -88,6 +89,33 @@ class OnlineFitTest {
   }
 
   @Test
+  void anExperimentThatEvaluatesRowByRowGivesEachRowsErrorFromThePredictionBeforeTheBatchTrains() {
+    List<TrainingEvent.StepEnded<RowProbe, MeanMetric>> results = Solstice.run(new RowProbe(0))
+        .train(Sources.counting(new Ledger(), -1))
+        .prequential(5, 1.0)
+        .steps().take(4).collectList().block(Duration.ofSeconds(10));
+
+    // Batch i is predicted row by row by the model trained on batches 0 .. i-1, and its
+    // evaluation outputs come from the same call (evalStep is never called).
+    assertThat(results).extracting(r -> r.prequential().rowErrors())
+        .containsExactly(new double[] {0, 0}, new double[] {1, 1}, new double[] {2, 2},
+            new double[] {3, 3});
+    assertThat(results).extracting(r -> r.prequential().evaluated().mean())
+        .containsExactly(0.0, 1.0, 2.0, 3.0);
+    assertThat(results).extracting(r -> r.experiment().trained()).containsExactly(1L, 2L, 3L, 4L);
+  }
+
+  @Test
+  void withoutRowEvaluationThereAreNoRowErrors() {
+    List<TrainingEvent.StepEnded<Probe, MeanMetric>> results = Solstice.run(new Probe(0))
+        .train(Sources.counting(new Ledger(), -1))
+        .prequential(5, 1.0)
+        .steps().take(2).collectList().block(Duration.ofSeconds(10));
+
+    assertThat(results).allSatisfy(r -> assertThat(r.prequential().rowErrors()).isNull());
+  }
+
+  @Test
   void prequentialEvaluationNeedsMetricsOutputsAndSaysSo() {
     record Plain(int n) implements Experiment<Plain, CountingBatch, String> {
       public Step<Plain, String> trainStep(CountingBatch b) {
@@ -154,6 +182,23 @@ class OnlineFitTest {
       denominator += weight;
     }
     return numerator / denominator;
+  }
+
+  /** Evaluates row by row: two rows per batch, each with the train steps taken so far as error. */
+  record RowProbe(long trained)
+      implements Experiment<RowProbe, CountingBatch, MeanMetric>,
+          RowEvaluation<CountingBatch, MeanMetric> {
+    public Step<RowProbe, MeanMetric> trainStep(CountingBatch b) {
+      return Step.of(new RowProbe(trained + 1), MeanMetric.of("trained", trained));
+    }
+
+    public Step<RowProbe, MeanMetric> evalStep(CountingBatch b) {
+      throw new AssertionError("a row evaluation replaces evalStep in prequential evaluation");
+    }
+
+    public Rows<MeanMetric> evaluateRows(CountingBatch b) {
+      return new Rows<>(MeanMetric.of("trained", trained), new double[] {trained, trained});
+    }
   }
 
   /** Evaluation reports the number of train steps taken so far. */

@@ -3,6 +3,7 @@ package io.solstice.core.models;
 import io.solstice.core.Checkpointable;
 import io.solstice.core.Experiment;
 import io.solstice.core.NamedArrays;
+import io.solstice.core.RowEvaluation;
 import io.solstice.core.Step;
 import io.solstice.core.TensorBatch;
 import io.solstice.core.metrics.ClassificationMetrics;
@@ -61,6 +62,7 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class MlpClassifier extends MlpModel
     implements Experiment<MlpClassifier, TensorBatch, ClassificationMetrics>,
+        RowEvaluation<TensorBatch, ClassificationMetrics>,
         Checkpointable<MlpClassifier> {
 
   private final double[] classWeights;
@@ -108,11 +110,24 @@ public final class MlpClassifier extends MlpModel
 
   @Override
   public Step<MlpClassifier, ClassificationMetrics> evalStep(TensorBatch batch) {
+    return Step.of(this, evaluate(batch).metrics(classes()));
+  }
+
+  /** One forward pass gives the batch's metrics and each row's 0/1 error. */
+  @Override
+  public Rows<ClassificationMetrics> evaluateRows(TensorBatch batch) {
+    BatchResult result = evaluate(batch);
+    double[] errors = new double[result.predictions().length];
+    for (int i = 0; i < errors.length; i++) {
+      errors[i] = result.predictions()[i] == result.targets()[i] ? 0 : 1;
+    }
+    return new Rows<>(result.metrics(classes()), errors);
+  }
+
+  private BatchResult evaluate(TensorBatch batch) {
     INDArray features = batch.features();
     int[] targets = readLabels(batch.labels(), features.size(0));
-    MlpBuffers buffers = network.forward(features, false);
-    BatchResult result = lossAndPredictions(buffers, targets);
-    return Step.of(this, result.metrics(classes()));
+    return lossAndPredictions(network.forward(features, false), targets);
   }
 
   /**

@@ -45,6 +45,30 @@ class MlpClassifierBatchTest {
   }
 
   @Test
+  void rowEvaluationGivesEvalStepsMetricsAndOneErrorPerMisclassifiedRowWithoutLearning() {
+    MlpClassifier model = model();
+    for (int from = 0; from < 200; from += 20) {
+      model = model.trainStep(rows(from, from + 20)).experiment();
+    }
+    long iterations = model.optimizer().iteration();
+
+    var evaluated = model.evaluateRows(all);
+
+    int[] predicted = model.predictClasses(all.features());
+    double[] expected = new double[predicted.length];
+    for (int i = 0; i < predicted.length; i++) {
+      expected[i] = predicted[i] == all.labels().getInt(i) ? 0 : 1;
+    }
+    assertThat(evaluated.errors()).containsExactly(expected);
+    ClassificationMetrics metrics = model.evalStep(all).outputs();
+    assertThat(evaluated.outputs().confusionMatrix()).isEqualTo(metrics.confusionMatrix());
+    assertThat(evaluated.outputs().compute()).isEqualTo(metrics.compute());
+    assertThat(java.util.Arrays.stream(evaluated.errors()).sum())
+        .isEqualTo(Math.round((1 - metrics.compute().get("accuracy")) * all.rows()));
+    assertThat(model.optimizer().iteration()).isEqualTo(iterations);
+  }
+
+  @Test
   void doubleFeaturesGiveTheSamePredictionsAsFloatFeatures() {
     MlpClassifier model = model();
     INDArray asDouble = all.features().castTo(DataType.DOUBLE);

@@ -1,9 +1,5 @@
 package io.solstice.online.drift;
 
-import io.solstice.core.checkpoint.StateValues;
-import java.util.LinkedHashMap;
-import java.util.Map;
-
 /**
  * DDM, the drift detection method (Gama, Medas, Castillo and Rodrigues, "Learning with drift
  * detection", SBIA 2004), over a stream of 0/1 errors: with the error rate {@code p} and its
@@ -14,18 +10,15 @@ import java.util.Map;
  * <p>Defaults are the paper's and MOA's ({@code moa.classifiers.core.driftdetection.DDM}): 30
  * values, warning level 2, drift level 3.
  */
-public final class Ddm implements DriftDetector {
+public final class Ddm extends RestartingDetector {
   private final int minInstances;
   private final double warningLevel;
   private final double driftLevel;
-  private long n;
   private double p;
   private double s;
   private double pMin;
   private double sMin;
   private double psMin;
-  private boolean restartNext;
-  private long seen;
 
   /** DDM with the published levels. */
   public Ddm() {
@@ -40,23 +33,23 @@ public final class Ddm implements DriftDetector {
    * @param driftLevel standard deviations above the minimum for a drift
    */
   public Ddm(int minInstances, double warningLevel, double driftLevel) {
+    super("p", "s", "pMin", "sMin", "psMin");
     if (minInstances < 0 || warningLevel <= 0 || driftLevel < warningLevel) {
       throw new IllegalArgumentException("need minInstances >= 0 and 0 < warningLevel <= driftLevel");
     }
     this.minInstances = minInstances;
     this.warningLevel = warningLevel;
     this.driftLevel = driftLevel;
-    restart();
+    resetStatistics();
   }
 
-  private void restart() {
-    n = 1;
+  @Override
+  void resetStatistics() {
     p = 1;
     s = 0;
     pMin = Double.MAX_VALUE;
     sMin = Double.MAX_VALUE;
     psMin = Double.MAX_VALUE;
-    restartNext = false;
   }
 
   @Override
@@ -65,24 +58,19 @@ public final class Ddm implements DriftDetector {
   }
 
   @Override
-  public long seen() {
-    return seen;
-  }
-
-  @Override
   public double estimate() {
     return p;
   }
 
   @Override
-  public DriftState update(double error) {
-    seen++;
-    if (restartNext) {
-      restart();
-    }
-    p += (error - p) / n;
-    s = Math.sqrt(p * (1 - p) / n);
-    n++;
+  void absorb(double error) {
+    p += (error - p) / n();
+    s = Math.sqrt(p * (1 - p) / n());
+  }
+
+  @Override
+  DriftState test() {
+    long n = n();
     if (n < minInstances) {
       return DriftState.STABLE;
     }
@@ -92,35 +80,22 @@ public final class Ddm implements DriftDetector {
       psMin = p + s;
     }
     if (n > minInstances && p + s > pMin + driftLevel * sMin) {
-      restartNext = true;
       return DriftState.DRIFT;
     }
     return p + s > pMin + warningLevel * sMin ? DriftState.WARNING : DriftState.STABLE;
   }
 
   @Override
-  public Map<String, Object> saveState() {
-    Map<String, Object> state = new LinkedHashMap<>();
-    state.put("seen", seen);
-    state.put("n", n);
-    state.put("p", p);
-    state.put("s", s);
-    state.put("pMin", pMin);
-    state.put("sMin", sMin);
-    state.put("psMin", psMin);
-    state.put("restartNext", restartNext ? 1 : 0);
-    return state;
+  double[] statistics() {
+    return new double[] {p, s, pMin, sMin, psMin};
   }
 
   @Override
-  public void restoreState(Map<String, Object> state) {
-    seen = StateValues.getLong(state, "seen");
-    n = StateValues.getLong(state, "n");
-    p = StateValues.getDouble(state, "p");
-    s = StateValues.getDouble(state, "s");
-    pMin = StateValues.getDouble(state, "pMin");
-    sMin = StateValues.getDouble(state, "sMin");
-    psMin = StateValues.getDouble(state, "psMin");
-    restartNext = StateValues.getLong(state, "restartNext") != 0;
+  void restoreStatistics(double[] values) {
+    p = values[0];
+    s = values[1];
+    pMin = values[2];
+    sMin = values[3];
+    psMin = values[4];
   }
 }

@@ -1,6 +1,8 @@
 package io.solstice.online.drift;
 
+import io.solstice.reactive.RunControl;
 import java.util.Objects;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import reactor.core.publisher.Flux;
 
@@ -15,6 +17,10 @@ import reactor.core.publisher.Flux;
  * Errors and cancellation pass through; the detector keeps its state, so a later subscription
  * with the same detector continues where this one stopped (a subscription that starts inside a
  * warning zone reports that warning again, as it has not seen the zone begin).
+ *
+ * <p>Signals found outside a run (on a stream of errors read from its events, say) join the run's
+ * own event stream with {@link #raiseIn}: {@code .doOnNext(DriftDetection.raiseIn(run))}. Inside a
+ * run, {@link DriftReaction} detects on the training thread and raises them itself.
  */
 public final class DriftDetection {
   private DriftDetection() {}
@@ -28,16 +34,26 @@ public final class DriftDetection {
   public static Function<Flux<? extends Number>, Flux<DriftSignal>> signals(DriftDetector detector) {
     Objects.requireNonNull(detector, "detector");
     return values -> Flux.defer(() -> {
-      DriftState[] previous = {DriftState.STABLE};
+      SignalFeed feed = new SignalFeed(detector);
       return values.handle((value, sink) -> {
-        DriftState state = detector.update(value.doubleValue());
-        boolean raise = state == DriftState.DRIFT
-            || (state == DriftState.WARNING && previous[0] != DriftState.WARNING);
-        previous[0] = state;
-        if (raise) {
-          sink.next(new DriftSignal(detector.name(), state, detector.seen() - 1, detector.estimate()));
+        DriftSignal signal = feed.offer(value.doubleValue());
+        if (signal != null) {
+          sink.next(signal);
         }
       });
     });
+  }
+
+  /**
+   * Raises each signal in a run's event stream, as a {@link
+   * io.solstice.reactive.TrainingEvent.SignalRaised} named {@link DriftSignal#eventName()}: every
+   * subscriber of the run, reactions included, sees it after the next event the run delivers.
+   *
+   * @param run the run, from any of its events
+   * @return a consumer of signals, for {@code doOnNext}
+   */
+  public static Consumer<DriftSignal> raiseIn(RunControl run) {
+    Objects.requireNonNull(run, "run");
+    return signal -> signal.raiseIn(run);
   }
 }

@@ -1,19 +1,23 @@
 package io.solstice.online.drift;
 
 import io.solstice.core.Mode;
+import io.solstice.core.checkpoint.StateValues;
 import io.solstice.core.checkpoint.StatefulCallback;
 import io.solstice.core.metrics.ClassificationMetrics;
 import io.solstice.online.linear.OnlineLogisticRegression;
 import io.solstice.reactive.TrainingEvent;
 import io.solstice.reactive.TrainingSubscriber;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
 
 /**
  * A synchronous subscriber of a run that feeds the values of each training step (usually the
- * per-row errors) to a {@link DriftDetector} and applies a {@link Reaction} when it reports a
- * drift:
+ * per-row errors) to a {@link DriftDetector}, raises what it finds in the run's own event stream,
+ * and applies a {@link Reaction} to the drifts:
  *
  * <pre>{@code
  * Solstice.run(model).train(stream)
@@ -21,11 +25,15 @@ import java.util.function.Function;
  *     .block();
  * }</pre>
  *
- * <p>It runs on the training thread after each TRAIN step, so the reaction changes the model
- * before the next step (once per step, however many of the step's values raised a drift).
- * Warnings are not acted on. The detector's state is this subscriber's {@link StatefulCallback}
- * state: give it to the checkpoint callback ({@code saveStateOf}) and a resumed run detects as if
- * never interrupted.
+ * <p>After each TRAIN step, on the training thread, each drift and each entry into a warning zone
+ * becomes a {@link TrainingEvent.SignalRaised} named {@code drift} or {@code warning} with the
+ * {@link DriftSignal} as its detail ({@link io.solstice.reactive.RunControl#raise}): every
+ * subscriber of the run and {@code events()} see them right after the step's {@code StepEnded},
+ * before the next step. This subscriber reacts when its own drift events reach it, so the
+ * reaction changes the model before the next step too (once per step, however many of the step's
+ * values raised a drift). Warnings are raised, not acted on. The detector's state is this
+ * subscriber's {@link StatefulCallback} state: give it to the checkpoint callback ({@code
+ * saveStateOf}) and a resumed run detects as if never interrupted.
  *
  * <p>ADWIN, Page-Hinkley and DDM are built for per-row 0/1 errors; a per-step rate ({@link
  * #errorRate()}) has too few values for ADWIN's bound to separate a change quickly.
@@ -34,16 +42,20 @@ import java.util.function.Function;
  * @param <O> the step-output type
  */
 public final class DriftReaction<E, O> implements TrainingSubscriber<E, O>, StatefulCallback {
-  private final DriftDetector detector;
+  private final SignalFeed feed;
   private final Function<? super TrainingEvent.StepEnded<E, O>, double[]> values;
   private final Reaction<? super E> reaction;
+  // The drifts this subscriber raised whose events have not reached it yet (compared by identity,
+  // so a drift raised by another detector of the run is not taken for one of these).
+  private final List<DriftSignal> raised = new ArrayList<>();
+  private long reactedAtStep = -1;
   private long drifts;
 
   private DriftReaction(
       DriftDetector detector,
       Function<? super TrainingEvent.StepEnded<E, O>, double[]> values,
       Reaction<? super E> reaction) {
-    this.detector = Objects.requireNonNull(detector, "detector");
+    this.feed = new SignalFeed(detector);
     this.values = Objects.requireNonNull(values, "values");
     this.reaction = Objects.requireNonNull(reaction, "reaction");
   }
@@ -66,16 +78,29 @@ public final class DriftReaction<E, O> implements TrainingSubscriber<E, O>, Stat
   }
 
   /**
-   * The per-row errors of an {@link OnlineLogisticRegression}'s step ({@link
-   * OnlineLogisticRegression#lastRowErrors()}).
+   * The per-row errors of a step, for any experiment: the row errors of the run's per-row
+   * prequential evaluation ({@link io.solstice.reactive.PrequentialMetrics#rowErrors()}) when the
+   * run has one, otherwise those an {@link OnlineLogisticRegression} computed in its step ({@link
+   * OnlineLogisticRegression#lastRowErrors()}: its steps are test-then-train row by row).
    *
    * @param <E> the experiment type
    * @param <O> the step-output type
    * @return the values of a step
+   * @throws IllegalStateException from the function, for a step that has neither
    */
-  public static <E extends OnlineLogisticRegression, O>
-      Function<TrainingEvent.StepEnded<E, O>, double[]> rowErrors() {
-    return step -> step.experiment().lastRowErrors();
+  public static <E, O> Function<TrainingEvent.StepEnded<E, O>, double[]> rowErrors() {
+    return step -> {
+      double[] errors = step.prequentialMetrics().map(p -> p.rowErrors()).orElse(null);
+      if (errors != null) {
+        return errors;
+      }
+      if (step.experiment() instanceof OnlineLogisticRegression model) {
+        return model.lastRowErrors();
+      }
+      throw new IllegalStateException("step " + step.globalStep() + " has no per-row errors: turn "
+          + "the run's prequential evaluation on with an experiment that implements "
+          + "RowEvaluation, or watch DriftReaction.errorRate()");
+    };
   }
 
   /**
@@ -100,22 +125,39 @@ public final class DriftReaction<E, O> implements TrainingSubscriber<E, O>, Stat
   @Override
   public void onEvent(TrainingEvent<E, O> event) {
     if (event instanceof TrainingEvent.StepEnded<E, O> step && step.mode() == Mode.TRAIN) {
-      DriftSignal signal = null;
       for (double value : values.apply(step)) {
-        if (detector.update(value) == DriftState.DRIFT && signal == null) {
-          signal = new DriftSignal(detector.name(), DriftState.DRIFT, detector.seen() - 1, detector.estimate());
+        DriftSignal signal = feed.offer(value);
+        if (signal != null) {
+          if (signal.isDrift()) {
+            raised.add(signal);
+          }
+          signal.raiseIn(step.run());
         }
       }
-      if (signal != null) {
-        drifts++;
-        reaction.onDrift(signal, step.experiment());
-      }
+    } else if (event instanceof TrainingEvent.SignalRaised<E, O> signalEvent) {
+      signalEvent.detail(DriftSignal.class).ifPresent(signal -> react(signalEvent, signal));
+    }
+  }
+
+  private void react(TrainingEvent.SignalRaised<E, O> event, DriftSignal signal) {
+    if (!raised.removeIf(mine -> mine == signal)) {
+      return;
+    }
+    long step = event.position().trainSteps();
+    if (step != reactedAtStep) {
+      reactedAtStep = step;
+      drifts++;
+      reaction.onDrift(signal, event.experiment());
     }
   }
 
   @Override
   public Map<String, Object> saveState() {
-    return Map.of("detector", detector.saveState(), "drifts", drifts);
+    Map<String, Object> state = new LinkedHashMap<>();
+    state.put("detector", feed.detector().saveState());
+    state.put("inWarning", feed.inWarning() ? 1 : 0);
+    state.put("drifts", drifts);
+    return state;
   }
 
   @Override
@@ -124,7 +166,8 @@ public final class DriftReaction<E, O> implements TrainingSubscriber<E, O>, Stat
     if (!(state.get("detector") instanceof Map<?, ?> saved)) {
       throw new IllegalArgumentException("drift reaction state has no detector: " + state);
     }
-    detector.restoreState((Map<String, Object>) saved);
-    drifts = io.solstice.core.checkpoint.StateValues.getLong(state, "drifts");
+    feed.detector().restoreState((Map<String, Object>) saved);
+    feed.restoreInWarning(state.containsKey("inWarning") && StateValues.getLong(state, "inWarning") != 0);
+    drifts = StateValues.getLong(state, "drifts");
   }
 }

@@ -1,9 +1,5 @@
 package io.solstice.online.drift;
 
-import io.solstice.core.checkpoint.StateValues;
-import java.util.LinkedHashMap;
-import java.util.Map;
-
 /**
  * The Page-Hinkley test (Page, "Continuous inspection schemes", Biometrika 1954) for an increase
  * of the mean, with a fading factor, as MOA 2024.07's {@code
@@ -20,16 +16,13 @@ import java.util.Map;
  * <p>Defaults are MOA's: {@code minInstances = 30}, {@code delta = 0.005}, {@code lambda = 50},
  * {@code alpha = 1 - 0.0001}. No warning level.
  */
-public final class PageHinkley implements DriftDetector {
+public final class PageHinkley extends RestartingDetector {
   private final int minInstances;
   private final double delta;
   private final double lambda;
   private final double alpha;
-  private long n;
   private double mean;
   private double sum;
-  private boolean restartNext;
-  private long seen;
 
   /** The test on the faded sum with MOA's defaults. */
   public PageHinkley() {
@@ -45,6 +38,7 @@ public final class PageHinkley implements DriftDetector {
    * @param alpha the fading factor of the cumulative sum, in (0, 1]
    */
   public PageHinkley(int minInstances, double delta, double lambda, double alpha) {
+    super("mean", "sum");
     if (minInstances < 0 || delta < 0 || lambda <= 0 || !(alpha > 0 && alpha <= 1)) {
       throw new IllegalArgumentException("need minInstances >= 0, delta >= 0, lambda > 0, alpha in (0, 1]");
     }
@@ -52,14 +46,12 @@ public final class PageHinkley implements DriftDetector {
     this.delta = delta;
     this.lambda = lambda;
     this.alpha = alpha;
-    restart();
   }
 
-  private void restart() {
-    n = 1;
+  @Override
+  void resetStatistics() {
     mean = 0;
     sum = 0;
-    restartNext = false;
   }
 
   @Override
@@ -68,48 +60,29 @@ public final class PageHinkley implements DriftDetector {
   }
 
   @Override
-  public long seen() {
-    return seen;
-  }
-
-  @Override
   public double estimate() {
     return mean;
   }
 
   @Override
-  public DriftState update(double value) {
-    seen++;
-    if (restartNext) {
-      restart();
-    }
-    mean += (value - mean) / n;
+  void absorb(double value) {
+    mean += (value - mean) / n();
     sum = alpha * sum + (value - mean - delta);
-    n++;
-    if (n >= minInstances && sum > lambda) {
-      restartNext = true;
-      return DriftState.DRIFT;
-    }
-    return DriftState.STABLE;
   }
 
   @Override
-  public Map<String, Object> saveState() {
-    Map<String, Object> state = new LinkedHashMap<>();
-    state.put("seen", seen);
-    state.put("n", n);
-    state.put("mean", mean);
-    state.put("sum", sum);
-    state.put("restartNext", restartNext ? 1 : 0);
-    return state;
+  DriftState test() {
+    return n() >= minInstances && sum > lambda ? DriftState.DRIFT : DriftState.STABLE;
   }
 
   @Override
-  public void restoreState(Map<String, Object> state) {
-    seen = StateValues.getLong(state, "seen");
-    n = StateValues.getLong(state, "n");
-    mean = StateValues.getDouble(state, "mean");
-    sum = StateValues.getDouble(state, "sum");
-    restartNext = StateValues.getLong(state, "restartNext") != 0;
+  double[] statistics() {
+    return new double[] {mean, sum};
+  }
+
+  @Override
+  void restoreStatistics(double[] values) {
+    mean = values[0];
+    sum = values[1];
   }
 }

@@ -24,11 +24,7 @@ class DetectorsMatchMoaTest {
   @Test
   void adwinDetectsWhereMoaAdwinChangeDetectorDoes() {
     for (double[] errors : streams()) {
-      assertSameSignals(Adwin::new, () -> {
-        ADWINChangeDetector moa = new ADWINChangeDetector();
-        moa.prepareForUse();
-        return moa;
-      }, errors);
+      assertSameSignals(Adwin::new, prepared(ADWINChangeDetector::new), errors);
     }
   }
 
@@ -39,11 +35,7 @@ class DetectorsMatchMoaTest {
     for (int i = 0; i < values.length; i++) {
       values[i] = random.nextDouble() * (i < 25_000 ? 1.0 : 0.8);
     }
-    assertSameSignals(Adwin::new, () -> {
-      ADWINChangeDetector moa = new ADWINChangeDetector();
-      moa.prepareForUse();
-      return moa;
-    }, values);
+    assertSameSignals(Adwin::new, prepared(ADWINChangeDetector::new), values);
   }
 
   @Test
@@ -72,22 +64,14 @@ class DetectorsMatchMoaTest {
   @Test
   void pageHinkleyDetectsWhereMoaPageHinkleyDmDoes() {
     for (double[] errors : streams()) {
-      assertSameSignals(PageHinkley::new, () -> {
-        PageHinkleyDM moa = new PageHinkleyDM();
-        moa.prepareForUse();
-        return moa;
-      }, errors);
+      assertSameSignals(PageHinkley::new, prepared(PageHinkleyDM::new), errors);
     }
   }
 
   @Test
   void ddmDetectsAndWarnsWhereMoaDdmDoes() {
     for (double[] errors : streams()) {
-      assertSameSignals(Ddm::new, () -> {
-        DDM moa = new DDM();
-        moa.prepareForUse();
-        return moa;
-      }, errors);
+      assertSameSignals(Ddm::new, prepared(DDM::new), errors);
     }
   }
 
@@ -99,6 +83,15 @@ class DetectorsMatchMoaTest {
         ErrorStreams.bernoulli(100_000, CHANGES, new double[] {0.1, 0.3, 0.1, 0.2, 0.05}, 1),
         STATIONARY,
         ErrorStreams.seaRuleErrors(100_000, CHANGES, new int[] {1, 3, 1, 4, 2}, 3));
+  }
+
+  /** MOA's detector made ready to use, as MOA's own tasks do. */
+  private static Supplier<ChangeDetector> prepared(Supplier<ChangeDetector> make) {
+    return () -> {
+      ChangeDetector moa = make.get();
+      moa.prepareForUse();
+      return moa;
+    };
   }
 
   /** Feeds both; every drift and every warning value must coincide. */

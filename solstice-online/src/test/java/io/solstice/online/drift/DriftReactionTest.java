@@ -54,6 +54,62 @@ class DriftReactionTest {
     assertThat(withBoost).isLessThan(withoutReaction);
   }
 
+  @Test
+  void driftsAndWarningsAreEventsOfTheRunRightAfterTheStepThatRaisedThem() {
+    try (BufferAllocator allocator = new RootAllocator()) {
+      OnlineLogisticRegression model =
+          new OnlineLogisticRegression(10, 2, LinearOptions.defaults().withUpdater(new AdaGrad(0.1)));
+      List<DriftSignal> reactedTo = new ArrayList<>();
+      List<String> seenByLaterSubscriber = new ArrayList<>();
+      TrainingSubscriber<OnlineLogisticRegression, ClassificationMetrics> later =
+          event -> DriftSignal.of(event).ifPresent(s -> seenByLaterSubscriber.add(s.eventName() + "@" + s.position()));
+      DriftReaction<OnlineLogisticRegression, ClassificationMetrics> ddm =
+          DriftReaction.of(new Ddm(), DriftReaction.rowErrors(), Reaction.alert(reactedTo::add));
+
+      List<TrainingEvent<OnlineLogisticRegression, ClassificationMetrics>> events = Solstice.run(model)
+          .train(DriftingStreams.arrow(() -> new ConceptDrift(
+                  new HyperplaneGenerator(10, 0, 0, 5, 10, 1),
+                  new HyperplaneGenerator(10, 0, 0, 5, 10, 2), DRIFT_STEP * BATCH, 1, 3), BATCH, allocator)
+              .take(STEPS))
+          .subscribers(ddm, later)
+          .events().collectList().block();
+
+      List<String> raised = new ArrayList<>();
+      List<Long> stepsWithDrifts = new ArrayList<>();
+      long lastStep = -1;
+      for (int i = 0; i < events.size(); i++) {
+        TrainingEvent<?, ?> event = events.get(i);
+        if (event instanceof TrainingEvent.StepEnded<?, ?> step) {
+          lastStep = step.globalStep();
+        }
+        if (DriftSignal.of(event).isEmpty()) {
+          continue;
+        }
+        DriftSignal signal = DriftSignal.of(event).orElseThrow();
+        TrainingEvent.SignalRaised<?, ?> raisedEvent = (TrainingEvent.SignalRaised<?, ?>) event;
+        raised.add(signal.eventName() + "@" + signal.position());
+        // Right after the StepEnded of the step whose rows raised it, before the next step.
+        TrainingEvent<?, ?> before = events.get(i - 1);
+        assertThat(before).isInstanceOfAny(TrainingEvent.StepEnded.class, TrainingEvent.SignalRaised.class);
+        assertThat(signal.position() / BATCH).isEqualTo(lastStep);
+        assertThat(raisedEvent.name()).isEqualTo(signal.eventName());
+        assertThat(raisedEvent.position().trainSteps()).isEqualTo(lastStep + 1);
+        if (signal.isDrift() && !stepsWithDrifts.contains(lastStep)) {
+          stepsWithDrifts.add(lastStep);
+        }
+      }
+      System.out.println("DDM signals in the event stream: " + raised);
+      assertThat(raised).anyMatch(s -> s.startsWith("warning@")).anyMatch(s -> s.startsWith("drift@"));
+      assertThat(seenByLaterSubscriber).isEqualTo(raised);
+      // One reaction per step with drifts, to the first drift of that step.
+      assertThat(reactedTo).hasSize(stepsWithDrifts.size());
+      assertThat(ddm.drifts()).isEqualTo(stepsWithDrifts.size());
+      assertThat(reactedTo).extracting(s -> s.position() / BATCH).containsExactlyElementsOf(stepsWithDrifts);
+      assertThat(reactedTo).anySatisfy(
+          s -> assertThat(s.position()).isBetween((long) DRIFT_STEP * BATCH, (DRIFT_STEP + 50L) * BATCH));
+    }
+  }
+
   /**
    * Runs the stream and returns the steps after the drift until the windowed accuracy is back
    * within 2 points of its level just before the drift.

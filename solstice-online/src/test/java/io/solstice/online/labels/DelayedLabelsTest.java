@@ -3,12 +3,8 @@ package io.solstice.online.labels;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.Random;
-import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
@@ -20,46 +16,19 @@ class DelayedLabelsTest {
 
   @Test
   void labelsUpTo500RowsLateSomeNeverSomeTwiceEachTrainOnceWithExactCounts() {
-    Random random = new Random(21);
-    // Labels are scheduled by feature arrival: label of row i arrives after features of row i + delay.
-    TreeMap<Integer, List<Integer>> labelsAfter = new TreeMap<>();
-    int never = 0;
-    int twice = 0;
-    boolean[] labelled = new boolean[ROWS];
-    for (int i = 0; i < ROWS; i++) {
-      double kind = random.nextDouble();
-      if (kind < 0.05) {
-        never++;
-        continue;
-      }
-      labelled[i] = true;
-      int delay = random.nextInt(501);
-      labelsAfter.computeIfAbsent(i + delay, t -> new ArrayList<>()).add(i);
-      if (kind < 0.10) {
-        twice++;
-        labelsAfter.computeIfAbsent(i + delay + 1 + random.nextInt(300), t -> new ArrayList<>()).add(i);
-      }
-    }
-    List<Arrival<Integer, Integer, Integer>> arrivals = new ArrayList<>();
-    for (int t = 0; t < ROWS; t++) {
-      arrivals.add(new Arrival.Features<>(t, t));
-      for (int key : labelsAfter.getOrDefault(t, List.of())) {
-        arrivals.add(new Arrival.Label<>(key, key % 2));
-      }
-    }
-    labelsAfter.tailMap(ROWS).values().forEach(keys -> keys.forEach(key -> arrivals.add(new Arrival.Label<>(key, key % 2))));
+    DelayedArrivals<Long> stream = new DelayedArrivals<>(ROWS, 21, row -> (long) row, row -> row % 2);
 
     // The "model" is its count of trained rows; a prediction is the model version that made it.
     AtomicLong trained = new AtomicLong();
-    DelayedLabels<Integer, Integer, Long, Integer> join =
+    DelayedLabels<Long, Long, Long, Integer> join =
         new DelayedLabels<>(features -> trained.get(), MAX_PENDING, Duration.ofDays(1), () -> 0L);
-    Map<Integer, Integer> trainings = new HashMap<>();
+    Map<Long, Integer> trainings = new HashMap<>();
     int[] maxPendingSeen = {0};
-    Flux.fromIterable(arrivals)
+    Flux.fromIterable(stream.arrivals)
         .doOnNext(a -> maxPendingSeen[0] = Math.max(maxPendingSeen[0], join.counts().pending()))
         .transform(join::join)
         .doOnNext(row -> {
-          assertThat(row.label()).isEqualTo(row.key() % 2);
+          assertThat(row.label()).isEqualTo((int) (row.key() % 2));
           assertThat(row.features()).isEqualTo(row.key());
           // Evaluated on the prediction made before the label was known.
           assertThat(row.prediction()).isLessThanOrEqualTo(trained.get());
@@ -69,16 +38,15 @@ class DelayedLabelsTest {
         .blockLast();
 
     LabelCounts counts = join.counts();
-    int labelledRows = ROWS - never;
-    assertThat(trainings).hasSize(labelledRows).allSatisfy((key, times) -> {
+    assertThat(trainings).hasSize(stream.labelledRows()).allSatisfy((key, times) -> {
       assertThat(times).as("row %d", key).isEqualTo(1);
-      assertThat(labelled[key]).isTrue();
+      assertThat(stream.labelled[key.intValue()]).isTrue();
     });
-    assertThat(counts.joined()).isEqualTo(labelledRows);
-    assertThat(counts.duplicate()).isEqualTo(twice);
+    assertThat(counts.joined()).isEqualTo(stream.labelledRows());
+    assertThat(counts.duplicate()).isEqualTo(stream.twice);
     assertThat(counts.late()).isZero();
     // Every row is joined, evicted as missing, or still pending: never-labelled ones only.
-    assertThat(counts.missing() + counts.pending()).isEqualTo(never);
+    assertThat(counts.missing() + counts.pending()).isEqualTo(stream.never);
     assertThat(counts.missing()).isPositive();
     assertThat(maxPendingSeen[0]).isLessThanOrEqualTo(MAX_PENDING);
   }

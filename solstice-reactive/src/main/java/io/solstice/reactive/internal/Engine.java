@@ -3,6 +3,7 @@ package io.solstice.reactive.internal;
 import io.solstice.core.EarlyStoppingException;
 import io.solstice.core.Experiment;
 import io.solstice.core.Mode;
+import io.solstice.core.RowEvaluation;
 import io.solstice.core.RunOutcome;
 import io.solstice.core.Step;
 import io.solstice.core.metrics.Metrics;
@@ -511,16 +512,27 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
     }
   }
 
+  // Test-then-train: every row of the batch is predicted before the batch trains. An experiment
+  // that evaluates row by row gives its rows' errors with the same prediction.
   @SuppressWarnings({"unchecked", "rawtypes"})
   private PrequentialMetrics<O> evaluateFirst(B batch) {
-    Step<E, O> eval = state.experiment.evalStep(batch);
-    state.experiment = eval.experiment();
-    if (!(eval.outputs() instanceof Metrics metrics)) {
+    Object outputs;
+    double[] rowErrors = null;
+    if (state.experiment instanceof RowEvaluation rows) {
+      RowEvaluation.Rows<?> evaluated = rows.evaluateRows(batch);
+      outputs = evaluated.outputs();
+      rowErrors = evaluated.errors();
+    } else {
+      Step<E, O> eval = state.experiment.evalStep(batch);
+      state.experiment = eval.experiment();
+      outputs = eval.outputs();
+    }
+    if (!(outputs instanceof Metrics metrics)) {
       throw new IllegalStateException("prequential evaluation merges the outputs of evalStep, "
           + "which must implement Metrics, but evalStep returned "
-          + eval.outputs().getClass().getName()
+          + outputs.getClass().getName()
           + "; return a Metrics from evalStep or turn prequential evaluation off");
     }
-    return (PrequentialMetrics<O>) prequential.accept(metrics);
+    return (PrequentialMetrics<O>) prequential.accept(metrics, rowErrors);
   }
 }

@@ -45,9 +45,11 @@ final class EventDispatcher<E, O> {
   }
 
   /**
-   * Delivers one event, then the checkpoints subscribers announced while handling it.
+   * Delivers one event, then the checkpoints and signals subscribers announced while handling
+   * it, in the order announced (and, recursively, what was announced while handling those).
    *
-   * @return the event followed by any {@link TrainingEvent.CheckpointWritten}, to emit
+   * @return the event followed by any {@link TrainingEvent.CheckpointWritten} and {@link
+   *     TrainingEvent.SignalRaised}, to emit
    */
   List<TrainingEvent<E, O>> deliver(TrainingEvent<E, O> event) throws Exception {
     long start = System.nanoTime();
@@ -64,12 +66,19 @@ final class EventDispatcher<E, O> {
     List<TrainingEvent<E, O>> events = new ArrayList<>();
     events.add(event);
     for (RunState.Announced a : announced) {
-      events.addAll(deliver(
-          new TrainingEvent.CheckpointWritten<>(state, event.experiment(), a.path(), a.position())));
+      events.addAll(deliver(toEvent(a, event.experiment())));
       spent += lastNanos;
     }
     lastNanos = spent;
     return events;
+  }
+
+  private TrainingEvent<E, O> toEvent(RunState.Announced announced, E experiment) {
+    if (announced instanceof RunState.Checkpoint c) {
+      return new TrainingEvent.CheckpointWritten<>(state, experiment, c.path(), c.position());
+    }
+    RunState.Signal s = (RunState.Signal) announced;
+    return new TrainingEvent.SignalRaised<>(state, experiment, s.name(), s.detail(), state.position());
   }
 
   /**

@@ -7,6 +7,7 @@ import io.solstice.reactive.RunControl;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntSupplier;
 import reactor.core.publisher.Mono;
@@ -43,8 +44,14 @@ final class RunState<E> implements RunControl {
   private volatile boolean stopped;
   private Throwable stopReason;
 
-  /** A checkpoint a subscriber announced, waiting to become an event. */
-  record Announced(Path path, RunPosition position) {}
+  /** What a subscriber announced, waiting to become an event: a checkpoint or a signal. */
+  sealed interface Announced permits Checkpoint, Signal {}
+
+  /** A checkpoint a subscriber wrote. */
+  record Checkpoint(Path path, RunPosition position) implements Announced {}
+
+  /** A signal a subscriber raised. */
+  record Signal(String name, Object detail) implements Announced {}
 
   RunState(E experiment, RunPosition start, IntSupplier batchesInFlight, int prefetch) {
     this.experiment = experiment;
@@ -85,7 +92,13 @@ final class RunState<E> implements RunControl {
 
   @Override
   public synchronized void checkpointWritten(Path path, RunPosition position) {
-    announced.add(new Announced(path, position));
+    announced.add(new Checkpoint(path, position));
+  }
+
+  @Override
+  public synchronized void raise(String name, Object detail) {
+    announced.add(new Signal(
+        Objects.requireNonNull(name, "name"), Objects.requireNonNull(detail, "detail")));
   }
 
   @Override
