@@ -40,7 +40,7 @@ class StreamCommandTest {
     // seconds; it makes thousands of batches a second); backpressure holds the lead to about the
     // 64 KiB send buffer plus gRPC's 1 MiB flow-control window plus a prefetch of 4 batches.
     assertThat(Long.parseLong(lead.group(2))).isBetween(0L, 2048L);
-    assertThat(run.out()).containsPattern("Drift at step 120: fading accuracy 0\\.9\\d+ before, fell to 0\\.\\d+, "
+    assertThat(run.out()).containsPattern("Drift at step 120: window accuracy 0\\.9\\d+ before, fell to 0\\.\\d+, "
         + "recovered at step \\d+");
   }
 
