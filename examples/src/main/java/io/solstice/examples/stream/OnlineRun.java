@@ -204,6 +204,7 @@ public final class OnlineRun {
     // Written by the run's subscribers, read by the dashboard's sampler and at the end.
     AtomicLong trained = new AtomicLong();
     AtomicLong rows = new AtomicLong();
+    AtomicLong stepsCounted = new AtomicLong();
     double[] accuracy = {Double.NaN, Double.NaN};
     AtomicReference<Throwable> failure = new AtomicReference<>();
     AtomicReference<RunControl> control = new AtomicReference<>();
@@ -220,18 +221,21 @@ public final class OnlineRun {
     for (TrainingSubscriber<Object, Object> required : source.subscribers()) {
       online = online.subscribers(required);
     }
-    // Counts the rows before the drift reaction reads them (subscribers run in this order).
+    // Counts steps and rows on the training thread, before the drift reaction reads them
+    // (synchronous subscribers run in this order).
     online = online.subscribers(event -> {
       if (event instanceof TrainingEvent.StepEnded<?, ?> step && step.mode() == Mode.TRAIN
           && step.outputs() instanceof ClassificationMetrics m) {
+        stepsCounted.incrementAndGet();
         rows.addAndGet(m.count());
       }
     });
     DriftWatch watch = setup.drift();
     DriftWatch.Log log = new DriftWatch.Log(drift -> {
-      observers.mark("drift detected", trained.get());
+      long step = stepsCounted.get() - 1;
+      observers.mark("drift detected", step);
       out.printf(Locale.ROOT, "%8s  -- %s reported a drift at row %d (step %d): %s --%n", "",
-          watch.detector().option(), drift.row(), trained.get(), watch.describeReaction());
+          watch.detector().option(), drift.row(), step, watch.describeReaction());
     });
     if (watch.active()) {
       online = online.subscribers(watch.subscriber(learner, rows::get, log));
