@@ -5,10 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.solstice.arrow.ArrowBatch;
 import io.solstice.arrow.BatchPosition;
 import io.solstice.arrow.FlightBatchServer;
+import io.solstice.arrow.LabeledSchema;
 import io.solstice.examples.stream.StreamLearner;
 import io.solstice.kafka.testing.KafkaBroker;
 import io.solstice.kafka.testing.Producing;
 import io.solstice.online.linear.OnlineLogisticRegression;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,11 +26,13 @@ import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.BigIntVector;
 import org.apache.arrow.vector.Float4Vector;
 import org.apache.arrow.vector.Float8Vector;
+import org.apache.arrow.vector.IntVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.complex.FixedSizeListVector;
+import org.apache.arrow.vector.ipc.ArrowStreamWriter;
 import org.apache.arrow.vector.types.FloatingPointPrecision;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
-import org.apache.arrow.vector.types.pojo.FieldType;
 import org.apache.arrow.vector.types.pojo.Schema;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -127,6 +133,53 @@ class StreamEndpointsTest {
     assertSummary(run, rows, 1);
     assertThat(run.out()).contains("Reading Kafka topic 'rows' at " + broker.bootstrapServers())
         .contains("(the stream ended)").containsPattern("drifts detected\\s+\\d+ by adwin");
+  }
+
+  @Test
+  void streamKafkaTrainsOnArrowBatchRecordsInTheLabeledLayout() throws Exception {
+    List<float[]> rows = rows(1_000, 3);
+    broker.createTopic("batches", 1);
+    List<byte[]> values = new ArrayList<>();
+    try (BufferAllocator allocator = new RootAllocator()) {
+      for (int start = 0; start < rows.size(); start += 50) {
+        values.add(arrowIpc(rows.subList(start, start + 50), allocator));
+      }
+    }
+    Producing.send(broker, "batches", 1, values);
+
+    Cli run = Cli.run("stream", "--kafka", broker.bootstrapServers(), "--topic", "batches", "--format", "arrow",
+        "--features", "3", "--model", "logistic", "--steps", "1000000", "--stop-when-idle", "2",
+        "--print-every", "5");
+
+    assertSummary(run, rows, 50);
+    assertThat(run.out()).contains("(arrow records, consumer group 'solstice-stream')")
+        .contains("Done after 20 steps (the stream ended)");
+  }
+
+  /** One record: an Arrow IPC stream of one batch, a features list column and an Int32 label. */
+  private static byte[] arrowIpc(List<float[]> rows, BufferAllocator allocator) throws IOException {
+    try (VectorSchemaRoot root = VectorSchemaRoot.create(LabeledSchema.of(3), allocator)) {
+      root.allocateNew();
+      FixedSizeListVector list = (FixedSizeListVector) root.getVector(LabeledSchema.FEATURES);
+      Float4Vector features = (Float4Vector) list.getDataVector();
+      IntVector labels = (IntVector) root.getVector(LabeledSchema.LABEL);
+      for (int r = 0; r < rows.size(); r++) {
+        list.setNotNull(r);
+        for (int j = 0; j < 3; j++) {
+          features.setSafe(r * 3 + j, rows.get(r)[j]);
+        }
+        labels.setSafe(r, (int) rows.get(r)[3]);
+      }
+      features.setValueCount(rows.size() * 3);
+      root.setRowCount(rows.size());
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      try (ArrowStreamWriter writer = new ArrowStreamWriter(root, null, Channels.newChannel(bytes))) {
+        writer.start();
+        writer.writeBatch();
+        writer.end();
+      }
+      return bytes.toByteArray();
+    }
   }
 
   @Test

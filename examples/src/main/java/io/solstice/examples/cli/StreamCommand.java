@@ -1,9 +1,9 @@
 package io.solstice.examples.cli;
 
-import io.solstice.examples.job.RunRecord;
-import io.solstice.examples.observe.Observers;
 import io.solstice.arrow.LabeledSchema;
 import io.solstice.examples.data.UsageException;
+import io.solstice.examples.job.RunRecord;
+import io.solstice.examples.observe.Observers;
 import io.solstice.examples.stream.DriftWatch;
 import io.solstice.examples.stream.FlightEndpoint;
 import io.solstice.examples.stream.KafkaTopic;

@@ -1,6 +1,5 @@
 package io.solstice.examples.stream;
 
-import io.solstice.arrow.ArrowBatch;
 import io.solstice.core.Checkpointable;
 import io.solstice.core.Experiment;
 import io.solstice.core.Mode;
