@@ -1,24 +1,34 @@
 package io.solstice.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.solstice.arrow.ArrowBatch;
 import io.solstice.arrow.BatchPosition;
 import io.solstice.arrow.FlightBatchServer;
 import io.solstice.arrow.LabeledSchema;
+import io.solstice.examples.observe.Observers;
+import io.solstice.examples.stream.DriftWatch;
+import io.solstice.examples.stream.KafkaTopic;
+import io.solstice.examples.stream.OnlineRun;
+import io.solstice.examples.stream.StreamContract;
 import io.solstice.examples.stream.StreamLearner;
 import io.solstice.kafka.testing.KafkaBroker;
 import io.solstice.kafka.testing.Producing;
 import io.solstice.online.linear.OnlineLogisticRegression;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.arrow.memory.BufferAllocator;
@@ -180,6 +190,38 @@ class StreamEndpointsTest {
       }
       return bytes.toByteArray();
     }
+  }
+
+  @Test
+  void cancellingARunOnAKafkaTopicReleasesTheConsumerAndAllArrowMemory() throws Exception {
+    List<float[]> rows = rows(500, 4);
+    broker.createTopic("endless", 1);
+    List<byte[]> values = new ArrayList<>();
+    for (float[] row : rows) {
+      values.add(String.format(Locale.ROOT, "{\"a\": %s, \"b\": %s, \"y\": %d}", row[0], row[1], (int) row[3])
+          .getBytes(StandardCharsets.UTF_8));
+    }
+    Producing.send(broker, "endless", 1, values);
+    StreamContract contract = new StreamContract(List.of("a", "b"), "y", 2, 2);
+    // A progress line every step: one of them reports the 500th row, however the rows were batched.
+    OnlineRun.Settings settings = new OnlineRun.Settings(1_000_000, 2, 10, -1, 1, 10, 1);
+    // No --stop-when-idle: the run waits for more records until it is cancelled.
+    OnlineRun run = new OnlineRun(settings, new OnlineRun.Setup(
+        () -> new KafkaTopic(broker.bootstrapServers(), "endless", KafkaTopic.Format.JSON, contract, "cancel", 10, null,
+            Duration.ofSeconds(20)),
+        contract, StreamLearner.Kind.LOGISTIC, DriftWatch.NONE), Observers.NONE, null);
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+    CompletableFuture<OnlineRun.Result> result = CompletableFuture.supplyAsync(() -> run.run(out));
+    await().atMost(Duration.ofSeconds(60)).until(() -> bytes.toString(StandardCharsets.UTF_8).contains(" 500 rows"));
+
+    run.cancel(30_000);
+
+    // run() closes its allocator before it returns; a buffer the consumer still held would fail it.
+    OnlineRun.Result done = result.get(60, TimeUnit.SECONDS);
+    assertThat(done.cancelled()).isTrue();
+    assertThat(done.rows()).isEqualTo(500);
+    assertThat(bytes.toString(StandardCharsets.UTF_8)).containsPattern("Stopped after \\d+ steps\n");
   }
 
   @Test
