@@ -15,6 +15,8 @@ import io.solstice.reactive.TrainingSubscriber;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Locale;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -230,11 +232,14 @@ public final class OnlineRun {
       }
     });
     DriftWatch watch = setup.drift();
+    // Drifts are reported on the training thread; their lines wait for their step's progress on
+    // the events thread, so that the output stays in step order.
+    Queue<DriftLine> driftLines = new ConcurrentLinkedQueue<>();
     DriftWatch.Log log = new DriftWatch.Log(drift -> {
       long step = stepsCounted.get() - 1;
       observers.mark("drift detected", step);
-      out.printf(Locale.ROOT, "%8s  -- %s reported a drift at row %d (step %d): %s --%n", "",
-          watch.detector().option(), drift.row(), step, watch.describeReaction());
+      driftLines.add(new DriftLine(step, String.format(Locale.ROOT, "%8s  -- %s reported a drift at row %d (step %d): %s --",
+          "", watch.detector().option(), drift.row(), step, watch.describeReaction())));
     });
     if (watch.active()) {
       online = online.subscribers(watch.subscriber(learner, rows::get, log));
@@ -274,6 +279,7 @@ public final class OnlineRun {
               out.printf(Locale.ROOT, "%8s  -- abrupt drift at step %d: the hyperplane flips, every label inverts --%n",
                   "", step);
             }
+            printDrifts(out, driftLines, step);
             if ((step + 1) % settings.printEvery() == 0) {
               out.printf(Locale.ROOT, "%8d %12.4f %10.4f %10.4f %8d %s%n", step + 1, accuracy[0], accuracy[1], fading,
                   synthetic ? lead : p.cumulative().count(), synthetic ? "batches" : "rows");
@@ -302,6 +308,7 @@ public final class OnlineRun {
     if (started != null) {
       started.terminated().block(java.time.Duration.ofSeconds(60));
     }
+    printDrifts(out, driftLines, Long.MAX_VALUE);
     if (failure.get() != null) {
       throw reactor.core.Exceptions.propagate(failure.get());
     }
@@ -310,6 +317,15 @@ public final class OnlineRun {
         recovery, log.drifts(), cancelled);
     new RunSummary(result, settings, watch).print(out, synthetic);
     return result;
+  }
+
+  /** A drift's line, printed with the progress of its step. */
+  private record DriftLine(long step, String text) {}
+
+  private static void printDrifts(PrintStream out, Queue<DriftLine> lines, long upToStep) {
+    for (DriftLine line = lines.peek(); line != null && line.step() <= upToStep; line = lines.peek()) {
+      out.println(lines.poll().text());
+    }
   }
 
   private static java.util.logging.Logger quiet(String name) {
