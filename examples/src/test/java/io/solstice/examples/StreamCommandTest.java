@@ -40,7 +40,7 @@ class StreamCommandTest {
     // seconds; it makes thousands of batches a second); backpressure holds the lead to about the
     // 64 KiB send buffer plus gRPC's 1 MiB flow-control window plus a prefetch of 4 batches.
     assertThat(Long.parseLong(lead.group(2))).isBetween(0L, 2048L);
-    assertThat(run.out()).containsPattern("Drift at step 120: fading accuracy 0\\.9\\d+ before, fell to 0\\.\\d+, "
+    assertThat(run.out()).containsPattern("Drift at step 120: window accuracy 0\\.9\\d+ before, fell to 0\\.\\d+, "
         + "recovered at step \\d+");
   }
 
@@ -112,6 +112,78 @@ class StreamCommandTest {
       // Steps and the three accuracies; the server's lead (the last column) is a matter of timing.
       assertThat(java.util.Arrays.copyOf(repeated.get(i), 4)).containsExactly(java.util.Arrays.copyOf(printed.get(i), 4));
     }
+  }
+
+  @Test
+  void aDetectorAndItsResetsAreRecordedAndRepeatedByTheRunsRecord() throws IOException {
+    Path work = dir.resolve("reset");
+    Cli run = Cli.run("stream", "--model", "logistic", "--steps", "80", "--drift-at", "40", "--print-every", "20",
+        "--features", "5", "--window", "10", "--detector", "ddm", "--on-drift", "reset", "--work-dir", work.toString());
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    assertThat(run.out()).contains("Training logistic regression (5 features, 2 classes, AdaGrad 0.1, one update per row);"
+        + " ddm watches its per-row errors, on a drift: reset to the model at the start")
+        .containsPattern("ddm reported a drift at row \\d+ \\(step \\d+\\): reset to the model at the start")
+        .containsPattern("(?m)^  rows\\s+10240$").containsPattern("(?m)^  train steps\\s+80$")
+        .containsPattern("(?m)^  drifts detected\\s+[1-9]\\d* by ddm, at rows ")
+        .containsPattern("(?m)^  reactions applied\\s+[1-9]\\d* \\(reset to the model at the start\\)$")
+        .containsPattern("(?m)^  steps to recover\\s+(\\d+|not yet)$");
+    Map<String, Object> record = new ObjectMapper().readValue(work.resolve("run.json").toFile(),
+        new TypeReference<LinkedHashMap<String, Object>>() {});
+    assertThat(record.get("options")).asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.MAP)
+        .containsEntry("--model", "logistic").containsEntry("--detector", "ddm").containsEntry("--on-drift", "reset");
+    assertThat(record.get("resolved")).asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.MAP)
+        .extractingByKey("model").asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.MAP)
+        .containsEntry("type", "logistic");
+
+    // Detection and reset are deterministic: the record repeats the run line for line.
+    Cli again = Cli.run("stream", "--config", work.resolve("run.json").toString(), "--work-dir",
+        dir.resolve("reset-again").toString());
+    assertThat(again.exitCode()).as(again.err()).isZero();
+    assertThat(drifts(again.out())).isNotEmpty().isEqualTo(drifts(run.out()));
+    List<double[]> printed = progress(run.out());
+    List<double[]> repeated = progress(again.out());
+    assertThat(repeated).hasSameSizeAs(printed);
+    for (int i = 0; i < printed.size(); i++) {
+      assertThat(java.util.Arrays.copyOf(repeated.get(i), 4)).containsExactly(java.util.Arrays.copyOf(printed.get(i), 4));
+    }
+  }
+
+  private static List<String> drifts(String out) {
+    return out.lines().filter(l -> l.contains("reported a drift")).toList();
+  }
+
+  @Test
+  void optionsThatDoNotGoTogetherAreUsageErrors() {
+    Map<String[], String> errors = new LinkedHashMap<>();
+    errors.put(new String[] {"--on-drift", "reset"}, "--on-drift needs a --detector");
+    errors.put(new String[] {"--detector", "adwin", "--on-drift", "boost"},
+        "--on-drift boost needs --model logistic (the MLP's learning rate is fixed); reset works for both");
+    errors.put(new String[] {"--detector", "kswin"}, "--detector must be adwin, page-hinkley or ddm, not kswin");
+    errors.put(new String[] {"--detector", "ddm", "--on-drift", "retrain"},
+        "--on-drift must be reset, boost or alert, not retrain");
+    errors.put(new String[] {"--model", "forest"}, "--model must be mlp or logistic, not forest");
+    errors.put(new String[] {"--flight", "grpc+tcp://127.0.0.1:1", "--ticket", "t", "--kafka", "127.0.0.1:1",
+        "--topic", "t"}, "--flight and --kafka: read one stream at a time");
+    errors.put(new String[] {"--flight", "grpc+tcp://127.0.0.1:1"}, "--flight needs the --ticket of the stream to read");
+    errors.put(new String[] {"--kafka", "127.0.0.1:1", "--feature-columns", "a,b"}, "--kafka needs the --topic to read");
+    errors.put(new String[] {"--topic", "t"}, "--topic and --stop-when-idle go with --kafka");
+    errors.put(new String[] {"--token", "t"}, "--ticket and --token go with --flight");
+    errors.put(new String[] {"--flight", "grpc+tcp://127.0.0.1:1", "--ticket", "t", "--drift-at", "5"},
+        "--drift-at is the synthetic stream's; a --flight or --kafka stream drifts when it drifts");
+    errors.put(new String[] {"--label", "y"},
+        "--feature-columns, --label and --classes describe a --flight or --kafka stream; the synthetic one has its own");
+    errors.put(new String[] {"--kafka", "127.0.0.1:1", "--topic", "t", "--feature-columns", "a,b", "--features", "3"},
+        "--features 3 but 2 --feature-columns");
+    errors.put(new String[] {"--kafka", "127.0.0.1:1", "--topic", "t", "--feature-columns", "a,y", "--label", "y"},
+        "--label 'y' is also a feature column");
+    errors.forEach((args, message) -> {
+      String[] command = new String[args.length + 1];
+      command[0] = "stream";
+      System.arraycopy(args, 0, command, 1, args.length);
+      Cli run = Cli.run(command);
+      assertThat(run.exitCode()).as(String.join(" ", args)).isEqualTo(SolsticeCli.EXIT_USAGE);
+      assertThat(run.errLines()).as(String.join(" ", args)).containsExactly("solstice stream: " + message);
+    });
   }
 
   /** The progress lines: step, cumulative, window, fading, lead. */

@@ -1,15 +1,11 @@
 package io.solstice.examples.stream;
 
-import io.solstice.arrow.ArrowSources;
-import io.solstice.arrow.FeatureSpec;
-import io.solstice.arrow.FlightBatchServer;
-import io.solstice.arrow.ReadOptions;
+import io.solstice.core.Checkpointable;
+import io.solstice.core.Experiment;
 import io.solstice.core.Mode;
-import io.solstice.core.TensorBatch;
 import io.solstice.core.metrics.ClassificationMetrics;
-import io.solstice.core.models.MlpClassifier;
-import io.solstice.examples.data.LabeledArrowFile;
 import io.solstice.examples.observe.Observers;
+import io.solstice.online.drift.Resettable;
 import io.solstice.reactive.PrequentialMetrics;
 import io.solstice.reactive.Run;
 import io.solstice.reactive.RunControl;
@@ -17,26 +13,29 @@ import io.solstice.reactive.Solstice;
 import io.solstice.reactive.TrainingEvent;
 import io.solstice.reactive.TrainingSubscriber;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Locale;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import org.apache.arrow.flight.Ticket;
+import java.util.function.Supplier;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
-import org.nd4j.linalg.learning.config.Adam;
 import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
 
 /**
- * Online training on a synthetic stream that this class serves itself: an in-process Arrow
- * Flight server on loopback serves an unbounded {@link RotatingHyperplane}, the client reads it
- * with {@link ArrowSources#flight}, an online engine run ({@code Solstice.run(model)
- * .train(flight).prequential(...)}) trains test-then-train, and the prequential accuracy
- * (cumulative, over a window, fading) is printed as it runs together with how many batches the
- * server has produced ahead of the trainer (its lead, bounded by Flight backpressure and the
- * engine's prefetch).
+ * Online, test-then-train learning on a stream: the synthetic one it serves itself over Arrow
+ * Flight on loopback (an unbounded {@link RotatingHyperplane}), a user's Flight endpoint or a
+ * Kafka topic ({@link StreamSource}). Each batch is checked against the {@link StreamContract},
+ * an online engine run ({@code Solstice.run(model).train(batches).prequential(...)}) trains the
+ * {@link StreamLearner}'s model, a drift detector may watch its errors and react ({@link
+ * DriftWatch}), and the prequential accuracy (cumulative, over a window, fading) is printed as it
+ * runs, with how many batches the synthetic server has produced ahead of the trainer (its lead,
+ * bounded by Flight backpressure and the engine's prefetch). A summary table ends the run.
  */
 public final class OnlineRun {
 
@@ -44,14 +43,17 @@ public final class OnlineRun {
    * How the run went.
    *
    * @param steps the train steps done
+   * @param rows the rows trained on
    * @param cumulativeAccuracy the prequential accuracy over the whole run
-   * @param maxLead the most batches the server was ever ahead of the trainer
+   * @param windowAccuracy the prequential accuracy over the last window
+   * @param maxLead the most batches the synthetic server was ever ahead of the trainer (0 for other sources)
    * @param maxLeadBytes the values those batches held, in bytes
-   * @param drift the accuracy around the abrupt drift
+   * @param drift the window accuracy around the synthetic stream's abrupt drift
+   * @param drifts the drifts the detector reported
    * @param cancelled whether the run was stopped from outside (Ctrl-C)
    */
-  public record Result(
-      long steps, double cumulativeAccuracy, long maxLead, long maxLeadBytes, DriftRecovery drift, boolean cancelled) {}
+  public record Result(long steps, long rows, double cumulativeAccuracy, double windowAccuracy, long maxLead,
+      long maxLeadBytes, DriftRecovery drift, List<DriftWatch.Drift> drifts, boolean cancelled) {}
 
   /**
    * Settings of a run.
@@ -59,19 +61,40 @@ public final class OnlineRun {
    * @param steps train steps before stopping
    * @param dimensions features per row
    * @param rows rows per batch
-   * @param driftAt the step of the abrupt drift
+   * @param driftAt the step of the synthetic stream's abrupt drift
    * @param printEvery print a line every this many steps
    * @param window the prequential window in batches
    * @param seed the seed of the stream and the model
    */
   public record Settings(long steps, int dimensions, int rows, long driftAt, int printEvery, int window, long seed) {}
 
-  private static final Ticket TICKET = new Ticket("rotating-hyperplane".getBytes(StandardCharsets.UTF_8));
+  /**
+   * What the run reads, what it trains and how it watches for drifts.
+   *
+   * @param source opens the source (called once, by {@link #run}, which closes it)
+   * @param contract the columns the source's batches must hold
+   * @param model the model to train
+   * @param drift the detector and reaction, or {@link DriftWatch#NONE}
+   */
+  public record Setup(Supplier<StreamSource> source, StreamContract contract, StreamLearner.Kind model,
+      DriftWatch drift) {
+
+    /**
+     * The synthetic stream of the settings, an MLP and no detector.
+     *
+     * @param settings the settings
+     * @return the setup
+     */
+    public static Setup synthetic(Settings settings) {
+      return new Setup(
+          () -> new SyntheticStream(settings.dimensions(), settings.rows(), settings.driftAt(), settings.seed()),
+          StreamContract.labeled(settings.dimensions(), 2), StreamLearner.Kind.MLP, DriftWatch.NONE);
+    }
+  }
+
   private static final double FADING = 0.95;
-  /** The model's hidden layer size. */
-  public static final int HIDDEN = 32;
-  /** Adam's learning rate. */
-  public static final double LEARNING_RATE = 1e-2;
+  /** How close to the accuracy before the drift counts as recovered. */
+  public static final double RECOVERY_TOLERANCE = 0.05;
   /**
    * gRPC logs through java.util.logging, not SLF4J, and warns "Stream closed before write could
    * take place" whenever a client cancels a stream, which is how every online run ends. The
@@ -80,6 +103,7 @@ public final class OnlineRun {
   private static final java.util.logging.Logger GRPC_NETTY = quiet("io.grpc.netty");
 
   private final Settings settings;
+  private final Setup setup;
   private final Observers observers;
   private final TrainingSubscriber<Object, Object> subscriber;
   private final AtomicReference<Disposable> running = new AtomicReference<>();
@@ -89,24 +113,37 @@ public final class OnlineRun {
   private boolean interrupted;
 
   /**
-   * A run.
+   * A run on the synthetic stream.
    *
    * @param settings its settings
    */
   public OnlineRun(Settings settings) {
-    this(settings, Observers.NONE, null);
+    this(settings, Setup.synthetic(settings), Observers.NONE, null);
   }
 
   /**
-   * A run watched by a Prometheus endpoint or a dashboard, with one more subscriber of its events
-   * (a {@code TensorBoardLogger}, say).
+   * A run on the synthetic stream watched by a Prometheus endpoint or a dashboard, with one more
+   * subscriber of its events (a {@code TensorBoardLogger}, say).
    *
    * @param settings its settings
    * @param observers what its events feed
    * @param subscriber a synchronous subscriber of the run's events, or null for none
    */
   public OnlineRun(Settings settings, Observers observers, TrainingSubscriber<Object, Object> subscriber) {
+    this(settings, Setup.synthetic(settings), observers, subscriber);
+  }
+
+  /**
+   * A run.
+   *
+   * @param settings its settings ({@code driftAt} negative when the stream's drifts are not known)
+   * @param setup what it reads and trains
+   * @param observers what its events feed
+   * @param subscriber a synchronous subscriber of the run's events, or null for none
+   */
+  public OnlineRun(Settings settings, Setup setup, Observers observers, TrainingSubscriber<Object, Object> subscriber) {
     this.settings = settings;
+    this.setup = setup;
     this.observers = observers;
     this.subscriber = subscriber;
   }
@@ -128,16 +165,16 @@ public final class OnlineRun {
   }
 
   /**
-   * Runs until {@link Settings#steps}, {@link #cancel} or an interrupt of the calling thread,
-   * which stops the run as {@code cancel} does: the run returns its result once everything is
-   * released, with the thread's interrupt status set.
+   * Runs until {@link Settings#steps}, the end of the stream, {@link #cancel} or an interrupt of
+   * the calling thread, which stops the run as {@code cancel} does: the run returns its result once
+   * everything is released, with the thread's interrupt status set.
    *
    * @param out where the progress lines go
    * @return how it went
    */
   public Result run(PrintStream out) {
     try {
-      return serveAndTrain(out);
+      return openAndTrain(out);
     } finally {
       finished.countDown();
       if (interrupted) {
@@ -146,79 +183,106 @@ public final class OnlineRun {
     }
   }
 
-  private Result serveAndTrain(PrintStream out) {
-    RotatingHyperplane stream = new RotatingHyperplane(
-        settings.dimensions(), settings.rows(), Math.PI / 2000, settings.driftAt(), 0.02, settings.seed());
-    AtomicLong produced = new AtomicLong();
-    BufferAllocator serverAllocator = new RootAllocator();
-    BufferAllocator clientAllocator = new RootAllocator();
-    try (FlightBatchServer server = FlightBatchServer.builder(serverAllocator,
-            ticket -> stream.batches(serverAllocator, produced))
-        .backpressureBytes(64 * 1024)
-        .start()) {
-      out.printf(Locale.ROOT, "Serving a rotating hyperplane (%d features, %d rows per batch, abrupt drift at step %d) "
-          + "over Arrow Flight at %s%n", settings.dimensions(), settings.rows(), settings.driftAt(), server.location().getUri());
-      return train(out, server, clientAllocator, produced, stream.bytesPerBatch());
+  private Result openAndTrain(PrintStream out) {
+    BufferAllocator allocator = new RootAllocator();
+    try (StreamSource source = setup.source().get()) {
+      out.println(source.describe());
+      StreamLearner<?, ?> learner = StreamLearner.of(setup.model(), setup.contract().width(),
+          setup.contract().classes(), settings.seed());
+      return train(out, source, learner, allocator);
     } finally {
-      // The run has released everything when train returns, and closing the server waits for
-      // its streams: a leak fails here.
-      clientAllocator.close();
-      serverAllocator.close();
+      // The run has released everything when train returns, and closing the source (a server
+      // waits for its streams) comes first: a leak fails here.
+      allocator.close();
     }
   }
 
-  private Result train(PrintStream out, FlightBatchServer server, BufferAllocator allocator, AtomicLong produced,
-      long bytesPerBatch) {
-    FeatureSpec spec = FeatureSpec.builder()
-        .features(LabeledArrowFile.FEATURES).width(settings.dimensions())
-        .label(LabeledArrowFile.LABEL).numClasses(2)
-        .build();
-    MlpClassifier model = MlpClassifier.builder()
-        .inputs(settings.dimensions()).hidden(HIDDEN).classes(2)
-        .updater(new Adam(LEARNING_RATE)).seed(settings.seed())
-        .build();
-    DriftRecovery drift = new DriftRecovery(settings.driftAt(), 0.05);
+  private <E extends Experiment<E, B, ClassificationMetrics> & Checkpointable<E>, B> Result train(PrintStream out,
+      StreamSource source, StreamLearner<E, B> learner, BufferAllocator allocator) {
+    boolean synthetic = source.produced() >= 0;
+    DriftRecovery recovery = new DriftRecovery(settings.driftAt(), RECOVERY_TOLERANCE);
     long[] maxLead = {0};
-    // Written by the run's subscriber, read by the dashboard's sampler.
+    // Written by the run's subscribers, read by the dashboard's sampler and at the end.
     AtomicLong trained = new AtomicLong();
-    double[] cumulative = {Double.NaN};
+    AtomicLong rows = new AtomicLong();
+    AtomicLong stepsCounted = new AtomicLong();
+    double[] accuracy = {Double.NaN, Double.NaN};
     AtomicReference<Throwable> failure = new AtomicReference<>();
     AtomicReference<RunControl> control = new AtomicReference<>();
     CountDownLatch done = new CountDownLatch(1);
-    out.printf(Locale.ROOT, "%8s %12s %10s %10s %14s%n", "step", "cumulative", "window", "fading", "server lead");
-    Run<MlpClassifier, TensorBatch, ClassificationMetrics> online = Solstice.run(model)
-        .train(ArrowSources.flight(server.location(), TICKET, allocator, ReadOptions.defaults())
-            .map(spec::toTensors))
+    StreamContract contract = setup.contract();
+    Flux<B> batches = source.batches(allocator)
+        .map(batch -> contract.conform(batch, allocator))
+        .map(learner.toBatch());
+    Run<Resettable<E, B, ClassificationMetrics>, B, ClassificationMetrics> online = Solstice.run(learner.model())
+        .train(batches)
         .prequential(settings.window(), FADING)
         .maxSteps(settings.steps())
         .prefetch(4);
+    for (TrainingSubscriber<Object, Object> required : source.subscribers()) {
+      online = online.subscribers(required);
+    }
+    // Counts steps and rows on the training thread, before the drift reaction reads them
+    // (synchronous subscribers run in this order).
+    online = online.subscribers(event -> {
+      if (event instanceof TrainingEvent.StepEnded<?, ?> step && step.mode() == Mode.TRAIN
+          && step.outputs() instanceof ClassificationMetrics m) {
+        stepsCounted.incrementAndGet();
+        rows.addAndGet(m.count());
+      }
+    });
+    DriftWatch watch = setup.drift();
+    // Drifts are reported on the training thread; their lines wait for their step's progress on
+    // the events thread, so that the output stays in step order.
+    Queue<DriftLine> driftLines = new ConcurrentLinkedQueue<>();
+    DriftWatch.Log log = new DriftWatch.Log(drift -> {
+      long step = stepsCounted.get() - 1;
+      observers.mark("drift detected", step);
+      driftLines.add(new DriftLine(step, String.format(Locale.ROOT, "%8s  -- %s reported a drift at row %d (step %d): %s --",
+          "", watch.detector().option(), drift.row(), step, watch.describeReaction())));
+    });
+    if (watch.active()) {
+      online = online.subscribers(watch.subscriber(learner, rows::get, log));
+    }
     if (subscriber != null) {
       online = online.subscribers(subscriber);
     }
-    observers.gauge("server lead (batches)", () -> produced.get() - trained.get());
+    out.printf(Locale.ROOT, "Training %s%s%n", learner.description(), watch.active()
+        ? "; " + watch.detector().option() + " watches its " + (learner.perRow() ? "per-row errors" : "error rate per batch")
+            + ", on a drift: " + watch.describeReaction()
+        : "");
+    out.printf(Locale.ROOT, "%8s %12s %10s %10s %14s%n", "step", "cumulative", "window", "fading",
+        synthetic ? "server lead" : "rows");
+    if (synthetic) {
+      observers.gauge("server lead (batches)", () -> source.produced() - trained.get());
+    }
     Disposable run = observers.attach(online)
         .events()
         .doOnNext(event -> control.compareAndSet(null, event.run()))
         .doFinally(signal -> done.countDown())
         .subscribe(event -> {
-          if (event instanceof TrainingEvent.StepEnded<MlpClassifier, ClassificationMetrics> r
+          if (event instanceof TrainingEvent.StepEnded<Resettable<E, B, ClassificationMetrics>, ClassificationMetrics> r
               && r.mode() == Mode.TRAIN) {
             PrequentialMetrics<ClassificationMetrics> p = r.prequential();
             long step = r.globalStep();
-            long lead = produced.get() - (step + 1);
+            long lead = source.produced() - (step + 1);
             maxLead[0] = Math.max(maxLead[0], lead);
             trained.set(step + 1);
-            cumulative[0] = accuracy(p.cumulative());
+            accuracy[0] = accuracy(p.cumulative());
+            accuracy[1] = accuracy(p.window());
             double fading = p.fading().getOrDefault("accuracy", Double.NaN);
-            drift.accept(step, fading);
+            if (settings.driftAt() >= 0) {
+              recovery.accept(step, accuracy[1]);
+            }
             if (step == settings.driftAt()) {
               observers.mark("abrupt drift", step);
               out.printf(Locale.ROOT, "%8s  -- abrupt drift at step %d: the hyperplane flips, every label inverts --%n",
                   "", step);
             }
+            printDrifts(out, driftLines, step);
             if ((step + 1) % settings.printEvery() == 0) {
-              out.printf(Locale.ROOT, "%8d %12.4f %10.4f %10.4f %8d batches%n",
-                  step + 1, cumulative[0], accuracy(p.window()), fading, lead);
+              out.printf(Locale.ROOT, "%8d %12.4f %10.4f %10.4f %8d %s%n", step + 1, accuracy[0], accuracy[1], fading,
+                  synthetic ? lead : p.cumulative().count(), synthetic ? "batches" : "rows");
             }
           }
         }, failure::set);
@@ -238,32 +302,29 @@ public final class OnlineRun {
         run.dispose();
       }
     }
-    // A cancel (Ctrl-C) returns before the run has let go of its batches and of the Flight
-    // stream; the run's terminated() signal says when it has. A run that ended by itself has.
+    // A cancel (Ctrl-C) returns before the run has let go of its batches and of its source; the
+    // run's terminated() signal says when it has. A run that ended by itself has.
     RunControl started = control.get();
     if (started != null) {
       started.terminated().block(java.time.Duration.ofSeconds(60));
     }
+    printDrifts(out, driftLines, Long.MAX_VALUE);
     if (failure.get() != null) {
       throw reactor.core.Exceptions.propagate(failure.get());
     }
-    summarize(out, drift, maxLead[0], maxLead[0] * bytesPerBatch, trained.get());
-    return new Result(trained.get(), cumulative[0], maxLead[0], maxLead[0] * bytesPerBatch, drift, cancelled);
+    long bytes = source instanceof SyntheticStream s ? maxLead[0] * s.bytesPerBatch() : 0;
+    Result result = new Result(trained.get(), rows.get(), accuracy[0], accuracy[1], synthetic ? maxLead[0] : 0, bytes,
+        recovery, log.drifts(), cancelled);
+    new RunSummary(result, settings, watch).print(out, synthetic);
+    return result;
   }
 
-  private void summarize(PrintStream out, DriftRecovery drift, long maxLead, long leadBytes, long steps) {
-    out.printf(Locale.ROOT, "%s after %d steps; the server was at most %d batches (%d KiB) ahead of the trainer: "
-        + "backpressure bounds it by bytes in flight (the Flight send buffer and HTTP/2 window, plus the engine's "
-        + "prefetch), however fast the source%n", cancelled ? "Stopped" : "Done", steps, maxLead, leadBytes / 1024);
-    if (Double.isNaN(drift.lowest())) {
-      out.println("The run ended before the drift.");
-    } else if (drift.recoveredAt() >= 0) {
-      out.printf(Locale.ROOT, "Drift at step %d: fading accuracy %.4f before, fell to %.4f, recovered at step %d "
-          + "(%d steps later)%n", drift.driftAt(), drift.before(), drift.lowest(), drift.recoveredAt(),
-          drift.recoveredAt() - drift.driftAt());
-    } else {
-      out.printf(Locale.ROOT, "Drift at step %d: fading accuracy %.4f before, fell to %.4f, not yet recovered%n",
-          drift.driftAt(), drift.before(), drift.lowest());
+  /** A drift's line, printed with the progress of its step. */
+  private record DriftLine(long step, String text) {}
+
+  private static void printDrifts(PrintStream out, Queue<DriftLine> lines, long upToStep) {
+    for (DriftLine line = lines.peek(); line != null && line.step() <= upToStep; line = lines.peek()) {
+      out.println(lines.poll().text());
     }
   }
 

@@ -46,6 +46,17 @@ public interface Reaction<E> {
   }
 
   /**
+   * Resets a {@link Resettable} experiment to its kept state: the state it had when wrapped (a
+   * fresh model) unless {@link Resettable#keep()} kept a later one. Works for any checkpointable
+   * experiment, the ones that are not {@link Adaptable} (an MLP) included.
+   *
+   * @return the reaction
+   */
+  static Reaction<Resettable<?, ?, ?>> reset() {
+    return (signal, model) -> model.reset();
+  }
+
+  /**
    * Multiplies the model's learning rate by {@code factor} for its next {@code updates} updates.
    *
    * @param factor the factor, above 0
