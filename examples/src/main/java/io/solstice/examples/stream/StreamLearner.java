@@ -8,6 +8,7 @@ import io.solstice.core.Experiment;
 import io.solstice.core.TensorBatch;
 import io.solstice.core.metrics.ClassificationMetrics;
 import io.solstice.core.models.MlpClassifier;
+import io.solstice.online.drift.DriftReaction;
 import io.solstice.online.drift.Resettable;
 import io.solstice.online.linear.LinearOptions;
 import io.solstice.online.linear.OnlineLogisticRegression;
@@ -84,7 +85,7 @@ public record StreamLearner<E extends Experiment<E, B, ClassificationMetrics> & 
    * @param seed the seed of its initial weights
    * @return the learner
    */
-  static StreamLearner<MlpWithRowErrors, TensorBatch> mlp(int width, int classes, long seed) {
+  static StreamLearner<MlpClassifier, TensorBatch> mlp(int width, int classes, long seed) {
     FeatureSpec spec = FeatureSpec.builder()
         .features(LabeledSchema.FEATURES).width(width)
         .label(LabeledSchema.LABEL).numClasses(classes)
@@ -93,8 +94,9 @@ public record StreamLearner<E extends Experiment<E, B, ClassificationMetrics> & 
         .inputs(width).hidden(HIDDEN).classes(classes)
         .updater(new Adam(LEARNING_RATE)).seed(seed)
         .build();
-    return new StreamLearner<>(Resettable.of(new MlpWithRowErrors(mlp)), spec::toTensors,
-        step -> step.experiment().current().lastRowErrors(), true,
+    // The run's prequential evaluation predicts each row before the batch trains
+    // (MlpClassifier is a RowEvaluation, and so is its Resettable wrapper).
+    return new StreamLearner<>(Resettable.of(mlp), spec::toTensors, DriftReaction.rowErrors(), true,
         String.format(Locale.ROOT, "MLP (%d-%d-%d, Adam %s, one update per batch)", width, HIDDEN, classes,
             LEARNING_RATE));
   }

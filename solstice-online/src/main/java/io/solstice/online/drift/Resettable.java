@@ -3,6 +3,7 @@ package io.solstice.online.drift;
 import io.solstice.core.Checkpointable;
 import io.solstice.core.Experiment;
 import io.solstice.core.NamedArrays;
+import io.solstice.core.RowEvaluation;
 import io.solstice.core.Step;
 import io.solstice.online.linear.Adaptable;
 import java.util.Objects;
@@ -27,7 +28,8 @@ import java.util.Objects;
  * which copies again: the snapshot serves every later reset. {@link #state()} holds both the
  * experiment's state ({@code model/...}) and the snapshot ({@code kept/...}), so a run resumed from
  * a checkpoint resets to the same snapshot. It is {@link Adaptable} when the experiment is, and
- * passes {@code forget} and {@code boostLearningRate} on to it.
+ * passes {@code forget} and {@code boostLearningRate} on to it; it is a {@link RowEvaluation} when
+ * the experiment is (a prequential run then gets the per-row errors through it).
  *
  * <p>Not thread-safe: the engine drives it, and the reactions change it, on the training thread.
  *
@@ -35,8 +37,9 @@ import java.util.Objects;
  * @param <B> the batch type
  * @param <O> the step-output type
  */
-public final class Resettable<E extends Experiment<E, B, O> & Checkpointable<E>, B, O>
-    implements Experiment<Resettable<E, B, O>, B, O>, Checkpointable<Resettable<E, B, O>>, Adaptable {
+public sealed class Resettable<E extends Experiment<E, B, O> & Checkpointable<E>, B, O>
+    implements Experiment<Resettable<E, B, O>, B, O>, Checkpointable<Resettable<E, B, O>>, Adaptable
+    permits Resettable.RowEvaluating {
   private static final String MODEL = "model";
   private static final String KEPT = "kept";
 
@@ -59,7 +62,16 @@ public final class Resettable<E extends Experiment<E, B, O> & Checkpointable<E>,
    * @return the wrapper
    */
   public static <E extends Experiment<E, B, O> & Checkpointable<E>, B, O> Resettable<E, B, O> of(E experiment) {
-    return new Resettable<>(experiment, experiment.state().copy());
+    return wrap(experiment, experiment.state().copy());
+  }
+
+  // A wrapper evaluates row by row exactly when its experiment does, so that a prequential run
+  // sees the same per-row errors through it.
+  private static <E extends Experiment<E, B, O> & Checkpointable<E>, B, O> Resettable<E, B, O> wrap(
+      E experiment, NamedArrays kept) {
+    return experiment instanceof RowEvaluation<?, ?>
+        ? new RowEvaluating<>(experiment, kept)
+        : new Resettable<>(experiment, kept);
   }
 
   /**
@@ -136,6 +148,20 @@ public final class Resettable<E extends Experiment<E, B, O> & Checkpointable<E>,
     if (snapshot.size() == 0) {
       throw new IllegalArgumentException("no 'kept/' arrays: not a state of a Resettable");
     }
-    return new Resettable<>(current.withState(state.scope(MODEL)), snapshot.copy());
+    return wrap(current.withState(state.scope(MODEL)), snapshot.copy());
+  }
+
+  /** The wrapper of an experiment that evaluates row by row: it passes the evaluation on. */
+  static final class RowEvaluating<E extends Experiment<E, B, O> & Checkpointable<E>, B, O>
+      extends Resettable<E, B, O> implements RowEvaluation<B, O> {
+    private RowEvaluating(E current, NamedArrays kept) {
+      super(current, kept);
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public Rows<O> evaluateRows(B batch) {
+      return ((RowEvaluation<B, O>) current()).evaluateRows(batch);
+    }
   }
 }
