@@ -55,7 +55,7 @@ public final class ManyRunsBenchmark {
     double alone = stepsPerSecondAlone(batches, countMillis);
     try (RunThreadPool pool = RunThreadPool.forCores()) {
       Json.Obj idle = idleFootprint(config.manyRuns(), batches, run -> run.threadPool(pool));
-      Json.Obj busy = training(config.manyRuns(), batches, pool, countMillis, threadsBefore);
+      Json.Obj busy = training(config.manyRuns(), batches, run -> run.threadPool(pool), countMillis, threadsBefore);
       double aggregate = (double) busy.get("steps_per_second");
       return Json.obj()
           .put("runs", config.manyRuns())
@@ -72,9 +72,7 @@ public final class ManyRunsBenchmark {
           .put("many_runs_max_steps_per_run", busy.get("max_steps"))
           .put("many_runs_steps_by_run", busy.get("steps_by_run"))
           .put("many_runs_heap_bytes_per_idle_run", idle.get("heap_bytes_per_run"))
-          .put("threads_per_run_without_pool",
-              (double) (long) idleFootprint(UNPOOLED_RUNS, batches, run -> run).get("threads_started")
-                  / UNPOOLED_RUNS);
+          .put("threads_per_run_without_pool", threadsPerRunWithoutPool(batches));
     }
   }
 
@@ -93,15 +91,24 @@ public final class ManyRunsBenchmark {
     }
   }
 
+  /** Threads started per training run when each run has threads of its own. */
+  private static double threadsPerRunWithoutPool(List<TensorBatch> batches) {
+    int before = ManagementFactory.getThreadMXBean().getThreadCount();
+    Json.Obj unpooled = training(UNPOOLED_RUNS, batches, run -> run, 1_000, before);
+    return (double) (long) unpooled.get("threads_started") / UNPOOLED_RUNS;
+  }
+
   /** {@code runs} runs training at once: threads, aggregate steps per second, evenness. */
   private static Json.Obj training(
-      int runs, List<TensorBatch> batches, RunThreadPool pool, long countMillis, int threadsBefore) {
+      int runs, List<TensorBatch> batches,
+      UnaryOperator<Run<MlpClassifier, TensorBatch, ClassificationMetrics>> threadsOf,
+      long countMillis, int threadsBefore) {
     ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     AtomicLongArray steps = new AtomicLongArray(runs);
     List<Disposable> all = new ArrayList<>();
     try {
       for (int i = 0; i < runs; i++) {
-        all.add(start(i, batches, steps, run -> run.threadPool(pool)).events().subscribe());
+        all.add(start(i, batches, steps, threadsOf).events().subscribe());
       }
       sleep(Math.min(5_000, countMillis / 4)); // every run started and warm
       long[] before = snapshot(steps);
