@@ -24,7 +24,8 @@ import java.util.function.Function;
  *
  * <p>Benchmarks: {@code overhead}, {@code dl4j}, {@code ingest}, {@code overlap}, {@code
  * inflight}, {@code steps}, {@code subscribers} (ten synchronous subscribers), {@code async} (a
- * slow asynchronous subscriber), {@code publish} (model publication), or {@code all}. Each
+ * slow asynchronous subscriber), {@code publish} (model publication), {@code manyruns} (a
+ * thousand online runs sharing a {@code RunThreadPool}), or {@code all}. Each
  * compares its contenders interleaved (A B A B ..., after a warm-up) and reports medians,
  * min-max and the median of the pair ratios. When
  * several run, each gets a JVM of its own (same flags), unless {@code --in-process} is given.
@@ -45,6 +46,7 @@ public final class Bench {
     BENCHMARKS.put("subscribers", SubscriberCost::synchronous);
     BENCHMARKS.put("async", SubscriberCost::slowAsynchronous);
     BENCHMARKS.put("publish", PublishOverhead::run);
+    BENCHMARKS.put("manyruns", ManyRunsBenchmark::run);
   }
 
   /** The headline fields, with their targets (null: report only). */
@@ -65,7 +67,11 @@ public final class Bench {
       new Target("async", "slow_async_subscriber_vs_none_cpu", null, 0),
       new Target("async", "slow_async_subscriber_dropped_per_run", null, 0),
       new Target("publish", "publish_every_10_vs_none", ">=", 0.95),
-      new Target("publish", "publish_every_10_with_subscriber_vs_none", null, 0));
+      new Target("publish", "publish_every_10_with_subscriber_vs_none", null, 0),
+      new Target("manyruns", "many_runs_threads", "<=", Runtime.getRuntime().availableProcessors() + 8),
+      new Target("manyruns", "many_runs_vs_alone_times_step_threads", null, 0),
+      new Target("manyruns", "many_runs_max_over_min_steps", null, 0),
+      new Target("manyruns", "many_runs_heap_bytes_per_idle_run", null, 0));
 
   private Bench() {}
 
@@ -169,7 +175,7 @@ public final class Bench {
       } else {
         wanted = target.op + " " + target.bound;
         if (value instanceof Number n) {
-          met = n.doubleValue() >= target.bound;
+          met = target.op.equals("<=") ? n.doubleValue() <= target.bound : n.doubleValue() >= target.bound;
         }
       }
       out.put(target.field, Json.obj().put("target", wanted).put("met", met));

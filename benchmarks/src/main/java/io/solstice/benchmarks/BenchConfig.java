@@ -14,6 +14,8 @@ package io.solstice.benchmarks;
  * @param overlapMillis the source latency L and step cost C of the overlap benchmark
  * @param inflightBatches batches per in-flight run
  * @param smallMlpRows rows per epoch of the 784-300-100-10 batch-32 benchmark
+ * @param manyRuns concurrent runs of the many-runs benchmark
+ * @param manyRunsSeconds how long the many-runs benchmark counts steps
  */
 public record BenchConfig(
     int warmupPairs,
@@ -24,7 +26,9 @@ public record BenchConfig(
     int overlapBatches,
     int overlapMillis,
     int inflightBatches,
-    int smallMlpRows) {
+    int smallMlpRows,
+    int manyRuns,
+    int manyRunsSeconds) {
 
   /**
    * The sizes behind the published numbers.
@@ -32,7 +36,7 @@ public record BenchConfig(
    * @return the full configuration
    */
   public static BenchConfig full() {
-    return new BenchConfig(10, 21, 10_240, 2_000, 50_000, 60, 10, 400, 6_400);
+    return new BenchConfig(10, 21, 10_240, 2_000, 50_000, 60, 10, 400, 6_400, 1_000, 60);
   }
 
   /**
@@ -41,6 +45,6 @@ public record BenchConfig(
    * @return the quick configuration
    */
   public static BenchConfig quick() {
-    return new BenchConfig(1, 2, 384, 256, 1_024, 6, 3, 30, 192);
+    return new BenchConfig(1, 2, 384, 256, 1_024, 6, 3, 30, 192, 50, 2);
   }
 }

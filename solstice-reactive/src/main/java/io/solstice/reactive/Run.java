@@ -272,19 +272,31 @@ public final class Run<E extends Experiment<E, B, O>, B, O> {
    * @return the new run
    */
   public Run<E, B, O> stepThreadFactory(ThreadFactory factory) {
-    return with(s -> s.stepThreadFactory = Objects.requireNonNull(factory, "factory"));
+    Objects.requireNonNull(factory, "factory");
+    if (settings.stepLanes != null) {
+      throw new IllegalStateException("this run takes its threads from a RunThreadPool; a step thread factory "
+          + "makes threads of the run's own: give one or the other");
+    }
+    return with(s -> s.stepThreadFactory = factory);
   }
 
   /**
-   * Where sources are subscribed and read. By default each run owns one reader thread per mode
-   * ({@code solstice-source-train-N}, {@code -val-N}, {@code -test-N}); a scheduler given here
-   * is shared, and the run does not dispose it.
+   * Takes the run's training thread and source reader from a pool shared with other runs instead
+   * of threads of its own (see {@link RunThreadPool}); the run does not close the pool.
    *
-   * @param scheduler the scheduler
+   * @param pool the pool
    * @return the new run
    */
-  public Run<E, B, O> sourceScheduler(Scheduler scheduler) {
-    return with(s -> s.sourceScheduler = Objects.requireNonNull(scheduler, "scheduler"));
+  public Run<E, B, O> threadPool(RunThreadPool pool) {
+    Objects.requireNonNull(pool, "pool");
+    if (settings.stepThreadFactory != null) {
+      throw new IllegalStateException("this run makes its training thread with a step thread factory; a "
+          + "RunThreadPool shares threads between runs: give one or the other");
+    }
+    return with(s -> {
+      s.stepLanes = pool.steps;
+      s.readerLanes = pool.readers;
+    });
   }
 
   // ------------------------------------------------------------------ subscribers

@@ -3,6 +3,7 @@ package io.solstice.reactive;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.solstice.core.Experiment;
 import io.solstice.reactive.fixtures.CountingExperiment;
 import io.solstice.reactive.fixtures.EventLog;
 import io.solstice.reactive.fixtures.Ledger;
@@ -28,7 +29,7 @@ class BackpressureTest {
     Ledger ledger = new Ledger();
     long steps = 150;
 
-    CountingExperiment result = Solstice.run(CountingExperiment.slow(2))
+    CountingExperiment result = run(CountingExperiment.slow(2))
         .train(Sources.counting(ledger, 1_000_000))
         .prefetch(prefetch).maxSteps(steps)
         .block();
@@ -46,7 +47,7 @@ class BackpressureTest {
     List<Integer> inFlight = new ArrayList<>();
     AtomicReference<RunControl> control = new AtomicReference<>();
 
-    Solstice.run(CountingExperiment.slow(1))
+    run(CountingExperiment.slow(1))
         .train(Sources.counting(ledger, 1_000_000))
         .prefetch(prefetch).maxSteps(40)
         .subscribers(event -> {
@@ -85,7 +86,7 @@ class BackpressureTest {
       }
     });
 
-    Solstice.run(start).train(Sources.counting(ledger, 20)).prefetch(prefetch).block();
+    run(start).train(Sources.counting(ledger, 20)).prefetch(prefetch).block();
 
     assertThat(stepsThatSawTheNextBatchArrive).hasValue(19); // every step but the last
   }
@@ -101,7 +102,7 @@ class BackpressureTest {
     // 4 and 5 those of step 1, and so on: step k may start only while event 2k + 2 is wanted.
     long stepsForTheDemand = (requested - 1) / 2;
 
-    StepVerifier.create(Solstice.run(start).train(Sources.counting(ledger, 100)).subscribers(events)
+    StepVerifier.create(run(start).train(Sources.counting(ledger, 100)).subscribers(events)
                 .events(), 0)
         .thenRequest(requested)
         .expectNextCount(requested)
@@ -115,5 +116,10 @@ class BackpressureTest {
     events.awaitTerminated();
     assertThat(ledger.notClosedExactlyOnce()).isEmpty();
     assertThat(ledger.alive()).isZero();
+  }
+
+  /** The run under test; {@link BackpressureInAPoolTest} runs the same tests on threads shared with other runs. */
+  <E extends Experiment<E, B, O>, B, O> Run<E, B, O> run(E experiment) {
+    return Solstice.run(experiment);
   }
 }

@@ -2,6 +2,7 @@ package io.solstice.reactive;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.solstice.core.Experiment;
 import io.solstice.core.Step;
@@ -18,8 +19,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
-import reactor.core.scheduler.Scheduler;
-import reactor.core.scheduler.Schedulers;
 import reactor.test.StepVerifier;
 
 /** Settings, thread choices, batch-close failures and backend independence. */
@@ -45,22 +44,46 @@ class EngineBoundariesTest {
   }
 
   @Test
-  void aGivenStepThreadFactoryAndSourceSchedulerAreUsedAndTheSchedulerIsLeftRunning() {
-    Scheduler shared = Schedulers.newSingle("shared-reader");
+  void aGivenStepThreadFactoryMakesTheTrainingThread() {
     Ledger ledger = new Ledger();
     CountingExperiment start = CountingExperiment.fresh();
-    try {
-      Solstice.run(start).train(Sources.counting(ledger, 3)).epochs(2)
-          .sourceScheduler(shared)
-          .stepThreadFactory(r -> new Thread(r, "my-gpu-thread"))
-          .block();
+    Solstice.run(start).train(Sources.counting(ledger, 3)).epochs(2)
+        .stepThreadFactory(r -> new Thread(r, "my-gpu-thread"))
+        .block();
 
-      assertThat(start.stepThreads()).extracting(Thread::getName).containsExactly("my-gpu-thread");
-      assertThat(ledger.sourceThreads()).extracting(Thread::getName)
-          .allMatch(name -> name.startsWith("shared-reader"));
-      assertThat(shared.isDisposed()).isFalse();
-    } finally {
-      shared.dispose();
+    assertThat(start.stepThreads()).extracting(Thread::getName).containsExactly("my-gpu-thread");
+    assertThat(ledger.sourceThreads()).extracting(Thread::getName)
+        .allMatch(name -> name.startsWith("solstice-source-train-"));
+  }
+
+  @Test
+  void aPooledRunUsesOneStepLaneAndOneReaderLaneAndLeavesThePoolRunning() {
+    try (RunThreadPool pool = RunThreadPool.create(2, 1)) {
+      for (int run = 0; run < 3; run++) {
+        Ledger ledger = new Ledger();
+        CountingExperiment start = CountingExperiment.fresh();
+        Solstice.run(start).train(Sources.counting(ledger, 3)).epochs(2).threadPool(pool).block();
+
+        assertThat(start.stepThreads()).extracting(Thread::getName)
+            .singleElement().asString().startsWith("solstice-pool-step-");
+        assertThat(ledger.sourceThreads()).extracting(Thread::getName)
+            .containsOnly("solstice-pool-reader-0");
+        // Given back when the run terminates, just after its last signal.
+        await("lanes given back").atMost(Duration.ofSeconds(10)).until(() -> pool.activeRuns() == 0);
+      }
+    }
+  }
+
+  @Test
+  void aRunTakesEitherAPoolOrAStepThreadFactory() {
+    try (RunThreadPool pool = RunThreadPool.create(1, 1)) {
+      var run = Solstice.run(CountingExperiment.fresh());
+      assertThatThrownBy(() -> run.threadPool(pool).stepThreadFactory(Thread::new))
+          .isInstanceOf(IllegalStateException.class).hasMessageContaining("give one or the other");
+      assertThatThrownBy(() -> run.stepThreadFactory(Thread::new).threadPool(pool))
+          .isInstanceOf(IllegalStateException.class).hasMessageContaining("give one or the other");
+      assertThatThrownBy(() -> RunThreadPool.create(0, 1))
+          .hasMessage("a pool needs at least one step and one reader thread, got 0 and 1");
     }
   }
 

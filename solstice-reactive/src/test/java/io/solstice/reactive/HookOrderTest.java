@@ -2,6 +2,7 @@ package io.solstice.reactive;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.solstice.core.Experiment;
 import io.solstice.core.Mode;
 import io.solstice.core.RunOutcome;
 import io.solstice.core.RunPosition;
@@ -35,7 +36,7 @@ class HookOrderTest {
     Recorder a = Recorder.of("a", log);
     Recorder b = Recorder.of("b", log);
 
-    CountingExperiment result = Solstice.run(CountingExperiment.fresh())
+    CountingExperiment result = run(CountingExperiment.fresh())
         .train(Sources.counting(ledger, 2)).validate(Sources.counting(ledger, 1)).epochs(2)
         .callbacks(a, b)
         .block();
@@ -76,7 +77,7 @@ class HookOrderTest {
     List<String> emittedTooEarly = new CopyOnWriteArrayList<>();
 
     List<TrainingEvent<CountingExperiment, MeanMetric>> emitted =
-        Solstice.run(CountingExperiment.fresh())
+        run(CountingExperiment.fresh())
             .train(Sources.counting(ledger, 2)).validate(Sources.counting(val, 1)).epochs(2)
             .subscribers(events, tagged("1", order), tagged("2", order))
             .subscribers(tagged("3", order))
@@ -160,7 +161,7 @@ class HookOrderTest {
       }
     };
 
-    List<TrainingEvent<CountingExperiment, MeanMetric>> emitted = Solstice.run(CountingExperiment.fresh())
+    List<TrainingEvent<CountingExperiment, MeanMetric>> emitted = run(CountingExperiment.fresh())
         .train(Sources.counting(ledger, 3))
         .subscribers(saver, events)
         .events().collectList().block();
@@ -260,18 +261,18 @@ class HookOrderTest {
     EventLog events = new EventLog();
     CountingExperiment start = CountingExperiment.fresh();
 
-    Solstice.run(start).train(Sources.counting(ledger, 5)).validate(Sources.counting(ledger, 2))
+    run(start).train(Sources.counting(ledger, 5)).validate(Sources.counting(ledger, 2))
         .epochs(3).callbacks(a).subscribers(events)
         .block();
 
     assertThat(a.threads()).hasSize(1);
     Thread trainingThread = a.threads().iterator().next();
-    assertThat(trainingThread.getName()).startsWith("solstice-step-");
+    assertThat(trainingThread.getName()).startsWith(threadPrefixes()[0]);
     assertThat(events.threads()).containsExactly(trainingThread);
     assertThat(start.stepThreads()).containsExactly(trainingThread);
     assertThat(ledger.sourceThreads())
         .isNotEmpty()
-        .allSatisfy(t -> assertThat(t.getName()).startsWith("solstice-source-"))
+        .allSatisfy(t -> assertThat(t.getName()).startsWith(threadPrefixes()[1]))
         .doesNotContain(trainingThread);
   }
 
@@ -279,7 +280,7 @@ class HookOrderTest {
   void validationRunsAfterEveryNthEpochOnly() {
     Recorder a = Recorder.of("a", log);
 
-    Solstice.run(CountingExperiment.fresh())
+    run(CountingExperiment.fresh())
         .train(Sources.counting(ledger, 1)).validate(Sources.counting(ledger, 1)).epochs(4)
         .validateEveryEpochs(2)
         .callbacks(a)
@@ -295,7 +296,7 @@ class HookOrderTest {
   void validationEveryNStepsRunsAWholeValEpochBetweenTrainSteps() {
     Recorder a = Recorder.of("a", log);
 
-    Solstice.run(CountingExperiment.fresh())
+    run(CountingExperiment.fresh())
         .train(Sources.counting(ledger, 4)).validate(Sources.counting(ledger, 1))
         .validateEverySteps(2)
         .callbacks(a)
@@ -318,7 +319,7 @@ class HookOrderTest {
     Recorder a = Recorder.of("a", log);
     EventLog events = new EventLog();
 
-    List<MeanMetric> outputs = Solstice.run(CountingExperiment.fresh())
+    List<MeanMetric> outputs = run(CountingExperiment.fresh())
         .test(Sources.counting(ledger, 3))
         .callbacks(a).subscribers(events)
         .steps().map(TrainingEvent.StepEnded::outputs)
@@ -340,7 +341,7 @@ class HookOrderTest {
   @Test
   void stepResultsCarryModeEpochPerModeGlobalStepAndTheResumePosition() {
     List<TrainingEvent.StepEnded<CountingExperiment, MeanMetric>> results =
-        Solstice.run(CountingExperiment.fresh())
+        run(CountingExperiment.fresh())
             .train(Sources.counting(ledger, 2)).validate(Sources.counting(ledger, 1)).epochs(2)
             .steps().collectList().block();
 
@@ -366,7 +367,7 @@ class HookOrderTest {
     };
 
     List<TrainingEvent.StepEnded<CountingExperiment, MeanMetric>> results =
-        Solstice.run(CountingExperiment.fresh()).train(Sources.counting(ledger, 3))
+        run(CountingExperiment.fresh()).train(Sources.counting(ledger, 3))
             .callbacks(Recorder.of("a", log)).subscribers(batchReader)
             .steps()
             .doOnNext(r -> {
@@ -387,7 +388,7 @@ class HookOrderTest {
 
   @Test
   void everyBatchOfACompletedRunIsClosedExactlyOnce() {
-    Solstice.run(CountingExperiment.fresh())
+    run(CountingExperiment.fresh())
         .train(Sources.counting(ledger, 7)).validate(Sources.counting(ledger, 3)).epochs(3)
         .block();
 
@@ -402,5 +403,15 @@ class HookOrderTest {
   private static void both(List<String> expected, String hook) {
     expected.add("a:" + hook);
     expected.add("b:" + hook);
+  }
+
+  /** How the run's training thread and source readers are named. */
+  String[] threadPrefixes() {
+    return new String[] {"solstice-step-", "solstice-source-"};
+  }
+
+  /** The run under test; {@link HookOrderInAPoolTest} runs the same tests on threads shared with other runs. */
+  <E extends Experiment<E, B, O>, B, O> Run<E, B, O> run(E experiment) {
+    return Solstice.run(experiment);
   }
 }

@@ -79,7 +79,9 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
   public Engine(E experiment, RunSettings config) {
     this.config = config;
     this.state = new RunState<>(experiment, config.resumeFrom, this::batchesInFlight, config.prefetch);
-    this.threads = new RunThreads(config.stepThreadFactory, config.sourceScheduler);
+    this.threads = config.stepLanes != null
+        ? new RunThreads(config.stepLanes, config.readerLanes)
+        : new RunThreads(config.stepThreadFactory);
     this.prequential =
         config.prequential ? new Prequential(config.windowSize, config.fadingFactor) : null;
   }
@@ -370,6 +372,12 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
             }
             return p;
           });
+          if (threads.shared()) {
+            // On a lane shared with other runs, each step is a task of its own at the end of the
+            // lane's queue: the hand-over above would otherwise go on draining this run's batches
+            // for as long as its source keeps up, and the lane's other runs would wait.
+            step = step.subscribeOn(threads.step());
+          }
           return step.concatWith(
               Flux.defer(() -> pending.validationDue ? validation(epoch) : Flux.empty()));
         }, 0);

@@ -29,7 +29,8 @@ public final class RunSettings implements Cloneable {
   public Duration maxTime;
   public Scheduler timer;
   public ThreadFactory stepThreadFactory;
-  public Scheduler sourceScheduler;
+  public ThreadLanes stepLanes;
+  public ThreadLanes readerLanes;
   public RunPosition resumeFrom = RunPosition.START;
   public NonFinitePolicy nonFinite = NonFinitePolicy.FAIL;
   public boolean prequential;
