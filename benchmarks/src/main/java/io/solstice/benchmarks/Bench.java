@@ -24,7 +24,8 @@ import java.util.function.Function;
  *
  * <p>Benchmarks: {@code overhead}, {@code dl4j}, {@code ingest}, {@code overlap}, {@code
  * inflight}, {@code steps}, {@code subscribers} (ten synchronous subscribers), {@code async} (a
- * slow asynchronous subscriber), {@code publish} (model publication), or {@code all}. Each
+ * slow asynchronous subscriber), {@code publish} (model publication), {@code online} (online
+ * learning against MOA), or {@code all}. Each
  * compares its contenders interleaved (A B A B ..., after a warm-up) and reports medians,
  * min-max and the median of the pair ratios. When
  * several run, each gets a JVM of its own (same flags), unless {@code --in-process} is given.
@@ -45,6 +46,7 @@ public final class Bench {
     BENCHMARKS.put("subscribers", SubscriberCost::synchronous);
     BENCHMARKS.put("async", SubscriberCost::slowAsynchronous);
     BENCHMARKS.put("publish", PublishOverhead::run);
+    BENCHMARKS.put("online", OnlineThroughput::run);
   }
 
   /** The headline fields, with their targets (null: report only). */
@@ -65,7 +67,21 @@ public final class Bench {
       new Target("async", "slow_async_subscriber_vs_none_cpu", null, 0),
       new Target("async", "slow_async_subscriber_dropped_per_run", null, 0),
       new Target("publish", "publish_every_10_vs_none", ">=", 0.95),
-      new Target("publish", "publish_every_10_with_subscriber_vs_none", null, 0));
+      new Target("publish", "publish_every_10_with_subscriber_vs_none", null, 0),
+      new Target("online", "online_logreg_vs_moa_sgd_sea", ">=", 1.0),
+      new Target("online", "online_logreg_vs_moa_sgd_sea_cpu", null, 0),
+      new Target("online", "online_accuracy_gain_vs_moa_sgd_sea", ">=", 0),
+      new Target("online", "online_rows_per_s_solstice_sea", null, 0),
+      new Target("online", "online_rows_per_s_moa_sgd_sea", null, 0),
+      new Target("online", "online_accuracy_solstice_sea", null, 0),
+      new Target("online", "online_accuracy_moa_sgd_sea", null, 0),
+      new Target("online", "online_logreg_vs_moa_sgd_hyperplane", ">=", 1.0),
+      new Target("online", "online_logreg_vs_moa_sgd_hyperplane_cpu", null, 0),
+      new Target("online", "online_accuracy_gain_vs_moa_sgd_hyperplane", ">=", 0),
+      new Target("online", "online_accuracy_solstice_hyperplane", null, 0),
+      new Target("online", "online_accuracy_moa_sgd_hyperplane", null, 0),
+      new Target("online", "engine_fixed_cost_us_per_step", null, 0),
+      new Target("online", "engine_cost_us_per_batch_vs_plain_loop", null, 0));
 
   private Bench() {}
 

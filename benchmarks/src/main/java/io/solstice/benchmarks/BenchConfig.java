@@ -14,6 +14,7 @@ package io.solstice.benchmarks;
  * @param overlapMillis the source latency L and step cost C of the overlap benchmark
  * @param inflightBatches batches per in-flight run
  * @param smallMlpRows rows per epoch of the 784-300-100-10 batch-32 benchmark
+ * @param onlineRows rows per stream of the online comparison with MOA (a multiple of 10,000)
  */
 public record BenchConfig(
     int warmupPairs,
@@ -24,7 +25,8 @@ public record BenchConfig(
     int overlapBatches,
     int overlapMillis,
     int inflightBatches,
-    int smallMlpRows) {
+    int smallMlpRows,
+    int onlineRows) {
 
   /**
    * The sizes behind the published numbers.
@@ -32,7 +34,7 @@ public record BenchConfig(
    * @return the full configuration
    */
   public static BenchConfig full() {
-    return new BenchConfig(10, 21, 10_240, 2_000, 50_000, 60, 10, 400, 6_400);
+    return new BenchConfig(10, 21, 10_240, 2_000, 50_000, 60, 10, 400, 6_400, 1_000_000);
   }
 
   /**
@@ -41,6 +43,6 @@ public record BenchConfig(
    * @return the quick configuration
    */
   public static BenchConfig quick() {
-    return new BenchConfig(1, 2, 384, 256, 1_024, 6, 3, 30, 192);
+    return new BenchConfig(1, 2, 384, 256, 1_024, 6, 3, 30, 192, 20_000);
   }
 }
