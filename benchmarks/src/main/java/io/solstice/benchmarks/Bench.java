@@ -81,7 +81,8 @@ public final class Bench {
       new Target("online", "online_accuracy_solstice_hyperplane", null, 0),
       new Target("online", "online_accuracy_moa_sgd_hyperplane", null, 0),
       new Target("online", "engine_fixed_cost_us_per_step", null, 0),
-      new Target("online", "engine_cost_us_per_batch_vs_plain_loop", null, 0));
+      new Target("online", "engine_cost_us_per_batch_vs_plain_loop", null, 0),
+      new Target("online", "engine_cost_cpu_us_per_batch_vs_plain_loop", null, 0));
 
   private Bench() {}
 
