@@ -27,7 +27,9 @@ public final class OnlineLinearRegression
   private double[] predicted = new double[0];
   private final LinearCore.Head batchHead = this::batchRow;
   private final LinearCore.Head oneRow = this::oneRow;
+  /** The target of the row {@link #learn} is given (for {@link #predict}, unused). */
   private double oneTarget;
+  /** The last single row's prediction, for {@link #predict} and {@link #learn}. */
   private double lastPrediction;
 
   /**

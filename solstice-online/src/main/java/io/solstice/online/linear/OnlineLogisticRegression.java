@@ -18,8 +18,9 @@ import io.solstice.core.metrics.ClassificationMetrics;
  * prequential. {@link #learn} does the same for one row and returns the prediction, which gives a
  * per-row error stream for a drift detector.
  *
- * <p>Everything runs on float arrays in plain Java loops, reading the Arrow buffers directly: no
- * ND4J call per row or per batch (ND4J arrays appear only in {@link #state()}).
+ * <p>Everything runs on float arrays in plain Java loops over the batch's columns, copied out of
+ * the Arrow buffers once per batch into reused arrays: no ND4J call per row or per batch (ND4J
+ * arrays appear only in {@link #state()}).
  *
  * <p>Follows the {@link Experiment} contract by updating in place and returning itself. Not
  * thread-safe: the engine drives it from its training thread.
@@ -40,6 +41,7 @@ public final class OnlineLogisticRegression
   private int lastPrediction;
   private final LinearCore.Head batchHead = this::batchRow;
   private final LinearCore.Head oneRow = this::oneRow;
+  /** The class of the row {@link #learn} is given (for {@link #predict}, unused). */
   private int oneLabel;
 
   /**
