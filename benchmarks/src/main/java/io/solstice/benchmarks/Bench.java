@@ -25,7 +25,8 @@ import java.util.function.Function;
  * <p>Benchmarks: {@code overhead}, {@code dl4j}, {@code ingest}, {@code overlap}, {@code
  * inflight}, {@code steps}, {@code subscribers} (ten synchronous subscribers), {@code async} (a
  * slow asynchronous subscriber), {@code publish} (model publication), {@code manyruns} (a
- * thousand online runs sharing a {@code RunThreadPool}), or {@code all}. Each
+ * thousand online runs sharing a {@code RunThreadPool}), {@code online} (online learning
+ * against MOA), or {@code all}. Each
  * compares its contenders interleaved (A B A B ..., after a warm-up) and reports medians,
  * min-max and the median of the pair ratios. When
  * several run, each gets a JVM of its own (same flags), unless {@code --in-process} is given.
@@ -47,6 +48,7 @@ public final class Bench {
     BENCHMARKS.put("async", SubscriberCost::slowAsynchronous);
     BENCHMARKS.put("publish", PublishOverhead::run);
     BENCHMARKS.put("manyruns", ManyRunsBenchmark::run);
+    BENCHMARKS.put("online", OnlineThroughput::run);
   }
 
   /** The headline fields, with their targets (null: report only). */
@@ -71,7 +73,22 @@ public final class Bench {
       new Target("manyruns", "many_runs_threads", "<=", Runtime.getRuntime().availableProcessors() + 8),
       new Target("manyruns", "many_runs_vs_alone_times_step_threads", null, 0),
       new Target("manyruns", "many_runs_max_over_min_steps", null, 0),
-      new Target("manyruns", "many_runs_heap_bytes_per_idle_run", null, 0));
+      new Target("manyruns", "many_runs_heap_bytes_per_idle_run", null, 0),
+      new Target("online", "online_logreg_vs_moa_sgd_sea", ">=", 1.0),
+      new Target("online", "online_logreg_vs_moa_sgd_sea_cpu", null, 0),
+      new Target("online", "online_accuracy_gain_vs_moa_sgd_sea", ">=", 0),
+      new Target("online", "online_rows_per_s_solstice_sea", null, 0),
+      new Target("online", "online_rows_per_s_moa_sgd_sea", null, 0),
+      new Target("online", "online_accuracy_solstice_sea", null, 0),
+      new Target("online", "online_accuracy_moa_sgd_sea", null, 0),
+      new Target("online", "online_logreg_vs_moa_sgd_hyperplane", ">=", 1.0),
+      new Target("online", "online_logreg_vs_moa_sgd_hyperplane_cpu", null, 0),
+      new Target("online", "online_accuracy_gain_vs_moa_sgd_hyperplane", ">=", 0),
+      new Target("online", "online_accuracy_solstice_hyperplane", null, 0),
+      new Target("online", "online_accuracy_moa_sgd_hyperplane", null, 0),
+      new Target("online", "engine_fixed_cost_us_per_step", null, 0),
+      new Target("online", "engine_cost_us_per_batch_vs_plain_loop", null, 0),
+      new Target("online", "engine_cost_cpu_us_per_batch_vs_plain_loop", null, 0));
 
   private Bench() {}
 

@@ -16,6 +16,7 @@ package io.solstice.benchmarks;
  * @param smallMlpRows rows per epoch of the 784-300-100-10 batch-32 benchmark
  * @param manyRuns concurrent runs of the many-runs benchmark
  * @param manyRunsSeconds how long the many-runs benchmark counts steps
+ * @param onlineRows rows per stream of the online comparison with MOA (a multiple of 10,000)
  */
 public record BenchConfig(
     int warmupPairs,
@@ -28,7 +29,8 @@ public record BenchConfig(
     int inflightBatches,
     int smallMlpRows,
     int manyRuns,
-    int manyRunsSeconds) {
+    int manyRunsSeconds,
+    int onlineRows) {
 
   /**
    * The sizes behind the published numbers.
@@ -36,7 +38,7 @@ public record BenchConfig(
    * @return the full configuration
    */
   public static BenchConfig full() {
-    return new BenchConfig(10, 21, 10_240, 2_000, 50_000, 60, 10, 400, 6_400, 1_000, 60);
+    return new BenchConfig(10, 21, 10_240, 2_000, 50_000, 60, 10, 400, 6_400, 1_000, 60, 1_000_000);
   }
 
   /**
@@ -45,6 +47,6 @@ public record BenchConfig(
    * @return the quick configuration
    */
   public static BenchConfig quick() {
-    return new BenchConfig(1, 2, 384, 256, 1_024, 6, 3, 30, 192, 50, 2);
+    return new BenchConfig(1, 2, 384, 256, 1_024, 6, 3, 30, 192, 50, 2, 20_000);
   }
 }

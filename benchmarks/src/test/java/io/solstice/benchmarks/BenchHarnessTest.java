@@ -33,7 +33,16 @@ class BenchHarnessTest {
       "steps_per_second_mlp_784_300_100_10_b32",
       "ten_sync_subscribers_vs_none",
       "slow_async_subscriber_vs_none",
-      "publish_every_10_vs_none");
+      "publish_every_10_vs_none",
+      "online_logreg_vs_moa_sgd_sea",
+      "online_rows_per_s_solstice_sea",
+      "online_rows_per_s_moa_sgd_sea",
+      "online_accuracy_solstice_sea",
+      "online_accuracy_moa_sgd_sea",
+      "online_logreg_vs_moa_sgd_hyperplane",
+      "online_accuracy_solstice_hyperplane",
+      "online_accuracy_moa_sgd_hyperplane",
+      "engine_fixed_cost_us_per_step");
 
   private static Json.Obj report;
   private static String progress;
@@ -94,7 +103,8 @@ class BenchHarnessTest {
 
     for (String field : List.of("overhead_vs_raw_nd4j", "speedup_vs_dl4j", "ingest_vs_memcpy",
         "overlap_efficiency", "inflight_batches_max", "ten_sync_subscribers_vs_none",
-        "slow_async_subscriber_vs_none")) {
+        "slow_async_subscriber_vs_none", "online_logreg_vs_moa_sgd_sea",
+        "online_accuracy_gain_vs_moa_sgd_sea")) {
       assertThat(targets.get(field).get("met").isBoolean()).as(field).isTrue();
     }
   }
@@ -104,7 +114,7 @@ class BenchHarnessTest {
     String text = Bench.text(report);
 
     assertThat(text).contains("overhead:", "dl4j:", "ingest:", "overlap:", "inflight:", "steps:",
-        "subscribers:", "async:", "ratio A/B per pair");
+        "subscribers:", "async:", "online:", "ratio A/B per pair");
   }
 
   @Test

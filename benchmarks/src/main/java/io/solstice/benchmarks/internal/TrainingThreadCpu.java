@@ -72,6 +72,20 @@ public final class TrainingThreadCpu implements ThreadFactory {
   }
 
   /**
+   * The training-thread throughputs (units per CPU second) of the last {@code runs} runs.
+   *
+   * @param runs how many
+   * @return them, oldest first
+   */
+  public double[] lastThroughputs(int runs) {
+    double[] last = new double[runs];
+    for (int i = 0; i < runs; i++) {
+      last[i] = perCpuSecond.get(perCpuSecond.size() - runs + i);
+    }
+    return last;
+  }
+
+  /**
    * The pair ratios A/B of the training-thread throughputs of the last {@code pairs} runs.
    *
    * @param a the first contender's meter

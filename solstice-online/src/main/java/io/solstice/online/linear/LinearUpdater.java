@@ -76,40 +76,64 @@ final class LinearUpdater {
    * iteration.
    */
   void step(float[] parameters, float[] gradient) {
+    double rate = nextRate();
+    for (int i = 0; i < parameters.length; i++) {
+      update(parameters, i, gradient[i], rate);
+    }
+  }
+
+  /**
+   * One step on the gradient of one row, computed as it is applied (no gradient array): for
+   * output {@code k}, {@code dz[k] x + l2 w} on its weights and {@code dz[k]} on its bias, where
+   * {@code x} is the row at {@code x[offset]} and the layout is {@link LinearCore}'s. Equal, value
+   * for value, to {@link #step} on that gradient.
+   */
+  void stepRow(float[] parameters, int outputs, int features, float[] x, int offset, double[] dz, float l2) {
+    double rate = nextRate();
+    int biases = outputs * features;
+    for (int k = 0, base = 0; k < outputs; k++, base += features) {
+      float d = (float) dz[k];
+      for (int i = 0; i < features; i++) {
+        update(parameters, base + i, d * x[offset + i] + l2 * parameters[base + i], rate);
+      }
+      update(parameters, biases + k, d, rate);
+    }
+  }
+
+  /**
+   * The learning rate of this step (boosted if a boost is on; for Adam, with the bias correction
+   * folded in), and advances the iteration.
+   */
+  private double nextRate() {
     double lr = config.getLearningRate((int) Math.min(Integer.MAX_VALUE, iteration), 0);
     if (boostedSteps > 0) {
       lr *= boost;
       boostedSteps--;
     }
+    iteration++;
+    if (kind == Kind.ADAM) {
+      return lr * Math.sqrt(1 - Math.pow(beta2, iteration)) / (1 - Math.pow(beta1, iteration));
+    }
+    return lr;
+  }
+
+  /** Subtracts the update of parameter {@code i} for its gradient {@code g}. */
+  private void update(float[] parameters, int i, float g, double rate) {
     switch (kind) {
-      case SGD -> {
-        float rate = (float) lr;
-        for (int i = 0; i < parameters.length; i++) {
-          parameters[i] -= rate * gradient[i];
-        }
-      }
+      case SGD -> parameters[i] -= (float) rate * g;
       case ADAGRAD -> {
-        for (int i = 0; i < parameters.length; i++) {
-          float g = gradient[i];
-          first[i] += g * g;
-          parameters[i] -= (float) (lr * g / (Math.sqrt(first[i]) + epsilon));
-        }
+        first[i] += g * g;
+        parameters[i] -= (float) (rate * g / (Math.sqrt(first[i]) + epsilon));
       }
       case ADAM -> {
-        long t = iteration + 1;
-        double alpha = lr * Math.sqrt(1 - Math.pow(beta2, t)) / (1 - Math.pow(beta1, t));
         float b1 = (float) beta1;
         float b2 = (float) beta2;
-        for (int i = 0; i < parameters.length; i++) {
-          float g = gradient[i];
-          first[i] = b1 * first[i] + (1 - b1) * g;
-          second[i] = b2 * second[i] + (1 - b2) * g * g;
-          parameters[i] -= (float) (alpha * first[i] / (Math.sqrt(second[i]) + epsilon));
-        }
+        first[i] = b1 * first[i] + (1 - b1) * g;
+        second[i] = b2 * second[i] + (1 - b2) * g * g;
+        parameters[i] -= (float) (rate * first[i] / (Math.sqrt(second[i]) + epsilon));
       }
       default -> throw new IllegalStateException();
     }
-    iteration++;
   }
 
   /** Multiplies the learning rate by {@code factor} for the next {@code steps} steps. */

@@ -22,7 +22,15 @@ public final class OnlineLinearRegression
         Adaptable {
 
   private final LinearCore core;
-  private final float[] row;
+  private final LabeledRows input;
+  /** The prediction for each row of the batch being passed. */
+  private double[] predicted = new double[0];
+  private final LinearCore.Head batchHead = this::batchRow;
+  private final LinearCore.Head oneRow = this::oneRow;
+  /** The target of the row {@link #learn} is given (for {@link #predict}, unused). */
+  private double oneTarget;
+  /** The last single row's prediction, for {@link #predict} and {@link #learn}. */
+  private double lastPrediction;
 
   /**
    * A model with all weights zero.
@@ -32,7 +40,7 @@ public final class OnlineLinearRegression
    */
   public OnlineLinearRegression(int features, LinearOptions options) {
     this.core = new LinearCore(1, features, options);
-    this.row = new float[features];
+    this.input = new LabeledRows(options.featureColumn(), options.labelColumn(), features);
   }
 
   /**
@@ -42,7 +50,9 @@ public final class OnlineLinearRegression
    * @return {@code w . x + b}
    */
   public double predict(float[] x) {
-    return core.score(0, x);
+    oneTarget = 0;
+    core.predictOne(x, oneRow);
+    return lastPrediction;
   }
 
   /**
@@ -53,9 +63,9 @@ public final class OnlineLinearRegression
    * @return the prediction made before learning
    */
   public double learn(float[] x, double target) {
-    double predicted = learnRow(x, target);
-    core.apply();
-    return predicted;
+    oneTarget = target;
+    core.learnOne(x, oneRow);
+    return lastPrediction;
   }
 
   /**
@@ -89,27 +99,25 @@ public final class OnlineLinearRegression
   }
 
   private RegressionMetrics pass(ArrowBatch batch, boolean train) {
-    String labelColumn = core.options.labelColumn();
-    LabeledRows rows = new LabeledRows(batch, core.options.featureColumn(), labelColumn, core.features);
-    int n = rows.rows();
-    double[] predicted = new double[n];
-    double[] targets = new double[n];
-    for (int r = 0; r < n; r++) {
-      rows.features(r, row);
-      targets[r] = rows.target(r, labelColumn);
-      predicted[r] = train ? learnRow(row, targets[r]) : core.score(0, row);
+    input.readTargets(batch);
+    int n = input.rows();
+    // Reused while batches keep their size: RegressionMetrics.of keeps neither array.
+    if (predicted.length != n) {
+      predicted = new double[n];
     }
-    if (train) {
-      core.apply();
-    }
-    return RegressionMetrics.of(predicted, targets);
+    core.pass(input, train, batchHead);
+    return RegressionMetrics.of(predicted, input.targets());
   }
 
-  private double learnRow(float[] x, double target) {
-    double predicted = core.score(0, x);
-    core.accumulate(0, x, predicted - target);
-    core.endRow();
-    return predicted;
+  /** The squared error's gradient by the score is the error. */
+  private void batchRow(int r, double[] scores, double[] scoreGradient) {
+    predicted[r] = scores[0];
+    scoreGradient[0] = scores[0] - input.targets()[r];
+  }
+
+  private void oneRow(int r, double[] scores, double[] scoreGradient) {
+    lastPrediction = scores[0];
+    scoreGradient[0] = scores[0] - oneTarget;
   }
 
   /** Weights {@code W} [1, features] and bias {@code b} as FLOAT, the updater's state, counters. */

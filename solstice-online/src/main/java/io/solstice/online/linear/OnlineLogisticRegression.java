@@ -18,8 +18,9 @@ import io.solstice.core.metrics.ClassificationMetrics;
  * prequential. {@link #learn} does the same for one row and returns the prediction, which gives a
  * per-row error stream for a drift detector.
  *
- * <p>Everything runs on float arrays in plain Java loops, reading the Arrow buffers directly: no
- * ND4J call per row or per batch (ND4J arrays appear only in {@link #state()}).
+ * <p>Everything runs on float arrays in plain Java loops over the batch's columns, copied out of
+ * the Arrow buffers once per batch into reused arrays: no ND4J call per row or per batch (ND4J
+ * arrays appear only in {@link #state()}).
  *
  * <p>Follows the {@link Experiment} contract by updating in place and returning itself. Not
  * thread-safe: the engine drives it from its training thread.
@@ -30,10 +31,18 @@ public final class OnlineLogisticRegression
         Adaptable {
 
   private final LinearCore core;
-  private final float[] row;
-  private final double[] probabilities;
+  private final LabeledRows input;
+  /** The class predicted for each row of the batch being passed. */
+  private int[] predicted = new int[0];
+  private double loss;
   /** 1 where the last train step's prediction of a row was wrong, 0 where it was right. */
   private double[] lastErrors = new double[0];
+  /** The last row's predicted class, for {@link #predict} and {@link #learn}. */
+  private int lastPrediction;
+  private final LinearCore.Head batchHead = this::batchRow;
+  private final LinearCore.Head oneRow = this::oneRow;
+  /** The class of the row {@link #learn} is given (for {@link #predict}, unused). */
+  private int oneLabel;
 
   /**
    * A model with all weights zero.
@@ -47,8 +56,7 @@ public final class OnlineLogisticRegression
       throw new IllegalArgumentException("need at least 2 classes, was " + classes);
     }
     this.core = new LinearCore(classes, features, options);
-    this.row = new float[features];
-    this.probabilities = new double[classes];
+    this.input = new LabeledRows(options.featureColumn(), options.labelColumn(), features);
   }
 
   /**
@@ -67,8 +75,9 @@ public final class OnlineLogisticRegression
    * @return the arg-max class
    */
   public int predict(float[] x) {
-    probabilities(x);
-    return argMax();
+    oneLabel = 0;
+    core.predictOne(x, oneRow);
+    return lastPrediction;
   }
 
   /**
@@ -79,9 +88,9 @@ public final class OnlineLogisticRegression
    * @return the prediction made before learning
    */
   public int learn(float[] x, int label) {
-    int predicted = learnRow(x, label);
-    core.apply();
-    return predicted;
+    oneLabel = checkClass(label, 0);
+    core.learnOne(x, oneRow);
+    return lastPrediction;
   }
 
   /** Zero weights and a fresh updater; the row count stays, as it counts the stream. */
@@ -117,31 +126,19 @@ public final class OnlineLogisticRegression
   }
 
   private ClassificationMetrics pass(ArrowBatch batch, boolean train) {
-    String labelColumn = core.options.labelColumn();
-    LabeledRows rows = new LabeledRows(batch, core.options.featureColumn(), labelColumn, core.features);
-    int n = rows.rows();
-    int[] predicted = new int[n];
-    int[] actual = new int[n];
-    double loss = 0;
-    for (int r = 0; r < n; r++) {
-      rows.features(r, row);
-      int label = rows.classLabel(r, labelColumn);
-      if (label < 0 || label >= core.outputs) {
-        throw new IllegalArgumentException(
-            "row " + r + " of '" + labelColumn + "' is class " + label + ", outside [0, " + core.outputs + ")");
-      }
-      actual[r] = label;
-      if (train) {
-        predicted[r] = learnRow(row, label);
-      } else {
-        probabilities(row);
-        predicted[r] = argMax();
-      }
-      loss -= Math.log(Math.max(probabilities[label], 1e-15));
+    input.readClasses(batch);
+    int n = input.rows();
+    // Reused while batches keep their size: ClassificationMetrics.of keeps neither array.
+    if (predicted.length != n) {
+      predicted = new int[n];
     }
+    int[] actual = input.classes();
+    loss = 0;
+    core.pass(input, train, batchHead);
     if (train) {
-      core.apply();
-      lastErrors = new double[n];
+      if (lastErrors.length != n) {
+        lastErrors = new double[n];
+      }
       for (int r = 0; r < n; r++) {
         lastErrors[r] = predicted[r] == actual[r] ? 0 : 1;
       }
@@ -149,39 +146,48 @@ public final class OnlineLogisticRegression
     return ClassificationMetrics.of(predicted, actual, n == 0 ? 0 : loss / n, core.outputs);
   }
 
-  /** Predicts, accumulates the cross-entropy gradient {@code p - onehot(y)} and ends the row. */
-  private int learnRow(float[] x, int label) {
-    probabilities(x);
-    int predicted = argMax();
-    for (int k = 0; k < core.outputs; k++) {
-      core.accumulate(k, x, probabilities[k] - (k == label ? 1 : 0));
-    }
-    core.endRow();
-    return predicted;
+  private void batchRow(int r, double[] scores, double[] scoreGradient) {
+    int label = checkClass(input.classes()[r], r);
+    predicted[r] = softmaxRow(scores, label, scoreGradient);
+    loss -= Math.log(Math.max(scores[label], 1e-15));
   }
 
-  private void probabilities(float[] x) {
+  private void oneRow(int r, double[] scores, double[] scoreGradient) {
+    lastPrediction = softmaxRow(scores, oneLabel, scoreGradient);
+  }
+
+  private int checkClass(int label, int r) {
+    if (label < 0 || label >= core.outputs) {
+      String column = core.options.labelColumn();
+      throw new IllegalArgumentException(
+          "row " + r + " of '" + column + "' is class " + label + ", outside [0, " + core.outputs + ")");
+    }
+    return label;
+  }
+
+  /**
+   * Turns a row's scores into class probabilities in place, writes the cross-entropy gradient
+   * {@code p - onehot(label)} and returns the arg-max class.
+   */
+  private static int softmaxRow(double[] p, int label, double[] gradient) {
+    int classes = p.length;
     double max = Double.NEGATIVE_INFINITY;
-    for (int k = 0; k < core.outputs; k++) {
-      probabilities[k] = core.score(k, x);
-      max = Math.max(max, probabilities[k]);
+    for (int k = 0; k < classes; k++) {
+      max = Math.max(max, p[k]);
     }
     double sum = 0;
-    for (int k = 0; k < core.outputs; k++) {
-      probabilities[k] = Math.exp(probabilities[k] - max);
-      sum += probabilities[k];
+    for (int k = 0; k < classes; k++) {
+      // exp(0) is exactly 1: the largest score needs no call.
+      p[k] = p[k] == max ? 1 : Math.exp(p[k] - max);
+      sum += p[k];
     }
-    for (int k = 0; k < core.outputs; k++) {
-      probabilities[k] /= sum;
-    }
-  }
-
-  private int argMax() {
     int best = 0;
-    for (int k = 1; k < core.outputs; k++) {
-      if (probabilities[k] > probabilities[best]) {
+    for (int k = 0; k < classes; k++) {
+      p[k] /= sum;
+      if (p[k] > p[best]) {
         best = k;
       }
+      gradient[k] = p[k] - (k == label ? 1 : 0);
     }
     return best;
   }

@@ -192,6 +192,77 @@ class OnlineLinearModelsTest {
   }
 
   @Test
+  void aRowsUpdateAppliedAsComputedEqualsTheStepOnItsGradientValueForValue() {
+    Random random = new Random(4);
+    int outputs = 3;
+    int features = 5;
+    for (var updater : List.of(new Sgd(0.05), new AdaGrad(0.1), new Adam(0.01))) {
+      int length = outputs * features + outputs;
+      LinearUpdater perRow = new LinearUpdater(updater, length);
+      LinearUpdater onGradient = new LinearUpdater(updater, length);
+      float[] a = new float[length];
+      float[] b = new float[length];
+      float l2 = 1e-3f;
+      for (int row = 0; row < 200; row++) {
+        float[] x = new float[features + 2];
+        for (int i = 0; i < x.length; i++) {
+          x[i] = (float) random.nextGaussian();
+        }
+        double[] dz = {random.nextGaussian(), random.nextGaussian(), random.nextGaussian()};
+        perRow.stepRow(a, outputs, features, x, 2, dz, l2);
+        // The same row's gradient written out as the per-batch path builds it, a batch of one.
+        float[] gradient = new float[length];
+        for (int k = 0; k < outputs; k++) {
+          for (int i = 0; i < features; i++) {
+            gradient[k * features + i] = (float) dz[k] * x[2 + i] * 1f + l2 * b[k * features + i];
+          }
+          gradient[outputs * features + k] = (float) dz[k] * 1f + 0;
+        }
+        onGradient.step(b, gradient);
+      }
+      assertThat(a).as("%s", updater).containsExactly(b);
+    }
+  }
+
+  @Test
+  void batchesOfChangingSizesLearnExactlyAsRowByRow() {
+    try (BufferAllocator allocator = new RootAllocator()) {
+      for (LinearOptions options : List.of(
+          LinearOptions.defaults().withUpdater(new AdaGrad(0.1)).withL2(1e-3),
+          LinearOptions.defaults().withUpdater(new Adam(0.01)))) {
+        OnlineLogisticRegression batched = new OnlineLogisticRegression(5, 3, options);
+        OnlineLogisticRegression rowByRow = new OnlineLogisticRegression(5, 3, options);
+        RandomRbfGenerator generator = new RandomRbfGenerator(1, 2, 3, 5, 10, 0, 0);
+        long wrong = 0;
+        for (int size : new int[] {7, 7, 3, 50, 1, 50}) {
+          try (ArrowBatch batch = DriftingStreams.arrow(() -> generator, size, allocator).blockFirst()) {
+            ClassificationMetrics metrics = batched.trainStep(batch).outputs();
+            FixedSizeListVector list = (FixedSizeListVector) batch.root().getVector("features");
+            Float4Vector values = (Float4Vector) list.getDataVector();
+            org.apache.arrow.vector.IntVector labels =
+                (org.apache.arrow.vector.IntVector) batch.root().getVector("label");
+            double[] errors = batched.lastRowErrors();
+            assertThat(errors).hasSize(size);
+            for (int r = 0; r < size; r++) {
+              float[] x = new float[5];
+              for (int i = 0; i < 5; i++) {
+                x[i] = values.get(r * 5 + i);
+              }
+              int predicted = rowByRow.learn(x, labels.get(r));
+              assertThat(errors[r]).isEqualTo(predicted == labels.get(r) ? 0 : 1);
+              wrong += predicted == labels.get(r) ? 0 : 1;
+            }
+            assertThat(metrics.count()).isEqualTo(size);
+          }
+        }
+        assertThat(batched.state()).isEqualTo(rowByRow.state());
+        assertThat(batched.rowsLearned()).isEqualTo(118);
+        assertThat(wrong).isPositive();
+      }
+    }
+  }
+
+  @Test
   void otherUpdatersAndBadColumnsAreRefusedWithTheirName() {
     assertThatThrownBy(() -> new OnlineLogisticRegression(3, 2, LinearOptions.defaults()
         .withUpdater(new Nesterovs(0.1))))
