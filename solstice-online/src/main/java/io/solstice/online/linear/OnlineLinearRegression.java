@@ -4,6 +4,7 @@ import io.solstice.arrow.ArrowBatch;
 import io.solstice.core.Checkpointable;
 import io.solstice.core.Experiment;
 import io.solstice.core.NamedArrays;
+import io.solstice.core.RowEvaluation;
 import io.solstice.core.Step;
 import io.solstice.core.metrics.RegressionMetrics;
 
@@ -19,6 +20,7 @@ import io.solstice.core.metrics.RegressionMetrics;
 public final class OnlineLinearRegression
     implements Experiment<OnlineLinearRegression, ArrowBatch, RegressionMetrics>,
         Checkpointable<OnlineLinearRegression>,
+        RowEvaluation<ArrowBatch, RegressionMetrics>,
         Adaptable {
 
   private final LinearCore core;
@@ -96,6 +98,19 @@ public final class OnlineLinearRegression
   @Override
   public Step<OnlineLinearRegression, RegressionMetrics> evalStep(ArrowBatch batch) {
     return Step.of(this, pass(batch, false));
+  }
+
+  /** Predicts every row without learning: the step's metrics and each row's squared error. */
+  @Override
+  public Rows<RegressionMetrics> evaluateRows(ArrowBatch batch) {
+    RegressionMetrics metrics = pass(batch, false);
+    double[] targets = input.targets();
+    double[] errors = new double[input.rows()];
+    for (int r = 0; r < errors.length; r++) {
+      double error = predicted[r] - targets[r];
+      errors[r] = error * error;
+    }
+    return new Rows<>(metrics, errors);
   }
 
   private RegressionMetrics pass(ArrowBatch batch, boolean train) {

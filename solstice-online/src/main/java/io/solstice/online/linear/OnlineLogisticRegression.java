@@ -4,6 +4,7 @@ import io.solstice.arrow.ArrowBatch;
 import io.solstice.core.Checkpointable;
 import io.solstice.core.Experiment;
 import io.solstice.core.NamedArrays;
+import io.solstice.core.RowEvaluation;
 import io.solstice.core.Step;
 import io.solstice.core.metrics.ClassificationMetrics;
 
@@ -28,6 +29,7 @@ import io.solstice.core.metrics.ClassificationMetrics;
 public final class OnlineLogisticRegression
     implements Experiment<OnlineLogisticRegression, ArrowBatch, ClassificationMetrics>,
         Checkpointable<OnlineLogisticRegression>,
+        RowEvaluation<ArrowBatch, ClassificationMetrics>,
         Adaptable {
 
   private final LinearCore core;
@@ -125,6 +127,27 @@ public final class OnlineLogisticRegression
     return Step.of(this, pass(batch, false));
   }
 
+  /**
+   * Predicts every row with the model as it stands, without learning: the step's metrics and
+   * each row's error (1 where the predicted class is wrong). What a prequential run evaluates
+   * before the batch trains; {@link #trainStep}'s own per-row predictions ({@link
+   * #lastRowErrors()}) come from a model that has learned every earlier row of the batch.
+   */
+  @Override
+  public Rows<ClassificationMetrics> evaluateRows(ArrowBatch batch) {
+    ClassificationMetrics metrics = pass(batch, false);
+    double[] errors = new double[input.rows()];
+    errorsInto(errors);
+    return new Rows<>(metrics, errors);
+  }
+
+  private void errorsInto(double[] errors) {
+    int[] actual = input.classes();
+    for (int r = 0; r < errors.length; r++) {
+      errors[r] = predicted[r] == actual[r] ? 0 : 1;
+    }
+  }
+
   private ClassificationMetrics pass(ArrowBatch batch, boolean train) {
     input.readClasses(batch);
     int n = input.rows();
@@ -139,9 +162,7 @@ public final class OnlineLogisticRegression
       if (lastErrors.length != n) {
         lastErrors = new double[n];
       }
-      for (int r = 0; r < n; r++) {
-        lastErrors[r] = predicted[r] == actual[r] ? 0 : 1;
-      }
+      errorsInto(lastErrors);
     }
     return ClassificationMetrics.of(predicted, actual, n == 0 ? 0 : loss / n, core.outputs);
   }

@@ -133,6 +133,30 @@ class OnlineLinearModelsTest {
     }
   }
 
+  @Test
+  void linearRegressionRowErrorsAreSquaredResidualsAndLearnNothing() {
+    double[] truth = {2, -3, 0.5};
+    try (BufferAllocator allocator = new RootAllocator()) {
+      OnlineLinearRegression model =
+          new OnlineLinearRegression(3, LinearOptions.defaults().withUpdater(new Sgd(0.05)));
+      Random random = new Random(5);
+      try (ArrowBatch first = regressionBatch(allocator, random, truth, 1.5, 300);
+          ArrowBatch second = regressionBatch(allocator, random, truth, 1.5, 300)) {
+        model.trainStep(first);
+        long learned = model.rowsLearned();
+
+        var rows = model.evaluateRows(second);
+
+        double mean = java.util.Arrays.stream(rows.errors()).average().orElseThrow();
+        assertThat(rows.errors()).hasSize(300);
+        assertThat(java.util.Arrays.stream(rows.errors()).min().orElseThrow()).isGreaterThanOrEqualTo(0);
+        assertThat(mean).isCloseTo(rows.outputs().compute().get("mse"), org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(rows.outputs().compute()).isEqualTo(model.evalStep(second).outputs().compute());
+        assertThat(model.rowsLearned()).isEqualTo(learned);
+      }
+    }
+  }
+
   private static ArrowBatch regressionBatch(
       BufferAllocator allocator, Random random, double[] truth, double bias, int rows) {
     Field element = new Field(
