@@ -10,7 +10,6 @@ import io.solstice.core.metrics.ClassificationMetrics;
 import io.solstice.core.models.MlpClassifier;
 import io.solstice.kafka.testing.KafkaBrokerProcess;
 import io.solstice.online.streams.ConceptDrift;
-import io.solstice.online.streams.RowGenerator;
 import io.solstice.online.streams.SeaGenerator;
 import io.solstice.reactive.TrainingEvent;
 import io.solstice.reactive.TrainingSubscriber;
@@ -182,16 +181,16 @@ class StreamingTrainingTest {
     String topic = "drifting";
     int records = 4000;
     broker.createTopic(topic, 2);
-    // SEA concept 1 (class 1 when x0 + x1 > 8), then abruptly its opposite from row 2000:
-    // every row changes class, so the drift shows within the micro-batch that meets it.
+    // SEA concept 4 (class 1 when x0 + x1 > 9.5), then abruptly concept 3 (x0 + x1 > 7) from
+    // row 2000: a fifth of the rows change class.
     StreamingRecords.send(broker, topic, 2, new ConceptDrift(
-        new SeaGenerator(1, 0, false, 3), opposite(new SeaGenerator(1, 0, false, 4)), 2000, 1, 5),
+        new SeaGenerator(4, 0, false, 3), new SeaGenerator(3, 0, false, 4), 2000, 1, 5),
         0, records, 10);
     SparkStreamingTrainer<MlpClassifier, ClassificationMetrics> trainer =
         SparkStreamingTrainer.builder(spark.context(), StreamingTrainingTest::sea,
                 MetricsCodec.classification())
             .rows(List.of("x0", "x1", "x2"), "label", 2, 20)
-            .stepsPerRound(10)
+            .stepsPerRound(2)
             .checkpoints(dir)
             .build();
     List<TrainingEvent<?, ?>> steps = new CopyOnWriteArrayList<>();
@@ -210,41 +209,25 @@ class StreamingTrainingTest {
     assertThat(batches).hasSize(records / 400);
     assertThat(batches).allSatisfy(b -> {
       assertThat(b.records()).isEqualTo(400);
-      assertThat(b.rounds()).isEqualTo(1); // 200 rows per partition = 10 batches = K
+      assertThat(b.rounds()).isEqualTo(5); // 200 rows per partition = 10 batches = 5 K
       assertThat(b.lag()).isEqualTo(records - 400 * (b.batchId() + 1));
     });
-    assertThat(steps).hasSize(records / 400).allSatisfy(step -> assertThat(
-        ((TrainingEvent.StepEnded<?, ?>) step).prequential()).isNotNull());
+    assertThat(steps).hasSize(5 * records / 400);
+    assertThat(batches.stream().mapToLong(b -> b.prequential().count()).sum())
+        .as("rows evaluated before training").isEqualTo(records);
 
-    double[] accuracy = batches.stream()
-        .mapToDouble(b -> b.prequential().compute().get("accuracy")).toArray();
-    System.out.println("prequential accuracy per micro-batch: " + Arrays.toString(accuracy));
-    double before = mean(accuracy, 3, 5);
-    double dip = accuracy[5];
-    double after = mean(accuracy, 8, 10);
-    assertThat(dip).as("accuracy in the micro-batch of the drift").isLessThan(before - 0.2);
-    assertThat(after).as("accuracy once recovered").isGreaterThan(dip + 0.2)
+    // Each round's rows (2 partitions x K = 2 steps x 20 rows), evaluated before training.
+    double[] accuracy = steps.stream()
+        .mapToDouble(step -> ((ClassificationMetrics) ((TrainingEvent.StepEnded<?, ?>) step)
+            .prequential().evaluated()).compute().get("accuracy"))
+        .toArray();
+    System.out.println("prequential accuracy per round: " + Arrays.toString(accuracy));
+    double before = mean(accuracy, 15, 25);
+    double dip = accuracy[25]; // the first round of row 2000 on
+    double after = mean(accuracy, 40, 50);
+    assertThat(dip).as("accuracy in the round of the drift").isLessThan(before - 0.08);
+    assertThat(after).as("accuracy once recovered").isGreaterThan(dip + 0.08)
         .isGreaterThan(before - 0.05);
-  }
-
-  /** The same rows with the other class (two classes). */
-  private static RowGenerator opposite(RowGenerator rows) {
-    return new RowGenerator() {
-      @Override
-      public int features() {
-        return rows.features();
-      }
-
-      @Override
-      public int classes() {
-        return rows.classes();
-      }
-
-      @Override
-      public int next(double[] features) {
-        return 1 - rows.next(features);
-      }
-    };
   }
 
   private static double mean(double[] values, int from, int to) {
