@@ -171,11 +171,15 @@ public final class StreamingRun<
     }
     int epoch = Math.toIntExact(batchId);
     long started = System.nanoTime();
+    E lastApplied = experiment;
+    long lastAppliedRounds = rounds;
+    boolean written = false;
     TrainingShards shards = TrainingShards.rows(rows, trainer.featureColumns,
         trainer.labelColumn, trainer.numClasses, trainer.batchRows);
     try {
       MicroBatch batch = train(epoch, shards);
       state.write(batchId, rounds, experiment.state());
+      written = true;
       appliedBatch = batchId;
       run.deliver(new TrainingEvent.EpochEnded<>(run, experiment, epoch, Mode.TRAIN,
           batch.rounds, batch.metrics, batch.metrics == null ? Map.of() : batch.metrics.compute(),
@@ -183,10 +187,13 @@ public final class StreamingRun<
       awaitingProgress.put(batchId, new MicroBatchSummary<>(batchId, false, batch.records,
           batch.rounds, batch.metrics, batch.evaluated,
           Duration.ofNanos(System.nanoTime() - started), -1, null, null, 0, 0));
-    } catch (TrainingException e) {
-      throw e;
     } catch (Exception e) {
-      throw new TrainingException(Mode.TRAIN, epoch, rounds, e);
+      if (!written) {
+        // Nothing of this batch is kept: a retry (or a replay) starts from the last version.
+        experiment = lastApplied;
+        rounds = lastAppliedRounds;
+      }
+      throw e instanceof TrainingException t ? t : new TrainingException(Mode.TRAIN, epoch, rounds, e);
     } finally {
       shards.release();
     }
