@@ -9,6 +9,7 @@ import io.solstice.examples.cli.StreamCommand;
 import io.solstice.examples.cli.TrainCommand;
 import io.solstice.examples.data.OutputFiles;
 import io.solstice.examples.spark.SparkDigitsCommand;
+import io.solstice.examples.spark.SparkStreamCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -39,6 +40,7 @@ import picocli.CommandLine.Command;
         PredictCommand.class,
         ExportCommand.class,
         SparkDigitsCommand.class,
+        SparkStreamCommand.class,
     })
 public final class SolsticeCli implements Runnable, OutputFiles.Source {
 

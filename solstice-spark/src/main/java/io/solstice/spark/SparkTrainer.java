@@ -15,12 +15,12 @@ import io.solstice.reactive.TrainingSubscriber;
 import io.solstice.spark.internal.DriverRun;
 import io.solstice.spark.internal.EncodedState;
 import io.solstice.spark.internal.LocalEvaluation;
-import io.solstice.spark.internal.LocalRound;
 import io.solstice.spark.internal.ParameterAveraging;
 import io.solstice.spark.internal.PartitionMetrics;
 import io.solstice.spark.internal.PartitionResult;
 import io.solstice.spark.internal.RoundAggregate;
 import io.solstice.spark.internal.RoundBroadcast;
+import io.solstice.spark.internal.RoundPlan;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -444,17 +444,8 @@ public final class SparkTrainer<E extends Experiment<E, TensorBatch, M> & Checkp
     EncodedState state = EncodedState.encode(experiment.state());
     RoundBroadcast message = new RoundBroadcast(
         round, state, new HashMap<>(positions), new HashMap<>(workerState), perPartitionSeeds);
-    Broadcast<RoundBroadcast> broadcast = spark.broadcast(message);
-    RoundAggregate aggregate;
-    try {
-      aggregate = shards.partitions()
-          .mapPartitionsWithIndex(new LocalRound<>(
-              factory, shards.opener(), shards.spec(), codec, broadcast, stepsPerRound), true)
-          .treeAggregate(new RoundAggregate(), RoundAggregate::add, RoundAggregate::merge,
-              treeDepth);
-    } finally {
-      broadcast.destroy();
-    }
+    RoundAggregate aggregate = RoundJob.run(
+        spark, factory, codec, shards, message, RoundPlan.repeating(stepsPerRound), treeDepth);
     RoundOutcome outcome = new RoundOutcome();
     NamedArrays averaged = ParameterAveraging.average(
         state, aggregate.inPartitionOrder(), Set.of(RoundBroadcast.SEED));

@@ -117,6 +117,11 @@ public final class TrainingShards {
     return spec;
   }
 
+  /** Drops the cached rows of {@link #rows} shards (a micro-batch's, once it is trained). */
+  void release() {
+    partitions.unpersist(false);
+  }
+
   private static void checkBatchSize(int batchSize, int min) {
     if (batchSize < min) {
       throw new IllegalArgumentException("batchSize must be at least " + min + ", got " + batchSize);

@@ -22,10 +22,12 @@ import reactor.core.publisher.Flux;
 
 /**
  * One partition's share of a round, run on an executor: rebuild the experiment from the
- * broadcast state, run {@code K} train steps through Solstice's engine (one epoch over exactly
- * K batches) on the partition's
- * Arrow batches (wrapping around a shard shorter than {@code K} batches), and send back the
- * new state, the metrics, the example count and the next position.
+ * broadcast state, run {@code K} train steps through Solstice's engine (one epoch over K
+ * batches) on the partition's Arrow batches, and send back the new state, the metrics, the
+ * example count and the next position. The {@link RoundPlan} says whether a shard shorter than
+ * K batches wraps around (exactly K steps) or ends the partition's round (one pass, for
+ * streamed micro-batches), and whether each batch is evaluated before it is trained on
+ * (the engine's prequential evaluation, merged over the partition's batches).
  *
  * <p>Deterministic given the broadcast and the partition's data, so a retried task returns
  * the same result. The run's end is quiescent (every batch closed, every file reader released),
@@ -47,7 +49,7 @@ public final class LocalRound<E extends Experiment<E, TensorBatch, M> & Checkpoi
   private final SerializableSupplier<FeatureSpec> spec;
   private final MetricsCodec<M> codec;
   private final Broadcast<RoundBroadcast> broadcast;
-  private final long steps;
+  private final RoundPlan plan;
 
   /**
    * A round's task.
@@ -57,18 +59,18 @@ public final class LocalRound<E extends Experiment<E, TensorBatch, M> & Checkpoi
    * @param spec builds the feature spec
    * @param codec ships the metrics
    * @param broadcast the round's broadcast
-   * @param steps K, the local steps per partition
+   * @param plan K, the local steps per partition, and how the shard is read
    */
   public LocalRound(
       SerializableSupplier<E> factory, ShardOpener<Object> opener,
       SerializableSupplier<FeatureSpec> spec, MetricsCodec<M> codec,
-      Broadcast<RoundBroadcast> broadcast, long steps) {
+      Broadcast<RoundBroadcast> broadcast, RoundPlan plan) {
     this.factory = factory;
     this.opener = opener;
     this.spec = spec;
     this.codec = codec;
     this.broadcast = broadcast;
-    this.steps = steps;
+    this.plan = plan;
   }
 
   @Override
@@ -78,23 +80,42 @@ public final class LocalRound<E extends Experiment<E, TensorBatch, M> & Checkpoi
     FeatureSpec features = spec.get();
     Progress<M> progress = new Progress<>();
     E trained;
+    boolean exhausted;
     try (BufferAllocator allocator = new RootAllocator();
         OpenShard shard = opener.open(elements, allocator)) {
       E experiment = factory.get().withState(round.stateFor(partition));
-      // Exactly K batches, requested no further than K (take with limitRequest): the source
+      // At most K batches, requested no further than K (take with limitRequest): the source
       // completes instead of being cancelled mid-read.
-      Flux<TensorBatch> source = wrapAround(shard, start[0], start[1])
-          .take(steps, true)
+      Flux<ShardBatch> batches = plan.wrapAround()
+          ? wrapAround(shard, start[0], start[1])
+          : shard.batches(start[0], start[1]);
+      Flux<TensorBatch> source = batches
+          .take(plan.steps(), true)
           .map(b -> new PositionedBatch(features.toTensors(b.arrow()), b.fragment(), b.batch()));
-      trained = Solstice.run(experiment).train(source).prefetch(2).subscribers(progress).block();
+      var run = Solstice.run(experiment).train(source).prefetch(2).subscribers(progress);
+      trained = (plan.prequential() ? run.prequential(1, 1.0) : run).block();
+      exhausted = !plan.wrapAround()
+          && (progress.steps < plan.steps()
+              || !hasBatchFrom(shard, progress.lastFragment, progress.lastBatch + 1));
     }
     if (progress.examples == 0) {
-      return List.of(PartitionResult.empty(partition, start[0], start[1])).iterator();
+      return List.of(PartitionResult.empty(partition, start[0], start[1], exhausted)).iterator();
     }
     return List.of(new PartitionResult(
         partition, progress.examples, progress.steps, EncodedState.encode(trained.state()),
-        codec.encode(progress.metrics), progress.lastFragment, progress.lastBatch + 1))
+        codec.encode(progress.metrics), progress.lastFragment, progress.lastBatch + 1,
+        progress.evaluated == null ? null : codec.encode(progress.evaluated), exhausted))
         .iterator();
+  }
+
+  /** Whether the shard holds a batch at or after a position (the batch read is closed at once). */
+  private static boolean hasBatchFrom(OpenShard shard, long fragment, long batch) {
+    Long found = shard.batches(fragment, batch)
+        .take(1, true)
+        .doOnNext(b -> b.arrow().close())
+        .count()
+        .block();
+    return found != null && found > 0;
   }
 
   /**
@@ -114,14 +135,16 @@ public final class LocalRound<E extends Experiment<E, TensorBatch, M> & Checkpoi
   }
 
   /**
-   * Counts examples and remembers the last batch of each step, and takes the epoch's metrics as
-   * the engine merged them, on the training thread.
+   * Counts examples and remembers the last batch of each step, merges the prequential
+   * evaluations of the steps, and takes the epoch's metrics as the engine merged them, on the
+   * training thread.
    */
   private static final class Progress<M extends Metrics<M>>
       implements TrainingSubscriber<Object, M> {
     long examples;
     long steps;
     M metrics;
+    M evaluated;
     long lastFragment;
     long lastBatch = -1;
 
@@ -133,6 +156,10 @@ public final class LocalRound<E extends Experiment<E, TensorBatch, M> & Checkpoi
         steps++;
         lastFragment = positioned.fragment();
         lastBatch = positioned.batch();
+        if (step.prequential() != null) {
+          M batchEvaluation = step.prequential().evaluated();
+          evaluated = evaluated == null ? batchEvaluation : evaluated.merge(batchEvaluation);
+        }
       } else if (event instanceof TrainingEvent.EpochEnded<Object, M> epoch
           && epoch.mode() == Mode.TRAIN) {
         metrics = epoch.metrics();

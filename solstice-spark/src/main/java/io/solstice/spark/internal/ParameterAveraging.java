@@ -6,13 +6,16 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Predicate;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Combines the partitions' states on the driver: floating-point arrays are averaged, weighted
  * by each partition's examples, summing in double precision in partition order (so the result
  * does not depend on task scheduling); integer arrays (counters) are taken from the first
- * partition that had data, except the named ones, which keep the broadcast value.
+ * partition that had data, except the named ones, which keep the broadcast value. Floating-point
+ * arrays named as summed (counters, sufficient statistics) add the partitions' changes instead:
+ * broadcast value plus the sum over partitions of (partition value - broadcast value).
  *
  * <p>Thread safety: thread-safe; it keeps no state.
  */
@@ -29,6 +32,21 @@ public final class ParameterAveraging {
    */
   public static NamedArrays average(
       EncodedState broadcast, Collection<PartitionResult> results, Set<String> keepFromBroadcast) {
+    return average(broadcast, results, keepFromBroadcast, name -> false);
+  }
+
+  /**
+   * The combined state, or the broadcast state unchanged when no partition had data.
+   *
+   * @param broadcast the state the round started from
+   * @param results the partitions' results in partition order
+   * @param keepFromBroadcast integer arrays restored from the broadcast (the seed)
+   * @param summed which floating-point arrays add the partitions' changes
+   * @return the new state
+   */
+  public static NamedArrays average(
+      EncodedState broadcast, Collection<PartitionResult> results, Set<String> keepFromBroadcast,
+      Predicate<String> summed) {
     List<PartitionResult> contributing = new ArrayList<>();
     long totalExamples = 0;
     for (PartitionResult result : results) {
@@ -48,7 +66,9 @@ public final class ParameterAveraging {
     NamedArrays broadcastArrays = null;
     for (int i = 0; i < first.size(); i++) {
       String name = first.name(i);
-      if (first.isFloating(i)) {
+      if (first.isFloating(i) && summed.test(name)) {
+        out.put(name, first.floatingLike(i, sumOfChanges(broadcast, name, contributing, i)));
+      } else if (first.isFloating(i)) {
         double[] sum = new double[first.length(i)];
         for (PartitionResult result : contributing) {
           EncodedState state = result.state();
@@ -71,6 +91,31 @@ public final class ParameterAveraging {
       }
     }
     return NamedArrays.of(out);
+  }
+
+  private static double[] sumOfChanges(
+      EncodedState broadcast, String name, List<PartitionResult> contributing, int i) {
+    int at = indexOf(broadcast, name);
+    double[] sum = new double[contributing.get(0).state().length(i)];
+    for (int j = 0; j < sum.length; j++) {
+      sum[j] = broadcast.value(at, j);
+    }
+    for (PartitionResult result : contributing) {
+      EncodedState state = result.state();
+      for (int j = 0; j < sum.length; j++) {
+        sum[j] += state.value(i, j) - broadcast.value(at, j);
+      }
+    }
+    return sum;
+  }
+
+  private static int indexOf(EncodedState state, String name) {
+    for (int i = 0; i < state.size(); i++) {
+      if (state.name(i).equals(name)) {
+        return i;
+      }
+    }
+    throw new IllegalStateException("summed array '" + name + "' is not in the broadcast state");
   }
 
   private static void checkSameNames(EncodedState first, PartitionResult result) {

@@ -15,21 +15,27 @@ import java.io.Serializable;
  * @param metrics its encoded merged metrics, or null when it had no data
  * @param nextFragment the file index its next round starts in
  * @param nextBatch the batch index its next round starts at
+ * @param prequential its batches' evaluations before training on them, merged and encoded;
+ *     null unless the round's plan asks for them or when it had no data
+ * @param exhausted whether its shard has no batch at or after the next position (always false
+ *     for a plan that wraps around)
  */
 public record PartitionResult(
     int partition, long examples, long steps, EncodedState state, Serializable metrics,
-    long nextFragment, long nextBatch) implements Serializable {
+    long nextFragment, long nextBatch, Serializable prequential, boolean exhausted)
+    implements Serializable {
   private static final long serialVersionUID = 1L;
 
   /**
-   * The result of a partition with no data: weight 0, position unchanged.
+   * The result of a partition with no data (left): weight 0, position unchanged.
    *
    * @param partition the partition index
    * @param fragment its position's file index
    * @param batch its position's batch index
+   * @param exhausted whether its shard is used up (a one-pass plan past the shard's end)
    * @return the result
    */
-  public static PartitionResult empty(int partition, long fragment, long batch) {
-    return new PartitionResult(partition, 0, 0, null, null, fragment, batch);
+  public static PartitionResult empty(int partition, long fragment, long batch, boolean exhausted) {
+    return new PartitionResult(partition, 0, 0, null, null, fragment, batch, null, exhausted);
   }
 }
