@@ -13,7 +13,7 @@ import io.solstice.examples.stream.KafkaTopic;
 import io.solstice.examples.stream.OnlineRun;
 import io.solstice.examples.stream.StreamContract;
 import io.solstice.examples.stream.StreamLearner;
-import io.solstice.kafka.testing.KafkaBroker;
+import io.solstice.kafka.testing.KafkaBrokerProcess;
 import io.solstice.kafka.testing.Producing;
 import io.solstice.online.linear.OnlineLogisticRegression;
 import java.io.ByteArrayOutputStream;
@@ -58,15 +58,17 @@ class StreamEndpointsTest {
   private static final Pattern ROWS = Pattern.compile("(?m)^  rows\\s+(\\d+)$");
   private static final Pattern ACCURACY = Pattern.compile("(?m)^  prequential accuracy\\s+([0-9.]+) cumulative");
 
-  private static KafkaBroker broker;
+  // In a JVM of its own: this module's classpath has Spark's kafka-clients line (for spark-stream),
+  // not the broker's.
+  private static KafkaBrokerProcess broker;
 
   @BeforeAll
   static void startBroker() throws Exception {
-    broker = KafkaBroker.start();
+    broker = KafkaBrokerProcess.start();
   }
 
   @AfterAll
-  static void stopBroker() {
+  static void stopBroker() throws Exception {
     if (broker != null) {
       broker.close();
     }

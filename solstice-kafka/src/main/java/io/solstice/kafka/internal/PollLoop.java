@@ -14,7 +14,6 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import org.apache.arrow.vector.VectorSchemaRoot;
-import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -171,7 +170,7 @@ public final class PollLoop implements Runnable {
       consumer = null;
       try {
         if (c != null) {
-          c.close(CloseOptions.timeout(CLOSE_TIMEOUT));
+          closeWithin(c, CLOSE_TIMEOUT);
         }
       } catch (RuntimeException e) {
         LOG.warn("closing the consumer failed: {}", e.toString());
@@ -197,6 +196,14 @@ public final class PollLoop implements Runnable {
     } else if (completed) {
       sink.complete();
     }
+  }
+
+  // close(Duration) is deprecated from kafka-clients 4.1 on (for close(CloseOptions)), but it is
+  // the call both lines have: the source also runs beside Spark 4.0's Kafka source, which needs
+  // kafka-clients 3.9.
+  @SuppressWarnings("deprecation")
+  private static void closeWithin(KafkaConsumer<byte[], byte[]> consumer, Duration timeout) {
+    consumer.close(timeout);
   }
 
   // The consumer knows each fetched partition's lag behind its position from the last fetch

@@ -10,7 +10,7 @@ import org.apache.kafka.common.test.TestKitNodes;
  * the test JVM, listening on loopback. One per test class: start it in {@code @BeforeAll} and
  * close it in {@code @AfterAll}.
  */
-public final class KafkaBroker implements AutoCloseable {
+public final class KafkaBroker implements TestBroker {
   private final KafkaClusterTestKit cluster;
 
   private KafkaBroker(KafkaClusterTestKit cluster) {

@@ -25,7 +25,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
  * <p>The child's classpath is written at build time next to this class ({@code
  * broker-classpath.txt}, by the dependency plugin in this module's pom).
  */
-public final class KafkaBrokerProcess implements AutoCloseable {
+public final class KafkaBrokerProcess implements TestBroker {
   static final String READY = "READY ";
   private static final String CLASSPATH = "broker-classpath.txt";
 

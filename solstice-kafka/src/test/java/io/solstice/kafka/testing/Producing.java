@@ -45,7 +45,7 @@ public final class Producing {
    * @return where each value landed, by index
    * @throws Exception when a send fails
    */
-  public static List<Placed> send(KafkaBroker broker, String topic, int partitions, List<byte[]> values)
+  public static List<Placed> send(TestBroker broker, String topic, int partitions, List<byte[]> values)
       throws Exception {
     try (KafkaProducer<byte[], byte[]> producer = broker.producer()) {
       List<Future<RecordMetadata>> sent = new ArrayList<>();
@@ -71,7 +71,7 @@ public final class Producing {
    * @return where each id landed
    * @throws Exception when a send fails
    */
-  public static Map<Long, Placed> sendJsonRows(KafkaBroker broker, String topic, int partitions, int n)
+  public static Map<Long, Placed> sendJsonRows(TestBroker broker, String topic, int partitions, int n)
       throws Exception {
     List<byte[]> values = new ArrayList<>(n);
     for (long id = 0; id < n; id++) {
