@@ -39,8 +39,11 @@ import reactor.core.publisher.Flux;
  *       by the run (ND4J workspaces and CUDA contexts are per thread). Its name is {@code
  *       solstice-step-N} unless {@link Run#stepThreadFactory} says otherwise.
  *   <li>Sources are subscribed and read on reader threads owned by the run ({@code
- *       solstice-source-train-N}, {@code -val-N}, {@code -test-N}), or on {@link
- *       Run#sourceScheduler}, so reading the next batches overlaps the step.
+ *       solstice-source-train-N}, {@code -val-N}, {@code -test-N}), so reading the next batches
+ *       overlaps the step.
+ *   <li>With {@link Run#threadPool} the run leases one training lane and one reader lane of a
+ *       {@link RunThreadPool} shared with other runs instead; every rule here holds the same, and
+ *       the runs of a lane take turns step by step.
  *   <li>Each source subscription requests at most {@code prefetch} batches ahead of the step
  *       ({@link Run#prefetch}, default 4), replenished one by one as the step takes them. At
  *       most {@code prefetch + 2} batches of a source subscription are alive at once, however
