@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Test;
 /**
  * {@code solstice spark-digits} submitted as the Spark application jar to a standalone cluster
  * of separate JVMs (a master and two one-core workers on 127.0.0.1, Spark 4.0.1's own jars):
- * in client and cluster deploy mode, with an executor killed mid-run, and with resources the
- * cluster cannot give. Every run must end with the same parameters as a {@code local[2]} run of
+ * in client and cluster deploy mode, launched directly with {@code --master}, with an executor
+ * killed mid-run, and with resources the cluster cannot give. Every run must end with the same parameters as a {@code local[2]} run of
  * the same jar with the same seeds, and no process may outlive the test.
  */
 class StandaloneClusterTest {
@@ -75,6 +75,24 @@ class StandaloneClusterTest {
         }
       }
       assertThat(ranTasks).as("executors that ran tasks").hasSize(2);
+      await().atMost(Duration.ofMinutes(1)).until(() -> cluster.executors().isEmpty());
+    }
+  }
+
+  @Test
+  void aDriverLaunchedDirectlyWithTheMasterOptionShipsTheApplicationJar() throws Exception {
+    Path runDir = dir.resolve("direct");
+    List<String> args = new ArrayList<>(digits(runDir));
+    args.addAll(List.of("--master", cluster.masterUrl(),
+        "--app-jar", Submission.applicationJar().toString()));
+    try (Submission direct = Submission.direct(cluster, dir.resolve("direct.log"),
+        List.of("-Dspark.executor.memory=768m", "-Dspark.executorEnv.OMP_NUM_THREADS=1",
+            "-Dspark.ui.enabled=false"), args)) {
+      assertThat(direct.awaitExit(RUN_LIMIT)).as(direct.output()).isZero();
+
+      assertThat(run(direct.output(), runDir)).usingRecursiveComparison().isEqualTo(reference);
+      assertThat(direct.output())
+          .containsPattern("Added JAR \\S+/solstice-spark-app.jar at spark://127.0.0.1:");
       await().atMost(Duration.ofMinutes(1)).until(() -> cluster.executors().isEmpty());
     }
   }

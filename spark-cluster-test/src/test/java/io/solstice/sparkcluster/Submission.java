@@ -58,6 +58,26 @@ final class Submission implements AutoCloseable {
     return new Submission(builder.start(), log);
   }
 
+  /**
+   * Starts the application's driver directly, without spark-submit ({@code java -cp <Spark's
+   * jars>:<application jar> io.solstice.examples.SolsticeCli <applicationArgs>}), with Spark
+   * settings as system properties.
+   */
+  static Submission direct(StandaloneCluster cluster, Path log, List<String> sparkProperties,
+      List<String> applicationArgs) throws IOException {
+    List<String> command = new ArrayList<>(List.of(SparkHome.java(), "-Xmx768m"));
+    command.addAll(List.of(JAVA_OPTIONS.split(" ")));
+    command.addAll(sparkProperties);
+    command.addAll(List.of("-cp", cluster.home().resolve("jars") + "/*" + java.io.File.pathSeparator
+        + applicationJar(), "io.solstice.examples.SolsticeCli"));
+    command.addAll(applicationArgs);
+    ProcessBuilder builder = new ProcessBuilder(command)
+        .redirectErrorStream(true)
+        .redirectOutput(log.toFile());
+    builder.environment().putAll(cluster.environment());
+    return new Submission(builder.start(), log);
+  }
+
   static Path applicationJar() {
     return Path.of(System.getProperty("solstice.spark.app.jar"));
   }
