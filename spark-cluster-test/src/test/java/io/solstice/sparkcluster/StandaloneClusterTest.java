@@ -192,7 +192,7 @@ class StandaloneClusterTest {
   /** A short spark-digits run: 6 rounds of 5 local steps on 2 partitions. */
   private static List<String> digits(Path runDir) {
     return List.of("spark-digits", "--partitions", "2", "--rounds", "6",
-        "--steps-per-round", "5", "--executor-wait", "60",
+        "--steps-per-round", "5", "--executor-wait", "180",
         "--work-dir", runDir.resolve("shards").toString(),
         "--checkpoints", runDir.resolve("checkpoints").toString());
   }
