@@ -67,10 +67,10 @@ final class SparkLaunch {
     if (!Files.isRegularFile(jar)) {
       throw new UsageException("--master " + master + " runs tasks on executors that need the"
           + " Spark application jar, and " + jar + " does not exist: build it with"
-          + " mvn -B -Pspark,spark-app -DskipTests package -pl examples -am, or name it with"
+          + " mvn -B -Pspark-app -DskipTests package -pl examples -am, or name it with"
           + " --app-jar (see docs/SPARK.md)");
     }
-    return jar.toAbsolutePath();
+    return jar.toAbsolutePath().normalize();
   }
 
   /** The application jar in the directory of this program's jar (or of its classes). */

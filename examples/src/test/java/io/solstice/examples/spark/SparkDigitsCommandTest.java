@@ -44,7 +44,7 @@ class SparkDigitsCommandTest {
 
     assertThat(status).isEqualTo(2);
     assertThat(err.toString()).contains("spark-digits: --master spark://127.0.0.1:7077",
-        missing + " does not exist", "-Pspark,spark-app");
+        missing + " does not exist", "mvn -B -Pspark-app");
   }
 
   @Test
