@@ -1,7 +1,9 @@
 package io.solstice.sparkcluster;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 
 /**
@@ -16,10 +18,10 @@ final class SparkHome {
   static Path create(Path home) throws IOException {
     Path jars = Files.createDirectories(home.resolve("jars"));
     String classpath = Files.readString(Path.of(System.getProperty("spark.classpath.file"))).trim();
-    for (String entry : classpath.split(java.io.File.pathSeparator)) {
+    for (String entry : classpath.split(File.pathSeparator)) {
       Path jar = Path.of(entry);
       Path link = jars.resolve(jar.getFileName());
-      if (!Files.exists(link, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      if (!Files.exists(link, LinkOption.NOFOLLOW_LINKS)) {
         Files.createSymbolicLink(link, jar);
       }
     }

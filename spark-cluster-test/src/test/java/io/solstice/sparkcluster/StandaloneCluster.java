@@ -179,11 +179,15 @@ final class StandaloneCluster implements AutoCloseable {
       daemons.get(i).destroy();
     }
     try {
-      await().atMost(Duration.ofSeconds(30)).until(() -> all.stream().noneMatch(ProcessHandle::isAlive));
+      await().atMost(Duration.ofSeconds(30)).until(() -> noneAlive(all));
     } catch (RuntimeException e) {
       all.forEach(ProcessHandle::destroyForcibly);
-      await().atMost(Duration.ofSeconds(30)).until(() -> all.stream().noneMatch(ProcessHandle::isAlive));
+      await().atMost(Duration.ofSeconds(30)).until(() -> noneAlive(all));
     }
+  }
+
+  private static boolean noneAlive(List<ProcessHandle> processes) {
+    return processes.stream().noneMatch(ProcessHandle::isAlive);
   }
 
   private Process launch(String name, String mainClass, String... args) throws IOException {

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -208,7 +209,7 @@ class StandaloneClusterTest {
     String latest = Files.readString(checkpoints.resolve("latest")).trim();
     Map<String, byte[]> arrays = new TreeMap<>();
     try (ZipFile zip = new ZipFile(checkpoints.resolve(latest).toFile())) {
-      for (ZipEntry entry : java.util.Collections.list(zip.entries())) {
+      for (ZipEntry entry : Collections.list(zip.entries())) {
         if (entry.getName().endsWith(".npy")) {
           arrays.put(entry.getName(), zip.getInputStream(entry).readAllBytes());
         }

@@ -1,5 +1,6 @@
 package io.solstice.sparkcluster;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -68,8 +69,9 @@ final class Submission implements AutoCloseable {
     List<String> command = new ArrayList<>(List.of(SparkHome.java(), "-Xmx768m"));
     command.addAll(List.of(JAVA_OPTIONS.split(" ")));
     command.addAll(sparkProperties);
-    command.addAll(List.of("-cp", cluster.home().resolve("jars") + "/*" + java.io.File.pathSeparator
-        + applicationJar(), "io.solstice.examples.SolsticeCli"));
+    command.addAll(List.of("-cp",
+        cluster.home().resolve("jars") + "/*" + File.pathSeparator + applicationJar(),
+        "io.solstice.examples.SolsticeCli"));
     command.addAll(applicationArgs);
     ProcessBuilder builder = new ProcessBuilder(command)
         .redirectErrorStream(true)
