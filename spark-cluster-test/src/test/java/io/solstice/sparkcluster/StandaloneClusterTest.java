@@ -12,6 +12,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.zip.ZipEntry;
@@ -32,6 +33,8 @@ class StandaloneClusterTest {
   private static final Duration RUN_LIMIT = Duration.ofMinutes(5);
   private static final Pattern RESULT_LINE =
       Pattern.compile("^(round \\d+ train: .*|test accuracy .*)$", Pattern.MULTILINE);
+  private static final Pattern RUNNING_IN_STAGE_TWO =
+      Pattern.compile("Running task (\\d+\\.\\d+) in stage 2\\.0 ");
 
   private static Path dir;
   private static StandaloneCluster cluster;
@@ -118,12 +121,12 @@ class StandaloneClusterTest {
     Path runDir = dir.resolve("killed");
     try (Submission client = Submission.start(cluster, dir.resolve("killed.log"),
         options(cluster.masterUrl(), "client"), digits(runDir))) {
-      // Round 2's first task starts in one executor: kill that executor's JVM.
+      // An executor runs a task of round 2 (stage 2) that has not finished: kill its JVM.
       Path[] victim = new Path[1];
       await().atMost(RUN_LIMIT).pollInterval(Duration.ofMillis(20)).ignoreExceptions()
           .until(() -> {
             for (Path executor : cluster.executorDirs(client.appId())) {
-              if (Files.readString(executor.resolve("stderr")).contains("in stage 2.0")) {
+              if (runningInStageTwo(Files.readString(executor.resolve("stderr")))) {
                 victim[0] = executor;
                 return true;
               }
@@ -164,6 +167,12 @@ class StandaloneClusterTest {
           .contains("no task can run: spark.task.cpus=2");
     }
     await().atMost(Duration.ofMinutes(1)).until(() -> cluster.executors().isEmpty());
+  }
+
+  /** Whether an executor's log shows a task of stage 2 started and not yet finished. */
+  private static boolean runningInStageTwo(String log) {
+    Matcher running = RUNNING_IN_STAGE_TWO.matcher(log);
+    return running.find() && !log.contains("Finished task " + running.group(1) + " in stage 2.0");
   }
 
   /** spark-submit's options for the application jar, as docs/SPARK.md gives them. */
