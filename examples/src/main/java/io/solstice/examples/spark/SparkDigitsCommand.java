@@ -100,6 +100,10 @@ public final class SparkDigitsCommand implements Callable<Integer> {
       // Checked before Spark starts: the batch size's auto needs the train rows, known later.
       steps.batchSize(1);
       steps.learningRate();
+      if (executorWaitSeconds < 1) {
+        throw new UsageException("--executor-wait must be at least 1 second, got "
+            + executorWaitSeconds);
+      }
     } catch (UsageException e) {
       err.println("spark-digits: " + e.getMessage());
       return 2;
