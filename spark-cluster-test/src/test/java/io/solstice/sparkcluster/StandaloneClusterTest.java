@@ -45,7 +45,9 @@ class StandaloneClusterTest {
 
   @BeforeAll
   static void startClusterAndTrainLocally() throws Exception {
-    dir = Files.createDirectories(Path.of(System.getProperty("cluster.dir")));
+    // A new directory per test run: logs stay for reading, checkpoints never carry over.
+    dir = Files.createTempDirectory(
+        Files.createDirectories(Path.of(System.getProperty("cluster.dir"))), "run-");
     cluster = StandaloneCluster.start(dir);
     Path runDir = dir.resolve("local");
     try (Submission local = Submission.start(cluster, dir.resolve("local.log"),
