@@ -39,7 +39,7 @@ for library in $libraries; do
   echo "$library: jar, sources, javadoc, LICENSE, Automatic-Module-Name $name" >&2
 done
 for module in $(sed -n 's/.*<module>\(.*\)<\/module>.*/\1/p' pom.xml); do
-  case "$module" in solstice-bom|examples|benchmarks|architecture) continue ;; esac
+  case "$module" in solstice-bom|examples|benchmarks|architecture|spark-cluster-test) continue ;; esac
   grep -qx "$module" <<<"$libraries" || fail "library module $module is missing from solstice-bom"
 done
 

@@ -49,7 +49,7 @@ class SolsticeCliTest {
     assertThat(Cli.run("train", "--help").out()).contains("Rows per batch (default: auto;")
         .contains("Adam learning rate (default: auto;").contains("--work-dir=DIR");
     String spark = Cli.run("spark-digits", "--help").out();
-    assertThat(spark).contains("--lr, --learning-rate=RATE|auto").contains("Rows per batch (default: 32;")
+    assertThat(spark).contains("--lr, --learning-rate=RATE|auto").contains("Rows per batch (default: 64;")
         .contains("Adam learning rate (default: 0.01;");
     assertThat(Cli.run("resume", "--help").out()).contains("(--work-dir=DIR | --checkpoint-dir=DIR)")
         .contains("--max-steps=STEPS").contains("--report=FILE");

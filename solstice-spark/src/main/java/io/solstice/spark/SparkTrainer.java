@@ -14,6 +14,7 @@ import io.solstice.reactive.TrainingException;
 import io.solstice.reactive.TrainingSubscriber;
 import io.solstice.spark.internal.DriverRun;
 import io.solstice.spark.internal.EncodedState;
+import io.solstice.spark.internal.ExecutorCapacity;
 import io.solstice.spark.internal.LocalEvaluation;
 import io.solstice.spark.internal.ParameterAveraging;
 import io.solstice.spark.internal.PartitionMetrics;
@@ -115,6 +116,15 @@ import org.slf4j.LoggerFactory;
  * subscribers receive {@code RunEnded(FAILED)} and {@code fit} throws a {@link
  * TrainingException} naming the mode, the round and the step.
  *
+ * <h2>Cluster capacity</h2>
+ *
+ * <p>Before its first job a trainer waits until an executor that can run a task has
+ * registered ({@link Builder#executorWait}): one with at least {@code spark.task.cpus} cores.
+ * When none does, {@code fit} and {@code evaluate} throw an {@link IllegalStateException}
+ * naming the settings the cluster cannot meet ({@code spark.task.cpus}, {@code
+ * spark.executor.memory}, {@code spark.executor.cores}) before any event is emitted, instead
+ * of the job waiting forever. Local masters and dynamic allocation skip the check.
+ *
  * <p>Not thread-safe: one {@code fit} at a time per trainer.
  *
  * @param <E> the experiment type
@@ -137,6 +147,8 @@ public final class SparkTrainer<E extends Experiment<E, TensorBatch, M> & Checkp
   private final int treeDepth;
   private final TrainingShards validation;
   private final int validateEveryRounds;
+  private final Duration executorWait;
+  private boolean capacityChecked;
 
   private final Map<Integer, long[]> positions = new TreeMap<>();
   private final Map<Integer, EncodedState> workerState = new HashMap<>();
@@ -154,6 +166,7 @@ public final class SparkTrainer<E extends Experiment<E, TensorBatch, M> & Checkp
     this.treeDepth = b.treeDepth;
     this.validation = b.validation;
     this.validateEveryRounds = b.validateEveryRounds;
+    this.executorWait = b.executorWait;
   }
 
   /**
@@ -262,6 +275,7 @@ public final class SparkTrainer<E extends Experiment<E, TensorBatch, M> & Checkp
    * @return the merged metrics, or null when every partition is empty
    */
   public M evaluate(E experiment, TrainingShards shards) {
+    awaitCapacity();
     Broadcast<EncodedState> state = spark.broadcast(EncodedState.encode(experiment.state()));
     try {
       List<PartitionMetrics> parts = shards.partitions()
@@ -286,6 +300,7 @@ public final class SparkTrainer<E extends Experiment<E, TensorBatch, M> & Checkp
       List<TrainingSubscriber<? super E, ? super M>> subscribers) {
     Objects.requireNonNull(start, "experiment");
     Objects.requireNonNull(shards, "shards");
+    awaitCapacity();
     history.clear();
     Driver driver = new Driver(new DriverRun<>(subscribers), start, from);
     try {
@@ -309,6 +324,19 @@ public final class SparkTrainer<E extends Experiment<E, TensorBatch, M> & Checkp
       throw new TrainingException(driver.mode, driver.epoch, driver.stepNumber(), subscriberError);
     }
     return driver.experiment;
+  }
+
+  private void awaitCapacity() {
+    if (capacityChecked) {
+      return;
+    }
+    try {
+      ExecutorCapacity.await(spark.sc(), executorWait);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for executors", e);
+    }
+    capacityChecked = true;
   }
 
   private void oneRound(Driver driver, int round, TrainingShards shards) throws Exception {
@@ -498,6 +526,7 @@ public final class SparkTrainer<E extends Experiment<E, TensorBatch, M> & Checkp
     private int treeDepth = 2;
     private TrainingShards validation;
     private int validateEveryRounds = 1;
+    private Duration executorWait = Duration.ofMinutes(2);
 
     private Builder(JavaSparkContext spark, SerializableSupplier<E> factory, MetricsCodec<M> codec) {
       this.spark = Objects.requireNonNull(spark, "spark");
@@ -600,6 +629,21 @@ public final class SparkTrainer<E extends Experiment<E, TensorBatch, M> & Checkp
       }
       this.validation = Objects.requireNonNull(shards, "shards");
       this.validateEveryRounds = everyRounds;
+      return this;
+    }
+
+    /**
+     * How long the first {@code fit} or {@code evaluate} waits for an executor able to run a
+     * task (default 2 minutes) before it fails, naming the settings the cluster cannot meet.
+     *
+     * @param wait a positive duration
+     * @return this builder
+     */
+    public Builder<E, M> executorWait(Duration wait) {
+      if (wait.isNegative() || wait.isZero()) {
+        throw new IllegalArgumentException("executorWait must be positive, got " + wait);
+      }
+      this.executorWait = wait;
       return this;
     }
 

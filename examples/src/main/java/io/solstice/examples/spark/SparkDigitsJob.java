@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -44,14 +45,8 @@ final class SparkDigitsJob {
     List<String> trainFiles = writeShards(split.train().asBatch(), dir, "train", options.partitions, batchSize);
     List<String> testFiles = writeShards(split.test().asBatch(), dir, "test", options.partitions, batchSize);
 
-    SparkSession.Builder builder = SparkSession.builder().appName("solstice-spark-digits");
-    if (options.master.startsWith("local")) {
-      builder.master(options.master)
-          .config("spark.driver.host", "127.0.0.1")
-          .config("spark.driver.bindAddress", "127.0.0.1")
-          .config("spark.ui.enabled", "false");
-    }
-    SparkSession session = builder.getOrCreate();
+    SparkSession session = SparkLaunch.start("solstice-spark-digits", options.master,
+        options.masterGiven(), options.applicationJar, options.spec.commandLine().getErr());
     try {
       JavaSparkContext spark = JavaSparkContext.fromSparkContext(session.sparkContext());
       double learningRate = options.steps.learningRate();
@@ -60,6 +55,7 @@ final class SparkDigitsJob {
           SparkTrainer.builder(spark, factory, MetricsCodec.classification())
               .rounds(options.rounds)
               .stepsPerRound(options.stepsPerRound)
+              .executorWait(Duration.ofSeconds(options.executorWaitSeconds))
               .build();
       TrainingShards train = TrainingShards.files(spark, trainFiles, SparkDigitsJob::spec, 0);
       TrainingShards test = TrainingShards.files(spark, testFiles, SparkDigitsJob::spec, 0);

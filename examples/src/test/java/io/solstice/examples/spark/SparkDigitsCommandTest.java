@@ -31,4 +31,41 @@ class SparkDigitsCommandTest {
     assertThat(Double.parseDouble(accuracy.group(1))).isGreaterThan(0.8);
     assertThat(dir.resolve("checkpoints")).isNotEmptyDirectory();
   }
+
+  @Test
+  void aClusterMasterWithoutTheApplicationJarIsAUsageError(@TempDir Path dir) {
+    StringWriter err = new StringWriter();
+    CommandLine command = new CommandLine(new SparkDigitsCommand());
+    command.setErr(new PrintWriter(err));
+    Path missing = dir.resolve("missing-app.jar");
+
+    int status = command.execute("--master", "spark://127.0.0.1:7077",
+        "--app-jar", missing.toString(), "--work-dir", dir.resolve("shards").toString());
+
+    assertThat(status).isEqualTo(2);
+    assertThat(err.toString()).contains("spark-digits: --master spark://127.0.0.1:7077",
+        missing + " does not exist", "mvn -B -Pspark-app");
+  }
+
+  @Test
+  void aSubmittedMasterWinsOverTheMasterOption(@TempDir Path dir) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine command = new CommandLine(new SparkDigitsCommand());
+    command.setOut(new PrintWriter(out));
+    command.setErr(new PrintWriter(err));
+    // What spark-submit does before it calls the application's main method.
+    System.setProperty("spark.master", "local[1]");
+    try {
+      int status = command.execute("--master", "spark://127.0.0.1:1", "--rounds", "1",
+          "--steps-per-round", "1", "--work-dir", dir.resolve("shards").toString());
+
+      assertThat(status).as(err.toString()).isEqualTo(0);
+      assertThat(err.toString())
+          .contains("the submitted master local[1] wins over --master spark://127.0.0.1:1");
+      assertThat(out.toString()).contains("round 0 train", "test accuracy");
+    } finally {
+      System.clearProperty("spark.master");
+    }
+  }
 }
