@@ -37,17 +37,7 @@ public final class SparkDigitsCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--master", defaultValue = "local[2]",
-      description = "Spark master URL when this driver is launched directly: local[N],"
-          + " spark://host:port, yarn, k8s://... (default: ${DEFAULT-VALUE}). Under spark-submit"
-          + " the submitted master wins.")
-  String master;
-
-  @Option(names = "--app-jar", paramLabel = "JAR",
-      description = "The Spark application jar shipped to the executors of a cluster master when"
-          + " this driver is launched directly (default: solstice-spark-app.jar beside this"
-          + " program's jar, built by the spark-app Maven profile).")
-  Path applicationJar;
+  @Mixin SparkMaster master;
 
   @Option(names = "--executor-wait", paramLabel = "SECONDS", defaultValue = "120",
       description = "How long to wait for an executor able to run a task before failing with"
@@ -90,7 +80,7 @@ public final class SparkDigitsCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter err = spec.commandLine().getErr();
-    if (!sparkOnClasspath()) {
+    if (!SparkClasspath.has("org.apache.spark.sql.SparkSession")) {
       err.println("spark-digits needs Apache Spark on the classpath: build the examples with"
           + " the spark profile (mvn -Pspark -pl examples -am package), or run this command"
           + " through spark-submit (see solstice-spark/README.md).");
@@ -116,18 +106,4 @@ public final class SparkDigitsCommand implements Callable<Integer> {
     }
   }
 
-  /** Whether --master was on the command line (a submitted master overrides it, with a note). */
-  boolean masterGiven() {
-    return spec.commandLine().getParseResult().hasMatchedOption("--master");
-  }
-
-  private static boolean sparkOnClasspath() {
-    try {
-      Class.forName("org.apache.spark.sql.SparkSession", false,
-          SparkDigitsCommand.class.getClassLoader());
-      return true;
-    } catch (ClassNotFoundException e) {
-      return false;
-    }
-  }
 }

@@ -46,7 +46,7 @@ final class SparkDigitsJob {
     List<String> testFiles = writeShards(split.test().asBatch(), dir, "test", options.partitions, batchSize);
 
     SparkSession session = SparkLaunch.start("solstice-spark-digits", options.master,
-        options.masterGiven(), options.applicationJar, options.spec.commandLine().getErr());
+        options.spec.commandLine().getErr());
     try {
       JavaSparkContext spark = JavaSparkContext.fromSparkContext(session.sparkContext());
       double learningRate = options.steps.learningRate();

@@ -32,15 +32,15 @@ final class SparkLaunch {
    * Starts (or joins) the session.
    *
    * @param appName the application's name
-   * @param master the {@code --master} option
-   * @param masterGiven whether {@code --master} was on the command line
-   * @param applicationJar the {@code --app-jar} option, or null for the one beside this program
+   * @param options the command's {@code --master} and {@code --app-jar}
    * @param err where to say that a submitted master overrides {@code --master}
    * @return the session
    * @throws UsageException when a cluster master is given and there is no application jar
    */
-  static SparkSession start(String appName, String master, boolean masterGiven,
-      Path applicationJar, PrintWriter err) {
+  static SparkSession start(String appName, SparkMaster options, PrintWriter err) {
+    String master = options.url;
+    boolean masterGiven = options.given();
+    Path applicationJar = options.applicationJar;
     SparkSession.Builder builder = SparkSession.builder().appName(appName);
     String submitted = System.getProperty("spark.master");
     if (submitted != null) {

@@ -46,10 +46,7 @@ public final class SparkStreamCommand implements Callable<Integer> {
           + " (default: ${DEFAULT-VALUE}).")
   String topic;
 
-  @Option(names = "--master", defaultValue = "local[2]",
-      description = "Spark master URL (default: ${DEFAULT-VALUE}); under spark-submit, the"
-          + " submitted master wins.")
-  String master;
+  @Mixin SparkMaster master;
 
   @Option(names = "--max-offsets-per-trigger", defaultValue = "2000",
       description = "The most records per micro-batch: bounds each batch's work"
@@ -111,6 +108,11 @@ public final class SparkStreamCommand implements Callable<Integer> {
       err.println("spark-stream: " + e.getMessage());
       return 2;
     }
-    return SparkStreamJob.run(this, spec.commandLine().getOut());
+    try {
+      return SparkStreamJob.run(this, spec.commandLine().getOut());
+    } catch (UsageException e) {
+      err.println("spark-stream: " + e.getMessage());
+      return 2;
+    }
   }
 }

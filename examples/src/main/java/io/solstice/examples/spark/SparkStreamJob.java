@@ -52,16 +52,8 @@ final class SparkStreamJob {
     Path checkpoints = options.checkpoints != null
         ? Files.createDirectories(options.checkpoints)
         : Files.createTempDirectory("solstice-spark-stream");
-    SparkSession.Builder builder = SparkSession.builder().appName("solstice-spark-stream");
-    if (System.getProperty("spark.master") == null) {
-      builder.master(options.master); // spark-submit sets spark.master: its master wins
-    }
-    if (options.master.startsWith("local")) {
-      builder.config("spark.driver.host", "127.0.0.1")
-          .config("spark.driver.bindAddress", "127.0.0.1")
-          .config("spark.ui.enabled", "false");
-    }
-    SparkSession session = builder.getOrCreate();
+    SparkSession session = SparkLaunch.start("solstice-spark-stream", options.master,
+        options.spec.commandLine().getErr());
     try {
       JavaSparkContext spark = JavaSparkContext.fromSparkContext(session.sparkContext());
       double learningRate = options.steps.learningRate();
