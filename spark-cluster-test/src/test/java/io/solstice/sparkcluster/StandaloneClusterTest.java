@@ -3,6 +3,7 @@ package io.solstice.sparkcluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.solstice.kafka.testing.KafkaBrokerProcess;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,8 +26,10 @@ import org.junit.jupiter.api.Test;
  * {@code solstice spark-digits} submitted as the Spark application jar to a standalone cluster
  * of separate JVMs (a master and two one-core workers on 127.0.0.1, Spark 4.0.1's own jars):
  * in client and cluster deploy mode, launched directly with {@code --master}, with an executor
- * killed mid-run, and with resources the cluster cannot give. Every run must end with the same parameters as a {@code local[2]} run of
- * the same jar with the same seeds, and no process may outlive the test.
+ * killed mid-run, and with resources the cluster cannot give; and {@code solstice spark-stream}
+ * training from a Kafka broker on it. Every spark-digits run must end with the same parameters
+ * as a {@code local[2]} run of the same jar with the same seeds, and no process may outlive the
+ * test.
  */
 class StandaloneClusterTest {
 
@@ -169,6 +172,63 @@ class StandaloneClusterTest {
           .contains("no task can run: spark.task.cpus=2");
     }
     await().atMost(Duration.ofMinutes(1)).until(() -> cluster.executors().isEmpty());
+  }
+
+  /**
+   * spark-stream on the cluster, reading a real Kafka broker: every record produced is trained
+   * exactly once across two submissions on the same checkpoints (the second continues after the
+   * first's last applied micro-batch), with tasks in both executor processes.
+   */
+  @Test
+  void sparkStreamTrainsEachRecordOnceAcrossTwoSubmissions() throws Exception {
+    try (KafkaBrokerProcess broker = KafkaBrokerProcess.start()) {
+      List<String> common = List.of("spark-stream", "--bootstrap-servers", broker.bootstrapServers(),
+          "--topic", "sea", "--topic-partitions", "2", "--max-offsets-per-trigger", "500",
+          "--steps-per-round", "5", "--checkpoints", dir.resolve("stream").toString());
+
+      String first = stream("stream-first", common, "--produce", "2000", "--records", "2000");
+      Map<Long, Long> firstBatches = microBatches(first);
+      assertThat(firstBatches.values()).as("rows per micro-batch").allMatch(rows -> rows <= 500);
+      assertThat(firstBatches.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(2000);
+
+      long last = Collections.max(firstBatches.keySet());
+      String second = stream("stream-second", common, "--produce", "1000", "--records", "1000");
+      assertThat(second).contains("continuing after micro-batch " + last);
+      Map<Long, Long> secondBatches = microBatches(second);
+      assertThat(secondBatches.keySet()).allMatch(id -> id > last);
+      assertThat(secondBatches.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(1000);
+    }
+  }
+
+  /** One client-mode submission of spark-stream, Spark's Kafka source shipped with it. */
+  private static String stream(String name, List<String> common, String... more) throws Exception {
+    String kafkaSource = Files.readString(Path.of(System.getProperty("kafka.source.jars.file"))).trim();
+    List<String> args = new ArrayList<>(common);
+    args.addAll(List.of(more));
+    try (Submission client = Submission.start(cluster, dir.resolve(name + ".log"),
+        with(options(cluster.masterUrl(), "client"), List.of("--jars", kafkaSource)), args)) {
+      assertThat(client.awaitExit(RUN_LIMIT)).as(client.output()).isZero();
+      List<Path> ranTasks = new ArrayList<>();
+      for (Path executor : cluster.executorDirs(client.appId())) {
+        if (Files.readString(executor.resolve("stderr")).contains("Running task")) {
+          ranTasks.add(executor);
+        }
+      }
+      assertThat(ranTasks).as("executors that ran tasks").hasSize(2);
+      await().atMost(Duration.ofMinutes(1)).until(() -> cluster.executors().isEmpty());
+      return client.output();
+    }
+  }
+
+  /** Rows per micro-batch id, from spark-stream's lines. */
+  private static Map<Long, Long> microBatches(String out) {
+    Map<Long, Long> rows = new TreeMap<>();
+    Matcher m = Pattern.compile("micro-batch (\\d+): (\\d+) rows").matcher(out);
+    while (m.find()) {
+      rows.put(Long.parseLong(m.group(1)), Long.parseLong(m.group(2)));
+    }
+    assertThat(rows).as(out).isNotEmpty();
+    return rows;
   }
 
   /** Whether an executor's log shows a task of stage 2 started and not yet finished. */
