@@ -175,33 +175,51 @@ class StandaloneClusterTest {
   }
 
   /**
-   * spark-stream on the cluster, reading a real Kafka broker: every record produced is trained
-   * exactly once across two submissions on the same checkpoints (the second continues after the
-   * first's last applied micro-batch), with tasks in both executor processes.
+   * spark-stream on the cluster, reading a real Kafka broker: a query stopped after half of the
+   * records and submitted again on the same checkpoints trains each record exactly once (the
+   * second submission continues after the first's last applied micro-batch) and ends with the
+   * very parameters of one uninterrupted submission over the same micro-batches; tasks run in
+   * both executor processes.
    */
   @Test
-  void sparkStreamTrainsEachRecordOnceAcrossTwoSubmissions() throws Exception {
+  void sparkStreamRestartedTrainsEachRecordOnceAndEndsAsAnUninterruptedRun() throws Exception {
     try (KafkaBrokerProcess broker = KafkaBrokerProcess.start()) {
       List<String> common = List.of("spark-stream", "--bootstrap-servers", broker.bootstrapServers(),
           "--topic", "sea", "--topic-partitions", "2", "--max-offsets-per-trigger", "500",
-          "--steps-per-round", "5", "--checkpoints", dir.resolve("stream").toString());
+          "--steps-per-round", "5");
+      Path restarted = dir.resolve("stream-restarted");
+      Map<Long, Long> first = microBatches(stream("stream-first", common,
+          "--checkpoints", restarted.toString(), "--produce", "3000", "--records", "1500"));
+      long firstRows = rows(first);
+      long last = Collections.max(first.keySet());
+      assertThat(first.values()).as("rows per micro-batch").allMatch(rows -> rows <= 500);
+      assertThat(firstRows).isBetween(1500L, 2000L);
 
-      String first = stream("stream-first", common, "--produce", "2000", "--records", "2000");
-      Map<Long, Long> firstBatches = microBatches(first);
-      assertThat(firstBatches.values()).as("rows per micro-batch").allMatch(rows -> rows <= 500);
-      assertThat(firstBatches.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(2000);
+      String secondOutput = stream("stream-second", common,
+          "--checkpoints", restarted.toString(), "--records", String.valueOf(3000 - firstRows));
+      assertThat(secondOutput).contains("continuing after micro-batch " + last);
+      Map<Long, Long> second = microBatches(secondOutput);
+      assertThat(second.keySet()).allMatch(id -> id > last);
+      assertThat(rows(second)).isEqualTo(3000 - firstRows);
 
-      long last = Collections.max(firstBatches.keySet());
-      String second = stream("stream-second", common, "--produce", "1000", "--records", "1000");
-      assertThat(second).contains("continuing after micro-batch " + last);
-      Map<Long, Long> secondBatches = microBatches(second);
-      assertThat(secondBatches.keySet()).allMatch(id -> id > last);
-      assertThat(secondBatches.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(1000);
+      Path whole = dir.resolve("stream-whole");
+      Map<Long, Long> uninterrupted = microBatches(stream("stream-whole", common,
+          "--checkpoints", whole.toString(), "--records", "3000"));
+      Map<Long, Long> both = new TreeMap<>(first);
+      both.putAll(second);
+      assertThat(uninterrupted).as("the same micro-batches").isEqualTo(both);
+      assertThat(parameters(restarted.resolve("model"))).as("the model after the restart")
+          .usingRecursiveComparison().isEqualTo(parameters(whole.resolve("model")));
     }
   }
 
+  private static long rows(Map<Long, Long> microBatches) {
+    return microBatches.values().stream().mapToLong(Long::longValue).sum();
+  }
+
   /** One client-mode submission of spark-stream, Spark's Kafka source shipped with it. */
-  private static String stream(String name, List<String> common, String... more) throws Exception {
+  private static String stream(String name, List<String> common, String... more)
+      throws Exception {
     String kafkaSource = Files.readString(Path.of(System.getProperty("kafka.source.jars.file"))).trim();
     List<String> args = new ArrayList<>(common);
     args.addAll(List.of(more));
