@@ -77,13 +77,7 @@ class StandaloneClusterTest {
       assertThat(client.awaitExit(RUN_LIMIT)).as(client.output()).isZero();
 
       assertThat(run(client.output(), runDir)).usingRecursiveComparison().isEqualTo(reference);
-      List<Path> ranTasks = new ArrayList<>();
-      for (Path executor : cluster.executorDirs(client.appId())) {
-        if (Files.readString(executor.resolve("stderr")).contains("Running task")) {
-          ranTasks.add(executor);
-        }
-      }
-      assertThat(ranTasks).as("executors that ran tasks").hasSize(2);
+      assertThat(executorsThatRanTasks(client.appId())).as("executors that ran tasks").hasSize(2);
       await().atMost(Duration.ofMinutes(1)).until(() -> cluster.executors().isEmpty());
     }
   }
@@ -226,13 +220,7 @@ class StandaloneClusterTest {
     try (Submission client = Submission.start(cluster, dir.resolve(name + ".log"),
         with(options(cluster.masterUrl(), "client"), List.of("--jars", kafkaSource)), args)) {
       assertThat(client.awaitExit(RUN_LIMIT)).as(client.output()).isZero();
-      List<Path> ranTasks = new ArrayList<>();
-      for (Path executor : cluster.executorDirs(client.appId())) {
-        if (Files.readString(executor.resolve("stderr")).contains("Running task")) {
-          ranTasks.add(executor);
-        }
-      }
-      assertThat(ranTasks).as("executors that ran tasks").hasSize(2);
+      assertThat(executorsThatRanTasks(client.appId())).as("executors that ran tasks").hasSize(2);
       await().atMost(Duration.ofMinutes(1)).until(() -> cluster.executors().isEmpty());
       return client.output();
     }
@@ -247,6 +235,17 @@ class StandaloneClusterTest {
     }
     assertThat(rows).as(out).isNotEmpty();
     return rows;
+  }
+
+  /** The executors of an application whose logs show a task they ran. */
+  private static List<Path> executorsThatRanTasks(String appId) throws IOException {
+    List<Path> ranTasks = new ArrayList<>();
+    for (Path executor : cluster.executorDirs(appId)) {
+      if (Files.readString(executor.resolve("stderr")).contains("Running task")) {
+        ranTasks.add(executor);
+      }
+    }
+    return ranTasks;
   }
 
   /** Whether an executor's log shows a task of stage 2 started and not yet finished. */
