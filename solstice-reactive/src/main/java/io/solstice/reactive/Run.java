@@ -126,7 +126,10 @@ public final class Run<E extends Experiment<E, B, O>, B, O> {
   /**
    * The backpressure contract: how many batches are requested from a source ahead of the step
    * (default 4), replenished one by one as the step takes them. At most {@code prefetch + 2}
-   * batches of a source subscription are alive at once, whatever the source's speed.
+   * batches of a source subscription are alive at once, whatever the source's speed. A source
+   * already in memory ({@code Flux.fromIterable} of a collection, {@code Flux.fromArray}, {@code
+   * Flux.just}) is not read ahead: the training thread takes its batches one at a time, without
+   * the reader thread and the two hand-overs per batch that reading ahead would cost.
    *
    * @param batches at least 1
    * @return the new run

@@ -91,6 +91,18 @@ final class LinearUpdater {
   void stepRow(float[] parameters, int outputs, int features, float[] x, int offset, double[] dz, float l2) {
     double rate = nextRate();
     int biases = outputs * features;
+    if (kind == Kind.SGD) {
+      // update()'s SGD case with the kind decided once per row, not once per parameter.
+      float r = (float) rate;
+      for (int k = 0, base = 0; k < outputs; k++, base += features) {
+        float d = (float) dz[k];
+        for (int i = 0; i < features; i++) {
+          parameters[base + i] -= r * (d * x[offset + i] + l2 * parameters[base + i]);
+        }
+        parameters[biases + k] -= r * d;
+      }
+      return;
+    }
     for (int k = 0, base = 0; k < outputs; k++, base += features) {
       float d = (float) dz[k];
       for (int i = 0; i < features; i++) {

@@ -32,11 +32,18 @@ public final class OnlineLogisticRegression
         RowEvaluation<ArrowBatch, ClassificationMetrics>,
         Adaptable {
 
+  /** Rows whose likelihoods are multiplied before one log of the product. */
+  private static final int LOG_EVERY = 16;
+
   private final LinearCore core;
   private final LabeledRows input;
   /** The class predicted for each row of the batch being passed. */
   private int[] predicted = new int[0];
+  /** The batch's cross-entropy so far, less the log of the likelihoods not yet taken. */
   private double loss;
+  /** The product of the last rows' likelihoods (at most {@link #LOG_EVERY} of them). */
+  private double likelihoods = 1;
+  private int likelihoodsPending;
   /** 1 where the last train step's prediction of a row was wrong, 0 where it was right. */
   private double[] lastErrors = new double[0];
   /** The last row's predicted class, for {@link #predict} and {@link #learn}. */
@@ -158,6 +165,7 @@ public final class OnlineLogisticRegression
     int[] actual = input.classes();
     loss = 0;
     core.pass(input, train, batchHead);
+    takeLog();
     if (train) {
       if (lastErrors.length != n) {
         lastErrors = new double[n];
@@ -170,7 +178,18 @@ public final class OnlineLogisticRegression
   private void batchRow(int r, double[] scores, double[] scoreGradient) {
     int label = checkClass(input.classes()[r], r);
     predicted[r] = softmaxRow(scores, label, scoreGradient);
-    loss -= Math.log(Math.max(scores[label], 1e-15));
+    // One log per LOG_EVERY rows, of their likelihoods' product (each at least 1e-15, so the
+    // product stays above 1e-240, a normal double): log is a quarter of a row's cost otherwise.
+    likelihoods *= Math.max(scores[label], 1e-15);
+    if (++likelihoodsPending == LOG_EVERY) {
+      takeLog();
+    }
+  }
+
+  private void takeLog() {
+    loss -= Math.log(likelihoods);
+    likelihoods = 1;
+    likelihoodsPending = 0;
   }
 
   private void oneRow(int r, double[] scores, double[] scoreGradient) {
@@ -190,7 +209,12 @@ public final class OnlineLogisticRegression
    * Turns a row's scores into class probabilities in place, writes the cross-entropy gradient
    * {@code p - onehot(label)} and returns the arg-max class.
    */
-  private static int softmaxRow(double[] p, int label, double[] gradient) {
+  static int softmaxRow(double[] p, int label, double[] gradient) {
+    return p.length == 2 ? binaryRow(p, label, gradient) : anyClassesRow(p, label, gradient);
+  }
+
+  /** {@link #softmaxRow} for any number of classes. */
+  static int anyClassesRow(double[] p, int label, double[] gradient) {
     int classes = p.length;
     double max = Double.NEGATIVE_INFINITY;
     for (int k = 0; k < classes; k++) {
@@ -211,6 +235,20 @@ public final class OnlineLogisticRegression
       gradient[k] = p[k] - (k == label ? 1 : 0);
     }
     return best;
+  }
+
+  /** {@link #anyClassesRow}'s arithmetic for two classes, unrolled: the same values, bit for bit. */
+  static int binaryRow(double[] p, int label, double[] gradient) {
+    double s0 = p[0];
+    double s1 = p[1];
+    boolean firstIsMax = s0 >= s1;
+    double e = firstIsMax ? (s1 == s0 ? 1 : Math.exp(s1 - s0)) : Math.exp(s0 - s1);
+    double sum = 1 + e;
+    p[0] = (firstIsMax ? 1 : e) / sum;
+    p[1] = (firstIsMax ? e : 1) / sum;
+    gradient[0] = p[0] - (label == 0 ? 1 : 0);
+    gradient[1] = p[1] - (label == 1 ? 1 : 0);
+    return p[1] > p[0] ? 1 : 0;
   }
 
   /** Weights {@code W} [classes, features] and biases {@code b} as FLOAT, the updater's state, counters. */

@@ -40,8 +40,9 @@ import reactor.core.scheduler.Schedulers;
  * its mode. The
  * batches of an epoch go {@code source -> register -> subscribeOn(reader) -> cancelOn(reader) ->
  * limitRate(prefetch, 1) -> publishOn(step, 1) -> concatMap(step when its events are requested)};
- * everything after {@code
- * publishOn} runs on the training thread.
+ * everything after {@code publishOn} runs on the training thread. A source already in memory
+ * ({@link InMemorySource}) skips the reader and the hand-over: the training thread takes its
+ * batches one at a time as it goes.
  *
  * @param <E> the experiment type
  * @param <B> the batch type
@@ -321,27 +322,37 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
 
   private Flux<TrainingEvent<E, O>> batches(
       Mode mode, int epoch, Publisher<?> source, long limit, long skip) {
-    BatchScope scope = new BatchScope(threads.source(mode));
+    boolean inMemory = InMemorySource.test(source);
+    // A source in memory is taken on the training thread as it goes, with nothing to release at
+    // its end, so its scope's reader is whichever thread ends it.
+    BatchScope scope = new BatchScope(inMemory ? Schedulers.immediate() : threads.source(mode));
     scopes.add(scope);
     waiting.add(scope);
     long[] received = {0};
     Sinks.Empty<Void> epochDone = Sinks.empty();
-    Flux<TrainingEvent<E, O>> steps = Flux.from(source)
+    Flux<Object> read = Flux.<Object>from(source)
         .doOnNext(scope::register)
-        .doOnSubscribe(subscription -> scope.sourceSubscribed())
-        // On the reader thread, after the source has completed, failed or processed its
-        // cancellation: from then on the source holds nothing.
-        .doFinally(signal -> scope.sourceTerminated(() -> scopes.remove(scope)))
-        .subscribeOn(threads.source(mode))
-        // Cancel on the reader thread too, so a source's cleanup (closing a file or a stream)
-        // never races a read in progress on another thread.
-        .cancelOn(threads.source(mode))
-        // The prefetch buffer: up to `prefetch` batches requested ahead, replenished one by
-        // one as the step takes them, so the reader keeps reading while the step computes
-        // (publishOn alone would refill only after 3/4 of its queue was consumed).
-        .limitRate(config.prefetch, 1)
-        // The hand-over to the training thread holds at most one more batch.
-        .publishOn(threads.step(), 1)
+        .doOnSubscribe(subscription -> scope.sourceSubscribed());
+    Runnable released = () -> scope.sourceTerminated(() -> scopes.remove(scope));
+    Flux<Object> handedOver = inMemory
+        // Before the end travels on: the end of the run, which waits for the release, may follow
+        // from it on this same thread.
+        ? read.doOnTerminate(released).doOnCancel(released)
+        : read
+            // On the reader thread, after the source has completed, failed or processed its
+            // cancellation: from then on the source holds nothing.
+            .doFinally(signal -> released.run())
+            .subscribeOn(threads.source(mode))
+            // Cancel on the reader thread too, so a source's cleanup (closing a file or a
+            // stream) never races a read in progress on another thread.
+            .cancelOn(threads.source(mode))
+            // The prefetch buffer: up to `prefetch` batches requested ahead, replenished one by
+            // one as the step takes them, so the reader keeps reading while the step computes
+            // (publishOn alone would refill only after 3/4 of its queue was consumed).
+            .limitRate(config.prefetch, 1)
+            // The hand-over to the training thread holds at most one more batch.
+            .publishOn(threads.step(), 1);
+    Flux<TrainingEvent<E, O>> steps = handedOver
         // Ends the epoch (limit reached, run stopping) as soon as the step that decided it is
         // over, without waiting for another batch from a source that may be idle.
         .takeUntilOther(epochDone.asMono())
