@@ -7,8 +7,11 @@ import io.solstice.core.RowEvaluation;
 import io.solstice.core.Step;
 import io.solstice.core.TensorBatch;
 import io.solstice.core.metrics.ClassificationMetrics;
+import io.solstice.core.nd4j.HostBytes;
 import io.solstice.core.nd4j.Optimizer;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
 import org.nd4j.linalg.factory.Nd4j;
@@ -182,8 +185,26 @@ public final class MlpClassifier extends MlpModel
     long rows = features.size(0);
     int[] targets = readLabels(labels, rows);
     MlpBuffers buffers = network.forward(features, true);
-    BatchResult result = lossAndPredictions(buffers, targets);
-    outputDelta(buffers, targets);
+    BatchResult result;
+    ByteBuffer hostOutputs = HostBytes.of(MlpNetwork.outputs(buffers));
+    if (hostOutputs != null) {
+      // One read of the logits gives the loss, the predictions and the output delta, written
+      // back in one bulk copy: no softmax op, no per-row element access through ND4J.
+      double[] logits = MlpNetwork.outputs(buffers).data().asDouble();
+      result = scoreRows(logits, targets, true);
+      if (MlpNetwork.outputs(buffers).dataType() == DataType.FLOAT) {
+        float[] delta = new float[logits.length];
+        for (int i = 0; i < delta.length; i++) {
+          delta[i] = (float) logits[i];
+        }
+        hostOutputs.asFloatBuffer().put(0, delta);
+      } else {
+        hostOutputs.asDoubleBuffer().put(0, logits);
+      }
+    } else {
+      result = lossAndPredictions(buffers, targets);
+      outputDelta(buffers, targets);
+    }
     network.backward(buffers);
     return result;
   }
@@ -211,10 +232,20 @@ public final class MlpClassifier extends MlpModel
 
   /** Reads the logits to the heap once: the loss (stable log-sum-exp) and the arg-max. */
   private BatchResult lossAndPredictions(MlpBuffers buffers, int[] targets) {
+    return scoreRows(MlpNetwork.outputs(buffers).data().asDouble(), targets, false);
+  }
+
+  /**
+   * The loss (stable log-sum-exp) and the arg-max of each row of the logits [rows, classes]
+   * (row-major); with {@code writeDelta}, also overwrites the logits with the output delta
+   * d(mean weighted CE)/d(logits) = w_y (softmax - onehot) / rows, as {@link #outputDelta}
+   * computes it in ND4J.
+   */
+  private BatchResult scoreRows(double[] logits, int[] targets, boolean writeDelta) {
     int classes = classes();
-    double[] logits = MlpNetwork.outputs(buffers).data().asDouble();
-    int rows = (int) buffers.rows;
+    int rows = logits.length / classes;
     int[] predictions = new int[rows];
+    double[] exps = new double[classes];
     double lossSum = 0;
     for (int i = 0; i < rows; i++) {
       int base = i * classes;
@@ -230,10 +261,18 @@ public final class MlpClassifier extends MlpModel
       if (targets != null) {
         double sum = 0;
         for (int k = 0; k < classes; k++) {
-          sum += Math.exp(logits[base + k] - max);
+          exps[k] = Math.exp(logits[base + k] - max);
+          sum += exps[k];
         }
+        double weight = classWeights == null ? 1 : classWeights[targets[i]];
         double crossEntropy = max + Math.log(sum) - logits[base + targets[i]];
-        lossSum += classWeights == null ? crossEntropy : classWeights[targets[i]] * crossEntropy;
+        lossSum += weight * crossEntropy;
+        if (writeDelta) {
+          double scale = weight / rows;
+          for (int k = 0; k < classes; k++) {
+            logits[base + k] = (exps[k] / sum - (k == targets[i] ? 1 : 0)) * scale;
+          }
+        }
       }
     }
     return new BatchResult(predictions, targets, rows == 0 ? 0 : lossSum / rows);

@@ -1,6 +1,7 @@
 package io.solstice.core.nd4j;
 
 import io.solstice.core.NamedArrays;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -58,6 +59,10 @@ public final class Optimizer {
   /** ND4J's updater, or null when {@link #hostAdam} computes the update. */
   private final GradientUpdater<?> updater;
   private final HostAdam hostAdam;
+  /** The parameters' memory when Java code may update it in place, else null. */
+  private final ByteBuffer valuesBytes;
+  /** Whether a regularization runs between the update and its subtraction (weight decay). */
+  private final boolean hasPostUpdaterRegularization;
   /** Per parameter and updater variable, a view into the updater's flat state, in a stable order. */
   private final Map<String, INDArray> namedState;
   private int iteration;
@@ -69,6 +74,7 @@ public final class Optimizer {
     // The state outlives any workspace a caller may have open: allocate it outside.
     try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
       this.hostAdam = HostAdam.forUpdater(config.updater, parameters.gradients());
+      this.valuesBytes = HostBytes.of(parameters.values());
       if (hostAdam != null) {
         this.updater = null;
         this.namedState = nameState(hostAdam.flatState(), parameters);
@@ -79,6 +85,8 @@ public final class Optimizer {
         this.namedState = nameState(updater.getState(), parameters);
       }
     }
+    this.hasPostUpdaterRegularization = config.regularizations.stream()
+        .anyMatch(r -> r.applyStep() == Regularization.ApplyStep.POST_UPDATER);
   }
 
   /** Slices each updater variable (a flat [length] view) per parameter. */
@@ -118,6 +126,11 @@ public final class Optimizer {
     config.clipping.clip(gradients);
     double learningRate = learningRate();
     regularize(Regularization.ApplyStep.BEFORE_UPDATER, learningRate);
+    if (hostAdam != null && valuesBytes != null && !hasPostUpdaterRegularization) {
+      hostAdam.apply(iteration, epoch, valuesBytes); // the subtraction too, in the same pass
+      iteration++;
+      return;
+    }
     if (hostAdam != null) {
       hostAdam.apply(iteration, epoch);
     } else {

@@ -57,6 +57,32 @@ class HostAdamTest {
   }
 
   @Test
+  void subtractsTheUpdateFromTheParametersInTheSamePassBitForBit() {
+    for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+      int length = 5000;
+      INDArray gradient = Nd4j.create(type, length);
+      HostAdam host = HostAdam.forUpdater(new Adam(1e-2), gradient);
+      INDArray parameters = Nd4j.rand(type, length);
+      INDArray expected = parameters.dup();
+      double[] initial = parameters.data().asDouble();
+      java.util.Random random = new java.util.Random(3);
+      for (int iteration = 0; iteration < 5; iteration++) {
+        double[] values = new double[length];
+        for (int i = 0; i < length; i++) {
+          values[i] = random.nextGaussian();
+        }
+        gradient.assign(Nd4j.createFromArray(values).castTo(type));
+        host.apply(iteration, 0, HostBytes.of(parameters));
+        expected.subi(gradient); // the gradient buffer holds the update afterwards
+
+        assertThat(parameters.data().asDouble()).as("%s update %d", type, iteration)
+            .isEqualTo(expected.data().asDouble());
+      }
+      assertThat(parameters.data().asDouble()).as("moved").isNotEqualTo(initial);
+    }
+  }
+
+  @Test
   void leavesOtherUpdatersTypesAndViewsToNd4j() {
     assertThat(HostAdam.forUpdater(new Nadam(1e-3), Nd4j.create(DataType.FLOAT, 10))).isNull();
     assertThat(HostAdam.forUpdater(new Adam(1e-3), Nd4j.create(DataType.HALF, 10))).isNull();
