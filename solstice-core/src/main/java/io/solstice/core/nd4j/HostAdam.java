@@ -5,6 +5,8 @@ import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -22,6 +24,11 @@ import org.nd4j.linalg.learning.config.Adam;
  * update of the MLP's 203,530 parameters, subtraction included, took 310 us against 784 us
  * with ND4J's updater ({@code benchmarks/bench jmh AdamJmh}).
  *
+ * <p>An update of at least {@value #PARALLEL_FROM} values is shared, chunk by chunk, with up to
+ * three helper threads of the common pool, as many as ND4J's op threads ({@code
+ * OMP_NUM_THREADS}) and the cores allow: ND4J's threads sleep while Java code runs, so their cores
+ * are free. The result does not depend on how the chunks were shared.
+ *
  * <p>The moments live in two arrays of their own, named {@code M} and {@code V} like ND4J's
  * state, so checkpoints move freely between this and ND4J's updater (which the GPU backend and
  * any array that is not a plain host buffer use).
@@ -30,6 +37,13 @@ final class HostAdam {
 
   /** Values per chunk: small enough that the four chunk arrays stay in cache. */
   private static final int CHUNK = 2048;
+  /**
+   * Updates from this many values on are shared with helper threads: below it, waking a helper
+   * costs more than it saves.
+   */
+  static final int PARALLEL_FROM = 65_536;
+  /** Helper threads per update at most, besides the calling thread. */
+  private static final int HELPERS_AT_MOST = 3;
 
   private final Adam config;
   private final INDArray m;
@@ -39,9 +53,15 @@ final class HostAdam {
   private final ByteBuffer vBytes;
   private final float[][] floatScratch;
   private final double[][] doubleScratch;
+  /**
+   * The threads an update may use: ND4J's own op-thread setting ({@code OMP_NUM_THREADS}), so
+   * a user who gives ND4J one thread gets a one-thread update, and no more than the cores.
+   */
+  private final int threads;
 
-  private HostAdam(Adam config, ByteBuffer gradientBytes, DataType type, long length) {
+  private HostAdam(Adam config, ByteBuffer gradientBytes, DataType type, long length, int threads) {
     this.config = config;
+    this.threads = threads;
     this.gradientBytes = gradientBytes;
     this.m = Nd4j.create(type, length);
     this.v = Nd4j.create(type, length);
@@ -61,12 +81,18 @@ final class HostAdam {
    * @return the implementation, or null
    */
   static HostAdam forUpdater(Object updater, INDArray gradients) {
+    return forUpdater(updater, gradients,
+        Math.min(Nd4j.getEnvironment().maxThreads(), Runtime.getRuntime().availableProcessors()));
+  }
+
+  /** {@link #forUpdater(Object, INDArray)} with an update using up to {@code threads} threads. */
+  static HostAdam forUpdater(Object updater, INDArray gradients, int threads) {
     if (updater == null || updater.getClass() != Adam.class) {
       return null;
     }
     ByteBuffer bytes = HostBytes.of(gradients);
     return bytes == null ? null
-        : new HostAdam((Adam) updater, bytes, gradients.dataType(), gradients.length());
+        : new HostAdam((Adam) updater, bytes, gradients.dataType(), gradients.length(), Math.max(1, threads));
   }
 
   /** The state by variable name: flat [length] moments. */
@@ -103,84 +129,137 @@ final class HostAdam {
     double epsilon = config.getEpsilon();
     double stepSize = config.getLearningRate(iteration, epoch)
         * Math.sqrt(1 - Math.pow(beta2, iteration + 1.0)) / (1 - Math.pow(beta1, iteration + 1.0));
-    if (floatScratch != null) {
-      applyFloat(gradientBytes.asFloatBuffer(), values == null ? null : values.asFloatBuffer(),
-          (float) beta1, (float) beta2, (float) epsilon, (float) stepSize);
-    } else {
-      applyDouble(gradientBytes.asDoubleBuffer(), values == null ? null : values.asDoubleBuffer(),
-          beta1, beta2, epsilon, stepSize);
+    boolean floats = floatScratch != null;
+    int length = (int) m.length();
+    int chunks = (length + CHUNK - 1) / CHUNK;
+    ChunkUpdate update = floats
+        ? (chunk, scratch) -> applyFloat(chunk, length, (float[][]) scratch, values,
+            (float) beta1, (float) beta2, (float) epsilon, (float) stepSize)
+        : (chunk, scratch) -> applyDouble(chunk, length, (double[][]) scratch, values,
+            beta1, beta2, epsilon, stepSize);
+    Pass pass = new Pass(chunks, update);
+    int helpers = length < PARALLEL_FROM ? 0 : Math.min(HELPERS_AT_MOST, threads - 1);
+    for (int h = 0; h < helpers; h++) {
+      ForkJoinPool.commonPool().execute(() -> pass.take(floats ? new float[4][CHUNK] : new double[4][CHUNK]));
+    }
+    pass.take(floats ? floatScratch : doubleScratch);
+    pass.awaitDone();
+  }
+
+  /** The update of one chunk of values, with the scratch arrays of the thread that runs it. */
+  private interface ChunkUpdate {
+    void apply(int chunk, Object scratch);
+  }
+
+  /**
+   * The chunks of one update, taken one at a time by the calling thread and by helpers of the
+   * common pool. A helper that starts late finds nothing left, and a pool busy with other work
+   * only means the calling thread does every chunk: it never waits for a helper to start, only
+   * for chunks a helper has already taken (each a few microseconds). Each value's arithmetic
+   * does not depend on which thread computes it, so the result is the same bit for bit.
+   */
+  private static final class Pass {
+    private final int chunks;
+    private final ChunkUpdate update;
+    private final AtomicInteger next = new AtomicInteger();
+    private final AtomicInteger done = new AtomicInteger();
+
+    Pass(int chunks, ChunkUpdate update) {
+      this.chunks = chunks;
+      this.update = update;
+    }
+
+    void take(Object scratch) {
+      for (int chunk = next.getAndIncrement(); chunk < chunks; chunk = next.getAndIncrement()) {
+        update.apply(chunk, scratch);
+        done.incrementAndGet();
+      }
+    }
+
+    void awaitDone() {
+      // At most the chunks helpers are computing: spin briefly, then give up the core, in case
+      // a helper that holds a chunk needs it.
+      for (int spins = 0; done.get() < chunks; spins++) {
+        if (spins < 1_000) {
+          Thread.onSpinWait();
+        } else {
+          Thread.yield();
+        }
+      }
     }
   }
 
-  private void applyFloat(FloatBuffer g, FloatBuffer p, float beta1, float beta2, float epsilon, float stepSize) {
+  private void applyFloat(int chunk, int length, float[][] scratch, ByteBuffer values,
+      float beta1, float beta2, float epsilon, float stepSize) {
+    int start = chunk * CHUNK;
+    int n = Math.min(CHUNK, length - start);
+    FloatBuffer g = gradientBytes.asFloatBuffer();
     FloatBuffer mb = mBytes.asFloatBuffer();
     FloatBuffer vb = vBytes.asFloatBuffer();
-    float[] gc = floatScratch[0];
-    float[] mc = floatScratch[1];
-    float[] vc = floatScratch[2];
-    float[] pc = floatScratch[3];
+    float[] gc = scratch[0];
+    float[] mc = scratch[1];
+    float[] vc = scratch[2];
     float oneMinusBeta1 = 1 - beta1;
     float oneMinusBeta2 = 1 - beta2;
-    int length = g.limit();
-    for (int start = 0; start < length; start += CHUNK) {
-      int n = Math.min(CHUNK, length - start);
-      g.get(start, gc, 0, n);
-      mb.get(start, mc, 0, n);
-      vb.get(start, vc, 0, n);
+    g.get(start, gc, 0, n);
+    mb.get(start, mc, 0, n);
+    vb.get(start, vc, 0, n);
+    for (int i = 0; i < n; i++) {
+      float gi = gc[i];
+      float mi = beta1 * mc[i] + gi * oneMinusBeta1;
+      float vi = beta2 * vc[i] + gi * gi * oneMinusBeta2;
+      mc[i] = mi;
+      vc[i] = vi;
+      gc[i] = mi * stepSize / ((float) Math.sqrt(vi) + epsilon);
+    }
+    g.put(start, gc, 0, n);
+    mb.put(start, mc, 0, n);
+    vb.put(start, vc, 0, n);
+    if (values != null) {
+      FloatBuffer p = values.asFloatBuffer();
+      float[] pc = scratch[3];
+      p.get(start, pc, 0, n);
       for (int i = 0; i < n; i++) {
-        float gi = gc[i];
-        float mi = beta1 * mc[i] + gi * oneMinusBeta1;
-        float vi = beta2 * vc[i] + gi * gi * oneMinusBeta2;
-        mc[i] = mi;
-        vc[i] = vi;
-        gc[i] = mi * stepSize / ((float) Math.sqrt(vi) + epsilon);
+        pc[i] -= gc[i];
       }
-      g.put(start, gc, 0, n);
-      mb.put(start, mc, 0, n);
-      vb.put(start, vc, 0, n);
-      if (p != null) {
-        p.get(start, pc, 0, n);
-        for (int i = 0; i < n; i++) {
-          pc[i] -= gc[i];
-        }
-        p.put(start, pc, 0, n);
-      }
+      p.put(start, pc, 0, n);
     }
   }
 
   // The float32 loop again for float64: Java has no generics over primitive arrays, and one
   // loop over doubles would widen every float32 value and change its rounding.
-  private void applyDouble(DoubleBuffer g, DoubleBuffer p, double beta1, double beta2, double epsilon, double stepSize) {
+  private void applyDouble(int chunk, int length, double[][] scratch, ByteBuffer values,
+      double beta1, double beta2, double epsilon, double stepSize) {
+    int start = chunk * CHUNK;
+    int n = Math.min(CHUNK, length - start);
+    DoubleBuffer g = gradientBytes.asDoubleBuffer();
     DoubleBuffer mb = mBytes.asDoubleBuffer();
     DoubleBuffer vb = vBytes.asDoubleBuffer();
-    double[] gc = doubleScratch[0];
-    double[] mc = doubleScratch[1];
-    double[] vc = doubleScratch[2];
-    double[] pc = doubleScratch[3];
-    int length = g.limit();
-    for (int start = 0; start < length; start += CHUNK) {
-      int n = Math.min(CHUNK, length - start);
-      g.get(start, gc, 0, n);
-      mb.get(start, mc, 0, n);
-      vb.get(start, vc, 0, n);
+    double[] gc = scratch[0];
+    double[] mc = scratch[1];
+    double[] vc = scratch[2];
+    g.get(start, gc, 0, n);
+    mb.get(start, mc, 0, n);
+    vb.get(start, vc, 0, n);
+    for (int i = 0; i < n; i++) {
+      double gi = gc[i];
+      double mi = beta1 * mc[i] + gi * (1 - beta1);
+      double vi = beta2 * vc[i] + gi * gi * (1 - beta2);
+      mc[i] = mi;
+      vc[i] = vi;
+      gc[i] = mi * stepSize / (Math.sqrt(vi) + epsilon);
+    }
+    g.put(start, gc, 0, n);
+    mb.put(start, mc, 0, n);
+    vb.put(start, vc, 0, n);
+    if (values != null) {
+      DoubleBuffer p = values.asDoubleBuffer();
+      double[] pc = scratch[3];
+      p.get(start, pc, 0, n);
       for (int i = 0; i < n; i++) {
-        double gi = gc[i];
-        double mi = beta1 * mc[i] + gi * (1 - beta1);
-        double vi = beta2 * vc[i] + gi * gi * (1 - beta2);
-        mc[i] = mi;
-        vc[i] = vi;
-        gc[i] = mi * stepSize / (Math.sqrt(vi) + epsilon);
+        pc[i] -= gc[i];
       }
-      g.put(start, gc, 0, n);
-      mb.put(start, mc, 0, n);
-      vb.put(start, vc, 0, n);
-      if (p != null) {
-        p.get(start, pc, 0, n);
-        for (int i = 0; i < n; i++) {
-          pc[i] -= gc[i];
-        }
-        p.put(start, pc, 0, n);
-      }
+      p.put(start, pc, 0, n);
     }
   }
 }

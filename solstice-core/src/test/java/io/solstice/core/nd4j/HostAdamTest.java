@@ -83,6 +83,40 @@ class HostAdamTest {
   }
 
   @Test
+  void anUpdateSharedWithHelperThreadsIsTheOneThreadUpdateBitForBit() {
+    for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+      int length = 3 * HostAdam.PARALLEL_FROM + 123;
+      INDArray oneThreadGradient = Nd4j.create(type, length);
+      INDArray sharedGradient = Nd4j.create(type, length);
+      HostAdam oneThread = HostAdam.forUpdater(new Adam(1e-3), oneThreadGradient, 1);
+      HostAdam shared = HostAdam.forUpdater(new Adam(1e-3), sharedGradient, 4);
+      INDArray oneThreadValues = Nd4j.rand(type, length);
+      INDArray sharedValues = oneThreadValues.dup();
+      java.util.Random random = new java.util.Random(11);
+      for (int iteration = 0; iteration < 4; iteration++) {
+        double[] values = new double[length];
+        for (int i = 0; i < length; i++) {
+          values[i] = random.nextGaussian() * Math.pow(10, random.nextDouble() * 6 - 4);
+        }
+        INDArray gradient = Nd4j.createFromArray(values).castTo(type);
+        oneThreadGradient.assign(gradient);
+        sharedGradient.assign(gradient);
+        oneThread.apply(iteration, 0, HostBytes.of(oneThreadValues));
+        shared.apply(iteration, 0, HostBytes.of(sharedValues));
+
+        assertThat(sharedGradient.data().asDouble()).as("%s update %d", type, iteration)
+            .isEqualTo(oneThreadGradient.data().asDouble());
+        assertThat(sharedValues.data().asDouble()).as("%s parameters %d", type, iteration)
+            .isEqualTo(oneThreadValues.data().asDouble());
+      }
+      for (String moment : oneThread.flatState().keySet()) {
+        assertThat(shared.flatState().get(moment).data().asDouble()).as("%s moment %s", type, moment)
+            .isEqualTo(oneThread.flatState().get(moment).data().asDouble());
+      }
+    }
+  }
+
+  @Test
   void leavesOtherUpdatersTypesAndViewsToNd4j() {
     assertThat(HostAdam.forUpdater(new Nadam(1e-3), Nd4j.create(DataType.FLOAT, 10))).isNull();
     assertThat(HostAdam.forUpdater(new Adam(1e-3), Nd4j.create(DataType.HALF, 10))).isNull();
