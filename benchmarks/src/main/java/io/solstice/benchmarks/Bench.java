@@ -220,6 +220,9 @@ public final class Bench {
     for (Map.Entry<String, Object> e : details.fields().entrySet()) {
       out.append('\n').append(e.getKey()).append(":\n");
       Json.Obj detail = (Json.Obj) e.getValue();
+      if (detail.get("skipped") != null) {
+        out.append("  skipped: ").append(detail.get("skipped")).append('\n');
+      }
       Object comparison = detail.get("comparison");
       if (comparison instanceof Json.Obj c) {
         out.append(comparisonLine(c));

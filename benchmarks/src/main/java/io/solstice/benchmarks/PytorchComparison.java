@@ -57,13 +57,13 @@ public final class PytorchComparison {
    */
   public static Json.Obj run(BenchConfig config) {
     String python = System.getProperty(PYTHON_PROPERTY, DEFAULT_PYTHON);
-    Optional<Path> script = findScript();
-    if (script.isEmpty()) {
-      return Json.obj().put("skipped", SCRIPT + " not found (set -D" + SCRIPT_PROPERTY + ")");
-    }
     String noTorch = torchMissing(python);
     if (noTorch != null) {
       return Json.obj().put("skipped", noTorch);
+    }
+    Optional<Path> script = findScript();
+    if (script.isEmpty()) {
+      return Json.obj().put("skipped", SCRIPT + " not found (set -D" + SCRIPT_PROPERTY + ")");
     }
     List<String> sizes = List.of(String.valueOf(config.trainRows()),
         String.valueOf(config.smallMlpRows()), String.valueOf(config.crossFrameworkWarmupEpochs()),

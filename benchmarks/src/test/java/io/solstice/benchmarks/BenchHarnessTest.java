@@ -191,12 +191,13 @@ class BenchHarnessTest {
   }
 
   @Test
-  void withoutAPythonThatHasTorchTheComparisonReportsWhyAndNoRatio() {
+  void withoutAPythonThatHasTorchTheComparisonReportsWhyAndNoRatio() throws Exception {
     String previous = System.getProperty(PytorchComparison.PYTHON_PROPERTY);
     System.setProperty(PytorchComparison.PYTHON_PROPERTY, "/nonexistent/python3");
-    Json.Obj result;
+    Json.Obj skipped;
     try {
-      result = PytorchComparison.run(BenchConfig.quick());
+      skipped = Bench.run(Bench.Options.parse("pytorch", "--quick", "--json"),
+          new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
     } finally {
       if (previous == null) {
         System.clearProperty(PytorchComparison.PYTHON_PROPERTY);
@@ -204,10 +205,15 @@ class BenchHarnessTest {
         System.setProperty(PytorchComparison.PYTHON_PROPERTY, previous);
       }
     }
+    JsonNode json = new ObjectMapper().readTree(skipped.toString());
 
-    assertThat((String) result.get("skipped")).contains("/nonexistent/python3");
-    assertThat(result.fields()).doesNotContainKeys(
-        "vs_pytorch_cpu_784_256_10_b128", "vs_pytorch_cpu_784_300_100_10_b32");
+    assertThat(json.get("details").get("pytorch").get("skipped").asText())
+        .contains("/nonexistent/python3");
+    assertThat(json.get("details").get("pytorch").has("vs_pytorch_cpu_784_256_10_b128")).isFalse();
+    assertThat(json.get("vs_pytorch_cpu_784_256_10_b128").isNull()).isTrue();
+    assertThat(json.get("targets").get("vs_pytorch_cpu_784_300_100_10_b32").get("met").isNull())
+        .isTrue();
+    assertThat(Bench.text(skipped)).contains("pytorch:", "skipped: cannot run /nonexistent/python3");
   }
 
   @Test
