@@ -11,6 +11,7 @@ import io.solstice.benchmarks.internal.Timer;
 import io.solstice.core.TensorBatch;
 import io.solstice.core.models.MlpClassifier;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * How close a train step comes to the machine's matrix-multiply rate: a plain loop of {@link
@@ -67,13 +68,21 @@ public final class StepEfficiency {
     int[] hiddenAndClasses = java.util.Arrays.copyOfRange(sizes, 1, sizes.length);
     MlpClassifier[] model = {Models.mlp(sizes[0], hiddenAndClasses)};
     StepGemms gemms = StepGemms.forMlp(sizes, batch);
-    Interleaved.Comparison comparison = Interleaved.compare(config.warmupPairs(), config.pairs(),
+    // Twice the usual pairs: both contenders are short, and the median of their pair ratios
+    // needs more pairs to settle on a machine that others load.
+    Interleaved.Comparison comparison = Interleaved.compare(config.warmupPairs(), 2 * config.pairs(),
         thread.wrap(() -> Timer.throughput(steps, () -> model[0] = Models.plainEpoch(model[0], batches))),
         thread.wrap(() -> Timer.throughput(steps, () -> {
           for (TensorBatch b : batches) {
             gemms.run(b.features());
           }
         })));
+    // Each gemm alone, on the same thread: which of the step's shapes SGEMM itself runs slowly.
+    AtomicReference<List<Json.Obj>> byGemm = new AtomicReference<>();
+    thread.wrap(() -> {
+      byGemm.set(gemms.gflopsByGemm(batches.get(0).features(), 20, 5));
+      return 0;
+    }).getAsDouble();
     double gflopPerStep = gemms.flops() / 1e9;
     return Json.obj()
         .put("model", "MlpClassifier " + join(sizes) + ", Adam(1e-3), float32")
@@ -82,6 +91,7 @@ public final class StepEfficiency {
         .put("gemms_m_n_k", gemms.shapes(batch, sizes[0]))
         .put("flops_per_step", gemms.flops())
         .put("flops_per_sample", (double) gemms.flops() / batch)
+        .put("sgemm_gflops_by_gemm", byGemm.get())
         .put("comparison", comparison.toJson(
             "for loop over MlpClassifier.trainStep on one dedicated thread",
             "only the step's gemms (Nd4j.gemm, same shapes, preallocated float32)", "steps_per_s"))

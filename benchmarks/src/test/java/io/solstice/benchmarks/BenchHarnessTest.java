@@ -143,7 +143,13 @@ class BenchHarnessTest {
     for (JsonNode shape : List.of(wide, deep)) {
       JsonNode comparison = shape.get("comparison");
       double gflopPerStep = shape.get("flops_per_step").asDouble() / 1e9;
-      assertThat(comparison.get("pair_ratios").size()).isEqualTo(BenchConfig.quick().pairs());
+      assertThat(comparison.get("pair_ratios").size()).isEqualTo(2 * BenchConfig.quick().pairs());
+      JsonNode byGemm = shape.get("sgemm_gflops_by_gemm");
+      assertThat(byGemm.size()).isEqualTo(shape.get("gemms_m_n_k").size());
+      for (int g = 0; g < byGemm.size(); g++) {
+        assertThat(byGemm.get(g).get("m_n_k")).isEqualTo(shape.get("gemms_m_n_k").get(g));
+        assertThat(byGemm.get(g).get("gflops").asDouble()).isPositive();
+      }
       assertThat(shape.get("step_gflops").asDouble()).isCloseTo(
           comparison.get("a_steps_per_s").get("median").asDouble() * gflopPerStep, within(1e-6));
       assertThat(shape.get("sgemm_gflops_at_step_shapes").asDouble()).isCloseTo(

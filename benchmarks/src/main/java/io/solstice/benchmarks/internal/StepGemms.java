@@ -100,6 +100,38 @@ public final class StepGemms {
   }
 
   /**
+   * Each gemm's own rate, timed alone (median of several timings of {@code repetitions} calls):
+   * which of the step's shapes SGEMM runs slowly.
+   *
+   * @param features a batch's features, the first layer's input
+   * @param repetitions calls per timing
+   * @param timings timings per gemm
+   * @return per gemm, in the step's order: its m x n x k, its median GFLOP/s and microseconds
+   *     per call
+   */
+  public List<Json.Obj> gflopsByGemm(INDArray features, int repetitions, int timings) {
+    int batch = (int) features.size(0);
+    int inputs = (int) features.size(1);
+    List<String> names = shapes(batch, inputs);
+    List<Json.Obj> out = new ArrayList<>();
+    for (int g = 0; g < gemms.size(); g++) {
+      Gemm gemm = gemms.get(g);
+      INDArray a = gemm.a == null ? features : gemm.a;
+      double gflop = gemm.flops(batch, inputs) * (double) repetitions / 1e9;
+      Summary rate = Interleaved.measure(1, timings, () -> Timer.throughput(gflop, () -> {
+        for (int i = 0; i < repetitions; i++) {
+          Nd4j.gemm(a, gemm.b, gemm.c, gemm.transA, gemm.transB, 1.0, 0.0);
+        }
+      }));
+      out.add(Json.obj()
+          .put("m_n_k", names.get(g))
+          .put("gflops", rate.median())
+          .put("us_per_call", gemm.flops(batch, inputs) / rate.median() / 1e3));
+    }
+    return out;
+  }
+
+  /**
    * The rate of square SGEMMs {@code n x n x n}, for reference.
    *
    * @param n the size
