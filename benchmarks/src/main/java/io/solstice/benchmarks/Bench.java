@@ -26,7 +26,8 @@ import java.util.function.Function;
  * inflight}, {@code steps}, {@code subscribers} (ten synchronous subscribers), {@code async} (a
  * slow asynchronous subscriber), {@code publish} (model publication), {@code manyruns} (a
  * thousand online runs sharing a {@code RunThreadPool}), {@code online} (online learning
- * against MOA), or {@code all}. Each
+ * against MOA), {@code gemm} (train steps against ND4J SGEMM at the steps' shapes), {@code
+ * pytorch} (against PyTorch on the CPU; skipped where Python has no torch), or {@code all}. Each
  * compares its contenders interleaved (A B A B ..., after a warm-up) and reports medians,
  * min-max and the median of the pair ratios. When
  * several run, each gets a JVM of its own (same flags), unless {@code --in-process} is given.
@@ -49,6 +50,8 @@ public final class Bench {
     BENCHMARKS.put("publish", PublishOverhead::run);
     BENCHMARKS.put("manyruns", ManyRunsBenchmark::run);
     BENCHMARKS.put("online", OnlineThroughput::run);
+    BENCHMARKS.put("gemm", StepEfficiency::run);
+    BENCHMARKS.put("pytorch", PytorchComparison::run);
   }
 
   /** The headline fields, with their targets (null: report only). */
@@ -88,7 +91,13 @@ public final class Bench {
       new Target("online", "online_accuracy_moa_sgd_hyperplane", null, 0),
       new Target("online", "engine_fixed_cost_us_per_step", null, 0),
       new Target("online", "engine_cost_us_per_batch_vs_plain_loop", null, 0),
-      new Target("online", "engine_cost_cpu_us_per_batch_vs_plain_loop", null, 0));
+      new Target("online", "engine_cost_cpu_us_per_batch_vs_plain_loop", null, 0),
+      new Target("gemm", "step_flops_vs_sgemm_784_256_10_b128", ">=", 0.7),
+      new Target("gemm", "step_flops_vs_sgemm_784_300_100_10_b32", ">=", 0.7),
+      new Target("gemm", "sgemm_gflops_256", null, 0),
+      new Target("gemm", "sgemm_gflops_1024", null, 0),
+      new Target("pytorch", "vs_pytorch_cpu_784_256_10_b128", ">=", 1.1),
+      new Target("pytorch", "vs_pytorch_cpu_784_300_100_10_b32", ">=", 1.1));
 
   private Bench() {}
 
@@ -211,6 +220,9 @@ public final class Bench {
     for (Map.Entry<String, Object> e : details.fields().entrySet()) {
       out.append('\n').append(e.getKey()).append(":\n");
       Json.Obj detail = (Json.Obj) e.getValue();
+      if (detail.get("skipped") != null) {
+        out.append("  skipped: ").append(detail.get("skipped")).append('\n');
+      }
       Object comparison = detail.get("comparison");
       if (comparison instanceof Json.Obj c) {
         out.append(comparisonLine(c));

@@ -17,6 +17,9 @@ package io.solstice.benchmarks;
  * @param manyRuns concurrent runs of the many-runs benchmark
  * @param manyRunsSeconds how long the many-runs benchmark counts steps
  * @param onlineRows rows per stream of the online comparison with MOA (a multiple of 10,000)
+ * @param crossFrameworkRounds rounds of the comparison with PyTorch (each runs every setting once)
+ * @param crossFrameworkWarmupEpochs untimed epochs per shape in each process of that comparison
+ * @param crossFrameworkEpochs timed epochs per shape in each process of that comparison
  */
 public record BenchConfig(
     int warmupPairs,
@@ -30,7 +33,10 @@ public record BenchConfig(
     int smallMlpRows,
     int manyRuns,
     int manyRunsSeconds,
-    int onlineRows) {
+    int onlineRows,
+    int crossFrameworkRounds,
+    int crossFrameworkWarmupEpochs,
+    int crossFrameworkEpochs) {
 
   /**
    * The sizes behind the published numbers.
@@ -38,7 +44,7 @@ public record BenchConfig(
    * @return the full configuration
    */
   public static BenchConfig full() {
-    return new BenchConfig(10, 21, 10_240, 2_000, 50_000, 60, 10, 400, 6_400, 1_000, 60, 1_000_000);
+    return new BenchConfig(10, 21, 10_240, 2_000, 50_000, 60, 10, 400, 6_400, 1_000, 60, 1_000_000, 3, 6, 10);
   }
 
   /**
@@ -47,6 +53,6 @@ public record BenchConfig(
    * @return the quick configuration
    */
   public static BenchConfig quick() {
-    return new BenchConfig(1, 2, 384, 256, 1_024, 6, 3, 30, 192, 50, 2, 20_000);
+    return new BenchConfig(1, 2, 384, 256, 1_024, 6, 3, 30, 192, 50, 2, 20_000, 1, 1, 2);
   }
 }

@@ -2,6 +2,7 @@ package io.solstice.benchmarks;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -42,7 +43,11 @@ class BenchHarnessTest {
       "online_logreg_vs_moa_sgd_hyperplane",
       "online_accuracy_solstice_hyperplane",
       "online_accuracy_moa_sgd_hyperplane",
-      "engine_fixed_cost_us_per_step");
+      "engine_fixed_cost_us_per_step",
+      "step_flops_vs_sgemm_784_256_10_b128",
+      "step_flops_vs_sgemm_784_300_100_10_b32",
+      "sgemm_gflops_256",
+      "sgemm_gflops_1024");
 
   private static Json.Obj report;
   private static String progress;
@@ -104,7 +109,8 @@ class BenchHarnessTest {
     for (String field : List.of("overhead_vs_raw_nd4j", "speedup_vs_dl4j", "ingest_vs_memcpy",
         "overlap_efficiency", "inflight_batches_max", "ten_sync_subscribers_vs_none",
         "slow_async_subscriber_vs_none", "online_logreg_vs_moa_sgd_sea",
-        "online_accuracy_gain_vs_moa_sgd_sea")) {
+        "online_accuracy_gain_vs_moa_sgd_sea", "step_flops_vs_sgemm_784_256_10_b128",
+        "step_flops_vs_sgemm_784_300_100_10_b32")) {
       assertThat(targets.get(field).get("met").isBoolean()).as(field).isTrue();
     }
   }
@@ -114,7 +120,106 @@ class BenchHarnessTest {
     String text = Bench.text(report);
 
     assertThat(text).contains("overhead:", "dl4j:", "ingest:", "overlap:", "inflight:", "steps:",
-        "subscribers:", "async:", "online:", "ratio A/B per pair");
+        "subscribers:", "async:", "online:", "gemm:", "pytorch:", "ratio A/B per pair");
+  }
+
+  @Test
+  void theStepEfficiencyCountsEveryGemmOfTheStepAndComparesPairByPair() throws Exception {
+    JsonNode gemm = new ObjectMapper().readTree(report.toString()).get("details").get("gemm");
+    JsonNode wide = gemm.get("mlp_784_256_10_b128");
+    JsonNode deep = gemm.get("mlp_784_300_100_10_b32");
+
+    // Forward X W per layer; backward X^T delta and ones delta per layer, delta W^T above the first.
+    assertThat(wide.get("gemms_m_n_k").size()).isEqualTo(2 + 2 * 2 + 1);
+    assertThat(deep.get("gemms_m_n_k").size()).isEqualTo(3 + 3 * 2 + 2);
+    assertThat(wide.get("gemms_m_n_k").get(0).asText()).isEqualTo("128x256x784");
+    long b = 128;
+    assertThat(wide.get("flops_per_step").asLong()).isEqualTo(
+        2 * 2 * b * (784 * 256 + 256 * 10) + 2 * b * (256 + 10) + 2 * b * 256 * 10);
+    b = 32;
+    assertThat(deep.get("flops_per_step").asLong()).isEqualTo(
+        2 * 2 * b * (784 * 300 + 300 * 100 + 100 * 10) + 2 * b * (300 + 100 + 10)
+            + 2 * b * (300 * 100 + 100 * 10));
+    for (JsonNode shape : List.of(wide, deep)) {
+      JsonNode comparison = shape.get("comparison");
+      double gflopPerStep = shape.get("flops_per_step").asDouble() / 1e9;
+      assertThat(comparison.get("pair_ratios").size()).isEqualTo(2 * BenchConfig.quick().pairs());
+      JsonNode byGemm = shape.get("sgemm_gflops_by_gemm");
+      assertThat(byGemm.size()).isEqualTo(shape.get("gemms_m_n_k").size());
+      for (int g = 0; g < byGemm.size(); g++) {
+        assertThat(byGemm.get(g).get("m_n_k")).isEqualTo(shape.get("gemms_m_n_k").get(g));
+        assertThat(byGemm.get(g).get("gflops").asDouble()).isPositive();
+      }
+      assertThat(shape.get("step_gflops").asDouble()).isCloseTo(
+          comparison.get("a_steps_per_s").get("median").asDouble() * gflopPerStep, within(1e-6));
+      assertThat(shape.get("sgemm_gflops_at_step_shapes").asDouble()).isCloseTo(
+          comparison.get("b_steps_per_s").get("median").asDouble() * gflopPerStep, within(1e-6));
+      assertThat(shape.get("step_flops_vs_sgemm").asDouble())
+          .isEqualTo(comparison.get("ratio").get("median").asDouble());
+    }
+  }
+
+  @Test
+  void theComparisonWithPytorchRunsEverySettingWhereTorchIsInstalledAndIsSkippedElsewhere()
+      throws Exception {
+    JsonNode json = new ObjectMapper().readTree(report.toString());
+    JsonNode pytorch = json.get("details").get("pytorch");
+
+    if (torchImports()) {
+      assertThat(pytorch.has("skipped")).as("%s", pytorch).isFalse();
+      for (String shape : List.of("784_256_10_b128", "784_300_100_10_b32")) {
+        JsonNode figures = pytorch.get("mlp_" + shape);
+        double bestSolstice = 0;
+        double bestPytorch = 0;
+        for (String setting : List.of("solstice_omp_num_threads_1", "pytorch_threads_1",
+            "solstice_omp_num_threads_2", "pytorch_threads_2")) {
+          JsonNode s = figures.get(setting);
+          assertThat(s.get("samples_per_s_per_round").size()).as(setting)
+              .isEqualTo(BenchConfig.quick().crossFrameworkRounds());
+          assertThat(s.get("samples_per_s").asDouble()).as(setting).isPositive();
+          assertThat(s.get("steps_per_s").asDouble() * figures.get("batch").asInt())
+              .isCloseTo(s.get("samples_per_s").asDouble(), within(1e-6));
+          if (setting.startsWith("solstice")) {
+            bestSolstice = Math.max(bestSolstice, s.get("samples_per_s").asDouble());
+          } else {
+            bestPytorch = Math.max(bestPytorch, s.get("samples_per_s").asDouble());
+          }
+        }
+        assertThat(json.get("vs_pytorch_cpu_" + shape).asDouble())
+            .isCloseTo(bestSolstice / bestPytorch, within(1e-9));
+        assertThat(json.get("targets").get("vs_pytorch_cpu_" + shape).get("met").isBoolean())
+            .isTrue();
+      }
+    } else {
+      assertThat(pytorch.get("skipped").asText()).contains("python3");
+      assertThat(json.get("vs_pytorch_cpu_784_256_10_b128").isNull()).isTrue();
+    }
+  }
+
+  @Test
+  void withoutAPythonThatHasTorchTheComparisonReportsWhyAndNoRatio() throws Exception {
+    String previous = System.getProperty(PytorchComparison.PYTHON_PROPERTY);
+    System.setProperty(PytorchComparison.PYTHON_PROPERTY, "/nonexistent/python3");
+    Json.Obj skipped;
+    try {
+      skipped = Bench.run(Bench.Options.parse("pytorch", "--quick", "--json"),
+          new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+    } finally {
+      if (previous == null) {
+        System.clearProperty(PytorchComparison.PYTHON_PROPERTY);
+      } else {
+        System.setProperty(PytorchComparison.PYTHON_PROPERTY, previous);
+      }
+    }
+    JsonNode json = new ObjectMapper().readTree(skipped.toString());
+
+    assertThat(json.get("details").get("pytorch").get("skipped").asText())
+        .contains("/nonexistent/python3");
+    assertThat(json.get("details").get("pytorch").has("vs_pytorch_cpu_784_256_10_b128")).isFalse();
+    assertThat(json.get("vs_pytorch_cpu_784_256_10_b128").isNull()).isTrue();
+    assertThat(json.get("targets").get("vs_pytorch_cpu_784_300_100_10_b32").get("met").isNull())
+        .isTrue();
+    assertThat(Bench.text(skipped)).contains("pytorch:", "skipped: cannot run /nonexistent/python3");
   }
 
   @Test
@@ -133,6 +238,18 @@ class BenchHarnessTest {
     assertThat(json.get("details").get("overlap").has("efficiency_by_case")).isTrue();
     assertThat(out.toString(StandardCharsets.UTF_8))
         .contains("running inflight in its own JVM", "running overlap in its own JVM");
+  }
+
+  /** Whether Debian's Python imports torch here, as the comparison checks it. */
+  private static boolean torchImports() throws Exception {
+    try {
+      Process check = new ProcessBuilder("/usr/bin/python3", "-c", "import torch")
+          .redirectErrorStream(true).start();
+      check.getInputStream().readAllBytes();
+      return check.waitFor() == 0;
+    } catch (java.io.IOException e) {
+      return false;
+    }
   }
 
   @Test

@@ -8,6 +8,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Runs one benchmark in a fresh JVM with this JVM's flags, class path and environment, and
@@ -32,6 +33,22 @@ public final class ChildJvm {
    * @throws IllegalStateException when the child fails or prints no JSON object
    */
   public static Json.Obj run(Class<?> mainClass, List<String> args, PrintStream progress) {
+    return run(mainClass, args, Map.of(), progress);
+  }
+
+  /**
+   * Runs {@code mainClass} in a child JVM whose environment is this one's with some variables
+   * replaced: for settings read once at start-up, such as {@code OMP_NUM_THREADS}.
+   *
+   * @param mainClass the class whose {@code main} prints one JSON object on stdout
+   * @param args its arguments
+   * @param environment variables to set (or replace) in the child's environment
+   * @param progress where the child's stderr lines go
+   * @return the parsed JSON object
+   * @throws IllegalStateException when the child fails or prints no JSON object
+   */
+  public static Json.Obj run(Class<?> mainClass, List<String> args, Map<String, String> environment,
+      PrintStream progress) {
     List<String> command = new ArrayList<>();
     command.add(ProcessHandle.current().info().command().orElse("java"));
     command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
@@ -40,7 +57,9 @@ public final class ChildJvm {
     command.add(mainClass.getName());
     command.addAll(args);
     try {
-      Process child = new ProcessBuilder(command).start();
+      ProcessBuilder builder = new ProcessBuilder(command);
+      builder.environment().putAll(environment);
+      Process child = builder.start();
       Thread relay = new Thread(() -> relay(child, progress), "child-stderr");
       relay.setDaemon(true);
       relay.start();
