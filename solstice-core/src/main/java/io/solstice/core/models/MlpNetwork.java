@@ -88,9 +88,14 @@ final class MlpNetwork {
     for (int l = 0; l < layers; l++) {
       INDArray out = buffers.activations[l];
       Nd4j.gemm(in, parameters.get(weightName(l)), out, false, false, 1.0, 0.0);
-      out.addiRowVector(parameters.get(biasName(l)));
-      if (l < layers - 1) {
-        Nd4j.exec(new RectifiedLinear(out, out, 0.0));
+      boolean hidden = l < layers - 1;
+      if (!HostActivations.addBias(out, parameters.get(biasName(l)), hidden)) {
+        out.addiRowVector(parameters.get(biasName(l)));
+        if (hidden) {
+          Nd4j.exec(new RectifiedLinear(out, out, 0.0));
+        }
+      }
+      if (hidden) {
         if (dropoutRandom != null) {
           INDArray mask = buffers.masks[l];
           DropoutMask.fill(mask, 1 - dropout, dropoutRandom);
@@ -125,7 +130,9 @@ final class MlpNetwork {
           previousDelta.muli(buffers.masks[l - 1]);
         }
         // ReLU' from the (post-dropout) activation: positive exactly where the unit was live.
-        Nd4j.exec(new RectifiedLinearDerivative(buffers.activations[l - 1], previousDelta, previousDelta));
+        if (!HostActivations.reluBackward(buffers.activations[l - 1], previousDelta)) {
+          Nd4j.exec(new RectifiedLinearDerivative(buffers.activations[l - 1], previousDelta, previousDelta));
+        }
         delta = previousDelta;
       }
     }

@@ -1,0 +1,63 @@
+package io.solstice.core.models;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear;
+import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinearDerivative;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * The Java bias, ReLU and ReLU derivative against ND4J's ops, bit for bit, in both precisions, with
+ * the bias a view into a flat parameter array (as the model's is) and a NaN among the values.
+ */
+class HostActivationsTest {
+
+  @Test
+  void biasAndReluEqualNd4jsOps() {
+    for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+      for (boolean relu : new boolean[] {true, false}) {
+        INDArray flat = Nd4j.randn(type, 1, 200);
+        INDArray bias = flat.get(NDArrayIndex.point(0), NDArrayIndex.interval(40, 93)).reshape(1, 53);
+        INDArray out = Nd4j.randn(type, 37, 53);
+        out.putScalar(5, 7, Double.NaN);
+        INDArray expected = out.dup();
+        expected.addiRowVector(bias);
+        if (relu) {
+          Nd4j.exec(new RectifiedLinear(expected, expected, 0.0));
+        }
+
+        assertThat(HostActivations.addBias(out, bias, relu)).isTrue();
+
+        assertThat(out.data().asDouble()).as("%s relu=%s", type, relu).isEqualTo(expected.data().asDouble());
+      }
+    }
+  }
+
+  @Test
+  void reluDerivativeEqualsNd4jsOp() {
+    for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+      INDArray activation = Nd4j.randn(type, 61, 150);
+      Nd4j.exec(new RectifiedLinear(activation, activation, 0.0));
+      INDArray delta = Nd4j.randn(type, 61, 150);
+      INDArray expected = delta.dup();
+      Nd4j.exec(new RectifiedLinearDerivative(activation, expected, expected));
+
+      assertThat(HostActivations.reluBackward(activation, delta)).isTrue();
+
+      assertThat(delta.data().asDouble()).as("%s", type).isEqualTo(expected.data().asDouble());
+    }
+  }
+
+  @Test
+  void leavesViewsAndMixedTypesToNd4j() {
+    INDArray big = Nd4j.randn(DataType.FLOAT, 10, 8);
+    INDArray view = big.get(NDArrayIndex.interval(2, 6), NDArrayIndex.all());
+    assertThat(HostActivations.addBias(view, Nd4j.zeros(DataType.FLOAT, 1, 8), true)).isFalse();
+    assertThat(HostActivations.addBias(big, Nd4j.zeros(DataType.DOUBLE, 1, 8), true)).isFalse();
+    assertThat(HostActivations.reluBackward(big, Nd4j.zeros(DataType.DOUBLE, 10, 8))).isFalse();
+  }
+}
