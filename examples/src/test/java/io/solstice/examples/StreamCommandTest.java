@@ -158,6 +158,11 @@ class StreamCommandTest {
     errors.put(new String[] {"--on-drift", "reset"}, "--on-drift needs a --detector");
     errors.put(new String[] {"--detector", "adwin", "--on-drift", "boost"},
         "--on-drift boost needs --model logistic (the MLP's learning rate is fixed); reset works for both");
+    errors.put(new String[] {"--keep-every", "5"}, "--keep-every needs a --detector and --on-drift reset");
+    errors.put(new String[] {"--detector", "ddm", "--keep-every", "5"},
+        "--keep-every keeps states for --on-drift reset to go back to; give --on-drift reset");
+    errors.put(new String[] {"--detector", "ddm", "--on-drift", "reset", "--keep-every", "-1"},
+        "--keep-every must be 0 or more");
     errors.put(new String[] {"--detector", "kswin"}, "--detector must be adwin, page-hinkley or ddm, not kswin");
     errors.put(new String[] {"--detector", "ddm", "--on-drift", "retrain"},
         "--on-drift must be reset, boost or alert, not retrain");

@@ -135,9 +135,14 @@ public final class StreamCommand extends CommandBase {
 
   @Option(names = "--on-drift", paramLabel = "reset|boost|alert",
       description = "What a detected drift does: reset the model to its state at the start of the run (a fresh "
-          + "model), multiply its learning rate by --boost-factor for --boost-updates updates (logistic only), or "
+          + "model) or to the last one kept (--keep-every), multiply its learning rate by --boost-factor for --boost-updates updates (logistic only), or "
           + "only report it (default: alert).")
   String onDrift;
+
+  @Option(names = "--keep-every", defaultValue = "0", paramLabel = "STEPS",
+      description = "With --on-drift reset: keep the model's state every this many steps, so that a reset goes back "
+          + "to the last state kept instead of the start (default: ${DEFAULT-VALUE}, only the start).")
+  long keepEvery;
 
   @Option(names = "--boost-factor", defaultValue = "10", paramLabel = "X",
       description = "The learning-rate factor of --on-drift boost (default: ${DEFAULT-VALUE}).")
@@ -215,6 +220,7 @@ public final class StreamCommand extends CommandBase {
   private DriftWatch driftWatch(StreamLearner.Kind kind) {
     if (detector == null) {
       TrainingCommand.check(onDrift == null, "--on-drift needs a --detector");
+      TrainingCommand.check(keepEvery == 0, "--keep-every needs a --detector and --on-drift reset");
       return DriftWatch.NONE;
     }
     DriftWatch.Detector chosen = java.util.Arrays.stream(DriftWatch.Detector.values())
@@ -230,7 +236,10 @@ public final class StreamCommand extends CommandBase {
         "--on-drift boost needs --model logistic (the MLP's learning rate is fixed); reset works for both");
     TrainingCommand.check(boostFactor > 0, "--boost-factor must be above 0");
     TrainingCommand.check(boostUpdates >= 1, "--boost-updates must be at least 1");
-    return new DriftWatch(chosen, reaction, boostFactor, boostUpdates);
+    TrainingCommand.check(keepEvery >= 0, "--keep-every must be 0 or more");
+    TrainingCommand.check(keepEvery == 0 || reaction == DriftWatch.OnDrift.RESET,
+        "--keep-every keeps states for --on-drift reset to go back to; give --on-drift reset");
+    return new DriftWatch(chosen, reaction, boostFactor, boostUpdates, keepEvery);
   }
 
   /** The columns the stream must hold, checked against the source options. */

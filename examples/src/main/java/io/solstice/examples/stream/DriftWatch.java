@@ -2,6 +2,7 @@ package io.solstice.examples.stream;
 
 import io.solstice.core.Checkpointable;
 import io.solstice.core.Experiment;
+import io.solstice.core.Mode;
 import io.solstice.core.metrics.ClassificationMetrics;
 import io.solstice.online.drift.Adwin;
 import io.solstice.online.drift.Ddm;
@@ -11,6 +12,8 @@ import io.solstice.online.drift.DriftSignal;
 import io.solstice.online.drift.PageHinkley;
 import io.solstice.online.drift.Reaction;
 import io.solstice.online.drift.Resettable;
+import io.solstice.reactive.TrainingEvent;
+import io.solstice.reactive.TrainingSubscriber;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -27,8 +30,11 @@ import java.util.function.LongSupplier;
  * @param onDrift what a drift does
  * @param boostFactor the learning-rate factor of {@link OnDrift#BOOST}
  * @param boostUpdates how many updates a boost lasts
+ * @param keepEvery with {@link OnDrift#RESET}, keep the model's state every this many train steps,
+ *     so that a reset goes back to the last state kept rather than to the start; 0 keeps only the
+ *     start
  */
-public record DriftWatch(Detector detector, OnDrift onDrift, double boostFactor, long boostUpdates) {
+public record DriftWatch(Detector detector, OnDrift onDrift, double boostFactor, long boostUpdates, long keepEvery) {
 
   /** The detectors {@code --detector} names, each with its published (MOA's) parameters. */
   public enum Detector {
@@ -67,14 +73,14 @@ public record DriftWatch(Detector detector, OnDrift onDrift, double boostFactor,
   public enum OnDrift {
     /** Only report it. */
     ALERT,
-    /** Reset the model to its state at the start of the run (a fresh model). */
+    /** Reset the model to the state kept last: at the start of the run, or every {@code keepEvery} steps. */
     RESET,
     /** Raise the learning rate for a number of updates (models that adapt in place only). */
     BOOST
   }
 
   /** No detector. */
-  public static final DriftWatch NONE = new DriftWatch(null, OnDrift.ALERT, 10, 2_000);
+  public static final DriftWatch NONE = new DriftWatch(null, OnDrift.ALERT, 10, 2_000, 0);
 
   /**
    * Whether a detector watches the run.
@@ -93,7 +99,9 @@ public record DriftWatch(Detector detector, OnDrift onDrift, double boostFactor,
   public String describeReaction() {
     return switch (onDrift) {
       case ALERT -> "alert only";
-      case RESET -> "reset to the model at the start";
+      case RESET -> keepEvery > 0
+          ? "reset to the model kept every " + keepEvery + " steps"
+          : "reset to the model at the start";
       case BOOST -> String.format(Locale.ROOT, "learning rate x%s for %d updates", boostFactor, boostUpdates);
     };
   }
@@ -121,6 +129,28 @@ public record DriftWatch(Detector detector, OnDrift onDrift, double boostFactor,
       case BOOST -> alert.andThen(Reaction.boostLearningRate(boostFactor, boostUpdates));
     };
     return DriftReaction.of(detector.create(), learner.errors(), reaction);
+  }
+
+  /**
+   * The subscriber that keeps the model's state every {@link #keepEvery} train steps, or null
+   * when nothing is kept after the start. Registered before {@link #subscriber}, it keeps the
+   * state a step reached before that step's drift can reset it.
+   *
+   * @param <E> the experiment type
+   * @param <B> the batch type
+   * @return the subscriber, or null
+   */
+  <E extends Experiment<E, B, ClassificationMetrics> & Checkpointable<E>, B>
+      TrainingSubscriber<Resettable<E, B, ClassificationMetrics>, ClassificationMetrics> keeper() {
+    if (onDrift != OnDrift.RESET || keepEvery <= 0) {
+      return null;
+    }
+    return event -> {
+      if (event instanceof TrainingEvent.StepEnded<Resettable<E, B, ClassificationMetrics>, ClassificationMetrics> step
+          && step.mode() == Mode.TRAIN && (step.globalStep() + 1) % keepEvery == 0) {
+        step.experiment().keep();
+      }
+    };
   }
 
   /**

@@ -242,6 +242,10 @@ public final class OnlineRun {
           "", watch.detector().option(), drift.row(), step, watch.describeReaction())));
     });
     if (watch.active()) {
+      var keeper = watch.<E, B>keeper();
+      if (keeper != null) {
+        online = online.subscribers(keeper);
+      }
       online = online.subscribers(watch.subscriber(learner, rows::get, log));
     }
     if (subscriber != null) {
