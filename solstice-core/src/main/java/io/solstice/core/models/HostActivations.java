@@ -54,6 +54,8 @@ final class HostActivations {
         values.put(r * units, row, 0, units);
       }
     } else {
+      // The float32 loop again for float64: one loop over doubles would widen every float32
+      // value and change its rounding, and Java has no generics over primitive arrays.
       double[] b = new double[units];
       for (int j = 0; j < units; j++) {
         b[j] = bias.getDouble(j);
@@ -104,6 +106,7 @@ final class HostActivations {
         dv.put(start, dc, 0, n);
       }
     } else {
+      // float64, as above.
       DoubleBuffer av = a.asDoubleBuffer();
       DoubleBuffer dv = d.asDoubleBuffer();
       double[] ac = new double[Math.min(chunk, length)];
