@@ -186,13 +186,14 @@ public final class MlpClassifier extends MlpModel
     int[] targets = readLabels(labels, rows);
     MlpBuffers buffers = network.forward(features, true);
     BatchResult result;
-    ByteBuffer hostOutputs = HostBytes.of(MlpNetwork.outputs(buffers));
+    INDArray outputs = MlpNetwork.outputs(buffers);
+    ByteBuffer hostOutputs = HostBytes.of(outputs);
     if (hostOutputs != null) {
       // One read of the logits gives the loss, the predictions and the output delta, written
       // back in one bulk copy: no softmax op, no per-row element access through ND4J.
-      double[] logits = MlpNetwork.outputs(buffers).data().asDouble();
+      double[] logits = outputs.data().asDouble();
       result = scoreRows(logits, targets, true);
-      if (MlpNetwork.outputs(buffers).dataType() == DataType.FLOAT) {
+      if (outputs.dataType() == DataType.FLOAT) {
         float[] delta = new float[logits.length];
         for (int i = 0; i < delta.length; i++) {
           delta[i] = (float) logits[i];

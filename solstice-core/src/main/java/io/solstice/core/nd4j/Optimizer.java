@@ -128,16 +128,15 @@ public final class Optimizer {
     regularize(Regularization.ApplyStep.BEFORE_UPDATER, learningRate);
     if (hostAdam != null && valuesBytes != null && !hasPostUpdaterRegularization) {
       hostAdam.apply(iteration, epoch, valuesBytes); // the subtraction too, in the same pass
-      iteration++;
-      return;
-    }
-    if (hostAdam != null) {
-      hostAdam.apply(iteration, epoch);
     } else {
-      updater.applyUpdater(gradients, iteration, epoch);
+      if (hostAdam != null) {
+        hostAdam.apply(iteration, epoch);
+      } else {
+        updater.applyUpdater(gradients, iteration, epoch);
+      }
+      regularize(Regularization.ApplyStep.POST_UPDATER, learningRate);
+      parameters.values().subi(gradients);
     }
-    regularize(Regularization.ApplyStep.POST_UPDATER, learningRate);
-    parameters.values().subi(gradients);
     iteration++;
   }
 
