@@ -15,9 +15,10 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * How close a train step comes to the machine's matrix-multiply rate: a plain loop of {@link
- * MlpClassifier#trainStep} against only the step's own gemms ({@link StepGemms}: ND4J SGEMM at
- * the same shapes on preallocated float32 arrays), interleaved on one dedicated thread. The
- * step's effective GFLOP/s counts only its gemms' FLOPs, so {@code step_flops_vs_sgemm} (step
+ * MlpClassifier#trainStep} against only the step's own gemms ({@link StepGemms}: OpenBLAS SGEMM
+ * called as the step calls it, through {@code HostGemm}, at the same shapes on preallocated
+ * float32 arrays), interleaved on one dedicated thread. The step's effective GFLOP/s counts
+ * only its gemms' FLOPs, so {@code step_flops_vs_sgemm} (step
  * GFLOP/s over SGEMM GFLOP/s, which is gemm-only time over step time) is the share of the step
  * spent in matrix multiplication at SGEMM's speed; the rest is activations, loss, optimizer and
  * per-op overhead. Measured for MLP 784-256-10 at batch 128 and 784-300-100-10 at batch 32,
@@ -94,7 +95,7 @@ public final class StepEfficiency {
         .put("sgemm_gflops_by_gemm", byGemm.get())
         .put("comparison", comparison.toJson(
             "for loop over MlpClassifier.trainStep on one dedicated thread",
-            "only the step's gemms (Nd4j.gemm, same shapes, preallocated float32)", "steps_per_s"))
+            "only the step's gemms (HostGemm: OpenBLAS sgemm, same shapes, preallocated float32)", "steps_per_s"))
         .put("step_gflops", comparison.summaryA().median() * gflopPerStep)
         .put("sgemm_gflops_at_step_shapes", comparison.summaryB().median() * gflopPerStep)
         .put("step_flops_vs_sgemm", comparison.ratio().median());

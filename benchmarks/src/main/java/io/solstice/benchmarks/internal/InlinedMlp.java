@@ -1,5 +1,6 @@
 package io.solstice.benchmarks.internal;
 
+import io.solstice.core.nd4j.HostGemm;
 import io.solstice.core.nd4j.Initializer;
 import io.solstice.core.nd4j.Optimizer;
 import io.solstice.core.nd4j.Parameters;
@@ -13,9 +14,9 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 
 /**
- * A one-hidden-layer MLP trained with nothing but ND4J calls inlined in one method: the floor
- * that any model class on ND4J can approach. Same math as {@code MlpClassifier} with one hidden
- * layer (gemm forward, in-place ReLU and softmax, gemm backward, Solstice's {@code Optimizer} with
+ * A one-hidden-layer MLP trained with nothing but ND4J calls (and the gemms the model makes,
+ * {@code HostGemm}) inlined in one method: the floor that any model class on ND4J can approach.
+ * Same math as {@code MlpClassifier} with one hidden layer (gemm forward, in-place ReLU and softmax, gemm backward, Solstice's {@code Optimizer} with
  * Adam on one flat buffer), but
  * labels arrive one-hot and ready in ND4J, and no loss, predictions or metrics are read back
  * to the heap.
@@ -99,19 +100,19 @@ public final class InlinedMlp {
       dh = Nd4j.create(DataType.FLOAT, n, hidden);
       ones = Nd4j.ones(DataType.FLOAT, 1, n);
     }
-    Nd4j.gemm(x, w0, h, false, false, 1.0, 0.0);
+    HostGemm.gemm(x, w0, h, false, false, 1.0, 0.0);
     h.addiRowVector(b0);
     Nd4j.exec(new RectifiedLinear(h, h, 0.0));
-    Nd4j.gemm(h, w1, logits, false, false, 1.0, 0.0);
+    HostGemm.gemm(h, w1, logits, false, false, 1.0, 0.0);
     logits.addiRowVector(b1);
     Nd4j.exec(new SoftMax(logits, logits, 1));
     logits.subi(y).muli(1.0 / n);
-    Nd4j.gemm(h, logits, gw1, true, false, 1.0, 0.0);
-    Nd4j.gemm(ones, logits, gb1, false, false, 1.0, 0.0);
-    Nd4j.gemm(logits, w1, dh, false, true, 1.0, 0.0);
+    HostGemm.gemm(h, logits, gw1, true, false, 1.0, 0.0);
+    HostGemm.gemm(ones, logits, gb1, false, false, 1.0, 0.0);
+    HostGemm.gemm(logits, w1, dh, false, true, 1.0, 0.0);
     Nd4j.exec(new RectifiedLinearDerivative(h, dh, dh));
-    Nd4j.gemm(x, dh, gw0, true, false, 1.0, 0.0);
-    Nd4j.gemm(ones, dh, gb0, false, false, 1.0, 0.0);
+    HostGemm.gemm(x, dh, gw0, true, false, 1.0, 0.0);
+    HostGemm.gemm(ones, dh, gb0, false, false, 1.0, 0.0);
     adam.step();
   }
 

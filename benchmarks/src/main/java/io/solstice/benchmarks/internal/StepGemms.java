@@ -1,5 +1,6 @@
 package io.solstice.benchmarks.internal;
 
+import io.solstice.core.nd4j.HostGemm;
 import java.util.ArrayList;
 import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -8,9 +9,9 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The matrix multiplications of one {@code MlpClassifier} train step, and nothing else: the
- * same {@code Nd4j.gemm} calls, at the same shapes and with the same transposes, on float32
- * arrays allocated once. Timing them gives the floor the step's own math sets at the machine's
- * SGEMM rate.
+ * same {@link HostGemm} calls (OpenBLAS's sgemm, called directly), at the same shapes and with
+ * the same transposes, on float32 arrays allocated once. Timing them gives the floor the step's
+ * own math sets at the machine's SGEMM rate.
  *
  * <p>The list mirrors {@code MlpNetwork}: per layer {@code l} with {@code in -> out} units and
  * {@code B} rows, the forward {@code X[B,in] W[in,out]}; backward from the last layer, the weight
@@ -69,7 +70,7 @@ public final class StepGemms {
    */
   public void run(INDArray features) {
     for (Gemm gemm : gemms) {
-      Nd4j.gemm(gemm.a == null ? features : gemm.a, gemm.b, gemm.c, gemm.transA, gemm.transB, 1.0, 0.0);
+      HostGemm.gemm(gemm.a == null ? features : gemm.a, gemm.b, gemm.c, gemm.transA, gemm.transB, 1.0, 0.0);
     }
   }
 
@@ -120,7 +121,7 @@ public final class StepGemms {
       double gflop = gemm.flops(batch, inputs) * (double) repetitions / 1e9;
       Summary rate = Interleaved.measure(1, timings, () -> Timer.throughput(gflop, () -> {
         for (int i = 0; i < repetitions; i++) {
-          Nd4j.gemm(a, gemm.b, gemm.c, gemm.transA, gemm.transB, 1.0, 0.0);
+          HostGemm.gemm(a, gemm.b, gemm.c, gemm.transA, gemm.transB, 1.0, 0.0);
         }
       }));
       out.add(Json.obj()
@@ -145,7 +146,7 @@ public final class StepGemms {
     double gflop = 2.0 * n * n * n * repetitions / 1e9;
     return () -> Timer.throughput(gflop, () -> {
       for (int i = 0; i < repetitions; i++) {
-        Nd4j.gemm(a, b, c, false, false, 1.0, 0.0);
+        HostGemm.gemm(a, b, c, false, false, 1.0, 0.0);
       }
     });
   }

@@ -1,6 +1,7 @@
 package io.solstice.core.models;
 
 import io.solstice.core.NamedArrays;
+import io.solstice.core.nd4j.HostGemm;
 import io.solstice.core.nd4j.Initializer;
 import io.solstice.core.nd4j.Optimizer;
 import io.solstice.core.nd4j.Parameters;
@@ -87,7 +88,7 @@ final class MlpNetwork {
     int layers = layers();
     for (int l = 0; l < layers; l++) {
       INDArray out = buffers.activations[l];
-      Nd4j.gemm(in, parameters.get(weightName(l)), out, false, false, 1.0, 0.0);
+      HostGemm.gemm(in, parameters.get(weightName(l)), out, false, false, 1.0, 0.0);
       boolean hidden = l < layers - 1;
       if (!HostActivations.addBias(out, parameters.get(biasName(l)), hidden)) {
         out.addiRowVector(parameters.get(biasName(l)));
@@ -121,11 +122,11 @@ final class MlpNetwork {
     INDArray delta = outputs(buffers);
     for (int l = layers - 1; l >= 0; l--) {
       INDArray previous = l == 0 ? buffers.source : buffers.activations[l - 1];
-      Nd4j.gemm(previous, delta, parameters.gradient(weightName(l)), true, false, 1.0, 0.0);
-      Nd4j.gemm(buffers.ones, delta, parameters.gradient(biasName(l)), false, false, 1.0, 0.0);
+      HostGemm.gemm(previous, delta, parameters.gradient(weightName(l)), true, false, 1.0, 0.0);
+      HostGemm.gemm(buffers.ones, delta, parameters.gradient(biasName(l)), false, false, 1.0, 0.0);
       if (l > 0) {
         INDArray previousDelta = buffers.deltas[l - 1];
-        Nd4j.gemm(delta, parameters.get(weightName(l)), previousDelta, false, true, 1.0, 0.0);
+        HostGemm.gemm(delta, parameters.get(weightName(l)), previousDelta, false, true, 1.0, 0.0);
         if (buffers.masks.length > 0) {
           previousDelta.muli(buffers.masks[l - 1]);
         }

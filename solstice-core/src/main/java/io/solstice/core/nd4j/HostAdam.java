@@ -3,6 +3,7 @@ package io.solstice.core.nd4j;
 import java.nio.ByteBuffer;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ForkJoinPool;
@@ -115,13 +116,16 @@ final class HostAdam {
   }
 
   /**
-   * {@link #apply(int, int)}, and subtracts each update from {@code values} in the same pass
-   * (the parameters, as {@link HostBytes#of} gives them): one pass over the memory instead of a
-   * second one by ND4J, bit for bit the same values.
+   * Advances the moments and subtracts each update from {@code values} (the parameters, as
+   * {@link HostBytes#of} gives them) in the same pass, bit for bit the values {@link #apply(int,
+   * int)} and a subtraction would give. The gradient is only read: not writing the update back
+   * saves one of the pass's seven streams of memory, about a third of its time for the 266,610
+   * parameters of MLP 784-300-100-10.
    *
    * @param iteration the iteration, from 0
    * @param epoch the epoch
-   * @param values the parameters to update, as long as the gradient, or null to leave them
+   * @param values the parameters to update, as long as the gradient, or null to write the
+   *     update into the gradient instead
    */
   void apply(int iteration, int epoch, ByteBuffer values) {
     double beta1 = config.getBeta1();
@@ -196,32 +200,38 @@ final class HostAdam {
     FloatBuffer g = gradientBytes.asFloatBuffer();
     FloatBuffer mb = mBytes.asFloatBuffer();
     FloatBuffer vb = vBytes.asFloatBuffer();
+    FloatBuffer p = values == null ? null : values.asFloatBuffer();
     float[] gc = scratch[0];
     float[] mc = scratch[1];
     float[] vc = scratch[2];
+    float[] pc = scratch[3];
     float oneMinusBeta1 = 1 - beta1;
     float oneMinusBeta2 = 1 - beta2;
     g.get(start, gc, 0, n);
     mb.get(start, mc, 0, n);
     vb.get(start, vc, 0, n);
+    if (p == null) {
+      // -0 - update is exactly -update, signed zeros included: negated below, it is the update.
+      Arrays.fill(pc, 0, n, -0.0f);
+    } else {
+      p.get(start, pc, 0, n);
+    }
     for (int i = 0; i < n; i++) {
       float gi = gc[i];
       float mi = beta1 * mc[i] + gi * oneMinusBeta1;
       float vi = beta2 * vc[i] + gi * gi * oneMinusBeta2;
       mc[i] = mi;
       vc[i] = vi;
-      gc[i] = mi * stepSize / ((float) Math.sqrt(vi) + epsilon);
+      pc[i] -= mi * stepSize / ((float) Math.sqrt(vi) + epsilon);
     }
-    g.put(start, gc, 0, n);
     mb.put(start, mc, 0, n);
     vb.put(start, vc, 0, n);
-    if (values != null) {
-      FloatBuffer p = values.asFloatBuffer();
-      float[] pc = scratch[3];
-      p.get(start, pc, 0, n);
+    if (p == null) {
       for (int i = 0; i < n; i++) {
-        pc[i] -= gc[i];
+        gc[i] = -pc[i];
       }
+      g.put(start, gc, 0, n);
+    } else {
       p.put(start, pc, 0, n);
     }
   }
@@ -235,30 +245,35 @@ final class HostAdam {
     DoubleBuffer g = gradientBytes.asDoubleBuffer();
     DoubleBuffer mb = mBytes.asDoubleBuffer();
     DoubleBuffer vb = vBytes.asDoubleBuffer();
+    DoubleBuffer p = values == null ? null : values.asDoubleBuffer();
     double[] gc = scratch[0];
     double[] mc = scratch[1];
     double[] vc = scratch[2];
+    double[] pc = scratch[3];
     g.get(start, gc, 0, n);
     mb.get(start, mc, 0, n);
     vb.get(start, vc, 0, n);
+    if (p == null) {
+      Arrays.fill(pc, 0, n, -0.0);
+    } else {
+      p.get(start, pc, 0, n);
+    }
     for (int i = 0; i < n; i++) {
       double gi = gc[i];
       double mi = beta1 * mc[i] + gi * (1 - beta1);
       double vi = beta2 * vc[i] + gi * gi * (1 - beta2);
       mc[i] = mi;
       vc[i] = vi;
-      gc[i] = mi * stepSize / (Math.sqrt(vi) + epsilon);
+      pc[i] -= mi * stepSize / (Math.sqrt(vi) + epsilon);
     }
-    g.put(start, gc, 0, n);
     mb.put(start, mc, 0, n);
     vb.put(start, vc, 0, n);
-    if (values != null) {
-      DoubleBuffer p = values.asDoubleBuffer();
-      double[] pc = scratch[3];
-      p.get(start, pc, 0, n);
+    if (p == null) {
       for (int i = 0; i < n; i++) {
-        pc[i] -= gc[i];
+        gc[i] = -pc[i];
       }
+      g.put(start, gc, 0, n);
+    } else {
       p.put(start, pc, 0, n);
     }
   }

@@ -118,8 +118,10 @@ public final class Optimizer {
 
   /**
    * Applies one update: clips {@link Parameters#gradients()}, applies regularisation, lets the
-   * updater turn the gradient into an update (in the gradient buffer, which afterwards holds
-   * the update), subtracts it from {@link Parameters#values()} and advances the iteration.
+   * updater turn the gradient into an update, subtracts it from {@link Parameters#values()} and
+   * advances the iteration. Afterwards the gradient buffer holds the update or, where Adam
+   * updates the parameters in the same pass, still the gradient: write new gradients before the
+   * next step.
    */
   public void step() {
     INDArray gradients = parameters.gradients();

@@ -61,7 +61,9 @@ class HostAdamTest {
     for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
       int length = 5000;
       INDArray gradient = Nd4j.create(type, length);
-      HostAdam host = HostAdam.forUpdater(new Adam(1e-2), gradient);
+      INDArray updateOut = Nd4j.create(type, length);
+      HostAdam fused = HostAdam.forUpdater(new Adam(1e-2), gradient);
+      HostAdam separate = HostAdam.forUpdater(new Adam(1e-2), updateOut);
       INDArray parameters = Nd4j.rand(type, length);
       INDArray expected = parameters.dup();
       double[] initial = parameters.data().asDouble();
@@ -71,12 +73,18 @@ class HostAdamTest {
         for (int i = 0; i < length; i++) {
           values[i] = random.nextGaussian();
         }
-        gradient.assign(Nd4j.createFromArray(values).castTo(type));
-        host.apply(iteration, 0, HostBytes.of(parameters));
-        expected.subi(gradient); // the gradient buffer holds the update afterwards
+        values[iteration] = 0; // a zero gradient: a zero update, whatever its sign
+        INDArray drawn = Nd4j.createFromArray(values).castTo(type);
+        gradient.assign(drawn);
+        updateOut.assign(drawn);
+        fused.apply(iteration, 0, HostBytes.of(parameters));
+        separate.apply(iteration, 0);
+        expected.subi(updateOut); // without parameters, the update is written into the gradient
 
         assertThat(parameters.data().asDouble()).as("%s update %d", type, iteration)
             .isEqualTo(expected.data().asDouble());
+        assertThat(gradient.data().asDouble()).as("%s gradient only read", type)
+            .isEqualTo(drawn.data().asDouble());
       }
       assertThat(parameters.data().asDouble()).as("moved").isNotEqualTo(initial);
     }

@@ -1,0 +1,96 @@
+package io.solstice.core.nd4j;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+class HostGemmTest {
+
+  @Test
+  void equalsNd4jsGemmBitForBitForEveryTransposeAndBothPrecisions() {
+    SplittableRandom random = new SplittableRandom(5);
+    for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+      for (int trial = 0; trial < 40; trial++) {
+        int m = 1 + random.nextInt(70);
+        int n = 1 + random.nextInt(70);
+        int k = 1 + random.nextInt(300);
+        boolean transposeA = random.nextBoolean();
+        boolean transposeB = random.nextBoolean();
+        double alpha = trial % 3 == 0 ? 1.0 : random.nextDouble(-2, 2);
+        double beta = trial % 4 == 0 ? 0.0 : random.nextDouble(-2, 2);
+        INDArray a = Nd4j.rand(type, transposeA ? k : m, transposeA ? m : k).subi(0.5);
+        INDArray b = Nd4j.rand(type, transposeB ? n : k, transposeB ? k : n).subi(0.5);
+        INDArray c = Nd4j.rand(type, m, n);
+        INDArray expected = c.dup();
+        assertThat(HostGemm.fits(a, b, c, transposeA, transposeB)).isTrue();
+
+        HostGemm.gemm(a, b, c, transposeA, transposeB, alpha, beta);
+        Nd4j.gemm(a, b, expected, transposeA, transposeB, alpha, beta);
+
+        assertThat(c.data().asDouble())
+            .as("%s %dx%dx%d transposes %b %b", type, m, n, k, transposeA, transposeB)
+            .isEqualTo(expected.data().asDouble());
+      }
+    }
+  }
+
+  @Test
+  void writesIntoMatricesThatAreViewsOfOneFlatBufferLikeParametersAndGradients() {
+    // The MLP's weights and gradients are consecutive row-major views of one flat array.
+    for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+      INDArray flat = Nd4j.rand(type, 1, 7 + 30 * 20 + 20 * 5);
+      INDArray first = flat.get(NDArrayIndex.point(0), NDArrayIndex.interval(7, 7 + 600)).reshape('c', 30, 20);
+      INDArray second = flat.get(NDArrayIndex.point(0), NDArrayIndex.interval(607, 707)).reshape('c', 20, 5);
+      INDArray gradientFlat = Nd4j.zeros(type, 1, 707);
+      INDArray gradient = gradientFlat.get(NDArrayIndex.point(0), NDArrayIndex.interval(607, 707)).reshape('c', 20, 5);
+      assertThat(HostGemm.fits(first, second, Nd4j.create(type, 30, 5), false, false)).isTrue();
+
+      INDArray product = Nd4j.create(type, 30, 5);
+      HostGemm.gemm(first, second, product, false, false, 1.0, 0.0);
+      HostGemm.gemm(first, product, gradient, true, false, 1.0, 0.0);
+
+      INDArray expectedProduct = Nd4j.create(type, 30, 5);
+      Nd4j.gemm(first.dup(), second.dup(), expectedProduct, false, false, 1.0, 0.0);
+      assertThat(product.data().asDouble()).isEqualTo(expectedProduct.data().asDouble());
+      INDArray expectedGradient = Nd4j.create(type, 20, 5);
+      Nd4j.gemm(first.dup(), product, expectedGradient, true, false, 1.0, 0.0);
+      assertThat(gradient.dup().data().asDouble()).isEqualTo(expectedGradient.data().asDouble());
+      assertThat(gradientFlat.get(NDArrayIndex.point(0), NDArrayIndex.interval(0, 607)).sumNumber().doubleValue())
+          .as("nothing written outside the view").isZero();
+    }
+  }
+
+  @Test
+  void leavesStridedViewsColumnOrderAndMixedTypesToNd4jWithTheSameResult() {
+    INDArray wide = Nd4j.rand(DataType.FLOAT, 8, 12);
+    INDArray strided = wide.get(NDArrayIndex.all(), NDArrayIndex.interval(0, 6)); // rows 12 apart
+    INDArray columnOrder = Nd4j.rand(DataType.FLOAT, 6, 4).dup('f');
+    INDArray doubles = Nd4j.rand(DataType.DOUBLE, 6, 4);
+    INDArray b = Nd4j.rand(DataType.FLOAT, 6, 4);
+    assertThat(HostGemm.fits(strided, b, Nd4j.create(DataType.FLOAT, 8, 4), false, false)).isFalse();
+    assertThat(HostGemm.fits(strided.dup(), columnOrder, Nd4j.create(DataType.FLOAT, 8, 4), false, false)).isFalse();
+    assertThat(HostGemm.fits(strided.dup(), doubles, Nd4j.create(DataType.FLOAT, 8, 4), false, false)).isFalse();
+
+    INDArray c = Nd4j.create(DataType.FLOAT, 8, 4);
+    HostGemm.gemm(strided, columnOrder, c, false, false, 1.0, 0.0);
+
+    INDArray expected = Nd4j.create(DataType.FLOAT, 8, 4);
+    Nd4j.gemm(strided.dup(), columnOrder.dup('c'), expected, false, false, 1.0, 0.0);
+    assertThat(c.data().asDouble()).isEqualTo(expected.data().asDouble());
+  }
+
+  @Test
+  void shapesThatDoNotAgreeGetNd4jsError() {
+    INDArray a = Nd4j.rand(DataType.FLOAT, 3, 4);
+    INDArray b = Nd4j.rand(DataType.FLOAT, 5, 2);
+    assertThat(HostGemm.fits(a, b, Nd4j.create(DataType.FLOAT, 3, 2), false, false)).isFalse();
+    assertThatThrownBy(() -> HostGemm.gemm(a, b, Nd4j.create(DataType.FLOAT, 3, 2), false, false, 1.0, 0.0))
+        .isInstanceOf(RuntimeException.class);
+  }
+}
