@@ -12,9 +12,24 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * The Java bias, ReLU and ReLU derivative against ND4J's ops, bit for bit, in both precisions, with
- * the bias a view into a flat parameter array (as the model's is) and a NaN among the values.
+ * the bias a view into a flat parameter array (as the model's is) and the values where a ReLU on
+ * bits could go wrong among them: both zeros, both infinities, NaNs of either sign, the smallest
+ * subnormals and the largest finite values.
  */
 class HostActivationsTest {
+
+  private static final double[] EDGES = {
+    0.0, -0.0, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.NaN, -Double.NaN,
+    Float.MIN_VALUE, -Float.MIN_VALUE, Double.MIN_VALUE, -Double.MIN_VALUE, Float.MAX_VALUE,
+    -Float.MAX_VALUE, Double.MAX_VALUE, -Double.MAX_VALUE, 1.0, -1.0
+  };
+
+  /** Writes the edge values down column {@code column} of a [rows, units] array. */
+  private static void putEdges(INDArray array, int column) {
+    for (int i = 0; i < EDGES.length; i++) {
+      array.putScalar(i, column, EDGES[i]);
+    }
+  }
 
   @Test
   void biasAndReluEqualNd4jsOps() {
@@ -23,7 +38,10 @@ class HostActivationsTest {
         INDArray flat = Nd4j.randn(type, 1, 200);
         INDArray bias = flat.get(NDArrayIndex.point(0), NDArrayIndex.interval(40, 93)).reshape(1, 53);
         INDArray out = Nd4j.randn(type, 37, 53);
-        out.putScalar(5, 7, Double.NaN);
+        putEdges(out, 7);
+        bias.putScalar(7, 0.0);
+        putEdges(out, 8); // with a bias of -0: -0 + -0 is the only sum that stays -0
+        bias.putScalar(8, -0.0);
         INDArray expected = out.dup();
         expected.addiRowVector(bias);
         if (relu) {
@@ -42,7 +60,11 @@ class HostActivationsTest {
     for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
       INDArray activation = Nd4j.randn(type, 61, 150);
       Nd4j.exec(new RectifiedLinear(activation, activation, 0.0));
+      putEdges(activation, 3);
       INDArray delta = Nd4j.randn(type, 61, 150);
+      putEdges(delta, 4);
+      putEdges(activation, 4);
+      putEdges(delta, 5); // NaN and infinite gradients where the unit was off
       INDArray expected = delta.dup();
       Nd4j.exec(new RectifiedLinearDerivative(activation, expected, expected));
 
