@@ -44,7 +44,7 @@ public record BenchConfig(
    * @return the full configuration
    */
   public static BenchConfig full() {
-    return new BenchConfig(10, 21, 10_240, 2_000, 50_000, 60, 10, 400, 6_400, 1_000, 60, 1_000_000, 3, 6, 10);
+    return new BenchConfig(10, 21, 10_240, 2_000, 50_000, 60, 10, 400, 6_400, 1_000, 60, 1_000_000, 5, 6, 10);
   }
 
   /**

@@ -39,7 +39,7 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p><b>Memory.</b> A step allocates no arrays once it has seen a batch of that size: the
  * parameters, gradients and updater state live in flat buffers updated in place
- * ({@code Nd4j.gemm} with alpha/beta, in-place ReLU, softmax and updater ops), and the
+ * (gemms with alpha/beta straight into gradient views, in-place activations and updates), and the
  * activations live in buffers kept per batch size (the last few sizes), allocated outside any
  * workspace the caller has open. Loss and predictions are read back to the heap once per step. {@link #trainStep} and {@link #evalStep} update this
  * object in place and return it (the fast path of {@link Experiment}).
