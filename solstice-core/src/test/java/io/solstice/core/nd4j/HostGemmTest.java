@@ -67,6 +67,24 @@ class HostGemmTest {
   }
 
   @Test
+  void takesTheParametersAndGradientsAnMlpMultipliesAsTheyAre() {
+    // Were they ever refused, the model would quietly fall back to ND4J's slower gemm.
+    Parameters parameters = Parameters.builder().dataType(DataType.FLOAT).seed(1)
+        .weight("layer0/W", Initializer.heNormal(), 784, 300).bias("layer0/b", Initializer.zeros(), 1, 300)
+        .weight("layer1/W", Initializer.xavierUniform(), 300, 10).bias("layer1/b", Initializer.zeros(), 1, 10)
+        .build();
+    INDArray features = Nd4j.rand(DataType.FLOAT, 32, 784);
+    INDArray hidden = Nd4j.create(DataType.FLOAT, 32, 300);
+    INDArray delta = Nd4j.create(DataType.FLOAT, 32, 10);
+    INDArray ones = Nd4j.ones(DataType.FLOAT, 1, 32);
+
+    assertThat(HostGemm.fits(features, parameters.get("layer0/W"), hidden, false, false)).isTrue();
+    assertThat(HostGemm.fits(hidden, delta, parameters.gradient("layer1/W"), true, false)).isTrue();
+    assertThat(HostGemm.fits(ones, delta, parameters.gradient("layer1/b"), false, false)).isTrue();
+    assertThat(HostGemm.fits(delta, parameters.get("layer1/W"), hidden, false, true)).isTrue();
+  }
+
+  @Test
   void leavesStridedViewsColumnOrderAndMixedTypesToNd4jWithTheSameResult() {
     INDArray wide = Nd4j.rand(DataType.FLOAT, 8, 12);
     INDArray strided = wide.get(NDArrayIndex.all(), NDArrayIndex.interval(0, 6)); // rows 12 apart
