@@ -121,8 +121,8 @@ final class HostAdam {
    * Advances the moments and subtracts each update from {@code values} (the parameters, as
    * {@link HostBytes#of} gives them) in the same pass, bit for bit the values {@link #apply(int,
    * int)} and a subtraction would give. The gradient is only read: not writing the update back
-   * saves one of the pass's seven streams of memory, about a third of its time for the 266,610
-   * parameters of MLP 784-300-100-10.
+   * saves one of the pass's seven streams of memory ({@code AdamJmh}: 250 us per update of
+   * 203,530 parameters, against 310 us when the update was written back).
    *
    * @param iteration the iteration, from 0
    * @param epoch the epoch

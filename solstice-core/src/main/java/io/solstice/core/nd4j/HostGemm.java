@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
  * <p>Why: ND4J's gemm builds an op context, shape descriptors and their deallocators on every
  * call, 10-35 us on the 2-core benchmark machine whatever the product's size, and an MLP step
  * makes seven to eleven calls. In {@code benchmarks/bench gemm}'s per-gemm timings, a 32 x 10 x
- * 100 product went from 15 us to 4 us and a 128 x 10 x 256 one from 40 us to 26 us.
+ * 100 product went from 15 us to 4 us and a 128 x 10 x 256 one from 40 us to 20-28 us.
  *
  * <p>Arrays that are not plain row-major host memory of one floating-point type (GPU memory,
  * strided views, mixed types), a backend without OpenBLAS, and shapes that do not fit are left
