@@ -18,8 +18,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * MlpClassifier#trainStep} against only the step's own gemms ({@link StepGemms}: OpenBLAS SGEMM
  * called as the step calls it, through {@code HostGemm}, at the same shapes on preallocated
  * float32 arrays), interleaved on one dedicated thread. The step's effective GFLOP/s counts
- * only its gemms' FLOPs, so {@code step_flops_vs_sgemm} (step
- * GFLOP/s over SGEMM GFLOP/s, which is gemm-only time over step time) is the share of the step
+ * only its gemms' FLOPs, so {@code step_flops_vs_sgemm} (step GFLOP/s over SGEMM GFLOP/s,
+ * which is gemm-only time over step time) is the share of the step
  * spent in matrix multiplication at SGEMM's speed; the rest is activations, loss, optimizer and
  * per-op overhead. Measured for MLP 784-256-10 at batch 128 and 784-300-100-10 at batch 32,
  * with square SGEMMs (256^3, 1024^3) for reference.

@@ -16,10 +16,10 @@ import org.nd4j.linalg.learning.config.Adam;
 /**
  * A one-hidden-layer MLP trained with nothing but ND4J calls (and the gemms the model makes,
  * {@code HostGemm}) inlined in one method: the floor that any model class on ND4J can approach.
- * Same math as {@code MlpClassifier} with one hidden layer (gemm forward, in-place ReLU and softmax, gemm backward, Solstice's {@code Optimizer} with
- * Adam on one flat buffer), but
- * labels arrive one-hot and ready in ND4J, and no loss, predictions or metrics are read back
- * to the heap.
+ * Same math as {@code MlpClassifier} with one hidden layer (gemm forward, in-place ReLU and
+ * softmax, gemm backward, Solstice's {@code Optimizer} with Adam on one flat buffer), but labels
+ * arrive one-hot and ready in ND4J, and no loss, predictions or metrics are read back to the
+ * heap.
  */
 public final class InlinedMlp {
 
