@@ -184,7 +184,10 @@ public final class ArrowFlux {
    * progress): the batches are subscribed once the first version has arrived, and a newer
    * version is used from the next batch on, so each batch is predicted by exactly one version,
    * recorded in {@link #MODEL_VERSION}. After the versions end (the run is over), the last one
-   * stays in use.
+   * stays in use. The batches are subscribed on a worker of their own, not on the thread that
+   * delivers the versions, which stays free to deliver the next ones. When the flux is cancelled,
+   * or the versions fail or end, before the first version, the batches are subscribed and
+   * cancelled at once (a {@link #broadcast} branch is released rather than waited for).
    *
    * @param spec which columns are the features
    * @param versions the model versions; each must be usable from the predicting thread

@@ -29,8 +29,7 @@ final class BatchPrediction {
       BiFunction<? super M, INDArray, INDArray> probabilities) {
     return Flux.defer(() -> {
       LatestVersion<M> latest = new LatestVersion<>(versions);
-      return latest.ready()
-          .thenMany(batches.<ArrowBatch>handle((batch, sink) -> {
+      return latest.afterFirst(batches.<ArrowBatch>handle((batch, sink) -> {
             try (batch) {
               sink.next(predict(batch, spec, latest.current(), probabilities));
             } catch (RuntimeException | Error e) {

@@ -19,8 +19,7 @@ final class LiveEvaluation {
       Flux<ArrowBatch> batches, FeatureSpec spec, Publisher<ModelVersion<E>> versions) {
     return Flux.defer(() -> {
       LatestVersion<E> latest = new LatestVersion<>(versions);
-      return latest.ready()
-          .thenMany(batches.<ModelEvaluation<O>>handle((batch, sink) -> {
+      return latest.afterFirst(batches.<ModelEvaluation<O>>handle((batch, sink) -> {
             ModelVersion<E> version = latest.current();
             BatchPosition position = batch.position();
             try (ArrowTensorBatch tensors = spec.toTensors(batch)) {

@@ -24,6 +24,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.streaming.StreamingQuery;
@@ -141,17 +142,25 @@ class StreamingTrainingTest {
           .satisfies(b -> assertThat(b.skipped()).isTrue());
       secondProgress.forEach(b -> batches.put(b.batchId(), b));
 
-      // Run 3 trains 4 again and everything produced meanwhile.
-      var third = trainer.open(counting(keys));
+      // Run 3 trains 4 again and everything produced meanwhile. The last micro-batch is the one
+      // whose applied state has seen every record: the run's experiment already counts them
+      // after that batch's last round, before the batch is applied.
+      AtomicLong completing = new AtomicLong(-1);
+      var third = trainer.open(counting(keys), event -> {
+        if (event instanceof TrainingEvent.EpochEnded<?, ?> ended
+            && total(((KeyCountingClassifier) ended.experiment()).counts()) >= keys) {
+          completing.compareAndSet(-1, ended.epoch());
+        }
+      });
       List<MicroBatchSummary<ClassificationMetrics>> thirdProgress = collect(third);
       third.start(rows(topic, 100));
       produced.get();
-      await("every record trained").atMost(PATIENCE)
-          .until(() -> total(third.experiment().counts()) >= keys);
-      long last = third.appliedBatch();
+      await("every record trained").atMost(PATIENCE).until(() -> completing.get() >= 0);
+      long last = completing.get();
       await("progress of the last micro-batch").atMost(PATIENCE)
           .until(() -> thirdProgress.stream().anyMatch(b -> b.batchId() == last));
       third.close();
+      assertThat(third.appliedBatch()).as("no micro-batch after the last record").isEqualTo(last);
       thirdProgress.forEach(b -> batches.put(b.batchId(), b));
 
       float[] ones = new float[keys];
