@@ -2,13 +2,10 @@ package io.solstice.core.nd4j;
 
 import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
-import org.bytedeco.javacpp.Loader;
 import org.bytedeco.openblas.global.openblas_nolapack;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * {@code C = alpha op(A) op(B) + beta C}, as {@link Nd4j#gemm(INDArray, INDArray, INDArray,
@@ -22,17 +19,12 @@ import org.slf4j.LoggerFactory;
  * 100 product went from 15 us to 4 us and a 128 x 10 x 256 one from 40 us to 20-28 us.
  *
  * <p>Arrays that are not plain row-major host memory of one floating-point type (GPU memory,
- * strided views, mixed types), a backend without OpenBLAS, and shapes that do not fit are left
+ * strided views, mixed types), a backend without OpenBLAS ({@link OpenBlas#available()}), and shapes that do not fit are left
  * to ND4J's gemm, which also raises its own errors.
  *
  * <p>Thread safety: thread-safe (OpenBLAS's gemm is; it keeps no state of its own).
  */
 public final class HostGemm {
-
-  private static final Logger log = LoggerFactory.getLogger(HostGemm.class);
-
-  /** Whether OpenBLAS's cblas entry points can be called directly: decided once. */
-  private static final boolean AVAILABLE = openBlasLoads();
 
   private HostGemm() {}
 
@@ -49,7 +41,7 @@ public final class HostGemm {
    */
   public static void gemm(INDArray a, INDArray b, INDArray c, boolean transposeA, boolean transposeB,
       double alpha, double beta) {
-    if (!AVAILABLE || !fits(a, b, c, transposeA, transposeB)) {
+    if (!OpenBlas.available() || !fits(a, b, c, transposeA, transposeB)) {
       Nd4j.gemm(a, b, c, transposeA, transposeB, alpha, beta);
       return;
     }
@@ -112,19 +104,5 @@ public final class HostGemm {
    */
   private static long start(INDArray array) {
     return array.offset() - array.data().offset();
-  }
-
-  private static boolean openBlasLoads() {
-    if (!Nd4j.getEnvironment().isCPU()) {
-      return false;
-    }
-    try {
-      Loader.load(openblas_nolapack.class); // the library ND4J's CPU backend has loaded already
-      return true;
-    } catch (Throwable notThere) {
-      log.info("OpenBLAS cannot be called directly ({}); matrix products go through ND4J's gemm",
-          notThere.toString());
-      return false;
-    }
   }
 }

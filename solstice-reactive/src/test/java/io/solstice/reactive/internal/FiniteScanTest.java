@@ -41,6 +41,7 @@ class FiniteScanTest {
     }
   }
 
+  /** Their sum of magnitudes overflows, so the scan, not OpenBLAS's sum, decides. */
   @Test
   void extremeFiniteValuesAreFinite() {
     float[] floats = {Float.MAX_VALUE, -Float.MAX_VALUE, Float.MIN_VALUE, -Float.MIN_VALUE,
