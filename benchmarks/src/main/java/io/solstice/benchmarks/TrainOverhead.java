@@ -45,7 +45,7 @@ public final class TrainOverhead {
     Interleaved.Comparison comparison;
     Summary mainThread;
     try (DedicatedThread loopThread = new DedicatedThread("plain-loop")) {
-      comparison = Interleaved.compare(config.warmupPairs(), config.pairs(),
+      comparison = Interleaved.compare(config.warmupPairs(), config.overheadPairs(),
           () -> Timer.throughput(samples, () -> engine[0] = Models.engineEpoch(engine[0], batches)),
           loopThread.wrap(() -> Timer.throughput(samples,
               () -> plain[0] = Models.plainEpoch(plain[0], batches))));
@@ -53,7 +53,7 @@ public final class TrainOverhead {
     // The same comparison with four epochs per run: what is left of the gap is per step.
     Interleaved.Comparison longRuns;
     try (DedicatedThread loopThread = new DedicatedThread("plain-loop")) {
-      longRuns = Interleaved.compare(Math.min(3, config.warmupPairs()), config.pairs(),
+      longRuns = Interleaved.compare(Math.min(3, config.warmupPairs()), config.overheadPairs(),
           () -> Timer.throughput(LONG_RUN_EPOCHS * samples,
               () -> engine[0] = Models.engineEpochs(engine[0], batches, LONG_RUN_EPOCHS)),
           loopThread.wrap(() -> Timer.throughput(LONG_RUN_EPOCHS * samples, () -> {
