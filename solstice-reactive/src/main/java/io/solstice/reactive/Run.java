@@ -269,7 +269,10 @@ public final class Run<E extends Experiment<E, B, O>, B, O> {
 
   /**
    * Makes the one training thread of each run (to set its name, priority or a device affinity);
-   * by default daemon threads named {@code solstice-step-N}. The thread ends with the run.
+   * that thread ends with the run. By default a run borrows a daemon thread for its whole life
+   * from a cache of idle threads, named {@code solstice-step-N} while the run holds it and
+   * {@code solstice-step-N (idle)} after, which ends when no run has taken it for 30 s: runs in
+   * quick succession skip starting a thread.
    *
    * @param factory the thread factory
    * @return the new run

@@ -35,12 +35,15 @@ import reactor.core.publisher.Flux;
  * <h3>Threads and backpressure</h3>
  *
  * <ul>
- *   <li>Every step and every synchronous subscriber of a run runs on one training thread, owned
- *       by the run (ND4J workspaces and CUDA contexts are per thread). Its name is {@code
- *       solstice-step-N} unless {@link Run#stepThreadFactory} says otherwise.
- *   <li>Sources are subscribed and read on reader threads owned by the run ({@code
+ *   <li>Every step and every synchronous subscriber of a run runs on one training thread, held
+ *       by the run from start to end (ND4J workspaces and CUDA contexts are per thread). Its
+ *       name is {@code solstice-step-N} unless {@link Run#stepThreadFactory} says otherwise.
+ *   <li>Sources are subscribed and read on reader threads held by the run ({@code
  *       solstice-source-train-N}, {@code -val-N}, {@code -test-N}), so reading the next batches
  *       overlaps the step.
+ *   <li>These threads are borrowed from a cache of idle threads and go back to it when the run
+ *       ends (their names then end with {@code " (idle)"}; each ends after 30 s without a run),
+ *       so runs in quick succession skip starting threads.
  *   <li>With {@link Run#threadPool} the run leases one training lane and one reader lane of a
  *       {@link RunThreadPool} shared with other runs instead; every rule here holds the same, and
  *       the runs of a lane take turns step by step.

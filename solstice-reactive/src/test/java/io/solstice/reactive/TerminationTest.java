@@ -27,7 +27,7 @@ import reactor.test.StepVerifier;
  * How runs end when cancelled or failing: termination is quiescent (every batch closed exactly
  * once and every source released when {@code RunEnded} is delivered, so before the publisher
  * terminates, or, after a cancel, when {@link RunControl#terminated()} completes), the run's
- * threads exit, {@code RunEnded}/{@code onRunEnd} reports the right outcome, and errors say where
+ * threads are given back (each ends, or waits idle in the engine's cache), {@code RunEnded}/{@code onRunEnd} reports the right outcome, and errors say where
  * they happened.
  */
 class TerminationTest {
@@ -37,7 +37,7 @@ class TerminationTest {
   private final Ledger ledger = new Ledger();
   private final List<String> log = Recorder.newLog();
 
-  /** Checks what must hold at termination, without waiting for batches: only threads are joined. */
+  /** Checks what must hold at termination, without waiting for batches: only threads are waited for. */
   private void assertCleanEnd(CountingExperiment start, Recorder recorder) throws InterruptedException {
     assertThat(ledger.notClosedExactlyOnce()).as("batch id -> times closed").isEmpty();
     assertThat(ledger.alive()).isZero();
@@ -45,7 +45,7 @@ class TerminationTest {
     threads.addAll(recorder.threads());
     threads.addAll(ledger.sourceThreads());
     assertThat(threads).isNotEmpty();
-    assertThat(Threads.stillAliveAfterWaiting(threads)).as("threads of the run still alive").isEmpty();
+    assertThat(Threads.stillWorkingAfterWaiting(threads)).as("threads still working for the run").isEmpty();
   }
 
   @Test
@@ -84,7 +84,7 @@ class TerminationTest {
       threads.addAll(recorder.threads());
       threads.addAll(ledger.sourceThreads());
       assertThat(start.stepThreads()).as(where).hasSize(1);
-      assertThat(Threads.stillAliveAfterWaiting(threads)).as(where).isEmpty();
+      assertThat(Threads.stillWorkingAfterWaiting(threads)).as(where).isEmpty();
     }
   }
 

@@ -1,5 +1,6 @@
 package io.solstice.reactive.internal;
 
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -103,11 +104,11 @@ public final class ThreadLanes {
   // when a run is cancelled. A plain Executor gives a scheduler whose cancelled tasks are
   // skipped, never interrupted; a single-thread executor keeps its tasks in order.
   //
-  // Once the executor is shut down (a run's own thread after the run ended, a pool closed), an
+  // Once the executor is shut down (a run's thread after the run ended, a pool closed), an
   // operator may still hand over a late task (a replenishing request, a drain that finds nothing
   // to do). It runs on the calling thread instead of failing: by then every batch scope of the
   // run is closed, so such a task can only close a late batch, never run a step or a hook.
-  static Scheduler uninterruptible(ExecutorService executor) {
+  static Scheduler uninterruptible(Executor executor) {
     java.util.concurrent.Executor plain = task -> {
       try {
         executor.execute(task);
