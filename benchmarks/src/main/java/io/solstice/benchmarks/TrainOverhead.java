@@ -12,13 +12,15 @@ import io.solstice.core.TensorBatch;
 import io.solstice.core.models.MlpClassifier;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ThreadFactory;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * The engine's overhead: samples/s of an engine run ({@code Solstice.run(model).train(...)}) over in-memory batches divided by
  * a plain {@code for} loop (on one dedicated, long-lived thread) calling the same {@link MlpClassifier#trainStep} on the same batches
  * (MLP 784-256-10, batch 128, float32, Adam). One sample of each side is one epoch (one
- * run per epoch); a second comparison runs four epochs per run.
+ * run per epoch); a second comparison runs four epochs per run, a third compares a run on a
+ * borrowed training thread (the default) with the same run on a new thread of its own.
  */
 public final class TrainOverhead {
 
@@ -62,6 +64,20 @@ public final class TrainOverhead {
             }
           })));
     }
+    // A run on a borrowed training thread (the default) against the same run on a thread of its
+    // own (a step thread factory, as every run had before the cache of idle threads): what a
+    // run saves by not starting its thread.
+    MlpClassifier[] ownThread = {Models.mlp(SyntheticMnist.FEATURES, 256, 10)};
+    ThreadFactory newThread = work -> {
+      Thread thread = new Thread(work, "solstice-step-own");
+      thread.setDaemon(true);
+      return thread;
+    };
+    Interleaved.Comparison borrowedVsNew = Interleaved.compare(config.warmupPairs(),
+        config.overheadPairs(),
+        () -> Timer.throughput(samples, () -> engine[0] = Models.engineEpoch(engine[0], batches)),
+        () -> Timer.throughput(samples, () -> ownThread[0] = Models.engineEpochs(ownThread[0],
+            batches, 1, run -> run.stepThreadFactory(newThread))));
     // The model class against the same math inlined (no label read-back, no metrics).
     List<INDArray> features = new ArrayList<>();
     List<INDArray> oneHot = new ArrayList<>();
@@ -91,6 +107,10 @@ public final class TrainOverhead {
             "Solstice.run(model), " + LONG_RUN_EPOCHS + " epochs per run",
             "the plain loop, " + LONG_RUN_EPOCHS + " epochs", "samples_per_s"))
         .put("overhead_four_epoch_runs", longRuns.ratio().median())
+        .put("borrowed_vs_new_thread", borrowedVsNew.toJson(
+            "Solstice.run(model), 1 epoch, on a borrowed training thread (the default)",
+            "the same on a new thread of its own (stepThreadFactory)", "samples_per_s"))
+        .put("borrowed_vs_new_training_thread", borrowedVsNew.ratio().median())
         .put("plain_loop_on_main_thread_samples_per_s", mainThread.toJson())
         .put("model_vs_inlined", modelVsInlined.toJson(
             "for loop over MlpClassifier.trainStep",
