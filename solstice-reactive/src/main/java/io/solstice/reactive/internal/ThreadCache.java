@@ -15,8 +15,9 @@ import java.util.concurrent.TimeUnit;
  * quick succession (a sweep, one run per epoch, a service's short online runs) then skip
  * starting a thread, and with OpenMP the thread team ND4J starts for each new calling thread. On
  * the 2-core benchmark machine a new thread took 0.42 ms (median) to run its first task and a
- * parked one 0.14 ms, and a run of 80 MLP steps on a borrowed thread was 1.7-3% faster than one
- * on a new thread (two BLAS threads).
+ * parked one 0.14 ms, and a run of 80 MLP steps on a borrowed thread went 1.2% (one BLAS thread)
+ * and 4.5% (two) faster than the same run on a new thread ({@code borrowed_vs_new_training_thread}
+ * of {@code benchmarks/bench overhead}).
  *
  * <p>While a run holds a thread, the thread bears the run's name ({@code solstice-step-N},
  * {@code solstice-source-train-N}); back in the cache it keeps that name with {@value
