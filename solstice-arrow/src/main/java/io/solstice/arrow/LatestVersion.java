@@ -15,10 +15,10 @@ import reactor.core.scheduler.Schedulers;
 
 /**
  * Follows a stream of model versions for the operators that use the latest one: {@link
- * #afterFirst} subscribes their batches once the first version exists, {@link #current()} is the newest received so far.
- * Once a first version exists, the end of the versions (the run ended) or their error (the run
- * failed) leaves the last good version in use; an error or an end before any version fails
- * {@link #afterFirst}.
+ * #afterFirst} subscribes their batches once the first version exists, {@link #current()} is
+ * the newest received so far. Once a first version exists, the end of the versions (the run
+ * ended) or their error (the run failed) leaves the last good version in use; an error or an
+ * end before any version fails {@link #afterFirst}.
  */
 final class LatestVersion<M> {
   private static final Logger LOG = LoggerFactory.getLogger(LatestVersion.class);

@@ -30,7 +30,9 @@ import reactor.test.StepVerifier;
  * The operators that use the latest model version ({@link ArrowFlux#evaluate}, {@link
  * ArrowFlux#predict}) keep receiving versions while a synchronous source drains: the batches are
  * not subscribed on the thread that delivers the versions, which would otherwise stay busy for
- * the whole drain with every later version queued behind it.
+ * the whole drain with every later version queued behind it. And a branch of a broadcast that
+ * ends before its first version (cancelled, or its versions failed) still releases the
+ * broadcast, so that the other branches receive every batch.
  */
 class LatestVersionTest {
   private static final int BATCHES = 16;

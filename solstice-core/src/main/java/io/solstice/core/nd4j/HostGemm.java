@@ -19,8 +19,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * 100 product went from 15 us to 4 us and a 128 x 10 x 256 one from 40 us to 20-28 us.
  *
  * <p>Arrays that are not plain row-major host memory of one floating-point type (GPU memory,
- * strided views, mixed types), a backend without OpenBLAS ({@link OpenBlas#available()}), and shapes that do not fit are left
- * to ND4J's gemm, which also raises its own errors.
+ * strided views, mixed types), a backend without OpenBLAS ({@link OpenBlas#available()}), and
+ * shapes that do not fit are left to ND4J's gemm, which also raises its own errors.
  *
  * <p>Thread safety: thread-safe (OpenBLAS's gemm is; it keeps no state of its own).
  */

@@ -21,9 +21,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>While a run holds a thread, the thread bears the run's name ({@code solstice-step-N},
  * {@code solstice-source-train-N}); back in the cache it keeps that name with {@value
- * #IDLE_SUFFIX} appended, until the next run renames it. What a
- * run leaves in thread-local state (ND4J workspaces, a CUDA context) stays with the thread for
- * the next run on it, as on a {@code RunThreadPool}'s lanes.
+ * #IDLE_SUFFIX} appended, until the next run renames it. What a run leaves in thread-local
+ * state (ND4J workspaces, a CUDA context) stays with the thread for the next run on it, as on a
+ * {@code RunThreadPool}'s lanes.
  *
  * <p>Thread safety: thread-safe.
  */
