@@ -109,6 +109,24 @@ class PredictCommandTest {
   }
 
   @Test
+  void theParquetWriterHasLetGoOfEveryBatchWhenTheJobReturns() throws IOException {
+    // The native writer's threads release the batches exported to them a moment after the
+    // write returns; the job waits for them, so that the caller may close its allocator at once.
+    // Unwaited, about 1 write in 25 left buffers behind (seen here as a leak on close).
+    TrainedModel model = TrainedModel.load(digits);
+    Path input = digits.resolve("data/test.arrow");
+    for (int write = 0; write < 100; write++) {
+      Path out = dir.resolve("test-" + write + ".parquet");
+      BufferAllocator allocator = new RootAllocator();
+      long rows = new PredictionJob(model, input, out, PredictionFile.Format.PARQUET, 4096, OutputFiles.LOCAL)
+          .run(allocator);
+      assertThat(rows).isEqualTo(359);
+      assertThat(allocator.getAllocatedMemory()).as("bytes still held after write %d", write).isZero();
+      allocator.close();
+    }
+  }
+
+  @Test
   void keyColumnsComeThroughToParquetWithDictionaryLabelsDecoded() throws IOException {
     Path table;
     try (BufferAllocator allocator = new RootAllocator()) {

@@ -184,8 +184,10 @@ public final class ArrowFlux {
    * progress): the batches are subscribed once the first version has arrived, and a newer
    * version is used from the next batch on, so each batch is predicted by exactly one version,
    * recorded in {@link #MODEL_VERSION}. After the versions end (the run is over), the last one
-   * stays in use. The batches are subscribed on a worker of their own, not on the thread that
-   * delivers the versions, which stays free to deliver the next ones. When the flux is cancelled,
+   * stays in use. When a version is already there at subscription (a fixed model, or versions
+   * that replay their latest), the batches are subscribed at once on the subscriber's thread;
+   * otherwise on a worker of their own once the first arrives, not on the thread that delivers
+   * the versions, which stays free to deliver the next ones. When the flux is cancelled,
    * or the versions fail or end, before the first version, the batches are subscribed and
    * cancelled at once (a {@link #broadcast} branch is released rather than waited for).
    *

@@ -44,10 +44,18 @@ final class LatestVersion<M> {
   }
 
   /**
-   * {@code upstream}, subscribed once the first version has arrived. The subscription happens on
-   * a worker of its own rather than on the thread that delivered the version: a source that
-   * drains synchronously (a broadcast branch that is ahead, a generator) would keep that thread
-   * busy for as long as it has batches, with every later version queued behind it.
+   * {@code upstream}, subscribed once the first version has arrived.
+   *
+   * <p>When the first version is already there at subscription (a fixed model, or versions that
+   * replay their latest), {@code upstream} is subscribed at once on the subscriber's thread, as
+   * an ordinary operator would: a synchronous source then releases everything it holds before a
+   * blocking consumer wakes up to its end or error, and that consumer may close its allocator
+   * straight away.
+   *
+   * <p>Otherwise the subscription happens on a worker of its own rather than on the thread that
+   * delivers the version: a source that drains synchronously (a broadcast branch that is ahead,
+   * a generator) would keep that thread busy for as long as it has batches, with every later
+   * version queued behind it.
    *
    * <p>When the flux ends without a first version (cancelled while it waits, or the versions
    * ended or failed first), {@code upstream} is still subscribed, and cancelled at once: a source
@@ -55,15 +63,20 @@ final class LatestVersion<M> {
    * gone rather than wait for it forever.
    */
   <T> Flux<T> afterFirst(Flux<T> upstream) {
-    AtomicBoolean subscribed = new AtomicBoolean();
-    return first.asMono()
-        .publishOn(Schedulers.boundedElastic())
-        .thenMany(Flux.defer(() -> subscribed.compareAndSet(false, true) ? upstream : Flux.<T>empty()))
-        .doFinally(signal -> {
-          if (subscribed.compareAndSet(false, true)) {
-            upstream.subscribe(new CancelAtOnce<>());
-          }
-        });
+    return Flux.defer(() -> {
+      if (latest.get() != null) {
+        return upstream;
+      }
+      AtomicBoolean subscribed = new AtomicBoolean();
+      return first.asMono()
+          .publishOn(Schedulers.boundedElastic())
+          .thenMany(Flux.defer(() -> subscribed.compareAndSet(false, true) ? upstream : Flux.<T>empty()))
+          .doFinally(signal -> {
+            if (subscribed.compareAndSet(false, true)) {
+              upstream.subscribe(new CancelAtOnce<>());
+            }
+          });
+    });
   }
 
   /** Cancels what it subscribes to before requesting anything, and closes what comes anyway. */

@@ -6,7 +6,9 @@ import io.solstice.core.models.MlpClassifier;
 import io.solstice.reactive.ModelVersion;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -106,6 +108,23 @@ class LatestVersionTest {
         })
         .expectComplete()
         .verify(Duration.ofSeconds(20));
+  }
+
+  @Test
+  void withAFixedModelTheBatchesAreReadOnTheSubscribersThread() {
+    // As with an ordinary operator: a blocking consumer then wakes up to the end or a failure
+    // only after the source has released what it holds, and may close its allocator at once.
+    Set<Thread> readers = ConcurrentHashMap.newKeySet();
+    Flux<ArrowBatch> batches = ArrowSources.roots("blobs", stored, null, allocator, ReadOptions.defaults())
+        .doOnNext(batch -> readers.add(Thread.currentThread()));
+
+    Long predicted = batches.transform(ArrowFlux.predict(Blobs.SPEC, model(), MlpClassifier::predict))
+        .doOnNext(ArrowBatch::close)
+        .count()
+        .block(Duration.ofSeconds(20));
+
+    assertThat(predicted).isEqualTo(BATCHES);
+    assertThat(readers).containsExactly(Thread.currentThread());
   }
 
   private static void assertSwitchedDuringTheDrain(List<Long> versions) {

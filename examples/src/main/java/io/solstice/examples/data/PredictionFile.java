@@ -6,10 +6,12 @@ import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 import org.apache.arrow.dataset.file.DatasetFileWriter;
 import org.apache.arrow.dataset.file.FileFormat;
@@ -49,6 +51,9 @@ public final class PredictionFile {
 
   /** The batches the reading side may hold ahead of the writer. */
   private static final int PREFETCH = 1;
+
+  /** How long the native Parquet writer is given to release its last batches. */
+  private static final Duration NATIVE_RELEASE_BOUND = Duration.ofSeconds(10);
 
   private PredictionFile() {}
 
@@ -120,17 +125,22 @@ public final class PredictionFile {
     Files.createDirectories(absolute.getParent());
     Path staging = Files.createTempDirectory(absolute.getParent(), "." + absolute.getFileName() + ".");
     try {
-      PredictionReader reader = new PredictionReader(first, batches, table, allocator);
-      try (reader) {
-        DatasetFileWriter.write(allocator, reader, FileFormat.PARQUET, staging.toUri().toString(), new String[0], 1,
-            "part-{i}.parquet");
-      } catch (RuntimeException e) {
-        // The native writer reports a failure of the batches as text only; the original says more.
-        if (reader.failure() != null && reader.failure() != e) {
-          reader.failure().addSuppressed(e);
-          throw reader.failure();
+      PredictionReader reader;
+      try (BufferAllocator writerMemory = allocator.newChildAllocator("parquet writer", 0, allocator.getLimit())) {
+        reader = new PredictionReader(first, batches, table, writerMemory);
+        try (reader) {
+          DatasetFileWriter.write(writerMemory, reader, FileFormat.PARQUET, staging.toUri().toString(),
+              new String[0], 1, "part-{i}.parquet");
+        } catch (RuntimeException e) {
+          // The native writer reports a failure of the batches as text only; the original says more.
+          if (reader.failure() != null && reader.failure() != e) {
+            reader.failure().addSuppressed(e);
+            throw reader.failure();
+          }
+          throw e;
+        } finally {
+          awaitNativeRelease(writerMemory);
         }
-        throw e;
       }
       Path part;
       try (Stream<Path> files = Files.list(staging)) {
@@ -149,6 +159,19 @@ public final class PredictionFile {
           Files.deleteIfExists(p);
         }
       }
+    }
+  }
+
+  /**
+   * Waits until the native writer has let go of the batches exported to it. Its threads release
+   * the last of them a moment after {@link DatasetFileWriter#write} has returned (measured: 13 of
+   * 300 writes still held between 0.5 and 250 KB when it returned), and an allocator closed
+   * before then reports those buffers as leaked. Beyond the bound the close reports what is left.
+   */
+  private static void awaitNativeRelease(BufferAllocator writerMemory) {
+    long deadline = System.nanoTime() + NATIVE_RELEASE_BOUND.toNanos();
+    while (writerMemory.getAllocatedMemory() > 0 && System.nanoTime() < deadline) {
+      LockSupport.parkNanos(100_000);
     }
   }
 }
