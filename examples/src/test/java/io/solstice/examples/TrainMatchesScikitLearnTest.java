@@ -199,8 +199,9 @@ class TrainMatchesScikitLearnTest {
             "part-{i}.parquet");
       }
     } finally {
-      // The CSV source's native scanner is released on its reader thread just after the flux
-      // completed; close the allocator once it has (a real leak still fails the close).
+      // Arrow's dataset writer releases the batches exported to it on its own threads a moment
+      // after write returns (PredictionFile waits for it the same way); close the allocator once
+      // it has (a real leak still fails the close).
       await("the CSV scanner released").atMost(Duration.ofSeconds(20))
           .until(() -> allocator.getAllocatedMemory() == 0);
       allocator.close();

@@ -15,8 +15,8 @@ import org.nd4j.linalg.schedule.ScheduleType;
 
 /**
  * The Java Adam against ND4J's own {@code adam_updater}: the same updates and moments, step
- * after step, in float32 and float64, for lengths around the chunk size, with a learning-rate
- * schedule and gradients spanning many orders of magnitude.
+ * after step, in float32 and float64, for lengths around the block and chunk sizes, with a
+ * learning-rate schedule and gradients spanning many orders of magnitude.
  */
 class HostAdamTest {
 
@@ -24,7 +24,7 @@ class HostAdamTest {
   void matchesNd4jsAdamStepAfterStepInBothPrecisions() {
     for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
       double tolerance = type == DataType.FLOAT ? 2e-5 : 1e-12;
-      for (int length : new int[] {1, 7, 2047, 2048, 2049, 5000}) {
+      for (int length : new int[] {1, 7, 511, 512, 513, 2047, 2048, 2049, 5000}) {
         Adam config = Adam.builder().learningRateSchedule(
             new ExponentialSchedule(ScheduleType.ITERATION, 3e-3, 0.97)).beta1(0.85).beta2(0.995)
             .epsilon(1e-7).build();
