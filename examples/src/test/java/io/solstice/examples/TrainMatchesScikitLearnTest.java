@@ -202,7 +202,7 @@ class TrainMatchesScikitLearnTest {
       // Arrow's dataset writer releases the batches exported to it on its own threads a moment
       // after write returns (PredictionFile waits for it the same way); close the allocator once
       // it has (a real leak still fails the close).
-      await("the CSV scanner released").atMost(Duration.ofSeconds(20))
+      await("the dataset writer let go of its batches").atMost(Duration.ofSeconds(20))
           .until(() -> allocator.getAllocatedMemory() == 0);
       allocator.close();
     }

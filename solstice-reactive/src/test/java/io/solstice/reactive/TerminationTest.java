@@ -27,8 +27,8 @@ import reactor.test.StepVerifier;
  * How runs end when cancelled or failing: termination is quiescent (every batch closed exactly
  * once and every source released when {@code RunEnded} is delivered, so before the publisher
  * terminates, or, after a cancel, when {@link RunControl#terminated()} completes), the run's
- * threads are given back (each ends, or waits idle in the engine's cache), {@code RunEnded}/{@code onRunEnd} reports the right outcome, and errors say where
- * they happened.
+ * threads are given back (each ends, or waits idle in the engine's cache), {@code
+ * RunEnded}/{@code onRunEnd} reports the right outcome, and errors say where they happened.
  */
 class TerminationTest {
 

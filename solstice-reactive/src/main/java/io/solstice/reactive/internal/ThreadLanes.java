@@ -109,7 +109,7 @@ public final class ThreadLanes {
   // to do). It runs on the calling thread instead of failing: by then every batch scope of the
   // run is closed, so such a task can only close a late batch, never run a step or a hook.
   static Scheduler uninterruptible(Executor executor) {
-    java.util.concurrent.Executor plain = task -> {
+    Executor plain = task -> {
       try {
         executor.execute(task);
       } catch (RejectedExecutionException runEnded) {
@@ -119,7 +119,7 @@ public final class ThreadLanes {
     return Schedulers.fromExecutor(plain);
   }
 
-  static ThreadFactory named(String name) {
+  private static ThreadFactory named(String name) {
     AtomicInteger count = new AtomicInteger();
     return runnable -> {
       Thread thread = new Thread(runnable, count.getAndIncrement() == 0 ? name : name + "-" + count);
