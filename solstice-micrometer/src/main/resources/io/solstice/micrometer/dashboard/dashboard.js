@@ -7,6 +7,7 @@ const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"
 const ROBUST = new Set(["time"]); // charts whose axis ignores the top 1% of values
 const charts = {}; // chart id -> Map(series name -> [[x, y], ...])
 const marks = []; // [step, label] of the run owner's markers, drawn on every chart
+const trimmed = new Set(); // ids of the charts that have let their oldest points go
 let lastSeq = 0;
 let steps = 0;
 let drawPending = false;
@@ -21,7 +22,10 @@ function add(chart, name, x, y) {
   if (y === null || y === undefined || !isFinite(y)) return;
   const points = series(chart, name);
   points.push([x, y]);
-  if (points.length > MAX_POINTS) points.shift();
+  if (points.length > MAX_POINTS) {
+    points.shift();
+    trimmed.add(chart);
+  }
 }
 
 function addMetrics(prefix, step, values) {
@@ -81,6 +85,12 @@ function drawChart(element, all) {
     }
   }
   if (xMin === Infinity) return 0;
+  // A marker may precede a chart's first point (a drift at step 100 when the first summarised
+  // point is at step 130): the axis widens to show it, unless the chart has let its oldest points
+  // go, when the marker has scrolled off with them.
+  if (!trimmed.has(element.id)) {
+    for (const [step] of marks) if (step <= xMax) xMin = Math.min(xMin, step);
+  }
   if (ROBUST.has(element.id)) {
     // Timings have rare huge outliers (the first batch waits for the source to start): the
     // axis ends at the 99th percentile, and higher points sit on the top edge.
@@ -106,7 +116,7 @@ function drawChart(element, all) {
   label(pad, height - 4, "step " + fmt(xMin), "start");
   label(width - 8, height - 4, fmt(xMax), "end");
   for (const [step, text] of marks) {
-    if (step < xMin || step > xMax) continue; // off this chart's steps (so far)
+    if (step < xMin || step > xMax) continue; // scrolled off, or past this chart's steps so far
     const marker = document.createElementNS(ns, "line");
     marker.setAttribute("class", "marker");
     marker.setAttribute("data-label", text);
