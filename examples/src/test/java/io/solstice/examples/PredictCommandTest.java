@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.solstice.core.checkpoint.CheckpointStore;
 import io.solstice.examples.data.OutputFiles;
 import io.solstice.examples.data.PredictionFile;
 import io.solstice.examples.job.PredictionJob;
@@ -44,14 +45,21 @@ class PredictCommandTest {
   static void trainDigits() throws IOException {
     digits = shared.resolve("digits");
     Path report = shared.resolve("digits-report.json");
-    Cli run = Cli.run("digits", "--epochs", "4", "--work-dir", digits.toString(), "--report", report.toString());
+    // A learning rate high enough that validation loss turns up after a few epochs: the run stops
+    // early, and its test report evaluates the best epoch's model, not the last one.
+    Cli run = Cli.run("digits", "--epochs", "40", "--patience", "2", "--lr", "0.05", "--work-dir", digits.toString(),
+        "--report", report.toString());
     assertThat(run.exitCode()).as(run.err()).isZero();
     digitsReport = new ObjectMapper().readTree(report.toFile());
   }
 
   @Test
-  void predictionsOfTheHeldOutTestFileEqualTheTestReport() {
+  void predictionsOfTheHeldOutTestFileEqualTheTestReport() throws IOException {
     Path out = dir.resolve("test-predictions.arrow");
+    Path bestCheckpoint = lowestValidationLoss(digits.resolve("checkpoints"));
+    assertThat(bestCheckpoint).as("the run kept a later checkpoint than its best")
+        .isNotEqualTo(CheckpointStore.open(digits.resolve("checkpoints")).loadLatest().orElseThrow().file());
+    assertThat(TrainedModel.load(digits).checkpoint().file()).isEqualTo(bestCheckpoint);
 
     Cli run = Cli.run("predict", "--run", digits.toString(), "--data", digits.resolve("data/test.arrow").toString(),
         "--out", out.toString());
@@ -188,6 +196,19 @@ class PredictCommandTest {
 
     Cli format = Cli.run("predict", "--run", digits.toString(), "--data", csv.toString(), "--format", "xml");
     assertThat(format.errLines()).containsExactly("solstice predict: --format must be arrow or parquet, got xml");
+  }
+
+  private static Path lowestValidationLoss(Path checkpoints) {
+    Path best = null;
+    double lowest = Double.POSITIVE_INFINITY;
+    for (Path file : CheckpointStore.open(checkpoints).list()) {
+      double loss = CheckpointStore.readManifest(file).metrics().get("val/loss");
+      if (loss < lowest) {
+        best = file;
+        lowest = loss;
+      }
+    }
+    return best;
   }
 
   /** An IPC file of random 8x8 "images" in the digits layout, with an id column instead of a label. */

@@ -156,7 +156,28 @@ class RunRecordTest {
     Cli invalid = digits(dir.resolve("b"), "--config", broken.toString());
     assertThat(invalid.exitCode()).isEqualTo(SolsticeCli.EXIT_USAGE);
     assertThat(invalid.err()).contains("--config " + broken + " is not a JSON object");
+
+    Path unknown = Files.writeString(dir.resolve("unknown.json"), "{\"--epochs\": 2, \"--learning-rat\": 0.1}");
+    Cli misspelt = digits(dir.resolve("c"), "--config", unknown.toString());
+    assertThat(misspelt.exitCode()).isEqualTo(SolsticeCli.EXIT_USAGE);
+    assertThat(misspelt.err()).contains("--config " + unknown + ": 'digits' has no option --learning-rat");
+    Path help = Files.writeString(dir.resolve("help.json"), "{\"--help\": true}");
+    Cli helpInConfig = digits(dir.resolve("d"), "--config", help.toString());
+    assertThat(helpInConfig.exitCode()).isEqualTo(SolsticeCli.EXIT_USAGE);
+    assertThat(helpInConfig.err()).contains("'digits' has no option --help that a config can set");
     assertThat(dir.resolve("a")).doesNotExist();
+    assertThat(dir.resolve("c")).doesNotExist();
+  }
+
+  @Test
+  void aConfigWrittenByHandMayUseAnyOfAnOptionsNames() throws IOException {
+    Path config = Files.writeString(dir.resolve("short.json"), "{\"--lr\": \"7e-3\", \"--epochs\": \"1\"}");
+
+    Cli run = digits(dir.resolve("short"), "--config", config.toString());
+
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    Map<String, Object> recorded = json(dir.resolve("short").resolve("run.json"));
+    assertThat(options(recorded)).containsEntry("--learning-rate", "7e-3").containsEntry("--epochs", "1");
   }
 
   private Cli digits(Path work, String... options) {

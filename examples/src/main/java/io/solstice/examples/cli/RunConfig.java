@@ -49,7 +49,7 @@ public final class RunConfig {
   void load(Path config) {
     Map<String, Object> options;
     try {
-      options = readOptions(config);
+      options = byLongestName(readOptions(config), config);
     } catch (UsageException | UncheckedIOException e) {
       // A parameter error: picocli prints it with the usage and exits with code 2.
       String reason = e instanceof UncheckedIOException io ? e.getMessage() + ": " + OutputFiles.reason(io.getCause())
@@ -121,6 +121,24 @@ public final class RunConfig {
       return String.join(separator, pairs);
     }
     return String.valueOf(value);
+  }
+
+  /**
+   * The values by each option's longest name, the name the defaults are looked up by: a file
+   * written by hand may use any of an option's names ({@code --lr}); a name that is no option of
+   * this command is an error, not a setting silently ignored.
+   */
+  private Map<String, Object> byLongestName(Map<String, Object> values, Path config) {
+    Map<String, Object> options = new LinkedHashMap<>();
+    values.forEach((name, value) -> {
+      OptionSpec option = command.findOption(name);
+      if (option == null || NOT_RECORDED.contains(option.longestName())) {
+        throw new UsageException("--config " + config + ": '" + command.name() + "' has no option " + name
+            + (option == null ? "" : " that a config can set"));
+      }
+      options.put(option.longestName(), value);
+    });
+    return options;
   }
 
   /** The options of a run record, or the whole object when it has no {@code options}. */

@@ -1,5 +1,6 @@
 package io.solstice.examples.job;
 
+import io.solstice.core.Mode;
 import io.solstice.core.NamedArrays;
 import io.solstice.core.checkpoint.Checkpoint;
 import io.solstice.core.checkpoint.CheckpointException;
@@ -105,7 +106,7 @@ public record TrainedModel(Path directory, ModelRecord record, Checkpoint checkp
       double value;
       try {
         CheckpointManifest manifest = CheckpointStore.readManifest(file);
-        value = manifest.metrics().getOrDefault(monitor, Double.NaN);
+        value = manifest.metrics().getOrDefault(CheckpointManifest.metricKey(Mode.VAL, monitor), Double.NaN);
       } catch (CheckpointException unreadable) {
         continue;
       }
