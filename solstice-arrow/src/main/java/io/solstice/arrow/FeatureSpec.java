@@ -547,7 +547,8 @@ public final class FeatureSpec {
     }
 
     /**
-     * The number of classes; labels outside [0, n) raise {@link LabelRangeException}.
+     * The number of classes; labels outside [0, n) raise {@link LabelRangeException}. With
+     * {@link #classNames}, it may not be fewer than the names (each name is a class index).
      *
      * @param n the class count
      * @return this builder
@@ -621,6 +622,12 @@ public final class FeatureSpec {
       }
       if (oneHot && regression) {
         throw new IllegalStateException("one-hot applies to class labels, not regression targets");
+      }
+      if (classNames != null && numClasses > 0 && numClasses < classNames.size()) {
+        // A name past the count would be a class index out of range, and a one-hot row of the
+        // wrong width.
+        throw new IllegalStateException("numClasses(" + numClasses + ") is fewer than the " + classNames.size()
+            + " classNames " + classNames);
       }
       return new FeatureSpec(this);
     }

@@ -180,10 +180,10 @@ public final class PredictionSink implements AutoCloseable {
   }
 
   private void begin(ArrowBatch first) {
-    root = VectorSchemaRoot.create(first.schema(), allocator);
-    dictionaries = new DictionaryProvider.MapDictionaryProvider();
-    SharedBuffers.shareDictionaries(first, allocator).values().forEach(dictionaries::put);
     try {
+      root = VectorSchemaRoot.create(first.schema(), allocator);
+      dictionaries = new DictionaryProvider.MapDictionaryProvider();
+      SharedBuffers.shareDictionaries(first, allocator).values().forEach(dictionaries::put);
       channel = FileChannel.open(temporary, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
           StandardOpenOption.TRUNCATE_EXISTING);
       // The writer keeps this map and writes it into the footer at the end, so metrics put in
@@ -191,8 +191,20 @@ public final class PredictionSink implements AutoCloseable {
       writer = new ArrowFileWriter(root, dictionaries, channel, footer);
       writer.start();
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot create " + temporary, e);
+      throw abandon(new UncheckedIOException("cannot create " + temporary, e));
+    } catch (RuntimeException e) {
+      throw abandon(e);
+    } catch (Error e) {
+      throw abandon(e);
     }
+  }
+
+  /** Undoes a start that failed part way, so that nothing of it stays open or on disk. */
+  private <T extends Throwable> T abandon(T failure) {
+    writer = null;
+    release();
+    deleteTemporary(failure);
+    return failure;
   }
 
   /** Writes the footer, closes the file and moves it into place. */
@@ -204,7 +216,8 @@ public final class PredictionSink implements AutoCloseable {
     closed = true;
     try {
       if (writer == null) {
-        // No batch: an empty file with no schema would not be valid Arrow; write nothing.
+        // No batch (an empty file with no schema would not be valid Arrow), or a start that
+        // failed and cleaned up after itself: write nothing.
         return;
       }
       writer.end();
@@ -215,19 +228,41 @@ public final class PredictionSink implements AutoCloseable {
       }
       Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot finish " + target, e);
+      UncheckedIOException failure = new UncheckedIOException("cannot finish " + target, e);
+      deleteTemporary(failure);
+      throw failure;
     } finally {
-      if (root != null) {
-        root.close();
-        for (long id : dictionaries.getDictionaryIds()) {
-          dictionaries.lookup(id).getVector().close();
-        }
-        try {
-          channel.close();
-        } catch (IOException ignored) {
-          // already closed by the writer
-        }
+      release();
+    }
+  }
+
+  /** Closes the write buffers, the dictionaries' copies and the file, whichever are open. */
+  private void release() {
+    if (root != null) {
+      root.close();
+      root = null;
+    }
+    if (dictionaries != null) {
+      for (long id : dictionaries.getDictionaryIds()) {
+        dictionaries.lookup(id).getVector().close();
       }
+      dictionaries = null;
+    }
+    if (channel != null) {
+      try {
+        channel.close();
+      } catch (IOException ignored) {
+        // already closed by the writer
+      }
+      channel = null;
+    }
+  }
+
+  private void deleteTemporary(Throwable failure) {
+    try {
+      Files.deleteIfExists(temporary);
+    } catch (IOException e) {
+      failure.addSuppressed(e);
     }
   }
 

@@ -224,6 +224,16 @@ class FeatureSpecTest {
   }
 
   @Test
+  void fewerClassesThanClassNamesIsRefusedWhenTheSpecIsBuilt() {
+    FeatureSpec.Builder builder = FeatureSpec.builder().features("x").label("species")
+        .classNames(List.of("setosa", "versicolor", "virginica")).numClasses(2).oneHot(true);
+
+    assertThatThrownBy(builder::build).isInstanceOf(IllegalStateException.class)
+        .hasMessage("numClasses(2) is fewer than the 3 classNames [setosa, versicolor, virginica]");
+    assertThat(builder.numClasses(3).build()).isNotNull();
+  }
+
+  @Test
   void nullFeaturesFailUnlessAFillValueIsConfigured() {
     ArrowBatch batch = batch(4, 0, 0);
     ((Float4Vector) batch.root().getVector("x1")).setNull(2);

@@ -3,6 +3,7 @@ package io.solstice.arrow;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -74,5 +75,17 @@ class PredictionSinkTest {
     }
     assertThat(file).doesNotExist();
     assertThat(dir.resolve("failed.arrow.tmp")).doesNotExist();
+  }
+
+  @Test
+  void aFileThatCannotBeCreatedFailsTheWriteAndClosesCleanly() {
+    Path file = dir.resolve("no-such-directory").resolve("predictions.arrow");
+    try (PredictionSink sink = PredictionSink.open(file, allocator)) {
+      assertThatThrownBy(() -> sink.writeAll(source()).block())
+          .isInstanceOf(UncheckedIOException.class)
+          .hasMessage("cannot create " + file + ".tmp");
+    }
+    assertThat(file.getParent()).doesNotExist();
+    // The allocator closes in close() below: the sink released its buffers and dictionaries.
   }
 }

@@ -29,9 +29,12 @@ public enum NonFinitePolicy {
   FAIL,
 
   /**
-   * The batch is dropped: no hooks of its step run, the experiment is not updated by it and it
-   * takes no step number; it still counts as consumed in the epoch's position, so a resumed run
-   * does not read it again. The count is in {@link TrainingEvent.StepEnded#skippedBatches()}.
+   * The batch is dropped: the experiment is not updated by it and it takes no step number (the
+   * next step's {@code StepStarted} has the same number). A batch refused for its features runs
+   * no hooks at all; a step refused for its loss has had its {@code StepStarted} (its subscribers
+   * saw it, and {@link Run#events()} emits it) and has no {@code StepEnded}. It still counts as
+   * consumed in the epoch's position, so a resumed run does not read it again. The count is in
+   * {@link TrainingEvent.StepEnded#skippedBatches()}.
    */
   SKIP_BATCH,
 

@@ -151,13 +151,15 @@ import reactor.core.publisher.Flux;
  * <h3>Errors</h3>
  *
  * <p>Any other exception, from a step, a synchronous subscriber (the remaining subscribers of
- * that event are skipped), the source or a batch's {@code close}, ends the run: no event
- * follows but {@code RunEnded}, which reports {@code FAILED}; then the publisher signals a
- * {@link TrainingException} that names the mode, the epoch and the global step, with the
- * original exception as cause. Nothing is swallowed: an exception from a subscriber's handling
- * of {@code RunEnded} is added as suppressed to the run's error, or, on a run that had none,
- * becomes its error (after {@code RunEnded} was emitted). Errors of asynchronous subscribers
- * never reach the run.
+ * that event are skipped), the source or the {@code close} of a batch that was stepped, ends the
+ * run: no event follows but {@code RunEnded}, which reports {@code FAILED}; then the publisher
+ * signals a {@link TrainingException} that names the mode, the epoch and the global step, with
+ * the original exception as cause. Nothing is swallowed: an exception from a subscriber's
+ * handling of {@code RunEnded} is added as suppressed to the run's error, or, on a run that had
+ * none, becomes its error (after {@code RunEnded} was emitted); on a cancelled run, whose
+ * subscriber is gone, it is logged as an error. A batch that was never stepped (skipped, or read
+ * ahead of the run's end) and fails to close is logged as a warning, since the run may be ending
+ * already. Errors of asynchronous subscribers never reach the run.
  *
  * <h3>NaN and infinity</h3>
  *

@@ -41,7 +41,10 @@ public interface TrainingSubscriber<E, O> {
    * threads ({@code filter}, {@code window}, {@code reduce}, {@code scan}, {@code doOnNext})
    * therefore run inside the event's delivery: an exception there fails the run, an {@link
    * io.solstice.core.EarlyStoppingException} stops it, and {@link RunControl#stop} works as from
-   * {@link #onEvent}. The events complete after {@link TrainingEvent.RunEnded}.
+   * {@link #onEvent}. The events complete after {@link TrainingEvent.RunEnded}. A pipeline that
+   * throws has ended, as any Reactor sequence does on an error: it sees no later event of the run,
+   * {@code RunEnded} included, so a pipeline that stops the run and goes on watching calls {@link
+   * RunControl#stop} instead of throwing.
    *
    * <pre>{@code
    * TrainingSubscriber.flow(events -> events

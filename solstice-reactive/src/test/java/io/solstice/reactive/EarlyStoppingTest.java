@@ -164,6 +164,23 @@ class EarlyStoppingTest {
   }
 
   @Test
+  void theEventsOfARunStoppedByItsStepAreTheEventsItsSubscribersSaw() {
+    EventLog seen = new EventLog();
+    CountingExperiment start = CountingExperiment.withAction(n -> {
+      if (n == 2) {
+        throw new EarlyStoppingException("the model says so");
+      }
+    });
+
+    List<String> emitted = Solstice.run(start).train(Sources.counting(ledger, 5)).subscribers(seen)
+        .events().map(EventLog::describe).collectList().block();
+
+    assertThat(emitted).containsSubsequence("StepEnded(1,TRAIN)", "StepStarted(2,TRAIN)", "EpochEnded(0,TRAIN)")
+        .isEqualTo(seen.lines());
+    assertThat(ledger.notClosedExactlyOnce()).isEmpty();
+  }
+
+  @Test
   void maxStepsStopsTheRunAsAnEarlyStopWithoutCause() {
     Recorder a = Recorder.of("a", log);
 

@@ -11,6 +11,7 @@ import io.solstice.core.Step;
 import io.solstice.core.TensorBatch;
 import io.solstice.core.metrics.MeanMetric;
 import io.solstice.core.metrics.Metrics;
+import io.solstice.reactive.fixtures.EventLog;
 import io.solstice.reactive.fixtures.OneFeatureRegression;
 import io.solstice.reactive.fixtures.TrackedTensorBatch;
 import java.time.Duration;
@@ -222,6 +223,23 @@ class NonFinitePolicyTest {
     assertThat(results).extracting(r -> r.experiment().total())
         .containsExactly(1.0, 3.0, 7.0, 15.0);
     assertThat(results.get(3).skippedBatches()).isEqualTo(2);
+  }
+
+  @Test
+  void aStepRefusedForItsLossIsEmittedStartedAndNeverEndedAsItsSubscribersSawIt() {
+    EventLog seen = new EventLog();
+    Flux<Double> values = Flux.just(1.0, 2.0, Double.POSITIVE_INFINITY, 4.0, Double.NaN, 8.0);
+
+    List<String> emitted = Solstice.run(new Accumulator(0)).train(values).nonFinite(NonFinitePolicy.SKIP_BATCH)
+        .subscribers(seen).events().map(EventLog::describe)
+        .filter(line -> line.startsWith("Step")).collectList().block(WITHIN);
+
+    // The refused steps (the infinite and the NaN loss) take no number: the next step reuses it.
+    assertThat(emitted).containsExactly(
+        "StepStarted(0,TRAIN)", "StepEnded(0,TRAIN)", "StepStarted(1,TRAIN)", "StepEnded(1,TRAIN)",
+        "StepStarted(2,TRAIN)", "StepStarted(2,TRAIN)", "StepEnded(2,TRAIN)",
+        "StepStarted(3,TRAIN)", "StepStarted(3,TRAIN)", "StepEnded(3,TRAIN)");
+    assertThat(emitted).isEqualTo(seen.lines().stream().filter(line -> line.startsWith("Step")).toList());
   }
 
   @Test

@@ -285,7 +285,8 @@ public record CheckpointManifest(
         arrays);
   }
 
-  private static Map<String, Object> freeze(Map<String, Object> map) {
+  /** An unmodifiable copy that keeps null values (JSON's null), which {@code Map.copyOf} refuses. */
+  static Map<String, Object> freeze(Map<String, Object> map) {
     return map == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(map));
   }
 }

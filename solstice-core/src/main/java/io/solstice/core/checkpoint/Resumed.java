@@ -27,7 +27,7 @@ public record Resumed<E>(
   public Resumed {
     Objects.requireNonNull(experiment, "experiment");
     Objects.requireNonNull(position, "position");
-    sourcePosition = sourcePosition == null ? Map.of() : Map.copyOf(sourcePosition);
+    sourcePosition = CheckpointManifest.freeze(sourcePosition);
   }
 
   /**

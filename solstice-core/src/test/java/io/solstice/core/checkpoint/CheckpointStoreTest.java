@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -189,6 +190,20 @@ class CheckpointStoreTest {
     assertThatThrownBy(() -> Checkpoints.resume(dir, fresh, Map.of()))
         .isInstanceOf(CheckpointException.class)
         .hasMessageContaining("no complete checkpoint in " + dir);
+  }
+
+  @Test
+  void aSourcePositionWithANullValueResumesAsSaved() {
+    LinearRegression fresh = LinearRegression.create(1);
+    Map<String, Object> position = new LinkedHashMap<>();
+    position.put("file", "part-0.arrow");
+    position.put("offset", null);
+    CheckpointStore.open(dir).write(fresh.state(),
+        CheckpointManifest.at(new RunPosition(1, 0, 4, 0)).withSourcePosition(position));
+
+    Resumed<LinearRegression> resumed = Checkpoints.resume(dir, fresh, Map.of());
+
+    assertThat(resumed.sourcePosition()).containsEntry("file", "part-0.arrow").containsEntry("offset", null);
   }
 
   @Test

@@ -4,8 +4,10 @@ package io.solstice.online.drift;
  * DDM, the drift detection method (Gama, Medas, Castillo and Rodrigues, "Learning with drift
  * detection", SBIA 2004), over a stream of 0/1 errors: with the error rate {@code p} and its
  * deviation {@code s = sqrt(p (1 - p) / n)}, it remembers the minimum of {@code p + s}; it warns
- * when {@code p + s > p_min + 2 s_min} and reports a drift when {@code p + s > p_min + 3 s_min}
- * (after {@code minInstances} values), then starts afresh with the next value.
+ * when {@code p + s > p_min + 2 s_min} and reports a drift when {@code p + s > p_min + 3 s_min},
+ * then starts afresh with the next value. As in MOA, the concept's count starts at 1 and moves on
+ * before the test, so with {@code minInstances = 30} the 29th value of a concept is the first
+ * that can warn and the 30th the first that can report a drift.
  *
  * <p>Defaults are the paper's and MOA's ({@code moa.classifiers.core.driftdetection.DDM}): 30
  * values, warning level 2, drift level 3.
@@ -28,7 +30,9 @@ public final class Ddm extends RestartingDetector {
   /**
    * DDM with other levels.
    *
-   * @param minInstances values before a warning or drift may be reported
+   * @param minInstances the count a concept must reach before a warning (value {@code
+   *     minInstances - 1} is the first that can warn, value {@code minInstances} the first that can
+   *     report a drift, as in MOA)
    * @param warningLevel standard deviations above the minimum for a warning
    * @param driftLevel standard deviations above the minimum for a drift
    */

@@ -5,8 +5,10 @@ package io.solstice.online.drift;
  * of the mean, with a fading factor, as MOA 2024.07's {@code
  * moa.classifiers.core.driftdetection.PageHinkleyDM} computes it: with the running mean {@code x̄}
  * and the faded cumulative deviation {@code m = alpha m + (x - x̄ - delta)}, a drift is reported
- * when {@code m > lambda} after at least {@code minInstances} values; the test then starts afresh
- * with the next value.
+ * when {@code m > lambda} once the concept's count reaches {@code minInstances}; the test then
+ * starts afresh with the next value. As in MOA, the count runs one ahead of the values (it starts
+ * at 1 and moves on before the test), so the first value that can report a drift is value
+ * {@code minInstances - 1} of a concept: the 29th with the default.
  *
  * <p>The textbook statistic is {@code m - min(m)}; with {@code alpha < 1} the fading keeps {@code
  * m} near {@code -delta / (1 - alpha)} while nothing changes, and MOA compares {@code m} alone.
@@ -32,7 +34,8 @@ public final class PageHinkley extends RestartingDetector {
   /**
    * The test with other parameters.
    *
-   * @param minInstances values before a drift may be reported
+   * @param minInstances the count a concept must reach before a drift may be reported (value
+   *     {@code minInstances - 1} is the first that can, as in MOA)
    * @param delta the magnitude of change tolerated
    * @param lambda the detection threshold
    * @param alpha the fading factor of the cumulative sum, in (0, 1]

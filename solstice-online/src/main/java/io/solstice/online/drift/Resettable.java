@@ -27,8 +27,10 @@ import java.util.Objects;
  * in place does not change it. A reset rebuilds the experiment with {@link Checkpointable#withState},
  * which copies again: the snapshot serves every later reset. {@link #state()} holds both the
  * experiment's state ({@code model/...}) and the snapshot ({@code kept/...}), so a run resumed from
- * a checkpoint resets to the same snapshot. It is {@link Adaptable} when the experiment is, and
- * passes {@code forget} and {@code boostLearningRate} on to it; it is a {@link RowEvaluation} when
+ * a checkpoint resets to the same snapshot. It implements {@link Adaptable} whatever it wraps and
+ * passes {@code forget} and {@code boostLearningRate} on to an experiment that is adaptable; on
+ * one that is not (an MLP) they throw {@link UnsupportedOperationException}, so check {@link
+ * #current()} rather than this wrapper with {@code instanceof}. It is a {@link RowEvaluation} when
  * the experiment is (a prequential run then gets the per-row errors through it).
  *
  * <p>Not thread-safe: the engine drives it, and the reactions change it, on the training thread.

@@ -8,7 +8,8 @@ package io.solstice.online.labels;
  * @param features its features
  * @param prediction the prediction made on arrival of the features
  * @param label the label
- * @param delay arrivals (features and labels) between the features and the label
+ * @param delay how many arrivals (features and labels) after its features the label came: 1 when
+ *     it was the very next arrival
  * @param <K> the key type
  * @param <F> the features type
  * @param <P> the prediction type

@@ -75,6 +75,33 @@ class DetectorsMatchMoaTest {
     }
   }
 
+  @Test
+  void theFirstValueOfAConceptThatCanReportADriftIsTheOneMoaAllows() {
+    // Every value far above the last: Page-Hinkley's sum passes lambda at once. No error in the
+    // first 29 values, then only errors: DDM's minimum is p = s = 0, so the first error drifts.
+    double[] rising = new double[40];
+    double[] errors = new double[40];
+    for (int i = 0; i < rising.length; i++) {
+      rising[i] = 1e6 * (i + 1);
+      errors[i] = i < 29 ? 0 : 1;
+    }
+    assertThat(drifts(new PageHinkley(), rising)).as("value 29 (index 28); the next concept's 29th is past the end")
+        .containsExactly(28);
+    assertSameSignals(PageHinkley::new, prepared(PageHinkleyDM::new), rising);
+    assertThat(drifts(new Ddm(), errors)).as("value 30 (index 29) first").startsWith(29);
+    assertSameSignals(Ddm::new, prepared(DDM::new), errors);
+  }
+
+  private static List<Integer> drifts(DriftDetector detector, double[] values) {
+    List<Integer> drifts = new ArrayList<>();
+    for (int i = 0; i < values.length; i++) {
+      if (detector.update(values[i]) == DriftState.DRIFT) {
+        drifts.add(i);
+      }
+    }
+    return drifts;
+  }
+
   private static final double[] STATIONARY =
       ErrorStreams.bernoulli(100_000, new int[0], new double[] {0.2}, 2);
 

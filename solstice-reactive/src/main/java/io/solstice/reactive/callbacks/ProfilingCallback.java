@@ -132,7 +132,9 @@ public final class ProfilingCallback implements TrainingSubscriber<Object, Objec
         .doOnNext(timings -> {
           lastReports.put(timings.mode(), timings);
           report.accept(timings);
-        });
+        })
+        // A pipeline that failed (a report that threw) never sees RunEnded: it lets go here.
+        .doFinally(signal -> recorder.end());
   }
 
   private static Mode modeOf(TrainingEvent<Object, Object> event) {
@@ -168,12 +170,18 @@ public final class ProfilingCallback implements TrainingSubscriber<Object, Objec
       } else if (event instanceof StepEnded<Object, Object> ended) {
         ended(ended);
       } else if (event instanceof RunEnded<Object, Object>) {
-        try {
-          stopProfilingOps();
-        } finally {
-          if (lease != null) {
-            lease.release();
-          }
+        end();
+      }
+    }
+
+    /** Switches op profiling off and lets go of the profiler; once per run, whichever comes first. */
+    void end() {
+      try {
+        stopProfilingOps();
+      } finally {
+        if (lease != null) {
+          lease.release();
+          lease = null;
         }
       }
     }

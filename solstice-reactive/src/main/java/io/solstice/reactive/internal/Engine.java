@@ -225,8 +225,10 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
     threads.step().schedule(() -> {
       if (ended.compareAndSet(false, true)) {
         closeScopesAndAwaitSources();
-        if (dispatcher != null) {
-          dispatcher.runEnded(runEnded(RunOutcome.CANCELLED));
+        Throwable subscriberError = dispatcher == null ? null : dispatcher.runEnded(runEnded(RunOutcome.CANCELLED));
+        if (subscriberError != null) {
+          // The run's own subscriber has cancelled, so nothing is left to signal it to.
+          LOG.error("A subscriber failed handling RunEnded of a cancelled run", subscriberError);
         }
       }
       release();
@@ -446,10 +448,11 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
   }
 
   /**
-   * One step with its events; the events to emit, or null when no step was accepted: a batch or
-   * loss refused by the non-finite policy (checked before StepStarted and before the step's
-   * result is accepted, so a refused step has no StepEnded and takes no number). After an
-   * early stop from StepStarted only that event is returned.
+   * One step with its events; the events to emit, or null when a batch's features were refused
+   * by the non-finite policy (checked before StepStarted, so nothing was delivered). A loss
+   * refused after the step has no StepEnded and takes no number, and an early stop from
+   * StepStarted or from the step itself ends it there: then only StepStarted is returned, which
+   * the subscribers have seen, so that {@code events()} carries it too.
    */
   private List<TrainingEvent<E, O>> step(
       Mode mode, int epoch, Object batchObject, StepBatch view, long arrived) throws Exception {
@@ -473,7 +476,13 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
         : null;
     E current = state.experiment;
     long stepStart = System.nanoTime();
-    Step<E, O> step = mode == Mode.TRAIN ? current.trainStep(batch) : current.evalStep(batch);
+    Step<E, O> step;
+    try {
+      step = mode == Mode.TRAIN ? current.trainStep(batch) : current.evalStep(batch);
+    } catch (EarlyStoppingException stop) {
+      state.requestStop(stop);
+      return events;
+    }
     long stepNanos = System.nanoTime() - stepStart;
     String badLoss = NonFiniteCheck.loss(step.outputs());
     if (badLoss != null) {
@@ -483,7 +492,7 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
       refuseNonFinite(mode, epoch, number, undoable ? badLoss : badLoss
           + "; the experiment updated its arrays in place, so this step cannot be skipped"
           + " after the fact", undoable);
-      return null;
+      return events;
     }
     state.experiment = step.experiment();
     state.countStep(mode);

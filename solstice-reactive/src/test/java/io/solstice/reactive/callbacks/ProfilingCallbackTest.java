@@ -208,6 +208,29 @@ class ProfilingCallbackTest {
     assertThat(closed.get()).isEqualTo(created.get());
   }
 
+  @Test
+  void aReportThatThrowsFailsTheRunAndStillLetsGoOfTheOpProfiler() {
+    ProfilingCallback failing = ProfilingCallback.builder().profileOps(0L).report(timings -> {
+      throw new IllegalStateException("the report broke");
+    }).build();
+    AtomicLong created = new AtomicLong();
+    AtomicLong closed = new AtomicLong();
+
+    assertThatThrownBy(() -> Solstice.run(new OneFeatureRegression(0.1))
+            .train(TrackedTensorBatch.line(3, 8, created, closed).take(2))
+            .subscribers(failing).block())
+        .isInstanceOf(io.solstice.reactive.TrainingException.class)
+        .rootCause().hasMessage("the report broke");
+
+    assertThat(io.solstice.core.nd4j.OpProfilerLease.currentHolder()).isEmpty();
+    assertThat(opsCountedByAnOpNow()).as("the op profiler is off after the run").isZero();
+    ProfilingCallback next = ProfilingCallback.builder().profileOps(0L).report(reports::add).build();
+    Solstice.run(new OneFeatureRegression(0.1)).train(TrackedTensorBatch.line(3, 8, created, closed).take(2))
+        .subscribers(next).block();
+    assertThat(next.profiledOps()).hasSize(1);
+    assertThat(closed.get()).isEqualTo(created.get());
+  }
+
   /** How many ops ND4J's profiler counts for one op run now (0 when profiling is off). */
   private static long opsCountedByAnOpNow() {
     long before = OpProfiler.getInstance().getInvocationsCount();
