@@ -78,6 +78,12 @@ class DigitsCommandTest {
     assertThat(run.exitCode()).isEqualTo(SolsticeCli.EXIT_USAGE);
     assertThat(run.errLines()).containsExactly("solstice digits: --epochs must be at least 1 (or auto), got 0");
 
+    Path work = dir.resolve("no-layer");
+    Cli noLayer = Cli.run("digits", "--hidden", "64,0", "--work-dir", work.toString());
+    assertThat(noLayer.exitCode()).isEqualTo(SolsticeCli.EXIT_USAGE);
+    assertThat(noLayer.errLines()).containsExactly("solstice digits: --hidden sizes must be positive, got 64,0");
+    assertThat(work).as("nothing written before the options were checked").doesNotExist();
+
     Cli unknown = Cli.run("digits", "--epoch", "3");
     assertThat(unknown.exitCode()).isEqualTo(SolsticeCli.EXIT_USAGE);
     assertThat(unknown.err()).contains("Unknown options: '--epoch'");

@@ -175,6 +175,7 @@ class StreamCommandTest {
     errors.put(new String[] {"--token", "t"}, "--ticket and --token go with --flight");
     errors.put(new String[] {"--flight", "grpc+tcp://127.0.0.1:1", "--ticket", "t", "--drift-at", "5"},
         "--drift-at is the synthetic stream's; a --flight or --kafka stream drifts when it drifts");
+    errors.put(new String[] {"--drift-at", "-5"}, "--drift-at must be a step, >= 0, got -5");
     errors.put(new String[] {"--label", "y"},
         "--feature-columns, --label and --classes describe a --flight or --kafka stream; the synthetic one has its own");
     errors.put(new String[] {"--kafka", "127.0.0.1:1", "--topic", "t", "--feature-columns", "a,b", "--features", "3"},

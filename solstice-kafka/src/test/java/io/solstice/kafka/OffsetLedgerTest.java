@@ -71,6 +71,27 @@ class OffsetLedgerTest {
   }
 
   @Test
+  void offsetsOfAFailedCommitAreOfferedAgainByTheNextCommit() {
+    OffsetLedger ledger = new OffsetLedger();
+    ledger.assigned(TP, 0);
+    ledger.done(ledger.register(TP, 0, 10, null));
+    Map<TopicPartition, OffsetAndMetadata> first = ledger.toCommit();
+    assertThat(first).isEqualTo(Map.of(TP, new OffsetAndMetadata(10)));
+
+    ledger.commitFailed(first);
+
+    assertThat(ledger.toCommit()).as("offered again").isEqualTo(Map.of(TP, new OffsetAndMetadata(10)));
+    assertThat(ledger.toCommit()).as("then committed once").isEmpty();
+    ledger.done(ledger.register(TP, 10, 20, null));
+    Map<TopicPartition, OffsetAndMetadata> second = ledger.toCommit();
+    ledger.done(ledger.register(TP, 20, 30, null));
+    assertThat(ledger.toCommit()).isEqualTo(Map.of(TP, new OffsetAndMetadata(30)));
+    ledger.commitFailed(second); // an older commit failing after a newer one went out
+    assertThat(ledger.toCommit()).as("the trained position, never an older one")
+        .isEqualTo(Map.of(TP, new OffsetAndMetadata(30)));
+  }
+
+  @Test
   void marksOfARevokedPartitionAreIgnoredAndItsTrainedPositionIsCommittedOnRevoke() {
     OffsetLedger ledger = new OffsetLedger();
     ledger.assigned(TP, 5);

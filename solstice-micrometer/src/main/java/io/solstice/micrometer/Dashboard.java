@@ -17,7 +17,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.BufferOverflowStrategy;
@@ -59,7 +58,7 @@ public final class Dashboard implements AutoCloseable {
   private static final int EVENT_BUFFER = 256;
 
   private final Sinks.Many<String> points = Sinks.many().replay().limit(HISTORY);
-  private final AtomicLong sequence = new AtomicLong();
+  private long sequence; // guarded by points
   private final AtomicInteger openStreams = new AtomicInteger();
   private final AtomicInteger openConnections = new AtomicInteger();
   private final long startNanos = System.nanoTime();
@@ -224,10 +223,10 @@ public final class Dashboard implements AutoCloseable {
   }
 
   private void publish(Json point) {
-    String data = point.put("seq", sequence.incrementAndGet()).toString();
-    // Runs feed the history from their own threads; the sink takes one at a time.
+    // Runs and markers feed the history from their own threads; the sink takes one at a time,
+    // and in sequence order: the page drops a point whose number is not above the last it saw.
     synchronized (points) {
-      points.tryEmitNext(data);
+      points.tryEmitNext(point.put("seq", ++sequence).toString());
     }
   }
 

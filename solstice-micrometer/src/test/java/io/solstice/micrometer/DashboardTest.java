@@ -20,8 +20,17 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.learning.config.Adam;
 import reactor.core.Disposable;
@@ -134,6 +143,61 @@ class DashboardTest {
       readUntil(open.getInputStream(), "\r\n0\r\n\r\n");
       await().atMost(PATIENCE).until(() -> dashboard.openStreams() == 0);
     }
+  }
+
+  @Test
+  void pointsPublishedFromManyThreadsReachAPageInSequenceOrder() throws Exception {
+    int threads = 4;
+    int marksEach = 500;
+    try (Dashboard dashboard = Dashboard.start(0, PERIOD)) {
+      ExecutorService pool = Executors.newFixedThreadPool(threads);
+      CountDownLatch go = new CountDownLatch(1);
+      List<Future<?>> marking = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        String label = "thread " + t;
+        marking.add(pool.submit(() -> {
+          go.await();
+          for (int i = 0; i < marksEach; i++) {
+            dashboard.mark(label, i);
+          }
+          return null;
+        }));
+      }
+      go.countDown();
+      for (Future<?> done : marking) {
+        done.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+      }
+      pool.shutdown();
+
+      try (Socket page = eventStream(dashboard)) {
+        // The page drops a point whose number is not above the last one it saw.
+        assertThat(sequenceNumbers(page.getInputStream(), threads * marksEach)).isSorted().doesNotHaveDuplicates();
+      }
+    }
+  }
+
+  /** The "seq" of the first {@code count} points of an event stream, in the order they came. */
+  private static List<Long> sequenceNumbers(InputStream in, int count) throws IOException {
+    Pattern seq = Pattern.compile("\"seq\":([0-9]+)");
+    List<Long> numbers = new ArrayList<>();
+    StringBuilder text = new StringBuilder();
+    byte[] buffer = new byte[8192];
+    int searchedUpTo = 0;
+    while (numbers.size() < count) {
+      int n = in.read(buffer);
+      if (n < 0) {
+        throw new IOException("the event stream ended after " + numbers.size() + " points");
+      }
+      text.append(new String(buffer, 0, n, StandardCharsets.UTF_8));
+      // Only whole events: a number cut by the end of a read is matched in the next pass.
+      int end = text.lastIndexOf("\n\n");
+      Matcher matcher = seq.matcher(text).region(searchedUpTo, Math.max(searchedUpTo, end));
+      while (matcher.find()) {
+        numbers.add(Long.parseLong(matcher.group(1)));
+      }
+      searchedUpTo = Math.max(searchedUpTo, end);
+    }
+    return numbers.subList(0, count);
   }
 
   private static Run<MlpClassifier, TensorBatch, ClassificationMetrics> onlineRun(AtomicLong produced) {

@@ -10,10 +10,12 @@ import io.solstice.examples.job.ClassificationTask;
 import io.solstice.examples.job.JobData;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Collectors;
 import org.apache.arrow.memory.BufferAllocator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -64,6 +66,8 @@ public final class DigitsCommand extends TrainingCommand {
 
   @Override
   int[] hidden() {
+    check(Arrays.stream(hidden).allMatch(size -> size > 0), "--hidden sizes must be positive, got "
+        + Arrays.stream(hidden).mapToObj(String::valueOf).collect(Collectors.joining(",")));
     return hidden;
   }
 

@@ -129,7 +129,7 @@ public final class StreamCommand extends CommandBase {
   int classes;
 
   @Option(names = "--detector", paramLabel = "adwin|page-hinkley|ddm",
-      description = "Watch the model's errors (per row for logistic, per batch for mlp) with this drift detector, "
+      description = "Watch the model's errors (one per row, predicted before it trains) with this drift detector, "
           + "with its published parameters (default: none).")
   String detector;
 
@@ -272,6 +272,7 @@ public final class StreamCommand extends CommandBase {
         "--topic and --stop-when-idle go with --kafka");
     TrainingCommand.check(synthetic() || driftAt == null, "--drift-at is the synthetic stream's; "
         + "a --flight or --kafka stream drifts when it drifts");
+    TrainingCommand.check(driftAt == null || driftAt >= 0, "--drift-at must be a step, >= 0, got " + driftAt);
     if (flight != null) {
       TrainingCommand.check(ticket != null, "--flight needs the --ticket of the stream to read");
       FlightEndpoint endpoint = new FlightEndpoint(flight, ticket, token);

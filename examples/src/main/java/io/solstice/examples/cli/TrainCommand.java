@@ -177,8 +177,8 @@ public final class TrainCommand extends TrainingCommand {
 
   @Override
   JobData prepare(BufferAllocator allocator) {
-    hidden();
     boolean regression = regression();
+    check(csvSkipRows >= 0, "--csv-skip-rows must be >= 0, got " + csvSkipRows);
     check(valFraction > 0 && valFraction < 1, "--val-fraction must be in (0, 1)");
     check(testFraction >= 0 && valFraction + testFraction < 1,
         "--test-fraction must be >= 0 and leave rows to train on with --val-fraction");
@@ -302,7 +302,9 @@ public final class TrainCommand extends TrainingCommand {
     try {
       long value = Long.parseLong(digits);
       check(value >= 0, "--in-memory-limit must be >= 0, got " + inMemoryLimit);
-      return value * unit;
+      return Math.multiplyExact(value, unit);
+    } catch (ArithmeticException e) {
+      throw new UsageException("--in-memory-limit is more bytes than a long holds: " + inMemoryLimit);
     } catch (NumberFormatException e) {
       throw new UsageException("--in-memory-limit must be a size such as 512m or 4g, got " + inMemoryLimit);
     }

@@ -101,6 +101,7 @@ abstract class TrainingCommand extends CommandBase {
    * The hidden layer sizes.
    *
    * @return the sizes
+   * @throws UsageException when a size is not positive
    */
   abstract int[] hidden();
 
@@ -117,6 +118,7 @@ abstract class TrainingCommand extends CommandBase {
    * @throws Exception on failure
    */
   int run(boolean resume) throws Exception {
+    hidden(); // checks the layer sizes, like every option, before a file is written
     sizing(1);
     check(jobOptions.maxSteps >= 0, "--max-steps must be >= 0");
     check(weightDecay >= 0 && Double.isFinite(weightDecay), "--weight-decay must be >= 0");

@@ -94,6 +94,9 @@ public final class SparkDigitsCommand implements Callable<Integer> {
         throw new UsageException("--executor-wait must be at least 1 second, got "
             + executorWaitSeconds);
       }
+      atLeast(1, partitions, "--partitions");
+      atLeast(0, rounds, "--rounds"); // 0 rounds: evaluate the model as it is (or as resumed)
+      atLeast(1, stepsPerRound, "--steps-per-round");
     } catch (UsageException e) {
       err.println("spark-digits: " + e.getMessage());
       return 2;
@@ -106,4 +109,9 @@ public final class SparkDigitsCommand implements Callable<Integer> {
     }
   }
 
+  private static void atLeast(int least, int value, String option) {
+    if (value < least) {
+      throw new UsageException(option + " must be at least " + least + ", got " + value);
+    }
+  }
 }

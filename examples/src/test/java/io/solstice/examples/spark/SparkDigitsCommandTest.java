@@ -33,6 +33,23 @@ class SparkDigitsCommandTest {
   }
 
   @Test
+  void countsOutOfRangeAreUsageErrorsBeforeAnythingIsWritten(@TempDir Path dir) {
+    String[][] cases = {{"--partitions", "0", "1"}, {"--rounds", "-1", "0"}, {"--steps-per-round", "0", "1"}};
+    for (String[] bad : cases) {
+      StringWriter err = new StringWriter();
+      CommandLine command = new CommandLine(new SparkDigitsCommand());
+      command.setErr(new PrintWriter(err));
+
+      int status = command.execute(bad[0], bad[1], "--work-dir", dir.resolve("shards").toString());
+
+      assertThat(status).as(err.toString()).isEqualTo(2);
+      assertThat(err.toString().strip())
+          .isEqualTo("spark-digits: " + bad[0] + " must be at least " + bad[2] + ", got " + bad[1]);
+      assertThat(dir.resolve("shards")).doesNotExist();
+    }
+  }
+
+  @Test
   void aClusterMasterWithoutTheApplicationJarIsAUsageError(@TempDir Path dir) {
     StringWriter err = new StringWriter();
     CommandLine command = new CommandLine(new SparkDigitsCommand());

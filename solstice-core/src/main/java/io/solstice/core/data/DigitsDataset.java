@@ -126,7 +126,7 @@ public final class DigitsDataset {
     float[] row = new float[FEATURES];
     for (int j = 0; j < FEATURES; j++) {
       double pixel = parse(cells[j], lineNumber, j);
-      if (pixel < 0 || pixel > MAX_PIXEL) {
+      if (!(pixel >= 0 && pixel <= MAX_PIXEL)) { // NaN included
         throw new IllegalArgumentException(
             "line " + lineNumber + ", column " + j + ": pixel " + pixel + " is outside 0..16");
       }

@@ -9,9 +9,11 @@ import java.util.Map;
  * <p>Laws, which every implementation keeps and the tests check by property:
  *
  * <ul>
- *   <li>{@code merge} is associative: {@code a.merge(b).merge(c)} equals {@code
- *       a.merge(b.merge(c))};
- *   <li>{@link #empty()} is its identity: {@code a.merge(a.empty())} equals {@code a};
+ *   <li>{@code merge} is associative: {@code a.merge(b).merge(c)} and {@code
+ *       a.merge(b.merge(c))} compute the same values, up to floating-point rounding (sums in
+ *       another order);
+ *   <li>{@link #empty()} is its identity: {@code a.merge(a.empty())} computes the values of
+ *       {@code a};
  *   <li>merging per-batch metrics over any split of the data gives the same numbers as
  *       computing them over all of it at once.
  * </ul>
@@ -42,8 +44,9 @@ public interface Metrics<M extends Metrics<M>> {
   M empty();
 
   /**
-   * Computes the named values, in a stable order. No value is ever NaN: a ratio with a zero
-   * denominator is reported as 0.
+   * Computes the named values, in a stable order. A ratio with a zero denominator is reported as
+   * 0, never NaN; a value is NaN or infinite only when an input was (a {@link MeanMetric} of a
+   * non-finite loss, which the engine's non-finite check looks for).
    *
    * @return the values by name
    */

@@ -21,7 +21,8 @@ public final class HostBytes {
 
   /**
    * The array's bytes in native order, or null when the array is anything else (a view, a
-   * strided or offset array, another data type, GPU memory, more than 2 GiB).
+   * strided or offset array, another data type, GPU memory, more than {@code Integer.MAX_VALUE /
+   * 8} values: 2 GiB of doubles, 1 GiB of floats).
    *
    * @param array the array
    * @return a buffer over exactly the array's values, or null

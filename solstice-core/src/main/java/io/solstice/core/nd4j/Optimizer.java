@@ -298,6 +298,7 @@ public final class Optimizer {
      *
      * @param coefficient the decay coefficient, for example 0.01
      * @return this builder
+     * @throws IllegalArgumentException when the updater has no learning rate (NoOp, AdaDelta)
      */
     public Builder weightDecay(double coefficient) {
       return regularization(new WeightDecay(coefficient, true));
@@ -309,9 +310,16 @@ public final class Optimizer {
      *
      * @param regularization the regularisation
      * @return this builder
+     * @throws IllegalArgumentException for a weight decay scaled by the learning rate when the
+     *     updater has none (NoOp, AdaDelta): it would make every weight NaN
      */
     public Builder regularization(Regularization regularization) {
-      regularizations.add(Objects.requireNonNull(regularization, "regularization").clone());
+      Objects.requireNonNull(regularization, "regularization");
+      if (regularization instanceof WeightDecay decay && decay.isApplyLR() && !updater.hasLearningRate()) {
+        throw new IllegalArgumentException("weight decay scales with the learning rate, and "
+            + updater.getClass().getSimpleName() + " has none");
+      }
+      regularizations.add(regularization.clone());
       return this;
     }
 

@@ -84,5 +84,9 @@ class DigitsDatasetTest {
     assertThatThrownBy(
             () -> DigitsDataset.read(new ByteArrayInputStream(badLabel.getBytes(StandardCharsets.US_ASCII))))
         .hasMessageContaining("label 12.0 is not a digit");
+    String nanPixel = "NaN," + "0,".repeat(63) + "3\n";
+    assertThatThrownBy(
+            () -> DigitsDataset.read(new ByteArrayInputStream(nanPixel.getBytes(StandardCharsets.US_ASCII))))
+        .hasMessageContaining("line 1, column 0: pixel NaN is outside 0..16");
   }
 }

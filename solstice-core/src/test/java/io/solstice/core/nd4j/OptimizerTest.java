@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.data.Offset.offset;
 
 import io.solstice.core.NamedArrays;
+import io.solstice.core.models.MlpClassifier;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -14,6 +15,7 @@ import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.Nesterovs;
 import org.nd4j.linalg.learning.config.Sgd;
+import org.nd4j.linalg.learning.regularization.WeightDecay;
 import org.nd4j.linalg.schedule.ExponentialSchedule;
 import org.nd4j.linalg.schedule.MapSchedule;
 import org.nd4j.linalg.schedule.ScheduleType;
@@ -104,6 +106,18 @@ class OptimizerTest {
                     .schedule(new ExponentialSchedule(ScheduleType.ITERATION, 0.1, 0.9)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("AdaDelta");
+  }
+
+  @Test
+  void weightDecayWithAnUpdaterWithoutLearningRateIsRefusedRatherThanMakingTheWeightsNan() {
+    assertThatThrownBy(() -> Optimizer.builder(new AdaDelta()).weightDecay(1e-4))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("weight decay scales with the learning rate, and AdaDelta has none");
+    assertThatThrownBy(() -> MlpClassifier.builder().inputs(4).classes(2).updater(new AdaDelta()).weightDecay(1e-4)
+            .build())
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("AdaDelta has none");
+    // Decay not scaled by the learning rate needs none.
+    assertThat(Optimizer.builder(new AdaDelta()).regularization(new WeightDecay(1e-4, false))).isNotNull();
   }
 
   @Test

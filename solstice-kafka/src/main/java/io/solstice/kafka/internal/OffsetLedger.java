@@ -218,6 +218,22 @@ public final class OffsetLedger {
   }
 
   /**
+   * Takes back offsets that {@link #toCommit} gave and the broker did not accept (an asynchronous
+   * commit that failed): the next {@link #toCommit} offers those partitions' trained positions
+   * again, so a later commit, or the final synchronous one, covers them.
+   *
+   * @param failed the offsets of the failed commit
+   */
+  public synchronized void commitFailed(Map<TopicPartition, OffsetAndMetadata> failed) {
+    failed.forEach((partition, offset) -> {
+      Book book = books.get(partition);
+      if (book != null && !book.revoked) {
+        book.committed = Math.min(book.committed, offset.offset() - 1);
+      }
+    });
+  }
+
+  /**
    * The next offset to train on, per assigned partition, in {@code topic-partition} order.
    *
    * @return the trained positions

@@ -410,7 +410,8 @@ public final class PollLoop implements Runnable {
       owned.commitAsync(offsets, (done, error) -> {
         if (error != null) {
           // A later commit (or the final synchronous one) covers these offsets again.
-          LOG.warn("committing offsets {} failed: {}", done, error.toString());
+          ledger.commitFailed(offsets);
+          LOG.warn("committing offsets {} failed: {}", offsets, error.toString());
         }
       });
     }
