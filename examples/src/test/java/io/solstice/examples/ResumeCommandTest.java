@@ -3,8 +3,12 @@ package io.solstice.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.solstice.core.checkpoint.CheckpointStore;
+import io.solstice.examples.job.JobFile;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
@@ -36,6 +40,32 @@ class ResumeCommandTest {
     assertThat(report.get("test").get("accuracy").asDouble()).isGreaterThan(0.8);
     assertThat(CheckpointStore.open(work.resolve("checkpoints")).loadLatest().orElseThrow().manifest().position()
         .trainSteps()).isEqualTo(63);
+  }
+
+  @Test
+  void aRelativeConfigIsReadFromTheDirectoryTheRunWasStartedIn() throws IOException {
+    Path first = dir.resolve("first");
+    assertThat(Cli.run("digits", "--epochs", "2", "--work-dir", first.toString()).exitCode()).isZero();
+    Path startedIn = Files.createDirectories(dir.resolve("started-in"));
+    Files.copy(first.resolve("run.json"), startedIn.resolve("config.json"));
+    Path work = dir.resolve("second");
+    Cli interrupted = Cli.run("digits", "--config", startedIn.resolve("config.json").toString(), "--max-steps", "30",
+        "--work-dir", work.toString());
+    assertThat(interrupted.exitCode()).as(interrupted.err()).isZero();
+    // The job as a run started in that directory with "--config config.json" leaves it; this
+    // process runs elsewhere, where no config.json is.
+    Path jobFile = work.resolve("checkpoints").resolve(JobFile.NAME);
+    ObjectNode job = (ObjectNode) new ObjectMapper().readTree(jobFile.toFile());
+    ArrayNode args = (ArrayNode) job.get("args");
+    args.set(1, "config.json");
+    job.put("directory", startedIn.toString());
+    new ObjectMapper().writeValue(jobFile.toFile(), job);
+    assertThat(Path.of("config.json")).doesNotExist();
+
+    Cli resumed = Cli.run("resume", "--work-dir", work.toString());
+
+    assertThat(resumed.exitCode()).as(resumed.err()).isZero();
+    assertThat(resumed.out()).contains("epoch 1, 9 batches into it, train step 30");
   }
 
   @Test

@@ -1,6 +1,7 @@
 package io.solstice.spark;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.solstice.arrow.FeatureSpec;
 import io.solstice.core.TensorBatch;
@@ -15,6 +16,7 @@ import java.util.stream.Stream;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
@@ -94,6 +96,21 @@ class DigitsOnSparkTest {
       // K batches of up to 32 rows per partition (a partition's last batch is shorter).
       assertThat(round.examples()).isBetween(2L * 10 * 32 - 2 * 31, 2L * 10 * 32);
     });
+  }
+
+  @Test
+  void aFractionalLabelIsRefusedRatherThanTruncatedIntoAClass() {
+    SparkTrainer<MlpClassifier, ClassificationMetrics> trainer =
+        SparkTrainer.builder(spark.context(), DigitsOnSparkTest::model, MetricsCodec.classification())
+            .rounds(1).stepsPerRound(1).build();
+    // As a JSON source gives them: every number a double, here digit + 0.5.
+    Dataset<Row> fractional = rowsFrame(split.train(), 2)
+        .withColumn("digit", functions.col("digit").cast("double").plus(0.5));
+    TrainingShards rows = TrainingShards.rows(fractional, featureColumns(), "digit", DigitsDataset.CLASSES, 32);
+
+    assertThatThrownBy(() -> trainer.fit(model(), rows))
+        .hasStackTraceContaining("label column 'digit' holds ")
+        .hasStackTraceContaining(".5; Spark training needs a non-null integer label column");
   }
 
   @Test

@@ -3,6 +3,7 @@ package io.solstice.examples.cli;
 import io.solstice.examples.data.UsageException;
 import io.solstice.examples.job.JobFile;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
@@ -42,7 +43,7 @@ public final class ResumeCommand extends CommandBase {
     CommandLine parsed = new CommandLine(command);
     parsed.setOut(spec.commandLine().getOut());
     parsed.setErr(spec.commandLine().getErr());
-    parsed.parseArgs(job.args().toArray(String[]::new));
+    parsed.parseArgs(configResolved(job.args(), job.directory()));
     command.base = job.directory();
     command.writeThrough(output());
     command.jobOptions.maxSteps = jobOptions.maxSteps;
@@ -52,5 +53,22 @@ public final class ResumeCommand extends CommandBase {
     out().printf(Locale.ROOT, "Resuming '%s %s'%n", job.command(), String.join(" ", job.args()));
     out().flush();
     return command.run(true);
+  }
+
+  /**
+   * The job's arguments with a relative {@code --config} path made absolute against the
+   * directory the job was started in, as every other path of the job is read: the file is read
+   * while the arguments are parsed, before the command knows that directory.
+   */
+  private static String[] configResolved(List<String> args, Path directory) {
+    String[] resolved = args.toArray(String[]::new);
+    for (int i = 0; i < resolved.length; i++) {
+      if (resolved[i].equals("--config") && i + 1 < resolved.length) {
+        resolved[i + 1] = directory.resolve(resolved[i + 1]).toString();
+      } else if (resolved[i].startsWith("--config=")) {
+        resolved[i] = "--config=" + directory.resolve(resolved[i].substring("--config=".length()));
+      }
+    }
+    return resolved;
   }
 }

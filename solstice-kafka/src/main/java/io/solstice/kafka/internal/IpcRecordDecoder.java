@@ -67,7 +67,9 @@ public final class IpcRecordDecoder implements RecordDecoder {
               "the Arrow IPC stream holds more than one record batch; send one batch per record");
         }
         return root;
-      } catch (RuntimeException e) {
+      } catch (Exception e) {
+        // Whatever refused the value (a second batch, or a second message cut short), the
+        // batch moved out of the reader is released.
         AutoCloseables.close(owned);
         throw e;
       }

@@ -108,7 +108,9 @@ public final class RowShardOpener implements ShardOpener<Row> {
           ((Float4Vector) vectors.get(c)).setSafe(count, number.floatValue());
         }
         Object label = row.getAs(labelColumn);
-        if (!(label instanceof Number number)) {
+        // A class index: a fraction (a JSON source reads every number as a double) would be
+        // truncated into another class, so it is refused like a missing label.
+        if (!(label instanceof Number number) || number.doubleValue() != Math.rint(number.doubleValue())) {
           throw new IllegalArgumentException(
               "label column '" + labelColumn + "' holds " + label
                   + "; Spark training needs a non-null integer label column");
