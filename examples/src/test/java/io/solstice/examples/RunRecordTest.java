@@ -148,25 +148,22 @@ class RunRecordTest {
   @Test
   void aConfigThatCannotBeReadIsAUsageError() throws IOException {
     Path missing = dir.resolve("missing.json");
-    Cli absent = digits(dir.resolve("a"), "--config", missing.toString());
-    assertThat(absent.exitCode()).isEqualTo(SolsticeCli.EXIT_USAGE);
-    assertThat(absent.err()).contains("cannot read --config " + missing + ": no such file or directory");
-
+    assertRefused(missing, "cannot read --config " + missing + ": no such file or directory");
     Path broken = Files.writeString(dir.resolve("broken.json"), "{\"options\": ");
-    Cli invalid = digits(dir.resolve("b"), "--config", broken.toString());
-    assertThat(invalid.exitCode()).isEqualTo(SolsticeCli.EXIT_USAGE);
-    assertThat(invalid.err()).contains("--config " + broken + " is not a JSON object");
-
+    assertRefused(broken, "--config " + broken + " is not a JSON object");
     Path unknown = Files.writeString(dir.resolve("unknown.json"), "{\"--epochs\": 2, \"--learning-rat\": 0.1}");
-    Cli misspelt = digits(dir.resolve("c"), "--config", unknown.toString());
-    assertThat(misspelt.exitCode()).isEqualTo(SolsticeCli.EXIT_USAGE);
-    assertThat(misspelt.err()).contains("--config " + unknown + ": 'digits' has no option --learning-rat");
+    assertRefused(unknown, "--config " + unknown + ": 'digits' has no option --learning-rat");
     Path help = Files.writeString(dir.resolve("help.json"), "{\"--help\": true}");
-    Cli helpInConfig = digits(dir.resolve("d"), "--config", help.toString());
-    assertThat(helpInConfig.exitCode()).isEqualTo(SolsticeCli.EXIT_USAGE);
-    assertThat(helpInConfig.err()).contains("'digits' has no option --help that a config can set");
-    assertThat(dir.resolve("a")).doesNotExist();
-    assertThat(dir.resolve("c")).doesNotExist();
+    assertRefused(help, "'digits' has no option --help that a config can set");
+  }
+
+  /** A usage error naming the config, before the run has written anything. */
+  private void assertRefused(Path config, String message) {
+    Path work = dir.resolve("work-" + config.getFileName());
+    Cli run = digits(work, "--config", config.toString());
+    assertThat(run.exitCode()).isEqualTo(SolsticeCli.EXIT_USAGE);
+    assertThat(run.err()).contains(message);
+    assertThat(work).doesNotExist();
   }
 
   @Test

@@ -122,7 +122,8 @@ class DetectionFigures {
     assertThat(solstice.row(name, "")).isEqualTo(reference.row(name, ""));
   }
 
-  private static List<Integer> signals(DriftDetector detector, double[] errors) {
+  /** The indices of the values at which the detector reported a drift. */
+  static List<Integer> signals(DriftDetector detector, double[] errors) {
     List<Integer> drifts = new ArrayList<>();
     for (int i = 0; i < errors.length; i++) {
       if (detector.update(errors[i]) == DriftState.DRIFT) {

@@ -85,21 +85,11 @@ class DetectorsMatchMoaTest {
       rising[i] = 1e6 * (i + 1);
       errors[i] = i < 29 ? 0 : 1;
     }
-    assertThat(drifts(new PageHinkley(), rising)).as("value 29 (index 28); the next concept's 29th is past the end")
+    assertThat(DetectionFigures.signals(new PageHinkley(), rising)).as("value 29 (index 28); the next concept's 29th is past the end")
         .containsExactly(28);
     assertSameSignals(PageHinkley::new, prepared(PageHinkleyDM::new), rising);
-    assertThat(drifts(new Ddm(), errors)).as("value 30 (index 29) first").startsWith(29);
+    assertThat(DetectionFigures.signals(new Ddm(), errors)).as("value 30 (index 29) first").startsWith(29);
     assertSameSignals(Ddm::new, prepared(DDM::new), errors);
-  }
-
-  private static List<Integer> drifts(DriftDetector detector, double[] values) {
-    List<Integer> drifts = new ArrayList<>();
-    for (int i = 0; i < values.length; i++) {
-      if (detector.update(values[i]) == DriftState.DRIFT) {
-        drifts.add(i);
-      }
-    }
-    return drifts;
   }
 
   private static final double[] STATIONARY =
