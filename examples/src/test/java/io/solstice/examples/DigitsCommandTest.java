@@ -84,6 +84,11 @@ class DigitsCommandTest {
     assertThat(noLayer.errLines()).containsExactly("solstice digits: --hidden sizes must be positive, got 64,0");
     assertThat(work).as("nothing written before the options were checked").doesNotExist();
 
+    Cli tiny = Cli.run("digits", "--test-fraction", "0.0002", "--work-dir", dir.resolve("tiny").toString());
+    assertThat(tiny.exitCode()).isEqualTo(SolsticeCli.EXIT_USAGE);
+    assertThat(tiny.errLines()).containsExactly(
+        "solstice digits: --test-fraction: a fraction of 2.0E-4 of 1797 rows leaves the test set empty");
+
     Cli unknown = Cli.run("digits", "--epoch", "3");
     assertThat(unknown.exitCode()).isEqualTo(SolsticeCli.EXIT_USAGE);
     assertThat(unknown.err()).contains("Unknown options: '--epoch'");

@@ -7,6 +7,8 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.solstice.reactive.callbacks.TfRecordReader;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -60,6 +62,24 @@ class StreamCommandTest {
     assertThat(run.exitCode()).isEqualTo(SolsticeCli.EXIT_USAGE);
     assertThat(run.errLines()).containsExactly(
         "solstice stream: --metrics-port must be a port number (0 for any free one)");
+  }
+
+  @Test
+  void aWorkDirectoryThatCannotBeWrittenLeavesNoServerBound() throws IOException {
+    Path notADirectory = Files.writeString(dir.resolve("a-file"), "");
+    int port;
+    try (ServerSocket free = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      port = free.getLocalPort();
+    }
+
+    Cli run = Cli.run("stream", "--steps", "10", "--metrics-port", String.valueOf(port), "--work-dir",
+        notADirectory.toString());
+
+    assertThat(run.exitCode()).isEqualTo(SolsticeCli.EXIT_USAGE);
+    assertThat(run.errLines()).singleElement().asString().startsWith("solstice stream: cannot write ");
+    try (ServerSocket again = new ServerSocket(port, 50, InetAddress.getLoopbackAddress())) {
+      assertThat(again.getLocalPort()).as("the metrics port is free").isEqualTo(port);
+    }
   }
 
   @Test
@@ -176,6 +196,10 @@ class StreamCommandTest {
     errors.put(new String[] {"--flight", "grpc+tcp://127.0.0.1:1", "--ticket", "t", "--drift-at", "5"},
         "--drift-at is the synthetic stream's; a --flight or --kafka stream drifts when it drifts");
     errors.put(new String[] {"--drift-at", "-5"}, "--drift-at must be a step, >= 0, got -5");
+    errors.put(new String[] {"--boost-factor", "5"}, "--boost-factor and --boost-updates need a --detector and --on-drift boost");
+    errors.put(new String[] {"--model", "logistic", "--detector", "ddm", "--on-drift", "reset", "--boost-updates", "9"},
+        "--boost-factor and --boost-updates set --on-drift boost; give --on-drift boost");
+    errors.put(new String[] {"--group", "mine"}, "--format, --group and --connect-timeout go with --kafka");
     errors.put(new String[] {"--label", "y"},
         "--feature-columns, --label and --classes describe a --flight or --kafka stream; the synthetic one has its own");
     errors.put(new String[] {"--kafka", "127.0.0.1:1", "--topic", "t", "--feature-columns", "a,b", "--features", "3"},

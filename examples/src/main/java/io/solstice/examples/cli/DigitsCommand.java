@@ -6,6 +6,7 @@ import io.solstice.arrow.ReadOptions;
 import io.solstice.arrow.Split;
 import io.solstice.core.data.DigitsDataset;
 import io.solstice.examples.data.LabeledArrowFile;
+import io.solstice.examples.data.UsageException;
 import io.solstice.examples.job.ClassificationTask;
 import io.solstice.examples.job.JobData;
 import java.nio.file.Path;
@@ -64,6 +65,14 @@ public final class DigitsCommand extends TrainingCommand {
     return Path.of("runs", "digits");
   }
 
+  private DigitsDataset.Split split(DigitsDataset data, double fraction, String option) {
+    try {
+      return data.split(fraction, seed);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(option + ": " + e.getMessage());
+    }
+  }
+
   @Override
   int[] hidden() {
     check(Arrays.stream(hidden).allMatch(size -> size > 0), "--hidden sizes must be positive, got "
@@ -75,8 +84,8 @@ public final class DigitsCommand extends TrainingCommand {
   JobData prepare(BufferAllocator allocator) throws Exception {
     check(testFraction > 0 && testFraction < 1, "--test-fraction must be in (0, 1)");
     check(valFraction > 0 && valFraction < 1, "--val-fraction must be in (0, 1)");
-    DigitsDataset.Split first = DigitsDataset.bundled().split(testFraction, seed);
-    DigitsDataset.Split second = first.train().split(valFraction, seed);
+    DigitsDataset.Split first = split(DigitsDataset.bundled(), testFraction, "--test-fraction");
+    DigitsDataset.Split second = split(first.train(), valFraction, "--val-fraction");
     Map<Split, DigitsDataset> parts = new EnumMap<>(Map.of(
         Split.TRAIN, second.train(), Split.VALIDATION, second.test(), Split.TEST, first.test()));
     int batch = sizing(second.train().size()).batchSize();

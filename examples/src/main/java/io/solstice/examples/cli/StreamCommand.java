@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -174,10 +175,12 @@ public final class StreamCommand extends CommandBase {
     StreamContract contract = contract();
     OnlineRun.Setup setup = new OnlineRun.Setup(source(contract), contract, kind, watch);
     long drift = synthetic() ? (driftAt != null ? driftAt : steps / 2) : -1;
+    // The record first: a work directory that cannot be written then leaves no server bound.
+    TensorBoardLogger recorder = workDir == null ? null : recordIn(workDir, drift, kind, contract);
     Observers observers = observability.start(name(), out());
     OnlineRun run = new OnlineRun(
         new OnlineRun.Settings(steps, contract.width(), batchSize, drift, printEvery, window, seed),
-        setup, observers, workDir == null ? null : recordIn(workDir, drift, kind, contract));
+        setup, observers, recorder);
     Thread hook = new Thread(() -> {
       try {
         run.cancel(10_000);
@@ -221,6 +224,8 @@ public final class StreamCommand extends CommandBase {
     if (detector == null) {
       TrainingCommand.check(onDrift == null, "--on-drift needs a --detector");
       TrainingCommand.check(keepEvery == 0, "--keep-every needs a --detector and --on-drift reset");
+      TrainingCommand.check(!given("--boost-factor", "--boost-updates"),
+          "--boost-factor and --boost-updates need a --detector and --on-drift boost");
       return DriftWatch.NONE;
     }
     DriftWatch.Detector chosen = java.util.Arrays.stream(DriftWatch.Detector.values())
@@ -234,12 +239,23 @@ public final class StreamCommand extends CommandBase {
     };
     TrainingCommand.check(reaction != DriftWatch.OnDrift.BOOST || kind == StreamLearner.Kind.LOGISTIC,
         "--on-drift boost needs --model logistic (the MLP's learning rate is fixed); reset works for both");
+    TrainingCommand.check(reaction == DriftWatch.OnDrift.BOOST || !given("--boost-factor", "--boost-updates"),
+        "--boost-factor and --boost-updates set --on-drift boost; give --on-drift boost");
     TrainingCommand.check(boostFactor > 0, "--boost-factor must be above 0");
     TrainingCommand.check(boostUpdates >= 1, "--boost-updates must be at least 1");
     TrainingCommand.check(keepEvery >= 0, "--keep-every must be 0 or more");
     TrainingCommand.check(keepEvery == 0 || reaction == DriftWatch.OnDrift.RESET,
         "--keep-every keeps states for --on-drift reset to go back to; give --on-drift reset");
     return new DriftWatch(chosen, reaction, boostFactor, boostUpdates, keepEvery);
+  }
+
+  /**
+   * Whether one of these options was on the command line (a default, or a value a --config
+   * record carries, is not a request to check).
+   */
+  private boolean given(String... options) {
+    CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
+    return java.util.Arrays.stream(options).anyMatch(parsed::hasMatchedOption);
   }
 
   /** The columns the stream must hold, checked against the source options. */
@@ -270,6 +286,8 @@ public final class StreamCommand extends CommandBase {
     TrainingCommand.check(flight != null || (ticket == null && token == null), "--ticket and --token go with --flight");
     TrainingCommand.check(kafka != null || (topic == null && stopWhenIdle == null),
         "--topic and --stop-when-idle go with --kafka");
+    TrainingCommand.check(kafka != null || !given("--format", "--group", "--connect-timeout"),
+        "--format, --group and --connect-timeout go with --kafka");
     TrainingCommand.check(synthetic() || driftAt == null, "--drift-at is the synthetic stream's; "
         + "a --flight or --kafka stream drifts when it drifts");
     TrainingCommand.check(driftAt == null || driftAt >= 0, "--drift-at must be a step, >= 0, got " + driftAt);

@@ -175,13 +175,19 @@ public final class DigitsDataset {
    * @param testFraction the share of rows in the test set, in (0, 1)
    * @param seed the shuffle seed; the same seed always gives the same split
    * @return the two sets
+   * @throws IllegalArgumentException when the fraction is outside (0, 1) or, rounded to rows,
+   *     leaves one of the sets empty
    */
   public Split split(double testFraction, long seed) {
     if (!(testFraction > 0 && testFraction < 1)) {
       throw new IllegalArgumentException("testFraction must be in (0, 1), was " + testFraction);
     }
-    int[] order = permutation(size(), seed);
     int testSize = (int) Math.round(size() * testFraction);
+    if (testSize == 0 || testSize == size()) {
+      throw new IllegalArgumentException("a fraction of " + testFraction + " of " + size() + " rows leaves the "
+          + (testSize == 0 ? "test" : "train") + " set empty");
+    }
+    int[] order = permutation(size(), seed);
     int trainSize = size() - testSize;
     return new Split(subset(order, 0, trainSize), subset(order, trainSize, size()));
   }

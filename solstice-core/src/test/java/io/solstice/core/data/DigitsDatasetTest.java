@@ -56,6 +56,15 @@ class DigitsDatasetTest {
   }
 
   @Test
+  void aFractionThatRoundsToNoRowsIsRefused() {
+    DigitsDataset all = DigitsDataset.bundled();
+    assertThatThrownBy(() -> all.split(0.0002, 1)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("a fraction of 2.0E-4 of 1797 rows leaves the test set empty");
+    assertThatThrownBy(() -> all.split(0.9998, 1)).hasMessageContaining("leaves the train set empty");
+    assertThat(all.split(0.001, 1).test().size()).isEqualTo(2);
+  }
+
+  @Test
   void batchesCoverTheSetInOrderWithARemainder() {
     DigitsDataset train = Digits.split().train();
     List<TensorBatch> batches = train.batches(100);
