@@ -84,6 +84,12 @@ class DigitsCommandTest {
     assertThat(noLayer.errLines()).containsExactly("solstice digits: --hidden sizes must be positive, got 64,0");
     assertThat(work).as("nothing written before the options were checked").doesNotExist();
 
+    Path watched = dir.resolve("watched");
+    Cli badPort = Cli.run("digits", "--dashboard", "70000", "--work-dir", watched.toString());
+    assertThat(badPort.exitCode()).isEqualTo(SolsticeCli.EXIT_USAGE);
+    assertThat(badPort.errLines()).containsExactly("solstice digits: --dashboard must be a port number (0 for any free one)");
+    assertThat(watched).as("refused before the data files were written").doesNotExist();
+
     Cli tiny = Cli.run("digits", "--test-fraction", "0.0002", "--work-dir", dir.resolve("tiny").toString());
     assertThat(tiny.exitCode()).isEqualTo(SolsticeCli.EXIT_USAGE);
     assertThat(tiny.errLines()).containsExactly(

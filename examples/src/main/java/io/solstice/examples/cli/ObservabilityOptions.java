@@ -17,6 +17,14 @@ final class ObservabilityOptions {
           + "(0: any free port, printed).")
   Integer dashboardPort;
 
+  /** Refuses a port out of range; commands call it with their other checks, before any work. */
+  void check() {
+    TrainingCommand.check(metricsPort == null || (metricsPort >= 0 && metricsPort <= 65535),
+        "--metrics-port must be a port number (0 for any free one)");
+    TrainingCommand.check(dashboardPort == null || (dashboardPort >= 0 && dashboardPort <= 65535),
+        "--dashboard must be a port number (0 for any free one)");
+  }
+
   /**
    * Starts what the options ask for.
    *
@@ -25,10 +33,7 @@ final class ObservabilityOptions {
    * @return the observers, to close when the command ends
    */
   Observers start(String run, PrintStream out) {
-    TrainingCommand.check(metricsPort == null || (metricsPort >= 0 && metricsPort <= 65535),
-        "--metrics-port must be a port number (0 for any free one)");
-    TrainingCommand.check(dashboardPort == null || (dashboardPort >= 0 && dashboardPort <= 65535),
-        "--dashboard must be a port number (0 for any free one)");
+    check();
     return Observers.start(run, metricsPort, dashboardPort, out);
   }
 }

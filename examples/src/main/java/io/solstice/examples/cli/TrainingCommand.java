@@ -119,6 +119,7 @@ abstract class TrainingCommand extends CommandBase {
    */
   int run(boolean resume) throws Exception {
     hidden(); // checks the layer sizes, like every option, before a file is written
+    observability.check();
     sizing(1);
     check(jobOptions.maxSteps >= 0, "--max-steps must be >= 0");
     check(weightDecay >= 0 && Double.isFinite(weightDecay), "--weight-decay must be >= 0");
