@@ -2,7 +2,9 @@ package io.solstice.examples.spark;
 
 import io.solstice.examples.cli.OptionDefaults;
 import io.solstice.examples.cli.StepOptions;
+import io.solstice.examples.data.OutputFiles;
 import io.solstice.examples.data.UsageException;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Map;
@@ -60,7 +62,7 @@ public final class SparkDigitsCommand implements Callable<Integer> {
 
   @Option(names = "--work-dir",
       description = "Where the shard files are written; must be visible to every executor"
-          + " (default: a new temporary directory).")
+          + " (default: a new temporary directory, deleted when the run ends).")
   Path workDir;
 
   @Option(names = "--checkpoints",
@@ -105,6 +107,11 @@ public final class SparkDigitsCommand implements Callable<Integer> {
       return SparkDigitsJob.run(this, spec.commandLine().getOut());
     } catch (UsageException e) {
       err.println("spark-digits: " + e.getMessage());
+      return 2;
+    } catch (IOException e) {
+      // A file that cannot be written is the environment's, like a usage error: one line.
+      err.println("spark-digits: cannot write the shards" + (workDir == null ? "" : " in " + workDir) + ": "
+          + OutputFiles.reason(e));
       return 2;
     }
   }

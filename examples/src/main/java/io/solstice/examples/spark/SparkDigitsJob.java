@@ -21,9 +21,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -37,10 +39,22 @@ final class SparkDigitsJob {
   private SparkDigitsJob() {}
 
   static int run(SparkDigitsCommand options, PrintWriter out) throws IOException {
+    if (options.workDir != null) {
+      return run(options, out, Files.createDirectories(options.workDir));
+    }
+    // Shards no one asked to keep go once Spark has stopped.
+    Path temporary = Files.createTempDirectory("solstice-spark-digits");
+    try {
+      return run(options, out, temporary);
+    } finally {
+      try (Stream<Path> files = Files.walk(temporary)) {
+        files.sorted(Comparator.reverseOrder()).forEach(file -> file.toFile().delete());
+      }
+    }
+  }
+
+  private static int run(SparkDigitsCommand options, PrintWriter out, Path dir) throws IOException {
     DigitsDataset.Split split = DigitsDataset.bundled().split(0.2, 42);
-    Path dir = options.workDir != null
-        ? Files.createDirectories(options.workDir)
-        : Files.createTempDirectory("solstice-spark-digits");
     int batchSize = options.steps.batchSize(split.train().size());
     List<String> trainFiles = writeShards(split.train().asBatch(), dir, "train", options.partitions, batchSize);
     List<String> testFiles = writeShards(split.test().asBatch(), dir, "test", options.partitions, batchSize);

@@ -2,11 +2,15 @@ package io.solstice.examples.spark;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -30,6 +34,38 @@ class SparkDigitsCommandTest {
     assertThat(accuracy.find()).as(out.toString()).isTrue();
     assertThat(Double.parseDouble(accuracy.group(1))).isGreaterThan(0.8);
     assertThat(dir.resolve("checkpoints")).isNotEmptyDirectory();
+  }
+
+  @Test
+  void withoutAWorkDirectoryTheShardsGoWhenTheRunEnds() throws IOException {
+    CommandLine command = new CommandLine(new SparkDigitsCommand());
+    command.setOut(new PrintWriter(new StringWriter()));
+
+    List<Path> before = shardDirectories();
+    int status = command.execute("--rounds", "1", "--steps-per-round", "2");
+
+    assertThat(status).isZero();
+    assertThat(shardDirectories()).isEqualTo(before);
+  }
+
+  @Test
+  void aWorkDirectoryThatCannotBeMadeIsOneLineAndExit2(@TempDir Path dir) throws IOException {
+    Path file = Files.writeString(dir.resolve("a-file"), "");
+    StringWriter err = new StringWriter();
+    CommandLine command = new CommandLine(new SparkDigitsCommand());
+    command.setErr(new PrintWriter(err));
+
+    int status = command.execute("--work-dir", file.toString());
+
+    assertThat(status).isEqualTo(2);
+    assertThat(err.toString().strip())
+        .isEqualTo("spark-digits: cannot write the shards in " + file + ": " + file + " exists and is not a directory");
+  }
+
+  private static List<Path> shardDirectories() throws IOException {
+    try (Stream<Path> temp = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+      return temp.filter(p -> p.getFileName().toString().startsWith("solstice-spark-digits")).sorted().toList();
+    }
   }
 
   @Test
