@@ -4,7 +4,6 @@ import io.solstice.core.Mode;
 import io.solstice.core.nd4j.OpProfilerLease;
 import io.solstice.reactive.TrainingEvent;
 import io.solstice.reactive.TrainingEvent.EpochEnded;
-import io.solstice.reactive.TrainingEvent.RunEnded;
 import io.solstice.reactive.TrainingEvent.RunStarted;
 import io.solstice.reactive.TrainingEvent.StepEnded;
 import io.solstice.reactive.TrainingEvent.StepStarted;
@@ -133,7 +132,8 @@ public final class ProfilingCallback implements TrainingSubscriber<Object, Objec
           lastReports.put(timings.mode(), timings);
           report.accept(timings);
         })
-        // A pipeline that failed (a report that threw) never sees RunEnded: it lets go here.
+        // The events complete after RunEnded; a pipeline that failed (a report that threw) sees
+        // no RunEnded. Either way the pipeline ends, and so does op profiling.
         .doFinally(signal -> recorder.end());
   }
 
@@ -169,19 +169,16 @@ public final class ProfilingCallback implements TrainingSubscriber<Object, Objec
         started(started);
       } else if (event instanceof StepEnded<Object, Object> ended) {
         ended(ended);
-      } else if (event instanceof RunEnded<Object, Object>) {
-        end();
       }
     }
 
-    /** Switches op profiling off and lets go of the profiler; once per run, whichever comes first. */
+    /** Switches op profiling off and lets go of the profiler, at the end of the run's pipeline. */
     void end() {
       try {
         stopProfilingOps();
       } finally {
         if (lease != null) {
           lease.release();
-          lease = null;
         }
       }
     }

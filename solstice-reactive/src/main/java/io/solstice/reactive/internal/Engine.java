@@ -423,19 +423,21 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
   }
 
   // The batch is owned here: it is closed when this method returns, whatever happens.
-  // Returns the events to emit (none when no step was accepted); throws the step's failure.
+  // Returns the events to emit, those its subscribers have seen; throws the step's failure.
   @SuppressWarnings("try") // the batch is a resource only to be closed
   private List<TrainingEvent<E, O>> stepOwned(
       Mode mode, int epoch, Object batch, boolean skipped) {
     long number = state.steps(mode);
     long arrived = System.nanoTime();
     StepBatch view = new StepBatch(batch);
-    List<TrainingEvent<E, O>> events = null;
+    List<TrainingEvent<E, O>> events = new ArrayList<>();
     try (AutoCloseable owned = batch instanceof AutoCloseable c ? c : null) {
       if (!skipped && !state.isStopping()) {
-        events = step(mode, epoch, batch, view, arrived);
+        step(mode, epoch, batch, view, arrived, events);
       }
     } catch (EarlyStoppingException stop) {
+      // From the experiment's own step (or its prequential evaluation): the run stops as from
+      // StepStarted, and the StepStarted its subscribers saw is emitted too.
       state.requestStop(stop);
     } catch (Exception e) {
       // Named here, where the step is known: a failure to close its batch belongs to this step
@@ -444,45 +446,37 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
     } finally {
       view.release();
     }
-    return events == null ? List.of() : events;
+    return events;
   }
 
   /**
-   * One step with its events; the events to emit, or null when a batch's features were refused
-   * by the non-finite policy (checked before StepStarted, so nothing was delivered). A loss
+   * One step, adding to {@code events} each event as its subscribers have seen it: none when a
+   * batch's features were refused by the non-finite policy (checked before StepStarted). A loss
    * refused after the step has no StepEnded and takes no number, and an early stop from
-   * StepStarted or from the step itself ends it there: then only StepStarted is returned, which
-   * the subscribers have seen, so that {@code events()} carries it too.
+   * StepStarted or from the step itself ends it there, after StepStarted.
    */
-  private List<TrainingEvent<E, O>> step(
-      Mode mode, int epoch, Object batchObject, StepBatch view, long arrived) throws Exception {
+  private void step(Mode mode, int epoch, Object batchObject, StepBatch view, long arrived,
+      List<TrainingEvent<E, O>> events) throws Exception {
     @SuppressWarnings("unchecked")
     B batch = (B) batchObject;
     long number = state.steps(mode);
     String badFeatures = NonFiniteCheck.features(batch);
     if (badFeatures != null) {
       refuseNonFinite(mode, epoch, number, badFeatures, true);
-      return null;
+      return;
     }
     long dataWait = Math.max(0, arrived - lastStepDone);
-    List<TrainingEvent<E, O>> events = new ArrayList<>(
-        deliver(new TrainingEvent.StepStarted<>(state, state.experiment, epoch, number, mode, view)));
+    events.addAll(deliver(new TrainingEvent.StepStarted<>(state, state.experiment, epoch, number, mode, view)));
     long subscribers = subscriberNanosSinceStep + dispatcher.lastNanos();
     if (state.isStopping()) {
-      return events;
+      return;
     }
     PrequentialMetrics<O> evaluation = mode == Mode.TRAIN && prequential != null
         ? evaluateFirst(batch)
         : null;
     E current = state.experiment;
     long stepStart = System.nanoTime();
-    Step<E, O> step;
-    try {
-      step = mode == Mode.TRAIN ? current.trainStep(batch) : current.evalStep(batch);
-    } catch (EarlyStoppingException stop) {
-      state.requestStop(stop);
-      return events;
-    }
+    Step<E, O> step = mode == Mode.TRAIN ? current.trainStep(batch) : current.evalStep(batch);
     long stepNanos = System.nanoTime() - stepStart;
     String badLoss = NonFiniteCheck.loss(step.outputs());
     if (badLoss != null) {
@@ -492,7 +486,7 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
       refuseNonFinite(mode, epoch, number, undoable ? badLoss : badLoss
           + "; the experiment updated its arrays in place, so this step cannot be skipped"
           + " after the fact", undoable);
-      return events;
+      return;
     }
     state.experiment = step.experiment();
     state.countStep(mode);
@@ -504,7 +498,6 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
         new TrainingEvent.Timings(dataWait, stepNanos, subscribers), view)));
     subscriberNanosSinceStep = dispatcher.lastNanos();
     lastStepDone = System.nanoTime();
-    return events;
   }
 
   private List<TrainingEvent<E, O>> deliver(TrainingEvent<E, O> event) throws Exception {
