@@ -8,12 +8,10 @@ import io.solstice.core.metrics.MeanMetric;
 import io.solstice.reactive.fixtures.CountingExperiment;
 import io.solstice.reactive.fixtures.EventLog;
 import io.solstice.reactive.fixtures.Ledger;
+import io.solstice.reactive.fixtures.LogCapture;
 import io.solstice.reactive.fixtures.Recorder;
 import io.solstice.reactive.fixtures.Sources;
 import io.solstice.reactive.fixtures.Threads;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -223,21 +221,16 @@ class TerminationTest {
 
   @Test
   void anExceptionFromOnRunEndOfACancelledRunIsLoggedForNothingIsLeftToSignalIt() {
-    ByteArrayOutputStream captured = new ByteArrayOutputStream();
-    PrintStream original = System.err;
-    System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-    try {
+    String logged = LogCapture.during(() -> {
       List<TrainingEvent.StepEnded<CountingExperiment, MeanMetric>> results = Solstice.run(CountingExperiment.fresh())
           .train(Sources.counting(ledger, -1))
           .callbacks(new BrokenRunEnd("a", log))
           .steps().take(3).collectList().block(WITHIN);
       results.get(0).run().terminated().block(WITHIN);
-    } finally {
-      System.setErr(original);
-    }
+    });
 
-    // slf4j-simple (the test binding) writes the message and the stack trace to stderr.
-    assertThat(captured.toString(StandardCharsets.UTF_8))
+    // The message and the stack trace.
+    assertThat(logged)
         .containsPattern("ERROR \\S+ - A subscriber failed handling RunEnded of a cancelled run")
         .contains("onRunEnd broke");
     assertThat(log).last().isEqualTo("a:onRunEnd(CANCELLED)");

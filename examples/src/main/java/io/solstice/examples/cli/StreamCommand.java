@@ -16,6 +16,7 @@ import io.solstice.reactive.callbacks.TensorBoardLogger;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -228,7 +229,7 @@ public final class StreamCommand extends CommandBase {
           "--boost-factor and --boost-updates need a --detector and --on-drift boost");
       return DriftWatch.NONE;
     }
-    DriftWatch.Detector chosen = java.util.Arrays.stream(DriftWatch.Detector.values())
+    DriftWatch.Detector chosen = Arrays.stream(DriftWatch.Detector.values())
         .filter(d -> d.option().equals(detector)).findFirst()
         .orElseThrow(() -> new UsageException("--detector must be adwin, page-hinkley or ddm, not " + detector));
     DriftWatch.OnDrift reaction = switch (onDrift == null ? "alert" : onDrift) {
@@ -255,7 +256,7 @@ public final class StreamCommand extends CommandBase {
    */
   private boolean given(String... options) {
     CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
-    return java.util.Arrays.stream(options).anyMatch(parsed::hasMatchedOption);
+    return Arrays.stream(options).anyMatch(parsed::hasMatchedOption);
   }
 
   /** The columns the stream must hold, checked against the source options. */

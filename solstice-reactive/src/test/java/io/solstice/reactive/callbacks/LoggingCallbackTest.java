@@ -14,10 +14,8 @@ import io.solstice.reactive.TrainingException;
 import io.solstice.reactive.fixtures.CountingBatch;
 import io.solstice.reactive.fixtures.CountingExperiment;
 import io.solstice.reactive.fixtures.Ledger;
+import io.solstice.reactive.fixtures.LogCapture;
 import io.solstice.reactive.fixtures.Sources;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -130,17 +128,10 @@ class LoggingCallbackTest {
 
   @Test
   void logsThroughTheSlf4jLoggerNamedSolsticeByDefault() {
-    ByteArrayOutputStream captured = new ByteArrayOutputStream();
-    PrintStream original = System.err;
-    System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-    try {
-      run(1, 4, 0).subscribers(LoggingCallback.everySteps(2).alsoAtEpochEnd().build()).block();
-    } finally {
-      System.setErr(original);
-    }
+    String logged = LogCapture.during(
+        () -> run(1, 4, 0).subscribers(LoggingCallback.everySteps(2).alsoAtEpochEnd().build()).block());
 
-    // slf4j-simple (the test binding) writes "[thread] INFO solstice - message" to stderr.
-    assertThat(captured.toString(StandardCharsets.UTF_8))
+    assertThat(logged)
         .contains("INFO solstice - train step 2: {id=0.5}")
         .contains("INFO solstice - train step 4: {id=2.5}")
         .contains("INFO solstice - train epoch 0: {id=1.5}");
