@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Objects;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Exports a trained {@link MlpClassifier} or {@link MlpRegressor} as an ONNX model that ONNX
@@ -264,11 +265,12 @@ public final class OnnxExport {
   private static float[][] weightsOf(int[] sizes, java.util.function.IntFunction<INDArray> layer) {
     float[][] out = new float[sizes.length - 1][];
     for (int l = 0; l < out.length; l++) {
-      INDArray values = layer.apply(l).castTo(DataType.FLOAT).dup('c');
-      try {
+      INDArray source = layer.apply(l);
+      // One float copy in row-major order, whatever the parameter's type and order: freed here
+      // rather than left to the garbage collector (a model's weights may be large).
+      try (INDArray values = Nd4j.createUninitialized(DataType.FLOAT, source.shape(), 'c')) {
+        values.assign(source);
         out[l] = values.data().asFloat();
-      } finally {
-        values.close();
       }
     }
     return out;

@@ -22,13 +22,16 @@ import java.time.Duration;
  * @param trainingTime the batch's wall time in the trainer (rounds and the state's write)
  * @param lag records that were waiting in the topic when Spark planned this batch and that it
  *     left for later batches (the sum over partitions of latest offset minus this batch's end
- *     offset), or -1 when the source does not report its latest offsets
+ *     offset), or -1 when the source does not report its latest offsets or Spark never reported
+ *     the batch (applied while the query stopped or failed)
  * @param startOffsets where the batch started, in the source's JSON form (Kafka: {@code
  *     {"topic":{"0":120}}}); null for a query's first micro-batch, which starts at the source's
- *     starting offsets
- * @param endOffsets where it ended (exclusive), in the same form
- * @param inputRowsPerSecond Spark's ingest rate for this batch
- * @param processedRowsPerSecond Spark's processing rate for this batch
+ *     starting offsets, and for a batch Spark never reported
+ * @param endOffsets where it ended (exclusive), in the same form; null for a batch Spark never
+ *     reported
+ * @param inputRowsPerSecond Spark's ingest rate for this batch (0 when Spark never reported it)
+ * @param processedRowsPerSecond Spark's processing rate for this batch (0 when Spark never
+ *     reported it)
  * @param <M> the metrics type
  */
 public record MicroBatchSummary<M>(

@@ -28,6 +28,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
@@ -181,12 +182,13 @@ public final class StreamingRun<
       state.write(batchId, rounds, experiment.state());
       written = true;
       appliedBatch = batchId;
-      run.deliver(new TrainingEvent.EpochEnded<>(run, experiment, epoch, Mode.TRAIN,
-          batch.rounds, batch.metrics, batch.metrics == null ? Map.of() : batch.metrics.compute(),
-          position()));
+      // Applied from here on, so reported even if a subscriber fails it or the query stops now.
       awaitingProgress.put(batchId, new MicroBatchSummary<>(batchId, false, batch.records,
           batch.rounds, batch.metrics, batch.evaluated,
           Duration.ofNanos(System.nanoTime() - started), -1, null, null, 0, 0));
+      run.deliver(new TrainingEvent.EpochEnded<>(run, experiment, epoch, Mode.TRAIN,
+          batch.rounds, batch.metrics, batch.metrics == null ? Map.of() : batch.metrics.compute(),
+          position()));
     } catch (Exception e) {
       if (!written) {
         // Nothing of this batch is kept: a retry (or a replay) starts from the last version.
@@ -264,9 +266,11 @@ public final class StreamingRun<
   }
 
   /**
-   * The micro-batches' summaries, each once Spark has reported the batch's progress: a hot
-   * source, so subscribe before {@link #start}; it completes when the run is closed. A slow
-   * subscriber misses summaries rather than hold up the query.
+   * The micro-batches' summaries, in batch order, each once Spark has reported the batch's
+   * progress: a hot source, so subscribe before {@link #start}; it completes when the run is
+   * closed. Every micro-batch whose state was written is reported: one applied while the query
+   * stopped or failed, which Spark never reported, comes from {@link #close()} with the lag -1,
+   * no offsets and no rates. A slow subscriber misses summaries rather than hold up the query.
    *
    * @return the summaries
    */
@@ -275,9 +279,10 @@ public final class StreamingRun<
   }
 
   /**
-   * Stops the query (if it runs), waits for it, and delivers {@code RunEnded}: {@code FAILED}
-   * with the query's exception when it failed, {@code STOPPED_EARLY} after a stop request,
-   * {@code COMPLETED} otherwise.
+   * Stops the query (if it runs), waits for it, reports the applied micro-batches not reported
+   * yet, and delivers {@code RunEnded}: {@code FAILED} with the query's exception when it
+   * failed, {@code STOPPED_EARLY} after a stop request, {@code COMPLETED} otherwise; then {@link
+   * #progress()} completes.
    *
    * @throws TrainingException when a subscriber failed on {@code RunEnded}
    */
@@ -299,13 +304,57 @@ public final class StreamingRun<
       }
       session.streams().removeListener(listener);
     }
+    reportTheRest();
     RunOutcome outcome = failure != null ? RunOutcome.failed(failure)
         : run.isStopping() ? RunOutcome.stoppedEarly(run.stopReason()) : RunOutcome.COMPLETED;
     Throwable subscriberError =
         run.runEnded(new TrainingEvent.RunEnded<>(run, experiment, outcome, position()));
-    summaries.tryEmitComplete();
+    synchronized (summaries) {
+      summaries.tryEmitComplete();
+    }
     if (subscriberError != null) {
       throw new TrainingException(Mode.TRAIN, (int) (appliedBatch + 1), rounds, subscriberError);
+    }
+  }
+
+  /**
+   * Reports the applied micro-batches still waiting for their progress, in batch order: with
+   * the query's own record of the batch when Spark made one (its listener events may still be
+   * on their way), else as never reported.
+   */
+  private void reportTheRest() {
+    Map<Long, StreamingQueryProgress> recorded = new HashMap<>();
+    if (query != null) {
+      for (StreamingQueryProgress p : query.recentProgress()) {
+        recorded.put(p.batchId(), p);
+      }
+    }
+    for (long batchId : new TreeSet<>(awaitingProgress.keySet())) {
+      report(batchId, recorded.get(batchId));
+    }
+  }
+
+  /**
+   * Emits the summary of a micro-batch once, joined with Spark's progress of it when there is
+   * one: the listener's thread and {@link #close()} may both try, so both go through here.
+   */
+  private void report(long batchId, StreamingQueryProgress progress) {
+    synchronized (summaries) {
+      MicroBatchSummary<M> trained = awaitingProgress.remove(batchId);
+      if (trained == null) {
+        return;
+      }
+      if (progress == null) {
+        summaries.tryEmitNext(trained);
+        return;
+      }
+      SourceProgress[] sources = progress.sources();
+      String start = sources.length == 1 ? sources[0].startOffset() : null;
+      String end = sources.length == 1 ? sources[0].endOffset() : null;
+      summaries.tryEmitNext(new MicroBatchSummary<>(trained.batchId(), trained.skipped(),
+          trained.records(), trained.rounds(), trained.metrics(), trained.prequential(),
+          trained.trainingTime(), lag(sources), start, end, progress.inputRowsPerSecond(),
+          progress.processedRowsPerSecond()));
     }
   }
 
@@ -360,20 +409,9 @@ public final class StreamingRun<
     @Override
     public void onQueryProgress(QueryProgressEvent event) {
       StreamingQueryProgress p = event.progress();
-      if (!queryName.equals(p.name())) {
-        return;
+      if (queryName.equals(p.name())) {
+        report(p.batchId(), p);
       }
-      MicroBatchSummary<M> trained = awaitingProgress.remove(p.batchId());
-      if (trained == null) {
-        return;
-      }
-      SourceProgress[] sources = p.sources();
-      String start = sources.length == 1 ? sources[0].startOffset() : null;
-      String end = sources.length == 1 ? sources[0].endOffset() : null;
-      summaries.tryEmitNext(new MicroBatchSummary<>(trained.batchId(), trained.skipped(),
-          trained.records(), trained.rounds(), trained.metrics(), trained.prequential(),
-          trained.trainingTime(), lag(sources), start, end, p.inputRowsPerSecond(),
-          p.processedRowsPerSecond()));
     }
 
     @Override

@@ -21,9 +21,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -181,6 +183,55 @@ class StreamingTrainingTest {
       }
     } finally {
       producer.shutdownNow();
+    }
+  }
+
+  /**
+   * A micro-batch whose state is written just as the query is stopped is never reported by
+   * Spark: the run reports it when it closes, so its progress adds up to what the model saw.
+   */
+  @Test
+  void aMicroBatchAppliedAsTheQueryStopsIsReportedWhenTheRunCloses(@TempDir Path dir)
+      throws Exception {
+    String topic = "stopped-in-flight";
+    broker.createTopic(topic, 2);
+    StreamingRecords.send(broker, topic, 2, SeaGenerator.of(1, 7), 0, 400, 10);
+    SparkStreamingTrainer<MlpClassifier, ClassificationMetrics> trainer =
+        SparkStreamingTrainer.builder(spark.context(), StreamingTrainingTest::sea,
+                MetricsCodec.classification())
+            .rows(List.of("x0", "x1", "x2"), "label", 2, 20)
+            .stepsPerRound(2)
+            .checkpoints(dir)
+            .build();
+    CountDownLatch written = new CountDownLatch(1);
+    // Holds the query's thread after micro-batch 1's state is written, until the stop
+    // interrupts it: the batch is applied and Spark never completes it.
+    var run = trainer.open(sea(), event -> {
+      if (event instanceof TrainingEvent.EpochEnded<?, ?> ended && ended.epoch() == 1) {
+        written.countDown();
+        try {
+          Thread.sleep(PATIENCE.toMillis());
+        } catch (InterruptedException e) {
+          throw new IllegalStateException("interrupted by the stop", e);
+        }
+      }
+    });
+    List<MicroBatchSummary<ClassificationMetrics>> progress = collect(run);
+    run.start(rows(topic, 100));
+    assertThat(written.await(PATIENCE.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+    run.close();
+
+    assertThat(run.appliedBatch()).isEqualTo(1);
+    assertThat(progress).extracting(MicroBatchSummary::batchId).containsExactly(0L, 1L);
+    assertThat(progress).allSatisfy(b -> assertThat(b.records()).isEqualTo(100));
+    assertThat(progress.get(0).endOffsets()).as("micro-batch 0, which Spark reported").isNotNull();
+    assertThat(progress.get(1)).satisfies(b -> {
+      assertThat(b.lag()).isEqualTo(-1);
+      assertThat(b.endOffsets()).isNull();
+    });
+    try (var restarted = trainer.open(sea())) {
+      assertThat(restarted.appliedBatch()).isEqualTo(1);
+      assertThat(restarted.experiment().state()).isEqualTo(run.experiment().state());
     }
   }
 

@@ -2,7 +2,9 @@ package io.solstice.examples.spark;
 
 import io.solstice.examples.cli.OptionDefaults;
 import io.solstice.examples.cli.StepOptions;
+import io.solstice.examples.data.OutputFiles;
 import io.solstice.examples.data.UsageException;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Map;
@@ -61,7 +63,8 @@ public final class SparkStreamCommand implements Callable<Integer> {
 
   @Option(names = "--checkpoints",
       description = "Spark's offsets and the model, versioned by micro-batch; reuse it to"
-          + " continue exactly where a stopped run left (default: a new temporary directory).")
+          + " continue exactly where a stopped run left (default: a new temporary directory,"
+          + " printed and kept for that).")
   Path checkpoints;
 
   @Option(names = "--produce", defaultValue = "0", paramLabel = "ROWS",
@@ -112,6 +115,11 @@ public final class SparkStreamCommand implements Callable<Integer> {
       return SparkStreamJob.run(this, spec.commandLine().getOut());
     } catch (UsageException e) {
       err.println("spark-stream: " + e.getMessage());
+      return 2;
+    } catch (IOException e) {
+      // A checkpoint directory that cannot be made or a topic Kafka does not create is the
+      // environment's, like a usage error: one line.
+      err.println("spark-stream: " + OutputFiles.reason(e));
       return 2;
     }
   }

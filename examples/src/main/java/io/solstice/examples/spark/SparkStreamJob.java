@@ -2,6 +2,7 @@ package io.solstice.examples.spark;
 
 import io.solstice.core.metrics.ClassificationMetrics;
 import io.solstice.core.models.MlpClassifier;
+import io.solstice.examples.data.OutputFiles;
 import io.solstice.online.streams.ConceptDrift;
 import io.solstice.online.streams.RowGenerator;
 import io.solstice.online.streams.SeaGenerator;
@@ -32,8 +33,11 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.streaming.StreamingQuery;
+import org.apache.spark.sql.streaming.StreamingQueryException;
 import org.nd4j.linalg.learning.config.Adam;
+import reactor.core.Exceptions;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Schedulers;
 
 /** The Spark side of {@link SparkStreamCommand}: only loaded when Spark is on the classpath. */
@@ -49,9 +53,7 @@ final class SparkStreamJob {
       out.printf(Locale.ROOT, "wrote %d rows of a drifting SEA stream to %s%n", options.produce,
           options.topic);
     }
-    Path checkpoints = options.checkpoints != null
-        ? Files.createDirectories(options.checkpoints)
-        : Files.createTempDirectory("solstice-spark-stream");
+    Path checkpoints = checkpointDirectory(options.checkpoints);
     SparkSession session = SparkLaunch.start("solstice-spark-stream", options.master,
         options.spec.commandLine().getErr());
     try {
@@ -73,18 +75,24 @@ final class SparkStreamJob {
         out.printf(Locale.ROOT, "checkpoints in %s; continuing after micro-batch %d%n",
             checkpoints, run.appliedBatch());
         out.flush();
-        Mono<Long> trained = run.progress()
-            .doOnNext(batch -> print(out, batch, throughput))
-            .scan(0L, (sum, batch) -> sum + batch.records())
-            .filter(sum -> options.records > 0 && sum >= options.records)
-            .next();
+        // Every applied micro-batch is printed, those the stop catches in flight included (the
+        // run reports them when it closes), so the lines add up to what the model has seen.
+        Sinks.Empty<Void> enough = Sinks.empty();
+        run.progress().subscribe(batch -> {
+          if (print(out, batch, throughput) >= options.records && options.records > 0) {
+            enough.tryEmitEmpty();
+          }
+        });
         StreamingQuery query = run.start(KafkaRows.json(KafkaRows.stream(session,
             options.bootstrapServers, options.topic, options.maxOffsetsPerTrigger), FIELDS));
-        Mono<Long> ended = Mono.fromCallable(() -> {
-          query.awaitTermination();
-          return -1L;
+        Mono<Void> ended = Mono.<Void>fromRunnable(() -> {
+          try {
+            query.awaitTermination();
+          } catch (StreamingQueryException e) {
+            throw Exceptions.propagate(e);
+          }
         }).subscribeOn(Schedulers.boundedElastic());
-        Mono.firstWithValue(trained, ended).block();
+        Mono.firstWithSignal(enough.asMono(), ended).block();
       }
       throughput.print(out, options.stepsPerRound, cores);
       return 0;
@@ -93,14 +101,27 @@ final class SparkStreamJob {
     }
   }
 
+  /** The given checkpoint directory, made if missing, or a new temporary one (kept, to resume). */
+  private static Path checkpointDirectory(Path given) throws IOException {
+    try {
+      return given != null
+          ? Files.createDirectories(given)
+          : Files.createTempDirectory("solstice-spark-stream");
+    } catch (IOException e) {
+      throw new IOException("cannot create the checkpoint directory"
+          + (given == null ? "" : " " + given) + ": " + OutputFiles.reason(e), e);
+    }
+  }
+
   static MlpClassifier model(double learningRate) {
     return MlpClassifier.builder().inputs(3).hidden(16).classes(2)
         .updater(new Adam(learningRate)).seed(42).build();
   }
 
-  private static void print(
+  /** Prints one micro-batch's line and returns the rows trained so far. */
+  private static long print(
       PrintWriter out, MicroBatchSummary<ClassificationMetrics> batch, Throughput throughput) {
-    throughput.add(batch);
+    long trained = throughput.add(batch);
     synchronized (out) {
       if (batch.skipped()) {
         out.printf(Locale.ROOT, "micro-batch %d: applied before the restart, skipped%n",
@@ -109,14 +130,16 @@ final class SparkStreamJob {
         Map<String, Double> prequential = batch.prequential().compute();
         Map<String, Double> train = batch.metrics().compute();
         out.printf(Locale.ROOT,
-            "micro-batch %d: %d rows in %d rounds, %.2f s; lag %d; prequential accuracy %.4f;"
+            "micro-batch %d: %d rows in %d rounds, %.2f s; lag %s; prequential accuracy %.4f;"
                 + " train loss %.4f%n",
             batch.batchId(), batch.records(), batch.rounds(),
-            batch.trainingTime().toNanos() / 1e9, batch.lag(), prequential.get("accuracy"),
+            batch.trainingTime().toNanos() / 1e9,
+            batch.lag() < 0 ? "unknown" : Long.toString(batch.lag()), prequential.get("accuracy"),
             train.get("loss"));
       }
       out.flush();
     }
+    return trained;
   }
 
   /**
@@ -164,13 +187,15 @@ final class SparkStreamJob {
     private long batches;
     private long trainingNanos;
 
-    synchronized void add(MicroBatchSummary<ClassificationMetrics> batch) {
+    /** Counts a micro-batch and returns the rows trained so far. */
+    synchronized long add(MicroBatchSummary<ClassificationMetrics> batch) {
       if (!batch.skipped()) {
         records += batch.records();
         rounds += batch.rounds();
         batches++;
         trainingNanos += batch.trainingTime().toNanos();
       }
+      return records;
     }
 
     synchronized void print(PrintWriter out, int k, int cores) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.solstice.kafka.testing.KafkaBrokerProcess;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.Map;
@@ -57,6 +58,20 @@ class SparkStreamCommandTest {
     assertThat(secondBatches.keySet()).allMatch(id -> id > last);
     assertThat(secondBatches.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(1000);
     assertThat(trained(second)).isEqualTo(1000);
+  }
+
+  @Test
+  void aCheckpointDirectoryThatCannotBeMadeIsOneLineAndStatusTwo(@TempDir Path dir)
+      throws Exception {
+    Path file = Files.writeString(dir.resolve("taken"), "not a directory");
+    StringWriter err = new StringWriter();
+    CommandLine command = new CommandLine(new SparkStreamCommand());
+    command.setErr(new PrintWriter(err));
+    int status = command.execute("--bootstrap-servers", broker.bootstrapServers(),
+        "--checkpoints", file.resolve("checkpoints").toString());
+    assertThat(status).isEqualTo(2);
+    assertThat(err.toString()).startsWith("spark-stream: cannot create the checkpoint"
+        + " directory " + file.resolve("checkpoints") + ": ").hasLineCount(1);
   }
 
   /** Rows per micro-batch id, from the command's lines. */

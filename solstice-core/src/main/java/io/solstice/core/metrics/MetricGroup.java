@@ -15,7 +15,9 @@ import java.util.Map;
  * }</pre>
  *
  * <p>Merging merges part by part; {@link #compute()} returns the parts' values in order, in one
- * flat map. Two parts that report the same key are an error, raised when the group is made.
+ * flat map. Two parts that report the same key are an error, raised when the group is made;
+ * a part that reports its keys only once it has seen data (an empty {@code FeatureMoments}
+ * reports none) can only clash later, and {@link #compute()} raises it then.
  *
  * <p>Thread safety: immutable (an unmodifiable list of immutable metrics) and thread-safe.
  */
@@ -32,7 +34,7 @@ public final class MetricGroup implements Metrics<MetricGroup> {
    *
    * @param parts the metrics, in reporting order
    * @return the group
-   * @throws IllegalArgumentException when two parts report the same key
+   * @throws IllegalArgumentException when two parts report the same key now
    */
   public static MetricGroup of(Metrics<?>... parts) {
     List<Metrics<?>> list = List.of(parts);
