@@ -44,6 +44,9 @@ import org.apache.arrow.vector.types.FloatingPointPrecision;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -145,6 +148,9 @@ class StreamEndpointsTest {
     assertSummary(run, rows, 1);
     assertThat(run.out()).contains("Reading Kafka topic 'rows' at " + broker.bootstrapServers())
         .contains("(the stream ended)").containsPattern("drifts detected\\s+\\d+ by adwin");
+    // JSON rows are copied into the training layout: the copies still acknowledge the records.
+    await().atMost(Duration.ofSeconds(30))
+        .untilAsserted(() -> assertThat(committed("rows")).as("committed offset").isEqualTo(2_000));
   }
 
   @Test
@@ -166,6 +172,17 @@ class StreamEndpointsTest {
     assertSummary(run, rows, 50);
     assertThat(run.out()).contains("(arrow records, consumer group 'solstice-stream')")
         .contains("Done after 20 steps (the stream ended)");
+    await().atMost(Duration.ofSeconds(30))
+        .untilAsserted(() -> assertThat(committed("batches")).as("committed offset").isEqualTo(20));
+  }
+
+  /** The offset the stream command's default group committed on partition 0 of a topic. */
+  private static long committed(String topic) throws Exception {
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+      OffsetAndMetadata offset = admin.listConsumerGroupOffsets("solstice-stream")
+          .partitionsToOffsetAndMetadata().get().get(new TopicPartition(topic, 0));
+      return offset == null ? -1 : offset.offset();
+    }
   }
 
   /** One record: an Arrow IPC stream of one batch, a features list column and an Int32 label. */

@@ -1,5 +1,7 @@
 package io.solstice.examples;
 
+import static org.awaitility.Awaitility.await;
+
 import io.solstice.examples.data.LabeledArrowFile;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -9,6 +11,7 @@ import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
@@ -147,10 +150,25 @@ final class Tables {
       writeScalarBatches(root, writer, (vector, at, row) ->
           ((VarCharVector) vector).setSafe(at, SPECIES.get(y[row]).getBytes(StandardCharsets.UTF_8)));
     }
+    return parquet(bytes.toByteArray(), file, allocator);
+  }
+
+  /**
+   * Writes an Arrow IPC stream as one Parquet file with Arrow's dataset writer, through a child
+   * of {@code allocator}. The writer releases the batches exported to it on its own threads a
+   * moment after it returns (PredictionFile waits the same way): this returns once it has, so
+   * the caller may close {@code allocator} at once, and a real leak still fails the child's close.
+   */
+  static Path parquet(byte[] ipcStream, Path file, BufferAllocator allocator) throws IOException {
     Path staging = Files.createTempDirectory(file.toAbsolutePath().getParent(), "staging");
-    try (ArrowStreamReader reader = new ArrowStreamReader(new ByteArrayInputStream(bytes.toByteArray()), allocator)) {
-      DatasetFileWriter.write(allocator, reader, FileFormat.PARQUET, staging.toUri().toString(),
-          new String[0], 1, "part-{i}.parquet");
+    try (BufferAllocator writer = allocator.newChildAllocator("parquet-writer", 0, Long.MAX_VALUE)) {
+      try (ArrowStreamReader reader = new ArrowStreamReader(new ByteArrayInputStream(ipcStream), writer)) {
+        DatasetFileWriter.write(writer, reader, FileFormat.PARQUET, staging.toUri().toString(),
+            new String[0], 1, "part-{i}.parquet");
+      } finally {
+        await("the dataset writer let go of its batches").atMost(Duration.ofSeconds(30))
+            .until(() -> writer.getAllocatedMemory() == 0);
+      }
     }
     try (Stream<Path> files = Files.list(staging)) {
       Files.move(files.filter(p -> p.toString().endsWith(".parquet")).findFirst().orElseThrow(), file);

@@ -2,7 +2,6 @@ package io.solstice.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
-import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -11,21 +10,14 @@ import io.solstice.arrow.ArrowSources;
 import io.solstice.arrow.ReadOptions;
 import io.solstice.arrow.Split;
 import io.solstice.core.testing.Python;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.stream.Stream;
-import org.apache.arrow.dataset.file.DatasetFileWriter;
-import org.apache.arrow.dataset.file.FileFormat;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
-import org.apache.arrow.vector.ipc.ArrowStreamReader;
 import org.apache.arrow.vector.ipc.ArrowStreamWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -182,9 +174,7 @@ class TrainMatchesScikitLearnTest {
 
   /** Rewrites a CSV table as one Parquet file with Arrow's dataset writer. */
   private static Path toParquet(Path csv, Path parquet) throws IOException {
-    Path staging = Files.createTempDirectory(parquet.toAbsolutePath().getParent(), "staging");
-    BufferAllocator allocator = new RootAllocator();
-    try {
+    try (BufferAllocator allocator = new RootAllocator()) {
       ByteArrayOutputStream bytes = new ByteArrayOutputStream();
       // Iris fits one batch; the writer reads the batch's own buffers.
       try (ArrowBatch batch = ArrowSources.csv(csv, allocator, ReadOptions.builder().batchSize(1000).csvSkipRows(1)
@@ -194,21 +184,7 @@ class TrainMatchesScikitLearnTest {
         writer.writeBatch();
         writer.end();
       }
-      try (ArrowStreamReader reader = new ArrowStreamReader(new ByteArrayInputStream(bytes.toByteArray()), allocator)) {
-        DatasetFileWriter.write(allocator, reader, FileFormat.PARQUET, staging.toUri().toString(), new String[0], 1,
-            "part-{i}.parquet");
-      }
-    } finally {
-      // Arrow's dataset writer releases the batches exported to it on its own threads a moment
-      // after write returns (PredictionFile waits for it the same way); close the allocator once
-      // it has (a real leak still fails the close).
-      await("the dataset writer let go of its batches").atMost(Duration.ofSeconds(20))
-          .until(() -> allocator.getAllocatedMemory() == 0);
-      allocator.close();
+      return Tables.parquet(bytes.toByteArray(), parquet, allocator);
     }
-    try (Stream<Path> files = Files.list(staging)) {
-      Files.move(files.filter(p -> p.toString().endsWith(".parquet")).findFirst().orElseThrow(), parquet);
-    }
-    return parquet;
   }
 }

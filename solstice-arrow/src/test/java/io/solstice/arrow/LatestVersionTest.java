@@ -130,15 +130,15 @@ class LatestVersionTest {
   private static void assertSwitchedDuringTheDrain(List<Long> versions) {
     assertThat(versions).hasSize(BATCHES);
     assertThat(versions.subList(0, SWITCH_AT)).containsOnly(1L);
-    // The batch that publishes version 2 waits until it was delivered; a batch or two later
-    // every evaluation uses it.
+    // The batch that publishes version 2 waits until the operator has stored it; a batch or two
+    // later every evaluation uses it.
     assertThat(versions.subList(SWITCH_AT + 2, BATCHES)).as("versions per batch: %s", versions)
         .containsOnly(2L);
   }
 
   /**
    * Runs {@code operator} over a synchronous source whose batch {@link #SWITCH_AT} publishes
-   * version 2 and waits (up to 5 s) until the versions' thread has delivered it.
+   * version 2 and waits (up to 30 s) until the operator has stored it as its latest version.
    */
   private List<Long> versionsUsed(
       Function<Flux<ModelVersion<MlpClassifier>>, Function<Flux<ArrowBatch>, Flux<Long>>> operator)
@@ -156,7 +156,14 @@ class LatestVersionTest {
         .doOnNext(batch -> {
           if (batch.position().batch() == SWITCH_AT) {
             published.tryEmitNext(new ModelVersion<>(2, 10, model()));
-            await(secondDelivered);
+            await(secondDelivered, "version 2 delivered on the versions' thread");
+            // secondDelivered counts down in doOnNext, before the operator's own subscriber
+            // stores the version; the drain would go on with version 1 until then. A task
+            // queued behind that onNext on the same single thread runs only once it returned,
+            // that is once version 2 is stored.
+            CountDownLatch secondStored = new CountDownLatch(1);
+            versionsThread.schedule(secondStored::countDown);
+            await(secondStored, "version 2 stored by the operator");
           }
         });
     CompletableFuture<List<Long>> used =
@@ -170,11 +177,13 @@ class LatestVersionTest {
     }
   }
 
-  private static void await(CountDownLatch latch) {
+  // 30 s: the wait costs time only when something is wrong, and a busy machine may be slow.
+  private static void await(CountDownLatch latch, String what) {
     try {
-      latch.await(5, TimeUnit.SECONDS);
+      assertThat(latch.await(30, TimeUnit.SECONDS)).as("%s within 30 s", what).isTrue();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted while waiting for " + what, e);
     }
   }
 

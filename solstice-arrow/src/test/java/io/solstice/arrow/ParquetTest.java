@@ -1,12 +1,14 @@
 package io.solstice.arrow;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.stream.LongStream;
 import java.util.stream.Stream;
@@ -51,11 +53,26 @@ class ParquetTest {
     return writeParquet(target, allocator, bytes.toByteArray());
   }
 
+  /**
+   * Writes an IPC stream as one Parquet file with Arrow's C++ dataset writer; the test tree's one
+   * way to make a Parquet file.
+   *
+   * <p>The C++ writer releases the batches exported to it on its own native threads, a moment
+   * after {@code write} returns. Closing {@code allocator} right after would then fail with
+   * "Memory was leaked" on a loaded machine. So the reader and the writer use a child allocator,
+   * and this method waits (up to 30 s) until that child is back at zero bytes before it closes
+   * it. A batch that is never released still fails: first the wait, then the child's close.
+   */
   static Path writeParquet(Path target, BufferAllocator allocator, byte[] ipcStream) throws IOException {
     Path staging = Files.createTempDirectory(target.getParent(), "staging");
-    try (ArrowStreamReader reader = new ArrowStreamReader(new ByteArrayInputStream(ipcStream), allocator)) {
-      DatasetFileWriter.write(allocator, reader, FileFormat.PARQUET, staging.toUri().toString(),
-          new String[0], 1, "part-{i}.parquet");
+    try (BufferAllocator writing = allocator.newChildAllocator("parquet-writer", 0, Long.MAX_VALUE)) {
+      try (ArrowStreamReader reader = new ArrowStreamReader(new ByteArrayInputStream(ipcStream), writing)) {
+        DatasetFileWriter.write(writing, reader, FileFormat.PARQUET, staging.toUri().toString(),
+            new String[0], 1, "part-{i}.parquet");
+      }
+      await("the Parquet writer's native threads releasing its batches")
+          .pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(5)).atMost(Duration.ofSeconds(30))
+          .until(() -> writing.getAllocatedMemory() == 0);
     }
     try (Stream<Path> files = Files.list(staging)) {
       Path written = files.filter(p -> p.toString().endsWith(".parquet")).findFirst().orElseThrow();

@@ -481,8 +481,10 @@ public final class KafkaSource {
     /**
      * Completes the stream once no record arrived for {@code idle} while the source held
      * partitions and asked for records (counted from the last record or rebalance, whichever is
-     * later), and every emitted batch has been trained or closed (default: never complete).
-     * For training on what a topic holds now; an online trainer leaves it unset.
+     * later), every partition it holds has been read to the end its last fetch reported (so a
+     * broker slow to answer the first fetch does not pass for an empty topic), and every
+     * emitted batch has been trained or closed (default: never complete). For training on what
+     * a topic holds now; an online trainer leaves it unset.
      *
      * @param idle the quiet time
      * @return this builder

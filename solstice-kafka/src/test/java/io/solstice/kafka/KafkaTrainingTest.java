@@ -238,8 +238,10 @@ class KafkaTrainingTest {
     broker.createTopic("shared", 4);
     TrainingLog log1 = new TrainingLog();
     TrainingLog log2 = new TrainingLog();
-    KafkaSource one = jsonSource("shared", "g-shared", 25).completeWhenIdle(Duration.ofSeconds(3)).build();
-    KafkaSource two = jsonSource("shared", "g-shared", 25).completeWhenIdle(Duration.ofSeconds(3)).build();
+    // The records are sent once both hold partitions, so each source's quiet time runs while a
+    // producer starts: ample, for a loaded machine.
+    KafkaSource one = jsonSource("shared", "g-shared", 25).completeWhenIdle(Duration.ofSeconds(10)).build();
+    KafkaSource two = jsonSource("shared", "g-shared", 25).completeWhenIdle(Duration.ofSeconds(10)).build();
     var run1 = trainInBackground(one, new RecordingRegression(log1, 0));
     var run2 = trainInBackground(two, new RecordingRegression(log2, 0));
     // Partitions move only when the group coordinator rebalances: nothing in the run signals it.

@@ -71,6 +71,49 @@ class OffsetLedgerTest {
   }
 
   @Test
+  void aStreamThatGoesOnAfterARangeClosedUntrainedKeepsOnlyItsPendingRanges() {
+    OffsetLedger ledger = new OffsetLedger();
+    ledger.assigned(TP, 0);
+    OffsetLedger.Range first = ledger.register(TP, 0, 10, null);
+    OffsetLedger.Range skipped = ledger.register(TP, 10, 20, null);
+    ledger.closed(skipped, false); // for example a batch the engine refused as non-finite
+    ledger.done(first);
+    for (long from = 20; from < 100_000; from += 10) {
+      OffsetLedger.Range range = ledger.register(TP, from, from + 10, null);
+      assertThat(ledger.hasPending()).isTrue();
+      ledger.done(range);
+    }
+    OffsetLedger.Range inFlight = ledger.register(TP, 100_000, 100_010, null);
+
+    assertThat(ledger.rangesHeld()).as("ranges held after 10,000 batches").isEqualTo(1);
+    assertThat(ledger.hasPending()).isTrue();
+    assertThat(ledger.trainedPositions()).containsEntry(TP, 10L);
+    ledger.closed(inFlight, true);
+    assertThat(ledger.hasPending()).isFalse();
+    assertThat(ledger.rangesHeld()).isZero();
+    assertThat(ledger.toCommit()).isEqualTo(Map.of(TP, new OffsetAndMetadata(10)));
+  }
+
+  @Test
+  void aPositionResumedFromACheckpointIsCommittedBeforeAnythingIsTrained() {
+    OffsetLedger ledger = new OffsetLedger();
+    ledger.assignedAt(TP, 40);
+    assertThat(ledger.toCommit()).isEqualTo(Map.of(TP, new OffsetAndMetadata(40)));
+    assertThat(ledger.toCommit()).as("committed once").isEmpty();
+
+    // A rebalance before the first commit commits it on revocation instead.
+    OffsetLedger revokedFirst = new OffsetLedger();
+    revokedFirst.assignedAt(TP, 40);
+    assertThat(revokedFirst.revoked(List.of(TP))).isEqualTo(Map.of(TP, new OffsetAndMetadata(40)));
+
+    // A partition assigned at the group's own offset has nothing to commit until it trains.
+    OffsetLedger plain = new OffsetLedger();
+    plain.assigned(TP, 40);
+    assertThat(plain.toCommit()).isEmpty();
+    assertThat(plain.revoked(List.of(TP))).isEmpty();
+  }
+
+  @Test
   void offsetsOfAFailedCommitAreOfferedAgainByTheNextCommit() {
     OffsetLedger ledger = new OffsetLedger();
     ledger.assigned(TP, 0);

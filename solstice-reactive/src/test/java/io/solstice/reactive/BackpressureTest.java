@@ -74,10 +74,15 @@ class BackpressureTest {
   @ValueSource(ints = {2, 4})
   void theSourceIsReadAheadWhileAStepIsComputing(int prefetch) {
     Ledger ledger = new Ledger();
+    long batches = 20;
     AtomicLong stepsThatSawTheNextBatchArrive = new AtomicLong();
-    // Inside step n, batch n + 1 can only appear if the source is read while the step runs.
+    // Inside step n, batch n + 1 can only appear if the source is read while the step runs. The
+    // wait is long for a starved reader thread; the last step has no next batch to wait for.
     CountingExperiment start = CountingExperiment.withAction(n -> {
-      long deadline = System.nanoTime() + 2_000_000_000L;
+      if (n + 1 == batches) {
+        return;
+      }
+      long deadline = System.nanoTime() + 30_000_000_000L;
       while (ledger.created() < n + 2 && System.nanoTime() < deadline) {
         Thread.onSpinWait();
       }
@@ -86,9 +91,9 @@ class BackpressureTest {
       }
     });
 
-    run(start).train(Sources.counting(ledger, 20)).prefetch(prefetch).block();
+    run(start).train(Sources.counting(ledger, batches)).prefetch(prefetch).block();
 
-    assertThat(stepsThatSawTheNextBatchArrive).hasValue(19); // every step but the last
+    assertThat(stepsThatSawTheNextBatchArrive).hasValue(batches - 1); // every step but the last
   }
 
   @ParameterizedTest(name = "after {0} events")
@@ -106,12 +111,16 @@ class BackpressureTest {
                 .events(), 0)
         .thenRequest(requested)
         .expectNextCount(requested)
-        // Time in which a run that ignored demand would step ahead.
+        // The StepStarted of the last step the demand allows comes before the step itself runs:
+        // first let that step run, however slowly.
+        .then(() -> await().atMost(Duration.ofSeconds(30))
+            .until(() -> stepsTaken.get() >= stepsForTheDemand))
+        // Then time in which a run that ignored demand would step ahead.
         .thenAwait(Duration.ofMillis(300))
         .then(() -> assertThat(stepsTaken).as("steps taken without demand beyond event %d",
             requested).hasValue(stepsForTheDemand))
         .thenCancel()
-        .verify(Duration.ofSeconds(10));
+        .verify(Duration.ofSeconds(60));
 
     events.awaitTerminated();
     assertThat(ledger.notClosedExactlyOnce()).isEmpty();

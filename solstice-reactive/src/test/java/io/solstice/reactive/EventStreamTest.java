@@ -127,6 +127,10 @@ class EventStreamTest {
             .train(Sources.counting(ledger, 50));
     StepVerifier.create(counted.events(), 3)
         .expectNextCount(3) // RunStarted, EpochStarted, StepStarted(0)
+        // StepStarted(0) comes before step 0 itself runs: first let it run, however slowly.
+        .then(() -> org.awaitility.Awaitility.await().atMost(30, TimeUnit.SECONDS)
+            .until(() -> stepsRun.get() >= 1))
+        // Then time in which a run that ignored demand would step ahead.
         .expectNoEvent(Duration.ofMillis(200))
         .then(() -> assertThat(stepsRun).hasValue(1))
         .then(() -> assertThat(ledger.created()).isLessThanOrEqualTo(4 + 2))
@@ -249,7 +253,8 @@ class EventStreamTest {
       assertThatThrownBy(() -> Solstice.run(CountingExperiment.fresh())
               .train(Sources.counting(endless, -1)).subscribers(failing).block())
           .hasRootCauseMessage("broke at " + failAt);
-      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
+      // Far less than forever (the source is endless), with room for a slow machine.
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(30));
       assertThat(endless.alive()).as(failAt).isZero();
       assertThat(endless.notClosedExactlyOnce()).as(failAt).isEmpty();
     }

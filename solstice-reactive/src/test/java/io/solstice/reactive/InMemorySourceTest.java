@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import reactor.core.Disposable;
@@ -83,12 +84,16 @@ class InMemorySourceTest {
     Ledger ledger = new Ledger();
     WatchedList batches = WatchedList.of(ledger, 50);
     CountDownLatch inThirdStep = new CountDownLatch(1);
+    CountDownLatch disposed = new CountDownLatch(1);
+    AtomicBoolean heldUntilDisposed = new AtomicBoolean();
     CountDownLatch ended = new CountDownLatch(1);
+    // The third step waits for the test's cancel, so the cancel lands inside it however slowly
+    // the test's thread gets there (a fixed sleep let a late cancel fall into a later step).
     CountingExperiment slow = CountingExperiment.withAction(stepsBefore -> {
       if (stepsBefore == 2) {
         inThirdStep.countDown();
+        heldUntilDisposed.set(awaitQuietly(disposed));
       }
-      CountingExperiment.sleep(20);
     });
 
     Disposable run = Solstice.run(slow).train(Flux.fromIterable(batches))
@@ -100,8 +105,10 @@ class InMemorySourceTest {
         .events().subscribe();
     assertThat(inThirdStep.await(10, TimeUnit.SECONDS)).isTrue();
     run.dispose();
+    disposed.countDown();
 
     assertThat(ended.await(5, TimeUnit.SECONDS)).as("RunEnded after the cancel").isTrue();
+    assertThat(heldUntilDisposed).as("the cancel came while the third step ran").isTrue();
     // The run was given the batches up to the one after the step it was cancelled in, at most,
     // and closed exactly those; the rest of the list is still the caller's.
     long given = IntStream.range(0, 50).filter(id -> ledger.isClosed(id)).count();
@@ -110,6 +117,16 @@ class InMemorySourceTest {
       assertThat(ledger.isClosed(id)).as("batch %d closed", id).isEqualTo(id < given);
     }
     assertThat(ledger.notClosedExactlyOnce()).hasSize(50 - (int) given);
+  }
+
+  /** Waits up to 30 s for the latch; false if it timed out or the wait was interrupted. */
+  private static boolean awaitQuietly(CountDownLatch latch) {
+    try {
+      return latch.await(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
   }
 
   /** A list of batches that records the threads that read it. */

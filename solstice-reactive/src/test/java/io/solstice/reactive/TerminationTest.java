@@ -20,6 +20,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import reactor.core.Disposable;
 import reactor.test.StepVerifier;
@@ -94,10 +95,14 @@ class TerminationTest {
       throws Exception {
     int cancelAt = new Random().nextInt(20);
     CountDownLatch inStep = new CountDownLatch(1);
+    CountDownLatch disposed = new CountDownLatch(1);
+    AtomicBoolean heldUntilDisposed = new AtomicBoolean();
+    // The step waits for the test's cancel, so the cancel lands inside it however slowly the
+    // test's thread gets there (a fixed sleep let a late cancel fall into a later step).
     CountingExperiment start = CountingExperiment.withAction(n -> {
       if (n == cancelAt) {
         inStep.countDown();
-        CountingExperiment.sleep(100);
+        heldUntilDisposed.set(awaitQuietly(disposed));
       }
     });
     Recorder recorder = Recorder.of("a", log);
@@ -108,8 +113,10 @@ class TerminationTest {
         .experiment().subscribe();
     assertThat(inStep.await(10, TimeUnit.SECONDS)).isTrue();
     run.dispose();
+    disposed.countDown();
     events.awaitTerminated();
 
+    assertThat(heldUntilDisposed).as("the cancel came while step %d ran", cancelAt).isTrue();
     assertThat(recorder.outcome()).isEqualTo(RunOutcome.CANCELLED);
     assertThat(((CountingExperiment) recorder.lastExperiment()).trained())
         .as("the step in progress finished").isEqualTo(cancelAt + 1);
@@ -320,6 +327,16 @@ class TerminationTest {
       assertThat(aliveAtTermination[0]).as(where).isIn(-1L, 0L);
       assertThat(ledger.alive()).as(where).isZero();
       assertThat(ledger.notClosedExactlyOnce()).as(where).isEmpty();
+    }
+  }
+
+  /** Waits up to 30 s for the latch; false if it timed out or the wait was interrupted. */
+  private static boolean awaitQuietly(CountDownLatch latch) {
+    try {
+      return latch.await(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
     }
   }
 

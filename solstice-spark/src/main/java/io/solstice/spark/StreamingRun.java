@@ -140,14 +140,20 @@ public final class StreamingRun<
     if (query != null) {
       throw new IllegalStateException("this run already started a query; open another run");
     }
-    session = rows.sparkSession();
-    session.streams().addListener(listener);
-    query = rows.writeStream()
-        .queryName(queryName)
-        .option("checkpointLocation", trainer.checkpoints.resolve("query").toString())
-        .trigger(trainer.trigger)
-        .foreachBatch((Dataset<Row> batch, Long batchId) -> applyMicroBatch(batch, batchId))
-        .start();
+    SparkSession rowsSession = rows.sparkSession();
+    rowsSession.streams().addListener(listener);
+    try {
+      query = rows.writeStream()
+          .queryName(queryName)
+          .option("checkpointLocation", trainer.checkpoints.resolve("query").toString())
+          .trigger(trainer.trigger)
+          .foreachBatch((Dataset<Row> batch, Long batchId) -> applyMicroBatch(batch, batchId))
+          .start();
+    } catch (TimeoutException | RuntimeException e) {
+      rowsSession.streams().removeListener(listener);
+      throw e;
+    }
+    session = rowsSession;
     return query;
   }
 

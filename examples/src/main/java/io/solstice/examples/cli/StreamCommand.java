@@ -110,7 +110,8 @@ public final class StreamCommand extends CommandBase {
   String group;
 
   @Option(names = "--stop-when-idle", paramLabel = "SECONDS",
-      description = "Stop once no Kafka record came for this long (default: read until --steps or Ctrl-C).")
+      description = "Stop once no Kafka record came for this long and the topic is read to its end"
+          + " (default: read until --steps or Ctrl-C).")
   Double stopWhenIdle;
 
   @Option(names = "--connect-timeout", defaultValue = "15", paramLabel = "SECONDS",

@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -166,6 +167,7 @@ final class SparkStreamJob {
     config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
     config.put(ProducerConfig.ACKS_CONFIG, "all");
     double[] x = new double[3];
+    AtomicReference<Exception> failed = new AtomicReference<>();
     try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(config)) {
       for (long id = 0; id < options.produce; id++) {
         int label = rows.next(x);
@@ -174,9 +176,18 @@ final class SparkStreamJob {
             id, x[0] / 10, x[1] / 10, x[2] / 10, label);
         producer.send(new ProducerRecord<>(options.topic,
             Long.toString(id).getBytes(StandardCharsets.UTF_8),
-            json.getBytes(StandardCharsets.UTF_8)));
+            json.getBytes(StandardCharsets.UTF_8)), (written, e) -> {
+              if (e != null) {
+                failed.compareAndSet(null, e);
+              }
+            });
       }
-      producer.flush();
+      producer.flush(); // returns once every send has completed, its callback run
+    }
+    if (failed.get() != null) {
+      // Rows missing from the topic would leave --records waiting for them for ever.
+      throw new IOException("Kafka did not take every row written to " + options.topic + ": "
+          + failed.get().getMessage(), failed.get());
     }
   }
 

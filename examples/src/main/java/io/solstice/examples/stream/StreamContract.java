@@ -60,7 +60,10 @@ public record StreamContract(List<String> featureColumns, String label, int widt
   /**
    * The batch in the {@link LabeledSchema} layout, with the same position (a Kafka source
    * acknowledges batches by it). The result owns what the batch held: the batch itself when it
-   * already is in that layout, else a copy under {@code allocator}, and the batch is closed.
+   * already is in that layout, else a copy under {@code allocator} that closes the batch when it
+   * is closed itself. The batch stays open until then because its source may count closing as
+   * the end of its records' life: a Kafka source takes a batch closed before its step ended for
+   * one never trained, and commits nothing after it.
    *
    * @param batch an open batch of the stream
    * @param allocator where a copy is allocated
@@ -76,9 +79,7 @@ public record StreamContract(List<String> featureColumns, String label, int widt
           && list.getDataVector() instanceof Float4Vector) {
         return batch;
       }
-      ArrowBatch copy = copy(batch, (BaseIntVector) labels, allocator);
-      batch.close();
-      return copy;
+      return copy(batch, (BaseIntVector) labels, allocator);
     } catch (RuntimeException e) {
       batch.close();
       throw e;
@@ -156,7 +157,7 @@ public record StreamContract(List<String> featureColumns, String label, int widt
       }
       values.setValueCount(rows * width);
       root.setRowCount(rows);
-      return new ArrowBatch(root, Map.of(), batch.position(), null);
+      return new ArrowBatch(root, Map.of(), batch.position(), batch::close);
     } catch (RuntimeException e) {
       root.close();
       throw e;

@@ -65,16 +65,28 @@ public final class OffsetLedger {
     long trained;
     long committed;
     boolean revoked;
+    /** A range was closed untrained at the head: the trained position never moves again. */
+    boolean stuck;
 
-    Book(TopicPartition partition, long start) {
+    Book(TopicPartition partition, long start, long committed) {
       this.partition = partition;
       this.trained = start;
-      this.committed = start;
+      this.committed = committed;
     }
 
     void advance() {
-      while (!open.isEmpty() && open.peekFirst().state == State.DONE) {
-        trained = open.pollFirst().to;
+      while (!stuck && !open.isEmpty() && open.peekFirst().state != State.PENDING) {
+        Range head = open.pollFirst();
+        if (head.state == State.ABANDONED) {
+          stuck = true;
+        } else {
+          trained = head.to;
+        }
+      }
+      if (stuck) {
+        // Only pending ranges still matter (to hasPending): a stream that goes on after a batch
+        // it never trained must not keep every later range.
+        open.removeIf(range -> range.state != State.PENDING);
       }
     }
   }
@@ -97,7 +109,21 @@ public final class OffsetLedger {
    * @param position the consumer's position there (the next offset it will read)
    */
   public synchronized void assigned(TopicPartition partition, long position) {
-    books.put(partition, new Book(partition, position));
+    books.put(partition, new Book(partition, position, position));
+  }
+
+  /**
+   * Starts the book of a newly assigned partition whose consumer was moved to a position the
+   * group has not committed (a run resuming from a checkpoint): that position is offered by the
+   * next {@link #toCommit} or {@link #revoked}, even before anything is trained, so a rebalance
+   * before the first commit cannot send the partition back to the group's own offset, past
+   * records the resumed model has not seen.
+   *
+   * @param partition the partition
+   * @param position the position the consumer was moved to
+   */
+  public synchronized void assignedAt(TopicPartition partition, long position) {
+    books.put(partition, new Book(partition, position, Long.MIN_VALUE));
   }
 
   /**
@@ -197,6 +223,7 @@ public final class OffsetLedger {
       if (range.key != null) {
         pendingByKey.remove(range.key);
       }
+      range.book.advance();
     }
   }
 
@@ -246,6 +273,19 @@ public final class OffsetLedger {
       positions.put(tp, books.get(tp).trained);
     }
     return positions;
+  }
+
+  /**
+   * The ranges the books hold: pending ones, and finished ones waiting for an earlier range.
+   *
+   * @return the count
+   */
+  public synchronized int rangesHeld() {
+    int held = 0;
+    for (Book book : books.values()) {
+      held += book.open.size();
+    }
+    return held;
   }
 
   /**

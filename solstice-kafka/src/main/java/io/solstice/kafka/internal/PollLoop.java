@@ -133,7 +133,7 @@ public final class PollLoop implements Runnable {
           LOG.trace("turn: ready={} requested={} inFlight={} pending={} assignment={}", ready.size(),
               sink.requestedFromDownstream(), stats.inFlight(), ledger.hasPending(), c.assignment());
         }
-        if (isIdleAndDone(now)) {
+        if (isIdleAndDone(now, c)) {
           completed = true;
           break;
         }
@@ -361,12 +361,20 @@ public final class PollLoop implements Runnable {
     return Duration.ofNanos(pollTimeoutNanos(now));
   }
 
-  private boolean isIdleAndDone(long now) {
+  private boolean isIdleAndDone(long now, KafkaConsumer<byte[], byte[]> c) {
     if (idleNanos < 0 || now - idleSinceNanos < idleNanos || !ready.isEmpty()) {
       return false;
     }
     for (RowGatherer g : gatherers.values()) {
       if (g.rows() > 0) {
+        return false;
+      }
+    }
+    // Quiet is not the end while a partition's first fetch has not answered or records wait
+    // behind the position: a slow broker is not an empty topic.
+    for (TopicPartition tp : c.assignment()) {
+      OptionalLong lag = c.currentLag(tp);
+      if (lag.isEmpty() || lag.getAsLong() > 0) {
         return false;
       }
     }
@@ -437,8 +445,10 @@ public final class PollLoop implements Runnable {
         Long start = startOffsets.remove(tp);
         if (start != null) {
           owned.seek(tp, start);
+          ledger.assignedAt(tp, start);
+        } else {
+          ledger.assigned(tp, owned.position(tp));
         }
-        ledger.assigned(tp, owned.position(tp));
       }
       stats.assigned(partitions);
       idleSinceNanos = System.nanoTime(); // quiet time counts from the last rebalance

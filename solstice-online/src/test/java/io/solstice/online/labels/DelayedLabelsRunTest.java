@@ -28,6 +28,7 @@ import org.apache.arrow.vector.BigIntVector;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.learning.config.AdaGrad;
 import reactor.core.publisher.Flux;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * Delayed labels through a training run: SEA rows whose labels arrive 0 to 500 rows late (5%
@@ -59,10 +60,12 @@ class DelayedLabelsRunTest {
     OnlineLogisticRegression model =
         new OnlineLogisticRegression(3, 2, LinearOptions.defaults().withUpdater(new AdaGrad(0.1)));
     // Arrivals are predicted on the source's reader thread with the latest published copy of the
-    // model, never with the one the training thread is changing.
+    // model, never with the one the training thread is changing. Each copy is rebuilt and set on
+    // the training thread as it is published (Schedulers.immediate()): on another scheduler a
+    // starved machine could leave the predictions many steps behind the training.
     ModelPublisher<OnlineLogisticRegression> publisher = ModelPublisher.everySteps(1);
     AtomicReference<OnlineLogisticRegression> latest = new AtomicReference<>(model.withState(model.state()));
-    publisher.versions().subscribe(version -> latest.set(version.model()));
+    publisher.versions(Schedulers.immediate()).subscribe(version -> latest.set(version.model()));
     DelayedLabels<Long, float[], Integer, Integer> join =
         new DelayedLabels<>(x -> latest.get().predict(x), MAX_PENDING, Duration.ofDays(1), () -> 0L);
     int[] maxPendingSeen = {0};

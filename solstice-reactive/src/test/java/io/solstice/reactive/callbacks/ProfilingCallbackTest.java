@@ -98,27 +98,76 @@ class ProfilingCallbackTest {
   @Test
   void theEnginesSplitSeparatesSubscriberTimeFromTheStepAndTheDataWait() {
     ProfilingCallback profiler = ProfilingCallback.builder().report(reports::add).build();
+    int steps = 9;
+    // What the test sees itself on the training thread (System.nanoTime()): how long each step's
+    // sleep took, and when the slow subscriber entered and left each step's StepStarted and
+    // StepEnded. The engine's split must fit between these instants whatever the machine's speed.
+    long[] sleptInStep = new long[steps];
+    long[] startedEntered = new long[steps];
+    long[] startedLeft = new long[steps];
+    long[] endedEntered = new long[steps];
+    long[] endedLeft = new long[steps];
+    long[] epochStartedLeft = new long[1];
+    TrainingEvent.Timings[] measured = new TrainingEvent.Timings[steps];
     // Registered after the profiler: the profiler measures nothing itself, so its place does not
     // matter (the seed's callback had to come first and could not time the others).
     TrainingSubscriber<Object, Object> slow = event -> {
-      if (event instanceof TrainingEvent.StepStarted<Object, Object>
-          || event instanceof TrainingEvent.StepEnded<Object, Object>) {
+      long entered = System.nanoTime();
+      if (event instanceof TrainingEvent.StepStarted<Object, Object> start) {
         Thread.sleep(15);
+        startedEntered[(int) start.globalStep()] = entered;
+        startedLeft[(int) start.globalStep()] = System.nanoTime();
+      } else if (event instanceof TrainingEvent.StepEnded<Object, Object> end) {
+        measured[(int) end.globalStep()] = end.timings();
+        Thread.sleep(15);
+        endedEntered[(int) end.globalStep()] = entered;
+        endedLeft[(int) end.globalStep()] = System.nanoTime();
+      } else if (event instanceof TrainingEvent.EpochStarted<Object, Object>) {
+        epochStartedLeft[0] = System.nanoTime();
       }
     };
+    CountingExperiment sleeping = CountingExperiment.withAction(n -> {
+      long before = System.nanoTime();
+      CountingExperiment.sleep(4);
+      sleptInStep[(int) n] = System.nanoTime() - before;
+    });
 
-    Solstice.run(CountingExperiment.slow(4)).train(Sources.counting(new Ledger(), 9))
+    Solstice.run(sleeping).train(Sources.counting(new Ledger(), steps))
         .subscribers(profiler, slow).block();
 
     StepTimings timings = profiler.lastReport(Mode.TRAIN).orElseThrow();
-    assertThat(timings.steps()).isEqualTo(9);
-    // From the second step on, the subscribers of the previous StepEnded and of this StepStarted:
-    // two sleeps of 15 ms.
+    assertThat(timings.steps()).isEqualTo(steps);
+    long[] stepWindows = new long[steps];
+    long[] dataWindows = new long[steps];
+    for (int k = 0; k < steps; k++) {
+      TrainingEvent.Timings t = measured[k];
+      // The step is timed after this step's StepStarted subscribers and before its StepEnded
+      // ones: it holds the step's own sleep and fits in the window between the two.
+      stepWindows[k] = endedEntered[k] - startedLeft[k];
+      assertThat(t.step()).as("step %d: time of the step >= its own sleep", k)
+          .isGreaterThanOrEqualTo(sleptInStep[k]);
+      assertThat(t.step()).as("step %d: the subscribers' time is not in the step", k)
+          .isLessThanOrEqualTo(stepWindows[k]);
+      // The data wait runs from after the previous StepEnded's subscribers (or the epoch start)
+      // until the batch is there, before this StepStarted's subscribers.
+      dataWindows[k] = startedEntered[k] - (k == 0 ? epochStartedLeft[0] : endedLeft[k - 1]);
+      assertThat(t.dataWait()).as("step %d: the subscribers' time is not in the data wait", k)
+          .isLessThanOrEqualTo(dataWindows[k]);
+      // The subscribers' time holds the slow subscriber's calls for the previous StepEnded and
+      // for this StepStarted.
+      long slept = startedLeft[k] - startedEntered[k] + (k == 0 ? 0 : endedLeft[k - 1] - endedEntered[k - 1]);
+      assertThat(t.subscribers()).as("step %d: the subscribers' time holds their calls", k)
+          .isGreaterThanOrEqualTo(slept);
+    }
+    // The report's medians keep those bounds (the median of values each below its bound is below
+    // the median of the bounds). From the second step on, the subscribers of the previous
+    // StepEnded and of this StepStarted: two sleeps of 15 ms.
     assertThat(timings.subscribers().p50()).isGreaterThanOrEqualTo(Duration.ofMillis(30));
     assertThat(timings.step().p50()).isGreaterThanOrEqualTo(Duration.ofMillis(4))
-        .as("the subscribers' 30 ms are not in the step").isLessThan(Duration.ofMillis(25));
-    assertThat(timings.dataWait().p50())
-        .as("the source is fast: the batch is waiting").isLessThan(Duration.ofMillis(15));
+        .as("the subscribers' 30 ms are not in the step")
+        .isLessThanOrEqualTo(StepTimings.Percentiles.of(stepWindows, steps).p50());
+    assertThat(timings.dataWait().p50()).as("the subscribers' 30 ms are not in the data wait")
+        .isLessThanOrEqualTo(StepTimings.Percentiles.of(dataWindows, steps).p50());
   }
 
   @Test

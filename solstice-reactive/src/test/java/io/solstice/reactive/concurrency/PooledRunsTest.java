@@ -93,27 +93,56 @@ class PooledRunsTest {
             })
             .events().subscribe());
       }
-      await().atMost(Duration.ofSeconds(60)).until(() -> total(steps) >= 20_000);
+      // Run 0 steps alone while runs 1-9 are still being subscribed, so counts from zero would
+      // favour the early runs. Once every run has stepped, all of them take turns on the lane:
+      // the increases from that snapshot on are what the turns decide.
+      await("every run stepped").atMost(Duration.ofSeconds(60)).until(() -> everyRunStepped(steps));
+      long[] baseline = snapshot(steps);
+      long baseTotal = sum(baseline);
+      await().atMost(Duration.ofSeconds(60)).until(() -> total(steps) - baseTotal >= 20_000);
+      long[] after = snapshot(steps);
       started.forEach(Disposable::dispose);
 
       long min = Long.MAX_VALUE;
       long max = 0;
       for (int i = 0; i < runs; i++) {
-        min = Math.min(min, steps.get(i));
-        max = Math.max(max, steps.get(i));
+        long increase = after[i] - baseline[i];
+        min = Math.min(min, increase);
+        max = Math.max(max, increase);
       }
-      System.out.printf("steps per run on one lane: min %d, max %d%n", min, max);
-      // Turn by turn, the counts differ by the runs still starting when counting began.
+      System.out.printf("steps per run on one lane after all had started: min %d, max %d%n", min, max);
+      // Taking turns, no run falls far behind another once all have started.
       assertThat(min).as("the least served run's steps").isGreaterThanOrEqualTo(max / 2);
     }
   }
 
-  private static long total(AtomicLongArray steps) {
-    long sum = 0;
+  private static boolean everyRunStepped(AtomicLongArray steps) {
     for (int i = 0; i < steps.length(); i++) {
-      sum += steps.get(i);
+      if (steps.get(i) == 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static long[] snapshot(AtomicLongArray steps) {
+    long[] counts = new long[steps.length()];
+    for (int i = 0; i < counts.length; i++) {
+      counts[i] = steps.get(i);
+    }
+    return counts;
+  }
+
+  private static long sum(long[] counts) {
+    long sum = 0;
+    for (long count : counts) {
+      sum += count;
     }
     return sum;
+  }
+
+  private static long total(AtomicLongArray steps) {
+    return sum(snapshot(steps));
   }
 
   /** A 20-16-2 MLP with dropout (so steps draw masks) on its own seeded stream of rows. */

@@ -5,10 +5,13 @@ import io.solstice.core.RunPosition;
 import io.solstice.core.checkpoint.Checkpoint;
 import io.solstice.core.checkpoint.CheckpointManifest;
 import io.solstice.core.checkpoint.CheckpointStore;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The model state of a streaming query, versioned by the last micro-batch it has applied: a
@@ -23,9 +26,13 @@ public final class AppliedState {
   public static final String BATCH_ID = "microBatch";
   private static final int KEPT = 2;
 
+  private static final Logger LOG = LoggerFactory.getLogger(AppliedState.class);
+
+  private final Path directory;
   private final CheckpointStore store;
 
-  private AppliedState(CheckpointStore store) {
+  private AppliedState(Path directory, CheckpointStore store) {
+    this.directory = directory;
     this.store = store;
   }
 
@@ -36,7 +43,7 @@ public final class AppliedState {
    * @return the store
    */
   public static AppliedState open(Path directory) {
-    return new AppliedState(CheckpointStore.open(directory));
+    return new AppliedState(directory, CheckpointStore.open(directory));
   }
 
   /**
@@ -70,9 +77,16 @@ public final class AppliedState {
         .withTrigger("micro-batch")
         .withSourcePosition(Map.of(BATCH_ID, batchId));
     store.write(state, manifest);
-    List<Path> files = store.list();
-    for (int i = 0; i < files.size() - KEPT; i++) {
-      store.delete(files.get(i));
+    // The batch is applied from here on: an old version that cannot be removed must not make
+    // the caller take it for unapplied (a restart would skip it, the run would roll it back).
+    try {
+      List<Path> files = store.list();
+      for (int i = 0; i < files.size() - KEPT; i++) {
+        store.delete(files.get(i));
+      }
+    } catch (UncheckedIOException e) {
+      LOG.warn("micro-batch {} applied, but older versions in {} could not be removed", batchId,
+          directory, e);
     }
   }
 
