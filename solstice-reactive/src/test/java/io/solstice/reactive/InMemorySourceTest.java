@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.solstice.reactive.fixtures.CountingBatch;
 import io.solstice.reactive.fixtures.CountingExperiment;
 import io.solstice.reactive.fixtures.Ledger;
+import io.solstice.reactive.fixtures.Threads;
 import java.util.AbstractList;
 import java.util.ArrayList;
 import java.util.List;
@@ -92,7 +93,7 @@ class InMemorySourceTest {
     CountingExperiment slow = CountingExperiment.withAction(stepsBefore -> {
       if (stepsBefore == 2) {
         inThirdStep.countDown();
-        heldUntilDisposed.set(awaitQuietly(disposed));
+        heldUntilDisposed.set(Threads.awaitInStep(disposed));
       }
     });
 
@@ -117,16 +118,6 @@ class InMemorySourceTest {
       assertThat(ledger.isClosed(id)).as("batch %d closed", id).isEqualTo(id < given);
     }
     assertThat(ledger.notClosedExactlyOnce()).hasSize(50 - (int) given);
-  }
-
-  /** Waits up to 30 s for the latch; false if it timed out or the wait was interrupted. */
-  private static boolean awaitQuietly(CountDownLatch latch) {
-    try {
-      return latch.await(30, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
   }
 
   /** A list of batches that records the threads that read it. */

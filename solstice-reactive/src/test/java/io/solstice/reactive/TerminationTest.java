@@ -102,7 +102,7 @@ class TerminationTest {
     CountingExperiment start = CountingExperiment.withAction(n -> {
       if (n == cancelAt) {
         inStep.countDown();
-        heldUntilDisposed.set(awaitQuietly(disposed));
+        heldUntilDisposed.set(Threads.awaitInStep(disposed));
       }
     });
     Recorder recorder = Recorder.of("a", log);
@@ -327,16 +327,6 @@ class TerminationTest {
       assertThat(aliveAtTermination[0]).as(where).isIn(-1L, 0L);
       assertThat(ledger.alive()).as(where).isZero();
       assertThat(ledger.notClosedExactlyOnce()).as(where).isEmpty();
-    }
-  }
-
-  /** Waits up to 30 s for the latch; false if it timed out or the wait was interrupted. */
-  private static boolean awaitQuietly(CountDownLatch latch) {
-    try {
-      return latch.await(30, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
     }
   }
 

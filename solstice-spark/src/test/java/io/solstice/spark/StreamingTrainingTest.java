@@ -89,6 +89,17 @@ class StreamingTrainingTest {
         .build();
   }
 
+  /** SEA's three features, 20 rows per step, K = 2. */
+  private static SparkStreamingTrainer<MlpClassifier, ClassificationMetrics> seaTrainer(
+      Path checkpoints) {
+    return SparkStreamingTrainer.builder(spark.context(), StreamingTrainingTest::sea,
+            MetricsCodec.classification())
+        .rows(List.of("x0", "x1", "x2"), "label", 2, 20)
+        .stepsPerRound(2)
+        .checkpoints(checkpoints)
+        .build();
+  }
+
   private static Dataset<Row> rows(String topic, long maxOffsetsPerTrigger) {
     return KafkaRows.json(
         KafkaRows.stream(spark.session(), broker.bootstrapServers(), topic, maxOffsetsPerTrigger),
@@ -196,13 +207,7 @@ class StreamingTrainingTest {
     String topic = "stopped-in-flight";
     broker.createTopic(topic, 2);
     StreamingRecords.send(broker, topic, 2, SeaGenerator.of(1, 7), 0, 400, 10);
-    SparkStreamingTrainer<MlpClassifier, ClassificationMetrics> trainer =
-        SparkStreamingTrainer.builder(spark.context(), StreamingTrainingTest::sea,
-                MetricsCodec.classification())
-            .rows(List.of("x0", "x1", "x2"), "label", 2, 20)
-            .stepsPerRound(2)
-            .checkpoints(dir)
-            .build();
+    SparkStreamingTrainer<MlpClassifier, ClassificationMetrics> trainer = seaTrainer(dir);
     CountDownLatch written = new CountDownLatch(1);
     // Holds the query's thread after micro-batch 1's state is written, until the stop
     // interrupts it: the batch is applied and Spark never completes it.
@@ -246,13 +251,7 @@ class StreamingTrainingTest {
     StreamingRecords.send(broker, topic, 2, new ConceptDrift(
         new SeaGenerator(4, 0, false, 3), new SeaGenerator(3, 0, false, 4), 2000, 1, 5),
         0, records, 10);
-    SparkStreamingTrainer<MlpClassifier, ClassificationMetrics> trainer =
-        SparkStreamingTrainer.builder(spark.context(), StreamingTrainingTest::sea,
-                MetricsCodec.classification())
-            .rows(List.of("x0", "x1", "x2"), "label", 2, 20)
-            .stepsPerRound(2)
-            .checkpoints(dir)
-            .build();
+    SparkStreamingTrainer<MlpClassifier, ClassificationMetrics> trainer = seaTrainer(dir);
     List<TrainingEvent<?, ?>> steps = new CopyOnWriteArrayList<>();
     List<MicroBatchSummary<ClassificationMetrics>> progress;
     try (var run = trainer.open(sea(), event -> {
