@@ -46,6 +46,10 @@ import reactor.core.scheduler.Schedulers;
  * used by several predictors at once. A late subscriber starts from the latest version (or the
  * next one, when the latest is being replaced just then).
  *
+ * <p>The experiment's {@link Checkpointable#withState} must return a new experiment: one that
+ * loads a state into itself and returns itself ({@code SameDiffExperiment}) is refused at {@code
+ * RunStarted}, which fails the run.
+ *
  * <p>Thread safety: the engine calls {@link #onEvent} on the training thread of its one run;
  * {@link #versions()} and {@link #published()} may be called from any thread.
  *
@@ -146,6 +150,13 @@ public final class ModelPublisher<E extends Checkpointable<E>> implements Traini
       // A private copy to rebuild versions from: nothing trains it, so subscribers may read it
       // from their own threads.
       template = experiment.withState(experiment.state());
+      if (template == experiment) {
+        // Every version would be the model being trained, rebuilt from older states on other
+        // threads while it trains: refused rather than silently rolled back.
+        throw new IllegalArgumentException("ModelPublisher needs an experiment whose withState"
+            + " returns a new experiment; " + experiment.getClass().getSimpleName()
+            + " loads a state into itself (as SameDiffExperiment does)");
+      }
       publish(experiment, start.position().trainSteps());
     } else if (event instanceof TrainingEvent.StepEnded<E, Object> step && step.mode() == Mode.TRAIN) {
       long done = step.globalStep() + 1;

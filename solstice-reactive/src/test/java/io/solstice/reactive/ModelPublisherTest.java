@@ -3,7 +3,10 @@ package io.solstice.reactive;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.solstice.core.Checkpointable;
+import io.solstice.core.Experiment;
 import io.solstice.core.NamedArrays;
+import io.solstice.core.Step;
 import io.solstice.core.TensorBatch;
 import io.solstice.core.models.MlpClassifier;
 import java.time.Duration;
@@ -140,5 +143,55 @@ class ModelPublisherTest {
     assertThatThrownBy(() -> Solstice.run(model()).train(batches(2)).subscribers(publisher).block())
         .hasRootCauseMessage("a ModelPublisher serves one run; make a new one for this run");
     assertThatThrownBy(() -> ModelPublisher.everySteps(0)).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void anExperimentThatLoadsAStateIntoItselfIsRefusedBeforeItsFirstStep() {
+    InPlace experiment = new InPlace(model());
+    ModelPublisher<InPlace> publisher = ModelPublisher.everySteps(1);
+
+    assertThatThrownBy(() -> Solstice.run(experiment).train(batches(4))
+            .subscribers(publisher).block())
+        .hasStackTraceContaining("ModelPublisher needs an experiment whose withState returns a new"
+            + " experiment; InPlace loads a state into itself");
+    assertThat(experiment.steps).as("steps trained").isZero();
+  }
+
+  /** An experiment that loads states into itself, as SameDiffExperiment does. */
+  private static final class InPlace
+      implements Experiment<InPlace, TensorBatch, io.solstice.core.metrics.ClassificationMetrics>,
+          Checkpointable<InPlace> {
+    private MlpClassifier model;
+    private int steps;
+
+    InPlace(MlpClassifier model) {
+      this.model = model;
+    }
+
+    @Override
+    public Step<InPlace, io.solstice.core.metrics.ClassificationMetrics> trainStep(
+        TensorBatch batch) {
+      steps++;
+      var step = model.trainStep(batch);
+      model = step.experiment();
+      return Step.of(this, step.outputs());
+    }
+
+    @Override
+    public Step<InPlace, io.solstice.core.metrics.ClassificationMetrics> evalStep(
+        TensorBatch batch) {
+      return Step.of(this, model.evalStep(batch).outputs());
+    }
+
+    @Override
+    public NamedArrays state() {
+      return model.state();
+    }
+
+    @Override
+    public InPlace withState(NamedArrays state) {
+      model = model.withState(state);
+      return this;
+    }
   }
 }

@@ -46,6 +46,41 @@ class ResumeTest {
   }
 
   @Test
+  void aRunResumedAtItsStepLimitTrainsNoMoreAndEndsAsTheRunThatReachedIt() {
+    EventLog reached = new EventLog();
+    Solstice.run(CountingExperiment.fresh()).train(Sources.counting(new Ledger(), 5)).epochs(3)
+        .maxSteps(7).subscribers(reached).block();
+    TrainingEvent.RunEnded<?, ?> limit = runEnded(reached);
+    assertThat(limit.position()).isEqualTo(new RunPosition(1, 2, 7, 0));
+
+    EventLog resumed = new EventLog();
+    Solstice.run(CountingExperiment.fresh()).train(Sources.counting(new Ledger(), 5)).epochs(3)
+        .maxSteps(7).resumeFrom(limit.position()).subscribers(resumed).block();
+
+    assertThat(resumed.events()).noneMatch(e -> e instanceof TrainingEvent.StepStarted<?, ?>);
+    TrainingEvent.RunEnded<?, ?> ended = runEnded(resumed);
+    assertThat(ended.position()).isEqualTo(limit.position());
+    assertThat(ended.outcome().status()).isEqualTo(limit.outcome().status());
+  }
+
+  @Test
+  void aRunStoppedAtRunStartedEndsWhereItResumed() {
+    EventLog events = new EventLog();
+    RunPosition resumedAt = new RunPosition(0, 3, 3, 0);
+    Solstice.run(CountingExperiment.fresh()).train(Sources.counting(new Ledger(), 5)).epochs(2)
+        .resumeFrom(resumedAt)
+        .subscribers(event -> {
+          if (event instanceof TrainingEvent.RunStarted<?, ?>) {
+            event.run().stop("stopped before the first epoch");
+          }
+        }, events)
+        .block();
+
+    // The position a checkpoint at the end would store: the batches already trained stay skipped.
+    assertThat(runEnded(events).position()).isEqualTo(resumedAt);
+  }
+
+  @Test
   void resumingFromAnyCheckpointFinishesWithTheSameStateAsTheUninterruptedRun() {
     StepSnapshots<CountingExperiment> everyStep = new StepSnapshots<>(1);
     CountingExperiment uninterrupted = Solstice.run(CountingExperiment.fresh())
@@ -109,5 +144,10 @@ class ResumeTest {
         .epochs(3).validateEveryEpochs(validateEveryEpochs)
         .resumeFrom(position)
         .block();
+  }
+
+  private static TrainingEvent.RunEnded<?, ?> runEnded(EventLog log) {
+    List<TrainingEvent<?, ?>> events = log.events();
+    return (TrainingEvent.RunEnded<?, ?>) events.get(events.size() - 1);
   }
 }

@@ -101,6 +101,9 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
     } else {
       int first = config.resumeFrom.epoch();
       body = Flux.range(first, Math.max(0, config.epochs - first))
+          // A run resumed at its step limit has nothing left to train: it ends as one that
+          // reached the limit, without another step.
+          .doOnSubscribe(ignored -> stopAtTheStepLimit())
           .takeWhile(epoch -> !state.isStopping())
           .concatMap(epoch -> Flux.concat(
               trainEpoch(epoch),
@@ -109,6 +112,12 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
                   : Flux.empty())), 0);
     }
     return run(body);
+  }
+
+  private void stopAtTheStepLimit() {
+    if (state.trainSteps >= config.maxSteps) {
+      state.requestStop(null);
+    }
   }
 
   private Flux<TrainingEvent<E, O>> trainEpoch(int epoch) {
@@ -490,8 +499,8 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
     }
     state.experiment = step.experiment();
     state.countStep(mode);
-    if (mode == Mode.TRAIN && state.trainSteps >= config.maxSteps) {
-      state.requestStop(null);
+    if (mode == Mode.TRAIN) {
+      stopAtTheStepLimit();
     }
     events.addAll(deliver(new TrainingEvent.StepEnded<>(state, step.experiment(), step.outputs(),
         mode, epoch, number, state.position(), evaluation, state.skippedBatches,

@@ -58,6 +58,8 @@ final class RunState<E> implements RunControl {
     this.batchesInFlight = batchesInFlight;
     this.prefetch = prefetch;
     this.epoch = start.epoch();
+    // Until the first epoch starts (a stop or cancel at RunStarted), the run is where it resumed.
+    this.batchesIntoEpoch = start.batchesIntoEpoch();
     this.trainSteps = start.trainSteps();
     this.valSteps = start.valSteps();
   }
