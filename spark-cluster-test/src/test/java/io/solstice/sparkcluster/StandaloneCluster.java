@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -41,17 +42,35 @@ final class StandaloneCluster implements AutoCloseable {
   private StandaloneCluster(Path dir) throws IOException {
     this.dir = dir;
     this.home = SparkHome.create(dir.resolve("spark-home"));
-    this.masterPort = freePort();
-    this.masterUiPort = freePort();
+    int[] ports = freePorts(2);
+    this.masterPort = ports[0];
+    this.masterUiPort = ports[1];
   }
 
-  /** Starts the master and the workers and waits until both workers are registered. */
+  /**
+   * Starts the master, then (once it serves its state) the workers, and waits until both
+   * workers are registered.
+   */
   static StandaloneCluster start(Path dir) throws IOException {
     StandaloneCluster cluster = new StandaloneCluster(dir);
     try {
-      cluster.daemons.add(cluster.launch("master", "org.apache.spark.deploy.master.Master",
+      Process master = cluster.launch("master", "org.apache.spark.deploy.master.Master",
           "--host", "127.0.0.1", "--port", String.valueOf(cluster.masterPort),
-          "--webui-port", String.valueOf(cluster.masterUiPort)));
+          "--webui-port", String.valueOf(cluster.masterUiPort));
+      cluster.daemons.add(master);
+      // A worker that finds no master retries only after 5 to 15 s, and a loaded machine
+      // starts the master's JVM slowly: start the workers once the master is ALIVE (its RPC
+      // port is bound before its web UI answers). A master that died (a port taken meanwhile)
+      // fails here with its log rather than after the wait.
+      await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200))
+          .ignoreExceptionsInstanceOf(IOException.class)
+          .until(() -> {
+            if (!master.isAlive()) {
+              throw new IllegalStateException("the master exited:\n" + new String(
+                  Files.readAllBytes(dir.resolve("master.log")), StandardCharsets.UTF_8));
+            }
+            return "ALIVE".equals(cluster.state().path("status").asText());
+          });
       for (int i = 0; i < WORKERS; i++) {
         Path work = Files.createDirectories(dir.resolve("worker-" + i));
         cluster.workerDirs.add(work);
@@ -63,7 +82,7 @@ final class StandaloneCluster implements AutoCloseable {
           .ignoreExceptions()
           .until(() -> cluster.aliveWorkers() == WORKERS);
       return cluster;
-    } catch (RuntimeException | Error e) {
+    } catch (IOException | RuntimeException | Error e) {
       cluster.close();
       throw e;
     }
@@ -160,6 +179,23 @@ final class StandaloneCluster implements AutoCloseable {
     return workerChildren("CoarseGrainedExecutorBackend");
   }
 
+  /**
+   * The live JVMs of one executor of an application (its directory {@code <worker>/<app>/<id>}),
+   * found by the arguments the worker starts it with.
+   */
+  List<ProcessHandle> executorJvms(Path executorDir) {
+    String executor = "--executor-id " + executorDir.getFileName() + " ";
+    String app = "--app-id " + executorDir.getParent().getFileName() + " ";
+    List<ProcessHandle> out = new ArrayList<>();
+    for (ProcessHandle p : executors()) {
+      String commandLine = p.info().commandLine().orElse("");
+      if (commandLine.contains(executor) && commandLine.contains(app)) {
+        out.add(p);
+      }
+    }
+    return out;
+  }
+
   /** Every process of the cluster that is still alive (daemons and what they started). */
   List<ProcessHandle> alive() {
     List<ProcessHandle> out = new ArrayList<>();
@@ -201,11 +237,30 @@ final class StandaloneCluster implements AutoCloseable {
     return builder.start();
   }
 
-  private static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
+  /**
+   * {@code count} distinct free ports: every socket stays bound until all ports are read, since
+   * a port closed before the next bind of port 0 may be handed out again.
+   */
+  private static int[] freePorts(int count) {
+    List<ServerSocket> sockets = new ArrayList<>();
+    try {
+      int[] ports = new int[count];
+      for (int i = 0; i < count; i++) {
+        ServerSocket socket = new ServerSocket(0);
+        sockets.add(socket);
+        ports[i] = socket.getLocalPort();
+      }
+      return ports;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    } finally {
+      for (ServerSocket socket : sockets) {
+        try {
+          socket.close();
+        } catch (IOException e) {
+          // Closing an unconnected server socket does not fail in practice; nothing to undo.
+        }
+      }
     }
   }
 }

@@ -5,13 +5,18 @@ import static org.awaitility.Awaitility.await;
 
 import io.solstice.kafka.testing.KafkaBrokerProcess;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -36,8 +41,30 @@ class StandaloneClusterTest {
   private static final Duration RUN_LIMIT = Duration.ofMinutes(5);
   private static final Pattern RESULT_LINE =
       Pattern.compile("^(round \\d+ train: .*|test accuracy .*)$", Pattern.MULTILINE);
-  private static final Pattern RUNNING_IN_STAGE_TWO =
-      Pattern.compile("Running task (\\d+\\.\\d+) in stage 2\\.0 ");
+  /** The line an executor logs when it starts a task (of a stage's first attempt). */
+  private static final Pattern RUNNING_TASK =
+      Pattern.compile("Running task (\\d+)\\.(\\d+) in stage (\\d+)\\.0 \\(TID (\\d+)\\)");
+  /**
+   * The stages whose tasks the kill test may catch: rounds 2 to 5 of spark-digits' 6 (each round
+   * is one job of one stage, stage {@code r} for round {@code r}; stage 6 is the evaluation).
+   */
+  private static final int FIRST_KILL_STAGE = 2;
+  private static final int LAST_KILL_STAGE = 5;
+  /** How long a frozen executor's last log lines get to pass the worker's pipe to the file. */
+  private static final Duration DRAIN = Duration.ofSeconds(1);
+  /** The driver's last stdout line, ended (the worker copies the stream in chunks). */
+  private static final Pattern TEST_LINE_ENDED =
+      Pattern.compile("^test accuracy .*\\n", Pattern.MULTILINE);
+  /**
+   * spark-submit options that hold the SparkContext until both one-core executors have
+   * registered, so that the first job already finds two executors: standalone's default ratio
+   * is 0, and it counts registered cores against spark.cores.max (none expected without it). It
+   * goes on after 180 s anyway, and the test's assertion on the executors then tells.
+   */
+  private static final List<String> BOTH_EXECUTORS = List.of(
+      "--conf", "spark.cores.max=" + StandaloneCluster.WORKERS,
+      "--conf", "spark.scheduler.minRegisteredResourcesRatio=1.0",
+      "--conf", "spark.scheduler.maxRegisteredResourcesWaitingTime=180s");
 
   private static Path dir;
   private static StandaloneCluster cluster;
@@ -45,6 +72,13 @@ class StandaloneClusterTest {
 
   /** What a run printed (its per-round and test lines) and its final parameters. */
   record Run(List<String> results, Map<String, byte[]> parameters) {}
+
+  /** A task (index.attempt, TID) of a stage that an executor's log showed running. */
+  record Task(String executorId, String index, int attempt, int stage, String tid) {
+    String name() {
+      return "task " + index + "." + attempt + " in stage " + stage + ".0 (TID " + tid + ")";
+    }
+  }
 
   @BeforeAll
   static void startClusterAndTrainLocally() throws Exception {
@@ -73,7 +107,7 @@ class StandaloneClusterTest {
   void clientModeRunsTasksInTwoExecutorProcessesAndEqualsTheLocalRun() throws Exception {
     Path runDir = dir.resolve("client");
     try (Submission client = Submission.start(cluster, dir.resolve("client.log"),
-        options(cluster.masterUrl(), "client"), digits(runDir))) {
+        with(options(cluster.masterUrl(), "client"), BOTH_EXECUTORS), digits(runDir))) {
       assertThat(client.awaitExit(RUN_LIMIT)).as(client.output()).isZero();
 
       assertThat(run(client.output(), runDir)).usingRecursiveComparison().isEqualTo(reference);
@@ -109,7 +143,12 @@ class StandaloneClusterTest {
       String driver = submit.driverId();
 
       assertThat(cluster.driverState(driver)).isEqualTo("FINISHED");
-      String printed = Files.readString(cluster.driverDir(driver).resolve("stdout"));
+      // The worker copies the driver's stdout on a thread it does not wait for before it
+      // reports the driver FINISHED: the last line may reach the file a little later.
+      Path stdout = cluster.driverDir(driver).resolve("stdout");
+      await().atMost(Duration.ofSeconds(30))
+          .until(() -> TEST_LINE_ENDED.matcher(text(stdout)).find());
+      String printed = text(stdout);
       assertThat(run(printed, runDir)).usingRecursiveComparison().isEqualTo(reference);
       await().atMost(Duration.ofMinutes(1)).until(() -> cluster.executors().isEmpty());
     }
@@ -120,29 +159,16 @@ class StandaloneClusterTest {
     Path runDir = dir.resolve("killed");
     try (Submission client = Submission.start(cluster, dir.resolve("killed.log"),
         options(cluster.masterUrl(), "client"), digits(runDir))) {
-      // An executor runs a task of round 2 (stage 2) that has not finished: kill its JVM.
-      Path[] victim = new Path[1];
-      await().atMost(RUN_LIMIT).pollInterval(Duration.ofMillis(20)).ignoreExceptions()
-          .until(() -> {
-            for (Path executor : cluster.executorDirs(client.appId())) {
-              if (runningInStageTwo(Files.readString(executor.resolve("stderr")))) {
-                victim[0] = executor;
-                return true;
-              }
-            }
-            return false;
-          });
-      String executorId = "--executor-id " + victim[0].getFileName();
-      List<ProcessHandle> killed = cluster.executors().stream()
-          .filter(p -> p.info().commandLine().orElse("").contains(executorId))
-          .collect(Collectors.toList());
-      assertThat(killed).hasSize(1);
-      killed.get(0).destroyForcibly();
+      Task lost = killAnExecutorMidTask(client);
 
       assertThat(client.awaitExit(RUN_LIMIT)).as(client.output()).isZero();
-      // The executor was lost with its task of round 2, which Spark ran again.
-      assertThat(client.output()).contains("Lost executor " + victim[0].getFileName())
-          .containsPattern("Lost task \\d+\\.0 in stage 2\\.0 .*ExecutorLostFailure");
+      // The executor was lost with the very task it was running, which Spark ran again.
+      assertThat(client.output())
+          .contains("Lost executor " + lost.executorId() + " on ")
+          .contains("Lost " + lost.name() + " (127.0.0.1 executor " + lost.executorId()
+              + "): ExecutorLostFailure")
+          .contains("Starting task " + lost.index() + "." + (lost.attempt() + 1) + " in stage "
+              + lost.stage() + ".0 ");
       assertThat(run(client.output(), runDir)).usingRecursiveComparison().isEqualTo(reference);
       await().atMost(Duration.ofMinutes(1)).until(() -> cluster.executors().isEmpty());
     }
@@ -213,14 +239,129 @@ class StandaloneClusterTest {
     return microBatches.values().stream().mapToLong(Long::longValue).sum();
   }
 
+  /**
+   * Kills the JVM of an executor while its log shows a task of rounds 2 to 5 running, and
+   * returns that task. A task takes well under a second, and the executor's log reaches its
+   * file through the worker's pipe, so a task seen running may have ended by the time of a
+   * kill: the executor is frozen first (SIGSTOP), its log read again once the pipe has drained,
+   * and it is killed (SIGKILL also ends a stopped process) only if the task still has not
+   * ended; an executor logs a task's end before it sends the result to the driver, so such a
+   * task is lost with it. Otherwise the executor resumes (SIGCONT) and a later task is tried.
+   * Fails at once when spark-submit has ended without a task caught.
+   */
+  private static Task killAnExecutorMidTask(Submission client) throws Exception {
+    List<String> ended = new ArrayList<>();
+    Map<Path, ProcessHandle> jvms = new HashMap<>();
+    long deadline = System.nanoTime() + RUN_LIMIT.toNanos();
+    while (true) {
+      if (!client.running()) {
+        throw new AssertionError("spark-submit ended before a task of stages " + FIRST_KILL_STAGE
+            + " to " + LAST_KILL_STAGE + " was caught running (ended before the freeze: "
+            + ended + "):\n" + client.output());
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("no task of stages " + FIRST_KILL_STAGE + " to "
+            + LAST_KILL_STAGE + " caught running within " + RUN_LIMIT + ":\n" + client.output());
+      }
+      Optional<String> appId = client.registeredAppId();
+      List<Path> executors =
+          appId.isPresent() ? cluster.executorDirs(appId.get()) : List.of();
+      for (Path executor : executors) {
+        // Looked up ahead of time: a freeze should follow the sight of a task at once.
+        if (!jvms.containsKey(executor)) {
+          List<ProcessHandle> found = cluster.executorJvms(executor);
+          assertThat(found).as("JVMs of executor " + executor).hasSizeLessThanOrEqualTo(1);
+          found.forEach(jvm -> jvms.put(executor, jvm));
+        }
+        ProcessHandle jvm = jvms.get(executor);
+        Optional<Task> running = runningTask(executor, ended);
+        if (jvm != null && running.isPresent()) {
+          if (killIfStillRunning(executor, jvm, running.get())) {
+            return running.get();
+          }
+          ended.add(running.get().name());
+        }
+      }
+      Thread.sleep(20);
+    }
+  }
+
+  /** A task of the kill stages that the executor's log shows started and not ended. */
+  private static Optional<Task> runningTask(Path executor, List<String> skipped) {
+    String log = text(executor.resolve("stderr"));
+    Matcher m = RUNNING_TASK.matcher(log);
+    while (m.find()) {
+      Task task = new Task(executor.getFileName().toString(), m.group(1),
+          Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3)), m.group(4));
+      if (task.stage() >= FIRST_KILL_STAGE && task.stage() <= LAST_KILL_STAGE
+          && !skipped.contains(task.name()) && !ended(log, task)) {
+        return Optional.of(task);
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Whether an executor's log shows a task ended: any line after its start that names its TID
+   * ("Finished task ...", and the lines of a failed or killed task) comes at or after its end.
+   */
+  private static boolean ended(String log, Task task) {
+    String started = "Running " + task.name();
+    int start = log.indexOf(started);
+    return start >= 0
+        && log.indexOf("(TID " + task.tid() + ")", start + started.length()) >= 0;
+  }
+
+  /** Freezes the executor, and kills it if its task still has not ended; else resumes it. */
+  private static boolean killIfStillRunning(Path executor, ProcessHandle jvm, Task task)
+      throws Exception {
+    if (!signal("STOP", jvm)) {
+      return false;
+    }
+    boolean killed = false;
+    try {
+      Thread.sleep(DRAIN.toMillis());
+      if (!ended(text(executor.resolve("stderr")), task)) {
+        killed = jvm.destroyForcibly();
+        assertThat(killed).as("SIGKILL to executor " + task.executorId()).isTrue();
+      }
+      return killed;
+    } finally {
+      if (!killed) {
+        assertThat(signal("CONT", jvm) || !jvm.isAlive())
+            .as("executor " + task.executorId() + " resumed").isTrue();
+      }
+    }
+  }
+
+  /** Sends a signal with kill(1); false when it failed (the process is gone). */
+  private static boolean signal(String name, ProcessHandle process)
+      throws IOException, InterruptedException {
+    Process kill = new ProcessBuilder("kill", "-" + name, String.valueOf(process.pid()))
+        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    return kill.waitFor() == 0;
+  }
+
+  /** A file's text so far, decoded leniently (a poll may catch a character half written). */
+  private static String text(Path file) {
+    try {
+      return new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
+    } catch (NoSuchFileException e) {
+      return "";
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** One client-mode submission of spark-stream, Spark's Kafka source shipped with it. */
   private static String stream(String name, List<String> common, String... more)
       throws Exception {
     String kafkaSource = Files.readString(Path.of(System.getProperty("kafka.source.jars.file"))).trim();
     List<String> args = new ArrayList<>(common);
     args.addAll(List.of(more));
+    List<String> submitOptions = with(options(cluster.masterUrl(), "client"), BOTH_EXECUTORS);
     try (Submission client = Submission.start(cluster, dir.resolve(name + ".log"),
-        with(options(cluster.masterUrl(), "client"), List.of("--jars", kafkaSource)), args)) {
+        with(submitOptions, List.of("--jars", kafkaSource)), args)) {
       assertThat(client.awaitExit(RUN_LIMIT)).as(client.output()).isZero();
       assertThat(executorsThatRanTasks(client.appId())).as("executors that ran tasks").hasSize(2);
       await().atMost(Duration.ofMinutes(1)).until(() -> cluster.executors().isEmpty());
@@ -248,12 +389,6 @@ class StandaloneClusterTest {
       }
     }
     return ranTasks;
-  }
-
-  /** Whether an executor's log shows a task of stage 2 started and not yet finished. */
-  private static boolean runningInStageTwo(String log) {
-    Matcher running = RUNNING_IN_STAGE_TWO.matcher(log);
-    return running.find() && !log.contains("Finished task " + running.group(1) + " in stage 2.0");
   }
 
   /** spark-submit's options for the application jar, as docs/SPARK.md gives them. */

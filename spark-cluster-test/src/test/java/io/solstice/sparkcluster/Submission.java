@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -92,9 +93,10 @@ final class Submission implements AutoCloseable {
     return process.exitValue();
   }
 
+  /** What it printed so far (decoded leniently: a poll may catch a character half written). */
   String output() {
     try {
-      return Files.readString(log, StandardCharsets.UTF_8);
+      return new String(Files.readAllBytes(log), StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -103,6 +105,17 @@ final class Submission implements AutoCloseable {
   /** The application id the driver registered with the master (client deploy mode). */
   String appId() {
     return first(APP_ID, output());
+  }
+
+  /** The application id, once the driver has registered with the master (client deploy mode). */
+  Optional<String> registeredAppId() {
+    Matcher matcher = APP_ID.matcher(output());
+    return matcher.find() ? Optional.of(matcher.group()) : Optional.empty();
+  }
+
+  /** Whether spark-submit (or the directly launched driver) is still running. */
+  boolean running() {
+    return process.isAlive();
   }
 
   /** The driver id the master gave a cluster-mode submission. */
