@@ -123,6 +123,25 @@ public final class ArrowBatch implements AutoCloseable, DictionaryProvider {
    */
   public ArrowBatch retain() {
     checkOpen();
+    return handle(position);
+  }
+
+  /**
+   * This batch's buffers under another position, for operators that number their outputs
+   * themselves: a new handle in this batch's group (nothing is copied), and this handle is closed,
+   * even if making the new one fails.
+   */
+  ArrowBatch at(BatchPosition other) {
+    Objects.requireNonNull(other, "other");
+    try {
+      checkOpen();
+      return handle(other);
+    } finally {
+      close();
+    }
+  }
+
+  private ArrowBatch handle(BatchPosition at) {
     holders.add();
     List<AutoCloseable> made = new ArrayList<>();
     try {
@@ -130,7 +149,7 @@ public final class ArrowBatch implements AutoCloseable, DictionaryProvider {
       made.addAll(vectors);
       VectorSchemaRoot shared = SharedBuffers.rootOf(vectors, root.getRowCount());
       Map<Long, Dictionary> sharedDictionaries = shareDictionaries();
-      return new ArrowBatch(shared, sharedDictionaries, position, holders);
+      return new ArrowBatch(shared, sharedDictionaries, at, holders);
     } catch (RuntimeException | Error e) {
       SharedBuffers.closeAfterFailure(e, made);
       holders.release();

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.apache.arrow.flight.CallOption;
 import org.apache.arrow.flight.FlightClient;
@@ -119,7 +120,8 @@ public final class ArrowSources {
   /**
    * Reads one Arrow Flight stream ({@code DoGet}). Each request pulls one message from the
    * server, so the consumer's pace reaches the server through gRPC flow control; cancelling
-   * the subscription cancels the call.
+   * the subscription cancels the call, at once even while a read waits for a message of a
+   * quiet stream (the reading thread and the source's memory are then released).
    *
    * @param location the server, e.g. {@code Location.forGrpcInsecure("127.0.0.1", port)}
    * @param ticket the stream to read
@@ -242,10 +244,32 @@ public final class ArrowSources {
         lease -> new RootsCursor(name, copy, dictionaries, lease, options.batchSize(), options.startAt()));
   }
 
-  /** A source over the cursors {@code cursorFactory} makes, one per subscription. */
+  /**
+   * A source over the cursors {@code cursorFactory} makes, one per subscription. A cancel from
+   * another thread while the generator waits in a read reaches the cursor through
+   * {@link BatchCursor#abort()}: {@code Flux.generate} itself runs the cleanup only once the
+   * generator returns.
+   */
   static Flux<ArrowBatch> source(
       BufferAllocator allocator, String name, Function<SourceLease, BatchCursor> cursorFactory) {
     Objects.requireNonNull(allocator, "allocator");
+    return Flux.defer(() -> {
+      AtomicReference<BatchCursor> opened = new AtomicReference<>();
+      return generate(allocator, name, lease -> {
+        BatchCursor cursor = cursorFactory.apply(lease);
+        opened.set(cursor);
+        return cursor;
+      }).doOnCancel(() -> {
+        BatchCursor cursor = opened.get();
+        if (cursor != null) {
+          cursor.abort();
+        }
+      });
+    });
+  }
+
+  private static Flux<ArrowBatch> generate(
+      BufferAllocator allocator, String name, Function<SourceLease, BatchCursor> cursorFactory) {
     return Flux.generate(
         () -> {
           SourceLease lease = new SourceLease(allocator, name);
@@ -264,7 +288,13 @@ public final class ArrowSources {
             // Release the reader before the subscriber hears of the end, so that a consumer
             // closing its allocator on that signal finds only its own open batches.
             cursor.close();
-            sink.error(e);
+            if (cursor.aborted()) {
+              // The read failed because the subscription was cancelled: nobody listens for an
+              // error any more, and Reactor would log it as dropped.
+              sink.complete();
+            } else {
+              sink.error(e);
+            }
             return cursor;
           }
           if (batch == null) {

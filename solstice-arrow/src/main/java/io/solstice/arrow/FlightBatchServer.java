@@ -33,6 +33,12 @@ import reactor.core.publisher.Flux;
  * {@link Builder#backpressureBytes} plus the HTTP/2 window, divided by the batch size). When
  * the client cancels, the source is cancelled and the call ends with CANCELLED.
  *
+ * <p>A call carries one schema and one set of dictionaries, sent with the first batch (Flight
+ * sends dictionaries only when a stream starts). A later batch whose schema or dictionaries
+ * differ ends the call with INTERNAL (a {@link SchemaChangeException} for dictionaries) and
+ * cancels the source, instead of reaching the client decoded with the first batch's
+ * dictionaries.
+ *
  * <p>Security: the server binds to 127.0.0.1 unless told otherwise; binding any other address
  * requires {@link Builder#requireToken(String)} (clients send it with
  * {@link ArrowSources#bearerToken(String)}), and {@link Builder#useTls(Path, Path)} encrypts the
@@ -48,6 +54,11 @@ public final class FlightBatchServer implements AutoCloseable {
   private final FlightServer server;
   private final BufferAllocator allocator;
   private final ExecutorService producers;
+  /**
+   * gRPC's executor, ours rather than Flight's: Flight shuts its own down as soon as the server
+   * starts shutting down, and gRPC then cannot run the tasks that end the calls it cuts off.
+   */
+  private final ExecutorService calls;
   private final Set<StreamPump> pumps = ConcurrentHashMap.newKeySet();
   private final Location location;
 
@@ -59,9 +70,16 @@ public final class FlightBatchServer implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
+    AtomicInteger callThreadIds = new AtomicInteger();
+    this.calls = Executors.newCachedThreadPool(r -> {
+      Thread t = new Thread(r, "flight-call-" + callThreadIds.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
     Location bind = b.certChain != null ? Location.forGrpcTls(b.host, b.port) : Location.forGrpcInsecure(b.host, b.port);
     FlightServer.Builder builder = FlightServer.builder(allocator, bind, new Producer(b.streams))
-        .backpressureThreshold(b.backpressureBytes);
+        .backpressureThreshold(b.backpressureBytes)
+        .executor(calls);
     if (b.token != null) {
       builder.headerAuthenticator(new BearerTokenAuthenticator(b.token));
     }
@@ -74,6 +92,7 @@ public final class FlightBatchServer implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       closeQuietly(built);
       producers.shutdownNow();
+      calls.shutdownNow();
       allocator.close();
       throw e;
     }
@@ -120,19 +139,28 @@ public final class FlightBatchServer implements AutoCloseable {
     return pumps.size();
   }
 
-  /** Cancels the streams in progress, stops the server and releases its memory. */
+  /**
+   * Cancels the streams in progress, ending each call with UNAVAILABLE ("the server is
+   * closing"), stops the server and releases its memory. A client that is reading hears of the
+   * end at once; the end of a call whose client stopped reading waits behind the data it has not
+   * read, so such a call is cut off (the client sees CANCELLED when it reads on) after Flight's
+   * grace of 3 s.
+   */
   @Override
   public void close() {
-    pumps.forEach(StreamPump::dispose);
-    server.shutdown();
+    // Each pump ends its own call: gRPC's shutdown would otherwise wait for calls still open.
+    pumps.forEach(StreamPump::shutdown);
     try {
-      if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
-        LOG.warn("Flight server did not stop within 5 s; closing it anyway");
-      }
       for (StreamPump pump : pumps) {
         pump.awaitFinish(5_000);
       }
+      // Waits up to 3 s for the calls to end, then cuts off the rest: a call whose client
+      // stopped reading cannot end sooner, its end waits behind the data the client has not read.
       server.close();
+      calls.shutdown();
+      if (!calls.awaitTermination(3, TimeUnit.SECONDS)) {
+        LOG.warn("a Flight call did not stop within 3 s of the server's end");
+      }
       // A stream's source runs on its producer thread and may be making one more batch when
       // the stream is cancelled from a gRPC thread: wait for it, so that the caller can close
       // the allocator its source uses as soon as this returns.
@@ -145,6 +173,7 @@ public final class FlightBatchServer implements AutoCloseable {
       Thread.currentThread().interrupt();
     } finally {
       producers.shutdownNow();
+      calls.shutdownNow();
       allocator.close();
     }
   }

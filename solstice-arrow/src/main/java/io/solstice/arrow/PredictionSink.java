@@ -1,5 +1,6 @@
 package io.solstice.arrow;
 
+import io.solstice.arrow.internal.RowGather;
 import io.solstice.arrow.internal.SharedBuffers;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -37,11 +38,15 @@ import reactor.core.publisher.Mono;
  * }</pre>
  *
  * <p>The first batch fixes the file's schema and dictionaries; every later batch must have the
- * same schema. Metrics go into the file's footer metadata under {@code solstice.metric.<name>},
- * read back with {@link #readMetrics(Path, BufferAllocator)}. The file is written under a
+ * same schema and equal dictionaries (the file stores one set, so a batch with other words under
+ * the same dictionary id would read back as other labels). Metrics go into the file's footer
+ * metadata under {@code solstice.metric.<name>}, read back with
+ * {@link #readMetrics(Path, BufferAllocator)}. The file is written under a
  * temporary name and renamed into place on {@link #close()}, so a reader never sees half a
- * file; after a failed write (or a failed {@link #writeAll}) close deletes the temporary file
- * instead. Not thread-safe: write from one thread at a time.
+ * file; after a failed write (or a failed or cancelled {@link #writeAll}) close deletes the
+ * temporary file instead. Not thread-safe: write from one thread at a time. {@link #write} and
+ * {@link #close()} hold the sink's lock, so that closing after cancelling a {@link #writeAll}
+ * whose batches arrive on another thread waits for the batch being written.
  */
 public final class PredictionSink implements AutoCloseable {
   /** The footer metadata key prefix of metrics. */
@@ -56,7 +61,8 @@ public final class PredictionSink implements AutoCloseable {
   private DictionaryProvider.MapDictionaryProvider dictionaries;
   private ArrowFileWriter writer;
   private long rowsWritten;
-  private boolean failed;
+  /** Set by a failed or cancelled write; a cancel may come from another thread than close. */
+  private volatile boolean failed;
   private boolean closed;
 
   private PredictionSink(Path target, BufferAllocator allocator) {
@@ -80,10 +86,10 @@ public final class PredictionSink implements AutoCloseable {
   /**
    * Appends one batch as one record batch. The batch stays the caller's.
    *
-   * @param batch an open batch with the schema of the first one written
-   * @throws SchemaChangeException if its schema differs from the first batch's
+   * @param batch an open batch with the schema and dictionaries of the first one written
+   * @throws SchemaChangeException if its schema or dictionaries differ from the first batch's
    */
-  public void write(ArrowBatch batch) {
+  public synchronized void write(ArrowBatch batch) {
     checkOpen();
     try {
       append(batch);
@@ -100,6 +106,15 @@ public final class PredictionSink implements AutoCloseable {
       throw new SchemaChangeException(null, "the predictions changed their schema at " + batch.position() + " from "
           + root.getSchema() + " to " + batch.schema() + ": an IPC file holds one schema");
     }
+    Long changed = RowGather.differingDictionary(dictionaries, batch);
+    if (changed != null) {
+      // The file's dictionaries are the first batch's; this batch's values would read back
+      // against them as other labels.
+      String column = RowGather.dictionaryColumn(batch.schema(), changed);
+      throw new SchemaChangeException(column, "the predictions changed dictionary " + changed + " (column " + column
+          + ") at " + batch.position() + ": the file holds the first batch's dictionaries, so this batch would read "
+          + "back with other values");
+    }
     try (ArrowRecordBatch records = new VectorUnloader(batch.root()).getRecordBatch()) {
       new VectorLoader(root).load(records);
       writer.writeBatch();
@@ -110,7 +125,9 @@ public final class PredictionSink implements AutoCloseable {
   }
 
   /**
-   * Writes every batch of {@code batches}, closing each after it is written.
+   * Writes every batch of {@code batches}, closing each after it is written. Cancelling the
+   * returned Mono (a {@code block(Duration)} that times out, a disposed subscription) counts as a
+   * failed write: {@link #close()} then deletes the file instead of publishing part of it.
    *
    * @param batches the batches, e.g. the output of {@link ArrowFlux#predict}
    * @return the rows written, once {@code batches} has completed
@@ -124,6 +141,9 @@ public final class PredictionSink implements AutoCloseable {
         })
         .doOnDiscard(ArrowBatch.class, ArrowBatch::close)
         .doOnError(e -> failed = true)
+        // A write given up part way (a timeout, a disposed subscription) is as incomplete as a
+        // failed one: close must not publish it.
+        .doOnCancel(() -> failed = true)
         .then(Mono.fromCallable(() -> rowsWritten));
   }
 
@@ -209,7 +229,7 @@ public final class PredictionSink implements AutoCloseable {
 
   /** Writes the footer, closes the file and moves it into place. */
   @Override
-  public void close() {
+  public synchronized void close() {
     if (closed) {
       return;
     }

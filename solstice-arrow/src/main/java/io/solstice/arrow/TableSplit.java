@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.FieldVector;
 import reactor.core.publisher.Flux;
@@ -47,8 +48,10 @@ import reactor.core.publisher.Flux;
  * then emitted by copying its rows into new batches of the asked size, and the train split in a
  * new seeded order every epoch (with {@link Builder#shuffle}, the default). A larger table is
  * streamed: every subscription reads the table again and keeps the rows of its split (the
- * assignment is computed row by row, so nothing but per-class counters is held). Both give the
- * same rows in each split.
+ * assignment is computed row by row, so nothing but per-class counters is held), copies them out
+ * of each table batch and re-batches them to the asked size ({@link ArrowFlux#rebatch}). Both
+ * give the same rows in each split; rows in table order come in batches of the same sizes and
+ * positions in both.
  *
  * <p><b>Shuffling a streamed table.</b> The streamed train split comes in the very order the
  * in-memory one would (a seeded permutation of its rows, new every epoch), read in passes
@@ -253,23 +256,27 @@ public final class TableSplit implements AutoCloseable {
     });
   }
 
+  /**
+   * The split's rows in table order: each table batch's rows of the split are copied out of it,
+   * then re-batched to the asked size (rows of several table batches are joined, a second copy)
+   * and numbered as the in-memory split numbers its batches.
+   */
   private Flux<ArrowBatch> streamed(Split split, int batchSize, String name) {
-    ReadOptions slices = ReadOptions.builder().batchSize(batchSize).build();
     return Flux.defer(() -> {
       checkOpen();
       SplitFilter filter = new SplitFilter(quotas, strata, split);
-      return table.concatMap(batch -> {
-        ArrowBatch selected;
+      Flux<ArrowBatch> selected = table.<ArrowBatch>handle((batch, sink) -> {
+        ArrowBatch rows;
         try (batch) {
-          selected = filter.select(batch, allocator);
+          rows = filter.select(batch, allocator);
         }
-        if (selected == null) {
-          return Flux.empty();
+        if (rows != null) {
+          sink.next(rows);
         }
-        // Re-batch without copying: the slices share the selected rows' buffers.
-        return ArrowSources.roots(name, List.of(selected.root()), selected, allocator, slices)
-            .doFinally(signal -> selected.close());
-      }, 1);
+      }).doOnDiscard(ArrowBatch.class, ArrowBatch::close);
+      AtomicLong index = new AtomicLong();
+      return Rebatch.apply(selected, batchSize, allocator)
+          .map(batch -> batch.at(new BatchPosition(name, 0, index.getAndIncrement())));
     }).doOnDiscard(ArrowBatch.class, ArrowBatch::close);
   }
 

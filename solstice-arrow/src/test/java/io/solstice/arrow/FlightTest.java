@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -28,8 +29,11 @@ import org.apache.arrow.vector.types.pojo.Schema;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.reactivestreams.Subscription;
+import reactor.core.publisher.BaseSubscriber;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.SignalType;
+import reactor.core.scheduler.Schedulers;
 
 /** The Flight source and {@link FlightBatchServer}: round trip, backpressure, cancel, auth. */
 class FlightTest {
@@ -108,6 +112,145 @@ class FlightTest {
     }
   }
 
+  /** A client that takes a few batches, then pauses (requests nothing) until told to read on. */
+  static final class PausingClient extends BaseSubscriber<ArrowBatch> {
+    final CountDownLatch received;
+    final CompletableFuture<Throwable> ended = new CompletableFuture<>();
+    private final long firstRequest;
+
+    PausingClient(int first) {
+      this(first, first);
+    }
+
+    /** A client that counts the first {@code first} batches but asks for {@code firstRequest}. */
+    PausingClient(int first, long firstRequest) {
+      this.received = new CountDownLatch(first);
+      this.firstRequest = firstRequest;
+    }
+
+    @Override
+    protected void hookOnSubscribe(Subscription subscription) {
+      request(firstRequest);
+    }
+
+    @Override
+    protected void hookOnNext(ArrowBatch batch) {
+      batch.close();
+      received.countDown();
+    }
+
+    @Override
+    protected void hookOnComplete() {
+      ended.complete(null);
+    }
+
+    @Override
+    protected void hookOnError(Throwable error) {
+      ended.complete(error);
+    }
+  }
+
+  /**
+   * Closing the server while a stream is open must end that call itself: otherwise gRPC's
+   * shutdown waits for the call (8 s and more in all) and the client is left with a silent stream.
+   */
+  @Test
+  void closingTheServerEndsAReadingClientsStreamPromptlyWithUnavailable() throws Exception {
+    EndlessSource endless = new EndlessSource();
+    FlightBatchServer server = FlightBatchServer.builder(allocator, t -> endless.flux(allocator)).start();
+    PausingClient client = readFewBatches(server);
+    client.request(Long.MAX_VALUE);
+
+    long closeMillis = millisToClose(server);
+
+    Throwable end = client.ended.get(5, TimeUnit.SECONDS);
+    assertThat(closeMillis).as("close() took %d ms", closeMillis).isLessThan(3_000);
+    assertThat(end).isInstanceOfSatisfying(FlightRuntimeException.class, e -> {
+      assertThat(e.status().code()).isEqualTo(FlightStatusCode.UNAVAILABLE);
+      assertThat(e.getMessage()).contains("the server is closing");
+    });
+    assertThat(endless.ended.get(5, TimeUnit.SECONDS)).isEqualTo(SignalType.CANCEL);
+  }
+
+  /**
+   * A client that stopped reading may not receive the call's end (once the transport's window is
+   * full, the end waits behind the data the client has not read): then its call is cut off after
+   * Flight's grace of 3 s. Either way the client hears of the end when it reads on.
+   */
+  @Test
+  void closingTheServerWaitsAtMostFlightsGraceForAClientThatStoppedReading() throws Exception {
+    EndlessSource endless = new EndlessSource();
+    FlightBatchServer server = FlightBatchServer.builder(allocator, t -> endless.flux(allocator)).start();
+    PausingClient client = readFewBatches(server);
+
+    long closeMillis = millisToClose(server);
+
+    client.request(Long.MAX_VALUE);
+    Throwable end = client.ended.get(5, TimeUnit.SECONDS);
+    assertThat(closeMillis).as("close() took %d ms", closeMillis).isLessThan(5_000);
+    assertThat(end).isInstanceOf(FlightRuntimeException.class);
+    assertThat(endless.ended.get(5, TimeUnit.SECONDS)).isEqualTo(SignalType.CANCEL);
+  }
+
+  /**
+   * A client waiting for a message of a quiet stream is blocked in the read; a cancel from
+   * another thread must still end the call and release the client's memory then, not when (if
+   * ever) the next message arrives.
+   */
+  @Test
+  void cancellingAClientWaitingOnAQuietStreamEndsTheCallAndReleasesTheClient() throws Exception {
+    try (FlightBatchServer server = FlightBatchServer.builder(allocator,
+            t -> Flux.defer(() -> Flux.just(EndlessSource.batch(allocator, 0))).concatWith(Flux.never()))
+        .start()) {
+      BufferAllocator clientAllocator = allocator.newChildAllocator("client", 0, Long.MAX_VALUE);
+      PausingClient client = new PausingClient(1, Long.MAX_VALUE);
+      // The reads run on the subscribing thread. A scheduler's worker would be interrupted when
+      // disposed, which wakes the read by another way than the cancel under test.
+      Thread reader = new Thread(() -> ArrowSources.flight(server.location(), TICKET, clientAllocator,
+          ReadOptions.defaults()).subscribe(client), "quiet-stream-reader");
+      reader.start();
+      assertThat(client.received.await(10, TimeUnit.SECONDS)).isTrue();
+      assertThat(server.activeStreams()).isEqualTo(1);
+
+      client.dispose();
+
+      reader.join(5_000);
+      assertThat(reader.isAlive()).as("the reading thread is free again").isFalse();
+      assertThat(within(5, () -> server.activeStreams() == 0)).as("the server's stream ended").isTrue();
+      assertThat(within(5, () -> clientAllocator.getChildAllocators().isEmpty()))
+          .as("the client's source released its allocators").isTrue();
+      clientAllocator.close(); // fails on a leaked byte
+      assertThat(client.ended).isNotDone();
+    }
+  }
+
+  /** Whether {@code condition} holds within {@code seconds}, looking every few milliseconds. */
+  static boolean within(int seconds, java.util.function.BooleanSupplier condition) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        return false;
+      }
+      sleep(5);
+    }
+    return true;
+  }
+
+  private PausingClient readFewBatches(FlightBatchServer server) throws InterruptedException {
+    PausingClient client = new PausingClient(3);
+    ArrowSources.flight(server.location(), TICKET, allocator, ReadOptions.defaults())
+        .subscribeOn(Schedulers.boundedElastic())
+        .subscribe(client);
+    assertThat(client.received.await(10, TimeUnit.SECONDS)).isTrue();
+    return client;
+  }
+
+  private static long millisToClose(FlightBatchServer server) {
+    long start = System.nanoTime();
+    server.close();
+    return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+  }
+
   @Test
   void aClientWithoutTheRightTokenIsRefusedAndGetsNoData() throws Exception {
     AtomicInteger opened = new AtomicInteger();
@@ -158,6 +301,36 @@ class FlightTest {
           });
       assertThat(rows).containsExactly(10, 10, 10);
     }
+  }
+
+  /**
+   * Flight sends dictionaries once, when the stream starts; a later batch with other words under
+   * the same dictionary id would reach the client decoded against the first batch's words.
+   */
+  @Test
+  void aSourceWhoseDictionariesChangeFailsTheStreamInsteadOfSendingWrongLabels() {
+    try (FlightBatchServer server = FlightBatchServer.builder(allocator, t -> labelsThenReordered(allocator))
+        .start()) {
+      List<List<String>> received = new ArrayList<>();
+      assertThatThrownBy(() -> ArrowSources.flight(server.location(), TICKET, allocator, ReadOptions.defaults())
+              .doOnNext(b -> {
+                try (b) {
+                  received.add(TestData.labels(b));
+                }
+              }).blockLast())
+          .isInstanceOfSatisfying(FlightRuntimeException.class, e -> {
+            assertThat(e.status().code()).isEqualTo(FlightStatusCode.INTERNAL);
+            assertThat(e.getMessage()).contains("dictionary " + TestData.LABEL_DICTIONARY);
+          });
+      assertThat(received).containsExactly(List.of("a", "b"), List.of("a", "b"));
+    }
+  }
+
+  /** Two batches with the dictionary [a, b], then one whose dictionary of the same id is [b, a]. */
+  static Flux<ArrowBatch> labelsThenReordered(BufferAllocator allocator) {
+    return Flux.range(0, 3).map(i -> i < 2
+        ? TestData.labelBatch(allocator, i, "a", "b")
+        : TestData.labelBatch(allocator, i, "b", "a"));
   }
 
   @Test

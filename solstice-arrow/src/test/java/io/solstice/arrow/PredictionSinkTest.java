@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.apache.arrow.memory.BufferAllocator;
@@ -75,6 +76,35 @@ class PredictionSinkTest {
     }
     assertThat(file).doesNotExist();
     assertThat(dir.resolve("failed.arrow.tmp")).doesNotExist();
+  }
+
+  /** A write given up part way (a timeout, a disposed subscription) must not publish the rows it got so far. */
+  @Test
+  void aCancelledWriteLeavesNoFile() {
+    Path file = dir.resolve("cancelled.arrow");
+    try (PredictionSink sink = PredictionSink.open(file, allocator)) {
+      Flux<ArrowBatch> endless = source().concatWith(Flux.never());
+      assertThatThrownBy(() -> sink.writeAll(endless).block(Duration.ofMillis(300)))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("Timeout");
+      assertThat(sink.rowsWritten()).isEqualTo(12);
+    }
+    assertThat(file).doesNotExist();
+    assertThat(dir.resolve("cancelled.arrow.tmp")).doesNotExist();
+  }
+
+  /** The file holds the first batch's dictionaries only, so a later batch with other words cannot be written. */
+  @Test
+  void batchesWhoseDictionariesChangeFailTheWriteAndLeaveNoFile() {
+    Path file = dir.resolve("labels.arrow");
+    try (PredictionSink sink = PredictionSink.open(file, allocator)) {
+      assertThatThrownBy(() -> sink.writeAll(FlightTest.labelsThenReordered(allocator)).block())
+          .isInstanceOf(SchemaChangeException.class)
+          .hasMessageContaining("dictionary " + TestData.LABEL_DICTIONARY);
+      assertThat(sink.rowsWritten()).isEqualTo(4);
+    }
+    assertThat(file).doesNotExist();
+    assertThat(dir.resolve("labels.arrow.tmp")).doesNotExist();
   }
 
   @Test

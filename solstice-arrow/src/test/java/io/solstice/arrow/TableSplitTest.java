@@ -129,6 +129,42 @@ class TableSplitTest {
     }
   }
 
+  /**
+   * A table stored in small batches keeps only a few rows of a split per stored batch: the
+   * streamed split must still come in batches of the asked size, numbered as in memory.
+   */
+  @Test
+  void aStreamedSplitOfSmallStoredBatchesComesInBatchesOfTheAskedSizeNumberedAsInMemory() throws IOException {
+    Path file = SortedTable.write(dir.resolve("small-batches.arrow"), allocator, 1_000, 10);
+    Map<Split, List<BatchPosition>> inMemory = new EnumMap<>(Split.class);
+    for (long limit : new long[] {Long.MAX_VALUE, 0}) {
+      try (TableSplit split = TableSplit.builder().validation(0.2).test(0.2).seed(3).stratifyBy("label")
+          .shuffle(false).inMemoryLimit(limit).plan(table(file, allocator, 10), allocator)) {
+        assertThat(split.inMemory()).isEqualTo(limit != 0);
+        for (Split s : List.of(Split.VALIDATION, Split.TRAIN)) {
+          List<Integer> sizes = new ArrayList<>();
+          List<BatchPosition> positions = new ArrayList<>();
+          split.batches(s, 64).doOnNext(batch -> {
+            try (batch) {
+              sizes.add(batch.rowCount());
+              positions.add(batch.position());
+            }
+          }).blockLast();
+          int rows = (int) split.rows(s);
+          assertThat(sizes).as("%s, %s", s, split).hasSize((rows + 63) / 64);
+          assertThat(sizes.subList(0, sizes.size() - 1)).as("%s, %s", s, split).containsOnly(64);
+          assertThat(sizes.get(sizes.size() - 1)).isEqualTo(rows - 64 * (sizes.size() - 1));
+          assertThat(positions).as("%s, %s", s, split).doesNotHaveDuplicates();
+          if (limit != 0) {
+            inMemory.put(s, positions);
+          } else {
+            assertThat(positions).as("%s, %s", s, split).isEqualTo(inMemory.get(s));
+          }
+        }
+      }
+    }
+  }
+
   private static List<Long> sorted(Map<Split, List<Long>> ids) {
     return ids.get(Split.TRAIN).stream().sorted().toList();
   }

@@ -4,22 +4,27 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.BigIntVector;
 import org.apache.arrow.vector.Float4Vector;
 import org.apache.arrow.vector.Float8Vector;
 import org.apache.arrow.vector.IntVector;
+import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.complex.FixedSizeListVector;
+import org.apache.arrow.vector.dictionary.Dictionary;
 import org.apache.arrow.vector.ipc.ArrowFileWriter;
 import org.apache.arrow.vector.ipc.ArrowStreamWriter;
 import org.apache.arrow.vector.types.FloatingPointPrecision;
 import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.DictionaryEncoding;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.FieldType;
 import org.apache.arrow.vector.types.pojo.Schema;
@@ -128,5 +133,44 @@ final class TestData {
       roots.add(root);
     }
     return roots;
+  }
+
+  /** The dictionary id of {@link #labelBatch}'s {@code label} column. */
+  static final long LABEL_DICTIONARY = 0;
+
+  /**
+   * A batch of one dictionary-encoded {@code label} column whose rows are the indices 0, 1, ...
+   * of {@code dictionary}, so that its decoded labels are {@code dictionary} itself. Two such
+   * batches with the same words in another order have the same schema and indices but mean
+   * different labels.
+   */
+  static ArrowBatch labelBatch(BufferAllocator allocator, long batchIndex, String... dictionary) {
+    DictionaryEncoding encoding = new DictionaryEncoding(LABEL_DICTIONARY, false, new ArrowType.Int(32, true));
+    Schema schema = new Schema(List.of(
+        new Field("label", new FieldType(false, new ArrowType.Int(32, true), encoding), null)));
+    VarCharVector words = new VarCharVector("label-dictionary", allocator);
+    VectorSchemaRoot root = VectorSchemaRoot.create(schema, allocator);
+    words.allocateNew();
+    IntVector indices = (IntVector) root.getVector("label");
+    indices.allocateNew(dictionary.length);
+    for (int i = 0; i < dictionary.length; i++) {
+      words.setSafe(i, dictionary[i].getBytes(StandardCharsets.UTF_8));
+      indices.set(i, i);
+    }
+    words.setValueCount(dictionary.length);
+    root.setRowCount(dictionary.length);
+    return new ArrowBatch(root, Map.of(LABEL_DICTIONARY, new Dictionary(words, encoding)),
+        new BatchPosition("labels", 0, batchIndex), null);
+  }
+
+  /** The {@code label} column of a {@link #labelBatch}, decoded through the batch's own dictionary. */
+  static List<String> labels(ArrowBatch batch) {
+    IntVector indices = (IntVector) batch.root().getVector("label");
+    VarCharVector words = (VarCharVector) batch.lookup(LABEL_DICTIONARY).getVector();
+    List<String> labels = new ArrayList<>();
+    for (int r = 0; r < batch.rowCount(); r++) {
+      labels.add(words.getObject(indices.get(r)).toString());
+    }
+    return labels;
   }
 }

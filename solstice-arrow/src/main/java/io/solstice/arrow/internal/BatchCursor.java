@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * checks that the schema stays the same, validates buffer sizes, re-slices to the batch size,
  * counts positions, skips to the start position, and moves (or, for caller-owned roots, shares
  * by reference count) the buffers out of the reader's reused root into a root of the batch's
- * own under the source's allocator. Not thread-safe: {@code Flux.generate} calls it serially.
+ * own under the source's allocator. Not thread-safe, but for {@link #abort()}:
+ * {@code Flux.generate} calls it serially.
  */
 public abstract class BatchCursor implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(BatchCursor.class);
@@ -41,6 +42,7 @@ public abstract class BatchCursor implements AutoCloseable {
   private final int batchSize;
   private final BatchPosition startAt;
 
+  private volatile boolean aborted;
   private boolean opened;
   private boolean closed;
   private Schema firstSchema;
@@ -99,6 +101,33 @@ public abstract class BatchCursor implements AutoCloseable {
   protected boolean movesBuffers() {
     return true;
   }
+
+  /**
+   * Stops a read that may be blocked on another thread, for a subscription cancelled while the
+   * generator waits in {@link #next()}: Reactor postpones the cleanup until the generator
+   * returns, so a reader that can wait indefinitely (a quiet network stream) must be woken. The
+   * woken read fails, and the cursor is then closed as usual. Thread-safe; may be called at any
+   * time, more than once, and before or after {@link #close()}.
+   */
+  public final void abort() {
+    aborted = true;
+    stopReading();
+  }
+
+  /**
+   * Whether {@link #abort()} was called: a read that fails after it failed because of it.
+   *
+   * @return true once aborted
+   */
+  public final boolean aborted() {
+    return aborted;
+  }
+
+  /**
+   * Wakes a read blocked in {@link #loadNext()}, on behalf of {@link #abort()}, from any thread.
+   * Does nothing by default, as files and memory do not block.
+   */
+  protected void stopReading() {}
 
   /**
    * Turns a reading failure into the exception the subscriber sees.

@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
  * Reads one Flight stream ({@code DoGet}). Pulling the next batch is what asks the server for
  * more, so the consumer's demand paces the server. Closing before the end cancels the call.
  *
- * <p>Thread safety: not thread-safe, like every BatchCursor: Flux.generate calls it serially.
+ * <p>Thread safety: not thread-safe, like every BatchCursor (Flux.generate calls it serially),
+ * but for {@link #abort()}, which cancels the call from any thread.
  */
 public final class FlightCursor extends BatchCursor {
   private static final Logger LOG = LoggerFactory.getLogger(FlightCursor.class);
@@ -25,7 +26,8 @@ public final class FlightCursor extends BatchCursor {
   private final Ticket ticket;
   private final CallOption[] callOptions;
   private FlightClient client;
-  private FlightStream stream;
+  /** Volatile for {@link #abort()}, which reads it from the cancelling thread. */
+  private volatile FlightStream stream;
   private boolean finished;
 
   /**
@@ -51,6 +53,28 @@ public final class FlightCursor extends BatchCursor {
   protected void open(BufferAllocator allocator, BatchPosition startAt) {
     client = clients.apply(allocator);
     stream = client.getStream(ticket, callOptions);
+    if (aborted()) {
+      // abort() ran while the call was being made, before it could see the stream.
+      cancel(stream);
+    }
+  }
+
+  /** Cancels the call, which wakes a read waiting in {@code stream.next()} (it then fails). */
+  @Override
+  protected void stopReading() {
+    FlightStream current = stream;
+    if (current != null) {
+      cancel(current);
+    }
+  }
+
+  private void cancel(FlightStream current) {
+    try {
+      // gRPC's cancel may come from any thread and does nothing on a call already ended.
+      current.cancel("the consumer stopped reading", null);
+    } catch (RuntimeException e) {
+      LOG.debug("{}: cancelling the stream failed", sourceName(), e);
+    }
   }
 
   @Override

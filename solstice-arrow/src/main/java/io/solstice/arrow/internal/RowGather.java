@@ -9,6 +9,9 @@ import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.compare.VectorEqualsVisitor;
 import org.apache.arrow.vector.dictionary.Dictionary;
+import org.apache.arrow.vector.dictionary.DictionaryProvider;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
  * Copies chosen rows of open batches into a new batch of their schema, for every column type
@@ -88,12 +91,42 @@ public final class RowGather {
    * @return true when the dictionaries agree
    */
   public static boolean sameDictionaries(ArrowBatch first, ArrowBatch other) {
-    for (long id : first.getDictionaryIds()) {
-      Dictionary theirs = other.lookup(id);
-      if (theirs == null || !VectorEqualsVisitor.vectorEquals(first.lookup(id).getVector(), theirs.getVector())) {
-        return false;
+    return differingDictionary(first, other) == null;
+  }
+
+  /**
+   * The first dictionary of {@code expected} that {@code actual} lacks or holds other values
+   * under. Writers that send or store dictionaries once (Flight's {@code start}, an IPC file's
+   * provider) check each later batch with it, as its encoded values are read against the
+   * dictionaries sent first.
+   *
+   * @param expected the dictionaries sent or stored
+   * @param actual a later batch's dictionaries
+   * @return the id of the first differing dictionary, or null when they agree
+   */
+  public static Long differingDictionary(DictionaryProvider expected, DictionaryProvider actual) {
+    for (long id : expected.getDictionaryIds()) {
+      Dictionary theirs = actual.lookup(id);
+      if (theirs == null || !VectorEqualsVisitor.vectorEquals(expected.lookup(id).getVector(), theirs.getVector())) {
+        return id;
       }
     }
-    return true;
+    return null;
+  }
+
+  /**
+   * The top-level column encoded with dictionary {@code id}, to name it in an error.
+   *
+   * @param schema the schema
+   * @param id the dictionary id
+   * @return the column's name, or null when no top-level column uses it
+   */
+  public static String dictionaryColumn(Schema schema, long id) {
+    for (Field field : schema.getFields()) {
+      if (field.getDictionary() != null && field.getDictionary().getId() == id) {
+        return field.getName();
+      }
+    }
+    return null;
   }
 }

@@ -1,6 +1,7 @@
 package io.solstice.arrow.internal;
 
 import io.solstice.arrow.ArrowBatch;
+import io.solstice.arrow.SchemaChangeException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.arrow.flight.BackpressureStrategy;
@@ -27,7 +28,9 @@ import reactor.core.publisher.BaseSubscriber;
  * at a time, and before sending it waits (off the gRPC thread) until the call is ready for
  * more, that is until the transport has drained below its threshold. The wait is Flight's own
  * {@link CallbackBackpressureStrategy}, woken by the call's readiness callback. A client cancel
- * stops the wait, cancels the source and ends the call.
+ * stops the wait, cancels the source and ends the call with CANCELLED; {@link #shutdown()} does
+ * the same from the server's side and ends the call with UNAVAILABLE. A batch whose dictionaries
+ * differ from the first batch's (sent once, in {@code start}) fails the call.
  *
  * <p>Thread safety: thread-safe where it must be: Reactor's signals, Flight's readiness
  * callback and a client cancel may arrive on different threads, and its sends and readiness
@@ -50,6 +53,8 @@ public final class StreamPump extends BaseSubscriber<ArrowBatch> {
   private final Object sendLock = new Object();
   private final CountDownLatch finished = new CountDownLatch(1);
   private volatile boolean clientCancelled;
+  /** Set by {@link #shutdown()}: the server, not the client, ends the call. */
+  private volatile boolean serverClosing;
   private VectorSchemaRoot root;
   /** Set once the stream ended (under sendLock): later batches are only closed. */
   private boolean ended;
@@ -73,6 +78,15 @@ public final class StreamPump extends BaseSubscriber<ArrowBatch> {
       backpressure.interruptWait();
       dispose();
     });
+  }
+
+  /**
+   * Ends the call because the server is closing: cancels the source and ends the call with
+   * UNAVAILABLE, so that the client hears of it and gRPC's shutdown need not wait for the call.
+   */
+  public void shutdown() {
+    serverClosing = true;
+    dispose();
   }
 
   /**
@@ -128,6 +142,7 @@ public final class StreamPump extends BaseSubscriber<ArrowBatch> {
         throw new IllegalStateException("the served source changed its schema at " + batch.position()
             + ": Flight streams carry one schema");
       }
+      checkDictionaries(batch);
       VectorUnloader unloader = new VectorUnloader(batch.root());
       try (ArrowRecordBatch records = unloader.getRecordBatch()) {
         new VectorLoader(root).load(records);
@@ -154,6 +169,20 @@ public final class StreamPump extends BaseSubscriber<ArrowBatch> {
       dictionaries.put(new Dictionary((FieldVector) pair.getTo(), d.getEncoding()));
     }
     listener.start(root, dictionaries);
+  }
+
+  /**
+   * Flight sends dictionaries only in {@code start}, so the client decodes every batch with the
+   * first one's: a batch whose dictionaries differ would arrive with silently wrong values.
+   */
+  private void checkDictionaries(ArrowBatch batch) {
+    Long id = RowGather.differingDictionary(dictionaries, batch);
+    if (id != null) {
+      String column = RowGather.dictionaryColumn(batch.schema(), id);
+      throw new SchemaChangeException(column, "the served source changed dictionary " + id + " (column " + column
+          + ") at " + batch.position() + ": a Flight stream sends its dictionaries once, with its first batch, "
+          + "so the client would decode this batch with the first batch's dictionary");
+    }
   }
 
   private boolean awaitReady() {
@@ -194,6 +223,17 @@ public final class StreamPump extends BaseSubscriber<ArrowBatch> {
         listener.error(CallStatus.CANCELLED.withDescription("the client cancelled the stream").toRuntimeException());
       } catch (RuntimeException ignored) {
         LOG.debug("the call was already closed", ignored);
+      }
+    } else if (serverClosing) {
+      // A send may be waiting for the client to read on; the pump is disposed by now, so the
+      // woken wait gives up and frees the lock: the call must not be written to by two threads.
+      backpressure.interruptWait();
+      synchronized (sendLock) {
+        try {
+          listener.error(CallStatus.UNAVAILABLE.withDescription("the server is closing").toRuntimeException());
+        } catch (RuntimeException ignored) {
+          LOG.debug("the call was already closed", ignored);
+        }
       }
     }
   }
