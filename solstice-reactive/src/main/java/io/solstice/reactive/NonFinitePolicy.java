@@ -11,9 +11,12 @@ package io.solstice.reactive;
  *       whose features hold a NaN or an infinity is caught before {@code onStepStart}, so the
  *       experiment never sees it.
  *   <li><b>Loss, after the step</b>: outputs that are a {@link io.solstice.core.metrics.Metrics}
- *       whose {@code compute()} has a non-finite {@code "loss"} entry, or a
- *       {@link io.solstice.core.metrics.MeanMetric} with a non-finite mean, are caught before
- *       the step is accepted (before {@code onStepEnd}, the step counter and checkpoints).
+ *       whose {@code compute()} has a non-finite {@code "loss"} entry (or, for metrics without
+ *       one, a non-finite {@code "mse"}, as {@link io.solstice.core.metrics.RegressionMetrics}
+ *       of diverged predictions have), or a {@link io.solstice.core.metrics.MeanMetric} with a
+ *       non-finite mean, are caught before the step is accepted (before {@code onStepEnd}, the
+ *       step counter, prequential evaluation and checkpoints). The built-in models report a
+ *       diverged step this way instead of throwing.
  * </ul>
  *
  * <p>An experiment that updates its arrays in place has already changed them when the loss is
@@ -21,7 +24,9 @@ package io.solstice.reactive;
  * is skipped only when the step returned a new experiment (the previous one is kept); when it
  * returned the same, already modified instance, the run fails as under {@link #FAIL}, saying so.
  * Inputs that can poison an in-place experiment should be caught by the feature check, which
- * needs {@code TensorBatch} batches.
+ * needs {@code TensorBatch} batches. Under {@link #STOP}, such an experiment (the built-in models
+ * are of this kind) ends the run holding the refused step's update; restore a checkpoint to go
+ * on from before it.
  */
 public enum NonFinitePolicy {
 

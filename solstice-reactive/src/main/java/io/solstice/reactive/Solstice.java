@@ -122,6 +122,13 @@ import reactor.core.publisher.Flux;
  *       and numbers its first train and val steps {@code trainSteps} and {@code valSteps}.
  *       {@link TrainingEvent.StepEnded#position()} is the position to resume from after that
  *       step.
+ *   <li>A validation after a train epoch is part of that epoch: until it has run to its end, the
+ *       positions the run reports stay at its start (the epoch, the train epoch's batches, the
+ *       train steps and the val steps before it), so a run resumed from them, after a stop, a
+ *       {@link Run#maxTime} or a cancel cut the validation short, runs the whole validation
+ *       again with the same val step numbers; {@code RunEnded} then carries the experiment the
+ *       validation started from. A validation at a step cadence is not repeated on resume: its
+ *       val steps count as they run.
  * </ul>
  *
  * <h3>Early stopping</h3>
@@ -142,7 +149,8 @@ import reactor.core.publisher.Flux;
  *
  * <p>In every case no later epoch and no later validation runs, {@code RunEnded} reports {@code
  * STOPPED_EARLY} with the exception as cause, and the run completes normally: {@link
- * Run#experiment()} emits the experiment returned by the last step that ran. An {@code
+ * Run#experiment()} emits the experiment returned by the last step that ran (after a
+ * validation cut short, the one it started from; see Numbering). An {@code
  * EarlyStoppingException} thrown by the experiment's step itself stops the run like one from
  * {@code StepStarted}. {@link Run#maxSteps} and {@link Run#maxTime} stop the run the same way,
  * at a step boundary, with no cause; {@link Run#limitTrainBatches} ends an epoch, not the run.
@@ -164,9 +172,10 @@ import reactor.core.publisher.Flux;
  * <h3>NaN and infinity</h3>
  *
  * <p>A {@code TensorBatch} whose features hold NaN or infinity is refused before its step, and a
- * step whose loss ({@code MeanMetric} mean, or a {@code Metrics}' {@code "loss"}) is not finite
- * is refused before it is accepted: the run fails (default), skips the batch or stops early, as
- * {@link Run#nonFinite} says ({@link NonFinitePolicy}).
+ * step whose loss ({@code MeanMetric} mean, or a {@code Metrics}' {@code "loss"}, or its
+ * {@code "mse"} when it has no {@code "loss"}) is not finite is refused before it is accepted:
+ * the run fails (default), skips the batch or stops early, as {@link Run#nonFinite} says
+ * ({@link NonFinitePolicy}).
  *
  * <h3>Termination is quiescent</h3>
  *

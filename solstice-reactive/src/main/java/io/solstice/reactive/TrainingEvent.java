@@ -105,7 +105,9 @@ public sealed interface TrainingEvent<E, O>
    * @param mode TRAIN, VAL or TEST
    * @param epoch the epoch, from 0
    * @param globalStep the step's number among the steps of its mode in the run, from 0
-   * @param position where the run stands after this step, as a checkpoint records it
+   * @param position where the run stands after this step, as a checkpoint records it (during
+   *     the validation after a train epoch: that validation's start, since a run resumed from
+   *     there repeats it whole)
    * @param prequential for train steps of a run with {@link Run#prequential prequential}
    *     evaluation, the test-then-train evaluation including this batch; null otherwise
    * @param skippedBatches batches of this run skipped so far under {@link
@@ -161,7 +163,10 @@ public sealed interface TrainingEvent<E, O>
    *     io.solstice.core.metrics.Metrics} and the epoch ran a step; null otherwise
    * @param values {@code metrics.compute()}, computed once; empty when there are no metrics
    * @param position where a run resumed from here would start: the next epoch once a train
-   *     epoch and its validation (if one is due) are complete, otherwise inside this epoch
+   *     epoch and its validation (if one is due) are complete, otherwise inside this epoch. A
+   *     validation after a train epoch that a stop cut short does not complete the epoch: the
+   *     position is then that validation's start (the train epoch's batches and train steps, the
+   *     val steps before it), and a resumed run runs the whole validation again
    * @param <E> the experiment type
    * @param <O> the step-output type
    */
@@ -263,7 +268,9 @@ public sealed interface TrainingEvent<E, O>
    * has been closed and every source subscription has released its resources.
    *
    * @param run the run's control
-   * @param experiment the last experiment of the run
+   * @param experiment the last experiment of the run; when the run ended inside the validation
+   *     after a train epoch (a stop cut it short, a failure or a cancel), the experiment that
+   *     validation started from, so that it and {@code position} resume the run exactly
    * @param outcome how the run ended
    * @param position where a run resumed after this one would start (see {@link
    *     EpochEnded#position})

@@ -9,8 +9,12 @@ import io.solstice.core.Mode;
 import io.solstice.core.RunOutcome;
 import io.solstice.core.Step;
 import io.solstice.core.TensorBatch;
+import io.solstice.core.metrics.ClassificationMetrics;
 import io.solstice.core.metrics.MeanMetric;
 import io.solstice.core.metrics.Metrics;
+import io.solstice.core.metrics.RegressionMetrics;
+import io.solstice.core.models.MlpClassifier;
+import io.solstice.core.models.MlpRegressor;
 import io.solstice.reactive.fixtures.EventLog;
 import io.solstice.reactive.fixtures.OneFeatureRegression;
 import io.solstice.reactive.fixtures.TrackedTensorBatch;
@@ -18,11 +22,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Sgd;
 import reactor.core.publisher.Flux;
 
 /**
@@ -254,6 +260,22 @@ class NonFinitePolicyTest {
   }
 
   @Test
+  void aSkippedBatchLeavesNoTraceInThePrequentialEvaluation() {
+    Flux<Double> values = Flux.just(1.0, 2.0, Double.POSITIVE_INFINITY, 4.0);
+
+    List<TrainingEvent.StepEnded<Accumulator, LossMetrics>> results =
+        Solstice.run(new Accumulator(0)).train(values).prequential(10, 1.0)
+            .nonFinite(NonFinitePolicy.SKIP_BATCH).steps().collectList().block(WITHIN);
+
+    // The skipped batch was evaluated before its step was refused; like its step, that
+    // evaluation is dropped, or its infinite loss would stay in the cumulative and fading sums.
+    assertThat(results).extracting(r -> r.prequential().batches()).containsExactly(1L, 2L, 3L);
+    assertThat(results).extracting(r -> r.prequential().cumulative().loss())
+        .containsExactly(1.0, 3.0, 7.0);
+    assertThat(results.get(2).prequential().fading()).containsEntry("loss", 7.0 / 3);
+  }
+
+  @Test
   void validationBatchesFollowThePolicyToo() {
     Flux<Double> train = Flux.just(1.0, 2.0);
     Flux<Double> val = Flux.just(1.0, Double.NaN);
@@ -277,5 +299,127 @@ class NonFinitePolicyTest {
         .extracting(s -> s.outputs().loss()).containsExactly(1.0, 3.0);
     assertThat(steps.get(steps.size() - 1).skippedBatches()).isEqualTo(1);
     assertThat(steps.get(steps.size() - 1).experiment().total()).isEqualTo(3.0);
+  }
+
+  // ---- the built-in models: their loss reaches the policy ----
+
+  /**
+   * Plain SGD at this rate makes the built-in models' weights overflow within a few steps: the
+   * classifier's logits become infinite (its loss NaN), the regressor's predictions too.
+   */
+  private static final double DIVERGING_RATE = 1e30;
+
+  /** Twelve batches of 8 rows, 4 features in [-1, 1) and labels in [0, 3), from a fixed seed. */
+  private static Flux<TensorBatch> mlpBatches(boolean classIndices) {
+    return Flux.range(0, 12).map(i -> {
+      Random random = new Random(7 + i);
+      float[][] x = new float[8][4];
+      float[] y = new float[8];
+      for (int r = 0; r < 8; r++) {
+        for (int c = 0; c < 4; c++) {
+          x[r][c] = 2 * random.nextFloat() - 1;
+        }
+        y[r] = classIndices ? random.nextInt(3) : x[r][0] - 2 * x[r][1];
+      }
+      return TensorBatch.of(Nd4j.createFromArray(x), Nd4j.createFromArray(y));
+    });
+  }
+
+  private static MlpClassifier divergingClassifier() {
+    return MlpClassifier.builder().inputs(4).hidden(8).classes(3)
+        .updater(new Sgd(DIVERGING_RATE)).seed(3).build();
+  }
+
+  private static MlpRegressor divergingRegressor() {
+    return MlpRegressor.builder().inputs(4).hidden(8)
+        .updater(new Sgd(DIVERGING_RATE)).seed(3).build();
+  }
+
+  @Test
+  void aDivergingMlpClassifierStopsEarlyUnderStopWithTheNonFiniteLossAsReason() {
+    EventLog events = new EventLog();
+    List<TrainingEvent.StepEnded<MlpClassifier, ClassificationMetrics>> results =
+        Solstice.run(divergingClassifier()).train(mlpBatches(true)).epochs(3)
+            .nonFinite(NonFinitePolicy.STOP).subscribers(events)
+            .steps().collectList().block(WITHIN);
+
+    TrainingEvent.RunEnded<?, ?> end = (TrainingEvent.RunEnded<?, ?>) events.events()
+        .get(events.events().size() - 1);
+    assertThat(end.outcome().status()).isEqualTo(RunOutcome.Status.STOPPED_EARLY);
+    assertThat(end.outcome().cause()).isInstanceOf(NonFiniteException.class)
+        .hasMessageContaining("non-finite loss (loss = ")
+        .hasMessageContaining("TRAIN epoch 0 at train step " + results.size())
+        .hasMessageContaining("policy STOP")
+        // The classifier trains in place: the refused step's update is already in its arrays.
+        .hasMessageContaining("updated its arrays in place");
+    assertThat(results).as("the steps accepted before the loss went non-finite").isNotEmpty()
+        .allSatisfy(r -> assertThat(r.outputs().lossSum()).isFinite());
+    assertThat(results.size()).isLessThan(12);
+  }
+
+  @Test
+  void aDivergingMlpClassifierFailsByDefaultWithANonFiniteExceptionNotAMetricsError() {
+    assertThatThrownBy(() -> Solstice.run(divergingClassifier()).train(mlpBatches(true))
+            .epochs(3).experiment().block(WITHIN))
+        .isInstanceOf(TrainingException.class)
+        .hasMessageContaining("TRAIN failed in epoch 0 at train step")
+        .cause().isInstanceOf(NonFiniteException.class)
+        .hasMessageContaining("non-finite loss (loss = ")
+        .hasMessageContaining("policy FAIL");
+  }
+
+  @Test
+  void aDivergingMlpClassifierCannotSkipItsTrainStepAfterTheFactAndFailsSayingWhy() {
+    assertThatThrownBy(() -> Solstice.run(divergingClassifier()).train(mlpBatches(true))
+            .epochs(3).nonFinite(NonFinitePolicy.SKIP_BATCH).experiment().block(WITHIN))
+        .isInstanceOf(TrainingException.class)
+        .cause().isInstanceOf(NonFiniteException.class)
+        .hasMessageContaining("updated its arrays in place")
+        .hasMessageContaining("policy SKIP_BATCH");
+  }
+
+  @Test
+  void aDivergingMlpRegressorStopsEarlyUnderStopWithTheNonFiniteLossAsReason() {
+    EventLog events = new EventLog();
+    List<TrainingEvent.StepEnded<MlpRegressor, RegressionMetrics>> results =
+        Solstice.run(divergingRegressor()).train(mlpBatches(false)).epochs(3)
+            .nonFinite(NonFinitePolicy.STOP).subscribers(events)
+            .steps().collectList().block(WITHIN);
+
+    TrainingEvent.RunEnded<?, ?> end = (TrainingEvent.RunEnded<?, ?>) events.events()
+        .get(events.events().size() - 1);
+    assertThat(end.outcome().status()).isEqualTo(RunOutcome.Status.STOPPED_EARLY);
+    assertThat(end.outcome().cause()).isInstanceOf(NonFiniteException.class)
+        .hasMessageContaining("non-finite loss (mse = ")
+        .hasMessageContaining("TRAIN epoch 0 at train step " + results.size())
+        .hasMessageContaining("policy STOP");
+    assertThat(results).as("the steps accepted before the loss went non-finite").isNotEmpty()
+        .allSatisfy(r -> assertThat(r.outputs().compute().get("mse")).isFinite());
+    assertThat(results.size()).isLessThan(12);
+  }
+
+  @Test
+  void anMlpClassifiersEvalBatchWhoseInputsOverflowIsSkippedUnderSkipBatch() {
+    MlpClassifier model = MlpClassifier.builder().inputs(4).hidden(8).classes(3).seed(3).build();
+    // Finite features (so the feature check lets them through) large enough that the logits
+    // overflow: the loss of this batch is not finite.
+    float huge = Float.MAX_VALUE;
+    TensorBatch overflowing = TensorBatch.of(
+        Nd4j.createFromArray(new float[][] {{huge, huge, huge, huge}, {-huge, -huge, -huge, -huge}}),
+        Nd4j.createFromArray(0f, 2f));
+    assertThat(model.loss(overflowing.features(), overflowing.labels()))
+        .as("precondition: the batch's loss overflows").matches(loss -> !Double.isFinite(loss));
+    Flux<TensorBatch> val = Flux.concat(
+        mlpBatches(true).take(1), Flux.just(overflowing), mlpBatches(true).skip(1).take(1));
+
+    List<TrainingEvent.StepEnded<MlpClassifier, ClassificationMetrics>> steps =
+        Solstice.run(model).train(mlpBatches(true).take(2)).validate(val)
+            .nonFinite(NonFinitePolicy.SKIP_BATCH).steps().collectList().block(WITHIN);
+
+    List<TrainingEvent.StepEnded<MlpClassifier, ClassificationMetrics>> valSteps =
+        steps.stream().filter(s -> s.mode() == Mode.VAL).toList();
+    assertThat(valSteps).extracting(TrainingEvent.StepEnded::globalStep).containsExactly(0L, 1L);
+    assertThat(valSteps).allSatisfy(s -> assertThat(s.outputs().lossSum()).isFinite());
+    assertThat(valSteps.get(1).skippedBatches()).isEqualTo(1);
   }
 }

@@ -3,17 +3,22 @@ package io.solstice.reactive;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.solstice.core.Mode;
+import io.solstice.core.RunOutcome;
 import io.solstice.core.RunPosition;
 import io.solstice.core.metrics.MeanMetric;
+import io.solstice.reactive.fixtures.CountingBatch;
 import io.solstice.reactive.fixtures.CountingExperiment;
 import io.solstice.reactive.fixtures.EventLog;
 import io.solstice.reactive.fixtures.Ledger;
 import io.solstice.reactive.fixtures.Recorder;
 import io.solstice.reactive.fixtures.Sources;
 import io.solstice.reactive.fixtures.StepSnapshots;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
+import reactor.test.scheduler.VirtualTimeScheduler;
 
 /** Resuming from a {@link RunPosition}: the run continues where the checkpoint left it. */
 class ResumeTest {
@@ -133,6 +138,111 @@ class ResumeTest {
         .isEqualTo(new RunPosition(1, 4, 8, 0));
     assertThat(EventLog.position(ends.get(2))).isEqualTo(new RunPosition(2, 0, 8, 1));
     assertThat(((TrainingEvent.EpochEnded<?, ?>) ends.get(0)).mode()).isEqualTo(Mode.TRAIN);
+  }
+
+  @Test
+  void aRunStoppedInTheMiddleOfAValidationResumesByRepeatingThatWholeValidation() {
+    EventLog stopped = new EventLog();
+    long[] valStepsOfEpoch1 = {0};
+    TrainingSubscriber<Object, Object> stopAtTheSecondValStep = event -> {
+      if (event instanceof TrainingEvent.StepEnded<?, ?> step && step.mode() == Mode.VAL
+          && step.epoch() == 1 && ++valStepsOfEpoch1[0] == 2) {
+        event.run().stop("stopped in the middle of a validation");
+      }
+    };
+    threeValBatchRun(CountingExperiment.fresh(), RunPosition.START, run -> run,
+        stopAtTheSecondValStep, stopped);
+
+    assertThat(runEnded(stopped).outcome().cause()).hasMessage("stopped in the middle of a validation");
+    assertResumesAsTheUninterruptedRunAfterValStep4(stopped);
+  }
+
+  @Test
+  void aTimeBoxedSegmentEndingInTheMiddleOfAValidationResumesByRepeatingThatWholeValidation() {
+    VirtualTimeScheduler clock = VirtualTimeScheduler.create();
+    EventLog segment = new EventLog();
+    long[] valStepsOfEpoch1 = {0};
+    // The segment's time runs out during the second val step of epoch 1.
+    TrainingSubscriber<Object, Object> timeRunsOut = event -> {
+      if (event instanceof TrainingEvent.StepEnded<?, ?> step && step.mode() == Mode.VAL
+          && step.epoch() == 1 && ++valStepsOfEpoch1[0] == 2) {
+        clock.advanceTimeBy(Duration.ofMinutes(1));
+      }
+    };
+    threeValBatchRun(CountingExperiment.fresh(), RunPosition.START,
+        run -> run.maxTime(Duration.ofSeconds(30)).timer(clock), timeRunsOut, segment);
+
+    assertThat(runEnded(segment).outcome()).isEqualTo(RunOutcome.stoppedEarly(null));
+    assertResumesAsTheUninterruptedRunAfterValStep4(segment);
+  }
+
+  /**
+   * Checks a run of {@link #threeValBatchRun} stopped right after val step 4, the second of the
+   * three of epoch 1: it ends where that validation started, and a run resumed from its {@code
+   * RunEnded} repeats that whole validation and then does what the uninterrupted run did.
+   */
+  private static void assertResumesAsTheUninterruptedRunAfterValStep4(EventLog stopped) {
+    TrainingEvent.RunEnded<?, ?> end = runEnded(stopped);
+    assertThat(stopped.lines()).contains("StepEnded(4,VAL)").doesNotContain("StepEnded(5,VAL)");
+    assertThat(end.outcome().status()).isEqualTo(RunOutcome.Status.STOPPED_EARLY);
+    // Epoch 1 is trained (4 batches, 8 train steps) but its validation is not done: val steps 3
+    // and 4 ran and are not counted, since the resumed run runs them again.
+    assertThat(end.position()).isEqualTo(new RunPosition(1, 4, 8, 3));
+    assertThat(EventLog.position(lastOf(stopped, "ValidationEnded(1)")))
+        .as("a cut-short validation does not complete its epoch").isEqualTo(end.position());
+    // The experiment goes with the position: the one the validation started from.
+    assertThat(((CountingExperiment) end.experiment()).evaluated()).isEqualTo(3);
+
+    EventLog whole = new EventLog();
+    CountingExperiment uninterrupted =
+        threeValBatchRun(CountingExperiment.fresh(), RunPosition.START, run -> run, whole);
+    EventLog resumedLog = new EventLog();
+    CountingExperiment resumed = threeValBatchRun(
+        (CountingExperiment) end.experiment(), end.position(), run -> run, resumedLog);
+
+    assertThat(resumed.trained()).isEqualTo(uninterrupted.trained());
+    assertThat(resumed.evaluated()).isEqualTo(uninterrupted.evaluated());
+    // From the validation of epoch 1 on, the resumed run's events (and the positions they
+    // carry) are the uninterrupted run's.
+    assertThat(describedFrom(resumedLog, "EpochStarted(1,VAL)"))
+        .isEqualTo(describedFrom(whole, "EpochStarted(1,VAL)"))
+        .contains("StepStarted(3,VAL)", "StepStarted(5,VAL)", "StepStarted(11,TRAIN)", "StepStarted(8,VAL)")
+        .last().isEqualTo("RunEnded(COMPLETED) at " + new RunPosition(3, 0, 12, 9));
+  }
+
+  /** A three-epoch run of four train and three val batches, validated after every epoch. */
+  @SafeVarargs
+  private static CountingExperiment threeValBatchRun(CountingExperiment restored, RunPosition position,
+      UnaryOperator<Run<CountingExperiment, CountingBatch, MeanMetric>> configure,
+      TrainingSubscriber<Object, Object>... subscribers) {
+    return configure.apply(Solstice.run(new CountingExperiment(restored.trained(), restored.evaluated(),
+                restored.idSum(), n -> {}, restored.stepThreads()))
+            .train(Sources.counting(new Ledger(), 4)).validate(Sources.counting(new Ledger(), 3))
+            .epochs(3)
+            .resumeFrom(position)
+            .subscribers(subscribers))
+        .block();
+  }
+
+  /** Each event from the first one described as {@code first}, with the position it carries. */
+  private static List<String> describedFrom(EventLog log, String first) {
+    List<String> lines = log.lines();
+    List<String> described = new ArrayList<>();
+    for (int i = lines.indexOf(first); i >= 0 && i < lines.size(); i++) {
+      TrainingEvent<?, ?> event = log.events().get(i);
+      RunPosition position = event instanceof TrainingEvent.StepEnded<?, ?> step ? step.position()
+          : event instanceof TrainingEvent.EpochEnded<?, ?> || event instanceof TrainingEvent.ValidationEnded<?, ?>
+              || event instanceof TrainingEvent.RunEnded<?, ?> ? EventLog.position(event) : null;
+      described.add(lines.get(i) + (position == null ? "" : " at " + position));
+    }
+    assertThat(described).as("events from " + first).isNotEmpty();
+    return described;
+  }
+
+  private static TrainingEvent<?, ?> lastOf(EventLog log, String described) {
+    int at = log.lines().lastIndexOf(described);
+    assertThat(at).as(described).isNotNegative();
+    return log.events().get(at);
   }
 
   /** Resumes a three-epoch run of four train and one val batch from a saved state. */

@@ -30,6 +30,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <p>A ratio with a zero denominator (a class with no support or no predictions, or no data at
  * all) is 0, never NaN, as scikit-learn's {@code zero_division=0}.
  *
+ * <p>A non-finite loss (a diverged model's NaN or infinity) is kept, not refused: the loss sum,
+ * every merge that includes it and the computed {@code loss} are then non-finite, so that the
+ * engine's non-finite policy sees it in the step's outputs and decides (fail, skip the batch or
+ * stop), instead of the step failing before the policy can apply.
+ *
  * <p>Thread safety: immutable and thread-safe; merge returns a new object.
  */
 public final class ClassificationMetrics implements Metrics<ClassificationMetrics> {
@@ -52,11 +57,13 @@ public final class ClassificationMetrics implements Metrics<ClassificationMetric
    *
    * @param predictions predicted class per example, each in {@code [0, numClasses)}
    * @param targets true class per example, each in {@code [0, numClasses)}
-   * @param meanLoss the batch's average loss per example (use 0 when there is none)
+   * @param meanLoss the batch's average loss per example (use 0 when there is none); NaN or an
+   *     infinity is kept (see the class comment), except for a batch of no rows, whose loss sum is
+   *     0 whatever its mean
    * @param numClasses the number of classes, at least 1
    * @return the metrics
    * @throws IllegalArgumentException naming the first offending index and value when a class is
-   *     out of range, when the lengths differ, or when the loss is not finite
+   *     out of range, or when the lengths differ
    */
   public static ClassificationMetrics of(
       int[] predictions, int[] targets, double meanLoss, int numClasses) {
@@ -65,17 +72,15 @@ public final class ClassificationMetrics implements Metrics<ClassificationMetric
       throw new IllegalArgumentException(
           "predictions and targets differ in length: " + predictions.length + " vs " + targets.length);
     }
-    if (!Double.isFinite(meanLoss)) {
-      throw new IllegalArgumentException("loss must be finite, was " + meanLoss);
-    }
     long[] confusion = new long[numClasses * numClasses];
     for (int i = 0; i < predictions.length; i++) {
       int predicted = checkClass("prediction", i, predictions[i], numClasses);
       int actual = checkClass("target", i, targets[i], numClasses);
       confusion[actual * numClasses + predicted]++;
     }
-    return new ClassificationMetrics(
-        numClasses, confusion, meanLoss * predictions.length, predictions.length);
+    // No rows have no loss: a mean over none (0/0 = NaN in many callers) must not make one.
+    double lossSum = predictions.length == 0 ? 0 : meanLoss * predictions.length;
+    return new ClassificationMetrics(numClasses, confusion, lossSum, predictions.length);
   }
 
   /**
@@ -84,7 +89,7 @@ public final class ClassificationMetrics implements Metrics<ClassificationMetric
    *
    * @param scores an array [N, numClasses]
    * @param targets class indices [N] (or [N, 1]), or one-hot rows [N, numClasses]
-   * @param meanLoss the batch's average loss per example
+   * @param meanLoss the batch's average loss per example (non-finite kept, as in {@link #of})
    * @return the metrics
    */
   public static ClassificationMetrics fromScores(INDArray scores, INDArray targets, double meanLoss) {
@@ -158,7 +163,7 @@ public final class ClassificationMetrics implements Metrics<ClassificationMetric
   /**
    * The sum of the per-example losses.
    *
-   * @return the loss sum
+   * @return the loss sum; NaN or an infinity when a merged batch's loss was not finite
    */
   public double lossSum() {
     return lossSum;

@@ -14,6 +14,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <p>R^2 follows scikit-learn: {@code 1 - SSE / SST}; when the targets have no variance it is
  * 1 for a perfect fit and 0 otherwise. Every value of the empty metrics is 0.
  *
+ * <p>A non-finite prediction (a diverged model's NaN or infinity) is kept, not refused: the
+ * error sums, every merge that includes them and the values computed from them ({@code mse},
+ * {@code rmse}, {@code mae}, {@code r2}) are then non-finite, so that the engine's non-finite
+ * policy sees the diverged step in its outputs (by its {@code mse}, the built-in regressor's
+ * squared-error loss) and decides, instead of the step failing before the policy can apply.
+ * Targets are data and must be finite.
+ *
  * <p>Thread safety: immutable and thread-safe; merge returns a new object.
  */
 public final class RegressionMetrics implements Metrics<RegressionMetrics> {
@@ -38,10 +45,10 @@ public final class RegressionMetrics implements Metrics<RegressionMetrics> {
   /**
    * Metrics over pairs of predictions and targets.
    *
-   * @param predictions predicted values
-   * @param targets true values, as many as predictions
+   * @param predictions predicted values; NaN and infinities are kept (see the class comment)
+   * @param targets true values, as many as predictions, finite
    * @return the metrics
-   * @throws IllegalArgumentException when the lengths differ or a value is not finite
+   * @throws IllegalArgumentException when the lengths differ or a target is not finite
    */
   public static RegressionMetrics of(double[] predictions, double[] targets) {
     if (predictions.length != targets.length) {
@@ -53,9 +60,9 @@ public final class RegressionMetrics implements Metrics<RegressionMetrics> {
     double mean = 0;
     double squaredDeviations = 0;
     for (int i = 0; i < predictions.length; i++) {
-      if (!Double.isFinite(predictions[i]) || !Double.isFinite(targets[i])) {
+      if (!Double.isFinite(targets[i])) {
         throw new IllegalArgumentException(
-            "non-finite value at index " + i + ": prediction " + predictions[i] + ", target " + targets[i]);
+            "non-finite target at index " + i + ": " + targets[i] + "; targets must be finite");
       }
       double error = predictions[i] - targets[i];
       sse += error * error;
@@ -140,6 +147,11 @@ public final class RegressionMetrics implements Metrics<RegressionMetrics> {
   private double rSquared() {
     if (count == 0) {
       return 0;
+    }
+    if (!Double.isFinite(sumSquaredError)) {
+      // A diverged prediction: NaN, or -infinity for an infinite error (what 1 - SSE / SST
+      // gives), also for constant targets, whose "0 for an imperfect fit" would hide it.
+      return Double.isNaN(sumSquaredError) ? Double.NaN : Double.NEGATIVE_INFINITY;
     }
     if (targetSquaredDeviations == 0) {
       return sumSquaredError == 0 ? 1 : 0;

@@ -44,6 +44,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * workspace the caller has open. Loss and predictions are read back to the heap once per step. {@link #trainStep} and {@link #evalStep} update this
  * object in place and return it (the fast path of {@link Experiment}).
  *
+ * <p><b>Divergence.</b> A step whose loss is not finite (logits that overflowed, weights gone to
+ * infinity) returns {@link ClassificationMetrics} holding that loss rather than throwing, so that
+ * the engine's non-finite policy ({@code Run.nonFinite}) sees it and applies.
+ *
  * <p><b>Class weights.</b> With {@link Builder#classWeights} each row's cross-entropy (and its
  * gradient) is multiplied by the weight of its true class, and the loss is the mean of the
  * weighted terms, as in Keras's {@code class_weight} and scikit-learn's

@@ -35,7 +35,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * are in the targets' own units. The loss is computed on the standardized targets.
  *
  * <p><b>Metrics.</b> Each step returns {@link RegressionMetrics} of its batch (MSE, RMSE, MAE,
- * R^2), in target units.
+ * R^2), in target units. A step whose predictions are not finite (the model diverged) returns
+ * non-finite metrics rather than throwing, so that the engine's non-finite policy
+ * ({@code Run.nonFinite}) sees the step's {@code mse} and applies.
  *
  * <p><b>State.</b> What {@link MlpClassifier#state()} holds, plus {@code target/mean} and
  * {@code target/scale}, so a checkpoint carries the scaling the model was trained with.

@@ -117,12 +117,38 @@ class ClassificationMetricsTest {
   }
 
   @Test
-  void rejectsMismatchedLengthsNonFiniteLossAndBadClassCounts() {
+  void rejectsMismatchedLengthsAndBadClassCounts() {
     assertThatThrownBy(() -> ClassificationMetrics.of(new int[] {0}, new int[] {0, 1}, 0, 2))
         .hasMessageContaining("differ in length: 1 vs 2");
-    assertThatThrownBy(() -> ClassificationMetrics.of(new int[] {0}, new int[] {0}, Double.NaN, 2))
-        .hasMessageContaining("loss must be finite");
     assertThatThrownBy(() -> ClassificationMetrics.empty(0)).hasMessageContaining("at least 1");
+  }
+
+  @Test
+  void keepsANonFiniteLossThroughMergeAndComputeSoThatTheEnginesPolicySeesIt() {
+    ClassificationMetrics finite = ClassificationMetrics.of(new int[] {0, 1}, new int[] {0, 0}, 0.5, 2);
+    ClassificationMetrics nan = ClassificationMetrics.of(new int[] {0}, new int[] {0}, Double.NaN, 2);
+    ClassificationMetrics infinite =
+        ClassificationMetrics.of(new int[] {1}, new int[] {1}, Double.POSITIVE_INFINITY, 2);
+
+    assertThat(nan.lossSum()).isNaN();
+    assertThat(nan.compute().get("loss")).isNaN();
+    assertThat(finite.merge(nan).lossSum()).isNaN();
+    assertThat(finite.merge(nan).compute().get("loss")).isNaN();
+    assertThat(finite.merge(infinite).lossSum()).isEqualTo(Double.POSITIVE_INFINITY);
+    assertThat(infinite.merge(finite).compute().get("loss")).isEqualTo(Double.POSITIVE_INFINITY);
+    // The counts stay exact: only the loss is non-finite.
+    assertThat(finite.merge(nan).merge(infinite).compute())
+        .containsEntry("count", 4.0).containsEntry("accuracy", 3 / 4.0);
+    assertThat(nan).isEqualTo(ClassificationMetrics.of(new int[] {0}, new int[] {0}, Double.NaN, 2));
+  }
+
+  @Test
+  void aBatchOfNoRowsHasNoLossWhateverItsMean() {
+    // 0/0 is what a mean over no rows often is; it must not poison the merge.
+    ClassificationMetrics none = ClassificationMetrics.of(new int[0], new int[0], Double.NaN, 2);
+
+    assertThat(none).isEqualTo(ClassificationMetrics.empty(2));
+    assertThat(none.lossSum()).isZero();
   }
 
   @Test

@@ -53,10 +53,34 @@ class OtherMetricsTest {
 
     assertThatThrownBy(() -> RegressionMetrics.of(new double[] {1}, new double[] {1, 2}))
         .hasMessageContaining("differ in length: 1 vs 2");
-    assertThatThrownBy(() -> RegressionMetrics.of(new double[] {Double.NaN}, new double[] {1}))
-        .hasMessageContaining("non-finite value at index 0");
+    assertThatThrownBy(() -> RegressionMetrics.of(new double[] {1, 2}, new double[] {1, Double.NaN}))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("non-finite target at index 1: NaN; targets must be finite");
     assertThatThrownBy(() -> RegressionMetrics.of(Nd4j.zeros(2, 1), Nd4j.zeros(2)))
         .hasMessageContaining("differ in shape");
+  }
+
+  @Test
+  void regressionMetricsKeepNonFinitePredictionsThroughMergeAndComputeSoThatTheEnginesPolicySeesThem() {
+    RegressionMetrics finite = RegressionMetrics.of(new double[] {2, 1}, new double[] {1, 2});
+    RegressionMetrics nan = RegressionMetrics.of(new double[] {Double.NaN}, new double[] {1});
+    RegressionMetrics infinite =
+        RegressionMetrics.of(new double[] {Double.NEGATIVE_INFINITY}, new double[] {3});
+
+    assertThat(nan.compute()).hasEntrySatisfying("mse", v -> assertThat(v).isNaN())
+        .hasEntrySatisfying("rmse", v -> assertThat(v).isNaN())
+        .hasEntrySatisfying("mae", v -> assertThat(v).isNaN())
+        .hasEntrySatisfying("r2", v -> assertThat(v).isNaN())
+        .containsEntry("count", 1.0);
+    assertThat(finite.merge(nan).compute().get("mse")).isNaN();
+    assertThat(nan.merge(finite).compute().get("r2")).isNaN();
+    assertThat(finite.merge(infinite).compute())
+        .containsEntry("mse", Double.POSITIVE_INFINITY)
+        .containsEntry("mae", Double.POSITIVE_INFINITY)
+        .containsEntry("r2", Double.NEGATIVE_INFINITY)
+        .containsEntry("count", 3.0);
+    // Constant targets: an infinite error is not reported as the 0 of an imperfect fit.
+    assertThat(infinite.compute().get("r2")).isEqualTo(Double.NEGATIVE_INFINITY);
   }
 
   @Test

@@ -222,8 +222,11 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
     }).subscribeOn(threads.step());
   }
 
+  // The experiment and the position go together: a run resumed from RunEnded's pair continues
+  // exactly, even after a validation cut short (which it repeats from the experiment it started
+  // from).
   private TrainingEvent.RunEnded<E, O> runEnded(RunOutcome outcome) {
-    return new TrainingEvent.RunEnded<>(state, state.experiment, outcome, state.position());
+    return new TrainingEvent.RunEnded<>(state, state.resumableExperiment(), outcome, state.position());
   }
 
   // Runs on the cancelling thread, possibly while a step is running on the training thread:
@@ -285,6 +288,10 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
             state.batchesIntoEpoch = skip;
             state.trainEpochEnded = false;
             state.epochComplete = false;
+          } else if (mode == Mode.VAL && state.trainEpochEnded) {
+            // The epoch's validation (not one at a step cadence, which a resumed run would not
+            // repeat): from here until it ends, the position is its start.
+            state.epochValidationStarted();
           }
           List<TrainingEvent<E, O>> started;
           try {
@@ -318,8 +325,11 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
     if (mode == Mode.TRAIN) {
       state.trainEpochEnded = true;
       state.epochComplete = !state.isStopping() && !validationDueAfterEpoch(epoch);
-    } else if (mode == Mode.VAL && state.trainEpochEnded) {
-      state.epochComplete = true;
+    } else if (mode == Mode.VAL && state.trainEpochEnded && !state.isStopping()) {
+      // A validation cut short by a stop (a subscriber, maxTime, the non-finite policy) saw only
+      // part of the data: the epoch stays incomplete and the position stays at the validation's
+      // start, so a resumed run validates the epoch again, whole.
+      state.epochValidationEnded();
     }
     List<TrainingEvent<E, O>> events = new ArrayList<>(deliver(new TrainingEvent.EpochEnded<>(
         state, state.experiment, epoch, mode, steps, metrics, values, state.position())));
@@ -480,7 +490,7 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
     if (state.isStopping()) {
       return;
     }
-    PrequentialMetrics<O> evaluation = mode == Mode.TRAIN && prequential != null
+    Evaluation evaluated = mode == Mode.TRAIN && prequential != null
         ? evaluateFirst(batch)
         : null;
     E current = state.experiment;
@@ -497,6 +507,9 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
           + " after the fact", undoable);
       return;
     }
+    // Recorded only once the step is accepted: a refused step's batch leaves no trace, and a
+    // non-finite evaluation would otherwise stay in the cumulative and fading sums for good.
+    PrequentialMetrics<O> evaluation = evaluated == null ? null : record(evaluated);
     state.experiment = step.experiment();
     state.countStep(mode);
     if (mode == Mode.TRAIN) {
@@ -542,10 +555,13 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
     }
   }
 
+  /** A batch's prequential evaluation, not yet recorded. */
+  private record Evaluation(Metrics<?> metrics, double[] rowErrors) {}
+
   // Test-then-train: every row of the batch is predicted before the batch trains. An experiment
   // that evaluates row by row gives its rows' errors with the same prediction.
   @SuppressWarnings({"unchecked", "rawtypes"})
-  private PrequentialMetrics<O> evaluateFirst(B batch) {
+  private Evaluation evaluateFirst(B batch) {
     Object outputs;
     double[] rowErrors = null;
     if (state.experiment instanceof RowEvaluation rows) {
@@ -563,6 +579,11 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
           + outputs.getClass().getName()
           + "; return a Metrics from evalStep or turn prequential evaluation off");
     }
-    return (PrequentialMetrics<O>) prequential.accept(metrics, rowErrors);
+    return new Evaluation(metrics, rowErrors);
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private PrequentialMetrics<O> record(Evaluation evaluated) {
+    return (PrequentialMetrics<O>) prequential.accept((Metrics) evaluated.metrics(), evaluated.rowErrors());
   }
 }

@@ -39,7 +39,11 @@ final class NonFiniteCheck {
     return null;
   }
 
-  /** Checks a step's loss: a Metrics' "loss" entry, or a MeanMetric's mean. */
+  /**
+   * Checks a step's loss: a MeanMetric's mean, or a Metrics' "loss" entry, or, for metrics that
+   * have none, their "mse" entry (RegressionMetrics: the squared error is the built-in
+   * regressor's loss, and a diverged prediction makes it non-finite).
+   */
   static String loss(Object outputs) {
     if (outputs instanceof MeanMetric mean) {
       return Double.isFinite(mean.mean()) ? null : "loss (" + mean.name() + " = " + mean.mean() + ")";
@@ -51,8 +55,9 @@ final class NonFiniteCheck {
     }
     if (outputs instanceof Metrics<?> metrics) {
       Map<String, Double> values = metrics.compute();
-      Double loss = values.get("loss");
-      return loss == null || Double.isFinite(loss) ? null : "loss (loss = " + loss + ")";
+      String key = values.containsKey("loss") ? "loss" : "mse";
+      Double loss = values.get(key);
+      return loss == null || Double.isFinite(loss) ? null : "loss (" + key + " = " + loss + ")";
     }
     return null;
   }

@@ -40,6 +40,12 @@ final class RunState<E> implements RunControl {
   // resumed run would start at the next epoch.
   boolean trainEpochEnded;
   boolean epochComplete;
+  // The validation after the train epoch has started and not run to its end (it is running, or
+  // a stop cut it short). A resumed run repeats it whole, so until it ends the position counts
+  // none of its val steps, and the run's last experiment is the one it started from.
+  private boolean epochValidationOpen;
+  private long valStepsBeforeValidation;
+  private E experimentBeforeValidation;
   volatile boolean timeUp;
   private volatile boolean stopped;
   private Throwable stopReason;
@@ -160,10 +166,35 @@ final class RunState<E> implements RunControl {
     }
   }
 
+  /** The validation after the train epoch starts: a resumed run repeats it until it ends. */
+  void epochValidationStarted() {
+    epochValidationOpen = true;
+    valStepsBeforeValidation = valSteps;
+    experimentBeforeValidation = experiment;
+  }
+
+  /** The validation after the train epoch ran to its end: the epoch is complete. */
+  void epochValidationEnded() {
+    epochValidationOpen = false;
+    experimentBeforeValidation = null;
+    epochComplete = true;
+  }
+
   RunPosition position() {
-    return epochComplete
-        ? new RunPosition(epoch + 1, 0, trainSteps, valSteps)
-        : new RunPosition(epoch, batchesIntoEpoch, trainSteps, valSteps);
+    if (epochComplete) {
+      return new RunPosition(epoch + 1, 0, trainSteps, valSteps);
+    }
+    return new RunPosition(epoch, batchesIntoEpoch, trainSteps,
+        epochValidationOpen ? valStepsBeforeValidation : valSteps);
+  }
+
+  /**
+   * The experiment a run resumed at {@link #position()} continues from: the current one, except
+   * while the validation after a train epoch is open (the position leaves that validation to be
+   * run again, and its eval steps may have returned other experiments).
+   */
+  E resumableExperiment() {
+    return epochValidationOpen ? experimentBeforeValidation : experiment;
   }
 
   @Override
