@@ -214,37 +214,67 @@ public final class FeatureSpec {
           + "List<" + child.getField().getType() + ">");
     }
     int start = rows == 0 ? 0 : list.getOffsetBuffer().getInt(0);
-    int w = rows == 0 ? Math.max(width, 0) : list.getOffsetBuffer().getInt(4) - start;
-    if (width > 0 && w != width) {
-      throw new ListWidthException(name, "expected lists of width " + width + " but row 0 has " + w + " values");
-    }
+    int w = uniformWidth(list, rows);
+    boolean hasNulls = false;
     for (int r = 0; r < rows; r++) {
-      int length = list.getOffsetBuffer().getInt((r + 1) * 4L) - list.getOffsetBuffer().getInt(r * 4L);
+      if (list.isNull(r)) {
+        // A null row holds no values of its own, whatever its length: all of it is missing.
+        if (fillValue == null) {
+          throw new NullValueException(name, "row " + r + " is a null list");
+        }
+        hasNulls = true;
+        continue;
+      }
+      int from = list.getOffsetBuffer().getInt(r * 4L);
+      int length = list.getOffsetBuffer().getInt((r + 1) * 4L) - from;
       if (length != w) {
         throw new ListWidthException(name, "expected every row to have " + w + " values but row " + r + " has "
             + length);
       }
-      if (list.isNull(r)) {
-        throw new NullValueException(name, "row " + r + " is a null list");
-      }
-    }
-    for (int i = start; i < start + rows * w; i++) {
-      if (child.isNull(i)) {
-        throw new NullValueException(name, "row " + (i - start) / w + " holds a null feature");
+      for (int i = from; i < from + w; i++) {
+        if (child.isNull(i)) {
+          if (fillValue == null) {
+            throw new NullValueException(name, "row " + r + " holds a null feature");
+          }
+          hasNulls = true;
+        }
       }
     }
     checkStandardizationWidth(name, w);
     DataType wanted = featureType == null ? natural : featureType;
     long[] shape = {rows, w};
-    if (wanted == natural && standardization == null) {
+    if (wanted == natural && standardization == null && !hasNulls) {
       return ZeroCopy.wrap(child.getDataBuffer(), (long) start * natural.width(), name, natural, shape, releases);
     }
     FloatingPointVector values = (FloatingPointVector) child;
     ArrayFiller out = new ArrayFiller(wanted, shape);
-    for (int i = 0; i < rows * w; i++) {
-      out.put(i, scaled(i % w, values.getValueAsDouble(start + i)));
+    for (int r = 0; r < rows; r++) {
+      boolean rowNull = list.isNull(r);
+      int from = list.getOffsetBuffer().getInt(r * 4L);
+      for (int c = 0; c < w; c++) {
+        out.put(r * w + c, scaled(c,
+            rowNull || child.isNull(from + c) ? fillValue : values.getValueAsDouble(from + c)));
+      }
     }
     return out.array();
+  }
+
+  /**
+   * The width of a uniform list column: the configured width, else the length of its first row
+   * that is not null (a null row's length says nothing).
+   */
+  private int uniformWidth(ListVector list, int rows) {
+    for (int r = 0; r < rows; r++) {
+      if (!list.isNull(r)) {
+        int w = list.getOffsetBuffer().getInt((r + 1) * 4L) - list.getOffsetBuffer().getInt(r * 4L);
+        if (width > 0 && w != width) {
+          throw new ListWidthException(list.getName(), "expected lists of width " + width + " but row " + r
+              + " has " + w + " values");
+        }
+        return w;
+      }
+    }
+    return Math.max(width, 0);
   }
 
   private static int firstNullRow(FixedSizeListVector list, ValueVector child, int w) {

@@ -13,9 +13,11 @@ import org.apache.arrow.vector.IntVector;
 import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.complex.FixedSizeListVector;
+import org.apache.arrow.vector.complex.ListVector;
 import org.apache.arrow.vector.dictionary.Dictionary;
 import org.apache.arrow.vector.dictionary.DictionaryEncoder;
 import org.apache.arrow.vector.dictionary.DictionaryProvider;
+import org.apache.arrow.vector.types.FloatingPointPrecision;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.DictionaryEncoding;
 import org.apache.arrow.vector.types.pojo.Field;
@@ -255,6 +257,50 @@ class FeatureSpecTest {
     list.getDataVector().setNull(9);
     assertThatThrownBy(() -> pixels().toTensors(listNull))
         .isInstanceOf(NullValueException.class).hasMessageContaining("'pixels'").hasMessageContaining("row 2");
+  }
+
+  @Test
+  void nullsInAListColumnOfOneWidthAreFilledWhenAFillValueIsConfigured() {
+    // What Parquet gives back for a fixed-size list: a variable-size list whose rows have one
+    // width; here with a null feature (row 0) and a null row (row 2, of no values).
+    ListVector xs = ListVector.empty("xs", allocator);
+    xs.addOrGetVector(FieldType.nullable(new ArrowType.FloatingPoint(FloatingPointPrecision.SINGLE)));
+    xs.allocateNew();
+    Float4Vector values = (Float4Vector) xs.getDataVector();
+    float[][] rows = {{1, Float.NaN}, {3, 4}, null, {5, 6}};
+    for (int r = 0; r < rows.length; r++) {
+      if (rows[r] == null) {
+        xs.setNull(r);
+        continue;
+      }
+      int at = xs.startNewValue(r);
+      for (int c = 0; c < 2; c++) {
+        if (Float.isNaN(rows[r][c])) {
+          values.setNull(at + c);
+        } else {
+          values.setSafe(at + c, rows[r][c]);
+        }
+      }
+      xs.endValue(r, 2);
+    }
+    xs.setValueCount(rows.length);
+    IntVector label = new IntVector("label", allocator);
+    label.allocateNew(rows.length);
+    for (int r = 0; r < rows.length; r++) {
+      label.set(r, r % 2);
+    }
+    label.setValueCount(rows.length);
+    VectorSchemaRoot root = new VectorSchemaRoot(List.of(xs, label));
+
+    ArrowBatch strict = new ArrowBatch(root, Map.of(), new BatchPosition("lists", 0, 0), null);
+    ArrowBatch again = strict.retain(); // the failed conversion closes its handle
+    assertThatThrownBy(() -> FeatureSpec.builder().features("xs").label("label").build().toTensors(strict))
+        .isInstanceOf(NullValueException.class).hasMessageContaining("'xs'").hasMessageContaining("row 0");
+    FeatureSpec filled = FeatureSpec.builder().features("xs").fillNulls(-1).label("label").build();
+    try (ArrowTensorBatch tensors = filled.toTensors(again)) {
+      assertThat(tensors.features().toFloatMatrix())
+          .isEqualTo(new float[][] {{1, -1}, {3, 4}, {-1, -1}, {5, 6}});
+    }
   }
 
   private void assertBad(FeatureSpec spec, Class<? extends ArrowDataException> type, String column, String message) {
