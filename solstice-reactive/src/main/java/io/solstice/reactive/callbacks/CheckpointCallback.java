@@ -51,9 +51,13 @@ import org.slf4j.LoggerFactory;
  *     .block();
  * }</pre>
  *
- * <p><b>When.</b> Any combination of: every N train steps (at the step's {@code StepEnded}),
- * every N epochs, every T of wall time (checked at each train {@code StepEnded}, with an
- * injectable clock), and at the end of the run. An epoch checkpoint belongs to the complete
+ * <p><b>When.</b> Any combination of: every N train steps (due at the step's {@code
+ * StepEnded}), every N epochs, every T of wall time (checked at each train {@code StepEnded},
+ * with an injectable clock), and at the end of the run. A step or time checkpoint is written at
+ * the event after its step's {@code StepEnded}, so every subscriber has handled the step; when
+ * that event starts a validation (a step cadence), after the event that follows the
+ * validation's {@code ValidationEnded}, at the validation's end position, so a run resumed from
+ * it does not skip that validation. An epoch checkpoint belongs to the complete
  * epoch, its validation included, and resumes at the start of the next epoch: it is written at
  * the first event after the event that completed the epoch (the train {@code EpochEnded}, or
  * the {@code ValidationEnded} when a validation was due), that is the next {@code
@@ -63,8 +67,8 @@ import org.slf4j.LoggerFactory;
  * half-updated. Two checkpoints at the same position are written once.
  *
  * <p><b>Positions</b> come from the events: a checkpoint stores the {@link RunPosition} carried
- * by the event it is written at ({@code StepEnded}, {@code EpochEnded}, {@code
- * ValidationEnded}, {@code RunEnded}), the position a run resumed from it must start at.
+ * by the event that completed what it resumes after ({@code StepEnded}, {@code EpochEnded},
+ * {@code ValidationEnded}, {@code RunEnded}), the position a run resumed from it must start at.
  *
  * <p><b>What.</b> The experiment's {@link Checkpointable#state()}, the position, the source
  * position from the supplier given to the builder, the state of every registered {@link
@@ -132,7 +136,34 @@ public final class CheckpointCallback implements TrainingSubscriber<Object, Obje
   // complete, the position to write it at, at the next event.
   private boolean epochCheckpointDue;
   private RunPosition completedEpoch;
+  // A step or time checkpoint due at a train step, written at the next event unless that event
+  // starts a validation, which then runs first (see StepSave).
+  private StepSave stepSave;
   private ResumePoint resumed;
+
+  /**
+   * A step or time checkpoint waiting for the events of its step to be over. A validation due
+   * after the step (a step cadence) belongs to it: written before it, the checkpoint would
+   * resume past a validation that never ran. So it waits for the validation's end and takes
+   * that position, and is written at the event after it, once every subscriber (early stopping
+   * among them) has handled the validation.
+   *
+   * @param position where the checkpoint resumes
+   * @param trigger "step" or "time"
+   * @param phase where the step's events stand
+   * @param dueAt when it became due, where the next time interval counts from
+   */
+  private record StepSave(RunPosition position, String trigger, Phase phase, Instant dueAt) {
+    enum Phase {
+      AFTER_STEP,
+      IN_VALIDATION,
+      AFTER_VALIDATION
+    }
+
+    StepSave to(Phase next, RunPosition at) {
+      return new StepSave(at, trigger, next, dueAt);
+    }
+  }
 
   /** A checkpoint that was written, for its announcement. */
   private record Written(Path file, RunPosition position) {}
@@ -239,6 +270,7 @@ public final class CheckpointCallback implements TrainingSubscriber<Object, Obje
     }
     rethrowBackgroundError();
     announceCompletedWrites(run);
+    advanceStepSave(run, event);
     if (completedEpoch != null) {
       save(run, event.experiment(), completedEpoch, "epoch", true);
       completedEpoch = null;
@@ -272,6 +304,7 @@ public final class CheckpointCallback implements TrainingSubscriber<Object, Obje
     lastSaveTime = clock.instant();
     epochCheckpointDue = false;
     completedEpoch = null;
+    stepSave = null;
     ResumePoint from = resumed;
     resumed = null;
     if (from != null && from.position().equals(started.position())) {
@@ -292,11 +325,41 @@ public final class CheckpointCallback implements TrainingSubscriber<Object, Obje
 
   private void stepEnded(TrainingEvent.StepEnded<Object, Object> step) {
     if (everySteps > 0 && step.position().trainSteps() % everySteps == 0) {
-      save(step.run(), step.experiment(), step.position(), "step", true);
+      stepSave = new StepSave(step.position(), "step", StepSave.Phase.AFTER_STEP, clock.instant());
     } else if (every != null
         && Duration.between(lastSaveTime, clock.instant()).compareTo(every) >= 0) {
-      save(step.run(), step.experiment(), step.position(), "time", true);
+      stepSave = new StepSave(step.position(), "time", StepSave.Phase.AFTER_STEP, clock.instant());
     }
+  }
+
+  /** Moves a waiting step or time checkpoint on with an event of the run, writing it when due. */
+  private void advanceStepSave(RunControl run, TrainingEvent<Object, Object> event) {
+    StepSave due = stepSave;
+    if (due == null) {
+      return;
+    }
+    switch (due.phase()) {
+      case AFTER_STEP -> {
+        if (event instanceof TrainingEvent.EpochStarted<Object, Object> started
+            && started.mode() == Mode.VAL) {
+          stepSave = due.to(StepSave.Phase.IN_VALIDATION, due.position());
+        } else {
+          write(run, event.experiment(), due);
+        }
+      }
+      case IN_VALIDATION -> {
+        if (event instanceof TrainingEvent.ValidationEnded<Object, Object> validation) {
+          stepSave = due.to(StepSave.Phase.AFTER_VALIDATION, validation.position());
+        }
+      }
+      case AFTER_VALIDATION -> write(run, event.experiment(), due);
+    }
+  }
+
+  private void write(RunControl run, Object experiment, StepSave due) {
+    stepSave = null;
+    save(run, experiment, due.position(), due.trigger(), true);
+    lastSaveTime = due.dueAt();
   }
 
   private void epochEnded(TrainingEvent.EpochEnded<Object, Object> end) {
@@ -326,7 +389,15 @@ public final class CheckpointCallback implements TrainingSubscriber<Object, Obje
 
   private void end(TrainingEvent.RunEnded<Object, Object> ended) {
     try {
-      if (ended.outcome().status() != RunOutcome.Status.FAILED) {
+      StepSave due = stepSave;
+      boolean failed = ended.outcome().status() == RunOutcome.Status.FAILED;
+      // A step's own checkpoint stands whatever came after it; one that waited for a validation
+      // is written only if that validation ended and the run did not fail after it.
+      if (due != null && (due.phase() == StepSave.Phase.AFTER_STEP
+          || due.phase() == StepSave.Phase.AFTER_VALIDATION && !failed)) {
+        save(ended.run(), ended.experiment(), due.position(), due.trigger(), false);
+      }
+      if (!failed) {
         if (completedEpoch != null) {
           save(ended.run(), ended.experiment(), completedEpoch, "epoch", false);
         }
@@ -337,6 +408,7 @@ public final class CheckpointCallback implements TrainingSubscriber<Object, Obje
     } finally {
       activeRun = null;
       completedEpoch = null;
+      stepSave = null;
       epochCheckpointDue = false;
       awaitWrites();
       completed.clear(); // RunEnded is the last event: nothing can be announced any more

@@ -99,11 +99,12 @@ class CheckpointCallbackTest {
     assertThat(positions(callback)).containsExactly(
         new RunPosition(0, 4, 4, 0), new RunPosition(1, 3, 8, 2), new RunPosition(2, 0, 10, 4));
     assertThat(triggers(callback)).containsExactly("step", "step", "end");
-    // Each checkpoint written during the run is announced right after its event; the end one
-    // is written at RunEnded, the last event, and has none.
+    // A step checkpoint is written at the event after its step's (here the next StepStarted,
+    // once every subscriber has handled the step) and announced right after that event; the end
+    // one is written at RunEnded, the last event, and has none.
     assertThat(announcedAfter(events)).containsExactly(
-        "StepEnded -> ckpt-000000000004.npz at " + new RunPosition(0, 4, 4, 0),
-        "StepEnded -> ckpt-000000000008.npz at " + new RunPosition(1, 3, 8, 2));
+        "StepStarted -> ckpt-000000000004.npz at " + new RunPosition(0, 4, 4, 0),
+        "StepStarted -> ckpt-000000000008.npz at " + new RunPosition(1, 3, 8, 2));
     assertThat(callback.written()).containsExactlyElementsOf(callback.store().list());
   }
 

@@ -13,11 +13,15 @@ import io.solstice.core.metrics.ClassificationMetrics;
 import io.solstice.core.models.MlpClassifier;
 import io.solstice.reactive.Run;
 import io.solstice.reactive.Solstice;
+import io.solstice.reactive.TrainingEvent;
 import io.solstice.reactive.TrainingException;
+import io.solstice.reactive.TrainingSubscriber;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -98,6 +102,47 @@ class CheckpointResumeTest {
     // The resumed run's own checkpoints carry the same positions as the uninterrupted run's.
     assertThat(positions(crashed)).isEqualTo(positions(dir.resolve("straight")))
         .contains(new RunPosition(2, 4, 24, 6), new RunPosition(3, 0, 30, 9));
+  }
+
+  /**
+   * A validation every 4 train steps, and a checkpoint every 4: the checkpoint of step 12 is
+   * written after the validation that follows the step, so the resumed run neither skips nor
+   * repeats it, and every validation of the uninterrupted run happens once.
+   */
+  @Test
+  void aCheckpointOnAStepFollowedByAValidationResumesAfterThatValidation() {
+    List<RunPosition> straightValidations = new ArrayList<>();
+    run(fresh()).validateEverySteps(4)
+        .subscribers(validations(straightValidations), checkpoints(dir.resolve("straight"), false))
+        .block();
+
+    Path crashed = dir.resolve("crashed");
+    List<RunPosition> crashedValidations = new ArrayList<>();
+    assertThatThrownBy(() -> run(fresh()).validateEverySteps(4)
+            .train(crashingBeforeStep13())
+            .subscribers(validations(crashedValidations), checkpoints(crashed, false)).block())
+        .isInstanceOf(TrainingException.class);
+    CheckpointCallback second = checkpoints(crashed, false);
+    Resumed<MlpClassifier> resumed = second.resume(fresh());
+    // Validations of 3 batches after steps 4, 8 and 12: the checkpoint of step 12 counts the third.
+    assertThat(resumed.position()).isEqualTo(new RunPosition(1, 2, 12, 9));
+    List<RunPosition> resumedValidations = new ArrayList<>();
+    run(resumed.experiment()).validateEverySteps(4)
+        .resumeFrom(resumed.position()).subscribers(validations(resumedValidations), second)
+        .block();
+
+    List<RunPosition> joined = new ArrayList<>(crashedValidations);
+    joined.addAll(resumedValidations);
+    assertThat(joined).isEqualTo(straightValidations);
+    assertThat(positions(crashed)).isEqualTo(positions(dir.resolve("straight")));
+  }
+
+  private static TrainingSubscriber<Object, Object> validations(List<RunPosition> out) {
+    return event -> {
+      if (event instanceof TrainingEvent.ValidationEnded<?, ?> validation) {
+        out.add(validation.position());
+      }
+    };
   }
 
   @ParameterizedTest(name = "resume from the checkpoint after {0} train steps")
