@@ -43,8 +43,8 @@ import reactor.core.publisher.Flux;
  *
  * <p>Reading errors arrive as {@link ArrowDataException}s (for example
  * {@link CorruptIpcException}, {@link SchemaChangeException}); Flight call failures arrive as
- * Arrow's {@code FlightRuntimeException} with their status, and an allocator at its limit as
- * Arrow's {@code OutOfMemoryException}. Either way the source has released its buffers by then.
+ * Arrow's {@code FlightRuntimeException} with their status. Either way the source has released
+ * its buffers by then.
  *
  * <p>JVM flags: Arrow needs {@code --add-opens=java.base/java.nio=ALL-UNNAMED} on Java 17.
  *

@@ -127,19 +127,6 @@ class BadIpcInputTest {
   }
 
   @Test
-  void anAllocatorAtItsLimitIsReportedAsSuchNotAsCorruptData(@org.junit.jupiter.api.io.TempDir Path dir)
-      throws IOException {
-    Path file;
-    try (RootAllocator writer = new RootAllocator()) {
-      file = TestData.writeIpcFile(dir, "valid.arrow", writer, 3, 200);
-    }
-    try (RootAllocator tooSmall = new RootAllocator(1024)) {
-      assertThatThrownBy(() -> drain(ArrowSources.ipcFile(file, tooSmall)))
-          .isInstanceOf(org.apache.arrow.memory.OutOfMemoryException.class);
-    } // and nothing was left allocated
-  }
-
-  @Test
   void bytesThatAreNotAnArrowFileSayWhatWasExpected(@org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
     try (RootAllocator allocator = new RootAllocator()) {
       Path text = Files.writeString(dir.resolve("notes.arrow"), "this is not arrow data, just some text");

@@ -11,7 +11,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.memory.OutOfMemoryException;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.dictionary.Dictionary;
@@ -203,10 +202,7 @@ public abstract class BatchCursor implements AutoCloseable {
         }
         return own(position, from, length, from == 0 && length == rows && movesBuffers());
       }
-    } catch (ArrowDataException | OutOfMemoryException e) {
-      // An allocator at its limit is the caller's budget, not a fault of the data.
-      throw e;
-    } catch (Error e) {
+    } catch (ArrowDataException e) {
       throw e;
     } catch (Throwable t) {
       throw translate(t);
