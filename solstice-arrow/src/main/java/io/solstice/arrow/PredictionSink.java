@@ -106,15 +106,8 @@ public final class PredictionSink implements AutoCloseable {
       throw new SchemaChangeException(null, "the predictions changed their schema at " + batch.position() + " from "
           + root.getSchema() + " to " + batch.schema() + ": an IPC file holds one schema");
     }
-    Long changed = RowGather.differingDictionary(dictionaries, batch);
-    if (changed != null) {
-      // The file's dictionaries are the first batch's; this batch's values would read back
-      // against them as other labels.
-      String column = RowGather.dictionaryColumn(batch.schema(), changed);
-      throw new SchemaChangeException(column, "the predictions changed dictionary " + changed + " (column " + column
-          + ") at " + batch.position() + ": the file holds the first batch's dictionaries, so this batch would read "
-          + "back with other values");
-    }
+    RowGather.requireSameDictionaries(dictionaries, batch, "the predictions",
+        "the file holds the first batch's dictionaries, so this batch would read back with other values");
     try (ArrowRecordBatch records = new VectorUnloader(batch.root()).getRecordBatch()) {
       new VectorLoader(root).load(records);
       writer.writeBatch();

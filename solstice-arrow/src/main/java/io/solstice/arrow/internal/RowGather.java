@@ -2,6 +2,7 @@ package io.solstice.arrow.internal;
 
 import io.solstice.arrow.ArrowBatch;
 import io.solstice.arrow.BatchPosition;
+import io.solstice.arrow.SchemaChangeException;
 import java.util.List;
 import java.util.Map;
 import org.apache.arrow.memory.BufferAllocator;
@@ -95,16 +96,28 @@ public final class RowGather {
   }
 
   /**
-   * The first dictionary of {@code expected} that {@code actual} lacks or holds other values
-   * under. Writers that send or store dictionaries once (Flight's {@code start}, an IPC file's
-   * provider) check each later batch with it, as its encoded values are read against the
-   * dictionaries sent first.
+   * Refuses a batch whose dictionaries differ from those a writer sent or stored once (Flight's
+   * {@code start}, an IPC file's provider): its encoded values would be read against the first
+   * dictionaries, as other values.
    *
    * @param expected the dictionaries sent or stored
-   * @param actual a later batch's dictionaries
-   * @return the id of the first differing dictionary, or null when they agree
+   * @param batch a later batch
+   * @param what what changed them, for the message (e.g. "the predictions")
+   * @param sentOnce why the first dictionaries stand, for the message
+   * @throws SchemaChangeException naming the dictionary and its column
    */
-  public static Long differingDictionary(DictionaryProvider expected, DictionaryProvider actual) {
+  public static void requireSameDictionaries(
+      DictionaryProvider expected, ArrowBatch batch, String what, String sentOnce) {
+    Long id = differingDictionary(expected, batch);
+    if (id != null) {
+      String column = dictionaryColumn(batch.schema(), id);
+      throw new SchemaChangeException(column, what + " changed dictionary " + id + " (column " + column + ") at "
+          + batch.position() + ": " + sentOnce);
+    }
+  }
+
+  /** The first dictionary of {@code expected} that {@code actual} lacks or holds other values under. */
+  private static Long differingDictionary(DictionaryProvider expected, DictionaryProvider actual) {
     for (long id : expected.getDictionaryIds()) {
       Dictionary theirs = actual.lookup(id);
       if (theirs == null || !VectorEqualsVisitor.vectorEquals(expected.lookup(id).getVector(), theirs.getVector())) {
@@ -114,14 +127,8 @@ public final class RowGather {
     return null;
   }
 
-  /**
-   * The top-level column encoded with dictionary {@code id}, to name it in an error.
-   *
-   * @param schema the schema
-   * @param id the dictionary id
-   * @return the column's name, or null when no top-level column uses it
-   */
-  public static String dictionaryColumn(Schema schema, long id) {
+  /** The top-level column encoded with dictionary {@code id}, or null when none is. */
+  private static String dictionaryColumn(Schema schema, long id) {
     for (Field field : schema.getFields()) {
       if (field.getDictionary() != null && field.getDictionary().getId() == id) {
         return field.getName();

@@ -1,7 +1,6 @@
 package io.solstice.arrow.internal;
 
 import io.solstice.arrow.ArrowBatch;
-import io.solstice.arrow.SchemaChangeException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.arrow.flight.BackpressureStrategy;
@@ -142,7 +141,10 @@ public final class StreamPump extends BaseSubscriber<ArrowBatch> {
         throw new IllegalStateException("the served source changed its schema at " + batch.position()
             + ": Flight streams carry one schema");
       }
-      checkDictionaries(batch);
+      // Flight sends dictionaries only in start: the client decodes every batch with the first's.
+      RowGather.requireSameDictionaries(dictionaries, batch, "the served source",
+          "a Flight stream sends its dictionaries once, with its first batch, so the client would decode this"
+              + " batch with the first batch's dictionary");
       VectorUnloader unloader = new VectorUnloader(batch.root());
       try (ArrowRecordBatch records = unloader.getRecordBatch()) {
         new VectorLoader(root).load(records);
@@ -169,20 +171,6 @@ public final class StreamPump extends BaseSubscriber<ArrowBatch> {
       dictionaries.put(new Dictionary((FieldVector) pair.getTo(), d.getEncoding()));
     }
     listener.start(root, dictionaries);
-  }
-
-  /**
-   * Flight sends dictionaries only in {@code start}, so the client decodes every batch with the
-   * first one's: a batch whose dictionaries differ would arrive with silently wrong values.
-   */
-  private void checkDictionaries(ArrowBatch batch) {
-    Long id = RowGather.differingDictionary(dictionaries, batch);
-    if (id != null) {
-      String column = RowGather.dictionaryColumn(batch.schema(), id);
-      throw new SchemaChangeException(column, "the served source changed dictionary " + id + " (column " + column
-          + ") at " + batch.position() + ": a Flight stream sends its dictionaries once, with its first batch, "
-          + "so the client would decode this batch with the first batch's dictionary");
-    }
   }
 
   private boolean awaitReady() {
