@@ -55,7 +55,7 @@ class ResumeTest {
     EventLog reached = new EventLog();
     Solstice.run(CountingExperiment.fresh()).train(Sources.counting(new Ledger(), 5)).epochs(3)
         .maxSteps(7).subscribers(reached).block();
-    TrainingEvent.RunEnded<?, ?> limit = runEnded(reached);
+    TrainingEvent.RunEnded<?, ?> limit = reached.runEnded();
     assertThat(limit.position()).isEqualTo(new RunPosition(1, 2, 7, 0));
 
     EventLog resumed = new EventLog();
@@ -63,7 +63,7 @@ class ResumeTest {
         .maxSteps(7).resumeFrom(limit.position()).subscribers(resumed).block();
 
     assertThat(resumed.events()).noneMatch(e -> e instanceof TrainingEvent.StepStarted<?, ?>);
-    TrainingEvent.RunEnded<?, ?> ended = runEnded(resumed);
+    TrainingEvent.RunEnded<?, ?> ended = resumed.runEnded();
     assertThat(ended.position()).isEqualTo(limit.position());
     assertThat(ended.outcome().status()).isEqualTo(limit.outcome().status());
   }
@@ -82,7 +82,7 @@ class ResumeTest {
         .block();
 
     // The position a checkpoint at the end would store: the batches already trained stay skipped.
-    assertThat(runEnded(events).position()).isEqualTo(resumedAt);
+    assertThat(events.runEnded().position()).isEqualTo(resumedAt);
   }
 
   @Test
@@ -153,7 +153,7 @@ class ResumeTest {
     threeValBatchRun(CountingExperiment.fresh(), RunPosition.START, run -> run,
         stopAtTheSecondValStep, stopped);
 
-    assertThat(runEnded(stopped).outcome().cause()).hasMessage("stopped in the middle of a validation");
+    assertThat(stopped.runEnded().outcome().cause()).hasMessage("stopped in the middle of a validation");
     assertResumesAsTheUninterruptedRunAfterValStep4(stopped);
   }
 
@@ -172,7 +172,7 @@ class ResumeTest {
     threeValBatchRun(CountingExperiment.fresh(), RunPosition.START,
         run -> run.maxTime(Duration.ofSeconds(30)).timer(clock), timeRunsOut, segment);
 
-    assertThat(runEnded(segment).outcome()).isEqualTo(RunOutcome.stoppedEarly(null));
+    assertThat(segment.runEnded().outcome()).isEqualTo(RunOutcome.stoppedEarly(null));
     assertResumesAsTheUninterruptedRunAfterValStep4(segment);
   }
 
@@ -182,7 +182,7 @@ class ResumeTest {
    * RunEnded} repeats that whole validation and then does what the uninterrupted run did.
    */
   private static void assertResumesAsTheUninterruptedRunAfterValStep4(EventLog stopped) {
-    TrainingEvent.RunEnded<?, ?> end = runEnded(stopped);
+    TrainingEvent.RunEnded<?, ?> end = stopped.runEnded();
     assertThat(stopped.lines()).contains("StepEnded(4,VAL)").doesNotContain("StepEnded(5,VAL)");
     assertThat(end.outcome().status()).isEqualTo(RunOutcome.Status.STOPPED_EARLY);
     // Epoch 1 is trained (4 batches, 8 train steps) but its validation is not done: val steps 3
@@ -254,10 +254,5 @@ class ResumeTest {
         .epochs(3).validateEveryEpochs(validateEveryEpochs)
         .resumeFrom(position)
         .block();
-  }
-
-  private static TrainingEvent.RunEnded<?, ?> runEnded(EventLog log) {
-    List<TrainingEvent<?, ?>> events = log.events();
-    return (TrainingEvent.RunEnded<?, ?>) events.get(events.size() - 1);
   }
 }
