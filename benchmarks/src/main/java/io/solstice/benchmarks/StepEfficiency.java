@@ -84,6 +84,8 @@ public final class StepEfficiency {
       byGemm.set(gemms.gflopsByGemm(batches.get(0).features(), 20, 5));
       return 0;
     }).getAsDouble();
+    Json.Obj parts = stepParts(model[0], batches, Math.max(3, config.pairs()), thread)
+        .put("gemms_us_per_step", 1e6 / comparison.summaryB().median());
     double gflopPerStep = gemms.flops() / 1e9;
     return Json.obj()
         .put("model", "MlpClassifier " + join(sizes) + ", Adam(1e-3), float32")
@@ -93,12 +95,45 @@ public final class StepEfficiency {
         .put("flops_per_step", gemms.flops())
         .put("flops_per_sample", (double) gemms.flops() / batch)
         .put("sgemm_gflops_by_gemm", byGemm.get())
+        .put("step_parts", parts)
         .put("comparison", comparison.toJson(
             "for loop over MlpClassifier.trainStep on one dedicated thread",
             "only the step's gemms (HostGemm: OpenBLAS sgemm, same shapes, preallocated float32)", "steps_per_s"))
         .put("step_gflops", comparison.summaryA().median() * gflopPerStep)
         .put("sgemm_gflops_at_step_shapes", comparison.summaryB().median() * gflopPerStep)
         .put("step_flops_vs_sgemm", comparison.ratio().median());
+  }
+
+  /**
+   * Where a step's time goes: its gradients (forward pass, loss, backward pass) and its update,
+   * timed apart for every batch of an epoch, microseconds per step, medians over epochs. Set
+   * against the gemms alone, what is left of the gradients is the step's other code, and the
+   * update is the optimizer with the memory traffic it meets inside a step.
+   */
+  private static Json.Obj stepParts(MlpClassifier model, List<TensorBatch> batches, int epochs,
+      DedicatedThread thread) {
+    double[] gradientsUs = new double[epochs];
+    double[] updateUs = new double[epochs];
+    thread.wrap(() -> {
+      for (int e = 0; e < epochs; e++) {
+        long gradients = 0;
+        long update = 0;
+        for (TensorBatch batch : batches) {
+          long start = System.nanoTime();
+          model.gradients(batch.features(), batch.labels());
+          long between = System.nanoTime();
+          model.optimizer().step();
+          update += System.nanoTime() - between;
+          gradients += between - start;
+        }
+        gradientsUs[e] = gradients / 1e3 / batches.size();
+        updateUs[e] = update / 1e3 / batches.size();
+      }
+      return 0;
+    }).getAsDouble();
+    return Json.obj()
+        .put("gradients_us_per_step", Summary.of(gradientsUs).toJson())
+        .put("update_us_per_step", Summary.of(updateUs).toJson());
   }
 
   private static String join(int[] sizes) {

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.AdamUpdater;
@@ -20,19 +21,28 @@ import org.nd4j.linalg.learning.config.Adam;
  * size), in the same precision, equal to it up to rounding.
  *
  * <p>Why: ND4J's op, a plain scalar loop, was about half of a 784-256-10 MLP training step on
- * the 2-core benchmark machine. This loop copies the gradient and both moments through small
- * heap arrays in chunks, a loop shape the JIT can compile to vector instructions. A whole
+ * the 2-core benchmark machine. This loop copies the gradient and the parameters through small
+ * heap arrays in blocks, a loop shape the JIT can compile to vector instructions. A whole
  * update of the MLP's 203,530 parameters, subtraction included, took 250 us against 945 us
  * with ND4J's updater ({@code benchmarks/bench jmh AdamJmh}).
+ *
+ * <p>The moments live on the Java heap, in arrays of one block each, so the loop reads and writes
+ * them in place: only the gradient and the parameters, which ND4J's gemms read and write, are
+ * copied in and out. Copying the moments too was 4 of the block's 7 copies: one thread took
+ * 328-360 us for {@code AdamJmh}'s update that way, against 188-239 us now (runs alternated).
  *
  * <p>An update of at least {@value #PARALLEL_FROM} values is shared, chunk by chunk, with up to
  * three helper threads of the common pool, as many as ND4J's op threads ({@code
  * OMP_NUM_THREADS}) and the cores allow: ND4J's threads sleep while Java code runs, so their cores
  * are free. The result does not depend on how the chunks were shared.
  *
- * <p>The moments live in two arrays of their own, named {@code M} and {@code V} like ND4J's
- * state, so checkpoints move freely between this and ND4J's updater (which the GPU backend and
- * any array that is not a plain host buffer use).
+ * <p>{@link #exportState} and {@link #importState} move the moments to and from two flat arrays
+ * named {@code M} and {@code V} like ND4J's state, so checkpoints move freely between this and
+ * ND4J's updater (which the GPU backend and any array that is not a plain host buffer use). The
+ * arrays are made when first asked for and reused: a version published every few steps copies the
+ * moments into memory it already has. New arrays at each copy made a run that publishes every 10
+ * steps about 8% slower ({@code benchmarks/bench publish}: 0.875 of an unpublished run, against
+ * 0.948 with the arrays reused).
  */
 final class HostAdam {
 
@@ -43,10 +53,11 @@ final class HostAdam {
    */
   private static final int CHUNK = 2048;
   /**
-   * Values copied through the scratch arrays at a time within a chunk: the four arrays (8 KB of
-   * floats) then share the 32 KB first-level cache with the memory being streamed. One thread
-   * updated 203,530 parameters in 184 +- 21 us with blocks of 512 values, against 212 +- 10 us
-   * when a whole 2048-value chunk went through them ({@code AdamJmh}).
+   * Values per block: the length of each moment array, and of the copies of the gradient and the
+   * parameters, so that a block's arrays share the 32 KB first-level cache with the memory being
+   * streamed. One thread updated 203,530 parameters in 184 +- 21 us with blocks of 512 values,
+   * against 212 +- 10 us when a whole 2048-value chunk went through its copies ({@code
+   * AdamJmh}).
    */
   private static final int BLOCK = 512;
   /**
@@ -58,42 +69,58 @@ final class HostAdam {
   private static final int HELPERS_AT_MOST = 3;
 
   private final Adam config;
-  private final INDArray m;
-  private final INDArray v;
+  private final DataType type;
+  private final int length;
   // Views made once: a view made per block was an allocation the JIT removed in some processes
   // and not in others, up to a third of an update's time where it stayed.
   private final FloatBuffer gradientFloats;
-  private final FloatBuffer mFloats;
-  private final FloatBuffer vFloats;
-  private final float[][] floatScratch;
   private final DoubleBuffer gradientDoubles;
-  private final DoubleBuffer mDoubles;
-  private final DoubleBuffer vDoubles;
-  private final double[][] doubleScratch;
+  /** The moments, one array per block (the last one shorter); null in the other precision. */
+  private final float[][] mFloats;
+  private final float[][] vFloats;
+  private final double[][] mDoubles;
+  private final double[][] vDoubles;
+  /** The moments as ND4J keeps them, for checkpoints: made when first asked for. */
+  private Map<String, INDArray> stateArrays;
+  /** The calling thread's copies of a block's gradient and parameters: float[2][] or double[2][]. */
+  private final Object blockCopies;
   /**
    * The threads an update may use: ND4J's own op-thread setting ({@code OMP_NUM_THREADS}), so
    * a user who gives ND4J one thread gets a one-thread update, and no more than the cores.
    */
   private final int threads;
 
-  private HostAdam(Adam config, ByteBuffer gradientBytes, DataType type, long length, int threads) {
+  private HostAdam(Adam config, ByteBuffer gradientBytes, DataType type, int length, int threads) {
     this.config = config;
+    this.type = type;
+    this.length = length;
     this.threads = threads;
-    this.m = Nd4j.create(type, length);
-    this.v = Nd4j.create(type, length);
-    ByteBuffer mBytes = HostBytes.of(m);
-    ByteBuffer vBytes = HostBytes.of(v);
     boolean floats = type == DataType.FLOAT;
     this.gradientFloats = floats ? gradientBytes.asFloatBuffer() : null;
-    this.mFloats = floats ? mBytes.asFloatBuffer() : null;
-    this.vFloats = floats ? vBytes.asFloatBuffer() : null;
     this.gradientDoubles = floats ? null : gradientBytes.asDoubleBuffer();
-    this.mDoubles = floats ? null : mBytes.asDoubleBuffer();
-    this.vDoubles = floats ? null : vBytes.asDoubleBuffer();
-    // A small model's scratch is as long as its parameters: a service keeps thousands of them.
-    int scratch = (int) Math.min(BLOCK, length);
-    this.floatScratch = floats ? new float[4][scratch] : null;
-    this.doubleScratch = floats ? null : new double[4][scratch];
+    this.mFloats = floats ? floatBlocks(length) : null;
+    this.vFloats = floats ? floatBlocks(length) : null;
+    this.mDoubles = floats ? null : doubleBlocks(length);
+    this.vDoubles = floats ? null : doubleBlocks(length);
+    // A small model's copies are as long as its parameters: a service keeps thousands of them.
+    int copyLength = Math.min(BLOCK, length);
+    this.blockCopies = floats ? new float[2][copyLength] : new double[2][copyLength];
+  }
+
+  private static float[][] floatBlocks(int length) {
+    float[][] blocks = new float[(length + BLOCK - 1) / BLOCK][];
+    for (int b = 0; b < blocks.length; b++) {
+      blocks[b] = new float[Math.min(BLOCK, length - b * BLOCK)];
+    }
+    return blocks;
+  }
+
+  private static double[][] doubleBlocks(int length) {
+    double[][] blocks = new double[(length + BLOCK - 1) / BLOCK][];
+    for (int b = 0; b < blocks.length; b++) {
+      blocks[b] = new double[Math.min(BLOCK, length - b * BLOCK)];
+    }
+    return blocks;
   }
 
   /**
@@ -117,15 +144,66 @@ final class HostAdam {
     }
     ByteBuffer bytes = HostBytes.of(gradients);
     return bytes == null ? null
-        : new HostAdam((Adam) updater, bytes, gradients.dataType(), gradients.length(), Math.max(1, threads));
+        : new HostAdam((Adam) updater, bytes, gradients.dataType(), (int) gradients.length(), Math.max(1, threads));
   }
 
-  /** The state by variable name: flat [length] moments. */
-  Map<String, INDArray> flatState() {
-    Map<String, INDArray> state = new LinkedHashMap<>();
-    state.put(AdamUpdater.M_STATE, m);
-    state.put(AdamUpdater.V_STATE, v);
-    return state;
+  /**
+   * The state as ND4J's updater keeps it, by variable name: flat [length] arrays {@code M} and
+   * {@code V}, made at the first call (outside any workspace the caller has open) and reused.
+   * {@link #exportState} fills them; {@link #importState} reads them.
+   */
+  Map<String, INDArray> stateArrays() {
+    if (stateArrays == null) {
+      try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+        Map<String, INDArray> arrays = new LinkedHashMap<>();
+        arrays.put(AdamUpdater.M_STATE, Nd4j.create(type, length));
+        arrays.put(AdamUpdater.V_STATE, Nd4j.create(type, length));
+        stateArrays = arrays;
+      }
+    }
+    return stateArrays;
+  }
+
+  /** Copies the moments into {@link #stateArrays()}. */
+  void exportState() {
+    FloatBuffer mOut = type == DataType.FLOAT ? floatsOf(AdamUpdater.M_STATE) : null;
+    FloatBuffer vOut = type == DataType.FLOAT ? floatsOf(AdamUpdater.V_STATE) : null;
+    for (int b = 0; b < blockCount(); b++) {
+      if (mOut != null) {
+        mOut.put(b * BLOCK, mFloats[b]);
+        vOut.put(b * BLOCK, vFloats[b]);
+      } else {
+        doublesOf(AdamUpdater.M_STATE).put(b * BLOCK, mDoubles[b]);
+        doublesOf(AdamUpdater.V_STATE).put(b * BLOCK, vDoubles[b]);
+      }
+    }
+  }
+
+  /** Replaces the moments with the values in {@link #stateArrays()}. */
+  void importState() {
+    FloatBuffer mIn = type == DataType.FLOAT ? floatsOf(AdamUpdater.M_STATE) : null;
+    FloatBuffer vIn = type == DataType.FLOAT ? floatsOf(AdamUpdater.V_STATE) : null;
+    for (int b = 0; b < blockCount(); b++) {
+      if (mIn != null) {
+        mIn.get(b * BLOCK, mFloats[b]);
+        vIn.get(b * BLOCK, vFloats[b]);
+      } else {
+        doublesOf(AdamUpdater.M_STATE).get(b * BLOCK, mDoubles[b]);
+        doublesOf(AdamUpdater.V_STATE).get(b * BLOCK, vDoubles[b]);
+      }
+    }
+  }
+
+  private int blockCount() {
+    return (length + BLOCK - 1) / BLOCK;
+  }
+
+  private FloatBuffer floatsOf(String variable) {
+    return HostBytes.of(stateArrays().get(variable)).asFloatBuffer();
+  }
+
+  private DoubleBuffer doublesOf(String variable) {
+    return HostBytes.of(stateArrays().get(variable)).asDoubleBuffer();
   }
 
   /**
@@ -157,29 +235,28 @@ final class HostAdam {
     double epsilon = config.getEpsilon();
     double stepSize = config.getLearningRate(iteration, epoch)
         * Math.sqrt(1 - Math.pow(beta2, iteration + 1.0)) / (1 - Math.pow(beta1, iteration + 1.0));
-    boolean floats = floatScratch != null;
-    int length = (int) m.length();
+    boolean floats = type == DataType.FLOAT;
     int chunks = (length + CHUNK - 1) / CHUNK;
     // Absolute bulk gets and puts leave a view's position alone, so threads share these views.
     FloatBuffer floatValues = floats && values != null ? values.asFloatBuffer() : null;
     DoubleBuffer doubleValues = !floats && values != null ? values.asDoubleBuffer() : null;
     ChunkUpdate update = floats
-        ? (chunk, scratch) -> forEachBlock(chunk, length, (start, n) -> applyFloat(start, n, (float[][]) scratch,
+        ? (chunk, copies) -> forEachBlock(chunk, length, (start, n) -> applyFloat(start, n, (float[][]) copies,
             floatValues, (float) beta1, (float) beta2, (float) epsilon, (float) stepSize))
-        : (chunk, scratch) -> forEachBlock(chunk, length, (start, n) -> applyDouble(start, n, (double[][]) scratch,
+        : (chunk, copies) -> forEachBlock(chunk, length, (start, n) -> applyDouble(start, n, (double[][]) copies,
             doubleValues, beta1, beta2, epsilon, stepSize));
     Pass pass = new Pass(chunks, update);
     int helpers = length < PARALLEL_FROM ? 0 : Math.min(HELPERS_AT_MOST, threads - 1);
     for (int h = 0; h < helpers; h++) {
-      ForkJoinPool.commonPool().execute(() -> pass.take(floats ? new float[4][BLOCK] : new double[4][BLOCK]));
+      ForkJoinPool.commonPool().execute(() -> pass.take(floats ? new float[2][BLOCK] : new double[2][BLOCK]));
     }
-    pass.take(floats ? floatScratch : doubleScratch);
+    pass.take(blockCopies);
     pass.awaitDone();
   }
 
-  /** The update of one chunk of values, with the scratch arrays of the thread that runs it. */
+  /** The update of one chunk of values, with the block copies of the thread that runs it. */
   private interface ChunkUpdate {
-    void apply(int chunk, Object scratch);
+    void apply(int chunk, Object copies);
   }
 
   /** The update of the {@code n} values from {@code start}, at most one {@link #BLOCK}. */
@@ -212,9 +289,9 @@ final class HostAdam {
       this.update = update;
     }
 
-    void take(Object scratch) {
+    void take(Object copies) {
       for (int chunk = next.getAndIncrement(); chunk < chunks; chunk = next.getAndIncrement()) {
-        update.apply(chunk, scratch);
+        update.apply(chunk, copies);
         done.incrementAndGet();
       }
     }
@@ -232,20 +309,16 @@ final class HostAdam {
     }
   }
 
-  private void applyFloat(int start, int n, float[][] scratch, FloatBuffer p,
+  private void applyFloat(int start, int n, float[][] copies, FloatBuffer p,
       float beta1, float beta2, float epsilon, float stepSize) {
     FloatBuffer g = gradientFloats;
-    FloatBuffer mb = mFloats;
-    FloatBuffer vb = vFloats;
-    float[] gc = scratch[0];
-    float[] mc = scratch[1];
-    float[] vc = scratch[2];
-    float[] pc = scratch[3];
+    float[] gc = copies[0];
+    float[] pc = copies[1];
+    float[] mc = mFloats[start / BLOCK];
+    float[] vc = vFloats[start / BLOCK];
     float oneMinusBeta1 = 1 - beta1;
     float oneMinusBeta2 = 1 - beta2;
     g.get(start, gc, 0, n);
-    mb.get(start, mc, 0, n);
-    vb.get(start, vc, 0, n);
     if (p == null) {
       // -0 - update is exactly -update, signed zeros included: negated below, it is the update.
       Arrays.fill(pc, 0, n, -0.0f);
@@ -260,8 +333,6 @@ final class HostAdam {
       vc[i] = vi;
       pc[i] -= mi * stepSize / ((float) Math.sqrt(vi) + epsilon);
     }
-    mb.put(start, mc, 0, n);
-    vb.put(start, vc, 0, n);
     if (p == null) {
       for (int i = 0; i < n; i++) {
         gc[i] = -pc[i];
@@ -274,18 +345,14 @@ final class HostAdam {
 
   // The float32 loop again for float64: Java has no generics over primitive arrays, and one
   // loop over doubles would widen every float32 value and change its rounding.
-  private void applyDouble(int start, int n, double[][] scratch, DoubleBuffer p,
+  private void applyDouble(int start, int n, double[][] copies, DoubleBuffer p,
       double beta1, double beta2, double epsilon, double stepSize) {
     DoubleBuffer g = gradientDoubles;
-    DoubleBuffer mb = mDoubles;
-    DoubleBuffer vb = vDoubles;
-    double[] gc = scratch[0];
-    double[] mc = scratch[1];
-    double[] vc = scratch[2];
-    double[] pc = scratch[3];
+    double[] gc = copies[0];
+    double[] pc = copies[1];
+    double[] mc = mDoubles[start / BLOCK];
+    double[] vc = vDoubles[start / BLOCK];
     g.get(start, gc, 0, n);
-    mb.get(start, mc, 0, n);
-    vb.get(start, vc, 0, n);
     if (p == null) {
       Arrays.fill(pc, 0, n, -0.0);
     } else {
@@ -299,8 +366,6 @@ final class HostAdam {
       vc[i] = vi;
       pc[i] -= mi * stepSize / (Math.sqrt(vi) + epsilon);
     }
-    mb.put(start, mc, 0, n);
-    vb.put(start, vc, 0, n);
     if (p == null) {
       for (int i = 0; i < n; i++) {
         gc[i] = -pc[i];

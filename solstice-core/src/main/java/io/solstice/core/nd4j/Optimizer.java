@@ -25,15 +25,16 @@ import org.nd4j.linalg.schedule.ISchedule;
  * schedule.
  *
  * <p>The updater works on the flat gradient of all parameters in one call, in place, and
- * keeps its state (Adam's moments, momentum...) in one flat array that it never reallocates.
+ * keeps its state (Adam's moments, momentum...) in memory that it never reallocates.
  * That state is exposed by name through {@link #state()}, one array per parameter and updater
  * variable ({@code updater/layer0/W/M}), plus the {@code updater/iteration} and
  * {@code updater/epoch} counters, so checkpoints and parameter averaging include it, and
  * {@link #loadState} continues bit-identically.
  *
  * <p>{@code Adam} on the CPU backend (float32 or float64) is computed by a Java loop equal to
- * ND4J's {@code adam_updater} up to rounding and about 2.5 times faster; its state has the same
- * names, so checkpoints move between the two.
+ * ND4J's {@code adam_updater} up to rounding and about 2.5 times faster; it keeps its moments on
+ * the Java heap, and {@link #state()} copies them out under the same names, so checkpoints move
+ * between the two.
  *
  * <p>AdamW: ND4J 1.0.0-M2.1 has no AdamW configuration; {@code new Adam(lr)} with
  * {@link Builder#weightDecay} is AdamW, Adam with decoupled weight decay (Loshchilov and
@@ -63,8 +64,12 @@ public final class Optimizer {
   private final ByteBuffer valuesBytes;
   /** Whether a regularization runs between the update and its subtraction (weight decay). */
   private final boolean hasPostUpdaterRegularization;
-  /** Per parameter and updater variable, a view into the updater's flat state, in a stable order. */
-  private final Map<String, INDArray> namedState;
+  /**
+   * Per parameter and updater variable, a view into the updater's flat state, in a stable order:
+   * ND4J's own state, or the arrays {@link #hostAdam} copies its moments to and from (then made
+   * when the state is first asked for).
+   */
+  private Map<String, INDArray> namedState;
   private int iteration;
   private int epoch;
 
@@ -77,7 +82,6 @@ public final class Optimizer {
       this.valuesBytes = HostBytes.of(parameters.values());
       if (hostAdam != null) {
         this.updater = null;
-        this.namedState = nameState(hostAdam.flatState(), parameters);
       } else {
         long stateSize = config.updater.stateSize(parameters.length());
         INDArray stateView = stateSize == 0 ? null : Nd4j.create(parameters.dataType(), stateSize);
@@ -208,15 +212,21 @@ public final class Optimizer {
   }
 
   /**
-   * The updater's state by name (live views; {@link NamedArrays#copy()} snapshots them):
-   * {@code updater/<parameter>/<variable>} for each parameter and updater variable (empty
-   * for plain SGD), then {@code updater/iteration} and {@code updater/epoch}.
+   * The updater's state by name: {@code updater/<parameter>/<variable>} for each parameter and
+   * updater variable (empty for plain SGD), then {@code updater/iteration} and {@code
+   * updater/epoch}: views of the updater's state, which later steps change ({@link
+   * NamedArrays#copy()} snapshots them). The Java Adam keeps its moments on the heap and copies
+   * them into arrays of its own at each call (as large as the moments, made at the first call),
+   * so with it the views hold the moments as of the latest call.
    *
    * @return the state
    */
   public NamedArrays state() {
+    if (hostAdam != null) {
+      hostAdam.exportState();
+    }
     NamedArrays.Builder out = NamedArrays.builder();
-    namedState.forEach(out::put);
+    namedState().forEach(out::put);
     return out
         .scalar(PREFIX + "/iteration", iteration)
         .scalar(PREFIX + "/epoch", epoch)
@@ -231,10 +241,22 @@ public final class Optimizer {
    * @throws IllegalArgumentException naming the first missing or mismatched array
    */
   public void loadState(NamedArrays state) {
-    namedState.forEach(
+    namedState().forEach(
         (name, view) -> view.assign(state.get(name, view.dataType(), view.shape())));
+    if (hostAdam != null) {
+      hostAdam.importState();
+    }
     iteration = Math.toIntExact(state.getLong(PREFIX + "/iteration"));
     epoch = Math.toIntExact(state.getLong(PREFIX + "/epoch"));
+  }
+
+  private Map<String, INDArray> namedState() {
+    if (namedState == null) {
+      try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+        namedState = nameState(hostAdam.stateArrays(), parameters);
+      }
+    }
+    return namedState;
   }
 
   /**

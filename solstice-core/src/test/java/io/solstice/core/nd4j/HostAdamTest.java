@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.AdamUpdater;
 import org.nd4j.linalg.learning.GradientUpdater;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.Nadam;
@@ -16,7 +17,8 @@ import org.nd4j.linalg.schedule.ScheduleType;
 /**
  * The Java Adam against ND4J's own {@code adam_updater}: the same updates and moments, step
  * after step, in float32 and float64, for lengths around the block and chunk sizes, with a
- * learning-rate schedule and gradients spanning many orders of magnitude.
+ * learning-rate schedule and gradients spanning many orders of magnitude; and the moments moved
+ * between the two.
  */
 class HostAdamTest {
 
@@ -48,7 +50,8 @@ class HostAdamTest {
           assertClose(hostGradient, viaNd4j, tolerance, type + " x " + length + " update " + iteration);
         }
         Map<String, INDArray> nd4jState = nd4j.getState();
-        for (Map.Entry<String, INDArray> variable : host.flatState().entrySet()) {
+        host.exportState();
+        for (Map.Entry<String, INDArray> variable : host.stateArrays().entrySet()) {
           assertClose(variable.getValue(), nd4jState.get(variable.getKey()).reshape(length), tolerance,
               type + " x " + length + " moment " + variable.getKey());
         }
@@ -117,11 +120,67 @@ class HostAdamTest {
         assertThat(sharedValues.data().asDouble()).as("%s parameters %d", type, iteration)
             .isEqualTo(oneThreadValues.data().asDouble());
       }
-      for (String moment : oneThread.flatState().keySet()) {
-        assertThat(shared.flatState().get(moment).data().asDouble()).as("%s moment %s", type, moment)
-            .isEqualTo(oneThread.flatState().get(moment).data().asDouble());
+      oneThread.exportState();
+      shared.exportState();
+      Map<String, INDArray> oneThreadState = oneThread.stateArrays();
+      Map<String, INDArray> sharedState = shared.stateArrays();
+      for (String moment : oneThreadState.keySet()) {
+        assertThat(sharedState.get(moment).data().asDouble()).as("%s moment %s", type, moment)
+            .isEqualTo(oneThreadState.get(moment).data().asDouble());
       }
     }
+  }
+
+  @Test
+  void itsMomentsMoveToAndFromNd4jsUpdaterThroughItsStateArrays() {
+    for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+      double tolerance = type == DataType.FLOAT ? 2e-5 : 1e-12;
+      int length = 1300; // three moment blocks, the last one short
+      Adam config = new Adam(1e-2);
+      GradientUpdater<?> nd4j = config.instantiate(Nd4j.create(type, 1, config.stateSize(length)), true);
+      INDArray hostGradient = Nd4j.create(type, length);
+      HostAdam host = HostAdam.forUpdater(config, hostGradient);
+      java.util.Random random = new java.util.Random(5);
+      for (int iteration = 0; iteration < 3; iteration++) {
+        nd4j.applyUpdater(randomGradient(random, length, type), iteration, 0);
+      }
+      nd4j.getState().forEach((name, moment) -> host.stateArrays().get(name).assign(moment.reshape(length)));
+      host.importState();
+
+      for (int iteration = 3; iteration < 6; iteration++) {
+        INDArray gradient = randomGradient(random, length, type);
+        INDArray viaNd4j = gradient.dup();
+        hostGradient.assign(gradient);
+        nd4j.applyUpdater(viaNd4j, iteration, 0);
+        host.apply(iteration, 0);
+        assertClose(hostGradient, viaNd4j, tolerance, type + " update " + iteration + " after the move");
+      }
+
+      // The arrays hold the moments as of the last export: changing them changes nothing else.
+      host.exportState();
+      INDArray firstMoment = host.stateArrays().get(AdamUpdater.M_STATE);
+      double[] exported = firstMoment.data().asDouble();
+      firstMoment.assign(0);
+      host.exportState();
+      assertThat(firstMoment.data().asDouble()).as("%s: exported again", type).isEqualTo(exported);
+
+      GradientUpdater<?> back = config.instantiate(Nd4j.create(type, 1, config.stateSize(length)), true);
+      host.stateArrays().forEach((name, moment) -> back.getState().get(name).assign(moment.reshape(1, length)));
+      INDArray gradient = randomGradient(random, length, type);
+      INDArray viaBack = gradient.dup();
+      hostGradient.assign(gradient);
+      back.applyUpdater(viaBack, 6, 0);
+      host.apply(6, 0);
+      assertClose(viaBack, hostGradient, tolerance, type + " ND4J's updater continuing from the Java state");
+    }
+  }
+
+  private static INDArray randomGradient(java.util.Random random, int length, DataType type) {
+    double[] values = new double[length];
+    for (int i = 0; i < length; i++) {
+      values[i] = random.nextGaussian() * Math.pow(10, random.nextDouble() * 6 - 4);
+    }
+    return Nd4j.createFromArray(values).castTo(type);
   }
 
   @Test
