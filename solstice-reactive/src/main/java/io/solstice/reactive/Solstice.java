@@ -96,7 +96,9 @@ import reactor.core.publisher.Flux;
  *   <li>{@code EpochEnded} and {@code ValidationEnded} carry the epoch's step outputs merged by
  *       {@link io.solstice.core.metrics.Metrics#merge} (a running merge, {@code scan}, over the
  *       epoch's {@code StepEnded} of that mode) and their computed values; {@code null} and empty when the
- *       outputs are not {@code Metrics} or no step ran.
+ *       outputs are not {@code Metrics} or no step ran; and whether the epoch ran to its end
+ *       ({@link TrainingEvent.EpochEnded#complete()}: false when a stop was requested before it,
+ *       so its metrics merge only the steps that ran and are no evaluation).
  *   <li>A {@code CheckpointWritten} follows the event during whose handling a subscriber
  *       announced it ({@link RunControl#checkpointWritten}); a {@code SignalRaised} follows the
  *       event during whose handling a subscriber raised it ({@link RunControl#raise}), so a signal

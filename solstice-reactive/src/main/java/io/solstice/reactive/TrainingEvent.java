@@ -167,12 +167,17 @@ public sealed interface TrainingEvent<E, O>
    *     validation after a train epoch that a stop cut short does not complete the epoch: the
    *     position is then that validation's start (the train epoch's batches and train steps, the
    *     val steps before it), and a resumed run runs the whole validation again
+   * @param complete whether the epoch ran to its end. False when a stop (a subscriber's, {@link
+   *     Run#maxSteps}, {@link Run#maxTime}, the non-finite policy) was requested before this event,
+   *     even during its last step: {@code metrics} then merge only the steps that ran, and
+   *     subscribers that act on results (early stopping, keeping the best checkpoint) skip the
+   *     epoch. Every started epoch still gets its {@code EpochEnded}, complete or not
    * @param <E> the experiment type
    * @param <O> the step-output type
    */
   record EpochEnded<E, O>(
       RunControl run, E experiment, int epoch, Mode mode, long steps, O metrics,
-      Map<String, Double> values, RunPosition position)
+      Map<String, Double> values, RunPosition position, boolean complete)
       implements TrainingEvent<E, O> {
 
     /** Freezes the values. */
@@ -184,7 +189,8 @@ public sealed interface TrainingEvent<E, O>
   /**
    * A validation ended: follows the {@link EpochEnded} of every VAL epoch, with the train
    * position it validated, for subscribers that act on validation results (early stopping,
-   * keeping the best checkpoint).
+   * keeping the best checkpoint). A validation that a stop cut short still ends, with {@code
+   * complete} false: its values are not a result to act on.
    *
    * @param run the run's control
    * @param experiment the experiment that was validated
@@ -194,12 +200,13 @@ public sealed interface TrainingEvent<E, O>
    * @param steps how many val steps ran
    * @param metrics the merged val outputs, or null (see {@link EpochEnded#metrics})
    * @param values {@code metrics.compute()}; empty when there are no metrics
+   * @param complete whether the validation ran to its end (see {@link EpochEnded#complete})
    * @param <E> the experiment type
    * @param <O> the step-output type
    */
   record ValidationEnded<E, O>(
       RunControl run, E experiment, int epoch, RunPosition position, long steps, O metrics,
-      Map<String, Double> values)
+      Map<String, Double> values, boolean complete)
       implements TrainingEvent<E, O> {
 
     /** Freezes the values. */

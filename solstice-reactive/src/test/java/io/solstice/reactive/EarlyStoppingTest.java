@@ -3,6 +3,7 @@ package io.solstice.reactive;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.solstice.core.EarlyStoppingException;
+import io.solstice.core.Mode;
 import io.solstice.core.RunOutcome;
 import io.solstice.core.metrics.MeanMetric;
 import io.solstice.reactive.fixtures.CountingExperiment;
@@ -10,6 +11,7 @@ import io.solstice.reactive.fixtures.EventLog;
 import io.solstice.reactive.fixtures.Ledger;
 import io.solstice.reactive.fixtures.Recorder;
 import io.solstice.reactive.fixtures.Sources;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -212,5 +214,61 @@ class EarlyStoppingTest {
     assertThat(a.outcome()).isEqualTo(RunOutcome.COMPLETED);
     assertThat(ledger.created()).isLessThan(3 * (50 + 20));
     assertThat(ledger.notClosedExactlyOnce()).isEmpty();
+  }
+
+  @Test
+  void aValidationCutShortByAStopEndsIncompleteAndTheEpochsBeforeItComplete() {
+    EventLog events = new EventLog();
+
+    Solstice.run(CountingExperiment.fresh())
+        .train(Sources.counting(ledger, 2)).validate(Sources.counting(ledger, 2)).epochs(3)
+        .subscribers(stopAtValStep(2), events)
+        .block();
+
+    // Val step 2 is the first of epoch 1's two: the stop cuts that validation short.
+    assertThat(ends(events)).containsExactly("EpochEnded(0,TRAIN)", "EpochEnded(0,VAL)",
+        "ValidationEnded(0)", "EpochEnded(1,TRAIN)", "EpochEnded(1,VAL) cut short",
+        "ValidationEnded(1) cut short");
+    assertThat(EventLog.assertEpochMetricsMergeTheirSteps(events.events())).isEqualTo(4);
+    assertThat(ledger.notClosedExactlyOnce()).isEmpty();
+  }
+
+  @Test
+  void aStepCadenceValidationCutShortEndsIncompleteAndSoDoesTheTrainEpochItInterrupted() {
+    EventLog events = new EventLog();
+
+    Solstice.run(CountingExperiment.fresh())
+        .train(Sources.counting(ledger, 3)).validate(Sources.counting(ledger, 2)).epochs(2)
+        .validateEverySteps(2)
+        .subscribers(stopAtValStep(0), events)
+        .block();
+
+    // The validation after train step 1 is stopped at its first val step; the train epoch it
+    // interrupted ends there too, one batch short.
+    assertThat(ends(events)).containsExactly("EpochEnded(0,VAL) cut short",
+        "ValidationEnded(0) cut short", "EpochEnded(0,TRAIN) cut short");
+    assertThat(ledger.notClosedExactlyOnce()).isEmpty();
+  }
+
+  private static TrainingSubscriber<Object, Object> stopAtValStep(long valStep) {
+    return event -> {
+      if (event instanceof TrainingEvent.StepEnded<?, ?> step && step.mode() == Mode.VAL
+          && step.globalStep() == valStep) {
+        event.run().stop("stopped at val step " + valStep);
+      }
+    };
+  }
+
+  /** The epoch and validation ends of a run, each marked when a stop cut it short. */
+  private static List<String> ends(EventLog events) {
+    List<String> ends = new ArrayList<>();
+    for (TrainingEvent<?, ?> event : events.events()) {
+      if (event instanceof TrainingEvent.EpochEnded<?, ?> end) {
+        ends.add(EventLog.describe(end) + (end.complete() ? "" : " cut short"));
+      } else if (event instanceof TrainingEvent.ValidationEnded<?, ?> end) {
+        ends.add(EventLog.describe(end) + (end.complete() ? "" : " cut short"));
+      }
+    }
+    return ends;
   }
 }

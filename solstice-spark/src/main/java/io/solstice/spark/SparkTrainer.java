@@ -107,7 +107,9 @@ import org.slf4j.LoggerFactory;
  * io.solstice.reactive.RunControl#stop} or an {@link io.solstice.core.EarlyStoppingException}:
  * from {@code EpochStarted} or {@code StepStarted} the round does not run, from {@code
  * StepEnded} the epoch still ends; no later validation or round runs, and {@code RunEnded}
- * reports {@code STOPPED_EARLY}. So an {@link io.solstice.reactive.callbacks.EarlyStopping}
+ * reports {@code STOPPED_EARLY}. A round or a validation that ran is whole (one step over all of
+ * its data), so its {@code EpochEnded} is {@code complete()} even when a stop came during it; one
+ * that a stop kept from running is not. So an {@link io.solstice.reactive.callbacks.EarlyStopping}
  * counts patience in rounds (or validations), and a {@link
  * io.solstice.reactive.callbacks.CheckpointCallback} with {@code everyEpochs(1)} writes a
  * checkpoint after every round; give it {@link #sourcePosition()} so the checkpoint also
@@ -356,7 +358,7 @@ public final class SparkTrainer<E extends Experiment<E, TensorBatch, M> & Checkp
       TrainingEvent.EpochEnded<E, M> ended =
           epoch(driver, Mode.VAL, round, false, () -> evaluate(driver.experiment, validation));
       driver.deliver(new TrainingEvent.ValidationEnded<>(driver.run, driver.experiment, round,
-          ended.position(), ended.steps(), ended.metrics(), ended.values()));
+          ended.position(), ended.steps(), ended.metrics(), ended.values(), ended.complete()));
       driver.mode = Mode.TRAIN;
     }
   }
@@ -375,7 +377,11 @@ public final class SparkTrainer<E extends Experiment<E, TensorBatch, M> & Checkp
           driver.stepNumber(), mode, DriverRun.NO_BATCH));
     }
     M metrics = null;
+    // A round is one step over all of its data: once it runs, its metrics cover the whole epoch,
+    // whatever a stop asks meanwhile.
+    boolean ran = false;
     if (!driver.run.isStopping()) {
+      ran = true;
       long number = driver.stepNumber();
       long started = System.nanoTime();
       metrics = step.call();
@@ -389,16 +395,16 @@ public final class SparkTrainer<E extends Experiment<E, TensorBatch, M> & Checkp
     }
     // As in the engine: a train epoch is complete once its due validation is too.
     driver.epochComplete = mode == Mode.VAL || (!driver.run.isStopping() && !validationDue);
-    TrainingEvent.EpochEnded<E, M> ended = epochEnded(driver, round, mode, metrics);
+    TrainingEvent.EpochEnded<E, M> ended = epochEnded(driver, round, mode, metrics, ran);
     driver.deliver(ended);
     return ended;
   }
 
   private TrainingEvent.EpochEnded<E, M> epochEnded(
-      Driver driver, int round, Mode mode, M metrics) {
+      Driver driver, int round, Mode mode, M metrics, boolean complete) {
     return new TrainingEvent.EpochEnded<>(driver.run, driver.experiment, round, mode,
         metrics == null ? 0 : 1, metrics, metrics == null ? Map.of() : metrics.compute(),
-        driver.position());
+        driver.position(), complete);
   }
 
   /**

@@ -194,7 +194,7 @@ public final class StreamingRun<
           Duration.ofNanos(System.nanoTime() - started), -1, null, null, 0, 0));
       run.deliver(new TrainingEvent.EpochEnded<>(run, experiment, epoch, Mode.TRAIN,
           batch.rounds, batch.metrics, batch.metrics == null ? Map.of() : batch.metrics.compute(),
-          position()));
+          position(), true));
     } catch (Exception e) {
       if (!written) {
         // Nothing of this batch is kept: a retry (or a replay) starts from the last version.

@@ -74,13 +74,17 @@ import org.slf4j.LoggerFactory;
  * position from the supplier given to the builder, the state of every registered {@link
  * StatefulCallback} (taken when the checkpoint is written), the latest merged metrics of each
  * mode (the values carried by the last {@code EpochEnded} of each mode that ran a step, keyed
- * {@code <mode>/<metric>}, for example {@code val/loss}), and the run's record given to {@link
- * Builder#runRecord} (its resolved configuration).
+ * {@code <mode>/<metric>}, for example {@code val/loss}; in the monitored mode, of the last one
+ * that ran to its end), and the run's record given to {@link Builder#runRecord} (its resolved
+ * configuration).
  *
  * <p><b>Which are kept.</b> The newest {@code keepLast} (default 3) plus the {@code keepBest}
  * with the best value of the monitored metric, ranked by a {@link Monitor} (the metric the
  * engine merged over each whole epoch of the monitored mode, VAL by default; a checkpoint
- * records the latest such value). Older files are deleted only after a new one is complete.
+ * records the latest such value). An epoch that a stop cut short ({@link
+ * TrainingEvent.EpochEnded#complete()} false, for example a validation stopped half-way) merged
+ * only part of its data: in the monitored mode its values are not recorded, so no checkpoint is
+ * ranked by them. Older files are deleted only after a new one is complete.
  *
  * <p><b>Announced.</b> Each checkpoint written during the run is announced with {@link
  * RunControl#checkpointWritten}, so a {@link TrainingEvent.CheckpointWritten} follows the event
@@ -130,7 +134,8 @@ public final class CheckpointCallback implements TrainingSubscriber<Object, Obje
   private RunPosition position = RunPosition.START;
   private RunPosition lastSaved;
   private Instant lastSaveTime;
-  // The latest merged metrics of each mode, keyed <mode>/<metric>; the monitored one among them.
+  // The latest merged metrics of each mode's whole epochs, keyed <mode>/<metric>; the monitored
+  // one among them.
   private final Map<String, Double> latestMetrics = new LinkedHashMap<>();
   // An every-N-epochs checkpoint is due for the current train epoch; and once the epoch is
   // complete, the position to write it at, at the next event.
@@ -366,7 +371,11 @@ public final class CheckpointCallback implements TrainingSubscriber<Object, Obje
     if (monitor != null) {
       monitor.valueOf(end); // fails the run with a clear message when the metric is missing
     }
-    if (end.steps() > 0) {
+    // A cut-short epoch's values cover part of its data: in the monitored mode they could rank a
+    // checkpoint as the best on a partial validation. Elsewhere they are what ran (an online run's
+    // one train epoch always ends with a stop), so they are kept.
+    boolean ranked = monitor != null && end.mode() == monitor.mode();
+    if (end.steps() > 0 && (end.complete() || !ranked)) {
       end.values().forEach((key, value) -> latestMetrics.put(CheckpointManifest.metricKey(end.mode(), key), value));
     }
     if (end.mode() != Mode.TRAIN) {

@@ -34,10 +34,14 @@ import reactor.core.publisher.Flux;
  * <p><b>Evaluations.</b> Step outputs of the monitored mode (VAL by default) must be {@link
  * Metrics}. By default one evaluation is the monitored key of the metrics the engine merged
  * over one epoch of that mode (carried by its {@link TrainingEvent.EpochEnded}); this
- * subscriber keeps no accumulator. With {@link Builder#everySteps(long)} an evaluation is
- * instead the merge of a window of exactly {@code n} consecutive steps of that mode ({@code
- * window(n)} and {@code reduce(Metrics::merge)} over the run's {@code StepEnded} events, across
- * epoch boundaries; a last, shorter window is not evaluated).
+ * subscriber keeps no accumulator. An epoch that a stop cut short ({@link
+ * TrainingEvent.EpochEnded#complete()} false: a validation stopped by another subscriber, by
+ * {@code maxTime} or by the non-finite policy) merged only part of its data and is no
+ * evaluation: it changes neither the best, nor the wait, nor the best experiment. With {@link
+ * Builder#everySteps(long)} an evaluation is instead the merge of a window of exactly {@code n}
+ * consecutive steps of that mode ({@code window(n)} and {@code reduce(Metrics::merge)} over the
+ * run's {@code StepEnded} events, across epoch boundaries; a last, shorter window is not
+ * evaluated).
  *
  * <p><b>Rules</b>, checked in this order at each evaluation; each one that stops the run asks
  * it to stop ({@link RunControl#stop}) with a reason that names the metric and the value, kept
@@ -117,7 +121,8 @@ public final class EarlyStopping implements TrainingSubscriber<Object, Object>, 
   /**
    * The original library's form: collects the outputs of every {@code everyNthStep}-th VAL
    * step of an epoch (steps whose number is a multiple of it) and stops the run at the end of
-   * that VAL epoch when the criterion holds for the collected list.
+   * that VAL epoch when the criterion holds for the collected list. A VAL epoch that a stop cut
+   * short is not put to the criterion.
    *
    * @param criterion decides from the collected outputs whether to stop
    * @param everyNthStep keep one output in n (1 keeps all)

@@ -12,7 +12,8 @@ import reactor.core.publisher.Flux;
  * The original library's early stopping: collects the outputs of every n-th VAL step of an
  * epoch and asks a criterion at the epoch's end whether to stop. Made by {@link
  * EarlyStopping#when(Predicate, int)}. The collection is Reactor's: each VAL epoch's kept
- * {@code StepEnded} events, up to its {@code EpochEnded}, form one {@code bufferUntil} list.
+ * {@code StepEnded} events, up to its {@code EpochEnded}, form one {@code bufferUntil} list. A
+ * VAL epoch that a stop cut short is not put to the criterion.
  *
  * @param <O> the output type
  */
@@ -43,8 +44,10 @@ final class EarlyStoppingCriterion<O> implements TrainingSubscriber<Object, O> {
                 && step.mode() == Mode.VAL
                 && step.globalStep() % everyNthStep == 0)
         .bufferUntil(EarlyStoppingCriterion::isValEpochEnd)
-        // A run that ends inside a VAL epoch leaves a last buffer without its epoch end.
-        .filter(epoch -> isValEpochEnd(epoch.get(epoch.size() - 1)))
+        // A run that ends inside a VAL epoch leaves a last buffer without its epoch end, and a
+        // VAL epoch a stop cut short collected only part of its outputs: neither is asked about.
+        .filter(epoch -> isValEpochEnd(epoch.get(epoch.size() - 1))
+            && ((TrainingEvent.EpochEnded<Object, O>) epoch.get(epoch.size() - 1)).complete())
         .doOnNext(epoch -> {
           List<O> collected = epoch.subList(0, epoch.size() - 1).stream()
               .map(event -> ((TrainingEvent.StepEnded<Object, O>) event).outputs())

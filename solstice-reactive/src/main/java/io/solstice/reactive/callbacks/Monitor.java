@@ -25,8 +25,8 @@ import java.util.OptionalDouble;
  * }</pre>
  *
  * <p>A monitor reads the merged metrics the engine puts on {@link TrainingEvent.EpochEnded} of
- * its mode; it keeps no accumulator. Not thread-safe: use it on the training thread (from a
- * synchronous subscriber).
+ * its mode, of whole epochs only; it keeps no accumulator. Not thread-safe: use it on the
+ * training thread (from a synchronous subscriber).
  */
 public final class Monitor {
 
@@ -105,8 +105,10 @@ public final class Monitor {
 
   /**
    * The monitored value of an event: present for the {@link TrainingEvent.EpochEnded} of an
-   * epoch of the monitored mode that ran at least one step, read from the metrics the engine
-   * merged over that epoch.
+   * epoch of the monitored mode that ran at least one step and ran to its end, read from the
+   * metrics the engine merged over that epoch. An epoch a stop cut short ({@link
+   * TrainingEvent.EpochEnded#complete()} false) merged only part of its data, so it is no
+   * evaluation.
    *
    * @param event any event of a run
    * @return the value, or empty when the event is not such an epoch end
@@ -116,7 +118,8 @@ public final class Monitor {
   public OptionalDouble valueOf(TrainingEvent<?, ?> event) {
     if (!(event instanceof TrainingEvent.EpochEnded<?, ?> end)
         || end.mode() != mode
-        || end.steps() == 0) {
+        || end.steps() == 0
+        || !end.complete()) {
       return OptionalDouble.empty();
     }
     if (end.metrics() == null) {

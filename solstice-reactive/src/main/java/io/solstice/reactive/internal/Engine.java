@@ -130,8 +130,11 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
   }
 
   private boolean validationDueAfterEpoch(int epoch) {
+    return !state.isStopping() && validationScheduledAfterEpoch(epoch);
+  }
+
+  private boolean validationScheduledAfterEpoch(int epoch) {
     return config.valSource != null
-        && !state.isStopping()
         && config.validateEveryEpochs > 0
         && (epoch + 1) % config.validateEveryEpochs == 0;
   }
@@ -322,20 +325,24 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
     O metrics = (O) merged;
     Map<String, Double> values =
         merged instanceof Metrics<?> m ? m.compute() : Map.of();
+    // An epoch that a stop (a subscriber, maxSteps, maxTime, the non-finite policy) cut short saw
+    // only part of its data: its events say so, for subscribers that act on results.
+    boolean complete = !state.isStopping();
     if (mode == Mode.TRAIN) {
       state.trainEpochEnded = true;
-      state.epochComplete = !state.isStopping() && !validationDueAfterEpoch(epoch);
-    } else if (mode == Mode.VAL && state.trainEpochEnded && !state.isStopping()) {
-      // A validation cut short by a stop (a subscriber, maxTime, the non-finite policy) saw only
-      // part of the data: the epoch stays incomplete and the position stays at the validation's
+      // Not validationDueAfterEpoch: a stop requested since `complete` was read (maxTime, another
+      // thread) would count a validation that never runs as done.
+      state.epochComplete = complete && !validationScheduledAfterEpoch(epoch);
+    } else if (mode == Mode.VAL && state.trainEpochEnded && complete) {
+      // A validation cut short leaves the epoch incomplete and the position at the validation's
       // start, so a resumed run validates the epoch again, whole.
       state.epochValidationEnded();
     }
     List<TrainingEvent<E, O>> events = new ArrayList<>(deliver(new TrainingEvent.EpochEnded<>(
-        state, state.experiment, epoch, mode, steps, metrics, values, state.position())));
+        state, state.experiment, epoch, mode, steps, metrics, values, state.position(), complete)));
     if (mode == Mode.VAL) {
       events.addAll(deliver(new TrainingEvent.ValidationEnded<>(
-          state, state.experiment, epoch, state.position(), steps, metrics, values)));
+          state, state.experiment, epoch, state.position(), steps, metrics, values, complete)));
       state.mode = Mode.TRAIN;
     }
     return events;

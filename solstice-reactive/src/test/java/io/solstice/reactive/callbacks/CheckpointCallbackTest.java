@@ -217,6 +217,59 @@ class CheckpointCallbackTest {
   }
 
   @Test
+  void keepBestRanksNoCheckpointByAValidationCutShort() {
+    CheckpointCallback checkpoints = CheckpointCallback.builder(dir)
+        .everyEpochs(1).keepLast(1).keepBest(1, "loss", Mode.VAL, Direction.MIN).build();
+    TrainingSubscriber<Object, Object> stopAtValStep2 = event -> {
+      if (event instanceof TrainingEvent.StepEnded<Object, Object> step
+          && step.mode() == Mode.VAL && step.globalStep() == 2) {
+        step.run().stop("cut the validation of epoch 1 short");
+      }
+    };
+
+    // Validations of two batches: 1.0 and 1.0 after epoch 0; after epoch 1, 0.1 and 5.0, cut
+    // short after 0.1, which would rank the end checkpoint best and delete epoch 0's.
+    Solstice.run(ScriptedLoss.fresh())
+        .train(ScriptedLoss.script(1, new double[3]))
+        .validate(ScriptedLoss.script(2, 1.0, 1.0, 0.1, 5.0))
+        .epochs(3)
+        .subscribers(stopAtValStep2, checkpoints)
+        .block();
+
+    // The epoch checkpoint after epoch 0, the best, and the end one (the last) inside epoch 1,
+    // which records the latest complete validation's value.
+    assertThat(positions(checkpoints))
+        .containsExactly(new RunPosition(1, 0, 1, 2), new RunPosition(1, 1, 2, 2));
+    assertThat(checkpoints.store().list())
+        .extracting(f -> CheckpointStore.readManifest(f).metrics().get("val/loss"))
+        .containsExactly(1.0, 1.0);
+  }
+
+  @Test
+  void anEpochCutShortOutsideTheMonitoredModeIsStillRecorded() {
+    CheckpointCallback checkpoints = CheckpointCallback.builder(dir)
+        .everyEpochs(1).keepLast(2).keepBest(1, "loss", Mode.VAL, Direction.MIN).build();
+    TrainingSubscriber<Object, Object> stopAtTrainStep2 = event -> {
+      if (event instanceof TrainingEvent.StepEnded<Object, Object> step
+          && step.mode() == Mode.TRAIN && step.globalStep() == 2) {
+        step.run().stop("cut train epoch 1 short, as the end of an online run does");
+      }
+    };
+
+    // Train epochs of two batches: 3 and 5, then 8 alone before the stop.
+    Solstice.run(ScriptedLoss.fresh())
+        .train(ScriptedLoss.script(2, 3.0, 5.0, 8.0, 9.0))
+        .validate(ScriptedLoss.script(1, 1.0, 2.0))
+        .epochs(3)
+        .subscribers(stopAtTrainStep2, checkpoints)
+        .block();
+
+    List<Path> files = checkpoints.store().list();
+    Map<String, Double> last = CheckpointStore.readManifest(files.get(files.size() - 1)).metrics();
+    assertThat(last).containsEntry("train/loss", 8.0).containsEntry("val/loss", 1.0);
+  }
+
+  @Test
   void keepBestRanksLargerValuesFirstWhenMaximising() {
     CheckpointCallback checkpoints = CheckpointCallback.builder(dir)
         .everyEpochs(1).keepLast(1).keepBest(2, "loss", Mode.VAL, Direction.MAX).build();

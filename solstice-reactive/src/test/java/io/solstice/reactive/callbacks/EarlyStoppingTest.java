@@ -42,7 +42,25 @@ class EarlyStoppingTest {
       StubRun run, Object experiment, int epoch, double value) {
     MeanMetric merged = MeanMetric.of("loss", value - 1).merge(MeanMetric.of("loss", value + 1));
     return new TrainingEvent.EpochEnded<>(run, experiment, epoch, Mode.VAL, 2, merged,
-        merged.compute(), new RunPosition(epoch + 1, 0, 0, 2L * (epoch + 1)));
+        merged.compute(), new RunPosition(epoch + 1, 0, 0, 2L * (epoch + 1)), true);
+  }
+
+  /** The end of a val epoch that a stop cut short after its first step, of the given value. */
+  private static TrainingEvent<Object, Object> cutShortValEpochEnd(
+      StubRun run, int epoch, double value) {
+    MeanMetric merged = MeanMetric.of("loss", value);
+    return new TrainingEvent.EpochEnded<>(run, "exp", epoch, Mode.VAL, 1, merged,
+        merged.compute(), new RunPosition(epoch, 1, epoch + 1, 2L * epoch), false);
+  }
+
+  /** Stops the run at the end of a val step: the first of a validation cuts it short. */
+  private static TrainingSubscriber<Object, Object> stopAtValStep(long valStep) {
+    return event -> {
+      if (event instanceof TrainingEvent.StepEnded<Object, Object> step
+          && step.mode() == Mode.VAL && step.globalStep() == valStep) {
+        step.run().stop("stopped at val step " + valStep);
+      }
+    };
   }
 
   private static EarlyStopping.Builder loss() {
@@ -132,14 +150,68 @@ class EarlyStoppingTest {
 
     es.onEvent(valEpochEnd(run, "exp", 0, 1.0));
     es.onEvent(new TrainingEvent.EpochEnded<>(run, "exp", 1, Mode.TRAIN, 3, high, high.compute(),
-        new RunPosition(1, 3, 3, 2)));
+        new RunPosition(1, 3, 3, 2), true));
     es.onEvent(new TrainingEvent.EpochEnded<>(run, "exp", 1, Mode.VAL, 0, null, Map.of(),
-        new RunPosition(2, 0, 3, 2)));
+        new RunPosition(2, 0, 3, 2), true));
 
     assertThat(run.stops()).isEmpty();
     assertThat(es.waitCount()).isZero();
     es.onEvent(valEpochEnd(run, "exp", 2, 2.0));
     assertThat(run.stops()).hasSize(1);
+  }
+
+  @Test
+  void anEpochCutShortByAStopIsNoEvaluation() throws Exception {
+    EarlyStopping es = loss().patience(1).build();
+    StubRun run = new StubRun();
+
+    es.onEvent(valEpochEnd(run, "exp", 0, 1.0));
+    es.onEvent(cutShortValEpochEnd(run, 1, 0.1)); // would be the best
+    es.onEvent(cutShortValEpochEnd(run, 1, 9.0)); // would run out of patience
+
+    assertThat(es.bestValue()).isEqualTo(1.0);
+    assertThat(es.bestEpoch()).isZero();
+    assertThat(es.waitCount()).isZero();
+    assertThat(es.saveState()).containsEntry("evaluations", 1L);
+    assertThat(run.stops()).isEmpty();
+  }
+
+  @Test
+  void aValidationCutShortInARealRunChangesNeitherTheBestNorTheBestExperiment() {
+    EarlyStopping es = loss().patience(1).restoreBest(true).build();
+
+    // One train batch per epoch and validations of two batches: 1.0 and 1.0, then 0.1 and 5.0,
+    // which the stop at val step 2 cuts short after 0.1, the best value were it an evaluation.
+    ScriptedLoss trained = Solstice.run(ScriptedLoss.fresh())
+        .train(ScriptedLoss.script(1, new double[3]))
+        .validate(ScriptedLoss.script(2, 1.0, 1.0, 0.1, 5.0, 1.0, 1.0))
+        .epochs(3)
+        .subscribers(stopAtValStep(2), es)
+        .block();
+
+    assertThat(es.bestValue()).isEqualTo(1.0);
+    assertThat(es.bestEpoch()).isZero();
+    assertThat(es.saveState()).containsEntry("evaluations", 1L);
+    assertThat(es.restoreBest(trained).w()).as("the experiment validated after epoch 0")
+        .isEqualTo(1);
+  }
+
+  @Test
+  void aStepCadenceValidationCutShortInARealRunCountsNoWait() {
+    EarlyStopping es = loss().patience(5).build();
+
+    // Validations of two batches after every train step: 1.0 and 1.0, then 9.0 and 0.0, which
+    // the stop at val step 2 cuts short after 9.0, no improvement were it an evaluation.
+    Solstice.run(ScriptedLoss.fresh())
+        .train(ScriptedLoss.script(3, new double[3]))
+        .validate(ScriptedLoss.script(2, 1.0, 1.0, 9.0, 0.0, 1.0, 1.0))
+        .epochs(1).validateEverySteps(1)
+        .subscribers(stopAtValStep(2), es)
+        .block();
+
+    assertThat(es.waitCount()).isZero();
+    assertThat(es.bestValue()).isEqualTo(1.0);
+    assertThat(es.saveState()).containsEntry("evaluations", 1L);
   }
 
   @Test
@@ -242,7 +314,7 @@ class EarlyStoppingTest {
   void outputsThatAreNotMetricsAreReportedAsSuch() {
     EarlyStopping es = loss().build();
     TrainingEvent<Object, Object> notMetrics = new TrainingEvent.EpochEnded<>(new StubRun(),
-        "exp", 0, Mode.VAL, 2, null, Map.of(), new RunPosition(1, 0, 0, 2));
+        "exp", 0, Mode.VAL, 2, null, Map.of(), new RunPosition(1, 0, 0, 2), true);
 
     assertThatThrownBy(() -> es.onEvent(notMetrics))
         .isInstanceOf(IllegalArgumentException.class)
@@ -285,5 +357,23 @@ class EarlyStoppingTest {
     assertThat(outcome.status()).isEqualTo(RunOutcome.Status.STOPPED_EARLY);
     assertThat(outcome.cause())
         .hasMessageContaining("the criterion held after val epoch 2 (1 outputs collected)");
+  }
+
+  @Test
+  void theCriterionFormIsNotAskedAboutAValidationCutShortByAStop() {
+    List<Integer> sizes = new ArrayList<>();
+
+    Solstice.run(ScriptedLoss.fresh())
+        .train(ScriptedLoss.script(1, new double[3]))
+        .validate(ScriptedLoss.script(2, 1.0, 1.0, 0.1, 5.0))
+        .epochs(3)
+        .subscribers(stopAtValStep(2), EarlyStopping.when(outs -> {
+          sizes.add(outs.size());
+          return false;
+        }, 1))
+        .block();
+
+    // Asked after the validation of epoch 0 (two outputs), not after the one cut short.
+    assertThat(sizes).containsExactly(2);
   }
 }

@@ -49,7 +49,7 @@ final class HandMadeEvents {
   /** An epoch end whose merged metrics are not used by the subscriber under test. */
   HandMadeEvents epochEnded(int epoch, Mode mode, long steps) throws Exception {
     return deliver(new TrainingEvent.EpochEnded<>(
-        run, EXPERIMENT, epoch, mode, steps, null, Map.of(), RunPosition.START));
+        run, EXPERIMENT, epoch, mode, steps, null, Map.of(), RunPosition.START, true));
   }
 
   HandMadeEvents runEnded() throws Exception {
