@@ -5,6 +5,7 @@ import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -36,9 +37,10 @@ import org.nd4j.linalg.learning.config.Adam;
  * OMP_NUM_THREADS}) and the cores allow: ND4J's threads sleep while Java code runs, so their cores
  * are free. The result does not depend on how the chunks were shared.
  *
- * <p>{@link #exportState} and {@link #importState} move the moments to and from two flat arrays
- * named {@code M} and {@code V} like ND4J's state, so checkpoints move freely between this and
- * ND4J's updater (which the GPU backend and any array that is not a plain host buffer use). The
+ * <p>{@link #exportState} copies the moments into two flat arrays named {@code M} and {@code V}
+ * like ND4J's state, and {@link #importMoment} copies a saved state back, so checkpoints move
+ * freely between this and ND4J's updater (which the GPU backend and any array that is not a
+ * plain host buffer use). The
  * arrays are made when first asked for and reused: a version published every few steps copies the
  * moments into memory it already has. New arrays at each copy made a run that publishes every 10
  * steps about 8% slower ({@code benchmarks/bench publish}: 0.875 of an unpublished run, against
@@ -65,6 +67,8 @@ final class HostAdam {
    * costs more than it saves.
    */
   static final int PARALLEL_FROM = 65_536;
+  /** The state's variables, in the order their names sort in, as in ND4J's state. */
+  static final List<String> VARIABLES = List.of(AdamUpdater.M_STATE, AdamUpdater.V_STATE);
   /** Helper threads per update at most, besides the calling thread. */
   private static final int HELPERS_AT_MOST = 3;
 
@@ -150,7 +154,7 @@ final class HostAdam {
   /**
    * The state as ND4J's updater keeps it, by variable name: flat [length] arrays {@code M} and
    * {@code V}, made at the first call (outside any workspace the caller has open) and reused.
-   * {@link #exportState} fills them; {@link #importState} reads them.
+   * {@link #exportState} fills them.
    */
   Map<String, INDArray> stateArrays() {
     if (stateArrays == null) {
@@ -179,18 +183,32 @@ final class HostAdam {
     }
   }
 
-  /** Replaces the moments with the values in {@link #stateArrays()}. */
-  void importState() {
-    FloatBuffer mIn = type == DataType.FLOAT ? floatsOf(AdamUpdater.M_STATE) : null;
-    FloatBuffer vIn = type == DataType.FLOAT ? floatsOf(AdamUpdater.V_STATE) : null;
-    for (int b = 0; b < blockCount(); b++) {
-      if (mIn != null) {
-        mIn.get(b * BLOCK, mFloats[b]);
-        vIn.get(b * BLOCK, vFloats[b]);
+  /**
+   * Replaces part of one moment with a parameter's slice of a saved state, without making {@link
+   * #stateArrays()}: a model rebuilt from a state (a published version, a restored checkpoint)
+   * may never be asked for its own.
+   *
+   * @param variable {@code M} or {@code V}
+   * @param offset where the parameter's values start in the flat moment
+   * @param values the slice, in C order, of this update's data type
+   */
+  void importMoment(String variable, int offset, INDArray values) {
+    ByteBuffer bytes = HostBytes.of(values);
+    if (bytes == null) {
+      bytes = HostBytes.of(values.dup('c'));
+    }
+    boolean first = AdamUpdater.M_STATE.equals(variable);
+    int n = (int) values.length();
+    for (int i = 0; i < n; ) {
+      int block = (offset + i) / BLOCK;
+      int within = (offset + i) % BLOCK;
+      int count = Math.min(BLOCK - within, n - i);
+      if (type == DataType.FLOAT) {
+        bytes.asFloatBuffer().get(i, (first ? mFloats : vFloats)[block], within, count);
       } else {
-        doublesOf(AdamUpdater.M_STATE).get(b * BLOCK, mDoubles[b]);
-        doublesOf(AdamUpdater.V_STATE).get(b * BLOCK, vDoubles[b]);
+        bytes.asDoubleBuffer().get(i, (first ? mDoubles : vDoubles)[block], within, count);
       }
+      i += count;
     }
   }
 

@@ -66,8 +66,8 @@ public final class Optimizer {
   private final boolean hasPostUpdaterRegularization;
   /**
    * Per parameter and updater variable, a view into the updater's flat state, in a stable order:
-   * ND4J's own state, or the arrays {@link #hostAdam} copies its moments to and from (then made
-   * when the state is first asked for).
+   * ND4J's own state, or the arrays {@link #hostAdam} copies its moments to (then made when the
+   * state is first asked for).
    */
   private Map<String, INDArray> namedState;
   private int iteration;
@@ -102,11 +102,15 @@ public final class Optimizer {
       for (Map.Entry<String, INDArray> variable : byVariable.entrySet()) {
         INDArray flat = variable.getValue().reshape(variable.getValue().length());
         named.put(
-            PREFIX + "/" + parameter + "/" + variable.getKey(),
+            stateName(parameter, variable.getKey()),
             Parameters.slice(flat, params.offset(parameter), params.shape(parameter)));
       }
     }
     return named;
+  }
+
+  private static String stateName(String parameter, String variable) {
+    return PREFIX + "/" + parameter + "/" + variable;
   }
 
   /**
@@ -241,10 +245,17 @@ public final class Optimizer {
    * @throws IllegalArgumentException naming the first missing or mismatched array
    */
   public void loadState(NamedArrays state) {
-    namedState().forEach(
-        (name, view) -> view.assign(state.get(name, view.dataType(), view.shape())));
-    if (hostAdam != null) {
-      hostAdam.importState();
+    if (hostAdam == null) {
+      namedState.forEach(
+          (name, view) -> view.assign(state.get(name, view.dataType(), view.shape())));
+    } else {
+      // Straight into the heap moments: a model rebuilt from a state may never export its own.
+      for (String parameter : parameters.names()) {
+        for (String variable : HostAdam.VARIABLES) {
+          hostAdam.importMoment(variable, Math.toIntExact(parameters.offset(parameter)), state.get(
+              stateName(parameter, variable), parameters.dataType(), parameters.shape(parameter)));
+        }
+      }
     }
     iteration = Math.toIntExact(state.getLong(PREFIX + "/iteration"));
     epoch = Math.toIntExact(state.getLong(PREFIX + "/epoch"));
