@@ -65,6 +65,16 @@ class CheckpointCallbackTest {
     return CheckpointCallback.builder(directory).keepLast(Integer.MAX_VALUE);
   }
 
+  /** Stops the run after the step of that mode and number: an epoch cut short. */
+  private static TrainingSubscriber<Object, Object> stopAfter(Mode mode, long globalStep) {
+    return event -> {
+      if (event instanceof TrainingEvent.StepEnded<Object, Object> step
+          && step.mode() == mode && step.globalStep() == globalStep) {
+        step.run().stop("cut the " + mode + " epoch short");
+      }
+    };
+  }
+
   private static List<RunPosition> positions(CheckpointCallback callback) {
     return callback.store().list().stream()
         .map(file -> CheckpointStore.readManifest(file).position()).toList();
@@ -220,12 +230,6 @@ class CheckpointCallbackTest {
   void keepBestRanksNoCheckpointByAValidationCutShort() {
     CheckpointCallback checkpoints = CheckpointCallback.builder(dir)
         .everyEpochs(1).keepLast(1).keepBest(1, "loss", Mode.VAL, Direction.MIN).build();
-    TrainingSubscriber<Object, Object> stopAtValStep2 = event -> {
-      if (event instanceof TrainingEvent.StepEnded<Object, Object> step
-          && step.mode() == Mode.VAL && step.globalStep() == 2) {
-        step.run().stop("cut the validation of epoch 1 short");
-      }
-    };
 
     // Validations of two batches: 1.0 and 1.0 after epoch 0; after epoch 1, 0.1 and 5.0, cut
     // short after 0.1, which would rank the end checkpoint best and delete epoch 0's.
@@ -233,7 +237,7 @@ class CheckpointCallbackTest {
         .train(ScriptedLoss.script(1, new double[3]))
         .validate(ScriptedLoss.script(2, 1.0, 1.0, 0.1, 5.0))
         .epochs(3)
-        .subscribers(stopAtValStep2, checkpoints)
+        .subscribers(stopAfter(Mode.VAL, 2), checkpoints) // the validation of epoch 1
         .block();
 
     // The epoch checkpoint after epoch 0, the best, and the end one (the last) inside epoch 1,
@@ -249,19 +253,13 @@ class CheckpointCallbackTest {
   void anEpochCutShortOutsideTheMonitoredModeIsStillRecorded() {
     CheckpointCallback checkpoints = CheckpointCallback.builder(dir)
         .everyEpochs(1).keepLast(2).keepBest(1, "loss", Mode.VAL, Direction.MIN).build();
-    TrainingSubscriber<Object, Object> stopAtTrainStep2 = event -> {
-      if (event instanceof TrainingEvent.StepEnded<Object, Object> step
-          && step.mode() == Mode.TRAIN && step.globalStep() == 2) {
-        step.run().stop("cut train epoch 1 short, as the end of an online run does");
-      }
-    };
 
     // Train epochs of two batches: 3 and 5, then 8 alone before the stop.
     Solstice.run(ScriptedLoss.fresh())
         .train(ScriptedLoss.script(2, 3.0, 5.0, 8.0, 9.0))
         .validate(ScriptedLoss.script(1, 1.0, 2.0))
         .epochs(3)
-        .subscribers(stopAtTrainStep2, checkpoints)
+        .subscribers(stopAfter(Mode.TRAIN, 2), checkpoints) // as the end of an online run
         .block();
 
     List<Path> files = checkpoints.store().list();
