@@ -170,16 +170,8 @@ final class HostAdam {
 
   /** Copies the moments into {@link #stateArrays()}. */
   void exportState() {
-    FloatBuffer mOut = type == DataType.FLOAT ? floatsOf(AdamUpdater.M_STATE) : null;
-    FloatBuffer vOut = type == DataType.FLOAT ? floatsOf(AdamUpdater.V_STATE) : null;
-    for (int b = 0; b < blockCount(); b++) {
-      if (mOut != null) {
-        mOut.put(b * BLOCK, mFloats[b]);
-        vOut.put(b * BLOCK, vFloats[b]);
-      } else {
-        doublesOf(AdamUpdater.M_STATE).put(b * BLOCK, mDoubles[b]);
-        doublesOf(AdamUpdater.V_STATE).put(b * BLOCK, vDoubles[b]);
-      }
+    for (String variable : VARIABLES) {
+      copy(variable, 0, length, HostBytes.of(stateArrays().get(variable)), false);
     }
   }
 
@@ -194,34 +186,39 @@ final class HostAdam {
    */
   void importMoment(String variable, int offset, INDArray values) {
     ByteBuffer bytes = HostBytes.of(values);
-    if (bytes == null) {
-      bytes = HostBytes.of(values.dup('c'));
-    }
+    copy(variable, offset, (int) values.length(), bytes != null ? bytes : HostBytes.of(values.dup('c')),
+        true);
+  }
+
+  /**
+   * Copies {@code n} values between a flat buffer and a moment's blocks, from the moment's value
+   * {@code offset} on: into the moment, or out of it.
+   */
+  private void copy(String variable, int offset, int n, ByteBuffer flat, boolean intoMoment) {
     boolean first = AdamUpdater.M_STATE.equals(variable);
-    int n = (int) values.length();
+    FloatBuffer floats = type == DataType.FLOAT ? flat.asFloatBuffer() : null;
+    DoubleBuffer doubles = floats == null ? flat.asDoubleBuffer() : null;
     for (int i = 0; i < n; ) {
       int block = (offset + i) / BLOCK;
       int within = (offset + i) % BLOCK;
       int count = Math.min(BLOCK - within, n - i);
-      if (type == DataType.FLOAT) {
-        bytes.asFloatBuffer().get(i, (first ? mFloats : vFloats)[block], within, count);
+      if (floats != null) {
+        float[] moment = (first ? mFloats : vFloats)[block];
+        if (intoMoment) {
+          floats.get(i, moment, within, count);
+        } else {
+          floats.put(i, moment, within, count);
+        }
       } else {
-        bytes.asDoubleBuffer().get(i, (first ? mDoubles : vDoubles)[block], within, count);
+        double[] moment = (first ? mDoubles : vDoubles)[block];
+        if (intoMoment) {
+          doubles.get(i, moment, within, count);
+        } else {
+          doubles.put(i, moment, within, count);
+        }
       }
       i += count;
     }
-  }
-
-  private int blockCount() {
-    return (length + BLOCK - 1) / BLOCK;
-  }
-
-  private FloatBuffer floatsOf(String variable) {
-    return HostBytes.of(stateArrays().get(variable)).asFloatBuffer();
-  }
-
-  private DoubleBuffer doublesOf(String variable) {
-    return HostBytes.of(stateArrays().get(variable)).asDoubleBuffer();
   }
 
   /**

@@ -46,8 +46,8 @@ final class EarlyStoppingCriterion<O> implements TrainingSubscriber<Object, O> {
         .bufferUntil(EarlyStoppingCriterion::isValEpochEnd)
         // A run that ends inside a VAL epoch leaves a last buffer without its epoch end, and a
         // VAL epoch a stop cut short collected only part of its outputs: neither is asked about.
-        .filter(epoch -> isValEpochEnd(epoch.get(epoch.size() - 1))
-            && ((TrainingEvent.EpochEnded<Object, O>) epoch.get(epoch.size() - 1)).complete())
+        .filter(epoch -> epoch.get(epoch.size() - 1) instanceof TrainingEvent.EpochEnded<?, ?> end
+            && end.mode() == Mode.VAL && end.complete())
         .doOnNext(epoch -> {
           List<O> collected = epoch.subList(0, epoch.size() - 1).stream()
               .map(event -> ((TrainingEvent.StepEnded<Object, O>) event).outputs())
