@@ -11,6 +11,7 @@ import io.solstice.reactive.fixtures.EventLog;
 import io.solstice.reactive.fixtures.Ledger;
 import io.solstice.reactive.fixtures.Recorder;
 import io.solstice.reactive.fixtures.Sources;
+import io.solstice.reactive.fixtures.StopAt;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -222,7 +223,7 @@ class EarlyStoppingTest {
 
     Solstice.run(CountingExperiment.fresh())
         .train(Sources.counting(ledger, 2)).validate(Sources.counting(ledger, 2)).epochs(3)
-        .subscribers(stopAtValStep(2), events)
+        .subscribers(StopAt.stepEnd(Mode.VAL, 2), events)
         .block();
 
     // Val step 2 is the first of epoch 1's two: the stop cuts that validation short.
@@ -240,7 +241,7 @@ class EarlyStoppingTest {
     Solstice.run(CountingExperiment.fresh())
         .train(Sources.counting(ledger, 3)).validate(Sources.counting(ledger, 2)).epochs(2)
         .validateEverySteps(2)
-        .subscribers(stopAtValStep(0), events)
+        .subscribers(StopAt.stepEnd(Mode.VAL, 0), events)
         .block();
 
     // The validation after train step 1 is stopped at its first val step; the train epoch it
@@ -248,15 +249,6 @@ class EarlyStoppingTest {
     assertThat(ends(events)).containsExactly("EpochEnded(0,VAL) cut short",
         "ValidationEnded(0) cut short", "EpochEnded(0,TRAIN) cut short");
     assertThat(ledger.notClosedExactlyOnce()).isEmpty();
-  }
-
-  private static TrainingSubscriber<Object, Object> stopAtValStep(long valStep) {
-    return event -> {
-      if (event instanceof TrainingEvent.StepEnded<?, ?> step && step.mode() == Mode.VAL
-          && step.globalStep() == valStep) {
-        event.run().stop("stopped at val step " + valStep);
-      }
-    };
   }
 
   /** The epoch and validation ends of a run, each marked when a stop cut it short. */

@@ -1,10 +1,9 @@
 package io.solstice.examples.job;
 
-import io.solstice.core.Mode;
+import io.solstice.reactive.callbacks.LoggedMetrics;
 import io.solstice.reactive.callbacks.MetricsLogger;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,11 +22,12 @@ final class EpochSummaryLog implements MetricsLogger {
   }
 
   @Override
-  public void log(Map<String, Double> values, long epoch, Mode mode) {
+  public void log(LoggedMetrics metrics) {
     if (LOG.isInfoEnabled()) {
-      StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%s epoch %d:", mode.label(), epoch));
+      StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%s epoch %d%s:",
+          metrics.mode().label(), metrics.epoch(), metrics.complete() ? "" : " (cut short by a stop)"));
       for (String key : keys) {
-        line.append(String.format(Locale.ROOT, " %s=%.4f", key, values.getOrDefault(key, Double.NaN)));
+        line.append(String.format(Locale.ROOT, " %s=%.4f", key, metrics.values().getOrDefault(key, Double.NaN)));
       }
       LOG.info(line.toString());
     }

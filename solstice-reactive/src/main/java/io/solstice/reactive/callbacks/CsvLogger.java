@@ -27,8 +27,9 @@ import java.util.Set;
  * learning-curve PNG at the end of the run and on demand.
  *
  * <p><b>Columns:</b> {@code mode, epoch, kind, step, train_step, steps}, then one column per
- * metric key, in the order keys were first seen. {@code kind} is {@code window} or {@code
- * epoch}; {@code step} is the number of steps of that mode done; {@code train_step} the number
+ * metric key, in the order keys were first seen. {@code kind} is {@code window}, {@code epoch},
+ * or {@code epoch_cut_short} for an epoch that a stop cut short (a validation stopped half-way:
+ * its values cover only the steps that ran); {@code step} is the number of steps of that mode done; {@code train_step} the number
  * of train steps done in the run (the common x axis of the plot); {@code steps} how many steps
  * the row covers. Values are written so they parse back to the same double; an absent value is
  * an empty cell.
@@ -40,7 +41,8 @@ import java.util.Set;
  *
  * <p><b>Plot:</b> one panel per plotted key (by default every key containing {@code loss} or
  * {@code acc}, or the first key when none does), one line per mode, x = train steps done; train
- * curves use step windows when there are any, other modes their epoch summaries. With {@link
+ * curves use step windows when there are any, other modes their epoch summaries (epochs cut
+ * short left out). With {@link
  * Builder#plotAtEnd}, the PNG is drawn when a run that logged a row ends ({@code RunEnded},
  * whatever the outcome); a run that logged nothing (say, a resume of a finished run) keeps the
  * plot it found.
@@ -152,13 +154,18 @@ public final class CsvLogger implements TrainingSubscriber<Object, Object> {
 
   private String line(LoggedMetrics row) {
     List<String> cells = new ArrayList<>(List.of(
-        row.mode().label(), Integer.toString(row.epoch()), row.kind().name().toLowerCase(Locale.ROOT),
+        row.mode().label(), Integer.toString(row.epoch()), kind(row),
         Long.toString(row.step()), Long.toString(row.trainStep()), Long.toString(row.steps())));
     for (String key : keys) {
       Double value = row.values().get(key);
       cells.add(value == null ? "" : Double.toString(value));
     }
     return join(cells);
+  }
+
+  /** {@code window}, {@code epoch}, or {@code epoch_cut_short} for an epoch a stop cut short. */
+  private static String kind(LoggedMetrics row) {
+    return row.kind().name().toLowerCase(Locale.ROOT) + (row.complete() ? "" : "_cut_short");
   }
 
   private static String join(List<String> cells) {

@@ -17,9 +17,13 @@ import java.util.Objects;
  * @param trainStep train steps done in the run when it was logged (a common x axis)
  * @param steps how many steps the values cover
  * @param values the computed metrics, in the order they were given
+ * @param complete false for an epoch that a stop cut short ({@code EpochEnded.complete()}
+ *     false, for example a validation stopped half-way): its values cover only the steps that
+ *     ran, so they are not the epoch's; a window always covers its n steps
  */
 public record LoggedMetrics(
-    Mode mode, int epoch, Kind kind, long step, long trainStep, long steps, Map<String, Double> values) {
+    Mode mode, int epoch, Kind kind, long step, long trainStep, long steps, Map<String, Double> values,
+    boolean complete) {
 
   /** What a logged set covers. */
   public enum Kind {
@@ -33,6 +37,9 @@ public record LoggedMetrics(
   public LoggedMetrics {
     Objects.requireNonNull(mode, "mode");
     Objects.requireNonNull(kind, "kind");
+    if (kind == Kind.WINDOW && !complete) {
+      throw new IllegalArgumentException("a window always covers its steps: it cannot be cut short");
+    }
     values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
   }
 }

@@ -23,12 +23,14 @@ import org.slf4j.LoggerFactory;
  * epoch summary, when asked for, is separate and covers exactly the epoch. After a resume in
  * the middle of a window, the first window covers only the steps since the resume and the next
  * ones are in phase again, so this subscriber needs no saved state. A window still open when
- * the run ends is not logged. One instance may serve several runs, also at once: each run has
+ * the run ends is not logged. An epoch that a stop cut short is logged with {@link
+ * LoggedMetrics#complete()} false, and the SLF4J line says so ({@code val epoch 3 (cut short by
+ * a stop): ...}): its values cover only the steps that ran. One instance may serve several runs, also at once: each run has
  * its own windows.
  *
  * <pre>{@code
  * LoggingCallback.everySteps(100).alsoAtEpochEnd().build();
- * LoggingCallback.atEpochEnd().to((values, epoch, mode) -> tracker.log(values)).build();
+ * LoggingCallback.atEpochEnd().to(metrics -> tracker.log(metrics.values())).build();
  * }</pre>
  */
 public final class LoggingCallback implements TrainingSubscriber<Object, Object> {
@@ -40,16 +42,15 @@ public final class LoggingCallback implements TrainingSubscriber<Object, Object>
   private LoggingCallback(Builder builder) {
     MetricsLogger destination = builder.logger;
     this.windows = new LoggedMetricsFlow("LoggingCallback", builder.everySteps, builder.atEpochEnd)
-        .subscriber(logged -> {
-          boolean epoch = logged.kind() == LoggedMetrics.Kind.EPOCH;
-          long number = epoch ? logged.epoch() : logged.step();
-          if (destination == null) {
-            LOG.info("{} {} {}: {}", logged.mode().label(), epoch ? "epoch" : "step", number,
-                logged.values());
-          } else {
-            destination.log(logged.values(), number, logged.mode());
-          }
-        });
+        .subscriber(destination == null ? LoggingCallback::logToSlf4j : destination::log);
+  }
+
+  /** {@code train step 100: {loss=0.25}}, {@code val epoch 3: {loss=0.31}}. */
+  private static void logToSlf4j(LoggedMetrics logged) {
+    boolean epoch = logged.kind() == LoggedMetrics.Kind.EPOCH;
+    LOG.info("{} {} {}{}: {}", logged.mode().label(), epoch ? "epoch" : "step",
+        epoch ? logged.epoch() : logged.step(), logged.complete() ? "" : " (cut short by a stop)",
+        logged.values());
   }
 
   /**

@@ -1,7 +1,5 @@
 package io.solstice.reactive.callbacks;
 
-import io.solstice.core.Mode;
-import java.util.Map;
 
 /**
  * Where {@link LoggingCallback} sends computed metrics: SLF4J, a tracking service, a test list.
@@ -15,10 +13,9 @@ public interface MetricsLogger {
   /**
    * Logs one window's or one epoch's metrics.
    *
-   * @param values the computed metrics, by name
-   * @param stepOrEpoch for a window of steps, the number of steps of that mode done after it
-   *     (100 after the first window of 100 steps); for an epoch summary, the epoch number
-   * @param mode TRAIN, VAL or TEST
+   * @param metrics the values, what they cover ({@link LoggedMetrics#kind()}, the mode, the
+   *     epoch and step numbers) and whether a stop cut the epoch short ({@link
+   *     LoggedMetrics#complete()})
    */
-  void log(Map<String, Double> values, long stepOrEpoch, Mode mode);
+  void log(LoggedMetrics metrics);
 }

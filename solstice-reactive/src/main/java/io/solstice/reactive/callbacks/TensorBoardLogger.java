@@ -35,7 +35,8 @@ import reactor.core.publisher.Flux;
  *
  * <p><b>Tags and steps.</b> A window of steps is written as {@code step/<key>} at x = the number
  * of steps of that mode done (the CSV's {@code step} column); an epoch summary as {@code
- * epoch/<key>} at x = the epoch number. In a {@link io.solstice.reactive.Run#prequential
+ * epoch/<key>} at x = the epoch number, or as {@code epoch_cut_short/<key>} when a stop cut the
+ * epoch short (its values cover only the steps that ran, so they stay off the epoch curves). In a {@link io.solstice.reactive.Run#prequential
  * prequential} (test-then-train) run, the train step that ends each window also writes its
  * prequential evaluation as {@code prequential/cumulative/<key>}, {@code
  * prequential/window/<key>} and {@code prequential/fading/<key>} at the same x. TensorBoard stores scalars as 32-bit floats ({@code
@@ -136,8 +137,11 @@ public final class TensorBoardLogger implements TrainingSubscriber<Object, Objec
   /** Values to write: the mode's directory, a tag prefix, the x coordinate. */
   private record Point(Mode mode, String prefix, long step, Map<String, Double> values) {
     static Point of(LoggedMetrics row) {
-      boolean epoch = row.kind() == LoggedMetrics.Kind.EPOCH;
-      return new Point(row.mode(), epoch ? "epoch/" : "step/", epoch ? row.epoch() : row.step(), row.values());
+      if (row.kind() == LoggedMetrics.Kind.WINDOW) {
+        return new Point(row.mode(), "step/", row.step(), row.values());
+      }
+      // Apart from the epoch curves: a cut-short epoch's values cover only part of its data.
+      return new Point(row.mode(), row.complete() ? "epoch/" : "epoch_cut_short/", row.epoch(), row.values());
     }
   }
 

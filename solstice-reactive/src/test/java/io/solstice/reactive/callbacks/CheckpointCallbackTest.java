@@ -23,6 +23,7 @@ import io.solstice.reactive.TrainingSubscriber;
 import io.solstice.reactive.fixtures.CountingExperiment;
 import io.solstice.reactive.fixtures.Ledger;
 import io.solstice.reactive.fixtures.Sources;
+import io.solstice.reactive.fixtures.StopAt;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,15 +67,6 @@ class CheckpointCallbackTest {
   }
 
   /** Stops the run after the step of that mode and number: an epoch cut short. */
-  private static TrainingSubscriber<Object, Object> stopAfter(Mode mode, long globalStep) {
-    return event -> {
-      if (event instanceof TrainingEvent.StepEnded<Object, Object> step
-          && step.mode() == mode && step.globalStep() == globalStep) {
-        step.run().stop("cut the " + mode + " epoch short");
-      }
-    };
-  }
-
   private static List<RunPosition> positions(CheckpointCallback callback) {
     return callback.store().list().stream()
         .map(file -> CheckpointStore.readManifest(file).position()).toList();
@@ -237,7 +229,7 @@ class CheckpointCallbackTest {
         .train(ScriptedLoss.script(1, new double[3]))
         .validate(ScriptedLoss.script(2, 1.0, 1.0, 0.1, 5.0))
         .epochs(3)
-        .subscribers(stopAfter(Mode.VAL, 2), checkpoints) // the validation of epoch 1
+        .subscribers(StopAt.stepEnd(Mode.VAL, 2), checkpoints) // the validation of epoch 1
         .block();
 
     // The epoch checkpoint after epoch 0, the best, and the end one (the last) inside epoch 1,
@@ -259,7 +251,7 @@ class CheckpointCallbackTest {
         .train(ScriptedLoss.script(2, 3.0, 5.0, 8.0, 9.0))
         .validate(ScriptedLoss.script(1, 1.0, 2.0))
         .epochs(3)
-        .subscribers(stopAfter(Mode.TRAIN, 2), checkpoints) // as the end of an online run
+        .subscribers(StopAt.stepEnd(Mode.TRAIN, 2), checkpoints) // as the end of an online run
         .block();
 
     List<Path> files = checkpoints.store().list();

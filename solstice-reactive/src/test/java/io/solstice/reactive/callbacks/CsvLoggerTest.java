@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.solstice.core.Experiment;
+import io.solstice.core.Mode;
 import io.solstice.core.RunPosition;
 import io.solstice.core.Step;
 import io.solstice.core.metrics.MeanMetric;
@@ -15,6 +16,8 @@ import io.solstice.reactive.fixtures.CountingBatch;
 import io.solstice.reactive.fixtures.CountingExperiment;
 import io.solstice.reactive.fixtures.Ledger;
 import io.solstice.reactive.fixtures.Sources;
+import io.solstice.reactive.fixtures.StopAt;
+import java.awt.Color;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -114,6 +117,42 @@ class CsvLoggerTest {
     assertThat(logger.rows()).hasSize(1);
   }
 
+  @Test
+  void anEpochCutShortByAStopIsARowOfItsOwnKind() throws IOException {
+    Path csv = dir.resolve("metrics.csv");
+    CsvLogger logger = CsvLogger.to(csv).build();
+
+    // Val steps 0 and 1 validate epoch 0; the stop after val step 2 cuts epoch 1's short.
+    Solstice.run(CountingExperiment.fresh())
+        .train(Sources.counting(train, 2)).validate(Sources.counting(val, 2)).epochs(2)
+        .subscribers(StopAt.stepEnd(Mode.VAL, 2), logger)
+        .block();
+
+    assertThat(Files.readAllLines(csv)).containsExactly(
+        "mode,epoch,kind,step,train_step,steps,id",
+        "train,0,epoch,2,2,2,0.5",
+        "val,0,epoch,2,2,2,0.5",
+        "train,1,epoch,4,4,2,2.5",
+        "val,1,epoch_cut_short,3,4,1,2.0");
+    assertThat(logger.rows()).extracting(LoggedMetrics::complete).containsExactly(true, true, true, false);
+  }
+
+  @Test
+  void thePlotLeavesOutAnEpochCutShort() throws IOException {
+    Path png = dir.resolve("curves.png");
+    CsvLogger logger = CsvLogger.to(dir.resolve("metrics.csv")).plotAtEnd(png).plotKeys("id").build();
+
+    // The run's only validation is stopped after its first step.
+    Solstice.run(CountingExperiment.fresh())
+        .train(Sources.counting(train, 2)).validate(Sources.counting(val, 3)).epochs(1)
+        .subscribers(StopAt.stepEnd(Mode.VAL, 0), logger)
+        .block();
+
+    BufferedImage image = ImageIO.read(png.toFile());
+    assertThat(pixelsOf(image, new Color(31, 119, 180))).as("the train curve").isPositive();
+    assertThat(pixelsOf(image, new Color(255, 127, 14))).as("a val curve").isZero();
+  }
+
   /** Outputs whose keys change from step to step: "loss", then "loss" and "grad,norm". */
   record KeysAppearLater(long steps) implements Experiment<KeysAppearLater, CountingBatch, MetricGroup> {
     @Override
@@ -174,6 +213,16 @@ class CsvLoggerTest {
     assertThatThrownBy(() -> CsvLogger.to(dir.resolve("m.csv")).atEpochEnd(false).build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("CsvLogger logs nothing");
+  }
+
+  private static int pixelsOf(BufferedImage image, Color colour) {
+    int count = 0;
+    for (int y = 0; y < image.getHeight(); y++) {
+      for (int x = 0; x < image.getWidth(); x++) {
+        count += (image.getRGB(x, y) & 0xFFFFFF) == (colour.getRGB() & 0xFFFFFF) ? 1 : 0;
+      }
+    }
+    return count;
   }
 
   private static int distinctColours(BufferedImage image) {

@@ -10,6 +10,7 @@ import io.solstice.core.metrics.MeanMetric;
 import io.solstice.reactive.Solstice;
 import io.solstice.reactive.TrainingEvent;
 import io.solstice.reactive.TrainingSubscriber;
+import io.solstice.reactive.fixtures.StopAt;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -51,16 +52,6 @@ class EarlyStoppingTest {
     MeanMetric merged = MeanMetric.of("loss", value);
     return new TrainingEvent.EpochEnded<>(run, "exp", epoch, Mode.VAL, 1, merged,
         merged.compute(), new RunPosition(epoch, 1, epoch + 1, 2L * epoch), false);
-  }
-
-  /** Stops the run at the end of a val step: the first of a validation cuts it short. */
-  private static TrainingSubscriber<Object, Object> stopAtValStep(long valStep) {
-    return event -> {
-      if (event instanceof TrainingEvent.StepEnded<Object, Object> step
-          && step.mode() == Mode.VAL && step.globalStep() == valStep) {
-        step.run().stop("stopped at val step " + valStep);
-      }
-    };
   }
 
   private static EarlyStopping.Builder loss() {
@@ -186,7 +177,7 @@ class EarlyStoppingTest {
         .train(ScriptedLoss.script(1, new double[3]))
         .validate(ScriptedLoss.script(2, 1.0, 1.0, 0.1, 5.0, 1.0, 1.0))
         .epochs(3)
-        .subscribers(stopAtValStep(2), es)
+        .subscribers(StopAt.stepEnd(Mode.VAL, 2), es)
         .block();
 
     assertThat(es.bestValue()).isEqualTo(1.0);
@@ -206,7 +197,7 @@ class EarlyStoppingTest {
         .train(ScriptedLoss.script(3, new double[3]))
         .validate(ScriptedLoss.script(2, 1.0, 1.0, 9.0, 0.0, 1.0, 1.0))
         .epochs(1).validateEverySteps(1)
-        .subscribers(stopAtValStep(2), es)
+        .subscribers(StopAt.stepEnd(Mode.VAL, 2), es)
         .block();
 
     assertThat(es.waitCount()).isZero();
@@ -367,7 +358,7 @@ class EarlyStoppingTest {
         .train(ScriptedLoss.script(1, new double[3]))
         .validate(ScriptedLoss.script(2, 1.0, 1.0, 0.1, 5.0))
         .epochs(3)
-        .subscribers(stopAtValStep(2), EarlyStopping.when(outs -> {
+        .subscribers(StopAt.stepEnd(Mode.VAL, 2), EarlyStopping.when(outs -> {
           sizes.add(outs.size());
           return false;
         }, 1))

@@ -2,6 +2,7 @@ package io.solstice.reactive.callbacks;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.solstice.core.Experiment;
 import io.solstice.core.Mode;
@@ -16,6 +17,7 @@ import io.solstice.reactive.fixtures.CountingExperiment;
 import io.solstice.reactive.fixtures.Ledger;
 import io.solstice.reactive.fixtures.LogCapture;
 import io.solstice.reactive.fixtures.Sources;
+import io.solstice.reactive.fixtures.StopAt;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -32,11 +34,16 @@ class LoggingCallbackTest {
   record Logged(Map<String, Double> values, long number, Mode mode) {}
 
   private final List<Logged> logged = new CopyOnWriteArrayList<>();
+  private final List<LoggedMetrics> rows = new CopyOnWriteArrayList<>();
   private final Ledger trainLedger = new Ledger();
   private final Ledger valLedger = new Ledger();
 
   private LoggingCallback collecting(LoggingCallback.Builder builder) {
-    return builder.to((values, number, mode) -> logged.add(new Logged(values, number, mode))).build();
+    return builder.to(row -> {
+      rows.add(row);
+      long number = row.kind() == LoggedMetrics.Kind.EPOCH ? row.epoch() : row.step();
+      logged.add(new Logged(row.values(), number, row.mode()));
+    }).build();
   }
 
   private Run<CountingExperiment, CountingBatch, MeanMetric> run(
@@ -135,6 +142,33 @@ class LoggingCallbackTest {
         .contains("INFO solstice - train step 2: {id=0.5}")
         .contains("INFO solstice - train step 4: {id=2.5}")
         .contains("INFO solstice - train epoch 0: {id=1.5}");
+  }
+
+  @Test
+  void anEpochCutShortByAStopIsLoggedMarkedAsSuch() {
+    // Two train steps, then a validation of three batches stopped after its second.
+    run(1, 2, 3).subscribers(StopAt.stepEnd(Mode.VAL, 1), collecting(LoggingCallback.atEpochEnd())).block();
+
+    assertThat(rows).extracting(LoggedMetrics::mode, LoggedMetrics::steps, LoggedMetrics::complete)
+        .containsExactly(tuple(Mode.TRAIN, 2L, true), tuple(Mode.VAL, 2L, false));
+    assertThat(rows.get(1).values()).isEqualTo(Map.of("id", 0.5));
+  }
+
+  @Test
+  void theSlf4jLineOfAnEpochCutShortSaysSo() {
+    String logged = LogCapture.during(() -> run(1, 2, 3)
+        .subscribers(StopAt.stepEnd(Mode.VAL, 1), LoggingCallback.atEpochEnd().build()).block());
+
+    assertThat(logged)
+        .contains("INFO solstice - train epoch 0: {id=0.5}")
+        .contains("INFO solstice - val epoch 0 (cut short by a stop): {id=0.5}");
+  }
+
+  @Test
+  void aWindowCannotBeMarkedCutShort() {
+    assertThatThrownBy(() -> new LoggedMetrics(Mode.TRAIN, 0, LoggedMetrics.Kind.WINDOW, 4, 4, 4,
+        Map.of("id", 1.5), false))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("window");
   }
 
   /** An experiment whose outputs are not Metrics. */

@@ -1,6 +1,7 @@
 package io.solstice.reactive.callbacks;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.solstice.core.Mode;
 import io.solstice.core.RunPosition;
@@ -8,6 +9,7 @@ import io.solstice.core.TensorBatch;
 import io.solstice.core.data.DigitsDataset;
 import io.solstice.core.models.MlpClassifier;
 import io.solstice.reactive.Solstice;
+import io.solstice.reactive.fixtures.StopAt;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,6 +63,27 @@ class TensorBoardLoggerTest {
         .extracting(Point::directory).contains("train", "validation", "test");
     assertThat(expected).extracting(Point::tag).contains("step/loss", "epoch/loss", "epoch/accuracy");
     assertThat(written).containsExactlyInAnyOrderElementsOf(expected);
+  }
+
+  @Test
+  void anEpochCutShortIsWrittenApartFromTheEpochCurves() throws IOException {
+    Path csv = dir.resolve("metrics.csv");
+    Path board = dir.resolve("tensorboard");
+    CsvLogger rows = CsvLogger.to(csv).build();
+    TensorBoardLogger scalars = TensorBoardLogger.to(board).build();
+
+    // Two val batches per validation: the stop after val step 2 cuts epoch 1's short.
+    Solstice.run(fresh())
+        .train(Flux.fromIterable(TRAIN)).validate(Flux.fromIterable(VAL)).epochs(2)
+        .subscribers(StopAt.stepEnd(Mode.VAL, 2), rows, scalars)
+        .block();
+
+    List<Point> written = fromEventFiles(board);
+    assertThat(written).filteredOn(p -> p.directory().equals("validation"))
+        .extracting(Point::tag, Point::step)
+        .contains(tuple("epoch/loss", 0L), tuple("epoch_cut_short/loss", 1L))
+        .doesNotContain(tuple("epoch/loss", 1L));
+    assertThat(written).containsExactlyInAnyOrderElementsOf(fromCsv(csv));
   }
 
   @Test
@@ -133,11 +156,12 @@ class TensorBoardLoggerTest {
     for (String line : lines.subList(1, lines.size())) {
       String[] cells = line.split(",", -1);
       Mode mode = Arrays.stream(Mode.values()).filter(m -> m.label().equals(cells[0])).findFirst().orElseThrow();
-      boolean epoch = cells[2].equals("epoch");
+      // kind is window, epoch or epoch_cut_short, and an epoch's tags start with its kind.
+      boolean epoch = cells[2].startsWith("epoch");
       long step = Long.parseLong(epoch ? cells[1] : cells[3]);
       for (int column = 6; column < cells.length; column++) {
         if (!cells[column].isEmpty()) {
-          points.add(new Point(TensorBoardLogger.directoryOf(mode), (epoch ? "epoch/" : "step/") + header.get(column),
+          points.add(new Point(TensorBoardLogger.directoryOf(mode), (epoch ? cells[2] : "step") + "/" + header.get(column),
               step, (float) Double.parseDouble(cells[column])));
         }
       }

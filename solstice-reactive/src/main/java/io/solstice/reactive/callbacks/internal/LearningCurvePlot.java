@@ -121,14 +121,18 @@ public final class LearningCurvePlot {
     }
   }
 
-  /** Train points come from step windows when there are any, other modes from epoch summaries. */
+  /**
+   * Train points come from step windows when there are any, other modes from epoch summaries,
+   * leaving out epochs a stop cut short: their values are not comparable with whole epochs'.
+   */
   private static List<double[]> pointsOf(List<LoggedMetrics> rows, Mode mode, String key) {
     boolean hasWindows = rows.stream().anyMatch(r -> r.mode() == mode && r.kind() == LoggedMetrics.Kind.WINDOW);
     LoggedMetrics.Kind wanted = hasWindows ? LoggedMetrics.Kind.WINDOW : LoggedMetrics.Kind.EPOCH;
     List<double[]> points = new ArrayList<>();
     for (LoggedMetrics row : rows) {
       Double value = row.values().get(key);
-      if (row.mode() == mode && row.kind() == wanted && value != null && Double.isFinite(value)) {
+      if (row.mode() == mode && row.kind() == wanted && row.complete() && value != null
+          && Double.isFinite(value)) {
         points.add(new double[] {row.trainStep(), value});
       }
     }

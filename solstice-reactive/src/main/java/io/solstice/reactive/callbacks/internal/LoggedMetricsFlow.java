@@ -123,12 +123,13 @@ public final class LoggedMetricsFlow {
     }
     long stepsOfMode = switch (epoch.mode()) {
       case TRAIN -> epoch.position().trainSteps();
-      case VAL -> epoch.position().valSteps();
+      // A validation cut short leaves the position at its start, before its own steps.
+      case VAL -> epoch.position().valSteps() + (epoch.complete() ? 0 : epoch.steps());
       // A test run is one TEST epoch whose steps are numbered from 0.
       case TEST -> epoch.steps();
     };
     return new LoggedMetrics(epoch.mode(), epoch.epoch(), LoggedMetrics.Kind.EPOCH, stepsOfMode,
-        epoch.position().trainSteps(), epoch.steps(), epoch.values());
+        epoch.position().trainSteps(), epoch.steps(), epoch.values(), epoch.complete());
   }
 
   private IllegalArgumentException notMetrics(String got) {
@@ -149,7 +150,7 @@ public final class LoggedMetricsFlow {
     LoggedMetrics logged() {
       Mode mode = last.mode();
       return new LoggedMetrics(mode, last.epoch(), LoggedMetrics.Kind.WINDOW,
-          last.globalStep() + 1, last.position().trainSteps(), steps, merged.compute());
+          last.globalStep() + 1, last.position().trainSteps(), steps, merged.compute(), true);
     }
   }
 }
