@@ -42,9 +42,11 @@ import reactor.core.publisher.Flux;
  * cancellation are closed too.
  *
  * <p>Reading errors arrive as {@link ArrowDataException}s (for example
- * {@link CorruptIpcException}, {@link SchemaChangeException}); Flight call failures arrive as
- * Arrow's {@code FlightRuntimeException} with their status. Either way the source has released
- * its buffers by then.
+ * {@link CorruptIpcException}, {@link SchemaChangeException}); a read that fails through no
+ * fault of the data (the allocator's limit, an I/O error of a stream's input) arrives as an
+ * {@link ArrowReadException}; Flight call failures arrive as Arrow's
+ * {@code FlightRuntimeException} with their status. In every case the source has released its
+ * buffers by then.
  *
  * <p>JVM flags: Arrow needs {@code --add-opens=java.base/java.nio=ALL-UNNAMED} on Java 17.
  *

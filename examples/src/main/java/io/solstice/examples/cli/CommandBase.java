@@ -1,6 +1,7 @@
 package io.solstice.examples.cli;
 
 import io.solstice.arrow.ArrowDataException;
+import io.solstice.arrow.ArrowReadException;
 import io.solstice.core.checkpoint.CheckpointException;
 import io.solstice.examples.data.OutputFiles;
 import io.solstice.examples.data.UsageException;
@@ -60,12 +61,13 @@ abstract class CommandBase implements Callable<Integer> {
 
   /**
    * The one line that explains a failure caused by the user or the environment (bad data, a
-   * bad option, no checkpoint, a file that cannot be read or written), or null for anything
-   * else.
+   * bad option, no checkpoint, a file that cannot be read or written, a read that runs out of
+   * memory), or null for anything else.
    */
   private static String explain(Throwable e) {
     for (Throwable t = Exceptions.unwrap(e); t != null; t = t.getCause()) {
-      if (t instanceof ArrowDataException || t instanceof UsageException || t instanceof CheckpointException) {
+      if (t instanceof ArrowDataException || t instanceof ArrowReadException || t instanceof UsageException
+          || t instanceof CheckpointException) {
         return t.getMessage();
       }
       if (t instanceof UncheckedIOException unchecked) {

@@ -1,6 +1,7 @@
 package io.solstice.examples.cli;
 
 import io.solstice.arrow.ArrowBatch;
+import io.solstice.arrow.ArrowReadException;
 import io.solstice.arrow.CorruptIpcException;
 import io.solstice.arrow.FeatureSpec;
 import io.solstice.arrow.ReadOptions;
@@ -282,13 +283,18 @@ public final class TrainCommand extends TrainingCommand {
     return format.read(path, allocator, options.build());
   }
 
-  /** Runs a read of the table, naming the file and its format when its bytes are corrupt. */
+  /**
+   * Runs a read of the table, naming the file when the read fails, and its format when its
+   * bytes are corrupt.
+   */
   private static <T> T readable(Path path, TableFormat format, java.util.function.Supplier<T> read) {
     try {
       return read.get();
     } catch (CorruptIpcException e) {
       throw new CorruptIpcException(e.column(), "cannot read " + path + " as an " + format.label() + ": "
           + e.getMessage(), e);
+    } catch (ArrowReadException e) {
+      throw new ArrowReadException("cannot read " + path + ": " + e.getMessage(), e);
     }
   }
 

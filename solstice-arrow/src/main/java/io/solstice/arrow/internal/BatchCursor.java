@@ -2,15 +2,18 @@ package io.solstice.arrow.internal;
 
 import io.solstice.arrow.ArrowBatch;
 import io.solstice.arrow.ArrowDataException;
+import io.solstice.arrow.ArrowReadException;
 import io.solstice.arrow.BatchPosition;
 import io.solstice.arrow.CorruptIpcException;
 import io.solstice.arrow.SchemaChangeException;
 import io.solstice.arrow.SourceLease;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.OutOfMemoryException;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.dictionary.Dictionary;
@@ -130,13 +133,49 @@ public abstract class BatchCursor implements AutoCloseable {
   protected void stopReading() {}
 
   /**
-   * Turns a reading failure into the exception the subscriber sees.
+   * Turns a reading failure into the exception the subscriber sees: an
+   * {@link ArrowReadException} when the failure is not the bytes' fault (see
+   * {@link #readFailure}), else a {@link CorruptIpcException}.
    *
    * @param failure what went wrong
    * @return the exception to signal
    */
   protected RuntimeException translate(Throwable failure) {
+    ArrowReadException readFailure = readFailure(failure);
+    if (readFailure != null) {
+      return readFailure;
+    }
     return new CorruptIpcException(null, sourceName + ": not valid Arrow IPC data (" + failure + ")", failure);
+  }
+
+  /**
+   * The {@link ArrowReadException} for a failure that says nothing about the bytes: the input
+   * itself failed ({@link #inputFailure()}), or the allocator refused memory.
+   *
+   * @param failure what went wrong
+   * @return the exception to signal, or null when the failure may be the data's
+   */
+  protected final ArrowReadException readFailure(Throwable failure) {
+    IOException input = inputFailure();
+    if (input != null) {
+      return new ArrowReadException(sourceName + ": reading the input failed (" + input + ")", input);
+    }
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof OutOfMemoryException) {
+        return new ArrowReadException(sourceName + ": out of memory while reading (" + t.getMessage() + ")", failure);
+      }
+    }
+    return null;
+  }
+
+  /**
+   * The {@code IOException} the underlying input itself threw, as opposed to one a reader
+   * raised about the bytes it read. None by default.
+   *
+   * @return the input's failure, or null
+   */
+  protected IOException inputFailure() {
+    return null;
   }
 
   /**

@@ -1,6 +1,7 @@
 package io.solstice.arrow.internal;
 
 import io.solstice.arrow.ArrowDataException;
+import io.solstice.arrow.ArrowReadException;
 import io.solstice.arrow.BatchPosition;
 import io.solstice.arrow.ReadOptions;
 import io.solstice.arrow.SourceLease;
@@ -196,6 +197,10 @@ public final class DatasetCursor extends BatchCursor {
 
   @Override
   protected RuntimeException translate(Throwable failure) {
+    ArrowReadException readFailure = readFailure(failure);
+    if (readFailure != null) {
+      return readFailure;
+    }
     String file = files != null && currentFile >= 0 ? files.get(currentFile).getFileName().toString() : sourceName();
     return new ArrowDataException(null, file + ": cannot read as " + format.label + " (" + failure.getMessage() + ")",
         failure);

@@ -21,6 +21,9 @@ import org.apache.arrow.flatbuf.MessageHeader;
  * prefix and the metadata ahead into a small buffer, checks the body length the metadata
  * declares, and then passes bytes through.
  *
+ * <p>It also remembers an {@code IOException} the wrapped stream itself threw, so that a failing
+ * disk or network can be told apart from Arrow's own {@code IOException}s about bad bytes.
+ *
  * <p>Thread safety: not thread-safe, like any input stream; one reader reads it.
  */
 public final class GuardedIpcInputStream extends FilterInputStream {
@@ -35,6 +38,7 @@ public final class GuardedIpcInputStream extends FilterInputStream {
   private int pendingOffset;
   private long bodyRemaining;
   private boolean endOfStream;
+  private IOException inputFailure;
   /** The dictionary ids of the stream's schema, once its schema message has passed. */
   private Set<Long> dictionaryIds;
 
@@ -51,6 +55,15 @@ public final class GuardedIpcInputStream extends FilterInputStream {
     this.sourceName = sourceName;
     this.knownSize = knownSize;
     this.maxMessageBytes = maxMessageBytes;
+  }
+
+  /**
+   * The failure the wrapped stream itself threw, if it threw one.
+   *
+   * @return its {@code IOException}, or null
+   */
+  public IOException inputFailure() {
+    return inputFailure;
   }
 
   @Override
@@ -72,7 +85,7 @@ public final class GuardedIpcInputStream extends FilterInputStream {
       return n;
     }
     if (bodyRemaining > 0 || endOfStream) {
-      int n = super.read(b, off, endOfStream ? len : (int) Math.min(len, bodyRemaining));
+      int n = readInput(b, off, endOfStream ? len : (int) Math.min(len, bodyRemaining));
       if (n > 0) {
         position += n;
         if (!endOfStream) {
@@ -173,7 +186,7 @@ public final class GuardedIpcInputStream extends FilterInputStream {
   private int readUpTo(byte[] b, int off, int len) throws IOException {
     int total = 0;
     while (total < len) {
-      int n = super.read(b, off + total, len - total);
+      int n = readInput(b, off + total, len - total);
       if (n < 0) {
         break;
       }
@@ -181,5 +194,14 @@ public final class GuardedIpcInputStream extends FilterInputStream {
     }
     position += total;
     return total;
+  }
+
+  private int readInput(byte[] b, int off, int len) throws IOException {
+    try {
+      return super.read(b, off, len);
+    } catch (IOException e) {
+      inputFailure = e;
+      throw e;
+    }
   }
 }

@@ -3,6 +3,7 @@ package io.solstice.arrow.internal;
 import io.solstice.arrow.BatchPosition;
 import io.solstice.arrow.SourceLease;
 import java.io.BufferedInputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.util.concurrent.Callable;
 import org.apache.arrow.memory.BufferAllocator;
@@ -18,6 +19,7 @@ public final class IpcStreamCursor extends BatchCursor {
   private final long knownSize;
   private final long maxMessageBytes;
   private InputStream input;
+  private GuardedIpcInputStream guarded;
   private ArrowStreamReader reader;
 
   /**
@@ -45,7 +47,7 @@ public final class IpcStreamCursor extends BatchCursor {
     if (input == null) {
       throw new IllegalStateException(sourceName() + ": the stream supplier returned null");
     }
-    InputStream guarded = new GuardedIpcInputStream(
+    guarded = new GuardedIpcInputStream(
         new BufferedInputStream(input, 1 << 16), sourceName(), knownSize, maxMessageBytes);
     reader = new ArrowStreamReader(guarded, allocator);
   }
@@ -53,6 +55,11 @@ public final class IpcStreamCursor extends BatchCursor {
   @Override
   protected Loaded loadNext() throws Exception {
     return reader.loadNextBatch() ? new Loaded(reader.getVectorSchemaRoot(), reader, 0) : null;
+  }
+
+  @Override
+  protected IOException inputFailure() {
+    return guarded == null ? null : guarded.inputFailure();
   }
 
   @Override

@@ -14,9 +14,10 @@ import org.apache.arrow.flatbuf.Schema;
 
 /**
  * Checks a record batch or dictionary batch message before Arrow's reader deserializes it:
- * every buffer must lie inside the body and every count must be non-negative. Arrow's
- * deserializer slices the body buffer by these numbers and, if a slice fails, never releases
- * the body; checking first means a corrupt message is refused while nothing is allocated.
+ * every buffer must lie inside the body, every count must be non-negative, and the row count
+ * must be the first column's length. Arrow's deserializer slices the body buffer by these
+ * numbers and, if a slice fails, never releases the body, and its loader allocates for the row
+ * count; checking first means a corrupt message is refused while nothing is allocated.
  *
  * <p>Thread safety: thread-safe; it keeps no state.
  */
@@ -112,6 +113,12 @@ public final class MessageCheck {
         throw corrupt(where, "field node " + i + " declares length " + node.length() + " and null count "
             + node.nullCount());
       }
+    }
+    // Arrow sizes every column to the row count, allocating what it declares; the first node is
+    // a top-level column, whose length the row count must equal.
+    if (batch.nodesLength() > 0 && batch.nodes(node, 0).length() != batch.length()) {
+      throw corrupt(where, "declares " + batch.length() + " rows but its first column holds " + node.length()
+          + " values");
     }
     Buffer buffer = new Buffer();
     for (int i = 0; i < batch.buffersLength(); i++) {

@@ -1,0 +1,28 @@
+package io.solstice.arrow;
+
+/**
+ * Reading a source failed for a reason other than its bytes: the allocator refused memory, or
+ * the input stream under an IPC stream source threw an {@code IOException} (a disk or network
+ * failure). Nothing is known to be wrong with the data, so this is not an
+ * {@link ArrowDataException}: unlike a {@link CorruptIpcException}, the same read may succeed
+ * with more memory or once the input recovers. The message names the source and what happened;
+ * the cause is the input's {@code IOException}, or holds Arrow's {@code OutOfMemoryException}.
+ *
+ * <p>When this is thrown from a source, every buffer the source held has been released.
+ *
+ * <p>Thread safety: like any exception, safe to hand to another thread once thrown; it holds
+ * only its message and cause.
+ */
+public final class ArrowReadException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
+  /**
+   * Creates the exception.
+   *
+   * @param message the source and what happened
+   * @param cause the underlying failure
+   */
+  public ArrowReadException(String message, Throwable cause) {
+    super(message, cause);
+  }
+}

@@ -1,0 +1,131 @@
+package io.solstice.arrow;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.stream.Stream;
+import org.apache.arrow.memory.OutOfMemoryException;
+import org.apache.arrow.memory.RootAllocator;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import reactor.core.publisher.Flux;
+
+/**
+ * Reads of valid data that fail through no fault of the bytes (a failing input stream, an
+ * allocator limit too small for a batch) end in an {@link ArrowReadException}, not in a
+ * {@link CorruptIpcException}, and release every buffer; truncated bytes stay corrupt.
+ */
+class ReadFailureTest {
+  private static final int BATCHES = 3;
+  private static final int ROWS = 1000;
+
+  /** Serves the first {@code length} bytes, then fails as a dropped connection or a bad disk does. */
+  private static final class FailingInput extends InputStream {
+    final IOException failure = new IOException("connection reset by peer");
+    private final InputStream served;
+
+    FailingInput(byte[] bytes, int length) {
+      served = new ByteArrayInputStream(bytes, 0, length);
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = served.read();
+      if (b < 0) {
+        throw failure;
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = served.read(b, off, len);
+      if (n < 0) {
+        throw failure;
+      }
+      return n;
+    }
+  }
+
+  private static byte[] validStream(RootAllocator allocator) throws IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    TestData.writeIpcStream(bytes, allocator, BATCHES, ROWS);
+    return bytes.toByteArray();
+  }
+
+  /** Reads every batch, closing each; returns the rows read. */
+  private static long drain(Flux<ArrowBatch> source) {
+    return source.map(b -> {
+      try (b) {
+        return (long) b.rowCount();
+      }
+    }).reduce(0L, Long::sum).block(Duration.ofSeconds(20));
+  }
+
+  @Test
+  void anInputStreamThatFailsMidwayGivesAReadErrorWithItsCause() throws IOException {
+    try (RootAllocator allocator = new RootAllocator()) {
+      byte[] valid = validStream(allocator);
+      // From before the schema to inside the last batch: headers and bodies alike.
+      for (int percent = 0; percent < 100; percent += 10) {
+        FailingInput input = new FailingInput(valid, valid.length * percent / 100);
+        assertThatThrownBy(() -> drain(ArrowSources.ipcStream("socket", () -> input, allocator,
+                ReadOptions.defaults())))
+            .as("input failing after %d%% of the stream", percent)
+            .isInstanceOf(ArrowReadException.class)
+            .hasMessageContaining("socket")
+            .hasMessageContaining("connection reset by peer")
+            .extracting(Throwable::getCause).isSameAs(input.failure);
+      }
+      allocator.close();
+    }
+  }
+
+  @Test
+  void anAllocatorTooSmallForABatchGivesAReadErrorNotACorruptOne(@TempDir Path dir) throws IOException {
+    Path file;
+    Path stream;
+    try (RootAllocator writer = new RootAllocator()) {
+      file = TestData.writeIpcFile(dir, "data.arrow", writer, BATCHES, ROWS);
+      stream = TestData.writeIpcStream(dir, "data.arrows", writer, BATCHES, ROWS);
+    }
+    try (RootAllocator allocator = new RootAllocator(16 << 10)) {
+      for (Flux<ArrowBatch> source : List.of(ArrowSources.ipcFile(file, allocator),
+          ArrowSources.ipcStream(stream, allocator, ReadOptions.defaults()))) {
+        assertThatThrownBy(() -> drain(source))
+            .isInstanceOf(ArrowReadException.class)
+            .hasMessageContaining("out of memory")
+            .satisfies(e -> assertThat(Stream.iterate(e, Objects::nonNull, Throwable::getCause))
+                .hasAtLeastOneElementOfType(OutOfMemoryException.class));
+      }
+      allocator.close();
+    }
+  }
+
+  @Test
+  void aTruncatedStreamIsStillCorrupt() throws IOException {
+    try (RootAllocator allocator = new RootAllocator()) {
+      byte[] valid = validStream(allocator);
+      int firstBatch = 8 + IpcMessages.parseStream(valid).get(0).metadata().length;
+      int endOfStreamMarker = 8;
+      // Inside a length prefix the guard finds the end; inside a body Arrow's reader does.
+      for (int cut : new int[] {firstBatch + 2, valid.length - endOfStreamMarker - 1}) {
+        byte[] truncated = Arrays.copyOf(valid, cut);
+        assertThatThrownBy(() -> drain(ArrowSources.ipcStream("cut", () -> new ByteArrayInputStream(truncated),
+                allocator, ReadOptions.defaults())))
+            .as("stream cut at byte %d of %d", cut, valid.length)
+            .isInstanceOf(CorruptIpcException.class);
+      }
+      allocator.close();
+    }
+  }
+}
