@@ -61,8 +61,10 @@ import java.util.function.ToLongFunction;
  *   <tr><td>{@code solstice.run.active} gauge</td><td>1 between RunStarted and RunEnded</td></tr>
  *   <tr><td>{@code solstice.metric} gauges, tags {@code mode}, {@code name}, {@code over}</td>
  *       <td>the latest computed metrics: {@code over=step} (the last step's outputs), {@code
- *       epoch} (the last {@code EpochEnded}), and for prequential runs {@code cumulative},
- *       {@code window} and {@code fading}</td></tr>
+ *       epoch} (the last complete {@code EpochEnded}), {@code epoch_cut_short} (the last one a
+ *       stop cut short, a validation stopped half-way or an online run's epoch: its values cover
+ *       only the steps that ran), and for prequential runs {@code cumulative}, {@code window} and
+ *       {@code fading}</td></tr>
  *   <tr><td>{@code solstice.events.dropped} function counter, tag {@code subscriber}</td>
  *       <td>{@link AsyncSubscriber#dropped()} of the subscribers given to {@link
  *       Builder#asyncSubscriber}</td></tr>
@@ -92,6 +94,7 @@ public final class RunMeters {
   private final Set<String> lagPartitions = ConcurrentHashMap.newKeySet();
   private final Map<Mode, LatestValues> stepValues = new EnumMap<>(Mode.class);
   private final Map<Mode, LatestValues> epochValues = new EnumMap<>(Mode.class);
+  private final Map<Mode, LatestValues> cutShortEpochValues = new EnumMap<>(Mode.class);
   private final LatestValues cumulative = new LatestValues();
   private final LatestValues window = new LatestValues();
   private final LatestValues fading = new LatestValues();
@@ -109,6 +112,7 @@ public final class RunMeters {
       modes.put(mode, new ModeMeters(mode));
       stepValues.put(mode, new LatestValues());
       epochValues.put(mode, new LatestValues());
+      cutShortEpochValues.put(mode, new LatestValues());
     }
     Gauge.builder("solstice.batches.in.flight", this, RunMeters::batchesInFlight)
         .tags(runTags).strongReference(true)
@@ -177,9 +181,11 @@ public final class RunMeters {
       active = true;
     } else if (event instanceof TrainingEvent.EpochEnded<Object, Object> end
         && !end.values().isEmpty()) {
-      LatestValues latest = epochValues.get(end.mode());
+      // A cut-short epoch's values cover part of its data: kept apart from whole epochs'.
+      LatestValues latest = (end.complete() ? epochValues : cutShortEpochValues).get(end.mode());
       latest.setValues(end.values());
-      registerMetricGauges(end.mode(), "epoch", latest, end.values().keySet());
+      registerMetricGauges(end.mode(), end.complete() ? "epoch" : "epoch_cut_short", latest,
+          end.values().keySet());
     } else if (event instanceof TrainingEvent.RunEnded<Object, Object> ended) {
       active = false;
       current.compareAndSet(ended.run(), null);

@@ -3,6 +3,7 @@ package io.solstice.micrometer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.solstice.core.Mode;
 import io.solstice.core.RunOutcome;
 import io.solstice.core.TensorBatch;
 import io.solstice.core.data.DigitsDataset;
@@ -198,6 +199,37 @@ class DashboardTest {
       searchedUpTo = Math.max(searchedUpTo, end);
     }
     return numbers.subList(0, count);
+  }
+
+  @Test
+  void anEpochCutShortByAStopIsASeriesOfItsOwn() throws Exception {
+    DigitsDataset.Split digits = DigitsDataset.bundled().split(0.2, 7);
+    try (HeadlessChromium chromium = HeadlessChromium.launch();
+        Dashboard dashboard = Dashboard.start(0, PERIOD)) {
+      // Val steps 0..5 validate epoch 0; the stop after val step 6 cuts epoch 1's validation short.
+      dashboard.bind(Solstice.run(MlpClassifier.builder().inputs(DigitsDataset.FEATURES).hidden(16)
+                  .classes(DigitsDataset.CLASSES).updater(new Adam(3e-3)).seed(5).build())
+              .train(Flux.defer(() -> Flux.fromIterable(digits.train().batches(64))))
+              .validate(Flux.defer(() -> Flux.fromIterable(digits.test().batches(64))))
+              .epochs(2))
+          .subscribers(event -> {
+            if (event instanceof TrainingEvent.StepEnded<?, ?> step && step.globalStep() == 6
+                && step.mode() == Mode.VAL) {
+              step.run().stop("enough");
+            }
+          })
+          .block();
+
+      // The page receives the finished run's points from the dashboard's history.
+      HeadlessChromium.Page page = chromium.open(dashboard.uri());
+      String cutShort = "document.querySelectorAll("
+          + "'#loss polyline[data-series$=\"val (epoch cut short)\"]').length";
+      await().atMost(PATIENCE).until(() -> page.number(cutShort) == 1);
+      assertThat(page.number("Number(document.querySelector("
+          + "'#loss polyline[data-series$=\"val (epoch)\"]').getAttribute('data-points'))"))
+          .as("only the whole validation on the epoch curve").isEqualTo(1);
+      page.close();
+    }
   }
 
   private static Run<MlpClassifier, TensorBatch, ClassificationMetrics> onlineRun(AtomicLong produced) {

@@ -141,6 +141,33 @@ class RunMetersTest {
         .gauge().value()).isZero();
   }
 
+  @Test
+  void anEpochCutShortByAStopHasGaugesOfItsOwn() {
+    RunMeters meters = RunMeters.builder(registry, "digits").build();
+    int valBatches = batchesOf(DIGITS.test().size());
+    List<TrainingEvent.EpochEnded<?, ?>> valEpochs = new ArrayList<>();
+
+    // The stop after the first val step of epoch 1 cuts that validation short.
+    meters.bind(Solstice.run(model())
+            .train(Flux.defer(() -> Flux.fromIterable(DIGITS.train().batches(BATCH))))
+            .validate(Flux.defer(() -> Flux.fromIterable(DIGITS.test().batches(BATCH))))
+            .epochs(2))
+        .subscribers(event -> {
+          if (event instanceof TrainingEvent.StepEnded<?, ?> step && step.mode() == Mode.VAL
+              && step.globalStep() == valBatches) {
+            step.run().stop("enough");
+          } else if (event instanceof TrainingEvent.EpochEnded<?, ?> end && end.mode() == Mode.VAL) {
+            valEpochs.add(end);
+          }
+        })
+        .block();
+
+    assertThat(valEpochs).extracting(TrainingEvent.EpochEnded::complete).containsExactly(true, false);
+    assertThat(metric("val", "epoch", "accuracy")).isEqualTo(valEpochs.get(0).values().get("accuracy"));
+    assertThat(metric("val", "epoch_cut_short", "accuracy"))
+        .isEqualTo(valEpochs.get(1).values().get("accuracy"));
+  }
+
   private static MlpClassifier model() {
     return MlpClassifier.builder()
         .inputs(DigitsDataset.FEATURES).hidden(32).classes(DigitsDataset.CLASSES)

@@ -116,7 +116,7 @@ public final class DashboardFeed {
 
   private Json epochPoint(TrainingEvent.EpochEnded<Object, Object> end) {
     return new Json()
-        .put("kind", "epoch")
+        .put("kind", end.complete() ? "epoch" : "epoch_cut_short")
         .put("run", end.run().id())
         .put("mode", end.mode().name().toLowerCase(Locale.ROOT))
         .put("epoch", end.epoch())

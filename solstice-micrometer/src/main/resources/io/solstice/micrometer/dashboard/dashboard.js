@@ -54,8 +54,10 @@ function accept(point) {
     for (const [name, value] of Object.entries(point.gauges || {})) {
       add("gauges", run + " " + name, point.step, value);
     }
-  } else if (point.kind === "epoch") {
-    addMetrics(run + " " + point.mode + " (epoch)", point.step, point.values);
+  } else if (point.kind === "epoch" || point.kind === "epoch_cut_short") {
+    // An epoch a stop cut short covers part of its data: its own series, off the epoch curve.
+    const which = point.kind === "epoch" ? " (epoch)" : " (epoch cut short)";
+    addMetrics(run + " " + point.mode + which, point.step, point.values);
   } else if (point.kind === "mark") {
     marks.push([point.step, point.label]);
   }

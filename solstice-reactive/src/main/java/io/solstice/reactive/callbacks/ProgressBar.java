@@ -21,7 +21,8 @@ import java.util.function.LongSupplier;
  * StepEnded} and {@code EpochEnded}.
  *
  * <p>The length of an epoch is known when the user gives it ({@link
- * Builder#stepsPerEpoch(Mode, long)}) or learnt from the previous epoch of the same mode; on an
+ * Builder#stepsPerEpoch(Mode, long)}) or learnt from the previous complete epoch of the same
+ * mode (one a stop cut short does not count); on an
  * unbounded stream it is never known, and the bar shows steps and rate without ETA.
  *
  * <p>On a terminal ({@code System.console() != null}, or {@link Builder#interactive(boolean)})
@@ -85,7 +86,8 @@ public final class ProgressBar implements TrainingSubscriber<Object, Object> {
       if (progress != null) {
         epochs.get(ended.run()).remove(ended.mode());
         draw(progress, clock.getAsLong(), true);
-        if (givenLengths.get(ended.mode()) == null) {
+        // An epoch a stop cut short says nothing about how long the next one will be.
+        if (givenLengths.get(ended.mode()) == null && ended.complete()) {
           learntLengths.put(ended.mode(), progress.done);
         }
       }

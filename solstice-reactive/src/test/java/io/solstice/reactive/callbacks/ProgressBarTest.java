@@ -9,6 +9,7 @@ import io.solstice.reactive.TrainingEvent;
 import io.solstice.reactive.fixtures.CountingExperiment;
 import io.solstice.reactive.fixtures.Ledger;
 import io.solstice.reactive.fixtures.Sources;
+import io.solstice.reactive.fixtures.StopAt;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -67,6 +68,20 @@ class ProgressBarTest {
     List<String> lines = text().lines().toList();
     assertThat(lines.get(0)).startsWith("train epoch 0: 5 steps, 10.0 steps/s |").doesNotContain("ETA");
     assertThat(lines).contains("train epoch 1: 5/6 (83%), 10.0 steps/s, ETA 0:00 | id=10.00");
+  }
+
+  @Test
+  void anEpochCutShortTeachesNoLength() {
+    ProgressBar bar = plain().build();
+    Solstice.run(stepsTaking(100)).train(Sources.counting(ledger, 6)).epochs(1)
+        .subscribers(StopAt.stepEnd(Mode.TRAIN, 2), bar).block();
+    bytes.reset();
+
+    // The same bar in a later run: its first epoch's length is still unknown, not 3.
+    train(bar, 1, 6);
+
+    assertThat(text().lines().findFirst()).hasValueSatisfying(line -> assertThat(line)
+        .startsWith("train epoch 0: 5 steps, 10.0 steps/s |").doesNotContain("ETA"));
   }
 
   @Test
