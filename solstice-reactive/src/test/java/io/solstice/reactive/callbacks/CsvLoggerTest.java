@@ -138,6 +138,24 @@ class CsvLoggerTest {
   }
 
   @Test
+  void aStepCadenceValidationCutShortCountsTheValStepsThatRan() throws IOException {
+    Path csv = dir.resolve("metrics.csv");
+
+    // Validations after train steps 3 and 6; the stop after val step 2 cuts the second short,
+    // and with it the train epoch.
+    Solstice.run(CountingExperiment.fresh())
+        .train(Sources.counting(train, 8)).validate(Sources.counting(val, 2)).validateEverySteps(3)
+        .subscribers(StopAt.stepEnd(Mode.VAL, 2), CsvLogger.to(csv).build())
+        .block();
+
+    assertThat(Files.readAllLines(csv)).containsExactly(
+        "mode,epoch,kind,step,train_step,steps,id",
+        "val,0,epoch,2,3,2,0.5",
+        "val,0,epoch_cut_short,3,6,1,2.0",
+        "train,0,epoch_cut_short,6,6,6,2.5");
+  }
+
+  @Test
   void thePlotLeavesOutAnEpochCutShort() throws IOException {
     Path png = dir.resolve("curves.png");
     CsvLogger logger = CsvLogger.to(dir.resolve("metrics.csv")).plotAtEnd(png).plotKeys("id").build();

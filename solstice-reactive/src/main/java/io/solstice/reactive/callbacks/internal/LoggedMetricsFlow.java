@@ -108,14 +108,21 @@ public final class LoggedMetricsFlow {
   }
 
   private Flux<LoggedMetrics> epochSummaries(Flux<TrainingEvent<Object, Object>> events) {
-    return events.handle((event, sink) -> {
-      if (event instanceof EpochEnded<Object, Object> epoch && epoch.steps() > 0) {
-        sink.next(summary(epoch));
-      }
+    return Flux.defer(() -> {
+      // Val steps done, from the steps themselves: the position of a validation cut short stands
+      // at its start after a train epoch, but after its last step at a step cadence.
+      long[] valSteps = {0};
+      return events.handle((event, sink) -> {
+        if (event instanceof StepEnded<Object, Object> step && step.mode() == Mode.VAL) {
+          valSteps[0] = step.globalStep() + 1;
+        } else if (event instanceof EpochEnded<Object, Object> epoch && epoch.steps() > 0) {
+          sink.next(summary(epoch, valSteps[0]));
+        }
+      });
     });
   }
 
-  private LoggedMetrics summary(EpochEnded<Object, Object> epoch) {
+  private LoggedMetrics summary(EpochEnded<Object, Object> epoch, long valStepsDone) {
     if (epoch.metrics() == null) {
       // The engine merges only Metrics: steps ran, so their outputs were something else.
       throw notMetrics("outputs that are not Metrics in " + epoch.mode().label() + " epoch "
@@ -123,8 +130,7 @@ public final class LoggedMetricsFlow {
     }
     long stepsOfMode = switch (epoch.mode()) {
       case TRAIN -> epoch.position().trainSteps();
-      // A validation cut short leaves the position at its start, before its own steps.
-      case VAL -> epoch.position().valSteps() + (epoch.complete() ? 0 : epoch.steps());
+      case VAL -> valStepsDone;
       // A test run is one TEST epoch whose steps are numbered from 0.
       case TEST -> epoch.steps();
     };
