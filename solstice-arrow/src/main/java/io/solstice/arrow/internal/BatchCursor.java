@@ -4,6 +4,7 @@ import io.solstice.arrow.ArrowBatch;
 import io.solstice.arrow.ArrowDataException;
 import io.solstice.arrow.ArrowReadException;
 import io.solstice.arrow.BatchPosition;
+import io.solstice.arrow.ColumnTypeException;
 import io.solstice.arrow.CorruptIpcException;
 import io.solstice.arrow.SchemaChangeException;
 import io.solstice.arrow.SourceLease;
@@ -255,11 +256,30 @@ public abstract class BatchCursor implements AutoCloseable {
     }
     Schema schema = loaded.root().getSchema();
     if (firstSchema == null) {
+      refuseViewColumns(schema.getFields(), "");
       firstSchema = schema;
     } else if (!firstSchema.getFields().equals(schema.getFields())) {
       throw schemaChange(firstSchema, schema);
     }
     ValueVectorUtility.validate(loaded.root());
+  }
+
+  /**
+   * Arrow Java 18.3 cannot validate view columns ({@code ValueVectorUtility.validate} throws), and
+   * a read of unvalidated buffers is not safe: they are refused by name, with what to write
+   * instead, rather than reported as corrupt data.
+   */
+  private void refuseViewColumns(List<Field> fields, String parent) {
+    for (Field field : fields) {
+      String name = parent + field.getName();
+      switch (field.getType().getTypeID()) {
+        case Utf8View, BinaryView, ListView, LargeListView -> throw new ColumnTypeException(name,
+            sourceName + ": column '" + name + "' is " + field.getType() + ", a view type, which Arrow Java "
+                + "cannot validate, so it is not read; write it as a plain type (Utf8, Binary, List: "
+                + "pyarrow casts to pa.string(), Polars writes with compat_level=CompatLevel.oldest())");
+        default -> refuseViewColumns(field.getChildren(), name + ".");
+      }
+    }
   }
 
   private SchemaChangeException schemaChange(Schema before, Schema after) {

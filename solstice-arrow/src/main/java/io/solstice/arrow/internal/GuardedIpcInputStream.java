@@ -7,9 +7,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.Set;
 import org.apache.arrow.flatbuf.Message;
 import org.apache.arrow.flatbuf.MessageHeader;
+import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
  * Follows the framing of an Arrow IPC stream as the reader consumes it and refuses a message
@@ -19,7 +19,8 @@ import org.apache.arrow.flatbuf.MessageHeader;
  *
  * <p>Each message is [0xFFFFFFFF] int32 metadataLength, metadata, body; this class reads the
  * prefix and the metadata ahead into a small buffer, checks the body length the metadata
- * declares, and then passes bytes through.
+ * declares, checks a record batch against the stream's schema (see
+ * {@link MessageCheck#checkColumns}), and then passes bytes through.
  *
  * <p>It also remembers an {@code IOException} the wrapped stream itself threw, so that a failing
  * disk or network can be told apart from Arrow's own {@code IOException}s about bad bytes.
@@ -39,8 +40,8 @@ public final class GuardedIpcInputStream extends FilterInputStream {
   private long bodyRemaining;
   private boolean endOfStream;
   private IOException inputFailure;
-  /** The dictionary ids of the stream's schema, once its schema message has passed. */
-  private Set<Long> dictionaryIds;
+  /** The stream's schema, once its schema message has passed. */
+  private Schema schema;
 
   /**
    * Wraps a stream.
@@ -155,9 +156,11 @@ public final class GuardedIpcInputStream extends FilterInputStream {
     String where = sourceName + ": the message at byte " + (position - length);
     MessageCheck.validate(message, bodyLength, -1, where);
     if (message.headerType() == MessageHeader.Schema) {
-      dictionaryIds = MessageCheck.dictionaryIds(message);
-    } else if (message.headerType() == MessageHeader.DictionaryBatch && dictionaryIds != null) {
-      MessageCheck.checkDictionaryId(message, dictionaryIds, where);
+      schema = MessageCheck.schema(message, where);
+    } else if (schema != null && message.headerType() == MessageHeader.RecordBatch) {
+      MessageCheck.checkColumns(message, schema, where);
+    } else if (schema != null && message.headerType() == MessageHeader.DictionaryBatch) {
+      MessageCheck.checkDictionaryId(message, schema, where);
     }
     pending = new byte[prefixLength + length];
     System.arraycopy(prefix, 0, pending, 0, prefixLength);

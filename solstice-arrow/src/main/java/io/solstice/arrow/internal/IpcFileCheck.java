@@ -17,8 +17,9 @@ import org.apache.arrow.vector.ipc.message.ArrowFooter;
 /**
  * Checks an Arrow IPC file's footer before Arrow's reader trusts it: the magic numbers, the
  * footer length, and that every block (metadata plus body) lies inside the file, so that a
- * corrupt or hostile footer cannot make the reader allocate more than the file holds. Also
- * reads a record batch's row count from its metadata alone, for seeking.
+ * corrupt or hostile footer cannot make the reader allocate more than the file holds, and that
+ * every record batch fits the footer's schema ({@link MessageCheck#checkColumns}). Also reads a
+ * record batch's row count from its metadata alone, for seeking.
  *
  * <p>Thread safety: thread-safe; it keeps no state.
  */
@@ -66,8 +67,11 @@ public final class IpcFileCheck {
           name + ": the dictionary block at byte " + block.getOffset());
     }
     for (ArrowBlock block : footer.getRecordBatches()) {
-      MessageCheck.validate(message(channel, block), block.getBodyLength(), MessageHeader.RecordBatch,
-          name + ": the record batch block at byte " + block.getOffset());
+      Message message = message(channel, block);
+      String where = name + ": the record batch block at byte " + block.getOffset();
+      MessageCheck.validate(message, block.getBodyLength(), MessageHeader.RecordBatch, where);
+      // Arrow's file reader loads every batch with the footer's schema.
+      MessageCheck.checkColumns(message, footer.getSchema(), where);
     }
     return footer;
   }

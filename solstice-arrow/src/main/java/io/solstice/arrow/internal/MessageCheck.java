@@ -2,22 +2,30 @@ package io.solstice.arrow.internal;
 
 import io.solstice.arrow.CorruptIpcException;
 import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import org.apache.arrow.flatbuf.Buffer;
 import org.apache.arrow.flatbuf.DictionaryBatch;
-import org.apache.arrow.flatbuf.Field;
 import org.apache.arrow.flatbuf.FieldNode;
 import org.apache.arrow.flatbuf.Message;
 import org.apache.arrow.flatbuf.MessageHeader;
 import org.apache.arrow.flatbuf.RecordBatch;
-import org.apache.arrow.flatbuf.Schema;
+import org.apache.arrow.vector.BufferLayout;
+import org.apache.arrow.vector.BufferLayout.BufferType;
+import org.apache.arrow.vector.TypeLayout;
+import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.DictionaryEncoding;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
  * Checks a record batch or dictionary batch message before Arrow's reader deserializes it:
  * every buffer must lie inside the body, every count must be non-negative, and the row count
  * must be the first column's length. Arrow's deserializer slices the body buffer by these
  * numbers and, if a slice fails, never releases the body, and its loader allocates for the row
- * count; checking first means a corrupt message is refused while nothing is allocated.
+ * count; checking first means a corrupt message is refused while nothing is allocated. A record
+ * batch is also checked against its schema ({@link #checkColumns}).
  *
  * <p>Thread safety: thread-safe; it keeps no state.
  */
@@ -58,18 +66,19 @@ public final class MessageCheck {
   }
 
   /**
-   * The dictionary ids a schema message declares, in any field at any depth.
+   * The schema a schema message declares, converted as Arrow's reader converts it.
    *
    * @param schemaMessage a message whose header is a schema
-   * @return the declared ids
+   * @param where the source and position, for messages
+   * @return the schema
    */
-  public static Set<Long> dictionaryIds(Message schemaMessage) {
-    Set<Long> ids = new HashSet<>();
-    Schema schema = (Schema) schemaMessage.header(new Schema());
-    for (int i = 0; schema != null && i < schema.fieldsLength(); i++) {
-      collectDictionaryIds(schema.fields(new Field(), i), ids);
+  public static Schema schema(Message schemaMessage, String where) {
+    try {
+      return Schema.convertSchema((org.apache.arrow.flatbuf.Schema) schemaMessage.header(
+          new org.apache.arrow.flatbuf.Schema()));
+    } catch (RuntimeException e) {
+      throw new CorruptIpcException(null, where + " holds a schema Arrow cannot read (" + e + ")", e);
     }
-    return ids;
   }
 
   /**
@@ -78,10 +87,12 @@ public final class MessageCheck {
    * refused before the reader sees it.
    *
    * @param message a dictionary batch message
-   * @param declared the ids the schema declares
+   * @param schema the stream's schema
    * @param where the source and position, for messages
    */
-  public static void checkDictionaryId(Message message, Set<Long> declared, String where) {
+  public static void checkDictionaryId(Message message, Schema schema, String where) {
+    Set<Long> declared = new HashSet<>();
+    schema.getFields().forEach(f -> collectDictionaryIds(f, declared));
     long id = ((DictionaryBatch) message.header(new DictionaryBatch())).id();
     if (!declared.contains(id)) {
       throw corrupt(where, "has a dictionary batch for id " + id + ", which the schema does not declare "
@@ -90,11 +101,129 @@ public final class MessageCheck {
   }
 
   private static void collectDictionaryIds(Field field, Set<Long> ids) {
-    if (field.dictionary() != null) {
-      ids.add(field.dictionary().id());
+    if (field.getDictionary() != null) {
+      ids.add(field.getDictionary().getId());
     }
-    for (int j = 0; j < field.childrenLength(); j++) {
-      collectDictionaryIds(field.children(new Field(), j), ids);
+    field.getChildren().forEach(child -> collectDictionaryIds(child, ids));
+  }
+
+  /**
+   * Checks a record batch's field nodes and buffers against the schema's columns, so that Arrow's
+   * loader, which trusts the schema, allocates nothing for a batch that does not fit it. After
+   * loading the buffers, the loader sets every vector to the values its parent implies (the row
+   * count for a column, rows times the width for a fixed-size list's values, the struct's count
+   * for a struct's fields) and reallocates a fixed-width vector whose buffers are too small for
+   * them. So a schema whose fixed-size list is wider than the batch's values made it allocate
+   * rows times that width, up to the allocator's limit; and a schema whose value type is wider
+   * than the buffers (a float read as a decimal) made the reallocation copy the loaded validity
+   * buffer into a smaller new one, which throws, and Arrow 18.3 then never releases the new
+   * buffer. Refused here, such a batch costs nothing. The fields of lists, maps and unions are
+   * sized by offsets or type ids in the data and are checked only against their own buffers.
+   *
+   * @param message a record batch message that passed {@link #validate}
+   * @param schema the schema its reader will load it with
+   * @param where the source and position, for messages
+   */
+  public static void checkColumns(Message message, Schema schema, String where) {
+    RecordBatch batch = (RecordBatch) message.header(new RecordBatch());
+    Columns columns = new Columns(batch, where);
+    try {
+      for (Field field : schema.getFields()) {
+        columns.check(field, field.getName(), batch.length());
+      }
+      columns.checkAllTaken();
+    } catch (CorruptIpcException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new CorruptIpcException(null, where + " cannot be laid out by its schema (" + e + ")", e);
+    }
+  }
+
+  /** A walk over a record batch's field nodes and buffers, in the order Arrow's loader takes them. */
+  private static final class Columns {
+    private final RecordBatch batch;
+    private final String where;
+    /** Compressed buffers declare their compressed lengths, which say nothing of the values. */
+    private final boolean compressed;
+    private int nextNode;
+    private int nextBuffer;
+    private int nextVariadicCount;
+
+    Columns(RecordBatch batch, String where) {
+      this.batch = batch;
+      this.where = where;
+      this.compressed = batch.compression() != null;
+    }
+
+    /** Checks a column's node and buffers, then its children's; it must hold at least {@code needed} values. */
+    void check(Field field, String path, long needed) {
+      if (nextNode >= batch.nodesLength()) {
+        throw corrupt(where, "has " + batch.nodesLength() + " field nodes, too few for its schema");
+      }
+      FieldNode node = batch.nodes(new FieldNode(), nextNode++);
+      if (node.length() < needed) {
+        throw corrupt(where, "has " + node.length() + " values in column " + path + " where the schema needs "
+            + needed);
+      }
+      DictionaryEncoding dictionary = field.getDictionary();
+      ArrowType type = dictionary == null ? field.getType() : dictionary.getIndexType();
+      TypeLayout layout = TypeLayout.getTypeLayout(type);
+      List<BufferLayout> buffers = layout.getBufferLayouts();
+      long count = buffers.size() + (layout.isFixedBufferCount() ? 0 : variadicCount());
+      if (count > batch.buffersLength() - nextBuffer) {
+        throw corrupt(where, "has " + batch.buffersLength() + " buffers, too few for its schema");
+      }
+      boolean fixedWidth = layout.getBufferTypes().equals(List.of(BufferType.VALIDITY, BufferType.DATA));
+      for (int i = 0; i < count; i++) {
+        int index = nextBuffer++;
+        long holds = batch.buffers(new Buffer(), index).length();
+        long bytes = compressed || i >= buffers.size() ? 0 : bytesNeeded(buffers.get(i), fixedWidth, node, holds);
+        if (holds < bytes) {
+          throw corrupt(where, "has " + node.length() + " values of " + type + " in column " + path + ", whose "
+              + buffers.get(i).getType().getName().toLowerCase(Locale.ROOT) + " buffer needs " + bytes
+              + " bytes, but buffer " + index + " holds " + holds);
+        }
+      }
+      // A dictionary-encoded column holds indices; its values' children are the dictionary's.
+      List<Field> children = dictionary == null ? field.getChildren() : List.of();
+      long childValues = type instanceof ArrowType.FixedSizeList list ? node.length() * list.getListSize()
+          : type instanceof ArrowType.Struct ? node.length() : 0;
+      for (Field child : children) {
+        check(child, path + "." + child.getName(), childValues);
+      }
+    }
+
+    /** Refuses nodes, buffers or variadic counts left over, as Arrow's loader would once it had loaded them. */
+    void checkAllTaken() {
+      if (nextNode < batch.nodesLength() || nextBuffer < batch.buffersLength()
+          || nextVariadicCount < batch.variadicBufferCountsLength()) {
+        throw corrupt(where, "has " + batch.nodesLength() + " field nodes, " + batch.buffersLength() + " buffers and "
+            + batch.variadicBufferCountsLength() + " variadic buffer counts where its schema takes " + nextNode + ", "
+            + nextBuffer + " and " + nextVariadicCount);
+      }
+    }
+
+    /** How many data buffers a view column adds, as Arrow's loader reads them. */
+    private long variadicCount() {
+      if (nextVariadicCount >= batch.variadicBufferCountsLength()) {
+        throw corrupt(where, "has " + batch.variadicBufferCountsLength() + " variadic buffer counts, too few "
+            + "for its schema");
+      }
+      return batch.variadicBufferCounts(nextVariadicCount++);
+    }
+
+    /** The bytes a buffer must hold for the node's values, or 0 where they depend on the data. */
+    private static long bytesNeeded(BufferLayout buffer, boolean fixedWidth, FieldNode node, long holds) {
+      long values = node.length();
+      if (buffer.getType() == BufferType.VALIDITY) {
+        // Arrow makes its own bitmap in place of an empty one when no value, or every value, is null.
+        boolean own = holds == 0 && (node.nullCount() == 0 || node.nullCount() == values);
+        return own ? 0 : (values + 7) / 8;
+      }
+      if (buffer.getType() == BufferType.DATA && fixedWidth) {
+        return (values * buffer.getTypeBitWidth() + 7) / 8;
+      }
+      return 0;
     }
   }
 
