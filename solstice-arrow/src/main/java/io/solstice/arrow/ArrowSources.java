@@ -43,7 +43,8 @@ import reactor.core.publisher.Flux;
  *
  * <p>Reading errors arrive as {@link ArrowDataException}s (for example
  * {@link CorruptIpcException}, {@link SchemaChangeException}); a read that fails through no
- * fault of the data (the allocator's limit, an I/O error of a stream's input) arrives as an
+ * fault of the data (an input that cannot be opened, the allocator's limit, an I/O error of a
+ * stream's input) arrives as an
  * {@link ArrowReadException}; Flight call failures arrive as Arrow's
  * {@code FlightRuntimeException} with their status. In every case the source has released its
  * buffers by then.
@@ -310,11 +311,13 @@ public final class ArrowSources {
         BatchCursor::close);
   }
 
+  /** The stream file's size, which bounds what its messages may declare. */
   private static long sizeOf(Path file) {
     try {
       return Files.size(file);
     } catch (java.io.IOException e) {
-      throw new ArrowDataException(null, file + ": cannot read the file size (" + e.getMessage() + ")", e);
+      // Like a failed open: nothing is known about the bytes.
+      throw new ArrowReadException(file.getFileName() + ": cannot open the input (" + e + ")", e);
     }
   }
 }

@@ -7,6 +7,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -20,8 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 import reactor.core.publisher.Flux;
 
 /**
- * Reads of valid data that fail through no fault of the bytes (a failing input stream, an
- * allocator limit too small for a batch) end in an {@link ArrowReadException}, not in a
+ * Reads that fail through no fault of the bytes (an input that cannot be opened, a failing input
+ * stream, an allocator limit too small for a batch) end in an {@link ArrowReadException}, not in a
  * {@link CorruptIpcException}, and release every buffer; truncated bytes stay corrupt.
  */
 class ReadFailureTest {
@@ -107,6 +108,28 @@ class ReadFailureTest {
             .satisfies(e -> assertThat(Stream.iterate(e, Objects::nonNull, Throwable::getCause))
                 .hasAtLeastOneElementOfType(OutOfMemoryException.class));
       }
+      allocator.close();
+    }
+  }
+
+  @Test
+  void anInputThatCannotBeOpenedGivesAReadErrorWithItsCause(@TempDir Path dir) {
+    Path missing = dir.resolve("missing.arrow");
+    IOException unreachable = new IOException("no route to host");
+    try (RootAllocator allocator = new RootAllocator()) {
+      for (Flux<ArrowBatch> source : List.of(ArrowSources.ipcFile(missing, allocator),
+          ArrowSources.ipcStream(missing, allocator, ReadOptions.defaults()))) {
+        assertThatThrownBy(() -> drain(source))
+            .isInstanceOf(ArrowReadException.class)
+            .hasMessageContaining("missing.arrow: cannot open the input")
+            .hasCauseInstanceOf(NoSuchFileException.class);
+      }
+      assertThatThrownBy(() -> drain(ArrowSources.ipcStream("socket", () -> {
+            throw unreachable;
+          }, allocator, ReadOptions.defaults())))
+          .isInstanceOf(ArrowReadException.class)
+          .hasMessageContaining("socket: cannot open the input")
+          .extracting(Throwable::getCause).isSameAs(unreachable);
       allocator.close();
     }
   }

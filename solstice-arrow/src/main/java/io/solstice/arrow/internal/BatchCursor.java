@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.OutOfMemoryException;
 import org.apache.arrow.vector.FieldVector;
@@ -242,10 +243,27 @@ public abstract class BatchCursor implements AutoCloseable {
         }
         return own(position, from, length, from == 0 && length == rows && movesBuffers());
       }
-    } catch (ArrowDataException e) {
+    } catch (ArrowDataException | ArrowReadException e) {
       throw e;
     } catch (Throwable t) {
       throw translate(t);
+    }
+  }
+
+  /**
+   * Opens the input, for {@link #open}: a failure to open it (a missing file, an opener that
+   * throws) says nothing about the bytes, so it is an {@link ArrowReadException}, never corrupt
+   * data.
+   *
+   * @param opener opens the input
+   * @param <T> the input's type
+   * @return the open input
+   */
+  protected final <T> T openInput(Callable<T> opener) {
+    try {
+      return opener.call();
+    } catch (Exception e) {
+      throw new ArrowReadException(sourceName + ": cannot open the input (" + e + ")", e);
     }
   }
 

@@ -38,7 +38,7 @@ public final class IpcFileCursor extends BatchCursor {
 
   @Override
   protected void open(BufferAllocator allocator, BatchPosition startAt) throws Exception {
-    channel = FileChannel.open(file, StandardOpenOption.READ);
+    channel = openInput(() -> FileChannel.open(file, StandardOpenOption.READ));
     IpcFileCheck.validate(channel, sourceName());
     reader = new ArrowFileReader(channel, allocator);
     blocks = reader.getRecordBlocks();

@@ -43,7 +43,7 @@ public final class IpcStreamCursor extends BatchCursor {
 
   @Override
   protected void open(BufferAllocator allocator, BatchPosition startAt) throws Exception {
-    input = opener.call();
+    input = openInput(opener);
     if (input == null) {
       throw new IllegalStateException(sourceName() + ": the stream supplier returned null");
     }
