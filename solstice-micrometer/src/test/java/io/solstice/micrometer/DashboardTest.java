@@ -13,6 +13,7 @@ import io.solstice.reactive.Run;
 import io.solstice.reactive.RunControl;
 import io.solstice.reactive.Solstice;
 import io.solstice.reactive.TrainingEvent;
+import io.solstice.reactive.fixtures.StopAt;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -212,12 +213,7 @@ class DashboardTest {
               .train(Flux.defer(() -> Flux.fromIterable(digits.train().batches(64))))
               .validate(Flux.defer(() -> Flux.fromIterable(digits.test().batches(64))))
               .epochs(2))
-          .subscribers(event -> {
-            if (event instanceof TrainingEvent.StepEnded<?, ?> step && step.globalStep() == 6
-                && step.mode() == Mode.VAL) {
-              step.run().stop("enough");
-            }
-          })
+          .subscribers(StopAt.stepEnd(Mode.VAL, 6))
           .block();
 
       // The page receives the finished run's points from the dashboard's history.

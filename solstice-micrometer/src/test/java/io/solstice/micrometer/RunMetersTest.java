@@ -14,6 +14,7 @@ import io.solstice.reactive.AsyncSubscriber;
 import io.solstice.reactive.Solstice;
 import io.solstice.reactive.TrainingEvent;
 import io.solstice.reactive.TrainingSubscriber;
+import io.solstice.reactive.fixtures.StopAt;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -152,11 +153,8 @@ class RunMetersTest {
             .train(Flux.defer(() -> Flux.fromIterable(DIGITS.train().batches(BATCH))))
             .validate(Flux.defer(() -> Flux.fromIterable(DIGITS.test().batches(BATCH))))
             .epochs(2))
-        .subscribers(event -> {
-          if (event instanceof TrainingEvent.StepEnded<?, ?> step && step.mode() == Mode.VAL
-              && step.globalStep() == valBatches) {
-            step.run().stop("enough");
-          } else if (event instanceof TrainingEvent.EpochEnded<?, ?> end && end.mode() == Mode.VAL) {
+        .subscribers(StopAt.stepEnd(Mode.VAL, valBatches), event -> {
+          if (event instanceof TrainingEvent.EpochEnded<?, ?> end && end.mode() == Mode.VAL) {
             valEpochs.add(end);
           }
         })

@@ -8,6 +8,7 @@ import io.solstice.core.models.MlpClassifier;
 import io.solstice.reactive.Solstice;
 import io.solstice.reactive.TrainingEvent;
 import io.solstice.reactive.TrainingSubscriber;
+import io.solstice.reactive.fixtures.StopAt;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,21 +27,18 @@ class DashboardFeedTest {
   @Test
   void anEpochCutShortByAStopIsAPointOfItsOwnKind() {
     List<TrainingEvent<Object, Object>> epochEnds = new ArrayList<>();
-    // Val steps 0..5 validate epoch 0; the stop after val step 6 cuts epoch 1's validation short.
-    TrainingSubscriber<Object, Object> stopAndKeepEpochEnds = event -> {
-      if (event instanceof TrainingEvent.StepEnded<?, ?> step && step.mode() == Mode.VAL
-          && step.globalStep() == 6) {
-        step.run().stop("enough");
-      } else if (event instanceof TrainingEvent.EpochEnded<?, ?>) {
+    TrainingSubscriber<Object, Object> keepEpochEnds = event -> {
+      if (event instanceof TrainingEvent.EpochEnded<?, ?>) {
         epochEnds.add(event);
       }
     };
+    // Val steps 0..5 validate epoch 0; the stop after val step 6 cuts epoch 1's validation short.
     Solstice.run(MlpClassifier.builder().inputs(DigitsDataset.FEATURES).hidden(16)
             .classes(DigitsDataset.CLASSES).updater(new Adam(3e-3)).seed(11).build())
         .train(Flux.defer(() -> Flux.fromIterable(DIGITS.train().batches(64))))
         .validate(Flux.defer(() -> Flux.fromIterable(DIGITS.test().batches(64))))
         .epochs(2)
-        .subscribers(stopAndKeepEpochEnds)
+        .subscribers(StopAt.stepEnd(Mode.VAL, 6), keepEpochEnds)
         .block();
     List<String> points = new ArrayList<>();
 
