@@ -43,8 +43,8 @@ import reactor.core.publisher.Flux;
  *
  * <p>Reading errors arrive as {@link ArrowDataException}s (for example
  * {@link CorruptIpcException}, {@link SchemaChangeException}); a read that fails through no
- * fault of the data (an input that cannot be opened, the allocator's limit, an I/O error of a
- * stream's input) arrives as an
+ * fault of the data (an input that cannot be opened, the allocator's limit, an I/O error of the
+ * input under an IPC stream or file) arrives as an
  * {@link ArrowReadException}; Flight call failures arrive as Arrow's
  * {@code FlightRuntimeException} with their status. In every case the source has released its
  * buffers by then.
@@ -317,7 +317,7 @@ public final class ArrowSources {
       return Files.size(file);
     } catch (java.io.IOException e) {
       // Like a failed open: nothing is known about the bytes.
-      throw new ArrowReadException(file.getFileName() + ": cannot open the input (" + e + ")", e);
+      throw ArrowReadException.cannotOpen(file.getFileName().toString(), e);
     }
   }
 }

@@ -3,7 +3,7 @@ package io.solstice.arrow;
 /**
  * Bytes that are not valid Arrow IPC: a bad magic number, truncated input, a malformed message, or a message declaring more bytes than the input holds (refused before anything is allocated).
  * A read that fails for another reason (an input that cannot be opened, the allocator's limit,
- * an I/O error of the input stream under an IPC stream) is an {@link ArrowReadException} instead.
+ * an I/O error of the input under an IPC stream or file) is an {@link ArrowReadException} instead.
  *
  * <p>Thread safety: like any exception, safe to hand to another thread once thrown; it holds
  * only its message and cause.

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.flatbuffers.FlatBufferBuilder;
+import io.solstice.arrow.internal.MessageCheck;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -21,9 +22,22 @@ import org.apache.arrow.flatbuf.MessageHeader;
 import org.apache.arrow.flatbuf.MetadataVersion;
 import org.apache.arrow.flatbuf.RecordBatch;
 import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.BaseIntVector;
+import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.IntVector;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.dictionary.Dictionary;
+import org.apache.arrow.vector.dictionary.DictionaryProvider;
+import org.apache.arrow.vector.ipc.ArrowStreamWriter;
 import org.apache.arrow.vector.ipc.message.ArrowBlock;
 import org.apache.arrow.vector.ipc.message.ArrowFooter;
+import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.DictionaryEncoding;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.FieldType;
+import org.apache.arrow.vector.types.pojo.Schema;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import reactor.core.publisher.Flux;
 
 /**
@@ -82,6 +96,64 @@ class BadIpcInputTest {
       out.writeBytes(p);
     }
     return out.toByteArray();
+  }
+
+  /**
+   * A stream of one dictionary-encoded column {@code code} whose dictionary holds the values
+   * 10, 20, 30 as integers of {@code valueBits} bits, and one batch of its three indices.
+   */
+  private static byte[] intDictionaryStream(RootAllocator allocator, int valueBits) throws IOException {
+    DictionaryEncoding encoding = new DictionaryEncoding(1, false, new ArrowType.Int(32, true));
+    ArrowType valueType = new ArrowType.Int(valueBits, true);
+    // In memory, a dictionary-encoded column holds its indices; the writer puts the values' type
+    // in the stream's schema.
+    Schema schema = new Schema(List.of(new Field("code", new FieldType(false, encoding.getIndexType(), encoding),
+        null)));
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (BaseIntVector values = (BaseIntVector) new Field("code-values", FieldType.notNullable(valueType), null)
+            .createVector(allocator);
+        VectorSchemaRoot root = VectorSchemaRoot.create(schema, allocator)) {
+      ((FieldVector) values).allocateNew();
+      IntVector indices = (IntVector) root.getVector("code");
+      indices.allocateNew(3);
+      for (int i = 0; i < 3; i++) {
+        values.setUnsafeWithPossibleTruncate(i, 10L * (i + 1));
+        indices.set(i, i);
+      }
+      ((FieldVector) values).setValueCount(3);
+      root.setRowCount(3);
+      DictionaryProvider.MapDictionaryProvider provider = new DictionaryProvider.MapDictionaryProvider();
+      provider.put(new Dictionary((FieldVector) values, encoding));
+      try (ArrowStreamWriter writer = new ArrowStreamWriter(root, provider, bytes)) {
+        writer.start();
+        writer.writeBatch();
+        writer.end();
+      }
+    }
+    return bytes.toByteArray();
+  }
+
+  @Test
+  void aDictionaryBatchTooSmallForItsValueTypeIsRefusedBeforeArrowLoadsIt(@TempDir Path dir) throws IOException {
+    try (RootAllocator allocator = new RootAllocator()) {
+      // A schema whose dictionary holds 64-bit values, with a dictionary batch of 32-bit ones: the
+      // values' buffer holds half the bytes the schema needs.
+      List<IpcMessages.Framed> narrow = IpcMessages.parseStream(intDictionaryStream(allocator, 32));
+      List<IpcMessages.Framed> wide = IpcMessages.parseStream(intDictionaryStream(allocator, 64));
+      List<IpcMessages.Framed> lying = List.of(wide.get(0), narrow.get(1), narrow.get(2));
+      Schema wideSchema = MessageCheck.schema(wide.get(0).message(), "test");
+      Path file = Files.write(dir.resolve("lying.arrow"), IpcMessages.file(lying, wideSchema));
+      byte[] stream = IpcMessages.stream(lying);
+      for (Flux<ArrowBatch> source : List.of(ArrowSources.ipcFile(file, allocator),
+          ArrowSources.ipcStream("lying", () -> new ByteArrayInputStream(stream), allocator,
+              ReadOptions.defaults()))) {
+        assertThatThrownBy(() -> drain(source))
+            .isInstanceOf(CorruptIpcException.class)
+            .hasMessageContaining("dictionary")
+            .hasMessageContaining("column code");
+      }
+      allocator.close();
+    }
   }
 
   @Test

@@ -74,22 +74,26 @@ final class IpcMessages {
 
   /**
    * Frames messages as an IPC file: magic, the messages, a footer naming {@code footerSchema}
-   * and a block for every record batch at its real offset, and the closing magic.
+   * and a block for every dictionary and record batch at its real offset, and the closing magic.
    */
   static byte[] file(List<Framed> messages, Schema footerSchema) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     out.writeBytes("ARROW1\0\0".getBytes(StandardCharsets.US_ASCII));
+    List<ArrowBlock> dictionaries = new ArrayList<>();
     List<ArrowBlock> batches = new ArrayList<>();
     for (Framed m : messages) {
       long offset = out.size();
       byte[] framed = frame(m);
       out.writeBytes(framed);
+      ArrowBlock block = new ArrowBlock(offset, framed.length - m.body().length, m.body().length);
       if (m.isRecordBatch()) {
-        batches.add(new ArrowBlock(offset, framed.length - m.body().length, m.body().length));
+        batches.add(block);
+      } else if (m.message().headerType() == MessageHeader.DictionaryBatch) {
+        dictionaries.add(block);
       }
     }
     FlatBufferBuilder fb = new FlatBufferBuilder();
-    fb.finish(new ArrowFooter(footerSchema, List.of(), batches).writeTo(fb));
+    fb.finish(new ArrowFooter(footerSchema, dictionaries, batches).writeTo(fb));
     byte[] footer = fb.sizedByteArray();
     out.writeBytes(footer);
     out.writeBytes(le(footer.length));

@@ -263,7 +263,7 @@ public abstract class BatchCursor implements AutoCloseable {
     try {
       return opener.call();
     } catch (Exception e) {
-      throw new ArrowReadException(sourceName + ": cannot open the input (" + e + ")", e);
+      throw ArrowReadException.cannotOpen(sourceName, e);
     }
   }
 

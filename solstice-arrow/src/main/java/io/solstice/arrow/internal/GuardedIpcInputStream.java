@@ -19,8 +19,9 @@ import org.apache.arrow.vector.types.pojo.Schema;
  *
  * <p>Each message is [0xFFFFFFFF] int32 metadataLength, metadata, body; this class reads the
  * prefix and the metadata ahead into a small buffer, checks the body length the metadata
- * declares, checks a record batch against the stream's schema (see
- * {@link MessageCheck#checkColumns}), and then passes bytes through.
+ * declares, checks a record or dictionary batch against the stream's schema (see
+ * {@link MessageCheck#checkColumns} and {@link MessageCheck#checkDictionary}), and then passes
+ * bytes through.
  *
  * <p>It also remembers an {@code IOException} the wrapped stream itself threw, so that a failing
  * disk or network can be told apart from Arrow's own {@code IOException}s about bad bytes.
@@ -160,7 +161,7 @@ public final class GuardedIpcInputStream extends FilterInputStream {
     } else if (schema != null && message.headerType() == MessageHeader.RecordBatch) {
       MessageCheck.checkColumns(message, schema, where);
     } else if (schema != null && message.headerType() == MessageHeader.DictionaryBatch) {
-      MessageCheck.checkDictionaryId(message, schema, where);
+      MessageCheck.checkDictionary(message, schema, where);
     }
     pending = new byte[prefixLength + length];
     System.arraycopy(prefix, 0, pending, 0, prefixLength);

@@ -18,7 +18,8 @@ import org.apache.arrow.vector.ipc.message.ArrowFooter;
  * Checks an Arrow IPC file's footer before Arrow's reader trusts it: the magic numbers, the
  * footer length, and that every block (metadata plus body) lies inside the file, so that a
  * corrupt or hostile footer cannot make the reader allocate more than the file holds, and that
- * every record batch fits the footer's schema ({@link MessageCheck#checkColumns}). Also reads a
+ * every record and dictionary batch fits the footer's schema ({@link MessageCheck#checkColumns},
+ * {@link MessageCheck#checkDictionary}). Also reads a
  * record batch's row count from its metadata alone, for seeking.
  *
  * <p>Thread safety: thread-safe; it keeps no state.
@@ -63,8 +64,10 @@ public final class IpcFileCheck {
     checkBlocks(footer.getDictionaries(), footerStart, name, "dictionary");
     checkBlocks(footer.getRecordBatches(), footerStart, name, "record batch");
     for (ArrowBlock block : footer.getDictionaries()) {
-      MessageCheck.validate(message(channel, block), block.getBodyLength(), MessageHeader.DictionaryBatch,
-          name + ": the dictionary block at byte " + block.getOffset());
+      Message message = message(channel, block);
+      String where = name + ": the dictionary block at byte " + block.getOffset();
+      MessageCheck.validate(message, block.getBodyLength(), MessageHeader.DictionaryBatch, where);
+      MessageCheck.checkDictionary(message, footer.getSchema(), where);
     }
     for (ArrowBlock block : footer.getRecordBatches()) {
       Message message = message(channel, block);

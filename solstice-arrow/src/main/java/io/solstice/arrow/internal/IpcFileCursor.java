@@ -2,23 +2,28 @@ package io.solstice.arrow.internal;
 
 import io.solstice.arrow.BatchPosition;
 import io.solstice.arrow.SourceLease;
+import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
+import java.util.concurrent.Callable;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.ipc.ArrowFileReader;
 import org.apache.arrow.vector.ipc.message.ArrowBlock;
 
 /**
  * Reads an Arrow IPC file block by block. The footer is validated first; a start position is
- * reached by counting rows from each block's metadata, without loading skipped bodies.
+ * reached by counting rows from each block's metadata, without loading skipped bodies. An
+ * {@code IOException} of the file itself (a failing disk) is told apart from Arrow's about the
+ * bytes, so it ends in an {@code ArrowReadException}, not a corrupt-data error.
  *
  * <p>Thread safety: not thread-safe, like every BatchCursor: Flux.generate calls it serially.
  */
 public final class IpcFileCursor extends BatchCursor {
-  private final Path file;
-  private FileChannel channel;
+  private final Callable<? extends SeekableByteChannel> opener;
+  private FailureRecordingChannel channel;
   private ArrowFileReader reader;
   private List<ArrowBlock> blocks;
   private int nextBlock;
@@ -32,15 +37,30 @@ public final class IpcFileCursor extends BatchCursor {
    * @param startAt the start position or null
    */
   public IpcFileCursor(Path file, SourceLease lease, int batchSize, BatchPosition startAt) {
-    super(file.getFileName().toString(), lease, batchSize, startAt);
-    this.file = file;
+    this(file.getFileName().toString(), () -> FileChannel.open(file, StandardOpenOption.READ), lease,
+        batchSize, startAt);
+  }
+
+  /**
+   * Creates the cursor over a channel {@code opener} opens at the first read.
+   *
+   * @param name the source's name in messages
+   * @param opener opens the file's channel
+   * @param lease the subscription's lease
+   * @param batchSize rows per batch, 0 for as stored
+   * @param startAt the start position or null
+   */
+  public IpcFileCursor(String name, Callable<? extends SeekableByteChannel> opener, SourceLease lease,
+      int batchSize, BatchPosition startAt) {
+    super(name, lease, batchSize, startAt);
+    this.opener = opener;
   }
 
   @Override
   protected void open(BufferAllocator allocator, BatchPosition startAt) throws Exception {
-    channel = openInput(() -> FileChannel.open(file, StandardOpenOption.READ));
+    channel = new FailureRecordingChannel(openInput(opener));
     IpcFileCheck.validate(channel, sourceName());
-    reader = new ArrowFileReader(channel, allocator);
+    reader = new ArrowFileReader(new ReleasingReadChannel(channel), allocator);
     blocks = reader.getRecordBlocks();
     if (startAt != null && startAt.fragment() == 0 && startAt.batch() > 0) {
       seek(startAt.batch());
@@ -59,6 +79,11 @@ public final class IpcFileCursor extends BatchCursor {
       nextBlock++;
     }
     positionNextLoad(0, emitted);
+  }
+
+  @Override
+  protected IOException inputFailure() {
+    return channel == null ? null : channel.failure();
   }
 
   @Override

@@ -1,10 +1,10 @@
 package io.solstice.arrow.internal;
 
 import io.solstice.arrow.CorruptIpcException;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
+import java.util.Map;
+import java.util.TreeMap;
 import org.apache.arrow.flatbuf.Buffer;
 import org.apache.arrow.flatbuf.DictionaryBatch;
 import org.apache.arrow.flatbuf.FieldNode;
@@ -17,6 +17,7 @@ import org.apache.arrow.vector.TypeLayout;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.DictionaryEncoding;
 import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.FieldType;
 import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
@@ -25,7 +26,8 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * must be the first column's length. Arrow's deserializer slices the body buffer by these
  * numbers and, if a slice fails, never releases the body, and its loader allocates for the row
  * count; checking first means a corrupt message is refused while nothing is allocated. A record
- * batch is also checked against its schema ({@link #checkColumns}).
+ * batch is also checked against its schema ({@link #checkColumns}), a dictionary batch against
+ * the dictionary the schema declares ({@link #checkDictionary}).
  *
  * <p>Thread safety: thread-safe; it keeps no state.
  */
@@ -82,29 +84,35 @@ public final class MessageCheck {
   }
 
   /**
-   * Refuses a dictionary batch whose id the stream's schema does not declare. Arrow's stream
-   * reader reads such a batch and then fails without releasing its body, so it must be
-   * refused before the reader sees it.
+   * Checks a dictionary batch against the schema: its id must be one the schema declares (Arrow's
+   * stream reader reads a batch for another id and then fails without releasing its body), and
+   * its values must fit the type the schema gives that dictionary's values, as
+   * {@link #checkColumns} checks a record batch: Arrow loads a dictionary with the same loader.
    *
-   * @param message a dictionary batch message
-   * @param schema the stream's schema
+   * @param message a dictionary batch message that passed {@link #validate}
+   * @param schema the schema of the stream or file
    * @param where the source and position, for messages
    */
-  public static void checkDictionaryId(Message message, Schema schema, String where) {
-    Set<Long> declared = new HashSet<>();
-    schema.getFields().forEach(f -> collectDictionaryIds(f, declared));
-    long id = ((DictionaryBatch) message.header(new DictionaryBatch())).id();
-    if (!declared.contains(id)) {
-      throw corrupt(where, "has a dictionary batch for id " + id + ", which the schema does not declare "
-          + "(declared: " + declared + ")");
+  public static void checkDictionary(Message message, Schema schema, String where) {
+    Map<Long, Field> declared = new TreeMap<>();
+    schema.getFields().forEach(f -> collectDictionaries(f, declared));
+    DictionaryBatch dictionary = (DictionaryBatch) message.header(new DictionaryBatch());
+    Field encoded = declared.get(dictionary.id());
+    if (encoded == null) {
+      throw corrupt(where, "has a dictionary batch for id " + dictionary.id() + ", which the schema does not declare "
+          + "(declared: " + declared.keySet() + ")");
     }
+    // Arrow holds a dictionary's values in a vector of the field's value type and children.
+    Field values = new Field(encoded.getName() + " (dictionary " + dictionary.id() + ")",
+        new FieldType(encoded.isNullable(), encoded.getType(), null), encoded.getChildren());
+    checkColumns(dictionary.data(), List.of(values), where);
   }
 
-  private static void collectDictionaryIds(Field field, Set<Long> ids) {
+  private static void collectDictionaries(Field field, Map<Long, Field> dictionaries) {
     if (field.getDictionary() != null) {
-      ids.add(field.getDictionary().getId());
+      dictionaries.put(field.getDictionary().getId(), field);
     }
-    field.getChildren().forEach(child -> collectDictionaryIds(child, ids));
+    field.getChildren().forEach(child -> collectDictionaries(child, dictionaries));
   }
 
   /**
@@ -125,10 +133,13 @@ public final class MessageCheck {
    * @param where the source and position, for messages
    */
   public static void checkColumns(Message message, Schema schema, String where) {
-    RecordBatch batch = (RecordBatch) message.header(new RecordBatch());
+    checkColumns((RecordBatch) message.header(new RecordBatch()), schema.getFields(), where);
+  }
+
+  private static void checkColumns(RecordBatch batch, List<Field> fields, String where) {
     Columns columns = new Columns(batch, where);
     try {
-      for (Field field : schema.getFields()) {
+      for (Field field : fields) {
         columns.check(field, field.getName(), batch.length());
       }
       columns.checkAllTaken();
