@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.solstice.arrow.IpcMessages.BatchFields;
 import io.solstice.arrow.IpcMessages.Framed;
+import io.solstice.arrow.internal.MessageCheck;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -18,6 +19,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -25,11 +27,17 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.BigIntVector;
+import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.IntVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.dictionary.Dictionary;
+import org.apache.arrow.vector.dictionary.DictionaryProvider;
 import org.apache.arrow.vector.ipc.ArrowFileReader;
 import org.apache.arrow.vector.ipc.ArrowStreamWriter;
 import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.DictionaryEncoding;
 import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.FieldType;
 import org.apache.arrow.vector.types.pojo.Schema;
 import org.apache.arrow.vector.util.ByteArrayReadableSeekableByteChannel;
 import org.junit.jupiter.api.Test;
@@ -46,6 +54,15 @@ import reactor.core.publisher.Flux;
  * allocator is limited to 64 MiB: an attempt to allocate more fails the case (Arrow's
  * {@code OutOfMemoryException} is not a typed data error), and a declared 16 GiB buffer must be
  * refused having allocated at most 4 MiB. The largest allocation any case caused is printed.
+ *
+ * <p>Each case damages one of two inputs, drawn evenly: the test table, or the table with a
+ * dictionary-encoded column {@code code} (the coded input), whose dictionary batch is a message
+ * of its own that every lie about metadata may pick, as it picks a record batch. Its rows must
+ * also decode to the code their id says; the summary counts lies in a dictionary batch under
+ * {@code kind/dictionary}. The input is drawn apart from a case's other draws, so a case of the
+ * table is the very case its seed and number drew before the coded input was added; about half
+ * of them now damage the coded input instead (of the case numbers quoted below, all drawn
+ * before, case 263 of seed 1 is one).
  *
  * <p>IPC carries no checksum, so a flip inside a buffer's values can only change those values:
  * such cases are counted as "changed values" (the reader cannot know), not failed. Metadata
@@ -75,35 +92,37 @@ class IpcFuzzTest {
 
   @Test
   void hostileStreamsAndFilesEndInATypedErrorOrCorrectDataWithinBoundedMemory() throws Exception {
-    byte[] validStream;
-    byte[] otherSchemaStream;
+    Corpus table;
+    Corpus coded;
+    List<Framed> other;
     try (RootAllocator writer = new RootAllocator()) {
       ByteArrayOutputStream out = new ByteArrayOutputStream();
       TestData.writeIpcStream(out, writer, 3, 20);
-      validStream = out.toByteArray();
-      otherSchemaStream = idOnlyStream(writer);
+      table = new Corpus(IpcMessages.parseStream(out.toByteArray()), TestData.schema(), false);
+      List<Framed> codedMessages = IpcMessages.parseStream(codedStream(writer));
+      coded = new Corpus(codedMessages, MessageCheck.schema(codedMessages.get(0).message(), "coded"), true);
+      other = IpcMessages.parseStream(idOnlyStream(writer));
     }
-    List<Framed> messages = IpcMessages.parseStream(validStream);
-    List<Framed> other = IpcMessages.parseStream(otherSchemaStream);
     Map<String, Map<Outcome, Integer>> counts = new TreeMap<>();
     Random random = new Random(SEED);
     long started = System.nanoTime();
     for (int i = 0; i < CASES; i++) {
       long caseSeed = random.nextLong();
-      FuzzCase c = FuzzCase.draw(caseSeed, messages, other);
+      FuzzCase c = FuzzCase.draw(caseSeed, table, coded, other);
       boolean asFile = new Random(caseSeed).nextBoolean();
       Outcome outcome;
       try {
         outcome = run(c, asFile);
       } catch (Throwable t) {
-        throw new AssertionError("fuzz case " + i + " (" + c.kind() + ", " + (asFile ? "file" : "stream")
-            + ", seed " + caseSeed + ", solstice.fuzz.seed=" + SEED + ") failed: " + t, t);
+        throw new AssertionError("fuzz case " + i + " (" + c.label() + ", " + (asFile ? "file" : "stream")
+            + (c.coded() ? " with a dictionary" : "") + ", seed " + caseSeed + ", solstice.fuzz.seed=" + SEED
+            + ") failed: " + t, t);
       }
       if (outcome == Outcome.CHANGED_VALUES && !MAY_CHANGE_VALUES.contains(c.kind())) {
-        throw new AssertionError("fuzz case " + i + " (" + c.kind() + ", seed " + caseSeed
-            + ") read silently wrong values from lying metadata");
+        throw new AssertionError("fuzz case " + i + " (" + c.label() + (c.coded() ? " with a dictionary" : "")
+            + ", seed " + caseSeed + ") read silently wrong values from lying metadata");
       }
-      counts.computeIfAbsent(c.kind() + (asFile ? "/file" : "/stream"), k -> new TreeMap<>())
+      counts.computeIfAbsent(c.label() + (asFile ? "/file" : "/stream"), k -> new TreeMap<>())
           .merge(outcome, 1, Integer::sum);
     }
     System.out.printf("IPC fuzz: %d cases in %.1f s (seed %d), largest allocation %d bytes (%s): %s%n",
@@ -111,6 +130,11 @@ class IpcFuzzTest {
     if (CASES >= 500) {
       assertThat(counts.keySet().stream().map(k -> k.substring(0, k.indexOf('/'))).distinct())
           .as("every kind of damage ran").containsExactlyInAnyOrder(FuzzCase.KINDS);
+    }
+    if (CASES >= 2000) { // about one lie in 8 is in a dictionary batch
+      assertThat(counts.keySet().stream().filter(k -> k.contains("/dictionary/"))
+              .map(k -> k.substring(0, k.indexOf('/'))))
+          .as("every metadata lie damaged a dictionary batch").containsAll(FuzzCase.LIES);
     }
   }
 
@@ -123,7 +147,9 @@ class IpcFuzzTest {
   @Test
   void unknownDictionaryIdInAStream() throws IOException {
     List<Framed> m = new ArrayList<>(IpcMessages.parseStream(validStream()));
-    m.add(1, m.get(1).withMetadata(BatchFields.of(m.get(1)).encode(7L)));
+    BatchFields dictionary = BatchFields.of(m.get(1));
+    dictionary.dictionaryId = 7L;
+    m.add(1, m.get(1).withMetadata(dictionary.encode()));
     byte[] hostile = IpcMessages.stream(m);
     try (RootAllocator allocator = new RootAllocator(LIMIT)) {
       assertThatThrownBy(() -> readAll(ArrowSources.ipcStream("dict",
@@ -206,6 +232,61 @@ class IpcFuzzTest {
     return schema.findField("pixels").getChildren().get(0).getType();
   }
 
+  /** Each case damages one of these: its messages, and the schema an IPC file's footer names. */
+  record Corpus(List<Framed> messages, Schema schema, boolean coded) {}
+
+  /** The dictionary id of the coded input's {@code code} column. */
+  private static final long CODE_DICTIONARY = 1;
+  /** The number of values in that dictionary. */
+  private static final int CODES = 7;
+
+  /** The dictionary index of row {@code id}'s code. */
+  private static int codeIndex(long id) {
+    return (int) (id * 3 % CODES);
+  }
+
+  /** The value at {@code index} of the code dictionary; every byte of it matters. */
+  private static long codeValue(int index) {
+    return (index + 1) * 0x0123_4567_89AB_CDEFL;
+  }
+
+  /**
+   * The test table with a dictionary-encoded column {@code code} as an IPC stream: its schema, a
+   * dictionary batch of {@link #CODES} Int64 values, and 3 batches of 20 rows whose Int32 indices
+   * are {@link #codeIndex} of their ids, so that row {@code id} decodes to
+   * {@code codeValue(codeIndex(id))}.
+   */
+  private static byte[] codedStream(RootAllocator allocator) throws IOException {
+    DictionaryEncoding encoding = new DictionaryEncoding(CODE_DICTIONARY, false, new ArrowType.Int(32, true));
+    List<Field> fields = new ArrayList<>(TestData.schema().getFields());
+    // In memory the column holds its indices; the writer puts the values' type in the stream's schema.
+    fields.add(new Field("code", new FieldType(false, encoding.getIndexType(), encoding), null));
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (BigIntVector values = new BigIntVector("code-values", allocator);
+         VectorSchemaRoot root = VectorSchemaRoot.create(new Schema(fields), allocator)) {
+      values.allocateNew(CODES);
+      for (int i = 0; i < CODES; i++) {
+        values.set(i, codeValue(i));
+      }
+      values.setValueCount(CODES);
+      DictionaryProvider.MapDictionaryProvider provider = new DictionaryProvider.MapDictionaryProvider();
+      provider.put(new Dictionary(values, encoding));
+      try (ArrowStreamWriter writer = new ArrowStreamWriter(root, provider, Channels.newChannel(out))) {
+        writer.start();
+        for (int b = 0; b < 3; b++) {
+          TestData.fill(root, b * 20L, 20);
+          IntVector code = (IntVector) root.getVector("code");
+          for (int r = 0; r < 20; r++) {
+            code.set(r, codeIndex(b * 20L + r));
+          }
+          writer.writeBatch();
+        }
+        writer.end();
+      }
+    }
+    return out.toByteArray();
+  }
+
   private Outcome run(FuzzCase c, boolean asFile) throws Exception {
     byte[] bytes = asFile ? c.file() : c.stream();
     try (RootAllocator allocator = new RootAllocator(LIMIT)) {
@@ -219,7 +300,7 @@ class IpcFuzzTest {
       }
       Outcome outcome;
       try {
-        boolean allCorrect = everyRowMatchesItsId(source);
+        boolean allCorrect = everyRowMatchesItsId(source, c.coded());
         outcome = allCorrect ? Outcome.CORRECT_DATA : Outcome.CHANGED_VALUES;
       } catch (ArrowDataException typed) {
         assertThat(typed.getMessage()).isNotBlank();
@@ -245,9 +326,9 @@ class IpcFuzzTest {
    * a check fails downstream of it (the source then cleans up on that thread, after the error has
    * passed), so the allocator may be closed as soon as this returns.
    */
-  private static boolean everyRowMatchesItsId(Flux<ArrowBatch> source) throws Exception {
+  private static boolean everyRowMatchesItsId(Flux<ArrowBatch> source, boolean coded) throws Exception {
     CompletableFuture<Boolean> read = CompletableFuture.supplyAsync(
-        () -> source.map(IpcFuzzTest::rowsMatchTheirIds).reduce(true, Boolean::logicalAnd).block());
+        () -> source.map(batch -> rowsMatchTheirIds(batch, coded)).reduce(true, Boolean::logicalAnd).block());
     try {
       return read.get(20, TimeUnit.SECONDS);
     } catch (ExecutionException e) {
@@ -258,8 +339,11 @@ class IpcFuzzTest {
     }
   }
 
-  /** Converts the batch with the spec and checks every row against the function of its id. */
-  private static boolean rowsMatchTheirIds(ArrowBatch batch) {
+  /**
+   * Converts the batch with the spec and checks every row against the function of its id, and
+   * with {@code coded} also the value its code decodes to through the batch's dictionary.
+   */
+  private static boolean rowsMatchTheirIds(ArrowBatch batch, boolean coded) {
     // A flip in the schema can rename "id" or retype it (case 7995 of seed 1 and case 3676 of
     // seed 77 make it unsigned, which reads cleanly): its rows then match no id, as changed
     // values do.
@@ -277,8 +361,32 @@ class IpcFuzzTest {
         }
         ok = ok && tensors.labels().getLong(r) == TestData.label(id[r]);
       }
+      // The tensors own the batch: its dictionary is read before they close it.
+      return ok && (!coded || codesMatchTheirIds(batch, id));
     }
-    return ok;
+  }
+
+  /**
+   * Whether row r's code decodes to the value of {@code id[r]}. A flip can rename or retype the
+   * column or its dictionary's values, or renumber the dictionary, and a lie about a null count
+   * can null an index or a value: each reads as changed values.
+   */
+  private static boolean codesMatchTheirIds(ArrowBatch batch, long[] id) {
+    FieldVector column = batch.root().getVector("code");
+    DictionaryEncoding encoding = column == null ? null : column.getField().getDictionary();
+    Dictionary dictionary = encoding == null ? null : batch.lookup(encoding.getId());
+    if (!(column instanceof IntVector codes) || dictionary == null
+        || !(dictionary.getVector() instanceof BigIntVector values)) {
+      return false;
+    }
+    for (int r = 0; r < id.length; r++) {
+      int index = codes.isNull(r) ? -1 : codes.get(r);
+      if (index < 0 || index >= values.getValueCount() || values.isNull(index)
+          || values.get(index) != codeValue(codeIndex(id[r]))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** A stream of another schema: one BigInt column "id", two batches. */
@@ -303,15 +411,25 @@ class IpcFuzzTest {
   }
 
   /**
-   * One hostile input: a kind, the damaged messages (framed as a stream or a file with a footer
-   * of {@code footerSchema}), or raw damaged bytes for truncations and flips.
+   * One hostile input: a kind, whether its lie is in a dictionary batch, whether it damages the
+   * coded input, the damaged messages (framed as a stream or a file with a footer of
+   * {@code footerSchema}), or raw damaged bytes for truncations and flips.
    */
-  record FuzzCase(String kind, List<Framed> messages, Schema footerSchema,
+  record FuzzCase(String kind, boolean inDictionary, boolean coded, List<Framed> messages, Schema footerSchema,
       BiFunction<byte[], Boolean, byte[]> rawDamage) {
 
     static final String[] KINDS = {"truncate", "flip", "rows", "nodeLength", "nullCount",
         "bufferOffset", "bufferLength", "hugeBuffer", "nodeCount", "bufferCount", "bodyLength",
         "dictionaryId", "schemaMidStream", "schemaSwap"};
+
+    /** The kinds that change one field of a record or dictionary batch's metadata. */
+    static final List<String> LIES = List.of("rows", "nodeLength", "nullCount", "bufferOffset", "bufferLength",
+        "hugeBuffer", "nodeCount", "bufferCount", "bodyLength");
+
+    /** The kind, and "/dictionary" where it lies in a dictionary batch. */
+    String label() {
+      return kind + (inDictionary ? "/dictionary" : "");
+    }
 
     byte[] stream() {
       return rawDamage.apply(IpcMessages.stream(messages), false);
@@ -321,25 +439,30 @@ class IpcFuzzTest {
       return rawDamage.apply(IpcMessages.file(messages, footerSchema), true);
     }
 
-    static FuzzCase draw(long seed, List<Framed> valid, List<Framed> other) {
+    static FuzzCase draw(long seed, Corpus table, Corpus coded, List<Framed> other) {
       Random r = new Random(seed);
       r.nextBoolean(); // the stream-or-file draw
       String kind = KINDS[r.nextInt(KINDS.length)];
-      Schema schema = TestData.schema();
-      List<Framed> m = new ArrayList<>(valid);
-      int batch = 1 + r.nextInt(m.size() - 1); // a record batch (message 0 is the schema)
+      // Drawn by a generator of its own, so that a case of the table draws what it drew before
+      // the coded input was added.
+      Corpus corpus = new SplittableRandom(seed).nextBoolean() ? coded : table;
+      Schema schema = corpus.schema();
+      List<Framed> m = new ArrayList<>(corpus.messages());
+      int batch = 1 + r.nextInt(m.size() - 1); // a dictionary or record batch (message 0 is the schema)
       BatchFields f = BatchFields.of(m.get(batch));
+      boolean isCoded = corpus.coded();
       BiFunction<byte[], Boolean, byte[]> none = (bytes, file) -> bytes;
       switch (kind) {
         case "truncate" -> {
           double at = r.nextDouble();
-          return new FuzzCase(kind, m, schema, (bytes, file) -> Arrays.copyOf(bytes, (int) (bytes.length * at)));
+          return new FuzzCase(kind, false, isCoded, m, schema,
+              (bytes, file) -> Arrays.copyOf(bytes, (int) (bytes.length * at)));
         }
         case "flip" -> {
           int flips = 1 + r.nextInt(4);
           long[] where = r.longs(flips, 0, Long.MAX_VALUE).toArray();
           int[] bits = r.ints(flips, 0, 8).toArray();
-          return new FuzzCase(kind, m, schema, (bytes, file) -> {
+          return new FuzzCase(kind, false, isCoded, m, schema, (bytes, file) -> {
             byte[] b = bytes.clone();
             for (int i = 0; i < flips; i++) {
               int at = (int) (where[i] % b.length);
@@ -379,12 +502,13 @@ class IpcFuzzTest {
         }
         case "bodyLength" -> f.bodyLength = lie(r, f.bodyLength);
         case "dictionaryId" -> {
-          m.add(batch, m.get(batch).withMetadata(f.encode(r.nextBoolean() ? 0L : r.nextLong())));
-          return new FuzzCase(kind, m, schema, none);
+          f.dictionaryId = r.nextBoolean() ? 0L : r.nextLong(); // the coded input's dictionary is 1
+          m.add(batch, m.get(batch).withMetadata(f.encode()));
+          return new FuzzCase(kind, false, isCoded, m, schema, none);
         }
         case "schemaMidStream" -> {
           m.addAll(batch, other); // a second schema message and its batches
-          return new FuzzCase(kind, m, schema, none);
+          return new FuzzCase(kind, false, isCoded, m, schema, none);
         }
         case "schemaSwap" -> {
           List<Framed> swapped = new ArrayList<>(m);
@@ -393,12 +517,12 @@ class IpcFuzzTest {
           if (ourSchemaTheirBatches) {
             swapped.set(batch, other.get(1));
           }
-          return new FuzzCase(kind, swapped, ourSchemaTheirBatches ? schema : otherSchema(), none);
+          return new FuzzCase(kind, false, isCoded, swapped, ourSchemaTheirBatches ? schema : otherSchema(), none);
         }
         default -> throw new IllegalStateException(kind);
       }
-      m.set(batch, m.get(batch).withMetadata(f.encode(null)));
-      return new FuzzCase(kind, m, schema, none);
+      m.set(batch, m.get(batch).withMetadata(f.encode()));
+      return new FuzzCase(kind, f.dictionaryId != null, isCoded, m, schema, none);
     }
 
     private static Schema otherSchema() {

@@ -7,6 +7,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.arrow.flatbuf.DictionaryBatch;
 import org.apache.arrow.flatbuf.Message;
 import org.apache.arrow.flatbuf.MessageHeader;
 import org.apache.arrow.flatbuf.MetadataVersion;
@@ -114,17 +115,31 @@ final class IpcMessages {
     return ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(v).array();
   }
 
-  /** The fields of a record batch's metadata, to be changed and re-encoded. */
+  /**
+   * The fields of a record batch's metadata, or of a dictionary batch's (its id and delta flag
+   * and the record batch it wraps), to be changed and re-encoded.
+   */
   static final class BatchFields {
     long length;
     final List<long[]> nodes = new ArrayList<>(); // {length, nullCount}
     final List<long[]> buffers = new ArrayList<>(); // {offset, length}
     long bodyLength;
+    /** The dictionary id of a dictionary batch; null for a record batch. */
+    Long dictionaryId;
+    boolean delta;
 
     static BatchFields of(Framed m) {
       Message message = m.message();
-      RecordBatch rb = (RecordBatch) message.header(new RecordBatch());
       BatchFields f = new BatchFields();
+      RecordBatch rb;
+      if (message.headerType() == MessageHeader.DictionaryBatch) {
+        DictionaryBatch dictionary = (DictionaryBatch) message.header(new DictionaryBatch());
+        f.dictionaryId = dictionary.id();
+        f.delta = dictionary.isDelta();
+        rb = dictionary.data();
+      } else {
+        rb = (RecordBatch) message.header(new RecordBatch());
+      }
       f.length = rb.length();
       for (int i = 0; i < rb.nodesLength(); i++) {
         f.nodes.add(new long[] {rb.nodes(i).length(), rb.nodes(i).nullCount()});
@@ -136,8 +151,8 @@ final class IpcMessages {
       return f;
     }
 
-    /** The record batch as message metadata, or as the data of a dictionary batch with {@code id}. */
-    byte[] encode(Long dictionaryId) {
+    /** The message metadata: a dictionary batch if {@link #dictionaryId} is set, else a record batch. */
+    byte[] encode() {
       FlatBufferBuilder fb = new FlatBufferBuilder();
       RecordBatch.startNodesVector(fb, nodes.size());
       for (int i = nodes.size() - 1; i >= 0; i--) {
@@ -153,7 +168,7 @@ final class IpcMessages {
       int header = batch;
       byte type = MessageHeader.RecordBatch;
       if (dictionaryId != null) {
-        header = org.apache.arrow.flatbuf.DictionaryBatch.createDictionaryBatch(fb, dictionaryId, batch, false);
+        header = DictionaryBatch.createDictionaryBatch(fb, dictionaryId, batch, delta);
         type = MessageHeader.DictionaryBatch;
       }
       fb.finish(Message.createMessage(fb, MetadataVersion.V5, type, header, bodyLength, 0));
