@@ -498,7 +498,10 @@ public final class KafkaSource {
      * Continues from a checkpoint: each partition in {@code position} (as written by {@link
      * #currentPosition()}) is read from its stored offset the first time it is assigned,
      * instead of from the group's committed offset. Partitions not in it start at the
-     * committed offset (or {@code auto.offset.reset}).
+     * committed offset (or {@code auto.offset.reset}). The stored offset is committed for the
+     * group as soon as the partition is assigned, before anything is trained, so that a
+     * rebalance before the first step hands the partition to a member that starts there, not at
+     * a later offset the group committed before the checkpoint's run crashed.
      *
      * @param position the source position from the checkpoint manifest
      * @return this builder

@@ -186,6 +186,66 @@ class KafkaTrainingTest {
   }
 
   @Test
+  void aRunResumedInItsOwnGroupCommitsTheCheckpointsPositionBeforeTrainingAnything(@TempDir Path dir)
+      throws Exception {
+    broker.createTopic("resume-commit", 2);
+    Map<Long, Producing.Placed> placed = Producing.sendJsonRows(broker, "resume-commit", 2, 600);
+    String group = "g-resume-commit";
+
+    // Run 1 checkpoints every 5 steps and crashes before step 13: its group has committed what
+    // steps 0..12 trained, past the checkpoint of step 10.
+    KafkaSource first = jsonSource("resume-commit", group, 20).build();
+    TrainingSubscriber<Object, Object> crash = event -> {
+      if (event instanceof TrainingEvent.StepStarted<Object, Object> step && step.globalStep() == 13) {
+        throw new IllegalStateException("simulated crash");
+      }
+    };
+    assertThatThrownBy(() -> Solstice.run(new RecordingRegression(new TrainingLog(), 0)).train(first.batches())
+            .subscribers(first.acknowledger(), checkpoints(dir, first), crash)
+            .steps()
+            .blockLast(Duration.ofSeconds(60)))
+        .isInstanceOf(TrainingException.class);
+    TrainingLog after = new TrainingLog();
+    Resumed<RecordingRegression> resumed = checkpoints(dir, null).resume(new RecordingRegression(after, 0));
+    Map<TopicPartition, Long> checkpointed = KafkaSource.offsetsFrom(resumed.sourcePosition());
+    Map<TopicPartition, Long> committedByRun1 = committed(group, checkpointed.keySet());
+    assertThat(committedByRun1.values().stream().mapToLong(Long::longValue).sum())
+        .as("run 1 committed past its checkpoint")
+        .isGreaterThan(checkpointed.values().stream().mapToLong(Long::longValue).sum());
+
+    // Run 2 resumes in the same group. Until its position is committed, a rebalance would hand a
+    // partition to a member starting from run 1's later offsets, past records the resumed model
+    // has not seen: so before its first step ends, the group must already point at the checkpoint.
+    AtomicReference<Map<TopicPartition, Long>> committedBeforeFirstStep = new AtomicReference<>();
+    TrainingSubscriber<Object, Object> probe = event -> {
+      if (event instanceof TrainingEvent.StepStarted<Object, Object> step && committedBeforeFirstStep.get() == null) {
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+            .until(() -> committed(group, checkpointed.keySet()).equals(checkpointed));
+        committedBeforeFirstStep.set(committed(group, checkpointed.keySet()));
+      }
+    };
+    KafkaSource second = jsonSource("resume-commit", group, 20)
+        .resumeFrom(resumed.sourcePosition())
+        .completeWhenIdle(Duration.ofSeconds(1))
+        .build();
+    Solstice.run(resumed.experiment()).train(second.batches())
+        .resumeFrom(KafkaSource.engineResumePosition(resumed.position()))
+        .subscribers(second.acknowledger(), probe)
+        .steps()
+        .blockLast(Duration.ofSeconds(90));
+
+    assertThat(committedBeforeFirstStep.get()).isEqualTo(checkpointed);
+    Set<Long> afterCheckpoint = new TreeSet<>();
+    placed.forEach((id, p) -> {
+      if (p.offset() >= checkpointed.get(p.partition())) {
+        afterCheckpoint.add(id);
+      }
+    });
+    assertThat(after.counts().keySet()).isEqualTo(afterCheckpoint);
+    assertThat(committed(group, checkpointed.keySet())).isEqualTo(endOffsets(placed));
+  }
+
+  @Test
   void aSlowTrainerOnAFastTopicHoldsNoMoreThanTheBound() throws Exception {
     broker.createTopic("fast", 2);
     Producing.sendJsonRows(broker, "fast", 2, 20_000);
