@@ -26,6 +26,8 @@ import org.apache.arrow.vector.BaseIntVector;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.IntVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.complex.ListVector;
+import org.apache.arrow.vector.complex.impl.UnionListWriter;
 import org.apache.arrow.vector.dictionary.Dictionary;
 import org.apache.arrow.vector.dictionary.DictionaryProvider;
 import org.apache.arrow.vector.ipc.ArrowStreamWriter;
@@ -152,6 +154,68 @@ class BadIpcInputTest {
             .hasMessageContaining("dictionary")
             .hasMessageContaining("column code");
       }
+      allocator.close();
+    }
+  }
+
+  /** A stream of one {@code List<Float32>} column {@code xs}: 3 rows of 4 values, row r holding 10r..10r+3. */
+  private static byte[] listStream(RootAllocator allocator) throws IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (ListVector xs = ListVector.empty("xs", allocator)) {
+      UnionListWriter writer = xs.getWriter();
+      for (int r = 0; r < 3; r++) {
+        writer.setPosition(r);
+        writer.startList();
+        for (int k = 0; k < 4; k++) {
+          writer.float4().writeFloat4(10 * r + k);
+        }
+        writer.endList();
+      }
+      xs.setValueCount(3);
+      try (VectorSchemaRoot root = new VectorSchemaRoot(List.of(xs));
+          ArrowStreamWriter out = new ArrowStreamWriter(root, null, bytes)) {
+        root.setRowCount(3);
+        out.start();
+        out.writeBatch();
+        out.end();
+      }
+    }
+    return bytes.toByteArray();
+  }
+
+  @Test
+  void aListWhoseLastOffsetExceedsItsValuesIsRefusedBeforeArrowAllocatesForIt(@TempDir Path dir)
+      throws IOException {
+    try (RootAllocator allocator = new RootAllocator(64L << 20)) {
+      List<IpcMessages.Framed> messages = IpcMessages.parseStream(listStream(allocator));
+      Schema schema = MessageCheck.schema(messages.get(0).message(), "test");
+      // Intact, as a stream and as a file: the rows' values.
+      Path file = Files.write(dir.resolve("list.arrow"), IpcMessages.file(messages, schema));
+      for (Flux<ArrowBatch> source : List.of(ArrowSources.ipcFile(file, allocator), ArrowSources.ipcStream("list",
+          () -> new ByteArrayInputStream(IpcMessages.stream(messages)), allocator, ReadOptions.defaults()))) {
+        Object lastRow = source.map(batch -> {
+          try (batch) {
+            return batch.root().getVector("xs").getObject(2);
+          }
+        }).single().block(Duration.ofSeconds(20));
+        assertThat(lastRow).isEqualTo(List.of(20f, 21f, 22f, 23f));
+      }
+      // The last of the 4 offsets (0, 4, 8, 12), in the batch's body after the validity bitmap,
+      // says 10,000,000: Arrow's loader sized the list's values by it, up to the allocator's limit.
+      IpcMessages.Framed batch = messages.get(1);
+      long offsets = IpcMessages.BatchFields.of(batch).buffers.get(1)[0];
+      byte[] body = batch.body().clone();
+      ByteBuffer.wrap(body).order(ByteOrder.LITTLE_ENDIAN).putInt((int) offsets + 3 * 4, 10_000_000);
+      List<IpcMessages.Framed> lying = List.of(messages.get(0), new IpcMessages.Framed(batch.metadata(), body));
+      Path lyingFile = Files.write(dir.resolve("lying-list.arrow"), IpcMessages.file(lying, schema));
+      byte[] lyingStream = IpcMessages.stream(lying);
+      for (Flux<ArrowBatch> source : List.of(ArrowSources.ipcFile(lyingFile, allocator), ArrowSources.ipcStream(
+          "lying-list", () -> new ByteArrayInputStream(lyingStream), allocator, ReadOptions.defaults()))) {
+        assertThatThrownBy(() -> drain(source))
+            .isInstanceOf(CorruptIpcException.class)
+            .hasMessageContaining("last offset of 10000000 in list column xs, whose values column holds 12");
+      }
+      assertThat(allocator.getPeakMemoryAllocation()).as("peak allocation").isLessThan(1 << 20);
       allocator.close();
     }
   }

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.List;
 import org.apache.arrow.flatbuf.Message;
 import org.apache.arrow.flatbuf.MessageHeader;
 import org.apache.arrow.vector.types.pojo.Schema;
@@ -21,7 +22,7 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * prefix and the metadata ahead into a small buffer, checks the body length the metadata
  * declares, checks a record or dictionary batch against the stream's schema (see
  * {@link MessageCheck#checkColumns} and {@link MessageCheck#checkDictionary}), and then passes
- * bytes through.
+ * bytes through, checking the last offset of each list in the body as it passes.
  *
  * <p>It also remembers an {@code IOException} the wrapped stream itself threw, so that a failing
  * disk or network can be told apart from Arrow's own {@code IOException}s about bad bytes.
@@ -41,6 +42,8 @@ public final class GuardedIpcInputStream extends FilterInputStream {
   private long bodyRemaining;
   private boolean endOfStream;
   private IOException inputFailure;
+  /** The body now passing through, and the offsets to check in it. */
+  private BodyWatch body;
   /** The stream's schema, once its schema message has passed. */
   private Schema schema;
 
@@ -91,6 +94,7 @@ public final class GuardedIpcInputStream extends FilterInputStream {
       if (n > 0) {
         position += n;
         if (!endOfStream) {
+          body.passed(b, off, n);
           bodyRemaining -= n;
         }
       }
@@ -156,13 +160,15 @@ public final class GuardedIpcInputStream extends FilterInputStream {
     checkLength("message body", bodyLength, limit());
     String where = sourceName + ": the message at byte " + (position - length);
     MessageCheck.validate(message, bodyLength, -1, where);
+    List<MessageCheck.LastOffset> lastOffsets = List.of();
     if (message.headerType() == MessageHeader.Schema) {
       schema = MessageCheck.schema(message, where);
     } else if (schema != null && message.headerType() == MessageHeader.RecordBatch) {
-      MessageCheck.checkColumns(message, schema, where);
+      lastOffsets = MessageCheck.checkColumns(message, schema, where);
     } else if (schema != null && message.headerType() == MessageHeader.DictionaryBatch) {
-      MessageCheck.checkDictionary(message, schema, where);
+      lastOffsets = MessageCheck.checkDictionary(message, schema, where);
     }
+    body = new BodyWatch(lastOffsets, where);
     pending = new byte[prefixLength + length];
     System.arraycopy(prefix, 0, pending, 0, prefixLength);
     System.arraycopy(metadata, 0, pending, prefixLength, length);
@@ -198,6 +204,43 @@ public final class GuardedIpcInputStream extends FilterInputStream {
     }
     position += total;
     return total;
+  }
+
+  /**
+   * Checks the last offsets of a batch's lists as their bytes pass on their way to Arrow's
+   * reader: a bad one throws inside the reader's read of the body, which releases the body's
+   * buffer before anything is loaded.
+   */
+  private static final class BodyWatch {
+    private final List<MessageCheck.LastOffset> lastOffsets;
+    private final ByteBuffer[] seen;
+    private final String where;
+    private long passed;
+
+    BodyWatch(List<MessageCheck.LastOffset> lastOffsets, String where) {
+      this.lastOffsets = lastOffsets;
+      this.seen = new ByteBuffer[lastOffsets.size()];
+      for (int i = 0; i < seen.length; i++) {
+        seen[i] = ByteBuffer.allocate(lastOffsets.get(i).width());
+      }
+      this.where = where;
+    }
+
+    /** Takes note of the next {@code n} bytes of the body. */
+    void passed(byte[] b, int off, int n) {
+      for (int i = 0; i < seen.length; i++) {
+        MessageCheck.LastOffset lastOffset = lastOffsets.get(i);
+        long from = Math.max(passed, lastOffset.bodyPosition());
+        long to = Math.min(passed + n, lastOffset.bodyPosition() + lastOffset.width());
+        if (from < to) {
+          seen[i].put((int) (from - lastOffset.bodyPosition()), b, off + (int) (from - passed), (int) (to - from));
+          if (to == lastOffset.bodyPosition() + lastOffset.width()) {
+            lastOffset.check(seen[i], where);
+          }
+        }
+      }
+      passed += n;
+    }
   }
 
   private int readInput(byte[] b, int off, int len) throws IOException {

@@ -19,7 +19,7 @@ import org.apache.arrow.vector.ipc.message.ArrowFooter;
  * footer length, and that every block (metadata plus body) lies inside the file, so that a
  * corrupt or hostile footer cannot make the reader allocate more than the file holds, and that
  * every record and dictionary batch fits the footer's schema ({@link MessageCheck#checkColumns},
- * {@link MessageCheck#checkDictionary}). Also reads a
+ * {@link MessageCheck#checkDictionary}), the last offsets of its lists included. Also reads a
  * record batch's row count from its metadata alone, for seeking.
  *
  * <p>Thread safety: thread-safe; it keeps no state.
@@ -67,14 +67,14 @@ public final class IpcFileCheck {
       Message message = message(channel, block);
       String where = name + ": the dictionary block at byte " + block.getOffset();
       MessageCheck.validate(message, block.getBodyLength(), MessageHeader.DictionaryBatch, where);
-      MessageCheck.checkDictionary(message, footer.getSchema(), where);
+      checkLastOffsets(channel, block, MessageCheck.checkDictionary(message, footer.getSchema(), where), where);
     }
     for (ArrowBlock block : footer.getRecordBatches()) {
       Message message = message(channel, block);
       String where = name + ": the record batch block at byte " + block.getOffset();
       MessageCheck.validate(message, block.getBodyLength(), MessageHeader.RecordBatch, where);
       // Arrow's file reader loads every batch with the footer's schema.
-      MessageCheck.checkColumns(message, footer.getSchema(), where);
+      checkLastOffsets(channel, block, MessageCheck.checkColumns(message, footer.getSchema(), where), where);
     }
     return footer;
   }
@@ -94,6 +94,15 @@ public final class IpcFileCheck {
     }
     RecordBatch batch = (RecordBatch) message.header(new RecordBatch());
     return batch.length();
+  }
+
+  /** Reads each list's last offset from the block's body and checks it. */
+  private static void checkLastOffsets(SeekableByteChannel channel, ArrowBlock block,
+      List<MessageCheck.LastOffset> lastOffsets, String where) throws IOException {
+    long body = block.getOffset() + block.getMetadataLength();
+    for (MessageCheck.LastOffset lastOffset : lastOffsets) {
+      lastOffset.check(read(channel, body + lastOffset.bodyPosition(), lastOffset.width()), where);
+    }
   }
 
   /** Reads a block's message metadata (after its length prefix) without its body. */

@@ -1,6 +1,9 @@
 package io.solstice.arrow.internal;
 
 import io.solstice.arrow.CorruptIpcException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -92,8 +95,9 @@ public final class MessageCheck {
    * @param message a dictionary batch message that passed {@link #validate}
    * @param schema the schema of the stream or file
    * @param where the source and position, for messages
+   * @return the last offsets of its lists, to check in its body
    */
-  public static void checkDictionary(Message message, Schema schema, String where) {
+  public static List<LastOffset> checkDictionary(Message message, Schema schema, String where) {
     Map<Long, Field> declared = new TreeMap<>();
     schema.getFields().forEach(f -> collectDictionaries(f, declared));
     DictionaryBatch dictionary = (DictionaryBatch) message.header(new DictionaryBatch());
@@ -105,7 +109,7 @@ public final class MessageCheck {
     // Arrow holds a dictionary's values in a vector of the field's value type and children.
     Field values = new Field(encoded.getName() + " (dictionary " + dictionary.id() + ")",
         new FieldType(encoded.isNullable(), encoded.getType(), null), encoded.getChildren());
-    checkColumns(dictionary.data(), List.of(values), where);
+    return checkColumns(dictionary.data(), List.of(values), where);
   }
 
   private static void collectDictionaries(Field field, Map<Long, Field> dictionaries) {
@@ -125,28 +129,62 @@ public final class MessageCheck {
    * rows times that width, up to the allocator's limit; and a schema whose value type is wider
    * than the buffers (a float read as a decimal) made the reallocation copy the loaded validity
    * buffer into a smaller new one, which throws, and Arrow 18.3 then never releases the new
-   * buffer. Refused here, such a batch costs nothing. The fields of lists, maps and unions are
-   * sized by offsets or type ids in the data and are checked only against their own buffers.
+   * buffer. Refused here, such a batch costs nothing.
+   *
+   * <p>A list's or map's values are as many as the list's last offset says, a number in the body,
+   * not in the metadata: a lie there made the loader allocate for it (a 488-byte stream whose
+   * last offset said 10,000,000 took 50 MB before the allocator's limit stopped it). So this
+   * returns where each such offset lies in the body, and the reader must check it there ({@link
+   * LastOffset#check}) before Arrow loads the batch. Union type ids are not checked.
    *
    * @param message a record batch message that passed {@link #validate}
    * @param schema the schema its reader will load it with
    * @param where the source and position, for messages
+   * @return the last offsets of its lists and maps, to check in its body
    */
-  public static void checkColumns(Message message, Schema schema, String where) {
-    checkColumns((RecordBatch) message.header(new RecordBatch()), schema.getFields(), where);
+  public static List<LastOffset> checkColumns(Message message, Schema schema, String where) {
+    return checkColumns((RecordBatch) message.header(new RecordBatch()), schema.getFields(), where);
   }
 
-  private static void checkColumns(RecordBatch batch, List<Field> fields, String where) {
+  private static List<LastOffset> checkColumns(RecordBatch batch, List<Field> fields, String where) {
     Columns columns = new Columns(batch, where);
     try {
       for (Field field : fields) {
         columns.check(field, field.getName(), batch.length());
       }
       columns.checkAllTaken();
+      return columns.lastOffsets;
     } catch (CorruptIpcException e) {
       throw e;
     } catch (RuntimeException e) {
       throw new CorruptIpcException(null, where + " cannot be laid out by its schema (" + e + ")", e);
+    }
+  }
+
+  /**
+   * Where a list's or map's last offset lies in its batch's body, and the values the batch holds
+   * for it (the length of its values' node), which the offset may not exceed.
+   *
+   * @param column the column, for messages
+   * @param bodyPosition the offset's first byte, from the start of the body
+   * @param width the offset's size in bytes: 4, or 8 for a large list
+   * @param values the values the list's values column holds
+   */
+  public record LastOffset(String column, long bodyPosition, int width, long values) {
+
+    /**
+     * Refuses an offset the values cannot hold.
+     *
+     * @param littleEndian the offset's {@link #width} bytes as stored
+     * @param where the source and position, for messages
+     */
+    public void check(ByteBuffer littleEndian, String where) {
+      ByteBuffer bytes = littleEndian.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+      long offset = width == 4 ? bytes.getInt(0) : bytes.getLong(0);
+      if (offset < 0 || offset > values) {
+        throw corrupt(where, "has a last offset of " + offset + " in list column " + column + ", whose values "
+            + "column holds " + values);
+      }
     }
   }
 
@@ -159,6 +197,7 @@ public final class MessageCheck {
     private int nextNode;
     private int nextBuffer;
     private int nextVariadicCount;
+    final List<LastOffset> lastOffsets = new ArrayList<>();
 
     Columns(RecordBatch batch, String where) {
       this.batch = batch;
@@ -185,8 +224,12 @@ public final class MessageCheck {
         throw corrupt(where, "has " + batch.buffersLength() + " buffers, too few for its schema");
       }
       boolean fixedWidth = layout.getBufferTypes().equals(List.of(BufferType.VALIDITY, BufferType.DATA));
+      int offsets = -1;
       for (int i = 0; i < count; i++) {
         int index = nextBuffer++;
+        if (i < buffers.size() && buffers.get(i).getType() == BufferType.OFFSET) {
+          offsets = index;
+        }
         long holds = batch.buffers(new Buffer(), index).length();
         long bytes = compressed || i >= buffers.size() ? 0 : bytesNeeded(buffers.get(i), fixedWidth, node, holds);
         if (holds < bytes) {
@@ -199,8 +242,17 @@ public final class MessageCheck {
       List<Field> children = dictionary == null ? field.getChildren() : List.of();
       long childValues = type instanceof ArrowType.FixedSizeList list ? node.length() * list.getListSize()
           : type instanceof ArrowType.Struct ? node.length() : 0;
+      int firstChildNode = nextNode;
       for (Field child : children) {
         check(child, path + "." + child.getName(), childValues);
+      }
+      boolean sizedByOffsets = type instanceof ArrowType.List || type instanceof ArrowType.LargeList
+          || type instanceof ArrowType.Map;
+      if (sizedByOffsets && !compressed && node.length() > 0 && children.size() == 1) {
+        int width = type instanceof ArrowType.LargeList ? 8 : 4;
+        long start = batch.buffers(new Buffer(), offsets).offset();
+        long values = batch.nodes(new FieldNode(), firstChildNode).length();
+        lastOffsets.add(new LastOffset(path, start + node.length() * width, width, values));
       }
     }
 
@@ -233,6 +285,10 @@ public final class MessageCheck {
       }
       if (buffer.getType() == BufferType.DATA && fixedWidth) {
         return (values * buffer.getTypeBitWidth() + 7) / 8;
+      }
+      if (buffer.getType() == BufferType.OFFSET) {
+        // One offset more than values; writers may leave the buffer empty when there are none.
+        return values == 0 ? 0 : (values + 1) * buffer.getTypeBitWidth() / 8;
       }
       return 0;
     }
