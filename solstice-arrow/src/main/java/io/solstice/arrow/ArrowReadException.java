@@ -4,10 +4,10 @@ package io.solstice.arrow;
  * Reading a source failed for a reason other than its bytes: the input of an IPC source could
  * not be opened (a missing file, an opener that threw), the allocator refused memory, or the
  * input under an IPC source threw an {@code IOException} (a disk or network failure). Nothing is
- * known to be wrong with the data, so this is not an {@link ArrowDataException}: unlike a {@link CorruptIpcException}, the same read may succeed
- * with more memory or once the input is there. The message names the source and what happened;
- * the cause is the opener's or the input's exception, or holds Arrow's {@code
- * OutOfMemoryException}.
+ * known to be wrong with the data, so this is not an {@link ArrowDataException}: unlike a
+ * {@link CorruptIpcException}, the same read may succeed with more memory or once the input is
+ * there. The message names the source and what happened; the cause is the opener's or the
+ * input's exception, or holds Arrow's {@code OutOfMemoryException}.
  *
  * <p>When this is thrown from a source, every buffer the source held has been released.
  *

@@ -28,12 +28,15 @@ import java.util.function.BiFunction;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.BigIntVector;
 import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.Float4Vector;
 import org.apache.arrow.vector.IntVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.complex.ListVector;
 import org.apache.arrow.vector.dictionary.Dictionary;
 import org.apache.arrow.vector.dictionary.DictionaryProvider;
 import org.apache.arrow.vector.ipc.ArrowFileReader;
 import org.apache.arrow.vector.ipc.ArrowStreamWriter;
+import org.apache.arrow.vector.types.FloatingPointPrecision;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.DictionaryEncoding;
 import org.apache.arrow.vector.types.pojo.Field;
@@ -56,9 +59,11 @@ import reactor.core.publisher.Flux;
  * refused having allocated at most 4 MiB. The largest allocation any case caused is printed.
  *
  * <p>Each case damages one of two inputs, drawn evenly: the test table, or the table with a
- * dictionary-encoded column {@code code} (the coded input), whose dictionary batch is a message
- * of its own that every lie about metadata may pick, as it picks a record batch. Its rows must
- * also decode to the code their id says; the summary counts lies in a dictionary batch under
+ * dictionary-encoded column {@code code} and a list column {@code xs} of varying widths (the
+ * coded input). Its dictionary batch is a message of its own that every lie about metadata may
+ * pick, as it picks a record batch, and its list's offsets buffer and values are what lies and
+ * flips in its record batches may reach. Its rows must also decode to the code their id says and
+ * hold the list their id says; the summary counts lies in a dictionary batch under
  * {@code kind/dictionary}. The input is drawn apart from a case's other draws, so a case of the
  * table is the very case its seed and number drew before the coded input was added; about half
  * of them now damage the coded input instead (of the case numbers quoted below, all drawn
@@ -250,17 +255,30 @@ class IpcFuzzTest {
     return (index + 1) * 0x0123_4567_89AB_CDEFL;
   }
 
+  /** The number of values in row {@code id}'s list: 0 to 3, so that its offsets differ row by row. */
+  private static int listWidth(long id) {
+    return (int) (id % 4);
+  }
+
+  /** Value {@code k} of row {@code id}'s list. */
+  private static float listValue(long id, int k) {
+    return id * 10 + k;
+  }
+
   /**
-   * The test table with a dictionary-encoded column {@code code} as an IPC stream: its schema, a
-   * dictionary batch of {@link #CODES} Int64 values, and 3 batches of 20 rows whose Int32 indices
-   * are {@link #codeIndex} of their ids, so that row {@code id} decodes to
-   * {@code codeValue(codeIndex(id))}.
+   * The test table with a dictionary-encoded column {@code code} and a list column {@code xs} as
+   * an IPC stream: its schema, a dictionary batch of {@link #CODES} Int64 values, and 3 batches
+   * of 20 rows whose Int32 indices are {@link #codeIndex} of their ids, so that row {@code id}
+   * decodes to {@code codeValue(codeIndex(id))}, and whose lists hold {@link #listWidth} Float32
+   * values {@link #listValue} of their ids.
    */
   private static byte[] codedStream(RootAllocator allocator) throws IOException {
     DictionaryEncoding encoding = new DictionaryEncoding(CODE_DICTIONARY, false, new ArrowType.Int(32, true));
     List<Field> fields = new ArrayList<>(TestData.schema().getFields());
     // In memory the column holds its indices; the writer puts the values' type in the stream's schema.
     fields.add(new Field("code", new FieldType(false, encoding.getIndexType(), encoding), null));
+    Field x = Field.notNullable("$data$", new ArrowType.FloatingPoint(FloatingPointPrecision.SINGLE));
+    fields.add(new Field("xs", FieldType.notNullable(ArrowType.List.INSTANCE), List.of(x)));
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try (BigIntVector values = new BigIntVector("code-values", allocator);
          VectorSchemaRoot root = VectorSchemaRoot.create(new Schema(fields), allocator)) {
@@ -276,9 +294,18 @@ class IpcFuzzTest {
         for (int b = 0; b < 3; b++) {
           TestData.fill(root, b * 20L, 20);
           IntVector code = (IntVector) root.getVector("code");
+          ListVector xs = (ListVector) root.getVector("xs");
+          Float4Vector xValues = (Float4Vector) xs.getDataVector();
           for (int r = 0; r < 20; r++) {
-            code.set(r, codeIndex(b * 20L + r));
+            long id = b * 20L + r;
+            code.set(r, codeIndex(id));
+            int first = xs.startNewValue(r);
+            for (int k = 0; k < listWidth(id); k++) {
+              xValues.setSafe(first + k, listValue(id, k));
+            }
+            xs.endValue(r, listWidth(id));
           }
+          xs.setValueCount(20);
           writer.writeBatch();
         }
         writer.end();
@@ -341,7 +368,8 @@ class IpcFuzzTest {
 
   /**
    * Converts the batch with the spec and checks every row against the function of its id, and
-   * with {@code coded} also the value its code decodes to through the batch's dictionary.
+   * with {@code coded} also the value its code decodes to through the batch's dictionary and its
+   * list.
    */
   private static boolean rowsMatchTheirIds(ArrowBatch batch, boolean coded) {
     // A flip in the schema can rename "id" or retype it (case 7995 of seed 1 and case 3676 of
@@ -362,7 +390,7 @@ class IpcFuzzTest {
         ok = ok && tensors.labels().getLong(r) == TestData.label(id[r]);
       }
       // The tensors own the batch: its dictionary is read before they close it.
-      return ok && (!coded || codesMatchTheirIds(batch, id));
+      return ok && (!coded || codesMatchTheirIds(batch, id) && listsMatchTheirIds(batch, id));
     }
   }
 
@@ -384,6 +412,32 @@ class IpcFuzzTest {
       if (index < 0 || index >= values.getValueCount() || values.isNull(index)
           || values.get(index) != codeValue(codeIndex(id[r]))) {
         return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Whether row r's list holds the values of {@code id[r]}. A flip can rename or retype the
+   * column or its values, or change an offset (the readers check only the last one against the
+   * values), and a lie about a null count can null a list or a value: each reads as changed
+   * values. An offset beyond the values counts as changed values before anything is read through it.
+   */
+  private static boolean listsMatchTheirIds(ArrowBatch batch, long[] id) {
+    if (!(batch.root().getVector("xs") instanceof ListVector xs)
+        || !(xs.getDataVector() instanceof Float4Vector values)) {
+      return false;
+    }
+    for (int r = 0; r < id.length; r++) {
+      int start = xs.isNull(r) ? -1 : xs.getElementStartIndex(r);
+      if (start < 0 || xs.getElementEndIndex(r) != start + listWidth(id[r])
+          || start + listWidth(id[r]) > values.getValueCount()) {
+        return false;
+      }
+      for (int k = 0; k < listWidth(id[r]); k++) {
+        if (values.isNull(start + k) || values.get(start + k) != listValue(id[r], k)) {
+          return false;
+        }
       }
     }
     return true;
