@@ -24,8 +24,9 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * {@link MessageCheck#checkColumns} and {@link MessageCheck#checkDictionary}), and then passes
  * bytes through, checking the last offset of each list in the body as it passes.
  *
- * <p>It also remembers an {@code IOException} the wrapped stream itself threw, so that a failing
- * disk or network can be told apart from Arrow's own {@code IOException}s about bad bytes.
+ * <p>It also remembers the first {@code IOException} the wrapped stream itself threw, so that a
+ * failing disk or network can be told apart from Arrow's own {@code IOException}s about bad
+ * bytes.
  *
  * <p>Thread safety: not thread-safe, like any input stream; one reader reads it.
  */
@@ -63,7 +64,7 @@ public final class GuardedIpcInputStream extends FilterInputStream {
   }
 
   /**
-   * The failure the wrapped stream itself threw, if it threw one.
+   * The first failure the wrapped stream itself threw, if it threw one.
    *
    * @return its {@code IOException}, or null
    */
@@ -247,7 +248,9 @@ public final class GuardedIpcInputStream extends FilterInputStream {
     try {
       return super.read(b, off, len);
     } catch (IOException e) {
-      inputFailure = e;
+      if (inputFailure == null) {
+        inputFailure = e;
+      }
       throw e;
     }
   }
