@@ -31,8 +31,9 @@ import reactor.core.publisher.Flux;
 
 /**
  * Reads that fail through no fault of the bytes (an input that cannot be opened, a failing input
- * stream or file channel, an allocator limit too small for a batch) end in an {@link ArrowReadException}, not in a
- * {@link CorruptIpcException}, and release every buffer; truncated bytes stay corrupt.
+ * stream or file channel, an allocator limit too small for a batch) end in an {@link
+ * ArrowReadException}, not in a {@link CorruptIpcException}, and release every buffer;
+ * truncated bytes stay corrupt.
  */
 class ReadFailureTest {
   private static final int BATCHES = 3;

@@ -224,13 +224,14 @@ public final class MessageCheck {
         throw corrupt(where, "has " + batch.buffersLength() + " buffers, too few for its schema");
       }
       boolean fixedWidth = layout.getBufferTypes().equals(List.of(BufferType.VALIDITY, BufferType.DATA));
-      int offsets = -1;
+      long offsetsStart = -1;
       for (int i = 0; i < count; i++) {
         int index = nextBuffer++;
+        Buffer buffer = batch.buffers(new Buffer(), index);
         if (i < buffers.size() && buffers.get(i).getType() == BufferType.OFFSET) {
-          offsets = index;
+          offsetsStart = buffer.offset();
         }
-        long holds = batch.buffers(new Buffer(), index).length();
+        long holds = buffer.length();
         long bytes = compressed || i >= buffers.size() ? 0 : bytesNeeded(buffers.get(i), fixedWidth, node, holds);
         if (holds < bytes) {
           throw corrupt(where, "has " + node.length() + " values of " + type + " in column " + path + ", whose "
@@ -250,9 +251,8 @@ public final class MessageCheck {
           || type instanceof ArrowType.Map;
       if (sizedByOffsets && !compressed && node.length() > 0 && children.size() == 1) {
         int width = type instanceof ArrowType.LargeList ? 8 : 4;
-        long start = batch.buffers(new Buffer(), offsets).offset();
         long values = batch.nodes(new FieldNode(), firstChildNode).length();
-        lastOffsets.add(new LastOffset(path, start + node.length() * width, width, values));
+        lastOffsets.add(new LastOffset(path, offsetsStart + node.length() * width, width, values));
       }
     }
 

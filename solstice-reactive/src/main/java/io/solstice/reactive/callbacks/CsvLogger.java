@@ -29,9 +29,9 @@ import java.util.Set;
  * <p><b>Columns:</b> {@code mode, epoch, kind, step, train_step, steps}, then one column per
  * metric key, in the order keys were first seen. {@code kind} is {@code window}, {@code epoch},
  * or {@code epoch_cut_short} for an epoch that a stop cut short (a validation stopped half-way:
- * its values cover only the steps that ran); {@code step} is the number of steps of that mode done; {@code train_step} the number
- * of train steps done in the run (the common x axis of the plot); {@code steps} how many steps
- * the row covers. Values are written so they parse back to the same double; an absent value is
+ * its values cover only the steps that ran); {@code step} is the number of steps of that mode
+ * done; {@code train_step} the number of train steps done in the run (the common x axis of the
+ * plot); {@code steps} how many steps the row covers. Values are written so they parse back to the same double; an absent value is
  * an empty cell.
  *
  * <p><b>New keys:</b> when a row brings a key not seen before, the file is rewritten atomically
@@ -42,9 +42,8 @@ import java.util.Set;
  * <p><b>Plot:</b> one panel per plotted key (by default every key containing {@code loss} or
  * {@code acc}, or the first key when none does), one line per mode, x = train steps done; train
  * curves use step windows when there are any, other modes their epoch summaries (epochs cut
- * short left out). With {@link
- * Builder#plotAtEnd}, the PNG is drawn when a run that logged a row ends ({@code RunEnded},
- * whatever the outcome); a run that logged nothing (say, a resume of a finished run) keeps the
+ * short left out). With {@link Builder#plotAtEnd}, the PNG is drawn when a run that logged a row
+ * ends ({@code RunEnded}, whatever the outcome); a run that logged nothing (say, a resume of a finished run) keeps the
  * plot it found.
  *
  * <p>One logger writes one file: the rows of every run it serves go to it, in the order they are

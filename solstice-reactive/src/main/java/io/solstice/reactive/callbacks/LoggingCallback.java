@@ -25,8 +25,8 @@ import org.slf4j.LoggerFactory;
  * ones are in phase again, so this subscriber needs no saved state. A window still open when
  * the run ends is not logged. An epoch that a stop cut short is logged with {@link
  * LoggedMetrics#complete()} false, and the SLF4J line says so ({@code val epoch 3 (cut short by
- * a stop): ...}): its values cover only the steps that ran. One instance may serve several runs, also at once: each run has
- * its own windows.
+ * a stop): ...}): its values cover only the steps that ran. One instance may serve several runs,
+ * also at once: each run has its own windows.
  *
  * <pre>{@code
  * LoggingCallback.everySteps(100).alsoAtEpochEnd().build();

@@ -22,8 +22,8 @@ import java.util.function.LongSupplier;
  *
  * <p>The length of an epoch is known when the user gives it ({@link
  * Builder#stepsPerEpoch(Mode, long)}) or learnt from the previous complete epoch of the same
- * mode (one a stop cut short does not count); on an
- * unbounded stream it is never known, and the bar shows steps and rate without ETA.
+ * mode (one a stop cut short does not count); on an unbounded stream it is never known, and the
+ * bar shows steps and rate without ETA.
  *
  * <p>On a terminal ({@code System.console() != null}, or {@link Builder#interactive(boolean)})
  * one line is redrawn in place with a carriage return, at most every 100 ms by default. When

@@ -36,8 +36,8 @@ import reactor.core.publisher.Flux;
  * <p><b>Tags and steps.</b> A window of steps is written as {@code step/<key>} at x = the number
  * of steps of that mode done (the CSV's {@code step} column); an epoch summary as {@code
  * epoch/<key>} at x = the epoch number, or as {@code epoch_cut_short/<key>} when a stop cut the
- * epoch short (its values cover only the steps that ran, so they stay off the epoch curves). In a {@link io.solstice.reactive.Run#prequential
- * prequential} (test-then-train) run, the train step that ends each window also writes its
+ * epoch short (its values cover only the steps that ran, so they stay off the epoch curves). In
+ * a {@link io.solstice.reactive.Run#prequential prequential} (test-then-train) run, the train step that ends each window also writes its
  * prequential evaluation as {@code prequential/cumulative/<key>}, {@code
  * prequential/window/<key>} and {@code prequential/fading/<key>} at the same x. TensorBoard stores scalars as 32-bit floats ({@code
  * Summary.Value.simple_value}), so each value is the CSV's double rounded to the nearest float.
