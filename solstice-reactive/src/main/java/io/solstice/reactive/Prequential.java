@@ -1,9 +1,12 @@
 package io.solstice.reactive;
 
+import io.solstice.core.io.Json;
 import io.solstice.core.metrics.Metrics;
+import io.solstice.core.metrics.MetricsState;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -85,6 +88,65 @@ public final class Prequential<M extends Metrics<M>> {
     batches++;
     return new PrequentialMetrics<>(
         evaluated, cumulative, windowed, fade(evaluated), batches, rowErrors);
+  }
+
+  /**
+   * What this accumulator has summed, in a JSON-compatible form that {@link #restoreState}
+   * reads back (a checkpoint stores it, so that a resumed online run continues its figures).
+   *
+   * @return a fresh map; empty before the first batch; null when the metrics type has no saved
+   *     form ({@link MetricsState})
+   */
+  public Map<String, Object> saveState() {
+    if (cumulative == null) {
+      return Map.of();
+    }
+    if (!MetricsState.savable(cumulative)) {
+      return null;
+    }
+    Map<String, Object> state = new LinkedHashMap<>();
+    state.put("batches", batches);
+    state.put("cumulative", MetricsState.save(cumulative));
+    state.put("window", window.stream().map(MetricsState::save).toList());
+    Map<String, Object> fading = new LinkedHashMap<>();
+    fadingSums.forEach((name, sumAndWeight) -> fading.put(name, List.of(sumAndWeight[0], sumAndWeight[1])));
+    state.put("fading", fading);
+    return state;
+  }
+
+  /**
+   * Continues from a state {@link #saveState} gave, in place of what this accumulator holds.
+   * A window smaller than the saved one keeps the newest batches.
+   *
+   * @param state the saved state (empty: nothing summed)
+   * @throws IllegalArgumentException when the state is not one this class wrote
+   */
+  @SuppressWarnings("unchecked")
+  public void restoreState(Map<String, Object> state) {
+    window.clear();
+    fadingSums.clear();
+    cumulative = null;
+    batches = 0;
+    if (state.isEmpty()) {
+      return;
+    }
+    try {
+      cumulative = (M) MetricsState.restore((Map<String, Object>) state.get("cumulative"));
+      for (Object saved : (List<Object>) state.get("window")) {
+        window.addLast((M) MetricsState.restore((Map<String, Object>) saved));
+        if (window.size() > windowSize) {
+          window.removeFirst();
+        }
+      }
+      ((Map<String, Object>) state.get("fading")).forEach((name, saved) -> {
+        List<Object> sumAndWeight = (List<Object>) saved;
+        fadingSums.put(name, new double[] {Json.toDouble(sumAndWeight.get(0)), Json.toDouble(sumAndWeight.get(1))});
+      });
+      batches = Json.toLong(state.get("batches"));
+    } catch (RuntimeException e) {
+      restoreState(Map.of());
+      throw new IllegalArgumentException("not a saved prequential state: " + state, e);
+    }
   }
 
   private Map<String, Double> fade(M evaluated) {

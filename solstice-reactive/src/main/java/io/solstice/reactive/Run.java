@@ -236,10 +236,12 @@ public final class Run<E extends Experiment<E, B, O>, B, O> {
   /**
    * Starts the run at a saved position: in {@code position.epoch()}, skipping (and closing) the
    * first {@code position.batchesIntoEpoch()} train batches of that epoch, with step numbering
-   * continuing from {@code position.trainSteps()} and {@code position.valSteps()}. The
-   * experiment of the run is the one restored from the same checkpoint.
+   * continuing from {@code position.trainSteps()} and {@code position.valSteps()}, and the
+   * position's {@linkplain RunPosition#totals totals} continued: the merge of that epoch's train
+   * outputs and the prequential figures. The experiment of the run is the one restored from the
+   * same checkpoint.
    *
-   * @param position the position, usually from a checkpoint
+   * @param position the position, usually from a checkpoint or a {@code RunEnded}
    * @return the new run
    */
   public Run<E, B, O> resumeFrom(RunPosition position) {

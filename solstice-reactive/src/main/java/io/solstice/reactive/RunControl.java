@@ -59,6 +59,21 @@ public interface RunControl {
   boolean isStopping();
 
   /**
+   * This position carrying what the run has summed so far ({@link RunPosition#totals}: the merge
+   * of the epoch's train outputs when the position is inside an epoch, the prequential figures),
+   * for a checkpoint written now, while the current event is handled, at a position the run has
+   * reached without training since (as {@code CheckpointCallback} writes them). A run resumed from
+   * the result continues those sums instead of starting them over. Call it on the training
+   * thread, from a synchronous subscriber: the totals change with every step.
+   *
+   * @param position the position being saved
+   * @return the position with the totals
+   */
+  default RunPosition withTotals(RunPosition position) {
+    return position;
+  }
+
+  /**
    * Announces that a synchronous subscriber wrote a checkpoint while handling the current
    * event: the run emits a {@link TrainingEvent.CheckpointWritten} right after that event. A
    * checkpoint written while handling {@link TrainingEvent.RunEnded}, the last event of a run, is

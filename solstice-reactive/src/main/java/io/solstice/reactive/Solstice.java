@@ -94,8 +94,8 @@ import reactor.core.publisher.Flux;
  *       train epoch it interrupts) runs right after the {@code StepEnded} of every train step
  *       that brings the train step count to a multiple of {@code n}, before the next train step.
  *   <li>{@code EpochEnded} and {@code ValidationEnded} carry the epoch's step outputs merged by
- *       {@link io.solstice.core.metrics.Metrics#merge} (a running merge, {@code scan}, over the
- *       epoch's {@code StepEnded} of that mode) and their computed values; {@code null} and empty when the
+ *       {@link io.solstice.core.metrics.Metrics#merge} (a running merge over the
+ *       epoch's {@code StepEnded} of that mode, which a checkpoint saves with its position) and their computed values; {@code null} and empty when the
  *       outputs are not {@code Metrics} or no step ran; and whether the epoch ran to its end
  *       ({@link TrainingEvent.EpochEnded#complete()}: false when a stop was requested before it,
  *       so its metrics merge only the steps that ran and are no evaluation).

@@ -22,8 +22,8 @@ import java.util.Optional;
  * asynchronous subscriber that needs exact parameter values must copy them in a synchronous
  * one.
  *
- * <p>Metrics are merged once per epoch by the engine (a running merge, {@code scan}, over the
- * epoch's step outputs) and carried by {@link EpochEnded} and {@link ValidationEnded}, so no subscriber keeps
+ * <p>Metrics are merged once per epoch by the engine (a running merge of the
+ * epoch's step outputs, which a checkpoint saves with its position) and carried by {@link EpochEnded} and {@link ValidationEnded}, so no subscriber keeps
  * an accumulator of its own.
  *
  * @param <E> the experiment type
@@ -280,7 +280,9 @@ public sealed interface TrainingEvent<E, O>
    *     validation started from, so that it and {@code position} resume the run exactly
    * @param outcome how the run ended
    * @param position where a run resumed after this one would start (see {@link
-   *     EpochEnded#position})
+   *     EpochEnded#position}), carrying what the run had summed up to there ({@link
+   *     RunPosition#totals}), so that a run continued from it in the same process continues its
+   *     epoch metrics and prequential figures as a run resumed from a checkpoint does
    * @param <E> the experiment type
    * @param <O> the step-output type
    */

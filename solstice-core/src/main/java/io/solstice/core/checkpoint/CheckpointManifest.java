@@ -217,6 +217,9 @@ public record CheckpointManifest(
     counters.put("batchesIntoEpoch", position.batchesIntoEpoch());
     counters.put("trainSteps", position.trainSteps());
     counters.put("valSteps", position.valSteps());
+    if (!position.totals().isEmpty()) {
+      counters.put("totals", position.totals());
+    }
     json.put("position", counters);
     json.put("sourcePosition", sourcePosition);
     json.put("callbackStates", callbackStates);
@@ -253,7 +256,8 @@ public record CheckpointManifest(
             (int) Json.toLong(counters.get("epoch")),
             Json.toLong(counters.get("batchesIntoEpoch")),
             Json.toLong(counters.get("trainSteps")),
-            Json.toLong(counters.get("valSteps")));
+            Json.toLong(counters.get("valSteps")),
+            (Map<String, Object>) counters.getOrDefault("totals", Map.of()));
     Map<String, Double> metrics = new LinkedHashMap<>();
     ((Map<String, Object>) json.getOrDefault("metrics", Map.of()))
         .forEach((key, value) -> metrics.put(key, Json.toDouble(value)));

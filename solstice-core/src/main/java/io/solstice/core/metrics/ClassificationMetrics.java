@@ -112,6 +112,19 @@ public final class ClassificationMetrics implements Metrics<ClassificationMetric
     return of(predicted, actual, meanLoss, numClasses);
   }
 
+  /** Metrics from the sums {@link MetricsState} saved, checked as far as they can be. */
+  static ClassificationMetrics restored(int numClasses, long[] confusion, double lossSum, long count) {
+    checkClassCount(numClasses);
+    if (confusion.length != numClasses * numClasses) {
+      throw new IllegalArgumentException("a confusion matrix of " + numClasses + " classes has "
+          + numClasses * numClasses + " entries, not " + confusion.length);
+    }
+    if (count < 0 || Arrays.stream(confusion).anyMatch(n -> n < 0) || Arrays.stream(confusion).sum() != count) {
+      throw new IllegalArgumentException("the confusion matrix's entries must be >= 0 and sum to the count " + count);
+    }
+    return new ClassificationMetrics(numClasses, confusion.clone(), lossSum, count);
+  }
+
   /**
    * The metrics over no data for that class count.
    *

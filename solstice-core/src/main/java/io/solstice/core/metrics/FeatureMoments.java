@@ -1,8 +1,10 @@
 package io.solstice.core.metrics;
 
+import io.solstice.core.io.Json;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -31,6 +33,27 @@ public final class FeatureMoments implements Metrics<FeatureMoments> {
     this.count = count;
     this.mean = mean;
     this.squaredDeviations = squaredDeviations;
+  }
+
+  /** The sums {@link MetricsState} saves, by name. */
+  Map<String, Object> sums() {
+    Map<String, Object> sums = new LinkedHashMap<>();
+    sums.put("count", count);
+    sums.put("mean", MetricsState.list(mean));
+    sums.put("squaredDeviations", MetricsState.list(squaredDeviations));
+    return sums;
+  }
+
+  /** Moments from the sums {@link #sums} gave. */
+  @SuppressWarnings("unchecked")
+  static FeatureMoments restored(Map<String, Object> sums) {
+    long count = Json.toLong(sums.get("count"));
+    double[] mean = MetricsState.doubles((List<Object>) sums.get("mean"));
+    double[] deviations = MetricsState.doubles((List<Object>) sums.get("squaredDeviations"));
+    if (count < 0 || mean.length != deviations.length) {
+      throw new IllegalArgumentException("count must be >= 0 and the means as many as the deviations");
+    }
+    return count == 0 ? NONE : new FeatureMoments(count, mean, deviations);
   }
 
   /**

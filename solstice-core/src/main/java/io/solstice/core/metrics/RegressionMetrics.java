@@ -1,5 +1,6 @@
 package io.solstice.core.metrics;
 
+import io.solstice.core.io.Json;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -40,6 +41,28 @@ public final class RegressionMetrics implements Metrics<RegressionMetrics> {
     this.sumAbsoluteError = sae;
     this.targetMean = targetMean;
     this.targetSquaredDeviations = targetSquaredDeviations;
+  }
+
+  /** The sums {@link MetricsState} saves, by name. */
+  Map<String, Object> sums() {
+    Map<String, Object> sums = new LinkedHashMap<>();
+    sums.put("count", count);
+    sums.put("sumSquaredError", sumSquaredError);
+    sums.put("sumAbsoluteError", sumAbsoluteError);
+    sums.put("targetMean", targetMean);
+    sums.put("targetSquaredDeviations", targetSquaredDeviations);
+    return sums;
+  }
+
+  /** Metrics from the sums {@link #sums} gave. */
+  static RegressionMetrics restored(Map<String, Object> sums) {
+    long count = Json.toLong(sums.get("count"));
+    if (count < 0) {
+      throw new IllegalArgumentException("count must be >= 0, was " + count);
+    }
+    return new RegressionMetrics(count, Json.toDouble(sums.get("sumSquaredError")),
+        Json.toDouble(sums.get("sumAbsoluteError")), Json.toDouble(sums.get("targetMean")),
+        Json.toDouble(sums.get("targetSquaredDeviations")));
   }
 
   /**

@@ -70,7 +70,9 @@ import org.slf4j.LoggerFactory;
  * by the event that completed what it resumes after ({@code StepEnded}, {@code EpochEnded},
  * {@code ValidationEnded}, {@code RunEnded}), the position a run resumed from it must start at.
  *
- * <p><b>What.</b> The experiment's {@link Checkpointable#state()}, the position, the source
+ * <p><b>What.</b> The experiment's {@link Checkpointable#state()}, the position with what the
+ * run had summed up to it ({@link RunControl#withTotals}: the epoch's running train metrics, the
+ * prequential figures), the source
  * position from the supplier given to the builder, the state of every registered {@link
  * StatefulCallback} (taken when the checkpoint is written), the latest merged metrics of each
  * mode (the values carried by the last {@code EpochEnded} of each mode that ran a step, keyed
@@ -459,7 +461,7 @@ public final class CheckpointCallback implements TrainingSubscriber<Object, Obje
     Map<String, Map<String, Object>> states = new LinkedHashMap<>();
     stateful.forEach((name, callback) -> states.put(name, callback.saveState()));
     CheckpointManifest manifest =
-        CheckpointManifest.at(at)
+        CheckpointManifest.at(run.withTotals(at))
             .withTrigger(trigger)
             .withExperimentType(experiment.getClass().getName())
             .withSourcePosition(sourcePosition.get())

@@ -36,8 +36,8 @@ import reactor.core.scheduler.Schedulers;
  *
  * <p>Structure: {@code RunStarted, range(epochs).concatMap(epoch -> train epoch, then
  * validation), RunEnded}. An epoch is {@code EpochStarted}, its steps, and {@code EpochEnded},
- * whose metrics are the running merge ({@code scan}) of the epoch's {@code StepEnded} outputs of
- * its mode. The
+ * whose metrics are the running merge ({@link RunTotals}) of the epoch's {@code StepEnded}
+ * outputs of its mode. The
  * batches of an epoch go {@code source -> register -> subscribeOn(reader) -> cancelOn(reader) ->
  * limitRate(prefetch, 1) -> publishOn(step, 1) -> concatMap(step when its events are requested)};
  * everything after {@code publishOn} runs on the training thread. A source already in memory
@@ -62,8 +62,6 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
   // read-ahead in the buffers, so this outlives the entry in `scopes` until the scope closes.
   private final List<BatchScope> waiting = new CopyOnWriteArrayList<>();
   private final AtomicBoolean ended = new AtomicBoolean();
-  @SuppressWarnings("rawtypes")
-  private final Prequential prequential;
   private EventDispatcher<E, O> dispatcher;
   private volatile Disposable timer;
   // Where the time between steps went (training thread only).
@@ -79,12 +77,11 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
   @SuppressWarnings("rawtypes")
   public Engine(E experiment, RunSettings config) {
     this.config = config;
-    this.state = new RunState<>(experiment, config.resumeFrom, this::batchesInFlight, config.prefetch);
+    this.state = new RunState<>(experiment, config.resumeFrom, this::batchesInFlight, config.prefetch,
+        config.prequential ? new Prequential(config.windowSize, config.fadingFactor) : null);
     this.threads = config.stepLanes != null
         ? new RunThreads(config.stepLanes, config.readerLanes)
         : new RunThreads(config.stepThreadFactory);
-    this.prequential =
-        config.prequential ? new Prequential(config.windowSize, config.fadingFactor) : null;
   }
 
   /**
@@ -225,11 +222,12 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
     }).subscribeOn(threads.step());
   }
 
-  // The experiment and the position go together: a run resumed from RunEnded's pair continues
-  // exactly, even after a validation cut short (which it repeats from the experiment it started
-  // from).
+  // The experiment and the position (with the run's totals) go together: a run resumed from
+  // RunEnded's pair continues exactly, even after a validation cut short (which it repeats from
+  // the experiment it started from).
   private TrainingEvent.RunEnded<E, O> runEnded(RunOutcome outcome) {
-    return new TrainingEvent.RunEnded<>(state, state.resumableExperiment(), outcome, state.position());
+    return new TrainingEvent.RunEnded<>(
+        state, state.resumableExperiment(), outcome, state.withTotals(state.position()));
   }
 
   // Runs on the cancelling thread, possibly while a step is running on the training thread:
@@ -287,6 +285,7 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
       Mode mode, int epoch, Publisher<?> source, long limit, long skip) {
     return Flux.defer(() -> {
           enter(mode, epoch);
+          state.totals.startEpoch(mode, epoch);
           if (mode == Mode.TRAIN) {
             state.batchesIntoEpoch = skip;
             state.trainEpochEnded = false;
@@ -305,9 +304,14 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
           lastStepDone = System.nanoTime();
           Flux<TrainingEvent<E, O>> steps =
               state.isStopping() ? Flux.empty() : batches(mode, epoch, source, limit, skip);
-          return Flux.concat(Flux.fromIterable(started),
-              steps.transform(EpochMetrics.appendEpochEnd(mode,
-                  (stepCount, merged) -> epochEnded(mode, epoch, stepCount, merged))));
+          return Flux.concat(Flux.fromIterable(started), steps, Flux.defer(() -> {
+            try {
+              return Flux.fromIterable(
+                  epochEnded(mode, epoch, state.totals.steps(mode), state.totals.merged(mode)));
+            } catch (Exception e) {
+              return Flux.error(e);
+            }
+          }));
         })
         .onErrorMap(error -> !(error instanceof TrainingException),
             error -> new TrainingException(mode, epoch, state.steps(mode), error));
@@ -497,7 +501,7 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
     if (state.isStopping()) {
       return;
     }
-    Evaluation evaluated = mode == Mode.TRAIN && prequential != null
+    Evaluation evaluated = mode == Mode.TRAIN && state.totals.prequential()
         ? evaluateFirst(batch)
         : null;
     E current = state.experiment;
@@ -519,6 +523,7 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
     PrequentialMetrics<O> evaluation = evaluated == null ? null : record(evaluated);
     state.experiment = step.experiment();
     state.countStep(mode);
+    state.totals.add(mode, step.outputs());
     if (mode == Mode.TRAIN) {
       stopAtTheStepLimit();
     }
@@ -591,6 +596,6 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
 
   @SuppressWarnings({"unchecked", "rawtypes"})
   private PrequentialMetrics<O> record(Evaluation evaluated) {
-    return (PrequentialMetrics<O>) prequential.accept((Metrics) evaluated.metrics(), evaluated.rowErrors());
+    return (PrequentialMetrics<O>) state.totals.recordPrequential((Metrics) evaluated.metrics(), evaluated.rowErrors());
   }
 }

@@ -3,6 +3,7 @@ package io.solstice.reactive.internal;
 import io.solstice.core.EarlyStoppingException;
 import io.solstice.core.Mode;
 import io.solstice.core.RunPosition;
+import io.solstice.reactive.Prequential;
 import io.solstice.reactive.RunControl;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,6 +29,8 @@ final class RunState<E> implements RunControl {
   private final List<Announced> announced = new ArrayList<>();
   private final IntSupplier batchesInFlight;
   private final int prefetch;
+  /** What the run sums as it goes; a checkpoint saves it with the position. */
+  final RunTotals totals;
   E experiment;
   int epoch;
   Mode mode = Mode.TRAIN;
@@ -59,8 +62,10 @@ final class RunState<E> implements RunControl {
   /** A signal a subscriber raised. */
   record Signal(String name, Object detail) implements Announced {}
 
-  RunState(E experiment, RunPosition start, IntSupplier batchesInFlight, int prefetch) {
+  RunState(E experiment, RunPosition start, IntSupplier batchesInFlight, int prefetch,
+      Prequential<?> prequential) {
     this.experiment = experiment;
+    this.totals = new RunTotals(start, prequential);
     this.batchesInFlight = batchesInFlight;
     this.prefetch = prefetch;
     this.epoch = start.epoch();
@@ -96,6 +101,11 @@ final class RunState<E> implements RunControl {
       requestStop(null);
     }
     return stopped;
+  }
+
+  @Override
+  public RunPosition withTotals(RunPosition position) {
+    return position.withTotals(totals.save(position));
   }
 
   @Override

@@ -3,6 +3,7 @@ package io.solstice.reactive.callbacks;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.solstice.core.Mode;
 import io.solstice.core.RunPosition;
 import io.solstice.core.TensorBatch;
 import io.solstice.core.checkpoint.CheckpointStore;
@@ -11,6 +12,7 @@ import io.solstice.core.checkpoint.Resumed;
 import io.solstice.core.data.DigitsDataset;
 import io.solstice.core.metrics.ClassificationMetrics;
 import io.solstice.core.models.MlpClassifier;
+import io.solstice.reactive.PrequentialMetrics;
 import io.solstice.reactive.Run;
 import io.solstice.reactive.Solstice;
 import io.solstice.reactive.TrainingEvent;
@@ -158,5 +160,127 @@ class CheckpointResumeTest {
     MlpClassifier continued = run(resumed.experiment()).resumeFrom(resumed.position()).block();
 
     assertThat(continued.state()).isEqualTo(uninterrupted.state());
+  }
+
+  /** What a test compares of a train epoch's end. */
+  private record EpochTotal(int epoch, long steps, Object metrics) {}
+
+  private static TrainingSubscriber<Object, Object> trainEpochs(List<EpochTotal> out) {
+    return event -> {
+      if (event instanceof TrainingEvent.EpochEnded<?, ?> end && end.mode() == Mode.TRAIN) {
+        out.add(new EpochTotal(end.epoch(), end.steps(), end.metrics()));
+      }
+    };
+  }
+
+  private static List<Map<String, Object>> totals(Path directory) {
+    return CheckpointStore.open(directory).list().stream()
+        .map(f -> CheckpointStore.readManifest(f).position().totals()).toList();
+  }
+
+  /**
+   * The crash of the first test lands in the middle of epoch 1: the checkpoint of step 12 saves
+   * the merge of that epoch's first two train steps, and the resumed run continues it, so the
+   * epoch ends with the metrics and step count of the uninterrupted run, bit for bit (before,
+   * it counted only the eight steps after the resume).
+   */
+  @Test
+  void aRunResumedInsideAnEpochEndsItWithTheMetricsOfAnUninterruptedRun() {
+    List<EpochTotal> straight = new ArrayList<>();
+    run(fresh()).subscribers(trainEpochs(straight), checkpoints(dir.resolve("straight"), false)).block();
+
+    Path crashed = dir.resolve("crashed");
+    List<EpochTotal> joined = new ArrayList<>();
+    assertThatThrownBy(() -> run(fresh()).train(crashingBeforeStep13())
+            .subscribers(trainEpochs(joined), checkpoints(crashed, false)).block())
+        .isInstanceOf(TrainingException.class);
+    CheckpointCallback second = checkpoints(crashed, false);
+    Resumed<MlpClassifier> resumed = second.resume(fresh());
+    assertThat(resumed.position().totals()).containsOnlyKeys("train");
+    run(resumed.experiment()).resumeFrom(resumed.position()).subscribers(trainEpochs(joined), second)
+        .block();
+
+    assertThat(straight).extracting(EpochTotal::steps).containsExactly(10L, 10L, 10L);
+    assertThat(joined).isEqualTo(straight);
+    // Every checkpoint of the resumed run carries the totals the uninterrupted run's carries.
+    assertThat(totals(crashed)).isEqualTo(totals(dir.resolve("straight")));
+  }
+
+  /** The same in one process, from the pair a stopped run's {@code RunEnded} carries. */
+  @Test
+  @SuppressWarnings("unchecked")
+  void aRunContinuedFromItsRunEndedEndsTheEpochWithTheMetricsOfAnUninterruptedRun() {
+    List<EpochTotal> straight = new ArrayList<>();
+    run(fresh()).subscribers(trainEpochs(straight)).block();
+
+    List<EpochTotal> joined = new ArrayList<>();
+    List<TrainingEvent.RunEnded<?, ?>> ends = new ArrayList<>();
+    run(fresh()).maxSteps(13).subscribers(trainEpochs(joined), event -> {
+      if (event instanceof TrainingEvent.RunEnded<?, ?> end) {
+        ends.add(end);
+      }
+    }).block();
+    TrainingEvent.RunEnded<?, ?> stopped = ends.get(0);
+    assertThat(stopped.position()).isEqualTo(new RunPosition(1, 3, 13, 3));
+    // The stop ended epoch 1 early; what continues is the rest of it.
+    joined.removeIf(epoch -> epoch.epoch() == 1);
+    run((MlpClassifier) stopped.experiment()).resumeFrom(stopped.position())
+        .subscribers(trainEpochs(joined)).block();
+
+    assertThat(joined).isEqualTo(straight);
+  }
+
+  /**
+   * An online run (one epoch) with prequential evaluation, which always resumes in the middle:
+   * the resumed run continues the cumulative, window and fading figures where the checkpoint
+   * left them, so every step after the resume reports what the uninterrupted run reported.
+   */
+  @Test
+  void anOnlineRunResumedContinuesItsPrequentialFigures() {
+    List<PrequentialMetrics<?>> straight = new ArrayList<>();
+    online(fresh(), Flux.fromIterable(TRAIN)).subscribers(prequentialOf(straight)).block();
+
+    Path crashed = dir.resolve("online");
+    AtomicInteger delivered = new AtomicInteger();
+    Flux<TensorBatch> dying = Flux.fromIterable(TRAIN).map(batch -> {
+      if (delivered.getAndIncrement() == 7) {
+        throw new IllegalStateException("simulated crash before train step 7");
+      }
+      return batch;
+    });
+    List<PrequentialMetrics<?>> joined = new ArrayList<>();
+    assertThatThrownBy(() -> online(fresh(), dying)
+            .subscribers(prequentialOf(joined), checkpoints(crashed, false)).block())
+        .isInstanceOf(TrainingException.class);
+    CheckpointCallback second = checkpoints(crashed, false);
+    Resumed<MlpClassifier> resumed = second.resume(fresh());
+    assertThat(resumed.position()).isEqualTo(new RunPosition(0, 4, 4, 0));
+    assertThat(resumed.position().totals()).containsOnlyKeys("train", "prequential");
+    List<PrequentialMetrics<?>> after = new ArrayList<>();
+    online(resumed.experiment(), Flux.fromIterable(TRAIN)).resumeFrom(resumed.position())
+        .subscribers(prequentialOf(after), second).block();
+
+    assertThat(after).hasSize(6);
+    for (int i = 0; i < after.size(); i++) {
+      PrequentialMetrics<?> expected = straight.get(4 + i);
+      PrequentialMetrics<?> actual = after.get(i);
+      assertThat(actual.batches()).isEqualTo(expected.batches());
+      assertThat(actual.cumulative()).isEqualTo(expected.cumulative());
+      assertThat(actual.window()).isEqualTo(expected.window());
+      assertThat(actual.fading()).isEqualTo(expected.fading());
+    }
+  }
+
+  private static Run<MlpClassifier, TensorBatch, ClassificationMetrics> online(
+      MlpClassifier start, Flux<TensorBatch> source) {
+    return Solstice.run(start).train(source).epochs(1).prequential(3, 0.9);
+  }
+
+  private static TrainingSubscriber<Object, Object> prequentialOf(List<PrequentialMetrics<?>> out) {
+    return event -> {
+      if (event instanceof TrainingEvent.StepEnded<?, ?> step && step.prequential() != null) {
+        out.add(step.prequential());
+      }
+    };
   }
 }

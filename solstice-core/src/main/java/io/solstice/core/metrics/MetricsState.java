@@ -1,0 +1,146 @@
+package io.solstice.core.metrics;
+
+import io.solstice.core.io.Json;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The saved form of the built-in metrics, so that a checkpoint can store statistics part-way
+ * through an epoch and a resumed run can continue them: a JSON-compatible map (numbers,
+ * strings, lists and maps) naming its {@code type} and holding every sum the type merges.
+ * Restoring gives metrics equal to the saved ones, bit for bit, so merging them with what the
+ * resumed run adds gives exactly what an uninterrupted run merges.
+ *
+ * <p>The built-in types are {@link ClassificationMetrics}, {@link RegressionMetrics}, {@link
+ * MeanMetric}, {@link FeatureMoments} and {@link MetricGroup}s of them. Another type has no
+ * saved form: {@link #save} returns null for it, and a resumed run starts its sums over.
+ *
+ * <p>Thread safety: stateless.
+ */
+public final class MetricsState {
+
+  private static final String TYPE = "type";
+
+  private MetricsState() {}
+
+  /**
+   * Whether {@link #save} can save these metrics.
+   *
+   * @param metrics any metrics
+   * @return true for a built-in type, or a group of them
+   */
+  public static boolean savable(Metrics<?> metrics) {
+    if (metrics instanceof MetricGroup group) {
+      return group.parts().stream().allMatch(MetricsState::savable);
+    }
+    return metrics instanceof ClassificationMetrics || metrics instanceof RegressionMetrics
+        || metrics instanceof MeanMetric || metrics instanceof FeatureMoments;
+  }
+
+  /**
+   * The saved form of these metrics.
+   *
+   * @param metrics the metrics
+   * @return a fresh JSON-compatible map, or null when the type has no saved form
+   */
+  public static Map<String, Object> save(Metrics<?> metrics) {
+    if (!savable(metrics)) {
+      return null;
+    }
+    Map<String, Object> state = new LinkedHashMap<>();
+    if (metrics instanceof ClassificationMetrics classification) {
+      state.put(TYPE, "classification");
+      state.put("classes", classification.numClasses());
+      List<Long> confusion = new ArrayList<>();
+      for (long[] row : classification.confusionMatrix()) {
+        for (long value : row) {
+          confusion.add(value);
+        }
+      }
+      state.put("confusion", confusion);
+      state.put("lossSum", classification.lossSum());
+      state.put("count", classification.count());
+    } else if (metrics instanceof RegressionMetrics regression) {
+      state.put(TYPE, "regression");
+      state.putAll(regression.sums());
+    } else if (metrics instanceof MeanMetric mean) {
+      state.put(TYPE, "mean");
+      state.put("name", mean.name());
+      state.put("sum", mean.sum());
+      state.put("weight", mean.weight());
+    } else if (metrics instanceof FeatureMoments moments) {
+      state.put(TYPE, "feature_moments");
+      state.putAll(moments.sums());
+    } else {
+      state.put(TYPE, "group");
+      state.put("parts", ((MetricGroup) metrics).parts().stream().map(MetricsState::save).toList());
+    }
+    return state;
+  }
+
+  /**
+   * Metrics equal to those {@link #save} saved, after a trip through JSON or not.
+   *
+   * @param state the saved form
+   * @return the metrics
+   * @throws IllegalArgumentException when the map is not a saved form this class wrote
+   */
+  @SuppressWarnings("unchecked")
+  public static Metrics<?> restore(Map<String, Object> state) {
+    Object type = state.get(TYPE);
+    try {
+      switch (String.valueOf(type)) {
+        case "classification": {
+          int classes = Math.toIntExact(Json.toLong(state.get("classes")));
+          long[] confusion = longs((List<Object>) state.get("confusion"));
+          return ClassificationMetrics.restored(classes, confusion, Json.toDouble(state.get("lossSum")),
+              Json.toLong(state.get("count")));
+        }
+        case "regression":
+          return RegressionMetrics.restored(state);
+        case "mean":
+          return new MeanMetric((String) state.get("name"), Json.toDouble(state.get("sum")),
+              Json.toDouble(state.get("weight")));
+        case "feature_moments":
+          return FeatureMoments.restored(state);
+        case "group": {
+          List<Metrics<?>> parts = new ArrayList<>();
+          for (Object part : (List<Object>) state.get("parts")) {
+            parts.add(restore((Map<String, Object>) part));
+          }
+          return MetricGroup.of(parts.toArray(Metrics<?>[]::new));
+        }
+        default:
+          throw new IllegalArgumentException("unknown metrics type '" + type + "'");
+      }
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException("not a saved form of metrics: " + state, e);
+    }
+  }
+
+  static long[] longs(List<Object> values) {
+    long[] out = new long[values.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = Json.toLong(values.get(i));
+    }
+    return out;
+  }
+
+  static double[] doubles(List<Object> values) {
+    double[] out = new double[values.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = Json.toDouble(values.get(i));
+    }
+    return out;
+  }
+
+  static List<Double> list(double[] values) {
+    List<Double> out = new ArrayList<>(values.length);
+    for (double value : values) {
+      out.add(value);
+    }
+    return out;
+  }
+}

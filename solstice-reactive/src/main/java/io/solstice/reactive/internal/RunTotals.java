@@ -1,0 +1,164 @@
+package io.solstice.reactive.internal;
+
+import io.solstice.core.Mode;
+import io.solstice.core.RunPosition;
+import io.solstice.core.io.Json;
+import io.solstice.core.metrics.Metrics;
+import io.solstice.core.metrics.MetricsState;
+import io.solstice.reactive.Prequential;
+import io.solstice.reactive.PrequentialMetrics;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What a run sums as it goes: the merge of each epoch's step outputs by mode, which becomes the
+ * epoch's {@code EpochEnded} metrics, and the prequential evaluation. Each step's outputs are
+ * merged once, here, for every subscriber.
+ *
+ * <p>A checkpoint saves these totals with its position ({@link #save}), and a run resumed from
+ * that position starts from them: the train merge of the epoch it resumes in, and the
+ * prequential figures. Only metrics that {@link MetricsState} can save are carried; others
+ * start over at a resume, as the log says once per run.
+ *
+ * <p>Not thread-safe: the training thread uses it.
+ */
+final class RunTotals {
+
+  private static final Logger LOG = LoggerFactory.getLogger("solstice");
+  private static final String TRAIN = "train";
+  private static final String PREQUENTIAL = "prequential";
+
+  /** One mode's epoch: its step count and merged outputs (null unless the outputs are Metrics). */
+  private record Total(long steps, Object merged) {
+    static final Total NONE = new Total(0, null);
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    Total add(Object outputs) {
+      if (!(outputs instanceof Metrics metrics)) {
+        return new Total(steps + 1, merged);
+      }
+      return new Total(steps + 1, merged == null ? metrics : ((Metrics) merged).merge(metrics));
+    }
+  }
+
+  private final Map<Mode, Total> totals = new EnumMap<>(Mode.class);
+  @SuppressWarnings("rawtypes")
+  private final Prequential prequential;
+  /** The saved train total, until the epoch it belongs to starts. */
+  private Map<String, Object> resumedTrain;
+  private boolean unsavableLogged;
+
+  /**
+   * Totals for a run starting at this position.
+   *
+   * @param start where the run starts, with the totals a checkpoint saved (or none)
+   * @param prequential the run's prequential accumulator, or null
+   */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  RunTotals(RunPosition start, Prequential prequential) {
+    this.prequential = prequential;
+    Object train = start.totals().get(TRAIN);
+    if (train instanceof Map saved && start.batchesIntoEpoch() > 0
+        && Json.toLong(saved.get("epoch")) == start.epoch()) {
+      resumedTrain = saved;
+    }
+    Object evaluated = start.totals().get(PREQUENTIAL);
+    if (prequential != null && evaluated instanceof Map saved) {
+      prequential.restoreState(saved);
+    }
+  }
+
+  /** An epoch of this mode starts: its merge starts empty, or where a resumed run left it. */
+  void startEpoch(Mode mode, int epoch) {
+    Total start = Total.NONE;
+    if (mode == Mode.TRAIN && resumedTrain != null) {
+      start = restored(resumedTrain, epoch);
+      resumedTrain = null;
+    }
+    totals.put(mode, start);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Total restored(Map<String, Object> saved, int epoch) {
+    if (Json.toLong(saved.get("epoch")) != epoch) {
+      return Total.NONE;
+    }
+    Object merged = saved.get("merged");
+    return new Total(Json.toLong(saved.get("steps")),
+        merged == null ? null : MetricsState.restore((Map<String, Object>) merged));
+  }
+
+  /** Merges one step's outputs into its epoch's total. */
+  void add(Mode mode, Object outputs) {
+    totals.put(mode, totals.getOrDefault(mode, Total.NONE).add(outputs));
+  }
+
+  /** The steps of the current epoch of this mode. */
+  long steps(Mode mode) {
+    return totals.getOrDefault(mode, Total.NONE).steps();
+  }
+
+  /** The merged outputs of the current epoch of this mode, or null when they are not Metrics. */
+  Object merged(Mode mode) {
+    return totals.getOrDefault(mode, Total.NONE).merged();
+  }
+
+  /** Whether the run evaluates prequentially. */
+  boolean prequential() {
+    return prequential != null;
+  }
+
+  /** Adds a batch's prequential evaluation. */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  PrequentialMetrics<?> recordPrequential(Metrics evaluated, double[] rowErrors) {
+    return prequential.accept(evaluated, rowErrors);
+  }
+
+  /**
+   * The totals a checkpoint at this position saves: the train merge when the position is inside
+   * an epoch (one at an epoch's start has none to carry), and the prequential figures.
+   *
+   * @param at the position being saved, which the totals must have reached
+   * @return a JSON-compatible map, empty when nothing is carried
+   */
+  Map<String, Object> save(RunPosition at) {
+    Map<String, Object> saved = new LinkedHashMap<>();
+    Total train = totals.get(Mode.TRAIN);
+    if (at.batchesIntoEpoch() > 0 && train == null && resumedTrain != null) {
+      saved.put(TRAIN, resumedTrain); // the run resumed and has not started its epoch yet
+    } else if (at.batchesIntoEpoch() > 0 && train != null) {
+      if (train.merged() == null || MetricsState.savable((Metrics<?>) train.merged())) {
+        Map<String, Object> state = new LinkedHashMap<>();
+        state.put("epoch", at.epoch());
+        state.put("steps", train.steps());
+        if (train.merged() != null) {
+          state.put("merged", MetricsState.save((Metrics<?>) train.merged()));
+        }
+        saved.put(TRAIN, state);
+      } else {
+        logUnsavable(train.merged());
+      }
+    }
+    if (prequential != null) {
+      Map<String, Object> evaluated = prequential.saveState();
+      if (evaluated == null) {
+        logUnsavable(train == null ? null : train.merged());
+      } else if (!evaluated.isEmpty()) {
+        saved.put(PREQUENTIAL, evaluated);
+      }
+    }
+    return saved;
+  }
+
+  private void logUnsavable(Object metrics) {
+    if (!unsavableLogged) {
+      unsavableLogged = true;
+      LOG.warn("checkpoints of this run do not carry its running metrics ({} has no saved form, "
+          + "see MetricsState): a run resumed from one starts them over",
+          metrics == null ? "the metrics type" : metrics.getClass().getName());
+    }
+  }
+}
