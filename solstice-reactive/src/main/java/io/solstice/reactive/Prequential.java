@@ -76,6 +76,11 @@ public final class Prequential<M extends Metrics<M>> {
    * @return the cumulative, windowed and fading metrics including this batch, with the errors
    */
   public PrequentialMetrics<M> accept(M evaluated, double[] rowErrors) {
+    if (cumulative != null && cumulative.getClass() != evaluated.getClass()) {
+      throw new IllegalArgumentException("an evaluation of type " + evaluated.getClass().getName()
+          + " cannot merge into the figures of type " + cumulative.getClass().getName()
+          + " (restored from the state of another kind of experiment?)");
+    }
     cumulative = cumulative == null ? evaluated : cumulative.merge(evaluated);
     window.addLast(evaluated);
     if (window.size() > windowSize) {

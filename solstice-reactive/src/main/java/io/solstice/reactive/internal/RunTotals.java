@@ -40,6 +40,13 @@ final class RunTotals {
       if (!(outputs instanceof Metrics metrics)) {
         return new Total(steps + 1, merged);
       }
+      if (merged != null && merged.getClass() != metrics.getClass()) {
+        // Reached by a run resumed with a checkpoint of another experiment: say so, instead of
+        // the ClassCastException the merge would throw.
+        throw new IllegalStateException("a step returned " + metrics.getClass().getName()
+            + ", which cannot merge into the epoch's " + merged.getClass().getName()
+            + " (restored from a checkpoint of another kind of experiment?)");
+      }
       return new Total(steps + 1, merged == null ? metrics : ((Metrics) merged).merge(metrics));
     }
   }

@@ -1,0 +1,95 @@
+package io.solstice.reactive.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.solstice.core.Mode;
+import io.solstice.core.RunPosition;
+import io.solstice.core.metrics.ClassificationMetrics;
+import io.solstice.core.metrics.MeanMetric;
+import io.solstice.core.metrics.Metrics;
+import io.solstice.reactive.Prequential;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** What {@link RunTotals} saves and restores, beyond the resume tests of whole runs. */
+class RunTotalsTest {
+
+  private static final RunPosition INSIDE_EPOCH_2 = new RunPosition(2, 3, 23, 0);
+
+  /** A metrics type of the user's own, which has no saved form. */
+  private record Custom(double total) implements Metrics<Custom> {
+    @Override
+    public Custom merge(Custom other) {
+      return new Custom(total + other.total);
+    }
+
+    @Override
+    public Custom empty() {
+      return new Custom(0);
+    }
+
+    @Override
+    public Map<String, Double> compute() {
+      return Map.of("custom", total);
+    }
+  }
+
+  @Test
+  void aPositionInsideAnEpochCarriesItsTrainMergeAndOneAtAnEpochsStartDoesNot() {
+    RunTotals totals = new RunTotals(RunPosition.START, null);
+    totals.startEpoch(Mode.TRAIN, 2);
+    totals.add(Mode.TRAIN, MeanMetric.of("loss", 0.5));
+    totals.add(Mode.TRAIN, MeanMetric.of("loss", 0.25));
+    totals.add(Mode.VAL, MeanMetric.of("loss", 9));
+
+    Map<String, Object> saved = totals.save(INSIDE_EPOCH_2);
+    assertThat(saved).containsOnlyKeys("train");
+    assertThat(totals.save(new RunPosition(3, 0, 23, 0))).isEmpty();
+
+    RunTotals resumed = new RunTotals(INSIDE_EPOCH_2.withTotals(saved), null);
+    resumed.startEpoch(Mode.TRAIN, 2);
+    resumed.add(Mode.TRAIN, MeanMetric.of("loss", 0.75));
+    assertThat(resumed.steps(Mode.TRAIN)).isEqualTo(3);
+    assertThat(resumed.merged(Mode.TRAIN)).isEqualTo(new MeanMetric("loss", 1.5, 3));
+  }
+
+  @Test
+  void savedTrainTotalsOfAnotherEpochAreNotContinued() {
+    RunTotals totals = new RunTotals(RunPosition.START, null);
+    totals.startEpoch(Mode.TRAIN, 2);
+    totals.add(Mode.TRAIN, MeanMetric.of("loss", 0.5));
+    Map<String, Object> saved = totals.save(INSIDE_EPOCH_2);
+
+    // A position of epoch 4 handed totals saved in epoch 2 (put together by hand).
+    RunTotals resumed = new RunTotals(new RunPosition(4, 3, 43, 0, saved), null);
+    resumed.startEpoch(Mode.TRAIN, 4);
+    assertThat(resumed.steps(Mode.TRAIN)).isZero();
+    assertThat(resumed.merged(Mode.TRAIN)).isNull();
+  }
+
+  @Test
+  void metricsWithoutASavedFormAreNotCarriedAndTheRunGoesOn() {
+    RunTotals totals = new RunTotals(RunPosition.START, new Prequential<Custom>(3, 0.9));
+    totals.startEpoch(Mode.TRAIN, 2);
+    totals.add(Mode.TRAIN, new Custom(1));
+    totals.recordPrequential(new Custom(1), null);
+
+    assertThat(totals.save(INSIDE_EPOCH_2)).isEmpty();
+  }
+
+  @Test
+  void outputsOfAnotherTypeThanTheRestoredMergeAreRefusedWithBothTypes() {
+    RunTotals totals = new RunTotals(RunPosition.START, null);
+    totals.startEpoch(Mode.TRAIN, 2);
+    totals.add(Mode.TRAIN, MeanMetric.of("loss", 0.5));
+    RunTotals resumed = new RunTotals(INSIDE_EPOCH_2.withTotals(totals.save(INSIDE_EPOCH_2)), null);
+    resumed.startEpoch(Mode.TRAIN, 2);
+
+    ClassificationMetrics other = ClassificationMetrics.of(new int[] {1}, new int[] {1}, 0.1, 2);
+    assertThatThrownBy(() -> resumed.add(Mode.TRAIN, other))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining(ClassificationMetrics.class.getName())
+        .hasMessageContaining(MeanMetric.class.getName());
+  }
+}
