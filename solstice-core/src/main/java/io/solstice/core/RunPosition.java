@@ -11,13 +11,12 @@ import java.util.Objects;
  * it begins in {@code epoch}, skips the first {@code batchesIntoEpoch} training batches of that
  * epoch, and numbers its next train and val steps {@code trainSteps} and {@code valSteps}.
  *
- * <p>A position read from a checkpoint also carries the run's {@code totals}: what the engine
- * had summed up to that point and would otherwise start over (the merge of the epoch's train
- * outputs so far, prequential evaluation), in the saved form the engine wrote. A run resumed
- * from it continues those sums, so its epoch metrics are those of an uninterrupted run. The
- * positions on a run's events carry none (a checkpoint takes the totals when it is written).
- * Two positions are equal when their counters are: the totals say what was summed on the way
- * there, not where the run stands.
+ * <p>A position from a checkpoint or a run's end also carries the {@code engineState}: what the
+ * engine needs besides the counters to continue exactly, in the form it saved: the sums it would
+ * otherwise start over (the merge of the epoch's train outputs so far, prequential evaluation)
+ * and a step-cadence validation that a stop cut short, which the resumed run repeats. The
+ * positions on a run's other events carry none. Two positions are equal when their counters
+ * are: the engine state says how the run got there, not where it stands.
  *
  * <p>Thread safety: immutable; safe to share.
  *
@@ -25,26 +24,27 @@ import java.util.Objects;
  * @param batchesIntoEpoch training batches of that epoch already trained on
  * @param trainSteps train steps done in the whole run
  * @param valSteps val steps done in the whole run
- * @param totals the engine's saved totals, a JSON-compatible map; empty when none are carried
+ * @param engineState the engine's saved state, a JSON-compatible map; empty when none is carried
  */
 public record RunPosition(int epoch, long batchesIntoEpoch, long trainSteps, long valSteps,
-    Map<String, Object> totals) {
+    Map<String, Object> engineState) {
 
   /** The start of a fresh run. */
   public static final RunPosition START = new RunPosition(0, 0, 0, 0);
 
-  /** Validates that no counter is negative, and freezes the totals. */
+  /** Validates that no counter is negative, and freezes the engine state. */
   public RunPosition {
     if (epoch < 0 || batchesIntoEpoch < 0 || trainSteps < 0 || valSteps < 0) {
       throw new IllegalArgumentException(
           "counters must be >= 0: epoch=" + epoch + ", batchesIntoEpoch=" + batchesIntoEpoch
               + ", trainSteps=" + trainSteps + ", valSteps=" + valSteps);
     }
-    totals = Collections.unmodifiableMap(new LinkedHashMap<>(Objects.requireNonNull(totals, "totals")));
+    engineState = Collections.unmodifiableMap(
+        new LinkedHashMap<>(Objects.requireNonNull(engineState, "engineState")));
   }
 
   /**
-   * A position that carries no totals.
+   * A position that carries no engine state.
    *
    * @param epoch the epoch in progress (or about to start), from 0
    * @param batchesIntoEpoch training batches of that epoch already trained on
@@ -56,13 +56,13 @@ public record RunPosition(int epoch, long batchesIntoEpoch, long trainSteps, lon
   }
 
   /**
-   * This position carrying these totals.
+   * This position carrying this engine state.
    *
-   * @param totals the engine's saved totals
+   * @param engineState the engine's saved state
    * @return the position
    */
-  public RunPosition withTotals(Map<String, Object> totals) {
-    return new RunPosition(epoch, batchesIntoEpoch, trainSteps, valSteps, totals);
+  public RunPosition withEngineState(Map<String, Object> engineState) {
+    return new RunPosition(epoch, batchesIntoEpoch, trainSteps, valSteps, engineState);
   }
 
   @Override
@@ -80,7 +80,7 @@ public record RunPosition(int epoch, long batchesIntoEpoch, long trainSteps, lon
   @Override
   public String toString() {
     return "RunPosition[epoch=" + epoch + ", batchesIntoEpoch=" + batchesIntoEpoch + ", trainSteps="
-        + trainSteps + ", valSteps=" + valSteps + (totals.isEmpty() ? "" : ", totals=" + totals.keySet())
-        + "]";
+        + trainSteps + ", valSteps=" + valSteps
+        + (engineState.isEmpty() ? "" : ", engineState=" + engineState.keySet()) + "]";
   }
 }

@@ -237,9 +237,10 @@ public final class Run<E extends Experiment<E, B, O>, B, O> {
    * Starts the run at a saved position: in {@code position.epoch()}, skipping (and closing) the
    * first {@code position.batchesIntoEpoch()} train batches of that epoch, with step numbering
    * continuing from {@code position.trainSteps()} and {@code position.valSteps()}, and the
-   * position's {@linkplain RunPosition#totals totals} continued: the merge of that epoch's train
-   * outputs and the prequential figures. The experiment of the run is the one restored from the
-   * same checkpoint.
+   * position's {@linkplain RunPosition#engineState engine state} continued: the merge of that
+   * epoch's train outputs and the prequential figures go on, and a step-cadence validation a stop
+   * cut short runs again, whole, before the first train step. The experiment of the run is the
+   * one restored from the same checkpoint.
    *
    * @param position the position, usually from a checkpoint or a {@code RunEnded}
    * @return the new run

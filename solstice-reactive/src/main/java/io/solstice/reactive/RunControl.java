@@ -59,17 +59,18 @@ public interface RunControl {
   boolean isStopping();
 
   /**
-   * This position carrying what the run has summed so far ({@link RunPosition#totals}: the merge
-   * of the epoch's train outputs when the position is inside an epoch, the prequential figures),
-   * for a checkpoint written now, while the current event is handled, at a position the run has
-   * reached without training since (as {@code CheckpointCallback} writes them). A run resumed from
-   * the result continues those sums instead of starting them over. Call it on the training
-   * thread, from a synchronous subscriber: the totals change with every step.
+   * This position carrying the engine's state as it is now ({@link RunPosition#engineState}: the
+   * merge of the epoch's train outputs when the position is inside an epoch, the prequential
+   * figures, a step-cadence validation in progress), for a checkpoint written now, while the
+   * current event is handled, at a position the run has reached without training since (as
+   * {@code CheckpointCallback} writes them). A run resumed from the result continues those sums
+   * instead of starting them over, and repeats that validation. Call it on the training thread,
+   * from a synchronous subscriber: the state changes with every step.
    *
    * @param position the position being saved
-   * @return the position with the totals
+   * @return the position with the engine's state
    */
-  default RunPosition withTotals(RunPosition position) {
+  default RunPosition withEngineState(RunPosition position) {
     return position;
   }
 

@@ -280,9 +280,10 @@ public sealed interface TrainingEvent<E, O>
    *     validation started from, so that it and {@code position} resume the run exactly
    * @param outcome how the run ended
    * @param position where a run resumed after this one would start (see {@link
-   *     EpochEnded#position}), carrying what the run had summed up to there ({@link
-   *     RunPosition#totals}), so that a run continued from it in the same process continues its
-   *     epoch metrics and prequential figures as a run resumed from a checkpoint does
+   *     EpochEnded#position}), with the engine's state there ({@link RunPosition#engineState}),
+   *     so that a run continued from it in the same process continues its epoch metrics and
+   *     prequential figures, and repeats a step-cadence validation a stop cut short, as a run
+   *     resumed from a checkpoint does
    * @param <E> the experiment type
    * @param <O> the step-output type
    */

@@ -29,7 +29,8 @@ import java.util.Objects;
  * @param createdAt when it was written (ISO-8601)
  * @param trigger why it was written: {@code step}, {@code epoch}, {@code time}, {@code end} or
  *     {@code manual}
- * @param position the loop counters a resumed run starts from
+ * @param position the loop counters a resumed run starts from, with the engine state it continues
+ *     ({@link RunPosition#engineState})
  * @param sourcePosition where the data source stood (file and batch, stream offsets), as the
  *     source or user reported it; empty when unknown
  * @param callbackStates the saved state of each stateful callback, by the name it was
@@ -217,8 +218,8 @@ public record CheckpointManifest(
     counters.put("batchesIntoEpoch", position.batchesIntoEpoch());
     counters.put("trainSteps", position.trainSteps());
     counters.put("valSteps", position.valSteps());
-    if (!position.totals().isEmpty()) {
-      counters.put("totals", position.totals());
+    if (!position.engineState().isEmpty()) {
+      counters.put("engineState", position.engineState());
     }
     json.put("position", counters);
     json.put("sourcePosition", sourcePosition);
@@ -257,7 +258,7 @@ public record CheckpointManifest(
             Json.toLong(counters.get("batchesIntoEpoch")),
             Json.toLong(counters.get("trainSteps")),
             Json.toLong(counters.get("valSteps")),
-            (Map<String, Object>) counters.getOrDefault("totals", Map.of()));
+            (Map<String, Object>) counters.getOrDefault("engineState", Map.of()));
     Map<String, Double> metrics = new LinkedHashMap<>();
     ((Map<String, Object>) json.getOrDefault("metrics", Map.of()))
         .forEach((key, value) -> metrics.put(key, Json.toDouble(value)));

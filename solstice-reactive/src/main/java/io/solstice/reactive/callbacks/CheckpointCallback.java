@@ -70,15 +70,14 @@ import org.slf4j.LoggerFactory;
  * by the event that completed what it resumes after ({@code StepEnded}, {@code EpochEnded},
  * {@code ValidationEnded}, {@code RunEnded}), the position a run resumed from it must start at.
  *
- * <p><b>What.</b> The experiment's {@link Checkpointable#state()}, the position with what the
- * run had summed up to it ({@link RunControl#withTotals}: the epoch's running train metrics, the
- * prequential figures), the source
- * position from the supplier given to the builder, the state of every registered {@link
- * StatefulCallback} (taken when the checkpoint is written), the latest merged metrics of each
- * mode (the values carried by the last {@code EpochEnded} of each mode that ran a step, keyed
- * {@code <mode>/<metric>}, for example {@code val/loss}; in the monitored mode, of the last one
- * that ran to its end), and the run's record given to {@link Builder#runRecord} (its resolved
- * configuration).
+ * <p><b>What.</b> The experiment's {@link Checkpointable#state()}, the position with the
+ * engine's state there ({@link RunControl#withEngineState}: the epoch's running train metrics,
+ * the prequential figures), the source position from the supplier given to the builder, the
+ * state of every registered {@link StatefulCallback} (taken when the checkpoint is written),
+ * the latest merged metrics of each mode (the values carried by the last {@code EpochEnded} of
+ * each mode that ran a step, keyed {@code <mode>/<metric>}, for example {@code val/loss}; in
+ * the monitored mode, of the last one that ran to its end), and the run's record given to
+ * {@link Builder#runRecord} (its resolved configuration).
  *
  * <p><b>Which are kept.</b> The newest {@code keepLast} (default 3) plus the {@code keepBest}
  * with the best value of the monitored metric, ranked by a {@link Monitor} (the metric the
@@ -461,7 +460,7 @@ public final class CheckpointCallback implements TrainingSubscriber<Object, Obje
     Map<String, Map<String, Object>> states = new LinkedHashMap<>();
     stateful.forEach((name, callback) -> states.put(name, callback.saveState()));
     CheckpointManifest manifest =
-        CheckpointManifest.at(run.withTotals(at))
+        CheckpointManifest.at(run.withEngineState(at))
             .withTrigger(trigger)
             .withExperimentType(experiment.getClass().getName())
             .withSourcePosition(sourcePosition.get())

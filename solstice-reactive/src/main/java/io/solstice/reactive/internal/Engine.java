@@ -146,6 +146,18 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
         && state.trainSteps % config.validateEverySteps == 0;
   }
 
+  /**
+   * Whether the batch just skipped is the last one before a resumed run's position, where a
+   * step-cadence validation had been cut short: the run repeats it before its next train step.
+   */
+  private boolean cutShortBeforeResume(long received, long skip) {
+    if (received != skip || !state.resumedInsideCadenceValidation || state.isStopping()) {
+      return false;
+    }
+    state.resumedInsideCadenceValidation = false;
+    return true;
+  }
+
   // ---- the run: start, normal end, failure, cancellation ----
 
   private Flux<TrainingEvent<E, O>> run(Flux<TrainingEvent<E, O>> body) {
@@ -227,7 +239,7 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
   // the experiment it started from).
   private TrainingEvent.RunEnded<E, O> runEnded(RunOutcome outcome) {
     return new TrainingEvent.RunEnded<>(
-        state, state.resumableExperiment(), outcome, state.withTotals(state.position()));
+        state, state.resumableExperiment(), outcome, state.withEngineState(state.position()));
   }
 
   // Runs on the cancelling thread, possibly while a step is running on the training thread:
@@ -290,10 +302,10 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
             state.batchesIntoEpoch = skip;
             state.trainEpochEnded = false;
             state.epochComplete = false;
-          } else if (mode == Mode.VAL && state.trainEpochEnded) {
-            // The epoch's validation (not one at a step cadence, which a resumed run would not
-            // repeat): from here until it ends, the position is its start.
-            state.epochValidationStarted();
+          } else if (mode == Mode.VAL) {
+            // The epoch's validation, or one at a step cadence: from here until it ends, the
+            // position is its start.
+            state.validationStarted(!state.trainEpochEnded);
           }
           List<TrainingEvent<E, O>> started;
           try {
@@ -337,10 +349,10 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
       // Not validationDueAfterEpoch: a stop requested since `complete` was read (maxTime, another
       // thread) would count a validation that never runs as done.
       state.epochComplete = complete && !validationScheduledAfterEpoch(epoch);
-    } else if (mode == Mode.VAL && state.trainEpochEnded && complete) {
-      // A validation cut short leaves the epoch incomplete and the position at the validation's
-      // start, so a resumed run validates the epoch again, whole.
-      state.epochValidationEnded();
+    } else if (mode == Mode.VAL && complete) {
+      // A validation cut short leaves the position at its start (and the epoch incomplete), so a
+      // resumed run validates again, whole.
+      state.validationEnded();
     }
     List<TrainingEvent<E, O>> events = new ArrayList<>(deliver(new TrainingEvent.EpochEnded<>(
         state, state.experiment, epoch, mode, steps, metrics, values, state.position(), complete)));
@@ -402,7 +414,8 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
               }
               received[0]++;
               p.events = stepOwned(mode, epoch, batch, received[0] <= skip);
-              p.validationDue = stepCadenceValidation(mode) && validationDueAfter(p.events);
+              p.validationDue = stepCadenceValidation(mode)
+                  && (validationDueAfter(p.events) || cutShortBeforeResume(received[0], skip));
               if (state.isStopping() || received[0] >= limit) {
                 epochDone.tryEmitEmpty();
               }

@@ -7,7 +7,9 @@ import io.solstice.reactive.Prequential;
 import io.solstice.reactive.RunControl;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntSupplier;
@@ -23,6 +25,9 @@ import reactor.core.publisher.Sinks;
 final class RunState<E> implements RunControl {
 
   private static final AtomicLong RUN_IDS = new AtomicLong();
+  /** The engine-state entry for a step-cadence validation cut short, and its value. */
+  private static final String VALIDATION = "validation";
+  private static final String CADENCE_VALIDATION_DUE = "due at the step cadence";
 
   private final long id = RUN_IDS.incrementAndGet();
   private final Sinks.Empty<Void> terminated = Sinks.empty();
@@ -43,12 +48,17 @@ final class RunState<E> implements RunControl {
   // resumed run would start at the next epoch.
   boolean trainEpochEnded;
   boolean epochComplete;
-  // The validation after the train epoch has started and not run to its end (it is running, or
-  // a stop cut it short). A resumed run repeats it whole, so until it ends the position counts
-  // none of its val steps, and the run's last experiment is the one it started from.
-  private boolean epochValidationOpen;
+  // A validation has started and not run to its end (it is running, or a stop cut it short): the
+  // one after the train epoch, or one at a step cadence. A resumed run repeats it whole, so until
+  // it ends the position counts none of its val steps, and the run's last experiment is the one
+  // it started from.
+  private boolean validationOpen;
+  private boolean openValidationAtCadence;
   private long valStepsBeforeValidation;
   private E experimentBeforeValidation;
+  // The run resumed where a step-cadence validation had been cut short: it runs that validation
+  // again before its first train step (consumed by the engine).
+  boolean resumedInsideCadenceValidation;
   volatile boolean timeUp;
   private volatile boolean stopped;
   private Throwable stopReason;
@@ -66,6 +76,8 @@ final class RunState<E> implements RunControl {
       Prequential<?> prequential) {
     this.experiment = experiment;
     this.totals = new RunTotals(start, prequential);
+    this.resumedInsideCadenceValidation =
+        CADENCE_VALIDATION_DUE.equals(start.engineState().get(VALIDATION));
     this.batchesInFlight = batchesInFlight;
     this.prefetch = prefetch;
     this.epoch = start.epoch();
@@ -104,8 +116,14 @@ final class RunState<E> implements RunControl {
   }
 
   @Override
-  public RunPosition withTotals(RunPosition position) {
-    return position.withTotals(totals.save(position));
+  public RunPosition withEngineState(RunPosition position) {
+    Map<String, Object> state = new LinkedHashMap<>(totals.save(position));
+    // The position of an open validation is its start; at a step cadence, nothing else in the
+    // counters tells the resumed run to run it (the epoch's own is due after the epoch anyway).
+    if (validationOpen && openValidationAtCadence && position.equals(position())) {
+      state.put(VALIDATION, CADENCE_VALIDATION_DUE);
+    }
+    return position.withEngineState(state);
   }
 
   @Override
@@ -176,18 +194,24 @@ final class RunState<E> implements RunControl {
     }
   }
 
-  /** The validation after the train epoch starts: a resumed run repeats it until it ends. */
-  void epochValidationStarted() {
-    epochValidationOpen = true;
+  /**
+   * A validation starts, after the train epoch or at a step cadence: a resumed run repeats it
+   * until it ends.
+   */
+  void validationStarted(boolean atCadence) {
+    validationOpen = true;
+    openValidationAtCadence = atCadence;
     valStepsBeforeValidation = valSteps;
     experimentBeforeValidation = experiment;
   }
 
-  /** The validation after the train epoch ran to its end: the epoch is complete. */
-  void epochValidationEnded() {
-    epochValidationOpen = false;
+  /** The open validation ran to its end; after the train epoch's, the epoch is complete. */
+  void validationEnded() {
+    validationOpen = false;
     experimentBeforeValidation = null;
-    epochComplete = true;
+    if (!openValidationAtCadence) {
+      epochComplete = true;
+    }
   }
 
   RunPosition position() {
@@ -195,16 +219,16 @@ final class RunState<E> implements RunControl {
       return new RunPosition(epoch + 1, 0, trainSteps, valSteps);
     }
     return new RunPosition(epoch, batchesIntoEpoch, trainSteps,
-        epochValidationOpen ? valStepsBeforeValidation : valSteps);
+        validationOpen ? valStepsBeforeValidation : valSteps);
   }
 
   /**
    * The experiment a run resumed at {@link #position()} continues from: the current one, except
-   * while the validation after a train epoch is open (the position leaves that validation to be
-   * run again, and its eval steps may have returned other experiments).
+   * while a validation is open (the position leaves that validation to be run again, and its eval
+   * steps may have returned other experiments).
    */
   E resumableExperiment() {
-    return epochValidationOpen ? experimentBeforeValidation : experiment;
+    return validationOpen ? experimentBeforeValidation : experiment;
   }
 
   @Override

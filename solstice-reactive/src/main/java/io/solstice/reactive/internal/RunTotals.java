@@ -18,9 +18,9 @@ import org.slf4j.LoggerFactory;
  * epoch's {@code EpochEnded} metrics, and the prequential evaluation. Each step's outputs are
  * merged once, here, for every subscriber.
  *
- * <p>A checkpoint saves these totals with its position ({@link #save}), and a run resumed from
- * that position starts from them: the train merge of the epoch it resumes in, and the
- * prequential figures. Only metrics that {@link MetricsState} can save are carried; others
+ * <p>A checkpoint saves these totals in its position's engine state ({@link #save}), and a run
+ * resumed from that position starts from them: the train merge of the epoch it resumes in, and
+ * the prequential figures. Only metrics that {@link MetricsState} can save are carried; others
  * start over at a resume, as the log says once per run.
  *
  * <p>Not thread-safe: the training thread uses it.
@@ -67,12 +67,12 @@ final class RunTotals {
   @SuppressWarnings({"unchecked", "rawtypes"})
   RunTotals(RunPosition start, Prequential prequential) {
     this.prequential = prequential;
-    Object train = start.totals().get(TRAIN);
+    Object train = start.engineState().get(TRAIN);
     if (train instanceof Map saved && start.batchesIntoEpoch() > 0
         && Json.toLong(saved.get("epoch")) == start.epoch()) {
       resumedTrain = saved;
     }
-    Object evaluated = start.totals().get(PREQUENTIAL);
+    Object evaluated = start.engineState().get(PREQUENTIAL);
     if (prequential != null && evaluated instanceof Map saved) {
       prequential.restoreState(saved);
     }

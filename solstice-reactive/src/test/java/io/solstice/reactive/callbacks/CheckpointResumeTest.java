@@ -139,9 +139,58 @@ class CheckpointResumeTest {
     assertThat(positions(crashed)).isEqualTo(positions(dir.resolve("straight")));
   }
 
+  /**
+   * A stop during the validation after step 12 (validations of 3 batches every 4 train steps)
+   * cuts it short: the run's end position counts none of its val steps and says that a
+   * validation at the step cadence is due, so a run resumed from it, from the run's end or from
+   * its end checkpoint, validates there again, whole, and every validation of the uninterrupted
+   * run happens once.
+   */
+  @ParameterizedTest(name = "resumed from the end checkpoint: {0}")
+  @ValueSource(booleans = {false, true})
+  void aStepCadenceValidationCutShortByAStopRunsAgainWholeOnResume(boolean fromCheckpoint) {
+    List<RunPosition> straightValidations = new ArrayList<>();
+    MlpClassifier uninterrupted = run(fresh()).validateEverySteps(4)
+        .subscribers(validations(straightValidations)).block();
+
+    List<RunPosition> joined = new ArrayList<>();
+    List<TrainingEvent.RunEnded<?, ?>> ends = new ArrayList<>();
+    AtomicInteger valSteps = new AtomicInteger();
+    TrainingSubscriber<Object, Object> stopInThirdValidation = event -> {
+      if (event instanceof TrainingEvent.StepEnded<?, ?> step && step.mode() == Mode.VAL
+          && valSteps.incrementAndGet() == 8) {
+        step.run().stop("stopped inside the validation after step 12");
+      } else if (event instanceof TrainingEvent.RunEnded<?, ?> end) {
+        ends.add(end);
+      }
+    };
+    Path directory = dir.resolve("stopped");
+    CheckpointCallback checkpoints = CheckpointCallback.builder(directory).build();
+    run(fresh()).validateEverySteps(4)
+        .subscribers(validations(joined), stopInThirdValidation, checkpoints).block();
+    TrainingEvent.RunEnded<?, ?> stopped = ends.get(0);
+    assertThat(stopped.position()).isEqualTo(new RunPosition(1, 2, 12, 6));
+    assertThat(stopped.position().engineState()).containsKey("validation");
+
+    MlpClassifier start = (MlpClassifier) stopped.experiment();
+    RunPosition position = stopped.position();
+    if (fromCheckpoint) {
+      Resumed<MlpClassifier> resumed = CheckpointCallback.builder(directory).build().resume(fresh());
+      assertThat(resumed.position()).isEqualTo(position);
+      start = resumed.experiment();
+      position = resumed.position();
+    }
+    MlpClassifier continued = run(start).validateEverySteps(4).resumeFrom(position)
+        .subscribers(validations(joined)).block();
+
+    assertThat(joined).isEqualTo(straightValidations);
+    assertThat(continued.state()).isEqualTo(uninterrupted.state());
+  }
+
+  /** The end positions of the validations that ran to their end. */
   private static TrainingSubscriber<Object, Object> validations(List<RunPosition> out) {
     return event -> {
-      if (event instanceof TrainingEvent.ValidationEnded<?, ?> validation) {
+      if (event instanceof TrainingEvent.ValidationEnded<?, ?> validation && validation.complete()) {
         out.add(validation.position());
       }
     };
@@ -175,7 +224,7 @@ class CheckpointResumeTest {
 
   private static List<Map<String, Object>> totals(Path directory) {
     return CheckpointStore.open(directory).list().stream()
-        .map(f -> CheckpointStore.readManifest(f).position().totals()).toList();
+        .map(f -> CheckpointStore.readManifest(f).position().engineState()).toList();
   }
 
   /**
@@ -196,7 +245,7 @@ class CheckpointResumeTest {
         .isInstanceOf(TrainingException.class);
     CheckpointCallback second = checkpoints(crashed, false);
     Resumed<MlpClassifier> resumed = second.resume(fresh());
-    assertThat(resumed.position().totals()).containsOnlyKeys("train");
+    assertThat(resumed.position().engineState()).containsOnlyKeys("train");
     run(resumed.experiment()).resumeFrom(resumed.position()).subscribers(trainEpochs(joined), second)
         .block();
 
@@ -255,7 +304,7 @@ class CheckpointResumeTest {
     CheckpointCallback second = checkpoints(crashed, false);
     Resumed<MlpClassifier> resumed = second.resume(fresh());
     assertThat(resumed.position()).isEqualTo(new RunPosition(0, 4, 4, 0));
-    assertThat(resumed.position().totals()).containsOnlyKeys("train", "prequential");
+    assertThat(resumed.position().engineState()).containsOnlyKeys("train", "prequential");
     List<PrequentialMetrics<?>> after = new ArrayList<>();
     online(resumed.experiment(), Flux.fromIterable(TRAIN)).resumeFrom(resumed.position())
         .subscribers(prequentialOf(after), second).block();

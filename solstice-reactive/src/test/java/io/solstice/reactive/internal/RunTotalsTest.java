@@ -47,7 +47,7 @@ class RunTotalsTest {
     assertThat(saved).containsOnlyKeys("train");
     assertThat(totals.save(new RunPosition(3, 0, 23, 0))).isEmpty();
 
-    RunTotals resumed = new RunTotals(INSIDE_EPOCH_2.withTotals(saved), null);
+    RunTotals resumed = new RunTotals(INSIDE_EPOCH_2.withEngineState(saved), null);
     resumed.startEpoch(Mode.TRAIN, 2);
     resumed.add(Mode.TRAIN, MeanMetric.of("loss", 0.75));
     assertThat(resumed.steps(Mode.TRAIN)).isEqualTo(3);
@@ -83,7 +83,7 @@ class RunTotalsTest {
     RunTotals totals = new RunTotals(RunPosition.START, null);
     totals.startEpoch(Mode.TRAIN, 2);
     totals.add(Mode.TRAIN, MeanMetric.of("loss", 0.5));
-    RunTotals resumed = new RunTotals(INSIDE_EPOCH_2.withTotals(totals.save(INSIDE_EPOCH_2)), null);
+    RunTotals resumed = new RunTotals(INSIDE_EPOCH_2.withEngineState(totals.save(INSIDE_EPOCH_2)), null);
     resumed.startEpoch(Mode.TRAIN, 2);
 
     ClassificationMetrics other = ClassificationMetrics.of(new int[] {1}, new int[] {1}, 0.1, 2);
