@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.solstice.core.io.Json;
+import io.solstice.core.testing.OwnMetrics;
 import io.solstice.core.testing.RandomCases;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -70,29 +71,11 @@ class MetricsStateTest {
     assertThat(restored).isEqualTo(diverged);
   }
 
-  /** A type of the user's own: no saved form, alone or in a group. */
-  private record Custom(double total) implements Metrics<Custom> {
-    @Override
-    public Custom merge(Custom other) {
-      return new Custom(total + other.total);
-    }
-
-    @Override
-    public Custom empty() {
-      return new Custom(0);
-    }
-
-    @Override
-    public Map<String, Double> compute() {
-      return Map.of("custom", total);
-    }
-  }
-
   @Test
   void aTypeOfTheUsersOwnHasNoSavedForm() {
-    assertThat(MetricsState.savable(new Custom(1))).isFalse();
-    assertThat(MetricsState.save(new Custom(1))).isNull();
-    assertThat(MetricsState.save(MetricGroup.of(MeanMetric.of("x", 1), new Custom(1)))).isNull();
+    assertThat(MetricsState.savable(new OwnMetrics(1))).isFalse();
+    assertThat(MetricsState.save(new OwnMetrics(1))).isNull();
+    assertThat(MetricsState.save(MetricGroup.of(MeanMetric.of("x", 1), new OwnMetrics(1)))).isNull();
     assertThat(MetricsState.savable(MetricGroup.of(MeanMetric.of("x", 1)))).isTrue();
   }
 

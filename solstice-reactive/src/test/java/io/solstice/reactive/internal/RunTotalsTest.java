@@ -7,7 +7,7 @@ import io.solstice.core.Mode;
 import io.solstice.core.RunPosition;
 import io.solstice.core.metrics.ClassificationMetrics;
 import io.solstice.core.metrics.MeanMetric;
-import io.solstice.core.metrics.Metrics;
+import io.solstice.core.testing.OwnMetrics;
 import io.solstice.reactive.Prequential;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -16,24 +16,6 @@ import org.junit.jupiter.api.Test;
 class RunTotalsTest {
 
   private static final RunPosition INSIDE_EPOCH_2 = new RunPosition(2, 3, 23, 0);
-
-  /** A metrics type of the user's own, which has no saved form. */
-  private record Custom(double total) implements Metrics<Custom> {
-    @Override
-    public Custom merge(Custom other) {
-      return new Custom(total + other.total);
-    }
-
-    @Override
-    public Custom empty() {
-      return new Custom(0);
-    }
-
-    @Override
-    public Map<String, Double> compute() {
-      return Map.of("custom", total);
-    }
-  }
 
   @Test
   void aPositionInsideAnEpochCarriesItsTrainMergeAndOneAtAnEpochsStartDoesNot() {
@@ -70,10 +52,10 @@ class RunTotalsTest {
 
   @Test
   void metricsWithoutASavedFormAreNotCarriedAndTheRunGoesOn() {
-    RunTotals totals = new RunTotals(RunPosition.START, new Prequential<Custom>(3, 0.9));
+    RunTotals totals = new RunTotals(RunPosition.START, new Prequential<OwnMetrics>(3, 0.9));
     totals.startEpoch(Mode.TRAIN, 2);
-    totals.add(Mode.TRAIN, new Custom(1));
-    totals.recordPrequential(new Custom(1), null);
+    totals.add(Mode.TRAIN, new OwnMetrics(1));
+    totals.recordPrequential(new OwnMetrics(1), null);
 
     assertThat(totals.save(INSIDE_EPOCH_2)).isEmpty();
   }
