@@ -120,7 +120,10 @@ final class RunState<E> implements RunControl {
     Map<String, Object> state = new LinkedHashMap<>(totals.save(position));
     // The position of an open validation is its start; at a step cadence, nothing else in the
     // counters tells the resumed run to run it (the epoch's own is due after the epoch anyway).
-    if (validationOpen && openValidationAtCadence && position.equals(position())) {
+    // A run that resumed there and stopped before repeating it still owes it.
+    boolean cadenceValidationDue = validationOpen && openValidationAtCadence
+        || resumedInsideCadenceValidation;
+    if (cadenceValidationDue && position.equals(position())) {
       state.put(VALIDATION, CADENCE_VALIDATION_DUE);
     }
     return position.withEngineState(state);

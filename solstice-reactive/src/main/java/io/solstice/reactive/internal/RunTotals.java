@@ -146,13 +146,13 @@ final class RunTotals {
         }
         saved.put(TRAIN, state);
       } else {
-        logUnsavable(train.merged());
+        logUnsavable(train.merged().getClass().getName());
       }
     }
     if (prequential != null) {
       Map<String, Object> evaluated = prequential.saveState();
       if (evaluated == null) {
-        logUnsavable(train == null ? null : train.merged());
+        logUnsavable("the prequential evaluation's metrics type");
       } else if (!evaluated.isEmpty()) {
         saved.put(PREQUENTIAL, evaluated);
       }
@@ -160,12 +160,11 @@ final class RunTotals {
     return saved;
   }
 
-  private void logUnsavable(Object metrics) {
+  private void logUnsavable(String type) {
     if (!unsavableLogged) {
       unsavableLogged = true;
       LOG.warn("checkpoints of this run do not carry its running metrics ({} has no saved form, "
-          + "see MetricsState): a run resumed from one starts them over",
-          metrics == null ? "the metrics type" : metrics.getClass().getName());
+          + "see MetricsState): a run resumed from one starts them over", type);
     }
   }
 }

@@ -180,6 +180,18 @@ class CheckpointResumeTest {
       start = resumed.experiment();
       position = resumed.position();
     }
+    // A resumed run stopped before it got there still owes that validation.
+    List<TrainingEvent.RunEnded<?, ?>> idle = new ArrayList<>();
+    run(start).validateEverySteps(4).resumeFrom(position).subscribers(event -> {
+      if (event instanceof TrainingEvent.RunStarted<?, ?> started) {
+        started.run().stop("stopped before training");
+      } else if (event instanceof TrainingEvent.RunEnded<?, ?> end) {
+        idle.add(end);
+      }
+    }).block();
+    assertThat(idle.get(0).position()).isEqualTo(position);
+    assertThat(idle.get(0).position().engineState()).containsKey("validation");
+
     MlpClassifier continued = run(start).validateEverySteps(4).resumeFrom(position)
         .subscribers(validations(joined)).block();
 
