@@ -1,8 +1,10 @@
 package io.solstice.core.metrics;
 
+import io.solstice.core.io.Json;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -112,17 +114,33 @@ public final class ClassificationMetrics implements Metrics<ClassificationMetric
     return of(predicted, actual, meanLoss, numClasses);
   }
 
-  /** Metrics from the sums {@link MetricsState} saved, checked as far as they can be. */
-  static ClassificationMetrics restored(int numClasses, long[] confusion, double lossSum, long count) {
-    checkClassCount(numClasses);
-    if (confusion.length != numClasses * numClasses) {
-      throw new IllegalArgumentException("a confusion matrix of " + numClasses + " classes has "
-          + numClasses * numClasses + " entries, not " + confusion.length);
+  /** The sums {@link MetricsState} saves, by name: the confusion matrix row after row. */
+  Map<String, Object> sums() {
+    Map<String, Object> sums = new LinkedHashMap<>();
+    sums.put("classes", numClasses);
+    sums.put("confusion", Arrays.stream(confusion).boxed().toList());
+    sums.put("lossSum", lossSum);
+    sums.put("count", count);
+    return sums;
+  }
+
+  /** Metrics from the sums {@link #sums} gave, checked as far as they can be. */
+  @SuppressWarnings("unchecked")
+  static ClassificationMetrics restored(Map<String, Object> sums) {
+    int classes = Math.toIntExact(Json.toLong(sums.get("classes")));
+    checkClassCount(classes);
+    long[] confusion = MetricsState.longs((List<Object>) sums.get("confusion"));
+    long count = Json.toLong(sums.get("count"));
+    if (confusion.length != classes * classes) {
+      throw new IllegalArgumentException("a confusion matrix of " + classes + " classes has "
+          + classes * classes + " entries, not " + confusion.length);
     }
-    if (count < 0 || Arrays.stream(confusion).anyMatch(n -> n < 0) || Arrays.stream(confusion).sum() != count) {
-      throw new IllegalArgumentException("the confusion matrix's entries must be >= 0 and sum to the count " + count);
+    if (count < 0 || Arrays.stream(confusion).anyMatch(n -> n < 0)
+        || Arrays.stream(confusion).sum() != count) {
+      throw new IllegalArgumentException(
+          "the confusion matrix's entries must be >= 0 and sum to the count " + count);
     }
-    return new ClassificationMetrics(numClasses, confusion.clone(), lossSum, count);
+    return new ClassificationMetrics(classes, confusion, Json.toDouble(sums.get("lossSum")), count);
   }
 
   /**

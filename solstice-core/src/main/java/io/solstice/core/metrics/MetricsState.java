@@ -52,16 +52,7 @@ public final class MetricsState {
     Map<String, Object> state = new LinkedHashMap<>();
     if (metrics instanceof ClassificationMetrics classification) {
       state.put(TYPE, "classification");
-      state.put("classes", classification.numClasses());
-      List<Long> confusion = new ArrayList<>();
-      for (long[] row : classification.confusionMatrix()) {
-        for (long value : row) {
-          confusion.add(value);
-        }
-      }
-      state.put("confusion", confusion);
-      state.put("lossSum", classification.lossSum());
-      state.put("count", classification.count());
+      state.putAll(classification.sums());
     } else if (metrics instanceof RegressionMetrics regression) {
       state.put(TYPE, "regression");
       state.putAll(regression.sums());
@@ -92,12 +83,8 @@ public final class MetricsState {
     Object type = state.get(TYPE);
     try {
       switch (String.valueOf(type)) {
-        case "classification": {
-          int classes = Math.toIntExact(Json.toLong(state.get("classes")));
-          long[] confusion = longs((List<Object>) state.get("confusion"));
-          return ClassificationMetrics.restored(classes, confusion, Json.toDouble(state.get("lossSum")),
-              Json.toLong(state.get("count")));
-        }
+        case "classification":
+          return ClassificationMetrics.restored(state);
         case "regression":
           return RegressionMetrics.restored(state);
         case "mean":
