@@ -106,12 +106,13 @@ public final class Prequential<M extends Metrics<M>> {
     if (cumulative == null) {
       return Map.of();
     }
-    if (!MetricsState.savable(cumulative)) {
+    Map<String, Object> savedCumulative = MetricsState.save(cumulative);
+    if (savedCumulative == null) {
       return null;
     }
     Map<String, Object> state = new LinkedHashMap<>();
     state.put("batches", batches);
-    state.put("cumulative", MetricsState.save(cumulative));
+    state.put("cumulative", savedCumulative);
     state.put("window", window.stream().map(MetricsState::save).toList());
     Map<String, Object> fading = new LinkedHashMap<>();
     fadingSums.forEach((name, sumAndWeight) -> fading.put(name, List.of(sumAndWeight[0], sumAndWeight[1])));

@@ -78,21 +78,22 @@ final class RunTotals {
     }
   }
 
-  /** An epoch of this mode starts: its merge starts empty, or where a resumed run left it. */
+  /**
+   * An epoch of this mode starts: its merge starts empty, or where a resumed run left it (the
+   * first train epoch of a resumed run is the one its position is in, which the constructor
+   * matched the saved total against).
+   */
   void startEpoch(Mode mode, int epoch) {
     Total start = Total.NONE;
     if (mode == Mode.TRAIN && resumedTrain != null) {
-      start = restored(resumedTrain, epoch);
+      start = restored(resumedTrain);
       resumedTrain = null;
     }
     totals.put(mode, start);
   }
 
   @SuppressWarnings("unchecked")
-  private static Total restored(Map<String, Object> saved, int epoch) {
-    if (Json.toLong(saved.get("epoch")) != epoch) {
-      return Total.NONE;
-    }
+  private static Total restored(Map<String, Object> saved) {
     Object merged = saved.get("merged");
     return new Total(Json.toLong(saved.get("steps")),
         merged == null ? null : MetricsState.restore((Map<String, Object>) merged));
@@ -137,16 +138,18 @@ final class RunTotals {
     if (at.batchesIntoEpoch() > 0 && train == null && resumedTrain != null) {
       saved.put(TRAIN, resumedTrain); // the run resumed and has not started its epoch yet
     } else if (at.batchesIntoEpoch() > 0 && train != null) {
-      if (train.merged() == null || MetricsState.savable((Metrics<?>) train.merged())) {
+      Map<String, Object> merged =
+          train.merged() == null ? null : MetricsState.save((Metrics<?>) train.merged());
+      if (train.merged() != null && merged == null) {
+        logUnsavable(train.merged().getClass().getName());
+      } else {
         Map<String, Object> state = new LinkedHashMap<>();
         state.put("epoch", at.epoch());
         state.put("steps", train.steps());
-        if (train.merged() != null) {
-          state.put("merged", MetricsState.save((Metrics<?>) train.merged()));
+        if (merged != null) {
+          state.put("merged", merged);
         }
         saved.put(TRAIN, state);
-      } else {
-        logUnsavable(train.merged().getClass().getName());
       }
     }
     if (prequential != null) {
