@@ -2,6 +2,7 @@ package io.solstice.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -10,6 +11,7 @@ import io.solstice.examples.job.JobFile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.junit.jupiter.api.Test;
@@ -40,6 +42,39 @@ class ResumeCommandTest {
     assertThat(report.get("test").get("accuracy").asDouble()).isGreaterThan(0.8);
     assertThat(CheckpointStore.open(work.resolve("checkpoints")).loadLatest().orElseThrow().manifest().position()
         .trainSteps()).isEqualTo(63);
+  }
+
+  @Test
+  void aResumedRunWhoseBestEpochCameBeforeTheResumeReportsOnThatEpochsModel() throws IOException {
+    // At this learning rate validation loss is best after epoch 4 and worse after 5, 6 and 7.
+    String[] job = {"digits", "--epochs", "8", "--lr", "0.03"};
+    Path uninterruptedReport = dir.resolve("uninterrupted.json");
+    Cli uninterrupted = Cli.run(concat(job, "--work-dir", dir.resolve("whole").toString(),
+        "--report", uninterruptedReport.toString()));
+    assertThat(uninterrupted.exitCode()).as(uninterrupted.err()).isZero();
+    assertThat(uninterrupted.out()).contains("best epoch 4)");
+    Path work = dir.resolve("interrupted");
+    // 126 steps ends epoch 5 before its validation: the resumed run validates it, then trains
+    // epochs 6 and 7; none is better than epoch 4.
+    Cli interrupted = Cli.run(concat(job, "--max-steps", "126", "--work-dir", work.toString()));
+    assertThat(interrupted.exitCode()).as(interrupted.err()).isZero();
+
+    Path resumedReport = dir.resolve("resumed.json");
+    Cli resumed = Cli.run("resume", "--work-dir", work.toString(), "--report", resumedReport.toString());
+
+    assertThat(resumed.exitCode()).as(resumed.err()).isZero();
+    assertThat(resumed.out()).contains("epoch 5, 21 batches into it, train step 126").contains("best epoch 4)");
+    JsonNode whole = new ObjectMapper().readTree(uninterruptedReport.toFile());
+    JsonNode continued = new ObjectMapper().readTree(resumedReport.toFile());
+    assertThat(continued.get("steps").asLong()).isEqualTo(168);
+    assertThat(continued.get("test")).as("epoch 4's model, not epoch 7's").isEqualTo(whole.get("test"));
+    assertThat(continued.get("confusion_matrix")).isEqualTo(whole.get("confusion_matrix"));
+  }
+
+  private static String[] concat(String[] first, String... rest) {
+    String[] all = Arrays.copyOf(first, first.length + rest.length);
+    System.arraycopy(rest, 0, all, first.length, rest.length);
+    return all;
   }
 
   @Test

@@ -42,7 +42,7 @@ public record TrainedModel(Path directory, ModelRecord record, Checkpoint checkp
       throw new UsageException("no run directory at " + run);
     }
     ModelRecord record = ModelRecord.read(directory);
-    Checkpoint checkpoint = best(directory, record.monitor());
+    Checkpoint checkpoint = bestCheckpoint(directory, record.monitor());
     try {
       return new TrainedModel(directory, record, checkpoint, build(record, checkpoint.state()));
     } catch (IllegalArgumentException e) {
@@ -97,8 +97,11 @@ public record TrainedModel(Path directory, ModelRecord record, Checkpoint checkp
         .withState(state);
   }
 
-  /** The complete checkpoint with the lowest monitored value (the earliest of equals), else the latest. */
-  private static Checkpoint best(Path directory, String monitor) {
+  /**
+   * The complete checkpoint with the lowest validation value of {@code monitor} (the earliest of
+   * equals), else the latest: the model a run's test report evaluates.
+   */
+  static Checkpoint bestCheckpoint(Path directory, String monitor) {
     CheckpointStore store = CheckpointStore.open(directory);
     Path best = null;
     double bestValue = Double.NaN;

@@ -170,7 +170,7 @@ public final class TrainingJob {
     // The engine's two call sites of this module's jobs: train, then test the best model.
     E trained = observers.attach(run).block();
     early.stopReason().ifPresent(reason -> LOG.info("Early stopping: {}", reason));
-    E best = early.restoreBest(trained);
+    E best = bestOf(trained, early, task.monitor());
     M test = observers.attach(Solstice.run(best).test(source.open(Split.TEST, 0)).subscribers(tensorBoard))
         .metrics().block();
     double wallSeconds = (System.nanoTime() - started) / 1e9;
@@ -183,6 +183,18 @@ public final class TrainingJob {
         settings.checkpointDir());
     return new RunReport(test.compute(), task.describe(), task.details(test), data.preprocessing(), counter.epochs(),
         counter.steps(), wallSeconds);
+  }
+
+  /**
+   * The model of the best epoch: early stopping's snapshot, or, when that epoch ran before this
+   * run resumed (a snapshot is kept in memory only), its checkpoint, which {@code keepBest}
+   * kept and {@code predict} loads too.
+   */
+  private <E extends Checkpointable<E>> E bestOf(E trained, EarlyStopping early, String monitor) {
+    if (early.bestState().isPresent() || early.bestEpoch() < 0) {
+      return early.restoreBest(trained);
+    }
+    return trained.withState(TrainedModel.bestCheckpoint(settings.checkpointDir(), monitor).state());
   }
 
   /**

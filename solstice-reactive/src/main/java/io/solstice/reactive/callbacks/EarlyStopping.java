@@ -67,7 +67,10 @@ import reactor.core.publisher.Flux;
  * A subscriber cannot change what the run returns, so after the run call {@link
  * #restoreBest(Object)} with the trained experiment, or {@link #bestExperiment()}, or use
  * {@link #bestState()}. The snapshot is kept in memory only; it is not part of {@link
- * #saveState()}, so after a resume it is available again from the next improvement on.
+ * #saveState()}. So after a resume whose best evaluation came before the resume, there is no
+ * snapshot until the next improvement, and {@link #restoreBest(Object)} says so instead of
+ * returning the trained experiment: load the best epoch's checkpoint instead ({@link
+ * CheckpointCallback.Builder#keepBest} keeps it; {@link #bestEpoch()} says which).
  *
  * <p><b>State across runs.</b> The best value, the wait and the evaluation count belong to the
  * instance, not to one run: they carry over into the next run that uses it (a resumed run
@@ -270,7 +273,8 @@ public final class EarlyStopping implements TrainingSubscriber<Object, Object>, 
   /**
    * The snapshot of the best experiment's state (with {@code restoreBest} on).
    *
-   * @return the state, or empty before the first improvement
+   * @return the state, or empty before the first improvement (and after a resume, until the
+   *     first improvement since)
    */
   public Optional<NamedArrays> bestState() {
     return Optional.ofNullable(bestState);
@@ -281,8 +285,8 @@ public final class EarlyStopping implements TrainingSubscriber<Object, Object>, 
    * evaluated ({@code last.withState(bestState)}).
    *
    * @param <E> the experiment type, as the caller expects it
-   * @return the best experiment, or empty when there is no snapshot (restoreBest off, or no
-   *     improvement seen)
+   * @return the best experiment, or empty when there is no snapshot (restoreBest off, no
+   *     improvement seen, or the best evaluation came before a resume)
    */
   public <E> Optional<E> bestExperiment() {
     return bestState == null || lastEvaluated == null
@@ -297,16 +301,27 @@ public final class EarlyStopping implements TrainingSubscriber<Object, Object>, 
 
   /**
    * The best experiment: {@code trained.withState(bestState)}, or {@code trained} itself when
-   * there is no snapshot (restoreBest off, or no improvement seen).
+   * there is no best to go back to (restoreBest off, or no improvement seen).
    *
    * @param trained the experiment the run returned
    * @param <E> the experiment type
    * @return the best experiment
    * @throws IllegalArgumentException when there is a snapshot but {@code trained} is not
    *     {@link Checkpointable}
+   * @throws IllegalStateException when the best evaluation came before this instance's state
+   *     was restored and no better one came since: its snapshot was not saved, and {@code
+   *     trained} is not the best
    */
   @SuppressWarnings("unchecked") // a Checkpointable<E> rebuilds an E
   public <E> E restoreBest(E trained) {
+    if (bestState == null && restoreBest && bestEvaluation >= 0) {
+      throw new IllegalStateException("the best " + monitor.mode().label() + " "
+          + monitor.key() + " (" + Monitor.format(monitor.best()) + ", evaluation "
+          + bestEvaluation + (bestEpoch >= 0 ? ", epoch " + bestEpoch : "")
+          + ") came before the run resumed, and EarlyStopping keeps its snapshot in memory "
+          + "only; load that evaluation's checkpoint instead (CheckpointCallback.keepBest "
+          + "keeps the best)");
+    }
     if (bestState == null) {
       return trained;
     }
@@ -334,6 +349,11 @@ public final class EarlyStopping implements TrainingSubscriber<Object, Object>, 
     bestEpoch = (int) StateValues.getLong(state, "bestEpoch");
     evaluations = StateValues.getLong(state, "evaluations");
     wait = (int) StateValues.getLong(state, "wait");
+    // A snapshot from an earlier run of this instance is not the restored best's.
+    if (bestState != null) {
+      bestState.asMap().values().forEach(INDArray::close);
+      bestState = null;
+    }
   }
 
   @Override

@@ -327,6 +327,46 @@ class EarlyStoppingTest {
   }
 
   @Test
+  void aBestFromBeforeTheResumeIsNotPassedOffAsTheTrainedExperiment() throws Exception {
+    EarlyStopping first = loss().patience(5).restoreBest(true).build();
+    ScriptedLoss before = ScriptedLoss.fresh();
+    for (int epoch = 0; epoch < 2; epoch++) {
+      first.onEvent(valEpochEnd(new StubRun(), before, epoch, 1.0 - epoch * 0.5));
+    }
+    EarlyStopping resumed = loss().patience(5).restoreBest(true).build();
+    resumed.restoreState(first.saveState());
+    ScriptedLoss trained = ScriptedLoss.fresh();
+    resumed.onEvent(valEpochEnd(new StubRun(), trained, 2, 0.9));
+
+    assertThat(resumed.bestEpoch()).isEqualTo(1);
+    assertThat(resumed.bestState()).isEmpty();
+    assertThat(resumed.bestExperiment()).isEmpty();
+    assertThatThrownBy(() -> resumed.restoreBest(trained))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("val loss (0.500000, evaluation 1, epoch 1) came before the run resumed")
+        .hasMessageContaining("CheckpointCallback.keepBest");
+
+    // An improvement after the resume is snapshotted again, and is the best.
+    resumed.onEvent(valEpochEnd(new StubRun(), trained, 3, 0.2));
+    assertThat(resumed.restoreBest(trained).w()).isEqualTo(trained.w());
+    assertThat(resumed.bestState()).isPresent();
+  }
+
+  @Test
+  void restoringAStateDropsTheSnapshotOfAnEarlierRun() throws Exception {
+    EarlyStopping es = loss().restoreBest(true).build();
+    es.onEvent(valEpochEnd(new StubRun(), ScriptedLoss.fresh(), 0, 0.1));
+    Map<String, Object> worse = loss().build().saveState();
+    worse.put("best", 0.5);
+    worse.put("bestEvaluation", 0L);
+    worse.put("bestEpoch", 0L);
+
+    es.restoreState(worse);
+
+    assertThat(es.bestState()).as("the snapshot of 0.1 is not the restored best 0.5").isEmpty();
+  }
+
+  @Test
   void theCriterionFormStopsWhenThePredicateHoldsForTheCollectedOutputs() {
     List<Integer> sizes = new ArrayList<>();
     // Two val steps per epoch (v - 1, v + 1 for v = 2.0, 1.6, 1.4, 1.2); keeping the steps
