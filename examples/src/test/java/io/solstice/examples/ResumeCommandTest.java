@@ -69,6 +69,9 @@ class ResumeCommandTest {
     assertThat(continued.get("steps").asLong()).isEqualTo(168);
     assertThat(continued.get("test")).as("epoch 4's model, not epoch 7's").isEqualTo(whole.get("test"));
     assertThat(continued.get("confusion_matrix")).isEqualTo(whole.get("confusion_matrix"));
+    assertThat(Files.readAllLines(work.resolve("metrics.csv")))
+        .as("the metrics of the whole run, continued where the interrupted run left off")
+        .isEqualTo(Files.readAllLines(dir.resolve("whole").resolve("metrics.csv")));
   }
 
   private static String[] concat(String[] first, String... rest) {

@@ -1,10 +1,13 @@
 package io.solstice.reactive.callbacks;
 
+import io.solstice.core.Mode;
+import io.solstice.core.RunPosition;
 import io.solstice.core.io.AtomicFiles;
 import io.solstice.reactive.TrainingEvent;
 import io.solstice.reactive.TrainingSubscriber;
 import io.solstice.reactive.callbacks.internal.LearningCurvePlot;
 import io.solstice.reactive.callbacks.internal.LoggedMetricsFlow;
+import io.solstice.reactive.callbacks.internal.MetricsCsv;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
@@ -15,11 +18,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Writes one CSV row per logged window of steps and/or per epoch (the same windows as {@link
@@ -39,6 +45,16 @@ import java.util.Set;
  * appended and flushed one by one, so the file is readable during the run. The file is replaced
  * when the first row is written. Rows are also kept in memory for the plot.
  *
+ * <p><b>Resumed runs</b> (a {@code RunStarted} at a position other than the start, {@link
+ * io.solstice.reactive.Run#resumeFrom}) continue the file: the logger takes the rows it holds,
+ * or else reads the file back, and keeps those logged before the resume position's train step
+ * T, and those logged at T that a stop did not cut short. When the resumed run logs a row again
+ * (the same mode, kind, epoch and step count at T: a validation it repeats, an epoch it ends),
+ * the new row replaces the earlier one. So the file and the plot of an interrupted and resumed
+ * run hold what an uninterrupted run's would, with one exception: a window of steps that the
+ * resume split covers only the steps since the resume. A file that cannot be read back is
+ * replaced, with a warning.
+ *
  * <p><b>Plot:</b> one panel per plotted key (by default every key containing {@code loss} or
  * {@code acc}, or the first key when none does), one line per mode, x = train steps done; train
  * curves use step windows when there are any, other modes their epoch summaries (epochs cut
@@ -52,7 +68,7 @@ import java.util.Set;
  */
 public final class CsvLogger implements TrainingSubscriber<Object, Object> {
 
-  private static final List<String> FIXED = List.of("mode", "epoch", "kind", "step", "train_step", "steps");
+  private static final Logger LOG = LoggerFactory.getLogger("solstice");
 
   private final Path csv;
   private final Path plot;
@@ -60,6 +76,10 @@ public final class CsvLogger implements TrainingSubscriber<Object, Object> {
   private final TrainingSubscriber<Object, Object> pipeline;
   private final Set<String> keys = new LinkedHashSet<>();
   private final List<LoggedMetrics> rows = new ArrayList<>();
+  // Rows kept at a resumed run's position, which that run may log again.
+  private final Set<RowKey> replaceable = new HashSet<>();
+  // The next row rewrites the file: the first row, and the first after rows were dropped.
+  private boolean rewrite = true;
 
   private CsvLogger(Builder builder) {
     this.csv = builder.csv;
@@ -68,7 +88,12 @@ public final class CsvLogger implements TrainingSubscriber<Object, Object> {
     LoggedMetricsFlow logged =
         new LoggedMetricsFlow("CsvLogger", builder.everySteps, builder.atEpochEnd);
     // The run's events complete after RunEnded: then the plot is drawn if this run logged a row.
-    this.pipeline = TrainingSubscriber.flow(events -> logged.logged(events)
+    this.pipeline = TrainingSubscriber.flow(events -> logged.logged(events.doOnNext(event -> {
+          if (event instanceof TrainingEvent.RunStarted<Object, Object> started
+              && !started.position().equals(RunPosition.START)) {
+            continueAt(started.position().trainSteps());
+          }
+        }))
         .doOnNext(this::append)
         .count()
         .filter(rowsOfRun -> rowsOfRun > 0 && plot != null)
@@ -76,8 +101,8 @@ public final class CsvLogger implements TrainingSubscriber<Object, Object> {
   }
 
   /**
-   * A builder writing to the given CSV file (replaced if it exists), one row per epoch of each
-   * mode unless told otherwise.
+   * A builder writing to the given CSV file (replaced if it exists, continued by a resumed
+   * run), one row per epoch of each mode unless told otherwise.
    *
    * @param csv the CSV file
    * @return the builder
@@ -124,59 +149,66 @@ public final class CsvLogger implements TrainingSubscriber<Object, Object> {
     }
   }
 
+  /**
+   * Keeps the rows logged before a resumed run's train step, and those at it that no stop cut
+   * short; the file is rewritten with them at the next row.
+   */
+  private synchronized void continueAt(long trainStep) {
+    if (rows.isEmpty() && Files.exists(csv)) {
+      try {
+        MetricsCsv.Table table = MetricsCsv.read(csv);
+        keys.addAll(table.keys());
+        rows.addAll(table.rows());
+      } catch (IOException e) {
+        LOG.warn("CsvLogger cannot continue {} ({}); it is replaced at the first row", csv,
+            e.getMessage());
+        return;
+      }
+    }
+    int before = rows.size();
+    rows.removeIf(row -> row.trainStep() > trainStep
+        || row.trainStep() == trainStep && !row.complete());
+    replaceable.clear();
+    rows.stream().filter(row -> row.trainStep() == trainStep).map(RowKey::of)
+        .forEach(replaceable::add);
+    rewrite = true;
+    LOG.info("CsvLogger continues {} at train step {}: {} rows kept, {} past it dropped", csv,
+        trainStep, rows.size(), before - rows.size());
+  }
+
   private synchronized void append(LoggedMetrics row) {
+    RowKey key = RowKey.of(row);
+    if (replaceable.remove(key)) {
+      rows.removeIf(kept -> RowKey.of(kept).equals(key));
+      rewrite = true;
+    }
     rows.add(row);
     boolean widened = keys.addAll(row.values().keySet());
     try {
-      if (widened || rows.size() == 1) {
+      if (widened || rewrite) {
         AtomicFiles.write(csv, out -> {
           Writer writer = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8));
-          writer.write(header());
+          writer.write(MetricsCsv.header(keys));
           for (LoggedMetrics each : rows) {
-            writer.write(line(each));
+            writer.write(MetricsCsv.line(each, keys));
           }
           writer.flush();
         });
+        rewrite = false;
       } else {
-        Files.writeString(csv, line(row), StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+        Files.writeString(csv, MetricsCsv.line(row, keys), StandardCharsets.UTF_8,
+            StandardOpenOption.APPEND);
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write metrics CSV " + csv, e);
     }
   }
 
-  private String header() {
-    List<String> cells = new ArrayList<>(FIXED);
-    cells.addAll(keys);
-    return join(cells);
-  }
-
-  private String line(LoggedMetrics row) {
-    List<String> cells = new ArrayList<>(List.of(
-        row.mode().label(), Integer.toString(row.epoch()), kind(row),
-        Long.toString(row.step()), Long.toString(row.trainStep()), Long.toString(row.steps())));
-    for (String key : keys) {
-      Double value = row.values().get(key);
-      cells.add(value == null ? "" : Double.toString(value));
+  /** What tells a row apart from every other row of an uninterrupted run. */
+  private record RowKey(Mode mode, LoggedMetrics.Kind kind, int epoch, long step) {
+    static RowKey of(LoggedMetrics row) {
+      return new RowKey(row.mode(), row.kind(), row.epoch(), row.step());
     }
-    return join(cells);
-  }
-
-  /** {@code window}, {@code epoch}, or {@code epoch_cut_short} for an epoch a stop cut short. */
-  private static String kind(LoggedMetrics row) {
-    return row.kind().name().toLowerCase(Locale.ROOT) + (row.complete() ? "" : "_cut_short");
-  }
-
-  private static String join(List<String> cells) {
-    StringBuilder line = new StringBuilder();
-    for (int i = 0; i < cells.size(); i++) {
-      String cell = cells.get(i);
-      if (cell.contains(",") || cell.contains("\"") || cell.contains("\n")) {
-        cell = '"' + cell.replace("\"", "\"\"") + '"';
-      }
-      line.append(i == 0 ? "" : ",").append(cell);
-    }
-    return line.append('\n').toString();
   }
 
   /** Configures a {@link CsvLogger}. */

@@ -1,6 +1,7 @@
 package io.solstice.reactive.callbacks;
 
 import io.solstice.core.Mode;
+import io.solstice.core.RunPosition;
 import io.solstice.core.metrics.Metrics;
 import io.solstice.reactive.RunControl;
 import io.solstice.reactive.TrainingEvent;
@@ -33,6 +34,10 @@ import java.util.function.LongSupplier;
  * <p>Metrics shown are the latest step's outputs' {@code compute()} (when they are {@link
  * Metrics}), computed only when a line is drawn, at most four keys.
  *
+ * <p>A run resumed inside a train epoch ({@link io.solstice.reactive.Run#resumeFrom}) counts
+ * that epoch's steps from the batches done before the resume, which the line names; its rate
+ * counts the steps this run made.
+ *
  * <p>Each epoch has its own bar, also when a validation interrupts a train epoch ({@link
  * io.solstice.reactive.Run#validateEverySteps}): the train bar continues after it. Several runs
  * may share one bar, each with its own epochs, but their lines interleave on one console.
@@ -50,6 +55,9 @@ public final class ProgressBar implements TrainingSubscriber<Object, Object> {
   private final Map<Mode, Long> learntLengths = new ConcurrentHashMap<>();
   // The epochs in progress, per run and mode; each is touched only by its run's training thread.
   private final Map<RunControl, Map<Mode, EpochProgress>> epochs = new ConcurrentHashMap<>();
+  // Runs resumed inside a train epoch, until that epoch starts: its count begins at the batches
+  // done before the resume.
+  private final Map<RunControl, RunPosition> resumedInsideAnEpoch = new ConcurrentHashMap<>();
   private int lastLineLength;
 
   private ProgressBar(Builder builder) {
@@ -73,9 +81,17 @@ public final class ProgressBar implements TrainingSubscriber<Object, Object> {
 
   @Override
   public void onEvent(TrainingEvent<Object, Object> event) {
-    if (event instanceof TrainingEvent.EpochStarted<Object, Object> started) {
-      epochs.computeIfAbsent(started.run(), run -> new EnumMap<>(Mode.class))
-          .put(started.mode(), new EpochProgress(started.mode(), started.epoch(), clock.getAsLong()));
+    if (event instanceof TrainingEvent.RunStarted<Object, Object> started
+        && started.position().batchesIntoEpoch() > 0) {
+      resumedInsideAnEpoch.put(started.run(), started.position());
+    } else if (event instanceof TrainingEvent.EpochStarted<Object, Object> started) {
+      long before = 0;
+      if (started.mode() == Mode.TRAIN) {
+        RunPosition resumed = resumedInsideAnEpoch.remove(started.run());
+        before = resumed != null && resumed.epoch() == started.epoch() ? resumed.batchesIntoEpoch() : 0;
+      }
+      epochs.computeIfAbsent(started.run(), run -> new EnumMap<>(Mode.class)).put(started.mode(),
+          new EpochProgress(started.mode(), started.epoch(), clock.getAsLong(), before));
     } else if (event instanceof TrainingEvent.StepEnded<Object, Object> step) {
       EpochProgress progress = progressOf(step.run(), step.mode());
       if (progress != null) {
@@ -93,6 +109,7 @@ public final class ProgressBar implements TrainingSubscriber<Object, Object> {
       }
     } else if (event instanceof TrainingEvent.RunEnded<Object, Object> ended) {
       epochs.remove(ended.run());
+      resumedInsideAnEpoch.remove(ended.run());
     }
   }
 
@@ -122,15 +139,19 @@ public final class ProgressBar implements TrainingSubscriber<Object, Object> {
     final Mode mode;
     final int epoch;
     final long startNanos;
+    // Steps of this epoch done before the run resumed in it.
+    final long beforeResume;
     long lastDrawNanos;
     long done;
     Object latestOutputs;
 
-    EpochProgress(Mode mode, int epoch, long startNanos) {
+    EpochProgress(Mode mode, int epoch, long startNanos, long beforeResume) {
       this.mode = mode;
       this.epoch = epoch;
       this.startNanos = startNanos;
+      this.beforeResume = beforeResume;
       this.lastDrawNanos = startNanos;
+      this.done = beforeResume;
     }
   }
 
@@ -138,7 +159,7 @@ public final class ProgressBar implements TrainingSubscriber<Object, Object> {
     Long total = lengthOf(progress.mode);
     long done = progress.done;
     double seconds = (now - progress.startNanos) / 1e9;
-    double rate = seconds > 0 ? done / seconds : 0;
+    double rate = seconds > 0 ? (done - progress.beforeResume) / seconds : 0;
     StringBuilder line = new StringBuilder();
     line.append(progress.mode.label()).append(" epoch ").append(progress.epoch)
         .append(interactive ? " " : ": ");
@@ -152,6 +173,9 @@ public final class ProgressBar implements TrainingSubscriber<Object, Object> {
           .append(String.format(Locale.ROOT, " (%d%%)", 100 * shown / total));
     } else {
       line.append(done).append(" steps");
+    }
+    if (progress.beforeResume > 0) {
+      line.append(" (").append(progress.beforeResume).append(" before the resume)");
     }
     line.append(String.format(Locale.ROOT, ", %.1f steps/s", rate));
     if (finished) {

@@ -18,8 +18,11 @@ import io.solstice.reactive.Solstice;
 import io.solstice.reactive.TrainingEvent;
 import io.solstice.reactive.TrainingException;
 import io.solstice.reactive.TrainingSubscriber;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -343,5 +346,105 @@ class CheckpointResumeTest {
         out.add(step.prequential());
       }
     };
+  }
+
+  /**
+   * A CSV written through a whole run, then continued by a run resumed from one of its
+   * checkpoints (as when a process is killed after that checkpoint and after logging more
+   * rows): the rows past the checkpoint are dropped, the resumed run logs them again, and the
+   * file ends as the uninterrupted run's, a row per step and per epoch. (Windows of one step:
+   * a longer window that the resume splits is the one row that differs, see below.)
+   */
+  @ParameterizedTest(name = "resume from the checkpoint after {0} train steps")
+  @ValueSource(longs = {4, 8, 20, 28})
+  void aCsvContinuedByARunResumedFromAnyCheckpointEndsAsTheUninterruptedRunsCsv(long trainSteps)
+      throws IOException {
+    Path continued = continuedFrom(trainSteps, 1);
+
+    // The header, 30 train and 9 val steps, 3 train and 3 val epochs.
+    assertThat(Files.readAllLines(dir.resolve("whole.csv"))).hasSize(1 + 30 + 9 + 3 + 3);
+    assertThat(Files.readAllLines(continued)).isEqualTo(Files.readAllLines(dir.resolve("whole.csv")));
+  }
+
+  /**
+   * Val steps 0-2 validate epoch 0 and 3-5 epoch 1, so the window of val steps 0-3 is split by
+   * the checkpoint after train step 20: the resumed run's window covers val step 3 alone. Every
+   * other row is the uninterrupted run's.
+   */
+  @Test
+  void aWindowOfStepsThatTheResumeSplitsCoversOnlyTheStepsSinceTheResume() throws IOException {
+    List<String> continued = Files.readAllLines(continuedFrom(20, 4));
+    List<String> whole = Files.readAllLines(dir.resolve("whole.csv"));
+
+    assertThat(continued).hasSameSizeAs(whole);
+    for (int i = 0; i < whole.size(); i++) {
+      if (firstSixCells(whole.get(i)).equals("val,1,window,4,20,4")) {
+        assertThat(firstSixCells(continued.get(i))).isEqualTo("val,1,window,4,20,1");
+      } else {
+        assertThat(continued.get(i)).isEqualTo(whole.get(i));
+      }
+    }
+  }
+
+  /**
+   * Writes {@code whole.csv} through an uninterrupted run with windows of {@code everySteps},
+   * copies it to {@code continued.csv} and continues the copy from the run's checkpoint after
+   * {@code trainSteps}.
+   */
+  private Path continuedFrom(long trainSteps, long everySteps) throws IOException {
+    Path straight = dir.resolve("all");
+    Path whole = dir.resolve("whole.csv");
+    run(fresh()).subscribers(CsvLogger.to(whole).everySteps(everySteps).build(),
+        CheckpointCallback.builder(straight).everySteps(4).keepLast(Integer.MAX_VALUE).build())
+        .block();
+    Path continued = Files.copy(whole, dir.resolve("continued.csv"));
+
+    Resumed<MlpClassifier> resumed =
+        Checkpoints.resume(straight.resolve(CheckpointStore.fileName(trainSteps)), fresh(), Map.of());
+    run(resumed.experiment()).resumeFrom(resumed.position())
+        .subscribers(CsvLogger.to(continued).everySteps(everySteps).build()).block();
+    return continued;
+  }
+
+  /** What a metrics CSV line says besides its values: mode, epoch, kind and step counts. */
+  private static String firstSixCells(String line) {
+    return String.join(",", Arrays.asList(line.split(",")).subList(0, 6));
+  }
+
+  /**
+   * A stop inside a step-cadence validation leaves its rows cut short (and the train epoch's):
+   * the resumed run, with a new logger reading the file back or with the same one, drops them,
+   * validates again and replaces the window that validation had logged, so the file ends as the
+   * uninterrupted run's.
+   */
+  @ParameterizedTest(name = "the same logger: {0}")
+  @ValueSource(booleans = {false, true})
+  void aCsvContinuedAfterAValidationCutShortEndsAsTheUninterruptedRunsCsv(boolean sameLogger)
+      throws IOException {
+    Path whole = dir.resolve("whole.csv");
+    run(fresh()).validateEverySteps(4)
+        .subscribers(CsvLogger.to(whole).everySteps(2).build()).block();
+
+    Path continued = dir.resolve("continued.csv");
+    CsvLogger first = CsvLogger.to(continued).everySteps(2).build();
+    List<TrainingEvent.RunEnded<?, ?>> ends = new ArrayList<>();
+    AtomicInteger valSteps = new AtomicInteger();
+    run(fresh()).validateEverySteps(4).subscribers(first, event -> {
+      if (event instanceof TrainingEvent.StepEnded<?, ?> step && step.mode() == Mode.VAL
+          && valSteps.incrementAndGet() == 8) {
+        step.run().stop("stopped inside the validation after step 12");
+      } else if (event instanceof TrainingEvent.RunEnded<?, ?> end) {
+        ends.add(end);
+      }
+    }).block();
+    List<String> stopped = Files.readAllLines(continued);
+    assertThat(stopped).extracting(CheckpointResumeTest::firstSixCells)
+        .endsWith("val,1,window,8,12,2", "val,1,epoch_cut_short,8,12,2",
+            "train,1,epoch_cut_short,12,12,2");
+    CsvLogger second = sameLogger ? first : CsvLogger.to(continued).everySteps(2).build();
+    run((MlpClassifier) ends.get(0).experiment()).validateEverySteps(4)
+        .resumeFrom(ends.get(0).position()).subscribers(second).block();
+
+    assertThat(Files.readAllLines(continued)).isEqualTo(Files.readAllLines(whole));
   }
 }

@@ -15,6 +15,7 @@ import io.solstice.reactive.TrainingSubscriber;
 import io.solstice.reactive.fixtures.CountingBatch;
 import io.solstice.reactive.fixtures.CountingExperiment;
 import io.solstice.reactive.fixtures.Ledger;
+import io.solstice.reactive.fixtures.LogCapture;
 import io.solstice.reactive.fixtures.Sources;
 import io.solstice.reactive.fixtures.StopAt;
 import java.awt.Color;
@@ -88,6 +89,51 @@ class CsvLoggerTest {
 
     assertThat(Files.readAllBytes(png)).containsExactly(1, 2, 3);
     assertThat(csv).doesNotExist();
+  }
+
+  @Test
+  void aResumedRunThatFindsAFileItCannotReadBackReplacesItAndSaysSo() throws IOException {
+    Path csv = Files.writeString(dir.resolve("metrics.csv"), "name,value\nx,1\n");
+    CsvLogger logger = CsvLogger.to(csv).build();
+
+    String log = LogCapture.during(() -> Solstice.run(CountingExperiment.fresh())
+        .train(Sources.counting(new Ledger(), 4)).epochs(2)
+        .resumeFrom(new RunPosition(1, 0, 4, 0))
+        .subscribers(logger)
+        .block());
+
+    assertThat(log).contains("WARN solstice - CsvLogger cannot continue " + csv)
+        .contains("is not a metrics CSV");
+    // A new ledger: the resumed run's batch ids start again at 0.
+    assertThat(Files.readAllLines(csv)).containsExactly(
+        "mode,epoch,kind,step,train_step,steps,id",
+        "train,1,epoch,8,8,4,1.5");
+  }
+
+  @Test
+  void aResumedRunKeepsTheRowsBeforeItsPositionAndDropsTheRest() throws IOException {
+    Path csv = dir.resolve("metrics.csv");
+    Solstice.run(CountingExperiment.fresh()).train(Sources.counting(train, 4)).epochs(3)
+        .subscribers(CsvLogger.to(csv).everySteps(2).build())
+        .block();
+
+    // As if the process died after step 9 and its last checkpoint was the one after epoch 0.
+    String log = LogCapture.during(() -> Solstice.run(CountingExperiment.fresh())
+        .train(Sources.counting(new Ledger(), 4)).epochs(2)
+        .resumeFrom(new RunPosition(1, 0, 4, 0))
+        .subscribers(CsvLogger.to(csv).everySteps(2).build())
+        .block());
+
+    assertThat(log).contains("CsvLogger continues " + csv + " at train step 4: 3 rows kept, 6 past it dropped");
+    assertThat(Files.readAllLines(csv)).containsExactly(
+        "mode,epoch,kind,step,train_step,steps,id",
+        "train,0,window,2,2,2,0.5",
+        "train,0,window,4,4,2,2.5",
+        "train,0,epoch,4,4,4,1.5",
+        // The resumed run's rows (a new ledger: its batch ids start again at 0).
+        "train,1,window,6,6,2,0.5",
+        "train,1,window,8,8,2,2.5",
+        "train,1,epoch,8,8,4,1.5");
   }
 
   @Test

@@ -3,6 +3,7 @@ package io.solstice.reactive.callbacks;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.solstice.core.Mode;
+import io.solstice.core.RunPosition;
 import io.solstice.core.metrics.MeanMetric;
 import io.solstice.reactive.Solstice;
 import io.solstice.reactive.TrainingEvent;
@@ -68,6 +69,30 @@ class ProgressBarTest {
     List<String> lines = text().lines().toList();
     assertThat(lines.get(0)).startsWith("train epoch 0: 5 steps, 10.0 steps/s |").doesNotContain("ETA");
     assertThat(lines).contains("train epoch 1: 5/6 (83%), 10.0 steps/s, ETA 0:00 | id=10.00");
+  }
+
+  @Test
+  void aRunResumedInsideAnEpochCountsItsStepsFromTheBatchesDoneBeforeTheResume() {
+    // Resumed 4 batches into epoch 1 of 6-batch epochs: 2 steps left in it, then epoch 2.
+    Solstice.run(stepsTaking(100)).train(Sources.counting(ledger, 6)).epochs(3)
+        .resumeFrom(new RunPosition(1, 4, 10, 0))
+        .subscribers(plain().stepsPerEpoch(Mode.TRAIN, 6).build()).block();
+
+    assertThat(text().lines().toList()).containsExactly(
+        "train epoch 1: 6/6 (100%) (4 before the resume), 10.0 steps/s, 0:00 | id=5.000",
+        "train epoch 2: 5/6 (83%), 10.0 steps/s, ETA 0:00 | id=10.00",
+        "train epoch 2: 6/6 (100%), 10.0 steps/s, 0:01 | id=11.00");
+  }
+
+  @Test
+  void aRunResumedAtTheEndOfAnEpochShowsItWhole() {
+    Solstice.run(stepsTaking(100)).train(Sources.counting(ledger, 3)).epochs(1)
+        .validate(Sources.counting(new Ledger(), 1))
+        .resumeFrom(new RunPosition(0, 3, 3, 0))
+        .subscribers(plain().build()).block();
+
+    assertThat(text().lines().toList()).startsWith(
+        "train epoch 0: 3 steps (3 before the resume), 0.0 steps/s, 0:00");
   }
 
   @Test
