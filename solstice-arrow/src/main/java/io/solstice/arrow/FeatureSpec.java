@@ -53,7 +53,8 @@ public final class FeatureSpec {
   private final List<String> featureColumns;
   private final int width;
   private final DataType featureType;
-  private final Double fillValue;
+  // Null features become these: one value for every feature, or one per feature; null: none.
+  private final double[] fillValues;
   private final String labelColumn;
   private final boolean regression;
   private final int numClasses;
@@ -66,7 +67,7 @@ public final class FeatureSpec {
     this.featureColumns = List.copyOf(b.featureColumns);
     this.width = b.width;
     this.featureType = b.featureType;
-    this.fillValue = b.fillValue;
+    this.fillValues = b.fillValues;
     this.labelColumn = b.labelColumn;
     this.regression = b.regression;
     this.classNames = b.classNames == null ? List.of() : List.copyOf(b.classNames);
@@ -179,11 +180,12 @@ public final class FeatureSpec {
           + "FixedSizeList<" + child.getField().getType() + ">");
     }
     boolean hasNulls = Validity.hasNulls(list) || Validity.hasNulls(child);
-    if (hasNulls && fillValue == null) {
+    if (hasNulls && fillValues == null) {
       throw new NullValueException(name, "row " + firstNullRow(list, child, w) + " holds a null feature; "
           + "clean the data or configure FeatureSpec.Builder.fillNulls(value)");
     }
     checkStandardizationWidth(name, w);
+    checkFillWidth(name, w);
     DataType wanted = featureType == null ? natural : featureType;
     long[] shape = {rows, w};
     if (!hasNulls && wanted == natural && standardization == null) {
@@ -195,7 +197,7 @@ public final class FeatureSpec {
       boolean rowNull = list.isNull(r);
       for (int c = 0; c < w; c++) {
         int i = r * w + c;
-        out.put(i, scaled(c, rowNull || child.isNull(i) ? fillValue : values.getValueAsDouble(i)));
+        out.put(i, scaled(c, rowNull || child.isNull(i) ? fill(c) : values.getValueAsDouble(i)));
       }
     }
     return out.array();
@@ -219,7 +221,7 @@ public final class FeatureSpec {
     for (int r = 0; r < rows; r++) {
       if (list.isNull(r)) {
         // A null row holds no values of its own, whatever its length: all of it is missing.
-        if (fillValue == null) {
+        if (fillValues == null) {
           throw new NullValueException(name, "row " + r + " is a null list");
         }
         hasNulls = true;
@@ -233,7 +235,7 @@ public final class FeatureSpec {
       }
       for (int i = from; i < from + w; i++) {
         if (child.isNull(i)) {
-          if (fillValue == null) {
+          if (fillValues == null) {
             throw new NullValueException(name, "row " + r + " holds a null feature");
           }
           hasNulls = true;
@@ -241,6 +243,7 @@ public final class FeatureSpec {
       }
     }
     checkStandardizationWidth(name, w);
+    checkFillWidth(name, w);
     DataType wanted = featureType == null ? natural : featureType;
     long[] shape = {rows, w};
     if (wanted == natural && standardization == null && !hasNulls) {
@@ -253,7 +256,7 @@ public final class FeatureSpec {
       int from = list.getOffsetBuffer().getInt(r * 4L);
       for (int c = 0; c < w; c++) {
         out.put(r * w + c, scaled(c,
-            rowNull || child.isNull(from + c) ? fillValue : values.getValueAsDouble(from + c)));
+            rowNull || child.isNull(from + c) ? fill(c) : values.getValueAsDouble(from + c)));
       }
     }
     return out.array();
@@ -305,6 +308,7 @@ public final class FeatureSpec {
       columns.add(v);
     }
     checkStandardizationWidth(null, k);
+    checkFillWidth(null, k);
     DataType wanted = featureType == null ? DataType.FLOAT : featureType;
     ArrayFiller out = new ArrayFiller(wanted, rows, k);
     for (int c = 0; c < k; c++) {
@@ -312,11 +316,11 @@ public final class FeatureSpec {
       for (int r = 0; r < rows; r++) {
         double value;
         if (v.isNull(r)) {
-          if (fillValue == null) {
+          if (fillValues == null) {
             throw new NullValueException(v.getName(), "row " + r + " is null; clean the data or configure "
                 + "FeatureSpec.Builder.fillNulls(value)");
           }
-          value = fillValue;
+          value = fill(c);
         } else {
           value = numericValue(v, r);
         }
@@ -331,6 +335,17 @@ public final class FeatureSpec {
   }
 
   /** The standardization must have one mean and scale per feature (column: a list column, or null). */
+  private double fill(int feature) {
+    return fillValues.length == 1 ? fillValues[0] : fillValues[feature];
+  }
+
+  private void checkFillWidth(String column, int width) {
+    if (fillValues != null && fillValues.length != 1 && fillValues.length != width) {
+      throw new ArrowDataException(column, fillValues.length + " fill values were given for nulls but the batch has "
+          + width + " features", null);
+    }
+  }
+
   private void checkStandardizationWidth(String column, int width) {
     if (standardization != null && standardization.width() != width) {
       throw new ArrowDataException(column, "the standardization was fitted on " + standardization.width()
@@ -489,7 +504,7 @@ public final class FeatureSpec {
     private final List<String> featureColumns = new ArrayList<>();
     private int width;
     private DataType featureType;
-    private Double fillValue;
+    private double[] fillValues;
     private String labelColumn;
     private boolean regression;
     private int numClasses;
@@ -540,14 +555,20 @@ public final class FeatureSpec {
     }
 
     /**
-     * Replaces null feature values by this value (which makes the list path copy). Without it a
-     * null feature raises {@link NullValueException}.
+     * Replaces null feature values (a null in a feature column, a null element of a vector
+     * column, or a whole null vector) by a value, before any standardization; this makes the
+     * list path copy. Without it a null feature raises {@link NullValueException}.
      *
-     * @param value the fill value
+     * @param values one value for every feature, or one per feature (per column of a
+     *     multi-column spec, per element of a vector column)
      * @return this builder
+     * @throws IllegalArgumentException when no value is given
      */
-    public Builder fillNulls(double value) {
-      this.fillValue = value;
+    public Builder fillNulls(double... values) {
+      if (values.length == 0) {
+        throw new IllegalArgumentException("fillNulls needs one value, or one per feature");
+      }
+      this.fillValues = values.clone();
       return this;
     }
 

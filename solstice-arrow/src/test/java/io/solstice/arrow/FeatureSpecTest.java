@@ -260,6 +260,30 @@ class FeatureSpecTest {
   }
 
   @Test
+  void eachFeatureMayHaveItsOwnFillValueAppliedBeforeStandardization() {
+    ArrowBatch batch = batch(4, 0, 0);
+    ((Float4Vector) batch.root().getVector("x1")).setNull(1);
+    ((IntVector) batch.root().getVector("x3")).setNull(3);
+    FeatureSpec filled = FeatureSpec.builder().features("x1", "x3").fillNulls(10, 20)
+        .standardize(Standardization.of(new double[] {0, 10}, new double[] {2, 5}))
+        .featureType(DataType.DOUBLE).label("label").build();
+    try (ArrowTensorBatch tensors = filled.toTensors(batch)) {
+      assertThat(tensors.features().getDouble(1, 0)).isEqualTo((10 - 0) / 2.0);
+      assertThat(tensors.features().getDouble(3, 1)).isEqualTo((20 - 10) / 5.0);
+    }
+
+    ArrowBatch pixels = batch(4, 0, 0);
+    FixedSizeListVector list = (FixedSizeListVector) pixels.root().getVector("pixels");
+    list.getDataVector().setNull(9);
+    FeatureSpec wrongCount = FeatureSpec.builder().features("pixels").fillNulls(1, 2).label("label").build();
+    assertThatThrownBy(() -> wrongCount.toTensors(pixels))
+        .isInstanceOf(ArrowDataException.class)
+        .hasMessageContaining("2 fill values were given for nulls but the batch has");
+    assertThatThrownBy(() -> FeatureSpec.builder().fillNulls())
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void nullsInAListColumnOfOneWidthAreFilledWhenAFillValueIsConfigured() {
     // What Parquet gives back for a fixed-size list: a variable-size list whose rows have one
     // width; here with a null feature (row 0) and a null row (row 2, of no values).

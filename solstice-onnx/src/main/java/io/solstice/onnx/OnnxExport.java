@@ -27,13 +27,16 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <pre>{@code
  * OnnxExport.classifier(model)
+ *     .fillMissing(means)                                            // a NaN input becomes this
  *     .standardize(standardization.mean(), standardization.scale())  // as the training features were
  *     .classNames(List.of("setosa", "versicolor", "virginica"))
  *     .write(Path.of("model.onnx"));
  * }</pre>
  *
  * <p><b>The graph.</b> Input {@value #INPUT}: float32 [rows, inputs], the raw features in the
- * order the model was trained on. With a standardization, {@code (x - mean) / scale} is the
+ * order the model was trained on. With {@link #fillMissing}, a NaN input (ONNX's missing value)
+ * is replaced by its feature's fill value first, as {@code FeatureSpec.Builder.fillNulls} does
+ * for a null. With a standardization, {@code (x - mean) / scale} is the
  * graph's first nodes (computed in float64, as Solstice's feature reading does, then cast to
  * float32), so a served model takes the same raw features as the training table. Then each
  * dense layer ({@code MatMul}, {@code Add}, {@code Relu} between layers). A classifier's outputs
@@ -87,6 +90,7 @@ public final class OnnxExport {
   private final double[] targetMean;
   private final double[] targetScale;
   private final Map<String, String> metadata = new LinkedHashMap<>();
+  private double[] fill;
   private double[] mean;
   private double[] scale;
   private List<String> classNames;
@@ -148,6 +152,28 @@ public final class OnnxExport {
     }
     this.mean = mean.clone();
     this.scale = scale.clone();
+    return this;
+  }
+
+  /**
+   * Replaces a missing input (NaN) by its feature's value before anything else, as the
+   * model's training features had their nulls filled.
+   *
+   * @param values one value for every input feature, or one per input feature
+   * @return this export
+   */
+  public OnnxExport fillMissing(double... values) {
+    if (values.length != 1 && values.length != sizes[0]) {
+      throw new IllegalArgumentException("the model has " + sizes[0] + " inputs but " + values.length
+          + " fill values were given");
+    }
+    fill = new double[sizes[0]];
+    for (int f = 0; f < fill.length; f++) {
+      fill[f] = values[values.length == 1 ? 0 : f];
+      if (!Double.isFinite(fill[f])) {
+        throw new IllegalArgumentException("fill values must be finite, got " + Arrays.toString(values));
+      }
+    }
     return this;
   }
 
@@ -217,6 +243,15 @@ public final class OnnxExport {
     String x = INPUT;
     if (mean != null) {
       x = graph.node("Cast", "standardize/input", new Object[] {"to", TensorProto.DataType.DOUBLE.getNumber()}, x);
+    }
+    if (fill != null) {
+      // In double precision when standardizing, as the training features were filled: the fill
+      // value itself, not its float32 rounding, is standardized.
+      String values = mean != null ? graph.doubles("fill/value", fill, sizes[0])
+          : graph.floats("fill/value", toFloats(fill), sizes[0]);
+      x = graph.node("Where", "fill/filled", graph.node("IsNaN", "fill/missing", x), values, x);
+    }
+    if (mean != null) {
       x = graph.node("Sub", "standardize/centred", x, graph.doubles("standardize/mean", mean, sizes[0]));
       x = graph.node("Div", "standardize/scaled", x, graph.doubles("standardize/scale", scale, sizes[0]));
       x = graph.node("Cast", "standardize/output", new Object[] {"to", TensorProto.DataType.FLOAT.getNumber()}, x);
@@ -248,7 +283,7 @@ public final class OnnxExport {
         .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
         .setProducerName("solstice")
         .setDocString("A Solstice " + kind + " with layer sizes " + Arrays.toString(sizes)
-            + (mean == null ? "" : ", standardizing its inputs"))
+            + (fill == null ? "" : ", filling missing inputs") + (mean == null ? "" : ", standardizing its inputs"))
         .setGraph(graph.build());
     Map<String, String> props = new LinkedHashMap<>();
     props.put(MODEL_KEY, kind);
@@ -272,6 +307,14 @@ public final class OnnxExport {
         values.assign(source);
         out[l] = values.data().asFloat();
       }
+    }
+    return out;
+  }
+
+  private static float[] toFloats(double[] values) {
+    float[] out = new float[values.length];
+    for (int i = 0; i < values.length; i++) {
+      out[i] = (float) values[i];
     }
     return out;
   }

@@ -142,6 +142,32 @@ class OnnxExportTest {
   }
 
   @Test
+  void aMissingInputOfAnUnstandardizedModelIsFilledWithItsFeaturesValue() throws Exception {
+    MlpClassifier model = MlpClassifier.builder().inputs(3).hidden(4).classes(2).seed(5).build();
+    float[][] withGaps = {{1.5f, Float.NaN, -2}, {Float.NaN, Float.NaN, Float.NaN}, {0.25f, 3, 7}};
+    float[][] filled = {{1.5f, 20, -2}, {10, 20, 30}, {0.25f, 3, 7}};
+    Path file = dir.resolve("filled.onnx");
+    OnnxExport.classifier(model).fillMissing(10, 20, 30).write(file);
+
+    float[][] probabilities;
+    try (OrtEnvironment env = OrtEnvironment.getEnvironment();
+         OrtSession session = env.createSession(file.toString(), new OrtSession.SessionOptions());
+         OnnxTensor input = OnnxTensor.createTensor(env, withGaps);
+         OrtSession.Result result = session.run(Map.of(OnnxExport.INPUT, input))) {
+      probabilities = (float[][]) result.get(OnnxExport.PROBABILITIES).orElseThrow().getValue();
+    }
+
+    double maxDifference = maxAbsoluteDifference(model.predict(Nd4j.createFromArray(filled)), probabilities);
+    assertThat(maxDifference).isLessThanOrEqualTo(1e-6);
+    assertThat(ModelProto.parseFrom(OnnxExport.classifier(model).fillMissing(0).toByteArray()).getGraph()
+        .getNodeList()).extracting(NodeProto::getOpType).startsWith("IsNaN", "Where", "MatMul");
+    assertThatThrownBy(() -> OnnxExport.classifier(model).fillMissing(1, 2))
+        .hasMessage("the model has 3 inputs but 2 fill values were given");
+    assertThatThrownBy(() -> OnnxExport.classifier(model).fillMissing(Double.NaN))
+        .hasMessageContaining("fill values must be finite");
+  }
+
+  @Test
   void mismatchedSettingsAreRefused() {
     MlpClassifier model = MlpClassifier.builder().inputs(2).hidden(4).classes(3).seed(1).build();
     assertThatThrownBy(() -> OnnxExport.classifier(model).classNames(List.of("a", "b")))

@@ -21,7 +21,8 @@ import picocli.CommandLine.Option;
     description = {
         "Export the model of a 'train' or 'digits' run (its best epoch's checkpoint, else its latest) for serving: "
             + "--onnx writes an ONNX model (input 'features', float32 [rows, inputs], the raw feature columns in "
-            + "the run's order; outputs 'probabilities' and 'label', or 'predictions' for regression), "
+            + "the run's order, NaN for a missing value when the run filled nulls; outputs 'probabilities' and "
+            + "'label', or 'predictions' for regression), "
             + "--safetensors writes the checkpoint's arrays with its manifest as metadata.",
         ""
     })
@@ -61,12 +62,18 @@ public final class ExportCommand extends CommandBase {
     return 0;
   }
 
-  /** The ONNX export of a run's model: its standardization, class names and feature columns. */
+  /**
+   * The ONNX export of a run's model: its fill values for nulls (a NaN input), standardization,
+   * class names and feature columns.
+   */
   static OnnxExport onnxExport(TrainedModel model) {
     ModelRecord record = model.record();
     OnnxExport export = record.classifier()
         ? OnnxExport.classifier(model.classifier()).classNames(record.classes())
         : OnnxExport.regressor(model.regressor()).metadata("solstice.target", record.target());
+    if (record.fillNulls() != null) {
+      export.fillMissing(record.fillNulls());
+    }
     if (record.standardization() != null) {
       export.standardize(record.standardization().mean(), record.standardization().scale());
     }

@@ -11,6 +11,7 @@ import io.solstice.arrow.TableFormat;
 import io.solstice.arrow.TableSplit;
 import io.solstice.core.metrics.FeatureMoments;
 import io.solstice.core.models.MlpClassifier;
+import io.solstice.examples.data.NullFill;
 import io.solstice.examples.data.TableLayout;
 import io.solstice.examples.data.TableSurvey;
 import io.solstice.examples.data.UsageException;
@@ -96,6 +97,12 @@ public final class TrainCommand extends TrainingCommand {
       description = "Fraction of the rows (of each class, for classification) held out for the final report; 0 "
           + "reports on the validation rows (default: ${DEFAULT-VALUE}).")
   double testFraction;
+
+  @Option(names = "--fill-nulls", defaultValue = NullFill.NONE, paramLabel = "none|mean|VALUE",
+      description = "Null feature values: none refuses a table that holds any, naming where they are; mean fills "
+          + "each feature's nulls with the mean of its train values; a number fills them with it. Applied before "
+          + "standardization, and by predict and the ONNX export alike (default: ${DEFAULT-VALUE}).")
+  String fillNulls;
 
   @Option(names = "--no-standardize", negatable = false,
       description = "Train on the raw features instead of standardized ones.")
@@ -187,6 +194,7 @@ public final class TrainCommand extends TrainingCommand {
     check(loss.equals("squared") || loss.equals("huber"), "--loss must be squared or huber");
     check(!regression || classWeight.equals("none"), "--class-weight applies to classification, not regression");
     check(regression || loss.equals("squared"), "--loss applies to regression (--task regression)");
+    NullFill nullFill = NullFill.parse(fillNulls);
     Path path = resolve(data);
     TableFormat format = TableFormat.detect(path);
     Flux<ArrowBatch> table = read(format, path, allocator);
@@ -201,14 +209,14 @@ public final class TrainCommand extends TrainingCommand {
     }
     TableSplit split = readable(path, format, () -> builder.plan(table, allocator));
     try {
-      return prepare(path, format, layout, split);
+      return prepare(path, format, layout, split, nullFill);
     } catch (RuntimeException e) {
       split.close();
       throw e;
     }
   }
 
-  private JobData prepare(Path path, TableFormat format, TableLayout layout, TableSplit split) {
+  private JobData prepare(Path path, TableFormat format, TableLayout layout, TableSplit split, NullFill nullFill) {
     long trainRows = split.rows(Split.TRAIN);
     check(trainRows > 0 && split.rows(Split.VALIDATION) > 0 && (testFraction == 0 || split.rows(Split.TEST) > 0),
         path + " has too few rows (" + split.rows() + ") to give every split at least one (" + trainRows + " train, "
@@ -222,13 +230,19 @@ public final class TrainCommand extends TrainingCommand {
         layout.regression() ? "random" : "stratified by '" + label + "'", seed, trainRows,
         split.rows(Split.VALIDATION), split.rows(Split.TEST),
         trainOrder(split));
+    FeatureSpec nullsAsNaN = layout.rawDoubleSpec(new double[] {Double.NaN});
+    double[] fill = nullFill.values(layout, path, split.batches(Split.TRAIN, READ_ROWS).map(nullsAsNaN::toTensors));
+    String filled = nullFill.describe(layout, fill);
+    if (filled != null) {
+      out().println(filled);
+    }
     // One pass over the train rows fits what is needed: the features' standardization, the target's.
-    Moments moments = noStandardize && !layout.regression() ? null : moments(split, layout);
+    Moments moments = noStandardize && !layout.regression() ? null : moments(split, layout, fill);
     Standardization standardization = noStandardize ? null : Standardization.of(moments.features());
     out().println(standardization == null ? "Features as they are (--no-standardize)"
         : "Features standardized with the train rows' mean and standard deviation");
     out().println(describe(sizing));
-    FeatureSpec spec = layout.featureSpec(standardization);
+    FeatureSpec spec = layout.featureSpec(standardization, fill);
     ModelTask<?, ?> modelTask =
         layout.regression() ? regressionTask(moments.targets()) : classificationTask(layout, split);
     boolean separateTest = split.rows(Split.TEST) > 0;
@@ -236,7 +250,7 @@ public final class TrainCommand extends TrainingCommand {
         (which, firstEpoch) -> split.batches(which == Split.TEST && !separateTest ? Split.VALIDATION : which,
             sizing.batchSize(), firstEpoch).map(spec::toTensors),
         trainRows, layout.width(), modelTask, separateTest ? "held-out test" : "validation",
-        preprocessing(path, format, layout, split, standardization), split);
+        preprocessing(path, format, layout, split, standardization, nullFill.record(fill)), split);
   }
 
   /** How the train rows come each epoch, for the output and the run record. */
@@ -319,8 +333,8 @@ public final class TrainCommand extends TrainingCommand {
   /** The train rows' feature moments, and the target's for regression, in one pass. */
   private record Moments(FeatureMoments features, FeatureMoments targets) {}
 
-  private static Moments moments(TableSplit split, TableLayout layout) {
-    FeatureSpec raw = layout.rawDoubleSpec();
+  private static Moments moments(TableSplit split, TableLayout layout, double[] fill) {
+    FeatureSpec raw = layout.rawDoubleSpec(fill);
     return split.batches(Split.TRAIN, READ_ROWS).map(raw::toTensors)
         .reduce(new Moments(FeatureMoments.none(), FeatureMoments.none()), (m, t) -> {
           try (t) {
@@ -367,7 +381,7 @@ public final class TrainCommand extends TrainingCommand {
   }
 
   private Map<String, Object> preprocessing(Path path, TableFormat format, TableLayout layout, TableSplit split,
-      Standardization standardization) {
+      Standardization standardization, Map<String, Object> fillNulls) {
     Map<String, Object> splitRecord = new LinkedHashMap<>();
     splitRecord.put("method", layout.regression() ? "random" : "stratified");
     splitRecord.put("stratified_by", layout.regression() ? null : label);
@@ -389,6 +403,7 @@ public final class TrainCommand extends TrainingCommand {
     record.put("rows", split.rows());
     record.put("features", layout.features());
     record.put("split", splitRecord);
+    record.put("fill_nulls", fillNulls);
     if (standardization == null) {
       record.put("standardization", null);
     } else {

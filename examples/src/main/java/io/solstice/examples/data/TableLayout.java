@@ -2,7 +2,10 @@ package io.solstice.examples.data;
 
 import io.solstice.arrow.FeatureSpec;
 import io.solstice.arrow.Standardization;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
@@ -17,10 +20,19 @@ import org.nd4j.linalg.api.buffer.DataType;
  *     than being class indices already
  * @param regression whether the label is a real-valued target
  * @param rows the number of rows
+ * @param nulls the feature columns that hold nulls, in column order
  */
 public record TableLayout(
     List<String> features, int width, String label, List<String> classNames, boolean byName, boolean regression,
-    long rows) {
+    long rows, Map<String, Nulls> nulls) {
+
+  /**
+   * The nulls of one feature column.
+   *
+   * @param rows how many rows hold a null in it
+   * @param firstRow the first of them, counting the table's rows from 0
+   */
+  public record Nulls(long rows, long firstRow) {}
 
   /**
    * Freezes the lists.
@@ -32,35 +44,42 @@ public record TableLayout(
    * @param byName see the record
    * @param regression see the record
    * @param rows see the record
+   * @param nulls see the record
    */
   public TableLayout {
     features = List.copyOf(features);
     classNames = List.copyOf(classNames);
+    nulls = Collections.unmodifiableMap(new LinkedHashMap<>(nulls));
   }
 
   /**
    * The feature spec that turns this table's batches into tensors for training.
    *
    * @param standardization how to standardize the features, or null for raw features
+   * @param fillNulls what null features become (one value, or one per feature), or null
    * @return the spec
    */
-  public FeatureSpec featureSpec(Standardization standardization) {
-    return spec().standardize(standardization).build();
+  public FeatureSpec featureSpec(Standardization standardization, double[] fillNulls) {
+    return spec(fillNulls).standardize(standardization).build();
   }
 
   /**
    * The feature spec that reads raw features and labels in double precision, for fitting a
    * standardization.
    *
+   * @param fillNulls what null features become (one value, or one per feature), or null
    * @return the spec
    */
-  public FeatureSpec rawDoubleSpec() {
-    FeatureSpec.Builder spec = spec().featureType(DataType.DOUBLE);
+  public FeatureSpec rawDoubleSpec(double[] fillNulls) {
+    FeatureSpec.Builder spec = spec(fillNulls).featureType(DataType.DOUBLE);
     return regression ? spec.labelType(DataType.DOUBLE).build() : spec.build();
   }
 
-  private FeatureSpec.Builder spec() {
+  private FeatureSpec.Builder spec(double[] fillNulls) {
     FeatureSpec.Builder spec = FeatureSpec.builder().features(features.toArray(String[]::new));
+    if (fillNulls != null) {
+      spec.fillNulls(fillNulls);
+    }
     if (regression) {
       return spec.target(label);
     }

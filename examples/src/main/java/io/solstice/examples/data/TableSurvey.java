@@ -7,12 +7,15 @@ import io.solstice.arrow.LabelRangeException;
 import io.solstice.arrow.MissingColumnException;
 import io.solstice.arrow.NullValueException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import org.apache.arrow.vector.BaseIntVector;
 import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.complex.FixedSizeListVector;
 import org.apache.arrow.vector.complex.ListVector;
 import org.apache.arrow.vector.dictionary.Dictionary;
 import org.apache.arrow.vector.types.pojo.ArrowType;
@@ -25,7 +28,8 @@ import reactor.core.publisher.Flux;
  * Reads a table once to learn its layout: checks the label and feature columns (with the Arrow
  * module's typed errors naming the column), picks the default features (every numeric column
  * but the label, or one float vector column), and collects the classes of a classification
- * label; a regression target must be numeric.
+ * label; a regression target must be numeric. It counts the rows whose features hold a null,
+ * per column, and refuses a null label or target (naming its row of the table, from 1).
  */
 public final class TableSurvey {
   private final String label;
@@ -41,6 +45,8 @@ public final class TableSurvey {
   private long maxLabel = -1;
   private int batches;
   private long rows;
+  // Per feature column with nulls: rows that hold one, and the first such row of the table.
+  private final Map<String, TableLayout.Nulls> nulls = new LinkedHashMap<>();
 
   private TableSurvey(String label, List<String> requestedFeatures, boolean regression) {
     this.label = label;
@@ -76,7 +82,7 @@ public final class TableSurvey {
       throw new UsageException(name + " holds no rows");
     }
     if (regression) {
-      return new TableLayout(features, width, label, List.of(), false, true, rows);
+      return new TableLayout(features, width, label, List.of(), false, true, rows, nulls);
     }
     List<String> classes = new ArrayList<>();
     if (!byName) {
@@ -90,13 +96,14 @@ public final class TableSurvey {
       throw new LabelRangeException(label, "holds " + classes.size() + " class(es) " + classes
           + "; a classifier needs at least two");
     }
-    return new TableLayout(features, width, label, classes, byName, false, rows);
+    return new TableLayout(features, width, label, classes, byName, false, rows, nulls);
   }
 
   private void visit(ArrowBatch batch) {
     if (features == null) {
       chooseColumns(batch.schema());
     }
+    long firstRow = rows;
     batches++;
     rows += batch.rowCount();
     if (width < 0 && batch.rowCount() > 0) {
@@ -105,8 +112,67 @@ public final class TableSurvey {
         width = list.getObject(0).size();
       }
     }
-    if (!regression) {
-      collectLabels(batch);
+    countNulls(batch, firstRow);
+    if (regression) {
+      checkTargets(batch, firstRow);
+    } else {
+      collectLabels(batch, firstRow);
+    }
+  }
+
+  private void countNulls(ArrowBatch batch, long firstRow) {
+    for (String name : features) {
+      FieldVector column = batch.root().getVector(name);
+      if (column == null) {
+        throw new MissingColumnException(name, "missing from batch " + (batches - 1) + " of the data");
+      }
+      for (int r = 0; r < batch.rowCount(); r++) {
+        if (holdsNull(column, r)) {
+          long row = firstRow + r;
+          nulls.merge(name, new TableLayout.Nulls(1, row),
+              (seen, one) -> new TableLayout.Nulls(seen.rows() + 1, seen.firstRow()));
+        }
+      }
+    }
+  }
+
+  /** Whether a row of a feature column is null, or is a vector with a null element. */
+  private static boolean holdsNull(FieldVector column, int row) {
+    if (column.isNull(row)) {
+      return true;
+    }
+    if (column instanceof FixedSizeListVector list) {
+      int w = list.getListSize();
+      return hasNull(list.getDataVector(), (long) row * w, (long) (row + 1) * w);
+    }
+    if (column instanceof ListVector list) {
+      return hasNull(list.getDataVector(), list.getOffsetBuffer().getInt(row * 4L),
+          list.getOffsetBuffer().getInt((row + 1) * 4L));
+    }
+    return false;
+  }
+
+  private static boolean hasNull(FieldVector values, long from, long to) {
+    if (values.getNullCount() == 0) {
+      return false;
+    }
+    for (long i = from; i < to; i++) {
+      if (values.isNull((int) i)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void checkTargets(ArrowBatch batch, long firstRow) {
+    FieldVector v = batch.root().getVector(label);
+    if (v == null) {
+      throw new MissingColumnException(label, "missing from batch " + (batches - 1) + " of the data");
+    }
+    for (int r = 0; r < v.getValueCount(); r++) {
+      if (v.isNull(r)) {
+        throw new NullValueException(label, "row " + (firstRow + r + 1) + " of the table has no target");
+      }
     }
   }
 
@@ -200,10 +266,10 @@ public final class TableSurvey {
     return f.getDictionary() != null ? "a dictionary-encoded column" : f.getType().toString();
   }
 
-  private void collectLabels(ArrowBatch batch) {
+  private void collectLabels(ArrowBatch batch, long firstRow) {
     FieldVector v = batch.root().getVector(label);
     if (v == null) {
-      throw new MissingColumnException(label, "missing from batch " + batches + " of the data");
+      throw new MissingColumnException(label, "missing from batch " + (batches - 1) + " of the data");
     }
     DictionaryEncoding encoding = v.getField().getDictionary();
     if (encoding != null) {
@@ -221,7 +287,7 @@ public final class TableSurvey {
     }
     for (int r = 0; r < v.getValueCount(); r++) {
       if (v.isNull(r)) {
-        throw new NullValueException(label, "row " + r + " of batch " + (batches - 1) + " has no label");
+        throw new NullValueException(label, "row " + (firstRow + r + 1) + " of the table has no label");
       }
       if (byName) {
         names.add(v.getObject(r).toString());

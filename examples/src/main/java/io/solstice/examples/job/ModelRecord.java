@@ -23,6 +23,7 @@ import java.util.Map;
  * <pre>{@code
  * {"model": "MlpClassifier", "inputs": 4, "hidden": [128], "monitor": "loss",
  *  "features": ["x0", "x1", "x2", "x3"], "standardization": {"mean": [...], "scale": [...]} (or null),
+ *  "fill_nulls": [...] (or null),
  *  "task": "classification", "classes": ["setosa", ...]       (or "task": "regression", "target": "price")}
  * }</pre>
  *
@@ -32,11 +33,13 @@ import java.util.Map;
  * @param monitor the validation metric the best checkpoint has the lowest value of
  * @param features the feature columns, in order (one vector column, or numeric columns)
  * @param standardization how the features were standardized, or null for raw features
+ * @param fillNulls what null features become before standardization (one value, or one per
+ *     feature), or null when nulls are refused
  * @param classes the class names by class index (empty for regression)
  * @param target the regression target column, or null for classification
  */
 public record ModelRecord(String model, int inputs, int[] hidden, String monitor, List<String> features,
-    Standardization standardization, List<String> classes, String target) {
+    Standardization standardization, double[] fillNulls, List<String> classes, String target) {
 
   /** The file name inside a checkpoint directory. */
   public static final String NAME = "model.json";
@@ -56,11 +59,13 @@ public record ModelRecord(String model, int inputs, int[] hidden, String monitor
    * @param monitor see the record
    * @param features see the record
    * @param standardization see the record
+   * @param fillNulls see the record
    * @param classes see the record
    * @param target see the record
    */
   public ModelRecord {
     hidden = hidden.clone();
+    fillNulls = fillNulls == null ? null : fillNulls.clone();
     features = List.copyOf(features);
     classes = List.copyOf(classes);
   }
@@ -75,14 +80,17 @@ public record ModelRecord(String model, int inputs, int[] hidden, String monitor
   }
 
   /**
-   * The spec that reads this model's features from a batch, standardized as in training. Its
-   * label column is only named (prediction does not read it).
+   * The spec that reads this model's features from a batch, nulls filled and standardized as in
+   * training. Its label column is only named (prediction does not read it).
    *
    * @return the spec
    */
   public FeatureSpec featureSpec() {
     FeatureSpec.Builder spec = FeatureSpec.builder().features(features.toArray(String[]::new))
         .standardize(standardization);
+    if (fillNulls != null) {
+      spec.fillNulls(fillNulls);
+    }
     return classifier() ? spec.label("label").numClasses(classes.size()).build() : spec.target(target).build();
   }
 
@@ -108,6 +116,7 @@ public record ModelRecord(String model, int inputs, int[] hidden, String monitor
       scaling.put("scale", Arrays.stream(standardization.scale()).boxed().toList());
       json.put("standardization", scaling);
     }
+    json.put("fill_nulls", fillNulls == null ? null : Arrays.stream(fillNulls).boxed().toList());
     json.put("task", classifier() ? "classification" : "regression");
     if (classifier()) {
       json.put("classes", classes);
@@ -150,8 +159,10 @@ public record ModelRecord(String model, int inputs, int[] hidden, String monitor
       for (int i = 0; i < hidden.length; i++) {
         hidden[i] = json.get("hidden").get(i).asInt();
       }
+      JsonNode fill = json.get("fill_nulls");
       return new ModelRecord(model, json.get("inputs").asInt(), hidden, json.get("monitor").asText(), features,
-          standardization, classes, json.has("target") ? json.get("target").asText() : null);
+          standardization, fill == null || fill.isNull() ? null : doubles(fill), classes,
+          json.has("target") ? json.get("target").asText() : null);
     } catch (IOException | RuntimeException e) {
       if (e instanceof UsageException usage) {
         throw usage;

@@ -212,12 +212,13 @@ public final class TrainingJob {
     if (preprocessing.get("standardization") instanceof Map<?, ?> scaling) {
       standardization = Standardization.of(doubles(scaling.get("mean")), doubles(scaling.get("scale")));
     }
+    double[] fillNulls = preprocessing.get("fill_nulls") instanceof Map<?, ?> fill ? doubles(fill.get("values")) : null;
     if (task instanceof ClassificationTask classification) {
       return new ModelRecord(ModelRecord.CLASSIFIER, data.inputs(), settings.hidden(), task.monitor(), features,
-          standardization, classification.classNames(), null);
+          standardization, fillNulls, classification.classNames(), null);
     }
     return new ModelRecord(ModelRecord.REGRESSOR, data.inputs(), settings.hidden(), task.monitor(), features,
-        standardization, List.of(), ((RegressionTask) task).target());
+        standardization, fillNulls, List.of(), ((RegressionTask) task).target());
   }
 
   private static double[] doubles(Object list) {
