@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.solstice.arrow.TableFormat;
 import io.solstice.core.checkpoint.CheckpointStore;
 import io.solstice.examples.data.OutputFiles;
 import io.solstice.examples.data.PredictionFile;
@@ -15,6 +16,7 @@ import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.apache.arrow.memory.BufferAllocator;
@@ -95,9 +97,9 @@ class PredictCommandTest {
     TrainedModel model = TrainedModel.load(digits);
 
     for (PredictionFile.Format format : PredictionFile.Format.values()) {
-      // The Arrow writer takes one batch at a time; arrow-dataset's Parquet writer pulls batches on
-      // its own threads and may hold a few it has not written yet (measured: 1 to 2 MB).
-      long limit = format == PredictionFile.Format.ARROW ? 3L << 20 : 6L << 20;
+      // The Arrow and CSV writers take one batch at a time; arrow-dataset's Parquet writer pulls
+      // batches on its own threads and may hold a few it has not written yet (measured: 1 to 2 MB).
+      long limit = format == PredictionFile.Format.PARQUET ? 6L << 20 : 3L << 20;
       assertThat(limit).isLessThan(Files.size(input));
       Path out = dir.resolve("many.predictions." + format.name().toLowerCase());
       long peak;
@@ -111,8 +113,13 @@ class PredictCommandTest {
       assertThat(peak).isLessThan(limit);
       PredictionOutput predictions = PredictionOutput.read(out);
       assertThat(predictions.rows()).isEqualTo(rows);
-      assertThat(predictions.column("id").get(rows - 1)).isEqualTo(rows - 1);
-      assertThat(predictions.columns().keySet()).containsExactly("id", "prediction", "probabilities");
+      // A CSV file's integers read back as int64.
+      assertThat(((Number) predictions.column("id").get(rows - 1)).longValue()).isEqualTo(rows - 1);
+      if (format == PredictionFile.Format.CSV) {
+        assertThat(predictions.columns().keySet()).hasSize(12).startsWith("id", "prediction", "probability_0");
+      } else {
+        assertThat(predictions.columns().keySet()).containsExactly("id", "prediction", "probabilities");
+      }
     }
   }
 
@@ -161,6 +168,47 @@ class PredictCommandTest {
   }
 
   @Test
+  void aCsvOutputHoldsWhatTheArrowOutputHoldsOneProbabilityColumnPerClass() throws IOException {
+    Path test = digits.resolve("data/test.arrow");
+    Path arrow = dir.resolve("predictions.arrow");
+    Path csv = dir.resolve("predictions.csv");
+    assertThat(Cli.run("predict", "--run", digits.toString(), "--data", test.toString(), "--out",
+        arrow.toString()).exitCode()).isZero();
+
+    // The format comes from --out's extension.
+    Cli run = Cli.run("predict", "--run", digits.toString(), "--data", test.toString(), "--out", csv.toString());
+
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    PredictionOutput expected = PredictionOutput.read(arrow);
+    List<String> lines = Files.readAllLines(csv);
+    List<String> header = new ArrayList<>(List.of("label", "prediction"));
+    for (int k = 0; k < 10; k++) {
+      header.add("probability_" + k);
+    }
+    assertThat(lines.get(0)).isEqualTo(String.join(",", header));
+    assertThat(lines).hasSize(expected.rows() + 1);
+    float[][] probabilities = expected.probabilities();
+    for (int r = 0; r < expected.rows(); r++) {
+      String[] cells = lines.get(r + 1).split(",");
+      assertThat(Integer.parseInt(cells[0])).isEqualTo(expected.column("label").get(r));
+      assertThat(cells[1]).isEqualTo(expected.column("prediction").get(r));
+      for (int k = 0; k < 10; k++) {
+        assertThat(Float.parseFloat(cells[2 + k])).as("row %d class %d", r, k).isEqualTo(probabilities[r][k]);
+      }
+    }
+
+    Path parquet = dir.resolve("predictions.parquet");
+    assertThat(Cli.run("predict", "--run", digits.toString(), "--data", test.toString(), "--out",
+        parquet.toString()).exitCode()).isZero();
+    assertThat(TableFormat.detect(parquet)).isEqualTo(TableFormat.PARQUET);
+    Cli disagree = Cli.run("predict", "--run", digits.toString(), "--data", test.toString(), "--out",
+        csv.toString(), "--format", "parquet");
+    assertThat(disagree.exitCode()).isEqualTo(SolsticeCli.EXIT_USAGE);
+    assertThat(disagree.errLines()).containsExactly("solstice predict: --out " + csv
+        + " names a csv file but --format is parquet; give one or the other, or make them agree");
+  }
+
+  @Test
   void aRunWithoutAModelIsOneLineAndExit2() throws IOException {
     Files.createDirectories(dir.resolve("empty"));
 
@@ -195,7 +243,7 @@ class PredictCommandTest {
     assertThat(dir.resolve("y.arrow")).doesNotExist();
 
     Cli format = Cli.run("predict", "--run", digits.toString(), "--data", csv.toString(), "--format", "xml");
-    assertThat(format.errLines()).containsExactly("solstice predict: --format must be arrow or parquet, got xml");
+    assertThat(format.errLines()).containsExactly("solstice predict: --format must be arrow, parquet or csv, got xml");
   }
 
   private static Path lowestValidationLoss(Path checkpoints) {

@@ -25,7 +25,8 @@ import picocli.CommandLine.Option;
             + "file or stream, Parquet, CSV or JSON lines table with those feature columns.",
         "",
         "Output: every input column but the features, then 'prediction' (the class name, or the predicted value "
-            + "for regression) and, for classification, 'probabilities' (one per class, in the run's class order).",
+            + "for regression) and, for classification, 'probabilities' (one per class, in the run's class order; "
+            + "in CSV one probability_<class> column each).",
         ""
     })
 public final class PredictCommand extends CommandBase {
@@ -38,11 +39,12 @@ public final class PredictCommand extends CommandBase {
   Path data;
 
   @Option(names = "--out", paramLabel = "FILE",
-      description = "Where the predictions go (default: <data without extension>.predictions.arrow or .parquet).")
+      description = "Where the predictions go (default: <data without extension>.predictions.<format>).")
   Path out;
 
-  @Option(names = "--format", defaultValue = "arrow", paramLabel = "arrow|parquet",
-      description = "The output format (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--format", paramLabel = "arrow|parquet|csv",
+      description = "The output format (default: the one --out's extension names, .arrow, .parquet or .csv; else "
+          + "arrow). CSV has one probability_<class> column per class.")
   String format;
 
   @Option(names = "--batch-size", defaultValue = "4096", paramLabel = "ROWS",
@@ -54,7 +56,7 @@ public final class PredictCommand extends CommandBase {
 
   @Override
   protected int execute() throws Exception {
-    PredictionFile.Format outputFormat = PredictionFile.Format.of(format);
+    PredictionFile.Format outputFormat = outputFormat();
     if (batchSize < 1) {
       throw new UsageException("--batch-size must be at least 1, got " + batchSize);
     }
@@ -69,11 +71,24 @@ public final class PredictCommand extends CommandBase {
     return 0;
   }
 
+  /** --format, else the format --out's name says, else Arrow; a name that says another is refused. */
+  private PredictionFile.Format outputFormat() {
+    PredictionFile.Format named = out == null ? null : PredictionFile.Format.named(out);
+    if (format == null) {
+      return named != null ? named : PredictionFile.Format.ARROW;
+    }
+    PredictionFile.Format given = PredictionFile.Format.of(format);
+    if (named != null && named != given) {
+      throw new UsageException("--out " + out + " names a " + named.extension() + " file but --format is "
+          + format + "; give one or the other, or make them agree");
+    }
+    return given;
+  }
+
   private Path defaultOut(PredictionFile.Format outputFormat) {
     String name = data.getFileName().toString();
     int dot = name.lastIndexOf('.');
     String stem = dot > 0 ? name.substring(0, dot) : name;
-    return data.resolveSibling(stem + ".predictions." + (outputFormat == PredictionFile.Format.ARROW ? "arrow"
-        : "parquet"));
+    return data.resolveSibling(stem + ".predictions." + outputFormat.extension());
   }
 }

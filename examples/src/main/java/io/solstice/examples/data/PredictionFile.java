@@ -1,9 +1,13 @@
 package io.solstice.examples.data;
 
 import io.solstice.arrow.ArrowBatch;
+import io.solstice.core.io.CsvLine;
+import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.Writer;
 import java.nio.channels.Channels;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,14 +33,22 @@ public final class PredictionFile {
   /** The formats predictions are written in. */
   public enum Format {
     /** An Arrow IPC file. */
-    ARROW,
+    ARROW("arrow"),
     /** A Parquet file (arrow-dataset's writer). */
-    PARQUET;
+    PARQUET("parquet"),
+    /** A CSV file with a header, one {@code probability_<class>} column per class. */
+    CSV("csv");
+
+    private final String extension;
+
+    Format(String extension) {
+      this.extension = extension;
+    }
 
     /**
      * The format named on the command line.
      *
-     * @param name {@code arrow} or {@code parquet}
+     * @param name {@code arrow}, {@code parquet} or {@code csv}
      * @return the format
      * @throws UsageException for another name
      */
@@ -44,8 +56,35 @@ public final class PredictionFile {
       return switch (name.toLowerCase(Locale.ROOT)) {
         case "arrow" -> ARROW;
         case "parquet" -> PARQUET;
-        default -> throw new UsageException("--format must be arrow or parquet, got " + name);
+        case "csv" -> CSV;
+        default -> throw new UsageException("--format must be arrow, parquet or csv, got " + name);
       };
+    }
+
+    /**
+     * The format a file name says, by its extension.
+     *
+     * @param file the file
+     * @return the format, or null when its extension names none
+     */
+    public static Format named(Path file) {
+      String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+      int dot = name.lastIndexOf('.');
+      return switch (dot < 0 ? "" : name.substring(dot + 1)) {
+        case "arrow", "arrows", "ipc", "feather" -> ARROW;
+        case "parquet" -> PARQUET;
+        case "csv" -> CSV;
+        default -> null;
+      };
+    }
+
+    /**
+     * The file extension of the format, without the dot.
+     *
+     * @return it
+     */
+    public String extension() {
+      return extension;
     }
   }
 
@@ -86,37 +125,85 @@ public final class PredictionFile {
         first.close();
         throw e;
       }
-      return format == Format.ARROW
-          ? writeArrow(first, batches, table, target, allocator, output)
-          : writeParquet(first, batches, table, target, allocator, output);
+      return switch (format) {
+        case ARROW -> writeArrow(first, batches, table, target, allocator, output);
+        case PARQUET -> writeParquet(first, batches, table, target, allocator, output);
+        case CSV -> writeCsv(first, batches, table, target, allocator, output);
+      };
     }
   }
 
   private static long writeArrow(ArrowBatch first, Iterator<ArrowBatch> batches, PredictionTable table, Path target,
       BufferAllocator allocator, OutputFiles output) throws IOException {
-    long[] rows = {0};
-    ArrowBatch[] pending = {first};
-    try (VectorSchemaRoot root = VectorSchemaRoot.create(table.schema(), allocator)) {
+    try (Filled filled = new Filled(first, batches, table, allocator)) {
       output.write(target, channel -> {
-        try (ArrowFileWriter writer = new ArrowFileWriter(root, null, channel)) {
+        try (ArrowFileWriter writer = new ArrowFileWriter(filled.root, null, channel)) {
           writer.start();
-          while (pending[0] != null || batches.hasNext()) {
-            try (ArrowBatch batch = pending[0] != null ? pending[0] : batches.next()) {
-              pending[0] = null;
-              table.fill(batch, root);
-              writer.writeBatch();
-              rows[0] += batch.rowCount();
-            }
+          while (filled.next()) {
+            writer.writeBatch();
           }
           writer.end();
         }
       });
-    } finally {
-      if (pending[0] != null) {
-        pending[0].close();
-      }
+      return filled.rows;
     }
-    return rows[0];
+  }
+
+  private static long writeCsv(ArrowBatch first, Iterator<ArrowBatch> batches, PredictionTable table, Path target,
+      BufferAllocator allocator, OutputFiles output) throws IOException {
+    try (Filled filled = new Filled(first, batches, table, allocator)) {
+      output.write(target, channel -> {
+        Writer writer = new BufferedWriter(Channels.newWriter(channel, StandardCharsets.UTF_8));
+        writer.write(CsvLine.of(table.csvHeader()));
+        while (filled.next()) {
+          for (int r = 0; r < filled.root.getRowCount(); r++) {
+            writer.write(CsvLine.of(table.csvCells(filled.root, r)));
+          }
+        }
+        writer.flush();
+      });
+      return filled.rows;
+    }
+  }
+
+  /**
+   * The batches to write, each in turn filled into one root of the table's schema; every batch
+   * is closed, the first too when writing stops before it.
+   */
+  private static final class Filled implements AutoCloseable {
+    final VectorSchemaRoot root;
+    private final Iterator<ArrowBatch> batches;
+    private final PredictionTable table;
+    private ArrowBatch first;
+    long rows;
+
+    Filled(ArrowBatch first, Iterator<ArrowBatch> batches, PredictionTable table, BufferAllocator allocator) {
+      this.first = first;
+      this.batches = batches;
+      this.table = table;
+      this.root = VectorSchemaRoot.create(table.schema(), allocator);
+    }
+
+    /** Fills the root with the next batch; false when there is none. */
+    boolean next() {
+      if (first == null && !batches.hasNext()) {
+        return false;
+      }
+      try (ArrowBatch batch = first != null ? first : batches.next()) {
+        first = null;
+        table.fill(batch, root);
+        rows += batch.rowCount();
+      }
+      return true;
+    }
+
+    @Override
+    public void close() {
+      if (first != null) {
+        first.close();
+      }
+      root.close();
+    }
   }
 
   private static long writeParquet(ArrowBatch first, Iterator<ArrowBatch> batches, PredictionTable table,

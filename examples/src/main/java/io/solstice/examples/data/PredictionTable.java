@@ -4,6 +4,7 @@ import io.solstice.arrow.ArrowBatch;
 import io.solstice.arrow.ArrowFlux;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.Float4Vector;
@@ -142,6 +143,52 @@ public final class PredictionTable {
     } finally {
       decoded.forEach(FieldVector::close);
     }
+  }
+
+  /**
+   * The header of the CSV form: the key columns, {@value #PREDICTION}, and for a classifier one
+   * {@code probability_<class>} column per class (CSV has no list cells).
+   *
+   * @return the column names
+   */
+  public List<String> csvHeader() {
+    List<String> header = new ArrayList<>(keys);
+    header.add(PREDICTION);
+    for (byte[] name : classNames) {
+      header.add("probability_" + new String(name, StandardCharsets.UTF_8));
+    }
+    return header;
+  }
+
+  /**
+   * One row of the CSV form, from a root {@link #fill} filled.
+   *
+   * @param filled the root
+   * @param row the row
+   * @return its cells, in {@link #csvHeader()} order; a null is an empty cell
+   */
+  public List<String> csvCells(VectorSchemaRoot filled, int row) {
+    List<String> cells = new ArrayList<>(keys.size() + 1 + classNames.length);
+    for (String key : keys) {
+      cells.add(cell(filled.getVector(key).getObject(row)));
+    }
+    cells.add(cell(filled.getVector(PREDICTION).getObject(row)));
+    if (classNames.length > 0) {
+      FixedSizeListVector scores = (FixedSizeListVector) filled.getVector(PROBABILITIES);
+      Float4Vector values = (Float4Vector) scores.getDataVector();
+      for (int k = 0; k < classNames.length; k++) {
+        cells.add(Float.toString(values.get(row * classNames.length + k)));
+      }
+    }
+    return cells;
+  }
+
+  /** A value as CSV text: numbers as Java prints them (they parse back exactly), bytes in Base64. */
+  private static String cell(Object value) {
+    if (value == null) {
+      return "";
+    }
+    return value instanceof byte[] bytes ? Base64.getEncoder().encodeToString(bytes) : value.toString();
   }
 
   private static void copy(FieldVector from, FieldVector to, int rows) {

@@ -1,6 +1,7 @@
 package io.solstice.reactive.callbacks.internal;
 
 import io.solstice.core.Mode;
+import io.solstice.core.io.CsvLine;
 import io.solstice.reactive.callbacks.LoggedMetrics;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -16,9 +17,8 @@ import java.util.Map;
 /**
  * The CSV form of logged metrics that {@link io.solstice.reactive.callbacks.CsvLogger} writes,
  * and reads back to continue the file of a resumed run: the columns {@code mode, epoch, kind,
- * step, train_step, steps}, then one per metric key; cells that hold a comma, a quote or a line
- * break are quoted, values are written so they parse back to the same double, and an absent
- * value is an empty cell.
+ * step, train_step, steps}, then one per metric key, in {@link CsvLine}'s lines; values are
+ * written so they parse back to the same double, and an absent value is an empty cell.
  */
 public final class MetricsCsv {
 
@@ -45,7 +45,7 @@ public final class MetricsCsv {
   public static String header(Collection<String> keys) {
     List<String> cells = new ArrayList<>(FIXED);
     cells.addAll(keys);
-    return join(cells);
+    return CsvLine.of(cells);
   }
 
   /**
@@ -63,7 +63,7 @@ public final class MetricsCsv {
       Double value = row.values().get(key);
       cells.add(value == null ? "" : Double.toString(value));
     }
-    return join(cells);
+    return CsvLine.of(cells);
   }
 
   /**
@@ -122,19 +122,7 @@ public final class MetricsCsv {
     return row.kind().name().toLowerCase(Locale.ROOT) + (row.complete() ? "" : CUT_SHORT);
   }
 
-  private static String join(List<String> cells) {
-    StringBuilder line = new StringBuilder();
-    for (int i = 0; i < cells.size(); i++) {
-      String cell = cells.get(i);
-      if (cell.contains(",") || cell.contains("\"") || cell.contains("\n")) {
-        cell = '"' + cell.replace("\"", "\"\"") + '"';
-      }
-      line.append(i == 0 ? "" : ",").append(cell);
-    }
-    return line.append('\n').toString();
-  }
-
-  /** The records of {@link #join}'s lines: quoted cells may hold commas, quotes and breaks. */
+  /** The records of {@link CsvLine}'s lines: quoted cells may hold commas, quotes and breaks. */
   private static List<List<String>> records(String text) {
     List<List<String>> records = new ArrayList<>();
     List<String> cells = new ArrayList<>();
