@@ -8,6 +8,7 @@ import io.solstice.examples.job.TrainingJob;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
@@ -94,6 +95,22 @@ class TrainCommandTest {
     assertThat(run.out()).contains("(CSV): 600 rows; features [x0, x1, x2, x3] (4 per row); label 'species' with "
         + "classes [setosa, versicolor, virginica]");
     assertThat(report().get("test").get("accuracy").asDouble()).isGreaterThanOrEqualTo(0.9);
+  }
+
+  @Test
+  void columnsLeftOutOfTheDefaultFeaturesAreNamedWithWhy() throws IOException {
+    List<String> lines = Files.readAllLines(tables.csv(dir.resolve("flowers.csv")));
+    List<String> noted = new ArrayList<>();
+    for (int i = 0; i < lines.size(); i++) {
+      noted.add(lines.get(i) + (i == 0 ? ",note" : ",seen on day " + i));
+    }
+    Path data = Files.write(dir.resolve("noted.csv"), noted);
+
+    Cli run = train(data, "species");
+
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    assertThat(run.out()).contains("features [x0, x1, x2, x3] (4 per row)")
+        .contains("Left out: 'note' (Utf8, not numeric)");
   }
 
   @Test

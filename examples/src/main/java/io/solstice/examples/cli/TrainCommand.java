@@ -226,6 +226,9 @@ public final class TrainCommand extends TrainingCommand {
     out().printf(Locale.ROOT, "%s (%s): %d rows; features %s (%d per row); %s%n", path, format.label(), layout.rows(),
         layout.features(), layout.width(), layout.regression() ? "target '" + label + "'"
             : "label '" + label + "' with classes " + layout.classNames());
+    if (!layout.leftOut().isEmpty()) {
+      out().println("Left out: " + String.join(", ", layout.leftOut()));
+    }
     out().printf(Locale.ROOT, "Split by row (%s, seed %d): %d train, %d validation, %d test rows; %s%n",
         layout.regression() ? "random" : "stratified by '" + label + "'", seed, trainRows,
         split.rows(Split.VALIDATION), split.rows(Split.TEST),

@@ -21,10 +21,12 @@ import org.nd4j.linalg.api.buffer.DataType;
  * @param regression whether the label is a real-valued target
  * @param rows the number of rows
  * @param nulls the feature columns that hold nulls, in column order
+ * @param leftOut the columns the default feature choice left out, each with why (empty when
+ *     the features were named)
  */
 public record TableLayout(
     List<String> features, int width, String label, List<String> classNames, boolean byName, boolean regression,
-    long rows, Map<String, Nulls> nulls) {
+    long rows, Map<String, Nulls> nulls, List<String> leftOut) {
 
   /**
    * The nulls of one feature column.
@@ -45,11 +47,13 @@ public record TableLayout(
    * @param regression see the record
    * @param rows see the record
    * @param nulls see the record
+   * @param leftOut see the record
    */
   public TableLayout {
     features = List.copyOf(features);
     classNames = List.copyOf(classNames);
     nulls = Collections.unmodifiableMap(new LinkedHashMap<>(nulls));
+    leftOut = List.copyOf(leftOut);
   }
 
   /**

@@ -47,6 +47,8 @@ public final class TableSurvey {
   private long rows;
   // Per feature column with nulls: rows that hold one, and the first such row of the table.
   private final Map<String, TableLayout.Nulls> nulls = new LinkedHashMap<>();
+  // Columns that are not default features, each with why.
+  private final List<String> leftOut = new ArrayList<>();
 
   private TableSurvey(String label, List<String> requestedFeatures, boolean regression) {
     this.label = label;
@@ -82,7 +84,7 @@ public final class TableSurvey {
       throw new UsageException(name + " holds no rows");
     }
     if (regression) {
-      return new TableLayout(features, width, label, List.of(), false, true, rows, nulls);
+      return new TableLayout(features, width, label, List.of(), false, true, rows, nulls, leftOut);
     }
     List<String> classes = new ArrayList<>();
     if (!byName) {
@@ -96,7 +98,7 @@ public final class TableSurvey {
       throw new LabelRangeException(label, "holds " + classes.size() + " class(es) " + classes
           + "; a classifier needs at least two");
     }
-    return new TableLayout(features, width, label, classes, byName, false, rows, nulls);
+    return new TableLayout(features, width, label, classes, byName, false, rows, nulls, leftOut);
   }
 
   private void visit(ArrowBatch batch) {
@@ -229,6 +231,8 @@ public final class TableSurvey {
         scalars.add(f.getName());
       } else if (isVector(f)) {
         vectors.add(f.getName());
+      } else {
+        leftOut.add("'" + f.getName() + "' (" + describe(f) + ", not numeric)");
       }
     }
     if (vectors.size() == 1 && scalars.isEmpty()) {
