@@ -48,7 +48,7 @@ class FillNullsTest {
   }
 
   @Test
-  void aTableWithNullsIsRefusedWithWhereTheyAreAndHowToFillThem() {
+  void aTableWithNullsIsRefusedWithWhereTheyAreAndHowToFillThem() throws Exception {
     Cli train = Cli.run("train", "--data", table.toString(), "--label", "species", "--epochs", "2",
         "--work-dir", dir.resolve("refused").toString());
 
@@ -56,6 +56,17 @@ class FillNullsTest {
     assertThat(train.errLines()).containsExactly("solstice train: " + table + " has null feature values: "
         + "'x1' in 3 rows (the first is row 4), 'x3' in 1 row (the first is row 8); fill them with --fill-nulls mean "
         + "(each feature's train mean) or --fill-nulls VALUE, or remove those rows");
+
+    Path full = dir.resolve("full.csv");
+    Path work = dir.resolve("no-nulls");
+    assertThat(Cli.run("train", "--data", full.toString(), "--label", "species", "--epochs", "2",
+        "--work-dir", work.toString()).exitCode()).isZero();
+    Cli predict = Cli.run("predict", "--run", work.toString(), "--data", table.toString(), "--out",
+        dir.resolve("p.arrow").toString());
+    assertThat(predict.exitCode()).isEqualTo(SolsticeCli.EXIT_USAGE);
+    assertThat(predict.errLines()).containsExactly("solstice predict: " + table + " has nulls in feature column "
+        + "'x1', and the run refused nulls when it trained: fill them in the data, or train again with "
+        + "--fill-nulls mean or --fill-nulls VALUE");
 
     Cli bad = Cli.run("train", "--data", table.toString(), "--label", "species", "--fill-nulls", "median");
     assertThat(bad.errLines()).containsExactly(

@@ -2,6 +2,7 @@ package io.solstice.examples.job;
 
 import io.solstice.arrow.ArrowBatch;
 import io.solstice.arrow.ArrowFlux;
+import io.solstice.arrow.NullValueException;
 import io.solstice.arrow.ReadOptions;
 import io.solstice.arrow.TableFormat;
 import io.solstice.examples.data.OutputFiles;
@@ -53,6 +54,15 @@ public record PredictionJob(TrainedModel model, Path data, Path out, PredictionF
           sink.next(batch);
         })
         .transform(ArrowFlux.predict(record.featureSpec(), model.model(), model.predictor()));
-    return PredictionFile.write(predicted, record.features(), record.classes(), out, format, allocator, output);
+    try {
+      return PredictionFile.write(predicted, record.features(), record.classes(), out, format, allocator, output);
+    } catch (NullValueException e) {
+      if (record.fillNulls() != null || !record.features().contains(e.column())) {
+        throw e;
+      }
+      throw new UsageException(data + " has nulls in feature column '" + e.column() + "', and the run refused "
+          + "nulls when it trained: fill them in the data, or train again with --fill-nulls mean or --fill-nulls "
+          + "VALUE");
+    }
   }
 }
