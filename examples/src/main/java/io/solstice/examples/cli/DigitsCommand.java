@@ -32,9 +32,11 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     defaultValueProvider = DigitsCommand.Defaults.class,
     description = {
-        "Train an MLP on the bundled handwritten digits (UCI, 1,797 8x8 images) end to end:",
-        "Arrow IPC files, reactive training with early stopping and checkpoints, a per-class report,",
-        "learning curves (<work-dir>/curves.png) and metrics (<work-dir>/metrics.csv)."
+        // One string per paragraph: picocli wraps each to the terminal's width.
+        "Train an MLP on the bundled handwritten digits (UCI, 1,797 8x8 images) end to end: Arrow IPC files, "
+            + "reactive training with early stopping and checkpoints, a per-class report, learning curves "
+            + "(<work-dir>/curves.png) and metrics (<work-dir>/metrics.csv).",
+        ""
     })
 public final class DigitsCommand extends TrainingCommand {
 

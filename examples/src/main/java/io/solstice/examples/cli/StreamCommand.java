@@ -40,11 +40,13 @@ import picocli.CommandLine.Option;
     name = "stream",
     mixinStandardHelpOptions = true,
     description = {
-        "Online training on an unbounded stream: by default a rotating hyperplane with an abrupt drift served over",
-        "Arrow Flight on loopback, or your Flight endpoint (--flight) or Kafka topic (--kafka) whose batches hold",
-        "--feature-columns and an integer --label. Prints prequential accuracy (cumulative, window, fading); a drift",
-        "detector (--detector) may reset the model or boost its learning rate (--on-drift). Ends with a summary",
-        "table. Stops after --steps, at the end of the stream, or on Ctrl-C."
+        // One string per paragraph: picocli wraps each to the terminal's width.
+        "Online training on an unbounded stream: by default a rotating hyperplane with an abrupt drift served over "
+            + "Arrow Flight on loopback, or your Flight endpoint (--flight) or Kafka topic (--kafka) whose batches "
+            + "hold --feature-columns and an integer --label. Prints prequential accuracy (cumulative, window, "
+            + "fading); a drift detector (--detector) may reset the model or boost its learning rate (--on-drift). "
+            + "Ends with a summary table. Stops after --steps, at the end of the stream, or on Ctrl-C.",
+        ""
     })
 public final class StreamCommand extends CommandBase {
 
