@@ -2,9 +2,6 @@ package io.solstice.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtSession;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.solstice.core.NamedArrays;
@@ -18,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.junit.jupiter.api.Test;
@@ -55,17 +51,11 @@ class ExportCommandTest {
     PredictionOutput solstice = PredictionOutput.read(predictions);
     float[][] expected = solstice.probabilities();
     float[][] features = rawFeatures(solstice.rows());
-    float[][] probabilities;
-    long[] labels;
-    try (OrtEnvironment env = OrtEnvironment.getEnvironment();
-         OrtSession session = env.createSession(onnx.toString(), new OrtSession.SessionOptions());
-         OnnxTensor input = OnnxTensor.createTensor(env, features);
-         OrtSession.Result result = session.run(Map.of(OnnxExport.INPUT, input))) {
-      probabilities = (float[][]) result.get(OnnxExport.PROBABILITIES).orElseThrow().getValue();
-      labels = (long[]) result.get(OnnxExport.LABEL).orElseThrow().getValue();
-      assertThat(session.getMetadata().getCustomMetadata().get(OnnxExport.CLASS_NAMES_KEY))
-          .isEqualTo(new ObjectMapper().writeValueAsString(record.classes()));
-    }
+    OnnxRun run = OnnxRun.of(onnx, features);
+    float[][] probabilities = run.floats(OnnxExport.PROBABILITIES);
+    long[] labels = run.longs(OnnxExport.LABEL);
+    assertThat(run.metadata().get(OnnxExport.CLASS_NAMES_KEY))
+        .isEqualTo(new ObjectMapper().writeValueAsString(record.classes()));
     double max = 0;
     for (int r = 0; r < expected.length; r++) {
       for (int k = 0; k < expected[r].length; k++) {
@@ -98,13 +88,7 @@ class ExportCommandTest {
     for (int r = 0; r < all.length; r++) {
       features[r] = new float[] {all[r][1], all[r][2], all[r][3]};
     }
-    float[][] onnxPredictions;
-    try (OrtEnvironment env = OrtEnvironment.getEnvironment();
-         OrtSession session = env.createSession(onnx.toString(), new OrtSession.SessionOptions());
-         OnnxTensor input = OnnxTensor.createTensor(env, features);
-         OrtSession.Result result = session.run(Map.of(OnnxExport.INPUT, input))) {
-      onnxPredictions = (float[][]) result.get(OnnxExport.PREDICTIONS).orElseThrow().getValue();
-    }
+    float[][] onnxPredictions = OnnxRun.of(onnx, features).floats(OnnxExport.PREDICTIONS);
     double max = 0;
     for (int r = 0; r < features.length; r++) {
       max = Math.max(max, Math.abs(((Number) solstice.column("prediction").get(r)).floatValue()

@@ -2,9 +2,6 @@ package io.solstice.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtSession;
 import io.solstice.examples.job.ModelRecord;
 import io.solstice.examples.job.TrainedModel;
 import io.solstice.onnx.OnnxExport;
@@ -12,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.junit.jupiter.api.BeforeEach;
@@ -112,13 +108,7 @@ class FillNullsTest {
         features[r][c] = cells[c].isEmpty() ? Float.NaN : (float) Double.parseDouble(cells[c]);
       }
     }
-    float[][] onnxProbabilities;
-    try (OrtEnvironment env = OrtEnvironment.getEnvironment();
-         OrtSession session = env.createSession(onnx.toString(), new OrtSession.SessionOptions());
-         OnnxTensor input = OnnxTensor.createTensor(env, features);
-         OrtSession.Result result = session.run(Map.of(OnnxExport.INPUT, input))) {
-      onnxProbabilities = (float[][]) result.get(OnnxExport.PROBABILITIES).orElseThrow().getValue();
-    }
+    float[][] onnxProbabilities = OnnxRun.of(onnx, features).floats(OnnxExport.PROBABILITIES);
     double max = 0;
     for (int[] blank : BLANKS) {
       for (int k = 0; k < predicted[blank[0]].length; k++) {
