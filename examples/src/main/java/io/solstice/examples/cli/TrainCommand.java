@@ -200,6 +200,7 @@ public final class TrainCommand extends TrainingCommand {
     Flux<ArrowBatch> table = read(format, path, allocator);
     TableLayout layout = readable(path, format, () -> TableSurvey.survey(table, path.toString(), label, features,
         regression));
+    nullFill.refuseUnfilled(layout, path);
     TableSplit.Builder builder = TableSplit.builder()
         .validation(valFraction).test(testFraction).seed(seed)
         .stratifyBy(regression ? null : label)
@@ -234,7 +235,7 @@ public final class TrainCommand extends TrainingCommand {
         split.rows(Split.VALIDATION), split.rows(Split.TEST),
         trainOrder(split));
     FeatureSpec nullsAsNaN = layout.rawDoubleSpec(new double[] {Double.NaN});
-    double[] fill = nullFill.values(layout, path, split.batches(Split.TRAIN, READ_ROWS).map(nullsAsNaN::toTensors));
+    double[] fill = nullFill.values(layout, split.batches(Split.TRAIN, READ_ROWS).map(nullsAsNaN::toTensors));
     String filled = nullFill.describe(layout, fill);
     if (filled != null) {
       out().println(filled);

@@ -59,32 +59,39 @@ public final class NullFill {
   }
 
   /**
-   * The fill values for a table, or null when nulls are refused and there are none.
+   * Refuses a table with null features when nothing fills them, saying where they are.
    *
    * @param layout the table's survey, which counted its nulls
-   * @param table the table, for messages
+   * @param table the table, for the message
+   * @throws UsageException when nulls are refused but present
+   */
+  public void refuseUnfilled(TableLayout layout, Path table) {
+    if (!option.equals(NONE) || layout.nulls().isEmpty()) {
+      return;
+    }
+    List<String> where = new ArrayList<>();
+    layout.nulls().forEach((column, nulls) -> where.add(String.format(Locale.ROOT,
+        "'%s' in %d row%s (the first is row %d)", column, nulls.rows(), nulls.rows() == 1 ? "" : "s",
+        nulls.firstRow() + 1)));
+    throw new UsageException(table + " has null feature values: " + String.join(", ", where)
+        + "; fill them with --fill-nulls mean (each feature's train mean) or --fill-nulls VALUE, or remove "
+        + "those rows");
+  }
+
+  /**
+   * The fill values.
+   *
+   * @param layout the table's survey
    * @param trainFeatures the train rows' raw features in double precision, nulls read as NaN
    *     (read only for {@code mean})
-   * @return one value for every feature, or one per feature; null for none
-   * @throws UsageException when nulls are refused but present, or a feature has no train value
+   * @return one value for every feature, or one per feature; null when nulls are refused
+   * @throws UsageException when a feature has no train value to take the mean of
    */
-  public double[] values(TableLayout layout, Path table, Flux<TensorBatch> trainFeatures) {
+  public double[] values(TableLayout layout, Flux<TensorBatch> trainFeatures) {
     if (constant != null) {
       return new double[] {constant};
     }
-    if (option.equals(MEAN)) {
-      return trainMeans(layout, trainFeatures);
-    }
-    if (!layout.nulls().isEmpty()) {
-      List<String> where = new ArrayList<>();
-      layout.nulls().forEach((column, nulls) -> where.add(String.format(Locale.ROOT,
-          "'%s' in %d row%s (the first is row %d)", column, nulls.rows(), nulls.rows() == 1 ? "" : "s",
-          nulls.firstRow() + 1)));
-      throw new UsageException(table + " has null feature values: " + String.join(", ", where)
-          + "; fill them with --fill-nulls mean (each feature's train mean) or --fill-nulls VALUE, or remove "
-          + "those rows");
-    }
-    return null;
+    return option.equals(MEAN) ? trainMeans(layout, trainFeatures) : null;
   }
 
   /**
