@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
@@ -239,6 +240,56 @@ class BadIpcInputTest {
           .isLessThan(Math.max(peakBefore, 1L << 20));
       allocator.close();
     }
+  }
+
+  /**
+   * A record batch that declares more body than it has swallows the start of the next message,
+   * and the reader takes its next length prefix from wherever that lands. Where it lands on a
+   * zero word, the reader used to end there as at an end-of-stream marker, losing the batches
+   * after it without a word; in a file the bytes left after the marker now say it is corrupt.
+   */
+  @Test
+  void aBodyLengthLieThatLandsOnAZeroWordIsCorruptNotAnEarlyEnd(@org.junit.jupiter.api.io.TempDir Path dir)
+      throws IOException {
+    try (RootAllocator allocator = new RootAllocator()) {
+      byte[] valid = validStream(allocator);
+      List<IpcMessages.Framed> messages = new ArrayList<>(IpcMessages.parseStream(valid));
+      IpcMessages.Framed first = messages.get(1);
+      assertThat(first.isRecordBatch()).isTrue();
+      long bodyStart = 8 + padded(messages.get(0).metadata().length);
+      byte[] lie = null;
+      for (long extra = 8; lie == null; extra += 8) {
+        IpcMessages.BatchFields fields = IpcMessages.BatchFields.of(first);
+        fields.bodyLength += extra;
+        byte[] metadata = fields.encode();
+        List<IpcMessages.Framed> lying = new ArrayList<>(messages);
+        lying.set(1, first.withMetadata(metadata));
+        byte[] stream = IpcMessages.stream(lying);
+        int landing = (int) (bodyStart + 8 + padded(metadata.length) + fields.bodyLength);
+        assertThat(landing).as("a zero word before the stream's own end").isLessThan(stream.length - 8);
+        if (ByteBuffer.wrap(stream, landing, 4).order(ByteOrder.LITTLE_ENDIAN).getInt() == 0) {
+          lie = stream;
+        }
+      }
+      Path file = Files.write(dir.resolve("lie.arrows"), lie);
+
+      assertThatThrownBy(() -> drain(ArrowSources.ipcStream(file, allocator, ReadOptions.defaults())))
+          .isInstanceOf(CorruptIpcException.class)
+          .hasMessageContaining("lie.arrows: an end-of-stream marker at byte")
+          .hasMessageContaining("a message declares a body its bytes do not have");
+
+      Path twice = Files.write(dir.resolve("twice.arrows"), concat(valid, valid));
+      assertThatThrownBy(() -> drain(ArrowSources.ipcStream(twice, allocator, ReadOptions.defaults())))
+          .isInstanceOf(CorruptIpcException.class)
+          .hasMessageContaining("is followed by " + valid.length + " more bytes of " + 2L * valid.length);
+      Path whole = Files.write(dir.resolve("valid.arrows"), valid);
+      assertThat(drain(ArrowSources.ipcStream(whole, allocator, ReadOptions.defaults()))).isEqualTo(60);
+      allocator.close();
+    }
+  }
+
+  private static long padded(int length) {
+    return (length + 7) / 8 * 8;
   }
 
   @Test

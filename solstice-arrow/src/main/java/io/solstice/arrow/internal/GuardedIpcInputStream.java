@@ -139,6 +139,15 @@ public final class GuardedIpcInputStream extends FilterInputStream {
       length = ByteBuffer.wrap(prefix, 4, 4).order(ByteOrder.LITTLE_ENDIAN).getInt();
     }
     if (length == 0) {
+      if (knownSize >= 0 && position < knownSize) {
+        // A file ends at its end-of-stream marker. Bytes after it mean that a message declared
+        // more body than it has, and the reader landed on a zero word: the batches after the
+        // lie would be lost without a word.
+        throw new CorruptIpcException(null, sourceName + ": an end-of-stream marker at byte "
+            + (position - prefixLength) + " is followed by " + (knownSize - position) + " more bytes of "
+            + knownSize + ": a message declares a body its bytes do not have, or the file holds more than "
+            + "one stream");
+      }
       pending = java.util.Arrays.copyOf(prefix, prefixLength);
       pendingOffset = 0;
       endOfStream = true;
