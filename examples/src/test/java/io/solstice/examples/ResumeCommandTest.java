@@ -11,7 +11,9 @@ import io.solstice.examples.job.JobFile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.junit.jupiter.api.Test;
@@ -104,6 +106,35 @@ class ResumeCommandTest {
 
     assertThat(resumed.exitCode()).as(resumed.err()).isZero();
     assertThat(resumed.out()).contains("epoch 1, 9 batches into it, train step 30");
+  }
+
+  @Test
+  void aTableChangedSinceTheRunStartedIsNotResumedOn() throws IOException {
+    Path data;
+    try (BufferAllocator allocator = new RootAllocator()) {
+      data = new Tables(allocator).csv(dir.resolve("flowers.csv"));
+    }
+    Path work = dir.resolve("work");
+    Cli interrupted = Cli.run("train", "--data", data.toString(), "--label", "species", "--epochs", "2",
+        "--max-steps", "5", "--work-dir", work.toString());
+    assertThat(interrupted.exitCode()).as(interrupted.err()).isZero();
+    String before = new ObjectMapper().readTree(work.resolve("checkpoints/preprocessing.json").toFile())
+        .get("data_fingerprint").asText();
+    // One value edited in the first row: same size, other bytes.
+    long size = Files.size(data);
+    List<String> lines = new ArrayList<>(Files.readAllLines(data));
+    String[] cells = lines.get(1).split(",");
+    cells[0] = cells[0].startsWith("-") ? cells[0].substring(1) + "0" : "-" + cells[0].substring(1);
+    lines.set(1, String.join(",", cells));
+    Files.write(data, lines);
+    assertThat(Files.size(data)).isEqualTo(size);
+
+    Cli resumed = Cli.run("resume", "--work-dir", work.toString());
+
+    assertThat(resumed.exitCode()).isEqualTo(SolsticeCli.EXIT_USAGE);
+    assertThat(resumed.errLines()).hasSize(1);
+    assertThat(resumed.errLines().get(0)).contains(data + " is not the table this run started on (then " + before
+        + ", now files=1 bytes=").contains("restore that table, or start a new run");
   }
 
   @Test

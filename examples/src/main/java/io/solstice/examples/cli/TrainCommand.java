@@ -11,6 +11,7 @@ import io.solstice.arrow.TableFormat;
 import io.solstice.arrow.TableSplit;
 import io.solstice.core.metrics.FeatureMoments;
 import io.solstice.core.models.MlpClassifier;
+import io.solstice.examples.data.DataFingerprint;
 import io.solstice.examples.data.NullFill;
 import io.solstice.examples.data.TableLayout;
 import io.solstice.examples.data.TableSurvey;
@@ -403,6 +404,7 @@ public final class TrainCommand extends TrainingCommand {
     splitRecord.put("shuffle_window", split.inMemory() ? null : split.shuffleWindow());
     Map<String, Object> record = new LinkedHashMap<>();
     record.put("data", path.toAbsolutePath().toString());
+    record.put(DataFingerprint.KEY, DataFingerprint.of(path));
     record.put("format", format.name());
     record.put("rows", split.rows());
     record.put("features", layout.features());

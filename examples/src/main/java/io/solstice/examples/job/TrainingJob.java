@@ -1,5 +1,6 @@
 package io.solstice.examples.job;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.solstice.arrow.Split;
 import io.solstice.arrow.Standardization;
 import io.solstice.core.Checkpointable;
@@ -9,7 +10,9 @@ import io.solstice.core.RunPosition;
 import io.solstice.core.TensorBatch;
 import io.solstice.core.checkpoint.CheckpointStore;
 import io.solstice.core.checkpoint.Resumed;
+import io.solstice.core.io.Json;
 import io.solstice.core.metrics.Metrics;
+import io.solstice.examples.data.DataFingerprint;
 import io.solstice.examples.data.UsageException;
 import io.solstice.examples.observe.Observers;
 import io.solstice.examples.report.RunReport;
@@ -97,6 +100,9 @@ public final class TrainingJob {
     long started = System.nanoTime();
     Files.createDirectories(settings.metricsCsv().toAbsolutePath().getParent());
     Files.createDirectories(settings.curvesPng().toAbsolutePath().getParent());
+    if (settings.resume()) {
+      refuseChangedData();
+    }
     if (!data.preprocessing().isEmpty()) {
       settings.output().writeJson(settings.checkpointDir().resolve(PREPROCESSING), data.preprocessing());
     }
@@ -183,6 +189,24 @@ public final class TrainingJob {
         settings.checkpointDir());
     return new RunReport(test.compute(), task.describe(), task.details(test), data.preprocessing(), counter.epochs(),
         counter.steps(), wallSeconds);
+  }
+
+  /**
+   * Refuses to resume on a table whose bytes differ from those the run started on: its split,
+   * scaling and batches would differ from the ones the checkpoints were trained with.
+   */
+  private void refuseChangedData() throws IOException {
+    Path recorded = settings.checkpointDir().resolve(PREPROCESSING);
+    Object now = data.preprocessing().get(DataFingerprint.KEY);
+    if (now == null || !Files.isRegularFile(recorded)) {
+      return;
+    }
+    JsonNode before = Json.readTree(Files.readAllBytes(recorded)).get(DataFingerprint.KEY);
+    if (before != null && !before.isNull() && !before.asText().equals(now)) {
+      throw new UsageException(data.preprocessing().get("data") + " is not the table this run started on (then "
+          + before.asText() + ", now " + now + "): resuming on it would split, scale and batch other rows than "
+          + "the checkpoints were trained on; restore that table, or start a new run");
+    }
   }
 
   /**
