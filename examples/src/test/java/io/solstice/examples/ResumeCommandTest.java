@@ -144,6 +144,7 @@ class ResumeCommandTest {
     assertThat(run.errLines()).hasSize(1);
     assertThat(run.errLines().get(0)).startsWith("solstice resume: no job.json in ");
   }
+
   @Test
   void continuesAnInterruptedTrainRunFromItsCheckpointDirectory() throws IOException {
     Path data;
