@@ -128,8 +128,15 @@ public final class TableSurvey {
       if (column == null) {
         throw new MissingColumnException(name, "missing from batch " + (batches - 1) + " of the data");
       }
+      // Counted once per batch: a vector's null count is a pass over its validity bitmap.
+      FieldVector elements = column instanceof FixedSizeListVector list ? list.getDataVector()
+          : column instanceof ListVector list ? list.getDataVector() : null;
+      boolean elementNulls = elements != null && elements.getNullCount() > 0;
+      if (column.getNullCount() == 0 && !elementNulls) {
+        continue;
+      }
       for (int r = 0; r < batch.rowCount(); r++) {
-        if (holdsNull(column, r)) {
+        if (column.isNull(r) || elementNulls && holdsNullElement(column, elements, r)) {
           long row = firstRow + r;
           nulls.merge(name, new TableLayout.Nulls(1, row),
               (seen, one) -> new TableLayout.Nulls(seen.rows() + 1, seen.firstRow()));
@@ -138,28 +145,20 @@ public final class TableSurvey {
     }
   }
 
-  /** Whether a row of a feature column is null, or is a vector with a null element. */
-  private static boolean holdsNull(FieldVector column, int row) {
-    if (column.isNull(row)) {
-      return true;
-    }
+  /** Whether a row of a vector column has a null element. */
+  private static boolean holdsNullElement(FieldVector column, FieldVector elements, int row) {
+    long from;
+    long to;
     if (column instanceof FixedSizeListVector list) {
-      int w = list.getListSize();
-      return hasNull(list.getDataVector(), (long) row * w, (long) (row + 1) * w);
-    }
-    if (column instanceof ListVector list) {
-      return hasNull(list.getDataVector(), list.getOffsetBuffer().getInt(row * 4L),
-          list.getOffsetBuffer().getInt((row + 1) * 4L));
-    }
-    return false;
-  }
-
-  private static boolean hasNull(FieldVector values, long from, long to) {
-    if (values.getNullCount() == 0) {
-      return false;
+      from = (long) row * list.getListSize();
+      to = from + list.getListSize();
+    } else {
+      ListVector list = (ListVector) column;
+      from = list.getOffsetBuffer().getInt(row * 4L);
+      to = list.getOffsetBuffer().getInt((row + 1) * 4L);
     }
     for (long i = from; i < to; i++) {
-      if (values.isNull((int) i)) {
+      if (elements.isNull((int) i)) {
         return true;
       }
     }
