@@ -144,6 +144,8 @@ public final class MetricsCsv {
       } else if (c == ',') {
         cells.add(cell.toString());
         cell.setLength(0);
+      } else if (c == '\r' && i + 1 < text.length() && text.charAt(i + 1) == '\n') {
+        continue; // a line break saved the Windows way, by a spreadsheet say
       } else if (c == '\n') {
         cells.add(cell.toString());
         cell.setLength(0);

@@ -57,6 +57,19 @@ class MetricsCsvTest {
   }
 
   @Test
+  void linesSavedWithWindowsBreaksReadTheSame() throws IOException {
+    List<LoggedMetrics> rows = List.of(row(Mode.TRAIN, Kind.EPOCH, 1, true, 0.5, 1.0, 2.0, 3.0, 4.0));
+    Path csv = written(rows);
+    // Only the breaks between lines: one inside a quoted key stays as it is.
+    Files.writeString(csv, Files.readString(csv).replace("4.0\n", "4.0\r\n").replace("tiny\n", "tiny\r\n"));
+
+    MetricsCsv.Table table = MetricsCsv.read(csv);
+
+    assertThat(table.keys()).isEqualTo(KEYS);
+    assertThat(table.rows()).isEqualTo(rows);
+  }
+
+  @Test
   void aLastLineCutOffBeforeItsBreakIsLeftOut() throws IOException {
     Path csv = written(List.of(row(Mode.TRAIN, Kind.EPOCH, 1, true, 0.5, 1.0, 2.0, 3.0, 4.0)));
     Files.writeString(csv, "train,2,epoch,2,6,7,0.25,\"a", StandardCharsets.UTF_8,
