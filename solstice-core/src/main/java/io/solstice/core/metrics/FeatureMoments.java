@@ -39,8 +39,8 @@ public final class FeatureMoments implements Metrics<FeatureMoments> {
   Map<String, Object> sums() {
     Map<String, Object> sums = new LinkedHashMap<>();
     sums.put("count", count);
-    sums.put("mean", MetricsState.list(mean));
-    sums.put("squaredDeviations", MetricsState.list(squaredDeviations));
+    sums.put("mean", Arrays.stream(mean).boxed().toList());
+    sums.put("squaredDeviations", Arrays.stream(squaredDeviations).boxed().toList());
     return sums;
   }
 

@@ -122,12 +122,4 @@ public final class MetricsState {
     }
     return out;
   }
-
-  static List<Double> list(double[] values) {
-    List<Double> out = new ArrayList<>(values.length);
-    for (double value : values) {
-      out.add(value);
-    }
-    return out;
-  }
 }
