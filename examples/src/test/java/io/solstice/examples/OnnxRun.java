@@ -19,10 +19,17 @@ import java.util.Map;
 record OnnxRun(Map<String, Object> outputs, Map<String, String> metadata) {
 
   static OnnxRun of(Path model, float[][] features) throws OrtException {
+    return of(model, features, null);
+  }
+
+  /** A model with categorical columns: its numeric columns' matrix and its string columns. */
+  static OnnxRun of(Path model, float[][] features, String[][] categories) throws OrtException {
     try (OrtEnvironment env = OrtEnvironment.getEnvironment();
          OrtSession session = env.createSession(model.toString(), new OrtSession.SessionOptions());
          OnnxTensor input = OnnxTensor.createTensor(env, features);
-         OrtSession.Result result = session.run(Map.of(OnnxExport.INPUT, input))) {
+         OnnxTensor strings = categories == null ? null : OnnxTensor.createTensor(env, categories);
+         OrtSession.Result result = session.run(strings == null ? Map.of(OnnxExport.INPUT, input)
+             : Map.of(OnnxExport.INPUT, input, OnnxExport.CATEGORIES, strings))) {
       Map<String, Object> outputs = new LinkedHashMap<>();
       for (Map.Entry<String, OnnxValue> output : result) {
         outputs.put(output.getKey(), output.getValue().getValue());

@@ -24,35 +24,53 @@ import org.nd4j.linalg.api.buffer.DataType;
  * {@code StandardScaler} + {@code LogisticRegression}, or R^2 of {@code StandardScaler} +
  * {@code LinearRegression}, fitted on the train rows. The split is made by the same
  * {@link TableSplit} with the same seed, fractions and stratification as the command, and its
- * rows are handed to python3 as CSV.
+ * rows are handed to python3 as CSV. Categorical columns go to a {@code
+ * OneHotEncoder(handle_unknown="ignore")} beside the scaler, in a {@code ColumnTransformer}.
  *
  * @param table the table file
  * @param read how to read it
- * @param features the feature columns
+ * @param features the numeric feature columns
+ * @param categorical the categorical (string) feature columns
  * @param label the label or target column
  * @param classNames the class names of a plain string label, in the command's class order;
  *     empty for integer labels or regression
  * @param regression whether the target is real-valued
  */
-record ScikitLearn(Path table, ReadOptions read, List<String> features, String label, List<String> classNames,
-    boolean regression) {
+record ScikitLearn(Path table, ReadOptions read, List<String> features, List<String> categorical, String label,
+    List<String> classNames, boolean regression) {
 
+  /** Numeric features only. */
+  ScikitLearn(Path table, ReadOptions read, List<String> features, String label, List<String> classNames,
+      boolean regression) {
+    this(table, read, features, List.of(), label, classNames, regression);
+  }
+
+  // Each CSV row: the numeric features, then the categorical ones (strings), then the label.
   private static final String SCRIPT = String.join("\n",
-      "import sys, numpy as np",
+      "import csv, sys, numpy as np",
+      "from sklearn.compose import ColumnTransformer",
       "from sklearn.pipeline import make_pipeline",
-      "from sklearn.preprocessing import StandardScaler",
+      "from sklearn.preprocessing import OneHotEncoder, StandardScaler",
       "from sklearn.linear_model import LinearRegression, LogisticRegression",
-      "train = np.loadtxt(sys.argv[2], delimiter=',', ndmin=2)",
-      "test = np.loadtxt(sys.argv[3], delimiter=',', ndmin=2)",
+      "categorical = int(sys.argv[5])",
+      "def load(path):",
+      "    rows = list(csv.reader(open(path)))",
+      "    numeric = len(rows[0]) - 1 - categorical",
+      "    x = np.array([[float(v) for v in r[:numeric]] + r[numeric:-1] for r in rows], dtype=object)",
+      "    return x, np.array([float(r[-1]) for r in rows]), numeric",
+      "train_x, train_y, numeric = load(sys.argv[2])",
+      "test_x, test_y, _ = load(sys.argv[3])",
+      "scaling = ColumnTransformer([('numbers', StandardScaler(), list(range(numeric))),",
+      "    ('categories', OneHotEncoder(handle_unknown='ignore'), list(range(numeric, numeric + categorical)))])",
       "if sys.argv[1] == 'regression':",
-      "    model = make_pipeline(StandardScaler(), LinearRegression())",
-      "    model.fit(train[:, :-1], train[:, -1])",
-      "    print(model.score(test[:, :-1], test[:, -1]))",
+      "    model = make_pipeline(scaling, LinearRegression())",
+      "    model.fit(train_x, train_y)",
+      "    print(model.score(test_x, test_y))",
       "else:",
       "    weight = None if sys.argv[4] == 'none' else sys.argv[4]",
-      "    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=10000, class_weight=weight))",
-      "    model.fit(train[:, :-1], train[:, -1].astype(int))",
-      "    print(model.score(test[:, :-1], test[:, -1].astype(int)))");
+      "    model = make_pipeline(scaling, LogisticRegression(max_iter=10000, class_weight=weight))",
+      "    model.fit(train_x, train_y.astype(int))",
+      "    print(model.score(test_x, test_y.astype(int)))");
 
   /** What scikit-learn scored, and the split's row counts. */
   record Result(double score, Map<Split, Long> rows) {}
@@ -84,27 +102,38 @@ record ScikitLearn(Path table, ReadOptions read, List<String> features, String l
       for (Split part : Split.values()) {
         rows.put(part, split.rows(part));
       }
-      writeCsv(split, Split.TRAIN, specification, trainCsv);
-      writeCsv(split, Split.TEST, specification, testCsv);
+      writeCsv(split, Split.TRAIN, specification, categorical, trainCsv);
+      writeCsv(split, Split.TEST, specification, categorical, testCsv);
     } finally {
       allocator.close();
     }
     Python.Result result = Python.run(SCRIPT, regression ? "regression" : "classification", trainCsv.toString(),
-        testCsv.toString(), classWeight);
+        testCsv.toString(), classWeight, Integer.toString(categorical.size()));
     assertThat(result.exitCode()).as(result.output()).isZero();
     String[] lines = result.output().strip().split("\n");
     return new Result(Double.parseDouble(lines[lines.length - 1]), rows);
   }
 
-  private static void writeCsv(TableSplit split, Split part, FeatureSpec spec, Path file) throws IOException {
+  private static void writeCsv(TableSplit split, Split part, FeatureSpec spec, List<String> categorical, Path file)
+      throws IOException {
     StringBuilder out = new StringBuilder();
-    split.batches(part, 4096).map(spec::toTensors).doOnNext(t -> {
-      try (t) {
+    split.batches(part, 4096).doOnNext(batch -> {
+      List<List<Object>> strings = categorical.stream().map(c -> {
+        List<Object> values = new java.util.ArrayList<>();
+        for (int r = 0; r < batch.rowCount(); r++) {
+          values.add(batch.root().getVector(c).getObject(r));
+        }
+        return values;
+      }).toList();
+      try (var t = spec.toTensors(batch)) {
         double[][] x = t.features().toDoubleMatrix();
         double[] y = t.labels().castTo(DataType.DOUBLE).toDoubleVector();
         for (int r = 0; r < x.length; r++) {
           for (double value : x[r]) {
             out.append(String.format(Locale.ROOT, "%.17g,", value));
+          }
+          for (List<Object> column : strings) {
+            out.append(column.get(r)).append(',');
           }
           out.append(String.format(Locale.ROOT, "%.17g%n", y[r]));
         }

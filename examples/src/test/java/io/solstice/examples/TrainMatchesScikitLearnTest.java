@@ -16,6 +16,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.ipc.ArrowStreamWriter;
@@ -127,6 +129,41 @@ class TrainMatchesScikitLearnTest {
     assertThat(report.get("test").has("rmse")).isTrue();
     assertWithinTwoPoints("noisy target, R^2", report.get("test").get("r2").asDouble(), sklearn.score());
     assertWithinTwoPoints("noisy target streamed, R^2", streamedReport.get("test").get("r2").asDouble(),
+        sklearn.score());
+  }
+
+  @Test
+  void aTableWithCategoricalColumnsAgainstOneHotEncodingInScikitLearn() throws IOException {
+    Python.assumeScikitLearn();
+    // Churn from two numbers on scales 100 and 0.1 apart, a region (one of them rare) and a plan.
+    Map<String, Double> regions = Map.of("north", 1.2, "south", -0.8, "east", 0.4, "west", -0.3, "centre", 0.0);
+    Map<String, Double> plans = Map.of("basic", -1.0, "plus", 0.2, "pro", 1.0);
+    List<String> regionNames = List.copyOf(new java.util.TreeSet<>(regions.keySet()));
+    List<String> planNames = List.copyOf(new java.util.TreeSet<>(plans.keySet()));
+    Random random = new Random(11);
+    List<String> lines = new ArrayList<>(List.of("usage,latency,region,plan,label"));
+    for (int r = 0; r < 1500; r++) {
+      double usage = random.nextGaussian();
+      double latency = random.nextGaussian();
+      boolean rare = random.nextDouble() < 0.02;
+      String region = rare ? "islands" : regionNames.get(random.nextInt(regionNames.size()));
+      String plan = planNames.get(random.nextInt(planNames.size()));
+      double score = (rare ? 2.0 : regions.get(region)) + plans.get(plan) + 0.8 * usage - 0.6 * latency
+          + 0.7 * random.nextGaussian();
+      lines.add(String.format(Locale.ROOT, "%.6f,%.6f,%s,%s,%s", 1000 + 100 * usage, 0.1 * latency, region, plan,
+          score > 0.3 ? "stay" : "churn"));
+    }
+    Path file = java.nio.file.Files.write(dir.resolve("churn.csv"), lines);
+
+    Cli run = train(file, "label");
+
+    ScikitLearn.Result sklearn = new ScikitLearn(file, ReadOptions.defaults(), List.of("usage", "latency"),
+        List.of("region", "plan"), "label", List.of("churn", "stay"), false).score(0.2, 0.2, 42, "none", dir);
+    JsonNode report = report();
+    assertSameSplit(report, sklearn);
+    assertThat(run.out()).contains("features [usage, latency, region, plan] (11 per row)")
+        .contains("One-hot encoded: 'region' (6 categories").contains("One-hot encoded: 'plan' (3 categories");
+    assertWithinTwoPoints("table with two categorical columns, accuracy", report.get("test").get("accuracy").asDouble(),
         sklearn.score());
   }
 

@@ -4,7 +4,10 @@ import io.solstice.arrow.internal.ArrayFiller;
 import io.solstice.arrow.internal.Validity;
 import io.solstice.arrow.internal.ZeroCopy;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -14,6 +17,7 @@ import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.Float4Vector;
 import org.apache.arrow.vector.Float8Vector;
 import org.apache.arrow.vector.FloatingPointVector;
+import org.apache.arrow.vector.LargeVarCharVector;
 import org.apache.arrow.vector.ValueVector;
 import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
@@ -33,6 +37,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * length, which is how Parquet returns fixed-size lists), or from several numeric columns (integer or floating point), which
  * are gathered in one pass into a [rows, k] FLOAT array. Dtypes change only where
  * {@link Builder#featureType} asks (which makes the list path copy).
+ *
+ * <p>A string or dictionary-encoded string column named by {@link Builder#categories} is a
+ * categorical feature: it is one-hot encoded in place, one feature per category, in the
+ * categories' order. A value that is not one of the categories, or null, gives a row of zeros,
+ * as scikit-learn's {@code OneHotEncoder(handle_unknown="ignore")} does.
  *
  * <p>With {@link Builder#standardize} every feature is standardized as it is read, in double
  * precision before any conversion to FLOAT (which makes the list path copy too).
@@ -62,6 +71,8 @@ public final class FeatureSpec {
   private final boolean oneHot;
   private final DataType labelType;
   private final Standardization standardization;
+  // Categorical feature columns: their categories, in the order of their one-hot features.
+  private final Map<String, List<String>> categories;
 
   private FeatureSpec(Builder b) {
     this.featureColumns = List.copyOf(b.featureColumns);
@@ -75,6 +86,7 @@ public final class FeatureSpec {
     this.oneHot = b.oneHot;
     this.labelType = b.labelType;
     this.standardization = b.standardization;
+    this.categories = Collections.unmodifiableMap(new LinkedHashMap<>(b.categories));
   }
 
   /**
@@ -101,7 +113,7 @@ public final class FeatureSpec {
     try {
       VectorSchemaRoot root = batch.root();
       int rows = root.getRowCount();
-      features = features(root, rows, releases);
+      features = features(batch, rows, releases);
       List<String> names = new ArrayList<>(classNames);
       labels = regression ? target(root, rows, releases) : classLabels(batch, root, rows, names);
       return new ArrowTensorBatch(features, labels, names, batch, releases);
@@ -134,7 +146,7 @@ public final class FeatureSpec {
     INDArray features = null;
     try {
       VectorSchemaRoot root = batch.root();
-      features = features(root, root.getRowCount(), releases);
+      features = features(batch, batch.root().getRowCount(), releases);
       return use.apply(features);
     } finally {
       if (features != null && features.closeable()) {
@@ -144,14 +156,15 @@ public final class FeatureSpec {
     }
   }
 
-  private INDArray features(VectorSchemaRoot root, int rows, List<Runnable> releases) {
+  private INDArray features(ArrowBatch batch, int rows, List<Runnable> releases) {
+    VectorSchemaRoot root = batch.root();
     FieldVector first = column(root, featureColumns.get(0));
-    if (featureColumns.size() == 1 && first instanceof FixedSizeListVector list) {
+    if (featureColumns.size() == 1 && categories.isEmpty() && first instanceof FixedSizeListVector list) {
       return listFeatures(list, rows, releases);
-    } else if (featureColumns.size() == 1 && first instanceof ListVector list) {
+    } else if (featureColumns.size() == 1 && categories.isEmpty() && first instanceof ListVector list) {
       return uniformListFeatures(list, rows, releases);
     }
-    return gatherFeatures(root, rows);
+    return gatherFeatures(batch, rows);
   }
 
   private static FieldVector column(VectorSchemaRoot root, String name) {
@@ -294,16 +307,30 @@ public final class FeatureSpec {
     return -1;
   }
 
-  private INDArray gatherFeatures(VectorSchemaRoot root, int rows) {
-    int k = featureColumns.size();
-    List<FieldVector> columns = new ArrayList<>(k);
-    for (String name : featureColumns) {
+  private INDArray gatherFeatures(ArrowBatch batch, int rows) {
+    VectorSchemaRoot root = batch.root();
+    int columnCount = featureColumns.size();
+    List<FieldVector> columns = new ArrayList<>(columnCount);
+    // Per column: its first feature, and for a categorical column each row's category index.
+    int[] firstFeature = new int[columnCount];
+    CategoryIndex[] categoryIndex = new CategoryIndex[columnCount];
+    int k = 0;
+    for (int c = 0; c < columnCount; c++) {
+      String name = featureColumns.get(c);
       FieldVector v = column(root, name);
-      if (v.getField().getDictionary() != null
-          || !(v instanceof BaseIntVector || v instanceof FloatingPointVector)) {
-        throw new ColumnTypeException(name, "expected a numeric column (integer or floating point) "
-            + (k == 1 ? "or a FixedSizeList<Float32> column " : "") + "but found "
-            + (v.getField().getDictionary() != null ? "a dictionary-encoded column" : v.getField().getType()));
+      firstFeature[c] = k;
+      if (categories.containsKey(name)) {
+        categoryIndex[c] = CategoryIndex.of(batch, v, categories.get(name));
+        k += categories.get(name).size();
+      } else {
+        if (v.getField().getDictionary() != null
+            || !(v instanceof BaseIntVector || v instanceof FloatingPointVector)) {
+          throw new ColumnTypeException(name, "expected a numeric column (integer or floating point) "
+              + (columnCount == 1 ? "or a FixedSizeList<Float32> column " : "") + "but found "
+              + (v.getField().getDictionary() != null ? "a dictionary-encoded column" : v.getField().getType())
+              + (isText(v) ? "; to one-hot encode it, give its categories with FeatureSpec.Builder.categories" : ""));
+        }
+        k++;
       }
       columns.add(v);
     }
@@ -311,8 +338,19 @@ public final class FeatureSpec {
     checkFillWidth(null, k);
     DataType wanted = featureType == null ? DataType.FLOAT : featureType;
     ArrayFiller out = new ArrayFiller(wanted, rows, k);
-    for (int c = 0; c < k; c++) {
+    for (int c = 0; c < columnCount; c++) {
       FieldVector v = columns.get(c);
+      int f = firstFeature[c];
+      if (categoryIndex[c] != null) {
+        int width = categories.get(v.getName()).size();
+        for (int r = 0; r < rows; r++) {
+          int hot = categoryIndex[c].of(r);
+          for (int i = 0; i < width; i++) {
+            out.put(r * k + f + i, scaled(f + i, i == hot ? 1 : 0));
+          }
+        }
+        continue;
+      }
       for (int r = 0; r < rows; r++) {
         double value;
         if (v.isNull(r)) {
@@ -320,14 +358,74 @@ public final class FeatureSpec {
             throw new NullValueException(v.getName(), "row " + r + " is null; clean the data or configure "
                 + "FeatureSpec.Builder.fillNulls(value)");
           }
-          value = fill(c);
+          value = fill(f);
         } else {
           value = numericValue(v, r);
         }
-        out.put(r * k + c, scaled(c, value));
+        out.put(r * k + f, scaled(f, value));
       }
     }
     return out.array();
+  }
+
+  private static boolean isText(FieldVector v) {
+    return v instanceof VarCharVector || v instanceof LargeVarCharVector || v.getField().getDictionary() != null;
+  }
+
+  /**
+   * Each row's category in a categorical column, as an index into the categories; -1 for a null
+   * or a value that is not one of them. A dictionary-encoded column is mapped once per batch, by
+   * its dictionary's values; an integer column by each value's decimal text.
+   */
+  private interface CategoryIndex {
+    int of(int row);
+
+    static CategoryIndex of(ArrowBatch batch, FieldVector column, List<String> categories) {
+      Map<String, Integer> byName = new HashMap<>();
+      for (int i = 0; i < categories.size(); i++) {
+        byName.put(categories.get(i), i);
+      }
+      DictionaryEncoding encoding = column.getField().getDictionary();
+      if (encoding != null) {
+        Dictionary dictionary = batch.lookup(encoding.getId());
+        if (dictionary == null) {
+          throw new CorruptIpcException(column.getName(), "refers to dictionary " + encoding.getId()
+              + " which the batch does not carry");
+        }
+        FieldVector values = dictionary.getVector();
+        int[] category = new int[values.getValueCount()];
+        for (int i = 0; i < category.length; i++) {
+          Object value = values.getObject(i);
+          category[i] = value == null ? -1 : byName.getOrDefault(value.toString(), -1);
+        }
+        BaseIntVector indices = (BaseIntVector) column;
+        return row -> {
+          if (column.isNull(row)) {
+            return -1;
+          }
+          long index = indices.getValueAsLong(row);
+          if (index < 0 || index >= category.length) {
+            throw new CorruptIpcException(column.getName(), "row " + row + " refers to entry " + index
+                + " of a dictionary of " + category.length);
+          }
+          return category[(int) index];
+        };
+      }
+      if (column instanceof VarCharVector || column instanceof LargeVarCharVector) {
+        return row -> {
+          Object value = column.getObject(row);
+          return value == null ? -1 : byName.getOrDefault(value.toString(), -1);
+        };
+      }
+      if (column instanceof BaseIntVector integers) {
+        // Categories that are all digits in this file, such as codes that a CSV reader took for
+        // numbers: compared as their decimal text.
+        return row -> column.isNull(row) ? -1
+            : byName.getOrDefault(Long.toString(integers.getValueAsLong(row)), -1);
+      }
+      throw new ColumnTypeException(column.getName(), "expected a string, dictionary-encoded or integer column for "
+          + "its categories but found " + column.getField().getType());
+    }
   }
 
   private double scaled(int feature, double value) {
@@ -512,6 +610,7 @@ public final class FeatureSpec {
     private boolean oneHot;
     private DataType labelType;
     private Standardization standardization;
+    private final Map<String, List<String>> categories = new LinkedHashMap<>();
 
     private Builder() {}
 
@@ -525,6 +624,32 @@ public final class FeatureSpec {
     public Builder features(String... columns) {
       featureColumns.clear();
       featureColumns.addAll(List.of(columns));
+      return this;
+    }
+
+    /**
+     * Makes a feature column categorical: its values (strings, a dictionary-encoded column's
+     * values, or integers as their decimal text) are one-hot encoded, one feature per category
+     * in this order, in the column's place among the features. A null, or a value that is not
+     * one of the categories, gives a row of zeros. {@link #standardize} and {@link #fillNulls} count these features like any
+     * other (a standardization fitted with mean 0 and scale 1 on them leaves them 0 and 1); a
+     * null in this column is not filled.
+     *
+     * @param column a feature column
+     * @param categories its categories, distinct, at least one
+     * @return this builder
+     * @throws IllegalArgumentException when the categories are empty, hold a null or repeat one
+     */
+    public Builder categories(String column, List<String> categories) {
+      Objects.requireNonNull(column, "column");
+      if (categories.isEmpty()) {
+        throw new IllegalArgumentException("categorical column '" + column + "' needs at least one category");
+      }
+      if (categories.stream().anyMatch(Objects::isNull) || new HashSet<>(categories).size() != categories.size()) {
+        throw new IllegalArgumentException("the categories of '" + column + "' must be distinct and not null, got "
+            + categories);
+      }
+      this.categories.put(column, List.copyOf(categories));
       return this;
     }
 
@@ -670,6 +795,12 @@ public final class FeatureSpec {
       }
       if (labelColumn == null) {
         throw new IllegalStateException("name the label column with label(...) or target(...)");
+      }
+      for (String column : categories.keySet()) {
+        if (!featureColumns.contains(column)) {
+          throw new IllegalStateException("categories were given for '" + column + "', which is not one of the "
+              + "feature columns " + featureColumns);
+        }
       }
       if (oneHot && regression) {
         throw new IllegalStateException("one-hot applies to class labels, not regression targets");

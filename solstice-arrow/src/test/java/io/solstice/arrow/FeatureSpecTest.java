@@ -210,6 +210,97 @@ class FeatureSpecTest {
   }
 
   @Test
+  void aCategoricalColumnIsOneHotEncodedInItsPlaceAndAnUnknownOrNullValueIsAllZeros() {
+    // Plain strings in "city", the same strings dictionary-encoded in "colour" (a dictionary in
+    // another order than the categories, with an entry that is not a category).
+    String[] cities = {"Oslo", "Rome", null, "Paris", "Lima"};
+    String[] colours = {"red", "blue", "green", null, "red"};
+    try (VectorSchemaRoot plain = VectorSchemaRoot.create(new Schema(List.of(
+            Field.nullable("x", new ArrowType.FloatingPoint(FloatingPointPrecision.SINGLE)),
+            Field.nullable("city", new ArrowType.Utf8()),
+            Field.nullable("colour", new ArrowType.Utf8()),
+            Field.nullable("label", new ArrowType.Int(32, true)))), allocator);
+         VarCharVector entries = new VarCharVector("colour-dictionary", allocator)) {
+      plain.allocateNew();
+      for (int r = 0; r < cities.length; r++) {
+        ((Float4Vector) plain.getVector("x")).setSafe(r, 10 * r);
+        if (cities[r] != null) {
+          ((VarCharVector) plain.getVector("city")).setSafe(r, cities[r].getBytes(StandardCharsets.UTF_8));
+        }
+        if (colours[r] != null) {
+          ((VarCharVector) plain.getVector("colour")).setSafe(r, colours[r].getBytes(StandardCharsets.UTF_8));
+        }
+        ((IntVector) plain.getVector("label")).setSafe(r, r % 2);
+      }
+      plain.setRowCount(cities.length);
+      entries.allocateNew();
+      String[] dictionary = {"green", "red", "blue"};
+      for (int i = 0; i < dictionary.length; i++) {
+        entries.setSafe(i, dictionary[i].getBytes(StandardCharsets.UTF_8));
+      }
+      entries.setValueCount(dictionary.length);
+      DictionaryEncoding encoding = new DictionaryEncoding(3L, false, new ArrowType.Int(8, true));
+      Dictionary dict = new Dictionary(entries, encoding);
+      try (org.apache.arrow.vector.FieldVector encoded =
+               (org.apache.arrow.vector.FieldVector) DictionaryEncoder.encode(plain.getVector("colour"), dict)) {
+        Field encodedField = new Field("colour", new FieldType(true, new ArrowType.Int(8, true), encoding), null);
+        try (VectorSchemaRoot root = new VectorSchemaRoot(
+            List.of(plain.getVector("city").getField(), plain.getVector("x").getField(), encodedField,
+                plain.getVector("label").getField()),
+            List.of(plain.getVector("city"), plain.getVector("x"), encoded, plain.getVector("label")), cities.length)) {
+          FeatureSpec spec = FeatureSpec.builder().features("city", "x", "colour").label("label")
+              .categories("city", List.of("Lima", "Oslo", "Paris"))
+              .categories("colour", List.of("red", "blue"))
+              .standardize(Standardization.of(new double[] {0, 0, 0, 20, 0, 0}, new double[] {1, 1, 1, 10, 1, 1}))
+              .build();
+          ArrowBatch batch = ArrowSources.roots("t", List.of(root), new DictionaryProvider.MapDictionaryProvider(dict),
+              allocator, ReadOptions.defaults()).blockFirst();
+          try (ArrowTensorBatch tensors = spec.toTensors(batch)) {
+            assertThat(tensors.features().toFloatMatrix()).isEqualTo(new float[][] {
+                // Lima Oslo Paris | x | red blue
+                {0, 1, 0, -2, 1, 0}, // Oslo, red
+                {0, 0, 0, -1, 0, 1}, // Rome (not a category), blue
+                {0, 0, 0, 0, 0, 0}, // null city, green (not a category)
+                {0, 0, 1, 1, 0, 0}, // Paris, null colour
+                {1, 0, 0, 2, 1, 0}}); // Lima, red
+          }
+          FeatureSpec unstandardized = FeatureSpec.builder().features("city", "x").label("label")
+              .categories("city", List.of("Lima", "Oslo", "Paris"))
+              .standardize(Standardization.of(new double[] {0, 0}, new double[] {1, 1})).build();
+          ArrowBatch again = ArrowSources.roots("t", List.of(root), new DictionaryProvider.MapDictionaryProvider(dict),
+              allocator, ReadOptions.defaults()).blockFirst();
+          assertThatThrownBy(() -> unstandardized.toTensors(again)).isInstanceOf(ArrowDataException.class)
+              .hasMessageContaining("fitted on 2 features but the batch has 4");
+          FeatureSpec codes = FeatureSpec.builder().features("label").label("label")
+              .categories("label", List.of("1", "7")).build();
+          ArrowBatch integers = ArrowSources.roots("t", List.of(root), new DictionaryProvider.MapDictionaryProvider(dict),
+              allocator, ReadOptions.defaults()).blockFirst();
+          try (ArrowTensorBatch tensors = codes.toTensors(integers)) {
+            assertThat(tensors.features().toFloatMatrix()).as("integers compared as their decimal text")
+                .isEqualTo(new float[][] {{0, 0}, {1, 0}, {0, 0}, {1, 0}, {0, 0}});
+          }
+          FeatureSpec numeric = FeatureSpec.builder().features("x", "city").label("label").build();
+          ArrowBatch third = ArrowSources.roots("t", List.of(root), new DictionaryProvider.MapDictionaryProvider(dict),
+              allocator, ReadOptions.defaults()).blockFirst();
+          assertThatThrownBy(() -> numeric.toTensors(third)).isInstanceOf(ColumnTypeException.class)
+              .hasMessageContaining("'city'").hasMessageContaining("FeatureSpec.Builder.categories");
+        }
+      }
+    }
+  }
+
+  @Test
+  void categoriesMustNameAFeatureAndBeDistinct() {
+    assertThatThrownBy(() -> FeatureSpec.builder().features("x").label("label")
+        .categories("city", List.of("a")).build())
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("'city', which is not one of the feature");
+    assertThatThrownBy(() -> FeatureSpec.builder().categories("city", List.of("a", "b", "a")))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("distinct");
+    assertThatThrownBy(() -> FeatureSpec.builder().categories("city", List.of()))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least one");
+  }
+
+  @Test
   void badColumnsRaiseTypedErrorsNamingTheColumnAndReleaseTheBatch() {
     assertBad(FeatureSpec.builder().features("pixelz").label("label").build(), MissingColumnException.class,
         "'pixelz'", "not in the batch");

@@ -11,6 +11,7 @@ import io.solstice.onnx.proto.OnnxProto.StringStringEntryProto;
 import io.solstice.onnx.proto.OnnxProto.TensorProto;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -61,6 +62,9 @@ public final class OnnxExport {
   /** The ONNX IR version of the model (the one of opset 17). */
   public static final int IR_VERSION = 8;
 
+  /** The {@code ai.onnx.ml} operator set a model with categorical columns imports. */
+  public static final int ML_OPSET = 1;
+
   /** The graph input: raw features, float32 [rows, inputs]. */
   public static final String INPUT = "features";
 
@@ -82,6 +86,15 @@ public final class OnnxExport {
   /** Metadata key of the feature column names, a JSON array in input order. */
   public static final String FEATURE_NAMES_KEY = "solstice.feature_names";
 
+  /**
+   * The name of the string input of a model with categorical columns ({@link #oneHot}): one
+   * column per categorical feature column, in their order.
+   */
+  public static final String CATEGORIES = "categories";
+
+  /** Metadata key of the categorical columns' categories, a JSON object of string arrays. */
+  public static final String CATEGORIES_KEY = "solstice.categories";
+
 
   private final String kind;
   private final int[] sizes;
@@ -94,6 +107,9 @@ public final class OnnxExport {
   private double[] mean;
   private double[] scale;
   private List<String> classNames;
+  // The feature columns in input order, and the categories of the categorical ones; null: none.
+  private List<String> columns;
+  private Map<String, List<String>> categories;
 
   private OnnxExport(String kind, int[] sizes, float[][] weights, float[][] biases, double[] targetMean,
       double[] targetScale) {
@@ -178,6 +194,37 @@ public final class OnnxExport {
   }
 
   /**
+   * One-hot encodes categorical columns in the graph, as training did. The model then has two
+   * inputs: {@value #INPUT}, float32 [rows, numeric columns], the numeric columns in their order
+   * (absent when every column is categorical), and {@value #CATEGORIES}, string [rows,
+   * categorical columns], the categorical columns in their order. Each categorical column becomes
+   * one input feature per category, in its place among the columns; a string that is not one of
+   * its categories (a new value, or an empty string for a missing one) becomes zeros. Fill values
+   * and the standardization count these features like any other. The categories are recorded
+   * as metadata under {@value #CATEGORIES_KEY}.
+   *
+   * @param columns every feature column, in the order of the model's inputs
+   * @param categories the categorical columns' categories, in one-hot order
+   * @return this export
+   * @throws IllegalArgumentException when the columns do not make the model's inputs
+   */
+  public OnnxExport oneHot(List<String> columns, Map<String, List<String>> categories) {
+    int inputs = 0;
+    for (String column : columns) {
+      inputs += categories.containsKey(column) ? categories.get(column).size() : 1;
+    }
+    if (!columns.containsAll(categories.keySet()) || categories.isEmpty() || inputs != sizes[0]) {
+      throw new IllegalArgumentException("the model has " + sizes[0] + " inputs but the columns " + columns
+          + " with categories " + categories + " make " + inputs);
+    }
+    this.columns = List.copyOf(columns);
+    Map<String, List<String>> copy = new LinkedHashMap<>();
+    categories.forEach((column, values) -> copy.put(column, List.copyOf(values)));
+    this.categories = copy;
+    return metadata(CATEGORIES_KEY, Json.writeLine(copy));
+  }
+
+  /**
    * Names the classes (recorded as metadata under {@value #CLASS_NAMES_KEY}).
    *
    * @param names one name per class, by class index
@@ -239,8 +286,13 @@ public final class OnnxExport {
 
   private ModelProto model() {
     GraphBuilder graph = new GraphBuilder("solstice_" + kind);
-    graph.input(INPUT, TensorProto.DataType.FLOAT, sizes[0]);
-    String x = INPUT;
+    String x;
+    if (categories == null) {
+      graph.input(INPUT, TensorProto.DataType.FLOAT, sizes[0]);
+      x = INPUT;
+    } else {
+      x = oneHotInputs(graph);
+    }
     if (mean != null) {
       x = graph.node("Cast", "standardize/input", new Object[] {"to", TensorProto.DataType.DOUBLE.getNumber()}, x);
     }
@@ -283,14 +335,61 @@ public final class OnnxExport {
         .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
         .setProducerName("solstice")
         .setDocString("A Solstice " + kind + " with layer sizes " + Arrays.toString(sizes)
+            + (categories == null ? "" : ", one-hot encoding " + categories.keySet())
             + (fill == null ? "" : ", filling missing inputs") + (mean == null ? "" : ", standardizing its inputs"))
         .setGraph(graph.build());
+    if (graph.usesMlDomain()) {
+      model.addOpsetImport(OperatorSetIdProto.newBuilder().setDomain(GraphBuilder.ML_DOMAIN).setVersion(ML_OPSET));
+    }
     Map<String, String> props = new LinkedHashMap<>();
     props.put(MODEL_KEY, kind);
     props.putAll(metadata);
     props.forEach((key, value) -> model.addMetadataProps(StringStringEntryProto.newBuilder().setKey(key)
         .setValue(value)));
     return model.build();
+  }
+
+  /**
+   * The float32 [rows, inputs] matrix the layers take, from the numeric and the string input:
+   * each run of numeric columns gathered from {@value #INPUT}, each categorical column gathered
+   * from {@value #CATEGORIES} and one-hot encoded ({@code OneHotEncoder} with {@code zeros=1}:
+   * an unknown string is all zeros), concatenated in the columns' order.
+   */
+  private String oneHotInputs(GraphBuilder graph) {
+    long numeric = columns.stream().filter(c -> !categories.containsKey(c)).count();
+    if (numeric > 0) {
+      graph.input(INPUT, TensorProto.DataType.FLOAT, numeric);
+    }
+    graph.input(CATEGORIES, TensorProto.DataType.STRING, categories.size());
+    List<String> pieces = new ArrayList<>();
+    List<Long> run = new ArrayList<>();
+    long numericColumn = 0;
+    long categoricalColumn = 0;
+    for (int c = 0; c <= columns.size(); c++) {
+      String column = c < columns.size() ? columns.get(c) : null;
+      if (column != null && !categories.containsKey(column)) {
+        run.add(numericColumn++);
+        continue;
+      }
+      if (!run.isEmpty()) {
+        long[] indices = run.stream().mapToLong(Long::longValue).toArray();
+        pieces.add(graph.node("Gather", "input/numeric" + c, new Object[] {"axis", 1}, INPUT,
+            graph.longs("input/numeric" + c + "/columns", indices, indices.length)));
+        run.clear();
+      }
+      if (column == null) {
+        break;
+      }
+      List<String> values = categories.get(column);
+      String strings = graph.node("Gather", "input/categorical" + c, new Object[] {"axis", 1}, CATEGORIES,
+          graph.longs("input/categorical" + c + "/column", new long[] {categoricalColumn++}, 1));
+      String encoded = graph.mlNode("OneHotEncoder", "input/one_hot" + c, new Object[] {"cats_strings", values,
+          "zeros", 1}, strings);
+      pieces.add(graph.node("Reshape", "input/one_hot" + c + "/rows", encoded,
+          graph.longs("input/one_hot" + c + "/shape", new long[] {-1, values.size()}, 2)));
+    }
+    return pieces.size() == 1 ? pieces.get(0)
+        : graph.node("Concat", "input/features", new Object[] {"axis", 1}, pieces.toArray(String[]::new));
   }
 
   private int outputs() {

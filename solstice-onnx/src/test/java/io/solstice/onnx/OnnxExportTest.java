@@ -168,6 +168,65 @@ class OnnxExportTest {
   }
 
   @Test
+  void categoricalColumnsAreOneHotEncodedFromAStringInputInTheirPlaceAmongTheColumns() throws Exception {
+    // Columns city (categorical), x, colour (categorical), y: inputs Lima Oslo | x | red blue green | y.
+    MlpClassifier model = MlpClassifier.builder().inputs(7).hidden(6).classes(2).seed(9).build();
+    Map<String, List<String>> categories = Map.of("city", List.of("Lima", "Oslo"), "colour",
+        List.of("red", "blue", "green"));
+    float[][] numbers = {{0.5f, -1}, {2, 3}, {-0.25f, 0}, {1, 1}};
+    String[][] strings = {{"Oslo", "green"}, {"Lima", "red"}, {"Kyiv", ""}, {"", "blue"}};
+    float[][] encoded = {
+        {0, 1, 0.5f, 0, 0, 1, -1},
+        {1, 0, 2, 1, 0, 0, 3},
+        {0, 0, -0.25f, 0, 0, 0, 0}, // an unknown city and a missing colour: zeros
+        {0, 0, 1, 0, 1, 0, 1}};
+    double[] mean = {0, 0, 1, 0, 0, 0, -2};
+    double[] scale = {1, 1, 4, 1, 1, 1, 0.5};
+    Path file = dir.resolve("categorical.onnx");
+    OnnxExport.classifier(model).oneHot(List.of("city", "x", "colour", "y"), categories).standardize(mean, scale)
+        .write(file);
+
+    float[][] probabilities;
+    try (OrtEnvironment env = OrtEnvironment.getEnvironment();
+         OrtSession session = env.createSession(file.toString(), new OrtSession.SessionOptions());
+         OnnxTensor numeric = OnnxTensor.createTensor(env, numbers);
+         OnnxTensor text = OnnxTensor.createTensor(env, strings);
+         OrtSession.Result result = session.run(Map.of(OnnxExport.INPUT, numeric, OnnxExport.CATEGORIES, text))) {
+      probabilities = (float[][]) result.get(OnnxExport.PROBABILITIES).orElseThrow().getValue();
+      assertThat(session.getMetadata().getCustomMetadata().get(OnnxExport.CATEGORIES_KEY))
+          .contains("\"city\":[\"Lima\",\"Oslo\"]");
+    }
+
+    INDArray standardized = Nd4j.createFromArray(encoded).castTo(DataType.DOUBLE)
+        .subRowVector(Nd4j.createFromArray(mean)).divRowVector(Nd4j.createFromArray(scale)).castTo(DataType.FLOAT);
+    double maxDifference = maxAbsoluteDifference(model.predict(standardized), probabilities);
+    System.out.printf("ONNX Runtime vs Solstice with two one-hot columns: max |difference| %.3g%n", maxDifference);
+    assertThat(maxDifference).isLessThanOrEqualTo(1e-6);
+    assertThatThrownBy(() -> OnnxExport.classifier(model).oneHot(List.of("city", "x"), categories))
+        .hasMessageContaining("the model has 7 inputs but the columns [city, x]");
+  }
+
+  @Test
+  void aModelOfCategoricalColumnsOnlyHasOnlyTheStringInput() throws Exception {
+    MlpClassifier model = MlpClassifier.builder().inputs(3).hidden(4).classes(2).seed(2).build();
+    Path file = dir.resolve("strings.onnx");
+    OnnxExport.classifier(model).oneHot(List.of("size"), Map.of("size", List.of("S", "M", "L"))).write(file);
+
+    float[][] probabilities;
+    try (OrtEnvironment env = OrtEnvironment.getEnvironment();
+         OrtSession session = env.createSession(file.toString(), new OrtSession.SessionOptions());
+         OnnxTensor text = OnnxTensor.createTensor(env, new String[][] {{"L"}, {"S"}})) {
+      assertThat(session.getInputNames()).containsExactly(OnnxExport.CATEGORIES);
+      try (OrtSession.Result result = session.run(Map.of(OnnxExport.CATEGORIES, text))) {
+        probabilities = (float[][]) result.get(OnnxExport.PROBABILITIES).orElseThrow().getValue();
+      }
+    }
+    float[][] encoded = {{0, 0, 1}, {1, 0, 0}};
+    assertThat(maxAbsoluteDifference(model.predict(Nd4j.createFromArray(encoded)), probabilities))
+        .isLessThanOrEqualTo(1e-6);
+  }
+
+  @Test
   void mismatchedSettingsAreRefused() {
     MlpClassifier model = MlpClassifier.builder().inputs(2).hidden(4).classes(3).seed(1).build();
     assertThatThrownBy(() -> OnnxExport.classifier(model).classNames(List.of("a", "b")))

@@ -63,14 +63,18 @@ public final class ExportCommand extends CommandBase {
   }
 
   /**
-   * The ONNX export of a run's model: its fill values for nulls (a NaN input), standardization,
-   * class names and feature columns.
+   * The ONNX export of a run's model: its categorical columns' one-hot encoding (a string
+   * input), fill values for nulls (a NaN input), standardization, class names and feature
+   * columns.
    */
   static OnnxExport onnxExport(TrainedModel model) {
     ModelRecord record = model.record();
     OnnxExport export = record.classifier()
         ? OnnxExport.classifier(model.classifier()).classNames(record.classes())
         : OnnxExport.regressor(model.regressor()).metadata("solstice.target", record.target());
+    if (!record.categories().isEmpty()) {
+      export.oneHot(record.features(), record.categories());
+    }
     if (record.fillNulls() != null) {
       export.fillMissing(record.fillNulls());
     }

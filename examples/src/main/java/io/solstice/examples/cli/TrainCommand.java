@@ -11,6 +11,7 @@ import io.solstice.arrow.TableFormat;
 import io.solstice.arrow.TableSplit;
 import io.solstice.core.metrics.FeatureMoments;
 import io.solstice.core.models.MlpClassifier;
+import io.solstice.examples.data.Categories;
 import io.solstice.examples.data.DataFingerprint;
 import io.solstice.examples.data.NullFill;
 import io.solstice.examples.data.TableLayout;
@@ -218,19 +219,24 @@ public final class TrainCommand extends TrainingCommand {
     }
   }
 
-  private JobData prepare(Path path, TableFormat format, TableLayout layout, TableSplit split, NullFill nullFill) {
+  private JobData prepare(Path path, TableFormat format, TableLayout surveyed, TableSplit split, NullFill nullFill) {
     long trainRows = split.rows(Split.TRAIN);
     check(trainRows > 0 && split.rows(Split.VALIDATION) > 0 && (testFraction == 0 || split.rows(Split.TEST) > 0),
         path + " has too few rows (" + split.rows() + ") to give every split at least one (" + trainRows + " train, "
             + split.rows(Split.VALIDATION) + " validation, " + split.rows(Split.TEST) + " test); add rows or change "
             + "--val-fraction and --test-fraction");
     Sizing sizing = sizing(trainRows);
+    TableLayout layout = surveyed.categories().isEmpty() ? surveyed : surveyed.withCategories(
+        Categories.ofTrainRows(split.batches(Split.TRAIN, READ_ROWS), List.copyOf(surveyed.categories().keySet())));
     out().printf(Locale.ROOT, "%s (%s): %d rows; features %s (%d per row); %s%n", path, format.label(), layout.rows(),
         layout.features(), layout.width(), layout.regression() ? "target '" + label + "'"
             : "label '" + label + "' with classes " + layout.classNames());
     if (!layout.leftOut().isEmpty()) {
       out().println("Left out: " + String.join(", ", layout.leftOut()));
     }
+    layout.categories().forEach((column, values) -> out().printf(Locale.ROOT,
+        "One-hot encoded: '%s' (%d categories of the train rows: %s)%n", column, values.size(),
+        values.size() <= 10 ? String.join(", ", values) : String.join(", ", values.subList(0, 10)) + ", ..."));
     out().printf(Locale.ROOT, "Split by row (%s, seed %d): %d train, %d validation, %d test rows; %s%n",
         layout.regression() ? "random" : "stratified by '" + label + "'", seed, trainRows,
         split.rows(Split.VALIDATION), split.rows(Split.TEST),
@@ -243,9 +249,10 @@ public final class TrainCommand extends TrainingCommand {
     }
     // One pass over the train rows fits what is needed: the features' standardization, the target's.
     Moments moments = noStandardize && !layout.regression() ? null : moments(split, layout, fill);
-    Standardization standardization = noStandardize ? null : Standardization.of(moments.features());
+    Standardization standardization = noStandardize ? null : layout.standardization(moments.features());
     out().println(standardization == null ? "Features as they are (--no-standardize)"
-        : "Features standardized with the train rows' mean and standard deviation");
+        : "Features standardized with the train rows' mean and standard deviation"
+            + (layout.categories().isEmpty() ? "" : " (one-hot features as they are)"));
     out().println(describe(sizing));
     FeatureSpec spec = layout.featureSpec(standardization, fill);
     ModelTask<?, ?> modelTask =
@@ -408,6 +415,7 @@ public final class TrainCommand extends TrainingCommand {
     record.put("format", format.name());
     record.put("rows", split.rows());
     record.put("features", layout.features());
+    record.put("categories", layout.categories());
     record.put("split", splitRecord);
     record.put("fill_nulls", fillNulls);
     if (standardization == null) {

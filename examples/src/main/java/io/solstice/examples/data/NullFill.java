@@ -17,7 +17,8 @@ import reactor.core.publisher.Flux;
  * holds any (naming the columns, how many rows and the first one), {@code mean} fills each
  * feature with the mean of its train values (those not null, nor NaN), and a number fills every
  * feature with it. The values fill nulls before standardization, in training and in {@code
- * predict} (the run's preprocessing record keeps them) and in the ONNX export.
+ * predict} (the run's preprocessing record keeps them) and in the ONNX export. A categorical
+ * column's nulls are not filled: they are one-hot encoded as zeros, like an unknown category.
  */
 public final class NullFill {
 
@@ -138,8 +139,7 @@ public final class NullFill {
     double[] means = new double[sums.sum.length];
     for (int f = 0; f < means.length; f++) {
       if (sums.count[f] == 0) {
-        String column = layout.features().size() == 1 ? layout.features().get(0) + "[" + f + "]"
-            : layout.features().get(f);
+        String column = layout.inputNames().get(f);
         throw new UsageException("feature " + column + " is null in every train row: it has no mean to fill "
             + "nulls with; give --fill-nulls VALUE or leave the column out with --features");
       }

@@ -2,6 +2,8 @@ package io.solstice.examples.data;
 
 import io.solstice.arrow.FeatureSpec;
 import io.solstice.arrow.Standardization;
+import io.solstice.core.metrics.FeatureMoments;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,8 +14,10 @@ import org.nd4j.linalg.api.buffer.DataType;
  * What a survey of a user's table found: which columns are features, how wide a row is, and
  * the label: the classes of a classification label, or a regression target.
  *
- * @param features the feature columns (one vector column, or numeric columns in order)
- * @param width the number of features per row
+ * @param features the feature columns (one vector column, or numeric and categorical columns in
+ *     order)
+ * @param width the number of features per row: a categorical column counts one per category
+ *     once its categories are known ({@link #withCategories}), and one before
  * @param label the label or target column
  * @param classNames the class names by class index (empty for regression)
  * @param byName whether labels map to classes by name (string or dictionary labels) rather
@@ -23,10 +27,12 @@ import org.nd4j.linalg.api.buffer.DataType;
  * @param nulls the feature columns that hold nulls, in column order
  * @param leftOut the columns the default feature choice left out, each with why (empty when
  *     the features were named)
+ * @param categories the categorical feature columns, each with its categories (none until
+ *     {@link #withCategories})
  */
 public record TableLayout(
     List<String> features, int width, String label, List<String> classNames, boolean byName, boolean regression,
-    long rows, Map<String, Nulls> nulls, List<String> leftOut) {
+    long rows, Map<String, Nulls> nulls, List<String> leftOut, Map<String, List<String>> categories) {
 
   /**
    * The nulls of one feature column.
@@ -48,12 +54,93 @@ public record TableLayout(
    * @param rows see the record
    * @param nulls see the record
    * @param leftOut see the record
+   * @param categories see the record
    */
   public TableLayout {
     features = List.copyOf(features);
     classNames = List.copyOf(classNames);
     nulls = Collections.unmodifiableMap(new LinkedHashMap<>(nulls));
     leftOut = List.copyOf(leftOut);
+    Map<String, List<String>> frozen = new LinkedHashMap<>();
+    categories.forEach((column, values) -> frozen.put(column, List.copyOf(values)));
+    categories = Collections.unmodifiableMap(frozen);
+  }
+
+  /**
+   * This layout with the categories of its categorical columns, each one feature per category.
+   *
+   * @param found the categories by column (for example {@link Categories#ofTrainRows})
+   * @return the layout
+   * @throws UsageException when a categorical column has no category
+   */
+  public TableLayout withCategories(Map<String, List<String>> found) {
+    Map<String, List<String>> known = new LinkedHashMap<>();
+    for (String column : categories.keySet()) {
+      List<String> values = found.get(column);
+      if (values == null || values.isEmpty()) {
+        throw new UsageException("categorical column '" + column + "' has no value in the train rows; leave it out "
+            + "with --features");
+      }
+      known.put(column, values);
+    }
+    int inputs = 0;
+    for (String column : features) {
+      inputs += known.containsKey(column) ? known.get(column).size() : 1;
+    }
+    return new TableLayout(features, known.isEmpty() ? width : inputs, label, classNames, byName, regression, rows,
+        nulls, leftOut, known);
+  }
+
+  /**
+   * The names of the model's inputs, one per feature: a numeric column's name, {@code
+   * column=category} for each category of a categorical column, or {@code column[i]} for each
+   * element of a vector column.
+   *
+   * @return the names, {@link #width} of them
+   */
+  public List<String> inputNames() {
+    List<String> names = new ArrayList<>();
+    if (features.size() == 1 && !categories.containsKey(features.get(0)) && width != 1) {
+      for (int i = 0; i < width; i++) {
+        names.add(features.get(0) + "[" + i + "]");
+      }
+      return names;
+    }
+    for (String column : features) {
+      if (categories.containsKey(column)) {
+        categories.get(column).forEach(category -> names.add(column + "=" + category));
+      } else {
+        names.add(column);
+      }
+    }
+    return names;
+  }
+
+  /**
+   * The standardization fitted on the train rows' moments: each numeric feature's mean and
+   * standard deviation, and the one-hot features of categorical columns left as they are (mean
+   * 0, scale 1), as a scikit-learn pipeline scales the numbers and not the one-hot columns.
+   *
+   * @param moments the moments of every feature, one-hot ones included
+   * @return the standardization
+   */
+  public Standardization standardization(FeatureMoments moments) {
+    Standardization fitted = Standardization.of(moments);
+    if (categories.isEmpty()) {
+      return fitted;
+    }
+    double[] mean = fitted.mean();
+    double[] scale = fitted.scale();
+    int f = 0;
+    for (String column : features) {
+      int oneHot = categories.containsKey(column) ? categories.get(column).size() : 0;
+      for (int end = f + oneHot; f < end; f++) {
+        mean[f] = 0;
+        scale[f] = 1;
+      }
+      f += oneHot == 0 ? 1 : 0;
+    }
+    return Standardization.of(mean, scale);
   }
 
   /**
@@ -81,6 +168,7 @@ public record TableLayout(
 
   private FeatureSpec.Builder spec(double[] fillNulls) {
     FeatureSpec.Builder spec = FeatureSpec.builder().features(features.toArray(String[]::new));
+    categories.forEach(spec::categories);
     if (fillNulls != null) {
       spec.fillNulls(fillNulls);
     }

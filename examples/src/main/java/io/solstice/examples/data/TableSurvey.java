@@ -7,6 +7,7 @@ import io.solstice.arrow.LabelRangeException;
 import io.solstice.arrow.MissingColumnException;
 import io.solstice.arrow.NullValueException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -26,10 +27,17 @@ import reactor.core.publisher.Flux;
 
 /**
  * Reads a table once to learn its layout: checks the label and feature columns (with the Arrow
- * module's typed errors naming the column), picks the default features (every numeric column
- * but the label, or one float vector column), and collects the classes of a classification
- * label; a regression target must be numeric. It counts the rows whose features hold a null,
- * per column, and refuses a null label or target (naming its row of the table, from 1).
+ * module's typed errors naming the column), picks the default features (every numeric or
+ * categorical column but the label, or one float vector column), and collects the classes of a
+ * classification label; a regression target must be numeric. It counts the rows whose numeric
+ * features hold a null, per column, and refuses a null label or target (naming its row of the
+ * table, from 1).
+ *
+ * <p>A string or dictionary-encoded feature column is categorical (one-hot encoded; its
+ * categories come from the train rows later, {@link Categories#ofTrainRows}). By default one with
+ * more than {@value Categories#MOST} distinct values, or more distinct values than half the rows
+ * (an identifier or free text, not a category), is left out, saying why; a named one with more
+ * than {@value Categories#MOST} is refused.
  */
 public final class TableSurvey {
   private final String label;
@@ -49,6 +57,8 @@ public final class TableSurvey {
   private final Map<String, TableLayout.Nulls> nulls = new LinkedHashMap<>();
   // Columns that are not default features, each with why.
   private final List<String> leftOut = new ArrayList<>();
+  // Per categorical feature column, its distinct values, counted up to one more than the most.
+  private final Map<String, Set<String>> distinct = new LinkedHashMap<>();
 
   private TableSurvey(String label, List<String> requestedFeatures, boolean regression) {
     this.label = label;
@@ -83,8 +93,11 @@ public final class TableSurvey {
     if (batches == 0 || rows == 0) {
       throw new UsageException(name + " holds no rows");
     }
+    keepCategoriesNotIdentifiers();
+    Map<String, List<String>> categorical = new LinkedHashMap<>();
+    distinct.keySet().forEach(column -> categorical.put(column, List.of()));
     if (regression) {
-      return new TableLayout(features, width, label, List.of(), false, true, rows, nulls, leftOut);
+      return new TableLayout(features, width, label, List.of(), false, true, rows, nulls, leftOut, categorical);
     }
     List<String> classes = new ArrayList<>();
     if (!byName) {
@@ -98,7 +111,38 @@ public final class TableSurvey {
       throw new LabelRangeException(label, "holds " + classes.size() + " class(es) " + classes
           + "; a classifier needs at least two");
     }
-    return new TableLayout(features, width, label, classes, byName, false, rows, nulls, leftOut);
+    return new TableLayout(features, width, label, classes, byName, false, rows, nulls, leftOut, categorical);
+  }
+
+  /**
+   * Leaves out (default features) or refuses (named ones) the categorical columns that hold too
+   * many distinct values to be categories.
+   */
+  private void keepCategoriesNotIdentifiers() {
+    List<String> kept = new ArrayList<>(features);
+    for (Map.Entry<String, Set<String>> column : List.copyOf(distinct.entrySet())) {
+      int count = column.getValue().size();
+      String why = count > Categories.MOST ? "more than " + Categories.MOST + " distinct values"
+          : requestedFeatures.isEmpty() && count * 2L > rows ? count + " distinct values in " + rows + " rows" : null;
+      if (why == null) {
+        continue;
+      }
+      if (!requestedFeatures.isEmpty()) {
+        throw new UsageException("column '" + column.getKey() + "' has " + why + ": too many to one-hot encode as "
+            + "categories; leave it out of --features");
+      }
+      kept.remove(column.getKey());
+      distinct.remove(column.getKey());
+      leftOut.add("'" + column.getKey() + "' (" + why + ", too many to be categories)");
+    }
+    if (kept.isEmpty()) {
+      throw new UsageException("no numeric or categorical feature column besides the label '" + label + "'; left out: "
+          + String.join(", ", leftOut));
+    }
+    if (kept.size() != features.size()) {
+      features = List.copyOf(kept);
+      width = features.size();
+    }
   }
 
   private void visit(ArrowBatch batch) {
@@ -115,6 +159,7 @@ public final class TableSurvey {
       }
     }
     countNulls(batch, firstRow);
+    distinct.forEach((column, values) -> Categories.addDistinct(batch, batch.root().getVector(column), values));
     if (regression) {
       checkTargets(batch, firstRow);
     } else {
@@ -127,6 +172,9 @@ public final class TableSurvey {
       FieldVector column = batch.root().getVector(name);
       if (column == null) {
         throw new MissingColumnException(name, "missing from batch " + (batches - 1) + " of the data");
+      }
+      if (distinct.containsKey(name)) {
+        continue; // a null category is one-hot encoded as zeros, like an unknown one
       }
       // Counted once per batch: a vector's null count is a pass over its validity bitmap.
       FieldVector elements = column instanceof FixedSizeListVector list ? list.getDataVector()
@@ -206,8 +254,10 @@ public final class TableSurvey {
           throw new UsageException("column '" + label + "' is the label; it cannot also be a feature");
         }
         Field f = field(schema, name, columns);
-        if (!isScalar(f) && !(isVector(f) && requestedFeatures.size() == 1)) {
-          throw new ColumnTypeException(name, "expected a numeric column (integer or floating point)"
+        if (Categories.isCategorical(f)) {
+          distinct.put(name, new HashSet<>());
+        } else if (!isScalar(f) && !(isVector(f) && requestedFeatures.size() == 1)) {
+          throw new ColumnTypeException(name, "expected a numeric or string column"
               + (requestedFeatures.size() == 1 ? " or a FixedSizeList<Float32> vector" : "") + " but found "
               + describe(f));
         }
@@ -220,32 +270,41 @@ public final class TableSurvey {
   }
 
   private List<String> defaultFeatures(Schema schema, List<String> columns) {
-    List<String> scalars = new ArrayList<>();
+    // Numeric and categorical columns in the table's order, and float vector columns.
+    List<String> gathered = new ArrayList<>();
+    List<String> categorical = new ArrayList<>();
     List<String> vectors = new ArrayList<>();
     for (Field f : schema.getFields()) {
       if (f.getName().equals(label)) {
         continue;
       }
       if (isScalar(f)) {
-        scalars.add(f.getName());
+        gathered.add(f.getName());
+      } else if (Categories.isCategorical(f)) {
+        gathered.add(f.getName());
+        categorical.add(f.getName());
       } else if (isVector(f)) {
         vectors.add(f.getName());
       } else {
-        leftOut.add("'" + f.getName() + "' (" + describe(f) + ", not numeric)");
+        leftOut.add("'" + f.getName() + "' (" + describe(f) + ", neither numeric nor categorical)");
       }
     }
-    if (vectors.size() == 1 && scalars.isEmpty()) {
+    if (vectors.size() == 1 && gathered.size() == categorical.size()) {
+      categorical.forEach(c -> leftOut.add("'" + c + "' (categorical, besides the vector column '" + vectors.get(0)
+          + "')"));
       return vectors;
     }
     if (!vectors.isEmpty()) {
-      throw new UsageException("the data has vector column(s) " + vectors + " and numeric columns " + scalars
-          + "; choose the features with --features (one vector column, or numeric columns)");
+      throw new UsageException("the data has vector column(s) " + vectors + " and numeric or categorical columns "
+          + gathered + "; choose the features with --features (one vector column, or numeric and categorical "
+          + "columns)");
     }
-    if (scalars.isEmpty()) {
-      throw new UsageException("no numeric feature column besides the label '" + label + "'; the columns are "
-          + columns);
+    if (gathered.isEmpty()) {
+      throw new UsageException("no numeric or categorical feature column besides the label '" + label
+          + "'; the columns are " + columns);
     }
-    return scalars;
+    categorical.forEach(c -> distinct.put(c, new HashSet<>()));
+    return gathered;
   }
 
   private static Field field(Schema schema, String name, List<String> columns) {

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +23,8 @@ import java.util.Map;
  *
  * <pre>{@code
  * {"model": "MlpClassifier", "inputs": 4, "hidden": [128], "monitor": "loss",
- *  "features": ["x0", "x1", "x2", "x3"], "standardization": {"mean": [...], "scale": [...]} (or null),
+ *  "features": ["x0", "x1", "x2", "x3"], "categories": {"city": ["Lima", "Oslo"]} (or {}),
+ *  "standardization": {"mean": [...], "scale": [...]} (or null),
  *  "fill_nulls": [...] (or null),
  *  "task": "classification", "classes": ["setosa", ...]       (or "task": "regression", "target": "price")}
  * }</pre>
@@ -31,7 +33,10 @@ import java.util.Map;
  * @param inputs features per row
  * @param hidden the hidden layer sizes
  * @param monitor the validation metric the best checkpoint has the lowest value of
- * @param features the feature columns, in order (one vector column, or numeric columns)
+ * @param features the feature columns, in order (one vector column, or numeric and categorical
+ *     columns)
+ * @param categories the categorical feature columns, each with its categories (one input per
+ *     category, one-hot)
  * @param standardization how the features were standardized, or null for raw features
  * @param fillNulls what null features become before standardization (one value, or one per
  *     feature), or null when nulls are refused
@@ -39,7 +44,7 @@ import java.util.Map;
  * @param target the regression target column, or null for classification
  */
 public record ModelRecord(String model, int inputs, int[] hidden, String monitor, List<String> features,
-    Standardization standardization, double[] fillNulls, List<String> classes, String target) {
+    Map<String, List<String>> categories, Standardization standardization, double[] fillNulls, List<String> classes, String target) {
 
   /** The file name inside a checkpoint directory. */
   public static final String NAME = "model.json";
@@ -58,6 +63,7 @@ public record ModelRecord(String model, int inputs, int[] hidden, String monitor
    * @param hidden see the record
    * @param monitor see the record
    * @param features see the record
+   * @param categories see the record
    * @param standardization see the record
    * @param fillNulls see the record
    * @param classes see the record
@@ -67,6 +73,9 @@ public record ModelRecord(String model, int inputs, int[] hidden, String monitor
     hidden = hidden.clone();
     fillNulls = fillNulls == null ? null : fillNulls.clone();
     features = List.copyOf(features);
+    Map<String, List<String>> frozen = new LinkedHashMap<>();
+    categories.forEach((column, values) -> frozen.put(column, List.copyOf(values)));
+    categories = Collections.unmodifiableMap(frozen);
     classes = List.copyOf(classes);
   }
 
@@ -88,6 +97,7 @@ public record ModelRecord(String model, int inputs, int[] hidden, String monitor
   public FeatureSpec featureSpec() {
     FeatureSpec.Builder spec = FeatureSpec.builder().features(features.toArray(String[]::new))
         .standardize(standardization);
+    categories.forEach(spec::categories);
     if (fillNulls != null) {
       spec.fillNulls(fillNulls);
     }
@@ -108,6 +118,7 @@ public record ModelRecord(String model, int inputs, int[] hidden, String monitor
     json.put("hidden", Arrays.stream(hidden).boxed().toList());
     json.put("monitor", monitor);
     json.put("features", features);
+    json.put("categories", categories);
     if (standardization == null) {
       json.put("standardization", null);
     } else {
@@ -155,13 +166,21 @@ public record ModelRecord(String model, int inputs, int[] hidden, String monitor
       }
       List<String> features = new ArrayList<>();
       json.get("features").forEach(f -> features.add(f.asText()));
+      Map<String, List<String>> categories = new LinkedHashMap<>();
+      if (json.has("categories")) {
+        json.get("categories").fields().forEachRemaining(column -> {
+          List<String> values = new ArrayList<>();
+          column.getValue().forEach(v -> values.add(v.asText()));
+          categories.put(column.getKey(), values);
+        });
+      }
       int[] hidden = new int[json.get("hidden").size()];
       for (int i = 0; i < hidden.length; i++) {
         hidden[i] = json.get("hidden").get(i).asInt();
       }
       JsonNode fill = json.get("fill_nulls");
       return new ModelRecord(model, json.get("inputs").asInt(), hidden, json.get("monitor").asText(), features,
-          standardization, fill == null || fill.isNull() ? null : doubles(fill), classes,
+          categories, standardization, fill == null || fill.isNull() ? null : doubles(fill), classes,
           json.has("target") ? json.get("target").asText() : null);
     } catch (IOException | RuntimeException e) {
       if (e instanceof UsageException usage) {

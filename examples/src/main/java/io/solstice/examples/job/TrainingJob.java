@@ -232,6 +232,11 @@ public final class TrainingJob {
     if (preprocessing.get("features") instanceof List<?> columns) {
       columns.forEach(c -> features.add(String.valueOf(c)));
     }
+    Map<String, List<String>> categories = new LinkedHashMap<>();
+    if (preprocessing.get("categories") instanceof Map<?, ?> found) {
+      found.forEach((column, values) -> categories.put(String.valueOf(column),
+          ((List<?>) values).stream().map(String::valueOf).toList()));
+    }
     Standardization standardization = null;
     if (preprocessing.get("standardization") instanceof Map<?, ?> scaling) {
       standardization = Standardization.of(doubles(scaling.get("mean")), doubles(scaling.get("scale")));
@@ -239,10 +244,10 @@ public final class TrainingJob {
     double[] fillNulls = preprocessing.get("fill_nulls") instanceof Map<?, ?> fill ? doubles(fill.get("values")) : null;
     if (task instanceof ClassificationTask classification) {
       return new ModelRecord(ModelRecord.CLASSIFIER, data.inputs(), settings.hidden(), task.monitor(), features,
-          standardization, fillNulls, classification.classNames(), null);
+          categories, standardization, fillNulls, classification.classNames(), null);
     }
     return new ModelRecord(ModelRecord.REGRESSOR, data.inputs(), settings.hidden(), task.monitor(), features,
-        standardization, fillNulls, List.of(), ((RegressionTask) task).target());
+        categories, standardization, fillNulls, List.of(), ((RegressionTask) task).target());
   }
 
   private static double[] doubles(Object list) {

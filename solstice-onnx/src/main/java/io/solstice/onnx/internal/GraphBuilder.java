@@ -11,12 +11,13 @@ import io.solstice.onnx.proto.OnnxProto.ValueInfoProto;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * Builds an ONNX graph one node at a time on the generated protocol-buffer classes: constant
  * tensors (initializers) with their bytes in little-endian {@code raw_data} as the format
- * requires, nodes of the default operator set, and the graph's typed inputs and outputs whose
- * first dimension is the symbolic row count.
+ * requires, nodes of the default operator set and of the {@value #ML_DOMAIN} one, and the
+ * graph's typed inputs and outputs whose first dimension is the symbolic row count.
  *
  * <p>Not thread-safe.
  */
@@ -24,8 +25,12 @@ public final class GraphBuilder {
   /** The symbolic name of the rows dimension of inputs and outputs. */
   public static final String ROWS = "rows";
 
+  /** The domain of the traditional machine-learning operators, such as {@code OneHotEncoder}. */
+  public static final String ML_DOMAIN = "ai.onnx.ml";
+
   private final GraphProto.Builder graph = GraphProto.newBuilder();
   private int nodes;
+  private boolean usesMlDomain;
 
   /**
    * A graph with this name.
@@ -66,6 +71,21 @@ public final class GraphBuilder {
     return constant(name, TensorProto.DataType.DOUBLE, bytes, shape);
   }
 
+  /**
+   * Adds an int64 constant.
+   *
+   * @param name its name
+   * @param values the values, in C order
+   * @param shape its shape
+   * @return the name
+   */
+  public String longs(String name, long[] values, long... shape) {
+    checkLength(name, values.length, shape);
+    ByteBuffer bytes = ByteBuffer.allocate(values.length * Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    bytes.asLongBuffer().put(values);
+    return constant(name, TensorProto.DataType.INT64, bytes, shape);
+  }
+
   private String constant(String name, TensorProto.DataType type, ByteBuffer bytes, long[] shape) {
     TensorProto.Builder tensor = TensorProto.newBuilder().setName(name).setDataType(type.getNumber())
         .setRawData(ByteString.copyFrom(bytes.array()));
@@ -89,27 +109,68 @@ public final class GraphBuilder {
   }
 
   /**
-   * Adds a node with integer attributes.
+   * Adds a node with attributes.
    *
    * @param op the operator
    * @param output the name of its one output
-   * @param attributes attribute names and values, alternating (a name, then its value), or null
+   * @param attributes attribute names and values, alternating (a name, then its value: an
+   *     integer, or a list of strings), or null
    * @param inputs the names of its inputs
    * @return the output's name
    */
   public String node(String op, String output, Object[] attributes, String... inputs) {
-    NodeProto.Builder node = NodeProto.newBuilder().setOpType(op).setName(op + "_" + nodes++).addOutput(output);
+    return node("", op, output, attributes, inputs);
+  }
+
+  /**
+   * Adds a node of the {@value #ML_DOMAIN} operator set; the model must import that set
+   * ({@link #usesMlDomain}).
+   *
+   * @param op the operator, e.g. {@code OneHotEncoder}
+   * @param output the name of its one output
+   * @param attributes as for {@link #node(String, String, Object[], String...)}
+   * @param inputs the names of its inputs
+   * @return the output's name
+   */
+  public String mlNode(String op, String output, Object[] attributes, String... inputs) {
+    usesMlDomain = true;
+    return node(ML_DOMAIN, op, output, attributes, inputs);
+  }
+
+  /**
+   * Whether a node of the {@value #ML_DOMAIN} operator set was added.
+   *
+   * @return true when the model must import that set
+   */
+  public boolean usesMlDomain() {
+    return usesMlDomain;
+  }
+
+  private String node(String domain, String op, String output, Object[] attributes, String... inputs) {
+    NodeProto.Builder node = NodeProto.newBuilder().setDomain(domain).setOpType(op).setName(op + "_" + nodes++)
+        .addOutput(output);
     for (String input : inputs) {
       node.addInput(input);
     }
     if (attributes != null) {
       for (int i = 0; i < attributes.length; i += 2) {
-        node.addAttribute(AttributeProto.newBuilder().setName((String) attributes[i])
-            .setType(AttributeProto.AttributeType.INT).setI(((Number) attributes[i + 1]).longValue()));
+        node.addAttribute(attribute((String) attributes[i], attributes[i + 1]));
       }
     }
     graph.addNode(node);
     return output;
+  }
+
+  private static AttributeProto attribute(String name, Object value) {
+    AttributeProto.Builder attribute = AttributeProto.newBuilder().setName(name);
+    if (value instanceof Number number) {
+      return attribute.setType(AttributeProto.AttributeType.INT).setI(number.longValue()).build();
+    }
+    attribute.setType(AttributeProto.AttributeType.STRINGS);
+    for (Object string : (List<?>) value) {
+      attribute.addStrings(ByteString.copyFromUtf8((String) string));
+    }
+    return attribute.build();
   }
 
   /**

@@ -1,0 +1,110 @@
+package io.solstice.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.solstice.examples.job.ModelRecord;
+import io.solstice.examples.job.TrainedModel;
+import io.solstice.examples.job.TrainingJob;
+import io.solstice.onnx.OnnxExport;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A table whose label only a string column tells: {@code train} one-hot encodes the column with
+ * the train rows' categories (and leaves out a column of names, one per row), {@code predict}
+ * encodes new rows the same way, an unknown or missing city as a row of zeros.
+ */
+class CategoricalFeaturesTest {
+  @TempDir Path dir;
+
+  private static final String[] CITIES = {"Rome", "Lima", "Oslo", "Paris"};
+  private Path table;
+
+  /** 400 rows: x is noise; the label is "yes" in Oslo and Rome, "no" elsewhere and where the city is missing. */
+  @BeforeEach
+  void writeTable() throws Exception {
+    Random random = new Random(7);
+    List<String> lines = new ArrayList<>(List.of("x,city,name,label"));
+    for (int r = 0; r < 400; r++) {
+      String city = r % 20 == 19 ? "" : CITIES[random.nextInt(CITIES.length)];
+      boolean yes = city.equals("Oslo") || city.equals("Rome");
+      lines.add(String.format(Locale.ROOT, "%.4f,%s,person %d,%s", random.nextGaussian(), city, r, yes ? "yes" : "no"));
+    }
+    table = Files.write(dir.resolve("visits.csv"), lines);
+  }
+
+  @Test
+  void trainOneHotEncodesAStringColumnAndPredictEncodesNewRowsTheSameWay() throws Exception {
+    Path work = dir.resolve("run");
+    Path reportFile = dir.resolve("report.json");
+    Cli train = Cli.run("train", "--data", table.toString(), "--label", "label", "--epochs", "15",
+        "--work-dir", work.toString(), "--report", reportFile.toString());
+
+    assertThat(train.exitCode()).as(train.err()).isZero();
+    assertThat(train.out()).contains("features [x, city] (5 per row)")
+        .contains("Left out: 'name' (more than 100 distinct values, too many to be categories)")
+        .contains("One-hot encoded: 'city' (4 categories of the train rows: Lima, Oslo, Paris, Rome)")
+        .contains("Features standardized with the train rows' mean and standard deviation (one-hot features as "
+            + "they are)");
+    JsonNode report = new ObjectMapper().readTree(reportFile.toFile());
+    // x is noise: only the city tells the label.
+    assertThat(report.get("test").get("accuracy").asDouble()).isGreaterThanOrEqualTo(0.95);
+
+    ModelRecord record = TrainedModel.load(work).record();
+    assertThat(record.inputs()).isEqualTo(5);
+    assertThat(record.categories()).isEqualTo(Map.of("city", List.of("Lima", "Oslo", "Paris", "Rome")));
+    // One-hot features are not standardized: mean 0 and scale 1 after x's own.
+    assertThat(record.standardization().mean()).hasSize(5).endsWith(0, 0, 0, 0);
+    assertThat(record.standardization().scale()).endsWith(1, 1, 1, 1);
+    JsonNode preprocessing = new ObjectMapper().readTree(work.resolve("checkpoints")
+        .resolve(TrainingJob.PREPROCESSING).toFile());
+    assertThat(preprocessing.get("categories").get("city")).hasSize(4);
+
+    Path rows = Files.write(dir.resolve("new.csv"), List.of("x,city", "0.1,Oslo", "-0.2,Lima", "0.3,Rome",
+        "0.0,Paris", "0.0,Kyiv", "0.0,"));
+    Path out = dir.resolve("predictions.arrow");
+    Cli predict = Cli.run("predict", "--run", work.toString(), "--data", rows.toString(), "--out", out.toString());
+
+    assertThat(predict.exitCode()).as(predict.err()).isZero();
+    PredictionOutput predicted = PredictionOutput.read(out);
+    assertThat(predicted.column("prediction").subList(0, 4)).containsExactly("yes", "no", "yes", "no");
+    float[][] probabilities = predicted.probabilities();
+    // An unknown city and a missing one are the same input: no category at all.
+    assertThat(probabilities[4]).isEqualTo(probabilities[5]);
+
+    // The ONNX model takes x as its float input and the city as its string input.
+    Path onnx = dir.resolve("model.onnx");
+    assertThat(Cli.run("export", "--run", work.toString(), "--onnx", onnx.toString()).exitCode()).isZero();
+    float[][] x = {{0.1f}, {-0.2f}, {0.3f}, {0}, {0}, {0}};
+    String[][] city = {{"Oslo"}, {"Lima"}, {"Rome"}, {"Paris"}, {"Kyiv"}, {""}};
+    float[][] onnxProbabilities = OnnxRun.of(onnx, x, city).floats(OnnxExport.PROBABILITIES);
+    double max = 0;
+    for (int r = 0; r < x.length; r++) {
+      for (int k = 0; k < 2; k++) {
+        max = Math.max(max, Math.abs(probabilities[r][k] - onnxProbabilities[r][k]));
+      }
+    }
+    System.out.printf("ONNX Runtime vs solstice predict with a one-hot column: max |difference| %.3g%n", max);
+    assertThat(max).isLessThanOrEqualTo(1e-5);
+  }
+
+  @Test
+  void aNamedColumnOfTooManyValuesIsRefused() {
+    Cli train = Cli.run("train", "--data", table.toString(), "--label", "label", "--features", "x,name",
+        "--work-dir", dir.resolve("refused").toString());
+
+    assertThat(train.exitCode()).isEqualTo(SolsticeCli.EXIT_USAGE);
+    assertThat(train.errLines()).containsExactly("solstice train: column 'name' has more than 100 distinct values: "
+        + "too many to one-hot encode as categories; leave it out of --features");
+  }
+}

@@ -1,0 +1,85 @@
+package io.solstice.examples.data;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.solstice.arrow.ArrowBatch;
+import io.solstice.arrow.BatchPosition;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.Float8Vector;
+import org.apache.arrow.vector.IntVector;
+import org.apache.arrow.vector.TinyIntVector;
+import org.apache.arrow.vector.VarCharVector;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.dictionary.Dictionary;
+import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.DictionaryEncoding;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.FieldType;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Flux;
+
+/** Categorical columns in a survey and the train rows' categories, from a dictionary-encoded column. */
+class CategoriesTest {
+  private static final long DICTIONARY = 4;
+  /** The dictionary's entries, not sorted, one of them empty. */
+  private static final String[] ENTRIES = {"red", "", "blue", "green"};
+
+  @Test
+  void aDictionaryEncodedColumnIsCategoricalAndItsCategoriesAreTheTrainRowsSortedValues() {
+    try (BufferAllocator allocator = new RootAllocator()) {
+      // Rows of batch 0: red, null, "", blue; of batch 1: red, red, blue, blue. Green is unused.
+      int[][] codes = {{0, -1, 1, 2}, {0, 0, 2, 2}};
+      TableLayout layout = TableSurvey.survey(Flux.just(batch(allocator, codes[0]), batch(allocator, codes[1])),
+          "colours", "label", List.of(), false);
+
+      assertThat(layout.features()).containsExactly("x", "colour");
+      assertThat(layout.nulls()).as("a null category is no null to refuse").isEmpty();
+      assertThat(layout.categories()).containsOnlyKeys("colour");
+
+      Map<String, List<String>> categories = Categories.ofTrainRows(
+          Flux.just(batch(allocator, codes[0]), batch(allocator, codes[1])), List.of("colour"));
+      assertThat(categories).isEqualTo(Map.of("colour", List.of("blue", "red")));
+      TableLayout known = layout.withCategories(categories);
+      assertThat(known.width()).isEqualTo(3);
+      assertThat(known.inputNames()).containsExactly("x", "colour=blue", "colour=red");
+    }
+  }
+
+  /** Four rows: x, a dictionary-encoded colour (-1 for null) and a 0/1 label. */
+  private static ArrowBatch batch(BufferAllocator allocator, int[] codes) {
+    DictionaryEncoding encoding = new DictionaryEncoding(DICTIONARY, false, new ArrowType.Int(8, true));
+    VarCharVector entries = new VarCharVector("colour-entries", allocator);
+    entries.allocateNew();
+    for (int i = 0; i < ENTRIES.length; i++) {
+      entries.setSafe(i, ENTRIES[i].getBytes(StandardCharsets.UTF_8));
+    }
+    entries.setValueCount(ENTRIES.length);
+    Float8Vector x = new Float8Vector("x", allocator);
+    TinyIntVector colour = new TinyIntVector(new Field("colour",
+        new FieldType(true, new ArrowType.Int(8, true), encoding), null), allocator);
+    IntVector label = new IntVector("label", allocator);
+    x.allocateNew(codes.length);
+    colour.allocateNew(codes.length);
+    label.allocateNew(codes.length);
+    for (int r = 0; r < codes.length; r++) {
+      x.set(r, r);
+      if (codes[r] < 0) {
+        colour.setNull(r);
+      } else {
+        colour.set(r, codes[r]);
+      }
+      label.set(r, r % 2);
+    }
+    for (var v : List.of(x, colour, label)) {
+      v.setValueCount(codes.length);
+    }
+    VectorSchemaRoot root = new VectorSchemaRoot(List.of(x, colour, label));
+    root.setRowCount(codes.length);
+    return new ArrowBatch(root, Map.of(DICTIONARY, new Dictionary(entries, encoding)),
+        new BatchPosition("colours", 0, 0), null);
+  }
+}
