@@ -83,8 +83,14 @@ public final class TrainCommand extends TrainingCommand {
   String task;
 
   @Option(names = "--features", split = ",", paramLabel = "COLUMNS",
-      description = "Feature columns, comma-separated (default: every numeric column but the label).")
+      description = "Feature columns, comma-separated (default: every numeric and string column but the label; "
+          + "string columns are one-hot encoded).")
   List<String> features = List.of();
+
+  @Option(names = "--categorical", split = ",", paramLabel = "COLUMNS",
+      description = "Integer feature columns to one-hot encode as categories rather than take as numbers (codes "
+          + "such as store or product ids), comma-separated.")
+  List<String> categorical = List.of();
 
   @Option(names = "--model", defaultValue = "mlp:128", paramLabel = "mlp:SIZES",
       description = "The model: mlp with hidden layer sizes, e.g. mlp:256,128 (default: ${DEFAULT-VALUE}).")
@@ -201,7 +207,7 @@ public final class TrainCommand extends TrainingCommand {
     TableFormat format = TableFormat.detect(path);
     Flux<ArrowBatch> table = read(format, path, allocator);
     TableLayout layout = readable(path, format, () -> TableSurvey.survey(table, path.toString(), label, features,
-        regression));
+        categorical, regression));
     nullFill.refuseUnfilled(layout, path);
     TableSplit.Builder builder = TableSplit.builder()
         .validation(valFraction).test(testFraction).seed(seed)

@@ -90,7 +90,7 @@ public final class Categories {
     return categories;
   }
 
-  /** A categorical column's rows as text; null for a null. */
+  /** A categorical column's rows as text (an integer as its decimal digits); null for a null. */
   private interface Values {
     String at(int row);
 

@@ -42,6 +42,8 @@ import reactor.core.publisher.Flux;
 public final class TableSurvey {
   private final String label;
   private final List<String> requestedFeatures;
+  // Integer columns to take as categories rather than numbers.
+  private final List<String> requestedCategorical;
   private final boolean regression;
 
   private List<String> features;
@@ -60,9 +62,11 @@ public final class TableSurvey {
   // Per categorical feature column, its distinct values, counted up to one more than the most.
   private final Map<String, Set<String>> distinct = new LinkedHashMap<>();
 
-  private TableSurvey(String label, List<String> requestedFeatures, boolean regression) {
+  private TableSurvey(String label, List<String> requestedFeatures, List<String> requestedCategorical,
+      boolean regression) {
     this.label = label;
     this.requestedFeatures = requestedFeatures;
+    this.requestedCategorical = requestedCategorical;
     this.regression = regression;
   }
 
@@ -73,14 +77,16 @@ public final class TableSurvey {
    * @param name the table's name for messages, for example its path
    * @param label the label (classification) or target (regression) column
    * @param features the feature columns, or empty for the default
+   * @param categorical integer feature columns to one-hot encode as categories (string columns
+   *     are categorical already), or empty
    * @param regression whether the label is a real-valued target rather than classes
    * @return the layout
    * @throws io.solstice.arrow.ArrowDataException when the table does not fit
    * @throws UsageException when the feature choice is ambiguous or the table is empty
    */
-  public static TableLayout survey(
-      Flux<ArrowBatch> table, String name, String label, List<String> features, boolean regression) {
-    TableSurvey survey = new TableSurvey(label, features, regression);
+  public static TableLayout survey(Flux<ArrowBatch> table, String name, String label, List<String> features,
+      List<String> categorical, boolean regression) {
+    TableSurvey survey = new TableSurvey(label, features, categorical, regression);
     table.doOnNext(batch -> {
       try (batch) {
         survey.visit(batch);
@@ -122,14 +128,16 @@ public final class TableSurvey {
     List<String> kept = new ArrayList<>(features);
     for (Map.Entry<String, Set<String>> column : List.copyOf(distinct.entrySet())) {
       int count = column.getValue().size();
+      boolean named = !requestedFeatures.isEmpty() || requestedCategorical.contains(column.getKey());
       String why = count > Categories.MOST ? "more than " + Categories.MOST + " distinct values"
-          : requestedFeatures.isEmpty() && count * 2L > rows ? count + " distinct values in " + rows + " rows" : null;
+          : !named && count * 2L > rows ? count + " distinct values in " + rows + " rows" : null;
       if (why == null) {
         continue;
       }
-      if (!requestedFeatures.isEmpty()) {
+      if (named) {
         throw new UsageException("column '" + column.getKey() + "' has " + why + ": too many to one-hot encode as "
-            + "categories; leave it out of --features");
+            + "categories; leave it out of " + (requestedCategorical.contains(column.getKey()) ? "--categorical"
+            : "--features"));
       }
       kept.remove(column.getKey());
       distinct.remove(column.getKey());
@@ -263,6 +271,19 @@ public final class TableSurvey {
         }
       }
       features = List.copyOf(requestedFeatures);
+    }
+    for (String name : requestedCategorical) {
+      Field f = field(schema, name, columns);
+      if (name.equals(label)) {
+        throw new UsageException("column '" + label + "' is the label; it cannot also be a categorical feature");
+      }
+      if (!features.contains(name)) {
+        throw new UsageException("--categorical column '" + name + "' is not one of the features " + features);
+      }
+      if (!(f.getType() instanceof ArrowType.Int) && !Categories.isCategorical(f)) {
+        throw new ColumnTypeException(name, "holds " + describe(f) + "; categories are strings or integers");
+      }
+      distinct.putIfAbsent(name, new HashSet<>());
     }
     Field first = field(schema, features.get(0), columns);
     width = first.getType() instanceof ArrowType.FixedSizeList list ? list.getListSize()

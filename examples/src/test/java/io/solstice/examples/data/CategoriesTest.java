@@ -34,7 +34,7 @@ class CategoriesTest {
       // Rows of batch 0: red, null, "", blue; of batch 1: red, red, blue, blue. Green is unused.
       int[][] codes = {{0, -1, 1, 2}, {0, 0, 2, 2}};
       TableLayout layout = TableSurvey.survey(Flux.just(batch(allocator, codes[0]), batch(allocator, codes[1])),
-          "colours", "label", List.of(), false);
+          "colours", "label", List.of(), List.of(), false);
 
       assertThat(layout.features()).containsExactly("x", "colour");
       assertThat(layout.nulls()).as("a null category is no null to refuse").isEmpty();
