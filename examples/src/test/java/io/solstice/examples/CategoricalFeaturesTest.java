@@ -20,9 +20,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A table whose label only a string column tells: {@code train} one-hot encodes the column with
- * the train rows' categories (and leaves out a column of names, one per row), {@code predict}
- * encodes new rows the same way, an unknown or missing city as a row of zeros.
+ * Columns that are not amounts. A table whose label only a string column tells: {@code train}
+ * one-hot encodes the column with the train rows' categories (and leaves out a column of names,
+ * one per row), {@code predict} encodes new rows the same way, an unknown or missing city as a row
+ * of zeros. Integer codes named {@code --categorical} are encoded the same way; a boolean column
+ * is a 0/1 feature, and a boolean label has the classes false and true.
  */
 class CategoricalFeaturesTest {
   @TempDir Path dir;
@@ -132,6 +134,38 @@ class CategoricalFeaturesTest {
         "--categorical", "store", "--work-dir", dir.resolve("y").toString());
     assertThat(notAFeature.errLines()).containsExactly("solstice train: --categorical column 'store' is not one of "
         + "the features [x]");
+  }
+
+  @Test
+  void aBooleanColumnIsAFeatureAndABooleanLabelHasTheClassesFalseAndTrue() throws Exception {
+    // CSV true/false cells are read as booleans; the label copies the flag.
+    Random random = new Random(3);
+    List<String> lines = new ArrayList<>(List.of("x,flag,churned"));
+    for (int r = 0; r < 300; r++) {
+      boolean flag = random.nextBoolean();
+      lines.add(String.format(Locale.ROOT, "%.4f,%s,%s", random.nextGaussian(), flag, flag));
+    }
+    Path flags = Files.write(dir.resolve("flags.csv"), lines);
+    Path work = dir.resolve("flags");
+    Path reportFile = dir.resolve("flags.json");
+
+    Cli train = Cli.run("train", "--data", flags.toString(), "--label", "churned", "--epochs", "10",
+        "--work-dir", work.toString(), "--report", reportFile.toString());
+
+    assertThat(train.exitCode()).as(train.err()).isZero();
+    assertThat(train.out()).contains("features [x, flag] (2 per row); label 'churned' with classes [false, true]");
+    assertThat(new ObjectMapper().readTree(reportFile.toFile()).get("test").get("accuracy").asDouble())
+        .isGreaterThanOrEqualTo(0.95);
+    Path rows = Files.write(dir.resolve("new-flags.csv"), List.of("x,flag", "0.3,true", "0.3,false"));
+    Path out = dir.resolve("flags.arrow");
+    assertThat(Cli.run("predict", "--run", work.toString(), "--data", rows.toString(), "--out", out.toString())
+        .exitCode()).isZero();
+    assertThat(PredictionOutput.read(out).column("prediction")).containsExactly("true", "false");
+
+    Cli regression = Cli.run("train", "--data", flags.toString(), "--label", "churned", "--task", "regression",
+        "--work-dir", dir.resolve("r").toString());
+    assertThat(regression.errLines()).containsExactly("solstice train: column 'churned': expected a numeric target "
+        + "(integer or floating point) but found Bool; to predict classes, leave out --task regression");
   }
 
   @Test

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
 import org.apache.arrow.vector.BaseIntVector;
+import org.apache.arrow.vector.BitVector;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.Float4Vector;
 import org.apache.arrow.vector.Float8Vector;
@@ -324,8 +325,8 @@ public final class FeatureSpec {
         k += categories.get(name).size();
       } else {
         if (v.getField().getDictionary() != null
-            || !(v instanceof BaseIntVector || v instanceof FloatingPointVector)) {
-          throw new ColumnTypeException(name, "expected a numeric column (integer or floating point) "
+            || !(v instanceof BaseIntVector || v instanceof FloatingPointVector || v instanceof BitVector)) {
+          throw new ColumnTypeException(name, "expected a numeric column (integer, floating point or boolean) "
               + (columnCount == 1 ? "or a FixedSizeList<Float32> column " : "") + "but found "
               + (v.getField().getDictionary() != null ? "a dictionary-encoded column" : v.getField().getType())
               + (isText(v) ? "; to one-hot encode it, give its categories with FeatureSpec.Builder.categories" : ""));
@@ -452,6 +453,9 @@ public final class FeatureSpec {
   }
 
   private static double numericValue(FieldVector v, int row) {
+    if (v instanceof BitVector bits) {
+      return bits.get(row); // false 0, true 1
+    }
     return v instanceof FloatingPointVector f ? f.getValueAsDouble(row) : ((BaseIntVector) v).getValueAsLong(row);
   }
 
@@ -499,18 +503,21 @@ public final class FeatureSpec {
       } else {
         remap = remapTo(dictNames);
       }
-    } else if (v instanceof VarCharVector strings) {
+    } else if (v instanceof VarCharVector || v instanceof LargeVarCharVector) {
       if (classNames.isEmpty()) {
         throw new ColumnTypeException(labelColumn, "holds plain strings; dictionary-encode it or configure "
             + "FeatureSpec.Builder.classNames(...) to map names to class indices");
       }
-      return fromStrings(strings, rows, classes);
-    } else if (!(v instanceof BaseIntVector)) {
+      return byName(v, rows, classes);
+    } else if (v instanceof BitVector && !classNames.isEmpty()) {
+      return byName(v, rows, classes); // named "false" and "true"
+    } else if (!(v instanceof BaseIntVector || v instanceof BitVector)) {
       throw new ColumnTypeException(labelColumn, "expected integer class indices or a dictionary-encoded string "
           + "column but found " + v.getField().getType() + (regressionHint(v) ? "; for real-valued targets use "
           + "FeatureSpec.Builder.target(column)" : ""));
     }
-    BaseIntVector indices = (BaseIntVector) v;
+    // Class indices: integers, or booleans as 0 (false) and 1 (true).
+    BaseIntVector indices = v instanceof BaseIntVector integers ? integers : null;
     if (oneHot && classes <= 0) {
       throw new IllegalStateException("one-hot labels need the number of classes: set numClasses or classNames");
     }
@@ -522,7 +529,7 @@ public final class FeatureSpec {
       if (v.isNull(r)) {
         throw new NullValueException(labelColumn, "row " + r + " has no label");
       }
-      long index = indices.getValueAsLong(r);
+      long index = indices != null ? indices.getValueAsLong(r) : ((BitVector) v).get(r);
       if (remap != null) {
         long stored = index;
         index = stored >= 0 && stored < remap.length ? remap[(int) stored] : -1;
@@ -566,7 +573,8 @@ public final class FeatureSpec {
     return remap;
   }
 
-  private INDArray fromStrings(VarCharVector strings, int rows, int classes) {
+  /** Labels mapped to classes by name: strings, or booleans as "false" and "true". */
+  private INDArray byName(FieldVector strings, int rows, int classes) {
     Map<String, Integer> byName = new HashMap<>();
     for (int i = 0; i < classNames.size(); i++) {
       byName.put(classNames.get(i), i);

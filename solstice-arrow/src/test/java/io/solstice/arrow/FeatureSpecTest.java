@@ -290,6 +290,35 @@ class FeatureSpecTest {
   }
 
   @Test
+  void aBooleanColumnIsAFeatureOfZerosAndOnesAndALabelOfClassesFalseAndTrue() {
+    try (VectorSchemaRoot root = VectorSchemaRoot.create(new Schema(List.of(
+        Field.nullable("x", new ArrowType.FloatingPoint(FloatingPointPrecision.SINGLE)),
+        Field.nullable("flag", ArrowType.Bool.INSTANCE),
+        Field.nullable("label", ArrowType.Bool.INSTANCE))), allocator)) {
+      root.allocateNew();
+      boolean[] flags = {true, false, true};
+      for (int r = 0; r < flags.length; r++) {
+        ((Float4Vector) root.getVector("x")).setSafe(r, r);
+        ((org.apache.arrow.vector.BitVector) root.getVector("flag")).setSafe(r, flags[r] ? 1 : 0);
+        ((org.apache.arrow.vector.BitVector) root.getVector("label")).setSafe(r, flags[r] ? 0 : 1);
+      }
+      root.setRowCount(flags.length);
+      FeatureSpec indices = FeatureSpec.builder().features("x", "flag").label("label").build();
+      try (ArrowTensorBatch tensors = indices.toTensors(ArrowSources.roots("t", List.of(root), null, allocator,
+          ReadOptions.defaults()).blockFirst())) {
+        assertThat(tensors.features().toFloatMatrix()).isEqualTo(new float[][] {{0, 1}, {1, 0}, {2, 1}});
+        assertThat(tensors.labels().toLongVector()).as("false 0, true 1").containsExactly(0, 1, 0);
+      }
+      FeatureSpec named = FeatureSpec.builder().features("x").label("label").classNames(List.of("true", "false"))
+          .build();
+      try (ArrowTensorBatch tensors = named.toTensors(ArrowSources.roots("t", List.of(root), null, allocator,
+          ReadOptions.defaults()).blockFirst())) {
+        assertThat(tensors.labels().toLongVector()).as("by name").containsExactly(1, 0, 1);
+      }
+    }
+  }
+
+  @Test
   void categoriesMustNameAFeatureAndBeDistinct() {
     assertThatThrownBy(() -> FeatureSpec.builder().features("x").label("label")
         .categories("city", List.of("a")).build())

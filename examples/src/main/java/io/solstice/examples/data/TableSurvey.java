@@ -238,15 +238,16 @@ public final class TableSurvey {
     Field labelField = field(schema, label, columns);
     ArrowType labelType = labelField.getType();
     if (regression) {
-      if (!isScalar(labelField)) {
+      if (!isScalar(labelField) || labelType instanceof ArrowType.Bool) {
         throw new ColumnTypeException(label, "expected a numeric target (integer or floating point) but found "
             + describe(labelField) + "; to predict classes, leave out --task regression");
       }
     } else if (labelField.getDictionary() != null) {
       byName = true;
       dictionaryLabels = true;
-    } else if (labelType instanceof ArrowType.Utf8 || labelType instanceof ArrowType.LargeUtf8) {
-      byName = true;
+    } else if (labelType instanceof ArrowType.Utf8 || labelType instanceof ArrowType.LargeUtf8
+        || labelType instanceof ArrowType.Bool) {
+      byName = true; // a boolean's classes are named false and true
     } else if (labelType instanceof ArrowType.FloatingPoint) {
       throw new ColumnTypeException(label, "holds floating-point values (" + labelType + "), not classes; to predict "
           + "a number use --task regression, to classify give integer or string class labels");
@@ -333,9 +334,11 @@ public final class TableSurvey {
         .orElseThrow(() -> new MissingColumnException(name, "not in the data; the columns are " + columns));
   }
 
+  /** A numeric column: integers, floating point, or booleans (0 and 1). */
   private static boolean isScalar(Field f) {
     ArrowType t = f.getType();
-    return f.getDictionary() == null && (t instanceof ArrowType.Int || t instanceof ArrowType.FloatingPoint);
+    return f.getDictionary() == null
+        && (t instanceof ArrowType.Int || t instanceof ArrowType.FloatingPoint || t instanceof ArrowType.Bool);
   }
 
   private static boolean isVector(Field f) {

@@ -5,7 +5,9 @@ import io.solstice.arrow.ColumnTypeException;
 import io.solstice.arrow.CorruptIpcException;
 import io.solstice.arrow.MissingColumnException;
 import org.apache.arrow.vector.BaseIntVector;
+import org.apache.arrow.vector.BitVector;
 import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.LargeVarCharVector;
 import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.dictionary.Dictionary;
 import org.apache.arrow.vector.types.pojo.DictionaryEncoding;
@@ -67,12 +69,13 @@ public final class StratumColumn {
       for (int r = 0; r < rows; r++) {
         out[r] = v.isNull(r) ? null : ints.getValueAsLong(r);
       }
-    } else if (v instanceof VarCharVector strings) {
+    } else if (v instanceof VarCharVector || v instanceof LargeVarCharVector || v instanceof BitVector) {
       for (int r = 0; r < rows; r++) {
-        out[r] = strings.isNull(r) ? null : strings.getObject(r).toString();
+        Object value = v.getObject(r);
+        out[r] = value == null ? null : value.toString();
       }
     } else {
-      throw new ColumnTypeException(column, "stratification needs class labels (integers, strings or "
+      throw new ColumnTypeException(column, "stratification needs class labels (integers, strings, booleans or "
           + "dictionary-encoded strings) but found " + v.getField().getType()
           + "; split real-valued targets without stratification");
     }
