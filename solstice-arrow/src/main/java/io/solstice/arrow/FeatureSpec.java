@@ -3,6 +3,7 @@ package io.solstice.arrow;
 import io.solstice.arrow.internal.ArrayFiller;
 import io.solstice.arrow.internal.Validity;
 import io.solstice.arrow.internal.ZeroCopy;
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -14,6 +15,8 @@ import java.util.Objects;
 import java.util.function.Function;
 import org.apache.arrow.vector.BaseIntVector;
 import org.apache.arrow.vector.BitVector;
+import org.apache.arrow.vector.Decimal256Vector;
+import org.apache.arrow.vector.DecimalVector;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.Float4Vector;
 import org.apache.arrow.vector.Float8Vector;
@@ -35,8 +38,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <p>Features come from either one {@code FixedSizeList<Float32>} (or {@code <Float64>})
  * column, which is already a row-major matrix and is wrapped as an INDArray [rows, width]
  * <b>without copying</b> (also a {@code List<Float32>} column whose rows all have the same
- * length, which is how Parquet returns fixed-size lists), or from several numeric columns (integer or floating point), which
- * are gathered in one pass into a [rows, k] FLOAT array. Dtypes change only where
+ * length, which is how Parquet returns fixed-size lists), or from several numeric columns
+ * (integer, floating point, decimal, or boolean as 0 and 1), which are gathered in one pass into
+ * a [rows, k] FLOAT array. Dtypes change only where
  * {@link Builder#featureType} asks (which makes the list path copy).
  *
  * <p>A string or dictionary-encoded string column named by {@link Builder#categories} is a
@@ -47,7 +51,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <p>With {@link Builder#standardize} every feature is standardized as it is read, in double
  * precision before any conversion to FLOAT (which makes the list path copy too).
  *
- * <p>Labels are either class indices ({@link Builder#label}: an integer column, a
+ * <p>Labels are either class indices ({@link Builder#label}: an integer column, a boolean column
+ * (false 0, true 1, or by the names "false" and "true" with {@link Builder#classNames}), a
  * dictionary-encoded string column, or a string column with {@link Builder#classNames}), as
  * INT64 [rows] or one-hot FLOAT [rows, numClasses], or regression targets
  * ({@link Builder#target}: a numeric column, as [rows] of its floating type).
@@ -325,8 +330,8 @@ public final class FeatureSpec {
         k += categories.get(name).size();
       } else {
         if (v.getField().getDictionary() != null
-            || !(v instanceof BaseIntVector || v instanceof FloatingPointVector || v instanceof BitVector)) {
-          throw new ColumnTypeException(name, "expected a numeric column (integer, floating point or boolean) "
+            || !isNumeric(v)) {
+          throw new ColumnTypeException(name, "expected a numeric column (integer, floating point, decimal or boolean) "
               + (columnCount == 1 ? "or a FixedSizeList<Float32> column " : "") + "but found "
               + (v.getField().getDictionary() != null ? "a dictionary-encoded column" : v.getField().getType())
               + (isText(v) ? "; to one-hot encode it, give its categories with FeatureSpec.Builder.categories" : ""));
@@ -452,16 +457,24 @@ public final class FeatureSpec {
     }
   }
 
+  private static boolean isNumeric(FieldVector v) {
+    return v instanceof BaseIntVector || v instanceof FloatingPointVector || v instanceof BitVector
+        || v instanceof DecimalVector || v instanceof Decimal256Vector;
+  }
+
   private static double numericValue(FieldVector v, int row) {
     if (v instanceof BitVector bits) {
       return bits.get(row); // false 0, true 1
+    }
+    if (v instanceof DecimalVector || v instanceof Decimal256Vector) {
+      return ((BigDecimal) v.getObject(row)).doubleValue(); // the nearest double
     }
     return v instanceof FloatingPointVector f ? f.getValueAsDouble(row) : ((BaseIntVector) v).getValueAsLong(row);
   }
 
   private INDArray target(VectorSchemaRoot root, int rows, List<Runnable> releases) {
     FieldVector v = column(root, labelColumn);
-    if (!(v instanceof BaseIntVector || v instanceof FloatingPointVector) || v.getField().getDictionary() != null) {
+    if (!isNumeric(v) || v instanceof BitVector || v.getField().getDictionary() != null) {
       throw new ColumnTypeException(labelColumn, "expected a numeric regression target but found "
           + v.getField().getType());
     }
@@ -574,7 +587,7 @@ public final class FeatureSpec {
   }
 
   /** Labels mapped to classes by name: strings, or booleans as "false" and "true". */
-  private INDArray byName(FieldVector strings, int rows, int classes) {
+  private INDArray byName(FieldVector labels, int rows, int classes) {
     Map<String, Integer> byName = new HashMap<>();
     for (int i = 0; i < classNames.size(); i++) {
       byName.put(classNames.get(i), i);
@@ -584,10 +597,10 @@ public final class FeatureSpec {
       out.array().assign(0);
     }
     for (int r = 0; r < rows; r++) {
-      if (strings.isNull(r)) {
+      if (labels.isNull(r)) {
         throw new NullValueException(labelColumn, "row " + r + " has no label");
       }
-      String name = strings.getObject(r).toString();
+      String name = labels.getObject(r).toString();
       Integer index = byName.get(name);
       if (index == null) {
         throw new LabelRangeException(labelColumn, "row " + r + " has label '" + name + "', which is not one of "
@@ -706,8 +719,8 @@ public final class FeatureSpec {
     }
 
     /**
-     * The class label column: integer class indices, a dictionary-encoded string column, or
-     * strings named by {@link #classNames}.
+     * The class label column: integer class indices, booleans (false 0, true 1), a
+     * dictionary-encoded string column, or strings (or booleans) named by {@link #classNames}.
      *
      * @param column the column name
      * @return this builder

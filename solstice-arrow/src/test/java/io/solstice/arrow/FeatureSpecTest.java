@@ -319,6 +319,29 @@ class FeatureSpecTest {
   }
 
   @Test
+  void decimalColumnsAreFeaturesAndTargetsAtTheNearestDouble() {
+    try (VectorSchemaRoot root = VectorSchemaRoot.create(new Schema(List.of(
+        Field.nullable("price", new ArrowType.Decimal(10, 2, 128)),
+        Field.nullable("tax", new ArrowType.Decimal(40, 3, 256)))), allocator)) {
+      root.allocateNew();
+      String[] prices = {"19.99", "-0.01", "12345678.90"};
+      String[] taxes = {"1.234", "0.000", "987654321.123"};
+      for (int r = 0; r < prices.length; r++) {
+        ((org.apache.arrow.vector.DecimalVector) root.getVector("price")).setSafe(r, new java.math.BigDecimal(prices[r]));
+        ((org.apache.arrow.vector.Decimal256Vector) root.getVector("tax")).setSafe(r, new java.math.BigDecimal(taxes[r]));
+      }
+      root.setRowCount(prices.length);
+      FeatureSpec spec = FeatureSpec.builder().features("price").target("tax").featureType(DataType.DOUBLE)
+          .labelType(DataType.DOUBLE).build();
+      try (ArrowTensorBatch tensors = spec.toTensors(ArrowSources.roots("t", List.of(root), null, allocator,
+          ReadOptions.defaults()).blockFirst())) {
+        assertThat(tensors.features().toDoubleMatrix()).isEqualTo(new double[][] {{19.99}, {-0.01}, {12345678.90}});
+        assertThat(tensors.labels().toDoubleVector()).containsExactly(1.234, 0.0, 987654321.123);
+      }
+    }
+  }
+
+  @Test
   void categoriesMustNameAFeatureAndBeDistinct() {
     assertThatThrownBy(() -> FeatureSpec.builder().features("x").label("label")
         .categories("city", List.of("a")).build())

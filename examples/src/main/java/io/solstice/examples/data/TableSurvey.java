@@ -334,11 +334,11 @@ public final class TableSurvey {
         .orElseThrow(() -> new MissingColumnException(name, "not in the data; the columns are " + columns));
   }
 
-  /** A numeric column: integers, floating point, or booleans (0 and 1). */
+  /** A numeric column: integers, floating point, decimals, or booleans (0 and 1). */
   private static boolean isScalar(Field f) {
     ArrowType t = f.getType();
-    return f.getDictionary() == null
-        && (t instanceof ArrowType.Int || t instanceof ArrowType.FloatingPoint || t instanceof ArrowType.Bool);
+    return f.getDictionary() == null && (t instanceof ArrowType.Int || t instanceof ArrowType.FloatingPoint
+        || t instanceof ArrowType.Decimal || t instanceof ArrowType.Bool);
   }
 
   private static boolean isVector(Field f) {

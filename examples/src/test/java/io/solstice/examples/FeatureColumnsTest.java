@@ -8,6 +8,8 @@ import io.solstice.examples.job.ModelRecord;
 import io.solstice.examples.job.TrainedModel;
 import io.solstice.examples.job.TrainingJob;
 import io.solstice.onnx.OnnxExport;
+import java.io.ByteArrayOutputStream;
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,6 +17,15 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.DecimalVector;
+import org.apache.arrow.vector.IntVector;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.ipc.ArrowStreamWriter;
+import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.Schema;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,9 +35,10 @@ import org.junit.jupiter.api.io.TempDir;
  * one-hot encodes the column with the train rows' categories (and leaves out a column of names,
  * one per row), {@code predict} encodes new rows the same way, an unknown or missing city as a row
  * of zeros. Integer codes named {@code --categorical} are encoded the same way; a boolean column
- * is a 0/1 feature, and a boolean label has the classes false and true.
+ * is a 0/1 feature, and a boolean label has the classes false and true; Parquet decimals are
+ * numbers.
  */
-class CategoricalFeaturesTest {
+class FeatureColumnsTest {
   @TempDir Path dir;
 
   private static final String[] CITIES = {"Rome", "Lima", "Oslo", "Paris"};
@@ -166,6 +178,45 @@ class CategoricalFeaturesTest {
         "--work-dir", dir.resolve("r").toString());
     assertThat(regression.errLines()).containsExactly("solstice train: column 'churned': expected a numeric target "
         + "(integer or floating point) but found Bool; to predict classes, leave out --task regression");
+  }
+
+  @Test
+  void decimalColumnsOfAParquetFileAreNumericFeaturesAndTargets() throws Exception {
+    // Parquet keeps money as decimals: a price feature (10, 2) and a total target (12, 2).
+    Random random = new Random(8);
+    int rows = 400;
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (BufferAllocator allocator = new RootAllocator()) {
+      Schema schema = new Schema(List.of(Field.nullable("price", new ArrowType.Decimal(10, 2, 128)),
+          Field.nullable("quantity", new ArrowType.Int(32, true)),
+          Field.nullable("total", new ArrowType.Decimal(12, 2, 128))));
+      try (VectorSchemaRoot root = VectorSchemaRoot.create(schema, allocator);
+           ArrowStreamWriter writer = new ArrowStreamWriter(root, null, bytes)) {
+        root.allocateNew();
+        for (int r = 0; r < rows; r++) {
+          BigDecimal price = BigDecimal.valueOf(100 + random.nextInt(90_000), 2);
+          int quantity = 1 + random.nextInt(5);
+          ((DecimalVector) root.getVector("price")).setSafe(r, price);
+          ((IntVector) root.getVector("quantity")).setSafe(r, quantity);
+          ((DecimalVector) root.getVector("total")).setSafe(r, price.multiply(BigDecimal.valueOf(quantity)));
+        }
+        root.setRowCount(rows);
+        writer.start();
+        writer.writeBatch();
+        writer.end();
+      }
+      Path parquet = Tables.parquet(bytes.toByteArray(), dir.resolve("orders.parquet"), allocator);
+      Path reportFile = dir.resolve("orders.json");
+
+      Cli train = Cli.run("train", "--data", parquet.toString(), "--label", "total", "--task", "regression",
+          "--epochs", "30", "--work-dir", dir.resolve("orders").toString(), "--report", reportFile.toString());
+
+      assertThat(train.exitCode()).as(train.err()).isZero();
+      assertThat(train.out()).contains("features [price, quantity] (2 per row); target 'total'");
+      // total = price * quantity: a product the MLP fits closely, from the decimals' values.
+      assertThat(new ObjectMapper().readTree(reportFile.toFile()).get("test").get("r2").asDouble())
+          .isGreaterThan(0.9);
+    }
   }
 
   @Test
