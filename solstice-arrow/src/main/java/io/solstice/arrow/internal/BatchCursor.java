@@ -4,7 +4,6 @@ import io.solstice.arrow.ArrowBatch;
 import io.solstice.arrow.ArrowDataException;
 import io.solstice.arrow.ArrowReadException;
 import io.solstice.arrow.BatchPosition;
-import io.solstice.arrow.ColumnTypeException;
 import io.solstice.arrow.CorruptIpcException;
 import io.solstice.arrow.SchemaChangeException;
 import io.solstice.arrow.SourceLease;
@@ -16,6 +15,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.OutOfMemoryException;
+import org.apache.arrow.vector.BaseVariableWidthViewVector;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.dictionary.Dictionary;
@@ -274,28 +274,36 @@ public abstract class BatchCursor implements AutoCloseable {
     }
     Schema schema = loaded.root().getSchema();
     if (firstSchema == null) {
-      refuseViewColumns(schema.getFields(), "");
+      ViewColumns.refuseUnreadable(schema.getFields(), sourceName);
       firstSchema = schema;
     } else if (!firstSchema.getFields().equals(schema.getFields())) {
       throw schemaChange(firstSchema, schema);
     }
-    ValueVectorUtility.validate(loaded.root());
+    validate(loaded.root());
   }
 
   /**
-   * Arrow Java 18.3 cannot validate view columns ({@code ValueVectorUtility.validate} throws), and
-   * a read of unvalidated buffers is not safe: they are refused by name, with what to write
-   * instead, rather than reported as corrupt data.
+   * {@code ValueVectorUtility.validate} of the whole root, but for view columns, which Arrow Java
+   * cannot validate and {@link ViewColumns#validate} checks instead.
    */
-  private void refuseViewColumns(List<Field> fields, String parent) {
-    for (Field field : fields) {
-      String name = parent + field.getName();
-      switch (field.getType().getTypeID()) {
-        case Utf8View, BinaryView, ListView, LargeListView -> throw new ColumnTypeException(name,
-            sourceName + ": column '" + name + "' is " + field.getType() + ", a view type, which Arrow Java "
-                + "cannot validate, so it is not read; write it as a plain type (Utf8, Binary, List: "
-                + "pyarrow casts to pa.string(), Polars writes with compat_level=CompatLevel.oldest())");
-        default -> refuseViewColumns(field.getChildren(), name + ".");
+  private void validate(VectorSchemaRoot root) {
+    boolean views = false;
+    for (FieldVector v : root.getFieldVectors()) {
+      views |= v instanceof BaseVariableWidthViewVector;
+    }
+    if (!views) {
+      ValueVectorUtility.validate(root);
+      return;
+    }
+    for (FieldVector v : root.getFieldVectors()) {
+      if (v.getValueCount() != root.getRowCount()) {
+        throw new CorruptIpcException(v.getName(), sourceName + " fragment " + fragment + ": column '" + v.getName()
+            + "' holds " + v.getValueCount() + " values in a batch of " + root.getRowCount() + " rows");
+      }
+      if (v instanceof BaseVariableWidthViewVector view) {
+        ViewColumns.validate(view, sourceName + " fragment " + fragment);
+      } else {
+        ValueVectorUtility.validate(v);
       }
     }
   }
@@ -324,6 +332,10 @@ public abstract class BatchCursor implements AutoCloseable {
     lease.acquire();
     try {
       for (FieldVector v : current.root().getFieldVectors()) {
+        if (v instanceof BaseVariableWidthViewVector view) {
+          vectors.add(ViewColumns.plain(view, from, length, target)); // emitted as the plain type
+          continue;
+        }
         TransferPair pair = v.getTransferPair(target);
         if (move) {
           pair.transfer();

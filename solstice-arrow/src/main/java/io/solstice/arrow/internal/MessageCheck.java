@@ -286,6 +286,9 @@ public final class MessageCheck {
       if (buffer.getType() == BufferType.DATA && fixedWidth) {
         return (values * buffer.getTypeBitWidth() + 7) / 8;
       }
+      if (buffer.getType() == BufferType.VIEWS) {
+        return values * (buffer.getTypeBitWidth() / 8); // a 16-byte view per value
+      }
       if (buffer.getType() == BufferType.OFFSET) {
         // One offset more than values; writers may leave the buffer empty when there are none.
         return values == 0 ? 0 : (values + 1) * buffer.getTypeBitWidth() / 8;
