@@ -10,8 +10,11 @@ import io.solstice.examples.job.TrainingJob;
 import io.solstice.onnx.OnnxExport;
 import java.io.ByteArrayOutputStream;
 import java.math.BigDecimal;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -20,9 +23,13 @@ import java.util.Random;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.DecimalVector;
+import org.apache.arrow.vector.Float8Vector;
 import org.apache.arrow.vector.IntVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.ViewVarCharVector;
+import org.apache.arrow.vector.ipc.ArrowFileWriter;
 import org.apache.arrow.vector.ipc.ArrowStreamWriter;
+import org.apache.arrow.vector.types.FloatingPointPrecision;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
@@ -36,7 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
  * one per row), {@code predict} encodes new rows the same way, an unknown or missing city as a row
  * of zeros. Integer codes named {@code --categorical} are encoded the same way; a boolean column
  * is a 0/1 feature, and a boolean label has the classes false and true; Parquet decimals are
- * numbers.
+ * numbers; Polars' string views are strings.
  */
 class FeatureColumnsTest {
   @TempDir Path dir;
@@ -217,6 +224,38 @@ class FeatureColumnsTest {
       assertThat(new ObjectMapper().readTree(reportFile.toFile()).get("test").get("r2").asDouble())
           .isGreaterThan(0.9);
     }
+  }
+
+  @Test
+  void stringViewColumnsAsPolarsWritesThemAreCategoriesAndLabels() throws Exception {
+    // The CSV's rows as an Arrow IPC file whose strings are Utf8View, Polars' default.
+    List<String> csv = Files.readAllLines(table);
+    Path file = dir.resolve("visits.arrow");
+    Schema schema = new Schema(List.of(
+        Field.nullable("x", new ArrowType.FloatingPoint(FloatingPointPrecision.DOUBLE)),
+        Field.nullable("city", ArrowType.Utf8View.INSTANCE), Field.nullable("label", ArrowType.Utf8View.INSTANCE)));
+    try (BufferAllocator allocator = new RootAllocator();
+         VectorSchemaRoot root = VectorSchemaRoot.create(schema, allocator);
+         FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+         ArrowFileWriter writer = new ArrowFileWriter(root, null, channel)) {
+      for (int r = 1; r < csv.size(); r++) {
+        String[] cells = csv.get(r).split(",", -1);
+        ((Float8Vector) root.getVector("x")).setSafe(r - 1, Double.parseDouble(cells[0]));
+        ((ViewVarCharVector) root.getVector("city")).setSafe(r - 1, cells[1].getBytes(StandardCharsets.UTF_8));
+        ((ViewVarCharVector) root.getVector("label")).setSafe(r - 1, cells[3].getBytes(StandardCharsets.UTF_8));
+      }
+      root.setRowCount(csv.size() - 1);
+      writer.start();
+      writer.writeBatch();
+      writer.end();
+    }
+
+    Cli train = Cli.run("train", "--data", file.toString(), "--label", "label", "--epochs", "15",
+        "--work-dir", dir.resolve("views").toString());
+
+    assertThat(train.exitCode()).as(train.err()).isZero();
+    assertThat(train.out()).contains("features [x, city] (5 per row); label 'label' with classes [no, yes]")
+        .contains("One-hot encoded: 'city' (4 categories of the train rows: Lima, Oslo, Paris, Rome)");
   }
 
   @Test
