@@ -49,6 +49,23 @@ class CategoriesTest {
     }
   }
 
+  @Test
+  void aColumnWithMoreDistinctValuesThanHalfTheRowsIsLeftOutAsAnIdentifier() {
+    try (BufferAllocator allocator = new RootAllocator()) {
+      // Eight rows of red, blue and green, and one empty string, which is no value: three values, kept.
+      int[][] codes = {{0, 1, 2, 3}, {0, 0, 2, 2}};
+      TableLayout kept = TableSurvey.survey(Flux.just(batch(allocator, codes[0]), batch(allocator, codes[1])),
+          "colours", "label", List.of(), List.of(), false);
+      assertThat(kept.categories()).containsOnlyKeys("colour");
+
+      // Every row a different value: an identifier.
+      TableLayout ids = TableSurvey.survey(Flux.just(batch(allocator, new int[] {0, 2, 3, -1})), "ids", "label",
+          List.of(), List.of(), false);
+      assertThat(ids.features()).containsExactly("x");
+      assertThat(ids.leftOut()).containsExactly("'colour' (3 distinct values in 4 rows, too many to be categories)");
+    }
+  }
+
   /** Four rows: x, a dictionary-encoded colour (-1 for null) and a 0/1 label. */
   private static ArrowBatch batch(BufferAllocator allocator, int[] codes) {
     DictionaryEncoding encoding = new DictionaryEncoding(DICTIONARY, false, new ArrowType.Int(8, true));
