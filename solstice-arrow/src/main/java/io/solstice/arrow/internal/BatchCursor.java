@@ -284,28 +284,31 @@ public abstract class BatchCursor implements AutoCloseable {
 
   /**
    * {@code ValueVectorUtility.validate} of the whole root, but for view columns, which Arrow Java
-   * cannot validate and {@link ViewColumns#validate} checks instead.
+   * cannot validate and {@link ViewColumns#validate} checks instead; and the rows of union
+   * columns, which it does not look at ({@link UnionColumns}).
    */
   private void validate(VectorSchemaRoot root) {
+    String where = sourceName + " fragment " + fragment;
     boolean views = false;
     for (FieldVector v : root.getFieldVectors()) {
       views |= v instanceof BaseVariableWidthViewVector;
     }
     if (!views) {
       ValueVectorUtility.validate(root);
-      return;
-    }
-    for (FieldVector v : root.getFieldVectors()) {
-      if (v.getValueCount() != root.getRowCount()) {
-        throw new CorruptIpcException(v.getName(), sourceName + " fragment " + fragment + ": column '" + v.getName()
-            + "' holds " + v.getValueCount() + " values in a batch of " + root.getRowCount() + " rows");
+    } else {
+      for (FieldVector v : root.getFieldVectors()) {
+        if (v.getValueCount() != root.getRowCount()) {
+          throw new CorruptIpcException(v.getName(), where + ": column '" + v.getName() + "' holds "
+              + v.getValueCount() + " values in a batch of " + root.getRowCount() + " rows");
+        }
+        if (v instanceof BaseVariableWidthViewVector view) {
+          ViewColumns.validate(view, where);
+        } else {
+          ValueVectorUtility.validate(v);
+        }
       }
-      if (v instanceof BaseVariableWidthViewVector view) {
-        ViewColumns.validate(view, sourceName + " fragment " + fragment);
-      } else {
-        ValueVectorUtility.validate(v);
-      }
     }
+    UnionColumns.validate(root.getFieldVectors(), where); // its buffers' sizes checked above
   }
 
   private SchemaChangeException schemaChange(Schema before, Schema after) {

@@ -232,7 +232,8 @@ public final class MessageCheck {
           offsetsStart = buffer.offset();
         }
         long holds = buffer.length();
-        long bytes = compressed || i >= buffers.size() ? 0 : bytesNeeded(buffers.get(i), fixedWidth, node, holds);
+        long bytes = compressed || i >= buffers.size() ? 0
+            : bytesNeeded(buffers.get(i), fixedWidth, type instanceof ArrowType.Union, node, holds);
         if (holds < bytes) {
           throw corrupt(where, "has " + node.length() + " values of " + type + " in column " + path + ", whose "
               + buffers.get(i).getType().getName().toLowerCase(Locale.ROOT) + " buffer needs " + bytes
@@ -275,8 +276,12 @@ public final class MessageCheck {
       return batch.variadicBufferCounts(nextVariadicCount++);
     }
 
-    /** The bytes a buffer must hold for the node's values, or 0 where they depend on the data. */
-    private static long bytesNeeded(BufferLayout buffer, boolean fixedWidth, FieldNode node, long holds) {
+    /**
+     * The bytes a buffer must hold for the node's values, or 0 where they depend on the data. A
+     * dense union's offsets are one per value, a list's one more than its values.
+     */
+    private static long bytesNeeded(BufferLayout buffer, boolean fixedWidth, boolean union, FieldNode node,
+        long holds) {
       long values = node.length();
       if (buffer.getType() == BufferType.VALIDITY) {
         // Arrow makes its own bitmap in place of an empty one when no value, or every value, is null.
@@ -286,8 +291,11 @@ public final class MessageCheck {
       if (buffer.getType() == BufferType.DATA && fixedWidth) {
         return (values * buffer.getTypeBitWidth() + 7) / 8;
       }
-      if (buffer.getType() == BufferType.VIEWS) {
-        return values * (buffer.getTypeBitWidth() / 8); // a 16-byte view per value
+      if (buffer.getType() == BufferType.TYPE) {
+        return values; // one int8 type id per value (the layout says 32 bits, the format 8)
+      }
+      if (buffer.getType() == BufferType.VIEWS || buffer.getType() == BufferType.OFFSET && union) {
+        return values * (buffer.getTypeBitWidth() / 8); // a view, or a dense union's offset, per value
       }
       if (buffer.getType() == BufferType.OFFSET) {
         // One offset more than values; writers may leave the buffer empty when there are none.
