@@ -1,6 +1,7 @@
 package io.solstice.core.metrics;
 
 import io.solstice.core.io.Json;
+import java.lang.reflect.InvocationTargetException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,8 +15,10 @@ import java.util.Map;
  * resumed run adds gives exactly what an uninterrupted run merges.
  *
  * <p>The built-in types are {@link ClassificationMetrics}, {@link RegressionMetrics}, {@link
- * MeanMetric}, {@link FeatureMoments} and {@link MetricGroup}s of them. Another type has no
- * saved form: {@link #save} returns null for it, and a resumed run starts its sums over.
+ * MeanMetric}, {@link FeatureMoments} and {@link MetricGroup}s of them. A type of your own is
+ * saved when it implements {@link SavableMetrics}: its class name and its {@link
+ * SavableMetrics#state}, given back to its constructor. Another type has no saved form: {@link
+ * #save} returns null for it, and a resumed run starts its sums over.
  *
  * <p>Thread safety: stateless.
  */
@@ -29,14 +32,15 @@ public final class MetricsState {
    * Whether {@link #save} can save these metrics.
    *
    * @param metrics any metrics
-   * @return true for a built-in type, or a group of them
+   * @return true for a built-in type or a {@link SavableMetrics}, or a group of them
    */
   public static boolean savable(Metrics<?> metrics) {
     if (metrics instanceof MetricGroup group) {
       return group.parts().stream().allMatch(MetricsState::savable);
     }
     return metrics instanceof ClassificationMetrics || metrics instanceof RegressionMetrics
-        || metrics instanceof MeanMetric || metrics instanceof FeatureMoments;
+        || metrics instanceof MeanMetric || metrics instanceof FeatureMoments
+        || metrics instanceof SavableMetrics<?>;
   }
 
   /**
@@ -64,6 +68,10 @@ public final class MetricsState {
     } else if (metrics instanceof FeatureMoments moments) {
       state.put(TYPE, "feature_moments");
       state.putAll(moments.sums());
+    } else if (metrics instanceof SavableMetrics<?> own) {
+      state.put(TYPE, "own");
+      state.put("class", own.getClass().getName());
+      state.put("state", own.state());
     } else {
       state.put(TYPE, "group");
       state.put("parts", ((MetricGroup) metrics).parts().stream().map(MetricsState::save).toList());
@@ -92,6 +100,8 @@ public final class MetricsState {
               Json.toDouble(state.get("weight")));
         case "feature_moments":
           return FeatureMoments.restored(state);
+        case "own":
+          return restoreOwn((String) state.get("class"), (Map<String, Object>) state.get("state"));
         case "group": {
           List<Metrics<?>> parts = new ArrayList<>();
           for (Object part : (List<Object>) state.get("parts")) {
@@ -105,6 +115,41 @@ public final class MetricsState {
     } catch (RuntimeException e) {
       throw new IllegalArgumentException("not a saved form of metrics: " + state, e);
     }
+  }
+
+  /** A {@link SavableMetrics} of the named class, from its constructor taking its state. */
+  private static Metrics<?> restoreOwn(String className, Map<String, Object> sums) {
+    Class<?> type = load(className);
+    if (!SavableMetrics.class.isAssignableFrom(type)) {
+      throw new IllegalArgumentException(className + " does not implement SavableMetrics");
+    }
+    try {
+      return (Metrics<?>) type.getConstructor(Map.class).newInstance(sums);
+    } catch (NoSuchMethodException e) {
+      throw new IllegalArgumentException(className + " has no public constructor taking its state (a Map<String, "
+          + "Object>), which SavableMetrics asks for", e);
+    } catch (InvocationTargetException e) {
+      throw new IllegalArgumentException(className + "'s constructor refused the saved state: " + e.getCause(),
+          e.getCause());
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalArgumentException("cannot construct " + className + ": " + e, e);
+    }
+  }
+
+  // The caller's class loader first (a user's metrics class may not be visible to this one's).
+  private static Class<?> load(String className) {
+    ClassLoader context = Thread.currentThread().getContextClassLoader();
+    for (ClassLoader loader : new ClassLoader[] {context, MetricsState.class.getClassLoader()}) {
+      if (loader == null) {
+        continue;
+      }
+      try {
+        return Class.forName(className, false, loader);
+      } catch (ClassNotFoundException e) {
+        // try the next one
+      }
+    }
+    throw new IllegalArgumentException("metrics class " + className + " is not on the class path");
   }
 
   static long[] longs(List<Object> values) {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.solstice.core.io.Json;
 import io.solstice.core.testing.OwnMetrics;
 import io.solstice.core.testing.RandomCases;
+import io.solstice.core.testing.SavableOwnMetrics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
@@ -77,6 +78,56 @@ class MetricsStateTest {
     assertThat(MetricsState.save(new OwnMetrics(1))).isNull();
     assertThat(MetricsState.save(MetricGroup.of(MeanMetric.of("x", 1), new OwnMetrics(1)))).isNull();
     assertThat(MetricsState.savable(MetricGroup.of(MeanMetric.of("x", 1)))).isTrue();
+  }
+
+  @Test
+  void aSavableTypeOfTheUsersOwnResumesThroughItsConstructorAloneAndInAGroup() {
+    SavableOwnMetrics first = new SavableOwnMetrics(0.1 + 0.2, 3);
+    SavableOwnMetrics rest = new SavableOwnMetrics(Double.NEGATIVE_INFINITY, 1);
+
+    assertThat(MetricsState.savable(first)).isTrue();
+    assertResumesExactly(first, rest);
+    assertThat(throughJson(first)).isEqualTo(first);
+    assertResumesExactly(MetricGroup.of(MeanMetric.of("loss", 0.5), first),
+        MetricGroup.of(MeanMetric.of("loss", 0.25), rest));
+  }
+
+  @Test
+  void aSavedOwnTypeThatCannotBeRebuiltIsRefusedSayingWhy() {
+    Map<String, Object> saved = new LinkedHashMap<>(MetricsState.save(new SavableOwnMetrics(1, 1)));
+
+    saved.put("class", OwnMetrics.class.getName());
+    assertThatThrownBy(() -> MetricsState.restore(saved)).isInstanceOf(IllegalArgumentException.class)
+        .hasRootCauseMessage(OwnMetrics.class.getName() + " does not implement SavableMetrics");
+    saved.put("class", "com.example.Gone");
+    assertThatThrownBy(() -> MetricsState.restore(saved))
+        .hasRootCauseMessage("metrics class com.example.Gone is not on the class path");
+    saved.put("class", WithoutConstructor.class.getName());
+    assertThatThrownBy(() -> MetricsState.restore(saved)).hasMessageContaining("not a saved form of metrics")
+        .cause().hasMessageContaining("has no public constructor taking its state");
+  }
+
+  /** Savable, but without the constructor that takes its state back. */
+  public record WithoutConstructor(double value) implements SavableMetrics<WithoutConstructor> {
+    @Override
+    public Map<String, Object> state() {
+      return Map.of("value", value);
+    }
+
+    @Override
+    public WithoutConstructor merge(WithoutConstructor other) {
+      return new WithoutConstructor(value + other.value);
+    }
+
+    @Override
+    public WithoutConstructor empty() {
+      return new WithoutConstructor(0);
+    }
+
+    @Override
+    public Map<String, Double> compute() {
+      return Map.of("value", value);
+    }
   }
 
   @Test

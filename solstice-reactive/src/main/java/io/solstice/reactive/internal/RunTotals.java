@@ -166,8 +166,8 @@ final class RunTotals {
   private void logUnsavable(String type) {
     if (!unsavableLogged) {
       unsavableLogged = true;
-      LOG.warn("checkpoints of this run do not carry its running metrics ({} has no saved form, "
-          + "see MetricsState): a run resumed from one starts them over", type);
+      LOG.warn("checkpoints of this run do not carry its running metrics ({} has no saved form; "
+          + "implement SavableMetrics to give it one): a run resumed from one starts them over", type);
     }
   }
 }

@@ -8,6 +8,7 @@ import io.solstice.core.RunPosition;
 import io.solstice.core.metrics.ClassificationMetrics;
 import io.solstice.core.metrics.MeanMetric;
 import io.solstice.core.testing.OwnMetrics;
+import io.solstice.core.testing.SavableOwnMetrics;
 import io.solstice.reactive.Prequential;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -58,6 +59,25 @@ class RunTotalsTest {
     totals.recordPrequential(new OwnMetrics(1), null);
 
     assertThat(totals.save(INSIDE_EPOCH_2)).isEmpty();
+  }
+
+  @Test
+  void metricsOfTheUsersOwnTypeThatImplementSavableMetricsAreCarriedAndContinued() {
+    RunTotals totals = new RunTotals(RunPosition.START, new Prequential<SavableOwnMetrics>(3, 0.9));
+    totals.startEpoch(Mode.TRAIN, 2);
+    totals.add(Mode.TRAIN, new SavableOwnMetrics(1.5, 1));
+    totals.add(Mode.TRAIN, new SavableOwnMetrics(2.5, 1));
+    totals.recordPrequential(new SavableOwnMetrics(4, 2), null);
+
+    Map<String, Object> saved = totals.save(INSIDE_EPOCH_2);
+    assertThat(saved).containsOnlyKeys("train", "prequential");
+    RunTotals resumed = new RunTotals(INSIDE_EPOCH_2.withEngineState(saved),
+        new Prequential<SavableOwnMetrics>(3, 0.9));
+    resumed.startEpoch(Mode.TRAIN, 2);
+    resumed.add(Mode.TRAIN, new SavableOwnMetrics(3, 1));
+
+    assertThat(resumed.steps(Mode.TRAIN)).isEqualTo(3);
+    assertThat(resumed.merged(Mode.TRAIN)).isEqualTo(new SavableOwnMetrics(7, 3));
   }
 
   @Test
