@@ -121,13 +121,14 @@ class FeatureColumnsTest {
 
   @Test
   void anIntegerColumnOfCodesIsOneHotEncodedWhenNamedCategorical() throws Exception {
-    // The label is "yes" at store 205 only: between the other two codes, as a number.
+    // The label is "yes" at store 205 only: between the other two codes, as a number. The codes
+    // have three digits, "007" too, which a CSV reader would take for the number 7.
     Random random = new Random(5);
     List<String> lines = new ArrayList<>(List.of("x,store,label"));
-    int[] stores = {101, 205, 307};
+    int[] stores = {7, 205, 310};
     for (int r = 0; r < 300; r++) {
       int store = stores[random.nextInt(stores.length)];
-      lines.add(String.format(Locale.ROOT, "%.4f,%d,%s", random.nextGaussian(), store, store == 205 ? "yes" : "no"));
+      lines.add(String.format(Locale.ROOT, "%.4f,%03d,%s", random.nextGaussian(), store, store == 205 ? "yes" : "no"));
     }
     Path codes = Files.write(dir.resolve("stores.csv"), lines);
     Path work = dir.resolve("codes");
@@ -137,18 +138,20 @@ class FeatureColumnsTest {
 
     assertThat(train.exitCode()).as(train.err()).isZero();
     assertThat(train.out()).contains("features [x, store] (4 per row)")
-        .contains("One-hot encoded: 'store' (3 categories of the train rows: 101, 205, 307)");
-    assertThat(TrainedModel.load(work).record().categories()).isEqualTo(Map.of("store", List.of("101", "205", "307")));
-    Path rows = Files.write(dir.resolve("new-stores.csv"), List.of("x,store", "0.5,205", "0.5,101", "0.5,999"));
+        .contains("One-hot encoded: 'store' (3 categories of the train rows: 007, 205, 310)");
+    assertThat(TrainedModel.load(work).record().categories()).isEqualTo(Map.of("store", List.of("007", "205", "310")));
+    // A file of codes that are all digits: read as text too, "007" is the category "007".
+    Path rows = Files.write(dir.resolve("new-stores.csv"), List.of("x,store", "0.5,205", "0.5,007", "0.5,999"));
     Path out = dir.resolve("stores.arrow");
     Cli predict = Cli.run("predict", "--run", work.toString(), "--data", rows.toString(), "--out", out.toString());
     assertThat(predict.exitCode()).as(predict.err()).isZero();
     assertThat(PredictionOutput.read(out).column("prediction").subList(0, 2)).containsExactly("yes", "no");
 
+    // A CSV column named categorical is read as text: x's 300 values are too many categories.
     Cli floats = Cli.run("train", "--data", codes.toString(), "--label", "label", "--categorical", "x",
         "--work-dir", dir.resolve("x").toString());
-    assertThat(floats.errLines()).containsExactly("solstice train: column 'x': holds FloatingPoint(DOUBLE); "
-        + "categories are strings or integers");
+    assertThat(floats.errLines()).containsExactly("solstice train: column 'x' has more than 100 distinct values: "
+        + "too many to one-hot encode as categories; leave it out of --categorical");
     Cli notAFeature = Cli.run("train", "--data", codes.toString(), "--label", "label", "--features", "x",
         "--categorical", "store", "--work-dir", dir.resolve("y").toString());
     assertThat(notAFeature.errLines()).containsExactly("solstice train: --categorical column 'store' is not one of "

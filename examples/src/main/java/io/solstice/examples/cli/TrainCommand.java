@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.types.pojo.ArrowType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import reactor.core.publisher.Flux;
@@ -306,7 +307,11 @@ public final class TrainCommand extends TrainingCommand {
   private Flux<ArrowBatch> read(TableFormat format, Path path, BufferAllocator allocator) {
     ReadOptions.Builder options = ReadOptions.builder().batchSize(READ_ROWS);
     if (format == TableFormat.CSV) {
-      options.csvHeader(!csvNoHeader).csvSkipRows(csvSkipRows).csvColumnTypes(ColumnTypes.parse(columnTypes));
+      // Codes named categorical are read as text, so that "007" stays "007" (predict does the same).
+      Map<String, ArrowType> types = new LinkedHashMap<>();
+      categorical.forEach(column -> types.put(column, ArrowType.Utf8.INSTANCE));
+      types.putAll(ColumnTypes.parse(columnTypes));
+      options.csvHeader(!csvNoHeader).csvSkipRows(csvSkipRows).csvColumnTypes(types);
     } else {
       check(!csvNoHeader && csvSkipRows == 0 && columnTypes.isEmpty(),
           "--csv-no-header, --csv-skip-rows and --column-types apply to CSV files; " + path + " is "

@@ -10,8 +10,11 @@ import io.solstice.examples.data.PredictionFile;
 import io.solstice.examples.data.UsageException;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.types.pojo.ArrowType;
 import reactor.core.publisher.Flux;
 
 /**
@@ -41,7 +44,14 @@ public record PredictionJob(TrainedModel model, Path data, Path out, PredictionF
   public long run(BufferAllocator allocator) throws IOException {
     ModelRecord record = model.record();
     TableFormat tableFormat = TableFormat.detect(data);
-    Flux<ArrowBatch> predicted = tableFormat.read(data, allocator, ReadOptions.builder().batchSize(batchRows).build())
+    // A CSV reader would take a categorical column of digits for numbers ("007" as 7): read as text.
+    Map<String, ArrowType> text = new LinkedHashMap<>();
+    record.categories().keySet().forEach(column -> text.put(column, ArrowType.Utf8.INSTANCE));
+    ReadOptions.Builder options = ReadOptions.builder().batchSize(batchRows);
+    if (tableFormat == TableFormat.CSV) {
+      options.csvColumnTypes(text);
+    }
+    Flux<ArrowBatch> predicted = tableFormat.read(data, allocator, options.build())
         .handle((ArrowBatch batch, reactor.core.publisher.SynchronousSink<ArrowBatch> sink) -> {
           for (String reserved : List.of(ArrowFlux.PREDICTION, ArrowFlux.PROBABILITIES, ArrowFlux.MODEL_VERSION)) {
             if (batch.root().getVector(reserved) != null) {
