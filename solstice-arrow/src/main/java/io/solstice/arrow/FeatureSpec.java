@@ -381,7 +381,7 @@ public final class FeatureSpec {
   /**
    * Each row's category in a categorical column, as an index into the categories; -1 for a null
    * or a value that is not one of them. A dictionary-encoded column is mapped once per batch, by
-   * its dictionary's values; an integer column by each value's decimal text.
+   * its dictionary's entries; other columns row by row, by their {@link ColumnText}.
    */
   private interface CategoryIndex {
     int of(int row);
@@ -417,17 +417,15 @@ public final class FeatureSpec {
           return category[(int) index];
         };
       }
-      if (column instanceof VarCharVector || column instanceof LargeVarCharVector) {
+      // Integers are compared as their decimal text: categories that are all digits in this
+      // file, such as codes that a CSV reader took for numbers.
+      if (column instanceof VarCharVector || column instanceof LargeVarCharVector
+          || column instanceof BaseIntVector) {
+        ColumnText text = ColumnText.of(batch, column);
         return row -> {
-          Object value = column.getObject(row);
-          return value == null ? -1 : byName.getOrDefault(value.toString(), -1);
+          String value = text.at(row);
+          return value == null ? -1 : byName.getOrDefault(value, -1);
         };
-      }
-      if (column instanceof BaseIntVector integers) {
-        // Categories that are all digits in this file, such as codes that a CSV reader took for
-        // numbers: compared as their decimal text.
-        return row -> column.isNull(row) ? -1
-            : byName.getOrDefault(Long.toString(integers.getValueAsLong(row)), -1);
       }
       throw new ColumnTypeException(column.getName(), "expected a string, dictionary-encoded or integer column for "
           + "its categories but found " + column.getField().getType());

@@ -1,18 +1,15 @@
 package io.solstice.examples.data;
 
 import io.solstice.arrow.ArrowBatch;
-import io.solstice.arrow.CorruptIpcException;
+import io.solstice.arrow.ColumnText;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import org.apache.arrow.vector.BaseIntVector;
 import org.apache.arrow.vector.FieldVector;
-import org.apache.arrow.vector.dictionary.Dictionary;
 import org.apache.arrow.vector.types.pojo.ArrowType;
-import org.apache.arrow.vector.types.pojo.DictionaryEncoding;
 import org.apache.arrow.vector.types.pojo.Field;
 import reactor.core.publisher.Flux;
 
@@ -22,6 +19,7 @@ import reactor.core.publisher.Flux;
  * distinct values of the train rows in sorted order. A value only the validation or test rows
  * hold is unknown to the model, like a new value in {@code predict}: a row of zeros. An empty
  * string is a missing value, not a category (a CSV file's empty cell is one), and so is a null.
+ * Values are read as {@link ColumnText}, as the encoding reads them.
  */
 public final class Categories {
 
@@ -51,13 +49,7 @@ public final class Categories {
    * @param values the values seen so far
    */
   static void addDistinct(ArrowBatch batch, FieldVector column, Set<String> values) {
-    Values text = Values.of(batch, column);
-    for (int r = 0; r < batch.rowCount() && values.size() <= MOST; r++) {
-      String value = text.at(r);
-      if (value != null && !value.isEmpty()) {
-        values.add(value);
-      }
-    }
+    add(batch, column, values, MOST + 1);
   }
 
   /**
@@ -73,16 +65,7 @@ public final class Categories {
     columns.forEach(column -> seen.put(column, new TreeSet<>()));
     train.doOnNext(batch -> {
       try (batch) {
-        for (String column : columns) {
-          Values text = Values.of(batch, batch.root().getVector(column));
-          Set<String> values = seen.get(column);
-          for (int r = 0; r < batch.rowCount(); r++) {
-            String value = text.at(r);
-            if (value != null && !value.isEmpty()) {
-              values.add(value);
-            }
-          }
-        }
+        seen.forEach((column, values) -> add(batch, batch.root().getVector(column), values, Integer.MAX_VALUE));
       }
     }).blockLast();
     Map<String, List<String>> categories = new LinkedHashMap<>();
@@ -90,37 +73,14 @@ public final class Categories {
     return categories;
   }
 
-  /** A categorical column's rows as text (an integer as its decimal digits); null for a null. */
-  private interface Values {
-    String at(int row);
-
-    static Values of(ArrowBatch batch, FieldVector column) {
-      DictionaryEncoding encoding = column.getField().getDictionary();
-      if (encoding == null) {
-        return row -> {
-          Object value = column.getObject(row);
-          return value == null ? null : value.toString();
-        };
+  /** Adds the batch's values of a column, neither null nor empty, until the set holds {@code most}. */
+  private static void add(ArrowBatch batch, FieldVector column, Set<String> values, int most) {
+    ColumnText text = ColumnText.of(batch, column);
+    for (int r = 0; r < batch.rowCount() && values.size() < most; r++) {
+      String value = text.at(r);
+      if (value != null && !value.isEmpty()) {
+        values.add(value);
       }
-      Dictionary dictionary = batch.lookup(encoding.getId());
-      if (dictionary == null) {
-        throw new CorruptIpcException(column.getName(), "refers to dictionary " + encoding.getId()
-            + " which the data lacks");
-      }
-      FieldVector entries = dictionary.getVector();
-      BaseIntVector indices = (BaseIntVector) column;
-      return row -> {
-        if (column.isNull(row)) {
-          return null;
-        }
-        long index = indices.getValueAsLong(row);
-        if (index < 0 || index >= entries.getValueCount()) {
-          throw new CorruptIpcException(column.getName(), "a row refers to entry " + index + " of a dictionary of "
-              + entries.getValueCount());
-        }
-        Object value = entries.getObject((int) index);
-        return value == null ? null : value.toString();
-      };
     }
   }
 }
