@@ -73,7 +73,8 @@ class FeatureColumnsTest {
 
     assertThat(train.exitCode()).as(train.err()).isZero();
     assertThat(train.out()).contains("features [x, city] (5 per row)")
-        .contains("Left out: 'name' (more than 100 distinct values, too many to be categories)")
+        .contains("Left out: 'name' (more than 100 distinct values, too many to be categories; "
+            + "name it in --categorical to keep its 99 most frequent)")
         .contains("One-hot encoded: 'city' (4 categories of the train rows: Lima, Oslo, Paris, Rome)")
         .contains("Features standardized with the train rows' mean and standard deviation (one-hot features as "
             + "they are)");
@@ -147,11 +148,6 @@ class FeatureColumnsTest {
     assertThat(predict.exitCode()).as(predict.err()).isZero();
     assertThat(PredictionOutput.read(out).column("prediction").subList(0, 2)).containsExactly("yes", "no");
 
-    // A CSV column named categorical is read as text: x's 300 values are too many categories.
-    Cli floats = Cli.run("train", "--data", codes.toString(), "--label", "label", "--categorical", "x",
-        "--work-dir", dir.resolve("x").toString());
-    assertThat(floats.errLines()).containsExactly("solstice train: column 'x' has more than 100 distinct values: "
-        + "too many to one-hot encode as categories; leave it out of --categorical");
     Cli notAFeature = Cli.run("train", "--data", codes.toString(), "--label", "label", "--features", "x",
         "--categorical", "store", "--work-dir", dir.resolve("y").toString());
     assertThat(notAFeature.errLines()).containsExactly("solstice train: --categorical column 'store' is not one of "
@@ -262,12 +258,78 @@ class FeatureColumnsTest {
   }
 
   @Test
-  void aNamedColumnOfTooManyValuesIsRefused() {
-    Cli train = Cli.run("train", "--data", table.toString(), "--label", "label", "--features", "x,name",
-        "--work-dir", dir.resolve("refused").toString());
+  void rareValuesGoToOneOtherCategoryWhichAlsoTakesNewValuesInPredictAndOnnx() throws Exception {
+    // Four common cities, and one row in ten in a town of its own: the label is "yes" in Oslo,
+    // Rome and every small town. A town in the validation rows is one training never saw.
+    Random random = new Random(3);
+    List<String> lines = new ArrayList<>(List.of("x,city,label"));
+    for (int r = 0; r < 600; r++) {
+      boolean town = r % 10 == 3;
+      String city = town ? "town " + r : r % 20 == 19 ? "" : CITIES[random.nextInt(CITIES.length)];
+      boolean yes = town || city.equals("Oslo") || city.equals("Rome");
+      lines.add(String.format(Locale.ROOT, "%.4f,%s,%s", random.nextGaussian(), city, yes ? "yes" : "no"));
+    }
+    Path towns = Files.write(dir.resolve("towns.csv"), lines);
+    Path work = dir.resolve("grouped");
+    Path reportFile = dir.resolve("grouped.json");
+    Cli train = Cli.run("train", "--data", towns.toString(), "--label", "label", "--min-frequency", "5",
+        "--epochs", "15", "--work-dir", work.toString(), "--report", reportFile.toString());
 
-    assertThat(train.exitCode()).isEqualTo(SolsticeCli.EXIT_USAGE);
-    assertThat(train.errLines()).containsExactly("solstice train: column 'name' has more than 100 distinct values: "
-        + "too many to one-hot encode as categories; leave it out of --features");
+    assertThat(train.exitCode()).as(train.err()).isZero();
+    assertThat(train.out()).contains("features [x, city] (6 per row)")
+        .contains("One-hot encoded: 'city' (4 categories of the train rows: Lima, Oslo, Paris, Rome; and 'other' for "
+            + "its 41 rarer values and new ones)");
+    double grouped = new ObjectMapper().readTree(reportFile.toFile()).get("test").get("accuracy").asDouble();
+    // Each town its own category: the validation rows' towns are unknown, all zeros like a missing city.
+    Path each = dir.resolve("each.json");
+    Cli ungrouped = Cli.run("train", "--data", towns.toString(), "--label", "label", "--epochs", "15",
+        "--work-dir", dir.resolve("each").toString(), "--report", each.toString());
+    assertThat(ungrouped.exitCode()).as(ungrouped.err()).isZero();
+    double oneEach = new ObjectMapper().readTree(each.toFile()).get("test").get("accuracy").asDouble();
+    System.out.printf(Locale.ROOT, "Towns grouped as 'other': accuracy %.4f; one category each: %.4f%n", grouped,
+        oneEach);
+    assertThat(grouped).isGreaterThanOrEqualTo(0.95).isGreaterThan(oneEach + 0.05);
+
+    ModelRecord record = TrainedModel.load(work).record();
+    assertThat(record.inputs()).isEqualTo(6);
+    assertThat(record.categories()).isEqualTo(Map.of("city", List.of("Lima", "Oslo", "Paris", "Rome")));
+    assertThat(record.otherCategory()).containsExactly("city");
+    assertThat(record.standardization().mean()).endsWith(0, 0, 0, 0, 0);
+
+    Path rows = Files.write(dir.resolve("new-towns.csv"), List.of("x,city", "0.1,Oslo", "0.0,Paris", "0.0,Atlantis",
+        "0.0,town 3", "0.0,"));
+    Path out = dir.resolve("towns.arrow");
+    Cli predict = Cli.run("predict", "--run", work.toString(), "--data", rows.toString(), "--out", out.toString());
+    assertThat(predict.exitCode()).as(predict.err()).isZero();
+    PredictionOutput predicted = PredictionOutput.read(out);
+    assertThat(predicted.column("prediction")).as("a new town and a grouped one are 'other', a missing city is not")
+        .containsExactly("yes", "no", "yes", "yes", "no");
+
+    Path onnx = dir.resolve("towns.onnx");
+    assertThat(Cli.run("export", "--run", work.toString(), "--onnx", onnx.toString()).exitCode()).isZero();
+    float[][] x = {{0.1f}, {0}, {0}, {0}, {0}};
+    String[][] city = {{"Oslo"}, {"Paris"}, {"Atlantis"}, {"town 3"}, {""}};
+    float[][] onnxProbabilities = OnnxRun.of(onnx, x, city).floats(OnnxExport.PROBABILITIES);
+    float[][] probabilities = predicted.probabilities();
+    double max = 0;
+    for (int r = 0; r < x.length; r++) {
+      for (int k = 0; k < 2; k++) {
+        max = Math.max(max, Math.abs(probabilities[r][k] - onnxProbabilities[r][k]));
+      }
+    }
+    System.out.printf("ONNX Runtime vs solstice predict with an other category: max |difference| %.3g%n", max);
+    assertThat(max).isLessThanOrEqualTo(1e-5);
+  }
+
+  @Test
+  void aNamedColumnOfTooManyValuesKeepsItsMostFrequentValuesAndGroupsTheRest() {
+    // Every name is in one row: the 99 that sort last are categories, as scikit-learn breaks the tie.
+    Cli train = Cli.run("train", "--data", table.toString(), "--label", "label", "--features", "x,name",
+        "--epochs", "1", "--work-dir", dir.resolve("names").toString());
+
+    assertThat(train.exitCode()).as(train.err()).isZero();
+    assertThat(train.out()).contains("features [x, name] (101 per row)")
+        .containsPattern("One-hot encoded: 'name' \\(99 categories of the train rows: person \\d+, .*; and 'other' "
+            + "for its \\d+ rarer values and new ones\\)");
   }
 }

@@ -25,7 +25,9 @@ import org.nd4j.linalg.api.buffer.DataType;
  * {@code LinearRegression}, fitted on the train rows. The split is made by the same
  * {@link TableSplit} with the same seed, fractions and stratification as the command, and its
  * rows are handed to python3 as CSV. Categorical columns go to a {@code
- * OneHotEncoder(handle_unknown="ignore")} beside the scaler, in a {@code ColumnTransformer}.
+ * OneHotEncoder(handle_unknown="infrequent_if_exist", min_frequency=..., max_categories=100)}
+ * beside the scaler, in a {@code ColumnTransformer}: with no infrequent value, an unknown one is
+ * all zeros, as with {@code handle_unknown="ignore"}.
  *
  * @param table the table file
  * @param read how to read it
@@ -35,9 +37,17 @@ import org.nd4j.linalg.api.buffer.DataType;
  * @param classNames the class names of a plain string label, in the command's class order;
  *     empty for integer labels or regression
  * @param regression whether the target is real-valued
+ * @param minFrequency the fewest train rows a categorical value must be in to be a category of
+ *     its own, as {@code solstice train --min-frequency}
  */
 record ScikitLearn(Path table, ReadOptions read, List<String> features, List<String> categorical, String label,
-    List<String> classNames, boolean regression) {
+    List<String> classNames, boolean regression, long minFrequency) {
+
+  /** Every categorical value a category. */
+  ScikitLearn(Path table, ReadOptions read, List<String> features, List<String> categorical, String label,
+      List<String> classNames, boolean regression) {
+    this(table, read, features, categorical, label, classNames, regression, 1);
+  }
 
   /** Numeric features only. */
   ScikitLearn(Path table, ReadOptions read, List<String> features, String label, List<String> classNames,
@@ -53,6 +63,7 @@ record ScikitLearn(Path table, ReadOptions read, List<String> features, List<Str
       "from sklearn.preprocessing import OneHotEncoder, StandardScaler",
       "from sklearn.linear_model import LinearRegression, LogisticRegression",
       "categorical = int(sys.argv[5])",
+      "min_frequency = int(sys.argv[6])",
       "def load(path):",
       "    rows = list(csv.reader(open(path)))",
       "    numeric = len(rows[0]) - 1 - categorical",
@@ -61,7 +72,8 @@ record ScikitLearn(Path table, ReadOptions read, List<String> features, List<Str
       "train_x, train_y, numeric = load(sys.argv[2])",
       "test_x, test_y, _ = load(sys.argv[3])",
       "scaling = ColumnTransformer([('numbers', StandardScaler(), list(range(numeric))),",
-      "    ('categories', OneHotEncoder(handle_unknown='ignore'), list(range(numeric, numeric + categorical)))])",
+      "    ('categories', OneHotEncoder(handle_unknown='infrequent_if_exist', min_frequency=min_frequency,",
+      "        max_categories=100), list(range(numeric, numeric + categorical)))])",
       "if sys.argv[1] == 'regression':",
       "    model = make_pipeline(scaling, LinearRegression())",
       "    model.fit(train_x, train_y)",
@@ -70,10 +82,14 @@ record ScikitLearn(Path table, ReadOptions read, List<String> features, List<Str
       "    weight = None if sys.argv[4] == 'none' else sys.argv[4]",
       "    model = make_pipeline(scaling, LogisticRegression(max_iter=10000, class_weight=weight))",
       "    model.fit(train_x, train_y.astype(int))",
+      "    print(len(scaling.named_transformers_['categories'].get_feature_names_out()) if categorical else 0)",
       "    print(model.score(test_x, test_y.astype(int)))");
 
-  /** What scikit-learn scored, and the split's row counts. */
-  record Result(double score, Map<Split, Long> rows) {}
+  /**
+   * What scikit-learn scored, the split's row counts, and how many one-hot features its encoder
+   * made (its infrequent category included; 0 without categorical columns, and for regression).
+   */
+  record Result(double score, Map<Split, Long> rows, int oneHotFeatures) {}
 
   /**
    * Splits the table as {@code solstice train --seed seed --val-fraction val --test-fraction
@@ -108,10 +124,11 @@ record ScikitLearn(Path table, ReadOptions read, List<String> features, List<Str
       allocator.close();
     }
     Python.Result result = Python.run(SCRIPT, regression ? "regression" : "classification", trainCsv.toString(),
-        testCsv.toString(), classWeight, Integer.toString(categorical.size()));
+        testCsv.toString(), classWeight, Integer.toString(categorical.size()), Long.toString(minFrequency));
     assertThat(result.exitCode()).as(result.output()).isZero();
     String[] lines = result.output().strip().split("\n");
-    return new Result(Double.parseDouble(lines[lines.length - 1]), rows);
+    int oneHot = regression ? 0 : Integer.parseInt(lines[lines.length - 2].strip());
+    return new Result(Double.parseDouble(lines[lines.length - 1]), rows, oneHot);
   }
 
   private static void writeCsv(TableSplit split, Split part, FeatureSpec spec, List<String> categorical, Path file)

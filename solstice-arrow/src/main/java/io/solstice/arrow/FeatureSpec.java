@@ -12,7 +12,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Function;
+import java.util.function.ToIntFunction;
 import org.apache.arrow.vector.BaseIntVector;
 import org.apache.arrow.vector.BitVector;
 import org.apache.arrow.vector.Decimal256Vector;
@@ -46,7 +48,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <p>A string or dictionary-encoded string column named by {@link Builder#categories} is a
  * categorical feature: it is one-hot encoded in place, one feature per category, in the
  * categories' order. A value that is not one of the categories, or null, gives a row of zeros,
- * as scikit-learn's {@code OneHotEncoder(handle_unknown="ignore")} does.
+ * as scikit-learn's {@code OneHotEncoder(handle_unknown="ignore")} does; with {@link
+ * Builder#otherCategory} it goes to one more feature instead, as the infrequent categories of
+ * {@code OneHotEncoder(max_categories=..., handle_unknown="infrequent_if_exist")} do.
  *
  * <p>With {@link Builder#standardize} every feature is standardized as it is read, in double
  * precision before any conversion to FLOAT (which makes the list path copy too).
@@ -79,6 +83,8 @@ public final class FeatureSpec {
   private final Standardization standardization;
   // Categorical feature columns: their categories, in the order of their one-hot features.
   private final Map<String, List<String>> categories;
+  // The categorical columns with one more feature, for any value present and not a category.
+  private final Set<String> otherCategory;
 
   private FeatureSpec(Builder b) {
     this.featureColumns = List.copyOf(b.featureColumns);
@@ -93,6 +99,7 @@ public final class FeatureSpec {
     this.labelType = b.labelType;
     this.standardization = b.standardization;
     this.categories = Collections.unmodifiableMap(new LinkedHashMap<>(b.categories));
+    this.otherCategory = Set.copyOf(b.otherCategory);
   }
 
   /**
@@ -326,8 +333,8 @@ public final class FeatureSpec {
       FieldVector v = column(root, name);
       firstFeature[c] = k;
       if (categories.containsKey(name)) {
-        categoryIndex[c] = CategoryIndex.of(batch, v, categories.get(name));
-        k += categories.get(name).size();
+        categoryIndex[c] = CategoryIndex.of(batch, v, categories.get(name), otherCategory.contains(name));
+        k += oneHotWidth(name);
       } else {
         if (v.getField().getDictionary() != null
             || !isNumeric(v)) {
@@ -348,7 +355,7 @@ public final class FeatureSpec {
       FieldVector v = columns.get(c);
       int f = firstFeature[c];
       if (categoryIndex[c] != null) {
-        int width = categories.get(v.getName()).size();
+        int width = oneHotWidth(v.getName());
         for (int r = 0; r < rows; r++) {
           int hot = categoryIndex[c].of(r);
           for (int i = 0; i < width; i++) {
@@ -374,23 +381,33 @@ public final class FeatureSpec {
     return out.array();
   }
 
+  // A categorical column's features: one per category, and the other category's.
+  private int oneHotWidth(String column) {
+    return categories.get(column).size() + (otherCategory.contains(column) ? 1 : 0);
+  }
+
   private static boolean isText(FieldVector v) {
     return v instanceof VarCharVector || v instanceof LargeVarCharVector || v.getField().getDictionary() != null;
   }
 
   /**
    * Each row's category in a categorical column, as an index into the categories; -1 for a null
-   * or a value that is not one of them. A dictionary-encoded column is mapped once per batch, by
-   * its dictionary's entries; other columns row by row, by their {@link ColumnText}.
+   * or a value that is not one of them. With an other category, a value that is present (neither
+   * null nor empty) and not one of them is the index past the categories. A dictionary-encoded
+   * column is mapped once per batch, by its dictionary's entries; other columns row by row, by
+   * their {@link ColumnText}.
    */
   private interface CategoryIndex {
     int of(int row);
 
-    static CategoryIndex of(ArrowBatch batch, FieldVector column, List<String> categories) {
+    static CategoryIndex of(ArrowBatch batch, FieldVector column, List<String> categories, boolean other) {
       Map<String, Integer> byName = new HashMap<>();
       for (int i = 0; i < categories.size(); i++) {
         byName.put(categories.get(i), i);
       }
+      int unknown = other ? categories.size() : -1;
+      ToIntFunction<String> indexOf = value -> value == null || other && value.isEmpty() ? -1
+          : byName.getOrDefault(value, unknown);
       DictionaryEncoding encoding = column.getField().getDictionary();
       if (encoding != null) {
         Dictionary dictionary = batch.lookup(encoding.getId());
@@ -402,7 +419,7 @@ public final class FeatureSpec {
         int[] category = new int[values.getValueCount()];
         for (int i = 0; i < category.length; i++) {
           Object value = values.getObject(i);
-          category[i] = value == null ? -1 : byName.getOrDefault(value.toString(), -1);
+          category[i] = indexOf.applyAsInt(value == null ? null : value.toString());
         }
         BaseIntVector indices = (BaseIntVector) column;
         return row -> {
@@ -422,10 +439,7 @@ public final class FeatureSpec {
       if (column instanceof VarCharVector || column instanceof LargeVarCharVector
           || column instanceof BaseIntVector) {
         ColumnText text = ColumnText.of(batch, column);
-        return row -> {
-          String value = text.at(row);
-          return value == null ? -1 : byName.getOrDefault(value, -1);
-        };
+        return row -> indexOf.applyAsInt(text.at(row));
       }
       throw new ColumnTypeException(column.getName(), "expected a string, dictionary-encoded or integer column for "
           + "its categories but found " + column.getField().getType());
@@ -630,6 +644,7 @@ public final class FeatureSpec {
     private DataType labelType;
     private Standardization standardization;
     private final Map<String, List<String>> categories = new LinkedHashMap<>();
+    private final Set<String> otherCategory = new HashSet<>();
 
     private Builder() {}
 
@@ -669,6 +684,20 @@ public final class FeatureSpec {
             + categories);
       }
       this.categories.put(column, List.copyOf(categories));
+      return this;
+    }
+
+    /**
+     * Gives a categorical column one more feature, after its categories: 1 for a value that is
+     * present (neither null nor empty) and not one of the categories, 0 otherwise. The categories
+     * a model was trained with then stand for the frequent values, and this feature for the rare
+     * ones grouped together, and for any value never seen in training.
+     *
+     * @param column a column given {@link #categories}
+     * @return this builder
+     */
+    public Builder otherCategory(String column) {
+      otherCategory.add(Objects.requireNonNull(column, "column"));
       return this;
     }
 
@@ -819,6 +848,17 @@ public final class FeatureSpec {
         if (!featureColumns.contains(column)) {
           throw new IllegalStateException("categories were given for '" + column + "', which is not one of the "
               + "feature columns " + featureColumns);
+        }
+      }
+      for (String column : otherCategory) {
+        if (!categories.containsKey(column)) {
+          throw new IllegalStateException("an other category was asked for '" + column + "', which has no "
+              + "categories(...)");
+        }
+        if (categories.get(column).contains("")) {
+          // An empty value is a missing one, never "other": it cannot be a category besides.
+          throw new IllegalStateException("the categories of '" + column + "' hold an empty string, which with an "
+              + "other category is a missing value");
         }
       }
       if (oneHot && regression) {

@@ -210,11 +210,11 @@ class FeatureSpecTest {
   }
 
   @Test
-  void aCategoricalColumnIsOneHotEncodedInItsPlaceAndAnUnknownOrNullValueIsAllZeros() {
+  void aCategoricalColumnIsOneHotEncodedInItsPlaceAndAnUnknownOrNullValueIsAllZerosOrTheOtherCategory() {
     // Plain strings in "city", the same strings dictionary-encoded in "colour" (a dictionary in
     // another order than the categories, with an entry that is not a category).
-    String[] cities = {"Oslo", "Rome", null, "Paris", "Lima"};
-    String[] colours = {"red", "blue", "green", null, "red"};
+    String[] cities = {"Oslo", "Rome", "", "Paris", "Lima", null};
+    String[] colours = {"red", "blue", "green", null, "red", "blue"};
     try (VectorSchemaRoot plain = VectorSchemaRoot.create(new Schema(List.of(
             Field.nullable("x", new ArrowType.FloatingPoint(FloatingPointPrecision.SINGLE)),
             Field.nullable("city", new ArrowType.Utf8()),
@@ -260,9 +260,33 @@ class FeatureSpecTest {
                 // Lima Oslo Paris | x | red blue
                 {0, 1, 0, -2, 1, 0}, // Oslo, red
                 {0, 0, 0, -1, 0, 1}, // Rome (not a category), blue
-                {0, 0, 0, 0, 0, 0}, // null city, green (not a category)
+                {0, 0, 0, 0, 0, 0}, // empty (missing) city, green (not a category)
                 {0, 0, 1, 1, 0, 0}, // Paris, null colour
-                {1, 0, 0, 2, 1, 0}}); // Lima, red
+                {1, 0, 0, 2, 1, 0}, // Lima, red
+                {0, 0, 0, 3, 0, 1}}); // null city, blue
+          }
+          FeatureSpec withOther = FeatureSpec.builder().features("city", "x", "colour").label("label")
+              .categories("city", List.of("Lima", "Oslo", "Paris")).otherCategory("city")
+              .categories("colour", List.of("red", "blue")).otherCategory("colour").build();
+          ArrowBatch other = ArrowSources.roots("t", List.of(root), new DictionaryProvider.MapDictionaryProvider(dict),
+              allocator, ReadOptions.defaults()).blockFirst();
+          try (ArrowTensorBatch tensors = withOther.toTensors(other)) {
+            assertThat(tensors.features().toFloatMatrix()).isEqualTo(new float[][] {
+                // Lima Oslo Paris other | x | red blue other
+                {0, 1, 0, 0, 0, 1, 0, 0}, // Oslo, red
+                {0, 0, 0, 1, 10, 0, 1, 0}, // Rome (other), blue
+                {0, 0, 0, 0, 20, 0, 0, 1}, // empty (missing) city, green (other, from the dictionary)
+                {0, 0, 1, 0, 30, 0, 0, 0}, // Paris, null colour
+                {1, 0, 0, 0, 40, 1, 0, 0}, // Lima, red
+                {0, 0, 0, 0, 50, 0, 1, 0}}); // null city, blue
+          }
+          FeatureSpec otherCodes = FeatureSpec.builder().features("label").label("label")
+              .categories("label", List.of("1")).otherCategory("label").build();
+          ArrowBatch integers = ArrowSources.roots("t", List.of(root), new DictionaryProvider.MapDictionaryProvider(dict),
+              allocator, ReadOptions.defaults()).blockFirst();
+          try (ArrowTensorBatch tensors = otherCodes.toTensors(integers)) {
+            assertThat(tensors.features().toFloatMatrix()).as("0 is present, not a category: other")
+                .isEqualTo(new float[][] {{0, 1}, {1, 0}, {0, 1}, {1, 0}, {0, 1}, {1, 0}});
           }
           FeatureSpec unstandardized = FeatureSpec.builder().features("city", "x").label("label")
               .categories("city", List.of("Lima", "Oslo", "Paris"))
@@ -273,11 +297,11 @@ class FeatureSpecTest {
               .hasMessageContaining("fitted on 2 features but the batch has 4");
           FeatureSpec codes = FeatureSpec.builder().features("label").label("label")
               .categories("label", List.of("1", "7")).build();
-          ArrowBatch integers = ArrowSources.roots("t", List.of(root), new DictionaryProvider.MapDictionaryProvider(dict),
+          ArrowBatch codeBatch = ArrowSources.roots("t", List.of(root), new DictionaryProvider.MapDictionaryProvider(dict),
               allocator, ReadOptions.defaults()).blockFirst();
-          try (ArrowTensorBatch tensors = codes.toTensors(integers)) {
+          try (ArrowTensorBatch tensors = codes.toTensors(codeBatch)) {
             assertThat(tensors.features().toFloatMatrix()).as("integers compared as their decimal text")
-                .isEqualTo(new float[][] {{0, 0}, {1, 0}, {0, 0}, {1, 0}, {0, 0}});
+                .isEqualTo(new float[][] {{0, 0}, {1, 0}, {0, 0}, {1, 0}, {0, 0}, {1, 0}});
           }
           FeatureSpec numeric = FeatureSpec.builder().features("x", "city").label("label").build();
           ArrowBatch third = ArrowSources.roots("t", List.of(root), new DictionaryProvider.MapDictionaryProvider(dict),
@@ -350,6 +374,11 @@ class FeatureSpecTest {
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("distinct");
     assertThatThrownBy(() -> FeatureSpec.builder().categories("city", List.of()))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least one");
+    assertThatThrownBy(() -> FeatureSpec.builder().features("city").label("label").otherCategory("city").build())
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("'city', which has no categories");
+    assertThatThrownBy(() -> FeatureSpec.builder().features("city").label("label")
+        .categories("city", List.of("a", "")).otherCategory("city").build())
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("empty string");
   }
 
   @Test

@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -95,6 +96,12 @@ public final class OnnxExport {
   /** Metadata key of the categorical columns' categories, a JSON object of string arrays. */
   public static final String CATEGORIES_KEY = "solstice.categories";
 
+  /**
+   * Metadata key of the categorical columns that have an other category (a JSON array of names),
+   * present only when one has.
+   */
+  public static final String OTHER_CATEGORY_KEY = "solstice.other_category";
+
 
   private final String kind;
   private final int[] sizes;
@@ -110,6 +117,7 @@ public final class OnnxExport {
   // The feature columns in input order, and the categories of the categorical ones; null: none.
   private List<String> columns;
   private Map<String, List<String>> categories;
+  private Set<String> otherCategory = Set.of();
 
   private OnnxExport(String kind, int[] sizes, float[][] weights, float[][] biases, double[] targetMean,
       double[] targetScale) {
@@ -209,18 +217,47 @@ public final class OnnxExport {
    * @throws IllegalArgumentException when the columns do not make the model's inputs
    */
   public OnnxExport oneHot(List<String> columns, Map<String, List<String>> categories) {
+    return oneHot(columns, categories, Set.of());
+  }
+
+  /**
+   * One-hot encodes categorical columns as {@link #oneHot(List, Map)} does, where some columns
+   * also have an other category (as {@code FeatureSpec.Builder.otherCategory} gives in training):
+   * one more input feature after their categories, 1 for a string that is neither empty nor one
+   * of the categories. Those columns are recorded as metadata under {@value #OTHER_CATEGORY_KEY}.
+   *
+   * @param columns every feature column, in the order of the model's inputs
+   * @param categories the categorical columns' categories, in one-hot order
+   * @param otherCategory the categorical columns with an other category
+   * @return this export
+   * @throws IllegalArgumentException when the columns do not make the model's inputs, or an
+   *     other category is asked for a column without categories or with an empty one
+   */
+  public OnnxExport oneHot(List<String> columns, Map<String, List<String>> categories, Set<String> otherCategory) {
+    for (String column : otherCategory) {
+      if (!categories.containsKey(column) || categories.get(column).contains("")) {
+        throw new IllegalArgumentException("an other category needs the column's categories, none of them empty: '"
+            + column + "' has " + categories.get(column));
+      }
+    }
     int inputs = 0;
     for (String column : columns) {
-      inputs += categories.containsKey(column) ? categories.get(column).size() : 1;
+      inputs += categories.containsKey(column)
+          ? categories.get(column).size() + (otherCategory.contains(column) ? 1 : 0) : 1;
     }
     if (!columns.containsAll(categories.keySet()) || categories.isEmpty() || inputs != sizes[0]) {
       throw new IllegalArgumentException("the model has " + sizes[0] + " inputs but the columns " + columns
-          + " with categories " + categories + " make " + inputs);
+          + " with categories " + categories
+          + (otherCategory.isEmpty() ? "" : " and an other category for " + otherCategory) + " make " + inputs);
     }
     this.columns = List.copyOf(columns);
     Map<String, List<String>> copy = new LinkedHashMap<>();
     categories.forEach((column, values) -> copy.put(column, List.copyOf(values)));
     this.categories = copy;
+    this.otherCategory = Set.copyOf(otherCategory);
+    if (!otherCategory.isEmpty()) {
+      metadata(OTHER_CATEGORY_KEY, json(columns.stream().filter(otherCategory::contains).toList()));
+    }
     return metadata(CATEGORIES_KEY, Json.writeLine(copy));
   }
 
@@ -353,7 +390,9 @@ public final class OnnxExport {
    * The float32 [rows, inputs] matrix the layers take, from the numeric and the string input:
    * each run of numeric columns gathered from {@value #INPUT}, each categorical column gathered
    * from {@value #CATEGORIES} and one-hot encoded ({@code OneHotEncoder} with {@code zeros=1}:
-   * an unknown string is all zeros), concatenated in the columns' order.
+   * an unknown string is all zeros), concatenated in the columns' order. A column with an other
+   * category is encoded with the empty string as one more category, and its other feature is 1
+   * less the sum of that encoding: 1 only for a string that is neither a category nor empty.
    */
   private String oneHotInputs(GraphBuilder graph) {
     long numeric = columns.stream().filter(c -> !categories.containsKey(c)).count();
@@ -381,12 +420,29 @@ public final class OnnxExport {
         break;
       }
       List<String> values = categories.get(column);
+      boolean other = otherCategory.contains(column);
+      List<String> encodedValues = new ArrayList<>(values);
+      if (other) {
+        encodedValues.add("");
+      }
       String strings = graph.node("Gather", "input/categorical" + c, new Object[] {"axis", 1}, CATEGORIES,
           graph.longs("input/categorical" + c + "/column", new long[] {categoricalColumn++}, 1));
-      String encoded = graph.mlNode("OneHotEncoder", "input/one_hot" + c, new Object[] {"cats_strings", values,
-          "zeros", 1}, strings);
-      pieces.add(graph.node("Reshape", "input/one_hot" + c + "/rows", encoded,
-          graph.longs("input/one_hot" + c + "/shape", new long[] {-1, values.size()}, 2)));
+      String encoded = graph.mlNode("OneHotEncoder", "input/one_hot" + c, new Object[] {"cats_strings",
+          encodedValues, "zeros", 1}, strings);
+      String rows = graph.node("Reshape", "input/one_hot" + c + "/rows", encoded,
+          graph.longs("input/one_hot" + c + "/shape", new long[] {-1, encodedValues.size()}, 2));
+      if (!other) {
+        pieces.add(rows);
+        continue;
+      }
+      long[] categoryColumns = new long[values.size()];
+      Arrays.setAll(categoryColumns, i -> i);
+      pieces.add(graph.node("Gather", "input/one_hot" + c + "/categories", new Object[] {"axis", 1}, rows,
+          graph.longs("input/one_hot" + c + "/category_columns", categoryColumns, categoryColumns.length)));
+      String known = graph.node("ReduceSum", "input/one_hot" + c + "/known", new Object[] {"keepdims", 1}, rows,
+          graph.longs("input/one_hot" + c + "/axes", new long[] {1}, 1));
+      pieces.add(graph.node("Sub", "input/one_hot" + c + "/other",
+          graph.floats("input/one_hot" + c + "/one", new float[] {1}, 1), known));
     }
     return pieces.size() == 1 ? pieces.get(0)
         : graph.node("Concat", "input/features", new Object[] {"axis", 1}, pieces.toArray(String[]::new));

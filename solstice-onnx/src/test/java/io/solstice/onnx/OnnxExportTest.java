@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -224,6 +225,38 @@ class OnnxExportTest {
     float[][] encoded = {{0, 0, 1}, {1, 0, 0}};
     assertThat(maxAbsoluteDifference(model.predict(Nd4j.createFromArray(encoded)), probabilities))
         .isLessThanOrEqualTo(1e-6);
+  }
+
+  @Test
+  void anOtherCategoryIsOneForAStringThatIsNeitherACategoryNorEmpty() throws Exception {
+    // Columns city (categorical, with an other category), x: inputs Lima Oslo other | x.
+    MlpClassifier model = MlpClassifier.builder().inputs(4).hidden(5).classes(3).seed(4).build();
+    Map<String, List<String>> categories = Map.of("city", List.of("Lima", "Oslo"));
+    Path file = dir.resolve("other.onnx");
+    OnnxExport.classifier(model).oneHot(List.of("city", "x"), categories, Set.of("city")).write(file);
+
+    float[][] probabilities;
+    try (OrtEnvironment env = OrtEnvironment.getEnvironment();
+         OrtSession session = env.createSession(file.toString(), new OrtSession.SessionOptions());
+         OnnxTensor numeric = OnnxTensor.createTensor(env, new float[][] {{1}, {2}, {3}, {4}});
+         OnnxTensor text = OnnxTensor.createTensor(env, new String[][] {{"Oslo"}, {"Kyiv"}, {""}, {"Lima"}});
+         OrtSession.Result result = session.run(Map.of(OnnxExport.INPUT, numeric, OnnxExport.CATEGORIES, text))) {
+      probabilities = (float[][]) result.get(OnnxExport.PROBABILITIES).orElseThrow().getValue();
+      assertThat(session.getMetadata().getCustomMetadata().get(OnnxExport.OTHER_CATEGORY_KEY))
+          .isEqualTo("[\"city\"]");
+    }
+    float[][] encoded = {
+        {0, 1, 0, 1},
+        {0, 0, 1, 2}, // a city that is not a category: other
+        {0, 0, 0, 3}, // a missing one: zeros
+        {1, 0, 0, 4}};
+    double maxDifference = maxAbsoluteDifference(model.predict(Nd4j.createFromArray(encoded)), probabilities);
+    System.out.printf("ONNX Runtime vs Solstice with an other category: max |difference| %.3g%n", maxDifference);
+    assertThat(maxDifference).isLessThanOrEqualTo(1e-6);
+    assertThatThrownBy(() -> OnnxExport.classifier(model).oneHot(List.of("city", "x"), categories, Set.of()))
+        .hasMessageContaining("the model has 4 inputs but the columns [city, x]");
+    assertThatThrownBy(() -> OnnxExport.classifier(model).oneHot(List.of("city", "x"),
+        Map.of("city", List.of("Lima", "")), Set.of("city"))).hasMessageContaining("none of them empty");
   }
 
   @Test

@@ -6,6 +6,7 @@ import io.solstice.examples.job.ModelRecord;
 import io.solstice.examples.job.TrainedModel;
 import io.solstice.onnx.OnnxExport;
 import java.nio.file.Path;
+import java.util.Set;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -73,7 +74,7 @@ public final class ExportCommand extends CommandBase {
         ? OnnxExport.classifier(model.classifier()).classNames(record.classes())
         : OnnxExport.regressor(model.regressor()).metadata("solstice.target", record.target());
     if (!record.categories().isEmpty()) {
-      export.oneHot(record.features(), record.categories());
+      export.oneHot(record.features(), record.categories(), Set.copyOf(record.otherCategory()));
     }
     if (record.fillNulls() != null) {
       export.fillMissing(record.fillNulls());

@@ -93,6 +93,13 @@ public final class TrainCommand extends TrainingCommand {
           + "such as store or product ids), comma-separated.")
   List<String> categorical = List.of();
 
+  @Option(names = "--min-frequency", defaultValue = "1", paramLabel = "ROWS",
+      description = "A categorical value in fewer train rows than this is not a category of its own: the rarer "
+          + "values of a column go together into one 'other' category, which also takes values never seen in "
+          + "training (default: ${DEFAULT-VALUE}; a column keeps at most its " + (Categories.MOST - 1)
+          + " most frequent values either way).")
+  long minFrequency;
+
   @Option(names = "--model", defaultValue = "mlp:128", paramLabel = "mlp:SIZES",
       description = "The model: mlp with hidden layer sizes, e.g. mlp:256,128 (default: ${DEFAULT-VALUE}).")
   String model;
@@ -203,6 +210,7 @@ public final class TrainCommand extends TrainingCommand {
     check(loss.equals("squared") || loss.equals("huber"), "--loss must be squared or huber");
     check(!regression || classWeight.equals("none"), "--class-weight applies to classification, not regression");
     check(regression || loss.equals("squared"), "--loss applies to regression (--task regression)");
+    check(minFrequency >= 1, "--min-frequency must be >= 1, got " + minFrequency);
     NullFill nullFill = NullFill.parse(fillNulls);
     Path path = resolve(data);
     TableFormat format = TableFormat.detect(path);
@@ -233,8 +241,9 @@ public final class TrainCommand extends TrainingCommand {
             + split.rows(Split.VALIDATION) + " validation, " + split.rows(Split.TEST) + " test); add rows or change "
             + "--val-fraction and --test-fraction");
     Sizing sizing = sizing(trainRows);
-    TableLayout layout = surveyed.categories().isEmpty() ? surveyed : surveyed.withCategories(
-        Categories.ofTrainRows(split.batches(Split.TRAIN, READ_ROWS), List.copyOf(surveyed.categories().keySet())));
+    Map<String, Categories.Kept> kept = surveyed.categories().isEmpty() ? Map.of() : Categories.ofTrainRows(
+        split.batches(Split.TRAIN, READ_ROWS), List.copyOf(surveyed.categories().keySet()), minFrequency);
+    TableLayout layout = kept.isEmpty() ? surveyed : surveyed.withCategories(kept);
     out().printf(Locale.ROOT, "%s (%s): %d rows; features %s (%d per row); %s%n", path, format.label(), layout.rows(),
         layout.features(), layout.width(), layout.regression() ? "target '" + label + "'"
             : "label '" + label + "' with classes " + layout.classNames());
@@ -242,8 +251,10 @@ public final class TrainCommand extends TrainingCommand {
       out().println("Left out: " + String.join(", ", layout.leftOut()));
     }
     layout.categories().forEach((column, values) -> out().printf(Locale.ROOT,
-        "One-hot encoded: '%s' (%d categories of the train rows: %s)%n", column, values.size(),
-        values.size() <= 10 ? String.join(", ", values) : String.join(", ", values.subList(0, 10)) + ", ..."));
+        "One-hot encoded: '%s' (%d categories of the train rows: %s%s)%n", column, values.size(),
+        values.size() <= 10 ? String.join(", ", values) : String.join(", ", values.subList(0, 10)) + ", ...",
+        kept.get(column).other() ? "; and 'other' for its " + kept.get(column).grouped() + " rarer values and new ones"
+            : ""));
     out().printf(Locale.ROOT, "Split by row (%s, seed %d): %d train, %d validation, %d test rows; %s%n",
         layout.regression() ? "random" : "stratified by '" + label + "'", seed, trainRows,
         split.rows(Split.VALIDATION), split.rows(Split.TEST),
@@ -427,6 +438,8 @@ public final class TrainCommand extends TrainingCommand {
     record.put("rows", split.rows());
     record.put("features", layout.features());
     record.put("categories", layout.categories());
+    record.put("other_category", layout.otherCategory());
+    record.put("min_frequency", minFrequency);
     record.put("split", splitRecord);
     record.put("fill_nulls", fillNulls);
     if (standardization == null) {

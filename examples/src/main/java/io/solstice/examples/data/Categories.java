@@ -3,6 +3,8 @@ package io.solstice.examples.data;
 import io.solstice.arrow.ArrowBatch;
 import io.solstice.arrow.ColumnText;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,11 +22,49 @@ import reactor.core.publisher.Flux;
  * hold is unknown to the model, like a new value in {@code predict}: a row of zeros. An empty
  * string is a missing value, not a category (a CSV file's empty cell is one), and so is a null.
  * Values are read as {@link ColumnText}, as the encoding reads them.
+ *
+ * <p>A column's rare values are grouped: those in fewer train rows than a minimum frequency, and
+ * beyond the {@code MOST - 1} most frequent ones, become one other category (the feature {@code
+ * FeatureSpec.Builder.otherCategory} adds), which then also takes the values the train rows never
+ * held. This is scikit-learn's {@code OneHotEncoder(min_frequency=..., max_categories=100,
+ * handle_unknown="infrequent_if_exist")}.
  */
 public final class Categories {
 
-  /** The most categories a column may have: more are one-hot features too many to learn well. */
+  /**
+   * The most one-hot features a column may have, its other category included: more are too many
+   * to learn well.
+   */
   public static final int MOST = 100;
+
+  /**
+   * The categories a model one-hot encodes for a column.
+   *
+   * @param categories the train rows' values kept as categories, sorted
+   * @param grouped how many distinct values of the train rows the other category stands for; 0
+   *     when every value is a category (and the column has no other category)
+   */
+  public record Kept(List<String> categories, int grouped) {
+
+    /**
+     * Freezes the list.
+     *
+     * @param categories see the record
+     * @param grouped see the record
+     */
+    public Kept {
+      categories = List.copyOf(categories);
+    }
+
+    /**
+     * Whether the column has an other category.
+     *
+     * @return true when values were grouped
+     */
+    public boolean other() {
+      return grouped > 0;
+    }
+  }
 
   private Categories() {}
 
@@ -53,24 +93,59 @@ public final class Categories {
   }
 
   /**
-   * The categories of the train rows: each column's distinct values, sorted.
+   * The categories of the train rows: each column's values in at least {@code minFrequency}
+   * rows, at most the {@code MOST - 1} most frequent of them when any value is grouped, sorted.
+   * Values as frequent as the last one kept go, as in scikit-learn, to those that sort last.
    *
    * @param train the train rows' batches (read once, each closed after its visit)
    * @param columns the categorical columns
+   * @param minFrequency the fewest train rows a value must be in to be a category of its own, at
+   *     least 1
    * @return the categories by column, in the columns' order; a column with no value in the
-   *     train rows has none
+   *     train rows has none, and one whose every value is rarer than {@code minFrequency} has
+   *     none but the other category
    */
-  public static Map<String, List<String>> ofTrainRows(Flux<ArrowBatch> train, List<String> columns) {
-    Map<String, Set<String>> seen = new LinkedHashMap<>();
-    columns.forEach(column -> seen.put(column, new TreeSet<>()));
+  public static Map<String, Kept> ofTrainRows(Flux<ArrowBatch> train, List<String> columns, long minFrequency) {
+    if (minFrequency < 1) {
+      throw new IllegalArgumentException("the minimum frequency must be at least 1, got " + minFrequency);
+    }
+    Map<String, Map<String, Long>> counts = new LinkedHashMap<>();
+    columns.forEach(column -> counts.put(column, new HashMap<>()));
     train.doOnNext(batch -> {
       try (batch) {
-        seen.forEach((column, values) -> add(batch, batch.root().getVector(column), values, Integer.MAX_VALUE));
+        counts.forEach((column, count) -> {
+          ColumnText text = ColumnText.of(batch, batch.root().getVector(column));
+          for (int r = 0; r < batch.rowCount(); r++) {
+            String value = text.at(r);
+            if (value != null && !value.isEmpty()) {
+              count.merge(value, 1L, Long::sum);
+            }
+          }
+        });
       }
     }).blockLast();
-    Map<String, List<String>> categories = new LinkedHashMap<>();
-    seen.forEach((column, values) -> categories.put(column, new ArrayList<>(values)));
-    return categories;
+    Map<String, Kept> kept = new LinkedHashMap<>();
+    counts.forEach((column, count) -> kept.put(column, keep(count, minFrequency)));
+    return kept;
+  }
+
+  // Package-private for its test: which of a column's values, by their train row counts, are categories.
+  static Kept keep(Map<String, Long> counts, long minFrequency) {
+    List<String> frequent = new ArrayList<>();
+    counts.forEach((value, n) -> {
+      if (n >= minFrequency) {
+        frequent.add(value);
+      }
+    });
+    if (frequent.size() == counts.size() && frequent.size() <= MOST) {
+      return new Kept(new TreeSet<>(frequent).stream().toList(), 0);
+    }
+    // One feature goes to the other category.
+    frequent.sort(Comparator.comparing((String value) -> counts.get(value))
+        .thenComparing(Comparator.<String>naturalOrder()).reversed());
+    List<String> categories = new TreeSet<>(frequent.subList(0, Math.min(frequent.size(), MOST - 1))).stream()
+        .toList();
+    return new Kept(categories, counts.size() - categories.size());
   }
 
   /** Adds the batch's values of a column, neither null nor empty, until the set holds {@code most}. */

@@ -29,10 +29,13 @@ import org.nd4j.linalg.api.buffer.DataType;
  *     the features were named)
  * @param categories the categorical feature columns, each with its categories (none until
  *     {@link #withCategories})
+ * @param otherCategory the categorical columns that also have an other category (one more
+ *     feature after their categories, for their rarer values and new ones), in column order
  */
 public record TableLayout(
     List<String> features, int width, String label, List<String> classNames, boolean byName, boolean regression,
-    long rows, Map<String, Nulls> nulls, List<String> leftOut, Map<String, List<String>> categories) {
+    long rows, Map<String, Nulls> nulls, List<String> leftOut, Map<String, List<String>> categories,
+    List<String> otherCategory) {
 
   /**
    * The nulls of one feature column.
@@ -55,6 +58,7 @@ public record TableLayout(
    * @param nulls see the record
    * @param leftOut see the record
    * @param categories see the record
+   * @param otherCategory see the record
    */
   public TableLayout {
     features = List.copyOf(features);
@@ -64,37 +68,53 @@ public record TableLayout(
     Map<String, List<String>> frozen = new LinkedHashMap<>();
     categories.forEach((column, values) -> frozen.put(column, List.copyOf(values)));
     categories = Collections.unmodifiableMap(frozen);
+    otherCategory = List.copyOf(otherCategory);
   }
 
   /**
-   * This layout with the categories of its categorical columns, each one feature per category.
+   * This layout with the categories of its categorical columns: each one feature per category,
+   * and one more for a column with an other category.
    *
-   * @param found the categories by column (for example {@link Categories#ofTrainRows})
+   * @param found the categories by column ({@link Categories#ofTrainRows})
    * @return the layout
    * @throws UsageException when a categorical column has no category
    */
-  public TableLayout withCategories(Map<String, List<String>> found) {
+  public TableLayout withCategories(Map<String, Categories.Kept> found) {
     Map<String, List<String>> known = new LinkedHashMap<>();
-    for (String column : categories.keySet()) {
-      List<String> values = found.get(column);
-      if (values == null || values.isEmpty()) {
-        throw new UsageException("categorical column '" + column + "' has no value in the train rows; leave it out "
-            + "with --features");
+    List<String> other = new ArrayList<>();
+    for (String column : features) {
+      if (!categories.containsKey(column)) {
+        continue;
       }
-      known.put(column, values);
+      Categories.Kept kept = found.get(column);
+      if (kept == null || kept.categories().isEmpty()) {
+        throw new UsageException("categorical column '" + column + "' has no "
+            + (kept != null && kept.other() ? "value in as many train rows as --min-frequency asks; lower it or"
+                : "value in the train rows;")
+            + " leave the column out with --features");
+      }
+      known.put(column, kept.categories());
+      if (kept.other()) {
+        other.add(column);
+      }
     }
     int inputs = 0;
     for (String column : features) {
-      inputs += known.containsKey(column) ? known.get(column).size() : 1;
+      inputs += known.containsKey(column) ? known.get(column).size() + (other.contains(column) ? 1 : 0) : 1;
     }
     return new TableLayout(features, known.isEmpty() ? width : inputs, label, classNames, byName, regression, rows,
-        nulls, leftOut, known);
+        nulls, leftOut, known, other);
+  }
+
+  // A categorical column's features: one per category, and its other category's.
+  private int oneHotWidth(String column) {
+    return categories.get(column).size() + (otherCategory.contains(column) ? 1 : 0);
   }
 
   /**
    * The names of the model's inputs, one per feature: a numeric column's name, {@code
-   * column=category} for each category of a categorical column, or {@code column[i]} for each
-   * element of a vector column.
+   * column=category} for each category of a categorical column (and {@code column=(other)} for its
+   * other category), or {@code column[i]} for each element of a vector column.
    *
    * @return the names, {@link #width} of them
    */
@@ -109,6 +129,9 @@ public record TableLayout(
     for (String column : features) {
       if (categories.containsKey(column)) {
         categories.get(column).forEach(category -> names.add(column + "=" + category));
+        if (otherCategory.contains(column)) {
+          names.add(column + "=(other)");
+        }
       } else {
         names.add(column);
       }
@@ -133,7 +156,7 @@ public record TableLayout(
     double[] scale = fitted.scale();
     int f = 0;
     for (String column : features) {
-      int oneHot = categories.containsKey(column) ? categories.get(column).size() : 0;
+      int oneHot = categories.containsKey(column) ? oneHotWidth(column) : 0;
       for (int end = f + oneHot; f < end; f++) {
         mean[f] = 0;
         scale[f] = 1;
@@ -169,6 +192,7 @@ public record TableLayout(
   private FeatureSpec.Builder spec(double[] fillNulls) {
     FeatureSpec.Builder spec = FeatureSpec.builder().features(features.toArray(String[]::new));
     categories.forEach(spec::categories);
+    otherCategory.forEach(spec::otherCategory);
     if (fillNulls != null) {
       spec.fillNulls(fillNulls);
     }

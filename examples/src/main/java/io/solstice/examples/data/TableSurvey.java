@@ -36,8 +36,8 @@ import reactor.core.publisher.Flux;
  * <p>A string or dictionary-encoded feature column is categorical (one-hot encoded; its
  * categories come from the train rows later, {@link Categories#ofTrainRows}). By default one with
  * more than {@value Categories#MOST} distinct values, or more distinct values than half the rows
- * (an identifier or free text, not a category), is left out, saying why; a named one with more
- * than {@value Categories#MOST} is refused.
+ * (an identifier or free text, not a category), is left out, saying why; a named one is kept,
+ * its rarer values grouped as one other category.
  */
 public final class TableSurvey {
   private final String label;
@@ -103,7 +103,8 @@ public final class TableSurvey {
     Map<String, List<String>> categorical = new LinkedHashMap<>();
     distinct.keySet().forEach(column -> categorical.put(column, List.of()));
     if (regression) {
-      return new TableLayout(features, width, label, List.of(), false, true, rows, nulls, leftOut, categorical);
+      return new TableLayout(features, width, label, List.of(), false, true, rows, nulls, leftOut, categorical,
+          List.of());
     }
     List<String> classes = new ArrayList<>();
     if (!byName) {
@@ -117,31 +118,30 @@ public final class TableSurvey {
       throw new LabelRangeException(label, "holds " + classes.size() + " class(es) " + classes
           + "; a classifier needs at least two");
     }
-    return new TableLayout(features, width, label, classes, byName, false, rows, nulls, leftOut, categorical);
+    return new TableLayout(features, width, label, classes, byName, false, rows, nulls, leftOut, categorical,
+        List.of());
   }
 
   /**
-   * Leaves out (default features) or refuses (named ones) the categorical columns that hold too
-   * many distinct values to be categories.
+   * Leaves the categorical columns that hold too many distinct values to be categories out of the
+   * default features. A named one stays: its most frequent values become categories, the rest one
+   * other category ({@link Categories#ofTrainRows}).
    */
   private void keepCategoriesNotIdentifiers() {
     List<String> kept = new ArrayList<>(features);
     for (Map.Entry<String, Set<String>> column : List.copyOf(distinct.entrySet())) {
       int count = column.getValue().size();
       boolean named = !requestedFeatures.isEmpty() || requestedCategorical.contains(column.getKey());
-      String why = count > Categories.MOST ? "more than " + Categories.MOST + " distinct values"
-          : !named && count * 2L > rows ? count + " distinct values in " + rows + " rows" : null;
+      String why = named ? null
+          : count > Categories.MOST ? "more than " + Categories.MOST + " distinct values, too many to be categories; "
+              + "name it in --categorical to keep its " + (Categories.MOST - 1) + " most frequent"
+          : count * 2L > rows ? count + " distinct values in " + rows + " rows, too many to be categories" : null;
       if (why == null) {
         continue;
       }
-      if (named) {
-        throw new UsageException("column '" + column.getKey() + "' has " + why + ": too many to one-hot encode as "
-            + "categories; leave it out of " + (requestedCategorical.contains(column.getKey()) ? "--categorical"
-            : "--features"));
-      }
       kept.remove(column.getKey());
       distinct.remove(column.getKey());
-      leftOut.add("'" + column.getKey() + "' (" + why + ", too many to be categories)");
+      leftOut.add("'" + column.getKey() + "' (" + why + ")");
     }
     if (kept.isEmpty()) {
       throw new UsageException("no numeric or categorical feature column besides the label '" + label + "'; left out: "

@@ -24,6 +24,7 @@ import java.util.Map;
  * <pre>{@code
  * {"model": "MlpClassifier", "inputs": 4, "hidden": [128], "monitor": "loss",
  *  "features": ["x0", "x1", "x2", "x3"], "categories": {"city": ["Lima", "Oslo"]} (or {}),
+ *  "other_category": ["city"] (or []),
  *  "standardization": {"mean": [...], "scale": [...]} (or null),
  *  "fill_nulls": [...] (or null),
  *  "task": "classification", "classes": ["setosa", ...]       (or "task": "regression", "target": "price")}
@@ -37,6 +38,8 @@ import java.util.Map;
  *     columns)
  * @param categories the categorical feature columns, each with its categories (one input per
  *     category, one-hot)
+ * @param otherCategory the categorical columns with one more input after their categories, for
+ *     any value present and not one of them
  * @param standardization how the features were standardized, or null for raw features
  * @param fillNulls what null features become before standardization (one value, or one per
  *     feature), or null when nulls are refused
@@ -44,7 +47,8 @@ import java.util.Map;
  * @param target the regression target column, or null for classification
  */
 public record ModelRecord(String model, int inputs, int[] hidden, String monitor, List<String> features,
-    Map<String, List<String>> categories, Standardization standardization, double[] fillNulls, List<String> classes, String target) {
+    Map<String, List<String>> categories, List<String> otherCategory, Standardization standardization,
+    double[] fillNulls, List<String> classes, String target) {
 
   /** The file name inside a checkpoint directory. */
   public static final String NAME = "model.json";
@@ -64,6 +68,7 @@ public record ModelRecord(String model, int inputs, int[] hidden, String monitor
    * @param monitor see the record
    * @param features see the record
    * @param categories see the record
+   * @param otherCategory see the record
    * @param standardization see the record
    * @param fillNulls see the record
    * @param classes see the record
@@ -76,6 +81,7 @@ public record ModelRecord(String model, int inputs, int[] hidden, String monitor
     Map<String, List<String>> frozen = new LinkedHashMap<>();
     categories.forEach((column, values) -> frozen.put(column, List.copyOf(values)));
     categories = Collections.unmodifiableMap(frozen);
+    otherCategory = List.copyOf(otherCategory);
     classes = List.copyOf(classes);
   }
 
@@ -98,6 +104,7 @@ public record ModelRecord(String model, int inputs, int[] hidden, String monitor
     FeatureSpec.Builder spec = FeatureSpec.builder().features(features.toArray(String[]::new))
         .standardize(standardization);
     categories.forEach(spec::categories);
+    otherCategory.forEach(spec::otherCategory);
     if (fillNulls != null) {
       spec.fillNulls(fillNulls);
     }
@@ -119,6 +126,7 @@ public record ModelRecord(String model, int inputs, int[] hidden, String monitor
     json.put("monitor", monitor);
     json.put("features", features);
     json.put("categories", categories);
+    json.put("other_category", otherCategory);
     if (standardization == null) {
       json.put("standardization", null);
     } else {
@@ -174,13 +182,17 @@ public record ModelRecord(String model, int inputs, int[] hidden, String monitor
           categories.put(column.getKey(), values);
         });
       }
+      List<String> otherCategory = new ArrayList<>();
+      if (json.has("other_category")) {
+        json.get("other_category").forEach(column -> otherCategory.add(column.asText()));
+      }
       int[] hidden = new int[json.get("hidden").size()];
       for (int i = 0; i < hidden.length; i++) {
         hidden[i] = json.get("hidden").get(i).asInt();
       }
       JsonNode fill = json.get("fill_nulls");
       return new ModelRecord(model, json.get("inputs").asInt(), hidden, json.get("monitor").asText(), features,
-          categories, standardization, fill == null || fill.isNull() ? null : doubles(fill), classes,
+          categories, otherCategory, standardization, fill == null || fill.isNull() ? null : doubles(fill), classes,
           json.has("target") ? json.get("target").asText() : null);
     } catch (IOException | RuntimeException e) {
       if (e instanceof UsageException usage) {

@@ -237,6 +237,10 @@ public final class TrainingJob {
       found.forEach((column, values) -> categories.put(String.valueOf(column),
           ((List<?>) values).stream().map(String::valueOf).toList()));
     }
+    List<String> otherCategory = new ArrayList<>();
+    if (preprocessing.get("other_category") instanceof List<?> columns) {
+      columns.forEach(c -> otherCategory.add(String.valueOf(c)));
+    }
     Standardization standardization = null;
     if (preprocessing.get("standardization") instanceof Map<?, ?> scaling) {
       standardization = Standardization.of(doubles(scaling.get("mean")), doubles(scaling.get("scale")));
@@ -244,10 +248,10 @@ public final class TrainingJob {
     double[] fillNulls = preprocessing.get("fill_nulls") instanceof Map<?, ?> fill ? doubles(fill.get("values")) : null;
     if (task instanceof ClassificationTask classification) {
       return new ModelRecord(ModelRecord.CLASSIFIER, data.inputs(), settings.hidden(), task.monitor(), features,
-          categories, standardization, fillNulls, classification.classNames(), null);
+          categories, otherCategory, standardization, fillNulls, classification.classNames(), null);
     }
     return new ModelRecord(ModelRecord.REGRESSOR, data.inputs(), settings.hidden(), task.monitor(), features,
-        categories, standardization, fillNulls, List.of(), ((RegressionTask) task).target());
+        categories, otherCategory, standardization, fillNulls, List.of(), ((RegressionTask) task).target());
   }
 
   private static double[] doubles(Object list) {

@@ -1,12 +1,18 @@
 package io.solstice.examples.data;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.solstice.arrow.ArrowBatch;
 import io.solstice.arrow.BatchPosition;
+import io.solstice.arrow.Standardization;
+import io.solstice.core.metrics.FeatureMoments;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.stream.IntStream;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.Float8Vector;
@@ -40,13 +46,60 @@ class CategoriesTest {
       assertThat(layout.nulls()).as("a null category is no null to refuse").isEmpty();
       assertThat(layout.categories()).containsOnlyKeys("colour");
 
-      Map<String, List<String>> categories = Categories.ofTrainRows(
-          Flux.just(batch(allocator, codes[0]), batch(allocator, codes[1])), List.of("colour"));
-      assertThat(categories).isEqualTo(Map.of("colour", List.of("blue", "red")));
+      Map<String, Categories.Kept> categories = Categories.ofTrainRows(
+          Flux.just(batch(allocator, codes[0]), batch(allocator, codes[1])), List.of("colour"), 1);
+      assertThat(categories).isEqualTo(Map.of("colour", new Categories.Kept(List.of("blue", "red"), 0)));
       TableLayout known = layout.withCategories(categories);
       assertThat(known.width()).isEqualTo(3);
       assertThat(known.inputNames()).containsExactly("x", "colour=blue", "colour=red");
+      assertThat(known.otherCategory()).isEmpty();
+
+      // Red is in three rows, blue in three: with a minimum of 4 neither is a category.
+      Map<String, Categories.Kept> none = Categories.ofTrainRows(
+          Flux.just(batch(allocator, codes[0]), batch(allocator, codes[1])), List.of("colour"), 4);
+      assertThat(none.get("colour")).isEqualTo(new Categories.Kept(List.of(), 2));
+      assertThatThrownBy(() -> layout.withCategories(none)).isInstanceOf(UsageException.class)
+          .hasMessage("categorical column 'colour' has no value in as many train rows as --min-frequency asks; "
+              + "lower it or leave the column out with --features");
     }
+  }
+
+  @Test
+  void rareValuesAndThoseBeyondTheMostFrequentAreGroupedAsOneOtherCategory() {
+    try (BufferAllocator allocator = new RootAllocator()) {
+      // Red in three rows, blue in two, green in one.
+      int[][] codes = {{0, 0, 2, 3}, {0, 2, -1, 1}};
+      TableLayout layout = TableSurvey.survey(Flux.just(batch(allocator, codes[0]), batch(allocator, codes[1])),
+          "colours", "label", List.of(), List.of(), false);
+      Map<String, Categories.Kept> rare = Categories.ofTrainRows(
+          Flux.just(batch(allocator, codes[0]), batch(allocator, codes[1])), List.of("colour"), 2);
+      assertThat(rare.get("colour")).isEqualTo(new Categories.Kept(List.of("blue", "red"), 1));
+      TableLayout known = layout.withCategories(rare);
+      assertThat(known.width()).isEqualTo(4);
+      assertThat(known.inputNames()).containsExactly("x", "colour=blue", "colour=red", "colour=(other)");
+      assertThat(known.otherCategory()).containsExactly("colour");
+      // The other category is one-hot too: mean 0 and scale 1, like the categories.
+      Standardization scaling = known.standardization(FeatureMoments.of(new double[][] {{1, 0, 1, 0}, {5, 1, 0, 1}}));
+      assertThat(scaling.mean()).containsExactly(3, 0, 0, 0);
+      assertThat(scaling.scale()).containsExactly(2, 1, 1, 1);
+    }
+    // 150 values, value k in k + 1 rows: the 99 most frequent are categories, the 51 rarest
+    // "other". With every value in one row, the 99 that sort last are kept.
+    Map<String, Long> counts = new HashMap<>();
+    Map<String, Long> ties = new HashMap<>();
+    for (int k = 0; k < 150; k++) {
+      counts.put(String.format(Locale.ROOT, "v%03d", k), k + 1L);
+      ties.put(String.format(Locale.ROOT, "v%03d", k), 1L);
+    }
+    Categories.Kept kept = Categories.keep(counts, 1);
+    assertThat(kept.grouped()).isEqualTo(51);
+    assertThat(kept.categories()).hasSize(Categories.MOST - 1).startsWith("v051").endsWith("v149").isSorted();
+    assertThat(Categories.keep(ties, 1).categories()).startsWith("v051").endsWith("v149");
+    assertThat(Categories.keep(counts, 140)).as("in 140 rows or more: v139 to v149").isEqualTo(new Categories.Kept(
+        IntStream.range(139, 150).mapToObj(k -> String.format(Locale.ROOT, "v%03d", k)).toList(), 139));
+    Map<String, Long> few = Map.of("a", 5L, "b", 5L, "c", 5L);
+    assertThat(Categories.keep(few, 5)).as("all frequent, no other").isEqualTo(new Categories.Kept(
+        List.of("a", "b", "c"), 0));
   }
 
   @Test
