@@ -110,14 +110,19 @@ class FeatureColumnsTest {
     float[][] x = {{0.1f}, {-0.2f}, {0.3f}, {0}, {0}, {0}};
     String[][] city = {{"Oslo"}, {"Lima"}, {"Rome"}, {"Paris"}, {"Kyiv"}, {""}};
     float[][] onnxProbabilities = OnnxRun.of(onnx, x, city).floats(OnnxExport.PROBABILITIES);
-    double max = 0;
-    for (int r = 0; r < x.length; r++) {
-      for (int k = 0; k < 2; k++) {
-        max = Math.max(max, Math.abs(probabilities[r][k] - onnxProbabilities[r][k]));
-      }
-    }
+    double max = maxDifference(probabilities, onnxProbabilities);
     System.out.printf("ONNX Runtime vs solstice predict with a one-hot column: max |difference| %.3g%n", max);
     assertThat(max).isLessThanOrEqualTo(1e-5);
+  }
+
+  private static double maxDifference(float[][] a, float[][] b) {
+    double max = 0;
+    for (int r = 0; r < a.length; r++) {
+      for (int k = 0; k < a[r].length; k++) {
+        max = Math.max(max, Math.abs(a[r][k] - b[r][k]));
+      }
+    }
+    return max;
   }
 
   @Test
@@ -311,12 +316,7 @@ class FeatureColumnsTest {
     String[][] city = {{"Oslo"}, {"Paris"}, {"Atlantis"}, {"town 3"}, {""}};
     float[][] onnxProbabilities = OnnxRun.of(onnx, x, city).floats(OnnxExport.PROBABILITIES);
     float[][] probabilities = predicted.probabilities();
-    double max = 0;
-    for (int r = 0; r < x.length; r++) {
-      for (int k = 0; k < 2; k++) {
-        max = Math.max(max, Math.abs(probabilities[r][k] - onnxProbabilities[r][k]));
-      }
-    }
+    double max = maxDifference(probabilities, onnxProbabilities);
     System.out.printf("ONNX Runtime vs solstice predict with an other category: max |difference| %.3g%n", max);
     assertThat(max).isLessThanOrEqualTo(1e-5);
   }
