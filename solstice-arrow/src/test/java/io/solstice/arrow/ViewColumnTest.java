@@ -11,7 +11,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.IntVector;
 import org.apache.arrow.vector.VarBinaryVector;
 import org.apache.arrow.vector.VarCharVector;
@@ -27,29 +29,234 @@ import org.apache.arrow.vector.types.pojo.Schema;
 import org.junit.jupiter.api.Test;
 
 /**
- * View columns (Utf8View, as Polars writes strings by default), which Arrow Java cannot
- * validate: a top-level string or binary view is checked here and read as Utf8 or Binary, a
- * view that points outside its data is corrupt, and a view inside another column is refused by
- * name, never reported as corrupt.
+ * View columns (Utf8View, as Polars writes strings by default, also inside its list columns),
+ * which Arrow Java cannot validate: a string or binary view, in a column of its own or inside a
+ * list or struct, is checked here and read as Utf8 or Binary; a view that points outside its
+ * data, or a list that points past its values or whose offsets fall (plain strings too), is
+ * corrupt; a list view is refused by name, never reported as corrupt.
  */
 class ViewColumnTest {
 
   @Test
-  void aViewColumnIsRefusedByNameNotReportedAsCorrupt() throws IOException {
+  void aStringViewInsideAStructIsReadAsUtf8() throws IOException {
     Field name = Field.nullable("name", ArrowType.Utf8View.INSTANCE);
     Schema schema = new Schema(List.of(Field.nullable("n", new ArrowType.Int(32, true)),
         new Field("person", FieldType.nullable(ArrowType.Struct.INSTANCE), List.of(name))));
     try (RootAllocator allocator = new RootAllocator()) {
       byte[] stream = write(schema, allocator);
+      List<Object> people = new ArrayList<>();
+      ArrowSources.ipcStream("people", () -> new ByteArrayInputStream(stream), allocator,
+              ReadOptions.builder().batchSize(2).build())
+          .doOnNext(batch -> {
+            try (batch) {
+              assertThat(batch.schema().findField("person").getChildren().get(0).getType())
+                  .isEqualTo(ArrowType.Utf8.INSTANCE);
+              for (int r = 0; r < batch.rowCount(); r++) {
+                people.add(batch.root().getVector("n").getObject(r) + ": "
+                    + ((StructVector) batch.root().getVector("person")).getChild("name").getObject(r));
+              }
+            }
+          }).blockLast(Duration.ofSeconds(20));
 
-      assertThatThrownBy(() -> ArrowSources.ipcStream("people", () -> new ByteArrayInputStream(stream),
+      assertThat(people).containsExactly("0: person number 0", "1: person number 1", "2: person number 2");
+      allocator.close();
+    }
+  }
+
+  /** Rows of a list of strings: inline and out-of-line strings, a null list, an empty one, a null string. */
+  private static final List<List<String>> TAGS = java.util.Arrays.asList(
+      List.of("ab", "a tag longer than twelve bytes"), null, List.of(), List.of("x"),
+      java.util.Arrays.asList(null, "the last tag of the last row"));
+
+  @Test
+  void aListOfStringViewsIsReadAsAListOfUtf8InSlicedBatches() throws IOException {
+    try (RootAllocator allocator = new RootAllocator()) {
+      for (ArrowType list : List.of(ArrowType.List.INSTANCE, ArrowType.LargeList.INSTANCE)) {
+        byte[] stream = writeTags(allocator, list, -1);
+        List<Object> tags = new ArrayList<>();
+        ArrowSources.ipcStream("tags", () -> new ByteArrayInputStream(stream), allocator,
+                ReadOptions.builder().batchSize(2).build())
+            .doOnNext(batch -> {
+              try (batch) {
+                Field field = batch.schema().findField("tags");
+                assertThat(field.getType()).isEqualTo(list);
+                assertThat(field.getChildren().get(0).getType()).isEqualTo(ArrowType.Utf8.INSTANCE);
+                for (int r = 0; r < batch.rowCount(); r++) {
+                  Object row = batch.root().getVector("tags").getObject(r);
+                  tags.add(row == null ? null : ((List<?>) row).stream().map(t -> t == null ? null : t.toString())
+                      .toList());
+                }
+              }
+            }).blockLast(Duration.ofSeconds(20));
+
+        assertThat(tags).as("%s of Utf8View", list).isEqualTo(TAGS);
+      }
+      allocator.close();
+    }
+  }
+
+  @Test
+  void aListPointingPastItsValuesOrAViewInsideAListPointingOutsideItsDataIsCorrupt() throws IOException {
+    try (RootAllocator allocator = new RootAllocator()) {
+      byte[] pastValues = writeTags(allocator, ArrowType.List.INSTANCE, 0);
+      assertThatThrownBy(() -> ArrowSources.ipcStream("tags", () -> new ByteArrayInputStream(pastValues),
+              allocator, ReadOptions.defaults())
+          .doOnNext(ArrowBatch::close).blockLast(Duration.ofSeconds(20)))
+          .isInstanceOf(CorruptIpcException.class)
+          .hasMessageContaining("has a last offset of 10 in list column tags, whose values column holds 5");
+      byte[] outside = writeTags(allocator, ArrowType.List.INSTANCE, 1);
+      assertThatThrownBy(() -> ArrowSources.ipcStream("tags", () -> new ByteArrayInputStream(outside),
+              allocator, ReadOptions.defaults())
+          .doOnNext(ArrowBatch::close).blockLast(Duration.ofSeconds(20)))
+          .isInstanceOf(CorruptIpcException.class)
+          .hasMessageContaining("row 1 points at bytes")
+          .hasMessageContaining("outside the 1 data buffer(s)");
+      for (ArrowType items : List.of(ArrowType.Utf8View.INSTANCE, ArrowType.Utf8.INSTANCE)) {
+        byte[] falling = writeTags(allocator, ArrowType.List.INSTANCE, items, 2);
+        assertThatThrownBy(() -> ArrowSources.ipcStream("tags", () -> new ByteArrayInputStream(falling),
+                allocator, ReadOptions.defaults())
+            .doOnNext(ArrowBatch::close).blockLast(Duration.ofSeconds(20)))
+            .as("a list of %s", items)
+            .isInstanceOf(CorruptIpcException.class)
+            .hasMessageContaining("tags fragment 0: column 'tags' has offset 1 = 2 after offset 0 = 4: offsets never "
+                + "fall");
+      }
+      allocator.close();
+    }
+  }
+
+  /**
+   * 400 seeded random byte flips of streams of lists and large lists of strings, views or plain:
+   * a typed error or values, never a crash or a leak.
+   */
+  @Test
+  void flippedBytesOfAListOfStringsNeverCrashOrLeak() throws IOException {
+    Random random = new Random(2612);
+    int typed = 0;
+    for (int i = 0; i < 400; i++) {
+      try (RootAllocator allocator = new RootAllocator()) {
+        byte[] stream = writeTags(allocator, i % 2 == 0 ? ArrowType.List.INSTANCE : ArrowType.LargeList.INSTANCE,
+            i % 4 < 2 ? ArrowType.Utf8View.INSTANCE : ArrowType.Utf8.INSTANCE, -1);
+        int at = random.nextInt(stream.length);
+        int mask = 1 + random.nextInt(255);
+        stream[at] = (byte) (stream[at] ^ mask);
+        try {
+          ArrowSources.ipcStream("tags", () -> new ByteArrayInputStream(stream), allocator,
+                  ReadOptions.builder().batchSize(2).build())
+              .doOnNext(batch -> {
+                try (batch) {
+                  for (FieldVector column : batch.root().getFieldVectors()) {
+                    for (int r = 0; r < batch.rowCount(); r++) {
+                      column.getObject(r);
+                    }
+                  }
+                }
+              }).blockLast(Duration.ofSeconds(20));
+        } catch (ArrowDataException expected) {
+          typed++; // a typed error is one acceptable outcome; values changed inside a body are the other
+        } catch (RuntimeException | AssertionError e) {
+          throw new AssertionError("flip case " + i + " (byte " + at + ", mask " + mask + ") failed: " + e, e);
+        }
+        try {
+          allocator.close();
+        } catch (IllegalStateException leak) {
+          throw new AssertionError("flip case " + i + " (byte " + at + ", mask " + mask + ") leaked: " + leak, leak);
+        }
+      }
+    }
+    System.out.printf("lists of strings, 400 flipped bytes: %d typed errors, the rest read%n", typed);
+    assertThat(typed).isPositive();
+  }
+
+  @Test
+  void aListViewIsRefusedByNameNotReportedAsCorrupt() throws IOException {
+    Schema schema = new Schema(List.of(new Field("tags", FieldType.nullable(ArrowType.ListView.INSTANCE),
+        List.of(Field.nullable("item", ArrowType.Utf8.INSTANCE)))));
+    try (RootAllocator allocator = new RootAllocator()) {
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      try (VectorSchemaRoot root = VectorSchemaRoot.create(schema, allocator);
+          ArrowStreamWriter writer = new ArrowStreamWriter(root, null, Channels.newChannel(bytes))) {
+        root.setRowCount(0);
+        writer.start();
+        writer.writeBatch();
+        writer.end();
+      }
+      byte[] stream = bytes.toByteArray();
+
+      assertThatThrownBy(() -> ArrowSources.ipcStream("tags", () -> new ByteArrayInputStream(stream),
               allocator, ReadOptions.defaults())
           .doOnNext(ArrowBatch::close).blockLast(Duration.ofSeconds(20)))
           .isInstanceOf(ColumnTypeException.class)
-          .hasMessageContaining("people: column 'person.name' is Utf8View, a view type")
+          .hasMessageContaining("tags: column 'tags' is ListView, a view type")
           .hasMessageContaining("compat_level");
       allocator.close();
     }
+  }
+
+  /**
+   * A stream of {@link #TAGS} as a list (or large list) of Utf8View. With {@code bad} 0, the last
+   * row's end offset points past the list's values; with 1, the view of value 1 names data
+   * buffer 7; with 2, the first row starts at value 4 and ends at 3.
+   */
+  private static byte[] writeTags(RootAllocator allocator, ArrowType listType, int bad) throws IOException {
+    return writeTags(allocator, listType, ArrowType.Utf8View.INSTANCE, bad);
+  }
+
+  /** As {@link #writeTags(RootAllocator, ArrowType, int)}, with items of a type given: Utf8View or Utf8. */
+  private static byte[] writeTags(RootAllocator allocator, ArrowType listType, ArrowType itemType, int bad)
+      throws IOException {
+    Schema schema = new Schema(List.of(new Field("tags", FieldType.nullable(listType),
+        List.of(Field.nullable("item", itemType)))));
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (VectorSchemaRoot root = VectorSchemaRoot.create(schema, allocator);
+        ArrowStreamWriter writer = new ArrowStreamWriter(root, null, Channels.newChannel(bytes))) {
+      FieldVector tags = root.getVector("tags");
+      org.apache.arrow.vector.VariableWidthFieldVector items =
+          (org.apache.arrow.vector.VariableWidthFieldVector) tags.getChildrenFromFields().get(0);
+      int item = 0;
+      long[] ends = new long[TAGS.size()];
+      for (int r = 0; r < TAGS.size(); r++) {
+        if (TAGS.get(r) != null) {
+          for (String tag : TAGS.get(r)) {
+            if (tag == null) {
+              items.setNull(item++);
+            } else {
+              items.setSafe(item++, tag.getBytes(StandardCharsets.UTF_8));
+            }
+          }
+        }
+        ends[r] = item;
+      }
+      items.setValueCount(item);
+      for (int r = 0; r < TAGS.size(); r++) {
+        if (tags instanceof org.apache.arrow.vector.complex.ListVector list) {
+          list.startNewValue(r);
+          list.endValue(r, (int) (ends[r] - (r == 0 ? 0 : ends[r - 1])));
+          if (TAGS.get(r) == null) {
+            list.setNull(r);
+          }
+        } else {
+          org.apache.arrow.vector.complex.LargeListVector large = (org.apache.arrow.vector.complex.LargeListVector) tags;
+          large.startNewValue(r);
+          large.endValue(r, (int) (ends[r] - (r == 0 ? 0 : ends[r - 1])));
+          if (TAGS.get(r) == null) {
+            large.setNull(r);
+          }
+        }
+      }
+      root.setRowCount(TAGS.size());
+      if (bad == 0) {
+        tags.getFieldBuffers().get(1).setInt(TAGS.size() * 4L, item + 5);
+      } else if (bad == 2) {
+        tags.getFieldBuffers().get(1).setInt(0, 4);
+      } else if (bad == 1) {
+        ((ViewVarCharVector) items).getDataBuffer().setInt(16L + 8, 7);
+      }
+      writer.start();
+      writer.writeBatch();
+      writer.end();
+    }
+    return bytes.toByteArray();
   }
 
   /** Inline (up to 12 bytes) and out-of-line strings, a null and an empty one; bytes likewise. */

@@ -15,7 +15,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.OutOfMemoryException;
-import org.apache.arrow.vector.BaseVariableWidthViewVector;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.dictionary.Dictionary;
@@ -52,6 +51,9 @@ public abstract class BatchCursor implements AutoCloseable {
   private boolean closed;
   private Schema firstSchema;
   private Loaded current;
+  // Per column of the current loaded batch: its copy with views read as plain types, for a
+  // column that holds a view; null for the others (and when none holds one).
+  private FieldVector[] plainColumns;
   private int rowOffset;
   private long fragment = -1;
   private long batchInFragment;
@@ -224,6 +226,7 @@ public abstract class BatchCursor implements AutoCloseable {
       while (true) {
         if (current == null || rowOffset >= current.root().getRowCount()) {
           current = null;
+          closePlainColumns();
           Loaded loaded = loadNext();
           if (loaded == null) {
             return null;
@@ -283,32 +286,52 @@ public abstract class BatchCursor implements AutoCloseable {
   }
 
   /**
-   * {@code ValueVectorUtility.validate} of the whole root, but for view columns, which Arrow Java
-   * cannot validate and {@link ViewColumns#validate} checks instead; and the rows of union
-   * columns, which it does not look at ({@link UnionColumns}).
+   * {@code ValueVectorUtility.validate} of the whole root, but for columns that hold a view,
+   * which Arrow Java cannot validate: those are copied with plain types, each view checked, and
+   * the copies validated instead ({@link ViewColumns#plainCopy}); then what it does not look at:
+   * that offsets never fall ({@link OffsetColumns}), and the rows of union columns ({@link
+   * UnionColumns}).
    */
   private void validate(VectorSchemaRoot root) {
     String where = sourceName + " fragment " + fragment;
-    boolean views = false;
-    for (FieldVector v : root.getFieldVectors()) {
-      views |= v instanceof BaseVariableWidthViewVector;
-    }
-    if (!views) {
+    List<FieldVector> columns = root.getFieldVectors();
+    if (columns.stream().noneMatch(v -> ViewColumns.holdsView(v.getField()))) {
       ValueVectorUtility.validate(root);
     } else {
-      for (FieldVector v : root.getFieldVectors()) {
+      plainColumns = new FieldVector[columns.size()];
+      for (int i = 0; i < columns.size(); i++) {
+        FieldVector v = columns.get(i);
         if (v.getValueCount() != root.getRowCount()) {
           throw new CorruptIpcException(v.getName(), where + ": column '" + v.getName() + "' holds "
               + v.getValueCount() + " values in a batch of " + root.getRowCount() + " rows");
         }
-        if (v instanceof BaseVariableWidthViewVector view) {
-          ViewColumns.validate(view, where);
+        if (ViewColumns.holdsView(v.getField())) {
+          plainColumns[i] = ViewColumns.plainCopy(v, lease.allocator(), where);
         } else {
           ValueVectorUtility.validate(v);
         }
       }
     }
-    UnionColumns.validate(root.getFieldVectors(), where); // its buffers' sizes checked above
+    // Their buffers' sizes checked above; a column that holds a view is checked as its copy.
+    List<FieldVector> checked = new ArrayList<>(columns);
+    for (int i = 0; plainColumns != null && i < checked.size(); i++) {
+      if (plainColumns[i] != null) {
+        checked.set(i, plainColumns[i]);
+      }
+    }
+    OffsetColumns.validate(checked, where);
+    UnionColumns.validate(checked, where);
+  }
+
+  private void closePlainColumns() {
+    if (plainColumns != null) {
+      for (FieldVector column : plainColumns) {
+        if (column != null) {
+          column.close();
+        }
+      }
+      plainColumns = null;
+    }
   }
 
   private SchemaChangeException schemaChange(Schema before, Schema after) {
@@ -334,18 +357,20 @@ public abstract class BatchCursor implements AutoCloseable {
     Map<Long, Dictionary> dictionaries = new HashMap<>();
     lease.acquire();
     try {
-      for (FieldVector v : current.root().getFieldVectors()) {
-        if (v instanceof BaseVariableWidthViewVector view) {
-          vectors.add(ViewColumns.plain(view, from, length, target)); // emitted as the plain type
-          continue;
-        }
-        TransferPair pair = v.getTransferPair(target);
-        if (move) {
+      List<FieldVector> columns = current.root().getFieldVectors();
+      for (int i = 0; i < columns.size(); i++) {
+        // A column that holds a view is emitted as its plain copy, whose buffers the batches
+        // share until the next load.
+        FieldVector plain = plainColumns == null ? null : plainColumns[i];
+        TransferPair pair = (plain != null ? plain : columns.get(i)).getTransferPair(target);
+        // Listed before the transfer, which may fail part-way (a corrupt offset) having
+        // allocated in it already.
+        vectors.add((FieldVector) pair.getTo());
+        if (move && plain == null) {
           pair.transfer();
         } else {
           pair.splitAndTransfer(from, length);
         }
-        vectors.add((FieldVector) pair.getTo());
       }
       dictionaries.putAll(SharedBuffers.shareDictionaries(current.dictionaries(), target));
       List<Field> fields = new ArrayList<>();
@@ -377,6 +402,7 @@ public abstract class BatchCursor implements AutoCloseable {
       return;
     }
     closed = true;
+    closePlainColumns(); // before the lease, whose allocator holds them
     try {
       closeReader();
     } catch (Exception e) {

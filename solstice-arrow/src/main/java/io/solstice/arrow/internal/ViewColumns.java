@@ -2,6 +2,7 @@ package io.solstice.arrow.internal;
 
 import io.solstice.arrow.ColumnTypeException;
 import io.solstice.arrow.CorruptIpcException;
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
@@ -12,20 +13,26 @@ import org.apache.arrow.vector.VarBinaryVector;
 import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.ViewVarBinaryVector;
 import org.apache.arrow.vector.ViewVarCharVector;
+import org.apache.arrow.vector.ipc.message.ArrowFieldNode;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.FieldType;
+import org.apache.arrow.vector.util.TransferPair;
+import org.apache.arrow.vector.util.ValueVectorUtility;
+import org.apache.arrow.vector.validate.ValidateUtil;
 
 /**
- * String and binary view columns ({@code Utf8View}, {@code BinaryView}: how Polars writes strings
- * by default), read as the plain types {@code Utf8} and {@code Binary}. Arrow Java 18.3 cannot
- * validate a view column ({@code ValueVectorUtility.validate} throws), so this checks each one
- * itself before a value is read: the view buffer holds a view per value, and every view that
- * points into a data buffer lies inside it. The batches a source emits then hold the plain type,
- * which every reader of strings understands.
+ * String and binary views ({@code Utf8View}, {@code BinaryView}: how Polars writes strings by
+ * default, in a column of their own or inside a list or struct, as a {@code list[str]} column),
+ * read as the plain types {@code Utf8} and {@code Binary}. Arrow Java 18.3 cannot validate a
+ * view ({@code ValueVectorUtility.validate} throws), so this checks each one itself before a
+ * value is read: the view buffer holds a view per value, and every view that points into a data
+ * buffer lies inside it. A column that holds a view is copied with the plain type in its place
+ * ({@link #plainCopy}), and the copy is validated as any other column; the batches a source emits
+ * hold the copy, which every reader of strings understands.
  *
- * <p>A view type anywhere else (inside a struct or a list, as a dictionary's values, or a list
- * view) is refused by name, as before.
+ * <p>A view that is a dictionary's values or inside a union, and a list view, are refused by
+ * name.
  *
  * <p>Thread safety: thread-safe; it keeps no state.
  */
@@ -33,36 +40,113 @@ final class ViewColumns {
   private ViewColumns() {}
 
   /**
-   * Refuses the view columns this cannot read: all but top-level string and binary views.
+   * Refuses the views this cannot read: list views, and string or binary views that are a
+   * dictionary's values or inside a union.
    *
    * @param fields the schema's top-level fields
    * @param source the source's name, for messages
    */
   static void refuseUnreadable(List<Field> fields, String source) {
     for (Field field : fields) {
-      boolean stringView = isStringView(field.getType());
-      if (stringView && field.getDictionary() == null) {
-        continue;
-      }
-      refuse(field, field.getName(), source, stringView ? "dictionary-encoded" : null);
+      refuse(field, field.getName(), source, null);
     }
   }
 
   private static void refuse(Field field, String name, String source, String where) {
-    switch (field.getType().getTypeID()) {
-      case Utf8View, BinaryView, ListView, LargeListView -> throw new ColumnTypeException(name,
-          source + ": column '" + name + "' is " + field.getType() + ", a view type"
-              + (where == null ? "" : " " + where) + ", which Arrow Java cannot validate, so it is not read; "
-              + "string and binary views are read as top-level columns only. Write it as a plain type (Utf8, "
-              + "Binary, List: pyarrow casts to pa.string(), Polars writes with "
-              + "compat_level=CompatLevel.oldest())");
-      default -> field.getChildren().forEach(child -> refuse(child, name + "." + child.getName(), source,
-          "inside another column"));
+    ArrowType type = field.getType();
+    boolean stringView = isStringView(type);
+    String unreadable = type instanceof ArrowType.ListView || type instanceof ArrowType.LargeListView ? where
+        : stringView && field.getDictionary() != null ? "dictionary-encoded"
+        : stringView && where != null ? where
+        : null;
+    if (unreadable != null || type instanceof ArrowType.ListView || type instanceof ArrowType.LargeListView) {
+      throw new ColumnTypeException(name, source + ": column '" + name + "' is " + type + ", a view type"
+          + (unreadable == null ? "" : " " + unreadable) + ", which Arrow Java cannot validate, so it is not read; "
+          + "string and binary views are read in columns of their own and inside lists and structs. Write it "
+          + "as a plain type (Utf8, Binary, List: pyarrow casts to pa.string(), Polars writes with "
+          + "compat_level=CompatLevel.oldest())");
     }
+    String inside = type instanceof ArrowType.Union ? "inside a union" : where;
+    field.getChildren().forEach(child -> refuse(child, name + "." + child.getName(), source, inside));
   }
 
   private static boolean isStringView(ArrowType type) {
     return type instanceof ArrowType.Utf8View || type instanceof ArrowType.BinaryView;
+  }
+
+  /**
+   * Whether a column is a string or binary view, or holds one among its children.
+   *
+   * @param field the column
+   * @return true when it holds a view
+   */
+  static boolean holdsView(Field field) {
+    return isStringView(field.getType()) || field.getChildren().stream().anyMatch(ViewColumns::holdsView);
+  }
+
+  /**
+   * A copy of a column that {@link #holdsView holds a view}, every view of it checked ({@link
+   * #validate}) and read as the plain type, in {@code allocator}; the copy is then validated as a
+   * whole (the offsets of a list, into its now plain values). Children without a view share the
+   * column's buffers, by reference count.
+   *
+   * @param column a column of a loaded batch
+   * @param allocator where the copy's buffers go
+   * @param source the source and position, for messages
+   * @return the copy, owned by the caller
+   * @throws CorruptIpcException when a view points outside its data, or the copy is not valid
+   */
+  static FieldVector plainCopy(FieldVector column, BufferAllocator allocator, String source) {
+    if (column instanceof BaseVariableWidthViewVector view) {
+      validate(view, source);
+      return plain(view, allocator);
+    }
+    if (!holdsView(column.getField())) {
+      TransferPair shared = column.getTransferPair(allocator);
+      shared.splitAndTransfer(0, column.getValueCount());
+      return (FieldVector) shared.getTo();
+    }
+    // A list, struct or map: its own buffers (validity, offsets) copied as they are, its children
+    // copied by this method.
+    FieldVector copy = plainField(column.getField()).createVector(allocator);
+    try {
+      List<ArrowBuf> own = new ArrayList<>();
+      try {
+        for (ArrowBuf buffer : column.getFieldBuffers()) {
+          ArrowBuf copied = allocator.buffer(buffer.capacity());
+          copied.setBytes(0, buffer, 0, buffer.capacity());
+          own.add(copied);
+        }
+        copy.loadFieldBuffers(new ArrowFieldNode(column.getValueCount(), column.getNullCount()), own);
+      } finally {
+        own.forEach(ArrowBuf::close);
+      }
+      List<FieldVector> children = column.getChildrenFromFields();
+      List<FieldVector> copiedChildren = copy.getChildrenFromFields();
+      for (int i = 0; i < children.size(); i++) {
+        try (FieldVector child = plainCopy(children.get(i), allocator, source)) {
+          child.makeTransferPair(copiedChildren.get(i)).transfer();
+        }
+      }
+      try {
+        ValueVectorUtility.validate(copy);
+      } catch (ValidateUtil.ValidateException e) {
+        throw new CorruptIpcException(column.getName(), source + ": column '" + column.getName() + "' is not valid ("
+            + e.getMessage() + "); the input is corrupt", e);
+      }
+      return copy;
+    } catch (RuntimeException | Error e) {
+      copy.close();
+      throw e;
+    }
+  }
+
+  /** The field with each string or binary view in it made the plain type. */
+  private static Field plainField(Field field) {
+    ArrowType type = field.getType() instanceof ArrowType.Utf8View ? ArrowType.Utf8.INSTANCE
+        : field.getType() instanceof ArrowType.BinaryView ? ArrowType.Binary.INSTANCE : field.getType();
+    return new Field(field.getName(), new FieldType(field.isNullable(), type, field.getDictionary(),
+        field.getMetadata()), field.getChildren().stream().map(ViewColumns::plainField).toList());
   }
 
   /**
@@ -110,42 +194,40 @@ final class ViewColumns {
   }
 
   /**
-   * The rows {@code [from, from + length)} of a validated view column as a new column of the
-   * plain type, in {@code allocator}: {@code Utf8} for {@code Utf8View}, {@code Binary} for {@code
-   * BinaryView}, with the field's name, nullability and metadata.
+   * A validated view column as a new column of the plain type, in {@code allocator}: {@code Utf8}
+   * for {@code Utf8View}, {@code Binary} for {@code BinaryView}, with the field's name,
+   * nullability and metadata.
    *
    * @param column a column {@link #validate} accepted
-   * @param from the first row
-   * @param length the rows
    * @param allocator where the new column's buffers go
    * @return the new column, owned by the caller
    */
-  static FieldVector plain(BaseVariableWidthViewVector column, int from, int length, BufferAllocator allocator) {
-    Field field = column.getField();
-    boolean strings = field.getType() instanceof ArrowType.Utf8View;
-    Field plainField = new Field(field.getName(), new FieldType(field.isNullable(),
-        strings ? ArrowType.Utf8.INSTANCE : ArrowType.Binary.INSTANCE, null, field.getMetadata()), null);
+  private static FieldVector plain(BaseVariableWidthViewVector column, BufferAllocator allocator) {
+    boolean strings = column.getField().getType() instanceof ArrowType.Utf8View;
+    int values = column.getValueCount();
     long bytes = 0;
-    for (int row = from; row < from + length; row++) {
+    for (int row = 0; row < values; row++) {
       bytes += column.isNull(row) ? 0 : column.getValueLength(row);
     }
+    Field plainField = plainField(column.getField());
     BaseVariableWidthVector out = strings ? new VarCharVector(plainField, allocator)
         : new VarBinaryVector(plainField, allocator);
     try {
-      out.allocateNew(Math.max(bytes, 1), Math.max(length, 1));
-      for (int i = 0; i < length; i++) {
-        if (column.isNull(from + i)) {
-          out.setNull(i);
+      out.allocateNew(Math.max(bytes, 1), Math.max(values, 1));
+      for (int row = 0; row < values; row++) {
+        if (column.isNull(row)) {
+          out.setNull(row);
         } else {
-          out.set(i, column instanceof ViewVarCharVector text ? text.get(from + i)
-              : ((ViewVarBinaryVector) column).get(from + i));
+          out.set(row, column instanceof ViewVarCharVector text ? text.get(row)
+              : ((ViewVarBinaryVector) column).get(row));
         }
       }
-      out.setValueCount(length);
+      out.setValueCount(values);
       return out;
     } catch (RuntimeException | Error e) {
       out.close();
       throw e;
     }
   }
+
 }
