@@ -289,8 +289,7 @@ public abstract class BatchCursor implements AutoCloseable {
    * {@code ValueVectorUtility.validate} of the whole root, but for columns that hold a view,
    * which Arrow Java cannot validate: those are copied with plain types, each view checked, and
    * the copies validated instead ({@link ViewColumns#plainCopy}); then what it does not look at:
-   * that offsets never fall ({@link OffsetColumns}), and the rows of union columns ({@link
-   * UnionColumns}).
+   * that offsets never fall, and the rows of union columns ({@link ColumnValues}).
    */
   private void validate(VectorSchemaRoot root) {
     String where = sourceName + " fragment " + fragment;
@@ -319,8 +318,7 @@ public abstract class BatchCursor implements AutoCloseable {
         checked.set(i, plainColumns[i]);
       }
     }
-    OffsetColumns.validate(checked, where);
-    UnionColumns.validate(checked, where);
+    ColumnValues.validate(checked, where);
   }
 
   private void closePlainColumns() {
