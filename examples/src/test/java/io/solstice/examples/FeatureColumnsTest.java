@@ -27,11 +27,13 @@ import org.apache.arrow.vector.Float8Vector;
 import org.apache.arrow.vector.IntVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ViewVarCharVector;
+import org.apache.arrow.vector.complex.LargeListVector;
 import org.apache.arrow.vector.ipc.ArrowFileWriter;
 import org.apache.arrow.vector.ipc.ArrowStreamWriter;
 import org.apache.arrow.vector.types.FloatingPointPrecision;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.FieldType;
 import org.apache.arrow.vector.types.pojo.Schema;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -232,12 +234,15 @@ class FeatureColumnsTest {
 
   @Test
   void stringViewColumnsAsPolarsWritesThemAreCategoriesAndLabels() throws Exception {
-    // The CSV's rows as an Arrow IPC file whose strings are Utf8View, Polars' default.
+    // The CSV's rows as an Arrow IPC file whose strings are Utf8View, Polars' default, with a
+    // list[str] column of tags (LargeList<Utf8View>, as Polars writes it): the city and "visit".
     List<String> csv = Files.readAllLines(table);
     Path file = dir.resolve("visits.arrow");
     Schema schema = new Schema(List.of(
         Field.nullable("x", new ArrowType.FloatingPoint(FloatingPointPrecision.DOUBLE)),
-        Field.nullable("city", ArrowType.Utf8View.INSTANCE), Field.nullable("label", ArrowType.Utf8View.INSTANCE)));
+        Field.nullable("city", ArrowType.Utf8View.INSTANCE), Field.nullable("label", ArrowType.Utf8View.INSTANCE),
+        new Field("tags", FieldType.nullable(ArrowType.LargeList.INSTANCE),
+            List.of(Field.nullable("item", ArrowType.Utf8View.INSTANCE)))));
     try (BufferAllocator allocator = new RootAllocator();
          VectorSchemaRoot root = VectorSchemaRoot.create(schema, allocator);
          FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
@@ -247,7 +252,14 @@ class FeatureColumnsTest {
         ((Float8Vector) root.getVector("x")).setSafe(r - 1, Double.parseDouble(cells[0]));
         ((ViewVarCharVector) root.getVector("city")).setSafe(r - 1, cells[1].getBytes(StandardCharsets.UTF_8));
         ((ViewVarCharVector) root.getVector("label")).setSafe(r - 1, cells[3].getBytes(StandardCharsets.UTF_8));
+        LargeListVector tags = (LargeListVector) root.getVector("tags");
+        ViewVarCharVector items = (ViewVarCharVector) tags.getDataVector();
+        int first = (int) tags.startNewValue(r - 1);
+        items.setSafe(first, cells[1].getBytes(StandardCharsets.UTF_8));
+        items.setSafe(first + 1, "visit".getBytes(StandardCharsets.UTF_8));
+        tags.endValue(r - 1, 2);
       }
+      root.getVector("tags").getChildrenFromFields().get(0).setValueCount(2 * (csv.size() - 1));
       root.setRowCount(csv.size() - 1);
       writer.start();
       writer.writeBatch();
@@ -259,7 +271,18 @@ class FeatureColumnsTest {
 
     assertThat(train.exitCode()).as(train.err()).isZero();
     assertThat(train.out()).contains("features [x, city] (5 per row); label 'label' with classes [no, yes]")
+        .contains("Left out: 'tags' (")
         .contains("One-hot encoded: 'city' (4 categories of the train rows: Lima, Oslo, Paris, Rome)");
+    // predict passes the list column through, as a list of plain strings.
+    Path out = dir.resolve("visits-predicted.arrow");
+    Cli predict = Cli.run("predict", "--run", dir.resolve("views").toString(), "--data", file.toString(), "--out",
+        out.toString());
+    assertThat(predict.exitCode()).as(predict.err()).isZero();
+    PredictionOutput predicted = PredictionOutput.read(out);
+    String firstCity = csv.get(1).split(",", -1)[1];
+    assertThat(((List<?>) predicted.column("tags").get(0)).stream().map(Object::toString).toList())
+        .containsExactly(firstCity, "visit");
+    assertThat(predicted.column("prediction").get(0)).isIn("yes", "no");
   }
 
   @Test
