@@ -31,7 +31,8 @@ import org.junit.jupiter.api.Test;
 /**
  * View columns (Utf8View, as Polars writes strings by default, also inside its list columns),
  * which Arrow Java cannot validate: a string or binary view, in a column of its own or inside a
- * list or struct, is checked here and read as Utf8 or Binary; a view that points outside its
+ * list, large list, fixed-size list, struct or map, is checked here and read as Utf8 or Binary
+ * (and a map of plain strings is read too, which Arrow Java's type check refused); a view that points outside its
  * data, or a list that points past its values or whose offsets fall (plain strings too), is
  * corrupt; a list view is refused by name, never reported as corrupt.
  */
@@ -59,6 +60,82 @@ class ViewColumnTest {
           }).blockLast(Duration.ofSeconds(20));
 
       assertThat(people).containsExactly("0: person number 0", "1: person number 1", "2: person number 2");
+      allocator.close();
+    }
+  }
+
+  @Test
+  void aMapAndAFixedSizeListOfStringsAreReadAsPlainStringsFromViewsOrNot() throws IOException {
+    for (ArrowType text : List.of(ArrowType.Utf8View.INSTANCE, ArrowType.Utf8.INSTANCE)) {
+      readMapAndPair(text);
+    }
+  }
+
+  /**
+   * Per row, a map {"colour": value} and a pair [value, "a second, out-of-line string"], of the
+   * string type given. Before, any map column was read as corrupt: Arrow Java's type check takes a
+   * map for a list.
+   */
+  private static void readMapAndPair(ArrowType text) throws IOException {
+    Field entries = new Field("entries", FieldType.notNullable(ArrowType.Struct.INSTANCE), List.of(
+        Field.notNullable("key", text), Field.nullable("value", text)));
+    Schema schema = new Schema(List.of(
+        new Field("attributes", FieldType.nullable(new ArrowType.Map(false)), List.of(entries)),
+        new Field("pair", FieldType.nullable(new ArrowType.FixedSizeList(2)),
+            List.of(Field.nullable("item", text)))));
+    String[] colours = {"red", "a colour longer than twelve bytes", "blue"};
+    try (RootAllocator allocator = new RootAllocator()) {
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      try (VectorSchemaRoot root = VectorSchemaRoot.create(schema, allocator);
+          ArrowStreamWriter writer = new ArrowStreamWriter(root, null, Channels.newChannel(bytes))) {
+        org.apache.arrow.vector.complex.MapVector attributes =
+            (org.apache.arrow.vector.complex.MapVector) root.getVector("attributes");
+        StructVector entry = (StructVector) attributes.getDataVector();
+        org.apache.arrow.vector.complex.FixedSizeListVector pair =
+            (org.apache.arrow.vector.complex.FixedSizeListVector) root.getVector("pair");
+        org.apache.arrow.vector.VariableWidthFieldVector pairItems =
+            (org.apache.arrow.vector.VariableWidthFieldVector) pair.getDataVector();
+        for (int r = 0; r < colours.length; r++) {
+          attributes.startNewValue(r);
+          entry.setIndexDefined(r);
+          ((org.apache.arrow.vector.VariableWidthFieldVector) entry.getChild("key")).setSafe(r,
+              "colour".getBytes(StandardCharsets.UTF_8));
+          ((org.apache.arrow.vector.VariableWidthFieldVector) entry.getChild("value")).setSafe(r,
+              colours[r].getBytes(StandardCharsets.UTF_8));
+          attributes.endValue(r, 1);
+          pair.setNotNull(r);
+          pairItems.setSafe(2 * r, colours[r].getBytes(StandardCharsets.UTF_8));
+          pairItems.setSafe(2 * r + 1, "a second, out-of-line string".getBytes(StandardCharsets.UTF_8));
+        }
+        entry.setValueCount(colours.length);
+        pairItems.setValueCount(2 * colours.length);
+        root.setRowCount(colours.length);
+        writer.start();
+        writer.writeBatch();
+        writer.end();
+      }
+      byte[] stream = bytes.toByteArray();
+      List<String> rows = new ArrayList<>();
+      ArrowSources.ipcStream("attributes", () -> new ByteArrayInputStream(stream), allocator,
+              ReadOptions.builder().batchSize(2).build())
+          .doOnNext(batch -> {
+            try (batch) {
+              assertThat(batch.schema().findField("attributes").getChildren().get(0).getChildren())
+                  .extracting(Field::getType).containsOnly(ArrowType.Utf8.INSTANCE);
+              assertThat(batch.schema().findField("pair").getChildren().get(0).getType())
+                  .isEqualTo(ArrowType.Utf8.INSTANCE);
+              for (int r = 0; r < batch.rowCount(); r++) {
+                rows.add(batch.root().getVector("attributes").getObject(r) + " "
+                    + batch.root().getVector("pair").getObject(r));
+              }
+            }
+          }).blockLast(Duration.ofSeconds(20));
+
+      assertThat(rows).containsExactly(
+          "[{\"key\":\"colour\",\"value\":\"red\"}] [\"red\",\"a second, out-of-line string\"]",
+          "[{\"key\":\"colour\",\"value\":\"a colour longer than twelve bytes\"}] "
+              + "[\"a colour longer than twelve bytes\",\"a second, out-of-line string\"]",
+          "[{\"key\":\"colour\",\"value\":\"blue\"}] [\"blue\",\"a second, out-of-line string\"]");
       allocator.close();
     }
   }
@@ -187,7 +264,7 @@ class ViewColumnTest {
               allocator, ReadOptions.defaults())
           .doOnNext(ArrowBatch::close).blockLast(Duration.ofSeconds(20)))
           .isInstanceOf(ColumnTypeException.class)
-          .hasMessageContaining("tags: column 'tags' is ListView, a view type")
+          .hasMessageContaining("tags: column 'tags' is ListView, a list view, which Arrow Java cannot validate")
           .hasMessageContaining("compat_level");
       allocator.close();
     }

@@ -22,7 +22,6 @@ import org.apache.arrow.vector.dictionary.DictionaryProvider;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
 import org.apache.arrow.vector.util.TransferPair;
-import org.apache.arrow.vector.util.ValueVectorUtility;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -286,35 +285,26 @@ public abstract class BatchCursor implements AutoCloseable {
   }
 
   /**
-   * {@code ValueVectorUtility.validate} of the whole root, but for columns that hold a view,
-   * which Arrow Java cannot validate: those are copied with plain types, each view checked, and
-   * the copies validated instead ({@link ViewColumns#plainCopy}); then what it does not look at:
-   * that offsets never fall, and the rows of union columns ({@link ColumnValues}).
+   * Checks a loaded batch before any value is read: each column's value count, its buffers and
+   * what Arrow Java's validation leaves alone ({@link ColumnValues}). A column that holds a view,
+   * which Arrow Java cannot validate, is copied first with plain types, each view checked ({@link
+   * ViewColumns#plainCopy}), and the copy checked in its place.
    */
   private void validate(VectorSchemaRoot root) {
     String where = sourceName + " fragment " + fragment;
     List<FieldVector> columns = root.getFieldVectors();
-    if (columns.stream().noneMatch(v -> ViewColumns.holdsView(v.getField()))) {
-      ValueVectorUtility.validate(root);
-    } else {
-      plainColumns = new FieldVector[columns.size()];
-      for (int i = 0; i < columns.size(); i++) {
-        FieldVector v = columns.get(i);
-        if (v.getValueCount() != root.getRowCount()) {
-          throw new CorruptIpcException(v.getName(), where + ": column '" + v.getName() + "' holds "
-              + v.getValueCount() + " values in a batch of " + root.getRowCount() + " rows");
-        }
-        if (ViewColumns.holdsView(v.getField())) {
-          plainColumns[i] = ViewColumns.plainCopy(v, lease.allocator(), where);
-        } else {
-          ValueVectorUtility.validate(v);
-        }
-      }
-    }
-    // Their buffers' sizes checked above; a column that holds a view is checked as its copy.
     List<FieldVector> checked = new ArrayList<>(columns);
-    for (int i = 0; plainColumns != null && i < checked.size(); i++) {
-      if (plainColumns[i] != null) {
+    for (int i = 0; i < columns.size(); i++) {
+      FieldVector v = columns.get(i);
+      if (v.getValueCount() != root.getRowCount()) {
+        throw new CorruptIpcException(v.getName(), where + ": column '" + v.getName() + "' holds "
+            + v.getValueCount() + " values in a batch of " + root.getRowCount() + " rows");
+      }
+      if (ViewColumns.holdsView(v.getField())) {
+        if (plainColumns == null) {
+          plainColumns = new FieldVector[columns.size()];
+        }
+        plainColumns[i] = ViewColumns.plainCopy(v, lease.allocator(), where);
         checked.set(i, plainColumns[i]);
       }
     }

@@ -18,12 +18,10 @@ import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.FieldType;
 import org.apache.arrow.vector.util.TransferPair;
-import org.apache.arrow.vector.util.ValueVectorUtility;
-import org.apache.arrow.vector.validate.ValidateUtil;
 
 /**
  * String and binary views ({@code Utf8View}, {@code BinaryView}: how Polars writes strings by
- * default, in a column of their own or inside a list or struct, as a {@code list[str]} column),
+ * default, in a column of their own or inside a list, struct or map, as a {@code list[str]} column),
  * read as the plain types {@code Utf8} and {@code Binary}. Arrow Java 18.3 cannot validate a
  * view ({@code ValueVectorUtility.validate} throws), so this checks each one itself before a
  * value is read: the view buffer holds a view per value, and every view that points into a data
@@ -48,26 +46,25 @@ final class ViewColumns {
    */
   static void refuseUnreadable(List<Field> fields, String source) {
     for (Field field : fields) {
-      refuse(field, field.getName(), source, null);
+      refuse(field, field.getName(), source, false);
     }
   }
 
-  private static void refuse(Field field, String name, String source, String where) {
+  private static void refuse(Field field, String name, String source, boolean inUnion) {
     ArrowType type = field.getType();
-    boolean stringView = isStringView(type);
-    String unreadable = type instanceof ArrowType.ListView || type instanceof ArrowType.LargeListView ? where
-        : stringView && field.getDictionary() != null ? "dictionary-encoded"
-        : stringView && where != null ? where
+    String why = type instanceof ArrowType.ListView || type instanceof ArrowType.LargeListView ? "a list view"
+        : !isStringView(type) ? null
+        : field.getDictionary() != null ? "a dictionary-encoded view"
+        : inUnion ? "a view inside a union"
         : null;
-    if (unreadable != null || type instanceof ArrowType.ListView || type instanceof ArrowType.LargeListView) {
-      throw new ColumnTypeException(name, source + ": column '" + name + "' is " + type + ", a view type"
-          + (unreadable == null ? "" : " " + unreadable) + ", which Arrow Java cannot validate, so it is not read; "
-          + "string and binary views are read in columns of their own and inside lists and structs. Write it "
-          + "as a plain type (Utf8, Binary, List: pyarrow casts to pa.string(), Polars writes with "
-          + "compat_level=CompatLevel.oldest())");
+    if (why != null) {
+      throw new ColumnTypeException(name, source + ": column '" + name + "' is " + type + ", " + why
+          + ", which Arrow Java cannot validate, so it is not read; string and binary views are read in columns of "
+          + "their own and inside lists, structs and maps. Write it as a plain type (Utf8, Binary, List: pyarrow "
+          + "casts to pa.string(), Polars writes with compat_level=CompatLevel.oldest())");
     }
-    String inside = type instanceof ArrowType.Union ? "inside a union" : where;
-    field.getChildren().forEach(child -> refuse(child, name + "." + child.getName(), source, inside));
+    boolean union = inUnion || type instanceof ArrowType.Union;
+    field.getChildren().forEach(child -> refuse(child, name + "." + child.getName(), source, union));
   }
 
   private static boolean isStringView(ArrowType type) {
@@ -86,15 +83,15 @@ final class ViewColumns {
 
   /**
    * A copy of a column that {@link #holdsView holds a view}, every view of it checked ({@link
-   * #validate}) and read as the plain type, in {@code allocator}; the copy is then validated as a
-   * whole (the offsets of a list, into its now plain values). Children without a view share the
-   * column's buffers, by reference count.
+   * #validate}) and read as the plain type, in {@code allocator}; the rest of the copy (a list's
+   * offsets, into its now plain values) is for the caller to validate, as any other column.
+   * Children without a view share the column's buffers, by reference count.
    *
    * @param column a column of a loaded batch
    * @param allocator where the copy's buffers go
    * @param source the source and position, for messages
    * @return the copy, owned by the caller
-   * @throws CorruptIpcException when a view points outside its data, or the copy is not valid
+   * @throws CorruptIpcException when a view points outside its data
    */
   static FieldVector plainCopy(FieldVector column, BufferAllocator allocator, String source) {
     if (column instanceof BaseVariableWidthViewVector view) {
@@ -127,12 +124,6 @@ final class ViewColumns {
         try (FieldVector child = plainCopy(children.get(i), allocator, source)) {
           child.makeTransferPair(copiedChildren.get(i)).transfer();
         }
-      }
-      try {
-        ValueVectorUtility.validate(copy);
-      } catch (ValidateUtil.ValidateException e) {
-        throw new CorruptIpcException(column.getName(), source + ": column '" + column.getName() + "' is not valid ("
-            + e.getMessage() + "); the input is corrupt", e);
       }
       return copy;
     } catch (RuntimeException | Error e) {
