@@ -110,6 +110,53 @@ class ParquetTest {
   }
 
   @Test
+  void aMapColumnIsRead() throws Exception {
+    // A map of strings, as Spark writes a MapType column: Arrow Java's type check refused it as
+    // corrupt data until the reader stopped asking it about maps.
+    Field entries = new Field("entries", org.apache.arrow.vector.types.pojo.FieldType.notNullable(
+        ArrowType.Struct.INSTANCE), List.of(Field.notNullable("key", ArrowType.Utf8.INSTANCE),
+        Field.nullable("value", ArrowType.Utf8.INSTANCE)));
+    Schema schema = new Schema(List.of(new Field("attributes",
+        org.apache.arrow.vector.types.pojo.FieldType.nullable(new ArrowType.Map(false)), List.of(entries))));
+    String[] colours = {"red", "a colour longer than twelve bytes", "blue"};
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (VectorSchemaRoot root = VectorSchemaRoot.create(schema, allocator);
+         ArrowStreamWriter writer = new ArrowStreamWriter(root, null, bytes)) {
+      org.apache.arrow.vector.complex.MapVector attributes =
+          (org.apache.arrow.vector.complex.MapVector) root.getVector("attributes");
+      org.apache.arrow.vector.complex.StructVector entry =
+          (org.apache.arrow.vector.complex.StructVector) attributes.getDataVector();
+      for (int r = 0; r < colours.length; r++) {
+        attributes.startNewValue(r);
+        entry.setIndexDefined(r);
+        entry.getChild("key", org.apache.arrow.vector.VarCharVector.class).setSafe(r, "colour".getBytes());
+        entry.getChild("value", org.apache.arrow.vector.VarCharVector.class).setSafe(r, colours[r].getBytes());
+        attributes.endValue(r, 1);
+      }
+      entry.setValueCount(colours.length);
+      root.setRowCount(colours.length);
+      writer.start();
+      writer.writeBatch();
+      writer.end();
+    }
+    Path data = Files.createDirectory(dir.resolve("data"));
+    writeParquet(data.resolve("maps.parquet"), allocator, bytes.toByteArray());
+
+    List<String> rows = new java.util.ArrayList<>();
+    ArrowSources.parquet(data, allocator, ReadOptions.defaults()).doOnNext(batch -> {
+      try (batch) {
+        for (int r = 0; r < batch.rowCount(); r++) {
+          rows.add(String.valueOf(batch.root().getVector("attributes").getObject(r)));
+        }
+      }
+    }).blockLast(Duration.ofSeconds(30));
+
+    assertThat(rows).containsExactly("[{\"key\":\"colour\",\"value\":\"red\"}]",
+        "[{\"key\":\"colour\",\"value\":\"a colour longer than twelve bytes\"}]",
+        "[{\"key\":\"colour\",\"value\":\"blue\"}]");
+  }
+
+  @Test
   void filesThatDisagreeOnTheSchemaFailWithATypedError() throws Exception {
     Path data = Files.createDirectory(dir.resolve("data"));
     writeParquet(data.resolve("a.parquet"), allocator, 0, 1, 10);
