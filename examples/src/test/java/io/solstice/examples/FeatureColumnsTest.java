@@ -75,8 +75,7 @@ class FeatureColumnsTest {
 
     assertThat(train.exitCode()).as(train.err()).isZero();
     assertThat(train.out()).contains("features [x, city] (5 per row)")
-        .contains("Left out: 'name' (more than 100 distinct values, too many to be categories; "
-            + "name it in --categorical to keep its 99 most frequent)")
+        .contains("Left out: 'name' (400 distinct values in 400 rows, too many to be categories)")
         .contains("One-hot encoded: 'city' (4 categories of the train rows: Lima, Oslo, Paris, Rome)")
         .contains("Features standardized with the train rows' mean and standard deviation (one-hot features as "
             + "they are)");
@@ -342,6 +341,28 @@ class FeatureColumnsTest {
     double max = maxDifference(probabilities, onnxProbabilities);
     System.out.printf("ONNX Runtime vs solstice predict with an other category: max |difference| %.3g%n", max);
     assertThat(max).isLessThanOrEqualTo(1e-5);
+  }
+
+  @Test
+  void byDefaultAColumnOfMoreValuesThanOneHotFeaturesButNoIdentifierIsKeptWithItsRareValuesGrouped()
+      throws Exception {
+    // 1,200 rows over 150 stores, 8 rows each: more values than a column's 100 one-hot features,
+    // far fewer than half the rows.
+    Random random = new Random(8);
+    List<String> lines = new ArrayList<>(List.of("x,store,label"));
+    for (int r = 0; r < 1200; r++) {
+      lines.add(String.format(Locale.ROOT, "%.4f,s%03d,%s", random.nextGaussian(), r % 150,
+          r % 150 < 75 ? "yes" : "no"));
+    }
+    Path stores = Files.write(dir.resolve("many-stores.csv"), lines);
+
+    Cli train = Cli.run("train", "--data", stores.toString(), "--label", "label", "--epochs", "1",
+        "--work-dir", dir.resolve("many-stores").toString());
+
+    assertThat(train.exitCode()).as(train.err()).isZero();
+    assertThat(train.out()).contains("features [x, store] (101 per row)").doesNotContain("Left out")
+        .containsPattern("One-hot encoded: 'store' \\(99 categories of the train rows: s\\d{3}, .*; and 'other' "
+            + "for its \\d+ rarer values and new ones\\)");
   }
 
   @Test

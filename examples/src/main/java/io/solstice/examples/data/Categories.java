@@ -38,6 +38,12 @@ public final class Categories {
   public static final int MOST = 100;
 
   /**
+   * The most distinct values a survey counts in a column: a column with more is an identifier or
+   * free text, however many rows the table has (and counting stops there, to bound the memory).
+   */
+  public static final int SURVEY_LIMIT = 100_000;
+
+  /**
    * The categories a model one-hot encodes for a column.
    *
    * @param categories the train rows' values kept as categories, sorted
@@ -82,14 +88,14 @@ public final class Categories {
 
   /**
    * Adds each row's value of a categorical column to a set, until the set holds more than
-   * {@link #MOST}: what a survey needs to tell a category from an identifier.
+   * {@link #SURVEY_LIMIT}: what a survey needs to tell a category from an identifier.
    *
    * @param batch the batch
    * @param column a categorical column of the batch
    * @param values the values seen so far
    */
   static void addDistinct(ArrowBatch batch, FieldVector column, Set<String> values) {
-    add(batch, column, values, MOST + 1);
+    add(batch, column, values, SURVEY_LIMIT + 1);
   }
 
   /**

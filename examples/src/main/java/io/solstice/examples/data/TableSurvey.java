@@ -34,10 +34,10 @@ import reactor.core.publisher.Flux;
  * table, from 1).
  *
  * <p>A string or dictionary-encoded feature column is categorical (one-hot encoded; its
- * categories come from the train rows later, {@link Categories#ofTrainRows}). By default one with
- * more than {@value Categories#MOST} distinct values, or more distinct values than half the rows
- * (an identifier or free text, not a category), is left out, saying why; a named one is kept,
- * its rarer values grouped as one other category.
+ * categories come from the train rows later, {@link Categories#ofTrainRows}, its rarer values
+ * grouped as one other category past {@value Categories#MOST} features). By default one with more
+ * distinct values than half the rows, or than {@value Categories#SURVEY_LIMIT} (an identifier or
+ * free text, not a category), is left out, saying why; a named one is kept.
  */
 public final class TableSurvey {
   private final String label;
@@ -133,8 +133,8 @@ public final class TableSurvey {
       int count = column.getValue().size();
       boolean named = !requestedFeatures.isEmpty() || requestedCategorical.contains(column.getKey());
       String why = named ? null
-          : count > Categories.MOST ? "more than " + Categories.MOST + " distinct values, too many to be categories; "
-              + "name it in --categorical to keep its " + (Categories.MOST - 1) + " most frequent"
+          : count > Categories.SURVEY_LIMIT ? "more than " + Categories.SURVEY_LIMIT + " distinct values, too many to "
+              + "be categories"
           : count * 2L > rows ? count + " distinct values in " + rows + " rows, too many to be categories" : null;
       if (why == null) {
         continue;

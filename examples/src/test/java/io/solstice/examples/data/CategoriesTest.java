@@ -119,6 +119,41 @@ class CategoriesTest {
     }
   }
 
+  @Test
+  void aColumnOfMoreDistinctValuesThanTheSurveyCountsIsLeftOutHoweverManyRowsTheTableHas() {
+    // 250,000 rows of 100,001 codes: fewer than half the rows, more than the survey counts.
+    try (BufferAllocator allocator = new RootAllocator()) {
+      int rows = 250_000;
+      int batchRows = 50_000;
+      Flux<ArrowBatch> table = Flux.range(0, rows / batchRows).map(b -> {
+        Float8Vector x = new Float8Vector("x", allocator);
+        VarCharVector code = new VarCharVector("code", allocator);
+        IntVector label = new IntVector("label", allocator);
+        x.allocateNew(batchRows);
+        code.allocateNew(batchRows);
+        label.allocateNew(batchRows);
+        for (int r = 0; r < batchRows; r++) {
+          int row = b * batchRows + r;
+          x.set(r, row);
+          code.setSafe(r, ("c" + row % (Categories.SURVEY_LIMIT + 1)).getBytes(StandardCharsets.UTF_8));
+          label.set(r, row % 2);
+        }
+        for (var v : List.of(x, code, label)) {
+          v.setValueCount(batchRows);
+        }
+        VectorSchemaRoot root = new VectorSchemaRoot(List.of(x, code, label));
+        root.setRowCount(batchRows);
+        return new ArrowBatch(root, Map.of(), new BatchPosition("codes", 0, b), null);
+      });
+
+      TableLayout layout = TableSurvey.survey(table, "codes", "label", List.of(), List.of(), false);
+
+      assertThat(layout.features()).containsExactly("x");
+      assertThat(layout.leftOut()).containsExactly("'code' (more than 100000 distinct values, too many to be "
+          + "categories)");
+    }
+  }
+
   /** Four rows: x, a dictionary-encoded colour (-1 for null) and a 0/1 label. */
   private static ArrowBatch batch(BufferAllocator allocator, int[] codes) {
     DictionaryEncoding encoding = new DictionaryEncoding(DICTIONARY, false, new ArrowType.Int(8, true));
