@@ -13,6 +13,7 @@ import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.dictionary.Dictionary;
 import org.apache.arrow.vector.dictionary.DictionaryProvider;
+import org.apache.arrow.vector.types.pojo.DictionaryEncoding;
 import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
@@ -236,6 +237,27 @@ public final class ArrowBatch implements AutoCloseable, DictionaryProvider {
   /** This batch's dictionaries, each shared into a new vector the caller owns. */
   Map<Long, Dictionary> shareDictionaries() {
     return SharedBuffers.shareDictionaries(this, null);
+  }
+
+  /**
+   * The values of a dictionary-encoded column: its dictionary's vector, which the column's
+   * integers index.
+   *
+   * @param column a column of this batch
+   * @return the dictionary's values, or null for a column that is not dictionary-encoded
+   * @throws CorruptIpcException when the column refers to a dictionary this batch lacks
+   */
+  public FieldVector dictionaryValues(FieldVector column) {
+    DictionaryEncoding encoding = column.getField().getDictionary();
+    if (encoding == null) {
+      return null;
+    }
+    Dictionary dictionary = lookup(encoding.getId());
+    if (dictionary == null) {
+      throw new CorruptIpcException(column.getName(), "refers to dictionary " + encoding.getId()
+          + " which the data lacks");
+    }
+    return dictionary.getVector();
   }
 
   /** {@inheritDoc} */

@@ -2,8 +2,6 @@ package io.solstice.arrow;
 
 import org.apache.arrow.vector.BaseIntVector;
 import org.apache.arrow.vector.FieldVector;
-import org.apache.arrow.vector.dictionary.Dictionary;
-import org.apache.arrow.vector.types.pojo.DictionaryEncoding;
 
 /**
  * A column's rows as text, the one way a category is read: a string column's strings, a
@@ -33,25 +31,11 @@ public interface ColumnText {
    *     lacks, or (when read) to an entry past the dictionary's end
    */
   static ColumnText of(ArrowBatch batch, FieldVector column) {
-    DictionaryEncoding encoding = column.getField().getDictionary();
-    if (encoding != null) {
-      Dictionary dictionary = batch.lookup(encoding.getId());
-      if (dictionary == null) {
-        throw new CorruptIpcException(column.getName(), "refers to dictionary " + encoding.getId()
-            + " which the data lacks");
-      }
-      FieldVector entries = dictionary.getVector();
-      BaseIntVector indices = (BaseIntVector) column;
+    FieldVector entries = batch.dictionaryValues(column);
+    if (entries != null) {
       return row -> {
-        if (column.isNull(row)) {
-          return null;
-        }
-        long index = indices.getValueAsLong(row);
-        if (index < 0 || index >= entries.getValueCount()) {
-          throw new CorruptIpcException(column.getName(), "row " + row + " refers to entry " + index
-              + " of a dictionary of " + entries.getValueCount());
-        }
-        Object entry = entries.getObject((int) index);
+        int index = dictionaryEntry(column, row, entries.getValueCount());
+        Object entry = index < 0 ? null : entries.getObject(index);
         return entry == null ? null : entry.toString();
       };
     }
@@ -62,5 +46,26 @@ public interface ColumnText {
       Object value = column.getObject(row);
       return value == null ? null : value.toString();
     };
+  }
+
+  /**
+   * The dictionary entry a row of a dictionary-encoded column refers to.
+   *
+   * @param column a dictionary-encoded column (integer indices)
+   * @param row the row
+   * @param entries the number of entries of the column's dictionary
+   * @return the entry's index, or -1 for a null row
+   * @throws CorruptIpcException when the row refers to an entry past the dictionary's end
+   */
+  static int dictionaryEntry(FieldVector column, int row, int entries) {
+    if (column.isNull(row)) {
+      return -1;
+    }
+    long index = ((BaseIntVector) column).getValueAsLong(row);
+    if (index < 0 || index >= entries) {
+      throw new CorruptIpcException(column.getName(), "row " + row + " refers to entry " + index
+          + " of a dictionary of " + entries);
+    }
+    return (int) index;
   }
 }

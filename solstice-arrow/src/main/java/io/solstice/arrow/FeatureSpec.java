@@ -29,8 +29,6 @@ import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.complex.FixedSizeListVector;
 import org.apache.arrow.vector.complex.ListVector;
-import org.apache.arrow.vector.dictionary.Dictionary;
-import org.apache.arrow.vector.types.pojo.DictionaryEncoding;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -408,30 +406,16 @@ public final class FeatureSpec {
       int unknown = other ? categories.size() : -1;
       ToIntFunction<String> indexOf = value -> value == null || other && value.isEmpty() ? -1
           : byName.getOrDefault(value, unknown);
-      DictionaryEncoding encoding = column.getField().getDictionary();
-      if (encoding != null) {
-        Dictionary dictionary = batch.lookup(encoding.getId());
-        if (dictionary == null) {
-          throw new CorruptIpcException(column.getName(), "refers to dictionary " + encoding.getId()
-              + " which the batch does not carry");
-        }
-        FieldVector values = dictionary.getVector();
+      FieldVector values = batch.dictionaryValues(column);
+      if (values != null) {
         int[] category = new int[values.getValueCount()];
         for (int i = 0; i < category.length; i++) {
           Object value = values.getObject(i);
           category[i] = indexOf.applyAsInt(value == null ? null : value.toString());
         }
-        BaseIntVector indices = (BaseIntVector) column;
         return row -> {
-          if (column.isNull(row)) {
-            return -1;
-          }
-          long index = indices.getValueAsLong(row);
-          if (index < 0 || index >= category.length) {
-            throw new CorruptIpcException(column.getName(), "row " + row + " refers to entry " + index
-                + " of a dictionary of " + category.length);
-          }
-          return category[(int) index];
+          int entry = ColumnText.dictionaryEntry(column, row, category.length);
+          return entry < 0 ? -1 : category[entry];
         };
       }
       // Integers are compared as their decimal text: categories that are all digits in this
@@ -507,16 +491,10 @@ public final class FeatureSpec {
 
   private INDArray classLabels(ArrowBatch batch, VectorSchemaRoot root, int rows, List<String> names) {
     FieldVector v = column(root, labelColumn);
-    DictionaryEncoding encoding = v.getField().getDictionary();
+    FieldVector values = batch.dictionaryValues(v);
     int[] remap = null;
     int classes = numClasses;
-    if (encoding != null) {
-      Dictionary dictionary = batch.lookup(encoding.getId());
-      if (dictionary == null) {
-        throw new CorruptIpcException(labelColumn, "refers to dictionary " + encoding.getId()
-            + " which the batch does not carry");
-      }
-      FieldVector values = dictionary.getVector();
+    if (values != null) {
       List<String> dictNames = new ArrayList<>(values.getValueCount());
       for (int i = 0; i < values.getValueCount(); i++) {
         Object o = values.getObject(i);
@@ -559,7 +537,7 @@ public final class FeatureSpec {
         long stored = index;
         index = stored >= 0 && stored < remap.length ? remap[(int) stored] : -1;
         if (index < 0 && stored >= 0 && stored < remap.length) {
-          throw new LabelRangeException(labelColumn, "row " + r + " has label '" + dictionaryValue(batch, encoding, stored)
+          throw new LabelRangeException(labelColumn, "row " + r + " has label '" + values.getObject((int) stored)
               + "', which is not one of " + classNames);
         }
       }
@@ -571,10 +549,6 @@ public final class FeatureSpec {
       }
     }
     return out.array();
-  }
-
-  private static Object dictionaryValue(ArrowBatch batch, DictionaryEncoding encoding, long index) {
-    return batch.lookup(encoding.getId()).getVector().getObject((int) index);
   }
 
   private static boolean regressionHint(FieldVector v) {

@@ -2,7 +2,6 @@ package io.solstice.examples.data;
 
 import io.solstice.arrow.ArrowBatch;
 import io.solstice.arrow.ColumnTypeException;
-import io.solstice.arrow.CorruptIpcException;
 import io.solstice.arrow.LabelRangeException;
 import io.solstice.arrow.MissingColumnException;
 import io.solstice.arrow.NullValueException;
@@ -18,9 +17,7 @@ import org.apache.arrow.vector.BaseIntVector;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.complex.FixedSizeListVector;
 import org.apache.arrow.vector.complex.ListVector;
-import org.apache.arrow.vector.dictionary.Dictionary;
 import org.apache.arrow.vector.types.pojo.ArrowType;
-import org.apache.arrow.vector.types.pojo.DictionaryEncoding;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
 import reactor.core.publisher.Flux;
@@ -357,13 +354,8 @@ public final class TableSurvey {
     if (v == null) {
       throw new MissingColumnException(label, "missing from batch " + (batches - 1) + " of the data");
     }
-    DictionaryEncoding encoding = v.getField().getDictionary();
-    if (encoding != null) {
-      Dictionary dictionary = batch.lookup(encoding.getId());
-      if (dictionary == null) {
-        throw new CorruptIpcException(label, "refers to dictionary " + encoding.getId() + " which the data lacks");
-      }
-      FieldVector values = dictionary.getVector();
+    FieldVector values = batch.dictionaryValues(v);
+    if (values != null) {
       for (int i = 0; i < values.getValueCount(); i++) {
         if (!values.isNull(i)) {
           dictionaryNames.add(values.getObject(i).toString());

@@ -2,15 +2,12 @@ package io.solstice.arrow.internal;
 
 import io.solstice.arrow.ArrowBatch;
 import io.solstice.arrow.ColumnTypeException;
-import io.solstice.arrow.CorruptIpcException;
 import io.solstice.arrow.MissingColumnException;
 import org.apache.arrow.vector.BaseIntVector;
 import org.apache.arrow.vector.BitVector;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.LargeVarCharVector;
 import org.apache.arrow.vector.VarCharVector;
-import org.apache.arrow.vector.dictionary.Dictionary;
-import org.apache.arrow.vector.types.pojo.DictionaryEncoding;
 
 /**
  * The stratum of each row of a batch, read from a class column: the integer value of an
@@ -54,14 +51,9 @@ public final class StratumColumn {
       throw new MissingColumnException(column, "not in the data; the columns are "
           + batch.schema().getFields().stream().map(f -> f.getName()).toList());
     }
-    DictionaryEncoding encoding = v.getField().getDictionary();
-    if (encoding != null) {
-      Dictionary dictionary = batch.lookup(encoding.getId());
-      if (dictionary == null) {
-        throw new CorruptIpcException(column, "refers to dictionary " + encoding.getId() + " which the data lacks");
-      }
+    FieldVector values = batch.dictionaryValues(v);
+    if (values != null) {
       BaseIntVector indices = (BaseIntVector) v;
-      FieldVector values = dictionary.getVector();
       for (int r = 0; r < rows; r++) {
         out[r] = v.isNull(r) ? null : String.valueOf(values.getObject((int) indices.getValueAsLong(r)));
       }
