@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.function.Consumer;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.IntVector;
@@ -46,18 +47,14 @@ class ViewColumnTest {
     try (RootAllocator allocator = new RootAllocator()) {
       byte[] stream = write(schema, allocator);
       List<Object> people = new ArrayList<>();
-      ArrowSources.ipcStream("people", () -> new ByteArrayInputStream(stream), allocator,
-              ReadOptions.builder().batchSize(2).build())
-          .doOnNext(batch -> {
-            try (batch) {
-              assertThat(batch.schema().findField("person").getChildren().get(0).getType())
-                  .isEqualTo(ArrowType.Utf8.INSTANCE);
-              for (int r = 0; r < batch.rowCount(); r++) {
-                people.add(batch.root().getVector("n").getObject(r) + ": "
-                    + ((StructVector) batch.root().getVector("person")).getChild("name").getObject(r));
-              }
-            }
-          }).blockLast(Duration.ofSeconds(20));
+      readInSlicesOfTwo("people", stream, allocator, batch -> {
+        assertThat(batch.schema().findField("person").getChildren().get(0).getType())
+            .isEqualTo(ArrowType.Utf8.INSTANCE);
+        for (int r = 0; r < batch.rowCount(); r++) {
+          people.add(batch.root().getVector("n").getObject(r) + ": "
+              + ((StructVector) batch.root().getVector("person")).getChild("name").getObject(r));
+        }
+      });
 
       assertThat(people).containsExactly("0: person number 0", "1: person number 1", "2: person number 2");
       allocator.close();
@@ -116,20 +113,16 @@ class ViewColumnTest {
       }
       byte[] stream = bytes.toByteArray();
       List<String> rows = new ArrayList<>();
-      ArrowSources.ipcStream("attributes", () -> new ByteArrayInputStream(stream), allocator,
-              ReadOptions.builder().batchSize(2).build())
-          .doOnNext(batch -> {
-            try (batch) {
-              assertThat(batch.schema().findField("attributes").getChildren().get(0).getChildren())
-                  .extracting(Field::getType).containsOnly(ArrowType.Utf8.INSTANCE);
-              assertThat(batch.schema().findField("pair").getChildren().get(0).getType())
-                  .isEqualTo(ArrowType.Utf8.INSTANCE);
-              for (int r = 0; r < batch.rowCount(); r++) {
-                rows.add(batch.root().getVector("attributes").getObject(r) + " "
-                    + batch.root().getVector("pair").getObject(r));
-              }
-            }
-          }).blockLast(Duration.ofSeconds(20));
+      readInSlicesOfTwo("attributes", stream, allocator, batch -> {
+        assertThat(batch.schema().findField("attributes").getChildren().get(0).getChildren())
+            .extracting(Field::getType).containsOnly(ArrowType.Utf8.INSTANCE);
+        assertThat(batch.schema().findField("pair").getChildren().get(0).getType())
+            .isEqualTo(ArrowType.Utf8.INSTANCE);
+        for (int r = 0; r < batch.rowCount(); r++) {
+          rows.add(batch.root().getVector("attributes").getObject(r) + " "
+              + batch.root().getVector("pair").getObject(r));
+        }
+      });
 
       assertThat(rows).containsExactly(
           "[{\"key\":\"colour\",\"value\":\"red\"}] [\"red\",\"a second, out-of-line string\"]",
@@ -151,20 +144,16 @@ class ViewColumnTest {
       for (ArrowType list : List.of(ArrowType.List.INSTANCE, ArrowType.LargeList.INSTANCE)) {
         byte[] stream = writeTags(allocator, list, -1);
         List<Object> tags = new ArrayList<>();
-        ArrowSources.ipcStream("tags", () -> new ByteArrayInputStream(stream), allocator,
-                ReadOptions.builder().batchSize(2).build())
-            .doOnNext(batch -> {
-              try (batch) {
-                Field field = batch.schema().findField("tags");
-                assertThat(field.getType()).isEqualTo(list);
-                assertThat(field.getChildren().get(0).getType()).isEqualTo(ArrowType.Utf8.INSTANCE);
-                for (int r = 0; r < batch.rowCount(); r++) {
-                  Object row = batch.root().getVector("tags").getObject(r);
-                  tags.add(row == null ? null : ((List<?>) row).stream().map(t -> t == null ? null : t.toString())
-                      .toList());
-                }
-              }
-            }).blockLast(Duration.ofSeconds(20));
+        readInSlicesOfTwo("tags", stream, allocator, batch -> {
+          Field field = batch.schema().findField("tags");
+          assertThat(field.getType()).isEqualTo(list);
+          assertThat(field.getChildren().get(0).getType()).isEqualTo(ArrowType.Utf8.INSTANCE);
+          for (int r = 0; r < batch.rowCount(); r++) {
+            Object row = batch.root().getVector("tags").getObject(r);
+            tags.add(row == null ? null : ((List<?>) row).stream().map(t -> t == null ? null : t.toString())
+                .toList());
+          }
+        });
 
         assertThat(tags).as("%s of Utf8View", list).isEqualTo(TAGS);
       }
@@ -176,23 +165,17 @@ class ViewColumnTest {
   void aListPointingPastItsValuesOrAViewInsideAListPointingOutsideItsDataIsCorrupt() throws IOException {
     try (RootAllocator allocator = new RootAllocator()) {
       byte[] pastValues = writeTags(allocator, ArrowType.List.INSTANCE, 0);
-      assertThatThrownBy(() -> ArrowSources.ipcStream("tags", () -> new ByteArrayInputStream(pastValues),
-              allocator, ReadOptions.defaults())
-          .doOnNext(ArrowBatch::close).blockLast(Duration.ofSeconds(20)))
+      assertThatThrownBy(() -> readAll("tags", pastValues, allocator))
           .isInstanceOf(CorruptIpcException.class)
           .hasMessageContaining("has a last offset of 10 in list column tags, whose values column holds 5");
       byte[] outside = writeTags(allocator, ArrowType.List.INSTANCE, 1);
-      assertThatThrownBy(() -> ArrowSources.ipcStream("tags", () -> new ByteArrayInputStream(outside),
-              allocator, ReadOptions.defaults())
-          .doOnNext(ArrowBatch::close).blockLast(Duration.ofSeconds(20)))
+      assertThatThrownBy(() -> readAll("tags", outside, allocator))
           .isInstanceOf(CorruptIpcException.class)
           .hasMessageContaining("row 1 points at bytes")
           .hasMessageContaining("outside the 1 data buffer(s)");
       for (ArrowType items : List.of(ArrowType.Utf8View.INSTANCE, ArrowType.Utf8.INSTANCE)) {
         byte[] falling = writeTags(allocator, ArrowType.List.INSTANCE, items, 2);
-        assertThatThrownBy(() -> ArrowSources.ipcStream("tags", () -> new ByteArrayInputStream(falling),
-                allocator, ReadOptions.defaults())
-            .doOnNext(ArrowBatch::close).blockLast(Duration.ofSeconds(20)))
+        assertThatThrownBy(() -> readAll("tags", falling, allocator))
             .as("a list of %s", items)
             .isInstanceOf(CorruptIpcException.class)
             .hasMessageContaining("tags fragment 0: column 'tags' has offset 1 = 2 after offset 0 = 4: offsets never "
@@ -218,17 +201,13 @@ class ViewColumnTest {
         int mask = 1 + random.nextInt(255);
         stream[at] = (byte) (stream[at] ^ mask);
         try {
-          ArrowSources.ipcStream("tags", () -> new ByteArrayInputStream(stream), allocator,
-                  ReadOptions.builder().batchSize(2).build())
-              .doOnNext(batch -> {
-                try (batch) {
-                  for (FieldVector column : batch.root().getFieldVectors()) {
-                    for (int r = 0; r < batch.rowCount(); r++) {
-                      column.getObject(r);
-                    }
-                  }
-                }
-              }).blockLast(Duration.ofSeconds(20));
+          readInSlicesOfTwo("tags", stream, allocator, batch -> {
+            for (FieldVector column : batch.root().getFieldVectors()) {
+              for (int r = 0; r < batch.rowCount(); r++) {
+                column.getObject(r);
+              }
+            }
+          });
         } catch (ArrowDataException expected) {
           typed++; // a typed error is one acceptable outcome; values changed inside a body are the other
         } catch (RuntimeException | AssertionError e) {
@@ -260,9 +239,7 @@ class ViewColumnTest {
       }
       byte[] stream = bytes.toByteArray();
 
-      assertThatThrownBy(() -> ArrowSources.ipcStream("tags", () -> new ByteArrayInputStream(stream),
-              allocator, ReadOptions.defaults())
-          .doOnNext(ArrowBatch::close).blockLast(Duration.ofSeconds(20)))
+      assertThatThrownBy(() -> readAll("tags", stream, allocator))
           .isInstanceOf(ColumnTypeException.class)
           .hasMessageContaining("tags: column 'tags' is ListView, a list view, which Arrow Java cannot validate")
           .hasMessageContaining("compat_level");
@@ -345,20 +322,16 @@ class ViewColumnTest {
       byte[] stream = writeViews(allocator, -1);
       List<String> names = new ArrayList<>();
       List<String> blobs = new ArrayList<>();
-      ArrowSources.ipcStream("people", () -> new ByteArrayInputStream(stream), allocator,
-              ReadOptions.builder().batchSize(2).build())
-          .doOnNext(batch -> {
-            try (batch) {
-              assertThat(batch.schema().findField("name").getType()).isEqualTo(ArrowType.Utf8.INSTANCE);
-              assertThat(batch.schema().findField("blob").getType()).isEqualTo(ArrowType.Binary.INSTANCE);
-              VarCharVector name = (VarCharVector) batch.root().getVector("name");
-              VarBinaryVector blob = (VarBinaryVector) batch.root().getVector("blob");
-              for (int r = 0; r < batch.rowCount(); r++) {
-                names.add(name.isNull(r) ? null : name.getObject(r).toString());
-                blobs.add(blob.isNull(r) ? null : new String(blob.get(r), StandardCharsets.UTF_8));
-              }
-            }
-          }).blockLast(Duration.ofSeconds(20));
+      readInSlicesOfTwo("people", stream, allocator, batch -> {
+        assertThat(batch.schema().findField("name").getType()).isEqualTo(ArrowType.Utf8.INSTANCE);
+        assertThat(batch.schema().findField("blob").getType()).isEqualTo(ArrowType.Binary.INSTANCE);
+        VarCharVector name = (VarCharVector) batch.root().getVector("name");
+        VarBinaryVector blob = (VarBinaryVector) batch.root().getVector("blob");
+        for (int r = 0; r < batch.rowCount(); r++) {
+          names.add(name.isNull(r) ? null : name.getObject(r).toString());
+          blobs.add(blob.isNull(r) ? null : new String(blob.get(r), StandardCharsets.UTF_8));
+        }
+      });
 
       assertThat(names).containsExactly(NAMES);
       assertThat(blobs).containsExactly(NAMES);
@@ -371,9 +344,7 @@ class ViewColumnTest {
     try (RootAllocator allocator = new RootAllocator()) {
       byte[] stream = writeViews(allocator, 1);
 
-      assertThatThrownBy(() -> ArrowSources.ipcStream("people", () -> new ByteArrayInputStream(stream),
-              allocator, ReadOptions.defaults())
-          .doOnNext(ArrowBatch::close).blockLast(Duration.ofSeconds(20)))
+      assertThatThrownBy(() -> readAll("people", stream, allocator))
           .isInstanceOf(CorruptIpcException.class)
           .hasMessageContaining("view column 'name' row 1 points at bytes")
           .hasMessageContaining("outside the 1 data buffer(s)");
@@ -429,5 +400,23 @@ class ViewColumnTest {
       writer.end();
     }
     return bytes.toByteArray();
+  }
+
+  /** Reads a stream in batches of two rows, each visited, then closed. */
+  private static void readInSlicesOfTwo(String name, byte[] stream, RootAllocator allocator,
+      Consumer<ArrowBatch> visit) {
+    ArrowSources.ipcStream(name, () -> new ByteArrayInputStream(stream), allocator,
+            ReadOptions.builder().batchSize(2).build())
+        .doOnNext(batch -> {
+          try (batch) {
+            visit.accept(batch);
+          }
+        }).blockLast(Duration.ofSeconds(20));
+  }
+
+  /** Reads a whole stream, closing each batch: it throws what the source signals. */
+  private static void readAll(String name, byte[] stream, RootAllocator allocator) {
+    ArrowSources.ipcStream(name, () -> new ByteArrayInputStream(stream), allocator, ReadOptions.defaults())
+        .doOnNext(ArrowBatch::close).blockLast(Duration.ofSeconds(20));
   }
 }

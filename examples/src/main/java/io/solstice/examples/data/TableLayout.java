@@ -100,14 +100,14 @@ public record TableLayout(
     }
     int inputs = 0;
     for (String column : features) {
-      inputs += known.containsKey(column) ? known.get(column).size() + (other.contains(column) ? 1 : 0) : 1;
+      inputs += known.containsKey(column) ? oneHotWidth(known, other, column) : 1;
     }
     return new TableLayout(features, known.isEmpty() ? width : inputs, label, classNames, byName, regression, rows,
         nulls, leftOut, known, other);
   }
 
   // A categorical column's features: one per category, and its other category's.
-  private int oneHotWidth(String column) {
+  private static int oneHotWidth(Map<String, List<String>> categories, List<String> otherCategory, String column) {
     return categories.get(column).size() + (otherCategory.contains(column) ? 1 : 0);
   }
 
@@ -156,7 +156,7 @@ public record TableLayout(
     double[] scale = fitted.scale();
     int f = 0;
     for (String column : features) {
-      int oneHot = categories.containsKey(column) ? oneHotWidth(column) : 0;
+      int oneHot = categories.containsKey(column) ? oneHotWidth(categories, otherCategory, column) : 0;
       for (int end = f + oneHot; f < end; f++) {
         mean[f] = 0;
         scale[f] = 1;
