@@ -1,6 +1,7 @@
 package io.solstice.benchmarks.internal;
 
 import io.solstice.core.nd4j.HostGemm;
+import io.solstice.core.nd4j.HostMatrix;
 import java.util.ArrayList;
 import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -10,7 +11,8 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * The matrix multiplications of one {@code MlpClassifier} train step, and nothing else: the
  * same {@link HostGemm} calls (OpenBLAS's sgemm, called directly), at the same shapes and with
- * the same transposes, on float32 arrays allocated once. Timing them gives the floor the step's
+ * the same transposes, on float32 arrays allocated once and looked up once as {@link HostMatrix}es
+ * (the batch's features once per step), as the model does. Timing them gives the floor the step's
  * own math sets at the machine's SGEMM rate.
  *
  * <p>The list mirrors {@code MlpNetwork}: per layer {@code l} with {@code in -> out} units and
@@ -26,21 +28,21 @@ public final class StepGemms {
 
   private StepGemms(int[] sizes, int batch) {
     int layers = sizes.length - 1;
-    INDArray[] weights = new INDArray[layers];
-    INDArray[] activations = new INDArray[layers];
+    HostMatrix[] weights = new HostMatrix[layers];
+    HostMatrix[] activations = new HostMatrix[layers];
     for (int l = 0; l < layers; l++) {
       weights[l] = random(sizes[l], sizes[l + 1]);
       activations[l] = random(batch, sizes[l + 1]);
       gemms.add(new Gemm(l == 0 ? null : activations[l - 1], weights[l], activations[l], false, false));
     }
-    INDArray ones = Nd4j.ones(DataType.FLOAT, 1, batch);
-    INDArray delta = random(batch, sizes[layers]);
+    HostMatrix ones = HostMatrix.of(Nd4j.ones(DataType.FLOAT, 1, batch));
+    HostMatrix delta = random(batch, sizes[layers]);
     for (int l = layers - 1; l >= 0; l--) {
-      INDArray previous = l == 0 ? null : activations[l - 1];
+      HostMatrix previous = l == 0 ? null : activations[l - 1];
       gemms.add(new Gemm(previous, delta, random(sizes[l], sizes[l + 1]), true, false));
       gemms.add(new Gemm(ones, delta, random(1, sizes[l + 1]), false, false));
       if (l > 0) {
-        INDArray previousDelta = random(batch, sizes[l]);
+        HostMatrix previousDelta = random(batch, sizes[l]);
         gemms.add(new Gemm(delta, weights[l], previousDelta, false, true));
         delta = previousDelta;
       }
@@ -69,8 +71,9 @@ public final class StepGemms {
    * @param features the batch's features, FLOAT [batch, inputs]: the first layer's input
    */
   public void run(INDArray features) {
+    HostMatrix x = HostMatrix.of(features);
     for (Gemm gemm : gemms) {
-      HostGemm.gemm(gemm.a == null ? features : gemm.a, gemm.b, gemm.c, gemm.transA, gemm.transB, 1.0, 0.0);
+      HostGemm.gemm(gemm.a == null ? x : gemm.a, gemm.b, gemm.c, gemm.transA, gemm.transB, 1.0, 0.0);
     }
   }
 
@@ -117,7 +120,7 @@ public final class StepGemms {
     List<Json.Obj> out = new ArrayList<>();
     for (int g = 0; g < gemms.size(); g++) {
       Gemm gemm = gemms.get(g);
-      INDArray a = gemm.a == null ? features : gemm.a;
+      HostMatrix a = gemm.a == null ? HostMatrix.of(features) : gemm.a;
       double gflop = gemm.flops(batch, inputs) * (double) repetitions / 1e9;
       Summary rate = Interleaved.measure(1, timings, () -> Timer.throughput(gflop, () -> {
         for (int i = 0; i < repetitions; i++) {
@@ -140,9 +143,9 @@ public final class StepGemms {
    * @return GFLOP/s of one measurement (call it several times)
    */
   public static java.util.function.DoubleSupplier squareGflops(int n, int repetitions) {
-    INDArray a = random(n, n);
-    INDArray b = random(n, n);
-    INDArray c = random(n, n);
+    HostMatrix a = random(n, n);
+    HostMatrix b = random(n, n);
+    HostMatrix c = random(n, n);
     double gflop = 2.0 * n * n * n * repetitions / 1e9;
     return () -> Timer.throughput(gflop, () -> {
       for (int i = 0; i < repetitions; i++) {
@@ -151,19 +154,20 @@ public final class StepGemms {
     });
   }
 
-  private static INDArray random(long rows, long columns) {
-    return Nd4j.rand(DataType.FLOAT, rows, columns);
+  private static HostMatrix random(long rows, long columns) {
+    return HostMatrix.of(Nd4j.rand(DataType.FLOAT, rows, columns));
   }
 
   /** One {@code C = op(A) op(B)}; a null A is the batch's features. */
-  private record Gemm(INDArray a, INDArray b, INDArray c, boolean transA, boolean transB) {
+  private record Gemm(HostMatrix a, HostMatrix b, HostMatrix c, boolean transA, boolean transB) {
 
     /** m, n, k of this gemm (A's shape comes from the features when A is null). */
     long[] mnk(int batch, int inputs) {
-      long[] aShape = a == null ? new long[] {batch, inputs} : a.shape();
-      long m = transA ? aShape[1] : aShape[0];
-      long k = transA ? aShape[0] : aShape[1];
-      return new long[] {m, c.size(1), k};
+      long rows = a == null ? batch : a.rows();
+      long columns = a == null ? inputs : a.columns();
+      long m = transA ? columns : rows;
+      long k = transA ? rows : columns;
+      return new long[] {m, c.columns(), k};
     }
 
     long flops(int batch, int inputs) {

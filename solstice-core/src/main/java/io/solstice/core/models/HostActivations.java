@@ -1,13 +1,12 @@
 package io.solstice.core.models;
 
-import io.solstice.core.nd4j.HostBytes;
+import io.solstice.core.nd4j.HostMatrix;
 import java.nio.ByteBuffer;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.nio.IntBuffer;
 import java.nio.LongBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * The MLP's elementwise steps done in Java on the arrays' own memory: adding the bias (and the
@@ -17,9 +16,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *
  * <p>Why: each of those ND4J ops costs a call and, with two OpenMP threads, waking the second
  * one; on the 2-core benchmark machine they took 40-190 us per call on a 128 x 256 batch. Here
- * the bias, the ReLU and its derivative together are about 4% of a 784-256-10 step (JFR). Arrays
- * that are not plain host buffers (views, GPU memory) are left to ND4J: each method says whether
- * it did the work.
+ * the bias, the ReLU and its derivative together are about 4% of a 784-256-10 step (JFR).
+ * Matrices that are not dense host memory (GPU memory, strided views) are left to ND4J: each
+ * method says whether it did the work.
  */
 final class HostActivations {
 
@@ -39,20 +38,19 @@ final class HostActivations {
    * @param out [rows, units], updated in place
    * @param bias [1, units]
    * @param relu whether to apply the ReLU
-   * @return false when the arrays are not host buffers of one type and nothing was done
+   * @return false when the matrices are not host buffers of one type and nothing was done
    */
-  static boolean addBias(INDArray out, INDArray bias, boolean relu) {
-    ByteBuffer bytes = HostBytes.of(out);
-    if (bytes == null || out.rank() != 2 || bias.dataType() != out.dataType() || bias.length() != out.size(1)) {
+  static boolean addBias(HostMatrix out, HostMatrix bias, boolean relu) {
+    ByteBuffer bytes = out.bytes();
+    if (bytes == null || bias.bytes() == null || bias.type() != out.type() || bias.rows() != 1
+        || bias.columns() != out.columns()) {
       return false;
     }
-    int rows = (int) out.size(0);
-    int units = (int) out.size(1);
-    if (out.dataType() == DataType.FLOAT) {
+    int rows = out.rows();
+    int units = out.columns();
+    if (out.type() == DataType.FLOAT) {
       float[] b = new float[units];
-      for (int j = 0; j < units; j++) {
-        b[j] = bias.getFloat(j);
-      }
+      bias.bytes().asFloatBuffer().get(0, b, 0, units);
       FloatBuffer values = bytes.asFloatBuffer();
       float[] row = new float[units];
       for (int r = 0; r < rows; r++) {
@@ -69,9 +67,7 @@ final class HostActivations {
       // The float32 loop again for float64: one loop over doubles would widen every float32
       // value and change its rounding, and Java has no generics over primitive arrays.
       double[] b = new double[units];
-      for (int j = 0; j < units; j++) {
-        b[j] = bias.getDouble(j);
-      }
+      bias.bytes().asDoubleBuffer().get(0, b, 0, units);
       DoubleBuffer values = bytes.asDoubleBuffer();
       double[] row = new double[units];
       for (int r = 0; r < rows; r++) {
@@ -94,17 +90,17 @@ final class HostActivations {
    *
    * @param activation the layer's output (after the ReLU)
    * @param delta the gradient by that output, updated in place to the gradient by its input
-   * @return false when the arrays are not host buffers of one type and shape, and nothing was done
+   * @return false when the matrices are not host buffers of one type and shape, and nothing was done
    */
-  static boolean reluBackward(INDArray activation, INDArray delta) {
-    ByteBuffer a = HostBytes.of(activation);
-    ByteBuffer d = HostBytes.of(delta);
-    if (a == null || d == null || activation.dataType() != delta.dataType()
-        || activation.length() != delta.length()) {
+  static boolean reluBackward(HostMatrix activation, HostMatrix delta) {
+    ByteBuffer a = activation.bytes();
+    ByteBuffer d = delta.bytes();
+    if (a == null || d == null || activation.type() != delta.type()
+        || activation.rows() != delta.rows() || activation.columns() != delta.columns()) {
       return false;
     }
-    int length = (int) delta.length();
-    if (delta.dataType() == DataType.FLOAT) {
+    int length = delta.rows() * delta.columns();
+    if (delta.type() == DataType.FLOAT) {
       IntBuffer av = a.asIntBuffer();
       IntBuffer dv = d.asIntBuffer();
       int[] ac = new int[Math.min(CHUNK, length)];

@@ -7,7 +7,7 @@ import io.solstice.core.RowEvaluation;
 import io.solstice.core.Step;
 import io.solstice.core.TensorBatch;
 import io.solstice.core.metrics.ClassificationMetrics;
-import io.solstice.core.nd4j.HostBytes;
+import io.solstice.core.nd4j.HostMatrix;
 import io.solstice.core.nd4j.Optimizer;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
@@ -186,12 +186,13 @@ public final class MlpClassifier extends MlpModel
   }
 
   private BatchResult computeGradients(INDArray features, INDArray labels) {
-    long rows = features.size(0);
+    long rows = features.shape()[0];
     int[] targets = readLabels(labels, rows);
     MlpBuffers buffers = network.forward(features, true);
     BatchResult result;
-    INDArray outputs = MlpNetwork.outputs(buffers);
-    ByteBuffer hostOutputs = HostBytes.of(outputs);
+    HostMatrix outputMatrix = MlpNetwork.outputMatrix(buffers);
+    INDArray outputs = outputMatrix.array();
+    ByteBuffer hostOutputs = outputMatrix.bytes();
     if (hostOutputs != null) {
       // One read of the logits gives the loss, the predictions and the output delta, written
       // back in one bulk copy: no softmax op, no per-row element access through ND4J.
@@ -294,8 +295,12 @@ public final class MlpClassifier extends MlpModel
               + Arrays.toString(labels.shape()));
     }
     int[] targets = new int[(int) rows];
+    // A label array that is its whole buffer is read in one bulk conversion; ND4J's getDouble
+    // locates each element through the shape, a few percent of a small model's step.
+    double[] whole = !labels.isView() && labels.data().offset() == 0
+        && labels.data().length() == rows ? labels.data().asDouble() : null;
     for (int i = 0; i < rows; i++) {
-      double value = labels.getDouble(i);
+      double value = whole != null ? whole[i] : labels.getDouble(i);
       if (value != Math.rint(value) || value < 0 || value >= classes()) {
         throw new IllegalArgumentException(
             "label at row " + i + " is " + value + "; expected a class index in [0, "

@@ -2,6 +2,7 @@ package io.solstice.core.models;
 
 import io.solstice.core.NamedArrays;
 import io.solstice.core.nd4j.HostGemm;
+import io.solstice.core.nd4j.HostMatrix;
 import io.solstice.core.nd4j.Initializer;
 import io.solstice.core.nd4j.Optimizer;
 import io.solstice.core.nd4j.Parameters;
@@ -33,9 +34,16 @@ final class MlpNetwork {
   private final int[] sizes;
   private final double dropout;
   private final Parameters parameters;
+  // Each layer's parameters and gradients, looked up once (by name, then their shape and memory):
+  // looked up on every step, they were most of a small model's step (see HostMatrix).
+  private final HostMatrix[] weights;
+  private final HostMatrix[] biases;
+  private final HostMatrix[] weightGradients;
+  private final HostMatrix[] biasGradients;
   private final Optimizer optimizer;
   private final long seed;
   private long rngCounter;
+  private MlpBuffers lastBuffers;
   private final Map<Long, MlpBuffers> buffersBySize =
       new LinkedHashMap<>(8, 0.75f, true) {
         @Override
@@ -53,6 +61,17 @@ final class MlpNetwork {
     this.sizes = sizes;
     this.dropout = dropout;
     this.parameters = parameters;
+    int layers = sizes.length - 1;
+    this.weights = new HostMatrix[layers];
+    this.biases = new HostMatrix[layers];
+    this.weightGradients = new HostMatrix[layers];
+    this.biasGradients = new HostMatrix[layers];
+    for (int l = 0; l < layers; l++) {
+      weights[l] = HostMatrix.of(parameters.get(weightName(l)));
+      biases[l] = HostMatrix.of(parameters.get(biasName(l)));
+      weightGradients[l] = HostMatrix.of(parameters.gradient(weightName(l)));
+      biasGradients[l] = HostMatrix.of(parameters.gradient(biasName(l)));
+    }
     this.optimizer = optimizer;
     this.seed = seed;
     this.rngCounter = rngCounter;
@@ -79,28 +98,28 @@ final class MlpNetwork {
    */
   MlpBuffers forward(INDArray features, boolean training) {
     checkFeatures(features);
-    MlpBuffers buffers = buffersFor(features.size(0));
-    INDArray in = input(features, buffers);
+    MlpBuffers buffers = buffersFor(features.shape()[0]);
+    HostMatrix in = input(features, buffers);
     buffers.source = in;
     // One generator per step, seeded from (seed, counter): restoring both restores the masks.
     SplittableRandom dropoutRandom =
         training && dropout > 0 ? new SplittableRandom(mix(seed, rngCounter++)) : null;
     int layers = layers();
     for (int l = 0; l < layers; l++) {
-      INDArray out = buffers.activations[l];
-      HostGemm.gemm(in, parameters.get(weightName(l)), out, false, false, 1.0, 0.0);
+      HostMatrix out = buffers.activations[l];
+      HostGemm.gemm(in, weights[l], out, false, false, 1.0, 0.0);
       boolean hidden = l < layers - 1;
-      if (!HostActivations.addBias(out, parameters.get(biasName(l)), hidden)) {
-        out.addiRowVector(parameters.get(biasName(l)));
+      if (!HostActivations.addBias(out, biases[l], hidden)) {
+        out.array().addiRowVector(biases[l].array());
         if (hidden) {
-          Nd4j.exec(new RectifiedLinear(out, out, 0.0));
+          Nd4j.exec(new RectifiedLinear(out.array(), out.array(), 0.0));
         }
       }
       if (hidden) {
         if (dropoutRandom != null) {
           INDArray mask = buffers.masks[l];
           DropoutMask.fill(mask, 1 - dropout, dropoutRandom);
-          out.muli(mask);
+          out.array().muli(mask);
         }
       }
       in = out;
@@ -110,6 +129,11 @@ final class MlpNetwork {
 
   /** The raw outputs of the last forward pass into these buffers, [rows, outputs]. */
   static INDArray outputs(MlpBuffers buffers) {
+    return outputMatrix(buffers).array();
+  }
+
+  /** {@link #outputs} as a matrix. */
+  static HostMatrix outputMatrix(MlpBuffers buffers) {
     return buffers.activations[buffers.activations.length - 1];
   }
 
@@ -119,20 +143,21 @@ final class MlpNetwork {
    */
   void backward(MlpBuffers buffers) {
     int layers = layers();
-    INDArray delta = outputs(buffers);
+    HostMatrix delta = outputMatrix(buffers);
     for (int l = layers - 1; l >= 0; l--) {
-      INDArray previous = l == 0 ? buffers.source : buffers.activations[l - 1];
-      HostGemm.gemm(previous, delta, parameters.gradient(weightName(l)), true, false, 1.0, 0.0);
-      HostGemm.gemm(buffers.ones, delta, parameters.gradient(biasName(l)), false, false, 1.0, 0.0);
+      HostMatrix previous = l == 0 ? buffers.source : buffers.activations[l - 1];
+      HostGemm.gemm(previous, delta, weightGradients[l], true, false, 1.0, 0.0);
+      HostGemm.gemm(buffers.ones, delta, biasGradients[l], false, false, 1.0, 0.0);
       if (l > 0) {
-        INDArray previousDelta = buffers.deltas[l - 1];
-        HostGemm.gemm(delta, parameters.get(weightName(l)), previousDelta, false, true, 1.0, 0.0);
+        HostMatrix previousDelta = buffers.deltas[l - 1];
+        HostGemm.gemm(delta, weights[l], previousDelta, false, true, 1.0, 0.0);
         if (buffers.masks.length > 0) {
-          previousDelta.muli(buffers.masks[l - 1]);
+          previousDelta.array().muli(buffers.masks[l - 1]);
         }
         // ReLU' from the (post-dropout) activation: positive exactly where the unit was live.
         if (!HostActivations.reluBackward(buffers.activations[l - 1], previousDelta)) {
-          Nd4j.exec(new RectifiedLinearDerivative(buffers.activations[l - 1], previousDelta, previousDelta));
+          INDArray activation = buffers.activations[l - 1].array();
+          Nd4j.exec(new RectifiedLinearDerivative(activation, previousDelta.array(), previousDelta.array()));
         }
         delta = previousDelta;
       }
@@ -196,15 +221,19 @@ final class MlpNetwork {
     return sizes.length - 1;
   }
 
-  private INDArray input(INDArray features, MlpBuffers buffers) {
+  private HostMatrix input(INDArray features, MlpBuffers buffers) {
     if (features.dataType() == parameters.dataType()) {
-      return features;
+      return HostMatrix.of(features);
     }
-    buffers.input.assign(features);
+    buffers.input.array().assign(features);
     return buffers.input;
   }
 
   private MlpBuffers buffersFor(long rows) {
+    // The last batch's size, most often the next one's: no boxed key, no lookup.
+    if (lastBuffers != null && lastBuffers.rows == rows) {
+      return lastBuffers;
+    }
     MlpBuffers buffers = buffersBySize.get(rows);
     if (buffers == null) {
       // Kept across steps, so never inside a workspace the caller may have open.
@@ -213,16 +242,17 @@ final class MlpNetwork {
       }
       buffersBySize.put(rows, buffers);
     }
+    lastBuffers = buffers;
     return buffers;
   }
 
   private void checkFeatures(INDArray features) {
-    if (features.rank() != 2 || features.size(1) != inputs()) {
+    if (features.rank() != 2 || features.shape()[1] != inputs()) {
       throw new IllegalArgumentException(
           "features must be [rows, " + inputs() + "] but were " + Arrays.toString(features.shape())
               + "; reshape them or build the model with inputs(" + features.size(-1) + ")");
     }
-    if (features.size(0) < 1) {
+    if (features.shape()[0] < 1) {
       throw new IllegalArgumentException("a batch needs at least one row");
     }
     if (!features.dataType().isFPType()) {

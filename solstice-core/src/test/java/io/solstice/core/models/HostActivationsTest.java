@@ -2,6 +2,7 @@ package io.solstice.core.models;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.solstice.core.nd4j.HostMatrix;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -48,7 +49,7 @@ class HostActivationsTest {
           Nd4j.exec(new RectifiedLinear(expected, expected, 0.0));
         }
 
-        assertThat(HostActivations.addBias(out, bias, relu)).isTrue();
+        assertThat(HostActivations.addBias(HostMatrix.of(out), HostMatrix.of(bias), relu)).isTrue();
 
         assertThat(out.data().asDouble()).as("%s relu=%s", type, relu).isEqualTo(expected.data().asDouble());
       }
@@ -68,18 +69,34 @@ class HostActivationsTest {
       INDArray expected = delta.dup();
       Nd4j.exec(new RectifiedLinearDerivative(activation, expected, expected));
 
-      assertThat(HostActivations.reluBackward(activation, delta)).isTrue();
+      assertThat(HostActivations.reluBackward(HostMatrix.of(activation), HostMatrix.of(delta))).isTrue();
 
       assertThat(delta.data().asDouble()).as("%s", type).isEqualTo(expected.data().asDouble());
     }
   }
 
   @Test
-  void leavesViewsAndMixedTypesToNd4j() {
+  void aBlockOfRowsIsUpdatedInPlaceAndNothingAroundIt() {
     INDArray big = Nd4j.randn(DataType.FLOAT, 10, 8);
-    INDArray view = big.get(NDArrayIndex.interval(2, 6), NDArrayIndex.all());
-    assertThat(HostActivations.addBias(view, Nd4j.zeros(DataType.FLOAT, 1, 8), true)).isFalse();
-    assertThat(HostActivations.addBias(big, Nd4j.zeros(DataType.DOUBLE, 1, 8), true)).isFalse();
-    assertThat(HostActivations.reluBackward(big, Nd4j.zeros(DataType.DOUBLE, 10, 8))).isFalse();
+    INDArray rows = big.get(NDArrayIndex.interval(2, 6), NDArrayIndex.all());
+    INDArray bias = Nd4j.randn(DataType.FLOAT, 1, 8);
+    INDArray expected = big.dup();
+    expected.get(NDArrayIndex.interval(2, 6), NDArrayIndex.all()).addiRowVector(bias);
+
+    assertThat(HostActivations.addBias(HostMatrix.of(rows), HostMatrix.of(bias), false)).isTrue();
+
+    assertThat(big.data().asFloat()).isEqualTo(expected.data().asFloat());
+  }
+
+  @Test
+  void leavesStridedViewsAndMixedTypesToNd4j() {
+    INDArray big = Nd4j.randn(DataType.FLOAT, 10, 8);
+    INDArray columns = big.get(NDArrayIndex.all(), NDArrayIndex.interval(2, 6));
+    assertThat(HostActivations.addBias(HostMatrix.of(columns), HostMatrix.of(Nd4j.zeros(DataType.FLOAT, 1, 4)), true))
+        .isFalse();
+    assertThat(HostActivations.addBias(HostMatrix.of(big), HostMatrix.of(Nd4j.zeros(DataType.DOUBLE, 1, 8)), true))
+        .isFalse();
+    assertThat(HostActivations.reluBackward(HostMatrix.of(big), HostMatrix.of(Nd4j.zeros(DataType.DOUBLE, 10, 8))))
+        .isFalse();
   }
 }

@@ -28,7 +28,7 @@ class HostGemmTest {
         INDArray b = Nd4j.rand(type, transposeB ? n : k, transposeB ? k : n).subi(0.5);
         INDArray c = Nd4j.rand(type, m, n);
         INDArray expected = c.dup();
-        assertThat(HostGemm.fits(a, b, c, transposeA, transposeB)).isTrue();
+        assertThat(fits(a, b, c, transposeA, transposeB)).isTrue();
 
         HostGemm.gemm(a, b, c, transposeA, transposeB, alpha, beta);
         Nd4j.gemm(a, b, expected, transposeA, transposeB, alpha, beta);
@@ -49,7 +49,7 @@ class HostGemmTest {
       INDArray second = flat.get(NDArrayIndex.point(0), NDArrayIndex.interval(607, 707)).reshape('c', 20, 5);
       INDArray gradientFlat = Nd4j.zeros(type, 1, 707);
       INDArray gradient = gradientFlat.get(NDArrayIndex.point(0), NDArrayIndex.interval(607, 707)).reshape('c', 20, 5);
-      assertThat(HostGemm.fits(first, second, Nd4j.create(type, 30, 5), false, false)).isTrue();
+      assertThat(fits(first, second, Nd4j.create(type, 30, 5), false, false)).isTrue();
 
       INDArray product = Nd4j.create(type, 30, 5);
       HostGemm.gemm(first, second, product, false, false, 1.0, 0.0);
@@ -78,10 +78,10 @@ class HostGemmTest {
     INDArray delta = Nd4j.create(DataType.FLOAT, 32, 10);
     INDArray ones = Nd4j.ones(DataType.FLOAT, 1, 32);
 
-    assertThat(HostGemm.fits(features, parameters.get("layer0/W"), hidden, false, false)).isTrue();
-    assertThat(HostGemm.fits(hidden, delta, parameters.gradient("layer1/W"), true, false)).isTrue();
-    assertThat(HostGemm.fits(ones, delta, parameters.gradient("layer1/b"), false, false)).isTrue();
-    assertThat(HostGemm.fits(delta, parameters.get("layer1/W"), hidden, false, true)).isTrue();
+    assertThat(fits(features, parameters.get("layer0/W"), hidden, false, false)).isTrue();
+    assertThat(fits(hidden, delta, parameters.gradient("layer1/W"), true, false)).isTrue();
+    assertThat(fits(ones, delta, parameters.gradient("layer1/b"), false, false)).isTrue();
+    assertThat(fits(delta, parameters.get("layer1/W"), hidden, false, true)).isTrue();
   }
 
   @Test
@@ -91,9 +91,9 @@ class HostGemmTest {
     INDArray columnOrder = Nd4j.rand(DataType.FLOAT, 6, 4).dup('f');
     INDArray doubles = Nd4j.rand(DataType.DOUBLE, 6, 4);
     INDArray b = Nd4j.rand(DataType.FLOAT, 6, 4);
-    assertThat(HostGemm.fits(strided, b, Nd4j.create(DataType.FLOAT, 8, 4), false, false)).isFalse();
-    assertThat(HostGemm.fits(strided.dup(), columnOrder, Nd4j.create(DataType.FLOAT, 8, 4), false, false)).isFalse();
-    assertThat(HostGemm.fits(strided.dup(), doubles, Nd4j.create(DataType.FLOAT, 8, 4), false, false)).isFalse();
+    assertThat(fits(strided, b, Nd4j.create(DataType.FLOAT, 8, 4), false, false)).isFalse();
+    assertThat(fits(strided.dup(), columnOrder, Nd4j.create(DataType.FLOAT, 8, 4), false, false)).isFalse();
+    assertThat(fits(strided.dup(), doubles, Nd4j.create(DataType.FLOAT, 8, 4), false, false)).isFalse();
 
     INDArray c = Nd4j.create(DataType.FLOAT, 8, 4);
     HostGemm.gemm(strided, columnOrder, c, false, false, 1.0, 0.0);
@@ -107,8 +107,12 @@ class HostGemmTest {
   void shapesThatDoNotAgreeGetNd4jsError() {
     INDArray a = Nd4j.rand(DataType.FLOAT, 3, 4);
     INDArray b = Nd4j.rand(DataType.FLOAT, 5, 2);
-    assertThat(HostGemm.fits(a, b, Nd4j.create(DataType.FLOAT, 3, 2), false, false)).isFalse();
+    assertThat(fits(a, b, Nd4j.create(DataType.FLOAT, 3, 2), false, false)).isFalse();
     assertThatThrownBy(() -> HostGemm.gemm(a, b, Nd4j.create(DataType.FLOAT, 3, 2), false, false, 1.0, 0.0))
         .isInstanceOf(RuntimeException.class);
+  }
+
+  private static boolean fits(INDArray a, INDArray b, INDArray c, boolean transposeA, boolean transposeB) {
+    return HostGemm.fits(HostMatrix.of(a), HostMatrix.of(b), HostMatrix.of(c), transposeA, transposeB);
   }
 }
