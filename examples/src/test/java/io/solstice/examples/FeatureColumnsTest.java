@@ -317,6 +317,15 @@ class FeatureColumnsTest {
         oneEach);
     assertThat(grouped).isGreaterThanOrEqualTo(0.95).isGreaterThan(oneEach + 0.05);
 
+    // A smaller limit of inputs per column: the two most frequent cities, and other for the rest.
+    Path limited = dir.resolve("limited");
+    Cli three = Cli.run("train", "--data", towns.toString(), "--label", "label", "--max-categories", "3",
+        "--epochs", "1", "--work-dir", limited.toString(), "--report", dir.resolve("limited.json").toString());
+    assertThat(three.exitCode()).as(three.err()).isZero();
+    assertThat(three.out()).contains("features [x, city] (4 per row)").containsPattern(
+        "One-hot encoded: 'city' \\(2 categories of the train rows: \\w+, \\w+; and 'other' for its 43 rarer values");
+    assertThat(TrainedModel.load(limited).record().categories().get("city")).hasSize(2);
+
     ModelRecord record = TrainedModel.load(work).record();
     assertThat(record.inputs()).isEqualTo(6);
     assertThat(record.categories()).isEqualTo(Map.of("city", List.of("Lima", "Oslo", "Paris", "Rome")));

@@ -280,6 +280,8 @@ class TrainCommandTest {
     assertOneLineError(train(data, "kind"),
         "column 'kind': not in the data; the columns are [x0, x1, note, x2, x3, species]");
     assertOneLineError(train(data, "species", "--min-frequency", "0"), "--min-frequency must be >= 1, got 0");
+    assertOneLineError(train(data, "species", "--max-categories", "1"),
+        "--max-categories must be >= 2 (one category and 'other'), got 1");
     assertOneLineError(train(data, "species", "--model", "cnn:3"), "--model must look like mlp:256,128");
     assertOneLineError(train(data, "note", "--task", "regression"), "column 'note': expected a numeric target");
     assertOneLineError(train(data, "species", "--column-types", "x0=float64"), "--column-types apply to CSV files");

@@ -96,9 +96,13 @@ public final class TrainCommand extends TrainingCommand {
   @Option(names = "--min-frequency", defaultValue = "1", paramLabel = "ROWS",
       description = "A categorical value in fewer train rows than this is not a category of its own: the rarer "
           + "values of a column go together into one 'other' category, which also takes values never seen in "
-          + "training (default: ${DEFAULT-VALUE}; a column keeps at most its " + (Categories.MOST - 1)
-          + " most frequent values either way).")
+          + "training (default: ${DEFAULT-VALUE}; a column keeps at most --max-categories inputs either way).")
   long minFrequency;
+
+  @Option(names = "--max-categories", defaultValue = "" + Categories.DEFAULT_MOST, paramLabel = "N",
+      description = "The most one-hot inputs a categorical column gets, its 'other' input included: past that, "
+          + "its rarest values share 'other' (default: ${DEFAULT-VALUE}).")
+  int maxCategories;
 
   @Option(names = "--model", defaultValue = "mlp:128", paramLabel = "mlp:SIZES",
       description = "The model: mlp with hidden layer sizes, e.g. mlp:256,128 (default: ${DEFAULT-VALUE}).")
@@ -211,6 +215,7 @@ public final class TrainCommand extends TrainingCommand {
     check(!regression || classWeight.equals("none"), "--class-weight applies to classification, not regression");
     check(regression || loss.equals("squared"), "--loss applies to regression (--task regression)");
     check(minFrequency >= 1, "--min-frequency must be >= 1, got " + minFrequency);
+    check(maxCategories >= 2, "--max-categories must be >= 2 (one category and 'other'), got " + maxCategories);
     NullFill nullFill = NullFill.parse(fillNulls);
     Path path = resolve(data);
     TableFormat format = TableFormat.detect(path);
@@ -242,7 +247,8 @@ public final class TrainCommand extends TrainingCommand {
             + "--val-fraction and --test-fraction");
     Sizing sizing = sizing(trainRows);
     Map<String, Categories.Kept> kept = surveyed.categories().isEmpty() ? Map.of() : Categories.ofTrainRows(
-        split.batches(Split.TRAIN, READ_ROWS), List.copyOf(surveyed.categories().keySet()), minFrequency);
+        split.batches(Split.TRAIN, READ_ROWS), List.copyOf(surveyed.categories().keySet()), minFrequency,
+        maxCategories);
     TableLayout layout = kept.isEmpty() ? surveyed : surveyed.withCategories(kept);
     out().printf(Locale.ROOT, "%s (%s): %d rows; features %s (%d per row); %s%n", path, format.label(), layout.rows(),
         layout.features(), layout.width(), layout.regression() ? "target '" + label + "'"
@@ -440,6 +446,7 @@ public final class TrainCommand extends TrainingCommand {
     record.put("categories", layout.categories());
     record.put("other_category", layout.otherCategory());
     record.put("min_frequency", minFrequency);
+    record.put("max_categories", maxCategories);
     record.put("split", splitRecord);
     record.put("fill_nulls", fillNulls);
     if (standardization == null) {

@@ -24,18 +24,18 @@ import reactor.core.publisher.Flux;
  * Values are read as {@link ColumnText}, as the encoding reads them.
  *
  * <p>A column's rare values are grouped: those in fewer train rows than a minimum frequency, and
- * beyond the {@code MOST - 1} most frequent ones, become one other category (the feature {@code
- * FeatureSpec.Builder.otherCategory} adds), which then also takes the values the train rows never
- * held. This is scikit-learn's {@code OneHotEncoder(min_frequency=..., max_categories=100,
- * handle_unknown="infrequent_if_exist")}.
+ * those beyond the most frequent ones that a column's limit of one-hot features leaves room for,
+ * become one other category (the feature {@code FeatureSpec.Builder.otherCategory} adds), which
+ * then also takes the values the train rows never held. This is scikit-learn's {@code
+ * OneHotEncoder(min_frequency=..., max_categories=..., handle_unknown="infrequent_if_exist")}.
  */
 public final class Categories {
 
   /**
-   * The most one-hot features a column may have, its other category included: more are too many
-   * to learn well.
+   * The most one-hot features a column has by default, its other category included: more are
+   * too many to learn well from most tables.
    */
-  public static final int MOST = 100;
+  public static final int DEFAULT_MOST = 100;
 
   /**
    * The most distinct values a survey counts in a column: a column with more is an identifier or
@@ -100,20 +100,27 @@ public final class Categories {
 
   /**
    * The categories of the train rows: each column's values in at least {@code minFrequency}
-   * rows, at most the {@code MOST - 1} most frequent of them when any value is grouped, sorted.
-   * Values as frequent as the last one kept go, as in scikit-learn, to those that sort last.
+   * rows, at most the {@code most - 1} most frequent of them when any value is grouped (one
+   * feature goes to the other category), sorted. Values as frequent as the last one kept go, as
+   * in scikit-learn, to those that sort last.
    *
    * @param train the train rows' batches (read once, each closed after its visit)
    * @param columns the categorical columns
    * @param minFrequency the fewest train rows a value must be in to be a category of its own, at
    *     least 1
+   * @param most the most one-hot features a column may have, its other category included, at
+   *     least 2 ({@link #DEFAULT_MOST} unless a user asks otherwise)
    * @return the categories by column, in the columns' order; a column with no value in the
    *     train rows has none, and one whose every value is rarer than {@code minFrequency} has
    *     none but the other category
    */
-  public static Map<String, Kept> ofTrainRows(Flux<ArrowBatch> train, List<String> columns, long minFrequency) {
+  public static Map<String, Kept> ofTrainRows(
+      Flux<ArrowBatch> train, List<String> columns, long minFrequency, int most) {
     if (minFrequency < 1) {
       throw new IllegalArgumentException("the minimum frequency must be at least 1, got " + minFrequency);
+    }
+    if (most < 2) {
+      throw new IllegalArgumentException("a column needs room for at least 2 one-hot features, got " + most);
     }
     Map<String, Map<String, Long>> counts = new LinkedHashMap<>();
     columns.forEach(column -> counts.put(column, new HashMap<>()));
@@ -131,25 +138,25 @@ public final class Categories {
       }
     }).blockLast();
     Map<String, Kept> kept = new LinkedHashMap<>();
-    counts.forEach((column, count) -> kept.put(column, keep(count, minFrequency)));
+    counts.forEach((column, count) -> kept.put(column, keep(count, minFrequency, most)));
     return kept;
   }
 
   // Package-private for its test: which of a column's values, by their train row counts, are categories.
-  static Kept keep(Map<String, Long> counts, long minFrequency) {
+  static Kept keep(Map<String, Long> counts, long minFrequency, int most) {
     List<String> frequent = new ArrayList<>();
     counts.forEach((value, n) -> {
       if (n >= minFrequency) {
         frequent.add(value);
       }
     });
-    if (frequent.size() == counts.size() && frequent.size() <= MOST) {
+    if (frequent.size() == counts.size() && frequent.size() <= most) {
       return new Kept(new TreeSet<>(frequent).stream().toList(), 0);
     }
     // One feature goes to the other category.
     frequent.sort(Comparator.comparing((String value) -> counts.get(value))
         .thenComparing(Comparator.<String>naturalOrder()).reversed());
-    List<String> categories = new TreeSet<>(frequent.subList(0, Math.min(frequent.size(), MOST - 1))).stream()
+    List<String> categories = new TreeSet<>(frequent.subList(0, Math.min(frequent.size(), most - 1))).stream()
         .toList();
     return new Kept(categories, counts.size() - categories.size());
   }

@@ -32,7 +32,7 @@ import reactor.core.publisher.Flux;
  *
  * <p>A string or dictionary-encoded feature column is categorical (one-hot encoded; its
  * categories come from the train rows later, {@link Categories#ofTrainRows}, its rarer values
- * grouped as one other category past {@value Categories#MOST} features). By default one with more
+ * grouped as one other category past a column's limit of features). By default one with more
  * distinct values than half the rows, or than {@value Categories#SURVEY_LIMIT} (an identifier or
  * free text, not a category), is left out, saying why; a named one is kept.
  */

@@ -47,7 +47,7 @@ class CategoriesTest {
       assertThat(layout.categories()).containsOnlyKeys("colour");
 
       Map<String, Categories.Kept> categories = Categories.ofTrainRows(
-          Flux.just(batch(allocator, codes[0]), batch(allocator, codes[1])), List.of("colour"), 1);
+          Flux.just(batch(allocator, codes[0]), batch(allocator, codes[1])), List.of("colour"), 1, Categories.DEFAULT_MOST);
       assertThat(categories).isEqualTo(Map.of("colour", new Categories.Kept(List.of("blue", "red"), 0)));
       TableLayout known = layout.withCategories(categories);
       assertThat(known.width()).isEqualTo(3);
@@ -56,7 +56,7 @@ class CategoriesTest {
 
       // Red is in three rows, blue in three: with a minimum of 4 neither is a category.
       Map<String, Categories.Kept> none = Categories.ofTrainRows(
-          Flux.just(batch(allocator, codes[0]), batch(allocator, codes[1])), List.of("colour"), 4);
+          Flux.just(batch(allocator, codes[0]), batch(allocator, codes[1])), List.of("colour"), 4, Categories.DEFAULT_MOST);
       assertThat(none.get("colour")).isEqualTo(new Categories.Kept(List.of(), 2));
       assertThatThrownBy(() -> layout.withCategories(none)).isInstanceOf(UsageException.class)
           .hasMessage("categorical column 'colour' has no value in as many train rows as --min-frequency asks; "
@@ -72,7 +72,7 @@ class CategoriesTest {
       TableLayout layout = TableSurvey.survey(Flux.just(batch(allocator, codes[0]), batch(allocator, codes[1])),
           "colours", "label", List.of(), List.of(), false);
       Map<String, Categories.Kept> rare = Categories.ofTrainRows(
-          Flux.just(batch(allocator, codes[0]), batch(allocator, codes[1])), List.of("colour"), 2);
+          Flux.just(batch(allocator, codes[0]), batch(allocator, codes[1])), List.of("colour"), 2, Categories.DEFAULT_MOST);
       assertThat(rare.get("colour")).isEqualTo(new Categories.Kept(List.of("blue", "red"), 1));
       TableLayout known = layout.withCategories(rare);
       assertThat(known.width()).isEqualTo(4);
@@ -91,14 +91,20 @@ class CategoriesTest {
       counts.put(String.format(Locale.ROOT, "v%03d", k), k + 1L);
       ties.put(String.format(Locale.ROOT, "v%03d", k), 1L);
     }
-    Categories.Kept kept = Categories.keep(counts, 1);
+    Categories.Kept kept = Categories.keep(counts, 1, Categories.DEFAULT_MOST);
     assertThat(kept.grouped()).isEqualTo(51);
-    assertThat(kept.categories()).hasSize(Categories.MOST - 1).startsWith("v051").endsWith("v149").isSorted();
-    assertThat(Categories.keep(ties, 1).categories()).startsWith("v051").endsWith("v149");
-    assertThat(Categories.keep(counts, 140)).as("in 140 rows or more: v139 to v149").isEqualTo(new Categories.Kept(
+    assertThat(kept.categories()).hasSize(Categories.DEFAULT_MOST - 1).startsWith("v051").endsWith("v149").isSorted();
+    assertThat(Categories.keep(ties, 1, Categories.DEFAULT_MOST).categories()).startsWith("v051").endsWith("v149");
+    // A smaller limit: the 9 most frequent and other.
+    assertThat(Categories.keep(counts, 1, 10)).isEqualTo(new Categories.Kept(
+        IntStream.range(141, 150).mapToObj(k -> String.format(Locale.ROOT, "v%03d", k)).toList(), 141));
+    assertThat(Categories.keep(few(), 1, 3)).as("three values fit three inputs").isEqualTo(new Categories.Kept(
+        List.of("a", "b", "c"), 0));
+    assertThat(Categories.keep(few(), 1, 2)).as("the two that sort last, and other").isEqualTo(new Categories.Kept(
+        List.of("c"), 2));
+    assertThat(Categories.keep(counts, 140, Categories.DEFAULT_MOST)).as("in 140 rows or more: v139 to v149").isEqualTo(new Categories.Kept(
         IntStream.range(139, 150).mapToObj(k -> String.format(Locale.ROOT, "v%03d", k)).toList(), 139));
-    Map<String, Long> few = Map.of("a", 5L, "b", 5L, "c", 5L);
-    assertThat(Categories.keep(few, 5)).as("all frequent, no other").isEqualTo(new Categories.Kept(
+    assertThat(Categories.keep(few(), 5, Categories.DEFAULT_MOST)).as("all frequent, no other").isEqualTo(new Categories.Kept(
         List.of("a", "b", "c"), 0));
   }
 
@@ -155,6 +161,11 @@ class CategoriesTest {
   }
 
   /** Four rows: x, a dictionary-encoded colour (-1 for null) and a 0/1 label. */
+  /** Three values, each in five rows. */
+  private static Map<String, Long> few() {
+    return Map.of("a", 5L, "b", 5L, "c", 5L);
+  }
+
   private static ArrowBatch batch(BufferAllocator allocator, int[] codes) {
     DictionaryEncoding encoding = new DictionaryEncoding(DICTIONARY, false, new ArrowType.Int(8, true));
     VarCharVector entries = new VarCharVector("colour-entries", allocator);
