@@ -246,7 +246,8 @@ class BadIpcInputTest {
    * A record batch that declares more body than it has swallows the start of the next message,
    * and the reader takes its next length prefix from wherever that lands. Where it lands on a
    * zero word, the reader used to end there as at an end-of-stream marker, losing the batches
-   * after it without a word; in a file the bytes left after the marker now say it is corrupt.
+   * after it without a word; the bytes left after the marker now say it is corrupt, in a file
+   * and in a stream of unknown length where they have arrived.
    */
   @Test
   void aBodyLengthLieThatLandsOnAZeroWordIsCorruptNotAnEarlyEnd(@org.junit.jupiter.api.io.TempDir Path dir)
@@ -284,6 +285,21 @@ class BadIpcInputTest {
           .hasMessageContaining("is followed by " + valid.length + " more bytes of " + 2L * valid.length);
       Path whole = Files.write(dir.resolve("valid.arrows"), valid);
       assertThat(drain(ArrowSources.ipcStream(whole, allocator, ReadOptions.defaults()))).isEqualTo(60);
+
+      // A stream of unknown length (a socket, a pipe): the bytes that have arrived after the
+      // marker say the same, and a stream that ends at its marker still ends there.
+      byte[] lying = lie;
+      assertThatThrownBy(() -> drain(ArrowSources.ipcStream("lying socket", () -> new ByteArrayInputStream(lying),
+          allocator, ReadOptions.defaults())))
+          .isInstanceOf(CorruptIpcException.class)
+          .hasMessageContaining("lying socket: an end-of-stream marker at byte")
+          .hasMessageContaining("is followed by more bytes: a message declares a body its bytes do not have");
+      assertThatThrownBy(() -> drain(ArrowSources.ipcStream("two streams", () -> new ByteArrayInputStream(
+          concat(valid, valid)), allocator, ReadOptions.defaults())))
+          .isInstanceOf(CorruptIpcException.class)
+          .hasMessageContaining("or the input holds more than one stream");
+      assertThat(drain(ArrowSources.ipcStream("socket", () -> new ByteArrayInputStream(valid), allocator,
+          ReadOptions.defaults()))).isEqualTo(60);
       allocator.close();
     }
   }

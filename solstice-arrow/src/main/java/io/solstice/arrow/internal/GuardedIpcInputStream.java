@@ -148,6 +148,14 @@ public final class GuardedIpcInputStream extends FilterInputStream {
             + knownSize + ": a message declares a body its bytes do not have, or the file holds more than "
             + "one stream");
       }
+      if (knownSize < 0 && arrivedAfterMarker()) {
+        // A stream of unknown length cannot say whether more will come, but bytes that have
+        // already arrived after the marker are the same sign; waiting for more could block a
+        // producer that keeps its connection open.
+        throw new CorruptIpcException(null, sourceName + ": an end-of-stream marker at byte "
+            + (position - prefixLength) + " is followed by more bytes: a message declares a body its bytes "
+            + "do not have, or the input holds more than one stream");
+      }
       pending = java.util.Arrays.copyOf(prefix, prefixLength);
       pendingOffset = 0;
       endOfStream = true;
@@ -185,6 +193,15 @@ public final class GuardedIpcInputStream extends FilterInputStream {
     pendingOffset = 0;
     bodyRemaining = bodyLength;
     return true;
+  }
+
+  /** Whether the input holds bytes it can give without blocking (a failing input counts as none). */
+  private boolean arrivedAfterMarker() {
+    try {
+      return in.available() > 0;
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   private long limit() {
