@@ -7,8 +7,6 @@ import io.solstice.arrow.CorruptIpcException;
 import io.solstice.kafka.internal.IpcRecordDecoder;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
@@ -102,9 +100,8 @@ class IpcRecordDecoderTest {
   void aValueDeclaringABodyLargerThanItselfIsRefusedBeforeAllocatingIt() throws Exception {
     try (BufferAllocator allocator = new RootAllocator()) {
       byte[] value = textStream(allocator);
-      // The record batch's body length (the first int64 of 8 KiB or more would be absurd here):
-      // declared as 1 GiB by rewriting the value's own body length wherever it appears.
-      byte[] lying = withBodyLength(value, 1L << 30);
+      // The record batch's body length declared as 1 GiB.
+      byte[] lying = KafkaTestSupport.withBodyLength(value, 1L << 30);
 
       assertThatThrownBy(() -> new IpcRecordDecoder().decodeBatch(record(lying), allocator))
           .hasMessageContaining("declares 1073741824 bytes");
@@ -133,28 +130,6 @@ class IpcRecordDecoderTest {
       writer.end();
       return bytes.toByteArray();
     }
-  }
-
-  /**
-   * The value with its record batch's body length rewritten: the batch message's metadata holds
-   * it as a little-endian int64 equal to the bytes between that message's metadata and the end
-   * marker.
-   */
-  private static byte[] withBodyLength(byte[] value, long declared) {
-    ByteBuffer in = ByteBuffer.wrap(value).order(ByteOrder.LITTLE_ENDIAN);
-    int schemaLength = in.getInt(4);
-    int batchStart = 8 + schemaLength;
-    int batchMetadata = in.getInt(batchStart + 4);
-    long body = value.length - 8 - (batchStart + 8 + batchMetadata);
-    byte[] out = value.clone();
-    ByteBuffer patch = ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN);
-    for (int at = batchStart + 8; at + 8 <= batchStart + 8 + batchMetadata; at += 4) {
-      if (patch.getLong(at) == body) {
-        patch.putLong(at, declared);
-        return out;
-      }
-    }
-    throw new IllegalStateException("no body length " + body + " in the batch's metadata");
   }
 
   /** An IPC stream of {@code batches} batches of x = 0, 1, 2; with or without its end marker. */

@@ -5,6 +5,8 @@ import static org.awaitility.Awaitility.await;
 import io.solstice.kafka.testing.KafkaBroker;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.Channels;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -91,5 +93,27 @@ final class KafkaTestSupport {
         return out.toByteArray();
       }
     }
+  }
+
+  /**
+   * The value with its record batch's body length rewritten: the batch message's metadata holds
+   * it as a little-endian int64 equal to the bytes between that message's metadata and the end
+   * marker.
+   */
+  static byte[] withBodyLength(byte[] value, long declared) {
+    ByteBuffer in = ByteBuffer.wrap(value).order(ByteOrder.LITTLE_ENDIAN);
+    int schemaLength = in.getInt(4);
+    int batchStart = 8 + schemaLength;
+    int batchMetadata = in.getInt(batchStart + 4);
+    long body = value.length - 8 - (batchStart + 8 + batchMetadata);
+    byte[] out = value.clone();
+    ByteBuffer patch = ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN);
+    for (int at = batchStart + 8; at + 8 <= batchStart + 8 + batchMetadata; at += 4) {
+      if (patch.getLong(at) == body) {
+        patch.putLong(at, declared);
+        return out;
+      }
+    }
+    throw new IllegalStateException("no body length " + body + " in the batch's metadata");
   }
 }

@@ -448,6 +448,38 @@ class KafkaTrainingTest {
   }
 
   @Test
+  void aCorruptArrowIpcRecordGoesToTheDeadLetterTopicAndTheOthersTrain() throws Exception {
+    broker.createTopic("ipc-bad", 1);
+    broker.createTopic("ipc-bad-dlq", 1);
+    List<byte[]> values = new ArrayList<>();
+    for (int r = 0; r < 4; r++) {
+      byte[] value = KafkaTestSupport.ipcStream(allocator, r * 25L, 25);
+      // Record 2 declares a 1 GiB body: refused before anything is allocated for it.
+      values.add(r == 2 ? KafkaTestSupport.withBodyLength(value, 1L << 30) : value);
+    }
+    Producing.send(broker, "ipc-bad", 1, values);
+    TrainingLog log = new TrainingLog();
+    KafkaSource source = KafkaSource.builder(broker.consumerConfig("g-ipc-bad"), "ipc-bad")
+        .format(RecordFormat.arrowIpc())
+        .badRecords(BadRecordPolicy.skipTo("ipc-bad-dlq"))
+        .completeWhenIdle(Duration.ofSeconds(1))
+        .allocator(allocator)
+        .build();
+
+    train(source, new RecordingRegression(log, 0));
+
+    Set<Long> good = new TreeSet<>(ids(0, 100));
+    good.removeAll(ids(50, 75));
+    assertThat(log.counts().keySet()).isEqualTo(good);
+    assertThat(source.skippedRecords()).isEqualTo(1);
+    List<ConsumerRecord<byte[], byte[]>> dead = KafkaTestSupport.readAll(broker, "ipc-bad-dlq", 1);
+    assertThat(dead).hasSize(1);
+    assertThat(header(dead.get(0), "solstice.offset")).isEqualTo("2");
+    assertThat(header(dead.get(0), "solstice.error")).contains("declares 1073741824 bytes");
+    assertThat(dead.get(0).value()).isEqualTo(values.get(2));
+  }
+
+  @Test
   void theConsumerLagGaugeFallsToZeroWhenTheTrainerCatchesUp() throws Exception {
     broker.createTopic("lag", 2);
     Producing.sendJsonRows(broker, "lag", 2, 2000);
