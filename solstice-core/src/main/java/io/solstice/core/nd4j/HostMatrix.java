@@ -7,7 +7,6 @@ import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * An ND4J matrix as OpenBLAS and Java loops take it, looked up once: its shape, and, when it is
@@ -51,8 +50,8 @@ public final class HostMatrix {
    */
   public static HostMatrix of(INDArray array) {
     DataType type = array.dataType();
-    if (!OpenBlas.available() || !Nd4j.getEnvironment().isCPU()
-        || (type != DataType.FLOAT && type != DataType.DOUBLE) || !denseRowMajor(array)) {
+    // OpenBLAS is available only on ND4J's CPU backend, so this also leaves GPU memory to ND4J.
+    if (!OpenBlas.available() || (type != DataType.FLOAT && type != DataType.DOUBLE) || !denseRowMajor(array)) {
       return new HostMatrix(array, -1, -1, null, null);
     }
     long[] shape = array.shape();
@@ -113,9 +112,9 @@ public final class HostMatrix {
   }
 
   /**
-   * A rank-2 array whose rows lie one after the other in one buffer. Read from ND4J's Java-side
-   * shape and strides: {@code size(i)} and {@code stride(i)} each test whether the array is a
-   * scalar first.
+   * A rank-2 array of at most {@code Integer.MAX_VALUE} values whose rows lie one after the other
+   * in one buffer. Read from ND4J's Java-side shape and strides: {@code size(i)} and {@code
+   * stride(i)} each test whether the array is a scalar first.
    */
   private static boolean denseRowMajor(INDArray array) {
     if (array.rank() != 2) {
@@ -124,8 +123,7 @@ public final class HostMatrix {
     long[] shape = array.shape();
     long rows = shape[0];
     long columns = shape[1];
-    if (rows < 1 || columns < 1 || rows > Integer.MAX_VALUE || columns > Integer.MAX_VALUE
-        || array.offset() < array.data().offset()) {
+    if (rows < 1 || columns < 1 || rows * columns > Integer.MAX_VALUE || array.offset() < array.data().offset()) {
       return false;
     }
     long[] stride = array.stride();
