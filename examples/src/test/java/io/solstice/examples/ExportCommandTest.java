@@ -75,7 +75,7 @@ class ExportCommandTest {
     Cli train = Cli.run("train", "--data", table.toString(), "--label", "x0", "--features", "x1,x2,x3",
         "--task", "regression", "--epochs", "5", "--work-dir", work.toString());
     assertThat(train.exitCode()).as(train.err()).isZero();
-    Path onnx = dir.resolve("regression.onnx");
+    Path onnx = dir.resolve("exports").resolve("regression.onnx"); // a directory made as needed
     Path predictions = dir.resolve("regression.arrow");
 
     assertThat(Cli.run("export", "--run", work.toString(), "--onnx", onnx.toString()).exitCode()).isZero();
@@ -105,7 +105,7 @@ class ExportCommandTest {
     Path work = dir.resolve("run");
     assertThat(Cli.run("train", "--data", table.toString(), "--label", "species", "--epochs", "3",
         "--work-dir", work.toString()).exitCode()).isZero();
-    Path file = dir.resolve("model.safetensors");
+    Path file = dir.resolve("exports").resolve("v1").resolve("model.safetensors"); // directories made as needed
 
     Cli export = Cli.run("export", "--run", work.toString(), "--safetensors", file.toString());
 

@@ -5,6 +5,7 @@ import io.solstice.examples.data.UsageException;
 import io.solstice.examples.job.ModelRecord;
 import io.solstice.examples.job.TrainedModel;
 import io.solstice.onnx.OnnxExport;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
 import picocli.CommandLine.Command;
@@ -50,6 +51,12 @@ public final class ExportCommand extends CommandBase {
       throw new UsageException("say what to write: --onnx FILE and/or --safetensors FILE");
     }
     TrainedModel model = TrainedModel.load(run);
+    // As predict's --out: the directories of a new file are made, not refused.
+    for (Path target : new Path[] {onnx, safetensors}) {
+      if (target != null) {
+        Files.createDirectories(target.toAbsolutePath().getParent());
+      }
+    }
     if (onnx != null) {
       onnxExport(model).write(onnx);
       out().println("Wrote " + onnx + " (ONNX " + model.record().model() + " from "

@@ -5,8 +5,10 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -56,8 +58,7 @@ public final class AtomicFiles {
         target.getFileName() + "." + Long.toHexString(RANDOM.nextLong()) + TEMP_SUFFIX);
     boolean moved = false;
     try {
-      try (FileChannel channel =
-          FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      try (FileChannel channel = createTemporary(temp, target, directory)) {
         OutputStream out = new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16);
         writer.writeTo(out);
         out.flush();
@@ -76,6 +77,21 @@ public final class AtomicFiles {
       if (!moved) {
         Files.deleteIfExists(temp);
       }
+    }
+  }
+
+  /**
+   * Creates the temporary file; when that fails for a reason of the directory's (it does not
+   * exist, or cannot be written), the error names the target, not a temporary name the caller
+   * never gave.
+   */
+  private static FileChannel createTemporary(Path temp, Path target, Path directory) throws IOException {
+    try {
+      return FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    } catch (NoSuchFileException e) {
+      throw new NoSuchFileException(target.toString(), null, "no such directory: " + directory);
+    } catch (AccessDeniedException e) {
+      throw new AccessDeniedException(target.toString(), null, "cannot create files in " + directory);
     }
   }
 

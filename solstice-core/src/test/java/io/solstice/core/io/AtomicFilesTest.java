@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,5 +43,14 @@ class AtomicFilesTest {
     try (var files = Files.list(dir)) {
       assertThat(files).containsExactly(target);
     }
+  }
+
+  @Test
+  void aMissingDirectoryIsNamedWithTheTargetNotATemporaryFile() {
+    Path target = dir.resolve("absent").resolve("model.onnx");
+
+    assertThatThrownBy(() -> AtomicFiles.write(target, out -> out.write(1)))
+        .isInstanceOf(NoSuchFileException.class)
+        .hasMessage(target + ": no such directory: " + target.getParent());
   }
 }
