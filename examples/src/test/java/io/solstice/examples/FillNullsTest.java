@@ -49,7 +49,7 @@ class FillNullsTest {
         "--work-dir", dir.resolve("refused").toString());
 
     assertThat(train.exitCode()).isEqualTo(SolsticeCli.EXIT_USAGE);
-    assertThat(train.errLines()).containsExactly("solstice train: " + table + " has null feature values: "
+    assertThat(train.errLines()).containsExactly("solstice train: " + table + " has missing feature values (null or NaN): "
         + "'x1' in 3 rows (the first is row 4), 'x3' in 1 row (the first is row 8); fill them with --fill-nulls mean "
         + "(each feature's train mean) or --fill-nulls VALUE, or remove those rows");
 
@@ -60,9 +60,9 @@ class FillNullsTest {
     Cli predict = Cli.run("predict", "--run", work.toString(), "--data", table.toString(), "--out",
         dir.resolve("p.arrow").toString());
     assertThat(predict.exitCode()).isEqualTo(SolsticeCli.EXIT_USAGE);
-    assertThat(predict.errLines()).containsExactly("solstice predict: " + table + " has nulls in feature column "
-        + "'x1', and the run refused nulls when it trained: fill them in the data, or train again with "
-        + "--fill-nulls mean or --fill-nulls VALUE");
+    assertThat(predict.errLines()).containsExactly("solstice predict: " + table + " has a missing value (null or NaN) "
+        + "in feature column 'x1' (row 4), and the run refused missing values when it trained: fill them in the data, "
+        + "or train again with --fill-nulls mean or --fill-nulls VALUE");
 
     Cli bad = Cli.run("train", "--data", table.toString(), "--label", "species", "--fill-nulls", "median");
     assertThat(bad.errLines()).containsExactly(
@@ -75,7 +75,7 @@ class FillNullsTest {
     Cli train = Cli.run("train", "--data", table.toString(), "--label", "species", "--epochs", "5",
         "--fill-nulls", "mean", "--work-dir", work.toString());
     assertThat(train.exitCode()).as(train.err()).isZero();
-    assertThat(train.out()).contains("Null features filled with each feature's train mean (rows with nulls: x1: 3, x3: 1)");
+    assertThat(train.out()).contains("Missing features (null or NaN) filled with each feature's train mean (rows with missing values: x1: 3, x3: 1)");
     ModelRecord record = TrainedModel.load(work).record();
     double[] fill = record.fillNulls();
     assertThat(fill).hasSize(4);

@@ -212,16 +212,17 @@ public final class FeatureSpec {
     checkFillWidth(name, w);
     DataType wanted = featureType == null ? natural : featureType;
     long[] shape = {rows, w};
-    if (!hasNulls && wanted == natural && standardization == null) {
+    FloatingPointVector values = (FloatingPointVector) child;
+    boolean missing = hasNulls || fillValues != null && holdsNaN(values, 0, rows * w);
+    if (!missing && wanted == natural && standardization == null) {
       return ZeroCopy.wrap(child.getDataBuffer(), name, natural, shape, releases);
     }
-    FloatingPointVector values = (FloatingPointVector) child;
     ArrayFiller out = new ArrayFiller(wanted, shape);
     for (int r = 0; r < rows; r++) {
       boolean rowNull = list.isNull(r);
       for (int c = 0; c < w; c++) {
         int i = r * w + c;
-        out.put(i, scaled(c, rowNull || child.isNull(i) ? fill(c) : values.getValueAsDouble(i)));
+        out.put(i, scaled(c, rowNull ? fill(c) : valueOrFill(values, i, c)));
       }
     }
     return out.array();
@@ -270,17 +271,17 @@ public final class FeatureSpec {
     checkFillWidth(name, w);
     DataType wanted = featureType == null ? natural : featureType;
     long[] shape = {rows, w};
-    if (wanted == natural && standardization == null && !hasNulls) {
+    FloatingPointVector values = (FloatingPointVector) child;
+    boolean missing = hasNulls || fillValues != null && holdsNaN(values, start, start + rows * w);
+    if (wanted == natural && standardization == null && !missing) {
       return ZeroCopy.wrap(child.getDataBuffer(), (long) start * natural.width(), name, natural, shape, releases);
     }
-    FloatingPointVector values = (FloatingPointVector) child;
     ArrayFiller out = new ArrayFiller(wanted, shape);
     for (int r = 0; r < rows; r++) {
       boolean rowNull = list.isNull(r);
       int from = list.getOffsetBuffer().getInt(r * 4L);
       for (int c = 0; c < w; c++) {
-        out.put(r * w + c, scaled(c,
-            rowNull || child.isNull(from + c) ? fill(c) : values.getValueAsDouble(from + c)));
+        out.put(r * w + c, scaled(c, rowNull ? fill(c) : valueOrFill(values, from + c, c)));
       }
     }
     return out.array();
@@ -302,6 +303,26 @@ public final class FeatureSpec {
       }
     }
     return Math.max(width, 0);
+  }
+
+  /** Whether a value from {@code from} to {@code to} (exclusive) that is not null is NaN. */
+  private static boolean holdsNaN(FloatingPointVector values, int from, int to) {
+    ValueVector vector = (ValueVector) values;
+    for (int i = from; i < to; i++) {
+      if (!vector.isNull(i) && Double.isNaN(values.getValueAsDouble(i))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Element {@code i} of a vector column, or feature {@code feature}'s fill where it is missing. */
+  private double valueOrFill(FloatingPointVector values, int i, int feature) {
+    if (((ValueVector) values).isNull(i)) {
+      return fill(feature);
+    }
+    double value = values.getValueAsDouble(i);
+    return Double.isNaN(value) && fillValues != null ? fill(feature) : value;
   }
 
   private static int firstNullRow(FixedSizeListVector list, ValueVector child, int w) {
@@ -372,6 +393,9 @@ public final class FeatureSpec {
           value = fill(f);
         } else {
           value = numericValue(v, r);
+          if (Double.isNaN(value) && fillValues != null) {
+            value = fill(f);
+          }
         }
         out.put(r * k + f, scaled(f, value));
       }
@@ -702,9 +726,11 @@ public final class FeatureSpec {
     }
 
     /**
-     * Replaces null feature values (a null in a feature column, a null element of a vector
-     * column, or a whole null vector) by a value, before any standardization; this makes the
-     * list path copy. Without it a null feature raises {@link NullValueException}.
+     * Replaces missing feature values by a value, before any standardization: a null in a
+     * feature column, a null element of a vector column, a whole null vector, and NaN (how pandas
+     * and NumPy write a missing number); this makes the list path copy a batch that holds one.
+     * Without it a null feature raises {@link NullValueException}, and NaN stays NaN (for the
+     * engine's non-finite policy to see).
      *
      * @param values one value for every feature, or one per feature (per column of a
      *     multi-column spec, per element of a vector column)

@@ -499,6 +499,61 @@ class FeatureSpecTest {
     }
   }
 
+  @Test
+  void nanIsAMissingValueThatAFillValueReplacesInEveryLayoutAndThatIsKeptWithoutOne() {
+    FeatureSpec filled = FeatureSpec.builder().features("x1", "x3").fillNulls(-1).label("label").build();
+    FeatureSpec strict = FeatureSpec.builder().features("x1", "x3").label("label").build();
+    for (FeatureSpec spec : List.of(filled, strict)) {
+      ArrowBatch batch = batch(4, 0, 0);
+      ((Float4Vector) batch.root().getVector("x1")).set(1, Float.NaN);
+      try (ArrowTensorBatch tensors = spec.toTensors(batch)) {
+        assertThat(tensors.features().getFloat(1, 0)).isEqualTo(Float.valueOf(spec == filled ? -1f : Float.NaN));
+        assertThat(tensors.features().getFloat(2, 0)).isFinite();
+      }
+    }
+
+    FeatureSpec filledPixels =
+        FeatureSpec.builder().features("pixels").fillNulls(-1).label("label").numClasses(TestData.CLASSES).build();
+    for (FeatureSpec spec : List.of(filledPixels, pixels())) {
+      try (ArrowBatch batch = batch(4, 0, 0)) {
+        Float4Vector values = (Float4Vector) ((FixedSizeListVector) batch.root().getVector("pixels")).getDataVector();
+        values.set(2 * TestData.WIDTH + 3, Float.NaN);
+        try (ArrowTensorBatch tensors = spec.toTensors(batch.retain())) {
+          assertThat(tensors.features().getFloat(2, 3)).isEqualTo(Float.valueOf(spec == filledPixels ? -1f : Float.NaN));
+          assertThat(tensors.features().data().address() == values.getDataBuffer().memoryAddress())
+              .as("copied only to be filled").isEqualTo(spec != filledPixels);
+        }
+      }
+    }
+
+    // A list column of one width, as Parquet gives back a fixed-size list: NaN in its last row.
+    ListVector xs = ListVector.empty("xs", allocator);
+    xs.addOrGetVector(FieldType.nullable(new ArrowType.FloatingPoint(FloatingPointPrecision.SINGLE)));
+    xs.allocateNew();
+    float[][] rows = {{1, 2}, {3, 4}, {5, Float.NaN}};
+    for (int r = 0; r < rows.length; r++) {
+      int at = xs.startNewValue(r);
+      for (int c = 0; c < 2; c++) {
+        ((Float4Vector) xs.getDataVector()).setSafe(at + c, rows[r][c]);
+      }
+      xs.endValue(r, 2);
+    }
+    xs.setValueCount(rows.length);
+    IntVector label = new IntVector("label", allocator);
+    label.allocateNew(rows.length);
+    for (int r = 0; r < rows.length; r++) {
+      label.set(r, r % 2);
+    }
+    label.setValueCount(rows.length);
+    try (ArrowBatch lists = new ArrowBatch(new VectorSchemaRoot(List.of(xs, label)), Map.of(),
+        new BatchPosition("lists", 0, 0), null)) {
+      try (ArrowTensorBatch tensors =
+          FeatureSpec.builder().features("xs").fillNulls(-1).label("label").build().toTensors(lists.retain())) {
+        assertThat(tensors.features().toFloatMatrix()).isEqualTo(new float[][] {{1, 2}, {3, 4}, {5, -1}});
+      }
+    }
+  }
+
   private void assertBad(FeatureSpec spec, Class<? extends ArrowDataException> type, String column, String message) {
     ArrowBatch batch = batch(4, 0, 0);
     assertThatThrownBy(() -> spec.toTensors(batch))

@@ -25,6 +25,9 @@ public class NonFiniteException extends RuntimeException {
   /** The global step of that mode. */
   private final long globalStep;
 
+  /** What held the value. */
+  private final String what;
+
   /**
    * Creates the exception.
    *
@@ -43,6 +46,26 @@ public class NonFiniteException extends RuntimeException {
     this.mode = mode;
     this.epoch = epoch;
     this.globalStep = globalStep;
+    this.what = what;
+  }
+
+  /**
+   * What held the non-finite value, as given to the constructor: for example {@code "features
+   * (NaN)"} or {@code "loss (loss = NaN)"}.
+   *
+   * @return the description
+   */
+  public String what() {
+    return what;
+  }
+
+  /**
+   * Whether a batch's features held the value, rather than a step's loss.
+   *
+   * @return true for the features
+   */
+  public boolean inFeatures() {
+    return what.startsWith("features");
   }
 
   /**

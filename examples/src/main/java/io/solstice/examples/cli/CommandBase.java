@@ -5,6 +5,7 @@ import io.solstice.arrow.ArrowReadException;
 import io.solstice.core.checkpoint.CheckpointException;
 import io.solstice.examples.data.OutputFiles;
 import io.solstice.examples.data.UsageException;
+import io.solstice.reactive.NonFiniteException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -17,9 +18,10 @@ import reactor.core.Exceptions;
 /**
  * What every subcommand shares: its output streams (the command line's, so callers and tests
  * can capture them), how it writes files, and the mapping of errors to exit codes. A data or
- * usage error, and an I/O error (a file that cannot be read or written), prints one line on
- * stderr and exits with exit code 2 ({@code CommandLine.ExitCode.USAGE}); anything else propagates to picocli,
- * which prints the stack trace and exits with {@code SolsticeCli.EXIT_FAILURE}.
+ * usage error, a run stopped by NaN or infinity, and an I/O error (a file that cannot be read or
+ * written) print one line on stderr and exit with exit code 2 ({@code
+ * CommandLine.ExitCode.USAGE}); anything else propagates to picocli, which prints the stack trace
+ * and exits with {@code SolsticeCli.EXIT_FAILURE}.
  */
 abstract class CommandBase implements Callable<Integer> {
 
@@ -70,6 +72,9 @@ abstract class CommandBase implements Callable<Integer> {
           || t instanceof CheckpointException) {
         return t.getMessage();
       }
+      if (t instanceof NonFiniteException nonFinite) {
+        return explain(nonFinite);
+      }
       if (t instanceof UncheckedIOException unchecked) {
         return withCause(unchecked.getMessage(), unchecked.getCause());
       }
@@ -82,6 +87,19 @@ abstract class CommandBase implements Callable<Integer> {
       }
     }
     return null;
+  }
+
+  /**
+   * A run stopped by NaN or infinity, in the options of a command rather than the library's
+   * (whose message suggests {@code Run.nonFinite}).
+   */
+  private static String explain(NonFiniteException e) {
+    // What held it, without the engine's note on whether the step could be undone.
+    String what = e.what().split(";", 2)[0];
+    String where = "non-finite " + what + " in " + e.mode() + " epoch " + e.epoch() + " at " + e.mode().label()
+        + " step " + e.globalStep();
+    return e.inFeatures() ? where + ": the data holds NaN or infinity; clean it"
+        : "training diverged: " + where + "; lower the learning rate (--lr)";
   }
 
   /** "what failed: why", unless the message already says why. */

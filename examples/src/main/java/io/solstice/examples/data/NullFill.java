@@ -13,10 +13,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import reactor.core.publisher.Flux;
 
 /**
- * What {@code --fill-nulls} makes of null feature values: {@code none} refuses a table that
- * holds any (naming the columns, how many rows and the first one), {@code mean} fills each
- * feature with the mean of its train values (those not null, nor NaN), and a number fills every
- * feature with it. The values fill nulls before standardization, in training and in {@code
+ * What {@code --fill-nulls} makes of missing feature values, nulls and NaN ({@link FeatureValue}):
+ * {@code none} refuses a table that holds any (naming the columns, how many rows and the first
+ * one), {@code mean} fills each feature with the mean of its train values (those not missing),
+ * and a number fills every feature with it. The values fill nulls before standardization, in training and in {@code
  * predict} (the run's preprocessing record keeps them) and in the ONNX export. A categorical
  * column's nulls are not filled: they are one-hot encoded as zeros, like an unknown category.
  */
@@ -60,9 +60,9 @@ public final class NullFill {
   }
 
   /**
-   * Refuses a table with null features when nothing fills them, saying where they are.
+   * Refuses a table with missing features when nothing fills them, saying where they are.
    *
-   * @param layout the table's survey, which counted its nulls
+   * @param layout the table's survey, which counted its missing values
    * @param table the table, for the message
    * @throws UsageException when nulls are refused but present
    */
@@ -70,11 +70,7 @@ public final class NullFill {
     if (!option.equals(NONE) || layout.nulls().isEmpty()) {
       return;
     }
-    List<String> where = new ArrayList<>();
-    layout.nulls().forEach((column, nulls) -> where.add(String.format(Locale.ROOT,
-        "'%s' in %d row%s (the first is row %d)", column, nulls.rows(), nulls.rows() == 1 ? "" : "s",
-        nulls.firstRow() + 1)));
-    throw new UsageException(table + " has null feature values: " + String.join(", ", where)
+    throw new UsageException(table + " has missing feature values (null or NaN): " + TableLayout.where(layout.nulls())
         + "; fill them with --fill-nulls mean (each feature's train mean) or --fill-nulls VALUE, or remove "
         + "those rows");
   }
@@ -124,11 +120,13 @@ public final class NullFill {
     }
     String filled = option.equals(MEAN) ? "each feature's train mean" : "the value " + constant;
     if (layout.nulls().isEmpty()) {
-      return "No null features in the table; nulls in later data will be filled with " + filled;
+      return "No missing features in the table; missing values (null or NaN) in later data will be filled with "
+          + filled;
     }
     List<String> counts = new ArrayList<>();
     layout.nulls().forEach((column, nulls) -> counts.add(column + ": " + nulls.rows()));
-    return "Null features filled with " + filled + " (rows with nulls: " + String.join(", ", counts) + ")";
+    return "Missing features (null or NaN) filled with " + filled + " (rows with missing values: "
+        + String.join(", ", counts) + ")";
   }
 
   private static double[] trainMeans(TableLayout layout, Flux<TensorBatch> trainFeatures) {

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 
@@ -44,6 +45,20 @@ public record TableLayout(
    * @param firstRow the first of them, counting the table's rows from 0
    */
   public record Nulls(long rows, long firstRow) {}
+
+  /**
+   * Where a table's missing or infinite values are, for a message: each column, how many rows
+   * and the first one, counting from 1.
+   *
+   * @param byColumn the rows by column
+   * @return for example "'x1' in 2 rows (the first is row 4)"
+   */
+  public static String where(Map<String, Nulls> byColumn) {
+    List<String> where = new ArrayList<>();
+    byColumn.forEach((column, rows) -> where.add(String.format(Locale.ROOT, "'%s' in %d row%s (the first is row %d)",
+        column, rows.rows(), rows.rows() == 1 ? "" : "s", rows.firstRow() + 1)));
+    return String.join(", ", where);
+  }
 
   /**
    * Freezes the lists.

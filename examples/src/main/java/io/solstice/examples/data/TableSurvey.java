@@ -15,7 +15,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.apache.arrow.vector.BaseIntVector;
 import org.apache.arrow.vector.FieldVector;
-import org.apache.arrow.vector.complex.FixedSizeListVector;
 import org.apache.arrow.vector.complex.ListVector;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
@@ -27,8 +26,9 @@ import reactor.core.publisher.Flux;
  * module's typed errors naming the column), picks the default features (every numeric or
  * categorical column but the label, or one float vector column), and collects the classes of a
  * classification label; a regression target must be numeric. It counts the rows whose numeric
- * features hold a null, per column, and refuses a null label or target (naming its row of the
- * table, from 1).
+ * features are missing (null or NaN, {@link FeatureValue}), per column, and refuses an infinite
+ * feature and a missing label (null, or an empty string) or target (null, NaN or infinite),
+ * naming its row of the table, from 1.
  *
  * <p>A string or dictionary-encoded feature column is categorical (one-hot encoded; its
  * categories come from the train rows later, {@link Categories#ofTrainRows}, its rarer values
@@ -52,8 +52,11 @@ public final class TableSurvey {
   private long maxLabel = -1;
   private int batches;
   private long rows;
-  // Per feature column with nulls: rows that hold one, and the first such row of the table.
+  // Per feature column with missing values (null or NaN): rows that hold one, and the first such
+  // row of the table.
   private final Map<String, TableLayout.Nulls> nulls = new LinkedHashMap<>();
+  // The same for infinities, which no option fills.
+  private final Map<String, TableLayout.Nulls> infinities = new LinkedHashMap<>();
   // Columns that are not default features, each with why.
   private final List<String> leftOut = new ArrayList<>();
   // Per categorical feature column, its distinct values, counted up to one more than the most.
@@ -95,6 +98,10 @@ public final class TableSurvey {
   private TableLayout layout(String name) {
     if (batches == 0 || rows == 0) {
       throw new UsageException(name + " holds no rows");
+    }
+    if (!infinities.isEmpty()) {
+      throw new UsageException(name + " has infinite feature values: " + TableLayout.where(infinities)
+          + "; replace them with finite values or remove those rows");
     }
     keepCategoriesNotIdentifiers();
     Map<String, List<String>> categorical = new LinkedHashMap<>();
@@ -178,44 +185,18 @@ public final class TableSurvey {
       if (column == null) {
         throw new MissingColumnException(name, "missing from batch " + (batches - 1) + " of the data");
       }
-      if (distinct.containsKey(name)) {
-        continue; // a null category is one-hot encoded as zeros, like an unknown one
-      }
-      // Counted once per batch: a vector's null count is a pass over its validity bitmap.
-      FieldVector elements = column instanceof FixedSizeListVector list ? list.getDataVector()
-          : column instanceof ListVector list ? list.getDataVector() : null;
-      boolean elementNulls = elements != null && elements.getNullCount() > 0;
-      if (column.getNullCount() == 0 && !elementNulls) {
+      // A null category is one-hot encoded as zeros, like an unknown one: not missing.
+      if (distinct.containsKey(name) || !FeatureValue.anyToCheck(column)) {
         continue;
       }
       for (int r = 0; r < batch.rowCount(); r++) {
-        if (column.isNull(r) || elementNulls && holdsNullElement(column, elements, r)) {
-          long row = firstRow + r;
-          nulls.merge(name, new TableLayout.Nulls(1, row),
+        FeatureValue kind = FeatureValue.of(column, r);
+        if (kind != FeatureValue.PRESENT) {
+          (kind == FeatureValue.MISSING ? nulls : infinities).merge(name, new TableLayout.Nulls(1, firstRow + r),
               (seen, one) -> new TableLayout.Nulls(seen.rows() + 1, seen.firstRow()));
         }
       }
     }
-  }
-
-  /** Whether a row of a vector column has a null element. */
-  private static boolean holdsNullElement(FieldVector column, FieldVector elements, int row) {
-    long from;
-    long to;
-    if (column instanceof FixedSizeListVector list) {
-      from = (long) row * list.getListSize();
-      to = from + list.getListSize();
-    } else {
-      ListVector list = (ListVector) column;
-      from = list.getOffsetBuffer().getInt(row * 4L);
-      to = list.getOffsetBuffer().getInt((row + 1) * 4L);
-    }
-    for (long i = from; i < to; i++) {
-      if (elements.isNull((int) i)) {
-        return true;
-      }
-    }
-    return false;
   }
 
   private void checkTargets(ArrowBatch batch, long firstRow) {
@@ -224,8 +205,10 @@ public final class TableSurvey {
       throw new MissingColumnException(label, "missing from batch " + (batches - 1) + " of the data");
     }
     for (int r = 0; r < v.getValueCount(); r++) {
-      if (v.isNull(r)) {
-        throw new NullValueException(label, "row " + (firstRow + r + 1) + " of the table has no target");
+      FeatureValue kind = FeatureValue.of(v, r);
+      if (kind != FeatureValue.PRESENT) {
+        throw new NullValueException(label, "row " + (firstRow + r + 1) + " of the table has "
+            + (kind == FeatureValue.INFINITE ? "an infinite target" : v.isNull(r) ? "no target" : "no target (NaN)"));
       }
     }
   }
@@ -368,7 +351,13 @@ public final class TableSurvey {
         throw new NullValueException(label, "row " + (firstRow + r + 1) + " of the table has no label");
       }
       if (byName) {
-        names.add(v.getObject(r).toString());
+        String name = v.getObject(r).toString();
+        if (name.isEmpty()) {
+          // A CSV file's empty cell: a missing label, as an empty category is a missing one.
+          throw new NullValueException(label, "row " + (firstRow + r + 1) + " of the table has no label (an empty "
+              + "cell)");
+        }
+        names.add(name);
       } else {
         long k = ((BaseIntVector) v).getValueAsLong(r);
         if (k < 0) {

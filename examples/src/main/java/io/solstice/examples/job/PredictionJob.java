@@ -2,9 +2,9 @@ package io.solstice.examples.job;
 
 import io.solstice.arrow.ArrowBatch;
 import io.solstice.arrow.ArrowFlux;
-import io.solstice.arrow.NullValueException;
 import io.solstice.arrow.ReadOptions;
 import io.solstice.arrow.TableFormat;
+import io.solstice.examples.data.FeatureValue;
 import io.solstice.examples.data.OutputFiles;
 import io.solstice.examples.data.PredictionFile;
 import io.solstice.examples.data.UsageException;
@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import reactor.core.publisher.Flux;
 
@@ -51,6 +52,7 @@ public record PredictionJob(TrainedModel model, Path data, Path out, PredictionF
     if (tableFormat == TableFormat.CSV) {
       options.csvColumnTypes(text);
     }
+    long[] rowsBefore = {0};
     Flux<ArrowBatch> predicted = tableFormat.read(data, allocator, options.build())
         .handle((ArrowBatch batch, reactor.core.publisher.SynchronousSink<ArrowBatch> sink) -> {
           for (String reserved : List.of(ArrowFlux.PREDICTION, ArrowFlux.PROBABILITIES, ArrowFlux.MODEL_VERSION)) {
@@ -61,18 +63,45 @@ public record PredictionJob(TrainedModel model, Path data, Path out, PredictionF
               return;
             }
           }
+          UsageException unpredictable = unpredictable(record, batch, rowsBefore[0]);
+          if (unpredictable != null) {
+            batch.close();
+            sink.error(unpredictable);
+            return;
+          }
+          rowsBefore[0] += batch.rowCount();
           sink.next(batch);
         })
         .transform(ArrowFlux.predict(record.featureSpec(), model.model(), model.predictor()));
-    try {
-      return PredictionFile.write(predicted, record.features(), record.classes(), out, format, allocator, output);
-    } catch (NullValueException e) {
-      if (record.fillNulls() != null || !record.features().contains(e.column())) {
-        throw e;
+    return PredictionFile.write(predicted, record.features(), record.classes(), out, format, allocator, output);
+  }
+
+  /**
+   * Why a batch's numeric features cannot be predicted from, or null: an infinity, or a missing
+   * value (null or NaN) that the run does not fill. A model would turn either into NaN
+   * probabilities and an arbitrary class, so the whole table is refused, as {@code train}
+   * refuses it, naming the first such row.
+   */
+  private UsageException unpredictable(ModelRecord record, ArrowBatch batch, long rowsBefore) {
+    for (String name : record.features()) {
+      FieldVector column = batch.root().getVector(name);
+      if (column == null || record.categories().containsKey(name) || !FeatureValue.anyToCheck(column)) {
+        continue; // a missing column is FeatureSpec's to name; a category is never infinite
       }
-      throw new UsageException(data + " has nulls in feature column '" + e.column() + "', and the run refused "
-          + "nulls when it trained: fill them in the data, or train again with --fill-nulls mean or --fill-nulls "
-          + "VALUE");
+      for (int r = 0; r < batch.rowCount(); r++) {
+        FeatureValue kind = FeatureValue.of(column, r);
+        long row = rowsBefore + r + 1;
+        if (kind == FeatureValue.INFINITE) {
+          return new UsageException(data + " has an infinite value in feature column '" + name + "' (row " + row
+              + "); replace it with a finite value or remove the row");
+        }
+        if (kind == FeatureValue.MISSING && record.fillNulls() == null) {
+          return new UsageException(data + " has a missing value (null or NaN) in feature column '" + name
+              + "' (row " + row + "), and the run refused missing values when it trained: fill them in the data, "
+              + "or train again with --fill-nulls mean or --fill-nulls VALUE");
+        }
+      }
     }
+    return null;
   }
 }
