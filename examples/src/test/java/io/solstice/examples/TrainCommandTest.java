@@ -217,7 +217,8 @@ class TrainCommandTest {
     double inMemoryAccuracy = report().get("test").get("accuracy").asDouble();
     Cli shuffled = train(data, "label", "--epochs", "3", "--in-memory-limit", "64k", "--shuffle-window", "1000");
     JsonNode shuffledReport = report();
-    Cli stored = train(data, "label", "--epochs", "3", "--in-memory-limit", "64k", "--shuffle-window", "0");
+    // 64KiB is 64k: the table, twice as large, is streamed.
+    Cli stored = train(data, "label", "--epochs", "3", "--in-memory-limit", "64KiB", "--shuffle-window", "0");
     JsonNode storedReport = report();
 
     double shuffledAccuracy = shuffledReport.get("test").get("accuracy").asDouble();
@@ -288,6 +289,8 @@ class TrainCommandTest {
     assertOneLineError(train(data, "species", "--csv-skip-rows", "-1"), "--csv-skip-rows must be >= 0, got -1");
     assertOneLineError(train(data, "species", "--in-memory-limit", "9000000000g"),
         "--in-memory-limit is more bytes than a long holds: 9000000000g");
+    assertOneLineError(train(data, "species", "--in-memory-limit", "lots"),
+        "--in-memory-limit must be a size such as 512m, 512MB or 4g, got lots");
   }
 
   @Test

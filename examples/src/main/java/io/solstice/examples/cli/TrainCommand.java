@@ -27,6 +27,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import picocli.CommandLine.Command;
@@ -151,7 +153,7 @@ public final class TrainCommand extends TrainingCommand {
   int csvSkipRows;
 
   @Option(names = "--in-memory-limit", paramLabel = "SIZE",
-      description = "Largest table held in memory, e.g. 512m or 4g; larger ones are streamed "
+      description = "Largest table held in memory, e.g. 512m, 512MB or 4g (units of 1024); larger ones are streamed "
           + "(default: a quarter of the JVM's maximum heap).")
   String inMemoryLimit;
 
@@ -352,21 +354,23 @@ public final class TrainCommand extends TrainingCommand {
     }
   }
 
+  /** A size: digits, then an optional unit (k, m, g or t) and an optional b or ib. */
+  private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([kmgt]?)(i?b)?");
+
   private long inMemoryLimit(BufferAllocator allocator) {
     if (inMemoryLimit == null) {
       return Math.min(allocator.getLimit(), Runtime.getRuntime().maxMemory()) / 4;
     }
-    String text = inMemoryLimit.trim().toLowerCase(Locale.ROOT);
-    long unit = text.endsWith("k") ? 1L << 10 : text.endsWith("m") ? 1L << 20 : text.endsWith("g") ? 1L << 30 : 1;
-    String digits = unit == 1 ? text : text.substring(0, text.length() - 1);
+    // 512m, 512mb, 512MiB and 536870912 are all the same size: units are powers of 1024.
+    Matcher size = SIZE.matcher(inMemoryLimit.trim().toLowerCase(Locale.ROOT));
+    if (!size.matches()) {
+      throw new UsageException("--in-memory-limit must be a size such as 512m, 512MB or 4g, got " + inMemoryLimit);
+    }
+    long unit = 1L << 10 * "bkmgt".indexOf(size.group(2).isEmpty() ? "b" : size.group(2));
     try {
-      long value = Long.parseLong(digits);
-      check(value >= 0, "--in-memory-limit must be >= 0, got " + inMemoryLimit);
-      return Math.multiplyExact(value, unit);
-    } catch (ArithmeticException e) {
+      return Math.multiplyExact(Long.parseLong(size.group(1)), unit);
+    } catch (ArithmeticException | NumberFormatException e) {
       throw new UsageException("--in-memory-limit is more bytes than a long holds: " + inMemoryLimit);
-    } catch (NumberFormatException e) {
-      throw new UsageException("--in-memory-limit must be a size such as 512m or 4g, got " + inMemoryLimit);
     }
   }
 
