@@ -1,19 +1,28 @@
 package io.solstice.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.solstice.core.checkpoint.Checkpoint;
 import io.solstice.core.checkpoint.CheckpointStore;
 import io.solstice.examples.job.JobFile;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.junit.jupiter.api.Test;
@@ -164,5 +173,74 @@ class ResumeCommandTest {
     assertThat(resumed.exitCode()).as(resumed.err()).isZero();
     assertThat(resumed.out()).contains("epoch 0, 5 batches into it, train step 5");
     assertThat(new ObjectMapper().readTree(reportFile.toFile()).get("steps").asLong()).isEqualTo(16);
+  }
+
+  @Test
+  void aSignalStopsTrainAfterTheStepInProgressWithACheckpointThatResumesToTheSameModel() throws Exception {
+    // Long enough to be stopped in the middle: 30 epochs of 141 steps.
+    StringBuilder csv = new StringBuilder("a,b,c,d,y\n");
+    Random random = new Random(7);
+    for (int r = 0; r < 30_000; r++) {
+      double a = random.nextGaussian();
+      double b = random.nextGaussian();
+      csv.append(String.format(Locale.ROOT, "%.5f,%.5f,%.5f,%.5f,%s%n", a, b, random.nextGaussian(),
+          random.nextGaussian(), a + b > 0 ? "up" : "down"));
+    }
+    Path data = Files.writeString(dir.resolve("signal.csv"), csv);
+    List<String> train = List.of("train", "--data", data.toString(), "--label", "y", "--epochs", "30",
+        "--patience", "100");
+    Path stopped = dir.resolve("stopped");
+
+    Path log = dir.resolve("child.log");
+    Process child = startCli(log, train, "--work-dir", stopped.toString());
+    try {
+      await().atMost(Duration.ofSeconds(120))
+          .until(() -> Files.readString(log).contains("train epoch 1") || !child.isAlive());
+      child.destroy(); // SIGTERM: the JVM's shutdown hooks run, as on Ctrl-C
+      assertThat(child.waitFor(90, TimeUnit.SECONDS)).isTrue();
+    } finally {
+      child.destroyForcibly();
+    }
+    String output = Files.readString(log);
+    assertThat(child.exitValue()).as(output).isEqualTo(143); // 128 + SIGTERM
+    Path checkpoints = stopped.resolve("checkpoints");
+    Matcher said = Pattern.compile("Interrupted: stopped at epoch (\\d+), (\\d+) batches into it \\(train step "
+        + "(\\d+)\\), with a checkpoint there in " + Pattern.quote(checkpoints.toString()) + "; continue with: "
+        + "solstice resume --checkpoint-dir " + Pattern.quote(checkpoints.toString())).matcher(output);
+    assertThat(said.find()).as(output).isTrue();
+    long step = Long.parseLong(said.group(3));
+    assertThat(step).as("stopped before the end").isLessThan(30 * 141);
+    assertThat(CheckpointStore.open(checkpoints).loadLatest().orElseThrow().manifest().position().trainSteps())
+        .as("the checkpoint of the step the run stopped after").isEqualTo(step);
+
+    Cli resumed = Cli.run("resume", "--checkpoint-dir", checkpoints.toString());
+    assertThat(resumed.exitCode()).as(resumed.err()).isZero();
+    assertThat(resumed.out()).contains("batches into it, train step " + step);
+    List<String> whole = new ArrayList<>(train);
+    whole.addAll(List.of("--work-dir", dir.resolve("whole").toString()));
+    assertThat(Cli.run(whole.toArray(String[]::new)).exitCode()).isZero();
+
+    Checkpoint afterStop = CheckpointStore.open(checkpoints).loadLatest().orElseThrow();
+    Checkpoint uninterrupted = CheckpointStore.open(dir.resolve("whole").resolve("checkpoints")).loadLatest()
+        .orElseThrow();
+    assertThat(afterStop.manifest().position().trainSteps()).isEqualTo(30 * 141);
+    assertThat(uninterrupted.state().asMap().keySet()).isEqualTo(afterStop.state().asMap().keySet());
+    uninterrupted.state().asMap().forEach((name, array) -> assertThat(afterStop.state().get(name).data().asBytes())
+        .as(name).isEqualTo(array.data().asBytes()));
+  }
+
+  /** The command line in a JVM of its own, with this JVM's flags and class path. */
+  private static Process startCli(Path log, List<String> args, String... more) throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    for (String flag : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+      if (!flag.startsWith("-javaagent") && !flag.startsWith("-agentlib")) {
+        command.add(flag);
+      }
+    }
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), SolsticeCli.class.getName()));
+    command.addAll(args);
+    command.addAll(List.of(more));
+    return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
   }
 }

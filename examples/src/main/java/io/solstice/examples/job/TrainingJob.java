@@ -89,10 +89,13 @@ public final class TrainingJob {
   }
 
   /**
-   * Trains, tests and reports.
+   * Trains, tests and reports. Ctrl-C or SIGTERM while it trains stops the run after the step in
+   * progress, writes its checkpoint there and says how to resume it ({@link RunInterrupt}),
+   * instead of losing the epoch in progress.
    *
    * @param out where the progress bar and the report go
-   * @return the report (also written to {@link JobSettings#report()} when set)
+   * @return the report (also written to {@link JobSettings#report()} when set), or null when a
+   *     signal interrupted the training
    * @throws IOException when an output file cannot be written
    * @throws UsageException when asked to resume and there is no checkpoint
    */
@@ -106,16 +109,18 @@ public final class TrainingJob {
     if (!data.preprocessing().isEmpty()) {
       settings.output().writeJson(settings.checkpointDir().resolve(PREPROCESSING), data.preprocessing());
     }
-    RunReport report = train(data.task(), out, started);
-    if (settings.report() != null) {
-      report.write(settings.report(), settings.output());
-      out.println("Report written to " + settings.report());
+    try (RunInterrupt interrupt = RunInterrupt.install()) {
+      RunReport report = train(data.task(), out, started, interrupt);
+      if (report != null && settings.report() != null) {
+        report.write(settings.report(), settings.output());
+        out.println("Report written to " + settings.report());
+      }
+      return report;
     }
-    return report;
   }
 
   private <E extends Experiment<E, TensorBatch, M> & Checkpointable<E>, M extends Metrics<M>> RunReport train(
-      ModelTask<E, M> task, PrintStream out, long started) throws IOException {
+      ModelTask<E, M> task, PrintStream out, long started, RunInterrupt interrupt) throws IOException {
     E fresh = task.newModel(data.inputs(), settings.hidden(), settings.learningRate(), settings.weightDecay(),
         settings.seed());
     Map<String, Object> record = record(task).toJson();
@@ -169,12 +174,21 @@ public final class TrainingJob {
                 .build(),
             tensorBoard,
             early,
-            checkpoints);
+            checkpoints,
+            interrupt);
     if (settings.maxSteps() > 0) {
       run = run.maxSteps(settings.maxSteps());
     }
     // The engine's two call sites of this module's jobs: train, then test the best model.
     E trained = observers.attach(run).block();
+    if (interrupt.interrupted()) {
+      RunPosition at = interrupt.endedAt();
+      out.printf(Locale.ROOT, "%nInterrupted: stopped at epoch %d, %d batches into it (train step %d), with a "
+          + "checkpoint there in %s; continue with: solstice resume --checkpoint-dir %s%n", at.epoch(),
+          at.batchesIntoEpoch(), at.trainSteps(), settings.checkpointDir(), settings.checkpointDir());
+      out.flush(); // the JVM exits as soon as the interrupt is released
+      return null;
+    }
     early.stopReason().ifPresent(reason -> LOG.info("Early stopping: {}", reason));
     E best = bestOf(trained, early, task.monitor());
     M test = observers.attach(Solstice.run(best).test(source.open(Split.TEST, 0)).subscribers(tensorBoard))

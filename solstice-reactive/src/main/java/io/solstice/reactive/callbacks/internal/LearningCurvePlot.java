@@ -13,10 +13,14 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageWriter;
+import javax.imageio.stream.ImageOutputStream;
+import javax.imageio.stream.MemoryCacheImageOutputStream;
 
 /**
  * Draws learning curves (one panel per metric, one line per mode, x = train steps done) into a
@@ -56,11 +60,24 @@ public final class LearningCurvePlot {
     } finally {
       g.dispose();
     }
-    AtomicFiles.write(file, out -> {
-      if (!ImageIO.write(image, "png", out)) {
-        throw new IOException("no PNG writer available in this JVM");
-      }
-    });
+    Iterator<ImageWriter> writers = ImageIO.getImageWritersByFormatName("png");
+    if (!writers.hasNext()) {
+      throw new IOException("no PNG writer available in this JVM");
+    }
+    ImageWriter png = writers.next();
+    // Buffered in memory: ImageIO's default cache is a temporary file whose cleanup registers a
+    // shutdown hook, which fails while the JVM shuts down, as when Ctrl-C stops a run and its
+    // last plot is written.
+    try {
+      AtomicFiles.write(file, out -> {
+        try (ImageOutputStream stream = new MemoryCacheImageOutputStream(out)) {
+          png.setOutput(stream);
+          png.write(image);
+        }
+      });
+    } finally {
+      png.dispose();
+    }
   }
 
   private static void drawPanel(Graphics2D g, int left, String key, List<LoggedMetrics> rows) {
