@@ -229,7 +229,11 @@ class ResumeCommandTest {
         .as(name).isEqualTo(array.data().asBytes()));
   }
 
-  /** The command line in a JVM of its own, with this JVM's flags and class path. */
+  /**
+   * The command line in a JVM of its own, with this JVM's flags and class path, writing to a file:
+   * {@link Process#destroy} closes this JVM's ends of a child's pipes, so what the child says after
+   * the signal would be lost in a pipe.
+   */
   private static Process startCli(Path log, List<String> args, String... more) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
