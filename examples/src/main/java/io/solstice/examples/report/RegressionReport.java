@@ -22,11 +22,22 @@ public final class RegressionReport {
   public static String format(RegressionMetrics metrics) {
     Map<String, Double> v = metrics.compute();
     StringBuilder out = new StringBuilder();
-    out.append(String.format(Locale.ROOT, "%6s %14.4f   coefficient of determination%n", "r2", v.get("r2")));
-    out.append(String.format(Locale.ROOT, "%6s %14.4f   mean absolute error%n", "mae", v.get("mae")));
-    out.append(String.format(Locale.ROOT, "%6s %14.4f   root mean squared error%n", "rmse", v.get("rmse")));
-    out.append(String.format(Locale.ROOT, "%6s %14.4f   mean squared error%n", "mse", v.get("mse")));
+    out.append(line("r2", v.get("r2"), "coefficient of determination"));
+    out.append(line("mae", v.get("mae"), "mean absolute error"));
+    out.append(line("rmse", v.get("rmse"), "root mean squared error"));
+    out.append(line("mse", v.get("mse"), "mean squared error"));
     out.append(String.format(Locale.ROOT, "%6s %14d%n", "rows", metrics.count()));
     return out.toString();
+  }
+
+  /**
+   * One metric: four decimals in the range where they are readable, else in scientific notation
+   * (a target in the billions has an MSE with twenty digits before the point).
+   */
+  private static String line(String name, double value, String meaning) {
+    double magnitude = Math.abs(value);
+    String format = magnitude == 0 || magnitude >= 1e-3 && magnitude < 1e7 || !Double.isFinite(value)
+        ? "%6s %14.4f   %s%n" : "%6s %14.4e   %s%n";
+    return String.format(Locale.ROOT, format, name, value, meaning);
   }
 }
