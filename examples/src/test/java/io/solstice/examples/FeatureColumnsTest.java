@@ -20,6 +20,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.DecimalVector;
@@ -384,5 +386,27 @@ class FeatureColumnsTest {
     assertThat(train.out()).contains("features [x, name] (101 per row)")
         .containsPattern("One-hot encoded: 'name' \\(99 categories of the train rows: person \\d+, .*; and 'other' "
             + "for its \\d+ rarer values and new ones\\)");
+  }
+
+  @Test
+  void aWideTableAndManyClassesAreNamedOnOneShortLine() throws Exception {
+    Random random = new Random(3);
+    List<String> lines = new ArrayList<>();
+    lines.add(IntStream.range(0, 25).mapToObj(c -> "c" + c).collect(Collectors.joining(",")) + ",digit");
+    for (int r = 0; r < 300; r++) {
+      StringBuilder row = new StringBuilder();
+      for (int c = 0; c < 25; c++) {
+        row.append(String.format(Locale.ROOT, "%.3f,", random.nextGaussian()));
+      }
+      lines.add(row.append("d").append(r % 22).toString());
+    }
+    Path wide = Files.write(dir.resolve("wide.csv"), lines);
+
+    Cli train = Cli.run("train", "--data", wide.toString(), "--label", "digit", "--epochs", "1",
+        "--work-dir", dir.resolve("wide").toString());
+
+    assertThat(train.exitCode()).as(train.err()).isZero();
+    assertThat(train.out()).contains("300 rows; features [c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, ... and 15 more] "
+        + "(25 per row); label 'digit' with classes [d0, d1, d10, d11, d12, d13, d14, d15, d16, d17, ... and 12 more]");
   }
 }

@@ -253,8 +253,8 @@ public final class TrainCommand extends TrainingCommand {
         maxCategories);
     TableLayout layout = kept.isEmpty() ? surveyed : surveyed.withCategories(kept);
     out().printf(Locale.ROOT, "%s (%s): %d rows; features %s (%d per row); %s%n", path, format.label(), layout.rows(),
-        layout.features(), layout.width(), layout.regression() ? "target '" + label + "'"
-            : "label '" + label + "' with classes " + layout.classNames());
+        shortList(layout.features()), layout.width(), layout.regression() ? "target '" + label + "'"
+            : "label '" + label + "' with classes " + shortList(layout.classNames()));
     if (!layout.leftOut().isEmpty()) {
       out().println("Left out: " + String.join(", ", layout.leftOut()));
     }
@@ -352,6 +352,12 @@ public final class TrainCommand extends TrainingCommand {
     } catch (ArrowReadException e) {
       throw new ArrowReadException("cannot read " + path + ": " + e.getMessage(), e);
     }
+  }
+
+  /** A list for one line: whole up to 20 items, else its first ten and how many more (a table of 1,000 columns). */
+  static String shortList(List<String> items) {
+    return items.size() <= 20 ? items.toString()
+        : "[" + String.join(", ", items.subList(0, 10)) + ", ... and " + (items.size() - 10) + " more]";
   }
 
   /** A size: digits, then an optional unit (k, m, g or t) and an optional b or ib. */
