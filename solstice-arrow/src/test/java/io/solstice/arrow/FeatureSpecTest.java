@@ -459,36 +459,7 @@ class FeatureSpecTest {
   void nullsInAListColumnOfOneWidthAreFilledWhenAFillValueIsConfigured() {
     // What Parquet gives back for a fixed-size list: a variable-size list whose rows have one
     // width; here with a null feature (row 0) and a null row (row 2, of no values).
-    ListVector xs = ListVector.empty("xs", allocator);
-    xs.addOrGetVector(FieldType.nullable(new ArrowType.FloatingPoint(FloatingPointPrecision.SINGLE)));
-    xs.allocateNew();
-    Float4Vector values = (Float4Vector) xs.getDataVector();
-    float[][] rows = {{1, Float.NaN}, {3, 4}, null, {5, 6}};
-    for (int r = 0; r < rows.length; r++) {
-      if (rows[r] == null) {
-        xs.setNull(r);
-        continue;
-      }
-      int at = xs.startNewValue(r);
-      for (int c = 0; c < 2; c++) {
-        if (Float.isNaN(rows[r][c])) {
-          values.setNull(at + c);
-        } else {
-          values.setSafe(at + c, rows[r][c]);
-        }
-      }
-      xs.endValue(r, 2);
-    }
-    xs.setValueCount(rows.length);
-    IntVector label = new IntVector("label", allocator);
-    label.allocateNew(rows.length);
-    for (int r = 0; r < rows.length; r++) {
-      label.set(r, r % 2);
-    }
-    label.setValueCount(rows.length);
-    VectorSchemaRoot root = new VectorSchemaRoot(List.of(xs, label));
-
-    ArrowBatch strict = new ArrowBatch(root, Map.of(), new BatchPosition("lists", 0, 0), null);
+    ArrowBatch strict = listBatch(new float[][] {{1, Float.NaN}, {3, 4}, null, {5, 6}}, true);
     ArrowBatch again = strict.retain(); // the failed conversion closes its handle
     assertThatThrownBy(() -> FeatureSpec.builder().features("xs").label("label").build().toTensors(strict))
         .isInstanceOf(NullValueException.class).hasMessageContaining("'xs'").hasMessageContaining("row 0");
@@ -527,14 +498,35 @@ class FeatureSpecTest {
     }
 
     // A list column of one width, as Parquet gives back a fixed-size list: NaN in its last row.
+    try (ArrowBatch lists = listBatch(new float[][] {{1, 2}, {3, 4}, {5, Float.NaN}}, false)) {
+      try (ArrowTensorBatch tensors =
+          FeatureSpec.builder().features("xs").fillNulls(-1).label("label").build().toTensors(lists.retain())) {
+        assertThat(tensors.features().toFloatMatrix()).isEqualTo(new float[][] {{1, 2}, {3, 4}, {5, -1}});
+      }
+    }
+  }
+
+  /**
+   * A batch of a list column "xs" of two floats per row and an integer label: a null row where
+   * {@code rows} has null, and NaN as a null element when {@code nanIsNull}, else as a value.
+   */
+  private ArrowBatch listBatch(float[][] rows, boolean nanIsNull) {
     ListVector xs = ListVector.empty("xs", allocator);
     xs.addOrGetVector(FieldType.nullable(new ArrowType.FloatingPoint(FloatingPointPrecision.SINGLE)));
     xs.allocateNew();
-    float[][] rows = {{1, 2}, {3, 4}, {5, Float.NaN}};
+    Float4Vector values = (Float4Vector) xs.getDataVector();
     for (int r = 0; r < rows.length; r++) {
+      if (rows[r] == null) {
+        xs.setNull(r);
+        continue;
+      }
       int at = xs.startNewValue(r);
       for (int c = 0; c < 2; c++) {
-        ((Float4Vector) xs.getDataVector()).setSafe(at + c, rows[r][c]);
+        if (nanIsNull && Float.isNaN(rows[r][c])) {
+          values.setNull(at + c);
+        } else {
+          values.setSafe(at + c, rows[r][c]);
+        }
       }
       xs.endValue(r, 2);
     }
@@ -545,13 +537,7 @@ class FeatureSpecTest {
       label.set(r, r % 2);
     }
     label.setValueCount(rows.length);
-    try (ArrowBatch lists = new ArrowBatch(new VectorSchemaRoot(List.of(xs, label)), Map.of(),
-        new BatchPosition("lists", 0, 0), null)) {
-      try (ArrowTensorBatch tensors =
-          FeatureSpec.builder().features("xs").fillNulls(-1).label("label").build().toTensors(lists.retain())) {
-        assertThat(tensors.features().toFloatMatrix()).isEqualTo(new float[][] {{1, 2}, {3, 4}, {5, -1}});
-      }
-    }
+    return new ArrowBatch(new VectorSchemaRoot(List.of(xs, label)), Map.of(), new BatchPosition("lists", 0, 0), null);
   }
 
   private void assertBad(FeatureSpec spec, Class<? extends ArrowDataException> type, String column, String message) {
