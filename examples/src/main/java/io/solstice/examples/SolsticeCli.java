@@ -10,6 +10,9 @@ import io.solstice.examples.cli.TrainCommand;
 import io.solstice.examples.data.OutputFiles;
 import io.solstice.examples.spark.SparkDigitsCommand;
 import io.solstice.examples.spark.SparkStreamCommand;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -85,7 +88,40 @@ public final class SolsticeCli implements Runnable, OutputFiles.Source {
    * @param args the arguments
    */
   public static void main(String[] args) {
-    System.exit(new CommandLine(new SolsticeCli()).execute(args));
+    System.exit(commandLine(OutputFiles.LOCAL).execute(args));
+  }
+
+  /**
+   * The command line, ready to execute.
+   *
+   * @param output how the subcommands write their files
+   * @return the command line
+   */
+  public static CommandLine commandLine(OutputFiles output) {
+    return new CommandLine(new SolsticeCli(output)).setParameterExceptionHandler(SolsticeCli::badParameters);
+  }
+
+  /**
+   * A bad option or argument: what is wrong, what was probably meant, and where the options are,
+   * instead of picocli's whole usage (a hundred lines that push the error off the screen).
+   */
+  private static int badParameters(CommandLine.ParameterException e, String[] args) {
+    CommandLine command = e.getCommandLine();
+    String name = command.getCommandSpec().qualifiedName();
+    PrintWriter err = command.getErr();
+    // A misspelt option is what to say first: picocli reports the required option it then misses.
+    List<String> unmatched = command.getUnmatchedArguments();
+    if (!(e instanceof CommandLine.UnmatchedArgumentException) && !unmatched.isEmpty()) {
+      CommandLine.UnmatchedArgumentException unknown =
+          new CommandLine.UnmatchedArgumentException(command, new ArrayList<>(unmatched));
+      err.println(name + ": " + unknown.getMessage());
+      CommandLine.UnmatchedArgumentException.printSuggestions(unknown, err);
+    }
+    err.println(name + ": " + e.getMessage());
+    CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+    err.println("Try '" + name + " --help' for the options.");
+    err.flush();
+    return EXIT_USAGE;
   }
 
   /** Without a subcommand, prints the usage and what to run first. */

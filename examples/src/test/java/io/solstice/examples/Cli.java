@@ -17,7 +17,7 @@ record Cli(int exitCode, String out, String err) {
   static Cli run(OutputFiles output, String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    CommandLine cli = new CommandLine(new SolsticeCli(output));
+    CommandLine cli = SolsticeCli.commandLine(output);
     cli.setOut(new PrintWriter(out, true));
     cli.setErr(new PrintWriter(err, true));
     int code = cli.execute(args);

@@ -37,7 +37,12 @@ class SolsticeCliTest {
     assertThat(Cli.run("fly").exitCode()).isEqualTo(SolsticeCli.EXIT_USAGE);
     Cli train = Cli.run("train", "--label", "y");
     assertThat(train.exitCode()).isEqualTo(SolsticeCli.EXIT_USAGE);
-    assertThat(train.err()).contains("Missing required option: '--data=PATH'");
+    assertThat(train.errLines()).containsExactly("solstice train: Missing required option: '--data=PATH'",
+        "Try 'solstice train --help' for the options.");
+    Cli typo = Cli.run("train", "--data", "t.csv", "--labl", "y");
+    assertThat(typo.exitCode()).isEqualTo(SolsticeCli.EXIT_USAGE);
+    assertThat(typo.err()).contains("solstice train: Unknown options: '--labl', 'y'").contains("Possible solutions: --label")
+        .doesNotContain("Usage:");
     assertThat(Cli.run("resume").exitCode()).isEqualTo(SolsticeCli.EXIT_USAGE);
   }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.solstice.examples.data.OutputFiles;
 import io.solstice.micrometer.HeadlessChromium;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -41,7 +42,7 @@ class StreamDashboardTest {
     try (HeadlessChromium chromium = HeadlessChromium.launch()) {
       StringWriter out = new StringWriter();
       StringWriter err = new StringWriter();
-      CommandLine cli = new CommandLine(new SolsticeCli());
+      CommandLine cli = SolsticeCli.commandLine(OutputFiles.LOCAL);
       cli.setOut(new PrintWriter(out, true));
       cli.setErr(new PrintWriter(err, true));
       // Far more steps than the test waits for: the run is stopped, never done.
