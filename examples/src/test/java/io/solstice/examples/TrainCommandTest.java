@@ -98,6 +98,23 @@ class TrainCommandTest {
   }
 
   @Test
+  void aSemicolonFileWithDecimalCommasTrainsAsItsCommaTwin() throws IOException {
+    Path data = tables.csv(dir.resolve("flowers.csv"));
+    train(data, "species", "--epochs", "3");
+    JsonNode commas = report().get("test");
+    // As a spreadsheet writes it where the comma is the decimal separator.
+    List<String> european = Files.readAllLines(data).stream()
+        .map(line -> line.replace(',', ';').replace('.', ',')).toList();
+    Path semicolons = Files.write(dir.resolve("flowers-de.csv"), european);
+
+    Cli run = train(semicolons, "species", "--epochs", "3");
+
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    assertThat(run.out()).contains("(CSV): 600 rows; features [x0, x1, x2, x3] (4 per row)");
+    assertThat(report().get("test")).isEqualTo(commas);
+  }
+
+  @Test
   void columnsLeftOutOfTheDefaultFeaturesAreNamedWithWhy() throws IOException {
     List<String> lines = Files.readAllLines(tables.csv(dir.resolve("flowers.csv")));
     List<String> noted = new ArrayList<>();
@@ -143,10 +160,10 @@ class TrainCommandTest {
 
   @Test
   void aFileInNoSupportedFormatIsOneLineSayingWhatItLooksLike() throws IOException {
-    Path tsv = Files.writeString(dir.resolve("flowers.tsv"), "x0\tspecies\n1.0\tsetosa\n");
-    Cli run = Cli.run("train", "--data", tsv.toString(), "--label", "species");
+    Path words = Files.writeString(dir.resolve("flowers.txt"), "setosa versicolor\nvirginica\n");
+    Cli run = Cli.run("train", "--data", words.toString(), "--label", "species");
     assertOneLineError(run, "is not in a format Solstice reads (Arrow IPC file, Arrow IPC stream, Parquet, CSV or "
-        + "JSON lines (newline-delimited JSON)); it looks like text with tabs");
+        + "JSON lines (newline-delimited JSON)); it looks like text without commas, tabs or semicolons");
     assertThat(run.err()).doesNotContain("Exception").doesNotContain("\tat ");
   }
 

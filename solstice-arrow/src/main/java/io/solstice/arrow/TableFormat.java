@@ -1,5 +1,6 @@
 package io.solstice.arrow;
 
+import io.solstice.arrow.internal.CsvDialect;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -35,7 +36,10 @@ public enum TableFormat {
   IPC_STREAM("Arrow IPC stream"),
   /** Parquet, which starts with {@code PAR1}; or a directory of {@code *.parquet} files. */
   PARQUET("Parquet"),
-  /** Comma-separated text; or a directory of {@code *.csv} files. */
+  /**
+   * Delimited text (commas, tabs, or semicolons with decimal commas, told apart by the header:
+   * {@link CsvDialect}); or a directory of {@code *.csv} files.
+   */
   CSV("CSV"),
   /** Newline-delimited JSON, one object per line; or a directory of {@code *.jsonl} files. */
   JSON_LINES("JSON lines");
@@ -148,18 +152,13 @@ public enum TableFormat {
     if (trimmed.startsWith("[")) {
       throw unsupported(path, "a JSON array (JSON lines needs one object per line, without the enclosing [ ])");
     }
-    String firstLine = trimmed.lines().findFirst().orElse("");
-    if (firstLine.indexOf(',') >= 0) {
+    // Commas, tabs or semicolons: read as CSV in that dialect (CsvDialect).
+    if (CsvDialect.of(trimmed) != null) {
       return CSV;
     }
-    if (firstLine.indexOf('\t') >= 0) {
-      throw unsupported(path, "text with tabs (tab-separated values; save it with commas as CSV)");
-    }
-    if (firstLine.indexOf(';') >= 0) {
-      throw unsupported(path, "text with semicolons (save it with commas as CSV)");
-    }
+    String firstLine = trimmed.lines().findFirst().orElse("");
     String shown = firstLine.length() > 40 ? firstLine.substring(0, 40) + "..." : firstLine;
-    throw unsupported(path, "text without commas, starting \"" + shown + "\"");
+    throw unsupported(path, "text without commas, tabs or semicolons, starting \"" + shown + "\"");
   }
 
   /** The head as text, or null when it holds bytes no text file has. */

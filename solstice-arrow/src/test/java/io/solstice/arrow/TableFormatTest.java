@@ -72,7 +72,6 @@ class TableFormatTest {
 
   @Test
   void aFileInNoSupportedFormatIsRefusedWithWhatItLooksLike() throws IOException {
-    Path tabs = text("t.tsv", "x\ty\n1\t2\n");
     Path words = text("w.txt", "hello world\n");
     Path array = text("a.json", "[{\"x\": 1}]");
     Path empty = text("e.csv", "");
@@ -83,8 +82,7 @@ class TableFormatTest {
     Path binary = Files.write(dir.resolve("b.bin"), new byte[] {0x00, 0x01, (byte) 0xfe, 0x7f, 0x00, 0x00, 0x00, 0x09});
 
     Map<Path, String> looksLike = new LinkedHashMap<>();
-    looksLike.put(tabs, "it looks like text with tabs (tab-separated values");
-    looksLike.put(words, "it looks like text without commas, starting \"hello world\"");
+    looksLike.put(words, "it looks like text without commas, tabs or semicolons, starting \"hello world\"");
     looksLike.put(array, "it looks like a JSON array");
     looksLike.put(empty, "it looks like an empty file");
     looksLike.put(gzip, "it looks like gzip-compressed data (decompress it first)");
@@ -107,6 +105,21 @@ class TableFormatTest {
     assertThat(schema.get(0)).isEqualTo("Schema<count: Int(64, true), weight: FloatingPoint(DOUBLE), name: Utf8>");
     assertThat(rows).containsExactly(List.of(1L, 2.5, "ann"), List.of(2L, 3.5, "bob"),
         java.util.Arrays.asList(3L, null, "c, d"));
+  }
+
+  @Test
+  void readsTabAndSemicolonSeparatedTextAndDecimalCommasAsCsv() throws IOException {
+    Path tabs = text("t.tsv", "count\tweight\tname\n1\t2.5\tann, jr\n2\t3.5\tbob\n");
+    Path semicolons = text("s.csv", "count;weight;name\n1;2,5;ann, jr\n2;3,5;bob\n");
+    Path semicolonsWithPoints = text("p.csv", "count;weight;name\n1;2.5;ann, jr\n2;3.5;bob\n");
+
+    for (Path file : List.of(tabs, semicolons, semicolonsWithPoints)) {
+      assertThat(TableFormat.detect(file)).as(file.toString()).isEqualTo(TableFormat.CSV);
+      List<String> schema = new ArrayList<>();
+      assertThat(rows(TableFormat.CSV, file, ReadOptions.builder().build(), schema)).as(file.toString())
+          .containsExactly(List.of(1L, 2.5, "ann, jr"), List.of(2L, 3.5, "bob"));
+      assertThat(schema.get(0)).isEqualTo("Schema<count: Int(64, true), weight: FloatingPoint(DOUBLE), name: Utf8>");
+    }
   }
 
   @Test

@@ -36,7 +36,8 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * Reads files through Arrow's dataset scanner (Parquet, CSV, newline-delimited JSON), one file
  * (fragment) at a time in file-name order, so that a position (file, batch) is stable and a
  * resumed run can skip whole files. Within a file the scanner yields batches in order. CSV files
- * are read with the header, skipped rows and column types of the {@link ReadOptions}.
+ * are read with the header, skipped rows and column types of the {@link ReadOptions}, each in
+ * its own {@link CsvDialect} (commas, tabs, or semicolons with decimal commas).
  *
  * <p>Thread safety: not thread-safe, like every BatchCursor: Flux.generate calls it serially.
  */
@@ -151,13 +152,14 @@ public final class DatasetCursor extends BatchCursor {
       if (format == Format.CSV) {
         // Column types shape the dataset's schema, which the scan then follows; the C schema
         // they travel in is consumed by the factory, so the scan gets options without them.
+        CsvDialect dialect = CsvDialect.of(files.get(currentFile), options.csvSkipRows());
         try (ArrowSchema types = columnTypes()) {
           factory = new FileSystemDatasetFactory(allocator, NativeMemoryPool.getDefault(), format.fileFormat, uri,
-              Optional.of(csvOptions(types)));
+              Optional.of(csvOptions(types, dialect)));
         }
         dataset = factory.finish();
         scanner = dataset.newScan(new ScanOptions.Builder(rows).columns(Optional.empty())
-            .fragmentScanOptions(csvOptions(null)).build());
+            .fragmentScanOptions(csvOptions(null, dialect)).build());
       } else {
         factory = new FileSystemDatasetFactory(allocator, NativeMemoryPool.getDefault(), format.fileFormat, uri);
         dataset = factory.finish();
@@ -184,15 +186,17 @@ public final class DatasetCursor extends BatchCursor {
     }
   }
 
-  private FragmentScanOptions csvOptions(ArrowSchema types) {
-    CsvConvertOptions convert = new CsvConvertOptions(new HashMap<>());
+  private FragmentScanOptions csvOptions(ArrowSchema types, CsvDialect dialect) {
+    Map<String, String> conversion = new HashMap<>();
+    conversion.put("decimal_point", Character.toString(dialect.decimalPoint()));
+    CsvConvertOptions convert = new CsvConvertOptions(conversion);
     if (types != null) {
       convert.setArrowSchema(types);
     }
     Map<String, String> read = new HashMap<>();
     read.put("skip_rows", Integer.toString(options.csvSkipRows()));
     read.put("autogenerate_column_names", Boolean.toString(!options.csvHeader()));
-    return new CsvFragmentScanOptions(convert, read, Map.of());
+    return new CsvFragmentScanOptions(convert, read, Map.of("delimiter", Character.toString(dialect.delimiter())));
   }
 
   @Override

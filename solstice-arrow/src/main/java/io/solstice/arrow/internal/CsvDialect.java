@@ -1,0 +1,84 @@
+package io.solstice.arrow.internal;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * How a delimited text file separates its fields, read from its header line: commas, else tabs,
+ * else semicolons, which spreadsheets write where the comma is the decimal separator. In a
+ * semicolon-separated file whose values are written with a decimal comma ({@code 2,5}), numbers
+ * are read with that decimal comma.
+ *
+ * @param delimiter the field separator
+ * @param decimalPoint the decimal separator of numbers
+ */
+public record CsvDialect(char delimiter, char decimalPoint) {
+
+  /** Commas between fields, points in numbers. */
+  public static final CsvDialect COMMAS = new CsvDialect(',', '.');
+
+  /** Bytes read to tell a file's dialect: the header and the first rows. */
+  private static final int HEAD = 64 * 1024;
+
+  // A number with a decimal comma and nothing else, such as 2,5 or -0,125 or 1,5E3.
+  private static final Pattern DECIMAL_COMMA = Pattern.compile("[-+]?\\d*,\\d+([eE][-+]?\\d+)?");
+
+  /**
+   * The dialect of a text from its header line.
+   *
+   * @param text the start of the file, from its header line on
+   * @return the dialect, or null when the header holds no comma, tab or semicolon
+   */
+  public static CsvDialect of(String text) {
+    List<String> lines = text.lines().limit(100).toList();
+    String header = lines.isEmpty() ? "" : lines.get(0);
+    char delimiter = header.indexOf(',') >= 0 ? ',' : header.indexOf('\t') >= 0 ? '\t'
+        : header.indexOf(';') >= 0 ? ';' : 0;
+    if (delimiter == 0) {
+      return null;
+    }
+    // The last line of the head may be cut short; the others are whole.
+    boolean decimalComma = delimiter == ';' && lines.stream().skip(1).limit(Math.max(0, lines.size() - 2))
+        .flatMap(line -> List.of(line.split(";", -1)).stream())
+        .anyMatch(field -> DECIMAL_COMMA.matcher(field.strip().replace("\"", "")).matches());
+    return new CsvDialect(delimiter, decimalComma ? ',' : '.');
+  }
+
+  /**
+   * The dialect of a file, from the line after {@code skipRows} lines on.
+   *
+   * @param file the file
+   * @param skipRows lines before the header
+   * @return the dialect; {@link #COMMAS} when the header holds no delimiter (Arrow's reader then
+   *     reads one column)
+   * @throws IOException when the file cannot be read
+   */
+  public static CsvDialect of(Path file, int skipRows) throws IOException {
+    byte[] head;
+    try (InputStream in = Files.newInputStream(file)) {
+      head = in.readNBytes(HEAD);
+    }
+    String text = new String(head, StandardCharsets.UTF_8);
+    if (text.startsWith("\uFEFF")) {
+      text = text.substring(1);
+    }
+    List<String> lines = text.lines().skip(skipRows).toList();
+    CsvDialect dialect = of(String.join("\n", lines));
+    return dialect == null ? COMMAS : dialect;
+  }
+
+  /**
+   * How the dialect differs from plain CSV, for messages.
+   *
+   * @return empty for commas, else for example "semicolon-separated, decimal comma"
+   */
+  public String describe() {
+    String separated = delimiter == ',' ? "" : delimiter == '\t' ? "tab-separated" : "semicolon-separated";
+    return decimalPoint == ',' ? separated + ", decimal comma" : separated;
+  }
+}
