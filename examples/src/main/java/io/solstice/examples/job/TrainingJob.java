@@ -194,9 +194,9 @@ public final class TrainingJob {
     M test = observers.attach(Solstice.run(best).test(source.open(Split.TEST, 0)).subscribers(tensorBoard))
         .metrics().block();
     double wallSeconds = (System.nanoTime() - started) / 1e9;
-    out.printf(Locale.ROOT, "%n%s report on the %s split (%d rows, best epoch %d):%n%n",
-        task.title(), data.testName(),
-        task.rows(test), early.bestEpoch());
+    long testRows = task.rows(test);
+    out.printf(Locale.ROOT, "%n%s report on the %s split (%d row%s, best epoch %d):%n%n",
+        task.title(), data.testName(), testRows, testRows == 1 ? "" : "s", early.bestEpoch());
     out.print(task.report(test));
     out.printf(Locale.ROOT, "%nTrained %d epochs, %d steps in %.1f s; curves in %s, metrics in %s, checkpoints in %s%n",
         counter.epochs(), counter.steps(), wallSeconds, settings.curvesPng(), settings.metricsCsv(),
