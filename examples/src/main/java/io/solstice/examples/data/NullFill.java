@@ -16,9 +16,10 @@ import reactor.core.publisher.Flux;
  * What {@code --fill-nulls} makes of missing feature values, nulls and NaN ({@link FeatureValue}):
  * {@code none} refuses a table that holds any (naming the columns, how many rows and the first
  * one), {@code mean} fills each feature with the mean of its train values (those not missing),
- * and a number fills every feature with it. The values fill nulls before standardization, in training and in {@code
- * predict} (the run's preprocessing record keeps them) and in the ONNX export. A categorical
- * column's nulls are not filled: they are one-hot encoded as zeros, like an unknown category.
+ * and a number fills every feature with it. The values fill them before standardization, in
+ * training and in {@code predict} (the run's preprocessing record keeps them) and in the ONNX
+ * export. A categorical column's nulls are not filled: they are one-hot encoded as zeros, like
+ * an unknown category.
  */
 public final class NullFill {
 

@@ -71,14 +71,4 @@ public record CsvDialect(char delimiter, char decimalPoint) {
     CsvDialect dialect = of(String.join("\n", lines));
     return dialect == null ? COMMAS : dialect;
   }
-
-  /**
-   * How the dialect differs from plain CSV, for messages.
-   *
-   * @return empty for commas, else for example "semicolon-separated, decimal comma"
-   */
-  public String describe() {
-    String separated = delimiter == ',' ? "" : delimiter == '\t' ? "tab-separated" : "semicolon-separated";
-    return decimalPoint == ',' ? separated + ", decimal comma" : separated;
-  }
 }
