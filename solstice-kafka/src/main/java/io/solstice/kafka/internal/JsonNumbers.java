@@ -8,8 +8,8 @@ import java.util.Set;
 
 /**
  * Reads the wanted number fields of a JSON object, such as {@code {"x": 0.5, "y": 2}}, through
- * Solstice's JSON. Other fields may hold anything; a wanted field that is missing or not a
- * number is an error naming it.
+ * Solstice's JSON. Other fields may hold anything; a wanted field that is missing, not a
+ * number, or a number beyond a double's range is an error naming it.
  *
  * <p>Thread safety: thread-safe; it keeps no state.
  */
@@ -43,7 +43,13 @@ public final class JsonNumbers {
       if (!(object.get(name) instanceof Number number)) {
         throw new IllegalArgumentException("field \"" + name + "\" is not a number: " + object.get(name));
       }
-      values.put(name, number.doubleValue());
+      double value = number.doubleValue();
+      if (!Double.isFinite(value)) {
+        // JSON has no NaN or infinity: a number too large for a double reads as infinity.
+        throw new IllegalArgumentException("field \"" + name + "\" is beyond the range of a double: "
+            + object.get(name));
+      }
+      values.put(name, value);
     }
     return values;
   }

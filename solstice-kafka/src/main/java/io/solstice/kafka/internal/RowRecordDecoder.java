@@ -9,8 +9,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
  * Each record is one row, decoded by a {@link RowMapper}; integer columns reject values that
- * are not whole numbers in range, so a bad record is caught here and not as a silently wrong
- * tensor later.
+ * are not whole numbers in range, and float32 columns values beyond float32's range, so a bad
+ * record is caught here and not as a silently wrong (or infinite) tensor later.
  *
  * <p>Thread safety: as thread-safe as its RowMapper; it keeps no state of its own.
  */
@@ -48,6 +48,7 @@ public final class RowRecordDecoder implements RecordDecoder {
       switch (c.type()) {
         case INT32 -> checkWhole(c, v, Integer.MIN_VALUE, Integer.MAX_VALUE);
         case INT64 -> checkWhole(c, v, Long.MIN_VALUE, Long.MAX_VALUE);
+        case FLOAT32 -> checkFloat(c, v);
         default -> { }
       }
     }
@@ -57,6 +58,14 @@ public final class RowRecordDecoder implements RecordDecoder {
     if (v != Math.rint(v) || v < min || v > max) {
       throw new IllegalArgumentException(
           "column \"" + c.name() + "\" is " + c.type() + " but the record holds " + v);
+    }
+  }
+
+  // A finite double beyond float32's range would become an infinity in the batch.
+  private static void checkFloat(RowColumn c, double v) {
+    if (Double.isFinite(v) && Math.abs(v) > Float.MAX_VALUE) {
+      throw new IllegalArgumentException(
+          "column \"" + c.name() + "\" is FLOAT32 but the record holds " + v + ", beyond its range");
     }
   }
 
