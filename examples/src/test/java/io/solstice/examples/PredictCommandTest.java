@@ -1,6 +1,7 @@
 package io.solstice.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -8,6 +9,7 @@ import io.solstice.arrow.TableFormat;
 import io.solstice.core.checkpoint.CheckpointStore;
 import io.solstice.examples.data.OutputFiles;
 import io.solstice.examples.data.PredictionFile;
+import io.solstice.examples.data.UsageException;
 import io.solstice.examples.job.PredictionJob;
 import io.solstice.examples.job.TrainedModel;
 import java.io.IOException;
@@ -19,6 +21,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.Float4Vector;
@@ -119,6 +123,31 @@ class PredictCommandTest {
         assertThat(predictions.columns().keySet()).hasSize(12).startsWith("id", "prediction", "probability_0");
       } else {
         assertThat(predictions.columns().keySet()).containsExactly("id", "prediction", "probabilities");
+      }
+    }
+  }
+
+  @Test
+  void anInterruptedPredictionLeavesTheOutputAsItWasAndNoTemporaryFile() throws IOException {
+    Path input = digitsLikeFile(dir.resolve("interrupted.arrow"), 5_000, 500);
+    TrainedModel model = TrainedModel.load(digits);
+    Path outputs = Files.createDirectories(dir.resolve("interrupted"));
+
+    for (PredictionFile.Format format : PredictionFile.Format.values()) {
+      Path out = outputs.resolve("p." + format.name().toLowerCase());
+      Files.writeString(out, "the previous predictions");
+      AtomicInteger asked = new AtomicInteger();
+      try (BufferAllocator allocator = new RootAllocator()) {
+        // As Ctrl-C after the first four batches (what Interruption.signalled says then).
+        assertThatThrownBy(() -> new PredictionJob(model, input, out, format, 500, OutputFiles.LOCAL)
+            .run(allocator, () -> asked.incrementAndGet() > 4))
+            .isInstanceOf(UsageException.class)
+            .hasMessage("interrupted after 2000 rows of " + input + "; " + out + " was left as it was (it is "
+                + "written whole or not at all)");
+      } // no batch is left behind either
+      assertThat(Files.readString(out)).as(format.name()).isEqualTo("the previous predictions");
+      try (Stream<Path> files = Files.list(outputs)) {
+        assertThat(files.map(p -> p.getFileName().toString())).as(format.name()).allMatch(n -> !n.endsWith(".tmp"));
       }
     }
   }

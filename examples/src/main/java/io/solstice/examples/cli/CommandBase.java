@@ -132,6 +132,21 @@ abstract class CommandBase implements Callable<Integer> {
   }
 
   /**
+   * Prints a line on stderr as a failure's line, for a command that must say it before it
+   * returns (the JVM exits as soon as an {@code Interruption} is closed).
+   *
+   * @param message what happened
+   */
+  protected void say(String message) {
+    if (out != null) {
+      out.flush();
+    }
+    PrintWriter err = spec.commandLine().getErr();
+    err.println("solstice " + spec.name() + ": " + message);
+    err.flush();
+  }
+
+  /**
    * Prints a warning on stderr; the command goes on.
    *
    * @param message what the user should know

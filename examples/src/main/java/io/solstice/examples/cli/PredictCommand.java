@@ -2,12 +2,14 @@ package io.solstice.examples.cli;
 
 import io.solstice.examples.data.PredictionFile;
 import io.solstice.examples.data.UsageException;
+import io.solstice.examples.job.Interruption;
 import io.solstice.examples.job.PredictionJob;
 import io.solstice.examples.job.TrainedModel;
 import java.nio.file.Path;
 import java.util.Locale;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -63,8 +65,18 @@ public final class PredictCommand extends CommandBase {
     TrainedModel model = TrainedModel.load(run);
     Path target = out != null ? out : defaultOut(outputFormat);
     long rows;
-    try (BufferAllocator allocator = new RootAllocator()) {
-      rows = new PredictionJob(model, data, target, outputFormat, batchSize, output()).run(allocator);
+    // Ctrl-C stops after the batch in progress, leaving no partial output and no temporary file.
+    try (Interruption interruption = Interruption.install(() -> { })) {
+      try (BufferAllocator allocator = new RootAllocator()) {
+        rows = new PredictionJob(model, data, target, outputFormat, batchSize, output())
+            .run(allocator, interruption::signalled);
+      } catch (UsageException e) {
+        if (!interruption.signalled()) {
+          throw e;
+        }
+        say(e.getMessage()); // now: once the interruption is closed, the JVM exits
+        return CommandLine.ExitCode.USAGE;
+      }
     }
     out().printf(Locale.ROOT, "Predicted %d rows of %s with the %s of %s (%s); wrote %s%n", rows, data,
         model.record().model(), model.directory(), model.checkpoint().file().getFileName(), target);

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.types.pojo.ArrowType;
@@ -43,6 +44,21 @@ public record PredictionJob(TrainedModel model, Path data, Path out, PredictionF
    * @throws IOException when a file cannot be read or written
    */
   public long run(BufferAllocator allocator) throws IOException {
+    return run(allocator, () -> false);
+  }
+
+  /**
+   * Predicts every row of the table and writes the output file, unless {@code interrupted} says
+   * to stop: then the output is not written (nor its temporary file left behind) and the
+   * exception says after how many rows.
+   *
+   * @param allocator the allocator of every batch
+   * @param interrupted asked before each batch
+   * @return the rows written
+   * @throws IOException when a file cannot be read or written
+   * @throws UsageException when interrupted
+   */
+  public long run(BufferAllocator allocator, BooleanSupplier interrupted) throws IOException {
     ModelRecord record = model.record();
     TableFormat tableFormat = TableFormat.detect(data);
     // A CSV reader would take a categorical column of digits for numbers ("007" as 7): read as text.
@@ -62,6 +78,12 @@ public record PredictionJob(TrainedModel model, Path data, Path out, PredictionF
                   + "' (is it a predictions file?); rename or drop it"));
               return;
             }
+          }
+          if (interrupted.getAsBoolean()) {
+            batch.close();
+            sink.error(new UsageException("interrupted after " + rowsBefore[0] + " rows of " + data + "; " + out
+                + " was left as it was (it is written whole or not at all)"));
+            return;
           }
           UsageException unpredictable = unpredictable(record, batch, rowsBefore[0]);
           if (unpredictable != null) {

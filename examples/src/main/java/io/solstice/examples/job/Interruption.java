@@ -1,0 +1,73 @@
+package io.solstice.examples.job;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Ctrl-C (or a SIGTERM) while a command works. The JVM answers a signal by running its shutdown
+ * hooks and then exiting, wherever the command is: a run loses the epoch in progress, a
+ * prediction leaves its half-written temporary file. This hook tells the command instead ({@code
+ * onSignal}, on the hook's thread, and {@link #signalled}) and keeps the JVM alive until the
+ * command has finished cleanly and said so ({@link #close}), for at most {@value #WAIT_SECONDS}
+ * seconds. A second Ctrl-C does not end it sooner (the JVM is already shutting down); {@code kill
+ * -9} does.
+ *
+ * <p>Install it for one piece of work, and close it once that work is done and reported.
+ */
+public final class Interruption implements AutoCloseable {
+  /** The longest the JVM waits for the command to finish after a signal. */
+  public static final long WAIT_SECONDS = 60;
+
+  private final Runnable onSignal;
+  private final Thread hook = new Thread(this::signal, "solstice-interruption");
+  private final CountDownLatch released = new CountDownLatch(1);
+  private volatile boolean signalled;
+
+  private Interruption(Runnable onSignal) {
+    this.onSignal = onSignal;
+  }
+
+  /**
+   * Registers the shutdown hook.
+   *
+   * @param onSignal what to tell the work, run on the hook's thread after {@link #signalled}
+   *     becomes true
+   * @return the interruption, to close when the work is done
+   */
+  public static Interruption install(Runnable onSignal) {
+    Interruption interruption = new Interruption(onSignal);
+    Runtime.getRuntime().addShutdownHook(interruption.hook);
+    return interruption;
+  }
+
+  /**
+   * Whether a signal came.
+   *
+   * @return true after Ctrl-C or SIGTERM
+   */
+  public boolean signalled() {
+    return signalled;
+  }
+
+  /** Removes the hook, or, when it is running, lets the JVM go on shutting down. */
+  @Override
+  public void close() {
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException shuttingDown) {
+      // The hook is running: it waits for the latch below.
+    } finally {
+      released.countDown();
+    }
+  }
+
+  private void signal() {
+    signalled = true;
+    onSignal.run();
+    try {
+      released.await(WAIT_SECONDS, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
