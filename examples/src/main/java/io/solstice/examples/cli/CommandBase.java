@@ -47,12 +47,7 @@ abstract class CommandBase implements Callable<Integer> {
       if (message == null) {
         throw e;
       }
-      if (out != null) {
-        out.flush();
-      }
-      PrintWriter err = spec.commandLine().getErr();
-      err.println("solstice " + spec.name() + ": " + message);
-      err.flush();
+      say(message);
       return CommandLine.ExitCode.USAGE;
     } finally {
       if (out != null) {
@@ -132,7 +127,8 @@ abstract class CommandBase implements Callable<Integer> {
   }
 
   /**
-   * Prints a line on stderr as a failure's line, for a command that must say it before it
+   * Prints a line on stderr, after what standard output holds: "solstice COMMAND: message", the
+   * form of every failure's line. A command says a failure itself where it must before it
    * returns (the JVM exits as soon as an {@code Interruption} is closed).
    *
    * @param message what happened
@@ -152,12 +148,7 @@ abstract class CommandBase implements Callable<Integer> {
    * @param message what the user should know
    */
   protected void warn(String message) {
-    if (out != null) {
-      out.flush();
-    }
-    PrintWriter err = spec.commandLine().getErr();
-    err.println("solstice " + spec.name() + ": warning: " + message);
-    err.flush();
+    say("warning: " + message);
   }
 
   /**
