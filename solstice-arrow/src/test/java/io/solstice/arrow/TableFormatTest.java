@@ -120,6 +120,12 @@ class TableFormatTest {
           .containsExactly(List.of(1L, 2.5, "ann, jr"), List.of(2L, 3.5, "bob"));
       assertThat(schema.get(0)).isEqualTo("Schema<count: Int(64, true), weight: FloatingPoint(DOUBLE), name: Utf8>");
     }
+
+    // Without a header, the first row's commas between digits are decimal commas.
+    Path headless = text("h.csv", "1;2,5;ann\n2;3,5;bob\n");
+    List<String> schema = new ArrayList<>();
+    assertThat(rows(TableFormat.CSV, headless, ReadOptions.builder().csvHeader(false).build(), schema))
+        .containsExactly(List.of(1L, 2.5, "ann"), List.of(2L, 3.5, "bob"));
   }
 
   @Test

@@ -34,6 +34,16 @@ class CsvDialectTest {
   }
 
   @Test
+  void aFirstRowOfDataTellsItsDelimiterByTheCommasBetweenDigits() {
+    // No header: a comma between digits is a decimal comma where tabs or semicolons separate.
+    assertThat(CsvDialect.of("1,5;2,25;yes\n0,5;1;no\n")).isEqualTo(new CsvDialect(';', ','));
+    assertThat(CsvDialect.of("1,5\t2\tyes\n0\t1\tno\n")).isEqualTo(new CsvDialect('\t', ','));
+    assertThat(CsvDialect.of("1,2,3\n4,5,6\n")).isEqualTo(CsvDialect.COMMAS);
+    assertThat(CsvDialect.of("1,2,a;b\n")).isEqualTo(CsvDialect.COMMAS);
+    assertThat(CsvDialect.of("x1,x2;y\n")).isEqualTo(CsvDialect.COMMAS);
+  }
+
+  @Test
   void aFilesDialectIsReadAfterItsSkippedRowsAndItsByteOrderMark() throws IOException {
     Path file = Files.writeString(dir.resolve("excel.csv"), "\uFEFFexported by a, spreadsheet\nx;y\n0,5;1\n3;4\n");
 
