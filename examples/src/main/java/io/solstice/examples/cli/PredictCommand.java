@@ -64,9 +64,9 @@ public final class PredictCommand extends CommandBase {
     }
     TrainedModel model = TrainedModel.load(run);
     Path target = out != null ? out : defaultOut(outputFormat);
-    long rows;
     // Ctrl-C stops after the batch in progress, leaving no partial output and no temporary file.
     try (Interruption interruption = Interruption.install(() -> { })) {
+      long rows;
       try (BufferAllocator allocator = new RootAllocator()) {
         rows = new PredictionJob(model, data, target, outputFormat, batchSize, output())
             .run(allocator, interruption::signalled);
@@ -77,9 +77,10 @@ public final class PredictCommand extends CommandBase {
         say(e.getMessage()); // now: once the interruption is closed, the JVM exits
         return CommandLine.ExitCode.USAGE;
       }
+      out().printf(Locale.ROOT, "Predicted %d rows of %s with the %s of %s (%s); wrote %s%n", rows, data,
+          model.record().model(), model.directory(), model.checkpoint().file().getFileName(), target);
+      out().flush();
     }
-    out().printf(Locale.ROOT, "Predicted %d rows of %s with the %s of %s (%s); wrote %s%n", rows, data,
-        model.record().model(), model.directory(), model.checkpoint().file().getFileName(), target);
     return 0;
   }
 
