@@ -69,6 +69,36 @@ class TrainCommandTest {
   }
 
   @Test
+  void integerLabelsAreClassesByValueAsScikitLearnTakesThem() throws IOException {
+    List<String> lines = Files.readAllLines(tables.csv(dir.resolve("flowers.csv")));
+    for (List<String> codes : List.of(List.of("1", "2", "3"), List.of("-1", "1", "7"), List.of("1000", "20000",
+        "3000000"))) {
+      List<String> coded = new ArrayList<>(List.of(lines.get(0)));
+      List<String> species = List.of("setosa", "versicolor", "virginica");
+      lines.stream().skip(1).forEach(line -> {
+        String name = line.substring(line.lastIndexOf(',') + 1);
+        coded.add(line.substring(0, line.lastIndexOf(',') + 1) + codes.get(species.indexOf(name)));
+      });
+      Path data = Files.write(dir.resolve("coded.csv"), coded);
+
+      Cli run = train(data, "species", "--epochs", "3");
+
+      assertThat(run.exitCode()).as(run.err()).isZero();
+      // Three classes in numeric order, none empty: no warning about a class without rows.
+      assertThat(run.out()).contains("label 'species' with classes " + codes);
+      assertThat(run.err()).doesNotContain("warning");
+      assertThat(report().get("test").get("accuracy").asDouble()).isGreaterThanOrEqualTo(0.9);
+    }
+
+    StringBuilder ids = new StringBuilder("x,id\n");
+    for (int r = 0; r < 10_002; r++) {
+      ids.append(r % 7).append(',').append(r).append('\n');
+    }
+    assertOneLineError(train(Files.writeString(dir.resolve("ids.csv"), ids), "id"), "column 'id': holds more than "
+        + "10000 distinct integer labels: too many classes for a classifier; to predict a number use --task regression");
+  }
+
+  @Test
   void trainsOnAParquetFileWithPlainStringLabelsAndHoldsOutAStratifiedFifthOfEachClass() throws IOException {
     Path data = tables.parquetWithStringLabels(dir.resolve("flowers.parquet"));
 

@@ -77,6 +77,7 @@ public final class FeatureSpec {
   private final int numClasses;
   private final List<String> classNames;
   private final boolean oneHot;
+  private final boolean integerLabelsAsNames;
   private final DataType labelType;
   private final Standardization standardization;
   // Categorical feature columns: their categories, in the order of their one-hot features.
@@ -94,6 +95,7 @@ public final class FeatureSpec {
     this.classNames = b.classNames == null ? List.of() : List.copyOf(b.classNames);
     this.numClasses = b.numClasses > 0 ? b.numClasses : this.classNames.size();
     this.oneHot = b.oneHot;
+    this.integerLabelsAsNames = b.integerLabelsAsNames;
     this.labelType = b.labelType;
     this.standardization = b.standardization;
     this.categories = Collections.unmodifiableMap(new LinkedHashMap<>(b.categories));
@@ -538,6 +540,11 @@ public final class FeatureSpec {
       return byName(v, rows, classes);
     } else if (v instanceof BitVector && !classNames.isEmpty()) {
       return byName(v, rows, classes); // named "false" and "true"
+    } else if (v instanceof BaseIntVector && integerLabelsAsNames) {
+      if (classNames.isEmpty()) {
+        throw new IllegalStateException("integerLabelsAsNames needs the classNames to look the labels up in");
+      }
+      return byName(v, rows, classes); // named by their decimal text
     } else if (!(v instanceof BaseIntVector || v instanceof BitVector)) {
       throw new ColumnTypeException(labelColumn, "expected integer class indices or a dictionary-encoded string "
           + "column but found " + v.getField().getType() + (regressionHint(v) ? "; for real-valued targets use "
@@ -610,7 +617,8 @@ public final class FeatureSpec {
       if (labels.isNull(r)) {
         throw new NullValueException(labelColumn, "row " + r + " has no label");
       }
-      String name = labels.getObject(r).toString();
+      String name = labels instanceof BaseIntVector integers ? Long.toString(integers.getValueAsLong(r))
+          : labels.getObject(r).toString();
       Integer index = byName.get(name);
       if (index == null) {
         throw new LabelRangeException(labelColumn, "row " + r + " has label '" + name + "', which is not one of "
@@ -639,6 +647,7 @@ public final class FeatureSpec {
     private int numClasses;
     private List<String> classNames;
     private boolean oneHot;
+    private boolean integerLabelsAsNames;
     private DataType labelType;
     private Standardization standardization;
     private final Map<String, List<String>> categories = new LinkedHashMap<>();
@@ -795,6 +804,19 @@ public final class FeatureSpec {
      */
     public Builder classNames(List<String> names) {
       this.classNames = List.copyOf(names);
+      return this;
+    }
+
+    /**
+     * Reads an integer label column's values as class names, their decimal text looked up in
+     * {@link #classNames}, as string labels are, rather than as class indices: labels 1, 2 and 3
+     * (or codes 1000 and 2000) are then the classes their names give, with no empty class 0.
+     * Dictionary-encoded and other label columns are read as before.
+     *
+     * @return this builder
+     */
+    public Builder integerLabelsAsNames() {
+      this.integerLabelsAsNames = true;
       return this;
     }
 

@@ -164,6 +164,25 @@ class FeatureSpecTest {
   }
 
   @Test
+  void integerLabelsAreClassIndicesOrNamesByTheirValue() {
+    // TestData's labels are id % 3: 0, 1, 2, 0.
+    FeatureSpec indices = FeatureSpec.builder().features("x1").label("label").numClasses(3).build();
+    try (ArrowTensorBatch tensors = indices.toTensors(batch(4, 0, 0))) {
+      assertThat(tensors.labels().toLongVector()).containsExactly(0, 1, 2, 0);
+    }
+    // As names, in the order the class names give: "2" is class 0.
+    FeatureSpec named = FeatureSpec.builder().features("x1").label("label").classNames(List.of("2", "0", "1"))
+        .integerLabelsAsNames().build();
+    try (ArrowTensorBatch tensors = named.toTensors(batch(4, 0, 0))) {
+      assertThat(tensors.labels().toLongVector()).containsExactly(1, 2, 0, 1);
+    }
+    FeatureSpec missing = FeatureSpec.builder().features("x1").label("label").classNames(List.of("0", "1"))
+        .integerLabelsAsNames().build();
+    assertThatThrownBy(() -> missing.toTensors(batch(4, 0, 0))).isInstanceOf(LabelRangeException.class)
+        .hasMessageContaining("row 2 has label '2', which is not one of [0, 1]");
+  }
+
+  @Test
   void dictionaryEncodedStringLabelsBecomeClassIndicesWithNames() {
     try (VectorSchemaRoot plain = VectorSchemaRoot.create(new Schema(List.of(
             Field.nullable("x", new ArrowType.FloatingPoint(org.apache.arrow.vector.types.FloatingPointPrecision.SINGLE)),

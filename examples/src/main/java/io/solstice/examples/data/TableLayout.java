@@ -21,8 +21,9 @@ import org.nd4j.linalg.api.buffer.DataType;
  *     once its categories are known ({@link #withCategories}), and one before
  * @param label the label or target column
  * @param classNames the class names by class index (empty for regression)
- * @param byName whether labels map to classes by name (string or dictionary labels) rather
- *     than being class indices already
+ * @param byName whether labels map to classes by name (strings, booleans, dictionary entries, and
+ *     integers by their value: every table {@code train} surveys) rather than being class indices
+ *     already
  * @param regression whether the label is a real-valued target
  * @param rows the number of rows
  * @param nulls the feature columns that hold nulls, in column order
@@ -215,6 +216,6 @@ public record TableLayout(
       return spec.target(label);
     }
     spec.label(label);
-    return byName ? spec.classNames(classNames) : spec.numClasses(classNames.size());
+    return byName ? spec.classNames(classNames).integerLabelsAsNames() : spec.numClasses(classNames.size());
   }
 }

@@ -25,7 +25,8 @@ import reactor.core.publisher.Flux;
  * Reads a table once to learn its layout: checks the label and feature columns (with the Arrow
  * module's typed errors naming the column), picks the default features (every numeric or
  * categorical column but the label, or one float vector column), and collects the classes of a
- * classification label; a regression target must be numeric. It counts the rows whose numeric
+ * classification label (its distinct values: strings, booleans, dictionary entries, or integers in
+ * numeric order); a regression target must be numeric. It counts the rows whose numeric
  * features are missing (null or NaN, {@link FeatureValue}), per column, and refuses an infinite
  * feature and a missing label (null, or an empty string) or target (null, NaN or infinite),
  * naming its row of the table, from 1.
@@ -37,6 +38,9 @@ import reactor.core.publisher.Flux;
  * free text, not a category), is left out, saying why; a named one is kept.
  */
 public final class TableSurvey {
+  /** The most classes a label may hold: more are an identifier or a number, not classes. */
+  static final int MOST_CLASSES = 10_000;
+
   private final String label;
   private final List<String> requestedFeatures;
   // Integer columns to take as categories rather than numbers.
@@ -45,11 +49,11 @@ public final class TableSurvey {
 
   private List<String> features;
   private int width = -1;
-  private boolean byName;
   private boolean dictionaryLabels;
   private final Set<String> names = new TreeSet<>();
   private final Set<String> dictionaryNames = new LinkedHashSet<>();
-  private long maxLabel = -1;
+  // An integer label's values, in numeric order: each a class named by its decimal text.
+  private final Set<Long> integerLabels = new TreeSet<>();
   private int batches;
   private long rows;
   // Per feature column with missing values (null or NaN): rows that hold one, and the first such
@@ -111,18 +115,14 @@ public final class TableSurvey {
           List.of());
     }
     List<String> classes = new ArrayList<>();
-    if (!byName) {
-      for (long k = 0; k <= maxLabel; k++) {
-        classes.add(Long.toString(k));
-      }
-    } else {
-      classes.addAll(dictionaryLabels ? dictionaryNames : names);
-    }
+    integerLabels.forEach(value -> classes.add(Long.toString(value)));
+    classes.addAll(dictionaryLabels ? dictionaryNames : names);
     if (classes.size() < 2) {
       throw new LabelRangeException(label, "holds " + classes.size() + " class(es) " + classes
           + "; a classifier needs at least two");
     }
-    return new TableLayout(features, width, label, classes, byName, false, rows, nulls, leftOut, categorical,
+    // Classes by name: strings, booleans (false and true), dictionary entries and integers alike.
+    return new TableLayout(features, width, label, classes, true, false, rows, nulls, leftOut, categorical,
         List.of());
   }
 
@@ -223,15 +223,13 @@ public final class TableSurvey {
             + describe(labelField) + "; to predict classes, leave out --task regression");
       }
     } else if (labelField.getDictionary() != null) {
-      byName = true;
       dictionaryLabels = true;
-    } else if (labelType instanceof ArrowType.Utf8 || labelType instanceof ArrowType.LargeUtf8
-        || labelType instanceof ArrowType.Bool) {
-      byName = true; // a boolean's classes are named false and true
     } else if (labelType instanceof ArrowType.FloatingPoint) {
       throw new ColumnTypeException(label, "holds floating-point values (" + labelType + "), not classes; to predict "
           + "a number use --task regression, to classify give integer or string class labels");
-    } else if (!(labelType instanceof ArrowType.Int)) {
+    } else if (!(labelType instanceof ArrowType.Utf8 || labelType instanceof ArrowType.LargeUtf8
+        || labelType instanceof ArrowType.Bool || labelType instanceof ArrowType.Int)) {
+      // Classes are named: a string's by itself, a boolean's false and true, an integer's by its value.
       throw new ColumnTypeException(label, "expected integer or string class labels but found " + labelType
           + "; a classifier needs classes");
     }
@@ -350,20 +348,22 @@ public final class TableSurvey {
       if (v.isNull(r)) {
         throw new NullValueException(label, "row " + (firstRow + r + 1) + " of the table has no label");
       }
-      if (byName) {
-        String name = v.getObject(r).toString();
+      if (v instanceof BaseIntVector integers) {
+        // Classes by value, as scikit-learn takes them: labels 1, 2, 3 are three classes, not four
+        // with an empty class 0, and codes such as 1000 and 2000 are two.
+        integerLabels.add(integers.getValueAsLong(r));
+        if (integerLabels.size() > MOST_CLASSES) {
+          throw new LabelRangeException(label, "holds more than " + MOST_CLASSES + " distinct integer labels: too "
+              + "many classes for a classifier; to predict a number use --task regression");
+        }
+      } else {
+        String name = v.getObject(r).toString(); // a string, or a boolean named false or true
         if (name.isEmpty()) {
           // A CSV file's empty cell: a missing label, as an empty category is a missing one.
           throw new NullValueException(label, "row " + (firstRow + r + 1) + " of the table has no label (an empty "
               + "cell)");
         }
         names.add(name);
-      } else {
-        long k = ((BaseIntVector) v).getValueAsLong(r);
-        if (k < 0) {
-          throw new LabelRangeException(label, "holds class " + k + "; integer labels must be class indices >= 0");
-        }
-        maxLabel = Math.max(maxLabel, k);
       }
     }
   }
