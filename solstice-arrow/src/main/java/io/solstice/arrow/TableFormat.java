@@ -37,8 +37,8 @@ public enum TableFormat {
   /** Parquet, which starts with {@code PAR1}; or a directory of {@code *.parquet} files. */
   PARQUET("Parquet"),
   /**
-   * Delimited text (commas, tabs, or semicolons with decimal commas, told apart by the header:
-   * {@link CsvDialect}); or a directory of {@code *.csv} files.
+   * Delimited text (commas, tabs, or semicolons with decimal commas, told apart by the first
+   * line: {@link CsvDialect}); or a directory of {@code *.csv} files.
    */
   CSV("CSV"),
   /** Newline-delimited JSON, one object per line; or a directory of {@code *.jsonl} files. */

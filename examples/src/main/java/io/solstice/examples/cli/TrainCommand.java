@@ -355,7 +355,7 @@ public final class TrainCommand extends TrainingCommand {
   }
 
   /** A list for one line: whole up to 20 items, else its first ten and how many more (a table of 1,000 columns). */
-  static String shortList(List<String> items) {
+  private static String shortList(List<String> items) {
     return items.size() <= 20 ? items.toString()
         : "[" + String.join(", ", items.subList(0, 10)) + ", ... and " + (items.size() - 10) + " more]";
   }

@@ -26,7 +26,7 @@ import org.nd4j.linalg.api.buffer.DataType;
  *     already
  * @param regression whether the label is a real-valued target
  * @param rows the number of rows
- * @param nulls the feature columns that hold nulls, in column order
+ * @param nulls the feature columns that hold missing values (null or NaN), in column order
  * @param leftOut the columns the default feature choice left out, each with why (empty when
  *     the features were named)
  * @param categories the categorical feature columns, each with its categories (none until
@@ -36,16 +36,16 @@ import org.nd4j.linalg.api.buffer.DataType;
  */
 public record TableLayout(
     List<String> features, int width, String label, List<String> classNames, boolean byName, boolean regression,
-    long rows, Map<String, Nulls> nulls, List<String> leftOut, Map<String, List<String>> categories,
+    long rows, Map<String, Rows> nulls, List<String> leftOut, Map<String, List<String>> categories,
     List<String> otherCategory) {
 
   /**
-   * The nulls of one feature column.
+   * The rows of one feature column that hold one kind of value (missing, or infinite).
    *
-   * @param rows how many rows hold a null in it
+   * @param rows how many rows hold it
    * @param firstRow the first of them, counting the table's rows from 0
    */
-  public record Nulls(long rows, long firstRow) {}
+  public record Rows(long rows, long firstRow) {}
 
   /**
    * Where a table's missing or infinite values are, for a message: each column, how many rows
@@ -54,7 +54,7 @@ public record TableLayout(
    * @param byColumn the rows by column
    * @return for example "'x1' in 2 rows (the first is row 4)"
    */
-  public static String where(Map<String, Nulls> byColumn) {
+  public static String where(Map<String, Rows> byColumn) {
     List<String> where = new ArrayList<>();
     byColumn.forEach((column, rows) -> where.add(String.format(Locale.ROOT, "'%s' in %d row%s (the first is row %d)",
         column, rows.rows(), rows.rows() == 1 ? "" : "s", rows.firstRow() + 1)));

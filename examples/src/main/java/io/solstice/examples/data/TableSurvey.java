@@ -58,9 +58,9 @@ public final class TableSurvey {
   private long rows;
   // Per feature column with missing values (null or NaN): rows that hold one, and the first such
   // row of the table.
-  private final Map<String, TableLayout.Nulls> nulls = new LinkedHashMap<>();
+  private final Map<String, TableLayout.Rows> nulls = new LinkedHashMap<>();
   // The same for infinities, which no option fills.
-  private final Map<String, TableLayout.Nulls> infinities = new LinkedHashMap<>();
+  private final Map<String, TableLayout.Rows> infinities = new LinkedHashMap<>();
   // Columns that are not default features, each with why.
   private final List<String> leftOut = new ArrayList<>();
   // Per categorical feature column, its distinct values, counted up to one more than the most.
@@ -170,7 +170,7 @@ public final class TableSurvey {
         width = list.getObject(0).size();
       }
     }
-    countNulls(batch, firstRow);
+    countMissingAndInfinite(batch, firstRow);
     distinct.forEach((column, values) -> Categories.addDistinct(batch, batch.root().getVector(column), values));
     if (regression) {
       checkTargets(batch, firstRow);
@@ -179,7 +179,7 @@ public final class TableSurvey {
     }
   }
 
-  private void countNulls(ArrowBatch batch, long firstRow) {
+  private void countMissingAndInfinite(ArrowBatch batch, long firstRow) {
     for (String name : features) {
       FieldVector column = batch.root().getVector(name);
       if (column == null) {
@@ -192,8 +192,8 @@ public final class TableSurvey {
       for (int r = 0; r < batch.rowCount(); r++) {
         FeatureValue kind = FeatureValue.of(column, r);
         if (kind != FeatureValue.PRESENT) {
-          (kind == FeatureValue.MISSING ? nulls : infinities).merge(name, new TableLayout.Nulls(1, firstRow + r),
-              (seen, one) -> new TableLayout.Nulls(seen.rows() + 1, seen.firstRow()));
+          (kind == FeatureValue.MISSING ? nulls : infinities).merge(name, new TableLayout.Rows(1, firstRow + r),
+              (seen, one) -> new TableLayout.Rows(seen.rows() + 1, seen.firstRow()));
         }
       }
     }

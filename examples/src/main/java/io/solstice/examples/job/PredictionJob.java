@@ -18,6 +18,7 @@ import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.SynchronousSink;
 
 /**
  * Applies a trained model to a table, streaming: the table is read batch by batch (any format
@@ -70,25 +71,11 @@ public record PredictionJob(TrainedModel model, Path data, Path out, PredictionF
     }
     long[] rowsBefore = {0};
     Flux<ArrowBatch> predicted = tableFormat.read(data, allocator, options.build())
-        .handle((ArrowBatch batch, reactor.core.publisher.SynchronousSink<ArrowBatch> sink) -> {
-          for (String reserved : List.of(ArrowFlux.PREDICTION, ArrowFlux.PROBABILITIES, ArrowFlux.MODEL_VERSION)) {
-            if (batch.root().getVector(reserved) != null) {
-              batch.close();
-              sink.error(new UsageException(data + " already has a column named '" + reserved
-                  + "' (is it a predictions file?); rename or drop it"));
-              return;
-            }
-          }
-          if (interrupted.getAsBoolean()) {
+        .handle((ArrowBatch batch, SynchronousSink<ArrowBatch> sink) -> {
+          UsageException refused = refused(record, batch, rowsBefore[0], interrupted);
+          if (refused != null) {
             batch.close();
-            sink.error(new UsageException("interrupted after " + rowsBefore[0] + " rows of " + data + "; " + out
-                + " was left as it was (it is written whole or not at all)"));
-            return;
-          }
-          UsageException unpredictable = unpredictable(record, batch, rowsBefore[0]);
-          if (unpredictable != null) {
-            batch.close();
-            sink.error(unpredictable);
+            sink.error(refused);
             return;
           }
           rowsBefore[0] += batch.rowCount();
@@ -96,6 +83,24 @@ public record PredictionJob(TrainedModel model, Path data, Path out, PredictionF
         })
         .transform(ArrowFlux.predict(record.featureSpec(), model.model(), model.predictor()));
     return PredictionFile.write(predicted, record.features(), record.classes(), out, format, allocator, output);
+  }
+
+  /**
+   * Why a batch is not predicted, or null: a column named as one the output adds, an interrupt,
+   * or features no model can take ({@link #unpredictable}).
+   */
+  private UsageException refused(ModelRecord record, ArrowBatch batch, long rowsBefore, BooleanSupplier interrupted) {
+    for (String reserved : List.of(ArrowFlux.PREDICTION, ArrowFlux.PROBABILITIES, ArrowFlux.MODEL_VERSION)) {
+      if (batch.root().getVector(reserved) != null) {
+        return new UsageException(data + " already has a column named '" + reserved
+            + "' (is it a predictions file?); rename or drop it");
+      }
+    }
+    if (interrupted.getAsBoolean()) {
+      return new UsageException("interrupted after " + rowsBefore + " rows of " + data + "; " + out
+          + " was left as it was (it is written whole or not at all)");
+    }
+    return unpredictable(record, batch, rowsBefore);
   }
 
   /**

@@ -30,7 +30,7 @@ class TableSurveyTest {
       TableLayout layout = TableSurvey.survey(table, "vectors", "label", List.of(), List.of(), false);
 
       assertThat(layout.features()).containsExactly("xs");
-      assertThat(layout.nulls()).isEqualTo(Map.of("xs", new TableLayout.Nulls(2, 2)));
+      assertThat(layout.nulls()).isEqualTo(Map.of("xs", new TableLayout.Rows(2, 2)));
     }
   }
 
