@@ -389,6 +389,67 @@ class FeatureColumnsTest {
   }
 
   @Test
+  void aColumnThatCountsUpByOneOnEveryRowIsARowNumberLeftOutOfTheFeaturesAndPassedThroughByPredict()
+      throws Exception {
+    // As pandas writes a table sorted by class: its index first (an unnamed column, 0 to 399), an
+    // id from 1001, a count of visits, and a signal that tells the label with some noise. In this
+    // order the row numbers alone would tell the classes apart.
+    Random random = new Random(11);
+    List<double[]> rows = new ArrayList<>();
+    for (int r = 0; r < 400; r++) {
+      double signal = random.nextGaussian();
+      rows.add(new double[] {random.nextInt(10), signal, signal + 0.5 * random.nextGaussian() > 0 ? 1 : 0});
+    }
+    rows.sort((a, b) -> Double.compare(a[2], b[2]));
+    List<String> lines = new ArrayList<>(List.of(",id,visits,signal,label"));
+    for (int r = 0; r < rows.size(); r++) {
+      double[] row = rows.get(r);
+      lines.add(String.format(Locale.ROOT, "%d,%d,%d,%.4f,%s", r, 1001 + r, (int) row[0], row[1],
+          row[2] > 0 ? "yes" : "no"));
+    }
+    Path sorted = Files.write(dir.resolve("sorted.csv"), lines);
+
+    Path work = dir.resolve("sorted-run");
+    Cli train = Cli.run("train", "--data", sorted.toString(), "--label", "label", "--epochs", "5",
+        "--work-dir", work.toString());
+
+    assertThat(train.exitCode()).as(train.err()).isZero();
+    assertThat(train.out()).contains("features [visits, signal] (2 per row)")
+        .contains("Left out: '' (0, 1, ... 399: a row number), 'id' (1001, 1002, ... 1400: a row number)");
+    Path out = dir.resolve("sorted-predicted.csv");
+    Cli predict = Cli.run("predict", "--run", work.toString(), "--data", sorted.toString(), "--out", out.toString());
+    assertThat(predict.exitCode()).as(predict.err()).isZero();
+    List<String> predicted = Files.readAllLines(out);
+    assertThat(predicted.get(0)).startsWith(",id,label,prediction,");
+    assertThat(predicted.get(400)).startsWith("399,1400,yes,");
+
+    Cli named = Cli.run("train", "--data", sorted.toString(), "--label", "label", "--features", "id,signal",
+        "--epochs", "1", "--work-dir", dir.resolve("named-id").toString());
+    assertThat(named.exitCode()).as(named.err()).isZero();
+    assertThat(named.out()).contains("features [id, signal] (2 per row)").doesNotContain("Left out");
+  }
+
+  @Test
+  void aRowNumberIsFollowedAcrossBatchesAndACountThatStartsAgainIsAFeature() throws Exception {
+    // 20,000 rows, read in batches of 8,192: 'row' counts from 1 to 20,000; 'cycle' counts from 0
+    // to 9,999 twice; 'step' counts up by two.
+    Random random = new Random(12);
+    List<String> lines = new ArrayList<>(List.of("row,cycle,step,x,label"));
+    for (int r = 0; r < 20_000; r++) {
+      double x = random.nextGaussian();
+      lines.add(String.format(Locale.ROOT, "%d,%d,%d,%.3f,%s", r + 1, r % 10_000, 2 * r, x, x > 0 ? "a" : "b"));
+    }
+    Path counts = Files.write(dir.resolve("counts.csv"), lines);
+
+    Cli train = Cli.run("train", "--data", counts.toString(), "--label", "label", "--epochs", "1",
+        "--work-dir", dir.resolve("counts").toString());
+
+    assertThat(train.exitCode()).as(train.err()).isZero();
+    assertThat(train.out()).contains("features [cycle, step, x] (3 per row)")
+        .contains("Left out: 'row' (1, 2, ... 20000: a row number); --features names the columns to use instead");
+  }
+
+  @Test
   void aWideTableAndManyClassesAreNamedOnOneShortLine() throws Exception {
     Random random = new Random(3);
     List<String> lines = new ArrayList<>();

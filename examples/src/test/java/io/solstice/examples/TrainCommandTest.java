@@ -69,6 +69,23 @@ class TrainCommandTest {
   }
 
   @Test
+  void aMistypedColumnIsRefusedNamingTheColumnProbablyMeant() throws IOException {
+    // A CSV file written with ", " between its fields: its columns are named " petal_width" etc.
+    List<String> lines = Files.readAllLines(tables.csv(dir.resolve("flowers.csv")));
+    Path spaced = Files.write(dir.resolve("spaced.csv"), lines.stream().map(line -> line.replace(",", ", ")).toList());
+    String header = lines.get(0);
+    String label = header.substring(header.lastIndexOf(',') + 1);
+
+    Cli run = train(spaced, label);
+
+    assertThat(run.exitCode()).isEqualTo(SolsticeCli.EXIT_USAGE);
+    assertThat(run.err()).contains("column '" + label + "': not in the data; the columns are [")
+        .contains("; did you mean ' " + label + "'?");
+    Cli again = train(spaced, " " + label);
+    assertThat(again.exitCode()).as(again.err()).isZero();
+  }
+
+  @Test
   void integerLabelsAreClassesByValueAsScikitLearnTakesThem() throws IOException {
     List<String> lines = Files.readAllLines(tables.csv(dir.resolve("flowers.csv")));
     for (List<String> codes : List.of(List.of("1", "2", "3"), List.of("-1", "1", "7"), List.of("1000", "20000",

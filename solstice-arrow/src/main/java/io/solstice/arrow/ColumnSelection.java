@@ -37,7 +37,7 @@ final class ColumnSelection {
       FieldVector v = root.getVector(name);
       if (v == null) {
         List<String> present = root.getSchema().getFields().stream().map(f -> f.getName()).toList();
-        throw new MissingColumnException(name, "cannot be selected: not in the batch; the columns are " + present);
+        throw MissingColumnException.notAmong(name, "cannot be selected: not in the batch", present);
       }
       kept.add(v);
     }

@@ -184,7 +184,7 @@ public final class FeatureSpec {
     FieldVector v = root.getVector(name);
     if (v == null) {
       List<String> present = root.getSchema().getFields().stream().map(f -> f.getName()).toList();
-      throw new MissingColumnException(name, "not in the batch; the columns are " + present);
+      throw MissingColumnException.notAmong(name, "not in the batch", present);
     }
     return v;
   }

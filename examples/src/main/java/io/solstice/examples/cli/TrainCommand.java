@@ -256,7 +256,7 @@ public final class TrainCommand extends TrainingCommand {
         shortList(layout.features()), layout.width(), layout.regression() ? "target '" + label + "'"
             : "label '" + label + "' with classes " + shortList(layout.classNames()));
     if (!layout.leftOut().isEmpty()) {
-      out().println("Left out: " + String.join(", ", layout.leftOut()));
+      out().println("Left out: " + String.join(", ", layout.leftOut()) + "; --features names the columns to use instead");
     }
     layout.categories().forEach((column, values) -> out().printf(Locale.ROOT,
         "One-hot encoded: '%s' (%d categories of the train rows: %s%s)%n", column, values.size(),

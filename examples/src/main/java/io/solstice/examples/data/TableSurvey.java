@@ -35,11 +35,18 @@ import reactor.core.publisher.Flux;
  * categories come from the train rows later, {@link Categories#ofTrainRows}, its rarer values
  * grouped as one other category past a column's limit of features). By default one with more
  * distinct values than half the rows, or than {@value Categories#SURVEY_LIMIT} (an identifier or
- * free text, not a category), is left out, saying why; a named one is kept.
+ * free text, not a category), is left out, saying why; a named one is kept. So is, by default, an
+ * integer column that goes up by one on every row ({@code 0, 1, 2, ...} or {@code 1, 2, 3, ...}):
+ * a row number, such as pandas writes as a table's first column, or an identifier such as
+ * Kaggle's {@code PassengerId}. As a feature it says nothing about a new row and, in a table
+ * sorted by class, tells the classes apart by their position in the file.
  */
 public final class TableSurvey {
   /** The most classes a label may hold: more are an identifier or a number, not classes. */
   static final int MOST_CLASSES = 10_000;
+
+  /** Fewer rows than this say too little to call a column that counts up a row number. */
+  static final int ROW_NUMBER_MIN_ROWS = 10;
 
   private final String label;
   private final List<String> requestedFeatures;
@@ -65,6 +72,8 @@ public final class TableSurvey {
   private final List<String> leftOut = new ArrayList<>();
   // Per categorical feature column, its distinct values, counted up to one more than the most.
   private final Map<String, Set<String>> distinct = new LinkedHashMap<>();
+  // Default integer features that have gone up by one on every row so far: each one's first value.
+  private final Map<String, Long> rowNumbers = new LinkedHashMap<>();
 
   private TableSurvey(String label, List<String> requestedFeatures, List<String> requestedCategorical,
       boolean regression) {
@@ -107,7 +116,7 @@ public final class TableSurvey {
       throw new UsageException(name + " has infinite feature values: " + TableLayout.where(infinities)
           + "; replace them with finite values or remove those rows");
     }
-    keepCategoriesNotIdentifiers();
+    leaveOutIdentifiers();
     Map<String, List<String>> categorical = new LinkedHashMap<>();
     distinct.keySet().forEach(column -> categorical.put(column, List.of()));
     if (regression) {
@@ -127,12 +136,20 @@ public final class TableSurvey {
   }
 
   /**
-   * Leaves the categorical columns that hold too many distinct values to be categories out of the
-   * default features. A named one stays: its most frequent values become categories, the rest one
-   * other category ({@link Categories#ofTrainRows}).
+   * Leaves row numbers, and categorical columns that hold too many distinct values to be
+   * categories, out of the default features. A named one stays: a row number as a number, a
+   * categorical column with its most frequent values as categories and the rest as one other
+   * category ({@link Categories#ofTrainRows}).
    */
-  private void keepCategoriesNotIdentifiers() {
+  private void leaveOutIdentifiers() {
     List<String> kept = new ArrayList<>(features);
+    if (rows >= ROW_NUMBER_MIN_ROWS) {
+      rowNumbers.forEach((column, first) -> {
+        kept.remove(column);
+        leftOut.add("'" + column + "' (" + first + ", " + (first + 1) + ", ... " + (first + rows - 1)
+            + ": a row number)");
+      });
+    }
     for (Map.Entry<String, Set<String>> column : List.copyOf(distinct.entrySet())) {
       int count = column.getValue().size();
       boolean named = !requestedFeatures.isEmpty() || requestedCategorical.contains(column.getKey());
@@ -149,7 +166,7 @@ public final class TableSurvey {
     }
     if (kept.isEmpty()) {
       throw new UsageException("no numeric or categorical feature column besides the label '" + label + "'; left out: "
-          + String.join(", ", leftOut));
+          + String.join(", ", leftOut) + "; name the features with --features to keep one");
     }
     if (kept.size() != features.size()) {
       features = List.copyOf(kept);
@@ -171,6 +188,7 @@ public final class TableSurvey {
       }
     }
     countMissingAndInfinite(batch, firstRow);
+    followRowNumbers(batch);
     distinct.forEach((column, values) -> Categories.addDistinct(batch, batch.root().getVector(column), values));
     if (regression) {
       checkTargets(batch, firstRow);
@@ -197,6 +215,27 @@ public final class TableSurvey {
         }
       }
     }
+  }
+
+  /** Drops each row-number candidate at its first value that is not the previous one plus one. */
+  private void followRowNumbers(ArrowBatch batch) {
+    rowNumbers.entrySet().removeIf(column -> {
+      BaseIntVector values = (BaseIntVector) batch.root().getVector(column.getKey());
+      long next = column.getValue() + (rows - batch.rowCount());
+      for (int r = 0; r < batch.rowCount(); r++, next++) {
+        if (values.isNull(r)) {
+          return true;
+        }
+        long value = values.getValueAsLong(r);
+        if (rows == batch.rowCount() && r == 0) {
+          column.setValue(value); // the table's first row: where the count starts
+          next = value;
+        } else if (value != next) {
+          return true;
+        }
+      }
+      return false;
+    });
   }
 
   private void checkTargets(ArrowBatch batch, long firstRow) {
@@ -263,6 +302,7 @@ public final class TableSurvey {
         throw new ColumnTypeException(name, "holds " + describe(f) + "; categories are strings or integers");
       }
       distinct.putIfAbsent(name, new HashSet<>());
+      rowNumbers.remove(name); // named: kept, as categories
     }
     Field first = field(schema, features.get(0), columns);
     width = first.getType() instanceof ArrowType.FixedSizeList list ? list.getListSize()
@@ -280,6 +320,9 @@ public final class TableSurvey {
       }
       if (isScalar(f)) {
         gathered.add(f.getName());
+        if (f.getType() instanceof ArrowType.Int) {
+          rowNumbers.put(f.getName(), 0L);
+        }
       } else if (Categories.isCategorical(f)) {
         gathered.add(f.getName());
         categorical.add(f.getName());
@@ -309,7 +352,7 @@ public final class TableSurvey {
 
   private static Field field(Schema schema, String name, List<String> columns) {
     return schema.getFields().stream().filter(f -> f.getName().equals(name)).findFirst()
-        .orElseThrow(() -> new MissingColumnException(name, "not in the data; the columns are " + columns));
+        .orElseThrow(() -> MissingColumnException.notAmong(name, "not in the data", columns));
   }
 
   /** A numeric column: integers, floating point, decimals, or booleans (0 and 1). */

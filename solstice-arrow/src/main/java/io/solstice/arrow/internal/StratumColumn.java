@@ -48,8 +48,8 @@ public final class StratumColumn {
     }
     FieldVector v = batch.root().getVector(column);
     if (v == null) {
-      throw new MissingColumnException(column, "not in the data; the columns are "
-          + batch.schema().getFields().stream().map(f -> f.getName()).toList());
+      throw MissingColumnException.notAmong(column, "not in the data",
+          batch.schema().getFields().stream().map(f -> f.getName()).toList());
     }
     FieldVector values = batch.dictionaryValues(v);
     if (values != null) {

@@ -92,9 +92,8 @@ public record BatchBuffers(
   private static FieldVector column(VectorSchemaRoot root, String name) {
     FieldVector vector = root.getVector(name);
     if (vector == null) {
-      throw new MissingColumnException(
-          name, "not in the batch; the columns are "
-              + root.getSchema().getFields().stream().map(f -> f.getName()).toList());
+      throw MissingColumnException.notAmong(
+          name, "not in the batch", root.getSchema().getFields().stream().map(f -> f.getName()).toList());
     }
     return vector;
   }

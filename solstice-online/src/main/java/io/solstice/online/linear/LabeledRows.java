@@ -112,7 +112,8 @@ final class LabeledRows {
   private static FieldVector vector(ArrowBatch batch, String name) {
     FieldVector vector = batch.root().getVector(name);
     if (vector == null) {
-      throw new MissingColumnException(name, "no column '" + name + "' in " + batch.root().getSchema());
+      throw MissingColumnException.notAmong(name, "not in the batch",
+          batch.root().getSchema().getFields().stream().map(f -> f.getName()).toList());
     }
     return vector;
   }

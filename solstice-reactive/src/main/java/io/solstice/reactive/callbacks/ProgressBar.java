@@ -18,7 +18,7 @@ import java.util.function.LongSupplier;
 
 /**
  * A console progress bar per epoch: steps done, rate, ETA when the epoch's length is known, and
- * the latest step's metrics. A synchronous subscriber: it draws from {@code EpochStarted}, {@code
+ * the latest step's metrics, then the epoch's. A synchronous subscriber: it draws from {@code EpochStarted}, {@code
  * StepEnded} and {@code EpochEnded}.
  *
  * <p>The length of an epoch is known when the user gives it ({@link
@@ -31,8 +31,10 @@ import java.util.function.LongSupplier;
  * the output is not a terminal (CI logs), a plain line is printed at most every 10 s by default
  * and at every epoch end, so logs stay readable.
  *
- * <p>Metrics shown are the latest step's outputs' {@code compute()} (when they are {@link
- * Metrics}), computed only when a line is drawn, at most four keys.
+ * <p>Metrics shown during an epoch are the latest step's outputs' {@code compute()} (when they are
+ * {@link Metrics}), computed only when a line is drawn; the line that ends an epoch shows the
+ * epoch's merged metrics ({@code EpochEnded.values()}), the figures an epoch's log line gives,
+ * rather than its last batch's, which may hold only a few rows. At most four keys.
  *
  * <p>A run resumed inside a train epoch ({@link io.solstice.reactive.Run#resumeFrom}) counts
  * that epoch's steps from the batches done before the resume, which the line names; its rate
@@ -101,7 +103,7 @@ public final class ProgressBar implements TrainingSubscriber<Object, Object> {
       EpochProgress progress = progressOf(ended.run(), ended.mode());
       if (progress != null) {
         epochs.get(ended.run()).remove(ended.mode());
-        draw(progress, clock.getAsLong(), true);
+        draw(progress, clock.getAsLong(), ended.values());
         // An epoch a stop cut short says nothing about how long the next one will be.
         if (givenLengths.get(ended.mode()) == null && ended.complete()) {
           learntLengths.put(ended.mode(), progress.done);
@@ -126,7 +128,7 @@ public final class ProgressBar implements TrainingSubscriber<Object, Object> {
     boolean epochEndDrawsNext = total != null && progress.done >= total;
     if (!epochEndDrawsNext && now - progress.lastDrawNanos >= refreshNanos) {
       progress.lastDrawNanos = now;
-      draw(progress, now, false);
+      draw(progress, now, null);
     }
   }
 
@@ -155,7 +157,12 @@ public final class ProgressBar implements TrainingSubscriber<Object, Object> {
     }
   }
 
-  private void draw(EpochProgress progress, long now, boolean finished) {
+  /**
+   * Draws an epoch's line: in progress with its latest step's metrics when {@code epochValues} is
+   * null, finished with the epoch's metrics otherwise.
+   */
+  private void draw(EpochProgress progress, long now, Map<String, Double> epochValues) {
+    boolean finished = epochValues != null;
     Long total = lengthOf(progress.mode);
     long done = progress.done;
     double seconds = (now - progress.startNanos) / 1e9;
@@ -183,7 +190,11 @@ public final class ProgressBar implements TrainingSubscriber<Object, Object> {
     } else if (total != null && total > done && rate > 0) {
       line.append(", ETA ").append(clockText((total - done) / rate));
     }
-    appendMetrics(line, progress.latestOutputs);
+    if (finished) {
+      appendMetrics(line, epochValues);
+    } else if (progress.latestOutputs instanceof Metrics<?> metrics) {
+      appendMetrics(line, metrics.compute());
+    }
     print(line.toString(), finished);
   }
 
@@ -198,11 +209,8 @@ public final class ProgressBar implements TrainingSubscriber<Object, Object> {
     out.flush();
   }
 
-  private static void appendMetrics(StringBuilder line, Object latestOutputs) {
-    if (!(latestOutputs instanceof Metrics<?> metrics)) {
-      return;
-    }
-    Iterator<Map.Entry<String, Double>> values = metrics.compute().entrySet().iterator();
+  private static void appendMetrics(StringBuilder line, Map<String, Double> computed) {
+    Iterator<Map.Entry<String, Double>> values = computed.entrySet().iterator();
     for (int i = 0; i < MAX_KEYS && values.hasNext(); i++) {
       Map.Entry<String, Double> value = values.next();
       line.append(i == 0 ? " | " : " ").append(value.getKey()).append('=')

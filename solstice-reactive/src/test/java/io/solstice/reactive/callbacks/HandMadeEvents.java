@@ -48,8 +48,13 @@ final class HandMadeEvents {
 
   /** An epoch end whose merged metrics are not used by the subscriber under test. */
   HandMadeEvents epochEnded(int epoch, Mode mode, long steps) throws Exception {
+    return epochEnded(epoch, mode, steps, Map.of());
+  }
+
+  /** An epoch's end whose merged metrics computed to {@code values}. */
+  HandMadeEvents epochEnded(int epoch, Mode mode, long steps, Map<String, Double> values) throws Exception {
     return deliver(new TrainingEvent.EpochEnded<>(
-        run, EXPERIMENT, epoch, mode, steps, null, Map.of(), RunPosition.START, true));
+        run, EXPERIMENT, epoch, mode, steps, null, values, RunPosition.START, true));
   }
 
   HandMadeEvents runEnded() throws Exception {

@@ -16,13 +16,14 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /**
  * The progress bar on a terminal, in plain logs, with known, learnt and unknown lengths, in real
  * runs whose train step advances a scripted clock. The metric shown is the latest step's "id"
- * (its number among the train steps).
+ * (its number among the train steps), and on the line that ends an epoch the epoch's mean id.
  */
 class ProgressBarTest {
 
@@ -58,7 +59,7 @@ class ProgressBarTest {
     List<String> lines = text().lines().toList();
     assertThat(lines).containsExactly(
         "train epoch 0: 5/10 (50%), 10.0 steps/s, ETA 0:01 | id=4.000",
-        "train epoch 0: 10/10 (100%), 10.0 steps/s, 0:01 | id=9.000");
+        "train epoch 0: 10/10 (100%), 10.0 steps/s, 0:01 | id=4.500");
     assertThat(text()).doesNotContain("\r");
   }
 
@@ -79,9 +80,9 @@ class ProgressBarTest {
         .subscribers(plain().stepsPerEpoch(Mode.TRAIN, 6).build()).block();
 
     assertThat(text().lines().toList()).containsExactly(
-        "train epoch 1: 6/6 (100%) (4 before the resume), 10.0 steps/s, 0:00 | id=5.000",
+        "train epoch 1: 6/6 (100%) (4 before the resume), 10.0 steps/s, 0:00 | id=4.500",
         "train epoch 2: 5/6 (83%), 10.0 steps/s, ETA 0:00 | id=10.00",
-        "train epoch 2: 6/6 (100%), 10.0 steps/s, 0:01 | id=11.00");
+        "train epoch 2: 6/6 (100%), 10.0 steps/s, 0:01 | id=8.500");
   }
 
   @Test
@@ -118,7 +119,7 @@ class ProgressBarTest {
     assertThat(text().lines()).containsExactly(
         "train epoch 0: 10 steps, 20.0 steps/s | id=9.000",
         "train epoch 0: 20 steps, 20.0 steps/s | id=19.00",
-        "train epoch 0: 20 steps, 20.0 steps/s, 0:01 | id=19.00");
+        "train epoch 0: 20 steps, 20.0 steps/s, 0:01 | id=9.500");
     assertThat(ledger.notClosedExactlyOnce()).isEmpty();
   }
 
@@ -153,16 +154,16 @@ class ProgressBarTest {
         for (int i = 0; i < 2; i++, valStep++) {
           run.stepEnded(0, valStep, Mode.VAL, MeanMetric.of("id", valStep), TIMINGS);
         }
-        run.epochEnded(0, Mode.VAL, 2);
+        run.epochEnded(0, Mode.VAL, 2, Map.of("id", valStep - 1.5));
       }
     }
-    run.epochEnded(0, Mode.TRAIN, 6).runEnded();
+    run.epochEnded(0, Mode.TRAIN, 6, Map.of("id", 2.5)).runEnded();
 
     assertThat(text().lines()).containsExactly(
-        "val epoch 0: 2/2 (100%), 0.0 steps/s, 0:00 | id=1.000",
+        "val epoch 0: 2/2 (100%), 0.0 steps/s, 0:00 | id=0.5000",
         "train epoch 0: 5/6 (83%), 10.0 steps/s, ETA 0:00 | id=4.000",
-        "val epoch 0: 2/2 (100%), 0.0 steps/s, 0:00 | id=3.000",
-        "train epoch 0: 6/6 (100%), 10.0 steps/s, 0:01 | id=5.000");
+        "val epoch 0: 2/2 (100%), 0.0 steps/s, 0:00 | id=2.500",
+        "train epoch 0: 6/6 (100%), 10.0 steps/s, 0:01 | id=2.500");
   }
 
   private static final TrainingEvent.Timings TIMINGS = new TrainingEvent.Timings(0, 0, 0);
