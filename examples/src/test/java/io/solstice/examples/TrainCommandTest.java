@@ -69,6 +69,21 @@ class TrainCommandTest {
   }
 
   @Test
+  void trainsOnScikitLearnsDigitsFileAsItShipsGzipCompressedAndWithoutAHeader() throws IOException {
+    Path digits = dir.resolve("digits.csv.gz");
+    try (var in = getClass().getResourceAsStream("/io/solstice/core/data/digits.csv.gz")) {
+      Files.copy(in, digits);
+    }
+
+    Cli run = train(digits, "f64", "--epochs", "20");
+
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    assertThat(run.out()).contains("digits.csv.gz (CSV): 1797 rows; features [f0, f1, f2, f3, f4, f5, f6, f7, f8, "
+        + "f9, ... and 54 more] (64 per row); label 'f64' with classes [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]");
+    assertThat(report().get("test").get("accuracy").asDouble()).isGreaterThanOrEqualTo(0.95);
+  }
+
+  @Test
   void aMistypedColumnIsRefusedNamingTheColumnProbablyMeant() throws IOException {
     // A CSV file written with ", " between its fields: its columns are named " petal_width" etc.
     List<String> lines = Files.readAllLines(tables.csv(dir.resolve("flowers.csv")));
@@ -83,6 +98,13 @@ class TrainCommandTest {
         .contains("; did you mean ' " + label + "'?");
     Cli again = train(spaced, " " + label);
     assertThat(again.exitCode()).as(again.err()).isZero();
+
+    // Without its header, the first row names the columns, and says it looks like data.
+    Path headless = Files.write(dir.resolve("headless.csv"), lines.subList(1, lines.size()));
+    Cli noHeader = train(headless, label);
+    assertThat(noHeader.exitCode()).isEqualTo(SolsticeCli.EXIT_USAGE);
+    assertThat(noHeader.err()).contains("not in the data (its header looks like a row of data: for a CSV file "
+        + "without a header, add --csv-no-header, and the columns are named f0, f1, ...); the columns are [");
   }
 
   @Test

@@ -84,9 +84,10 @@ public final class ReadOptions {
 
   /**
    * Whether a CSV file's first row (after {@link #csvSkipRows()}) names the columns; without a
-   * header the columns are named {@code f0, f1, ...}.
+   * header the columns are named {@code f0, f1, ...}. A first row of numbers only is read as
+   * data either way: no table names all its columns with numbers.
    *
-   * @return true (the default) when the file has a header
+   * @return true (the default) when the file may have a header
    */
   public boolean csvHeader() {
     return csvHeader;
@@ -164,7 +165,8 @@ public final class ReadOptions {
     }
 
     /**
-     * Whether a CSV file has a header row (default true).
+     * Whether a CSV file has a header row (default true; a first row of numbers only is data
+     * either way).
      *
      * @param present false to read the first row as data and name the columns f0, f1, ...
      * @return this builder

@@ -1,8 +1,9 @@
 package io.solstice.arrow;
 
 import io.solstice.arrow.internal.CsvDialect;
+import io.solstice.arrow.internal.DatasetCursor;
+import io.solstice.arrow.internal.FileHead;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
@@ -18,9 +19,11 @@ import org.apache.arrow.memory.BufferAllocator;
 import reactor.core.publisher.Flux;
 
 /**
- * The formats a table file can come in, told apart by their content (never by the file name):
+ * The formats a table file can come in, told apart by their content (a name says only whether a file is compressed):
  * Arrow IPC files and Parquet by their magic bytes, Arrow IPC streams by their first message
- * header, CSV and newline-delimited JSON as text. A file in none of them is refused with a
+ * header, CSV and newline-delimited JSON as text. CSV and JSON lines may also be gzip-compressed
+ * in a file named {@code *.gz} ({@code data.csv.gz}), which Arrow's readers decompress by that
+ * name: such a file is told apart by the text inside. A file in none of them is refused with a
  * message that names the formats and says what the file looks like.
  *
  * <pre>{@code
@@ -38,10 +41,13 @@ public enum TableFormat {
   PARQUET("Parquet"),
   /**
    * Delimited text (commas, tabs, or semicolons with decimal commas, told apart by the first
-   * line: {@link CsvDialect}); or a directory of {@code *.csv} files.
+   * line: {@link CsvDialect}); or a directory of {@code *.csv} and {@code *.csv.gz} files.
    */
   CSV("CSV"),
-  /** Newline-delimited JSON, one object per line; or a directory of {@code *.jsonl} files. */
+  /**
+   * Newline-delimited JSON, one object per line; or a directory of {@code *.jsonl} and {@code
+   * *.jsonl.gz} files.
+   */
   JSON_LINES("JSON lines");
 
   /** How many bytes detection reads. */
@@ -83,14 +89,28 @@ public enum TableFormat {
     }
     byte[] head;
     long size;
-    try (InputStream in = Files.newInputStream(path)) {
-      head = in.readNBytes(HEAD);
+    try {
+      head = FileHead.read(path, HEAD);
       size = Files.size(path);
     } catch (IOException e) {
       throw new ArrowDataException(null, "cannot read " + path + ": " + e.getMessage(), e);
     }
     if (head.length == 0) {
       throw unsupported(path, "an empty file");
+    }
+    if (FileHead.isGzip(head)) {
+      throw unsupported(path, "gzip-compressed data (Solstice reads a compressed CSV or JSON-lines file named *.gz, "
+          + "for example data.csv.gz; decompress any other)");
+    }
+    if (FileHead.namedGzip(path)) {
+      // Arrow's readers decompress CSV and JSON lines, not IPC or Parquet.
+      String text = asText(head);
+      if (text == null) {
+        throw unsupported(path, "gzip-compressed " + (startsWith(head, ARROW_MAGIC) ? "Arrow IPC"
+            : startsWith(head, PARQUET_MAGIC) ? "Parquet" : describeBinary(head)) + ", and only CSV and JSON lines are "
+            + "read compressed: decompress it first");
+      }
+      return textFormat(path, text);
     }
     if (startsWith(head, ARROW_MAGIC)) {
       return IPC_FILE;
@@ -135,13 +155,13 @@ public enum TableFormat {
       throw new ArrowDataException(null, "cannot list " + directory + ": " + e.getMessage(), e);
     }
     for (TableFormat format : List.of(PARQUET, CSV, JSON_LINES)) {
-      String extension = format == PARQUET ? ".parquet" : format == CSV ? ".csv" : ".jsonl";
-      if (names.stream().anyMatch(n -> n.endsWith(extension))) {
+      DatasetCursor.Format files = DatasetCursor.Format.valueOf(format.name());
+      if (names.stream().anyMatch(files::named)) {
         return format;
       }
     }
-    throw new ArrowDataException(null, directory + ": a directory is read as its *.parquet, *.csv or *.jsonl files,"
-        + " and it holds none", null);
+    throw new ArrowDataException(null, directory + ": a directory is read as its *.parquet, *.csv or *.jsonl files "
+        + "(the last two may be gzip-compressed, *.csv.gz and *.jsonl.gz), and it holds none", null);
   }
 
   private static TableFormat textFormat(Path path, String text) {
@@ -195,9 +215,6 @@ public enum TableFormat {
   }
 
   private static String describeBinary(byte[] head) {
-    if (head.length >= 2 && (head[0] & 0xff) == 0x1f && (head[1] & 0xff) == 0x8b) {
-      return "gzip-compressed data (decompress it first)";
-    }
     if (startsWith(head, new byte[] {'P', 'K', 3, 4})) {
       return "a ZIP archive (for example .zip, .xlsx or .npz)";
     }

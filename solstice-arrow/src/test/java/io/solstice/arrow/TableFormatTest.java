@@ -75,17 +75,19 @@ class TableFormatTest {
     Path words = text("w.txt", "hello world\n");
     Path array = text("a.json", "[{\"x\": 1}]");
     Path empty = text("e.csv", "");
-    Path gzip = dir.resolve("g.csv.gz");
-    try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(gzip))) {
-      out.write("x,y\n1,2\n".getBytes(StandardCharsets.UTF_8));
-    }
+    // Arrow's readers decompress a file by its name: without .gz, and for Parquet, they cannot.
+    Path gzip = gzip("g.dat", "x,y\n1,2\n".getBytes(StandardCharsets.UTF_8));
+    Path parquetGzip = gzip("p.parquet.gz", new byte[] {'P', 'A', 'R', '1', 0x15, 0x04, 0x00, (byte) 0x9c});
     Path binary = Files.write(dir.resolve("b.bin"), new byte[] {0x00, 0x01, (byte) 0xfe, 0x7f, 0x00, 0x00, 0x00, 0x09});
 
     Map<Path, String> looksLike = new LinkedHashMap<>();
     looksLike.put(words, "it looks like text without commas, tabs or semicolons, starting \"hello world\"");
     looksLike.put(array, "it looks like a JSON array");
     looksLike.put(empty, "it looks like an empty file");
-    looksLike.put(gzip, "it looks like gzip-compressed data (decompress it first)");
+    looksLike.put(gzip, "it looks like gzip-compressed data (Solstice reads a compressed CSV or JSON-lines file named "
+        + "*.gz, for example data.csv.gz; decompress any other)");
+    looksLike.put(parquetGzip, "it looks like gzip-compressed Parquet, and only CSV and JSON lines are read compressed: "
+        + "decompress it first");
     looksLike.put(binary, "it looks like binary data starting with bytes 00 01 fe 7f 00 00 00 09");
     looksLike.forEach((file, expected) -> assertThatThrownBy(() -> TableFormat.detect(file))
         .isInstanceOf(ArrowDataException.class)
@@ -93,6 +95,50 @@ class TableFormatTest {
             + "Parquet, CSV or JSON lines (newline-delimited JSON))")
         .hasMessageContaining(expected));
     assertThatThrownBy(() -> TableFormat.detect(dir.resolve("nowhere.csv"))).hasMessageContaining("no such file");
+  }
+
+  private Path gzip(String name, byte[] content) throws IOException {
+    Path file = dir.resolve(name);
+    try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(file))) {
+      out.write(content);
+    }
+    return file;
+  }
+
+  @Test
+  void csvAndJsonLinesNamedGzAreReadCompressedAlsoInADirectory() throws IOException {
+    String csv = "count;weight;name\n1;2,5;ann\n2;3,5;bob\n";
+    Path compressed = gzip("t.csv.gz", csv.getBytes(StandardCharsets.UTF_8));
+    Path jsonLines = gzip("t.jsonl.gz", "{\"count\": 1, \"name\": \"ann\"}\n".getBytes(StandardCharsets.UTF_8));
+
+    assertThat(TableFormat.detect(compressed)).isEqualTo(TableFormat.CSV);
+    assertThat(TableFormat.detect(jsonLines)).isEqualTo(TableFormat.JSON_LINES);
+    List<String> schema = new ArrayList<>();
+    assertThat(rows(TableFormat.CSV, compressed, ReadOptions.builder().build(), schema))
+        .containsExactly(List.of(1L, 2.5, "ann"), List.of(2L, 3.5, "bob"));
+    assertThat(rows(TableFormat.JSON_LINES, jsonLines, ReadOptions.builder().build(), new ArrayList<>()))
+        .containsExactly(List.of(1L, "ann"));
+
+    Path directory = Files.createDirectory(dir.resolve("parts"));
+    gzip("parts/a.csv.gz", csv.getBytes(StandardCharsets.UTF_8));
+    Files.writeString(directory.resolve("b.csv"), "count;weight;name\n3;4,5;cy\n");
+    assertThat(TableFormat.detect(directory)).isEqualTo(TableFormat.CSV);
+    assertThat(rows(TableFormat.CSV, directory, ReadOptions.builder().build(), new ArrayList<>()))
+        .containsExactly(List.of(1L, 2.5, "ann"), List.of(2L, 3.5, "bob"), List.of(3L, 4.5, "cy"));
+  }
+
+  @Test
+  void aCsvFileWhoseFirstLineIsDataHasColumnsNamedByPosition() throws IOException {
+    // scikit-learn's digits.csv.gz starts this way: pixels, then the label, no header.
+    Path numbers = text("n.csv", "0,0,5,1\n0,1,0,2\n");
+    Path labelled = text("l.csv", "0,0,5,c1\n0,1,0,c2\n");
+
+    for (Path file : List.of(numbers, labelled)) {
+      List<String> schema = new ArrayList<>();
+      List<List<Object>> rows = rows(TableFormat.CSV, file, ReadOptions.builder().build(), schema);
+      assertThat(rows).as(file.toString()).hasSize(2);
+      assertThat(schema.get(0)).as(file.toString()).startsWith("Schema<f0: Int(64, true), f1: Int(64, true), f2: ");
+    }
   }
 
   @Test

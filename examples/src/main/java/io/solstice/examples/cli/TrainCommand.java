@@ -48,8 +48,8 @@ import reactor.core.publisher.Flux;
     defaultValueProvider = TrainCommand.Defaults.class,
     description = {
         "Train an MLP classifier (or, with --task regression, a regressor) on a table: an Arrow IPC file or "
-            + "stream, Parquet, CSV (with a header; types inferred or given with --column-types) or JSON lines, "
-            + "told apart by content. Features default to every numeric column but the label (a "
+            + "stream, Parquet, CSV (types inferred or given with --column-types) or JSON lines, told apart by "
+            + "content; CSV and JSON lines may be gzip-compressed, named *.gz. Features default to every numeric column but the label (a "
             + "FixedSizeList<float> column is a vector); class labels may be integers or strings, plain or "
             + "dictionary-encoded.",
         "",
@@ -145,7 +145,8 @@ public final class TrainCommand extends TrainingCommand {
   Map<String, String> columnTypes = Map.of();
 
   @Option(names = "--csv-no-header", negatable = false,
-      description = "The CSV file has no header row: columns are named f0, f1, ...")
+      description = "The CSV file has no header row: columns are named f0, f1, ... (a first row of numbers "
+          + "only is taken for data without it).")
   boolean csvNoHeader;
 
   @Option(names = "--csv-skip-rows", defaultValue = "0", paramLabel = "N",

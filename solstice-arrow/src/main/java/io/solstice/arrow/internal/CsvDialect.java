@@ -1,11 +1,11 @@
 package io.solstice.arrow.internal;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -13,15 +13,19 @@ import java.util.regex.Pattern;
  * row of data): commas, else tabs, else semicolons, which spreadsheets write where the comma is
  * the decimal separator. A comma between two digits is not taken for a separator when the line
  * has tabs or semicolons ({@code 1,5;2,25}). In a tab- or semicolon-separated file whose values
- * are written with a decimal comma ({@code 2,5}), numbers are read with that decimal comma.
+ * are written with a decimal comma ({@code 2,5}), numbers are read with that decimal comma. A
+ * first line that holds only numbers, or the same number twice, is a row of data, not a header
+ * (scikit-learn's {@code digits.csv.gz} has none): no header names all its columns with numbers,
+ * and none names two columns alike.
  *
  * @param delimiter the field separator
  * @param decimalPoint the decimal separator of numbers
+ * @param header whether the first line names the columns
  */
-public record CsvDialect(char delimiter, char decimalPoint) {
+public record CsvDialect(char delimiter, char decimalPoint, boolean header) {
 
-  /** Commas between fields, points in numbers. */
-  public static final CsvDialect COMMAS = new CsvDialect(',', '.');
+  /** Commas between fields, points in numbers, a header. */
+  public static final CsvDialect COMMAS = new CsvDialect(',', '.', true);
 
   /** Bytes read to tell a file's dialect: the header and the first rows. */
   private static final int HEAD = 64 * 1024;
@@ -32,10 +36,15 @@ public record CsvDialect(char delimiter, char decimalPoint) {
   // A number with a decimal comma and nothing else, such as 2,5 or -0,125 or 1,5E3.
   private static final Pattern DECIMAL_COMMA = Pattern.compile("[-+]?\\d*,\\d+([eE][-+]?\\d+)?");
 
+  // A number with a decimal point or none, or a value Arrow reads as a non-finite number.
+  private static final Pattern NUMBER =
+      Pattern.compile("[-+]?(\\d+(\\.\\d*)?|\\.\\d+)([eE][-+]?\\d+)?|(?i)[-+]?(nan|inf|infinity)");
+
   /**
    * The dialect of a text from its first line, and its decimal point from its rows.
    *
-   * @param text the start of the file, from its header line (or first row) on
+   * @param text the start of the file, from its header line (or first row) on; a last line
+   *     without a line break is taken to be cut short
    * @return the dialect, or null when the first line holds no comma, tab or semicolon
    */
   public static CsvDialect of(String text) {
@@ -47,16 +56,41 @@ public record CsvDialect(char delimiter, char decimalPoint) {
     if (delimiter == 0) {
       return null;
     }
-    // The last line of the head may be cut short; the others are whole.
+    // A head may end in the middle of a line: a last line without its line break is not read.
+    int whole = text.endsWith("\n") || text.endsWith("\r") ? lines.size() : Math.max(1, lines.size() - 1);
     String separator = Pattern.quote(Character.toString(delimiter));
-    boolean decimalComma = delimiter != ',' && lines.stream().limit(Math.max(1, lines.size() - 1))
+    boolean decimalComma = delimiter != ',' && lines.stream().limit(whole)
         .flatMap(line -> List.of(line.split(separator, -1)).stream())
         .anyMatch(field -> DECIMAL_COMMA.matcher(field.strip().replace("\"", "")).matches());
-    return new CsvDialect(delimiter, decimalComma ? ',' : '.');
+    return new CsvDialect(delimiter, decimalComma ? ',' : '.', !isData(first.split(separator, -1), decimalComma));
   }
 
   /**
-   * The dialect of a file, from the line after {@code skipRows} lines on.
+   * Whether a first line is a row of data: its fields are numbers (but for empty ones, missing
+   * values), or one number comes twice.
+   */
+  private static boolean isData(String[] fields, boolean decimalComma) {
+    Set<String> numbers = new HashSet<>();
+    boolean onlyNumbers = true;
+    for (String field : fields) {
+      String value = field.strip();
+      if (value.isEmpty()) {
+        continue;
+      }
+      if (NUMBER.matcher(value).matches() || decimalComma && DECIMAL_COMMA.matcher(value).matches()) {
+        if (!numbers.add(value)) {
+          return true;
+        }
+      } else {
+        onlyNumbers = false;
+      }
+    }
+    return onlyNumbers && !numbers.isEmpty();
+  }
+
+  /**
+   * The dialect of a file, from the line after {@code skipRows} lines on (of its text inside,
+   * for a gzip-compressed {@code *.gz} file).
    *
    * @param file the file
    * @param skipRows lines before the header
@@ -65,16 +99,15 @@ public record CsvDialect(char delimiter, char decimalPoint) {
    * @throws IOException when the file cannot be read
    */
   public static CsvDialect of(Path file, int skipRows) throws IOException {
-    byte[] head;
-    try (InputStream in = Files.newInputStream(file)) {
-      head = in.readNBytes(HEAD);
-    }
+    byte[] head = FileHead.read(file, HEAD);
     String text = new String(head, StandardCharsets.UTF_8);
     if (text.startsWith("\uFEFF")) {
       text = text.substring(1);
     }
     List<String> lines = text.lines().skip(skipRows).toList();
-    CsvDialect dialect = of(String.join("\n", lines));
+    // A file read whole ends with a whole line.
+    boolean wholeFile = head.length < HEAD;
+    CsvDialect dialect = of(String.join("\n", lines) + (wholeFile || text.endsWith("\n") ? "\n" : ""));
     return dialect == null ? COMMAS : dialect;
   }
 }

@@ -37,7 +37,8 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * (fragment) at a time in file-name order, so that a position (file, batch) is stable and a
  * resumed run can skip whole files. Within a file the scanner yields batches in order. CSV files
  * are read with the header, skipped rows and column types of the {@link ReadOptions}, each in
- * its own {@link CsvDialect} (commas, tabs, or semicolons with decimal commas).
+ * its own {@link CsvDialect} (commas, tabs, or semicolons with decimal commas; a first line of
+ * numbers only is data, and the columns are then named {@code f0, f1, ...}).
  *
  * <p>Thread safety: not thread-safe, like every BatchCursor: Flux.generate calls it serially.
  */
@@ -62,6 +63,17 @@ public final class DatasetCursor extends BatchCursor {
       this.fileFormat = fileFormat;
       this.label = label;
       this.extension = extension;
+    }
+
+    /**
+     * Whether a directory's file of this name is read: by its extension, which for text may be
+     * followed by {@code .gz} (Arrow's readers decompress such a file).
+     *
+     * @param fileName the file's name
+     * @return true when the name has this format's extension
+     */
+    public boolean named(String fileName) {
+      return fileName.endsWith(extension) || this != PARQUET && fileName.endsWith(extension + FileHead.GZIP_EXTENSION);
     }
   }
 
@@ -124,13 +136,13 @@ public final class DatasetCursor extends BatchCursor {
           .filter(Files::isRegularFile)
           .filter(p -> {
             String n = p.getFileName().toString();
-            return !n.startsWith(".") && !n.startsWith("_") && n.endsWith(format.extension);
+            return !n.startsWith(".") && !n.startsWith("_") && format.named(n);
           })
           .sorted()
           .toList());
       if (found.isEmpty()) {
         throw new ArrowDataException(null, fileOrDirectory + ": the directory holds no *" + format.extension
-            + " files", null);
+            + (format == Format.PARQUET ? "" : " or *" + format.extension + FileHead.GZIP_EXTENSION) + " files", null);
       }
       return found;
     }
@@ -195,7 +207,7 @@ public final class DatasetCursor extends BatchCursor {
     }
     Map<String, String> read = new HashMap<>();
     read.put("skip_rows", Integer.toString(options.csvSkipRows()));
-    read.put("autogenerate_column_names", Boolean.toString(!options.csvHeader()));
+    read.put("autogenerate_column_names", Boolean.toString(!options.csvHeader() || !dialect.header()));
     return new CsvFragmentScanOptions(convert, read, Map.of("delimiter", Character.toString(dialect.delimiter())));
   }
 
