@@ -81,6 +81,10 @@ class TrainCommandTest {
     assertThat(run.out()).contains("digits.csv.gz (CSV): 1797 rows; features [f0, f1, f2, f3, f4, f5, f6, f7, f8, "
         + "f9, ... and 54 more] (64 per row); label 'f64' with classes [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]");
     assertThat(report().get("test").get("accuracy").asDouble()).isGreaterThanOrEqualTo(0.95);
+    // predict reads the compressed file too, and names its output after digits.csv.gz's stem.
+    Cli predict = Cli.run("predict", "--run", dir.resolve("work").toString(), "--data", digits.toString());
+    assertThat(predict.exitCode()).as(predict.err()).isZero();
+    assertThat(PredictionOutput.read(dir.resolve("digits.predictions.arrow")).rows()).isEqualTo(1797);
   }
 
   @Test

@@ -100,6 +100,10 @@ public final class PredictCommand extends CommandBase {
 
   private Path defaultOut(PredictionFile.Format outputFormat) {
     String name = data.getFileName().toString();
+    // digits.csv.gz: the stem is digits, as for digits.csv.
+    if (name.endsWith(".gz")) {
+      name = name.substring(0, name.length() - ".gz".length());
+    }
     int dot = name.lastIndexOf('.');
     String stem = dot > 0 ? name.substring(0, dot) : name;
     return data.resolveSibling(stem + ".predictions." + outputFormat.extension());
