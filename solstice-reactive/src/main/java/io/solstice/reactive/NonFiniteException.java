@@ -28,6 +28,9 @@ public class NonFiniteException extends RuntimeException {
   /** What held the value. */
   private final String what;
 
+  /** Whether a batch's features held it, rather than a step's loss. */
+  private final boolean inFeatures;
+
   /**
    * Creates the exception.
    *
@@ -35,23 +38,28 @@ public class NonFiniteException extends RuntimeException {
    * @param mode the mode of the step
    * @param epoch the epoch, from 0
    * @param globalStep the global step of that mode, from 0
-   * @param what what held the non-finite value, e.g. {@code "features"} or {@code "loss = NaN"}
+   * @param what what held the non-finite value, e.g. {@code "features (NaN)"} or {@code "loss
+   *     (loss = NaN)"}
+   * @param inFeatures whether that was a batch's features, rather than a step's loss
+   * @param consequence what follows for the run, said after where it was found, or null
    */
-  public NonFiniteException(
-      NonFinitePolicy policy, Mode mode, int epoch, long globalStep, String what) {
+  public NonFiniteException(NonFinitePolicy policy, Mode mode, int epoch, long globalStep, String what,
+      boolean inFeatures, String consequence) {
     super("non-finite " + what + " in " + mode + " epoch " + epoch + " at " + mode.label()
-        + " step " + globalStep + " (nonFinite policy " + policy + "; clean the data, lower the"
-        + " learning rate or clip gradients, or choose SKIP_BATCH or STOP with Run.nonFinite)");
+        + " step " + globalStep + (consequence == null ? "" : "; " + consequence) + " (nonFinite policy " + policy
+        + "; clean the data, lower the learning rate or clip gradients, or choose SKIP_BATCH or STOP with "
+        + "Run.nonFinite)");
     this.policy = policy;
     this.mode = mode;
     this.epoch = epoch;
     this.globalStep = globalStep;
     this.what = what;
+    this.inFeatures = inFeatures;
   }
 
   /**
-   * What held the non-finite value, as given to the constructor: for example {@code "features
-   * (NaN)"} or {@code "loss (loss = NaN)"}.
+   * What held the non-finite value: for example {@code "features (NaN)"} or {@code "loss (loss =
+   * NaN)"}.
    *
    * @return the description
    */
@@ -65,7 +73,7 @@ public class NonFiniteException extends RuntimeException {
    * @return true for the features
    */
   public boolean inFeatures() {
-    return what.startsWith("features");
+    return inFeatures;
   }
 
   /**

@@ -75,7 +75,8 @@ class NonFinitePolicyTest {
         .hasMessageContaining("TRAIN failed in epoch 0 at train step 3")
         .cause().isInstanceOf(NonFiniteException.class)
         .hasMessageContaining("features (NaN)")
-        .hasMessageContaining("policy FAIL");
+        .hasMessageContaining("policy FAIL")
+        .satisfies(e -> assertThat(((NonFiniteException) e).inFeatures()).isTrue());
     assertThat(Double.isFinite(model.weight())).isTrue();
     // Termination is quiescent: by the time the error is signalled every batch is closed.
     assertThat(openWhenTheErrorArrived[0]).as("batches open when the error arrived").isZero();
@@ -186,7 +187,13 @@ class NonFinitePolicyTest {
         .isInstanceOf(TrainingException.class)
         .cause().isInstanceOf(NonFiniteException.class)
         .hasMessageContaining("updated its arrays in place")
-        .hasMessageContaining("policy SKIP_BATCH");
+        .hasMessageContaining("policy SKIP_BATCH")
+        .satisfies(e -> {
+          // The parts a caller reads: what held the value, without the note on the step.
+          NonFiniteException nonFinite = (NonFiniteException) e;
+          assertThat(nonFinite.what()).startsWith("loss (").doesNotContain("in place");
+          assertThat(nonFinite.inFeatures()).isFalse();
+        });
   }
 
   /** A functional experiment: a new instance per step; its loss is the batch value. */
@@ -385,7 +392,13 @@ class NonFinitePolicyTest {
         .isInstanceOf(TrainingException.class)
         .cause().isInstanceOf(NonFiniteException.class)
         .hasMessageContaining("updated its arrays in place")
-        .hasMessageContaining("policy SKIP_BATCH");
+        .hasMessageContaining("policy SKIP_BATCH")
+        .satisfies(e -> {
+          // The parts a caller reads: what held the value, without the note on the step.
+          NonFiniteException nonFinite = (NonFiniteException) e;
+          assertThat(nonFinite.what()).startsWith("loss (").doesNotContain("in place");
+          assertThat(nonFinite.inFeatures()).isFalse();
+        });
   }
 
   @Test

@@ -89,9 +89,7 @@ abstract class CommandBase implements Callable<Integer> {
    * (whose message suggests {@code Run.nonFinite}).
    */
   private static String explain(NonFiniteException e) {
-    // What held it, without the engine's note on whether the step could be undone.
-    String what = e.what().split(";", 2)[0];
-    String where = "non-finite " + what + " in " + e.mode() + " epoch " + e.epoch() + " at " + e.mode().label()
+    String where = "non-finite " + e.what() + " in " + e.mode() + " epoch " + e.epoch() + " at " + e.mode().label()
         + " step " + e.globalStep();
     return e.inFeatures() ? where + ": the data holds NaN or infinity; clean it"
         : "training diverged: " + where + "; lower the learning rate (--lr)";

@@ -8,7 +8,6 @@ import io.solstice.core.RunOutcome;
 import io.solstice.core.Step;
 import io.solstice.core.metrics.Metrics;
 import io.solstice.reactive.NonFiniteException;
-import io.solstice.reactive.NonFinitePolicy;
 import io.solstice.reactive.Prequential;
 import io.solstice.reactive.PrequentialMetrics;
 import io.solstice.reactive.TrainingEvent;
@@ -505,7 +504,7 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
     long number = state.steps(mode);
     String badFeatures = NonFiniteCheck.features(batch);
     if (badFeatures != null) {
-      refuseNonFinite(mode, epoch, number, badFeatures, true);
+      refuseNonFinite(new NonFiniteException(config.nonFinite, mode, epoch, number, badFeatures, true, null), true);
       return;
     }
     long dataWait = Math.max(0, arrived - lastStepDone);
@@ -526,9 +525,8 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
       // The previous experiment is still valid if the step returned a new one, and always
       // after an eval step, which returns the experiment it evaluated with.
       boolean undoable = mode != Mode.TRAIN || step.experiment() != current;
-      refuseNonFinite(mode, epoch, number, undoable ? badLoss : badLoss
-          + "; the experiment updated its arrays in place, so this step cannot be skipped"
-          + " after the fact", undoable);
+      refuseNonFinite(new NonFiniteException(config.nonFinite, mode, epoch, number, badLoss, false, undoable ? null
+          : "the experiment updated its arrays in place, so this step cannot be skipped after the fact"), undoable);
       return;
     }
     // Recorded only once the step is accepted: a refused step's batch leaves no trace, and a
@@ -564,17 +562,15 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
   // Applies the non-finite policy to a batch that will not become a step: throws under FAIL
   // (and under SKIP_BATCH when the step cannot be undone), asks for a stop under STOP, and
   // counts the batch as skipped under SKIP_BATCH.
-  private void refuseNonFinite(Mode mode, int epoch, long number, String what, boolean skippable) {
-    NonFinitePolicy policy = config.nonFinite;
-    NonFiniteException found = new NonFiniteException(policy, mode, epoch, number, what);
-    switch (policy) {
+  private void refuseNonFinite(NonFiniteException found, boolean skippable) {
+    switch (found.policy()) {
       case FAIL -> throw found;
       case STOP -> state.requestStop(found);
       case SKIP_BATCH -> {
         if (!skippable) {
           throw found;
         }
-        state.countSkipped(mode);
+        state.countSkipped(found.mode());
         LOG.warn("Skipped a batch: {}", found.getMessage());
       }
     }
