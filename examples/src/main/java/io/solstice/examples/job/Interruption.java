@@ -1,7 +1,9 @@
 package io.solstice.examples.job;
 
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import sun.misc.Signal;
 
 /**
  * Ctrl-C (or a SIGTERM) while a command works. The JVM answers a signal by running its shutdown
@@ -9,8 +11,8 @@ import java.util.concurrent.TimeUnit;
  * prediction leaves its half-written temporary file. This hook tells the command instead ({@code
  * onSignal}, on the hook's thread, and {@link #signalled}) and keeps the JVM alive until the
  * command has finished cleanly and said so ({@link #close}), for at most {@value #WAIT_SECONDS}
- * seconds. A second Ctrl-C does not end it sooner (the JVM is already shutting down); {@code kill
- * -9} does.
+ * seconds, and says so on standard error. A second Ctrl-C (or SIGTERM) ends the JVM at once, as a
+ * user pressing it again expects: without it, the JVM, already shutting down, would ignore it.
  *
  * <p>Install it for one piece of work, and close it once that work is done and reported.
  */
@@ -63,11 +65,28 @@ public final class Interruption implements AutoCloseable {
 
   private void signal() {
     signalled = true;
+    haltOnTheNextSignal();
+    // On a line of its own, after a progress bar's.
+    System.err.printf("%nsolstice: finishing cleanly (Ctrl-C again quits at once)%n");
     onSignal.run();
     try {
       released.await(WAIT_SECONDS, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * Replaces the JVM's handlers of SIGINT and SIGTERM, whose second call would wait for this
+   * shutdown to end, with one that halts the JVM with the shell's code for the signal.
+   */
+  private static void haltOnTheNextSignal() {
+    for (String name : List.of("INT", "TERM")) {
+      try {
+        Signal.handle(new Signal(name), signal -> Runtime.getRuntime().halt(128 + signal.getNumber()));
+      } catch (IllegalArgumentException notHandled) {
+        // Not a signal here, or one the JVM was told to leave alone (-Xrs): the wait stays.
+      }
     }
   }
 }
