@@ -215,6 +215,13 @@ public enum TableFormat {
   }
 
   private static String describeBinary(byte[] head) {
+    if (startsWith(head, new byte[] {(byte) 0xFF, (byte) 0xFE}) || startsWith(head, new byte[] {(byte) 0xFE, (byte) 0xFF})) {
+      return "UTF-16 text (as Excel saves \"Unicode Text\"); save it as UTF-8 (in Excel: \"CSV UTF-8\")";
+    }
+    if (isSingleByteText(head)) {
+      return "text in an encoding other than UTF-8 (such as Windows-1252 or Latin-1, as Excel saves \"CSV\" on "
+          + "Windows); save it as UTF-8 (in Excel: \"CSV UTF-8\"), or convert it: iconv -f windows-1252 -t utf-8";
+    }
     if (startsWith(head, new byte[] {'P', 'K', 3, 4})) {
       return "a ZIP archive (for example .zip, .xlsx or .npz)";
     }
@@ -238,6 +245,23 @@ public enum TableFormat {
       bytes.append(String.format(Locale.ROOT, "%s%02x", i == 0 ? "" : " ", head[i] & 0xff));
     }
     return "binary data starting with bytes " + bytes;
+  }
+
+  /**
+   * Whether bytes that are not UTF-8 read as text in a single-byte encoding: printable ASCII and
+   * line breaks, with some bytes above 127 (accented letters in Windows-1252 or Latin-1) but no
+   * control characters.
+   */
+  private static boolean isSingleByteText(byte[] head) {
+    boolean lines = false;
+    for (byte b : head) {
+      int c = b & 0xff;
+      if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' || c == 0x7f) {
+        return false;
+      }
+      lines |= c == '\n';
+    }
+    return lines || head.length < HEAD;
   }
 
   private static ArrowDataException unsupported(Path path, String looksLike) {

@@ -78,6 +78,10 @@ class TableFormatTest {
     // Arrow's readers decompress a file by its name: without .gz, and for Parquet, they cannot.
     Path gzip = gzip("g.dat", "x,y\n1,2\n".getBytes(StandardCharsets.UTF_8));
     Path parquetGzip = gzip("p.parquet.gz", new byte[] {'P', 'A', 'R', '1', 0x15, 0x04, 0x00, (byte) 0x9c});
+    // Excel's "CSV" on Windows (Windows-1252: 0xE9 is é) and its "Unicode Text" (UTF-16 with a BOM).
+    Path windows1252 = Files.write(dir.resolve("excel.csv"), "city;temp\nCaf\u00e9town;1\n".getBytes(
+        java.nio.charset.Charset.forName("windows-1252")));
+    Path utf16 = Files.write(dir.resolve("excel.txt"), "\uFEFFcity\ttemp\n".getBytes(StandardCharsets.UTF_16LE));
     Path binary = Files.write(dir.resolve("b.bin"), new byte[] {0x00, 0x01, (byte) 0xfe, 0x7f, 0x00, 0x00, 0x00, 0x09});
 
     Map<Path, String> looksLike = new LinkedHashMap<>();
@@ -88,6 +92,9 @@ class TableFormatTest {
         + "*.gz, for example data.csv.gz; decompress any other)");
     looksLike.put(parquetGzip, "it looks like gzip-compressed Parquet, and only CSV and JSON lines are read compressed: "
         + "decompress it first");
+    looksLike.put(windows1252, "it looks like text in an encoding other than UTF-8 (such as Windows-1252 or Latin-1, "
+        + "as Excel saves \"CSV\" on Windows); save it as UTF-8");
+    looksLike.put(utf16, "it looks like UTF-16 text (as Excel saves \"Unicode Text\"); save it as UTF-8");
     looksLike.put(binary, "it looks like binary data starting with bytes 00 01 fe 7f 00 00 00 09");
     looksLike.forEach((file, expected) -> assertThatThrownBy(() -> TableFormat.detect(file))
         .isInstanceOf(ArrowDataException.class)
