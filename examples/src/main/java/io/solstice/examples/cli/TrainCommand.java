@@ -49,8 +49,9 @@ import reactor.core.publisher.Flux;
     description = {
         "Train an MLP classifier (or, with --task regression, a regressor) on a table: an Arrow IPC file or "
             + "stream, Parquet, CSV (types inferred or given with --column-types) or JSON lines, told apart by "
-            + "content; CSV and JSON lines may be gzip-compressed, named *.gz. Features default to every numeric column but the label (a "
-            + "FixedSizeList<float> column is a vector); class labels may be integers or strings, plain or "
+            + "content; CSV and JSON lines may be gzip-compressed, named *.gz. Features default to every numeric and "
+            + "string column but the label (strings one-hot encoded; row numbers and columns of names or ids left "
+            + "out, saying so), or one FixedSizeList<float> vector column; class labels may be integers or strings, plain or "
             + "dictionary-encoded.",
         "",
         "Split: rows go to train, validation and test by a seeded permutation of each class's rows (stratified: "
