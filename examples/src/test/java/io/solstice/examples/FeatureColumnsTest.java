@@ -430,6 +430,38 @@ class FeatureColumnsTest {
   }
 
   @Test
+  void aColumnOfNumbersThatAQuestionMarkMadeTextIsNamedAsSuch() throws Exception {
+    // As many UCI tables mark a missing value: '?' in a column of numbers makes the column text.
+    Random random = new Random(13);
+    List<String> lines = new ArrayList<>(List.of("size,count,label"));
+    for (int r = 0; r < 300; r++) {
+      int size = 1 + random.nextInt(10);
+      lines.add((r % 40 == 7 ? "?" : Integer.toString(size)) + "," + random.nextInt(5_000) + ","
+          + (size > 5 ? "big" : "small"));
+    }
+    Path marked = Files.write(dir.resolve("marked.csv"), lines);
+    // A column of many numbers and a '?' is left out as an identifier would be: it says why too.
+    List<String> many = new ArrayList<>(lines.subList(0, 1));
+    for (int r = 1; r < lines.size(); r++) {
+      String[] cells = lines.get(r).split(",");
+      many.add(cells[0] + "," + (r == 9 ? "?" : cells[1]) + "," + cells[2]);
+    }
+    Path manyCounts = Files.write(dir.resolve("many-counts.csv"), many);
+
+    Cli train = Cli.run("train", "--data", marked.toString(), "--label", "label", "--epochs", "1",
+        "--work-dir", dir.resolve("marked").toString());
+    Cli trainMany = Cli.run("train", "--data", manyCounts.toString(), "--label", "label", "--epochs", "1",
+        "--work-dir", dir.resolve("many-counts").toString());
+
+    assertThat(train.exitCode()).as(train.err()).isZero();
+    assertThat(train.out()).contains("Read as text: 'size' holds numbers but for '?', so its values are categories; "
+        + "if that marks a missing value, empty those cells to read the column as numbers (then see --fill-nulls)");
+    assertThat(trainMany.exitCode()).as(trainMany.err()).isZero();
+    assertThat(trainMany.out()).containsPattern("Left out: 'count' \\(\\d+ distinct values in 300 rows, too many to be "
+        + "categories; numbers but for '\\?', which make the column text\\)");
+  }
+
+  @Test
   void aRowNumberIsFollowedAcrossBatchesAndACountThatStartsAgainIsAFeature() throws Exception {
     // 20,000 rows, read in batches of 8,192: 'row' counts from 1 to 20,000; 'cycle' counts from 0
     // to 9,999 twice; 'step' counts up by two.

@@ -265,6 +265,14 @@ public final class TrainCommand extends TrainingCommand {
         values.size() <= 10 ? String.join(", ", values) : String.join(", ", values.subList(0, 10)) + ", ...",
         kept.get(column).other() ? "; and 'other' for its " + kept.get(column).grouped() + " rarer values and new ones"
             : ""));
+    layout.categories().forEach((column, values) -> {
+      List<String> text = Categories.numbersButFor(values);
+      if (!text.isEmpty()) {
+        out().printf(Locale.ROOT, "Read as text: '%s' holds numbers but for %s, so its values are categories; if %s "
+            + "marks a missing value, empty those cells to read the column as numbers (then see --fill-nulls)%n",
+            column, Categories.quoted(text), text.size() == 1 ? "that" : "each of those");
+      }
+    });
     out().printf(Locale.ROOT, "Split by row (%s, seed %d): %d train, %d validation, %d test rows; %s%n",
         layout.regression() ? "random" : "stratified by '" + label + "'", seed, trainRows,
         split.rows(Split.VALIDATION), split.rows(Split.TEST),

@@ -87,6 +87,46 @@ public final class Categories {
   }
 
   /**
+   * The few values that make a column of numbers text, such as the {@code ?} that marks a missing
+   * value in many UCI tables: a CSV reader then reads the whole column as strings, and its numbers
+   * become categories. Empty when most values are not numbers, or all are.
+   *
+   * @param values a column's distinct values
+   * @return its values that are not numbers, in sorted order, when at most three are and numbers
+   *     outnumber them three to one; else empty
+   */
+  public static List<String> numbersButFor(Iterable<String> values) {
+    int numbers = 0;
+    Set<String> text = new TreeSet<>();
+    for (String value : values) {
+      if (isNumber(value)) {
+        numbers++;
+      } else if (text.add(value) && text.size() > 3) {
+        return List.of();
+      }
+    }
+    return !text.isEmpty() && numbers >= 3 * text.size() ? List.copyOf(text) : List.of();
+  }
+
+  /**
+   * Values for a message, each quoted: {@code '?'} or {@code '?', 'n/a'}.
+   *
+   * @param values the values
+   * @return the text
+   */
+  public static String quoted(List<String> values) {
+    return String.join(", ", values.stream().map(v -> "'" + v + "'").toList());
+  }
+
+  private static boolean isNumber(String value) {
+    try {
+      return Double.isFinite(Double.parseDouble(value.strip()));
+    } catch (NumberFormatException e) {
+      return false;
+    }
+  }
+
+  /**
    * Adds each row's value of a categorical column to a set, until the set holds more than
    * {@link #SURVEY_LIMIT}: what a survey needs to tell a category from an identifier.
    *

@@ -160,9 +160,11 @@ public final class TableSurvey {
       if (why == null) {
         continue;
       }
+      List<String> text = Categories.numbersButFor(column.getValue());
       kept.remove(column.getKey());
       distinct.remove(column.getKey());
-      leftOut.add("'" + column.getKey() + "' (" + why + ")");
+      leftOut.add("'" + column.getKey() + "' (" + why + (text.isEmpty() ? "" : "; numbers but for " + Categories.quoted(text)
+          + ", which make the column text") + ")");
     }
     if (kept.isEmpty()) {
       throw new UsageException("no numeric or categorical feature column besides the label '" + label + "'; left out: "

@@ -35,6 +35,23 @@ class CategoriesTest {
   private static final String[] ENTRIES = {"red", "", "blue", "green"};
 
   @Test
+  void aFewValuesThatAreNotNumbersAreNamedAsWhatMakesAColumnOfNumbersText() {
+    List<String> digits = IntStream.rangeClosed(1, 10).mapToObj(Integer::toString).toList();
+    List<String> withQuestionMark = new java.util.ArrayList<>(digits);
+    withQuestionMark.add("?");
+    withQuestionMark.add(" n/a ");
+
+    assertThat(Categories.numbersButFor(withQuestionMark)).containsExactly(" n/a ", "?");
+    assertThat(Categories.quoted(List.of("?", "n/a"))).isEqualTo("'?', 'n/a'");
+    // All numbers (codes read as text on purpose), mostly words, or too many words: no such note.
+    assertThat(Categories.numbersButFor(digits)).isEmpty();
+    assertThat(Categories.numbersButFor(List.of("1", "2", "x", "y"))).isEmpty();
+    assertThat(Categories.numbersButFor(List.of("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "a",
+        "b", "c", "d"))).isEmpty();
+    assertThat(Categories.numbersButFor(List.of("Oslo", "Lima"))).isEmpty();
+  }
+
+  @Test
   void aDictionaryEncodedColumnIsCategoricalAndItsCategoriesAreTheTrainRowsSortedValues() {
     try (BufferAllocator allocator = new RootAllocator()) {
       // Rows of batch 0: red, null, "", blue; of batch 1: red, red, blue, blue. Green is unused.
