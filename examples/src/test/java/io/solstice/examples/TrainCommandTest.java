@@ -139,6 +139,15 @@ class TrainCommandTest {
     }
     assertOneLineError(train(Files.writeString(dir.resolve("ids.csv"), ids), "id"), "column 'id': holds more than "
         + "10000 distinct integer labels: too many classes for a classifier; to predict a number use --task regression");
+
+    // A price given as a label without --task regression: 300 distinct values in 400 rows.
+    StringBuilder prices = new StringBuilder("size,price\n");
+    for (int r = 0; r < 400; r++) {
+      prices.append(r % 50).append(',').append(100_000 + 250 * (r % 300)).append('\n');
+    }
+    assertOneLineError(train(Files.writeString(dir.resolve("prices.csv"), prices), "price"), "column 'price': holds "
+        + "300 distinct values in 400 rows: too many classes to learn and test, most with a single row; to predict a "
+        + "number use --task regression");
   }
 
   @Test

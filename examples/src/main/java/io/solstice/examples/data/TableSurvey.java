@@ -26,7 +26,8 @@ import reactor.core.publisher.Flux;
  * module's typed errors naming the column), picks the default features (every numeric or
  * categorical column but the label, or one float vector column), and collects the classes of a
  * classification label (its distinct values: strings, booleans, dictionary entries, or integers in
- * numeric order); a regression target must be numeric. It counts the rows whose numeric
+ * numeric order; more than 20 and more than half as many as the rows are refused, since most would have a single
+ * row, as a price or an id would); a regression target must be numeric. It counts the rows whose numeric
  * features are missing (null or NaN, {@link FeatureValue}), per column, and refuses an infinite
  * feature and a missing label (null, or an empty string) or target (null, NaN or infinite),
  * naming its row of the table, from 1.
@@ -44,6 +45,9 @@ import reactor.core.publisher.Flux;
 public final class TableSurvey {
   /** The most classes a label may hold: more are an identifier or a number, not classes. */
   static final int MOST_CLASSES = 10_000;
+
+  /** More classes than this, and more than half as many as the rows, are a number or an id. */
+  static final int MANY_CLASSES = 20;
 
   /** Fewer rows than this say too little to call a column that counts up a row number. */
   static final int ROW_NUMBER_MIN_ROWS = 10;
@@ -129,6 +133,12 @@ public final class TableSurvey {
     if (classes.size() < 2) {
       throw new LabelRangeException(label, "holds " + classes.size() + " class(es) " + classes
           + "; a classifier needs at least two");
+    }
+    if (classes.size() > MANY_CLASSES && classes.size() * 2L > rows) {
+      // Most classes would have one row: none to learn from in one split and test in another. (A
+      // tiny table of a few classes is the split's to refuse, as too few rows.)
+      throw new LabelRangeException(label, "holds " + classes.size() + " distinct values in " + rows + " rows: too "
+          + "many classes to learn and test, most with a single row; to predict a number use --task regression");
     }
     // Classes by name: strings, booleans (false and true), dictionary entries and integers alike.
     return new TableLayout(features, width, label, classes, true, false, rows, nulls, leftOut, categorical,
