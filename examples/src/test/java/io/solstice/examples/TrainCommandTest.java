@@ -88,6 +88,22 @@ class TrainCommandTest {
   }
 
   @Test
+  void classesThatDifferOnlyInCaseOrSpacesAreWarnedAbout() throws IOException {
+    StringBuilder csv = new StringBuilder("x,answer\n");
+    String[] answers = {"yes", "no", "Yes", "no "};
+    for (int i = 0; i < 80; i++) {
+      csv.append(i % 2).append(',').append(answers[i % 4]).append('\n');
+    }
+
+    Cli run = train(Files.writeString(dir.resolve("answers.csv"), csv), "answer", "--epochs", "1");
+
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    assertThat(run.out()).contains("with classes [Yes, no, no , yes]");
+    assertThat(run.err()).contains("warning: classes 'Yes', 'yes' differ only in case or in spaces around them; they "
+        + "are separate classes").contains("warning: classes 'no', 'no ' differ only in case");
+  }
+
+  @Test
   void aMistypedColumnIsRefusedNamingTheColumnProbablyMeant() throws IOException {
     // A CSV file written with ", " between its fields: its columns are named " petal_width" etc.
     List<String> lines = Files.readAllLines(tables.csv(dir.resolve("flowers.csv")));

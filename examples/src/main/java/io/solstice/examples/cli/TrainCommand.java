@@ -22,6 +22,7 @@ import io.solstice.examples.job.JobData;
 import io.solstice.examples.job.ModelTask;
 import io.solstice.examples.job.RegressionTask;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -186,6 +187,18 @@ public final class TrainCommand extends TrainingCommand {
     }
   }
 
+  /**
+   * Classes whose names differ only in case or in spaces around them ({@code yes}, {@code Yes},
+   * {@code "yes "}) are separate classes, which is seldom what a table meant.
+   */
+  private void warnOfClassesAlike(List<String> classNames) {
+    Map<String, List<String>> byLooseName = new LinkedHashMap<>();
+    classNames.forEach(name -> byLooseName.computeIfAbsent(name.strip().toLowerCase(Locale.ROOT), k -> new ArrayList<>())
+        .add(name));
+    byLooseName.values().stream().filter(alike -> alike.size() > 1).forEach(alike -> warn("classes "
+        + Categories.quoted(alike) + " differ only in case or in spaces around them; they are separate classes"));
+  }
+
   @Override
   Path defaultWorkDir() {
     return Path.of("runs", "train");
@@ -257,6 +270,7 @@ public final class TrainCommand extends TrainingCommand {
     out().printf(Locale.ROOT, "%s (%s): %d rows; features %s (%d per row); %s%n", path, format.label(), layout.rows(),
         shortList(layout.features()), layout.width(), layout.regression() ? "target '" + label + "'"
             : "label '" + label + "' with classes " + shortList(layout.classNames()));
+    warnOfClassesAlike(layout.classNames());
     if (!layout.leftOut().isEmpty()) {
       out().println("Left out: " + String.join(", ", layout.leftOut()) + "; --features names the columns to use instead");
     }
