@@ -192,7 +192,8 @@ public final class ArrowSources {
    * Reads CSV through Arrow's dataset scanner: one file, or every {@code *.csv} file of a
    * directory in name order ({@code *.csv.gz} files too, gzip-compressed). The first row names the
    * columns unless {@link ReadOptions.Builder#csvHeader} says otherwise or it holds only numbers
-   * (it is then a row of data, and the columns are named {@code f0, f1, ...}); types are inferred from the values
+   * (it is then a row of data, and the columns are named {@code f0, f1, ...}); types are inferred
+   * from the values
    * (integers as Int64, other numbers as Float64, the rest as Utf8) unless
    * {@link ReadOptions.Builder#csvColumnTypes} names them. A position is (file index, batch
    * index within the file), as for Parquet.

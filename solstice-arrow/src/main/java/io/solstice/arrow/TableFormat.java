@@ -19,8 +19,8 @@ import org.apache.arrow.memory.BufferAllocator;
 import reactor.core.publisher.Flux;
 
 /**
- * The formats a table file can come in, told apart by their content (a name says only whether a file is compressed):
- * Arrow IPC files and Parquet by their magic bytes, Arrow IPC streams by their first message
+ * The formats a table file can come in, told apart by their content (a name says only whether a
+ * file is compressed): Arrow IPC files and Parquet by their magic bytes, Arrow IPC streams by their first message
  * header, CSV and newline-delimited JSON as text. CSV and JSON lines may also be gzip-compressed
  * in a file named {@code *.gz} ({@code data.csv.gz}), which Arrow's readers decompress by that
  * name: such a file is told apart by the text inside. A file in none of them is refused with a
@@ -215,7 +215,8 @@ public enum TableFormat {
   }
 
   private static String describeBinary(byte[] head) {
-    if (startsWith(head, new byte[] {(byte) 0xFF, (byte) 0xFE}) || startsWith(head, new byte[] {(byte) 0xFE, (byte) 0xFF})) {
+    if (startsWith(head, new byte[] {(byte) 0xFF, (byte) 0xFE})
+        || startsWith(head, new byte[] {(byte) 0xFE, (byte) 0xFF})) {
       return "UTF-16 text (as Excel saves \"Unicode Text\"); save it as UTF-8 (in Excel: \"CSV UTF-8\")";
     }
     if (isSingleByteText(head)) {

@@ -52,8 +52,8 @@ import reactor.core.publisher.Flux;
             + "stream, Parquet, CSV (types inferred or given with --column-types) or JSON lines, told apart by "
             + "content; CSV and JSON lines may be gzip-compressed, named *.gz. Features default to every numeric and "
             + "string column but the label (strings one-hot encoded; row numbers and columns of names or ids left "
-            + "out, saying so), or one FixedSizeList<float> vector column; class labels may be integers or strings, plain or "
-            + "dictionary-encoded.",
+            + "out, saying so), or one FixedSizeList<float> vector column; class labels may be integers or "
+            + "strings, plain or dictionary-encoded.",
         "",
         "Split: rows go to train, validation and test by a seeded permutation of each class's rows (stratified: "
             + "each class is split in proportion, within one row; for regression a plain random split), so the "
@@ -193,8 +193,8 @@ public final class TrainCommand extends TrainingCommand {
    */
   private void warnOfClassesAlike(List<String> classNames) {
     Map<String, List<String>> byLooseName = new LinkedHashMap<>();
-    classNames.forEach(name -> byLooseName.computeIfAbsent(name.strip().toLowerCase(Locale.ROOT), k -> new ArrayList<>())
-        .add(name));
+    classNames.forEach(name -> byLooseName
+        .computeIfAbsent(name.strip().toLowerCase(Locale.ROOT), k -> new ArrayList<>()).add(name));
     byLooseName.values().stream().filter(alike -> alike.size() > 1).forEach(alike -> warn("classes "
         + Categories.quoted(alike) + " differ only in case or in spaces around them; they are separate classes"));
   }
@@ -272,7 +272,8 @@ public final class TrainCommand extends TrainingCommand {
             : "label '" + label + "' with classes " + shortList(layout.classNames()));
     warnOfClassesAlike(layout.classNames());
     if (!layout.leftOut().isEmpty()) {
-      out().println("Left out: " + String.join(", ", layout.leftOut()) + "; --features names the columns to use instead");
+      out().println("Left out: " + String.join(", ", layout.leftOut())
+          + "; --features names the columns to use instead");
     }
     layout.categories().forEach((column, values) -> out().printf(Locale.ROOT,
         "One-hot encoded: '%s' (%d categories of the train rows: %s%s)%n", column, values.size(),

@@ -26,8 +26,9 @@ import reactor.core.publisher.Flux;
  * module's typed errors naming the column), picks the default features (every numeric or
  * categorical column but the label, or one float vector column), and collects the classes of a
  * classification label (its distinct values: strings, booleans, dictionary entries, or integers in
- * numeric order; more than 20 and more than half as many as the rows are refused, since most would have a single
- * row, as a price or an id would); a regression target must be numeric. It counts the rows whose numeric
+ * numeric order; more than 20 that are more than half as many as the rows are refused, since most
+ * would have a single row, as a price or an id would); a regression target must be numeric. It
+ * counts the rows whose numeric
  * features are missing (null or NaN, {@link FeatureValue}), per column, and refuses an infinite
  * feature and a missing label (null, or an empty string) or target (null, NaN or infinite),
  * naming its row of the table, from 1.
@@ -173,8 +174,9 @@ public final class TableSurvey {
       List<String> text = Categories.numbersButFor(column.getValue());
       kept.remove(column.getKey());
       distinct.remove(column.getKey());
-      leftOut.add("'" + column.getKey() + "' (" + why + (text.isEmpty() ? "" : "; numbers but for " + Categories.quoted(text)
-          + ", which make the column text") + ")");
+      leftOut.add("'" + column.getKey() + "' (" + why
+          + (text.isEmpty() ? "" : "; numbers but for " + Categories.quoted(text) + ", which make the column text")
+          + ")");
     }
     if (kept.isEmpty()) {
       throw new UsageException("no numeric or categorical feature column besides the label '" + label + "'; left out: "
