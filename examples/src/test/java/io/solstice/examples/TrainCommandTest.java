@@ -78,7 +78,7 @@ class TrainCommandTest {
     Cli run = train(digits, "f64", "--epochs", "20");
 
     assertThat(run.exitCode()).as(run.err()).isZero();
-    assertThat(run.out()).contains("digits.csv.gz (CSV): 1797 rows; features [f0, f1, f2, f3, f4, f5, f6, f7, f8, "
+    assertThat(run.out()).contains("digits.csv.gz (CSV, no header, gzip-compressed): 1797 rows; features [f0, f1, f2, f3, f4, f5, f6, f7, f8, "
         + "f9, ... and 54 more] (64 per row); label 'f64' with classes [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]");
     assertThat(report().get("test").get("accuracy").asDouble()).isGreaterThanOrEqualTo(0.95);
     // predict reads the compressed file too, and names its output after digits.csv.gz's stem.
@@ -208,7 +208,8 @@ class TrainCommandTest {
     Cli run = train(semicolons, "species", "--epochs", "3");
 
     assertThat(run.exitCode()).as(run.err()).isZero();
-    assertThat(run.out()).contains("(CSV): 600 rows; features [x0, x1, x2, x3] (4 per row)");
+    // The summary says how the file was read.
+    assertThat(run.out()).contains("(CSV, semicolons, decimal commas): 600 rows; features [x0, x1, x2, x3] (4 per row)");
     assertThat(report().get("test")).isEqualTo(commas);
   }
 

@@ -248,7 +248,7 @@ class TrainMatchesScikitLearnTest {
 
     assertSameSplit(csvReport, sklearn);
     assertSameSplit(parquetReport, sklearn);
-    assertThat(fromCsv.out()).contains("(CSV): 150 rows; features [f0, f1, f2, f3]");
+    assertThat(fromCsv.out()).contains("(CSV, no header): 150 rows; features [f0, f1, f2, f3]");
     assertThat(fromParquet.out()).contains("(Parquet): 150 rows");
     assertWithinTwoPoints("iris CSV, accuracy", csvReport.get("test").get("accuracy").asDouble(), sklearn.score());
     assertWithinTwoPoints("iris Parquet, accuracy", parquetReport.get("test").get("accuracy").asDouble(),

@@ -11,6 +11,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -70,6 +71,44 @@ public enum TableFormat {
    */
   public String label() {
     return label;
+  }
+
+  /**
+   * The format's name with how a file of it is read, where that is not plain: compressed, a CSV
+   * file's tabs or semicolons, decimal commas, or no header. For example "CSV, semicolons, decimal
+   * commas" or "CSV, no header, gzip-compressed"; a directory's files may each differ, so it is
+   * the name alone.
+   *
+   * @param path the file or directory
+   * @param options how it is read (a CSV file's skipped rows and header)
+   * @return the description
+   */
+  public String describe(Path path, ReadOptions options) {
+    if (Files.isDirectory(path) || this != CSV && this != JSON_LINES) {
+      return label;
+    }
+    List<String> how = new ArrayList<>();
+    if (this == CSV) {
+      CsvDialect dialect;
+      try {
+        dialect = CsvDialect.of(path, options.csvSkipRows());
+      } catch (IOException e) {
+        return label; // the read that follows says what is wrong with the file
+      }
+      if (dialect.delimiter() != ',') {
+        how.add(dialect.delimiter() == '\t' ? "tabs" : "semicolons");
+      }
+      if (dialect.decimalPoint() == ',') {
+        how.add("decimal commas");
+      }
+      if (!options.csvHeader() || !dialect.header()) {
+        how.add("no header");
+      }
+    }
+    if (FileHead.namedGzip(path)) {
+      how.add("gzip-compressed");
+    }
+    return how.isEmpty() ? label : label + ", " + String.join(", ", how);
   }
 
   /**

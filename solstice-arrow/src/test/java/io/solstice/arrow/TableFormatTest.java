@@ -135,6 +135,23 @@ class TableFormatTest {
   }
 
   @Test
+  void aDescriptionSaysHowAFileIsReadWhereThatIsNotPlain() throws IOException {
+    ReadOptions defaults = ReadOptions.builder().build();
+    Path plain = text("plain.csv", "a,b\n1,2\n");
+    Path european = text("european.csv", "a;b\n1,5;2\n");
+    Path tabs = gzip("tabs.tsv.gz", "1\t2\n3\t4\n".getBytes(StandardCharsets.UTF_8));
+    Path jsonLines = gzip("rows.jsonl.gz", "{\"a\": 1}\n".getBytes(StandardCharsets.UTF_8));
+
+    assertThat(TableFormat.CSV.describe(plain, defaults)).isEqualTo("CSV");
+    assertThat(TableFormat.CSV.describe(plain, ReadOptions.builder().csvHeader(false).build()))
+        .isEqualTo("CSV, no header");
+    assertThat(TableFormat.CSV.describe(european, defaults)).isEqualTo("CSV, semicolons, decimal commas");
+    assertThat(TableFormat.CSV.describe(tabs, defaults)).isEqualTo("CSV, tabs, no header, gzip-compressed");
+    assertThat(TableFormat.JSON_LINES.describe(jsonLines, defaults)).isEqualTo("JSON lines, gzip-compressed");
+    assertThat(TableFormat.CSV.describe(dir, defaults)).isEqualTo("CSV");
+  }
+
+  @Test
   void aCsvFileWhoseFirstLineIsDataHasColumnsNamedByPosition() throws IOException {
     // scikit-learn's digits.csv.gz starts this way: pixels, then the label, no header.
     Path numbers = text("n.csv", "0,0,5,1\n0,1,0,2\n");

@@ -236,7 +236,8 @@ public final class TrainCommand extends TrainingCommand {
     NullFill nullFill = NullFill.parse(fillNulls);
     Path path = resolve(data);
     TableFormat format = TableFormat.detect(path);
-    Flux<ArrowBatch> table = read(format, path, allocator);
+    ReadOptions options = readOptions(format, path);
+    Flux<ArrowBatch> table = format.read(path, allocator, options);
     TableLayout layout = readable(path, format, () -> TableSurvey.survey(table, path.toString(), label, features,
         categorical, regression));
     nullFill.refuseUnfilled(layout, path);
@@ -249,14 +250,15 @@ public final class TrainCommand extends TrainingCommand {
     }
     TableSplit split = readable(path, format, () -> builder.plan(table, allocator));
     try {
-      return prepare(path, format, layout, split, nullFill);
+      return prepare(path, format.describe(path, options), format, layout, split, nullFill);
     } catch (RuntimeException e) {
       split.close();
       throw e;
     }
   }
 
-  private JobData prepare(Path path, TableFormat format, TableLayout surveyed, TableSplit split, NullFill nullFill) {
+  private JobData prepare(Path path, String formatRead, TableFormat format, TableLayout surveyed, TableSplit split,
+      NullFill nullFill) {
     long trainRows = split.rows(Split.TRAIN);
     check(trainRows > 0 && split.rows(Split.VALIDATION) > 0 && (testFraction == 0 || split.rows(Split.TEST) > 0),
         path + " has too few rows (" + split.rows() + ") to give every split at least one (" + trainRows + " train, "
@@ -267,7 +269,7 @@ public final class TrainCommand extends TrainingCommand {
         split.batches(Split.TRAIN, READ_ROWS), List.copyOf(surveyed.categories().keySet()), minFrequency,
         maxCategories);
     TableLayout layout = kept.isEmpty() ? surveyed : surveyed.withCategories(kept);
-    out().printf(Locale.ROOT, "%s (%s): %d rows; features %s (%d per row); %s%n", path, format.label(), layout.rows(),
+    out().printf(Locale.ROOT, "%s (%s): %d rows; features %s (%d per row); %s%n", path, formatRead, layout.rows(),
         shortList(layout.features()), layout.width(), layout.regression() ? "target '" + label + "'"
             : "label '" + label + "' with classes " + shortList(layout.classNames()));
     warnOfClassesAlike(layout.classNames());
@@ -348,7 +350,7 @@ public final class TrainCommand extends TrainingCommand {
     };
   }
 
-  private Flux<ArrowBatch> read(TableFormat format, Path path, BufferAllocator allocator) {
+  private ReadOptions readOptions(TableFormat format, Path path) {
     ReadOptions.Builder options = ReadOptions.builder().batchSize(READ_ROWS);
     if (format == TableFormat.CSV) {
       // Codes named categorical are read as text, so that "007" stays "007" (predict does the same).
@@ -361,7 +363,7 @@ public final class TrainCommand extends TrainingCommand {
           "--csv-no-header, --csv-skip-rows and --column-types apply to CSV files; " + path + " is "
               + format.label());
     }
-    return format.read(path, allocator, options.build());
+    return options.build();
   }
 
   /**
