@@ -135,6 +135,18 @@ class TableFormatTest {
   }
 
   @Test
+  void aFileOfADirectoryWithOtherColumnsThanTheFirstIsNamedWithTheFirst() throws IOException {
+    Path directory = Files.createDirectory(dir.resolve("mixed"));
+    Files.writeString(directory.resolve("a.csv"), "x,y\n1,2\n");
+    Files.writeString(directory.resolve("b.csv"), "x,z\n3,4\n");
+
+    assertThatThrownBy(() -> rows(TableFormat.CSV, directory, ReadOptions.builder().build(), new ArrayList<>()))
+        .isInstanceOf(ArrowDataException.class)
+        .hasMessageStartingWith("b.csv: cannot read as CSV (")
+        .hasMessageEndingWith("; the files of a directory are one table, each with the columns of the first, a.csv");
+  }
+
+  @Test
   void aDescriptionSaysHowAFileIsReadWhereThatIsNotPlain() throws IOException {
     ReadOptions defaults = ReadOptions.builder().build();
     Path plain = text("plain.csv", "a,b\n1,2\n");

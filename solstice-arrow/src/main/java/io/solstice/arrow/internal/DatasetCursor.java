@@ -218,8 +218,11 @@ public final class DatasetCursor extends BatchCursor {
       return readFailure;
     }
     String file = files != null && currentFile >= 0 ? files.get(currentFile).getFileName().toString() : sourceName();
-    return new ArrowDataException(null, file + ": cannot read as " + format.label + " (" + failure.getMessage() + ")",
-        failure);
+    // A later file of a directory that the first read fine: most often one whose columns differ.
+    String hint = currentFile > 0 ? "; the files of a directory are one table, each with the columns of the first, "
+        + files.get(0).getFileName() : "";
+    return new ArrowDataException(null, file + ": cannot read as " + format.label + " (" + failure.getMessage() + ")"
+        + hint, failure);
   }
 
   private void closeScan() throws Exception {
