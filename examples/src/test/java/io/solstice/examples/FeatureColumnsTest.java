@@ -440,11 +440,12 @@ class FeatureColumnsTest {
           + (size > 5 ? "big" : "small"));
     }
     Path marked = Files.write(dir.resolve("marked.csv"), lines);
-    // A column of many numbers and a '?' is left out as an identifier would be: it says why too.
-    List<String> many = new ArrayList<>(lines.subList(0, 1));
+    // A column of many numbers and a '?' is left out as an identifier would be: it says why too,
+    // and so does one of prices written with a currency sign.
+    List<String> many = new ArrayList<>(List.of(lines.get(0) + ",price"));
     for (int r = 1; r < lines.size(); r++) {
       String[] cells = lines.get(r).split(",");
-      many.add(cells[0] + "," + (r == 9 ? "?" : cells[1]) + "," + cells[2]);
+      many.add(cells[0] + "," + (r == 9 ? "?" : cells[1]) + "," + cells[2] + ",$" + (r + 0.5));
     }
     Path manyCounts = Files.write(dir.resolve("many-counts.csv"), many);
 
@@ -458,7 +459,8 @@ class FeatureColumnsTest {
         + "if that marks a missing value, empty those cells to read the column as numbers (then see --fill-nulls)");
     assertThat(trainMany.exitCode()).as(trainMany.err()).isZero();
     assertThat(trainMany.out()).containsPattern("Left out: 'count' \\(\\d+ distinct values in 300 rows, too many to be "
-        + "categories; numbers but for '\\?', which make the column text\\)");
+        + "categories; numbers but for '\\?', which make the column text\\), 'price' \\(300 distinct values in 300 "
+        + "rows, too many to be categories; numbers written as text, such as '\\$\\d+\\.5'\\)");
   }
 
   @Test

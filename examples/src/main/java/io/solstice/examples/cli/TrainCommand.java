@@ -187,6 +187,21 @@ public final class TrainCommand extends TrainingCommand {
     }
   }
 
+  /** Says so when a categorical column holds numbers that its text made categories. */
+  private void sayWhyNumbersAreText(String column, List<String> values) {
+    List<String> text = Categories.numbersButFor(values);
+    String formatted = Categories.formattedNumber(values);
+    if (!text.isEmpty()) {
+      out().printf(Locale.ROOT, "Read as text: '%s' holds numbers but for %s, so its values are categories; if %s "
+          + "marks a missing value, empty those cells to read the column as numbers (then see --fill-nulls)%n",
+          column, Categories.quoted(text), text.size() == 1 ? "that" : "each of those");
+    } else if (formatted != null) {
+      out().printf(Locale.ROOT, "Read as text: '%s' holds numbers written as text, such as '%s', so its values are "
+          + "categories; written as plain numbers (no currency sign, thousands separator or percent sign), the "
+          + "column is read as numbers%n", column, formatted);
+    }
+  }
+
   /**
    * Classes whose names differ only in case or in spaces around them ({@code yes}, {@code Yes},
    * {@code "yes "}) are separate classes, which is seldom what a table meant.
@@ -282,14 +297,7 @@ public final class TrainCommand extends TrainingCommand {
         values.size() <= 10 ? String.join(", ", values) : String.join(", ", values.subList(0, 10)) + ", ...",
         kept.get(column).other() ? "; and 'other' for its " + kept.get(column).grouped() + " rarer values and new ones"
             : ""));
-    layout.categories().forEach((column, values) -> {
-      List<String> text = Categories.numbersButFor(values);
-      if (!text.isEmpty()) {
-        out().printf(Locale.ROOT, "Read as text: '%s' holds numbers but for %s, so its values are categories; if %s "
-            + "marks a missing value, empty those cells to read the column as numbers (then see --fill-nulls)%n",
-            column, Categories.quoted(text), text.size() == 1 ? "that" : "each of those");
-      }
-    });
+    layout.categories().forEach(this::sayWhyNumbersAreText);
     out().printf(Locale.ROOT, "Split by row (%s, seed %d): %d train, %d validation, %d test rows; %s%n",
         layout.regression() ? "random" : "stratified by '" + label + "'", seed, trainRows,
         split.rows(Split.VALIDATION), split.rows(Split.TEST),

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
@@ -42,6 +43,11 @@ public final class Categories {
    * free text, however many rows the table has (and counting stops there, to bound the memory).
    */
   public static final int SURVEY_LIMIT = 100_000;
+
+  // A number written for people: a sign, a currency sign, digits in groups of three (by commas,
+  // apostrophes or spaces), decimals, a percent sign; at least one of those marks.
+  private static final Pattern FORMATTED_NUMBER = Pattern.compile(
+      "[-+]?[$\u20ac\u00a3\u00a5]?\\s?[-+]?(\\d{1,3}([,'\u00a0 ]\\d{3})+|\\d+)(\\.\\d+)?\\s?%?");
 
   /**
    * The categories a model one-hot encodes for a column.
@@ -106,6 +112,32 @@ public final class Categories {
       }
     }
     return !text.isEmpty() && numbers >= 3 * text.size() ? List.copyOf(text) : List.of();
+  }
+
+  /**
+   * A value showing that a column's text is numbers written for people, with a currency sign,
+   * thousands separators or a percent sign ({@code $1,101.00}, {@code 12 500}, {@code 45%}),
+   * which a CSV reader reads as text: then the column's values become categories, or, all
+   * distinct, are left out as an identifier's would be.
+   *
+   * @param values a column's distinct values
+   * @return the first such value, when nine in ten values are numbers written so or plainly; else
+   *     null
+   */
+  public static String formattedNumber(Iterable<String> values) {
+    int numbers = 0;
+    int all = 0;
+    String example = null;
+    for (String value : values) {
+      all++;
+      if (isNumber(value)) {
+        numbers++;
+      } else if (FORMATTED_NUMBER.matcher(value.strip()).matches()) {
+        numbers++;
+        example = example == null ? value : example;
+      }
+    }
+    return example != null && numbers * 10L >= all * 9L ? example : null;
   }
 
   /**

@@ -172,10 +172,12 @@ public final class TableSurvey {
         continue;
       }
       List<String> text = Categories.numbersButFor(column.getValue());
+      String formatted = Categories.formattedNumber(column.getValue());
       kept.remove(column.getKey());
       distinct.remove(column.getKey());
       leftOut.add("'" + column.getKey() + "' (" + why
-          + (text.isEmpty() ? "" : "; numbers but for " + Categories.quoted(text) + ", which make the column text")
+          + (!text.isEmpty() ? "; numbers but for " + Categories.quoted(text) + ", which make the column text"
+              : formatted != null ? "; numbers written as text, such as '" + formatted + "'" : "")
           + ")");
     }
     if (kept.isEmpty()) {

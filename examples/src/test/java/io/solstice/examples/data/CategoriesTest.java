@@ -52,6 +52,18 @@ class CategoriesTest {
   }
 
   @Test
+  void numbersWrittenForPeopleAreToldApartFromPlainNumbersAndWords() {
+    assertThat(Categories.formattedNumber(List.of("$1,101.00"))).isEqualTo("$1,101.00");
+    assertThat(Categories.formattedNumber(List.of("12", "45%", "7%"))).isEqualTo("45%");
+    assertThat(Categories.formattedNumber(List.of("1 250 000", "12", "3"))).isEqualTo("1 250 000");
+    assertThat(Categories.formattedNumber(List.of("-\u20ac3,000.5", "2"))).isEqualTo("-\u20ac3,000.5");
+    // Plain numbers, words, and one number for people among words: none.
+    assertThat(Categories.formattedNumber(List.of("1", "2.5"))).isNull();
+    assertThat(Categories.formattedNumber(List.of("Oslo", "Lima"))).isNull();
+    assertThat(Categories.formattedNumber(List.of("10%", "low", "high"))).isNull();
+  }
+
+  @Test
   void aDictionaryEncodedColumnIsCategoricalAndItsCategoriesAreTheTrainRowsSortedValues() {
     try (BufferAllocator allocator = new RootAllocator()) {
       // Rows of batch 0: red, null, "", blue; of batch 1: red, red, blue, blue. Green is unused.
