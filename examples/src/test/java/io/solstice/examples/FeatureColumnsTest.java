@@ -106,6 +106,14 @@ class FeatureColumnsTest {
     float[][] probabilities = predicted.probabilities();
     // An unknown city and a missing one are the same input: no category at all.
     assertThat(probabilities[4]).isEqualTo(probabilities[5]);
+    // Text where the run took numbers is named, with its row.
+    Path texts = Files.write(dir.resolve("texts.csv"), List.of("x,city", "0.1,Oslo", "unknown,Lima"));
+    Cli mistyped = Cli.run("predict", "--run", work.toString(), "--data", texts.toString(), "--out",
+        dir.resolve("texts.arrow").toString());
+    assertThat(mistyped.exitCode()).isEqualTo(SolsticeCli.EXIT_USAGE);
+    assertThat(mistyped.errLines()).containsExactly("solstice predict: " + texts + " has text in feature column 'x', "
+        + "which the run took as numbers: 'unknown' in row 2; write a number there (or leave the cell empty for a "
+        + "missing value)");
 
     // The ONNX model takes x as its float input and the city as its string input.
     Path onnx = dir.resolve("model.onnx");

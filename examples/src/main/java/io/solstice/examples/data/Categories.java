@@ -150,7 +150,13 @@ public final class Categories {
     return String.join(", ", values.stream().map(v -> "'" + v + "'").toList());
   }
 
-  private static boolean isNumber(String value) {
+  /**
+   * Whether a text is a finite number, spaces around it aside.
+   *
+   * @param value the text
+   * @return true for {@code 2}, {@code -0.5} or {@code 1e3}
+   */
+  public static boolean isNumber(String value) {
     try {
       return Double.isFinite(Double.parseDouble(value.strip()));
     } catch (NumberFormatException e) {

@@ -369,18 +369,10 @@ public final class TableSurvey {
   private static Field field(Schema schema, String name, List<String> columns) {
     return schema.getFields().stream().filter(f -> f.getName().equals(name)).findFirst()
         .orElseThrow(() -> MissingColumnException.notAmong(name, "not in the data"
-            + (columns.stream().anyMatch(TableSurvey::isNumber) ? " (its header looks like a row of data: for a CSV "
+            + (columns.stream().anyMatch(Categories::isNumber) ? " (its header looks like a row of data: for a CSV "
                 + "file without a header, add --csv-no-header, and the columns are named f0, f1, ...)" : ""), columns));
   }
 
-  private static boolean isNumber(String text) {
-    try {
-      Double.parseDouble(text.strip());
-      return true;
-    } catch (NumberFormatException e) {
-      return false;
-    }
-  }
 
   /** A numeric column: integers, floating point, decimals, or booleans (0 and 1). */
   private static boolean isScalar(Field f) {

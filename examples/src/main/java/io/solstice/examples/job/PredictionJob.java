@@ -2,8 +2,10 @@ package io.solstice.examples.job;
 
 import io.solstice.arrow.ArrowBatch;
 import io.solstice.arrow.ArrowFlux;
+import io.solstice.arrow.ColumnText;
 import io.solstice.arrow.ReadOptions;
 import io.solstice.arrow.TableFormat;
+import io.solstice.examples.data.Categories;
 import io.solstice.examples.data.FeatureValue;
 import io.solstice.examples.data.OutputFiles;
 import io.solstice.examples.data.PredictionFile;
@@ -112,8 +114,14 @@ public record PredictionJob(TrainedModel model, Path data, Path out, PredictionF
   private UsageException unpredictable(ModelRecord record, ArrowBatch batch, long rowsBefore) {
     for (String name : record.features()) {
       FieldVector column = batch.root().getVector(name);
-      if (column == null || record.categories().containsKey(name) || !FeatureValue.anyToCheck(column)) {
+      if (column == null || record.categories().containsKey(name)) {
         continue; // a missing column is FeatureSpec's to name; a category is never infinite
+      }
+      if (Categories.isCategorical(column.getField())) {
+        return textInNumbers(name, ColumnText.of(batch, column), batch.rowCount(), rowsBefore);
+      }
+      if (!FeatureValue.anyToCheck(column)) {
+        continue;
       }
       for (int r = 0; r < batch.rowCount(); r++) {
         FeatureValue kind = FeatureValue.of(column, r);
@@ -130,5 +138,22 @@ public record PredictionJob(TrainedModel model, Path data, Path out, PredictionF
       }
     }
     return null;
+  }
+
+  /**
+   * A text column where the run took numbers (a CSV reader reads a column as text when one of
+   * its values is not a number), naming the first value that is not one.
+   */
+  private UsageException textInNumbers(String name, ColumnText values, int rows, long rowsBefore) {
+    for (int r = 0; r < rows; r++) {
+      String value = values.at(r);
+      if (value != null && !value.isBlank() && !Categories.isNumber(value)) {
+        return new UsageException(data + " has text in feature column '" + name + "', which the run took as numbers: '"
+            + value + "' in row " + (rowsBefore + r + 1) + "; write a number there (or leave the cell empty for a "
+            + "missing value)");
+      }
+    }
+    return new UsageException(data + " has text in feature column '" + name + "', which the run took as numbers; "
+        + "write it as numbers");
   }
 }
