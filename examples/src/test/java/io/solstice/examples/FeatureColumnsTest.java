@@ -481,14 +481,45 @@ class FeatureColumnsTest {
       double x = random.nextGaussian();
       lines.add(String.format(Locale.ROOT, "%d,%d,%d,%.3f,%s", r + 1, r % 10_000, 2 * r, x, x > 0 ? "a" : "b"));
     }
-    Path counts = Files.write(dir.resolve("counts.csv"), lines);
+    // Each line ends with a comma, as some exports write: one more column, empty in every row.
+    Path counts = Files.write(dir.resolve("counts.csv"), lines.stream().map(line -> line + ",").toList());
 
     Cli train = Cli.run("train", "--data", counts.toString(), "--label", "label", "--epochs", "1",
         "--work-dir", dir.resolve("counts").toString());
 
     assertThat(train.exitCode()).as(train.err()).isZero();
     assertThat(train.out()).contains("features [cycle, step, x] (3 per row)")
-        .contains("Left out: 'row' (1, 2, ... 20000: a row number); --features names the columns to use instead");
+        .contains("Left out: '' (empty in every row), 'row' (1, 2, ... 20000: a row number); --features names the "
+            + "columns to use instead");
+  }
+
+  @Test
+  void aColumnEmptyInEveryRowIsLeftOutAndPassedThroughByPredictInEveryFormat() throws Exception {
+    // A trailing comma on every line: Arrow reads one more column, of the null type.
+    List<String> lines = new ArrayList<>(List.of("x,label,"));
+    Random random = new Random(14);
+    for (int r = 0; r < 200; r++) {
+      double x = random.nextGaussian();
+      lines.add(String.format(Locale.ROOT, "%.3f,%s,", x, x > 0 ? "a" : "b"));
+    }
+    Path table = Files.write(dir.resolve("trailing.csv"), lines);
+    Path work = dir.resolve("trailing");
+
+    Cli train = Cli.run("train", "--data", table.toString(), "--label", "label", "--epochs", "2", "--work-dir",
+        work.toString());
+
+    assertThat(train.exitCode()).as(train.err()).isZero();
+    assertThat(train.out()).contains("Left out: '' (empty in every row)");
+    for (String format : List.of("arrow", "parquet", "csv")) {
+      Path out = dir.resolve("trailing-predicted." + format);
+      Cli predict = Cli.run("predict", "--run", work.toString(), "--data", table.toString(), "--out", out.toString());
+      assertThat(predict.exitCode()).as(format + ": " + predict.err()).isZero();
+      if (format.equals("csv")) {
+        assertThat(Files.readAllLines(out).get(0)).startsWith("label,,prediction,");
+      } else {
+        assertThat(PredictionOutput.read(out).column("")).as(format).hasSize(200).containsOnlyNulls();
+      }
+    }
   }
 
   @Test

@@ -9,6 +9,7 @@ import java.util.List;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.Float4Vector;
 import org.apache.arrow.vector.IntVector;
+import org.apache.arrow.vector.NullVector;
 import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.complex.FixedSizeListVector;
@@ -194,7 +195,8 @@ public final class PredictionTable {
   private static void copy(FieldVector from, FieldVector to, int rows) {
     to.clear();
     to.allocateNew();
-    for (int r = 0; r < rows; r++) {
+    // A column of the null type holds no values to copy (Arrow's copyFromSafe refuses it).
+    for (int r = 0; r < rows && !(to instanceof NullVector); r++) {
       to.copyFromSafe(r, r, from);
     }
     to.setValueCount(rows);

@@ -344,6 +344,8 @@ public final class TableSurvey {
         categorical.add(f.getName());
       } else if (isVector(f)) {
         vectors.add(f.getName());
+      } else if (f.getType() instanceof ArrowType.Null) {
+        leftOut.add("'" + f.getName() + "' (empty in every row)"); // as a CSV file's trailing comma makes one
       } else {
         leftOut.add("'" + f.getName() + "' (" + describe(f) + ", neither numeric nor categorical)");
       }

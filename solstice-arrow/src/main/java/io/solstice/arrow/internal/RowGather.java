@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.NullVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.compare.VectorEqualsVisitor;
 import org.apache.arrow.vector.dictionary.Dictionary;
@@ -16,7 +17,8 @@ import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
  * Copies chosen rows of open batches into a new batch of their schema, for every column type
- * (Arrow's {@code copyFromSafe}). Dictionary-encoded columns copy their indices and share the
+ * (Arrow's {@code copyFromSafe}; a column of the null type, such as a CSV file's empty column, has
+ * only a length). Dictionary-encoded columns copy their indices and share the
  * first source batch's dictionaries, so the sources must have equal dictionaries (a file's
  * batches do).
  *
@@ -46,7 +48,8 @@ public final class RowGather {
         FieldVector target = targets.get(c);
         target.setInitialCapacity(count);
         target.allocateNew();
-        for (int i = 0; i < count; i++) {
+        // A column of the null type holds no values to copy (Arrow's copyFromSafe refuses it).
+        for (int i = 0; i < count && !(target instanceof NullVector); i++) {
           target.copyFromSafe(rowOf[i], i, sources.get(batchOf[i]).root().getVector(c));
         }
         target.setValueCount(count);
