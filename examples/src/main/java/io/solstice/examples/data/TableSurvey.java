@@ -375,7 +375,6 @@ public final class TableSurvey {
                 + "file without a header, add --csv-no-header, and the columns are named f0, f1, ...)" : ""), columns));
   }
 
-
   /** A numeric column: integers, floating point, decimals, or booleans (0 and 1). */
   private static boolean isScalar(Field f) {
     ArrowType t = f.getType();
