@@ -147,6 +147,33 @@ class ResumeCommandTest {
   }
 
   @Test
+  void aRunWhoseFeaturesTrainNoLongerChoosesIsNotResumedAndItsRecordIsKept() throws IOException {
+    Path data;
+    try (BufferAllocator allocator = new RootAllocator()) {
+      data = new Tables(allocator).csv(dir.resolve("flowers.csv"));
+    }
+    Path work = dir.resolve("work");
+    Cli interrupted = Cli.run("train", "--data", data.toString(), "--label", "species", "--epochs", "2",
+        "--max-steps", "5", "--work-dir", work.toString());
+    assertThat(interrupted.exitCode()).as(interrupted.err()).isZero();
+    // As a run started by a version whose default features differed (one that kept row numbers):
+    // its record names a feature this version leaves out.
+    Path record = work.resolve("checkpoints/preprocessing.json");
+    ObjectNode preprocessing = (ObjectNode) new ObjectMapper().readTree(record.toFile());
+    ((ArrayNode) preprocessing.get("features")).insert(0, "row");
+    Files.writeString(record, preprocessing.toString());
+
+    Cli resumed = Cli.run("resume", "--work-dir", work.toString());
+
+    assertThat(resumed.exitCode()).isEqualTo(SolsticeCli.EXIT_USAGE);
+    assertThat(resumed.errLines()).containsExactly("solstice resume: this run was trained on the features [row, x0, x1, "
+        + "x2, x3] of " + data.toAbsolutePath() + ", and train now chooses [x0, x1, x2, x3] from it: its checkpoints "
+        + "cannot continue with those; start the run again (with --features row,x0,x1,x2,x3 for the same features)");
+    // The run's record is as it was: a refused resume does not rewrite it.
+    assertThat(Files.readString(record)).isEqualTo(preprocessing.toString());
+  }
+
+  @Test
   void aDirectoryWithoutAJobIsOneLineAndExitCode2() {
     Cli run = Cli.run("resume", "--checkpoint-dir", dir.toString());
     assertThat(run.exitCode()).isEqualTo(SolsticeCli.EXIT_USAGE);

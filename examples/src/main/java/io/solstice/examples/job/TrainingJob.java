@@ -207,7 +207,9 @@ public final class TrainingJob {
 
   /**
    * Refuses to resume on a table whose bytes differ from those the run started on: its split,
-   * scaling and batches would differ from the ones the checkpoints were trained with.
+   * scaling and batches would differ from the ones the checkpoints were trained with. Refuses too
+   * when the same table now gives other features, as a later version's choice of default
+   * features can: the checkpoints' first layer would not fit.
    */
   private void refuseChangedData() throws IOException {
     Path recorded = settings.checkpointDir().resolve(PREPROCESSING);
@@ -215,11 +217,21 @@ public final class TrainingJob {
     if (now == null || !Files.isRegularFile(recorded)) {
       return;
     }
-    JsonNode before = Json.readTree(Files.readAllBytes(recorded)).get(DataFingerprint.KEY);
+    JsonNode started = Json.readTree(Files.readAllBytes(recorded));
+    JsonNode before = started.get(DataFingerprint.KEY);
     if (before != null && !before.isNull() && !before.asText().equals(now)) {
       throw new UsageException(data.preprocessing().get("data") + " is not the table this run started on (then "
           + before.asText() + ", now " + now + "): resuming on it would split, scale and batch other rows than "
           + "the checkpoints were trained on; restore that table, or start a new run");
+    }
+    List<String> featuresBefore = new ArrayList<>();
+    started.path("features").forEach(name -> featuresBefore.add(name.asText()));
+    Object featuresNow = data.preprocessing().get("features");
+    if (!featuresBefore.isEmpty() && featuresNow instanceof List<?> chosen && !featuresBefore.equals(chosen)) {
+      throw new UsageException("this run was trained on the features " + featuresBefore + " of "
+          + data.preprocessing().get("data") + ", and train now chooses " + chosen + " from it: its checkpoints "
+          + "cannot continue with those; start the run again (with --features " + String.join(",", featuresBefore)
+          + " for the same features)");
     }
   }
 
