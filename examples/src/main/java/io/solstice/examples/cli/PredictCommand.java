@@ -24,7 +24,8 @@ import picocli.CommandLine.Option;
     description = {
         "Apply a trained model to new rows: the model of a 'train' or 'digits' run (its best epoch's checkpoint, "
             + "else its latest) with the run's feature columns, null filling and standardization, streamed over an "
-            + "Arrow IPC file or stream, Parquet, CSV or JSON lines table (the last two also gzip-compressed, *.gz) with those feature columns.",
+            + "Arrow IPC file or stream, Parquet, CSV or JSON lines table (the last two also gzip-compressed, *.gz) "
+            + "with those feature columns.",
         "",
         "Output: every input column but the features, then 'prediction' (the class name, or the predicted value "
             + "for regression) and, for classification, 'probabilities' (one per class, in the run's class order; "
