@@ -84,8 +84,9 @@ public final class ReadOptions {
 
   /**
    * Whether a CSV file's first row (after {@link #csvSkipRows()}) names the columns; without a
-   * header the columns are named {@code f0, f1, ...}. A first row of numbers only is read as
-   * data either way: no table names all its columns with numbers.
+   * header the columns are named {@code f0, f1, ...}. A first row of numbers only (but for
+   * positions {@code 0, 1, 2, ...}, pandas' names of numbered columns) is read as data either
+   * way.
    *
    * @return true (the default) when the file may have a header
    */

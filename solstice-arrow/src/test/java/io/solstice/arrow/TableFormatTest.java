@@ -151,7 +151,7 @@ class TableFormatTest {
     ReadOptions defaults = ReadOptions.builder().build();
     Path plain = text("plain.csv", "a,b\n1,2\n");
     Path european = text("european.csv", "a;b\n1,5;2\n");
-    Path tabs = gzip("tabs.tsv.gz", "1\t2\n3\t4\n".getBytes(StandardCharsets.UTF_8));
+    Path tabs = gzip("tabs.tsv.gz", "5\t2\n3\t4\n".getBytes(StandardCharsets.UTF_8));
     Path jsonLines = gzip("rows.jsonl.gz", "{\"a\": 1}\n".getBytes(StandardCharsets.UTF_8));
 
     assertThat(TableFormat.CSV.describe(plain, defaults)).isEqualTo("CSV");

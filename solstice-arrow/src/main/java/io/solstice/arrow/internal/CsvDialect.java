@@ -3,7 +3,7 @@ package io.solstice.arrow.internal;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -15,8 +15,9 @@ import java.util.regex.Pattern;
  * has tabs or semicolons ({@code 1,5;2,25}). In a tab- or semicolon-separated file whose values
  * are written with a decimal comma ({@code 2,5}), numbers are read with that decimal comma. A
  * first line that holds only numbers, or the same number twice, is a row of data, not a header
- * (scikit-learn's {@code digits.csv.gz} has none): no header names all its columns with numbers,
- * and none names two columns alike.
+ * (scikit-learn's {@code digits.csv.gz} has none): a header names its columns by numbers only
+ * when they are positions ({@code ,0,1,2}, as pandas writes numbered columns), and never names two
+ * columns alike.
  *
  * @param delimiter the field separator
  * @param decimalPoint the decimal separator of numbers
@@ -67,10 +68,11 @@ public record CsvDialect(char delimiter, char decimalPoint, boolean header) {
 
   /**
    * Whether a first line is a row of data: its fields are numbers (but for empty ones, missing
-   * values), or one number comes twice.
+   * values), or one number comes twice. Positions are names, though: {@code ,0,1,2} is the
+   * header pandas writes for a table whose columns are numbered.
    */
   private static boolean isData(String[] fields, boolean decimalComma) {
-    Set<String> numbers = new HashSet<>();
+    Set<String> numbers = new LinkedHashSet<>();
     boolean onlyNumbers = true;
     for (String field : fields) {
       String value = field.strip();
@@ -85,7 +87,18 @@ public record CsvDialect(char delimiter, char decimalPoint, boolean header) {
         onlyNumbers = false;
       }
     }
-    return onlyNumbers && !numbers.isEmpty();
+    return onlyNumbers && !numbers.isEmpty() && !arePositions(numbers);
+  }
+
+  /** Whether texts are 0, 1, 2, ... or 1, 2, 3, ... in order, two or more of them. */
+  private static boolean arePositions(Set<String> numbers) {
+    int expected = numbers.iterator().next().equals("0") ? 0 : 1;
+    for (String number : numbers) {
+      if (!number.equals(Integer.toString(expected++))) {
+        return false;
+      }
+    }
+    return numbers.size() >= 2;
   }
 
   /**

@@ -43,7 +43,7 @@ class CsvDialectTest {
     // No header: a comma between digits is a decimal comma where tabs or semicolons separate.
     assertThat(CsvDialect.of("1,5;2,25;yes\n0,5;1;no\n")).isEqualTo(new CsvDialect(';', ',', true));
     assertThat(CsvDialect.of("1,5\t2\tyes\n0\t1\tno\n")).isEqualTo(new CsvDialect('\t', ',', true));
-    assertThat(CsvDialect.of("1,2,3\n4,5,6\n")).isEqualTo(new CsvDialect(',', '.', false));
+    assertThat(CsvDialect.of("1,5,3\n4,5,6\n")).isEqualTo(new CsvDialect(',', '.', false));
     assertThat(CsvDialect.of("1,2,a;b\n")).isEqualTo(CsvDialect.COMMAS);
     assertThat(CsvDialect.of("x1,x2;y\n")).isEqualTo(CsvDialect.COMMAS);
   }
@@ -60,6 +60,10 @@ class CsvDialectTest {
     // Names, some of them numbers, as years are: a header.
     assertThat(CsvDialect.of("country,2019,2020,2021\nNorway,1,2,3\n").header()).isTrue();
     assertThat(CsvDialect.of(",x1,x2,label\n0,1,2,a\n").header()).isTrue();
+    // Positions as names: pandas' header for numbered columns, with and without its index.
+    assertThat(CsvDialect.of(",0,1,2\n0,0.5,0.25,0.125\n").header()).isTrue();
+    assertThat(CsvDialect.of("1,2,3\n7,8,9\n").header()).isTrue();
+    assertThat(CsvDialect.of("0,1,3\n7,8,9\n").header()).isFalse();
     assertThat(CsvDialect.of("\"1\",\"2\"\n1,2\n").header()).isTrue();
   }
 
