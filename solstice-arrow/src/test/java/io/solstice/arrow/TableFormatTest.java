@@ -147,6 +147,15 @@ class TableFormatTest {
   }
 
   @Test
+  void aRowWithTooFewFieldsIsNamedWithoutTheDatasetLayersWrapping() throws IOException {
+    Path ragged = text("ragged.csv", "x,y\n1,2\n7\n3,4\n");
+
+    assertThatThrownBy(() -> rows(TableFormat.CSV, ragged, ReadOptions.builder().build(), new ArrayList<>()))
+        .isInstanceOf(ArrowDataException.class)
+        .hasMessageStartingWith("ragged.csv: cannot read as CSV (CSV parse error: Row #3: Expected 2 columns, got 1: 7)");
+  }
+
+  @Test
   void aDescriptionSaysHowAFileIsReadWhereThatIsNotPlain() throws IOException {
     ReadOptions defaults = ReadOptions.builder().build();
     Path plain = text("plain.csv", "a,b\n1,2\n");

@@ -221,8 +221,20 @@ public final class DatasetCursor extends BatchCursor {
     // A later file of a directory that the first read fine: most often one whose columns differ.
     String hint = currentFile > 0 ? "; the files of a directory are one table, each with the columns of the first, "
         + files.get(0).getFileName() : "";
-    return new ArrowDataException(null, file + ": cannot read as " + format.label + " (" + failure.getMessage() + ")"
-        + hint, failure);
+    return new ArrowDataException(null, file + ": cannot read as " + format.label + " (" + reason(failure.getMessage())
+        + ")" + hint, failure);
+  }
+
+  /**
+   * The reason in a message of Arrow's dataset layer, which wraps it in what it was doing ("Error
+   * creating dataset. Could not read schema from '...'. Is this a 'csv' file?: Could not open CSV
+   * input source '...': Invalid: CSV parse error: Row #102: Expected 3 columns, got 2: 7,8"): the
+   * part after the last "Invalid: ", else the whole message.
+   */
+  static String reason(String message) {
+    String marker = "Invalid: ";
+    int at = message == null ? -1 : message.lastIndexOf(marker);
+    return at < 0 ? message : message.substring(at + marker.length());
   }
 
   private void closeScan() throws Exception {
