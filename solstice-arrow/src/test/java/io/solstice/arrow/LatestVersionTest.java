@@ -155,7 +155,7 @@ class LatestVersionTest {
     Flux<ArrowBatch> batches = ArrowSources.roots("blobs", stored, null, allocator, ReadOptions.defaults())
         .doOnNext(batch -> {
           if (batch.position().batch() == SWITCH_AT) {
-            published.tryEmitNext(new ModelVersion<>(2, 10, model()));
+            published.emitNext(new ModelVersion<>(2, 10, model()), WHILE_ANOTHER_EMITS);
             await(secondDelivered, "version 2 delivered on the versions' thread");
             // secondDelivered counts down in doOnNext, before the operator's own subscriber
             // stores the version; the drain would go on with version 1 until then. A task
@@ -169,13 +169,21 @@ class LatestVersionTest {
     CompletableFuture<List<Long>> used =
         batches.transform(operator.apply(versions)).collectList().toFuture();
     // Published once the operator waits for it, so that it arrives on the versions' thread.
-    published.tryEmitNext(new ModelVersion<>(1, 0, model()));
+    published.emitNext(new ModelVersion<>(1, 0, model()), WHILE_ANOTHER_EMITS);
     try {
       return used.get(60, TimeUnit.SECONDS);
     } finally {
-      published.tryEmitComplete();
+      published.emitComplete(WHILE_ANOTHER_EMITS);
     }
   }
+
+  /**
+   * Retries an emission that met another thread's: version 1 comes from the test's thread and
+   * version 2 from the source's, and on a busy machine the first may still be in the sink when
+   * the second comes, which {@code tryEmitNext} would drop (FAIL_NON_SERIALIZED).
+   */
+  private static final Sinks.EmitFailureHandler WHILE_ANOTHER_EMITS =
+      Sinks.EmitFailureHandler.busyLooping(Duration.ofSeconds(10));
 
   // 30 s: the wait costs time only when something is wrong, and a busy machine may be slow.
   private static void await(CountDownLatch latch, String what) {
