@@ -119,14 +119,9 @@ class ResumeCommandTest {
 
   @Test
   void aTableChangedSinceTheRunStartedIsNotResumedOn() throws IOException {
-    Path data;
-    try (BufferAllocator allocator = new RootAllocator()) {
-      data = new Tables(allocator).csv(dir.resolve("flowers.csv"));
-    }
+    Path data = dir.resolve("flowers.csv");
     Path work = dir.resolve("work");
-    Cli interrupted = Cli.run("train", "--data", data.toString(), "--label", "species", "--epochs", "2",
-        "--max-steps", "5", "--work-dir", work.toString());
-    assertThat(interrupted.exitCode()).as(interrupted.err()).isZero();
+    stoppedAfterFiveSteps(data, work);
     String before = new ObjectMapper().readTree(work.resolve("checkpoints/preprocessing.json").toFile())
         .get("data_fingerprint").asText();
     // One value edited in the first row: same size, other bytes.
@@ -148,14 +143,9 @@ class ResumeCommandTest {
 
   @Test
   void aRunWhoseFeaturesTrainNoLongerChoosesIsNotResumedAndItsRecordIsKept() throws IOException {
-    Path data;
-    try (BufferAllocator allocator = new RootAllocator()) {
-      data = new Tables(allocator).csv(dir.resolve("flowers.csv"));
-    }
+    Path data = dir.resolve("flowers.csv");
     Path work = dir.resolve("work");
-    Cli interrupted = Cli.run("train", "--data", data.toString(), "--label", "species", "--epochs", "2",
-        "--max-steps", "5", "--work-dir", work.toString());
-    assertThat(interrupted.exitCode()).as(interrupted.err()).isZero();
+    stoppedAfterFiveSteps(data, work);
     // As a run started by a version whose default features differed (one that kept row numbers):
     // its record names a feature this version leaves out.
     Path record = work.resolve("checkpoints/preprocessing.json");
@@ -254,6 +244,16 @@ class ResumeCommandTest {
     assertThat(uninterrupted.state().asMap().keySet()).isEqualTo(afterStop.state().asMap().keySet());
     uninterrupted.state().asMap().forEach((name, array) -> assertThat(afterStop.state().get(name).data().asBytes())
         .as(name).isEqualTo(array.data().asBytes()));
+  }
+
+  /** Writes the flowers table as CSV and starts a {@code train} run on it that stops after five steps. */
+  private static void stoppedAfterFiveSteps(Path data, Path work) throws IOException {
+    try (BufferAllocator allocator = new RootAllocator()) {
+      new Tables(allocator).csv(data);
+    }
+    Cli interrupted = Cli.run("train", "--data", data.toString(), "--label", "species", "--epochs", "2",
+        "--max-steps", "5", "--work-dir", work.toString());
+    assertThat(interrupted.exitCode()).as(interrupted.err()).isZero();
   }
 
   /**
