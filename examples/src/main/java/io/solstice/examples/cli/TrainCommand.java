@@ -172,6 +172,9 @@ public final class TrainCommand extends TrainingCommand {
   /** The Huber loss's delta, in standard deviations of the target. */
   private static final double HUBER_DELTA = 1.0;
 
+  /** A size: digits, then an optional unit (k, m, g or t) and an optional b or ib. */
+  private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([kmgt]?)(i?b)?");
+
   /** Creates the command. */
   public TrainCommand() {}
 
@@ -394,9 +397,6 @@ public final class TrainCommand extends TrainingCommand {
     return items.size() <= 20 ? items.toString()
         : "[" + String.join(", ", items.subList(0, 10)) + ", ... and " + (items.size() - 10) + " more]";
   }
-
-  /** A size: digits, then an optional unit (k, m, g or t) and an optional b or ib. */
-  private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([kmgt]?)(i?b)?");
 
   private long inMemoryLimit(BufferAllocator allocator) {
     if (inMemoryLimit == null) {

@@ -28,10 +28,9 @@ import reactor.core.publisher.Flux;
  * classification label (its distinct values: strings, booleans, dictionary entries, or integers in
  * numeric order; more than 20 that are more than half as many as the rows are refused, since most
  * would have a single row, as a price or an id would); a regression target must be numeric. It
- * counts the rows whose numeric
- * features are missing (null or NaN, {@link FeatureValue}), per column, and refuses an infinite
- * feature and a missing label (null, or an empty string) or target (null, NaN or infinite),
- * naming its row of the table, from 1.
+ * counts the rows whose numeric features are missing (null or NaN, {@link FeatureValue}), per
+ * column, and refuses an infinite feature and a missing label (null, or an empty string) or
+ * target (null, NaN or infinite), naming its row of the table, from 1.
  *
  * <p>A string or dictionary-encoded feature column is categorical (one-hot encoded; its
  * categories come from the train rows later, {@link Categories#ofTrainRows}, its rarer values
@@ -77,7 +76,8 @@ public final class TableSurvey {
   private final List<String> leftOut = new ArrayList<>();
   // Per categorical feature column, its distinct values, counted up to one more than the most.
   private final Map<String, Set<String>> distinct = new LinkedHashMap<>();
-  // Default integer features that have gone up by one on every row so far: each one's first value.
+  // Default integer features that have gone up by one on every row so far: the value each one
+  // takes on the next row (null before the first), its first being that value less the rows.
   private final Map<String, Long> rowNumbers = new LinkedHashMap<>();
 
   private TableSurvey(String label, List<String> requestedFeatures, List<String> requestedCategorical,
@@ -155,7 +155,8 @@ public final class TableSurvey {
   private void leaveOutIdentifiers() {
     List<String> kept = new ArrayList<>(features);
     if (rows >= ROW_NUMBER_MIN_ROWS) {
-      rowNumbers.forEach((column, first) -> {
+      rowNumbers.forEach((column, next) -> {
+        long first = next - rows;
         kept.remove(column);
         leftOut.add("'" + column + "' (" + first + ", " + (first + 1) + ", ... " + (first + rows - 1)
             + ": a row number)");
@@ -237,19 +238,14 @@ public final class TableSurvey {
   private void followRowNumbers(ArrowBatch batch) {
     rowNumbers.entrySet().removeIf(column -> {
       BaseIntVector values = (BaseIntVector) batch.root().getVector(column.getKey());
-      long next = column.getValue() + (rows - batch.rowCount());
-      for (int r = 0; r < batch.rowCount(); r++, next++) {
-        if (values.isNull(r)) {
+      Long next = column.getValue();
+      for (int r = 0; r < batch.rowCount(); r++) {
+        if (values.isNull(r) || next != null && values.getValueAsLong(r) != next) {
           return true;
         }
-        long value = values.getValueAsLong(r);
-        if (rows == batch.rowCount() && r == 0) {
-          column.setValue(value); // the table's first row: where the count starts
-          next = value;
-        } else if (value != next) {
-          return true;
-        }
+        next = values.getValueAsLong(r) + 1;
       }
+      column.setValue(next);
       return false;
     });
   }
@@ -337,7 +333,7 @@ public final class TableSurvey {
       if (isScalar(f)) {
         gathered.add(f.getName());
         if (f.getType() instanceof ArrowType.Int) {
-          rowNumbers.put(f.getName(), 0L);
+          rowNumbers.put(f.getName(), null);
         }
       } else if (Categories.isCategorical(f)) {
         gathered.add(f.getName());
