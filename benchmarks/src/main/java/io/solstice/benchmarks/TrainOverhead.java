@@ -5,6 +5,7 @@ import io.solstice.benchmarks.internal.InlinedMlp;
 import io.solstice.benchmarks.internal.Interleaved;
 import io.solstice.benchmarks.internal.Json;
 import io.solstice.benchmarks.internal.Models;
+import io.solstice.benchmarks.internal.StepSplit;
 import io.solstice.benchmarks.internal.Summary;
 import io.solstice.benchmarks.internal.SyntheticMnist;
 import io.solstice.benchmarks.internal.Timer;
@@ -13,14 +14,17 @@ import io.solstice.core.models.MlpClassifier;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadFactory;
+import java.util.function.DoubleSupplier;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * The engine's overhead: samples/s of an engine run ({@code Solstice.run(model).train(...)}) over in-memory batches divided by
  * a plain {@code for} loop (on one dedicated, long-lived thread) calling the same {@link MlpClassifier#trainStep} on the same batches
  * (MLP 784-256-10, batch 128, float32, Adam). One sample of each side is one epoch (one
- * run per epoch); a second comparison runs four epochs per run, a third compares a run on a
- * borrowed training thread (the default) with the same run on a new thread of its own.
+ * run per epoch). The same two sides with each step call timed split the gap into time between
+ * steps and the step calls' own speed; a further comparison runs four epochs per run, another
+ * compares a run on a borrowed training thread (the default) with the same run on a new thread
+ * of its own.
  */
 public final class TrainOverhead {
 
@@ -51,6 +55,24 @@ public final class TrainOverhead {
           () -> Timer.throughput(samples, () -> engine[0] = Models.engineEpoch(engine[0], batches)),
           loopThread.wrap(() -> Timer.throughput(samples,
               () -> plain[0] = Models.plainEpoch(plain[0], batches))));
+    }
+    // Where the gap is: the same two sides with each step call timed, so that the time the engine
+    // adds between steps and a slowdown of the step calls themselves show apart.
+    StepSplit engineSplit = new StepSplit();
+    StepSplit plainSplit = new StepSplit();
+    Interleaved.Comparison timedSteps;
+    try (DedicatedThread loopThread = new DedicatedThread("plain-loop")) {
+      DoubleSupplier engineSide = () -> Timer.throughput(samples,
+          () -> engine[0] = engineSplit.engineEpoch(engine[0], batches));
+      DoubleSupplier plainSide = loopThread.wrap(() -> Timer.throughput(samples,
+          () -> plain[0] = plainSplit.plainEpoch(plain[0], batches)));
+      for (int i = 0; i < Math.min(3, config.warmupPairs()); i++) {
+        engineSide.getAsDouble();
+        plainSide.getAsDouble();
+      }
+      engineSplit.clear();
+      plainSplit.clear();
+      timedSteps = Interleaved.compare(0, config.pairs(), engineSide, plainSide);
     }
     // The same comparison with four epochs per run: what is left of the gap is per step.
     Interleaved.Comparison longRuns;
@@ -103,6 +125,11 @@ public final class TrainOverhead {
         .put("comparison", comparison.toJson(
             "Solstice.run(model).train(Flux.fromIterable(batches))",
             "for loop over MlpClassifier.trainStep on one dedicated thread", "samples_per_s"))
+        .put("timed_steps", timedSteps.toJson("the engine run, its StepEnded step times summed",
+            "the plain loop, System.nanoTime() around each step", "samples_per_s"))
+        .put("engine_steps_vs_plain_steps", engineSplit.stepTimeRatio(plainSplit).toJson())
+        .put("engine_between_steps_us", engineSplit.betweenStepsMicros().toJson())
+        .put("plain_between_steps_us", plainSplit.betweenStepsMicros().toJson())
         .put("four_epoch_runs", longRuns.toJson(
             "Solstice.run(model), " + LONG_RUN_EPOCHS + " epochs per run",
             "the plain loop, " + LONG_RUN_EPOCHS + " epochs", "samples_per_s"))

@@ -1,13 +1,17 @@
 package io.solstice.examples.report;
 
 import io.solstice.core.metrics.ClassificationMetrics;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 /**
  * A per-class text report in the layout of scikit-learn's {@code classification_report}:
- * precision, recall, F1 and support per class, then accuracy, macro and weighted averages.
+ * precision, recall, F1 and support per class, then accuracy, macro and weighted averages. As
+ * there, a class that no row has and no row is predicted as gets no row and no share of the macro
+ * average; a line after the table names such classes, which a split too small for a rare class
+ * leaves out.
  */
 public final class ClassificationReport {
 
@@ -32,7 +36,12 @@ public final class ClassificationReport {
     StringBuilder out = new StringBuilder();
     out.append(String.format(Locale.ROOT, head, "", "precision", "recall", "f1-score", "support"));
     out.append('\n');
+    List<String> absent = new ArrayList<>();
     for (int k = 0; k < classes; k++) {
+      if (!metrics.occurs(k)) {
+        absent.add(name(classNames, k));
+        continue;
+      }
       out.append(String.format(Locale.ROOT, row, name(classNames, k), v.get("precision_" + k),
           v.get("recall_" + k), v.get("f1_" + k), Math.round(v.get("support_" + k))));
     }
@@ -44,6 +53,10 @@ public final class ClassificationReport {
         v.get("recall_macro"), v.get("f1_macro"), count));
     out.append(String.format(Locale.ROOT, row, "weighted avg", v.get("precision_weighted"),
         v.get("recall_weighted"), v.get("f1_weighted"), count));
+    if (!absent.isEmpty()) {
+      out.append('\n').append("No row of ").append(absent.size() == 1 ? "class " : "classes ")
+          .append(String.join(", ", absent)).append(", and none predicted: left out above.\n");
+    }
     return out.toString();
   }
 

@@ -29,4 +29,19 @@ class ClassificationReportTest {
         "   macro avg     0.8333     0.8333     0.7778          4",
         "weighted avg     0.8750     0.7500     0.7500          4");
   }
+
+  @Test
+  void leavesOutAndNamesAClassWithNoRowAndNoPrediction() {
+    // Targets [0, 1], predictions [0, 1]: "emu" is in the class list but nowhere in these rows.
+    float[][] scores = {{0.9f, 0.1f, 0}, {0.2f, 0.8f, 0}};
+    ClassificationMetrics m = ClassificationMetrics.fromScores(
+        Nd4j.createFromArray(scores), Nd4j.createFromArray(0L, 1L), 0.5);
+
+    List<String> lines = ClassificationReport.format(m, List.of("cat", "dog", "emu")).lines().toList();
+
+    assertThat(lines).noneMatch(line -> line.trim().startsWith("emu"));
+    assertThat(lines).contains(
+        "   macro avg     1.0000     1.0000     1.0000          2",
+        "No row of class emu, and none predicted: left out above.");
+  }
 }

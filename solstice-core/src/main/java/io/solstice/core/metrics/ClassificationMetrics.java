@@ -22,7 +22,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *   <li>{@code loss}: the average loss per example; {@code count}: N;
  *   <li>{@code mcc}: the multi-class Matthews correlation coefficient (Gorodkin's R_K);
  *   <li>{@code precision_macro}, {@code recall_macro}, {@code f1_macro}: unweighted means over
- *       all classes, as scikit-learn's {@code average="macro"};
+ *       the classes that occur, as true classes or as predictions, as scikit-learn's {@code
+ *       average="macro"} (whose labels are those of both): a class that occurs in neither has no
+ *       value to average, so a test set without a rare class does not pull the mean down;
  *   <li>{@code precision_weighted}, {@code recall_weighted}, {@code f1_weighted}: means
  *       weighted by each class's support (its prevalence);
  *   <li>for each class k: {@code precision_k}, {@code recall_k}, {@code f1_k},
@@ -213,6 +215,22 @@ public final class ClassificationMetrics implements Metrics<ClassificationMetric
     return matrix;
   }
 
+  /**
+   * Whether a class occurs in what was measured, as a true class or as a prediction: the classes
+   * that the macro averages take (see the class comment).
+   *
+   * @param classIndex the class, in {@code [0, numClasses)}
+   * @return false when no example has it as its label or as its prediction
+   */
+  public boolean occurs(int classIndex) {
+    for (int other = 0; other < numClasses; other++) {
+      if (confusion[classIndex * numClasses + other] > 0 || confusion[other * numClasses + classIndex] > 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   @Override
   public Map<String, Double> compute() {
     long[] truePositives = new long[numClasses];
@@ -243,9 +261,13 @@ public final class ClassificationMetrics implements Metrics<ClassificationMetric
     values.put("loss", count == 0 ? 0 : lossSum / count);
     values.put("count", (double) count);
     values.put("mcc", matthews(correct, support, predictedCount));
-    values.put("precision_macro", mean(precision));
-    values.put("recall_macro", mean(recall));
-    values.put("f1_macro", mean(f1));
+    boolean[] occurs = new boolean[numClasses];
+    for (int k = 0; k < numClasses; k++) {
+      occurs[k] = occurs(k);
+    }
+    values.put("precision_macro", mean(precision, occurs));
+    values.put("recall_macro", mean(recall, occurs));
+    values.put("f1_macro", mean(f1, occurs));
     values.put("precision_weighted", weightedMean(precision, support));
     values.put("recall_weighted", weightedMean(recall, support));
     values.put("f1_weighted", weightedMean(f1, support));
@@ -286,12 +308,16 @@ public final class ClassificationMetrics implements Metrics<ClassificationMetric
     return sum / count;
   }
 
-  private static double mean(double[] values) {
+  private static double mean(double[] values, boolean[] included) {
     double sum = 0;
-    for (double v : values) {
-      sum += v;
+    int n = 0;
+    for (int k = 0; k < values.length; k++) {
+      if (included[k]) {
+        sum += values[k];
+        n++;
+      }
     }
-    return sum / values.length;
+    return n == 0 ? 0 : sum / n;
   }
 
   private static double ratio(long numerator, long denominator) {

@@ -72,6 +72,24 @@ class ClassificationMetricsTest {
   }
 
   @Test
+  void macroAveragesLeaveOutAClassThatIsNeitherALabelNorAPrediction() {
+    // Class 1 has no support but is predicted once (precision 0, counted); class 3 occurs nowhere.
+    ClassificationMetrics metrics = ClassificationMetrics.of(
+        new int[] {0, 0, 1, 2, 2}, new int[] {0, 0, 2, 2, 2}, 0.0, 4);
+    Map<String, Double> values = metrics.compute();
+
+    // precision 1, 0, 1; recall 1, 0, 2/3; F1 1, 0, 4/5 over classes 0-2 only.
+    assertThat(values.get("precision_macro")).isCloseTo(2 / 3.0, within(1e-12));
+    assertThat(values.get("recall_macro")).isCloseTo((1 + 2 / 3.0) / 3, within(1e-12));
+    assertThat(values.get("f1_macro")).isCloseTo((1 + 4 / 5.0) / 3, within(1e-12));
+    assertThat(metrics.occurs(1)).isTrue();
+    assertThat(metrics.occurs(3)).isFalse();
+    // Its own values stay defined as 0, and the weighted means never counted it.
+    assertThat(values.get("f1_3")).isZero();
+    assertThat(values.get("recall_weighted")).isCloseTo(0.8, within(1e-12));
+  }
+
+  @Test
   void mccIsOneForPerfectPredictionsAndMinusOneForSwappedBinaryLabels() {
     int[] labels = {0, 1, 1, 0, 1};
     int[] swapped = {1, 0, 0, 1, 0};
