@@ -464,11 +464,35 @@ class FeatureColumnsTest {
 
     assertThat(train.exitCode()).as(train.err()).isZero();
     assertThat(train.out()).contains("Read as text: 'size' holds numbers but for '?', so its values are categories; "
-        + "if that marks a missing value, empty those cells to read the column as numbers (then see --fill-nulls)");
+        + "if that marks a missing value, --missing '?' reads the column as numbers (then see --fill-nulls)");
     assertThat(trainMany.exitCode()).as(trainMany.err()).isZero();
     assertThat(trainMany.out()).containsPattern("Left out: 'count' \\(\\d+ distinct values in 300 rows, too many to be "
-        + "categories; numbers but for '\\?', which make the column text\\), 'price' \\(300 distinct values in 300 "
-        + "rows, too many to be categories; numbers written as text, such as '\\$\\d+\\.5'\\)");
+        + "categories; numbers but for '\\?', which make the column text; --missing '\\?' reads them as missing\\), "
+        + "'price' \\(300 distinct values in 300 rows, too many to be categories; numbers written as text, such as "
+        + "'\\$\\d+\\.5'\\)");
+
+    // With the marker named, both columns are numbers with missing values, filled; predict reads
+    // the model's files the same way, and the row with a '?' gets a prediction.
+    Path work = dir.resolve("missing");
+    Cli missing = Cli.run("train", "--data", manyCounts.toString(), "--label", "label", "--epochs", "2",
+        "--missing", "?", "--fill-nulls", "mean", "--work-dir", work.toString());
+    assertThat(missing.exitCode()).as(missing.err()).isZero();
+    assertThat(missing.out()).contains("(CSV, '?' as missing): 300 rows; features [size, count] (2 per row)")
+        .contains("Left out: 'price' (300 distinct values").doesNotContain("Read as text");
+    Path out = dir.resolve("missing-predicted.csv");
+    Cli predict = Cli.run("predict", "--run", work.toString(), "--data", manyCounts.toString(), "--out", out.toString());
+    assertThat(predict.exitCode()).as(predict.err()).isZero();
+    List<String> predicted = Files.readAllLines(out);
+    assertThat(predicted).hasSize(301);
+    assertThat(predicted.get(0)).startsWith("label,price,prediction,");
+    // Row 9 has a '?' count and row 8 a '?' size (r % 40 == 7): both predicted.
+    assertThat(predicted.get(8)).matches("(big|small),\\$8\\.5,(big|small),.*");
+    assertThat(predicted.get(9)).matches("(big|small),\\$9\\.5,(big|small),.*");
+
+    Cli refused = Cli.run("train", "--data", manyCounts.toString(), "--label", "label", "--missing", "a,b;c",
+        "--work-dir", dir.resolve("refused").toString());
+    assertThat(refused.exitCode()).isEqualTo(SolsticeCli.EXIT_USAGE);
+    assertThat(refused.err()).contains("--missing: a missing-value marker must not be blank");
   }
 
   @Test

@@ -2,13 +2,14 @@ package io.solstice.arrow;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 
 /**
  * How a source reads: the rows per emitted batch, where to start, how large one IPC message
- * may be, and how to read a CSV file (header, rows to skip, column types). Sources use what
+ * may be, and how to read a CSV file (header, rows to skip, column types, missing-value markers). Sources use what
  * applies to their format and ignore the rest. Immutable; build with {@link #builder()}.
  *
  * <p>Thread safety: immutable and thread-safe; one instance may serve any number of sources.
@@ -26,6 +27,7 @@ public final class ReadOptions {
   private final boolean csvHeader;
   private final int csvSkipRows;
   private final Map<String, ArrowType> csvColumnTypes;
+  private final List<String> csvMissingValues;
 
   private ReadOptions(Builder b) {
     this.batchSize = b.batchSize;
@@ -34,6 +36,7 @@ public final class ReadOptions {
     this.csvHeader = b.csvHeader;
     this.csvSkipRows = b.csvSkipRows;
     this.csvColumnTypes = Collections.unmodifiableMap(new LinkedHashMap<>(b.csvColumnTypes));
+    this.csvMissingValues = b.csvMissingValues;
   }
 
   /**
@@ -113,6 +116,30 @@ public final class ReadOptions {
     return csvColumnTypes;
   }
 
+  /**
+   * The values that mean a missing value in a CSV file besides the reader's own (an empty cell,
+   * {@code NA}, {@code NULL}, {@code NaN} and the like): a cell that is one of them, spaces
+   * around it aside, is read as an empty one, and so is a cell of spaces alone. Such a file is
+   * read through a temporary copy with those cells emptied, deleted when the file has been read.
+   *
+   * @return the values, in the order given; empty by default
+   */
+  public List<String> csvMissingValues() {
+    return csvMissingValues;
+  }
+
+  /**
+   * Whether a value can be one of {@link #csvMissingValues()}: a whole cell of a CSV file, not
+   * blank.
+   *
+   * @param value the value
+   * @return false when it is blank or holds a quote, a line break or a field separator (comma,
+   *     semicolon, tab)
+   */
+  public static boolean canMarkMissing(String value) {
+    return !value.isBlank() && value.chars().noneMatch(c -> "\",;\t\r\n".indexOf(c) >= 0);
+  }
+
   /** Builds {@link ReadOptions}. */
   public static final class Builder {
     private int batchSize;
@@ -121,6 +148,7 @@ public final class ReadOptions {
     private boolean csvHeader = true;
     private int csvSkipRows;
     private final Map<String, ArrowType> csvColumnTypes = new LinkedHashMap<>();
+    private List<String> csvMissingValues = List.of();
 
     private Builder() {}
 
@@ -202,6 +230,26 @@ public final class ReadOptions {
       csvColumnTypes.clear();
       types.forEach((name, type) -> csvColumnTypes.put(Objects.requireNonNull(name, "column name"),
           Objects.requireNonNull(type, "type of " + name)));
+      return this;
+    }
+
+    /**
+     * Reads these values of a CSV file as missing, as an empty cell is: UCI's {@code ?}, for
+     * example, which would otherwise make a column of numbers a column of text.
+     *
+     * @param values the values (replacing earlier ones); none may be blank or hold a quote, a
+     *     line break, or a character that separates fields (comma, semicolon, tab)
+     * @return this builder
+     */
+    public Builder csvMissingValues(List<String> values) {
+      for (String value : values) {
+        if (!canMarkMissing(Objects.requireNonNull(value, "missing value"))) {
+          throw new IllegalArgumentException("a missing-value marker must not be blank (an empty cell is missing "
+              + "already) nor hold a quote, a line break or a field separator (comma, semicolon, tab), got '"
+              + value + "'");
+        }
+      }
+      this.csvMissingValues = List.copyOf(values);
       return this;
     }
 

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.arrow.memory.BufferAllocator;
 import reactor.core.publisher.Flux;
@@ -75,9 +76,9 @@ public enum TableFormat {
 
   /**
    * The format's name with how a file of it is read, where that is not plain: compressed, a CSV
-   * file's tabs or semicolons, decimal commas, or no header. For example "CSV, semicolons, decimal
-   * commas" or "CSV, no header, gzip-compressed"; a directory's files may each differ, so it is
-   * the name alone.
+   * file's tabs or semicolons, decimal commas, no header, or markers read as missing. For example
+   * "CSV, semicolons, decimal commas" or "CSV, no header, '?' as missing, gzip-compressed"; a
+   * directory's files may each differ, so it is the name alone.
    *
    * @param path the file or directory
    * @param options how it is read (a CSV file's skipped rows and header)
@@ -91,7 +92,7 @@ public enum TableFormat {
     if (this == CSV) {
       CsvDialect dialect;
       try {
-        dialect = CsvDialect.of(path, options.csvSkipRows());
+        dialect = CsvDialect.of(path, options.csvSkipRows(), options.csvMissingValues());
       } catch (IOException e) {
         return label; // the read that follows says what is wrong with the file
       }
@@ -103,6 +104,10 @@ public enum TableFormat {
       }
       if (!options.csvHeader() || !dialect.header()) {
         how.add("no header");
+      }
+      if (!options.csvMissingValues().isEmpty()) {
+        how.add(options.csvMissingValues().stream().map(v -> "'" + v + "'").collect(Collectors.joining(", "))
+            + " as missing");
       }
     }
     if (FileHead.namedGzip(path)) {

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -246,6 +247,55 @@ class TableFormatTest {
     assertThat(rows(TableFormat.JSON_LINES, json, ReadOptions.defaults(), schema))
         .containsExactly(List.of(1.5, 2L, "a"), List.of(2.5, 3L, "b"));
     assertThat(schema.get(0)).isEqualTo("Schema<x: FloatingPoint(DOUBLE), k: Int(64, true), s: Utf8>");
+  }
+
+  @Test
+  void missingValueMarkersAreReadAsMissingWhileEmptyCellsStayMissing() throws IOException {
+    // UCI's layout: ", " between fields, "?" for a missing value, no header; CRLF line ends.
+    String text = "39, 13, ?, State-gov\r\n50, ?, 2.5,\"?\"\r\n?, 9, ,\"a, ?\"\r\n";
+    List<Path> files = List.of(text("uci.csv", text), gzip("uci.csv.gz", text.getBytes(StandardCharsets.UTF_8)));
+    ReadOptions marked = ReadOptions.builder().csvHeader(false).csvMissingValues(List.of("?")).build();
+
+    for (Path file : files) {
+      List<String> schema = new ArrayList<>();
+      List<List<Object>> rows = rows(TableFormat.CSV, file, marked, schema);
+      assertThat(schema.get(0)).as(file.toString()).isEqualTo(
+          "Schema<f0: Int(64, true), f1: Int(64, true), f2: FloatingPoint(DOUBLE), f3: Utf8>");
+      // A marker inside a quoted cell is text; a quoted marker is the marker.
+      assertThat(rows).as(file.toString()).containsExactly(Arrays.asList(39L, 13L, null, " State-gov"),
+          Arrays.asList(50L, null, 2.5, ""), Arrays.asList(null, 9L, null, "a, ?"));
+    }
+    assertThat(TableFormat.CSV.describe(files.get(1), marked)).isEqualTo("CSV, no header, '?' as missing, gzip-compressed");
+    // The copy the reader read is gone once the file has been read.
+    try (var temporary = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+      assertThat(temporary.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith("solstice-missing-"));
+    }
+    // Without the marker, those columns are text.
+    List<String> schema = new ArrayList<>();
+    rows(TableFormat.CSV, files.get(0), ReadOptions.builder().csvHeader(false).build(), schema);
+    assertThat(schema.get(0)).isEqualTo("Schema<f0: Utf8, f1: Utf8, f2: Utf8, f3: Utf8>");
+  }
+
+  @Test
+  void aHeaderCellThatIsAMarkerKeepsItsNameAndAFirstRowWithMarkersIsData() throws IOException {
+    Path header = text("h.csv", "x,?\n1,?\n2,3\n");
+    Path headless = text("n.csv", "1,?\n2,3\n");
+    ReadOptions marked = ReadOptions.builder().csvMissingValues(List.of("?", "n/k")).build();
+
+    List<String> schema = new ArrayList<>();
+    assertThat(rows(TableFormat.CSV, header, marked, schema)).containsExactly(Arrays.asList(1L, null), List.of(2L, 3L));
+    assertThat(schema.get(0)).isEqualTo("Schema<x: Int(64, true), ?: Int(64, true)>");
+    schema.clear();
+    assertThat(rows(TableFormat.CSV, headless, marked, schema)).containsExactly(Arrays.asList(1L, null), List.of(2L, 3L));
+    assertThat(schema.get(0)).isEqualTo("Schema<f0: Int(64, true), f1: Int(64, true)>");
+  }
+
+  @Test
+  void aMarkerThatCouldNotBeACellIsRefused() {
+    for (String marker : List.of("", " ", "a,b", "x;y", "\"?\"", "?\n")) {
+      assertThatThrownBy(() -> ReadOptions.builder().csvMissingValues(List.of(marker)))
+          .as(marker).isInstanceOf(IllegalArgumentException.class);
+    }
   }
 
   @Test

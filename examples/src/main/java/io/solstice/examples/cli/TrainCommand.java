@@ -28,6 +28,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.arrow.memory.BufferAllocator;
@@ -155,6 +156,12 @@ public final class TrainCommand extends TrainingCommand {
       description = "Rows to skip at the start of a CSV file, before the header (default: ${DEFAULT-VALUE}).")
   int csvSkipRows;
 
+  @Option(names = "--missing", split = ",", paramLabel = "VALUE",
+      description = "Values that mark a missing value in a CSV file besides an empty cell, NA, NULL, NaN and the like, "
+          + "such as UCI's --missing '?': a cell that is one, spaces around it aside, is read as empty (a missing "
+          + "number, see --fill-nulls; a category missing). predict reads the model's files the same way.")
+  List<String> missing = List.of();
+
   @Option(names = "--in-memory-limit", paramLabel = "SIZE",
       description = "Largest table held in memory, e.g. 512m, 512MB or 4g (units of 1024); larger ones are streamed "
           + "(default: a quarter of the JVM's maximum heap).")
@@ -196,8 +203,9 @@ public final class TrainCommand extends TrainingCommand {
     String formatted = Categories.formattedNumber(values);
     if (!text.isEmpty()) {
       out().printf(Locale.ROOT, "Read as text: '%s' holds numbers but for %s, so its values are categories; if %s "
-          + "marks a missing value, empty those cells to read the column as numbers (then see --fill-nulls)%n",
-          column, Categories.quoted(text), text.size() == 1 ? "that" : "each of those");
+          + "marks a missing value, %s reads the column as numbers (then see --fill-nulls)%n",
+          column, Categories.quoted(text), text.size() == 1 ? "that" : "each of those",
+          Objects.requireNonNullElse(Categories.missingOption(text), "emptying those cells"));
     } else if (formatted != null) {
       out().printf(Locale.ROOT, "Read as text: '%s' holds numbers written as text, such as '%s', so its values are "
           + "categories; written as plain numbers (no currency sign, thousands separator or percent sign), the "
@@ -369,9 +377,14 @@ public final class TrainCommand extends TrainingCommand {
       categorical.forEach(column -> types.put(column, ArrowType.Utf8.INSTANCE));
       types.putAll(ColumnTypes.parse(columnTypes));
       options.csvHeader(!csvNoHeader).csvSkipRows(csvSkipRows).csvColumnTypes(types);
+      try {
+        options.csvMissingValues(missing);
+      } catch (IllegalArgumentException e) {
+        throw new UsageException("--missing: " + e.getMessage());
+      }
     } else {
-      check(!csvNoHeader && csvSkipRows == 0 && columnTypes.isEmpty(),
-          "--csv-no-header, --csv-skip-rows and --column-types apply to CSV files; " + path + " is "
+      check(!csvNoHeader && csvSkipRows == 0 && columnTypes.isEmpty() && missing.isEmpty(),
+          "--csv-no-header, --csv-skip-rows, --column-types and --missing apply to CSV files; " + path + " is "
               + format.label());
     }
     return options.build();
@@ -494,6 +507,7 @@ public final class TrainCommand extends TrainingCommand {
     record.put("max_categories", maxCategories);
     record.put("split", splitRecord);
     record.put("fill_nulls", fillNulls);
+    record.put("missing_values", missing);
     if (standardization == null) {
       record.put("standardization", null);
     } else {

@@ -2,6 +2,7 @@ package io.solstice.examples.data;
 
 import io.solstice.arrow.ArrowBatch;
 import io.solstice.arrow.ColumnText;
+import io.solstice.arrow.ReadOptions;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -148,6 +149,20 @@ public final class Categories {
    */
   public static String quoted(List<String> values) {
     return String.join(", ", values.stream().map(v -> "'" + v + "'").toList());
+  }
+
+  /**
+   * The option of {@code train} that reads these values of a CSV file as missing, for a message:
+   * {@code --missing '?'}, or {@code --missing '?,n/a'}.
+   *
+   * @param values values that make a column of numbers text
+   * @return the option, or null when a value cannot be a marker (it is blank, or holds a quote, a
+   *     line break or a field separator)
+   */
+  public static String missingOption(List<String> values) {
+    List<String> markers = values.stream().map(String::strip).toList();
+    return markers.stream().allMatch(ReadOptions::canMarkMissing) ? "--missing '" + String.join(",", markers) + "'"
+        : null;
   }
 
   /**

@@ -178,6 +178,8 @@ public final class TableSurvey {
       distinct.remove(column.getKey());
       leftOut.add("'" + column.getKey() + "' (" + why
           + (!text.isEmpty() ? "; numbers but for " + Categories.quoted(text) + ", which make the column text"
+              + (Categories.missingOption(text) == null ? "" : "; " + Categories.missingOption(text)
+                  + " reads them as missing")
               : formatted != null ? "; numbers written as text, such as '" + formatted + "'" : "")
           + ")");
     }

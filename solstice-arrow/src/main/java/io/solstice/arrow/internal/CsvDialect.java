@@ -49,6 +49,18 @@ public record CsvDialect(char delimiter, char decimalPoint, boolean header) {
    * @return the dialect, or null when the first line holds no comma, tab or semicolon
    */
   public static CsvDialect of(String text) {
+    return of(text, List.of());
+  }
+
+  /**
+   * The dialect of a text whose cells may hold missing-value markers, which count as empty cells
+   * when the first line is told from a header.
+   *
+   * @param text the start of the file, as for {@link #of(String)}
+   * @param missing the markers
+   * @return the dialect, or null when the first line holds no comma, tab or semicolon
+   */
+  public static CsvDialect of(String text, List<String> missing) {
     List<String> lines = text.lines().limit(100).toList();
     String first = lines.isEmpty() ? "" : lines.get(0);
     // A comma between two digits may be a decimal comma, in a row of data without a header.
@@ -63,7 +75,8 @@ public record CsvDialect(char delimiter, char decimalPoint, boolean header) {
     boolean decimalComma = delimiter != ',' && lines.stream().limit(whole)
         .flatMap(line -> List.of(line.split(separator, -1)).stream())
         .anyMatch(field -> DECIMAL_COMMA.matcher(field.strip().replace("\"", "")).matches());
-    return new CsvDialect(delimiter, decimalComma ? ',' : '.', !isData(first.split(separator, -1), decimalComma));
+    return new CsvDialect(delimiter, decimalComma ? ',' : '.',
+        !isData(first.split(separator, -1), decimalComma, missing));
   }
 
   /**
@@ -71,12 +84,12 @@ public record CsvDialect(char delimiter, char decimalPoint, boolean header) {
    * values), or one number comes twice. Positions are names, though: {@code ,0,1,2} is the
    * header pandas writes for a table whose columns are numbered.
    */
-  private static boolean isData(String[] fields, boolean decimalComma) {
+  private static boolean isData(String[] fields, boolean decimalComma, List<String> missing) {
     Set<String> numbers = new LinkedHashSet<>();
     boolean onlyNumbers = true;
     for (String field : fields) {
       String value = field.strip();
-      if (value.isEmpty()) {
+      if (value.isEmpty() || missing.contains(value)) {
         continue;
       }
       if (NUMBER.matcher(value).matches() || decimalComma && DECIMAL_COMMA.matcher(value).matches()) {
@@ -107,11 +120,12 @@ public record CsvDialect(char delimiter, char decimalPoint, boolean header) {
    *
    * @param file the file
    * @param skipRows lines before the header
+   * @param missing missing-value markers, which count as empty cells
    * @return the dialect; {@link #COMMAS} when the header holds no delimiter (Arrow's reader then
    *     reads one column)
    * @throws IOException when the file cannot be read
    */
-  public static CsvDialect of(Path file, int skipRows) throws IOException {
+  public static CsvDialect of(Path file, int skipRows, List<String> missing) throws IOException {
     byte[] head = FileHead.read(file, HEAD);
     String text = new String(head, StandardCharsets.UTF_8);
     if (text.startsWith("\uFEFF")) {
@@ -120,7 +134,7 @@ public record CsvDialect(char delimiter, char decimalPoint, boolean header) {
     List<String> lines = text.lines().skip(skipRows).toList();
     // A file read whole ends with a whole line.
     boolean wholeFile = head.length < HEAD;
-    CsvDialect dialect = of(String.join("\n", lines) + (wholeFile || text.endsWith("\n") ? "\n" : ""));
+    CsvDialect dialect = of(String.join("\n", lines) + (wholeFile || text.endsWith("\n") ? "\n" : ""), missing);
     return dialect == null ? COMMAS : dialect;
   }
 }

@@ -38,7 +38,8 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * resumed run can skip whole files. Within a file the scanner yields batches in order. CSV files
  * are read with the header, skipped rows and column types of the {@link ReadOptions}, each in
  * its own {@link CsvDialect} (commas, tabs, or semicolons with decimal commas; a first line of
- * numbers only is data, and the columns are then named {@code f0, f1, ...}).
+ * numbers only is data, and the columns are then named {@code f0, f1, ...}); with missing-value
+ * markers, through a copy of the file with those cells emptied ({@link MissingCells}).
  *
  * <p>Thread safety: not thread-safe, like every BatchCursor: Flux.generate calls it serially.
  */
@@ -88,6 +89,8 @@ public final class DatasetCursor extends BatchCursor {
   private Scanner scanner;
   private ArrowReader reader;
   private int currentFile = -1;
+  // The current CSV file's copy with its missing-value markers emptied, or null (MissingCells).
+  private Path missingEmptied;
 
   /**
    * Creates the cursor.
@@ -159,12 +162,18 @@ public final class DatasetCursor extends BatchCursor {
         return null;
       }
       currentFile = nextFile++;
-      String uri = files.get(currentFile).toUri().toString();
+      Path file = files.get(currentFile);
+      String uri = file.toUri().toString();
       long rows = batchSize() > 0 ? batchSize() : DEFAULT_SCAN_ROWS;
       if (format == Format.CSV) {
+        CsvDialect dialect = CsvDialect.of(file, options.csvSkipRows(), options.csvMissingValues());
+        if (!options.csvMissingValues().isEmpty()) {
+          int linesBefore = options.csvSkipRows() + (options.csvHeader() && dialect.header() ? 1 : 0);
+          missingEmptied = MissingCells.copy(file, dialect.delimiter(), linesBefore, options.csvMissingValues());
+          uri = missingEmptied.toUri().toString();
+        }
         // Column types shape the dataset's schema, which the scan then follows; the C schema
         // they travel in is consumed by the factory, so the scan gets options without them.
-        CsvDialect dialect = CsvDialect.of(files.get(currentFile), options.csvSkipRows());
         try (ArrowSchema types = columnTypes()) {
           factory = new FileSystemDatasetFactory(allocator, NativeMemoryPool.getDefault(), format.fileFormat, uri,
               Optional.of(csvOptions(types, dialect)));
@@ -238,11 +247,18 @@ public final class DatasetCursor extends BatchCursor {
   }
 
   private void closeScan() throws Exception {
-    AutoCloseables.close(reader, scanner, dataset, factory);
-    reader = null;
-    scanner = null;
-    dataset = null;
-    factory = null;
+    try {
+      AutoCloseables.close(reader, scanner, dataset, factory);
+    } finally {
+      reader = null;
+      scanner = null;
+      dataset = null;
+      factory = null;
+      if (missingEmptied != null) {
+        Files.deleteIfExists(missingEmptied);
+        missingEmptied = null;
+      }
+    }
   }
 
   @Override

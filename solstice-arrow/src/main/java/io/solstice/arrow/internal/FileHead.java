@@ -1,5 +1,6 @@
 package io.solstice.arrow.internal;
 
+import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -16,6 +17,8 @@ public final class FileHead {
   /** The extension by which Arrow's readers decompress a file, as in {@code data.csv.gz}. */
   public static final String GZIP_EXTENSION = ".gz";
 
+  private static final int BUFFER = 1 << 16;
+
   private FileHead() {}
 
   /**
@@ -27,15 +30,32 @@ public final class FileHead {
    * @throws IOException when the file cannot be read, or its compressed start is corrupt
    */
   public static byte[] read(Path file, int max) throws IOException {
-    byte[] raw;
-    try (InputStream in = Files.newInputStream(file)) {
-      raw = in.readNBytes(max);
-    }
-    if (!isGzip(raw) || !namedGzip(file)) {
-      return raw;
-    }
-    try (InputStream in = new GZIPInputStream(Files.newInputStream(file))) {
+    try (InputStream in = open(file)) {
       return in.readNBytes(max);
+    }
+  }
+
+  /**
+   * The file's bytes as its reader sees them, decompressed when it is gzip-compressed and named
+   * {@code *.gz}; buffered.
+   *
+   * @param file the file
+   * @return a stream to close
+   * @throws IOException when the file cannot be opened, or its compressed start is corrupt
+   */
+  public static InputStream open(Path file) throws IOException {
+    InputStream raw = new BufferedInputStream(Files.newInputStream(file), BUFFER);
+    try {
+      if (!namedGzip(file)) {
+        return raw;
+      }
+      raw.mark(2);
+      byte[] magic = raw.readNBytes(2);
+      raw.reset();
+      return isGzip(magic) ? new GZIPInputStream(raw, BUFFER) : raw;
+    } catch (IOException | RuntimeException e) {
+      raw.close();
+      throw e;
     }
   }
 

@@ -1,0 +1,53 @@
+package io.solstice.arrow.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The copy of a text file with its missing-value cells emptied, byte for byte elsewhere. */
+class MissingCellsTest {
+  @TempDir Path dir;
+
+  private String copied(String text, char delimiter, int linesBefore, List<String> markers) throws IOException {
+    Path copy = MissingCells.copy(Files.writeString(dir.resolve("t.csv"), text), delimiter, linesBefore, markers);
+    try {
+      return Files.readString(copy);
+    } finally {
+      Files.delete(copy);
+    }
+  }
+
+  @Test
+  void emptiesMarkersAndBlankCellsAndKeepsEverythingElse() throws IOException {
+    assertThat(copied("a;?;b\n ? ;  ;\"?\"\n", ';', 0, List.of("?"))).isEqualTo("a;;b\n;;\n");
+    // Escaped quotes stay in their cell: "x ""?""" is text, and so is a quote inside a cell.
+    assertThat(copied("\"x \"\"?\"\"\",?\nab\"?,\"?\" \n", ',', 0, List.of("?")))
+        .isEqualTo("\"x \"\"?\"\"\",\nab\"?,\n");
+    // A delimiter and a line break inside quotes are the cell's.
+    assertThat(copied("\"?,\n?\",?\n", ',', 0, List.of("?"))).isEqualTo("\"?,\n?\",\n");
+    // A marker is the whole cell: "?x" and "n/a" (when only "n/k" is one) stay.
+    assertThat(copied("?x,n/a,n/k\r\n", ',', 0, List.of("?", "n/k"))).isEqualTo("?x,n/a,\r\n");
+  }
+
+  @Test
+  void linesBeforeTheDataAreCopiedAsTheyAre() throws IOException {
+    assertThat(copied("# ?\n?,b\n?,1\n", ',', 2, List.of("?"))).isEqualTo("# ?\n?,b\n,1\n");
+  }
+
+  @Test
+  void cellsAcrossTheReadBuffersBoundaryAreWhole() throws IOException {
+    StringBuilder text = new StringBuilder();
+    StringBuilder expected = new StringBuilder();
+    for (int i = 0; i < 30_000; i++) {
+      text.append(i).append(",?,\"a\"\"b\",").append(i % 7 == 0 ? "  ?" : "x").append('\n');
+      expected.append(i).append(",,\"a\"\"b\",").append(i % 7 == 0 ? "" : "x").append('\n');
+    }
+    assertThat(text.length()).isGreaterThan(4 * 65_536);
+    assertThat(copied(text.toString(), ',', 0, List.of("?"))).isEqualTo(expected.toString());
+  }
+}
