@@ -496,6 +496,37 @@ class FeatureColumnsTest {
   }
 
   @Test
+  void aHeaderlessUciTableIsPredictedFromAsItWasTrainedOn() throws Exception {
+    // As UCI's adult.data: no header, ", " between fields, '?' for a missing value, in numbers and
+    // in text alike.
+    Random random = new Random(15);
+    List<String> lines = new ArrayList<>();
+    for (int r = 0; r < 300; r++) {
+      int age = 18 + random.nextInt(60);
+      String work = r % 9 == 4 ? "?" : random.nextBoolean() ? "Private" : "State-gov";
+      lines.add((r % 11 == 3 ? "?" : Integer.toString(age)) + ", " + work + ", " + (age > 45 ? ">50K" : "<=50K"));
+    }
+    Path adult = Files.write(dir.resolve("adult.data.csv"), lines);
+    Path work = dir.resolve("adult");
+
+    Cli train = Cli.run("train", "--data", adult.toString(), "--label", "f2", "--csv-no-header", "--missing", "?",
+        "--fill-nulls", "mean", "--epochs", "2", "--work-dir", work.toString());
+    assertThat(train.exitCode()).as(train.err()).isZero();
+    assertThat(train.out()).contains("(CSV, no header, '?' as missing): 300 rows; features [f0, f1] (3 per row)")
+        .contains("One-hot encoded: 'f1' (2 categories of the train rows:  Private,  State-gov)");
+
+    Path out = dir.resolve("adult-predicted.csv");
+    Cli predict = Cli.run("predict", "--run", work.toString(), "--data", adult.toString(), "--out", out.toString());
+    assertThat(predict.exitCode()).as(predict.err()).isZero();
+    List<String> predicted = Files.readAllLines(out);
+    assertThat(predicted).hasSize(301);
+    // The first line is a row, not a header; row 4 has a '?' age, row 5 a '?' class of work.
+    assertThat(predicted.get(0)).startsWith("f2,prediction,");
+    assertThat(predicted.get(1)).startsWith(lines.get(0).substring(lines.get(0).lastIndexOf(',') + 1) + ",");
+    assertThat(predicted.subList(1, 301)).allMatch(line -> line.matches(" (<=|>)50K, (<=|>)50K,.*"));
+  }
+
+  @Test
   void aRowNumberIsFollowedAcrossBatchesAndACountThatStartsAgainIsAFeature() throws Exception {
     // 20,000 rows, read in batches of 8,192: 'row' counts from 1 to 20,000; 'cycle' counts from 0
     // to 9,999 twice; 'step' counts up by two.

@@ -18,6 +18,7 @@ import io.solstice.examples.data.TableLayout;
 import io.solstice.examples.data.TableSurvey;
 import io.solstice.examples.data.UsageException;
 import io.solstice.examples.job.ClassificationTask;
+import io.solstice.examples.job.CsvReading;
 import io.solstice.examples.job.JobData;
 import io.solstice.examples.job.ModelTask;
 import io.solstice.examples.job.RegressionTask;
@@ -376,9 +377,8 @@ public final class TrainCommand extends TrainingCommand {
       Map<String, ArrowType> types = new LinkedHashMap<>();
       categorical.forEach(column -> types.put(column, ArrowType.Utf8.INSTANCE));
       types.putAll(ColumnTypes.parse(columnTypes));
-      options.csvHeader(!csvNoHeader).csvSkipRows(csvSkipRows).csvColumnTypes(types);
       try {
-        options.csvMissingValues(missing);
+        new CsvReading(!csvNoHeader, csvSkipRows, missing).applyTo(options.csvColumnTypes(types));
       } catch (IllegalArgumentException e) {
         throw new UsageException("--missing: " + e.getMessage());
       }
@@ -507,7 +507,7 @@ public final class TrainCommand extends TrainingCommand {
     record.put("max_categories", maxCategories);
     record.put("split", splitRecord);
     record.put("fill_nulls", fillNulls);
-    record.put("missing_values", missing);
+    record.put("csv", format == TableFormat.CSV ? new CsvReading(!csvNoHeader, csvSkipRows, missing).toJson() : null);
     if (standardization == null) {
       record.put("standardization", null);
     } else {

@@ -15,6 +15,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * The {@code model.json} a training job leaves in its checkpoint directory: what a checkpoint's
@@ -26,7 +27,7 @@ import java.util.Map;
  *  "features": ["x0", "x1", "x2", "x3"], "categories": {"city": ["Lima", "Oslo"]} (or {}),
  *  "other_category": ["city"] (or []),
  *  "standardization": {"mean": [...], "scale": [...]} (or null),
- *  "fill_nulls": [...] (or null), "missing_values": ["?"] (or []),
+ *  "fill_nulls": [...] (or null), "csv": {"header": true, "skip_rows": 0, "missing_values": []},
  *  "task": "classification", "classes": ["setosa", ...]       (or "task": "regression", "target": "price")}
  * }</pre>
  *
@@ -43,14 +44,14 @@ import java.util.Map;
  * @param standardization how the features were standardized, or null for raw features
  * @param fillNulls what null features become before standardization (one value, or one per
  *     feature), or null when nulls are refused
- * @param missingValues the values of a CSV file read as missing besides the reader's own (train's
- *     {@code --missing}), which predict reads so too
+ * @param csv how train read its CSV table, which predict reads new rows by ({@link
+ *     CsvReading#PLAIN} for a table in another format)
  * @param classes the class names by class index (empty for regression)
  * @param target the regression target column, or null for classification
  */
 public record ModelRecord(String model, int inputs, int[] hidden, String monitor, List<String> features,
     Map<String, List<String>> categories, List<String> otherCategory, Standardization standardization,
-    double[] fillNulls, List<String> missingValues, List<String> classes, String target) {
+    double[] fillNulls, CsvReading csv, List<String> classes, String target) {
 
   /** The file name inside a checkpoint directory. */
   public static final String NAME = "model.json";
@@ -73,11 +74,12 @@ public record ModelRecord(String model, int inputs, int[] hidden, String monitor
    * @param otherCategory see the record
    * @param standardization see the record
    * @param fillNulls see the record
-   * @param missingValues see the record
+   * @param csv see the record
    * @param classes see the record
    * @param target see the record
    */
   public ModelRecord {
+    Objects.requireNonNull(csv, "csv");
     hidden = hidden.clone();
     fillNulls = fillNulls == null ? null : fillNulls.clone();
     features = List.copyOf(features);
@@ -85,7 +87,6 @@ public record ModelRecord(String model, int inputs, int[] hidden, String monitor
     categories.forEach((column, values) -> frozen.put(column, List.copyOf(values)));
     categories = Collections.unmodifiableMap(frozen);
     otherCategory = List.copyOf(otherCategory);
-    missingValues = List.copyOf(missingValues);
     classes = List.copyOf(classes);
   }
 
@@ -140,7 +141,7 @@ public record ModelRecord(String model, int inputs, int[] hidden, String monitor
       json.put("standardization", scaling);
     }
     json.put("fill_nulls", fillNulls == null ? null : Arrays.stream(fillNulls).boxed().toList());
-    json.put("missing_values", missingValues);
+    json.put("csv", csv.toJson());
     json.put("task", classifier() ? "classification" : "regression");
     if (classifier()) {
       json.put("classes", classes);
@@ -196,13 +197,9 @@ public record ModelRecord(String model, int inputs, int[] hidden, String monitor
         hidden[i] = json.get("hidden").get(i).asInt();
       }
       JsonNode fill = json.get("fill_nulls");
-      List<String> missingValues = new ArrayList<>();
-      if (json.has("missing_values")) {
-        json.get("missing_values").forEach(value -> missingValues.add(value.asText()));
-      }
       return new ModelRecord(model, json.get("inputs").asInt(), hidden, json.get("monitor").asText(), features,
           categories, otherCategory, standardization, fill == null || fill.isNull() ? null : doubles(fill),
-          missingValues, classes, json.has("target") ? json.get("target").asText() : null);
+          CsvReading.of(json.get("csv")), classes, json.has("target") ? json.get("target").asText() : null);
     } catch (IOException | RuntimeException e) {
       if (e instanceof UsageException usage) {
         throw usage;

@@ -69,7 +69,7 @@ public record PredictionJob(TrainedModel model, Path data, Path out, PredictionF
     record.categories().keySet().forEach(column -> text.put(column, ArrowType.Utf8.INSTANCE));
     ReadOptions.Builder options = ReadOptions.builder().batchSize(batchRows);
     if (tableFormat == TableFormat.CSV) {
-      options.csvColumnTypes(text).csvMissingValues(record.missingValues());
+      record.csv().applyTo(options.csvColumnTypes(text));
     }
     long[] rowsBefore = {0};
     Flux<ArrowBatch> predicted = tableFormat.read(data, allocator, options.build())

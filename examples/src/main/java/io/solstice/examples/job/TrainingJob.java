@@ -272,16 +272,13 @@ public final class TrainingJob {
       standardization = Standardization.of(doubles(scaling.get("mean")), doubles(scaling.get("scale")));
     }
     double[] fillNulls = preprocessing.get("fill_nulls") instanceof Map<?, ?> fill ? doubles(fill.get("values")) : null;
-    List<String> missingValues = new ArrayList<>();
-    if (preprocessing.get("missing_values") instanceof List<?> values) {
-      values.forEach(v -> missingValues.add(String.valueOf(v)));
-    }
+    CsvReading csv = CsvReading.of((Map<?, ?>) preprocessing.get("csv"));
     if (task instanceof ClassificationTask classification) {
       return new ModelRecord(ModelRecord.CLASSIFIER, data.inputs(), settings.hidden(), task.monitor(), features,
-          categories, otherCategory, standardization, fillNulls, missingValues, classification.classNames(), null);
+          categories, otherCategory, standardization, fillNulls, csv, classification.classNames(), null);
     }
     return new ModelRecord(ModelRecord.REGRESSOR, data.inputs(), settings.hidden(), task.monitor(), features,
-        categories, otherCategory, standardization, fillNulls, missingValues, List.of(),
+        categories, otherCategory, standardization, fillNulls, csv, List.of(),
         ((RegressionTask) task).target());
   }
 

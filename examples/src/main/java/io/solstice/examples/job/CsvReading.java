@@ -1,0 +1,91 @@
+package io.solstice.examples.job;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.solstice.arrow.ReadOptions;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * How {@code train} read its CSV table, recorded with the model so that {@code predict} reads new
+ * rows the same way: without a header (the columns then named {@code f0, f1, ...}, as the model's
+ * features are), after the same skipped rows, with the same missing-value markers.
+ *
+ * @param header false when the table had no header ({@code --csv-no-header})
+ * @param skipRows rows skipped before the header ({@code --csv-skip-rows})
+ * @param missingValues values read as missing ({@code --missing})
+ */
+public record CsvReading(boolean header, int skipRows, List<String> missingValues) {
+
+  /** A table read as plain CSV: a header when its first line is one, nothing skipped, no markers. */
+  public static final CsvReading PLAIN = new CsvReading(true, 0, List.of());
+
+  /**
+   * Freezes the markers.
+   *
+   * @param header see the record
+   * @param skipRows see the record
+   * @param missingValues see the record
+   */
+  public CsvReading {
+    missingValues = List.copyOf(missingValues);
+  }
+
+  /**
+   * Sets these on a reader's options.
+   *
+   * @param options the options of a CSV read
+   * @return the same options
+   */
+  public ReadOptions.Builder applyTo(ReadOptions.Builder options) {
+    return options.csvHeader(header).csvSkipRows(skipRows).csvMissingValues(missingValues);
+  }
+
+  /**
+   * The JSON object: {@code {"header": false, "skip_rows": 0, "missing_values": ["?"]}}.
+   *
+   * @return the object
+   */
+  public Map<String, Object> toJson() {
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("header", header);
+    json.put("skip_rows", skipRows);
+    json.put("missing_values", missingValues);
+    return json;
+  }
+
+  /**
+   * Reads the object {@link #toJson()} wrote.
+   *
+   * @param json the object, or null or absent (a record of a table that was not CSV, or of an
+   *     earlier version): {@link #PLAIN}
+   * @return the settings
+   */
+  public static CsvReading of(JsonNode json) {
+    if (json == null || json.isNull()) {
+      return PLAIN;
+    }
+    List<String> missing = new ArrayList<>();
+    json.path("missing_values").forEach(value -> missing.add(value.asText()));
+    return new CsvReading(json.path("header").asBoolean(true), json.path("skip_rows").asInt(0), missing);
+  }
+
+  /**
+   * Reads the map that {@link #toJson()} made, as a job's preprocessing record holds it.
+   *
+   * @param json the map, or null: {@link #PLAIN}
+   * @return the settings
+   */
+  public static CsvReading of(Map<?, ?> json) {
+    if (json == null) {
+      return PLAIN;
+    }
+    List<String> missing = new ArrayList<>();
+    if (json.get("missing_values") instanceof List<?> values) {
+      values.forEach(value -> missing.add(String.valueOf(value)));
+    }
+    return new CsvReading(!Boolean.FALSE.equals(json.get("header")),
+        json.get("skip_rows") instanceof Number n ? n.intValue() : 0, missing);
+  }
+}
