@@ -512,8 +512,10 @@ class FeatureColumnsTest {
     Cli train = Cli.run("train", "--data", adult.toString(), "--label", "f2", "--csv-no-header", "--missing", "?",
         "--fill-nulls", "mean", "--epochs", "2", "--work-dir", work.toString());
     assertThat(train.exitCode()).as(train.err()).isZero();
-    assertThat(train.out()).contains("(CSV, no header, '?' as missing): 300 rows; features [f0, f1] (3 per row)")
-        .contains("One-hot encoded: 'f1' (2 categories of the train rows:  Private,  State-gov)");
+    // The space after each comma is no part of a cell: classes and categories have none.
+    assertThat(train.out()).contains("(CSV, a space after each comma, no header, '?' as missing): 300 rows; features "
+        + "[f0, f1] (3 per row); label 'f2' with classes [<=50K, >50K]")
+        .contains("One-hot encoded: 'f1' (2 categories of the train rows: Private, State-gov)");
 
     Path out = dir.resolve("adult-predicted.csv");
     Cli predict = Cli.run("predict", "--run", work.toString(), "--data", adult.toString(), "--out", out.toString());
@@ -522,8 +524,8 @@ class FeatureColumnsTest {
     assertThat(predicted).hasSize(301);
     // The first line is a row, not a header; row 4 has a '?' age, row 5 a '?' class of work.
     assertThat(predicted.get(0)).startsWith("f2,prediction,");
-    assertThat(predicted.get(1)).startsWith(lines.get(0).substring(lines.get(0).lastIndexOf(',') + 1) + ",");
-    assertThat(predicted.subList(1, 301)).allMatch(line -> line.matches(" (<=|>)50K, (<=|>)50K,.*"));
+    assertThat(predicted.get(1)).startsWith(lines.get(0).substring(lines.get(0).lastIndexOf(", ") + 2) + ",");
+    assertThat(predicted.subList(1, 301)).allMatch(line -> line.matches("(<=|>)50K,(<=|>)50K,.*"));
   }
 
   @Test

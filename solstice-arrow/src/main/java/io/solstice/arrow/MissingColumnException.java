@@ -25,8 +25,8 @@ public final class MissingColumnException extends ArrowDataException {
   /**
    * A column that is not among a table's columns: the message lists them, and names the one
    * probably meant when exactly one differs from the name only in case, in spaces around it (a
-   * CSV file written with {@code ", "} between its fields names a column {@code " income"}), or by
-   * one or two letters.
+   * header such as {@code "age,  income"} names a column {@code " income"}), or by one or two
+   * letters.
    *
    * @param column the name asked for
    * @param what what is missing, for example {@code "not in the data"}

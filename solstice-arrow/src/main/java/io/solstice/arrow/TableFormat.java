@@ -76,7 +76,8 @@ public enum TableFormat {
 
   /**
    * The format's name with how a file of it is read, where that is not plain: compressed, a CSV
-   * file's tabs or semicolons, decimal commas, no header, or markers read as missing. For example
+   * file's tabs or semicolons, decimal commas, spaces after delimiters, no header, or markers read
+   * as missing. For example
    * "CSV, semicolons, decimal commas" or "CSV, no header, '?' as missing, gzip-compressed"; a
    * directory's files may each differ, so it is the name alone.
    *
@@ -101,6 +102,10 @@ public enum TableFormat {
       }
       if (dialect.decimalPoint() == ',') {
         how.add("decimal commas");
+      }
+      if (dialect.spaceAfterDelimiter()) {
+        how.add("a space after each " + (dialect.delimiter() == ',' ? "comma" : dialect.delimiter() == ';'
+            ? "semicolon" : "tab"));
       }
       if (!options.csvHeader() || !dialect.header()) {
         how.add("no header");

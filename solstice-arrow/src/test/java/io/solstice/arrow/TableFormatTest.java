@@ -252,7 +252,7 @@ class TableFormatTest {
   @Test
   void missingValueMarkersAreReadAsMissingWhileEmptyCellsStayMissing() throws IOException {
     // UCI's layout: ", " between fields, "?" for a missing value, no header; CRLF line ends.
-    String text = "39, 13, ?, State-gov\r\n50, ?, 2.5,\"?\"\r\n?, 9, ,\"a, ?\"\r\n";
+    String text = "39, 13, ?, State-gov\r\n50, ?, 2.5, \"?\"\r\n?, 9, , \"a, ?\"\r\n";
     List<Path> files = List.of(text("uci.csv", text), gzip("uci.csv.gz", text.getBytes(StandardCharsets.UTF_8)));
     ReadOptions marked = ReadOptions.builder().csvHeader(false).csvMissingValues(List.of("?")).build();
 
@@ -262,10 +262,11 @@ class TableFormatTest {
       assertThat(schema.get(0)).as(file.toString()).isEqualTo(
           "Schema<f0: Int(64, true), f1: Int(64, true), f2: FloatingPoint(DOUBLE), f3: Utf8>");
       // A marker inside a quoted cell is text; a quoted marker is the marker.
-      assertThat(rows).as(file.toString()).containsExactly(Arrays.asList(39L, 13L, null, " State-gov"),
+      assertThat(rows).as(file.toString()).containsExactly(Arrays.asList(39L, 13L, null, "State-gov"),
           Arrays.asList(50L, null, 2.5, ""), Arrays.asList(null, 9L, null, "a, ?"));
     }
-    assertThat(TableFormat.CSV.describe(files.get(1), marked)).isEqualTo("CSV, no header, '?' as missing, gzip-compressed");
+    assertThat(TableFormat.CSV.describe(files.get(1), marked))
+        .isEqualTo("CSV, a space after each comma, no header, '?' as missing, gzip-compressed");
     // The copy the reader read is gone once the file has been read.
     try (var temporary = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
       assertThat(temporary.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith("solstice-missing-"));
@@ -274,6 +275,17 @@ class TableFormatTest {
     List<String> schema = new ArrayList<>();
     rows(TableFormat.CSV, files.get(0), ReadOptions.builder().csvHeader(false).build(), schema);
     assertThat(schema.get(0)).isEqualTo("Schema<f0: Utf8, f1: Utf8, f2: Utf8, f3: Utf8>");
+  }
+
+  @Test
+  void theSpaceAfterEachCommaIsNoPartOfTheCells() throws IOException {
+    Path spaced = text("spaced.csv", "age, work class, note\n39, State-gov, \"a, b\"\n50, Private, \n");
+
+    List<String> schema = new ArrayList<>();
+    assertThat(rows(TableFormat.CSV, spaced, ReadOptions.defaults(), schema))
+        .containsExactly(List.of(39L, "State-gov", "a, b"), List.of(50L, "Private", ""));
+    assertThat(schema.get(0)).isEqualTo("Schema<age: Int(64, true), work class: Utf8, note: Utf8>");
+    assertThat(TableFormat.CSV.describe(spaced, ReadOptions.defaults())).isEqualTo("CSV, a space after each comma");
   }
 
   @Test

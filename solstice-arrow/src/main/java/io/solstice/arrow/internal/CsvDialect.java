@@ -17,16 +17,20 @@ import java.util.regex.Pattern;
  * first line that holds only numbers, or the same number twice, is a row of data, not a header
  * (scikit-learn's {@code digits.csv.gz} has none): a header names its columns by numbers only
  * when they are positions ({@code ,0,1,2}, as pandas writes numbered columns), and never names two
- * columns alike.
+ * columns alike. When a space follows every delimiter of the first line (and of the second),
+ * as in UCI's {@code 39, State-gov, 77516}, the space belongs to the delimiter, not to the
+ * cells (pandas' {@code skipinitialspace}).
  *
  * @param delimiter the field separator
  * @param decimalPoint the decimal separator of numbers
  * @param header whether the first line names the columns
+ * @param spaceAfterDelimiter whether a space follows each delimiter, which is then no part of a
+ *     cell
  */
-public record CsvDialect(char delimiter, char decimalPoint, boolean header) {
+public record CsvDialect(char delimiter, char decimalPoint, boolean header, boolean spaceAfterDelimiter) {
 
   /** Commas between fields, points in numbers, a header. */
-  public static final CsvDialect COMMAS = new CsvDialect(',', '.', true);
+  public static final CsvDialect COMMAS = new CsvDialect(',', '.', true, false);
 
   /** Bytes read to tell a file's dialect: the header and the first rows. */
   private static final int HEAD = 64 * 1024;
@@ -75,8 +79,27 @@ public record CsvDialect(char delimiter, char decimalPoint, boolean header) {
     boolean decimalComma = delimiter != ',' && lines.stream().limit(whole)
         .flatMap(line -> List.of(line.split(separator, -1)).stream())
         .anyMatch(field -> DECIMAL_COMMA.matcher(field.strip().replace("\"", "")).matches());
+    boolean spaced = lines.stream().limit(Math.min(2, whole)).allMatch(line -> spaceAfterEach(line, delimiter));
     return new CsvDialect(delimiter, decimalComma ? ',' : '.',
-        !isData(first.split(separator, -1), decimalComma, missing));
+        !isData(first.split(separator, -1), decimalComma, missing), spaced);
+  }
+
+  /** Whether a line has a delimiter outside quotes, and a space or tab after each of them. */
+  private static boolean spaceAfterEach(String line, char delimiter) {
+    boolean quoted = false;
+    int delimiters = 0;
+    for (int i = 0; i < line.length(); i++) {
+      char c = line.charAt(i);
+      if (c == '"') {
+        quoted = !quoted;
+      } else if (c == delimiter && !quoted) {
+        delimiters++;
+        if (i + 1 == line.length() || line.charAt(i + 1) != ' ' && line.charAt(i + 1) != '\t') {
+          return false;
+        }
+      }
+    }
+    return delimiters > 0;
   }
 
   /**

@@ -39,7 +39,8 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * are read with the header, skipped rows and column types of the {@link ReadOptions}, each in
  * its own {@link CsvDialect} (commas, tabs, or semicolons with decimal commas; a first line of
  * numbers only is data, and the columns are then named {@code f0, f1, ...}); with missing-value
- * markers, through a copy of the file with those cells emptied ({@link MissingCells}).
+ * markers or a space after each delimiter, through a copy of the file that the reader reads as
+ * the file means ({@link CsvCopy}).
  *
  * <p>Thread safety: not thread-safe, like every BatchCursor: Flux.generate calls it serially.
  */
@@ -89,8 +90,8 @@ public final class DatasetCursor extends BatchCursor {
   private Scanner scanner;
   private ArrowReader reader;
   private int currentFile = -1;
-  // The current CSV file's copy with its missing-value markers emptied, or null (MissingCells).
-  private Path missingEmptied;
+  // The copy of the current CSV file that the reader reads, or null (CsvCopy).
+  private Path copy;
 
   /**
    * Creates the cursor.
@@ -167,10 +168,10 @@ public final class DatasetCursor extends BatchCursor {
       long rows = batchSize() > 0 ? batchSize() : DEFAULT_SCAN_ROWS;
       if (format == Format.CSV) {
         CsvDialect dialect = CsvDialect.of(file, options.csvSkipRows(), options.csvMissingValues());
-        if (!options.csvMissingValues().isEmpty()) {
-          int linesBefore = options.csvSkipRows() + (options.csvHeader() && dialect.header() ? 1 : 0);
-          missingEmptied = MissingCells.copy(file, dialect.delimiter(), linesBefore, options.csvMissingValues());
-          uri = missingEmptied.toUri().toString();
+        if (CsvCopy.needed(dialect, options.csvMissingValues())) {
+          copy = CsvCopy.copy(file, dialect, options.csvSkipRows(), options.csvHeader() && dialect.header() ? 1 : 0,
+              options.csvMissingValues());
+          uri = copy.toUri().toString();
         }
         // Column types shape the dataset's schema, which the scan then follows; the C schema
         // they travel in is consumed by the factory, so the scan gets options without them.
@@ -254,9 +255,9 @@ public final class DatasetCursor extends BatchCursor {
       scanner = null;
       dataset = null;
       factory = null;
-      if (missingEmptied != null) {
-        Files.deleteIfExists(missingEmptied);
-        missingEmptied = null;
+      if (copy != null) {
+        Files.deleteIfExists(copy);
+        copy = null;
       }
     }
   }

@@ -19,15 +19,15 @@ class CsvDialectTest {
   @Test
   void theHeaderLineTellsTheDelimiter() {
     assertThat(CsvDialect.of("a,b;c\n1,2;3\n")).isEqualTo(CsvDialect.COMMAS);
-    assertThat(CsvDialect.of("a\tb;c\n1\t2;3\n")).isEqualTo(new CsvDialect('\t', '.', true));
-    assertThat(CsvDialect.of("a;b\n1.5;2\n")).isEqualTo(new CsvDialect(';', '.', true));
+    assertThat(CsvDialect.of("a\tb;c\n1\t2;3\n")).isEqualTo(new CsvDialect('\t', '.', true, false));
+    assertThat(CsvDialect.of("a;b\n1.5;2\n")).isEqualTo(new CsvDialect(';', '.', true, false));
     assertThat(CsvDialect.of("hello world\n")).isNull();
     assertThat(CsvDialect.of("")).isNull();
   }
 
   @Test
   void aSemicolonFileWithDecimalCommasReadsThemAsNumbers() {
-    assertThat(CsvDialect.of("a;b\n1,5;x\n2;y\n")).isEqualTo(new CsvDialect(';', ',', true));
+    assertThat(CsvDialect.of("a;b\n1,5;x\n2;y\n")).isEqualTo(new CsvDialect(';', ',', true, false));
     assertThat(CsvDialect.of("a;b\n\"-0,125\";x\n2;y\n").decimalPoint()).isEqualTo(',');
     assertThat(CsvDialect.of("a;b\n1,5E3;x\n2;y\n").decimalPoint()).isEqualTo(',');
     // Text with a comma is not a number; and a comma file keeps its decimal point.
@@ -42,9 +42,9 @@ class CsvDialectTest {
   @Test
   void aFirstRowOfDataTellsItsDelimiterByTheCommasBetweenDigits() {
     // No header: a comma between digits is a decimal comma where tabs or semicolons separate.
-    assertThat(CsvDialect.of("1,5;2,25;yes\n0,5;1;no\n")).isEqualTo(new CsvDialect(';', ',', true));
-    assertThat(CsvDialect.of("1,5\t2\tyes\n0\t1\tno\n")).isEqualTo(new CsvDialect('\t', ',', true));
-    assertThat(CsvDialect.of("1,5,3\n4,5,6\n")).isEqualTo(new CsvDialect(',', '.', false));
+    assertThat(CsvDialect.of("1,5;2,25;yes\n0,5;1;no\n")).isEqualTo(new CsvDialect(';', ',', true, false));
+    assertThat(CsvDialect.of("1,5\t2\tyes\n0\t1\tno\n")).isEqualTo(new CsvDialect('\t', ',', true, false));
+    assertThat(CsvDialect.of("1,5,3\n4,5,6\n")).isEqualTo(new CsvDialect(',', '.', false, false));
     assertThat(CsvDialect.of("1,2,a;b\n")).isEqualTo(CsvDialect.COMMAS);
     assertThat(CsvDialect.of("x1,x2;y\n")).isEqualTo(CsvDialect.COMMAS);
   }
@@ -54,7 +54,7 @@ class CsvDialectTest {
     // scikit-learn's digits.csv.gz: pixels and a label, no header.
     assertThat(CsvDialect.of("0,0,5,13,9,1,0\n0,0,0,12,13,5,1\n").header()).isFalse();
     assertThat(CsvDialect.of("5.1,3.5,-1.4e-3,,NaN\n").header()).isFalse();
-    assertThat(CsvDialect.of("1,5;2,25;7\n0,5;1;8\n")).isEqualTo(new CsvDialect(';', ',', false));
+    assertThat(CsvDialect.of("1,5;2,25;7\n0,5;1;8\n")).isEqualTo(new CsvDialect(';', ',', false, false));
     // A string label: two fields alike are no header either, since Arrow refuses that.
     assertThat(CsvDialect.of("0,0,5,c0\n").header()).isFalse();
     assertThat(CsvDialect.of("5.1,3.5,1.4,0.2,setosa\n").header()).isTrue();
@@ -75,17 +75,17 @@ class CsvDialectTest {
       out.write("a;b\n1,5;2\n3;4\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
-    assertThat(CsvDialect.of(file, 0, List.of())).isEqualTo(new CsvDialect(';', ',', true));
+    assertThat(CsvDialect.of(file, 0, List.of())).isEqualTo(new CsvDialect(';', ',', true, false));
   }
 
   @Test
   void aFilesDialectIsReadAfterItsSkippedRowsAndItsByteOrderMark() throws IOException {
     Path file = Files.writeString(dir.resolve("excel.csv"), "\uFEFFexported by a, spreadsheet\nx;y\n0,5;1\n3;4\n");
 
-    assertThat(CsvDialect.of(file, 1, List.of())).isEqualTo(new CsvDialect(';', ',', true));
+    assertThat(CsvDialect.of(file, 1, List.of())).isEqualTo(new CsvDialect(';', ',', true, false));
     assertThat(CsvDialect.of(file, 0, List.of())).isEqualTo(CsvDialect.COMMAS);
     // A file of one row, without a line break at its end: read whole, its row is whole.
     Path oneRow = Files.writeString(dir.resolve("one.csv"), "x;y\n0,5;1");
-    assertThat(CsvDialect.of(oneRow, 0, List.of())).isEqualTo(new CsvDialect(';', ',', true));
+    assertThat(CsvDialect.of(oneRow, 0, List.of())).isEqualTo(new CsvDialect(';', ',', true, false));
   }
 }

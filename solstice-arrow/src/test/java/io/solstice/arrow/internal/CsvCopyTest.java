@@ -9,12 +9,17 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The copy of a text file with its missing-value cells emptied, byte for byte elsewhere. */
-class MissingCellsTest {
+/** The copy of a text file that Arrow's reader reads as the file means, byte for byte elsewhere. */
+class CsvCopyTest {
   @TempDir Path dir;
 
   private String copied(String text, char delimiter, int linesBefore, List<String> markers) throws IOException {
-    Path copy = MissingCells.copy(Files.writeString(dir.resolve("t.csv"), text), delimiter, linesBefore, markers);
+    return copied(text, new CsvDialect(delimiter, '.', false, false), 0, linesBefore, markers);
+  }
+
+  private String copied(String text, CsvDialect dialect, int skipRows, int headerLines, List<String> markers)
+      throws IOException {
+    Path copy = CsvCopy.copy(Files.writeString(dir.resolve("t.csv"), text), dialect, skipRows, headerLines, markers);
     try {
       return Files.readString(copy);
     } finally {
@@ -35,8 +40,19 @@ class MissingCellsTest {
   }
 
   @Test
-  void linesBeforeTheDataAreCopiedAsTheyAre() throws IOException {
-    assertThat(copied("# ?\n?,b\n?,1\n", ',', 2, List.of("?"))).isEqualTo("# ?\n?,b\n,1\n");
+  void skippedLinesAreCopiedAsTheyAreAndAHeadersCellsAreNamesNotMarkers() throws IOException {
+    CsvDialect commas = new CsvDialect(',', '.', true, false);
+    assertThat(copied("# ?, x\n?,b\n?,1\n", commas, 1, 1, List.of("?"))).isEqualTo("# ?, x\n?,b\n,1\n");
+  }
+
+  @Test
+  void withASpaceAfterEachDelimiterTheSpacesThatStartACellAreDropped() throws IOException {
+    CsvDialect spaced = new CsvDialect(',', '.', true, true);
+    // UCI's layout: the header's names and the cells lose their first spaces, a quoted cell after
+    // ", " becomes one cell (Arrow counts a quote only as a cell's first byte), a blank cell is
+    // empty, and spaces inside or after a cell stay.
+    assertThat(copied("# a, b\nage, work class\n39, State gov , \"a, b\"\n ?,  , x\n", spaced, 1, 1,
+        List.of("?"))).isEqualTo("# a, b\nage,work class\n39,State gov ,\"a, b\"\n,,x\n");
   }
 
   @Test
