@@ -529,6 +529,44 @@ class FeatureColumnsTest {
   }
 
   @Test
+  void anExcelCsvInWindows1252IsReadOnceItsEncodingIsNamedAndPredictReadsItSo() throws Exception {
+    // Excel's "CSV" on Windows: semicolons, decimal commas, Windows-1252 (0xE9 is é).
+    Random random = new Random(16);
+    List<String> lines = new ArrayList<>(List.of("caf\u00e9;temp\u00e9rature;label"));
+    for (int r = 0; r < 300; r++) {
+      double temperature = random.nextGaussian() * 10;
+      lines.add((r % 3 == 0 ? "Caf\u00e9 Z\u00fcrich" : "Boulangerie") + ";"
+          + String.format(Locale.ROOT, "%.1f", temperature).replace('.', ',') + ";" + (temperature > 0 ? "chaud" : "froid"));
+    }
+    Path excel = Files.write(dir.resolve("excel.csv"), lines, java.nio.charset.Charset.forName("windows-1252"));
+    Path work = dir.resolve("excel");
+
+    Cli refused = Cli.run("train", "--data", excel.toString(), "--label", "label", "--work-dir", work.toString());
+    assertThat(refused.exitCode()).isEqualTo(SolsticeCli.EXIT_USAGE);
+    assertThat(refused.err()).contains("name its encoding (ReadOptions.Builder.csvEncoding; solstice train --encoding "
+        + "windows-1252)");
+
+    Cli train = Cli.run("train", "--data", excel.toString(), "--label", "label", "--encoding", "windows-1252",
+        "--epochs", "2", "--work-dir", work.toString());
+    assertThat(train.exitCode()).as(train.err()).isZero();
+    assertThat(train.out()).contains("excel.csv (CSV, semicolons, decimal commas, windows-1252): 300 rows; features "
+        + "[caf\u00e9, temp\u00e9rature]")
+        .contains("One-hot encoded: 'caf\u00e9' (2 categories of the train rows: Boulangerie, Caf\u00e9 Z\u00fcrich)");
+
+    Path out = dir.resolve("excel-predicted.csv");
+    Cli predict = Cli.run("predict", "--run", work.toString(), "--data", excel.toString(), "--out", out.toString());
+    assertThat(predict.exitCode()).as(predict.err()).isZero();
+    List<String> predicted = Files.readAllLines(out, java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(predicted).hasSize(301);
+    assertThat(predicted.get(0)).startsWith("label,prediction,");
+
+    Cli unknown = Cli.run("train", "--data", excel.toString(), "--label", "label", "--encoding", "klingon",
+        "--work-dir", dir.resolve("unknown").toString());
+    assertThat(unknown.exitCode()).isEqualTo(SolsticeCli.EXIT_USAGE);
+    assertThat(unknown.err()).contains("--encoding: no such encoding here: klingon");
+  }
+
+  @Test
   void aRowNumberIsFollowedAcrossBatchesAndACountThatStartsAgainIsAFeature() throws Exception {
     // 20,000 rows, read in batches of 8,192: 'row' counts from 1 to 20,000; 'cycle' counts from 0
     // to 9,999 twice; 'step' counts up by two.

@@ -404,7 +404,7 @@ class TrainCommandTest {
         "--max-categories must be >= 2 (one category and 'other'), got 1");
     assertOneLineError(train(data, "species", "--model", "cnn:3"), "--model must look like mlp:256,128");
     assertOneLineError(train(data, "note", "--task", "regression"), "column 'note': expected a numeric target");
-    assertOneLineError(train(data, "species", "--column-types", "x0=float64"), "--column-types and --missing apply to CSV files");
+    assertOneLineError(train(data, "species", "--column-types", "x0=float64"), "--column-types, --missing and --encoding apply to CSV files");
     assertOneLineError(train(data, "species", "--csv-skip-rows", "-1"), "--csv-skip-rows must be >= 0, got -1");
     assertOneLineError(train(data, "species", "--in-memory-limit", "9000000000g"),
         "--in-memory-limit is more bytes than a long holds: 9000000000g");

@@ -1,5 +1,7 @@
 package io.solstice.arrow;
 
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -9,7 +11,8 @@ import org.apache.arrow.vector.types.pojo.ArrowType;
 
 /**
  * How a source reads: the rows per emitted batch, where to start, how large one IPC message
- * may be, and how to read a CSV file (header, rows to skip, column types, missing-value markers). Sources use what
+ * may be, and how to read a CSV file (header, rows to skip, column types, missing-value markers,
+ * text encoding). Sources use what
  * applies to their format and ignore the rest. Immutable; build with {@link #builder()}.
  *
  * <p>Thread safety: immutable and thread-safe; one instance may serve any number of sources.
@@ -28,6 +31,7 @@ public final class ReadOptions {
   private final int csvSkipRows;
   private final Map<String, ArrowType> csvColumnTypes;
   private final List<String> csvMissingValues;
+  private final Charset csvEncoding;
 
   private ReadOptions(Builder b) {
     this.batchSize = b.batchSize;
@@ -37,6 +41,7 @@ public final class ReadOptions {
     this.csvSkipRows = b.csvSkipRows;
     this.csvColumnTypes = Collections.unmodifiableMap(new LinkedHashMap<>(b.csvColumnTypes));
     this.csvMissingValues = b.csvMissingValues;
+    this.csvEncoding = b.csvEncoding;
   }
 
   /**
@@ -129,6 +134,16 @@ public final class ReadOptions {
   }
 
   /**
+   * The text encoding of a CSV file. One other than UTF-8 (Arrow's reader reads UTF-8 only) is
+   * read through a temporary copy in UTF-8, deleted when the file has been read.
+   *
+   * @return the encoding; UTF-8 by default
+   */
+  public Charset csvEncoding() {
+    return csvEncoding;
+  }
+
+  /**
    * Whether a value can be one of {@link #csvMissingValues()}: a whole cell of a CSV file, not
    * blank.
    *
@@ -149,6 +164,7 @@ public final class ReadOptions {
     private int csvSkipRows;
     private final Map<String, ArrowType> csvColumnTypes = new LinkedHashMap<>();
     private List<String> csvMissingValues = List.of();
+    private Charset csvEncoding = StandardCharsets.UTF_8;
 
     private Builder() {}
 
@@ -250,6 +266,18 @@ public final class ReadOptions {
         }
       }
       this.csvMissingValues = List.copyOf(values);
+      return this;
+    }
+
+    /**
+     * Reads a CSV file in this text encoding, such as windows-1252 (Excel's CSV on Windows in
+     * western Europe and the Americas) or UTF-16 (Excel's "Unicode Text").
+     *
+     * @param encoding the encoding
+     * @return this builder
+     */
+    public Builder csvEncoding(Charset encoding) {
+      this.csvEncoding = Objects.requireNonNull(encoding, "encoding");
       return this;
     }
 

@@ -6,6 +6,7 @@ import io.solstice.arrow.internal.FileHead;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
+import java.nio.charset.Charset;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -93,7 +94,7 @@ public enum TableFormat {
     if (this == CSV) {
       CsvDialect dialect;
       try {
-        dialect = CsvDialect.of(path, options.csvSkipRows(), options.csvMissingValues());
+        dialect = CsvDialect.of(path, options);
       } catch (IOException e) {
         return label; // the read that follows says what is wrong with the file
       }
@@ -114,6 +115,9 @@ public enum TableFormat {
         how.add(options.csvMissingValues().stream().map(v -> "'" + v + "'").collect(Collectors.joining(", "))
             + " as missing");
       }
+      if (!options.csvEncoding().equals(StandardCharsets.UTF_8)) {
+        how.add(options.csvEncoding().name());
+      }
     }
     if (FileHead.namedGzip(path)) {
       how.add("gzip-compressed");
@@ -130,6 +134,19 @@ public enum TableFormat {
    *     in no supported format (saying what it looks like)
    */
   public static TableFormat detect(Path path) {
+    return detect(path, StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Detects the format of a file from its content, reading text in the given encoding: a CSV file
+   * that {@link ReadOptions.Builder#csvEncoding} will read.
+   *
+   * @param path the file or directory
+   * @param textEncoding the encoding of a text file (UTF-8 for JSON lines)
+   * @return the format
+   * @throws ArrowDataException as {@link #detect(Path)}
+   */
+  public static TableFormat detect(Path path, Charset textEncoding) {
     if (Files.isDirectory(path)) {
       return detectDirectory(path);
     }
@@ -153,7 +170,7 @@ public enum TableFormat {
     }
     if (FileHead.namedGzip(path)) {
       // Arrow's readers decompress CSV and JSON lines, not IPC or Parquet.
-      String text = asText(head);
+      String text = asText(head, textEncoding);
       if (text == null) {
         throw unsupported(path, "gzip-compressed " + (startsWith(head, ARROW_MAGIC) ? "Arrow IPC"
             : startsWith(head, PARQUET_MAGIC) ? "Parquet" : describeBinary(head)) + ", and only CSV and JSON lines are "
@@ -167,7 +184,7 @@ public enum TableFormat {
     if (startsWith(head, PARQUET_MAGIC)) {
       return PARQUET;
     }
-    String text = asText(head);
+    String text = asText(head, textEncoding);
     if (text != null) {
       return textFormat(path, text);
     }
@@ -230,16 +247,20 @@ public enum TableFormat {
     throw unsupported(path, "text without commas, tabs or semicolons, starting \"" + shown + "\"");
   }
 
-  /** The head as text, or null when it holds bytes no text file has. */
-  private static String asText(byte[] head) {
-    int start = head.length >= 3 && (head[0] & 0xff) == 0xEF && (head[1] & 0xff) == 0xBB && (head[2] & 0xff) == 0xBF
-        ? 3 : 0;
-    CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+  /** The head as text in an encoding, or null when it holds bytes no text file has. */
+  private static String asText(byte[] head, Charset encoding) {
+    boolean utf8 = encoding.equals(StandardCharsets.UTF_8);
+    int start = utf8 && head.length >= 3 && (head[0] & 0xff) == 0xEF && (head[1] & 0xff) == 0xBB
+        && (head[2] & 0xff) == 0xBF ? 3 : 0;
+    CharsetDecoder decoder = encoding.newDecoder()
         .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
     // A multi-byte character may be cut at the end of the head: try up to three bytes shorter.
     for (int cut = 0; cut <= 3 && head.length - cut > start; cut++) {
       try {
         String text = decoder.decode(ByteBuffer.wrap(head, start, head.length - start - cut)).toString();
+        if (text.startsWith("\uFEFF")) {
+          text = text.substring(1);
+        }
         return text.chars().allMatch(c -> c >= 0x20 || c == '\t' || c == '\n' || c == '\r' || c == '\f') ? text : null;
       } catch (CharacterCodingException e) {
         decoder.reset();
@@ -266,11 +287,13 @@ public enum TableFormat {
   private static String describeBinary(byte[] head) {
     if (startsWith(head, new byte[] {(byte) 0xFF, (byte) 0xFE})
         || startsWith(head, new byte[] {(byte) 0xFE, (byte) 0xFF})) {
-      return "UTF-16 text (as Excel saves \"Unicode Text\"); save it as UTF-8 (in Excel: \"CSV UTF-8\")";
+      return "UTF-16 text (as Excel saves \"Unicode Text\"); read it as such (ReadOptions.Builder.csvEncoding; "
+          + "solstice train --encoding utf-16), or save it as UTF-8 (in Excel: \"CSV UTF-8\")";
     }
     if (isSingleByteText(head)) {
       return "text in an encoding other than UTF-8 (such as Windows-1252 or Latin-1, as Excel saves \"CSV\" on "
-          + "Windows); save it as UTF-8 (in Excel: \"CSV UTF-8\"), or convert it: iconv -f windows-1252 -t utf-8";
+          + "Windows); name its encoding (ReadOptions.Builder.csvEncoding; solstice train --encoding windows-1252), "
+          + "or save it as UTF-8 (in Excel: \"CSV UTF-8\")";
     }
     if (startsWith(head, new byte[] {'P', 'K', 3, 4})) {
       return "a ZIP archive (for example .zip, .xlsx or .npz)";

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -94,8 +95,10 @@ class TableFormatTest {
     looksLike.put(parquetGzip, "it looks like gzip-compressed Parquet, and only CSV and JSON lines are read compressed: "
         + "decompress it first");
     looksLike.put(windows1252, "it looks like text in an encoding other than UTF-8 (such as Windows-1252 or Latin-1, "
-        + "as Excel saves \"CSV\" on Windows); save it as UTF-8");
-    looksLike.put(utf16, "it looks like UTF-16 text (as Excel saves \"Unicode Text\"); save it as UTF-8");
+        + "as Excel saves \"CSV\" on Windows); name its encoding (ReadOptions.Builder.csvEncoding; solstice train "
+        + "--encoding windows-1252), or save it as UTF-8");
+    looksLike.put(utf16, "it looks like UTF-16 text (as Excel saves \"Unicode Text\"); read it as such "
+        + "(ReadOptions.Builder.csvEncoding; solstice train --encoding utf-16), or save it as UTF-8");
     looksLike.put(binary, "it looks like binary data starting with bytes 00 01 fe 7f 00 00 00 09");
     looksLike.forEach((file, expected) -> assertThatThrownBy(() -> TableFormat.detect(file))
         .isInstanceOf(ArrowDataException.class)
@@ -286,6 +289,34 @@ class TableFormatTest {
         .containsExactly(List.of(39L, "State-gov", "a, b"), List.of(50L, "Private", ""));
     assertThat(schema.get(0)).isEqualTo("Schema<age: Int(64, true), work class: Utf8, note: Utf8>");
     assertThat(TableFormat.CSV.describe(spaced, ReadOptions.defaults())).isEqualTo("CSV, a space after each comma");
+  }
+
+  @Test
+  void csvInAnotherEncodingIsReadInItOnceNamed() throws IOException {
+    // Excel's "CSV" on Windows in Windows-1252 (0xE9 is é), and its "Unicode Text" in UTF-16 with a
+    // BOM, each long enough to be read in several buffers of the copy.
+    StringBuilder text = new StringBuilder("ville;t\u00e9mp\n");
+    for (int i = 0; i < 20_000; i++) {
+      text.append(i % 2 == 0 ? "Caf\u00e9town" : "Z\u00fcrich").append(';').append(i).append(",5\n");
+    }
+    Charset windows1252 = Charset.forName("windows-1252");
+    Path excel = Files.write(dir.resolve("excel.csv"), text.toString().getBytes(windows1252));
+    Path unicode = Files.write(dir.resolve("unicode.txt"), ("\uFEFF" + text.toString().replace(';', '\t'))
+        .getBytes(StandardCharsets.UTF_16LE));
+
+    for (Path file : List.of(excel, unicode)) {
+      Charset encoding = file == excel ? windows1252 : StandardCharsets.UTF_16;
+      assertThat(TableFormat.detect(file, encoding)).isEqualTo(TableFormat.CSV);
+      ReadOptions options = ReadOptions.builder().csvEncoding(encoding).build();
+      List<String> schema = new ArrayList<>();
+      List<List<Object>> rows = rows(TableFormat.CSV, file, options, schema);
+      assertThat(schema.get(0)).as(file.toString()).isEqualTo("Schema<ville: Utf8, t\u00e9mp: FloatingPoint(DOUBLE)>");
+      assertThat(rows).as(file.toString()).hasSize(20_000);
+      assertThat(rows.get(0)).isEqualTo(List.of("Caf\u00e9town", 0.5));
+      assertThat(rows.get(19_999)).isEqualTo(List.of("Z\u00fcrich", 19_999.5));
+    }
+    assertThat(TableFormat.CSV.describe(excel, ReadOptions.builder().csvEncoding(windows1252).build()))
+        .isEqualTo("CSV, semicolons, decimal commas, windows-1252");
   }
 
   @Test

@@ -22,6 +22,8 @@ import io.solstice.examples.job.CsvReading;
 import io.solstice.examples.job.JobData;
 import io.solstice.examples.job.ModelTask;
 import io.solstice.examples.job.RegressionTask;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -163,6 +165,11 @@ public final class TrainCommand extends TrainingCommand {
           + "number, see --fill-nulls; a category missing). predict reads the model's files the same way.")
   List<String> missing = List.of();
 
+  @Option(names = "--encoding", defaultValue = "UTF-8", paramLabel = "CHARSET",
+      description = "The CSV file's text encoding, such as windows-1252 (Excel's CSV on Windows), ISO-8859-1 or "
+          + "UTF-16 (Excel's Unicode Text); predict reads the model's files in it too (default: ${DEFAULT-VALUE}).")
+  String encoding;
+
   @Option(names = "--in-memory-limit", paramLabel = "SIZE",
       description = "Largest table held in memory, e.g. 512m, 512MB or 4g (units of 1024); larger ones are streamed "
           + "(default: a quarter of the JVM's maximum heap).")
@@ -262,7 +269,7 @@ public final class TrainCommand extends TrainingCommand {
     check(maxCategories >= 2, "--max-categories must be >= 2 (one category and 'other'), got " + maxCategories);
     NullFill nullFill = NullFill.parse(fillNulls);
     Path path = resolve(data);
-    TableFormat format = TableFormat.detect(path);
+    TableFormat format = TableFormat.detect(path, charset());
     ReadOptions options = readOptions(format, path);
     Flux<ArrowBatch> table = format.read(path, allocator, options);
     TableLayout layout = readable(path, format, () -> TableSurvey.survey(table, path.toString(), label, features,
@@ -362,6 +369,19 @@ public final class TrainCommand extends TrainingCommand {
     }
   }
 
+  private CsvReading csvReading() {
+    return new CsvReading(!csvNoHeader, csvSkipRows, missing, charset());
+  }
+
+  private Charset charset() {
+    try {
+      return Charset.forName(encoding.trim());
+    } catch (IllegalArgumentException e) {
+      throw new UsageException("--encoding: no such encoding here: " + encoding + " (for example UTF-8, windows-1252, "
+          + "ISO-8859-1, UTF-16)");
+    }
+  }
+
   private boolean regression() {
     return switch (task) {
       case "classification" -> false;
@@ -378,14 +398,15 @@ public final class TrainCommand extends TrainingCommand {
       categorical.forEach(column -> types.put(column, ArrowType.Utf8.INSTANCE));
       types.putAll(ColumnTypes.parse(columnTypes));
       try {
-        new CsvReading(!csvNoHeader, csvSkipRows, missing).applyTo(options.csvColumnTypes(types));
+        csvReading().applyTo(options.csvColumnTypes(types));
       } catch (IllegalArgumentException e) {
         throw new UsageException("--missing: " + e.getMessage());
       }
     } else {
-      check(!csvNoHeader && csvSkipRows == 0 && columnTypes.isEmpty() && missing.isEmpty(),
-          "--csv-no-header, --csv-skip-rows, --column-types and --missing apply to CSV files; " + path + " is "
-              + format.label());
+      check(!csvNoHeader && csvSkipRows == 0 && columnTypes.isEmpty() && missing.isEmpty()
+              && charset().equals(StandardCharsets.UTF_8),
+          "--csv-no-header, --csv-skip-rows, --column-types, --missing and --encoding apply to CSV files; " + path
+              + " is " + format.label());
     }
     return options.build();
   }
@@ -507,7 +528,7 @@ public final class TrainCommand extends TrainingCommand {
     record.put("max_categories", maxCategories);
     record.put("split", splitRecord);
     record.put("fill_nulls", fillNulls);
-    record.put("csv", format == TableFormat.CSV ? new CsvReading(!csvNoHeader, csvSkipRows, missing).toJson() : null);
+    record.put("csv", format == TableFormat.CSV ? csvReading().toJson() : null);
     if (standardization == null) {
       record.put("standardization", null);
     } else {

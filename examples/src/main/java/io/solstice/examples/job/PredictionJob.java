@@ -63,7 +63,7 @@ public record PredictionJob(TrainedModel model, Path data, Path out, PredictionF
    */
   public long run(BufferAllocator allocator, BooleanSupplier interrupted) throws IOException {
     ModelRecord record = model.record();
-    TableFormat tableFormat = TableFormat.detect(data);
+    TableFormat tableFormat = TableFormat.detect(data, record.csv().encoding());
     // A CSV reader would take a categorical column of digits for numbers ("007" as 7): read as text.
     Map<String, ArrowType> text = new LinkedHashMap<>();
     record.categories().keySet().forEach(column -> text.put(column, ArrowType.Utf8.INSTANCE));

@@ -1,9 +1,17 @@
 package io.solstice.arrow.internal;
 
+import io.solstice.arrow.ReadOptions;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.io.Reader;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.Charset;
+import java.nio.charset.CharsetEncoder;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +31,9 @@ import java.util.List;
  *   <li>in a file with a space after each delimiter ({@link CsvDialect#spaceAfterDelimiter()}),
  *       the spaces that start a cell are dropped, header included: the reader would keep them in
  *       text ({@code " State-gov"}, a column {@code " income"}) and read {@code , "a, b"} as two
- *       cells, a quote counting only as a cell's first byte.
+ *       cells, a quote counting only as a cell's first byte;
+ *   <li>a file in another encoding than UTF-8, the only one the reader reads, is copied in UTF-8
+ *       (a byte that means no character in its encoding becomes U+FFFD).
  * </ul>
  *
  * <p>A cell is a marker when it is one, spaces and tabs around it aside, or when it is one in
@@ -60,14 +70,16 @@ final class CsvCopy {
   }
 
   /**
-   * Whether a file of this dialect, with these markers, is read through a copy.
+   * Whether a file of this dialect, read with these options, is read through a copy.
    *
    * @param dialect the file's dialect
-   * @param markers the missing-value markers
-   * @return true when there are markers or spaces after the delimiters
+   * @param options its missing-value markers and encoding
+   * @return true when there are markers, spaces after the delimiters or an encoding other than
+   *     UTF-8
    */
-  static boolean needed(CsvDialect dialect, List<String> markers) {
-    return dialect.spaceAfterDelimiter() || !markers.isEmpty();
+  static boolean needed(CsvDialect dialect, ReadOptions options) {
+    return dialect.spaceAfterDelimiter() || !options.csvMissingValues().isEmpty()
+        || !options.csvEncoding().equals(StandardCharsets.UTF_8);
   }
 
   /**
@@ -75,19 +87,19 @@ final class CsvCopy {
    *
    * @param source the file (gzip-compressed when named {@code *.gz})
    * @param dialect its dialect: its delimiter, one ASCII character, and whether a space follows it
-   * @param skipRows lines before the header (or the data): copied as they are
-   * @param headerLines 1 when a header follows them, else 0: its cells are not emptied
-   * @param markers the values that mean a missing cell; none holds the delimiter, a quote or a
-   *     line break
-   * @return the copy, a {@code .csv} file
+   * @param options its skipped rows (lines before the header, or the data: copied as they are),
+   *     missing-value markers (none holds the delimiter, a quote or a line break) and encoding
+   * @param headerLines 1 when a header follows the skipped rows, else 0: its cells are not emptied
+   * @return the copy, a {@code .csv} file in UTF-8
    * @throws IOException when the file cannot be read or the copy written
    */
-  static Path copy(Path source, CsvDialect dialect, int skipRows, int headerLines, List<String> markers)
-      throws IOException {
+  static Path copy(Path source, CsvDialect dialect, ReadOptions options, int headerLines) throws IOException {
     Path copy = Files.createTempFile("solstice-csv-", ".csv");
-    try (InputStream in = FileHead.open(source);
+    Charset encoding = options.csvEncoding();
+    try (InputStream raw = FileHead.open(source);
+        InputStream in = encoding.equals(StandardCharsets.UTF_8) ? raw : new Utf8Bytes(raw, encoding);
         OutputStream out = new BufferedOutputStream(Files.newOutputStream(copy), BUFFER)) {
-      new CsvCopy(dialect, headerLines, markers, out).copy(in, skipRows);
+      new CsvCopy(dialect, headerLines, options.csvMissingValues(), out).copy(in, options.csvSkipRows());
     } catch (IOException | RuntimeException e) {
       Files.deleteIfExists(copy);
       throw e;
@@ -175,5 +187,56 @@ final class CsvCopy {
 
   private static boolean isBlank(byte b) {
     return b == ' ' || b == '\t';
+  }
+
+  /** Text in another encoding, read as its UTF-8 bytes. */
+  private static final class Utf8Bytes extends InputStream {
+    private final Reader reader;
+    private final CharsetEncoder encoder = StandardCharsets.UTF_8.newEncoder()
+        .onMalformedInput(CodingErrorAction.REPLACE).onUnmappableCharacter(CodingErrorAction.REPLACE);
+    // Both in read mode: the decoded characters not yet encoded (at most a surrogate cut in two
+    // between reads), and the bytes not yet handed out.
+    private final CharBuffer chars = CharBuffer.allocate(BUFFER / 4).flip();
+    private final ByteBuffer bytes = ByteBuffer.allocate(BUFFER).flip();
+    private boolean endOfText;
+
+    Utf8Bytes(InputStream in, Charset encoding) {
+      reader = new InputStreamReader(in, encoding.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPLACE).onUnmappableCharacter(CodingErrorAction.REPLACE));
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      while (!bytes.hasRemaining()) {
+        if (endOfText && !chars.hasRemaining()) {
+          return -1;
+        }
+        if (!endOfText) {
+          chars.compact();
+          endOfText = reader.read(chars) < 0;
+          chars.flip();
+        }
+        bytes.clear();
+        encoder.encode(chars, bytes, endOfText);
+        if (endOfText && !chars.hasRemaining()) {
+          encoder.flush(bytes);
+        }
+        bytes.flip();
+      }
+      int n = Math.min(len, bytes.remaining());
+      bytes.get(b, off, n);
+      return n;
+    }
+
+    @Override
+    public int read() throws IOException {
+      byte[] one = new byte[1];
+      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public void close() throws IOException {
+      reader.close();
+    }
   }
 }

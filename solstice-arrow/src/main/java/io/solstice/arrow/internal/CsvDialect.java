@@ -1,7 +1,7 @@
 package io.solstice.arrow.internal;
 
+import io.solstice.arrow.ReadOptions;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -138,26 +138,27 @@ public record CsvDialect(char delimiter, char decimalPoint, boolean header, bool
   }
 
   /**
-   * The dialect of a file, from the line after {@code skipRows} lines on (of its text inside,
-   * for a gzip-compressed {@code *.gz} file).
+   * The dialect of a file, from the line after the options' skipped rows on (of its text inside,
+   * for a gzip-compressed {@code *.gz} file, in the options' encoding).
    *
    * @param file the file
-   * @param skipRows lines before the header
-   * @param missing missing-value markers, which count as empty cells
+   * @param options its skipped rows, missing-value markers (which count as empty cells) and
+   *     encoding
    * @return the dialect; {@link #COMMAS} when the header holds no delimiter (Arrow's reader then
    *     reads one column)
    * @throws IOException when the file cannot be read
    */
-  public static CsvDialect of(Path file, int skipRows, List<String> missing) throws IOException {
+  public static CsvDialect of(Path file, ReadOptions options) throws IOException {
     byte[] head = FileHead.read(file, HEAD);
-    String text = new String(head, StandardCharsets.UTF_8);
+    String text = new String(head, options.csvEncoding());
     if (text.startsWith("\uFEFF")) {
       text = text.substring(1);
     }
-    List<String> lines = text.lines().skip(skipRows).toList();
+    List<String> lines = text.lines().skip(options.csvSkipRows()).toList();
     // A file read whole ends with a whole line.
     boolean wholeFile = head.length < HEAD;
-    CsvDialect dialect = of(String.join("\n", lines) + (wholeFile || text.endsWith("\n") ? "\n" : ""), missing);
+    CsvDialect dialect = of(String.join("\n", lines) + (wholeFile || text.endsWith("\n") ? "\n" : ""),
+        options.csvMissingValues());
     return dialect == null ? COMMAS : dialect;
   }
 }

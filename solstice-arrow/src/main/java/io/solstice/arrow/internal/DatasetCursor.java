@@ -39,8 +39,8 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * are read with the header, skipped rows and column types of the {@link ReadOptions}, each in
  * its own {@link CsvDialect} (commas, tabs, or semicolons with decimal commas; a first line of
  * numbers only is data, and the columns are then named {@code f0, f1, ...}); with missing-value
- * markers or a space after each delimiter, through a copy of the file that the reader reads as
- * the file means ({@link CsvCopy}).
+ * markers, a space after each delimiter or an encoding other than UTF-8, through a copy of the
+ * file that the reader reads as the file means ({@link CsvCopy}).
  *
  * <p>Thread safety: not thread-safe, like every BatchCursor: Flux.generate calls it serially.
  */
@@ -167,10 +167,9 @@ public final class DatasetCursor extends BatchCursor {
       String uri = file.toUri().toString();
       long rows = batchSize() > 0 ? batchSize() : DEFAULT_SCAN_ROWS;
       if (format == Format.CSV) {
-        CsvDialect dialect = CsvDialect.of(file, options.csvSkipRows(), options.csvMissingValues());
-        if (CsvCopy.needed(dialect, options.csvMissingValues())) {
-          copy = CsvCopy.copy(file, dialect, options.csvSkipRows(), options.csvHeader() && dialect.header() ? 1 : 0,
-              options.csvMissingValues());
+        CsvDialect dialect = CsvDialect.of(file, options);
+        if (CsvCopy.needed(dialect, options)) {
+          copy = CsvCopy.copy(file, dialect, options, options.csvHeader() && dialect.header() ? 1 : 0);
           uri = copy.toUri().toString();
         }
         // Column types shape the dataset's schema, which the scan then follows; the C schema

@@ -2,6 +2,7 @@ package io.solstice.arrow.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.solstice.arrow.ReadOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +20,8 @@ class CsvCopyTest {
 
   private String copied(String text, CsvDialect dialect, int skipRows, int headerLines, List<String> markers)
       throws IOException {
-    Path copy = CsvCopy.copy(Files.writeString(dir.resolve("t.csv"), text), dialect, skipRows, headerLines, markers);
+    ReadOptions options = ReadOptions.builder().csvSkipRows(skipRows).csvMissingValues(markers).build();
+    Path copy = CsvCopy.copy(Files.writeString(dir.resolve("t.csv"), text), dialect, options, headerLines);
     try {
       return Files.readString(copy);
     } finally {

@@ -2,10 +2,10 @@ package io.solstice.arrow.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.solstice.arrow.ReadOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -75,17 +75,17 @@ class CsvDialectTest {
       out.write("a;b\n1,5;2\n3;4\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
-    assertThat(CsvDialect.of(file, 0, List.of())).isEqualTo(new CsvDialect(';', ',', true, false));
+    assertThat(CsvDialect.of(file, ReadOptions.defaults())).isEqualTo(new CsvDialect(';', ',', true, false));
   }
 
   @Test
   void aFilesDialectIsReadAfterItsSkippedRowsAndItsByteOrderMark() throws IOException {
     Path file = Files.writeString(dir.resolve("excel.csv"), "\uFEFFexported by a, spreadsheet\nx;y\n0,5;1\n3;4\n");
 
-    assertThat(CsvDialect.of(file, 1, List.of())).isEqualTo(new CsvDialect(';', ',', true, false));
-    assertThat(CsvDialect.of(file, 0, List.of())).isEqualTo(CsvDialect.COMMAS);
+    assertThat(CsvDialect.of(file, ReadOptions.builder().csvSkipRows(1).build())).isEqualTo(new CsvDialect(';', ',', true, false));
+    assertThat(CsvDialect.of(file, ReadOptions.defaults())).isEqualTo(CsvDialect.COMMAS);
     // A file of one row, without a line break at its end: read whole, its row is whole.
     Path oneRow = Files.writeString(dir.resolve("one.csv"), "x;y\n0,5;1");
-    assertThat(CsvDialect.of(oneRow, 0, List.of())).isEqualTo(new CsvDialect(';', ',', true, false));
+    assertThat(CsvDialect.of(oneRow, ReadOptions.defaults())).isEqualTo(new CsvDialect(';', ',', true, false));
   }
 }
