@@ -543,8 +543,9 @@ class FeatureColumnsTest {
 
     Cli refused = Cli.run("train", "--data", excel.toString(), "--label", "label", "--work-dir", work.toString());
     assertThat(refused.exitCode()).isEqualTo(SolsticeCli.EXIT_USAGE);
-    assertThat(refused.err()).contains("name its encoding (ReadOptions.Builder.csvEncoding; solstice train --encoding "
-        + "windows-1252)");
+    assertThat(refused.err()).contains("excel.csv is text in an encoding other than UTF-8, probably windows-1252 (as "
+        + "Excel saves \"CSV\" on Windows; or Latin-1): add --encoding windows-1252, or save it as UTF-8 (in Excel: "
+        + "\"CSV UTF-8\")");
 
     Cli train = Cli.run("train", "--data", excel.toString(), "--label", "label", "--encoding", "windows-1252",
         "--epochs", "2", "--work-dir", work.toString());
@@ -559,6 +560,19 @@ class FeatureColumnsTest {
     List<String> predicted = Files.readAllLines(out, java.nio.charset.StandardCharsets.UTF_8);
     assertThat(predicted).hasSize(301);
     assertThat(predicted.get(0)).startsWith("label,prediction,");
+
+    // A run that read UTF-8 reads new rows in UTF-8: the Windows-1252 file is refused, saying so.
+    Path utf8 = Files.write(dir.resolve("utf8.csv"), lines);
+    Path utf8Work = dir.resolve("utf8");
+    Cli utf8Train = Cli.run("train", "--data", utf8.toString(), "--label", "label", "--epochs", "1", "--work-dir",
+        utf8Work.toString());
+    assertThat(utf8Train.exitCode()).as(utf8Train.err()).isZero();
+    Cli mismatched = Cli.run("predict", "--run", utf8Work.toString(), "--data", excel.toString(), "--out",
+        dir.resolve("mismatched.csv").toString());
+    assertThat(mismatched.exitCode()).isEqualTo(SolsticeCli.EXIT_USAGE);
+    assertThat(mismatched.err()).contains("excel.csv is text in an encoding other than UTF-8, probably windows-1252 (as "
+        + "Excel saves \"CSV\" on Windows; or Latin-1), and predict reads a table in the encoding its run read (UTF-8): "
+        + "save it in that one, or train on a table in windows-1252 with --encoding windows-1252");
 
     Cli unknown = Cli.run("train", "--data", excel.toString(), "--label", "label", "--encoding", "klingon",
         "--work-dir", dir.resolve("unknown").toString());

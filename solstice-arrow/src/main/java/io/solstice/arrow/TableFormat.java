@@ -131,7 +131,8 @@ public enum TableFormat {
    * @param path the file or directory
    * @return the format
    * @throws ArrowDataException naming the path when it does not exist, cannot be read, or is
-   *     in no supported format (saying what it looks like)
+   *     in no supported format (saying what it looks like); a {@link TextEncodingException} when
+   *     it is text in another encoding than UTF-8
    */
   public static TableFormat detect(Path path) {
     return detect(path, StandardCharsets.UTF_8);
@@ -172,6 +173,7 @@ public enum TableFormat {
       // Arrow's readers decompress CSV and JSON lines, not IPC or Parquet.
       String text = asText(head, textEncoding);
       if (text == null) {
+        refuseOtherEncoding(path, head, textEncoding);
         throw unsupported(path, "gzip-compressed " + (startsWith(head, ARROW_MAGIC) ? "Arrow IPC"
             : startsWith(head, PARQUET_MAGIC) ? "Parquet" : describeBinary(head)) + ", and only CSV and JSON lines are "
             + "read compressed: decompress it first");
@@ -191,7 +193,29 @@ public enum TableFormat {
     if (isIpcStreamStart(head, size)) {
       return IPC_STREAM;
     }
+    refuseOtherEncoding(path, head, textEncoding);
     throw unsupported(path, describeBinary(head));
+  }
+
+  /** Throws when the bytes are text in another encoding than the one tried, saying which. */
+  private static void refuseOtherEncoding(Path path, byte[] head, Charset tried) {
+    Charset likely = likelyEncoding(head);
+    if (likely != null && !likely.equals(tried)) {
+      throw new TextEncodingException(path, likely, tried);
+    }
+  }
+
+  /**
+   * The encoding that bytes which are no text in the encoding tried are probably in: UTF-16 when
+   * they start with its byte order mark, Windows-1252 when they read as single-byte text; else
+   * null.
+   */
+  private static Charset likelyEncoding(byte[] head) {
+    if (startsWith(head, new byte[] {(byte) 0xFF, (byte) 0xFE})
+        || startsWith(head, new byte[] {(byte) 0xFE, (byte) 0xFF})) {
+      return StandardCharsets.UTF_16;
+    }
+    return isSingleByteText(head) ? Charset.forName("windows-1252") : null;
   }
 
   /**
@@ -285,16 +309,6 @@ public enum TableFormat {
   }
 
   private static String describeBinary(byte[] head) {
-    if (startsWith(head, new byte[] {(byte) 0xFF, (byte) 0xFE})
-        || startsWith(head, new byte[] {(byte) 0xFE, (byte) 0xFF})) {
-      return "UTF-16 text (as Excel saves \"Unicode Text\"); read it as such (ReadOptions.Builder.csvEncoding; "
-          + "solstice train --encoding utf-16), or save it as UTF-8 (in Excel: \"CSV UTF-8\")";
-    }
-    if (isSingleByteText(head)) {
-      return "text in an encoding other than UTF-8 (such as Windows-1252 or Latin-1, as Excel saves \"CSV\" on "
-          + "Windows); name its encoding (ReadOptions.Builder.csvEncoding; solstice train --encoding windows-1252), "
-          + "or save it as UTF-8 (in Excel: \"CSV UTF-8\")";
-    }
     if (startsWith(head, new byte[] {'P', 'K', 3, 4})) {
       return "a ZIP archive (for example .zip, .xlsx or .npz)";
     }

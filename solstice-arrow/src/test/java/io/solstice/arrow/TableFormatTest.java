@@ -80,10 +80,6 @@ class TableFormatTest {
     // Arrow's readers decompress a file by its name: without .gz, and for Parquet, they cannot.
     Path gzip = gzip("g.dat", "x,y\n1,2\n".getBytes(StandardCharsets.UTF_8));
     Path parquetGzip = gzip("p.parquet.gz", new byte[] {'P', 'A', 'R', '1', 0x15, 0x04, 0x00, (byte) 0x9c});
-    // Excel's "CSV" on Windows (Windows-1252: 0xE9 is é) and its "Unicode Text" (UTF-16 with a BOM).
-    Path windows1252 = Files.write(dir.resolve("excel.csv"), "city;temp\nCaf\u00e9town;1\n".getBytes(
-        java.nio.charset.Charset.forName("windows-1252")));
-    Path utf16 = Files.write(dir.resolve("excel.txt"), "\uFEFFcity\ttemp\n".getBytes(StandardCharsets.UTF_16LE));
     Path binary = Files.write(dir.resolve("b.bin"), new byte[] {0x00, 0x01, (byte) 0xfe, 0x7f, 0x00, 0x00, 0x00, 0x09});
 
     Map<Path, String> looksLike = new LinkedHashMap<>();
@@ -94,11 +90,6 @@ class TableFormatTest {
         + "*.gz, for example data.csv.gz; decompress any other)");
     looksLike.put(parquetGzip, "it looks like gzip-compressed Parquet, and only CSV and JSON lines are read compressed: "
         + "decompress it first");
-    looksLike.put(windows1252, "it looks like text in an encoding other than UTF-8 (such as Windows-1252 or Latin-1, "
-        + "as Excel saves \"CSV\" on Windows); name its encoding (ReadOptions.Builder.csvEncoding; solstice train "
-        + "--encoding windows-1252), or save it as UTF-8");
-    looksLike.put(utf16, "it looks like UTF-16 text (as Excel saves \"Unicode Text\"); read it as such "
-        + "(ReadOptions.Builder.csvEncoding; solstice train --encoding utf-16), or save it as UTF-8");
     looksLike.put(binary, "it looks like binary data starting with bytes 00 01 fe 7f 00 00 00 09");
     looksLike.forEach((file, expected) -> assertThatThrownBy(() -> TableFormat.detect(file))
         .isInstanceOf(ArrowDataException.class)
@@ -106,6 +97,26 @@ class TableFormatTest {
             + "Parquet, CSV or JSON lines (newline-delimited JSON))")
         .hasMessageContaining(expected));
     assertThatThrownBy(() -> TableFormat.detect(dir.resolve("nowhere.csv"))).hasMessageContaining("no such file");
+  }
+
+  @Test
+  void textInAnotherEncodingIsRefusedNamingTheOneItIsProbablyIn() throws IOException {
+    // Excel's "CSV" on Windows (Windows-1252: 0xE9 is é) and its "Unicode Text" (UTF-16 with a BOM).
+    Charset windows1252 = Charset.forName("windows-1252");
+    Path excel = Files.write(dir.resolve("excel.csv"), "city;temp\nCaf\u00e9town;1\n".getBytes(windows1252));
+    Path unicode = Files.write(dir.resolve("excel.txt"), "\uFEFFcity\ttemp\n".getBytes(StandardCharsets.UTF_16LE));
+    Path compressed = gzip("excel.csv.gz", "city;temp\nCaf\u00e9town;1\n".getBytes(windows1252));
+
+    for (Path file : List.of(excel, compressed)) {
+      assertThatThrownBy(() -> TableFormat.detect(file)).isInstanceOfSatisfying(TextEncodingException.class,
+          e -> assertThat(e.likelyEncoding()).isEqualTo(windows1252))
+          .hasMessage(file + " is text in an encoding other than UTF-8, probably windows-1252 (as Excel saves \"CSV\" "
+              + "on Windows; or Latin-1): read it in that encoding (ReadOptions.Builder.csvEncoding), or save it as "
+              + "UTF-8 (in Excel: \"CSV UTF-8\")");
+      assertThat(TableFormat.detect(file, windows1252)).isEqualTo(TableFormat.CSV);
+    }
+    assertThatThrownBy(() -> TableFormat.detect(unicode)).isInstanceOfSatisfying(TextEncodingException.class,
+        e -> assertThat(e.what()).isEqualTo(unicode + " is text in UTF-16 (as Excel saves \"Unicode Text\")"));
   }
 
   private Path gzip(String name, byte[] content) throws IOException {

@@ -9,6 +9,7 @@ import io.solstice.arrow.Split;
 import io.solstice.arrow.Standardization;
 import io.solstice.arrow.TableFormat;
 import io.solstice.arrow.TableSplit;
+import io.solstice.arrow.TextEncodingException;
 import io.solstice.core.metrics.FeatureMoments;
 import io.solstice.core.models.MlpClassifier;
 import io.solstice.examples.data.Categories;
@@ -269,7 +270,7 @@ public final class TrainCommand extends TrainingCommand {
     check(maxCategories >= 2, "--max-categories must be >= 2 (one category and 'other'), got " + maxCategories);
     NullFill nullFill = NullFill.parse(fillNulls);
     Path path = resolve(data);
-    TableFormat format = TableFormat.detect(path, charset());
+    TableFormat format = detect(path);
     ReadOptions options = readOptions(format, path);
     Flux<ArrowBatch> table = format.read(path, allocator, options);
     TableLayout layout = readable(path, format, () -> TableSurvey.survey(table, path.toString(), label, features,
@@ -366,6 +367,16 @@ public final class TrainCommand extends TrainingCommand {
       return rows;
     } catch (NumberFormatException e) {
       throw new UsageException("--shuffle-window must be a number of rows or auto, got " + shuffleWindow);
+    }
+  }
+
+  /** The table's format, or a refusal that names the option for a text file in another encoding. */
+  private TableFormat detect(Path path) {
+    try {
+      return TableFormat.detect(path, charset());
+    } catch (TextEncodingException e) {
+      throw new UsageException(e.what() + ": add --encoding " + e.likelyEncoding().name() + ", or save it as UTF-8 "
+          + "(in Excel: \"CSV UTF-8\")");
     }
   }
 

@@ -5,6 +5,7 @@ import io.solstice.arrow.ArrowFlux;
 import io.solstice.arrow.ColumnText;
 import io.solstice.arrow.ReadOptions;
 import io.solstice.arrow.TableFormat;
+import io.solstice.arrow.TextEncodingException;
 import io.solstice.examples.data.Categories;
 import io.solstice.examples.data.FeatureValue;
 import io.solstice.examples.data.OutputFiles;
@@ -63,7 +64,14 @@ public record PredictionJob(TrainedModel model, Path data, Path out, PredictionF
    */
   public long run(BufferAllocator allocator, BooleanSupplier interrupted) throws IOException {
     ModelRecord record = model.record();
-    TableFormat tableFormat = TableFormat.detect(data, record.csv().encoding());
+    TableFormat tableFormat;
+    try {
+      tableFormat = TableFormat.detect(data, record.csv().encoding());
+    } catch (TextEncodingException e) {
+      throw new UsageException(e.what() + ", and predict reads a table in the encoding its run read ("
+          + record.csv().encoding().name() + "): save it in that one, or train on a table in " + e.likelyEncoding().name()
+          + " with --encoding " + e.likelyEncoding().name());
+    }
     // A CSV reader would take a categorical column of digits for numbers ("007" as 7): read as text.
     Map<String, ArrowType> text = new LinkedHashMap<>();
     record.categories().keySet().forEach(column -> text.put(column, ArrowType.Utf8.INSTANCE));
