@@ -168,6 +168,13 @@ class TableFormatTest {
     assertThatThrownBy(() -> rows(TableFormat.CSV, ragged, ReadOptions.builder().build(), new ArrayList<>()))
         .isInstanceOf(ArrowDataException.class)
         .hasMessageStartingWith("ragged.csv: cannot read as CSV (CSV parse error: Row #3: Expected 2 columns, got 1: 7)");
+    // A later file of a directory with a bad row of its own: its error, without a hint about columns.
+    Path directory = Files.createDirectory(dir.resolve("parts"));
+    Files.writeString(directory.resolve("a.csv"), "x,y\n1,2\n");
+    Files.copy(ragged, directory.resolve("b.csv"));
+    assertThatThrownBy(() -> rows(TableFormat.CSV, directory, ReadOptions.builder().build(), new ArrayList<>()))
+        .isInstanceOf(ArrowDataException.class)
+        .hasMessage("b.csv: cannot read as CSV (CSV parse error: Row #3: Expected 2 columns, got 1: 7)");
   }
 
   @Test

@@ -227,11 +227,13 @@ public final class DatasetCursor extends BatchCursor {
       return readFailure;
     }
     String file = files != null && currentFile >= 0 ? files.get(currentFile).getFileName().toString() : sourceName();
-    // A later file of a directory that the first read fine: most often one whose columns differ.
-    String hint = currentFile > 0 ? "; the files of a directory are one table, each with the columns of the first, "
-        + files.get(0).getFileName() : "";
-    return new ArrowDataException(null, file + ": cannot read as " + format.label + " (" + reason(failure.getMessage())
-        + ")" + hint, failure);
+    // A later file of a directory that lacks a column of the first (Arrow: "field y not found in
+    // [x: ..., z: ...]"); a parse error of its own rows gets no such hint.
+    String reason = reason(failure.getMessage());
+    String hint = currentFile > 0 && reason != null && reason.contains(" not found in [")
+        ? "; the files of a directory are one table, each with the columns of the first, " + files.get(0).getFileName()
+        : "";
+    return new ArrowDataException(null, file + ": cannot read as " + format.label + " (" + reason + ")" + hint, failure);
   }
 
   /**
