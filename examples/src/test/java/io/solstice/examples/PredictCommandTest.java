@@ -95,6 +95,23 @@ class PredictCommandTest {
   }
 
   @Test
+  void keepFeaturesWritesTheFeatureColumnsInTheirPlace() throws IOException {
+    Path out = dir.resolve("with-features.arrow");
+    Path input = digits.resolve("data/test.arrow");
+
+    Cli run = Cli.run("predict", "--run", digits.toString(), "--data", input.toString(), "--out", out.toString(),
+        "--keep-features");
+
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    PredictionOutput predictions = PredictionOutput.read(out);
+    List<String> features = TrainedModel.load(digits).record().features();
+    List<String> expected = new ArrayList<>(features);
+    expected.addAll(List.of("label", "prediction", "probabilities"));
+    assertThat(predictions.columns().keySet()).containsExactlyElementsOf(expected);
+    assertThat(predictions.rows()).isEqualTo(359);
+  }
+
+  @Test
   void predictionsStreamWithinAnAllocatorLimitSmallerThanTheInput() throws IOException {
     int rows = 40_000;
     Path input = digitsLikeFile(dir.resolve("many.arrow"), rows, 500);
@@ -108,7 +125,7 @@ class PredictCommandTest {
       Path out = dir.resolve("many.predictions." + format.name().toLowerCase());
       long peak;
       try (BufferAllocator allocator = new RootAllocator(limit)) {
-        long written = new PredictionJob(model, input, out, format, 500, OutputFiles.LOCAL).run(allocator);
+        long written = new PredictionJob(model, input, out, format, 500, false, OutputFiles.LOCAL).run(allocator);
         assertThat(written).isEqualTo(rows);
         peak = allocator.getPeakMemoryAllocation();
       } // closing the allocator checks that every batch was released
@@ -139,7 +156,7 @@ class PredictCommandTest {
       AtomicInteger asked = new AtomicInteger();
       try (BufferAllocator allocator = new RootAllocator()) {
         // As Ctrl-C after the first four batches (what Interruption.signalled says then).
-        assertThatThrownBy(() -> new PredictionJob(model, input, out, format, 500, OutputFiles.LOCAL)
+        assertThatThrownBy(() -> new PredictionJob(model, input, out, format, 500, false, OutputFiles.LOCAL)
             .run(allocator, () -> asked.incrementAndGet() > 4))
             .isInstanceOf(UsageException.class)
             .hasMessage("interrupted after 2000 rows of " + input + "; " + out + " was left as it was (it is "
@@ -162,7 +179,7 @@ class PredictCommandTest {
     for (int write = 0; write < 100; write++) {
       Path out = dir.resolve("test-" + write + ".parquet");
       BufferAllocator allocator = new RootAllocator();
-      long rows = new PredictionJob(model, input, out, PredictionFile.Format.PARQUET, 4096, OutputFiles.LOCAL)
+      long rows = new PredictionJob(model, input, out, PredictionFile.Format.PARQUET, 4096, false, OutputFiles.LOCAL)
           .run(allocator);
       assertThat(rows).isEqualTo(359);
       assertThat(allocator.getAllocatedMemory()).as("bytes still held after write %d", write).isZero();

@@ -27,7 +27,8 @@ import picocli.CommandLine.Option;
             + "Arrow IPC file or stream, Parquet, CSV or JSON lines table (the last two also gzip-compressed, *.gz) "
             + "with those feature columns.",
         "",
-        "Output: every input column but the features, then 'prediction' (the class name, or the predicted value "
+        "Output: every input column but the features (with --keep-features, every input column), then 'prediction' "
+            + "(the class name, or the predicted value "
             + "for regression) and, for classification, 'probabilities' (one per class, in the run's class order; "
             + "in CSV one probability_<class> column each).",
         ""
@@ -50,6 +51,11 @@ public final class PredictCommand extends CommandBase {
           + "arrow). CSV has one probability_<class> column per class.")
   String format;
 
+  @Option(names = "--keep-features", negatable = false,
+      description = "Write the feature columns too, in their place among the input's columns (by default the "
+          + "output has every input column but the features).")
+  boolean keepFeatures;
+
   @Option(names = "--batch-size", defaultValue = "4096", paramLabel = "ROWS",
       description = "Rows read and predicted at a time (default: ${DEFAULT-VALUE}).")
   int batchSize;
@@ -69,7 +75,7 @@ public final class PredictCommand extends CommandBase {
     try (Interruption interruption = Interruption.install(() -> { })) {
       long rows;
       try (BufferAllocator allocator = new RootAllocator()) {
-        rows = new PredictionJob(model, data, target, outputFormat, batchSize, output())
+        rows = new PredictionJob(model, data, target, outputFormat, batchSize, keepFeatures, output())
             .run(allocator, interruption::signalled);
       } catch (UsageException e) {
         if (!interruption.signalled()) {

@@ -35,10 +35,12 @@ import reactor.core.publisher.SynchronousSink;
  * @param out the file to write
  * @param format the output format
  * @param batchRows the rows per batch read
+ * @param keepFeatures whether the output has the feature columns too (else every input column but
+ *     them)
  * @param output how files are written
  */
 public record PredictionJob(TrainedModel model, Path data, Path out, PredictionFile.Format format, int batchRows,
-    OutputFiles output) {
+    boolean keepFeatures, OutputFiles output) {
 
   /**
    * Predicts every row of the table and writes the output file.
@@ -92,7 +94,8 @@ public record PredictionJob(TrainedModel model, Path data, Path out, PredictionF
           sink.next(batch);
         })
         .transform(ArrowFlux.predict(record.featureSpec(), model.model(), model.predictor()));
-    return PredictionFile.write(predicted, record.features(), record.classes(), out, format, allocator, output);
+    return PredictionFile.write(predicted, keepFeatures ? List.of() : record.features(), record.classes(), out, format,
+        allocator, output);
   }
 
   /**
