@@ -581,6 +581,29 @@ class FeatureColumnsTest {
   }
 
   @Test
+  void dropLeavesNamedColumnsOutOfTheDefaultFeatures() throws Exception {
+    Cli dropped = Cli.run("train", "--data", table.toString(), "--label", "label", "--drop", "x", "--epochs", "1",
+        "--work-dir", dir.resolve("dropped").toString());
+    assertThat(dropped.exitCode()).as(dropped.err()).isZero();
+    assertThat(dropped.out()).contains("features [city] (4 per row)");
+
+    // A name not in the table, the label, and --drop with --features are refused in one line.
+    Cli misspelt = Cli.run("train", "--data", table.toString(), "--label", "label", "--drop", "citty",
+        "--work-dir", dir.resolve("misspelt").toString());
+    assertThat(misspelt.exitCode()).isEqualTo(SolsticeCli.EXIT_USAGE);
+    assertThat(misspelt.err()).contains("column 'citty': not in the data").contains("did you mean 'city'?");
+    Cli label = Cli.run("train", "--data", table.toString(), "--label", "label", "--drop", "label",
+        "--work-dir", dir.resolve("label").toString());
+    assertThat(label.exitCode()).isEqualTo(SolsticeCli.EXIT_USAGE);
+    assertThat(label.err()).contains("--drop names the label 'label', which is never a feature");
+    Cli both = Cli.run("train", "--data", table.toString(), "--label", "label", "--drop", "x", "--features", "city",
+        "--work-dir", dir.resolve("both").toString());
+    assertThat(both.exitCode()).isEqualTo(SolsticeCli.EXIT_USAGE);
+    assertThat(both.err()).contains("--drop leaves columns out of the default features, and --features names them "
+        + "all; give one or the other");
+  }
+
+  @Test
   void aRowNumberIsFollowedAcrossBatchesAndACountThatStartsAgainIsAFeature() throws Exception {
     // 20,000 rows, read in batches of 8,192: 'row' counts from 1 to 20,000; 'cycle' counts from 0
     // to 9,999 twice; 'step' counts up by two.

@@ -97,6 +97,11 @@ public final class TrainCommand extends TrainingCommand {
           + "string columns are one-hot encoded).")
   List<String> features = List.of();
 
+  @Option(names = "--drop", split = ",", paramLabel = "COLUMNS",
+      description = "Columns to leave out of the default features, comma-separated (ids, leaks of the label, "
+          + "notes); --features names the features instead.")
+  List<String> drop = List.of();
+
   @Option(names = "--categorical", split = ",", paramLabel = "COLUMNS",
       description = "Integer feature columns to one-hot encode as categories rather than take as numbers (codes "
           + "such as store or product ids), comma-separated.")
@@ -273,7 +278,7 @@ public final class TrainCommand extends TrainingCommand {
     TableFormat format = detect(path);
     ReadOptions options = readOptions(format, path);
     Flux<ArrowBatch> table = format.read(path, allocator, options);
-    TableLayout layout = readable(path, format, () -> TableSurvey.survey(table, path.toString(), label, features,
+    TableLayout layout = readable(path, format, () -> TableSurvey.survey(table, path.toString(), label, features, drop,
         categorical, regression));
     nullFill.refuseUnfilled(layout, path);
     TableSplit.Builder builder = TableSplit.builder()

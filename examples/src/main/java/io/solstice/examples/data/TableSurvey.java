@@ -54,6 +54,8 @@ public final class TableSurvey {
 
   private final String label;
   private final List<String> requestedFeatures;
+  // Columns the default features leave out, by name.
+  private final List<String> dropped;
   // Integer columns to take as categories rather than numbers.
   private final List<String> requestedCategorical;
   private final boolean regression;
@@ -80,10 +82,11 @@ public final class TableSurvey {
   // takes on the next row (null before the first), its first being that value less the rows.
   private final Map<String, Long> rowNumbers = new LinkedHashMap<>();
 
-  private TableSurvey(String label, List<String> requestedFeatures, List<String> requestedCategorical,
-      boolean regression) {
+  private TableSurvey(String label, List<String> requestedFeatures, List<String> dropped,
+      List<String> requestedCategorical, boolean regression) {
     this.label = label;
     this.requestedFeatures = requestedFeatures;
+    this.dropped = dropped;
     this.requestedCategorical = requestedCategorical;
     this.regression = regression;
   }
@@ -95,6 +98,7 @@ public final class TableSurvey {
    * @param name the table's name for messages, for example its path
    * @param label the label (classification) or target (regression) column
    * @param features the feature columns, or empty for the default
+   * @param dropped columns the default features leave out (with named features, none)
    * @param categorical integer feature columns to one-hot encode as categories (string columns
    *     are categorical already), or empty
    * @param regression whether the label is a real-valued target rather than classes
@@ -103,8 +107,12 @@ public final class TableSurvey {
    * @throws UsageException when the feature choice is ambiguous or the table is empty
    */
   public static TableLayout survey(Flux<ArrowBatch> table, String name, String label, List<String> features,
-      List<String> categorical, boolean regression) {
-    TableSurvey survey = new TableSurvey(label, features, categorical, regression);
+      List<String> dropped, List<String> categorical, boolean regression) {
+    if (!features.isEmpty() && !dropped.isEmpty()) {
+      throw new UsageException("--drop leaves columns out of the default features, and --features names them all; "
+          + "give one or the other");
+    }
+    TableSurvey survey = new TableSurvey(label, features, dropped, categorical, regression);
     table.doOnNext(batch -> {
       try (batch) {
         survey.visit(batch);
@@ -286,6 +294,12 @@ public final class TableSurvey {
       throw new ColumnTypeException(label, "expected integer or string class labels but found " + labelType
           + "; a classifier needs classes");
     }
+    for (String name : dropped) {
+      field(schema, name, columns);
+      if (name.equals(label)) {
+        throw new UsageException("--drop names the label '" + label + "', which is never a feature");
+      }
+    }
     if (requestedFeatures.isEmpty()) {
       features = defaultFeatures(schema, columns);
     } else {
@@ -329,7 +343,7 @@ public final class TableSurvey {
     List<String> categorical = new ArrayList<>();
     List<String> vectors = new ArrayList<>();
     for (Field f : schema.getFields()) {
-      if (f.getName().equals(label)) {
+      if (f.getName().equals(label) || dropped.contains(f.getName())) {
         continue;
       }
       if (isScalar(f)) {

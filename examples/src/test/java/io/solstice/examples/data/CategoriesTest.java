@@ -69,7 +69,7 @@ class CategoriesTest {
       // Rows of batch 0: red, null, "", blue; of batch 1: red, red, blue, blue. Green is unused.
       int[][] codes = {{0, -1, 1, 2}, {0, 0, 2, 2}};
       TableLayout layout = TableSurvey.survey(Flux.just(batch(allocator, codes[0]), batch(allocator, codes[1])),
-          "colours", "label", List.of(), List.of(), false);
+          "colours", "label", List.of(), List.of(), List.of(), false);
 
       assertThat(layout.features()).containsExactly("x", "colour");
       assertThat(layout.nulls()).as("a null category is no null to refuse").isEmpty();
@@ -99,7 +99,7 @@ class CategoriesTest {
       // Red in three rows, blue in two, green in one.
       int[][] codes = {{0, 0, 2, 3}, {0, 2, -1, 1}};
       TableLayout layout = TableSurvey.survey(Flux.just(batch(allocator, codes[0]), batch(allocator, codes[1])),
-          "colours", "label", List.of(), List.of(), false);
+          "colours", "label", List.of(), List.of(), List.of(), false);
       Map<String, Categories.Kept> rare = Categories.ofTrainRows(
           Flux.just(batch(allocator, codes[0]), batch(allocator, codes[1])), List.of("colour"), 2, Categories.DEFAULT_MOST);
       assertThat(rare.get("colour")).isEqualTo(new Categories.Kept(List.of("blue", "red"), 1));
@@ -143,12 +143,12 @@ class CategoriesTest {
       // Eight rows of red, blue and green, and one empty string, which is no value: three values, kept.
       int[][] codes = {{0, 1, 2, 3}, {0, 0, 2, 2}};
       TableLayout kept = TableSurvey.survey(Flux.just(batch(allocator, codes[0]), batch(allocator, codes[1])),
-          "colours", "label", List.of(), List.of(), false);
+          "colours", "label", List.of(), List.of(), List.of(), false);
       assertThat(kept.categories()).containsOnlyKeys("colour");
 
       // Every row a different value: an identifier.
       TableLayout ids = TableSurvey.survey(Flux.just(batch(allocator, new int[] {0, 2, 3, -1})), "ids", "label",
-          List.of(), List.of(), false);
+          List.of(), List.of(), List.of(), false);
       assertThat(ids.features()).containsExactly("x");
       assertThat(ids.leftOut()).containsExactly("'colour' (3 distinct values in 4 rows, too many to be categories)");
     }
@@ -181,7 +181,7 @@ class CategoriesTest {
         return new ArrowBatch(root, Map.of(), new BatchPosition("codes", 0, b), null);
       });
 
-      TableLayout layout = TableSurvey.survey(table, "codes", "label", List.of(), List.of(), false);
+      TableLayout layout = TableSurvey.survey(table, "codes", "label", List.of(), List.of(), List.of(), false);
 
       assertThat(layout.features()).containsExactly("x");
       assertThat(layout.leftOut()).containsExactly("'code' (more than 100000 distinct values, too many to be "

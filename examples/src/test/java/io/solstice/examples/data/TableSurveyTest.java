@@ -27,7 +27,7 @@ class TableSurveyTest {
       // Batch 0 rows 0-4: row 2 has a null element; batch 1 rows 5-9: row 1 (table row 6) is null.
       Flux<ArrowBatch> table = Flux.just(batch(allocator, 0, 2, -1), batch(allocator, 1, -1, 1));
 
-      TableLayout layout = TableSurvey.survey(table, "vectors", "label", List.of(), List.of(), false);
+      TableLayout layout = TableSurvey.survey(table, "vectors", "label", List.of(), List.of(), List.of(), false);
 
       assertThat(layout.features()).containsExactly("xs");
       assertThat(layout.nulls()).isEqualTo(Map.of("xs", new TableLayout.Rows(2, 2)));
