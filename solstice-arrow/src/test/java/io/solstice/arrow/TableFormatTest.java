@@ -258,6 +258,12 @@ class TableFormatTest {
     assertThat(rows(TableFormat.CSV, counts, headless, schema)).containsExactly(List.of(5.1, 3.5, 0L),
         List.of(4.9, 3.0, 1L));
     assertThat(schema.get(0)).isEqualTo("Schema<f0: FloatingPoint(DOUBLE), f1: FloatingPoint(DOUBLE), f2: Int(64, true)>");
+    // A skipped row with other fields than the table, as UCI's adult.test starts.
+    Path preamble = text("adult.test.csv", "|1x3 Cross validator\nage,class\n25,<=50K.\n38,>50K.\n");
+    schema.clear();
+    assertThat(rows(TableFormat.CSV, preamble, ReadOptions.builder().csvSkipRows(1).build(), schema))
+        .containsExactly(List.of(25L, "<=50K."), List.of(38L, ">50K."));
+    assertThat(schema.get(0)).isEqualTo("Schema<age: Int(64, true), class: Utf8>");
   }
 
   @Test

@@ -33,13 +33,15 @@ import java.util.List;
  *       text ({@code " State-gov"}, a column {@code " income"}) and read {@code , "a, b"} as two
  *       cells, a quote counting only as a cell's first byte;
  *   <li>a file in another encoding than UTF-8, the only one the reader reads, is copied in UTF-8
- *       (a byte that means no character in its encoding becomes U+FFFD).
+ *       (a byte that means no character in its encoding becomes U+FFFD);
+ *   <li>the rows skipped before the header are left out: the reader would count their fields too,
+ *       and refuse a first line such as UCI's {@code |1x3 Cross validator} before a table of 15
+ *       columns.
  * </ul>
  *
  * <p>A cell is a marker when it is one, spaces and tabs around it aside, or when it is one in
  * quotes; a cell of spaces alone is emptied too, as a file with {@code ", "} between its fields
- * writes an empty one. The skipped lines before the header are copied as they are. Everything
- * else is copied byte for byte: the delimiter, quoted cells (a delimiter or line break inside
+ * writes an empty one. Everything else is copied byte for byte: the delimiter, quoted cells (a delimiter or line break inside
  * quotes is part of the cell), line endings. Quotes are read as Arrow's reader reads them: a
  * cell is quoted when its first byte is a quote, two quotes inside are one, and a quote elsewhere
  * is text. A gzip-compressed file is read through gzip, and its copy is plain text.
@@ -74,11 +76,11 @@ final class CsvCopy {
    *
    * @param dialect the file's dialect
    * @param options its missing-value markers and encoding
-   * @return true when there are markers, spaces after the delimiters or an encoding other than
-   *     UTF-8
+   * @return true when there are rows to skip, markers, spaces after the delimiters or an encoding
+   *     other than UTF-8
    */
   static boolean needed(CsvDialect dialect, ReadOptions options) {
-    return dialect.spaceAfterDelimiter() || !options.csvMissingValues().isEmpty()
+    return options.csvSkipRows() > 0 || dialect.spaceAfterDelimiter() || !options.csvMissingValues().isEmpty()
         || !options.csvEncoding().equals(StandardCharsets.UTF_8);
   }
 
@@ -87,10 +89,10 @@ final class CsvCopy {
    *
    * @param source the file (gzip-compressed when named {@code *.gz})
    * @param dialect its dialect: its delimiter, one ASCII character, and whether a space follows it
-   * @param options its skipped rows (lines before the header, or the data: copied as they are),
+   * @param options its skipped rows (lines before the header, or the data: left out),
    *     missing-value markers (none holds the delimiter, a quote or a line break) and encoding
    * @param headerLines 1 when a header follows the skipped rows, else 0: its cells are not emptied
-   * @return the copy, a {@code .csv} file in UTF-8
+   * @return the copy, a {@code .csv} file in UTF-8, from the header (or the data) on
    * @throws IOException when the file cannot be read or the copy written
    */
   static Path copy(Path source, CsvDialect dialect, ReadOptions options, int headerLines) throws IOException {
@@ -118,7 +120,6 @@ final class CsvCopy {
           skipped++;
         }
       }
-      out.write(buffer, 0, i);
       for (; i < n; i++) {
         take(buffer[i]);
       }

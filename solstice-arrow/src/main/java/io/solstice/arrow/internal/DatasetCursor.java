@@ -39,8 +39,8 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * are read with the header, skipped rows and column types of the {@link ReadOptions}, each in
  * its own {@link CsvDialect} (commas, tabs, or semicolons with decimal commas; a first line of
  * numbers only is data, and the columns are then named {@code f0, f1, ...}); with missing-value
- * markers, a space after each delimiter or an encoding other than UTF-8, through a copy of the
- * file that the reader reads as the file means ({@link CsvCopy}).
+ * markers, a space after each delimiter, rows to skip or an encoding other than UTF-8, through a
+ * copy of the file that the reader reads as the file means ({@link CsvCopy}).
  *
  * <p>Thread safety: not thread-safe, like every BatchCursor: Flux.generate calls it serially.
  */
@@ -214,8 +214,8 @@ public final class DatasetCursor extends BatchCursor {
     if (types != null) {
       convert.setArrowSchema(types);
     }
+    // No skip_rows: skipped rows are left out of the copy the reader reads (CsvCopy).
     Map<String, String> read = new HashMap<>();
-    read.put("skip_rows", Integer.toString(options.csvSkipRows()));
     read.put("autogenerate_column_names", Boolean.toString(!options.csvHeader() || !dialect.header()));
     return new CsvFragmentScanOptions(convert, read, Map.of("delimiter", Character.toString(dialect.delimiter())));
   }
