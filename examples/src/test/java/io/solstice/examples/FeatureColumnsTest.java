@@ -526,6 +526,16 @@ class FeatureColumnsTest {
     assertThat(predicted.get(0)).startsWith("f2,prediction,");
     assertThat(predicted.get(1)).startsWith(lines.get(0).substring(lines.get(0).lastIndexOf(", ") + 2) + ",");
     assertThat(predicted.subList(1, 301)).allMatch(line -> line.matches("(<=|>)50K,(<=|>)50K,.*"));
+
+    // UCI's adult.test starts with a line of its own, and its classes end with a full stop.
+    List<String> test = new ArrayList<>(List.of("|1x3 Cross validator"));
+    lines.subList(0, 50).forEach(line -> test.add(line + "."));
+    Path adultTest = Files.write(dir.resolve("adult.test.csv"), test);
+    Path testOut = dir.resolve("adult-test-predicted.csv");
+    Cli predictTest = Cli.run("predict", "--run", work.toString(), "--data", adultTest.toString(), "--out",
+        testOut.toString(), "--csv-skip-rows", "1");
+    assertThat(predictTest.exitCode()).as(predictTest.err()).isZero();
+    assertThat(Files.readAllLines(testOut)).hasSize(51).element(1).asString().matches("(<=|>)50K\\.,(<=|>)50K,.*");
   }
 
   @Test

@@ -125,7 +125,7 @@ class PredictCommandTest {
       Path out = dir.resolve("many.predictions." + format.name().toLowerCase());
       long peak;
       try (BufferAllocator allocator = new RootAllocator(limit)) {
-        long written = new PredictionJob(model, input, out, format, 500, false, OutputFiles.LOCAL).run(allocator);
+        long written = new PredictionJob(model, input, out, format, 500, false, model.record().csv(), OutputFiles.LOCAL).run(allocator);
         assertThat(written).isEqualTo(rows);
         peak = allocator.getPeakMemoryAllocation();
       } // closing the allocator checks that every batch was released
@@ -156,7 +156,7 @@ class PredictCommandTest {
       AtomicInteger asked = new AtomicInteger();
       try (BufferAllocator allocator = new RootAllocator()) {
         // As Ctrl-C after the first four batches (what Interruption.signalled says then).
-        assertThatThrownBy(() -> new PredictionJob(model, input, out, format, 500, false, OutputFiles.LOCAL)
+        assertThatThrownBy(() -> new PredictionJob(model, input, out, format, 500, false, model.record().csv(), OutputFiles.LOCAL)
             .run(allocator, () -> asked.incrementAndGet() > 4))
             .isInstanceOf(UsageException.class)
             .hasMessage("interrupted after 2000 rows of " + input + "; " + out + " was left as it was (it is "
@@ -179,7 +179,8 @@ class PredictCommandTest {
     for (int write = 0; write < 100; write++) {
       Path out = dir.resolve("test-" + write + ".parquet");
       BufferAllocator allocator = new RootAllocator();
-      long rows = new PredictionJob(model, input, out, PredictionFile.Format.PARQUET, 4096, false, OutputFiles.LOCAL)
+      long rows = new PredictionJob(model, input, out, PredictionFile.Format.PARQUET, 4096, false, model.record().csv(),
+          OutputFiles.LOCAL)
           .run(allocator);
       assertThat(rows).isEqualTo(359);
       assertThat(allocator.getAllocatedMemory()).as("bytes still held after write %d", write).isZero();

@@ -135,19 +135,20 @@ public enum TableFormat {
    *     it is text in another encoding than UTF-8
    */
   public static TableFormat detect(Path path) {
-    return detect(path, StandardCharsets.UTF_8);
+    return detect(path, ReadOptions.defaults());
   }
 
   /**
-   * Detects the format of a file from its content, reading text in the given encoding: a CSV file
-   * that {@link ReadOptions.Builder#csvEncoding} will read.
+   * Detects the format of a file from its content as the options will read it: text in their
+   * CSV encoding, from the line after their CSV rows to skip on.
    *
    * @param path the file or directory
-   * @param textEncoding the encoding of a text file (UTF-8 for JSON lines)
+   * @param options how it will be read
    * @return the format
    * @throws ArrowDataException as {@link #detect(Path)}
    */
-  public static TableFormat detect(Path path, Charset textEncoding) {
+  public static TableFormat detect(Path path, ReadOptions options) {
+    Charset textEncoding = options.csvEncoding();
     if (Files.isDirectory(path)) {
       return detectDirectory(path);
     }
@@ -178,7 +179,7 @@ public enum TableFormat {
             : startsWith(head, PARQUET_MAGIC) ? "Parquet" : describeBinary(head)) + ", and only CSV and JSON lines are "
             + "read compressed: decompress it first");
       }
-      return textFormat(path, text);
+      return textFormat(path, text, options.csvSkipRows());
     }
     if (startsWith(head, ARROW_MAGIC)) {
       return IPC_FILE;
@@ -188,7 +189,7 @@ public enum TableFormat {
     }
     String text = asText(head, textEncoding);
     if (text != null) {
-      return textFormat(path, text);
+      return textFormat(path, text, options.csvSkipRows());
     }
     if (isIpcStreamStart(head, size)) {
       return IPC_STREAM;
@@ -254,8 +255,8 @@ public enum TableFormat {
         + "(the last two may be gzip-compressed, *.csv.gz and *.jsonl.gz), and it holds none", null);
   }
 
-  private static TableFormat textFormat(Path path, String text) {
-    String trimmed = text.strip();
+  private static TableFormat textFormat(Path path, String text, int skipRows) {
+    String trimmed = text.lines().skip(skipRows).collect(Collectors.joining("\n")).strip();
     if (trimmed.startsWith("{")) {
       return JSON_LINES;
     }

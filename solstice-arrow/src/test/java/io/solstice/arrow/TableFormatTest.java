@@ -113,7 +113,8 @@ class TableFormatTest {
           .hasMessage(file + " is text in an encoding other than UTF-8, probably windows-1252 (as Excel saves \"CSV\" "
               + "on Windows; or Latin-1): read it in that encoding (ReadOptions.Builder.csvEncoding), or save it as "
               + "UTF-8 (in Excel: \"CSV UTF-8\")");
-      assertThat(TableFormat.detect(file, windows1252)).isEqualTo(TableFormat.CSV);
+      assertThat(TableFormat.detect(file, ReadOptions.builder().csvEncoding(windows1252).build()))
+          .isEqualTo(TableFormat.CSV);
     }
     assertThatThrownBy(() -> TableFormat.detect(unicode)).isInstanceOfSatisfying(TextEncodingException.class,
         e -> assertThat(e.what()).isEqualTo(unicode + " is text in UTF-16 (as Excel saves \"Unicode Text\")"));
@@ -261,6 +262,7 @@ class TableFormatTest {
     // A skipped row with other fields than the table, as UCI's adult.test starts.
     Path preamble = text("adult.test.csv", "|1x3 Cross validator\nage,class\n25,<=50K.\n38,>50K.\n");
     schema.clear();
+    assertThat(TableFormat.detect(preamble, ReadOptions.builder().csvSkipRows(1).build())).isEqualTo(TableFormat.CSV);
     assertThat(rows(TableFormat.CSV, preamble, ReadOptions.builder().csvSkipRows(1).build(), schema))
         .containsExactly(List.of(25L, "<=50K."), List.of(38L, ">50K."));
     assertThat(schema.get(0)).isEqualTo("Schema<age: Int(64, true), class: Utf8>");
@@ -330,7 +332,8 @@ class TableFormatTest {
 
     for (Path file : List.of(excel, unicode)) {
       Charset encoding = file == excel ? windows1252 : StandardCharsets.UTF_16;
-      assertThat(TableFormat.detect(file, encoding)).isEqualTo(TableFormat.CSV);
+      assertThat(TableFormat.detect(file, ReadOptions.builder().csvEncoding(encoding).build()))
+          .isEqualTo(TableFormat.CSV);
       ReadOptions options = ReadOptions.builder().csvEncoding(encoding).build();
       List<String> schema = new ArrayList<>();
       List<List<Object>> rows = rows(TableFormat.CSV, file, options, schema);

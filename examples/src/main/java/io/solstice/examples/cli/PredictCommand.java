@@ -2,6 +2,7 @@ package io.solstice.examples.cli;
 
 import io.solstice.examples.data.PredictionFile;
 import io.solstice.examples.data.UsageException;
+import io.solstice.examples.job.CsvReading;
 import io.solstice.examples.job.Interruption;
 import io.solstice.examples.job.PredictionJob;
 import io.solstice.examples.job.TrainedModel;
@@ -56,6 +57,11 @@ public final class PredictCommand extends CommandBase {
           + "output has every input column but the features).")
   boolean keepFeatures;
 
+  @Option(names = "--csv-skip-rows", paramLabel = "N",
+      description = "Rows to skip at the start of a CSV file, before the header (default: as many as the run's "
+          + "table; the run's header, missing-value markers and encoding apply either way).")
+  Integer csvSkipRows;
+
   @Option(names = "--batch-size", defaultValue = "4096", paramLabel = "ROWS",
       description = "Rows read and predicted at a time (default: ${DEFAULT-VALUE}).")
   int batchSize;
@@ -69,13 +75,17 @@ public final class PredictCommand extends CommandBase {
     if (batchSize < 1) {
       throw new UsageException("--batch-size must be at least 1, got " + batchSize);
     }
+    if (csvSkipRows != null && csvSkipRows < 0) {
+      throw new UsageException("--csv-skip-rows must be >= 0, got " + csvSkipRows);
+    }
     TrainedModel model = TrainedModel.load(run);
+    CsvReading csv = csvSkipRows == null ? model.record().csv() : model.record().csv().skipping(csvSkipRows);
     Path target = out != null ? out : defaultOut(outputFormat);
     // Ctrl-C stops after the batch in progress, leaving no partial output and no temporary file.
     try (Interruption interruption = Interruption.install(() -> { })) {
       long rows;
       try (BufferAllocator allocator = new RootAllocator()) {
-        rows = new PredictionJob(model, data, target, outputFormat, batchSize, keepFeatures, output())
+        rows = new PredictionJob(model, data, target, outputFormat, batchSize, keepFeatures, csv, output())
             .run(allocator, interruption::signalled);
       } catch (UsageException e) {
         if (!interruption.signalled()) {

@@ -378,7 +378,7 @@ public final class TrainCommand extends TrainingCommand {
   /** The table's format, or a refusal that names the option for a text file in another encoding. */
   private TableFormat detect(Path path) {
     try {
-      return TableFormat.detect(path, charset());
+      return TableFormat.detect(path, ReadOptions.builder().csvSkipRows(csvSkipRows).csvEncoding(charset()).build());
     } catch (TextEncodingException e) {
       throw new UsageException(e.what() + ": add --encoding " + e.likelyEncoding().name() + ", or save it as UTF-8 "
           + "(in Excel: \"CSV UTF-8\")");

@@ -43,6 +43,17 @@ public record CsvReading(boolean header, int skipRows, List<String> missingValue
   }
 
   /**
+   * The same reading with another count of rows to skip: a file of new rows may start with other
+   * lines than the table the run read.
+   *
+   * @param rows rows to skip before the header, at least 0
+   * @return the reading
+   */
+  public CsvReading skipping(int rows) {
+    return new CsvReading(header, rows, missingValues, encoding);
+  }
+
+  /**
    * Sets these on a reader's options.
    *
    * @param options the options of a CSV read

@@ -37,10 +37,12 @@ import reactor.core.publisher.SynchronousSink;
  * @param batchRows the rows per batch read
  * @param keepFeatures whether the output has the feature columns too (else every input column but
  *     them)
+ * @param csv how a CSV table is read: as the run read its own ({@code model.record().csv()}), or
+ *     with other rows to skip
  * @param output how files are written
  */
 public record PredictionJob(TrainedModel model, Path data, Path out, PredictionFile.Format format, int batchRows,
-    boolean keepFeatures, OutputFiles output) {
+    boolean keepFeatures, CsvReading csv, OutputFiles output) {
 
   /**
    * Predicts every row of the table and writes the output file.
@@ -68,10 +70,10 @@ public record PredictionJob(TrainedModel model, Path data, Path out, PredictionF
     ModelRecord record = model.record();
     TableFormat tableFormat;
     try {
-      tableFormat = TableFormat.detect(data, record.csv().encoding());
+      tableFormat = TableFormat.detect(data, csv.applyTo(ReadOptions.builder()).build());
     } catch (TextEncodingException e) {
       throw new UsageException(e.what() + ", and predict reads a table in the encoding its run read ("
-          + record.csv().encoding().name() + "): save it in that one, or train on a table in " + e.likelyEncoding().name()
+          + csv.encoding().name() + "): save it in that one, or train on a table in " + e.likelyEncoding().name()
           + " with --encoding " + e.likelyEncoding().name());
     }
     // A CSV reader would take a categorical column of digits for numbers ("007" as 7): read as text.
@@ -79,7 +81,7 @@ public record PredictionJob(TrainedModel model, Path data, Path out, PredictionF
     record.categories().keySet().forEach(column -> text.put(column, ArrowType.Utf8.INSTANCE));
     ReadOptions.Builder options = ReadOptions.builder().batchSize(batchRows);
     if (tableFormat == TableFormat.CSV) {
-      record.csv().applyTo(options.csvColumnTypes(text));
+      csv.applyTo(options.csvColumnTypes(text));
     }
     long[] rowsBefore = {0};
     Flux<ArrowBatch> predicted = tableFormat.read(data, allocator, options.build())
