@@ -310,8 +310,8 @@ public final class TrainCommand extends TrainingCommand {
         maxCategories);
     TableLayout layout = kept.isEmpty() ? surveyed : surveyed.withCategories(kept);
     out().printf(Locale.ROOT, "%s (%s): %d rows; features %s (%d per row); %s%n", path, formatRead, layout.rows(),
-        shortList(layout.features()), layout.width(), layout.regression() ? "target '" + label + "'"
-            : "label '" + label + "' with classes " + shortList(layout.classNames()));
+        "[" + shortList(layout.features()) + "]", layout.width(), layout.regression() ? "target '" + label + "'"
+            : "label '" + label + "' with classes [" + shortList(layout.classNames()) + "]");
     warnOfClassesAlike(layout.classNames());
     if (!layout.leftOut().isEmpty()) {
       out().println("Left out: " + String.join(", ", layout.leftOut())
@@ -319,7 +319,7 @@ public final class TrainCommand extends TrainingCommand {
     }
     layout.categories().forEach((column, values) -> out().printf(Locale.ROOT,
         "One-hot encoded: '%s' (%d categories of the train rows: %s%s)%n", column, values.size(),
-        values.size() <= 10 ? String.join(", ", values) : String.join(", ", values.subList(0, 10)) + ", ...",
+        shortList(values),
         kept.get(column).other() ? "; and 'other' for its " + kept.get(column).grouped() + " rarer values and new ones"
             : ""));
     layout.categories().forEach(this::sayWhyNumbersAreText);
@@ -442,10 +442,13 @@ public final class TrainCommand extends TrainingCommand {
     }
   }
 
-  /** A list for one line: whole up to 20 items, else its first ten and how many more (a table of 1,000 columns). */
+  /**
+   * A list for one line, comma-separated: whole up to 20 items, else its first ten and how many
+   * more (a table of 1,000 columns, a column of 500 categories).
+   */
   private static String shortList(List<String> items) {
-    return items.size() <= 20 ? items.toString()
-        : "[" + String.join(", ", items.subList(0, 10)) + ", ... and " + (items.size() - 10) + " more]";
+    return items.size() <= 20 ? String.join(", ", items)
+        : String.join(", ", items.subList(0, 10)) + ", ... and " + (items.size() - 10) + " more";
   }
 
   private long inMemoryLimit(BufferAllocator allocator) {
