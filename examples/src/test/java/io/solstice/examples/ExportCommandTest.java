@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.junit.jupiter.api.Test;
@@ -79,10 +80,20 @@ class ExportCommandTest {
     Path predictions = dir.resolve("regression.arrow");
 
     assertThat(Cli.run("export", "--run", work.toString(), "--onnx", onnx.toString()).exitCode()).isZero();
-    assertThat(Cli.run("predict", "--run", work.toString(), "--data", table.toString(), "--out",
-        predictions.toString()).exitCode()).isZero();
+    Cli predict = Cli.run("predict", "--run", work.toString(), "--data", table.toString(), "--out",
+        predictions.toString());
+    assertThat(predict.exitCode()).as(predict.err()).isZero();
 
     PredictionOutput solstice = PredictionOutput.read(predictions);
+    // The table has the target: predict reports against it, in its units, as the file's rows say.
+    double absoluteErrors = 0;
+    for (int r = 0; r < solstice.rows(); r++) {
+      absoluteErrors += Math.abs(((Number) solstice.column("prediction").get(r)).doubleValue()
+          - ((Number) solstice.column("x0").get(r)).doubleValue());
+    }
+    assertThat(predict.out()).contains("Against the 'x0' column of " + table + " (" + solstice.rows() + " rows):")
+        .contains(String.format(Locale.ROOT, "%6s %14.4f   %s", "mae", absoluteErrors / solstice.rows(),
+            "mean absolute error"));
     float[][] all = rawFeatures(solstice.rows());
     float[][] features = new float[all.length][];
     for (int r = 0; r < all.length; r++) {

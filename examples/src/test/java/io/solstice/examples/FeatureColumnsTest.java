@@ -536,6 +536,9 @@ class FeatureColumnsTest {
     Cli predictTest = Cli.run("predict", "--run", work.toString(), "--data", adultTest.toString(), "--out",
         testOut.toString(), "--csv-skip-rows", "1");
     assertThat(predictTest.exitCode()).as(predictTest.err()).isZero();
+    // Its classes are not the run's ('>50K.' for '>50K'): the report leaves them out, saying so.
+    assertThat(predictTest.out()).contains("Against the 'f2' column of " + adultTest + " (0 rows; 50 with a class the "
+        + "run never saw left out, such as ").contains("no row to measure");
     assertThat(Files.readAllLines(testOut)).hasSize(51).element(1).asString().matches("(<=|>)50K\\.,(<=|>)50K,.*");
   }
 

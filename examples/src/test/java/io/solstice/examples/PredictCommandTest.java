@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
@@ -72,6 +73,10 @@ class PredictCommandTest {
 
     assertThat(run.exitCode()).as(run.err()).isZero();
     assertThat(run.out()).contains("Predicted 359 rows");
+    // The file has the label: predict's own report against it is the run's test report.
+    assertThat(run.out()).contains("Against the 'label' column of " + digits.resolve("data/test.arrow") + " (359 rows):")
+        .contains(String.format(Locale.ROOT, "%12s %10s %10s %10.4f %10d", "accuracy", "", "",
+            digitsReport.get("test").get("accuracy").asDouble(), 359));
     PredictionOutput predictions = PredictionOutput.read(out);
     assertThat(predictions.columns().keySet()).containsExactly("label", "prediction", "probabilities");
     long[][] confusion = new long[10][10];
@@ -125,7 +130,7 @@ class PredictCommandTest {
       Path out = dir.resolve("many.predictions." + format.name().toLowerCase());
       long peak;
       try (BufferAllocator allocator = new RootAllocator(limit)) {
-        long written = new PredictionJob(model, input, out, format, 500, false, model.record().csv(), OutputFiles.LOCAL).run(allocator);
+        long written = new PredictionJob(model, input, out, format, 500, false, model.record().csv(), OutputFiles.LOCAL).run(allocator).rows();
         assertThat(written).isEqualTo(rows);
         peak = allocator.getPeakMemoryAllocation();
       } // closing the allocator checks that every batch was released
@@ -181,7 +186,7 @@ class PredictCommandTest {
       BufferAllocator allocator = new RootAllocator();
       long rows = new PredictionJob(model, input, out, PredictionFile.Format.PARQUET, 4096, false, model.record().csv(),
           OutputFiles.LOCAL)
-          .run(allocator);
+          .run(allocator).rows();
       assertThat(rows).isEqualTo(359);
       assertThat(allocator.getAllocatedMemory()).as("bytes still held after write %d", write).isZero();
       allocator.close();

@@ -112,7 +112,7 @@ public final class DigitsCommand extends TrainingCommand {
     }
     return new JobData(
         (split, firstEpoch) -> ArrowSources.ipcFile(files.get(split), allocator, options).map(spec::toTensors),
-        second.train().size(), DigitsDataset.FEATURES, new ClassificationTask(classNames, null), "test",
+        second.train().size(), DigitsDataset.FEATURES, new ClassificationTask(LabeledArrowFile.LABEL, classNames, null), "test",
         Map.of("features", List.of(LabeledArrowFile.FEATURES)), null);
   }
 }

@@ -31,7 +31,8 @@ import picocli.CommandLine.Option;
         "Output: every input column but the features (with --keep-features, every input column), then 'prediction' "
             + "(the class name, or the predicted value "
             + "for regression) and, for classification, 'probabilities' (one per class, in the run's class order; "
-            + "in CSV one probability_<class> column each).",
+            + "in CSV one probability_<class> column each). When the table has the column the model predicts "
+            + "(the run's label or target), a report against it follows, as train's on its test split.",
         ""
     })
 public final class PredictCommand extends CommandBase {
@@ -83,9 +84,9 @@ public final class PredictCommand extends CommandBase {
     Path target = out != null ? out : defaultOut(outputFormat);
     // Ctrl-C stops after the batch in progress, leaving no partial output and no temporary file.
     try (Interruption interruption = Interruption.install(() -> { })) {
-      long rows;
+      PredictionJob.Predicted predicted;
       try (BufferAllocator allocator = new RootAllocator()) {
-        rows = new PredictionJob(model, data, target, outputFormat, batchSize, keepFeatures, csv, output())
+        predicted = new PredictionJob(model, data, target, outputFormat, batchSize, keepFeatures, csv, output())
             .run(allocator, interruption::signalled);
       } catch (UsageException e) {
         if (!interruption.signalled()) {
@@ -94,8 +95,11 @@ public final class PredictCommand extends CommandBase {
         say(e.getMessage()); // now: once the interruption is closed, the JVM exits
         return CommandLine.ExitCode.USAGE;
       }
-      out().printf(Locale.ROOT, "Predicted %d rows of %s with the %s of %s (%s); wrote %s%n", rows, data,
+      out().printf(Locale.ROOT, "Predicted %d rows of %s with the %s of %s (%s); wrote %s%n", predicted.rows(), data,
           model.record().model(), model.directory(), model.checkpoint().file().getFileName(), target);
+      if (predicted.evaluation() != null) {
+        out().print(predicted.evaluation());
+      }
       out().flush();
     }
     return 0;

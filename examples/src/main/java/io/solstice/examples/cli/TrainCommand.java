@@ -515,7 +515,7 @@ public final class TrainCommand extends TrainingCommand {
     if (weights != null) {
       out().println("Class weights (balanced): " + Arrays.toString(weights));
     }
-    return new ClassificationTask(classes, weights);
+    return new ClassificationTask(label, classes, weights);
   }
 
   private Map<String, Object> preprocessing(Path path, TableFormat format, TableLayout layout, TableSplit split,

@@ -14,15 +14,17 @@ import org.nd4j.linalg.learning.config.Adam;
  * mean cross-entropy, class-weighted when weights are given), a per-class report like
  * scikit-learn's {@code classification_report}.
  *
+ * @param label the label column
  * @param classNames the class names by class index
  * @param classWeights the weight of each class in the loss, or null for none
  */
-public record ClassificationTask(List<String> classNames, double[] classWeights)
+public record ClassificationTask(String label, List<String> classNames, double[] classWeights)
     implements ModelTask<MlpClassifier, ClassificationMetrics> {
 
   /**
    * Validates the fields.
    *
+   * @param label see the record
    * @param classNames see the record
    * @param classWeights see the record
    */

@@ -28,7 +28,8 @@ import java.util.Objects;
  *  "other_category": ["city"] (or []),
  *  "standardization": {"mean": [...], "scale": [...]} (or null),
  *  "fill_nulls": [...] (or null), "csv": {"header": true, "skip_rows": 0, "missing_values": []},
- *  "task": "classification", "classes": ["setosa", ...]       (or "task": "regression", "target": "price")}
+ *  "task": "classification", "label": "species", "classes": ["setosa", ...]
+ *  (or "task": "regression", "target": "price")}
  * }</pre>
  *
  * @param model the model class, {@code MlpClassifier} or {@code MlpRegressor}
@@ -47,7 +48,8 @@ import java.util.Objects;
  * @param csv how train read its CSV table, which predict reads new rows by ({@link
  *     CsvReading#PLAIN} for a table in another format)
  * @param classes the class names by class index (empty for regression)
- * @param target the regression target column, or null for classification
+ * @param target the column the model predicts: the class label or the regression target; null for
+ *     a classifier recorded before the label was
  */
 public record ModelRecord(String model, int inputs, int[] hidden, String monitor, List<String> features,
     Map<String, List<String>> categories, List<String> otherCategory, Standardization standardization,
@@ -144,6 +146,7 @@ public record ModelRecord(String model, int inputs, int[] hidden, String monitor
     json.put("csv", csv.toJson());
     json.put("task", classifier() ? "classification" : "regression");
     if (classifier()) {
+      json.put("label", target);
       json.put("classes", classes);
     } else {
       json.put("target", target);
@@ -197,9 +200,10 @@ public record ModelRecord(String model, int inputs, int[] hidden, String monitor
         hidden[i] = json.get("hidden").get(i).asInt();
       }
       JsonNode fill = json.get("fill_nulls");
+      JsonNode predicted = json.path(model.equals(CLASSIFIER) ? "label" : "target");
       return new ModelRecord(model, json.get("inputs").asInt(), hidden, json.get("monitor").asText(), features,
           categories, otherCategory, standardization, fill == null || fill.isNull() ? null : doubles(fill),
-          CsvReading.of(json.get("csv")), classes, json.has("target") ? json.get("target").asText() : null);
+          CsvReading.of(json.get("csv")), classes, predicted.isMissingNode() ? null : predicted.asText());
     } catch (IOException | RuntimeException e) {
       if (e instanceof UsageException usage) {
         throw usage;

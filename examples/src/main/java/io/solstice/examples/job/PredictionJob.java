@@ -45,13 +45,22 @@ public record PredictionJob(TrainedModel model, Path data, Path out, PredictionF
     boolean keepFeatures, CsvReading csv, OutputFiles output) {
 
   /**
+   * What a prediction did.
+   *
+   * @param rows the rows written
+   * @param evaluation the report against the column the model predicts, when the table holds it
+   *     ({@link PredictionEvaluation}); else null
+   */
+  public record Predicted(long rows, String evaluation) {}
+
+  /**
    * Predicts every row of the table and writes the output file.
    *
    * @param allocator the allocator of every batch (its limit bounds the job's Arrow memory)
-   * @return the rows written
+   * @return the rows written, and the evaluation where the table has the predicted column
    * @throws IOException when a file cannot be read or written
    */
-  public long run(BufferAllocator allocator) throws IOException {
+  public Predicted run(BufferAllocator allocator) throws IOException {
     return run(allocator, () -> false);
   }
 
@@ -62,11 +71,11 @@ public record PredictionJob(TrainedModel model, Path data, Path out, PredictionF
    *
    * @param allocator the allocator of every batch
    * @param interrupted asked before each batch
-   * @return the rows written
+   * @return the rows written, and the evaluation where the table has the predicted column
    * @throws IOException when a file cannot be read or written
    * @throws UsageException when interrupted
    */
-  public long run(BufferAllocator allocator, BooleanSupplier interrupted) throws IOException {
+  public Predicted run(BufferAllocator allocator, BooleanSupplier interrupted) throws IOException {
     ModelRecord record = model.record();
     TableFormat tableFormat;
     try {
@@ -96,8 +105,21 @@ public record PredictionJob(TrainedModel model, Path data, Path out, PredictionF
           sink.next(batch);
         })
         .transform(ArrowFlux.predict(record.featureSpec(), model.model(), model.predictor()));
-    return PredictionFile.write(predicted, keepFeatures ? List.of() : record.features(), record.classes(), out, format,
-        allocator, output);
+    // Decided on the first batch, which says whether the table has the predicted column.
+    PredictionEvaluation[] evaluation = {null};
+    boolean[] first = {true};
+    Flux<ArrowBatch> evaluated = predicted.doOnNext(batch -> {
+      if (first[0]) {
+        first[0] = false;
+        evaluation[0] = PredictionEvaluation.forTable(record, batch);
+      }
+      if (evaluation[0] != null) {
+        evaluation[0].add(batch);
+      }
+    });
+    long rows = PredictionFile.write(evaluated, keepFeatures ? List.of() : record.features(), record.classes(), out,
+        format, allocator, output);
+    return new Predicted(rows, evaluation[0] == null ? null : evaluation[0].report(data.toString()));
   }
 
   /**

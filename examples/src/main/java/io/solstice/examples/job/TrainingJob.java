@@ -275,7 +275,8 @@ public final class TrainingJob {
     CsvReading csv = CsvReading.of((Map<?, ?>) preprocessing.get("csv"));
     if (task instanceof ClassificationTask classification) {
       return new ModelRecord(ModelRecord.CLASSIFIER, data.inputs(), settings.hidden(), task.monitor(), features,
-          categories, otherCategory, standardization, fillNulls, csv, classification.classNames(), null);
+          categories, otherCategory, standardization, fillNulls, csv, classification.classNames(),
+          classification.label());
     }
     return new ModelRecord(ModelRecord.REGRESSOR, data.inputs(), settings.hidden(), task.monitor(), features,
         categories, otherCategory, standardization, fillNulls, csv, List.of(),
