@@ -68,8 +68,9 @@ class PredictCommandTest {
         .isNotEqualTo(CheckpointStore.open(digits.resolve("checkpoints")).loadLatest().orElseThrow().file());
     assertThat(TrainedModel.load(digits).checkpoint().file()).isEqualTo(bestCheckpoint);
 
+    Path reportFile = dir.resolve("predict-report.json");
     Cli run = Cli.run("predict", "--run", digits.toString(), "--data", digits.resolve("data/test.arrow").toString(),
-        "--out", out.toString());
+        "--out", out.toString(), "--report", reportFile.toString());
 
     assertThat(run.exitCode()).as(run.err()).isZero();
     assertThat(run.out()).contains("Predicted 359 rows");
@@ -96,6 +97,15 @@ class PredictCommandTest {
       }
     }
     assertThat(confusion).isEqualTo(reported);
+    // --report writes the same evaluation as JSON, shaped as train's.
+    JsonNode predictReport = new ObjectMapper().readTree(reportFile.toFile());
+    assertThat(predictReport.get("rows").asLong()).isEqualTo(359);
+    JsonNode evaluation = predictReport.get("evaluation");
+    assertThat(evaluation.get("column").asText()).isEqualTo("label");
+    assertThat(evaluation.get("test").get("accuracy").asDouble())
+        .isEqualTo(digitsReport.get("test").get("accuracy").asDouble());
+    assertThat(evaluation.get("confusion_matrix")).isEqualTo(digitsReport.get("confusion_matrix"));
+    assertThat(evaluation.get("without_label").asLong()).isZero();
     assertThat((double) correct / predictions.rows()).isEqualTo(digitsReport.get("test").get("accuracy").asDouble());
   }
 

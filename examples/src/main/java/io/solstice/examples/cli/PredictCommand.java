@@ -7,7 +7,9 @@ import io.solstice.examples.job.Interruption;
 import io.solstice.examples.job.PredictionJob;
 import io.solstice.examples.job.TrainedModel;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import picocli.CommandLine;
@@ -63,6 +65,12 @@ public final class PredictCommand extends CommandBase {
           + "table; the run's header, missing-value markers and encoding apply either way).")
   Integer csvSkipRows;
 
+  @Option(names = "--report", paramLabel = "FILE",
+      description = "Write the report against the table's label or target column as JSON, shaped as train's "
+          + "(test: every metric; confusion_matrix), with the rows and the file predicted; 'evaluation' is null "
+          + "when the table has no such column.")
+  Path report;
+
   @Option(names = "--batch-size", defaultValue = "4096", paramLabel = "ROWS",
       description = "Rows read and predicted at a time (default: ${DEFAULT-VALUE}).")
   int batchSize;
@@ -98,7 +106,17 @@ public final class PredictCommand extends CommandBase {
       out().printf(Locale.ROOT, "Predicted %d rows of %s with the %s of %s (%s); wrote %s%n", predicted.rows(), data,
           model.record().model(), model.directory(), model.checkpoint().file().getFileName(), target);
       if (predicted.evaluation() != null) {
-        out().print(predicted.evaluation());
+        out().print(predicted.evaluation().report(data.toString()));
+      }
+      if (report != null) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("data", data.toAbsolutePath().toString());
+        json.put("predictions", target.toAbsolutePath().toString());
+        json.put("rows", predicted.rows());
+        json.put("model", model.checkpoint().file().toAbsolutePath().toString());
+        json.put("evaluation", predicted.evaluation() == null ? null : predicted.evaluation().toJson());
+        output().writeJson(report, json);
+        out().println("Report written to " + report);
       }
       out().flush();
     }

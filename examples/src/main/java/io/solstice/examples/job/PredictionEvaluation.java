@@ -9,6 +9,7 @@ import io.solstice.examples.report.ClassificationReport;
 import io.solstice.examples.report.RegressionReport;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -25,7 +26,7 @@ import org.apache.arrow.vector.complex.FixedSizeListVector;
  * target's units. Rows whose label is missing, or a class the run never saw, are left out and
  * counted. Batches come as {@link ArrowFlux#predict} leaves them, before they are written.
  */
-final class PredictionEvaluation {
+public final class PredictionEvaluation {
   // Far below any probability a float32 softmax gives a class, so that the loss stays finite.
   private static final double SMALLEST_PROBABILITY = 1e-30;
 
@@ -140,7 +141,7 @@ final class PredictionEvaluation {
    * @param table the table's name
    * @return the text, lines ending with a newline
    */
-  String report(String table) {
+  public String report(String table) {
     long measured = record.classifier() ? classification.count() : regression.count();
     StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "Against the '%s' column of %s (%d rows",
         record.target(), table, measured));
@@ -159,5 +160,26 @@ final class PredictionEvaluation {
     out.append('\n');
     return out.append(record.classifier() ? ClassificationReport.format(classification, record.classes())
         : RegressionReport.format(regression)).toString();
+  }
+
+  /**
+   * The evaluation as JSON, shaped as {@code train}'s report: {@code column}, {@code test} (every
+   * metric), for a classifier {@code classes} and {@code confusion_matrix} (row t, column p counts
+   * the rows of class t predicted as p), and the rows left out ({@code without_label}, {@code
+   * unseen_class}).
+   *
+   * @return the object
+   */
+  public Map<String, Object> toJson() {
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("column", record.target());
+    json.put("test", record.classifier() ? classification.compute() : regression.compute());
+    if (record.classifier()) {
+      json.put("classes", record.classes());
+      json.put("confusion_matrix", classification.confusionMatrix());
+    }
+    json.put("without_label", unlabelled);
+    json.put("unseen_class", unknownRows);
+    return json;
   }
 }

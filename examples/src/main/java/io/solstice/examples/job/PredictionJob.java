@@ -48,10 +48,10 @@ public record PredictionJob(TrainedModel model, Path data, Path out, PredictionF
    * What a prediction did.
    *
    * @param rows the rows written
-   * @param evaluation the report against the column the model predicts, when the table holds it
-   *     ({@link PredictionEvaluation}); else null
+   * @param evaluation the measure against the column the model predicts, when the table holds
+   *     it; else null
    */
-  public record Predicted(long rows, String evaluation) {}
+  public record Predicted(long rows, PredictionEvaluation evaluation) {}
 
   /**
    * Predicts every row of the table and writes the output file.
@@ -119,7 +119,7 @@ public record PredictionJob(TrainedModel model, Path data, Path out, PredictionF
     });
     long rows = PredictionFile.write(evaluated, keepFeatures ? List.of() : record.features(), record.classes(), out,
         format, allocator, output);
-    return new Predicted(rows, evaluation[0] == null ? null : evaluation[0].report(data.toString()));
+    return new Predicted(rows, evaluation[0]);
   }
 
   /**
