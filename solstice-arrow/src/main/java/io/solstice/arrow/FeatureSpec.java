@@ -3,7 +3,6 @@ package io.solstice.arrow;
 import io.solstice.arrow.internal.ArrayFiller;
 import io.solstice.arrow.internal.Validity;
 import io.solstice.arrow.internal.ZeroCopy;
-import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -17,8 +16,6 @@ import java.util.function.Function;
 import java.util.function.ToIntFunction;
 import org.apache.arrow.vector.BaseIntVector;
 import org.apache.arrow.vector.BitVector;
-import org.apache.arrow.vector.Decimal256Vector;
-import org.apache.arrow.vector.DecimalVector;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.Float4Vector;
 import org.apache.arrow.vector.Float8Vector;
@@ -358,7 +355,7 @@ public final class FeatureSpec {
         k += oneHotWidth(name);
       } else {
         if (v.getField().getDictionary() != null
-            || !isNumeric(v)) {
+            || !ColumnNumbers.isNumeric(v)) {
           throw new ColumnTypeException(name, "expected a numeric column (integer, floating point, decimal or boolean) "
               + (columnCount == 1 ? "or a FixedSizeList<Float32> column " : "") + "but found "
               + (v.getField().getDictionary() != null ? "a dictionary-encoded column" : v.getField().getType())
@@ -394,7 +391,7 @@ public final class FeatureSpec {
           }
           value = fill(f);
         } else {
-          value = numericValue(v, r);
+          value = ColumnNumbers.value(v, r);
           if (Double.isNaN(value) && fillValues != null) {
             value = fill(f);
           }
@@ -479,24 +476,9 @@ public final class FeatureSpec {
     }
   }
 
-  private static boolean isNumeric(FieldVector v) {
-    return v instanceof BaseIntVector || v instanceof FloatingPointVector || v instanceof BitVector
-        || v instanceof DecimalVector || v instanceof Decimal256Vector;
-  }
-
-  private static double numericValue(FieldVector v, int row) {
-    if (v instanceof BitVector bits) {
-      return bits.get(row); // false 0, true 1
-    }
-    if (v instanceof DecimalVector || v instanceof Decimal256Vector) {
-      return ((BigDecimal) v.getObject(row)).doubleValue(); // the nearest double
-    }
-    return v instanceof FloatingPointVector f ? f.getValueAsDouble(row) : ((BaseIntVector) v).getValueAsLong(row);
-  }
-
   private INDArray target(VectorSchemaRoot root, int rows, List<Runnable> releases) {
     FieldVector v = column(root, labelColumn);
-    if (!isNumeric(v) || v instanceof BitVector || v.getField().getDictionary() != null) {
+    if (!ColumnNumbers.canBeTarget(v)) {
       throw new ColumnTypeException(labelColumn, "expected a numeric regression target but found "
           + v.getField().getType());
     }
@@ -510,7 +492,7 @@ public final class FeatureSpec {
     }
     ArrayFiller out = new ArrayFiller(wanted, rows);
     for (int r = 0; r < rows; r++) {
-      out.put(r, numericValue(v, r));
+      out.put(r, ColumnNumbers.value(v, r));
     }
     return out.array();
   }

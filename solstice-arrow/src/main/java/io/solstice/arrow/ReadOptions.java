@@ -12,8 +12,8 @@ import org.apache.arrow.vector.types.pojo.ArrowType;
 /**
  * How a source reads: the rows per emitted batch, where to start, how large one IPC message
  * may be, and how to read a CSV file (header, rows to skip, column types, missing-value markers,
- * text encoding). Sources use what
- * applies to their format and ignore the rest. Immutable; build with {@link #builder()}.
+ * text encoding). Sources use what applies to their format and ignore the rest. Immutable; build
+ * with {@link #builder()}.
  *
  * <p>Thread safety: immutable and thread-safe; one instance may serve any number of sources.
  */

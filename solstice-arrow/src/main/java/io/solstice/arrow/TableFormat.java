@@ -77,10 +77,10 @@ public enum TableFormat {
 
   /**
    * The format's name with how a file of it is read, where that is not plain: compressed, a CSV
-   * file's tabs or semicolons, decimal commas, spaces after delimiters, no header, or markers read
-   * as missing. For example
-   * "CSV, semicolons, decimal commas" or "CSV, no header, '?' as missing, gzip-compressed"; a
-   * directory's files may each differ, so it is the name alone.
+   * file's tabs or semicolons, decimal commas, spaces after delimiters, no header, markers read as
+   * missing, or an encoding other than UTF-8. For example "CSV, semicolons, decimal commas" or
+   * "CSV, no header, '?' as missing, gzip-compressed"; a directory's files may each differ, so it
+   * is the name alone.
    *
    * @param path the file or directory
    * @param options how it is read (a CSV file's skipped rows and header)
@@ -274,17 +274,14 @@ public enum TableFormat {
 
   /** The head as text in an encoding, or null when it holds bytes no text file has. */
   private static String asText(byte[] head, Charset encoding) {
-    boolean utf8 = encoding.equals(StandardCharsets.UTF_8);
-    int start = utf8 && head.length >= 3 && (head[0] & 0xff) == 0xEF && (head[1] & 0xff) == 0xBB
-        && (head[2] & 0xff) == 0xBF ? 3 : 0;
     CharsetDecoder decoder = encoding.newDecoder()
         .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
     // A multi-byte character may be cut at the end of the head: try up to three bytes shorter.
-    for (int cut = 0; cut <= 3 && head.length - cut > start; cut++) {
+    for (int cut = 0; cut <= 3 && head.length - cut > 0; cut++) {
       try {
-        String text = decoder.decode(ByteBuffer.wrap(head, start, head.length - start - cut)).toString();
+        String text = decoder.decode(ByteBuffer.wrap(head, 0, head.length - cut)).toString();
         if (text.startsWith("\uFEFF")) {
-          text = text.substring(1);
+          text = text.substring(1); // a byte order mark, in any encoding
         }
         return text.chars().allMatch(c -> c >= 0x20 || c == '\t' || c == '\n' || c == '\r' || c == '\f') ? text : null;
       } catch (CharacterCodingException e) {

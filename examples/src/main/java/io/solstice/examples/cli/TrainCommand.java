@@ -24,7 +24,6 @@ import io.solstice.examples.job.JobData;
 import io.solstice.examples.job.ModelTask;
 import io.solstice.examples.job.RegressionTask;
 import java.nio.charset.Charset;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -378,7 +377,7 @@ public final class TrainCommand extends TrainingCommand {
   /** The table's format, or a refusal that names the option for a text file in another encoding. */
   private TableFormat detect(Path path) {
     try {
-      return TableFormat.detect(path, ReadOptions.builder().csvSkipRows(csvSkipRows).csvEncoding(charset()).build());
+      return TableFormat.detect(path, csvRead().build());
     } catch (TextEncodingException e) {
       throw new UsageException(e.what() + ": add --encoding " + e.likelyEncoding().name() + ", or save it as UTF-8 "
           + "(in Excel: \"CSV UTF-8\")");
@@ -387,6 +386,15 @@ public final class TrainCommand extends TrainingCommand {
 
   private CsvReading csvReading() {
     return new CsvReading(!csvNoHeader, csvSkipRows, missing, charset());
+  }
+
+  /** Options that read a CSV file as the CSV options say; other formats ignore them. */
+  private ReadOptions.Builder csvRead() {
+    try {
+      return csvReading().applyTo(ReadOptions.builder());
+    } catch (IllegalArgumentException e) {
+      throw new UsageException("--missing: " + e.getMessage());
+    }
   }
 
   private Charset charset() {
@@ -407,20 +415,15 @@ public final class TrainCommand extends TrainingCommand {
   }
 
   private ReadOptions readOptions(TableFormat format, Path path) {
-    ReadOptions.Builder options = ReadOptions.builder().batchSize(READ_ROWS);
+    ReadOptions.Builder options = csvRead().batchSize(READ_ROWS);
     if (format == TableFormat.CSV) {
       // Codes named categorical are read as text, so that "007" stays "007" (predict does the same).
       Map<String, ArrowType> types = new LinkedHashMap<>();
       categorical.forEach(column -> types.put(column, ArrowType.Utf8.INSTANCE));
       types.putAll(ColumnTypes.parse(columnTypes));
-      try {
-        csvReading().applyTo(options.csvColumnTypes(types));
-      } catch (IllegalArgumentException e) {
-        throw new UsageException("--missing: " + e.getMessage());
-      }
+      options.csvColumnTypes(types);
     } else {
-      check(!csvNoHeader && csvSkipRows == 0 && columnTypes.isEmpty() && missing.isEmpty()
-              && charset().equals(StandardCharsets.UTF_8),
+      check(csvReading().equals(CsvReading.PLAIN) && columnTypes.isEmpty(),
           "--csv-no-header, --csv-skip-rows, --column-types, --missing and --encoding apply to CSV files; " + path
               + " is " + format.label());
     }

@@ -79,38 +79,19 @@ public record CsvReading(boolean header, int skipRows, List<String> missingValue
   }
 
   /**
-   * Reads the object {@link #toJson()} wrote.
+   * Reads the object {@link #toJson()} made.
    *
    * @param json the object, or null or absent (a record of a table that was not CSV, or of an
    *     earlier version): {@link #PLAIN}
    * @return the settings
    */
   public static CsvReading of(JsonNode json) {
-    if (json == null || json.isNull()) {
+    if (json == null || json.isNull() || json.isMissingNode()) {
       return PLAIN;
     }
     List<String> missing = new ArrayList<>();
     json.path("missing_values").forEach(value -> missing.add(value.asText()));
     return new CsvReading(json.path("header").asBoolean(true), json.path("skip_rows").asInt(0), missing,
         Charset.forName(json.path("encoding").asText(StandardCharsets.UTF_8.name())));
-  }
-
-  /**
-   * Reads the map that {@link #toJson()} made, as a job's preprocessing record holds it.
-   *
-   * @param json the map, or null: {@link #PLAIN}
-   * @return the settings
-   */
-  public static CsvReading of(Map<?, ?> json) {
-    if (json == null) {
-      return PLAIN;
-    }
-    List<String> missing = new ArrayList<>();
-    if (json.get("missing_values") instanceof List<?> values) {
-      values.forEach(value -> missing.add(String.valueOf(value)));
-    }
-    return new CsvReading(!Boolean.FALSE.equals(json.get("header")),
-        json.get("skip_rows") instanceof Number n ? n.intValue() : 0, missing,
-        Charset.forName(json.get("encoding") instanceof String name ? name : StandardCharsets.UTF_8.name()));
   }
 }

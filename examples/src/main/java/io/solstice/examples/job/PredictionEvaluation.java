@@ -2,6 +2,7 @@ package io.solstice.examples.job;
 
 import io.solstice.arrow.ArrowBatch;
 import io.solstice.arrow.ArrowFlux;
+import io.solstice.arrow.ColumnNumbers;
 import io.solstice.arrow.ColumnText;
 import io.solstice.core.metrics.ClassificationMetrics;
 import io.solstice.core.metrics.RegressionMetrics;
@@ -13,7 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.apache.arrow.vector.BaseIntVector;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.FloatingPointVector;
 import org.apache.arrow.vector.IntVector;
@@ -49,7 +49,7 @@ public final class PredictionEvaluation {
 
   /**
    * An evaluation for the table whose first predicted batch this is, or null when the table has
-   * no column of that name, or one a regressor's target cannot be (not a number).
+   * no column of that name, or one a regressor's target cannot be (as training reads targets).
    *
    * @param record the run's model record
    * @param first the first batch, predicted
@@ -60,8 +60,7 @@ public final class PredictionEvaluation {
       return null;
     }
     FieldVector column = first.root().getVector(record.target());
-    if (column == null || !record.classifier() && !(column instanceof FloatingPointVector
-        || column instanceof BaseIntVector)) {
+    if (column == null || !record.classifier() && !ColumnNumbers.canBeTarget(column)) {
       return null;
     }
     return new PredictionEvaluation(record);
@@ -127,11 +126,7 @@ public final class PredictionEvaluation {
   }
 
   private static double value(FieldVector column, int row) {
-    if (column.isNull(row)) {
-      return Double.NaN;
-    }
-    double value = column instanceof FloatingPointVector floats ? floats.getValueAsDouble(row)
-        : ((BaseIntVector) column).getValueAsLong(row);
+    double value = column.isNull(row) ? Double.NaN : ColumnNumbers.value(column, row);
     return Double.isFinite(value) ? value : Double.NaN;
   }
 

@@ -77,9 +77,11 @@ public record PredictionJob(TrainedModel model, Path data, Path out, PredictionF
    */
   public Predicted run(BufferAllocator allocator, BooleanSupplier interrupted) throws IOException {
     ModelRecord record = model.record();
+    // The run's CSV settings; a source in another format ignores them.
+    ReadOptions.Builder options = csv.applyTo(ReadOptions.builder().batchSize(batchRows));
     TableFormat tableFormat;
     try {
-      tableFormat = TableFormat.detect(data, csv.applyTo(ReadOptions.builder()).build());
+      tableFormat = TableFormat.detect(data, options.build());
     } catch (TextEncodingException e) {
       throw new UsageException(e.what() + ", and predict reads a table in the encoding its run read ("
           + csv.encoding().name() + "): save it in that one, or train on a table in " + e.likelyEncoding().name()
@@ -88,9 +90,8 @@ public record PredictionJob(TrainedModel model, Path data, Path out, PredictionF
     // A CSV reader would take a categorical column of digits for numbers ("007" as 7): read as text.
     Map<String, ArrowType> text = new LinkedHashMap<>();
     record.categories().keySet().forEach(column -> text.put(column, ArrowType.Utf8.INSTANCE));
-    ReadOptions.Builder options = ReadOptions.builder().batchSize(batchRows);
     if (tableFormat == TableFormat.CSV) {
-      csv.applyTo(options.csvColumnTypes(text));
+      options.csvColumnTypes(text);
     }
     long[] rowsBefore = {0};
     Flux<ArrowBatch> predicted = tableFormat.read(data, allocator, options.build())

@@ -272,7 +272,7 @@ public final class TrainingJob {
       standardization = Standardization.of(doubles(scaling.get("mean")), doubles(scaling.get("scale")));
     }
     double[] fillNulls = preprocessing.get("fill_nulls") instanceof Map<?, ?> fill ? doubles(fill.get("values")) : null;
-    CsvReading csv = CsvReading.of((Map<?, ?>) preprocessing.get("csv"));
+    CsvReading csv = CsvReading.of(Json.toNode(preprocessing.get("csv")));
     if (task instanceof ClassificationTask classification) {
       return new ModelRecord(ModelRecord.CLASSIFIER, data.inputs(), settings.hidden(), task.monitor(), features,
           categories, otherCategory, standardization, fillNulls, csv, classification.classNames(),

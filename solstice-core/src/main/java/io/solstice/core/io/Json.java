@@ -99,6 +99,18 @@ public final class Json {
   public static JsonNode readTree(byte[] bytes) throws IOException {
     return MAPPER.readTree(bytes);
   }
+  /**
+   * A tree of maps, lists and values (as {@link #readObject} gives and writers build) as a {@link
+   * JsonNode}, for code that reads a record whether it was just built or read from a file.
+   *
+   * @param tree the value, or null
+   * @return the node; a null node for null
+   */
+  public static JsonNode toNode(Object tree) {
+    JsonNode node = MAPPER.valueToTree(tree);
+    return node == null ? MAPPER.nullNode() : node;
+  }
+
 
   /**
    * Reads a double written by {@link #write}, accepting the string forms of non-finite values.
