@@ -369,6 +369,92 @@ class TableFormatTest {
   }
 
   @Test
+  void aValueThatTheTypeInferredFromTheFirstRowsCannotHoldNamesTheTypeThatHoldsIt() throws IOException {
+    // Arrow infers from the first megabyte: integers there, a decimal and a word further down.
+    StringBuilder rows = new StringBuilder("count,name\n");
+    for (int i = 0; i < 150_000; i++) {
+      rows.append(i % 1000).append(",ann\n");
+    }
+    Path decimal = text("decimal.csv", rows + "2.5,bob\n");
+    Path word = text("word.csv", rows + "many,bob\n");
+    ArrowType float64 = new ArrowType.FloatingPoint(FloatingPointPrecision.DOUBLE);
+
+    assertThatThrownBy(() -> rows(TableFormat.CSV, decimal, ReadOptions.defaults(), new ArrayList<>()))
+        .isInstanceOfSatisfying(CsvColumnTypeException.class, e -> {
+          assertThat(e.column()).isEqualTo("count");
+          assertThat(e.readAs()).isEqualTo(new ArrowType.Int(64, true));
+          assertThat(e.neededType()).isEqualTo(float64);
+          assertThat(e.what()).isEqualTo("row 150,002 of decimal.csv (counting from its first line) holds '2.5', which"
+              + " int64 (inferred from the file's first rows) cannot hold");
+        })
+        .hasMessageEndingWith(": read it as float64 (ReadOptions.Builder.csvColumnTypes)");
+    assertThatThrownBy(() -> rows(TableFormat.CSV, word, ReadOptions.defaults(), new ArrayList<>()))
+        .isInstanceOfSatisfying(CsvColumnTypeException.class,
+            e -> assertThat(e.neededType()).isEqualTo(ArrowType.Utf8.INSTANCE));
+
+    // Read with the type it names, the file is read to its end.
+    List<String> schema = new ArrayList<>();
+    List<List<Object>> read = rows(TableFormat.CSV, decimal,
+        ReadOptions.builder().csvColumnTypes(Map.of("count", float64)).build(), schema);
+    assertThat(read).hasSize(150_001);
+    assertThat(read.get(150_000)).containsExactly(2.5, "bob");
+    assertThat(schema).containsOnly("Schema<count: FloatingPoint(DOUBLE), name: Utf8>");
+    // Rows skipped before the header count in the row named.
+    Path preamble = text("preamble.csv", "exported 2026-12-06\n" + rows + "2.5,bob\n");
+    assertThatThrownBy(() -> rows(TableFormat.CSV, preamble, ReadOptions.builder().csvSkipRows(1).build(),
+        new ArrayList<>()))
+        .hasMessageContaining("row 150,003 of preamble.csv (counting from its first line) holds '2.5'");
+  }
+
+  @Test
+  void theFilesOfADirectoryAreReadWithTheTypesOfTheFirst() throws IOException {
+    Path directory = Files.createDirectory(dir.resolve("parts"));
+    Files.writeString(directory.resolve("a.csv"), "x,weight,note\n1,2.5,big\n2,3.5,small\n");
+    // Read alone, its weight would be int64 and its note of type null.
+    Files.writeString(directory.resolve("b.csv"), "x,weight,note\n3,4,\n4,5,\n");
+    List<String> schema = new ArrayList<>();
+
+    List<List<Object>> read = rows(TableFormat.CSV, directory, ReadOptions.defaults(), schema);
+
+    assertThat(schema).containsOnly("Schema<x: Int(64, true), weight: FloatingPoint(DOUBLE), note: Utf8>");
+    // An empty cell of text is an empty string, as in a single file.
+    assertThat(read).containsExactly(List.of(1L, 2.5, "big"), List.of(2L, 3.5, "small"), List.of(3L, 4.0, ""),
+        List.of(4L, 5.0, ""));
+  }
+
+  @Test
+  void aLaterFileWhoseValuesTheFirstFilesTypesCannotHoldNamesTheTypeThatHoldsThem() throws IOException {
+    Path directory = Files.createDirectory(dir.resolve("parts"));
+    Files.writeString(directory.resolve("a.csv"), "x,note\n1,\n2,\n");
+    Files.writeString(directory.resolve("b.csv"), "x,note\n3,\n4.5,\n");
+    Files.writeString(directory.resolve("c.csv"), "x,note\n5,late\n");
+    ArrowType float64 = new ArrowType.FloatingPoint(FloatingPointPrecision.DOUBLE);
+
+    assertThatThrownBy(() -> rows(TableFormat.CSV, directory, ReadOptions.defaults(), new ArrayList<>()))
+        .isInstanceOfSatisfying(CsvColumnTypeException.class, e -> {
+          assertThat(e.column()).isEqualTo("x");
+          assertThat(e.neededType()).isEqualTo(float64);
+          assertThat(e.what()).isEqualTo("row 3 of b.csv (counting from its first line) holds '4.5', which int64 (the"
+              + " column's type in a.csv) cannot hold");
+        });
+    ReadOptions xFloat = ReadOptions.builder().csvColumnTypes(Map.of("x", float64)).build();
+    // The first file left the note empty in every row, so its batches went out with a column of
+    // type null, which c.csv's text cannot join.
+    assertThatThrownBy(() -> rows(TableFormat.CSV, directory, xFloat, new ArrayList<>()))
+        .isInstanceOfSatisfying(CsvColumnTypeException.class, e -> {
+          assertThat(e.column()).isEqualTo("note");
+          assertThat(e.readAs()).isEqualTo(ArrowType.Null.INSTANCE);
+          assertThat(e.neededType()).isEqualTo(ArrowType.Utf8.INSTANCE);
+          assertThat(e.what()).isEqualTo("a.csv leaves it empty in every row, and c.csv holds string values");
+        });
+    List<String> schema = new ArrayList<>();
+    Map<String, ArrowType> both = new LinkedHashMap<>(Map.of("x", float64, "note", ArrowType.Utf8.INSTANCE));
+    assertThat(rows(TableFormat.CSV, directory, ReadOptions.builder().csvColumnTypes(both).build(), schema))
+        .containsExactly(List.of(1.0, ""), List.of(2.0, ""), List.of(3.0, ""), List.of(4.5, ""), List.of(5.0, "late"));
+    assertThat(schema).containsOnly("Schema<x: FloatingPoint(DOUBLE), note: Utf8>");
+  }
+
+  @Test
   void aMalformedCsvFileIsADataErrorNamingTheFile() throws IOException {
     Path csv = text("bad.csv", "a,b\n1,2\n3,4,5\n");
     assertThatThrownBy(() -> rows(TableFormat.CSV, csv, ReadOptions.defaults(), new ArrayList<>()))

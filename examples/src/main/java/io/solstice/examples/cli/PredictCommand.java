@@ -103,6 +103,7 @@ public final class PredictCommand extends CommandBase {
         say(e.getMessage()); // now: once the interruption is closed, the JVM exits
         return CommandLine.ExitCode.USAGE;
       }
+      predicted.widened().forEach(out()::println);
       out().printf(Locale.ROOT, "Predicted %d rows of %s with the %s of %s (%s); wrote %s%n", predicted.rows(), data,
           model.record().model(), model.directory(), model.checkpoint().file().getFileName(), target);
       if (predicted.evaluation() != null) {

@@ -3,6 +3,7 @@ package io.solstice.examples.cli;
 import io.solstice.arrow.ArrowBatch;
 import io.solstice.arrow.ArrowReadException;
 import io.solstice.arrow.CorruptIpcException;
+import io.solstice.arrow.CsvColumnTypeException;
 import io.solstice.arrow.FeatureSpec;
 import io.solstice.arrow.ReadOptions;
 import io.solstice.arrow.Split;
@@ -18,6 +19,7 @@ import io.solstice.examples.data.NullFill;
 import io.solstice.examples.data.TableLayout;
 import io.solstice.examples.data.TableSurvey;
 import io.solstice.examples.data.UsageException;
+import io.solstice.examples.data.WidenedColumns;
 import io.solstice.examples.job.ClassificationTask;
 import io.solstice.examples.job.CsvReading;
 import io.solstice.examples.job.JobData;
@@ -275,10 +277,16 @@ public final class TrainCommand extends TrainingCommand {
     NullFill nullFill = NullFill.parse(fillNulls);
     Path path = resolve(data);
     TableFormat format = detect(path);
-    ReadOptions options = readOptions(format, path);
-    Flux<ArrowBatch> table = format.read(path, allocator, options);
-    TableLayout layout = readable(path, format, () -> TableSurvey.survey(table, path.toString(), label, features, drop,
-        categorical, regression));
+    // The survey reads the whole table, so once it has, every later read with its types succeeds.
+    Surveyed surveyed = new WidenedColumns(this::namedTypeRefused).read(widened -> {
+      ReadOptions read = readOptions(format, path, widened);
+      Flux<ArrowBatch> batches = format.read(path, allocator, read);
+      return new Surveyed(read, batches, readable(path, format, () -> TableSurvey.survey(batches, path.toString(),
+          label, features, drop, categorical, regression)));
+    }, out()::println);
+    ReadOptions options = surveyed.options();
+    Flux<ArrowBatch> table = surveyed.table();
+    TableLayout layout = surveyed.layout();
     nullFill.refuseUnfilled(layout, path);
     TableSplit.Builder builder = TableSplit.builder()
         .validation(valFraction).test(testFraction).seed(seed)
@@ -414,11 +422,21 @@ public final class TrainCommand extends TrainingCommand {
     };
   }
 
-  private ReadOptions readOptions(TableFormat format, Path path) {
+  /** The table read with the column types its survey needed, and what the survey found. */
+  private record Surveyed(ReadOptions options, Flux<ArrowBatch> table, TableLayout layout) {}
+
+  /** A value that the type given to its column in --column-types or --categorical cannot hold. */
+  private UsageException namedTypeRefused(CsvColumnTypeException e) {
+    return columnTypes.containsKey(e.column()) || categorical.contains(e.column())
+        ? new UsageException("column '" + e.column() + "': " + e.what() + "; give it another type in --column-types")
+        : null;
+  }
+
+  private ReadOptions readOptions(TableFormat format, Path path, Map<String, ArrowType> widened) {
     ReadOptions.Builder options = csvRead().batchSize(READ_ROWS);
     if (format == TableFormat.CSV) {
       // Codes named categorical are read as text, so that "007" stays "007" (predict does the same).
-      Map<String, ArrowType> types = new LinkedHashMap<>();
+      Map<String, ArrowType> types = new LinkedHashMap<>(widened);
       categorical.forEach(column -> types.put(column, ArrowType.Utf8.INSTANCE));
       types.putAll(ColumnTypes.parse(columnTypes));
       options.csvColumnTypes(types);

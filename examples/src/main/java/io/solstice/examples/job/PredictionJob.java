@@ -3,6 +3,7 @@ package io.solstice.examples.job;
 import io.solstice.arrow.ArrowBatch;
 import io.solstice.arrow.ArrowFlux;
 import io.solstice.arrow.ColumnText;
+import io.solstice.arrow.CsvColumnTypeException;
 import io.solstice.arrow.ReadOptions;
 import io.solstice.arrow.TableFormat;
 import io.solstice.arrow.TextEncodingException;
@@ -11,8 +12,11 @@ import io.solstice.examples.data.FeatureValue;
 import io.solstice.examples.data.OutputFiles;
 import io.solstice.examples.data.PredictionFile;
 import io.solstice.examples.data.UsageException;
+import io.solstice.examples.data.WidenedColumns;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -50,8 +54,10 @@ public record PredictionJob(TrainedModel model, Path data, Path out, PredictionF
    * @param rows the rows written
    * @param evaluation the measure against the column the model predicts, when the table holds
    *     it; else null
+   * @param widened a line for each CSV column read with a wider type than its first rows gave
+   *     it ({@link WidenedColumns})
    */
-  public record Predicted(long rows, PredictionEvaluation evaluation) {}
+  public record Predicted(long rows, PredictionEvaluation evaluation, List<String> widened) {}
 
   /**
    * Predicts every row of the table and writes the output file.
@@ -76,6 +82,33 @@ public record PredictionJob(TrainedModel model, Path data, Path out, PredictionF
    * @throws UsageException when interrupted
    */
   public Predicted run(BufferAllocator allocator, BooleanSupplier interrupted) throws IOException {
+    List<String> widened = new ArrayList<>();
+    try {
+      // A failed read leaves no output behind (OutputFiles), so the table is simply read again.
+      Predicted predicted = new WidenedColumns(this::numberFeatureRefused).read(types -> {
+        try {
+          return run(allocator, interrupted, types);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      }, widened::add);
+      return new Predicted(predicted.rows(), predicted.evaluation(), List.copyOf(widened));
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
+    }
+  }
+
+  /** A numeric feature that holds a word: the model reads it as a number, so no wider type helps. */
+  private UsageException numberFeatureRefused(CsvColumnTypeException e) {
+    ModelRecord record = model.record();
+    boolean numberFeature = record.features().contains(e.column()) && !record.categories().containsKey(e.column());
+    return numberFeature && e.neededType() instanceof ArrowType.Utf8
+        ? new UsageException("column '" + e.column() + "': " + e.what() + "; the model reads it as numbers")
+        : null;
+  }
+
+  private Predicted run(BufferAllocator allocator, BooleanSupplier interrupted, Map<String, ArrowType> widened)
+      throws IOException {
     ModelRecord record = model.record();
     // The run's CSV settings; a source in another format ignores them.
     ReadOptions.Builder options = csv.applyTo(ReadOptions.builder().batchSize(batchRows));
@@ -88,10 +121,10 @@ public record PredictionJob(TrainedModel model, Path data, Path out, PredictionF
           + " with --encoding " + e.likelyEncoding().name());
     }
     // A CSV reader would take a categorical column of digits for numbers ("007" as 7): read as text.
-    Map<String, ArrowType> text = new LinkedHashMap<>();
-    record.categories().keySet().forEach(column -> text.put(column, ArrowType.Utf8.INSTANCE));
+    Map<String, ArrowType> types = new LinkedHashMap<>(widened);
+    record.categories().keySet().forEach(column -> types.put(column, ArrowType.Utf8.INSTANCE));
     if (tableFormat == TableFormat.CSV) {
-      options.csvColumnTypes(text);
+      options.csvColumnTypes(types);
     }
     long[] rowsBefore = {0};
     Flux<ArrowBatch> predicted = tableFormat.read(data, allocator, options.build())
@@ -120,7 +153,7 @@ public record PredictionJob(TrainedModel model, Path data, Path out, PredictionF
     });
     long rows = PredictionFile.write(evaluated, keepFeatures ? List.of() : record.features(), record.classes(), out,
         format, allocator, output);
-    return new Predicted(rows, evaluation[0]);
+    return new Predicted(rows, evaluation[0], List.of());
   }
 
   /**

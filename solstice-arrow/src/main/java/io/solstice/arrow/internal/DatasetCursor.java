@@ -3,6 +3,7 @@ package io.solstice.arrow.internal;
 import io.solstice.arrow.ArrowDataException;
 import io.solstice.arrow.ArrowReadException;
 import io.solstice.arrow.BatchPosition;
+import io.solstice.arrow.CsvColumnTypeException;
 import io.solstice.arrow.ReadOptions;
 import io.solstice.arrow.SourceLease;
 import java.io.IOException;
@@ -28,6 +29,7 @@ import org.apache.arrow.dataset.source.Dataset;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.util.AutoCloseables;
 import org.apache.arrow.vector.ipc.ArrowReader;
+import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.FieldType;
 import org.apache.arrow.vector.types.pojo.Schema;
@@ -92,6 +94,13 @@ public final class DatasetCursor extends BatchCursor {
   private int currentFile = -1;
   // The copy of the current CSV file that the reader reads, or null (CsvCopy).
   private Path copy;
+  // For CSV: the current file's dialect and columns, and the first file's columns, whose types
+  // the later files are read with (TableTypes).
+  private CsvDialect dialect;
+  private String currentUri;
+  private Schema fileSchema;
+  private Schema tableSchema;
+  private int tableFile;
 
   /**
    * Creates the cursor.
@@ -167,7 +176,7 @@ public final class DatasetCursor extends BatchCursor {
       String uri = file.toUri().toString();
       long rows = batchSize() > 0 ? batchSize() : DEFAULT_SCAN_ROWS;
       if (format == Format.CSV) {
-        CsvDialect dialect = CsvDialect.of(file, options);
+        dialect = CsvDialect.of(file, options);
         if (CsvCopy.needed(dialect, options)) {
           copy = CsvCopy.copy(file, dialect, options, options.csvHeader() && dialect.header() ? 1 : 0);
           uri = copy.toUri().toString();
@@ -178,6 +187,7 @@ public final class DatasetCursor extends BatchCursor {
           factory = new FileSystemDatasetFactory(allocator, NativeMemoryPool.getDefault(), format.fileFormat, uri,
               Optional.of(csvOptions(types, dialect)));
         }
+        currentUri = uri;
         dataset = factory.finish();
         scanner = dataset.newScan(new ScanOptions.Builder(rows).columns(Optional.empty())
             .fragmentScanOptions(csvOptions(null, dialect)).build());
@@ -187,16 +197,51 @@ public final class DatasetCursor extends BatchCursor {
         scanner = dataset.newScan(new ScanOptions(rows));
       }
       reader = scanner.scanBatches();
+      if (format == Format.CSV) {
+        fileSchema = reader.getVectorSchemaRoot().getSchema();
+        if (tableSchema == null) {
+          tableSchema = fileSchema;
+          tableFile = currentFile;
+        } else if (tableFile != currentFile) {
+          TableTypes.checkEmptyColumns(tableSchema, fileSchema, tableFileName(), file.getFileName().toString());
+        }
+      }
     }
   }
 
-  /** The explicit CSV column types as a C schema, or null when there are none. */
+  /**
+   * The current CSV file's columns: as read, or, where the read failed before it had any (a value
+   * of its first block that a type named or taken from the first file cannot hold), as Arrow
+   * infers them on their own; null when even that fails.
+   */
+  private Schema fileColumns() {
+    if (fileSchema != null) {
+      return fileSchema;
+    }
+    try (FileSystemDatasetFactory inferring = new FileSystemDatasetFactory(allocator, NativeMemoryPool.getDefault(),
+        format.fileFormat, currentUri, Optional.of(csvOptions(null, dialect)))) {
+      return inferring.inspect();
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
+  private String tableFileName() {
+    return files.get(tableFile).getFileName().toString();
+  }
+
+  /**
+   * The CSV column types as a C schema, or null when there are none: those of the options, and
+   * for a later file of a directory the first file's, so that each column has one type in the
+   * whole table (a later file would infer its own from its own rows).
+   */
   private ArrowSchema columnTypes() {
-    if (options.csvColumnTypes().isEmpty()) {
+    Map<String, ArrowType> pinned = TableTypes.pinned(tableSchema, options.csvColumnTypes());
+    if (pinned.isEmpty()) {
       return null;
     }
     List<Field> fields = new ArrayList<>();
-    options.csvColumnTypes().forEach((name, type) -> fields.add(new Field(name, FieldType.nullable(type), null)));
+    pinned.forEach((name, type) -> fields.add(new Field(name, FieldType.nullable(type), null)));
     ArrowSchema types = ArrowSchema.allocateNew(allocator);
     try {
       Data.exportSchema(allocator, new Schema(fields), null, types);
@@ -227,6 +272,15 @@ public final class DatasetCursor extends BatchCursor {
       return readFailure;
     }
     String file = files != null && currentFile >= 0 ? files.get(currentFile).getFileName().toString() : sourceName();
+    Schema columns = format == Format.CSV && currentUri != null ? fileColumns() : null;
+    if (columns != null) {
+      CsvColumnTypeException unfit = TableTypes.unfitValue(failure.getMessage(), columns, dialect, file,
+          options.csvSkipRows(), options.csvColumnTypes(),
+          tableSchema == null || tableFile == currentFile ? null : tableFileName(), tableSchema);
+      if (unfit != null) {
+        return unfit;
+      }
+    }
     // A later file of a directory that lacks a column of the first (Arrow: "field y not found in
     // [x: ..., z: ...]"); a parse error of its own rows gets no such hint.
     String reason = reason(failure.getMessage());
@@ -253,6 +307,8 @@ public final class DatasetCursor extends BatchCursor {
       AutoCloseables.close(reader, scanner, dataset, factory);
     } finally {
       reader = null;
+      currentUri = null;
+      fileSchema = null;
       scanner = null;
       dataset = null;
       factory = null;

@@ -1,0 +1,63 @@
+package io.solstice.examples.data;
+
+import io.solstice.arrow.CsvColumnTypeException;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.apache.arrow.vector.types.pojo.ArrowType;
+
+/**
+ * The CSV columns that a read of a whole table found wider than Arrow inferred them from their
+ * first rows or first file, each learnt by reading the table again once a value did not fit
+ * ({@link CsvColumnTypeException}): a column of integers with a decimal further down is read as
+ * float64, a column of numbers with a word among them as text, a column that the first file of a
+ * directory left empty as a later file's values are. A table that needs none is read once.
+ */
+public final class WidenedColumns {
+  private final Map<String, ArrowType> types = new LinkedHashMap<>();
+  private final Function<CsvColumnTypeException, RuntimeException> refusal;
+
+  /**
+   * Creates the columns, none widened yet.
+   *
+   * @param refusal for a value the caller does not widen a column for, the exception to throw
+   *     instead (null: widen it)
+   */
+  public WidenedColumns(Function<CsvColumnTypeException, RuntimeException> refusal) {
+    this.refusal = refusal;
+  }
+
+  /**
+   * Runs a read of the whole table with the types widened so far, again with one more each time
+   * a value does not fit, until one read ends.
+   *
+   * @param read reads the table with these column types besides the caller's own
+   * @param widening told of each column widened, in a line such as "Read 'price' as float64:
+   *     row 150,002 of sales.csv (counting from its first line) holds '2.5', which int64
+   *     (inferred from the file's first rows) cannot hold"
+   * @param <T> what the read gives
+   * @return what the last read gave
+   */
+  public <T> T read(Function<Map<String, ArrowType>, T> read, Consumer<String> widening) {
+    while (true) {
+      try {
+        return read.apply(Collections.unmodifiableMap(new LinkedHashMap<>(types)));
+      } catch (CsvColumnTypeException e) {
+        RuntimeException refused = refusal.apply(e);
+        if (refused != null) {
+          throw refused;
+        }
+        // Each value that does not fit widens its column (null, integers, floats, text), so
+        // the reads end; the same type again would read the same way.
+        if (e.neededType().equals(types.get(e.column()))) {
+          throw e;
+        }
+        types.put(e.column(), e.neededType());
+        widening.accept("Read '" + e.column() + "' as " + CsvColumnTypeException.typeName(e.neededType()) + ": "
+            + e.what());
+      }
+    }
+  }
+}
