@@ -272,7 +272,8 @@ public final class DatasetCursor extends BatchCursor {
       return readFailure;
     }
     String file = files != null && currentFile >= 0 ? files.get(currentFile).getFileName().toString() : sourceName();
-    Schema columns = format == Format.CSV && currentUri != null ? fileColumns() : null;
+    boolean unfitValue = format == Format.CSV && currentUri != null && TableTypes.isUnfitValue(failure.getMessage());
+    Schema columns = unfitValue ? fileColumns() : null;
     if (columns != null) {
       CsvColumnTypeException unfit = TableTypes.unfitValue(failure.getMessage(), columns, dialect, file,
           options.csvSkipRows(), options.csvColumnTypes(),

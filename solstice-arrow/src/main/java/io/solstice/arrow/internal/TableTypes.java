@@ -71,9 +71,19 @@ final class TableTypes {
   }
 
   /**
-   * The typed failure for Arrow's message about a value that its column's type cannot hold.
+   * Whether Arrow's message is about a value that its column's type cannot hold.
    *
    * @param message Arrow's message, as the dataset layer wrapped it
+   * @return true for such a message
+   */
+  static boolean isUnfitValue(String message) {
+    return message != null && UNFIT.matcher(message).find();
+  }
+
+  /**
+   * The typed failure for Arrow's message about a value that its column's type cannot hold.
+   *
+   * @param message Arrow's message, as the dataset layer wrapped it ({@link #isUnfitValue})
    * @param columns the columns of the file read, in its order (their types as read, or as
    *     inferred where the read failed before it had any)
    * @param dialect the file's dialect: its decimal point
@@ -83,12 +93,12 @@ final class TableTypes {
    * @param firstFile the directory's first file, whose types the file was read with; null when
    *     it is that file
    * @param table that file's columns, or null
-   * @return the failure, or null for another message
+   * @return the failure, or null when the message names no column of the file
    */
   static CsvColumnTypeException unfitValue(String message, Schema columns, CsvDialect dialect, String fileName,
       long skippedRows, Map<String, ArrowType> named, String firstFile, Schema table) {
-    Matcher unfit = message == null ? null : UNFIT.matcher(message);
-    if (unfit == null || !unfit.find() || Integer.parseInt(unfit.group(1)) >= columns.getFields().size()) {
+    Matcher unfit = UNFIT.matcher(message);
+    if (!unfit.find() || Integer.parseInt(unfit.group(1)) >= columns.getFields().size()) {
       return null;
     }
     String column = columns.getFields().get(Integer.parseInt(unfit.group(1))).getName();
