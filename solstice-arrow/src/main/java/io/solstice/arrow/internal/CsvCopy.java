@@ -85,25 +85,28 @@ final class CsvCopy {
   }
 
   /**
-   * Writes the copy to a new temporary file, which the caller deletes.
+   * Writes the copy to a new temporary file, which the caller closes.
    *
    * @param source the file (gzip-compressed when named {@code *.gz})
    * @param dialect its dialect: its delimiter, one ASCII character, and whether a space follows it
    * @param options its skipped rows (lines before the header, or the data: left out),
    *     missing-value markers (none holds the delimiter, a quote or a line break) and encoding
    * @param headerLines 1 when a header follows the skipped rows, else 0: its cells are not emptied
-   * @return the copy, a {@code .csv} file in UTF-8, from the header (or the data) on
+   * @return the copy, a {@code .csv} file in UTF-8, from the header (or the data) on, in the
+   *     JVM's temporary directory; closing it deletes it, and if this process is killed first,
+   *     the next copy made there deletes it
    * @throws IOException when the file cannot be read or the copy written
    */
-  static Path copy(Path source, CsvDialect dialect, ReadOptions options, int headerLines) throws IOException {
-    Path copy = Files.createTempFile("solstice-csv-", ".csv");
+  static OwnedTempFile copy(Path source, CsvDialect dialect, ReadOptions options, int headerLines)
+      throws IOException {
+    OwnedTempFile copy = OwnedTempFile.create(Path.of(System.getProperty("java.io.tmpdir")), "solstice-csv-", ".csv");
     Charset encoding = options.csvEncoding();
     try (InputStream raw = FileHead.open(source);
         InputStream in = encoding.equals(StandardCharsets.UTF_8) ? raw : new Utf8Bytes(raw, encoding);
-        OutputStream out = new BufferedOutputStream(Files.newOutputStream(copy), BUFFER)) {
+        OutputStream out = new BufferedOutputStream(Files.newOutputStream(copy.path()), BUFFER)) {
       new CsvCopy(dialect, headerLines, options.csvMissingValues(), out).copy(in, options.csvSkipRows());
     } catch (IOException | RuntimeException e) {
-      Files.deleteIfExists(copy);
+      copy.close();
       throw e;
     }
     return copy;

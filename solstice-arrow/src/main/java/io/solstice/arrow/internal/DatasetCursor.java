@@ -93,7 +93,7 @@ public final class DatasetCursor extends BatchCursor {
   private ArrowReader reader;
   private int currentFile = -1;
   // The copy of the current CSV file that the reader reads, or null (CsvCopy).
-  private Path copy;
+  private OwnedTempFile copy;
   // For CSV: the current file's dialect and columns, and the first file's columns, whose types
   // the later files are read with (TableTypes).
   private CsvDialect dialect;
@@ -179,7 +179,7 @@ public final class DatasetCursor extends BatchCursor {
         dialect = CsvDialect.of(file, options);
         if (CsvCopy.needed(dialect, options)) {
           copy = CsvCopy.copy(file, dialect, options, options.csvHeader() && dialect.header() ? 1 : 0);
-          uri = copy.toUri().toString();
+          uri = copy.path().toUri().toString();
         }
         // Column types shape the dataset's schema, which the scan then follows; the C schema
         // they travel in is consumed by the factory, so the scan gets options without them.
@@ -314,8 +314,11 @@ public final class DatasetCursor extends BatchCursor {
       dataset = null;
       factory = null;
       if (copy != null) {
-        Files.deleteIfExists(copy);
-        copy = null;
+        try {
+          copy.close();
+        } finally {
+          copy = null;
+        }
       }
     }
   }

@@ -21,11 +21,9 @@ class CsvCopyTest {
   private String copied(String text, CsvDialect dialect, int skipRows, int headerLines, List<String> markers)
       throws IOException {
     ReadOptions options = ReadOptions.builder().csvSkipRows(skipRows).csvMissingValues(markers).build();
-    Path copy = CsvCopy.copy(Files.writeString(dir.resolve("t.csv"), text), dialect, options, headerLines);
-    try {
-      return Files.readString(copy);
-    } finally {
-      Files.delete(copy);
+    try (OwnedTempFile copy = CsvCopy.copy(Files.writeString(dir.resolve("t.csv"), text), dialect, options,
+        headerLines)) {
+      return Files.readString(copy.path());
     }
   }
 
