@@ -10,10 +10,10 @@ package io.solstice.benchmarks;
  * @param overheadPairs measured pairs of the engine-overhead comparisons, whose pairs scatter
  *     by 10-15% on the 2-core machine while the gap they measure is a few percent: more pairs
  *     narrow the median
- * @param overheadWarmupPairs pairs run before the first engine-overhead comparison: the JIT
- *     compiles the engine's per-step code with its optimizing compiler only after about 5,000
- *     steps (100 pairs are 8,000 engine steps), and after 10 pairs the first measured pairs ran
- *     part of it in its first, profiling tier
+ * @param engineWarmupSteps engine steps run before measuring an engine run against a plain loop
+ *     of the same model: the JIT compiles the engine's per-step code with its optimizing
+ *     compiler only after about 5,000 steps, and after 10 pairs of 80 steps the first measured
+ *     pairs ran part of it in its first, profiling tier
  * @param trainRows rows per training epoch (MNIST-shaped)
  * @param testRows rows for the accuracy check
  * @param ingestRows rows in the Arrow file read by the ingest benchmark
@@ -32,7 +32,7 @@ public record BenchConfig(
     int warmupPairs,
     int pairs,
     int overheadPairs,
-    int overheadWarmupPairs,
+    int engineWarmupSteps,
     int trainRows,
     int testRows,
     int ingestRows,
@@ -53,7 +53,17 @@ public record BenchConfig(
    * @return the full configuration
    */
   public static BenchConfig full() {
-    return new BenchConfig(10, 21, 61, 100, 10_240, 2_000, 50_000, 60, 10, 400, 6_400, 1_000, 60, 1_000_000, 5, 6, 10);
+    return new BenchConfig(10, 21, 61, 8_000, 10_240, 2_000, 50_000, 60, 10, 400, 6_400, 1_000, 60, 1_000_000, 5, 6, 10);
+  }
+
+  /**
+   * The warm-up pairs of a comparison of engine runs against a plain loop.
+   *
+   * @param engineStepsPerRun the steps of one engine run
+   * @return enough pairs for {@link #engineWarmupSteps()}, and at least {@link #warmupPairs()}
+   */
+  public int engineWarmupPairs(int engineStepsPerRun) {
+    return Math.max(warmupPairs, (engineWarmupSteps + engineStepsPerRun - 1) / engineStepsPerRun);
   }
 
   /**

@@ -36,7 +36,7 @@ public final class SmallMlpSteps {
     MlpClassifier[] plain = {Models.mlp(SyntheticMnist.FEATURES, 300, 100, 10)};
     Interleaved.Comparison comparison;
     try (DedicatedThread loopThread = new DedicatedThread("plain-loop")) {
-      comparison = Interleaved.compare(config.warmupPairs(), config.pairs(),
+      comparison = Interleaved.compare(config.engineWarmupPairs(batches.size()), config.pairs(),
           () -> Timer.throughput(steps, () -> engine[0] = Models.engineEpoch(engine[0], batches)),
           loopThread.wrap(() -> Timer.throughput(steps,
               () -> plain[0] = Models.plainEpoch(plain[0], batches))));
@@ -45,6 +45,7 @@ public final class SmallMlpSteps {
         .put("model", "MlpClassifier 784-300-100-10, Adam(1e-3), float32")
         .put("batch", BATCH)
         .put("steps_per_epoch", batches.size())
+        .put("warmup_pairs", config.engineWarmupPairs(batches.size()))
         .put("comparison", comparison.toJson(
             "Solstice.run(model).train(...)", "for loop over MlpClassifier.trainStep on one dedicated thread", "steps_per_s"))
         .put("steps_per_second_mlp_784_300_100_10_b32", comparison.summaryA().median());

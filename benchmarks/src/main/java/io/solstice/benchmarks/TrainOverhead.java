@@ -51,7 +51,7 @@ public final class TrainOverhead {
     Interleaved.Comparison comparison;
     Summary mainThread;
     try (DedicatedThread loopThread = new DedicatedThread("plain-loop")) {
-      comparison = Interleaved.compare(config.overheadWarmupPairs(), config.overheadPairs(),
+      comparison = Interleaved.compare(config.engineWarmupPairs(batches.size()), config.overheadPairs(),
           () -> Timer.throughput(samples, () -> engine[0] = Models.engineEpoch(engine[0], batches)),
           loopThread.wrap(() -> Timer.throughput(samples,
               () -> plain[0] = Models.plainEpoch(plain[0], batches))));
@@ -122,7 +122,7 @@ public final class TrainOverhead {
         .put("model", "MlpClassifier 784-256-10, Adam(1e-3), float32")
         .put("batch", BATCH)
         .put("batches_per_epoch", batches.size())
-        .put("warmup_pairs", config.overheadWarmupPairs())
+        .put("warmup_pairs", config.engineWarmupPairs(batches.size()))
         .put("comparison", comparison.toJson(
             "Solstice.run(model).train(Flux.fromIterable(batches))",
             "for loop over MlpClassifier.trainStep on one dedicated thread", "samples_per_s"))
