@@ -30,6 +30,24 @@ public final class WidenedColumns {
   }
 
   /**
+   * A read of the whole table with column types besides the caller's own.
+   *
+   * @param <T> what the read gives
+   * @param <E> what it may throw besides a {@link CsvColumnTypeException}
+   */
+  @FunctionalInterface
+  public interface Read<T, E extends Exception> {
+    /**
+     * Reads the table.
+     *
+     * @param types the widened columns' types
+     * @return what the read gives
+     * @throws E when the read fails otherwise
+     */
+    T with(Map<String, ArrowType> types) throws E;
+  }
+
+  /**
    * Runs a read of the whole table with the types widened so far, again with one more each time
    * a value does not fit, until one read ends.
    *
@@ -38,12 +56,14 @@ public final class WidenedColumns {
    *     row 150,002 of sales.csv (counting from its first line) holds '2.5', which int64
    *     (inferred from the file's first rows) cannot hold"
    * @param <T> what the read gives
+   * @param <E> what the read may throw
    * @return what the last read gave
+   * @throws E as the read
    */
-  public <T> T read(Function<Map<String, ArrowType>, T> read, Consumer<String> widening) {
+  public <T, E extends Exception> T read(Read<T, E> read, Consumer<String> widening) throws E {
     while (true) {
       try {
-        return read.apply(Collections.unmodifiableMap(new LinkedHashMap<>(types)));
+        return read.with(Collections.unmodifiableMap(new LinkedHashMap<>(types)));
       } catch (CsvColumnTypeException e) {
         RuntimeException refused = refusal.apply(e);
         if (refused != null) {

@@ -14,7 +14,6 @@ import io.solstice.examples.data.PredictionFile;
 import io.solstice.examples.data.UsageException;
 import io.solstice.examples.data.WidenedColumns;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -82,20 +81,27 @@ public record PredictionJob(TrainedModel model, Path data, Path out, PredictionF
    * @throws UsageException when interrupted
    */
   public Predicted run(BufferAllocator allocator, BooleanSupplier interrupted) throws IOException {
-    List<String> widened = new ArrayList<>();
+    TableFormat tableFormat;
     try {
-      // A failed read leaves no output behind (OutputFiles), so the table is simply read again.
-      Predicted predicted = new WidenedColumns(this::numberFeatureRefused).read(types -> {
-        try {
-          return run(allocator, interrupted, types);
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      }, widened::add);
-      return new Predicted(predicted.rows(), predicted.evaluation(), List.copyOf(widened));
-    } catch (UncheckedIOException e) {
-      throw e.getCause();
+      tableFormat = TableFormat.detect(data, csvOptions().build());
+    } catch (TextEncodingException e) {
+      throw new UsageException(e.what() + ", and predict reads a table in the encoding its run read ("
+          + csv.encoding().name() + "): save it in that one, or train on a table in " + e.likelyEncoding().name()
+          + " with --encoding " + e.likelyEncoding().name());
     }
+    List<String> widened = new ArrayList<>();
+    // A failed read leaves no output behind (OutputFiles), so the table is simply read again.
+    Written written = new WidenedColumns(this::numberFeatureRefused).read(
+        types -> write(allocator, interrupted, tableFormat, types), widened::add);
+    return new Predicted(written.rows(), written.evaluation(), List.copyOf(widened));
+  }
+
+  /** What one read of the table wrote and measured. */
+  private record Written(long rows, PredictionEvaluation evaluation) {}
+
+  /** The run's CSV settings; a source in another format ignores them. */
+  private ReadOptions.Builder csvOptions() {
+    return csv.applyTo(ReadOptions.builder().batchSize(batchRows));
   }
 
   /** A numeric feature that holds a word: the model reads it as a number, so no wider type helps. */
@@ -107,19 +113,10 @@ public record PredictionJob(TrainedModel model, Path data, Path out, PredictionF
         : null;
   }
 
-  private Predicted run(BufferAllocator allocator, BooleanSupplier interrupted, Map<String, ArrowType> widened)
-      throws IOException {
+  private Written write(BufferAllocator allocator, BooleanSupplier interrupted, TableFormat tableFormat,
+      Map<String, ArrowType> widened) throws IOException {
     ModelRecord record = model.record();
-    // The run's CSV settings; a source in another format ignores them.
-    ReadOptions.Builder options = csv.applyTo(ReadOptions.builder().batchSize(batchRows));
-    TableFormat tableFormat;
-    try {
-      tableFormat = TableFormat.detect(data, options.build());
-    } catch (TextEncodingException e) {
-      throw new UsageException(e.what() + ", and predict reads a table in the encoding its run read ("
-          + csv.encoding().name() + "): save it in that one, or train on a table in " + e.likelyEncoding().name()
-          + " with --encoding " + e.likelyEncoding().name());
-    }
+    ReadOptions.Builder options = csvOptions();
     // A CSV reader would take a categorical column of digits for numbers ("007" as 7): read as text.
     Map<String, ArrowType> types = new LinkedHashMap<>(widened);
     record.categories().keySet().forEach(column -> types.put(column, ArrowType.Utf8.INSTANCE));
@@ -153,7 +150,7 @@ public record PredictionJob(TrainedModel model, Path data, Path out, PredictionF
     });
     long rows = PredictionFile.write(evaluated, keepFeatures ? List.of() : record.features(), record.classes(), out,
         format, allocator, output);
-    return new Predicted(rows, evaluation[0], List.of());
+    return new Written(rows, evaluation[0]);
   }
 
   /**

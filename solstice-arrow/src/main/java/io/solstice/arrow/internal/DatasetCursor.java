@@ -202,7 +202,7 @@ public final class DatasetCursor extends BatchCursor {
         if (tableSchema == null) {
           tableSchema = fileSchema;
           tableFile = currentFile;
-        } else if (tableFile != currentFile) {
+        } else {
           TableTypes.checkEmptyColumns(tableSchema, fileSchema, tableFileName(), file.getFileName().toString());
         }
       }
