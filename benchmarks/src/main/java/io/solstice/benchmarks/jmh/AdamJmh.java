@@ -31,8 +31,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>Two parts of {@code solsticeOptimizer} are also timed alone, so that what is left is the
  * update's own work: {@code gradientAssign}, the copy of the fixed gradient into the model's
  * gradient that each measured update starts with, and {@code blockCopies}, the copies between
- * ND4J's memory and the Java heap that the update makes on one thread (the gradient and the
- * parameters in, the parameters out, 512 values at a time).
+ * ND4J's memory and the Java heap that the plain loop makes on one thread (the gradient and the
+ * parameters in, the parameters out, 512 values at a time). The loop on the Vector API, which
+ * {@code benchmarks/bench} enables ({@code --add-modules=jdk.incubator.vector}, inherited by the
+ * fork), makes none; run the jar with {@code java -jar} without the flag to time the plain loop.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -36,6 +37,10 @@ import org.nd4j.linalg.learning.config.Adam;
  * three helper threads of the common pool, as many as ND4J's op threads ({@code
  * OMP_NUM_THREADS}) and the cores allow: ND4J's threads sleep while Java code runs, so their cores
  * are free. The result does not depend on how the chunks were shared.
+ *
+ * <p>In float32, where the JVM has Java 17's Vector API ({@code --add-modules=jdk.incubator.vector};
+ * {@link VectorAdam}), the loop reads and writes the gradient and the parameters in place instead
+ * of copying them through heap arrays, with the same result bit for bit.
  *
  * <p>{@link #exportState} copies the moments into two flat arrays named {@code M} and {@code V}
  * like ND4J's state, and {@link #importMoment} copies a saved state back, so checkpoints move
@@ -71,10 +76,15 @@ final class HostAdam {
   static final List<String> VARIABLES = List.of(AdamUpdater.M_STATE, AdamUpdater.V_STATE);
   /** Helper threads per update at most, besides the calling thread. */
   private static final int HELPERS_AT_MOST = 3;
+  /** Whether this JVM can run {@link VectorAdam}'s loop: probed once. */
+  private static final boolean VECTORS_AVAILABLE = probeVectors();
 
   private final Adam config;
   private final DataType type;
   private final int length;
+  private final ByteBuffer gradientBytes;
+  /** Whether float32 updates run {@link VectorAdam}'s loop. */
+  private final boolean vectors;
   // Views made once: a view made per block was an allocation the JIT removed in some processes
   // and not in others, up to a third of an update's time where it stayed.
   private final FloatBuffer gradientFloats;
@@ -86,7 +96,10 @@ final class HostAdam {
   private final double[][] vDoubles;
   /** The moments as ND4J keeps them, for checkpoints: made when first asked for. */
   private Map<String, INDArray> stateArrays;
-  /** The calling thread's copies of a block's gradient and parameters: float[2][] or double[2][]. */
+  /**
+   * The calling thread's copies of a block's gradient and parameters: float[2][] or double[2][];
+   * null for {@link VectorAdam}'s loop, which needs none.
+   */
   private final Object blockCopies;
   /**
    * The threads an update may use: ND4J's own op-thread setting ({@code OMP_NUM_THREADS}), so
@@ -94,12 +107,14 @@ final class HostAdam {
    */
   private final int threads;
 
-  private HostAdam(Adam config, ByteBuffer gradientBytes, DataType type, int length, int threads) {
+  private HostAdam(Adam config, ByteBuffer gradientBytes, DataType type, int length, int threads, boolean vectors) {
     this.config = config;
     this.type = type;
     this.length = length;
     this.threads = threads;
     boolean floats = type == DataType.FLOAT;
+    this.gradientBytes = gradientBytes;
+    this.vectors = floats && vectors;
     this.gradientFloats = floats ? gradientBytes.asFloatBuffer() : null;
     this.gradientDoubles = floats ? null : gradientBytes.asDoubleBuffer();
     this.mFloats = floats ? floatBlocks(length) : null;
@@ -108,7 +123,7 @@ final class HostAdam {
     this.vDoubles = floats ? null : doubleBlocks(length);
     // A small model's copies are as long as its parameters: a service keeps thousands of them.
     int copyLength = Math.min(BLOCK, length);
-    this.blockCopies = floats ? new float[2][copyLength] : new double[2][copyLength];
+    this.blockCopies = this.vectors ? null : floats ? new float[2][copyLength] : new double[2][copyLength];
   }
 
   private static float[][] floatBlocks(int length) {
@@ -143,12 +158,43 @@ final class HostAdam {
 
   /** {@link #forUpdater(Object, INDArray)} with an update using up to {@code threads} threads. */
   static HostAdam forUpdater(Object updater, INDArray gradients, int threads) {
+    return forUpdater(updater, gradients, threads, VECTORS_AVAILABLE);
+  }
+
+  /**
+   * {@link #forUpdater(Object, INDArray, int)}, choosing the loop: {@link VectorAdam}'s where
+   * {@code vectors} is true (it must be available) and the values are float32, the plain loop
+   * otherwise.
+   */
+  static HostAdam forUpdater(Object updater, INDArray gradients, int threads, boolean vectors) {
     if (updater == null || updater.getClass() != Adam.class) {
       return null;
     }
+    if (vectors && !VECTORS_AVAILABLE) {
+      throw new IllegalStateException("the Vector API is not available in this JVM");
+    }
     ByteBuffer bytes = HostBytes.of(gradients);
     return bytes == null ? null
-        : new HostAdam((Adam) updater, bytes, gradients.dataType(), (int) gradients.length(), Math.max(1, threads));
+        : new HostAdam((Adam) updater, bytes, gradients.dataType(), (int) gradients.length(), Math.max(1, threads),
+            vectors);
+  }
+
+  /** Whether this JVM can run {@link VectorAdam}'s loop; where not, {@link #forUpdater} uses the plain loop. */
+  static boolean vectorsAvailable() {
+    return VECTORS_AVAILABLE;
+  }
+
+  private static boolean probeVectors() {
+    if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+      return false;
+    }
+    try {
+      VectorAdam.probe();
+      return true;
+    } catch (LinkageError unusable) {
+      // The module's classes missing, or a later version of its API (Java 19 on).
+      return false;
+    }
   }
 
   /**
@@ -255,7 +301,11 @@ final class HostAdam {
     // Absolute bulk gets and puts leave a view's position alone, so threads share these views.
     FloatBuffer floatValues = floats && values != null ? values.asFloatBuffer() : null;
     DoubleBuffer doubleValues = !floats && values != null ? values.asDoubleBuffer() : null;
-    ChunkUpdate update = floats
+    ChunkUpdate update = vectors
+        ? (chunk, copies) -> forEachBlock(chunk, length, (start, n) -> VectorAdam.update(gradientBytes, values, start,
+            n, mFloats[start / BLOCK], vFloats[start / BLOCK], (float) beta1, (float) beta2, (float) epsilon,
+            (float) stepSize))
+        : floats
         ? (chunk, copies) -> forEachBlock(chunk, length, (start, n) -> applyFloat(start, n, (float[][]) copies,
             floatValues, (float) beta1, (float) beta2, (float) epsilon, (float) stepSize))
         : (chunk, copies) -> forEachBlock(chunk, length, (start, n) -> applyDouble(start, n, (double[][]) copies,
@@ -263,9 +313,10 @@ final class HostAdam {
     Pass pass = new Pass(chunks, update);
     int helpers = length < PARALLEL_FROM ? 0 : Math.min(HELPERS_AT_MOST, threads - 1);
     for (int h = 0; h < helpers; h++) {
-      ForkJoinPool.commonPool().execute(() -> pass.take(floats ? new float[2][BLOCK] : new double[2][BLOCK]));
+      ForkJoinPool.commonPool().execute(
+          () -> pass.take(vectors ? null : floats ? new float[2][BLOCK] : new double[2][BLOCK], true));
     }
-    pass.take(blockCopies);
+    pass.take(blockCopies, false);
     pass.awaitDone();
   }
 
@@ -292,22 +343,46 @@ final class HostAdam {
    * only means the calling thread does every chunk: it never waits for a helper to start, only
    * for chunks a helper has already taken (each a few microseconds). Each value's arithmetic
    * does not depend on which thread computes it, so the result is the same bit for bit.
+   *
+   * <p>The calling thread takes chunks from the first on, helpers from the last one back, so that
+   * each thread streams through memory in one direction and they meet once. After a two-thread
+   * gemm of a 784 x 300 weight gradient, two threads updated it in 96-105 us that way, against
+   * 102-116 us taking chunks alternately from one counter (a scratch program, six rounds).
    */
   private static final class Pass {
     private final int chunks;
     private final ChunkUpdate update;
-    private final AtomicInteger next = new AtomicInteger();
+    /** The chunks not taken yet, from {@code first(range)} to before {@code end(range)}. */
+    private final AtomicLong range;
     private final AtomicInteger done = new AtomicInteger();
 
     Pass(int chunks, ChunkUpdate update) {
       this.chunks = chunks;
       this.update = update;
+      this.range = new AtomicLong(chunks);
     }
 
-    void take(Object copies) {
-      for (int chunk = next.getAndIncrement(); chunk < chunks; chunk = next.getAndIncrement()) {
+    /** Updates chunks until none is left: from the front, or from the end. */
+    void take(Object copies, boolean fromTheEnd) {
+      for (int chunk = next(fromTheEnd); chunk >= 0; chunk = next(fromTheEnd)) {
         update.apply(chunk, copies);
         done.incrementAndGet();
+      }
+    }
+
+    /** Takes the first or the last chunk left, or returns -1 when none is. */
+    private int next(boolean fromTheEnd) {
+      while (true) {
+        long left = range.get();
+        int first = (int) (left >>> 32);
+        int end = (int) left;
+        if (first >= end) {
+          return -1;
+        }
+        long rest = fromTheEnd ? (long) first << 32 | end - 1 : (long) (first + 1) << 32 | end;
+        if (range.compareAndSet(left, rest)) {
+          return fromTheEnd ? end - 1 : first;
+        }
       }
     }
 

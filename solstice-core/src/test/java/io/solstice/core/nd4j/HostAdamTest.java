@@ -1,6 +1,7 @@
 package io.solstice.core.nd4j;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -130,6 +131,70 @@ class HostAdamTest {
             .isEqualTo(oneThreadState.get(moment).data().asDouble());
       }
     }
+  }
+
+  @Test
+  void theVectorLoopRunsWhereTheVectorApiReadsByteBuffers() {
+    // The build's test JVMs add jdk.incubator.vector (solstice.jvm.flags); Java 19 replaced the
+    // API's ByteBuffer methods, which the probe must notice.
+    assertThat(HostAdam.vectorsAvailable()).as("on Java %s", Runtime.version())
+        .isEqualTo(Runtime.version().feature() <= 18);
+  }
+
+  @Test
+  void theVectorLoopIsThePlainLoopBitForBit() {
+    assumeTrue(HostAdam.vectorsAvailable(), "the Vector API as Java 17 and 18 have it");
+    java.util.Random random = new java.util.Random(13);
+    // Around the vector width (16 floats with AVX-512, 8 with AVX2), the block and the chunk, and
+    // long enough to be shared with helper threads.
+    for (int length : new int[] {1, 7, 8, 15, 16, 17, 33, 511, 512, 513, 2049, 2 * HostAdam.PARALLEL_FROM + 37}) {
+      for (boolean inPlace : new boolean[] {true, false}) {
+        INDArray plainGradient = Nd4j.create(DataType.FLOAT, length);
+        INDArray vectorGradient = Nd4j.create(DataType.FLOAT, length);
+        Adam config = Adam.builder().learningRate(3e-3).beta1(0.8).beta2(0.99).epsilon(1e-6).build();
+        HostAdam plain = HostAdam.forUpdater(config, plainGradient, 2, false);
+        HostAdam vector = HostAdam.forUpdater(config, vectorGradient, 2, true);
+        INDArray plainValues = Nd4j.rand(DataType.FLOAT, length);
+        INDArray vectorValues = plainValues.dup();
+        int[] initialValues = bits(plainValues);
+        int[] lastGradient = null;
+        String what = length + " values, " + (inPlace ? "parameters updated" : "update written out");
+        for (int iteration = 0; iteration < 4; iteration++) {
+          INDArray gradient = randomGradient(random, length, DataType.FLOAT);
+          if (length > 4) {
+            gradient.putScalar(iteration, 0); // a zero gradient: the square root of zero
+          }
+          lastGradient = bits(gradient);
+          plainGradient.assign(gradient);
+          vectorGradient.assign(gradient);
+          plain.apply(iteration, 0, inPlace ? HostBytes.of(plainValues) : null);
+          vector.apply(iteration, 0, inPlace ? HostBytes.of(vectorValues) : null);
+
+          assertThat(bits(vectorGradient)).as("%s, gradient after update %d", what, iteration)
+              .isEqualTo(bits(plainGradient));
+          assertThat(bits(vectorValues)).as("%s, parameters after update %d", what, iteration)
+              .isEqualTo(bits(plainValues));
+        }
+        // Neither loop left things as they were: the parameters moved, or the update replaced the gradient.
+        assertThat(inPlace ? bits(vectorValues) : bits(vectorGradient)).as("%s: changed", what)
+            .isNotEqualTo(inPlace ? initialValues : lastGradient);
+        plain.exportState();
+        vector.exportState();
+        for (String moment : HostAdam.VARIABLES) {
+          assertThat(bits(vector.stateArrays().get(moment))).as("%s, moment %s", what, moment)
+              .isEqualTo(bits(plain.stateArrays().get(moment)));
+        }
+      }
+    }
+  }
+
+  private static int[] bits(INDArray floats) {
+    float[] values = floats.toFloatVector();
+    int[] bits = new int[values.length];
+    for (int i = 0; i < values.length; i++) {
+      bits[i] = Float.floatToRawIntBits(values[i]);
+    }
+    return bits;
   }
 
   @Test
