@@ -121,9 +121,16 @@ final class HostAdam {
     this.vFloats = floats ? floatBlocks(length) : null;
     this.mDoubles = floats ? null : doubleBlocks(length);
     this.vDoubles = floats ? null : doubleBlocks(length);
-    // A small model's copies are as long as its parameters: a service keeps thousands of them.
+    this.blockCopies = newBlockCopies();
+  }
+
+  /**
+   * One thread's copies of a block's gradient and parameters, or null for {@link VectorAdam}'s
+   * loop. A small model's are as long as its parameters: a service keeps thousands of them.
+   */
+  private Object newBlockCopies() {
     int copyLength = Math.min(BLOCK, length);
-    this.blockCopies = this.vectors ? null : floats ? new float[2][copyLength] : new double[2][copyLength];
+    return vectors ? null : type == DataType.FLOAT ? new float[2][copyLength] : new double[2][copyLength];
   }
 
   private static float[][] floatBlocks(int length) {
@@ -314,7 +321,7 @@ final class HostAdam {
     int helpers = length < PARALLEL_FROM ? 0 : Math.min(HELPERS_AT_MOST, threads - 1);
     for (int h = 0; h < helpers; h++) {
       ForkJoinPool.commonPool().execute(
-          () -> pass.take(vectors ? null : floats ? new float[2][BLOCK] : new double[2][BLOCK], true));
+          () -> pass.take(newBlockCopies(), true));
     }
     pass.take(blockCopies, false);
     pass.awaitDone();
