@@ -38,13 +38,21 @@ public final class FirstRun {
 
   public static void main(String[] args) throws IOException {
     Path dir = Files.createTempDirectory("solstice-first-run");
-    DigitsDataset.Split split = DigitsDataset.bundled().split(0.2, 42);
-    DigitsDataset.Split trainVal = split.train().split(0.1, 42);
-    write(trainVal.train(), dir.resolve("train.arrow"));
-    write(trainVal.test(), dir.resolve("val.arrow"));
-    write(split.test(), dir.resolve("test.arrow"));
-    ClassificationMetrics test = trainAndTest(dir.resolve("train.arrow"), dir.resolve("val.arrow"), dir.resolve("test.arrow"));
-    System.out.printf("test accuracy %.4f%n", test.compute().get("accuracy"));
+    List<Path> files = List.of(dir.resolve("train.arrow"), dir.resolve("val.arrow"), dir.resolve("test.arrow"));
+    try {
+      DigitsDataset.Split split = DigitsDataset.bundled().split(0.2, 42);
+      DigitsDataset.Split trainVal = split.train().split(0.1, 42);
+      write(trainVal.train(), files.get(0));
+      write(trainVal.test(), files.get(1));
+      write(split.test(), files.get(2));
+      ClassificationMetrics test = trainAndTest(files.get(0), files.get(1), files.get(2));
+      System.out.printf("test accuracy %.4f%n", test.compute().get("accuracy"));
+    } finally {
+      for (Path file : files) {
+        Files.deleteIfExists(file);
+      }
+      Files.delete(dir);
+    }
   }
 
   static ClassificationMetrics trainAndTest(Path trainFile, Path valFile, Path testFile) {

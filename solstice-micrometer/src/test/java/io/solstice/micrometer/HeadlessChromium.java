@@ -16,13 +16,17 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Comparator;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 
@@ -69,13 +73,17 @@ public final class HeadlessChromium implements AutoCloseable {
       Assumptions.abort("no chromium on the PATH (Debian: apt-get install chromium)");
     }
     Path profile = Files.createTempDirectory("solstice-chromium");
-    Process process = new ProcessBuilder(binary.toString(), "--headless", "--no-sandbox",
+    // Chromium's own temporary files (its shared memory, with --disable-dev-shm-usage) go into
+    // the profile too, so that close() removes them with it.
+    Path temp = Files.createDirectory(profile.resolve("tmp"));
+    ProcessBuilder builder = new ProcessBuilder(binary.toString(), "--headless", "--no-sandbox",
         "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--hide-scrollbars",
         "--remote-debugging-port=0", "--remote-allow-origins=*", "--user-data-dir=" + profile,
         "--window-size=1280,900", "about:blank")
         .redirectErrorStream(true)
-        .redirectOutput(profile.resolve("chromium.log").toFile())
-        .start();
+        .redirectOutput(profile.resolve("chromium.log").toFile());
+    builder.environment().put("TMPDIR", temp.toString());
+    Process process = builder.start();
     // Chromium writes its DevTools port into the profile once it listens.
     Path portFile = profile.resolve("DevToolsActivePort");
     long deadline = System.nanoTime() + START.toNanos();
@@ -115,12 +123,28 @@ public final class HeadlessChromium implements AutoCloseable {
 
   @Override
   public void close() throws IOException, InterruptedException {
+    // Chromium's helper processes outlive the browser's own for a moment and still write into
+    // the profile (its network state): the profile is removed once all of them have exited.
+    List<ProcessHandle> processes = Stream.concat(process.descendants(), Stream.of(process.toHandle()))
+        .collect(Collectors.toList());
     process.destroy();
-    if (!process.waitFor(30, TimeUnit.SECONDS)) {
-      process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+    for (ProcessHandle handle : processes) {
+      if (!exited(handle)) {
+        handle.destroyForcibly();
+        exited(handle);
+      }
     }
     try (Stream<Path> files = Files.walk(profile)) {
       files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+    }
+  }
+
+  private static boolean exited(ProcessHandle handle) throws InterruptedException {
+    try {
+      handle.onExit().get(30, TimeUnit.SECONDS);
+      return true;
+    } catch (ExecutionException | TimeoutException notExited) {
+      return false;
     }
   }
 
