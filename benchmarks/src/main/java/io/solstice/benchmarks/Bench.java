@@ -250,7 +250,16 @@ public final class Bench {
     out.append(String.format(Locale.ROOT, "  %-60s median %.3f (min %.3f, max %.3f)%n",
         "ratio A/B per pair", (Double) r.get("median"), (Double) r.get("min"),
         (Double) r.get("max")));
+    Json.Obj bySpeed = (Json.Obj) c.get("ratio_by_b_speed");
+    out.append(String.format(Locale.ROOT, "  %-60s %s; B slowed: %s%n", "pairs with B at full speed",
+        groupText((Json.Obj) bySpeed.get("b_at_full_speed")), groupText((Json.Obj) bySpeed.get("b_slowed"))));
     return out.toString();
+  }
+
+  private static String groupText(Json.Obj group) {
+    Json.Obj ratio = (Json.Obj) group.get("ratio");
+    return ratio == null ? "none"
+        : String.format(Locale.ROOT, "%s, median ratio %.3f", group.get("pairs"), (Double) ratio.get("median"));
   }
 
   private static String usage() {

@@ -57,9 +57,10 @@ public record BenchConfig(
   }
 
   /**
-   * The warm-up pairs of a comparison of engine runs against a plain loop.
+   * The warm-up pairs of a comparison whose side A runs a model's steps, in the engine or in a
+   * plain loop: enough for the JIT to have compiled the per-step code.
    *
-   * @param engineStepsPerRun the steps of one engine run
+   * @param engineStepsPerRun the steps of one run of side A
    * @return enough pairs for {@link #engineWarmupSteps()}, and at least {@link #warmupPairs()}
    */
   public int engineWarmupPairs(int engineStepsPerRun) {

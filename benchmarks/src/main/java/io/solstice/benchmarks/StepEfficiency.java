@@ -70,8 +70,12 @@ public final class StepEfficiency {
     MlpClassifier[] model = {Models.mlp(sizes[0], hiddenAndClasses)};
     StepGemms gemms = StepGemms.forMlp(sizes, batch);
     // Twice the usual pairs: both contenders are short, and the median of their pair ratios
-    // needs more pairs to settle on a machine that others load.
-    Interleaved.Comparison comparison = Interleaved.compare(config.warmupPairs(), 2 * config.pairs(),
+    // needs more pairs to settle on a machine that others load. Warm-up as long as an engine
+    // run's, for the JIT: after 10 warm-up pairs, the 11th measured pair of the batch-32 step
+    // read 0.43-0.56 in all ten runs at two threads, where its neighbours read about 0.7 at
+    // the machine's full speed.
+    int warmupPairs = config.engineWarmupPairs(batches.size());
+    Interleaved.Comparison comparison = Interleaved.compare(warmupPairs, 2 * config.pairs(),
         thread.wrap(() -> Timer.throughput(steps, () -> model[0] = Models.plainEpoch(model[0], batches))),
         thread.wrap(() -> Timer.throughput(steps, () -> {
           for (TensorBatch b : batches) {
@@ -91,6 +95,7 @@ public final class StepEfficiency {
         .put("model", "MlpClassifier " + join(sizes) + ", Adam(1e-3), float32")
         .put("batch", batch)
         .put("steps_per_epoch", batches.size())
+        .put("warmup_pairs", warmupPairs)
         .put("gemms_m_n_k", gemms.shapes(batch, sizes[0]))
         .put("flops_per_step", gemms.flops())
         .put("flops_per_sample", (double) gemms.flops() / batch)

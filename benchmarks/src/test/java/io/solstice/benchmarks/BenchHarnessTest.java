@@ -100,6 +100,9 @@ class BenchHarnessTest {
       assertThat(s.get("median").asDouble()).isLessThanOrEqualTo(s.get("max").asDouble());
       assertThat(s.get("n").asInt()).isEqualTo(pairs);
     }
+    JsonNode bySpeed = overhead.get("ratio_by_b_speed");
+    assertThat(bySpeed.get("b_at_full_speed").get("pairs").asInt() + bySpeed.get("b_slowed").get("pairs").asInt())
+        .isEqualTo(pairs);
   }
 
   @Test
@@ -120,7 +123,8 @@ class BenchHarnessTest {
     String text = Bench.text(report);
 
     assertThat(text).contains("overhead:", "dl4j:", "ingest:", "overlap:", "inflight:", "steps:",
-        "subscribers:", "async:", "online:", "gemm:", "pytorch:", "ratio A/B per pair");
+        "subscribers:", "async:", "online:", "gemm:", "pytorch:", "ratio A/B per pair",
+        "pairs with B at full speed");
   }
 
   @Test

@@ -1,6 +1,8 @@
 package io.solstice.benchmarks.internal;
 
+import java.util.Arrays;
 import java.util.function.DoubleSupplier;
+import java.util.stream.IntStream;
 
 /**
  * Runs two contenders A and B alternately in one process (A B A B ...) after a warm-up, so
@@ -71,6 +73,9 @@ public final class Interleaved {
    */
   public record Comparison(double[] a, double[] b, double[] ratios) {
 
+    /** The share of B's 90th-percentile throughput from which B counts as running at full speed. */
+    public static final double FULL_SPEED = 0.75;
+
     /**
      * The summary of A's throughputs.
      *
@@ -99,6 +104,36 @@ public final class Interleaved {
     }
 
     /**
+     * The pair ratios split by how fast B ran in its pair: at full speed (at least {@value
+     * #FULL_SPEED} of B's 90th percentile) or slowed. On the 2-core benchmark machine both
+     * contenders slow down together for seconds at a time, by different factors (a memory-bound
+     * step more than the gemms alone), so a run's pair ratios fall into two groups; this says how
+     * many pairs each group holds and where its median lies. The reported ratio stays the
+     * median of all pairs.
+     *
+     * @return the pairs with B at full speed and the pairs with B slowed, each a count and,
+     *     where there are any, the summary of their ratios
+     */
+    public Json.Obj ratioByBSpeed() {
+      double[] sorted = b.clone();
+      Arrays.sort(sorted);
+      double threshold = FULL_SPEED * sorted[(int) Math.floor(0.9 * (sorted.length - 1))];
+      double[] fast = IntStream.range(0, ratios.length).filter(i -> b[i] >= threshold).mapToDouble(i -> ratios[i])
+          .toArray();
+      double[] slow = IntStream.range(0, ratios.length).filter(i -> b[i] < threshold).mapToDouble(i -> ratios[i])
+          .toArray();
+      return Json.obj()
+          .put("b_at_full_speed", group(fast))
+          .put("b_slowed", group(slow))
+          .put("full_speed", "B at least " + FULL_SPEED + " of its 90th percentile");
+    }
+
+    private static Json.Obj group(double[] ratios) {
+      return ratios.length == 0 ? Json.obj().put("pairs", 0)
+          : Json.obj().put("pairs", ratios.length).put("ratio", Summary.of(ratios).toJson());
+    }
+
+    /**
      * The comparison as a JSON object.
      *
      * @param nameA what A is
@@ -114,6 +149,7 @@ public final class Interleaved {
           .put("a_" + unit, summaryA().toJson())
           .put("b_" + unit, summaryB().toJson())
           .put("ratio", ratio().toJson())
+          .put("ratio_by_b_speed", ratioByBSpeed())
           .put("pair_ratios", Json.array(ratios));
     }
   }
