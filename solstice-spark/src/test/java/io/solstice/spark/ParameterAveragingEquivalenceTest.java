@@ -7,6 +7,8 @@ import io.solstice.core.TensorBatch;
 import io.solstice.core.data.DigitsDataset;
 import io.solstice.core.metrics.ClassificationMetrics;
 import io.solstice.core.models.MlpClassifier;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -88,9 +90,9 @@ class ParameterAveragingEquivalenceTest {
   }
 
   @Test
-  void roundsMergeTheMetricsOfEveryPartition() {
-    List<String> shards =
-        ShardFiles.equalShards(dir.resolve(".."), features, labels, 2, ROWS_PER_SHARD, BATCH);
+  void roundsMergeTheMetricsOfEveryPartition() throws IOException {
+    List<String> shards = ShardFiles.equalShards(Files.createDirectories(dir.resolve("metrics")), features, labels,
+        2, ROWS_PER_SHARD, BATCH);
     SparkTrainer<MlpClassifier, ClassificationMetrics> trainer = trainer(3);
 
     trainer.fit(sgdModel(), TrainingShards.files(spark.context(), shards, ShardFiles::digitsSpec, 0));
