@@ -72,9 +72,12 @@ public final class HeadlessChromium implements AutoCloseable {
       }
       Assumptions.abort("no chromium on the PATH (Debian: apt-get install chromium)");
     }
-    Path profile = Files.createTempDirectory("solstice-chromium");
-    // Chromium's own temporary files (its shared memory, with --disable-dev-shm-usage) go into
-    // the profile too, so that close() removes them with it.
+    // In the system's temporary directory rather than the JVM's (the tests' is the build's
+    // target/): Chromium opens a Unix socket in it, and a socket's path is at most 107 bytes.
+    Path profile = Files.createTempDirectory(Path.of(System.getenv().getOrDefault("TMPDIR", "/tmp")),
+        "solstice-chromium");
+    // Chromium's own temporary files (its shared memory, with --disable-dev-shm-usage, and that
+    // socket) go into the profile too, so that close() removes them with it.
     Path temp = Files.createDirectory(profile.resolve("tmp"));
     ProcessBuilder builder = new ProcessBuilder(binary.toString(), "--headless", "--no-sandbox",
         "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--hide-scrollbars",
