@@ -38,17 +38,19 @@ public final class FirstRun {
 
   public static void main(String[] args) throws IOException {
     Path dir = Files.createTempDirectory("solstice-first-run");
-    List<Path> files = List.of(dir.resolve("train.arrow"), dir.resolve("val.arrow"), dir.resolve("test.arrow"));
+    Path trainFile = dir.resolve("train.arrow");
+    Path valFile = dir.resolve("val.arrow");
+    Path testFile = dir.resolve("test.arrow");
     try {
       DigitsDataset.Split split = DigitsDataset.bundled().split(0.2, 42);
       DigitsDataset.Split trainVal = split.train().split(0.1, 42);
-      write(trainVal.train(), files.get(0));
-      write(trainVal.test(), files.get(1));
-      write(split.test(), files.get(2));
-      ClassificationMetrics test = trainAndTest(files.get(0), files.get(1), files.get(2));
+      write(trainVal.train(), trainFile);
+      write(trainVal.test(), valFile);
+      write(split.test(), testFile);
+      ClassificationMetrics test = trainAndTest(trainFile, valFile, testFile);
       System.out.printf("test accuracy %.4f%n", test.compute().get("accuracy"));
     } finally {
-      for (Path file : files) {
+      for (Path file : List.of(trainFile, valFile, testFile)) {
         Files.deleteIfExists(file);
       }
       Files.delete(dir);
