@@ -32,6 +32,8 @@ final class StandaloneCluster implements AutoCloseable {
 
   private final Path home;
   private final Path dir;
+  /** The cluster's JVMs' {@code java.io.tmpdir}. */
+  private final Path temporaryFiles;
   private final int masterPort;
   private final int masterUiPort;
   private final List<Process> daemons = new ArrayList<>();
@@ -42,6 +44,7 @@ final class StandaloneCluster implements AutoCloseable {
   private StandaloneCluster(Path dir) throws IOException {
     this.dir = dir;
     this.home = SparkHome.create(dir.resolve("spark-home"));
+    this.temporaryFiles = Files.createDirectories(dir.resolve("tmp"));
     int[] ports = freePorts(2);
     this.masterPort = ports[0];
     this.masterUiPort = ports[1];
@@ -108,7 +111,12 @@ final class StandaloneCluster implements AutoCloseable {
         "SPARK_LOCAL_IP", "127.0.0.1",
         "SPARK_LOCAL_HOSTNAME", "127.0.0.1",
         // One BLAS thread per one-core executor, as in the local reference run.
-        "OMP_NUM_THREADS", "1");
+        "OMP_NUM_THREADS", "1",
+        // Every JVM of the cluster (the workers pass their environment on to the executors and
+        // drivers they start) keeps its temporary files here rather than in the system's: an
+        // executor the worker kills leaves lz4-java's extracted library behind. Each JVM prints
+        // a "Picked up JAVA_TOOL_OPTIONS" line first.
+        "JAVA_TOOL_OPTIONS", "-Djava.io.tmpdir=" + temporaryFiles);
   }
 
   /** The master's state, as its web UI serves it at {@code /json/}. */
