@@ -27,7 +27,8 @@ import java.util.function.Function;
  * slow asynchronous subscriber), {@code publish} (model publication), {@code manyruns} (a
  * thousand online runs sharing a {@code RunThreadPool}), {@code online} (online learning
  * against MOA), {@code gemm} (train steps against ND4J SGEMM at the steps' shapes), {@code
- * pytorch} (against PyTorch on the CPU; skipped where Python has no torch), or {@code all}. Each
+ * pytorch} (against PyTorch on the CPU; skipped where Python has no torch), {@code idlewait}
+ * (what OpenBLAS's spinning idle threads cost a run paced by its source), or {@code all}. Each
  * compares its contenders interleaved (A B A B ..., after a warm-up) and reports medians,
  * min-max and the median of the pair ratios. When
  * several run, each gets a JVM of its own (same flags), unless {@code --in-process} is given.
@@ -52,6 +53,7 @@ public final class Bench {
     BENCHMARKS.put("online", OnlineThroughput::run);
     BENCHMARKS.put("gemm", StepEfficiency::run);
     BENCHMARKS.put("pytorch", PytorchComparison::run);
+    BENCHMARKS.put("idlewait", IdleWaitBenchmark::run);
   }
 
   /** The headline fields, with their targets (null: report only). */
@@ -97,7 +99,9 @@ public final class Bench {
       new Target("gemm", "sgemm_gflops_256", null, 0),
       new Target("gemm", "sgemm_gflops_1024", null, 0),
       new Target("pytorch", "vs_pytorch_cpu_784_256_10_b128", ">=", 1.1),
-      new Target("pytorch", "vs_pytorch_cpu_784_300_100_10_b32", ">=", 1.1));
+      new Target("pytorch", "vs_pytorch_cpu_784_300_100_10_b32", ">=", 1.1),
+      new Target("idlewait", "paced_cpu_per_step_thread_timeout_16_vs_28", null, 0),
+      new Target("idlewait", "paced_step_time_thread_timeout_16_vs_28", null, 0));
 
   private Bench() {}
 

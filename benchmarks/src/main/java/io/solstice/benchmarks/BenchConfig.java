@@ -24,9 +24,11 @@ package io.solstice.benchmarks;
  * @param manyRuns concurrent runs of the many-runs benchmark
  * @param manyRunsSeconds how long the many-runs benchmark counts steps
  * @param onlineRows rows per stream of the online comparison with MOA (a multiple of 10,000)
- * @param crossFrameworkRounds rounds of the comparison with PyTorch (each runs every setting once)
- * @param crossFrameworkWarmupEpochs untimed epochs per shape in each process of that comparison
- * @param crossFrameworkEpochs timed epochs per shape in each process of that comparison
+ * @param processRounds rounds of the comparisons whose settings each need a JVM of their own (with
+ *     PyTorch, and OpenBLAS's idle wait): each round runs every setting once
+ * @param crossFrameworkWarmupEpochs untimed epochs per shape in each process of the comparison with
+ *     PyTorch
+ * @param crossFrameworkEpochs timed epochs per shape in each process of the comparison with PyTorch
  */
 public record BenchConfig(
     int warmupPairs,
@@ -43,7 +45,7 @@ public record BenchConfig(
     int manyRuns,
     int manyRunsSeconds,
     int onlineRows,
-    int crossFrameworkRounds,
+    int processRounds,
     int crossFrameworkWarmupEpochs,
     int crossFrameworkEpochs) {
 

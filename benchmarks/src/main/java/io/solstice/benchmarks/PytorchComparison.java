@@ -69,7 +69,7 @@ public final class PytorchComparison {
         String.valueOf(config.smallMlpRows()), String.valueOf(config.crossFrameworkWarmupEpochs()),
         String.valueOf(config.crossFrameworkEpochs()));
     Map<String, List<Json.Obj>> bySetting = new LinkedHashMap<>();
-    for (int round = 0; round < config.crossFrameworkRounds(); round++) {
+    for (int round = 0; round < config.processRounds(); round++) {
       for (int threads : THREADS) {
         System.err.printf("  round %d: Solstice and PyTorch at %d thread(s)%n", round + 1, threads);
         Json.Obj engine = ChildJvm.run(EngineMlpThroughput.class, sizes, environment(threads), System.err);
@@ -84,7 +84,7 @@ public final class PytorchComparison {
         .put("python", python)
         .put("script", script.get().getFileName().toString())
         .put("framework", bySetting.get(pytorch(1)).get(0).get("framework"))
-        .put("rounds", config.crossFrameworkRounds())
+        .put("rounds", config.processRounds())
         .put("rows_per_epoch_784_256_10_b128", config.trainRows())
         .put("rows_per_epoch_784_300_100_10_b32", config.smallMlpRows())
         .put("warmup_epochs_per_process", config.crossFrameworkWarmupEpochs())

@@ -47,7 +47,9 @@ class BenchHarnessTest {
       "step_flops_vs_sgemm_784_256_10_b128",
       "step_flops_vs_sgemm_784_300_100_10_b32",
       "sgemm_gflops_256",
-      "sgemm_gflops_1024");
+      "sgemm_gflops_1024",
+      "paced_cpu_per_step_thread_timeout_16_vs_28",
+      "paced_step_time_thread_timeout_16_vs_28");
 
   private static Json.Obj report;
   private static String progress;
@@ -123,7 +125,7 @@ class BenchHarnessTest {
     String text = Bench.text(report);
 
     assertThat(text).contains("overhead:", "dl4j:", "ingest:", "overlap:", "inflight:", "steps:",
-        "subscribers:", "async:", "online:", "gemm:", "pytorch:", "ratio A/B per pair",
+        "subscribers:", "async:", "online:", "gemm:", "pytorch:", "idlewait:", "ratio A/B per pair",
         "pairs with B at full speed");
   }
 
@@ -164,6 +166,31 @@ class BenchHarnessTest {
   }
 
   @Test
+  void theIdleWaitComparisonRunsEachOpenBlasSettingInItsOwnJvmEveryRound() throws Exception {
+    JsonNode json = new ObjectMapper().readTree(report.toString());
+    JsonNode idleWait = json.get("details").get("idlewait");
+
+    double[] cpuMedian = new double[2];
+    double[] stepMedian = new double[2];
+    String[] timeouts = {"28", "16"};
+    for (int i = 0; i < timeouts.length; i++) {
+      JsonNode setting = idleWait.get("thread_timeout_" + timeouts[i]);
+      assertThat(setting.get("cpu_ms_per_step_per_round").size()).as(timeouts[i])
+          .isEqualTo(BenchConfig.quick().processRounds());
+      assertThat(setting.get("cpu_cores").get("median").asDouble()).as(timeouts[i]).isPositive();
+      cpuMedian[i] = setting.get("cpu_ms_per_step").get("median").asDouble();
+      stepMedian[i] = setting.get("step_ms_median").get("median").asDouble();
+      assertThat(cpuMedian[i]).as(timeouts[i]).isPositive();
+      assertThat(stepMedian[i]).as(timeouts[i]).isPositive();
+    }
+    assertThat(idleWait.get("steps_per_run").asInt()).isEqualTo(20 * BenchConfig.quick().pairs());
+    assertThat(json.get("paced_cpu_per_step_thread_timeout_16_vs_28").asDouble())
+        .isCloseTo(cpuMedian[1] / cpuMedian[0], within(1e-9));
+    assertThat(json.get("paced_step_time_thread_timeout_16_vs_28").asDouble())
+        .isCloseTo(stepMedian[1] / stepMedian[0], within(1e-9));
+  }
+
+  @Test
   void theComparisonWithPytorchRunsEverySettingWhereTorchIsInstalledAndIsSkippedElsewhere()
       throws Exception {
     JsonNode json = new ObjectMapper().readTree(report.toString());
@@ -179,7 +206,7 @@ class BenchHarnessTest {
             "solstice_omp_num_threads_2", "pytorch_threads_2")) {
           JsonNode s = figures.get(setting);
           assertThat(s.get("samples_per_s_per_round").size()).as(setting)
-              .isEqualTo(BenchConfig.quick().crossFrameworkRounds());
+              .isEqualTo(BenchConfig.quick().processRounds());
           assertThat(s.get("samples_per_s").asDouble()).as(setting).isPositive();
           assertThat(s.get("steps_per_s").asDouble() * figures.get("batch").asInt())
               .isCloseTo(s.get("samples_per_s").asDouble(), within(1e-6));

@@ -34,7 +34,8 @@ public final class MachineInfo {
   /**
    * The machine description.
    *
-   * @return cores, CPU, JVM, backend, OMP threads and wait policy, load average
+   * @return cores, CPU, JVM, backend, OMP threads and wait policy, OpenBLAS's idle spin,
+   *     load average
    */
   public static Json.Obj describe() {
     Runtime rt = Runtime.getRuntime();
@@ -47,6 +48,7 @@ public final class MachineInfo {
         .put("max_heap_mb", rt.maxMemory() >> 20)
         .put("omp_num_threads", ompThreads())
         .put("omp_wait_policy", System.getenv("OMP_WAIT_POLICY"))
+        .put("openblas_thread_timeout", System.getenv("OPENBLAS_THREAD_TIMEOUT"))
         .put("load_average_at_start", loadAverage());
     try {
       out.put("nd4j_backend", Nd4j.getBackend().getClass().getSimpleName());

@@ -1,0 +1,95 @@
+package io.solstice.benchmarks;
+
+import io.solstice.benchmarks.internal.ChildJvm;
+import io.solstice.benchmarks.internal.Json;
+import io.solstice.benchmarks.internal.PacedRun;
+import io.solstice.benchmarks.internal.Summary;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What OpenBLAS's idle threads cost a run paced by its source. After each parallel gemm,
+ * OpenBLAS's worker threads spin (calling {@code sched_yield}) for 2^{@code
+ * OPENBLAS_THREAD_TIMEOUT} clock cycles before they sleep: 2^28 by default, about 0.1 s on the
+ * benchmark machine, longer than the pause between the steps of a run whose batches arrive every
+ * few milliseconds. So at {@code OMP_NUM_THREADS=2} such a run keeps a second core busy while it
+ * waits. This benchmark runs {@link PacedRun} (784-256-10, batch 128, a batch every 5 ms) with
+ * OpenBLAS's default (28) and with 16 (2^16 cycles, about 25 us), each setting in a JVM of its
+ * own and the settings alternated over the rounds, and reports the process's CPU time per step
+ * and the engine's step time, each the median over rounds, and their ratios (16 over 28).
+ */
+public final class IdleWaitBenchmark {
+
+  /** OpenBLAS's built-in spin (2^28 cycles), then the shorter one compared with it. */
+  private static final List<String> TIMEOUTS = List.of("28", "16");
+  private static final int INTERVAL_MILLIS = 5;
+
+  private IdleWaitBenchmark() {}
+
+  /**
+   * Runs the comparison.
+   *
+   * @param config rounds, rows per epoch, warm-up
+   * @return {@code paced_cpu_per_step_thread_timeout_16_vs_28}, {@code
+   *     paced_step_time_thread_timeout_16_vs_28}, and each setting's figures per round
+   */
+  public static Json.Obj run(BenchConfig config) {
+    int steps = 20 * config.pairs();
+    List<String> args = List.of(String.valueOf(config.trainRows()),
+        String.valueOf(config.warmupPairs()), String.valueOf(steps), String.valueOf(INTERVAL_MILLIS));
+    Map<String, List<Json.Obj>> byTimeout = new LinkedHashMap<>();
+    for (int round = 0; round < config.processRounds(); round++) {
+      for (String timeout : TIMEOUTS) {
+        System.err.printf("  round %d: a paced run with OPENBLAS_THREAD_TIMEOUT=%s%n", round + 1, timeout);
+        Json.Obj run = ChildJvm.run(PacedRun.class, args, Map.of(PacedRun.THREAD_TIMEOUT, timeout),
+            System.err);
+        if (!timeout.equals(run.get(PacedRun.THREAD_TIMEOUT))) {
+          throw new IllegalStateException("the paced run saw OPENBLAS_THREAD_TIMEOUT="
+              + run.get(PacedRun.THREAD_TIMEOUT) + ", not " + timeout);
+        }
+        byTimeout.computeIfAbsent(timeout, k -> new ArrayList<>()).add(run);
+      }
+    }
+    Json.Obj out = Json.obj()
+        .put("model", "MlpClassifier 784-256-10, Adam(1e-3), float32, batch 128")
+        .put("source", "Flux.interval(" + INTERVAL_MILLIS + " ms), one batch per tick")
+        .put("steps_per_run", steps)
+        .put("rounds", config.processRounds());
+    Map<String, double[]> cpuPerStep = new LinkedHashMap<>();
+    Map<String, double[]> stepTime = new LinkedHashMap<>();
+    for (Map.Entry<String, List<Json.Obj>> setting : byTimeout.entrySet()) {
+      List<Json.Obj> runs = setting.getValue();
+      double[] cpu = new double[runs.size()];
+      double[] cores = new double[runs.size()];
+      double[] step = new double[runs.size()];
+      for (int i = 0; i < runs.size(); i++) {
+        cpu[i] = number(runs.get(i), "cpu_ms_per_step");
+        cores[i] = number(runs.get(i), "cpu_cores");
+        step[i] = number((Json.Obj) runs.get(i).get("step_ms"), "median");
+      }
+      cpuPerStep.put(setting.getKey(), cpu);
+      stepTime.put(setting.getKey(), step);
+      out.put("thread_timeout_" + setting.getKey(), Json.obj()
+          .put("cpu_ms_per_step", Summary.of(cpu).toJson())
+          .put("cpu_cores", Summary.of(cores).toJson())
+          .put("step_ms_median", Summary.of(step).toJson())
+          .put("cpu_ms_per_step_per_round", Json.array(cpu))
+          .put("step_ms_median_per_round", Json.array(step)));
+    }
+    return out
+        .put("paced_cpu_per_step_thread_timeout_16_vs_28", ratio(cpuPerStep))
+        .put("paced_step_time_thread_timeout_16_vs_28", ratio(stepTime));
+  }
+
+  /** The median over rounds with the shorter spin over that with OpenBLAS's default. */
+  private static double ratio(Map<String, double[]> byTimeout) {
+    return Summary.of(byTimeout.get(TIMEOUTS.get(1))).median()
+        / Summary.of(byTimeout.get(TIMEOUTS.get(0))).median();
+  }
+
+  private static double number(Json.Obj obj, String field) {
+    return ((Number) obj.get(field)).doubleValue();
+  }
+}
