@@ -145,7 +145,8 @@ public final class Bench {
     progress.println(omp == null
         ? "OMP_NUM_THREADS is not set: ND4J will use every core. Set it (benchmarks/bench sets 2)"
             + " so that runs are comparable."
-        : "OMP_NUM_THREADS=" + omp + ", OMP_WAIT_POLICY=" + System.getenv("OMP_WAIT_POLICY"));
+        : "OMP_NUM_THREADS=" + omp + ", OMP_WAIT_POLICY=" + System.getenv("OMP_WAIT_POLICY")
+            + ", OPENBLAS_THREAD_TIMEOUT=" + System.getenv("OPENBLAS_THREAD_TIMEOUT"));
     BenchConfig config = options.quick ? BenchConfig.quick() : BenchConfig.full();
     Json.Obj report = Json.obj()
         .put("machine", MachineInfo.describe())

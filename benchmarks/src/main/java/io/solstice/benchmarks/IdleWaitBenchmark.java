@@ -16,9 +16,10 @@ import java.util.Map;
  * benchmark machine, longer than the pause between the steps of a run whose batches arrive every
  * few milliseconds. So at {@code OMP_NUM_THREADS=2} such a run keeps a second core busy while it
  * waits. This benchmark runs {@link PacedRun} (784-256-10, batch 128, a batch every 5 ms) with
- * OpenBLAS's default (28) and with 16 (2^16 cycles, about 25 us), each setting in a JVM of its
- * own and the settings alternated over the rounds, and reports the process's CPU time per step
- * and the engine's step time, each the median over rounds, and their ratios (16 over 28).
+ * OpenBLAS's default (28) and with 16 (2^16 cycles, about 25 us; what the launchers set), each
+ * setting in a JVM of its own and the settings alternated over the rounds, whatever the
+ * harness's own environment says, and reports the process's CPU time per step and the engine's
+ * step time, each the median over rounds, and their ratios (16 over 28).
  */
 public final class IdleWaitBenchmark {
 
