@@ -146,7 +146,7 @@ public final class Bench {
         ? "OMP_NUM_THREADS is not set: ND4J will use every core. Set it (benchmarks/bench sets 2)"
             + " so that runs are comparable."
         : "OMP_NUM_THREADS=" + omp + ", OMP_WAIT_POLICY=" + System.getenv("OMP_WAIT_POLICY")
-            + ", OPENBLAS_THREAD_TIMEOUT=" + System.getenv("OPENBLAS_THREAD_TIMEOUT"));
+            + ", OPENBLAS_THREAD_TIMEOUT=" + MachineInfo.openBlasThreadTimeout());
     BenchConfig config = options.quick ? BenchConfig.quick() : BenchConfig.full();
     Json.Obj report = Json.obj()
         .put("machine", MachineInfo.describe())

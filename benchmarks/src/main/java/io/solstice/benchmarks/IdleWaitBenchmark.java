@@ -2,6 +2,7 @@ package io.solstice.benchmarks;
 
 import io.solstice.benchmarks.internal.ChildJvm;
 import io.solstice.benchmarks.internal.Json;
+import io.solstice.benchmarks.internal.MachineInfo;
 import io.solstice.benchmarks.internal.PacedRun;
 import io.solstice.benchmarks.internal.Summary;
 import java.util.ArrayList;
@@ -44,11 +45,11 @@ public final class IdleWaitBenchmark {
     for (int round = 0; round < config.processRounds(); round++) {
       for (String timeout : TIMEOUTS) {
         System.err.printf("  round %d: a paced run with OPENBLAS_THREAD_TIMEOUT=%s%n", round + 1, timeout);
-        Json.Obj run = ChildJvm.run(PacedRun.class, args, Map.of(PacedRun.THREAD_TIMEOUT, timeout),
-            System.err);
-        if (!timeout.equals(run.get(PacedRun.THREAD_TIMEOUT))) {
+        Json.Obj run = ChildJvm.run(PacedRun.class, args,
+            Map.of(MachineInfo.OPENBLAS_THREAD_TIMEOUT, timeout), System.err);
+        if (!timeout.equals(run.get("openblas_thread_timeout"))) {
           throw new IllegalStateException("the paced run saw OPENBLAS_THREAD_TIMEOUT="
-              + run.get(PacedRun.THREAD_TIMEOUT) + ", not " + timeout);
+              + run.get("openblas_thread_timeout") + ", not " + timeout);
         }
         byTimeout.computeIfAbsent(timeout, k -> new ArrayList<>()).add(run);
       }

@@ -10,6 +10,9 @@ import org.nd4j.linalg.factory.Nd4j;
 /** What the numbers were measured on: cores, CPU model, JVM, ND4J backend and threads, load. */
 public final class MachineInfo {
 
+  /** The environment variable OpenBLAS reads, when it loads, its idle threads' spin from. */
+  public static final String OPENBLAS_THREAD_TIMEOUT = "OPENBLAS_THREAD_TIMEOUT";
+
   private MachineInfo() {}
 
   /**
@@ -19,6 +22,15 @@ public final class MachineInfo {
    */
   public static String ompThreads() {
     return System.getenv("OMP_NUM_THREADS");
+  }
+
+  /**
+   * The value of {@value #OPENBLAS_THREAD_TIMEOUT}, or null when it is not set.
+   *
+   * @return the environment variable
+   */
+  public static String openBlasThreadTimeout() {
+    return System.getenv(OPENBLAS_THREAD_TIMEOUT);
   }
 
   /**
@@ -48,7 +60,7 @@ public final class MachineInfo {
         .put("max_heap_mb", rt.maxMemory() >> 20)
         .put("omp_num_threads", ompThreads())
         .put("omp_wait_policy", System.getenv("OMP_WAIT_POLICY"))
-        .put("openblas_thread_timeout", System.getenv("OPENBLAS_THREAD_TIMEOUT"))
+        .put("openblas_thread_timeout", openBlasThreadTimeout())
         .put("load_average_at_start", loadAverage());
     try {
       out.put("nd4j_backend", Nd4j.getBackend().getClass().getSimpleName());

@@ -24,9 +24,6 @@ import reactor.core.publisher.Flux;
  */
 public final class PacedRun {
 
-  /** The environment variable OpenBLAS reads its idle threads' spin time from. */
-  public static final String THREAD_TIMEOUT = "OPENBLAS_THREAD_TIMEOUT";
-
   private PacedRun() {}
 
   /**
@@ -67,7 +64,7 @@ public final class PacedRun {
       throw new IllegalStateException("the paced run took " + seen[0] + " steps, not " + steps);
     }
     System.out.println(Json.obj()
-        .put(THREAD_TIMEOUT, System.getenv(THREAD_TIMEOUT))
+        .put("openblas_thread_timeout", MachineInfo.openBlasThreadTimeout())
         .put("omp_num_threads", MachineInfo.ompThreads())
         .put("steps", steps)
         .put("interval_ms", intervalMillis)
