@@ -9,7 +9,11 @@ package io.solstice.reactive;
  * <ul>
  *   <li><b>Features, before the step</b>: a batch that is an {@link io.solstice.core.TensorBatch}
  *       whose features hold a NaN or an infinity is caught before {@code onStepStart}, so the
- *       experiment never sees it.
+ *       experiment never sees it. An experiment that {@link
+ *       io.solstice.core.RefusesNonFiniteFeatures refuses such features itself} (the built-in
+ *       models do, for less than this check costs) is not checked before the step: it refuses the
+ *       batch inside the step, before changing anything, and the policy applies to that refusal
+ *       as to the check's, except that the step's {@code onStepStart} has run.
  *   <li><b>Loss, after the step</b>: outputs that are a {@link io.solstice.core.metrics.Metrics}
  *       whose {@code compute()} has a non-finite {@code "loss"} entry (or, for metrics without
  *       one, a non-finite {@code "mse"}, as {@link io.solstice.core.metrics.RegressionMetrics}
@@ -23,8 +27,8 @@ package io.solstice.reactive;
  * known, so a step cannot be undone after the fact: under {@link #SKIP_BATCH}, a non-finite loss
  * is skipped only when the step returned a new experiment (the previous one is kept); when it
  * returned the same, already modified instance, the run fails as under {@link #FAIL}, saying so.
- * Inputs that can poison an in-place experiment should be caught by the feature check, which
- * needs {@code TensorBatch} batches. Under {@link #STOP}, such an experiment (the built-in models
+ * Inputs that can poison an in-place experiment should be caught by the feature check (the
+ * engine's, which needs {@code TensorBatch} batches, or the experiment's own). Under {@link #STOP}, such an experiment (the built-in models
  * are of this kind) ends the run holding the refused step's update; restore a checkpoint to go
  * on from before it.
  */
@@ -35,9 +39,10 @@ public enum NonFinitePolicy {
 
   /**
    * The batch is dropped: the experiment is not updated by it and it takes no step number (the
-   * next step's {@code StepStarted} has the same number). A batch refused for its features runs
-   * no hooks at all; a step refused for its loss has had its {@code StepStarted} (its subscribers
-   * saw it, and {@link Run#events()} emits it) and has no {@code StepEnded}. It still counts as
+   * next step's {@code StepStarted} has the same number). A batch refused for its features by the
+   * engine's check runs no hooks at all; a step refused for its loss, or by an experiment that
+   * refuses non-finite features itself, has had its {@code StepStarted} (its subscribers saw it,
+   * and {@link Run#events()} emits it) and has no {@code StepEnded}. It still counts as
    * consumed in the epoch's position, so a resumed run does not read it again. The count is in
    * {@link TrainingEvent.StepEnded#skippedBatches()}.
    */

@@ -173,7 +173,9 @@ import reactor.core.publisher.Flux;
  *
  * <h3>NaN and infinity</h3>
  *
- * <p>A {@code TensorBatch} whose features hold NaN or infinity is refused before its step, and a
+ * <p>A {@code TensorBatch} whose features hold NaN or infinity is refused before its step (or, by
+ * an experiment that {@link io.solstice.core.RefusesNonFiniteFeatures refuses them itself}, as
+ * the built-in models do, inside it, before the experiment changes), and a
  * step whose loss ({@code MeanMetric} mean, or a {@code Metrics}' {@code "loss"}, or its
  * {@code "mse"} when it has no {@code "loss"}) is not finite is refused before it is accepted:
  * the run fails (default), skips the batch or stops early, as {@link Run#nonFinite} says

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.solstice.core.Callback;
 import io.solstice.core.Experiment;
 import io.solstice.core.Mode;
+import io.solstice.core.NonFiniteFeaturesException;
+import io.solstice.core.RefusesNonFiniteFeatures;
 import io.solstice.core.RunOutcome;
 import io.solstice.core.Step;
 import io.solstice.core.TensorBatch;
@@ -28,13 +30,18 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.assertj.core.api.AbstractThrowableAssert;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.BooleanIndexing;
+import org.nd4j.linalg.indexing.conditions.Conditions;
 import org.nd4j.linalg.learning.config.Sgd;
 import reactor.core.publisher.Flux;
+import reactor.util.function.Tuple2;
 
 /**
  * The non-finite policy: NaN or infinity in a {@code TensorBatch}'s features is caught before
- * the step, a non-finite loss after it; FAIL (the default) fails naming the mode, epoch and
+ * the step (or inside it, by an experiment that refuses such features itself, as the built-in
+ * models do), a non-finite loss after it; FAIL (the default) fails naming the mode, epoch and
  * step, SKIP_BATCH drops the batch and counts it, STOP ends the run early.
  */
 class NonFinitePolicyTest {
@@ -437,5 +444,113 @@ class NonFinitePolicyTest {
     assertThat(valSteps).extracting(TrainingEvent.StepEnded::globalStep).containsExactly(0L, 1L);
     assertThat(valSteps).allSatisfy(s -> assertThat(s.outputs().lossSum()).isFinite());
     assertThat(valSteps.get(1).skippedBatches()).isEqualTo(1);
+  }
+
+  // ---- experiments that refuse non-finite features themselves ----
+
+  /** {@link #mlpBatches} with one value of batch {@code poisoned} replaced by {@code value}. */
+  private static Flux<TensorBatch> mlpBatches(int poisoned, float value) {
+    return mlpBatches(true).index().map(indexed -> {
+      if (indexed.getT1() != poisoned) {
+        return indexed.getT2();
+      }
+      INDArray features = indexed.getT2().features().dup();
+      features.putScalar(5, 2, value);
+      return TensorBatch.of(features, indexed.getT2().labels());
+    });
+  }
+
+  private static Flux<TensorBatch> mlpBatchesWithout(int left) {
+    return mlpBatches(true).index().filter(indexed -> indexed.getT1() != left).map(Tuple2::getT2);
+  }
+
+  private static MlpClassifier classifier() {
+    return MlpClassifier.builder().inputs(4).hidden(8).classes(3).dropout(0.2).seed(3).build();
+  }
+
+  @Test
+  void anMlpRefusesNanFeaturesInsideItsStepAndUnderSkipBatchEndsAsIfTheBatchHadNeverCome() {
+    EventLog events = new EventLog();
+    List<TrainingEvent.StepEnded<MlpClassifier, ClassificationMetrics>> results =
+        Solstice.run(classifier()).train(mlpBatches(4, Float.NaN))
+            .nonFinite(NonFinitePolicy.SKIP_BATCH).subscribers(events)
+            .steps().collectList().block(WITHIN);
+    MlpClassifier clean = Solstice.run(classifier()).train(mlpBatchesWithout(4)).experiment().block(WITHIN);
+
+    assertThat(results).extracting(TrainingEvent.StepEnded::globalStep)
+        .containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L);
+    assertThat(results.get(3).skippedBatches()).isZero();
+    assertThat(results.get(4).skippedBatches()).isEqualTo(1);
+    assertThat(results.get(10).position().batchesIntoEpoch()).isEqualTo(12);
+    // Bit for bit the model of a run that never read the batch: its parameters, its optimizer's
+    // moments and its dropout generator's counter.
+    assertThat(results.get(10).experiment().state()).isEqualTo(clean.state());
+    // Refused inside its step, so its StepStarted was delivered, and it has no StepEnded.
+    assertThat(events.events()).filteredOn(e -> e instanceof TrainingEvent.StepStarted<?, ?>).hasSize(12);
+    assertThat(events.events()).filteredOn(e -> e instanceof TrainingEvent.StepEnded<?, ?>).hasSize(11);
+  }
+
+  @Test
+  void anMlpsRefusalFailsTheRunByDefaultAsAFeatureFindingNamingTheStep() {
+    assertThatThrownBy(() -> Solstice.run(classifier()).train(mlpBatches(6, Float.NEGATIVE_INFINITY))
+            .experiment().block(WITHIN))
+        .isInstanceOf(TrainingException.class)
+        .hasMessageContaining("TRAIN failed in epoch 0 at train step 6")
+        .cause().isInstanceOf(NonFiniteException.class)
+        .hasMessageContaining("non-finite features (infinity)")
+        .hasMessageContaining("policy FAIL")
+        .satisfies(e -> assertThat(((NonFiniteException) e).inFeatures()).isTrue());
+  }
+
+  @Test
+  void anMlpsRefusalInItsPrequentialEvaluationLeavesNoTrace() {
+    List<TrainingEvent.StepEnded<MlpClassifier, ClassificationMetrics>> results =
+        Solstice.run(classifier()).train(mlpBatches(4, Float.NaN)).prequential(5, 0.9)
+            .nonFinite(NonFinitePolicy.SKIP_BATCH).steps().collectList().block(WITHIN);
+    List<TrainingEvent.StepEnded<MlpClassifier, ClassificationMetrics>> clean =
+        Solstice.run(classifier()).train(mlpBatchesWithout(4)).prequential(5, 0.9)
+            .steps().collectList().block(WITHIN);
+
+    // Refused by the row evaluation that comes before the step (test-then-train).
+    PrequentialMetrics<ClassificationMetrics> last = results.get(10).prequential();
+    PrequentialMetrics<ClassificationMetrics> cleanLast = clean.get(10).prequential();
+    assertThat(last.batches()).isEqualTo(11);
+    assertThat(last.cumulative().compute()).isEqualTo(cleanLast.cumulative().compute());
+    assertThat(last.fading()).isEqualTo(cleanLast.fading());
+  }
+
+  @Test
+  void theEngineLeavesTheFeaturesOfAnExperimentThatChecksThemItselfToIt() {
+    SelfChecking experiment = new SelfChecking();
+    List<TrainingEvent.StepEnded<SelfChecking, MeanMetric>> results = Solstice.run(experiment)
+        .train(batches(Set.of(3), Double.NaN)).nonFinite(NonFinitePolicy.SKIP_BATCH)
+        .steps().collectList().block(WITHIN);
+
+    assertThat(experiment.finiteBatches).as("every batch reached the experiment, the poisoned one too")
+        .containsExactly(true, true, true, false, true, true, true, true);
+    assertThat(results).hasSize(7);
+    assertThat(results.get(6).skippedBatches()).isEqualTo(1);
+    assertThat(closes.get()).isEqualTo(8);
+  }
+
+  /** Refuses a batch with a NaN feature itself, and records which batches it was given. */
+  private static final class SelfChecking
+      implements Experiment<SelfChecking, TensorBatch, MeanMetric>, RefusesNonFiniteFeatures {
+    final List<Boolean> finiteBatches = new ArrayList<>();
+
+    @Override
+    public Step<SelfChecking, MeanMetric> trainStep(TensorBatch batch) {
+      boolean finite = !BooleanIndexing.or(batch.features(), Conditions.isNan());
+      finiteBatches.add(finite);
+      if (!finite) {
+        throw new NonFiniteFeaturesException("NaN");
+      }
+      return Step.of(this, MeanMetric.of("loss", 1));
+    }
+
+    @Override
+    public Step<SelfChecking, MeanMetric> evalStep(TensorBatch batch) {
+      return trainStep(batch);
+    }
   }
 }

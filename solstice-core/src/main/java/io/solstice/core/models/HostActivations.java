@@ -9,8 +9,8 @@ import java.nio.LongBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
- * The MLP's elementwise steps done in Java on the arrays' own memory: adding the bias (and the
- * ReLU) after a layer's gemm, and the ReLU derivative of the backward pass, with the same
+ * The MLP's elementwise steps done in Java on the arrays' own memory: adding the bias and the
+ * ReLU after a layer's gemm, and the ReLU derivative of the backward pass, with the same
  * arithmetic as ND4J's {@code addiRowVector}, {@code RectifiedLinear} and {@code
  * RectifiedLinearDerivative} (bit for bit, {@code HostActivationsTest}).
  *
@@ -32,15 +32,13 @@ final class HostActivations {
   private HostActivations() {}
 
   /**
-   * {@code out += bias} on every row, then {@code out < 0 ? 0 : out} if {@code relu} (NaN and
-   * -0 stay as they are, as with ND4J's op).
+   * {@code out += bias} on every row.
    *
    * @param out [rows, units], updated in place
    * @param bias [1, units]
-   * @param relu whether to apply the ReLU
    * @return false when the matrices are not host buffers of one type and nothing was done
    */
-  static boolean addBias(HostMatrix out, HostMatrix bias, boolean relu) {
+  static boolean addBias(HostMatrix out, HostMatrix bias) {
     ByteBuffer bytes = out.bytes();
     if (bytes == null || bias.bytes() == null || bias.type() != out.type() || bias.rows() != 1
         || bias.columns() != out.columns()) {
@@ -60,9 +58,6 @@ final class HostActivations {
         }
         values.put(r * units, row, 0, units);
       }
-      if (relu) {
-        reluFloatBits(bytes.asIntBuffer(), rows * units);
-      }
     } else {
       // The float32 loop again for float64: one loop over doubles would widen every float32
       // value and change its rounding, and Java has no generics over primitive arrays.
@@ -77,9 +72,26 @@ final class HostActivations {
         }
         values.put(r * units, row, 0, units);
       }
-      if (relu) {
-        reluDoubleBits(bytes.asLongBuffer(), rows * units);
-      }
+    }
+    return true;
+  }
+
+  /**
+   * {@code out < 0 ? 0 : out} (NaN and -0 stay as they are, as with ND4J's op).
+   *
+   * @param out [rows, units], updated in place
+   * @return false when the matrix is not a host buffer and nothing was done
+   */
+  static boolean relu(HostMatrix out) {
+    ByteBuffer bytes = out.bytes();
+    if (bytes == null) {
+      return false;
+    }
+    int length = out.rows() * out.columns();
+    if (out.type() == DataType.FLOAT) {
+      reluFloatBits(bytes.asIntBuffer(), length);
+    } else {
+      reluDoubleBits(bytes.asLongBuffer(), length);
     }
     return true;
   }

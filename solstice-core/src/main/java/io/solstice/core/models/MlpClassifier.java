@@ -3,6 +3,7 @@ package io.solstice.core.models;
 import io.solstice.core.Checkpointable;
 import io.solstice.core.Experiment;
 import io.solstice.core.NamedArrays;
+import io.solstice.core.RefusesNonFiniteFeatures;
 import io.solstice.core.RowEvaluation;
 import io.solstice.core.Step;
 import io.solstice.core.TensorBatch;
@@ -64,13 +65,20 @@ import org.nd4j.linalg.factory.Nd4j;
  * from ND4J's native random state: a seed gives the same bits on any thread, however many
  * models are built or trained at once in the process.
  *
+ * <p><b>Non-finite features.</b> {@link #trainStep}, {@link #evalStep}, {@link #evaluateRows},
+ * {@link #gradients} and {@link #loss} refuse a batch whose features hold a NaN or an infinity
+ * with a {@link io.solstice.core.NonFiniteFeaturesException}, before anything of the model has
+ * changed (see {@link RefusesNonFiniteFeatures}); {@link #predict} and {@link #predictClasses}
+ * do not check.
+ *
  * <p>Not thread-safe: the engine drives one experiment from one thread. Distinct models share
  * no mutable state and may be built and trained on different threads at once.
  */
 public final class MlpClassifier extends MlpModel
     implements Experiment<MlpClassifier, TensorBatch, ClassificationMetrics>,
         RowEvaluation<TensorBatch, ClassificationMetrics>,
-        Checkpointable<MlpClassifier> {
+        Checkpointable<MlpClassifier>,
+        RefusesNonFiniteFeatures {
 
   private final double[] classWeights;
 
@@ -134,7 +142,7 @@ public final class MlpClassifier extends MlpModel
   private BatchResult evaluate(TensorBatch batch) {
     INDArray features = batch.features();
     int[] targets = readLabels(batch.labels(), features.size(0));
-    return lossAndPredictions(network.forward(features, false), targets);
+    return lossAndPredictions(network.forward(features, false, true), targets);
   }
 
   /**
@@ -160,7 +168,7 @@ public final class MlpClassifier extends MlpModel
    */
   public double loss(INDArray features, INDArray labels) {
     int[] targets = readLabels(labels, features.size(0));
-    return lossAndPredictions(network.forward(features, false), targets).meanLoss;
+    return lossAndPredictions(network.forward(features, false, true), targets).meanLoss;
   }
 
   /**
@@ -170,7 +178,7 @@ public final class MlpClassifier extends MlpModel
    * @return a new array [rows, classes] owned by the caller
    */
   public INDArray predict(INDArray features) {
-    INDArray probabilities = MlpNetwork.outputs(network.forward(features, false)).dup('c');
+    INDArray probabilities = MlpNetwork.outputs(network.forward(features, false, false)).dup('c');
     Nd4j.exec(new SoftMax(probabilities, probabilities, 1));
     return probabilities;
   }
@@ -182,13 +190,13 @@ public final class MlpClassifier extends MlpModel
    * @return one class index per row
    */
   public int[] predictClasses(INDArray features) {
-    return lossAndPredictions(network.forward(features, false), null).predictions;
+    return lossAndPredictions(network.forward(features, false, false), null).predictions;
   }
 
   private BatchResult computeGradients(INDArray features, INDArray labels) {
     long rows = features.shape()[0];
     int[] targets = readLabels(labels, rows);
-    MlpBuffers buffers = network.forward(features, true);
+    MlpBuffers buffers = network.forward(features, true, true);
     BatchResult result;
     HostMatrix outputMatrix = MlpNetwork.outputMatrix(buffers);
     INDArray outputs = outputMatrix.array();

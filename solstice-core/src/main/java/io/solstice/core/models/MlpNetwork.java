@@ -1,6 +1,8 @@
 package io.solstice.core.models;
 
 import io.solstice.core.NamedArrays;
+import io.solstice.core.NonFiniteFeaturesException;
+import io.solstice.core.nd4j.FiniteValues;
 import io.solstice.core.nd4j.HostGemm;
 import io.solstice.core.nd4j.HostMatrix;
 import io.solstice.core.nd4j.Initializer;
@@ -95,27 +97,37 @@ final class MlpNetwork {
   /**
    * Runs the layers into the buffers of this batch size. The last activation holds the raw
    * outputs (logits for a classifier).
+   *
+   * @param refuseNonFinite whether a NaN or an infinity among the features is refused, with a
+   *     {@link NonFiniteFeaturesException} thrown before anything of the network has changed
    */
-  MlpBuffers forward(INDArray features, boolean training) {
+  MlpBuffers forward(INDArray features, boolean training, boolean refuseNonFinite) {
     checkFeatures(features);
     MlpBuffers buffers = buffersFor(features.shape()[0]);
     HostMatrix in = input(features, buffers);
     buffers.source = in;
-    // One generator per step, seeded from (seed, counter): restoring both restores the masks.
-    SplittableRandom dropoutRandom =
-        training && dropout > 0 ? new SplittableRandom(mix(seed, rngCounter++)) : null;
+    SplittableRandom dropoutRandom = null;
     int layers = layers();
     for (int l = 0; l < layers; l++) {
       HostMatrix out = buffers.activations[l];
       HostGemm.gemm(in, weights[l], out, false, false, 1.0, 0.0);
-      boolean hidden = l < layers - 1;
-      if (!HostActivations.addBias(out, biases[l], hidden)) {
+      if (!HostActivations.addBias(out, biases[l])) {
         out.array().addiRowVector(biases[l].array());
-        if (hidden) {
-          Nd4j.exec(new RectifiedLinear(out.array(), out.array(), 0.0));
+      }
+      if (l == 0) {
+        if (refuseNonFinite) {
+          refuseNonFiniteFeatures(out, features);
+        }
+        // One generator per step, seeded from (seed, counter): restoring both restores the masks.
+        // Made once the batch is accepted, so that a refused one leaves the counter as it was.
+        if (training && dropout > 0) {
+          dropoutRandom = new SplittableRandom(mix(seed, rngCounter++));
         }
       }
-      if (hidden) {
+      if (l < layers - 1) {
+        if (!HostActivations.relu(out)) {
+          Nd4j.exec(new RectifiedLinear(out.array(), out.array(), 0.0));
+        }
         if (dropoutRandom != null) {
           INDArray mask = buffers.masks[l];
           DropoutMask.fill(mask, 1 - dropout, dropoutRandom);
@@ -125,6 +137,25 @@ final class MlpNetwork {
       in = out;
     }
     return buffers;
+  }
+
+  /**
+   * Throws when the features hold a NaN or an infinity, judged from the first layer's output
+   * before its activation, which is in the caches, rather than from the features, which may not
+   * be. A NaN or an infinity among a row's features makes every output of that row NaN or
+   * infinite: its product with any weight is (infinity times zero is NaN), and so is any sum
+   * with such a term. The converse does not hold (huge finite features can overflow, and so can
+   * weights that diverged), so an output that is not finite sends the check to the features
+   * themselves; finite ones are left to the step, whose loss tells.
+   */
+  private static void refuseNonFiniteFeatures(HostMatrix firstLayer, INDArray features) {
+    if (FiniteValues.allFinite(firstLayer.array())) {
+      return;
+    }
+    String found = FiniteValues.nonFinite(features);
+    if (found != null) {
+      throw new NonFiniteFeaturesException(found);
+    }
   }
 
   /** The raw outputs of the last forward pass into these buffers, [rows, outputs]. */

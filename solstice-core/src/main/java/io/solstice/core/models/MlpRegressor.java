@@ -3,6 +3,7 @@ package io.solstice.core.models;
 import io.solstice.core.Checkpointable;
 import io.solstice.core.Experiment;
 import io.solstice.core.NamedArrays;
+import io.solstice.core.RefusesNonFiniteFeatures;
 import io.solstice.core.Step;
 import io.solstice.core.TensorBatch;
 import io.solstice.core.metrics.RegressionMetrics;
@@ -42,11 +43,17 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p><b>State.</b> What {@link MlpClassifier#state()} holds, plus {@code target/mean} and
  * {@code target/scale}, so a checkpoint carries the scaling the model was trained with.
  *
+ * <p><b>Non-finite features.</b> {@link #trainStep}, {@link #evalStep}, {@link #gradients} and
+ * {@link #loss} refuse a batch whose features hold a NaN or an infinity with a {@link
+ * io.solstice.core.NonFiniteFeaturesException}, before anything of the model has changed (see
+ * {@link RefusesNonFiniteFeatures}); {@link #predict} does not check.
+ *
  * <p>Thread safety: not thread-safe; the engine drives one experiment from one thread. Distinct
  * models share no mutable state.
  */
 public final class MlpRegressor extends MlpModel
-    implements Experiment<MlpRegressor, TensorBatch, RegressionMetrics>, Checkpointable<MlpRegressor> {
+    implements Experiment<MlpRegressor, TensorBatch, RegressionMetrics>, Checkpointable<MlpRegressor>,
+    RefusesNonFiniteFeatures {
 
   private static final String TARGET_MEAN = "target/mean";
   private static final String TARGET_SCALE = "target/scale";
@@ -82,7 +89,7 @@ public final class MlpRegressor extends MlpModel
   public Step<MlpRegressor, RegressionMetrics> evalStep(TensorBatch batch) {
     INDArray features = batch.features();
     double[] targets = readTargets(batch.labels(), features.size(0));
-    double[] outputs = MlpNetwork.outputs(network.forward(features, false)).data().asDouble();
+    double[] outputs = MlpNetwork.outputs(network.forward(features, false, true)).data().asDouble();
     return Step.of(this, metrics(outputs, targets));
   }
 
@@ -106,7 +113,7 @@ public final class MlpRegressor extends MlpModel
    * @return a new array [rows, outputs] owned by the caller
    */
   public INDArray predict(INDArray features) {
-    double[] outputs = MlpNetwork.outputs(network.forward(features, false)).data().asDouble();
+    double[] outputs = MlpNetwork.outputs(network.forward(features, false, false)).data().asDouble();
     int k = network.outputs();
     for (int i = 0; i < outputs.length; i++) {
       outputs[i] = unscale(outputs[i], i % k);
@@ -124,12 +131,12 @@ public final class MlpRegressor extends MlpModel
    */
   public double loss(INDArray features, INDArray targets) {
     double[] t = readTargets(targets, features.size(0));
-    return lossOf(MlpNetwork.outputs(network.forward(features, false)).data().asDouble(), t);
+    return lossOf(MlpNetwork.outputs(network.forward(features, false, true)).data().asDouble(), t);
   }
 
   private BatchResult computeGradients(INDArray features, INDArray labels) {
     double[] targets = readTargets(labels, features.size(0));
-    MlpBuffers buffers = network.forward(features, true);
+    MlpBuffers buffers = network.forward(features, true, true);
     INDArray outputBuffer = MlpNetwork.outputs(buffers);
     double[] outputs = outputBuffer.data().asDouble();
     BatchResult result = new BatchResult(metrics(outputs, targets), lossOf(outputs, targets));

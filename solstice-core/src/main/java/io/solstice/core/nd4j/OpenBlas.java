@@ -12,8 +12,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * OpenBLAS called directly, without ND4J's per-call set-up: the library ND4J's CPU backend has
- * loaded, with its threads. {@link HostGemm} makes its matrix products here; the engine's
- * non-finite check takes its first look at a batch with {@link #absoluteSum}.
+ * loaded, with its threads. {@link HostGemm} makes its matrix products here; {@link FiniteValues}
+ * takes its first look at an array with {@link #absoluteSum}.
  *
  * <p>Thread safety: thread-safe (OpenBLAS's level-1 and level-3 routines keep no state).
  */

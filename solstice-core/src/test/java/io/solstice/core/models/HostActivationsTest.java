@@ -49,7 +49,10 @@ class HostActivationsTest {
           Nd4j.exec(new RectifiedLinear(expected, expected, 0.0));
         }
 
-        assertThat(HostActivations.addBias(HostMatrix.of(out), HostMatrix.of(bias), relu)).isTrue();
+        assertThat(HostActivations.addBias(HostMatrix.of(out), HostMatrix.of(bias))).isTrue();
+        if (relu) {
+          assertThat(HostActivations.relu(HostMatrix.of(out))).isTrue();
+        }
 
         assertThat(out.data().asDouble()).as("%s relu=%s", type, relu).isEqualTo(expected.data().asDouble());
       }
@@ -83,7 +86,7 @@ class HostActivationsTest {
     INDArray expected = big.dup();
     expected.get(NDArrayIndex.interval(2, 6), NDArrayIndex.all()).addiRowVector(bias);
 
-    assertThat(HostActivations.addBias(HostMatrix.of(rows), HostMatrix.of(bias), false)).isTrue();
+    assertThat(HostActivations.addBias(HostMatrix.of(rows), HostMatrix.of(bias))).isTrue();
 
     assertThat(big.data().asFloat()).isEqualTo(expected.data().asFloat());
   }
@@ -92,9 +95,10 @@ class HostActivationsTest {
   void leavesStridedViewsAndMixedTypesToNd4j() {
     INDArray big = Nd4j.randn(DataType.FLOAT, 10, 8);
     INDArray columns = big.get(NDArrayIndex.all(), NDArrayIndex.interval(2, 6));
-    assertThat(HostActivations.addBias(HostMatrix.of(columns), HostMatrix.of(Nd4j.zeros(DataType.FLOAT, 1, 4)), true))
+    assertThat(HostActivations.addBias(HostMatrix.of(columns), HostMatrix.of(Nd4j.zeros(DataType.FLOAT, 1, 4))))
         .isFalse();
-    assertThat(HostActivations.addBias(HostMatrix.of(big), HostMatrix.of(Nd4j.zeros(DataType.DOUBLE, 1, 8)), true))
+    assertThat(HostActivations.relu(HostMatrix.of(columns))).isFalse();
+    assertThat(HostActivations.addBias(HostMatrix.of(big), HostMatrix.of(Nd4j.zeros(DataType.DOUBLE, 1, 8))))
         .isFalse();
     assertThat(HostActivations.reluBackward(HostMatrix.of(big), HostMatrix.of(Nd4j.zeros(DataType.DOUBLE, 10, 8))))
         .isFalse();

@@ -184,7 +184,8 @@ public final class ProfilingCallback implements TrainingSubscriber<Object, Objec
     }
 
     private void started(StepStarted<Object, Object> step) {
-      // A step refused after it ran (a non-finite loss) has no StepEnded.
+      // A step refused after it started (a non-finite loss, or features its experiment refused)
+      // has no StepEnded.
       stopProfilingOps();
       StepEvent jfr = new StepEvent();
       jfr.begin();

@@ -3,6 +3,8 @@ package io.solstice.reactive.internal;
 import io.solstice.core.EarlyStoppingException;
 import io.solstice.core.Experiment;
 import io.solstice.core.Mode;
+import io.solstice.core.NonFiniteFeaturesException;
+import io.solstice.core.RefusesNonFiniteFeatures;
 import io.solstice.core.RowEvaluation;
 import io.solstice.core.RunOutcome;
 import io.solstice.core.Step;
@@ -502,7 +504,9 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
     @SuppressWarnings("unchecked")
     B batch = (B) batchObject;
     long number = state.steps(mode);
-    String badFeatures = NonFiniteCheck.features(batch);
+    // An experiment that checks its features itself does it inside the step, for less than this
+    // scan of the whole batch costs.
+    String badFeatures = state.experiment instanceof RefusesNonFiniteFeatures ? null : NonFiniteCheck.features(batch);
     if (badFeatures != null) {
       refuseNonFinite(new NonFiniteException(config.nonFinite, mode, epoch, number, badFeatures, true, null), true);
       return;
@@ -513,13 +517,22 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
     if (state.isStopping()) {
       return;
     }
-    Evaluation evaluated = mode == Mode.TRAIN && state.totals.prequential()
-        ? evaluateFirst(batch)
-        : null;
-    E current = state.experiment;
-    long stepStart = System.nanoTime();
-    Step<E, O> step = mode == Mode.TRAIN ? current.trainStep(batch) : current.evalStep(batch);
-    long stepNanos = System.nanoTime() - stepStart;
+    Evaluation evaluated;
+    E current;
+    Step<E, O> step;
+    long stepNanos;
+    try {
+      evaluated = mode == Mode.TRAIN && state.totals.prequential() ? evaluateFirst(batch) : null;
+      current = state.experiment;
+      long stepStart = System.nanoTime();
+      step = mode == Mode.TRAIN ? current.trainStep(batch) : current.evalStep(batch);
+      stepNanos = System.nanoTime() - stepStart;
+    } catch (NonFiniteFeaturesException refused) {
+      // Refused before the experiment changed anything: skippable, like a batch the scan refuses.
+      refuseNonFinite(new NonFiniteException(config.nonFinite, mode, epoch, number,
+          NonFiniteCheck.inFeatures(refused.found()), true, null), true);
+      return;
+    }
     String badLoss = NonFiniteCheck.loss(step.outputs());
     if (badLoss != null) {
       // The previous experiment is still valid if the step returned a new one, and always

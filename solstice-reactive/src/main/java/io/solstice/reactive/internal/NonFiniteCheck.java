@@ -4,10 +4,9 @@ import io.solstice.core.TensorBatch;
 import io.solstice.core.metrics.ClassificationMetrics;
 import io.solstice.core.metrics.MeanMetric;
 import io.solstice.core.metrics.Metrics;
+import io.solstice.core.nd4j.FiniteValues;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.indexing.BooleanIndexing;
-import org.nd4j.linalg.indexing.conditions.Conditions;
 
 /**
  * Finds NaN and infinity in a batch's features and in a step's loss. Each method returns a
@@ -26,17 +25,18 @@ final class NonFiniteCheck {
     if (features == null || features.isEmpty() || !features.dataType().isFPType()) {
       return null;
     }
-    if (FiniteScan.allFinite(features)) {
-      return null;
-    }
-    // Only a batch that fails pays for telling NaN from infinity.
-    if (BooleanIndexing.or(features, Conditions.isNan())) {
-      return "features (NaN)";
-    }
-    if (BooleanIndexing.or(features, Conditions.isInfinite())) {
-      return "features (infinity)";
-    }
-    return null;
+    String found = FiniteValues.nonFinite(features);
+    return found == null ? null : inFeatures(found);
+  }
+
+  /**
+   * How a non-finite value among a batch's features is named, for the engine's check and for an
+   * experiment's own refusal alike.
+   *
+   * @param found {@code "NaN"} or {@code "infinity"}
+   */
+  static String inFeatures(String found) {
+    return "features (" + found + ")";
   }
 
   /**

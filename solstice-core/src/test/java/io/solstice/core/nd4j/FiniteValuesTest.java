@@ -1,4 +1,4 @@
-package io.solstice.reactive.internal;
+package io.solstice.core.nd4j;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -16,7 +16,7 @@ import org.nd4j.linalg.indexing.conditions.Conditions;
  * every non-finite kind in arrays of odd and even length, the extreme finite values, and views
  * whose buffer holds a NaN outside the view.
  */
-class FiniteScanTest {
+class FiniteValuesTest {
 
   private static final double[] NON_FINITE = {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY};
 
@@ -30,13 +30,13 @@ class FiniteScanTest {
             java.util.Arrays.fill(values, 0.5);
             values[at] = bad;
             INDArray array = Nd4j.createFromArray(values).castTo(type);
-            assertThat(FiniteScan.scansInJava(array)).as("an array that owns its buffer").isTrue();
-            assertThat(FiniteScan.allFinite(array))
+            assertThat(FiniteValues.scansInJava(array)).as("an array that owns its buffer").isTrue();
+            assertThat(FiniteValues.allFinite(array))
                 .as("%s length %d with %s at %d", type, length, bad, at).isFalse();
           }
         }
         INDArray clean = Nd4j.rand(type, 1, length);
-        assertThat(FiniteScan.allFinite(clean)).as("%s length %d finite", type, length).isTrue();
+        assertThat(FiniteValues.allFinite(clean)).as("%s length %d finite", type, length).isTrue();
       }
     }
   }
@@ -48,9 +48,9 @@ class FiniteScanTest {
         Float.MIN_NORMAL, 0f, -0f, 1e-40f, 3.4e38f};
     double[] doubles = {Double.MAX_VALUE, -Double.MAX_VALUE, Double.MIN_VALUE, -Double.MIN_VALUE,
         Double.MIN_NORMAL, 0d, -0d, 1e-310, 1.7e308};
-    assertThat(FiniteScan.scansInJava(Nd4j.createFromArray(floats))).isTrue();
-    assertThat(FiniteScan.allFinite(Nd4j.createFromArray(floats))).isTrue();
-    assertThat(FiniteScan.allFinite(Nd4j.createFromArray(doubles))).isTrue();
+    assertThat(FiniteValues.scansInJava(Nd4j.createFromArray(floats))).isTrue();
+    assertThat(FiniteValues.allFinite(Nd4j.createFromArray(floats))).isTrue();
+    assertThat(FiniteValues.allFinite(Nd4j.createFromArray(doubles))).isTrue();
   }
 
   @Test
@@ -61,15 +61,15 @@ class FiniteScanTest {
       whole.putScalar(5, 4, Double.POSITIVE_INFINITY);
       INDArray middleRows = whole.get(NDArrayIndex.interval(1, 5), NDArrayIndex.all());
       INDArray column = whole.get(NDArrayIndex.all(), NDArrayIndex.point(2));
-      assertThat(FiniteScan.scansInJava(whole)).isTrue();
-      assertThat(FiniteScan.scansInJava(middleRows)).isFalse();
-      assertThat(FiniteScan.scansInJava(column)).isFalse();
-      assertThat(FiniteScan.allFinite(middleRows)).as("%s rows 1-4", type).isTrue();
-      assertThat(FiniteScan.allFinite(column)).as("%s column 2", type).isTrue();
-      assertThat(FiniteScan.allFinite(whole.get(NDArrayIndex.interval(0, 2), NDArrayIndex.all())))
+      assertThat(FiniteValues.scansInJava(whole)).isTrue();
+      assertThat(FiniteValues.scansInJava(middleRows)).isFalse();
+      assertThat(FiniteValues.scansInJava(column)).isFalse();
+      assertThat(FiniteValues.allFinite(middleRows)).as("%s rows 1-4", type).isTrue();
+      assertThat(FiniteValues.allFinite(column)).as("%s column 2", type).isTrue();
+      assertThat(FiniteValues.allFinite(whole.get(NDArrayIndex.interval(0, 2), NDArrayIndex.all())))
           .as("%s rows 0-1", type).isFalse();
       INDArray fOrder = whole.dup('f');
-      assertThat(FiniteScan.allFinite(fOrder)).as("%s f order", type).isFalse();
+      assertThat(FiniteValues.allFinite(fOrder)).as("%s f order", type).isFalse();
     }
   }
 
@@ -87,8 +87,24 @@ class FiniteScanTest {
         array.putScalar(random.nextInt(rows), random.nextInt(cols), NON_FINITE[random.nextInt(3)]);
       }
       boolean expected = !BooleanIndexing.or(array, Conditions.notFinite());
-      assertThat(FiniteScan.allFinite(array)).as("case %d: %s %dx%d, %d poisons", i, type, rows, cols, poisons)
+      assertThat(FiniteValues.allFinite(array)).as("case %d: %s %dx%d, %d poisons", i, type, rows, cols, poisons)
           .isEqualTo(expected);
     }
+  }
+
+  @Test
+  void nonFiniteNamesNanFirstThenInfinityAndNothingForFiniteOrOverflowingValues() {
+    for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+      assertThat(FiniteValues.nonFinite(Nd4j.createFromArray(1.0, Double.NaN, 2.0).castTo(type))).isEqualTo("NaN");
+      assertThat(FiniteValues.nonFinite(Nd4j.createFromArray(Double.NEGATIVE_INFINITY, 1.0).castTo(type)))
+          .isEqualTo("infinity");
+      assertThat(FiniteValues.nonFinite(
+          Nd4j.createFromArray(Double.POSITIVE_INFINITY, Double.NaN).castTo(type))).isEqualTo("NaN");
+      assertThat(FiniteValues.nonFinite(Nd4j.createFromArray(-0.0, 1e-30, 3.0).castTo(type))).isNull();
+    }
+    // Finite values whose sum of magnitudes overflows: not mistaken for an infinity.
+    float[] huge = new float[9];
+    java.util.Arrays.fill(huge, Float.MAX_VALUE);
+    assertThat(FiniteValues.nonFinite(Nd4j.createFromArray(huge))).isNull();
   }
 }
