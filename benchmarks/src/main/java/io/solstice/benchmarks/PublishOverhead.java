@@ -5,6 +5,7 @@ import io.solstice.benchmarks.internal.Json;
 import io.solstice.benchmarks.internal.Models;
 import io.solstice.benchmarks.internal.SyntheticMnist;
 import io.solstice.benchmarks.internal.Timer;
+import io.solstice.benchmarks.internal.TradedModels;
 import io.solstice.core.TensorBatch;
 import io.solstice.core.models.MlpClassifier;
 import io.solstice.reactive.ModelPublisher;
@@ -24,7 +25,7 @@ import reactor.core.publisher.Flux;
  * The headline ratio is what the step pays: the copy of the model's state on the training thread,
  * with no subscriber. A second comparison adds one subscriber of the versions, which rebuilds
  * each version on its own thread as a predictor would, and so competes with the step for the
- * cores.
+ * cores. The two sides trade two copies of the model after every pair ({@link TradedModels}).
  */
 public final class PublishOverhead {
 
@@ -46,33 +47,33 @@ public final class PublishOverhead {
     SyntheticMnist.Data data = SyntheticMnist.generate(config.trainRows(), 1, 7);
     List<TensorBatch> batches = data.batches(TrainOverhead.BATCH);
     double samples = (double) EPOCHS_PER_RUN * batches.size() * TrainOverhead.BATCH;
-    MlpClassifier[] publishing = {Models.mlp(SyntheticMnist.FEATURES, 256, 10)};
-    MlpClassifier[] plain = {Models.mlp(SyntheticMnist.FEATURES, 256, 10)};
+    TradedModels models = new TradedModels(() -> Models.mlp(SyntheticMnist.FEATURES, 256, 10));
     LongAdder published = new LongAdder();
     LongAdder received = new LongAdder();
     LongAdder runs = new LongAdder();
-    DoubleSupplier withoutPublication = () -> Timer.throughput(samples,
-        () -> plain[0] = Solstice.run(plain[0]).train(Flux.fromIterable(batches)).epochs(EPOCHS_PER_RUN).block());
+    DoubleSupplier withoutPublication = () -> Timer.throughput(samples, () -> models.trainB(
+        model -> Solstice.run(model).train(Flux.fromIterable(batches)).epochs(EPOCHS_PER_RUN).block()));
     Interleaved.Comparison publisherOnly = Interleaved.compare(config.warmupPairs(), config.pairs(),
-        () -> Timer.throughput(samples, () -> {
+        () -> Timer.throughput(samples, () -> models.trainA(model -> {
           ModelPublisher<MlpClassifier> publisher = ModelPublisher.everySteps(EVERY);
-          publishing[0] = Solstice.run(publishing[0]).train(Flux.fromIterable(batches)).epochs(EPOCHS_PER_RUN)
+          MlpClassifier trained = Solstice.run(model).train(Flux.fromIterable(batches)).epochs(EPOCHS_PER_RUN)
               .subscribers(publisher).block();
           published.add(publisher.published());
           runs.increment();
-        }),
+          return trained;
+        })),
         withoutPublication);
     Interleaved.Comparison withSubscriber = Interleaved.compare(config.warmupPairs(), config.pairs(),
-        () -> Timer.throughput(samples, () -> {
+        () -> Timer.throughput(samples, () -> models.trainA(model -> {
           ModelPublisher<MlpClassifier> publisher = ModelPublisher.everySteps(EVERY);
           Disposable predictor = publisher.versions().subscribe(version -> received.increment());
           try {
-            publishing[0] = Solstice.run(publishing[0]).train(Flux.fromIterable(batches)).epochs(EPOCHS_PER_RUN)
-              .subscribers(publisher).block();
+            return Solstice.run(model).train(Flux.fromIterable(batches)).epochs(EPOCHS_PER_RUN)
+                .subscribers(publisher).block();
           } finally {
             predictor.dispose();
           }
-        }),
+        })),
         withoutPublication);
     return Json.obj()
         .put("model", "MlpClassifier 784-256-10, Adam(1e-3), float32")

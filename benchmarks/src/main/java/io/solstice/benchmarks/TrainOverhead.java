@@ -9,6 +9,7 @@ import io.solstice.benchmarks.internal.StepSplit;
 import io.solstice.benchmarks.internal.Summary;
 import io.solstice.benchmarks.internal.SyntheticMnist;
 import io.solstice.benchmarks.internal.Timer;
+import io.solstice.benchmarks.internal.TradedModels;
 import io.solstice.core.TensorBatch;
 import io.solstice.core.models.MlpClassifier;
 import java.util.ArrayList;
@@ -24,7 +25,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * run per epoch). The same two sides with each step call timed split the gap into time between
  * steps and the step calls' own speed; a further comparison runs four epochs per run, another
  * compares a run on a borrowed training thread (the default) with the same run on a new thread
- * of its own.
+ * of its own. The two sides of each of these comparisons trade two copies of the model after
+ * every pair ({@link TradedModels}).
  */
 public final class TrainOverhead {
 
@@ -46,15 +48,15 @@ public final class TrainOverhead {
     SyntheticMnist.Data data = SyntheticMnist.generate(config.trainRows(), 1, 7);
     List<TensorBatch> batches = data.batches(BATCH);
     double samples = (double) batches.size() * BATCH;
-    MlpClassifier[] engine = {Models.mlp(SyntheticMnist.FEATURES, 256, 10)};
+    TradedModels models = new TradedModels(() -> Models.mlp(SyntheticMnist.FEATURES, 256, 10));
     MlpClassifier[] plain = {Models.mlp(SyntheticMnist.FEATURES, 256, 10)};
     Interleaved.Comparison comparison;
     Summary mainThread;
     try (DedicatedThread loopThread = new DedicatedThread("plain-loop")) {
       comparison = Interleaved.compare(config.engineWarmupPairs(batches.size()), config.overheadPairs(),
-          () -> Timer.throughput(samples, () -> engine[0] = Models.engineEpoch(engine[0], batches)),
+          () -> Timer.throughput(samples, () -> models.trainA(model -> Models.engineEpoch(model, batches))),
           loopThread.wrap(() -> Timer.throughput(samples,
-              () -> plain[0] = Models.plainEpoch(plain[0], batches))));
+              () -> models.trainB(model -> Models.plainEpoch(model, batches)))));
     }
     // Where the gap is: the same two sides with each step call timed, so that the time the engine
     // adds between steps and a slowdown of the step calls themselves show apart.
@@ -63,9 +65,9 @@ public final class TrainOverhead {
     Interleaved.Comparison timedSteps;
     try (DedicatedThread loopThread = new DedicatedThread("plain-loop")) {
       DoubleSupplier engineSide = () -> Timer.throughput(samples,
-          () -> engine[0] = engineSplit.engineEpoch(engine[0], batches));
+          () -> models.trainA(model -> engineSplit.engineEpoch(model, batches)));
       DoubleSupplier plainSide = loopThread.wrap(() -> Timer.throughput(samples,
-          () -> plain[0] = plainSplit.plainEpoch(plain[0], batches)));
+          () -> models.trainB(model -> plainSplit.plainEpoch(model, batches))));
       for (int i = 0; i < Math.min(3, config.warmupPairs()); i++) {
         engineSide.getAsDouble();
         plainSide.getAsDouble();
@@ -79,17 +81,18 @@ public final class TrainOverhead {
     try (DedicatedThread loopThread = new DedicatedThread("plain-loop")) {
       longRuns = Interleaved.compare(Math.min(3, config.warmupPairs()), config.overheadPairs(),
           () -> Timer.throughput(LONG_RUN_EPOCHS * samples,
-              () -> engine[0] = Models.engineEpochs(engine[0], batches, LONG_RUN_EPOCHS)),
-          loopThread.wrap(() -> Timer.throughput(LONG_RUN_EPOCHS * samples, () -> {
+              () -> models.trainA(model -> Models.engineEpochs(model, batches, LONG_RUN_EPOCHS))),
+          loopThread.wrap(() -> Timer.throughput(LONG_RUN_EPOCHS * samples, () -> models.trainB(model -> {
+            MlpClassifier trained = model;
             for (int e = 0; e < LONG_RUN_EPOCHS; e++) {
-              plain[0] = Models.plainEpoch(plain[0], batches);
+              trained = Models.plainEpoch(trained, batches);
             }
-          })));
+            return trained;
+          }))));
     }
     // A run on a borrowed training thread (the default) against the same run on a thread of its
     // own (a step thread factory, as every run had before the cache of idle threads): what a
     // run saves by not starting its thread.
-    MlpClassifier[] ownThread = {Models.mlp(SyntheticMnist.FEATURES, 256, 10)};
     ThreadFactory newThread = work -> {
       Thread thread = new Thread(work, "solstice-step-own");
       thread.setDaemon(true);
@@ -97,9 +100,9 @@ public final class TrainOverhead {
     };
     Interleaved.Comparison borrowedVsNew = Interleaved.compare(config.warmupPairs(),
         config.overheadPairs(),
-        () -> Timer.throughput(samples, () -> engine[0] = Models.engineEpoch(engine[0], batches)),
-        () -> Timer.throughput(samples, () -> ownThread[0] = Models.engineEpochs(ownThread[0],
-            batches, 1, run -> run.stepThreadFactory(newThread))));
+        () -> Timer.throughput(samples, () -> models.trainA(model -> Models.engineEpoch(model, batches))),
+        () -> Timer.throughput(samples, () -> models.trainB(model -> Models.engineEpochs(model,
+            batches, 1, run -> run.stepThreadFactory(newThread)))));
     // The model class against the same math inlined (no label read-back, no metrics).
     List<INDArray> features = new ArrayList<>();
     List<INDArray> oneHot = new ArrayList<>();
