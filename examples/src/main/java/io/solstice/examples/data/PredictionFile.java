@@ -219,14 +219,19 @@ public final class PredictionFile {
           DatasetFileWriter.write(writerMemory, reader, FileFormat.PARQUET, staging.toUri().toString(),
               new String[0], 1, "part-{i}.parquet");
         } catch (RuntimeException e) {
-          // The native writer reports a failure of the batches as text only; the original says more.
-          if (reader.failure() != null && reader.failure() != e) {
+          // The native writer reports its failures as text only; the batches' own failure says more.
+          if (reader.failure() != null) {
             reader.failure().addSuppressed(e);
             throw reader.failure();
           }
           throw e;
         } finally {
           awaitNativeRelease(writerMemory);
+        }
+        if (reader.failure() != null) {
+          // The batches failed (an interrupt, bad data): the reader ended them there, and the
+          // part written so far goes with the staging directory.
+          throw reader.failure();
         }
       }
       Path part;
