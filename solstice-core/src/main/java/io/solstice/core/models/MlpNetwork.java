@@ -149,7 +149,7 @@ final class MlpNetwork {
    * themselves; finite ones are left to the step, whose loss tells.
    */
   private static void refuseNonFiniteFeatures(HostMatrix firstLayer, INDArray features) {
-    if (FiniteValues.allFinite(firstLayer.array())) {
+    if (FiniteValues.allFinite(firstLayer)) {
       return;
     }
     String found = FiniteValues.nonFinite(features);

@@ -16,11 +16,12 @@ import org.nd4j.linalg.indexing.conditions.Conditions;
  * <p>Why not just an ND4J reduction: {@code MatchCondition} over a 128 x 784 float batch took
  * about 1 ms on the 2-core benchmark machine, a quarter of an MLP step. A floating-point value is
  * NaN or infinite exactly when its exponent bits are all ones, so on the CPU backend an array
- * that owns its whole buffer is scanned here in Java, eight bytes at a time, with no branch per
- * value (about 0.015 ms for the same batch once compiled). Where OpenBLAS can be called directly,
- * its sum of magnitudes comes first (about 0.0075 ms): when it is finite, so is every value, and
- * only a non-finite sum (a NaN or infinity, or an overflow) needs the scan. Anything else (views,
- * strided or offset arrays, other data types, GPU memory) goes to ND4J.
+ * that owns its whole buffer (or a matrix whose memory a {@link HostMatrix} holds) is scanned
+ * here in Java, eight bytes at a time, with no branch per value (about 0.015 ms for the same batch
+ * once compiled). Where OpenBLAS can be called directly, its sum of magnitudes comes first (about
+ * 0.0075 ms): when it is finite, so is every value, and only a non-finite sum (a NaN or infinity,
+ * or an overflow) needs the scan. Anything else (views, strided or offset arrays, other data
+ * types, GPU memory) goes to ND4J.
  */
 public final class FiniteValues {
 
@@ -44,24 +45,39 @@ public final class FiniteValues {
    */
   public static boolean allFinite(INDArray array) {
     ByteBuffer bytes = HostBytes.of(array);
-    if (bytes == null) {
-      return !BooleanIndexing.or(array, Conditions.notFinite());
-    }
+    return bytes == null ? !BooleanIndexing.or(array, Conditions.notFinite()) : allFinite(bytes, array.dataType());
+  }
+
+  /**
+   * Whether every value of a matrix is finite, read from the memory its {@link HostMatrix} already
+   * holds (a block of rows of a larger array too), and otherwise as {@link #allFinite(INDArray)}.
+   *
+   * @param matrix a float32 or float64 matrix
+   * @return false if any value is NaN or infinite
+   */
+  public static boolean allFinite(HostMatrix matrix) {
+    ByteBuffer bytes = matrix.bytes();
+    return bytes == null ? allFinite(matrix.array()) : allFinite(bytes, matrix.type());
+  }
+
+  /** {@code values}: float32 or float64 values in native order, from index 0 to the limit. */
+  private static boolean allFinite(ByteBuffer values, DataType type) {
     // A finite sum of magnitudes means every value is finite; a non-finite one may also be an
     // overflow of finite values, which the scan below tells apart.
-    if (OpenBlas.available() && Double.isFinite(OpenBlas.absoluteSum(bytes, array.dataType()))) {
+    if (OpenBlas.available() && Double.isFinite(OpenBlas.absoluteSum(values, type))) {
       return true;
     }
-    LongBuffer words = bytes.asLongBuffer();
+    LongBuffer words = values.asLongBuffer();
     int n = words.limit();
     long carries = 0;
-    if (array.dataType() == DataType.FLOAT) {
+    if (type == DataType.FLOAT) {
       for (int i = 0; i < n; i++) {
         carries |= (words.get(i) & FLOAT_EXPONENTS) + FLOAT_EXPONENT_UNITS;
       }
       carries &= FLOAT_SIGNS;
-      if (array.length() % 2 == 1) {
-        int last = bytes.getInt((int) (array.length() - 1) * Float.BYTES);
+      int length = values.limit() / Float.BYTES;
+      if (length % 2 == 1) {
+        int last = values.getInt((length - 1) * Float.BYTES);
         carries |= ((last & 0x7f800000) + 0x00800000) & 0x80000000L;
       }
     } else {

@@ -70,6 +70,16 @@ class FiniteValuesTest {
           .as("%s rows 0-1", type).isFalse();
       INDArray fOrder = whole.dup('f');
       assertThat(FiniteValues.allFinite(fOrder)).as("%s f order", type).isFalse();
+      // A block of rows as a HostMatrix is read in place; a column, strided, goes to ND4J.
+      assertThat(HostMatrix.of(middleRows).bytes()).isNotNull();
+      assertThat(FiniteValues.allFinite(HostMatrix.of(middleRows))).as("%s matrix rows 1-4", type).isTrue();
+      assertThat(FiniteValues.allFinite(HostMatrix.of(column.reshape(6, 1)))).as("%s matrix column 2", type)
+          .isTrue();
+      assertThat(FiniteValues.allFinite(HostMatrix.of(whole.get(NDArrayIndex.interval(0, 2), NDArrayIndex.all()))))
+          .as("%s matrix rows 0-1", type).isFalse();
+      // Five values: the infinity is the odd one after the last pair.
+      assertThat(FiniteValues.allFinite(HostMatrix.of(whole.get(NDArrayIndex.interval(5, 6), NDArrayIndex.all()))))
+          .as("%s matrix row 5", type).isFalse();
     }
   }
 
