@@ -12,6 +12,7 @@ import org.apache.arrow.vector.compare.VectorEqualsVisitor;
 import org.apache.arrow.vector.dictionary.Dictionary;
 import org.apache.arrow.vector.util.VectorBatchAppender;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 
 /**
  * The rebatching behind {@link ArrowFlux#rebatch}: batches of exactly {@code rows} rows (the
@@ -23,6 +24,11 @@ import reactor.core.publisher.Flux;
  *
  * <p>Pending rows (a tail waiting for the next batch) are closed when the subscription is
  * cancelled or fails; an input is requested only when the previous one has been split.
+ *
+ * <p>The last batch is joined only once it is requested, not when the source completes: a cancel
+ * that meets {@code concatWith} while it moves on to its next source may never reach that source
+ * (reactor-core 3.8.8, issue 4399), which then waits for a request that never comes, and a last
+ * batch joined in advance would stay open in it.
  */
 final class Rebatch {
   private final int rows;
@@ -40,7 +46,7 @@ final class Rebatch {
     return Flux.defer(() -> {
       Rebatch state = new Rebatch(rows, new SourceLease(allocator, "rebatch"));
       return source.concatMapIterable(state::accept, 1)
-          .concatWith(Flux.defer(() -> Flux.fromIterable(state.finish())))
+          .concatWith(Mono.fromCallable(state::finish))
           .doFinally(signal -> state.release())
           .doOnDiscard(ArrowBatch.class, ArrowBatch::close);
     });
@@ -91,17 +97,17 @@ final class Rebatch {
     pendingRows += pieceRows;
   }
 
-  /** What is left when the source completes: the last, smaller batch. */
-  private synchronized List<ArrowBatch> finish() {
+  /** What is left when the source has completed: the last, smaller batch, or null for none. */
+  private synchronized ArrowBatch finish() {
     if (released || pending.isEmpty()) {
-      return List.of();
+      return null;
     }
     if (pending.size() == 1) {
       ArrowBatch last = pending.remove(0);
       pendingRows = 0;
-      return List.of(last);
+      return last;
     }
-    return List.of(joinPending());
+    return joinPending();
   }
 
   /** Copies the pending pieces into one new batch, and closes them. */

@@ -22,6 +22,8 @@ import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.reactivestreams.Subscription;
+import reactor.core.publisher.BaseSubscriber;
 import reactor.core.publisher.Flux;
 
 /** Filter, projection, rebatching, shuffling and mixing on Arrow batches, with their ownership rules. */
@@ -127,6 +129,42 @@ class DataPlaneOperatorsTest {
       checkAllValues(joined);
     } finally {
       joined.forEach(ArrowBatch::close);
+    }
+  }
+
+  @Test
+  void rebatchJoinsItsLastBatchOnlyOnceItIsRequested() {
+    // Seven one-row batches cut to four: a joined batch of four, then three rows left when the
+    // source completes. They are joined on request, so a subscription cancelled before (even by
+    // a cancel that never reaches the tail's subscription) holds no joined batch.
+    for (boolean requestTheTail : new boolean[] {true, false}) {
+      List<Integer> rows = new ArrayList<>();
+      BaseSubscriber<ArrowBatch> oneAtATime = new BaseSubscriber<>() {
+        @Override
+        protected void hookOnSubscribe(Subscription subscription) {
+          subscription.request(1);
+        }
+
+        @Override
+        protected void hookOnNext(ArrowBatch batch) {
+          try (batch) {
+            rows.add(batch.rowCount());
+          }
+        }
+      };
+      source("t", 0, 7, 1).transform(ArrowFlux.rebatch(4, allocator)).subscribe(oneAtATime);
+
+      assertThat(rows).containsExactly(4);
+      assertThat(allocator.getChildAllocators()).filteredOn(child -> child.getName().equals("rebatch"))
+          .as("the source has completed; its last rows are not joined yet")
+          .allSatisfy(child -> assertThat(child.getAllocatedMemory()).isZero());
+      if (requestTheTail) {
+        oneAtATime.request(1);
+        assertThat(rows).containsExactly(4, 3);
+        assertThat(oneAtATime.isDisposed()).as("completed").isTrue();
+      } else {
+        oneAtATime.cancel(); // the three pending rows are closed: the allocator closes in close()
+      }
     }
   }
 
