@@ -9,6 +9,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.reactivestreams.Subscription;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.scheduler.Scheduler;
@@ -41,6 +42,7 @@ final class BatchScope {
   private final CountDownLatch released = new CountDownLatch(1);
   private final AtomicInteger phase = new AtomicInteger(FRESH);
   private boolean closed;
+  private Subscription source;
   // Registered minus claimed or discarded; only meaningful while the scope is open.
   private long waiting;
 
@@ -54,9 +56,21 @@ final class BatchScope {
     this.reader = reader;
   }
 
-  /** Called on the reader thread when the source has been subscribed. */
-  void sourceSubscribed() {
+  /**
+   * Called on the reader thread when the source has been subscribed.
+   *
+   * @param subscription the source's subscription, which {@link #close()} cancels
+   */
+  void sourceSubscribed(Subscription subscription) {
     phase.compareAndSet(FRESH, SUBSCRIBED);
+    boolean cancelNow;
+    synchronized (this) {
+      source = subscription;
+      cancelNow = closed;
+    }
+    if (cancelNow) {
+      subscription.cancel();
+    }
   }
 
   /**
@@ -165,9 +179,18 @@ final class BatchScope {
     }
   }
 
-  /** Ends the scope: closes every registered batch; batches registered later close at once. */
+  /**
+   * Ends the scope: closes every registered batch (batches registered later close at once), and
+   * cancels the source subscription on the reader (a source subscribed later is cancelled at
+   * once). The cancel that travels up the operators usually got there first, and then this one
+   * does nothing; but a cancel can be lost on the way: reactor-core 3.8.8's {@code concat} leaves
+   * the source it is switching to uncancelled when the cancel arrives at that moment
+   * (reactor-core issue 4399), and a validation or next epoch's source subscribed then would stay
+   * open, reading ahead.
+   */
   void close() {
     List<Object> toClose;
+    Subscription subscribed;
     synchronized (this) {
       if (closed) {
         return;
@@ -175,9 +198,13 @@ final class BatchScope {
       closed = true;
       toClose = new ArrayList<>(live.keySet());
       live.clear();
+      subscribed = source;
     }
     for (Object batch : toClose) {
       closeQuietly((AutoCloseable) batch);
+    }
+    if (subscribed != null) {
+      runOnReader(subscribed::cancel);
     }
   }
 

@@ -377,7 +377,7 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
     Sinks.Empty<Void> epochDone = Sinks.empty();
     Flux<Object> read = Flux.<Object>from(source)
         .doOnNext(scope::register)
-        .doOnSubscribe(subscription -> scope.sourceSubscribed());
+        .doOnSubscribe(scope::sourceSubscribed);
     Runnable released = () -> scope.sourceTerminated(() -> scopes.remove(scope));
     Flux<Object> handedOver = inMemory
         // Before the end travels on: the end of the run, which waits for the release, may follow
