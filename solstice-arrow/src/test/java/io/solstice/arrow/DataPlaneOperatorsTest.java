@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.reactivestreams.Subscription;
 import reactor.core.publisher.BaseSubscriber;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Hooks;
 
 /** Filter, projection, rebatching, shuffling and mixing on Arrow batches, with their ownership rules. */
 class DataPlaneOperatorsTest {
@@ -166,6 +168,26 @@ class DataPlaneOperatorsTest {
         oneAtATime.cancel(); // the three pending rows are closed: the allocator closes in close()
       }
     }
+  }
+
+  @Test
+  void aRebatchCancelledWhileItReadsItsSourceClosesTheSourceOnceAndReadsNoMore() {
+    // Were the source fused into rebatch's concatMapIterable, the cancel (take's, from inside the
+    // read) would close the source's reader, and rebatch would then read it again to clear the
+    // fused queue: that read fails on the closed reader, its cleanup runs a second time, and
+    // Reactor drops both errors.
+    List<Throwable> dropped = new CopyOnWriteArrayList<>();
+    Hooks.onErrorDropped(dropped::add);
+    try {
+      List<Long> first = source("t", 0, 4, 6).transform(ArrowFlux.rebatch(2, allocator))
+          .take(1)
+          .map(DataPlaneOperatorsTest::firstId)
+          .collectList().block();
+      assertThat(first).containsExactly(0L);
+    } finally {
+      Hooks.resetOnErrorDropped();
+    }
+    assertThat(dropped).isEmpty();
   }
 
   @Test

@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * counts positions, skips to the start position, and moves (or, for caller-owned roots, shares
  * by reference count) the buffers out of the reader's reused root into a root of the batch's
  * own under the source's allocator. Not thread-safe, but for {@link #abort()}:
- * {@code Flux.generate} calls it serially.
+ * {@code Flux.generate} calls it serially (the sources never let it be fused).
  */
 public abstract class BatchCursor implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(BatchCursor.class);
