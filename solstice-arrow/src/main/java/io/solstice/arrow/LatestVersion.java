@@ -60,7 +60,8 @@ final class LatestVersion<M> {
    * <p>When the flux ends without a first version (cancelled while it waits, or the versions
    * ended or failed first), {@code upstream} is still subscribed, and cancelled at once: a source
    * that waits for all its subscribers ({@link ArrowFlux#broadcast}) learns that this one has
-   * gone rather than wait for it forever.
+   * gone rather than wait for it forever. That happens before the end reaches the subscriber, so
+   * by then the source has opened and closed again.
    */
   <T> Flux<T> afterFirst(Flux<T> upstream) {
     return Flux.defer(() -> {
@@ -71,12 +72,17 @@ final class LatestVersion<M> {
       return first.asMono()
           .publishOn(Schedulers.boundedElastic())
           .thenMany(Flux.defer(() -> subscribed.compareAndSet(false, true) ? upstream : Flux.<T>empty()))
-          .doFinally(signal -> {
-            if (subscribed.compareAndSet(false, true)) {
-              upstream.subscribe(new CancelAtOnce<>());
-            }
-          });
+          .doOnError(error -> releaseUnsubscribed(upstream, subscribed))
+          .doOnCancel(() -> releaseUnsubscribed(upstream, subscribed));
     });
+  }
+
+  // Before the error travels on: a subscriber that closes its allocator when it hears of it must
+  // not find the source opening only then (doFinally would subscribe it afterwards).
+  private static <T> void releaseUnsubscribed(Flux<T> upstream, AtomicBoolean subscribed) {
+    if (subscribed.compareAndSet(false, true)) {
+      upstream.subscribe(new CancelAtOnce<>());
+    }
   }
 
   /** Cancels what it subscribes to before requesting anything, and closes what comes anyway. */

@@ -47,7 +47,10 @@ final class Rebatch {
       Rebatch state = new Rebatch(rows, new SourceLease(allocator, "rebatch"));
       return source.concatMapIterable(state::accept, 1)
           .concatWith(Mono.fromCallable(state::finish))
-          .doFinally(signal -> state.release())
+          // Before the end travels on (doFinally runs after): a subscriber that closes its
+          // allocator when it hears of a failure must find the pending rows closed already.
+          .doOnTerminate(state::release)
+          .doOnCancel(state::release)
           .doOnDiscard(ArrowBatch.class, ArrowBatch::close);
     });
   }

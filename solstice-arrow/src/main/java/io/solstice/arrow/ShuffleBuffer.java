@@ -130,7 +130,9 @@ public final class ShuffleBuffer {
               }
             });
           }))
-          .doFinally(signal -> round.release())
+          // Before the end travels on, as for rebatch: the held batches are closed by then.
+          .doOnTerminate(round::release)
+          .doOnCancel(round::release)
           .doOnDiscard(ArrowBatch.class, ArrowBatch::close);
     });
   }

@@ -251,7 +251,9 @@ public final class TableSplit implements AutoCloseable {
             }
           })
           .thenMany(Flux.defer(() -> ArrowSources.source(allocator, name, lease -> pass.cursor(name, lease, batchSize))))
-          .doFinally(signal -> pass.close())
+          // Before the end travels on, as for rebatch: the window's rows are closed by then.
+          .doOnTerminate(pass::close)
+          .doOnCancel(pass::close)
           .doOnDiscard(ArrowBatch.class, ArrowBatch::close);
     });
   }

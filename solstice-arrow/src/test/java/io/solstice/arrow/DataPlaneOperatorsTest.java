@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
 import org.apache.arrow.memory.BufferAllocator;
@@ -188,6 +189,26 @@ class DataPlaneOperatorsTest {
       Hooks.resetOnErrorDropped();
     }
     assertThat(dropped).isEmpty();
+  }
+
+  @Test
+  void rebatchAndShuffleCloseWhatTheyHoldBeforeASourceFailureReachesTheSubscriber() {
+    // Two one-row batches, then a failure: rebatch(4) holds both rows pending, shuffle(5) holds
+    // both batches. A subscriber that closes its allocator when it hears of the failure must find
+    // them closed: no child allocator (the source's, rebatch's) is left open by then.
+    List<Function<Flux<ArrowBatch>, Flux<ArrowBatch>>> holders = List.of(
+        batches -> batches.transform(ArrowFlux.rebatch(4, allocator)),
+        batches -> ArrowFlux.shuffle(5, 1).shuffle(start -> batches));
+    for (Function<Flux<ArrowBatch>, Flux<ArrowBatch>> holder : holders) {
+      Flux<ArrowBatch> failing = source("t", 0, 2, 1).concatWith(Flux.error(new IllegalStateException("t broke")));
+      List<String> openAtTheFailure = new ArrayList<>();
+      assertThatThrownBy(() -> holder.apply(failing)
+          .doOnNext(ArrowBatch::close)
+          .doOnError(e -> allocator.getChildAllocators().forEach(child -> openAtTheFailure.add(child.getName())))
+          .blockLast())
+          .hasMessage("t broke");
+      assertThat(openAtTheFailure).as("child allocators open when the failure arrived").isEmpty();
+    }
   }
 
   @Test

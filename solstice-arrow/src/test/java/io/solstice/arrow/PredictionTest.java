@@ -150,10 +150,17 @@ class PredictionTest {
   @Test
   void noBatchIsReadBeforeTheFirstVersionAndAVersionStreamThatEndsEmptyFails() {
     List<Long> reads = new ArrayList<>();
-    Flux<ArrowBatch> predictions = source(2, 3).doOnNext(b -> reads.add(b.position().batch()))
-        .transform(ArrowFlux.predict(SPEC, Flux.<ModelVersion<ShiftModel>>empty(), PredictionTest::scores));
+    List<String> order = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Flux<ArrowBatch> predictions = source(2, 3)
+        .doOnSubscribe(s -> order.add("source subscribed"))
+        .doOnCancel(() -> order.add("source cancelled"))
+        .doOnNext(b -> reads.add(b.position().batch()))
+        .transform(ArrowFlux.predict(SPEC, Flux.<ModelVersion<ShiftModel>>empty(), PredictionTest::scores))
+        .doOnError(e -> order.add("error delivered"));
     assertThatThrownBy(predictions::blockLast).hasMessageContaining("ended before the first");
     assertThat(reads).isEmpty();
+    // The source was let go of before the error arrived, so the allocator can close right away.
+    assertThat(order).containsExactly("source subscribed", "source cancelled", "error delivered");
   }
 
   @Test

@@ -12,6 +12,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.BigIntVector;
@@ -305,6 +306,27 @@ class TableSplitTest {
         assertThat(taken).hasSize(3);
         taken.forEach(ArrowBatch::close);
       }
+    }
+  }
+
+  @Test
+  void aTableThatFailsDuringAWindowPassHasReleasedTheWindowWhenTheFailureArrives() throws IOException {
+    Path file = SortedTable.write(dir.resolve("sorted.arrow"), allocator, ROWS, 256);
+    AtomicInteger reads = new AtomicInteger();
+    // Read whole to plan the split, then failing after three batches of the first window's pass.
+    Flux<ArrowBatch> failingLater = Flux.defer(() -> reads.incrementAndGet() == 1
+        ? table(file, allocator, 128)
+        : table(file, allocator, 128).take(3).concatWith(Flux.error(new IllegalStateException("disk went away"))));
+    try (TableSplit split = TableSplit.builder().validation(0.2).test(0.2).seed(11).stratifyBy("label")
+        .inMemoryLimit(0).shuffleWindow(250).plan(failingLater, allocator)) {
+      List<String> openAtTheFailure = new ArrayList<>();
+      assertThatThrownBy(() -> split.batches(Split.TRAIN, 64)
+          .doOnNext(ArrowBatch::close)
+          .doOnError(e -> allocator.getChildAllocators().forEach(child -> openAtTheFailure.add(child.getName())))
+          .blockLast())
+          .hasMessage("disk went away");
+      assertThat(reads).hasValue(2);
+      assertThat(openAtTheFailure).as("child allocators open when the failure arrived").isEmpty();
     }
   }
 
