@@ -375,19 +375,18 @@ public final class Engine<E extends Experiment<E, B, O>, B, O> {
     waiting.add(scope);
     long[] received = {0};
     Sinks.Empty<Void> epochDone = Sinks.empty();
-    Flux<Object> read = Flux.<Object>from(source).doOnNext(scope::register);
+    Flux<Object> read = Flux.<Object>from(source)
+        .doOnNext(scope::register)
+        .doOnSubscribe(scope::sourceSubscribed);
     Runnable released = () -> scope.sourceTerminated(() -> scopes.remove(scope));
-    // The scope keeps the subscription below the release hooks: its own cancel, for one lost on
-    // the way, goes through them too.
     Flux<Object> handedOver = inMemory
         // Before the end travels on: the end of the run, which waits for the release, may follow
         // from it on this same thread.
-        ? read.doOnTerminate(released).doOnCancel(released).doOnSubscribe(scope::sourceSubscribed)
+        ? read.doOnTerminate(released).doOnCancel(released)
         : read
             // On the reader thread, after the source has completed, failed or processed its
             // cancellation: from then on the source holds nothing.
             .doFinally(signal -> released.run())
-            .doOnSubscribe(scope::sourceSubscribed)
             .subscribeOn(threads.source(mode))
             // Cancel on the reader thread too, so a source's cleanup (closing a file or a
             // stream) never races a read in progress on another thread.
