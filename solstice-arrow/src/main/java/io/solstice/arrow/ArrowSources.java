@@ -274,11 +274,11 @@ public final class ArrowSources {
   }
 
   // Never fused (hide): an operator that fuses with Flux.generate (concatMapIterable, as rebatch
-  // does) pulls batches through it on its own thread, and a cancel from another thread then runs
-  // the cleanup at once, closing the reader while it may be reading; after the source has
-  // completed, the cancel runs the cleanup a second time, with no cursor, and the clearing of
-  // the fused queue calls the generator again (reactor-core 3.8.8). Unfused, Flux.generate runs
-  // its cleanup once, after the read in progress.
+  // does) pulls batches through it, and a cancel then runs the cleanup at once, closing the reader
+  // even while another thread reads from it. A cancel from inside a read (take, a downstream
+  // error) is worse: the operator then clears its fused queue by pulling the source again, so the
+  // generator runs with no reader and the cleanup runs a second time (reactor-core 3.8.8).
+  // Unfused, Flux.generate runs its cleanup once, after the read in progress.
   private static Flux<ArrowBatch> generate(
       BufferAllocator allocator, String name, Function<SourceLease, BatchCursor> cursorFactory) {
     return Flux.generate(

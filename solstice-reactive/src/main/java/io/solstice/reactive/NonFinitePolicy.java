@@ -28,9 +28,9 @@ package io.solstice.reactive;
  * is skipped only when the step returned a new experiment (the previous one is kept); when it
  * returned the same, already modified instance, the run fails as under {@link #FAIL}, saying so.
  * Inputs that can poison an in-place experiment should be caught by the feature check (the
- * engine's, which needs {@code TensorBatch} batches, or the experiment's own). Under {@link #STOP}, such an experiment (the built-in models
- * are of this kind) ends the run holding the refused step's update; restore a checkpoint to go
- * on from before it.
+ * engine's, which needs {@code TensorBatch} batches, or the experiment's own). Under {@link
+ * #STOP}, such an experiment (the built-in models are of this kind) ends the run holding the
+ * refused step's update; restore a checkpoint to go on from before it.
  */
 public enum NonFinitePolicy {
 
