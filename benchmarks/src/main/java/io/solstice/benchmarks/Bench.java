@@ -100,6 +100,8 @@ public final class Bench {
       new Target("gemm", "sgemm_gflops_1024", null, 0),
       new Target("pytorch", "vs_pytorch_cpu_784_256_10_b128", ">=", 1.1),
       new Target("pytorch", "vs_pytorch_cpu_784_300_100_10_b32", ">=", 1.1),
+      new Target("idlewait", "paced_cpu_per_step_thread_timeout_19_vs_28", null, 0),
+      new Target("idlewait", "paced_step_time_thread_timeout_19_vs_28", null, 0),
       new Target("idlewait", "paced_cpu_per_step_thread_timeout_16_vs_28", null, 0),
       new Target("idlewait", "paced_step_time_thread_timeout_16_vs_28", null, 0));
 

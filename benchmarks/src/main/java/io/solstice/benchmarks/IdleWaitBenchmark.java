@@ -17,15 +17,17 @@ import java.util.Map;
  * benchmark machine, longer than the pause between the steps of a run whose batches arrive every
  * few milliseconds. So at {@code OMP_NUM_THREADS=2} such a run keeps a second core busy while it
  * waits. This benchmark runs {@link PacedRun} (784-256-10, batch 128, a batch every 5 ms) with
- * OpenBLAS's default (28) and with 16 (2^16 cycles, about 25 us; what the launchers set), each
- * setting in a JVM of its own and the settings alternated over the rounds, whatever the
- * harness's own environment says, and reports the process's CPU time per step and the engine's
- * step time, each the median over rounds, and their ratios (16 over 28).
+ * OpenBLAS's default (28), with 19 (2^19 cycles, about 0.2 ms; what the launchers set) and with
+ * 16 (about 25 us; their setting before), each setting in a JVM of its own and the settings
+ * alternated over the rounds, whatever the harness's own environment says, and reports the
+ * process's CPU time per step and the engine's step time, each the median over rounds, and
+ * their ratios to OpenBLAS's default.
  */
 public final class IdleWaitBenchmark {
 
-  /** OpenBLAS's built-in spin (2^28 cycles), then the shorter one compared with it. */
-  private static final List<String> TIMEOUTS = List.of("28", "16");
+  /** OpenBLAS's built-in spin (2^28 cycles), then the shorter ones compared with it. */
+  private static final String DEFAULT_TIMEOUT = "28";
+  private static final List<String> TIMEOUTS = List.of(DEFAULT_TIMEOUT, "19", "16");
   private static final int INTERVAL_MILLIS = 5;
 
   private IdleWaitBenchmark() {}
@@ -34,8 +36,9 @@ public final class IdleWaitBenchmark {
    * Runs the comparison.
    *
    * @param config rounds, rows per epoch, warm-up
-   * @return {@code paced_cpu_per_step_thread_timeout_16_vs_28}, {@code
-   *     paced_step_time_thread_timeout_16_vs_28}, and each setting's figures per round
+   * @return {@code paced_cpu_per_step_thread_timeout_19_vs_28}, {@code
+   *     paced_step_time_thread_timeout_19_vs_28}, the same for 16, and each setting's figures per
+   *     round
    */
   public static Json.Obj run(BenchConfig config) {
     int steps = 20 * config.pairs();
@@ -80,15 +83,17 @@ public final class IdleWaitBenchmark {
           .put("cpu_ms_per_step_per_round", Json.array(cpu))
           .put("step_ms_median_per_round", Json.array(step)));
     }
-    return out
-        .put("paced_cpu_per_step_thread_timeout_16_vs_28", ratio(cpuPerStep))
-        .put("paced_step_time_thread_timeout_16_vs_28", ratio(stepTime));
+    for (String timeout : TIMEOUTS.subList(1, TIMEOUTS.size())) {
+      out.put("paced_cpu_per_step_thread_timeout_" + timeout + "_vs_28", ratio(cpuPerStep, timeout))
+          .put("paced_step_time_thread_timeout_" + timeout + "_vs_28", ratio(stepTime, timeout));
+    }
+    return out;
   }
 
-  /** The median over rounds with the shorter spin over that with OpenBLAS's default. */
-  private static double ratio(Map<String, double[]> byTimeout) {
-    return Summary.of(byTimeout.get(TIMEOUTS.get(1))).median()
-        / Summary.of(byTimeout.get(TIMEOUTS.get(0))).median();
+  /** The median over rounds with a shorter spin over that with OpenBLAS's default. */
+  private static double ratio(Map<String, double[]> byTimeout, String timeout) {
+    return Summary.of(byTimeout.get(timeout)).median()
+        / Summary.of(byTimeout.get(DEFAULT_TIMEOUT)).median();
   }
 
   private static double number(Json.Obj obj, String field) {

@@ -48,6 +48,8 @@ class BenchHarnessTest {
       "step_flops_vs_sgemm_784_300_100_10_b32",
       "sgemm_gflops_256",
       "sgemm_gflops_1024",
+      "paced_cpu_per_step_thread_timeout_19_vs_28",
+      "paced_step_time_thread_timeout_19_vs_28",
       "paced_cpu_per_step_thread_timeout_16_vs_28",
       "paced_step_time_thread_timeout_16_vs_28");
 
@@ -170,9 +172,9 @@ class BenchHarnessTest {
     JsonNode json = new ObjectMapper().readTree(report.toString());
     JsonNode idleWait = json.get("details").get("idlewait");
 
-    double[] cpuMedian = new double[2];
-    double[] stepMedian = new double[2];
-    String[] timeouts = {"28", "16"};
+    String[] timeouts = {"28", "19", "16"};
+    double[] cpuMedian = new double[timeouts.length];
+    double[] stepMedian = new double[timeouts.length];
     for (int i = 0; i < timeouts.length; i++) {
       JsonNode setting = idleWait.get("thread_timeout_" + timeouts[i]);
       assertThat(setting.get("cpu_ms_per_step_per_round").size()).as(timeouts[i])
@@ -184,10 +186,13 @@ class BenchHarnessTest {
       assertThat(stepMedian[i]).as(timeouts[i]).isPositive();
     }
     assertThat(idleWait.get("steps_per_run").asInt()).isEqualTo(20 * BenchConfig.quick().pairs());
-    assertThat(json.get("paced_cpu_per_step_thread_timeout_16_vs_28").asDouble())
-        .isCloseTo(cpuMedian[1] / cpuMedian[0], within(1e-9));
-    assertThat(json.get("paced_step_time_thread_timeout_16_vs_28").asDouble())
-        .isCloseTo(stepMedian[1] / stepMedian[0], within(1e-9));
+    for (int i = 1; i < timeouts.length; i++) {
+      String vsDefault = "thread_timeout_" + timeouts[i] + "_vs_28";
+      assertThat(json.get("paced_cpu_per_step_" + vsDefault).asDouble())
+          .isCloseTo(cpuMedian[i] / cpuMedian[0], within(1e-9));
+      assertThat(json.get("paced_step_time_" + vsDefault).asDouble())
+          .isCloseTo(stepMedian[i] / stepMedian[0], within(1e-9));
+    }
   }
 
   @Test
