@@ -69,20 +69,16 @@ final class LatestVersion<M> {
         return upstream;
       }
       AtomicBoolean subscribed = new AtomicBoolean();
-      return first.asMono()
+      Flux<T> afterFirst = first.asMono()
           .publishOn(Schedulers.boundedElastic())
-          .thenMany(Flux.defer(() -> subscribed.compareAndSet(false, true) ? upstream : Flux.<T>empty()))
-          .doOnError(error -> releaseUnsubscribed(upstream, subscribed))
-          .doOnCancel(() -> releaseUnsubscribed(upstream, subscribed));
+          .thenMany(Flux.defer(() -> subscribed.compareAndSet(false, true) ? upstream : Flux.<T>empty()));
+      // On completion upstream has been subscribed already: this then does nothing.
+      return ReleaseBeforeTheEnd.of(afterFirst, () -> {
+        if (subscribed.compareAndSet(false, true)) {
+          upstream.subscribe(new CancelAtOnce<>());
+        }
+      });
     });
-  }
-
-  // Before the error travels on: a subscriber that closes its allocator when it hears of it must
-  // not find the source opening only then (doFinally would subscribe it afterwards).
-  private static <T> void releaseUnsubscribed(Flux<T> upstream, AtomicBoolean subscribed) {
-    if (subscribed.compareAndSet(false, true)) {
-      upstream.subscribe(new CancelAtOnce<>());
-    }
   }
 
   /** Cancels what it subscribes to before requesting anything, and closes what comes anyway. */

@@ -45,12 +45,9 @@ final class Rebatch {
   static Flux<ArrowBatch> apply(Flux<ArrowBatch> source, int rows, BufferAllocator allocator) {
     return Flux.defer(() -> {
       Rebatch state = new Rebatch(rows, new SourceLease(allocator, "rebatch"));
-      return source.concatMapIterable(state::accept, 1)
-          .concatWith(Mono.fromCallable(state::finish))
-          // Before the end travels on (doFinally runs after): a subscriber that closes its
-          // allocator when it hears of a failure must find the pending rows closed already.
-          .doOnTerminate(state::release)
-          .doOnCancel(state::release)
+      Flux<ArrowBatch> rebatched = source.concatMapIterable(state::accept, 1)
+          .concatWith(Mono.fromCallable(state::finish));
+      return ReleaseBeforeTheEnd.of(rebatched, state::release)
           .doOnDiscard(ArrowBatch.class, ArrowBatch::close);
     });
   }

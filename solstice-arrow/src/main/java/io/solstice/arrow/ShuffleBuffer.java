@@ -109,7 +109,7 @@ public final class ShuffleBuffer {
     return Flux.defer(() -> {
       ShuffleRound round = startRound();
       Flux<ArrowBatch> input = Flux.from(sourceAt.apply(round.startAt()));
-      return input.<ArrowBatch>handle((batch, sink) -> {
+      Flux<ArrowBatch> shuffled = input.<ArrowBatch>handle((batch, sink) -> {
             try {
               ArrowBatch out = round.accept(batch);
               if (out != null) {
@@ -129,10 +129,8 @@ public final class ShuffleBuffer {
                 sink.next(out);
               }
             });
-          }))
-          // Before the end travels on, as for rebatch: the held batches are closed by then.
-          .doOnTerminate(round::release)
-          .doOnCancel(round::release)
+          }));
+      return ReleaseBeforeTheEnd.of(shuffled, round::release)
           .doOnDiscard(ArrowBatch.class, ArrowBatch::close);
     });
   }

@@ -245,15 +245,13 @@ public final class TableSplit implements AutoCloseable {
     return Flux.defer(() -> {
       checkOpen();
       WindowPass pass = new WindowPass(new SplitFilter(quotas, strata, Split.TRAIN), order, from, count, allocator);
-      return table.doOnNext(batch -> {
+      Flux<ArrowBatch> window = table.doOnNext(batch -> {
             try (batch) {
               pass.accept(batch);
             }
           })
-          .thenMany(Flux.defer(() -> ArrowSources.source(allocator, name, lease -> pass.cursor(name, lease, batchSize))))
-          // Before the end travels on, as for rebatch: the window's rows are closed by then.
-          .doOnTerminate(pass::close)
-          .doOnCancel(pass::close)
+          .thenMany(Flux.defer(() -> ArrowSources.source(allocator, name, lease -> pass.cursor(name, lease, batchSize))));
+      return ReleaseBeforeTheEnd.of(window, pass::close)
           .doOnDiscard(ArrowBatch.class, ArrowBatch::close);
     });
   }

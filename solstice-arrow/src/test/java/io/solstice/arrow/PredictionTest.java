@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.arrow.flight.Ticket;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.BigIntVector;
@@ -150,7 +151,7 @@ class PredictionTest {
   @Test
   void noBatchIsReadBeforeTheFirstVersionAndAVersionStreamThatEndsEmptyFails() {
     List<Long> reads = new ArrayList<>();
-    List<String> order = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<String> order = new CopyOnWriteArrayList<>();
     Flux<ArrowBatch> predictions = source(2, 3)
         .doOnSubscribe(s -> order.add("source subscribed"))
         .doOnCancel(() -> order.add("source cancelled"))
