@@ -20,7 +20,9 @@ import org.nd4j.linalg.learning.config.Adam;
 /**
  * Adam's update computed in Java on the CPU backend: the same arithmetic as ND4J's
  * {@code adam_updater} op (first and second moments, bias correction folded into the step
- * size), in the same precision, equal to it up to rounding.
+ * size), in the same precision, equal to it up to rounding, except that moments which underflow
+ * are stored as zero ({@link SubnormalMoments}): ND4J keeps them subnormal, which made the update
+ * of a real training run several times slower.
  *
  * <p>Why: ND4J's op, a plain scalar loop, was about half of a 784-256-10 MLP training step on
  * the 2-core benchmark machine. This loop copies the gradient and the parameters through small
@@ -304,6 +306,7 @@ final class HostAdam {
     double stepSize = config.getLearningRate(iteration, epoch)
         * Math.sqrt(1 - Math.pow(beta2, iteration + 1.0)) / (1 - Math.pow(beta1, iteration + 1.0));
     boolean floats = type == DataType.FLOAT;
+    boolean flushSecond = SubnormalMoments.flushesSecondMoment(epsilon);
     int chunks = (length + CHUNK - 1) / CHUNK;
     // Absolute bulk gets and puts leave a view's position alone, so threads share these views.
     FloatBuffer floatValues = floats && values != null ? values.asFloatBuffer() : null;
@@ -311,12 +314,12 @@ final class HostAdam {
     ChunkUpdate update = vectors
         ? (chunk, copies) -> forEachBlock(chunk, length, (start, n) -> VectorAdam.update(gradientBytes, values, start,
             n, mFloats[start / BLOCK], vFloats[start / BLOCK], (float) beta1, (float) beta2, (float) epsilon,
-            (float) stepSize))
+            (float) stepSize, flushSecond))
         : floats
         ? (chunk, copies) -> forEachBlock(chunk, length, (start, n) -> applyFloat(start, n, (float[][]) copies,
-            floatValues, (float) beta1, (float) beta2, (float) epsilon, (float) stepSize))
+            floatValues, (float) beta1, (float) beta2, (float) epsilon, (float) stepSize, flushSecond))
         : (chunk, copies) -> forEachBlock(chunk, length, (start, n) -> applyDouble(start, n, (double[][]) copies,
-            doubleValues, beta1, beta2, epsilon, stepSize));
+            doubleValues, beta1, beta2, epsilon, stepSize, flushSecond));
     Pass pass = new Pass(chunks, update);
     int helpers = length < PARALLEL_FROM ? 0 : Math.min(HELPERS_AT_MOST, threads - 1);
     for (int h = 0; h < helpers; h++) {
@@ -407,7 +410,7 @@ final class HostAdam {
   }
 
   private void applyFloat(int start, int n, float[][] copies, FloatBuffer p,
-      float beta1, float beta2, float epsilon, float stepSize) {
+      float beta1, float beta2, float epsilon, float stepSize, boolean flushSecond) {
     FloatBuffer g = gradientFloats;
     float[] gc = copies[0];
     float[] pc = copies[1];
@@ -422,10 +425,15 @@ final class HostAdam {
     } else {
       p.get(start, pc, 0, n);
     }
+    // The flush's comparison keeps the JIT from vectorising this loop: about twice as slow as
+    // without it where no moment underflows, three times faster where many do (a scratch loop of
+    // 784-300-100-10 batch-32 steps without the Vector module: 430-510 us per update either way,
+    // against 210 and 1,400-1,500 us before).
     for (int i = 0; i < n; i++) {
       float gi = gc[i];
-      float mi = beta1 * mc[i] + gi * oneMinusBeta1;
+      float mi = SubnormalMoments.flush(beta1 * mc[i] + gi * oneMinusBeta1);
       float vi = beta2 * vc[i] + gi * gi * oneMinusBeta2;
+      vi = flushSecond ? SubnormalMoments.flush(vi) : vi;
       mc[i] = mi;
       vc[i] = vi;
       pc[i] -= mi * stepSize / ((float) Math.sqrt(vi) + epsilon);
@@ -443,7 +451,7 @@ final class HostAdam {
   // The float32 loop again for float64: Java has no generics over primitive arrays, and one
   // loop over doubles would widen every float32 value and change its rounding.
   private void applyDouble(int start, int n, double[][] copies, DoubleBuffer p,
-      double beta1, double beta2, double epsilon, double stepSize) {
+      double beta1, double beta2, double epsilon, double stepSize, boolean flushSecond) {
     DoubleBuffer g = gradientDoubles;
     double[] gc = copies[0];
     double[] pc = copies[1];
@@ -457,8 +465,9 @@ final class HostAdam {
     }
     for (int i = 0; i < n; i++) {
       double gi = gc[i];
-      double mi = beta1 * mc[i] + gi * (1 - beta1);
+      double mi = SubnormalMoments.flush(beta1 * mc[i] + gi * (1 - beta1));
       double vi = beta2 * vc[i] + gi * gi * (1 - beta2);
+      vi = flushSecond ? SubnormalMoments.flush(vi) : vi;
       mc[i] = mi;
       vc[i] = vi;
       pc[i] -= mi * stepSize / (Math.sqrt(vi) + epsilon);

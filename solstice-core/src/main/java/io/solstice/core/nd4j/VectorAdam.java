@@ -15,8 +15,9 @@ import jdk.incubator.vector.VectorSpecies;
  * docs/BENCHMARKS.md).
  *
  * <p>Each value's arithmetic is the plain loop's, operation for operation (a product, a sum, a
- * square root and a quotient, each rounded once in float32; no fused multiply-add), so both
- * loops give the same bits ({@code HostAdamTest}).
+ * square root and a quotient, each rounded once in float32; no fused multiply-add), and both
+ * store an underflowing moment as zero ({@link SubnormalMoments}), so both loops give the same
+ * bits ({@code HostAdamTest}).
  *
  * <p>Java 17 and 18 only: their incubator API reads vectors from a {@link ByteBuffer}, which
  * later versions replaced with memory segments. The JVM resolves the module only when started
@@ -40,9 +41,11 @@ final class VectorAdam {
    * @param values the flat parameters like the gradient, or null
    * @param start the first value's index in the flat buffers
    * @param n how many values, at most the moments' length
+   * @param flushSecond whether second moments are flushed too ({@link
+   *     SubnormalMoments#flushesSecondMoment})
    */
   static void update(ByteBuffer gradient, ByteBuffer values, int start, int n, float[] m, float[] v,
-      float beta1, float beta2, float epsilon, float stepSize) {
+      float beta1, float beta2, float epsilon, float stepSize, boolean flushSecond) {
     float oneMinusBeta1 = 1 - beta1;
     float oneMinusBeta2 = 1 - beta2;
     ByteBuffer out = values == null ? gradient : values;
@@ -52,6 +55,12 @@ final class VectorAdam {
       FloatVector g = FloatVector.fromByteBuffer(SPECIES, gradient, offset, ORDER);
       FloatVector mi = FloatVector.fromArray(SPECIES, m, i).mul(beta1).add(g.mul(oneMinusBeta1));
       FloatVector vi = FloatVector.fromArray(SPECIES, v, i).mul(beta2).add(g.mul(g).mul(oneMinusBeta2));
+      // SubnormalMoments.flush, lane by lane: a select, where the plain loop's comparison
+      // keeps the JIT from vectorising it.
+      mi = mi.blend(0f, mi.abs().lt(Float.MIN_NORMAL));
+      if (flushSecond) {
+        vi = vi.blend(0f, vi.lt(Float.MIN_NORMAL));
+      }
       mi.intoArray(m, i);
       vi.intoArray(v, i);
       FloatVector update = mi.mul(stepSize).div(vi.sqrt().add(epsilon));
@@ -62,8 +71,9 @@ final class VectorAdam {
     for (; i < n; i++) {
       int offset = (start + i) * Float.BYTES;
       float g = gradient.getFloat(offset);
-      float mi = beta1 * m[i] + g * oneMinusBeta1;
+      float mi = SubnormalMoments.flush(beta1 * m[i] + g * oneMinusBeta1);
       float vi = beta2 * v[i] + g * g * oneMinusBeta2;
+      vi = flushSecond ? SubnormalMoments.flush(vi) : vi;
       m[i] = mi;
       v[i] = vi;
       float update = mi * stepSize / ((float) Math.sqrt(vi) + epsilon);
@@ -80,7 +90,7 @@ final class VectorAdam {
     // Direct, as ND4J's memory is: the loop's profile then sees one kind of buffer.
     ByteBuffer gradient = ByteBuffer.allocateDirect(n * Float.BYTES).order(ORDER);
     ByteBuffer values = ByteBuffer.allocateDirect(n * Float.BYTES).order(ORDER);
-    update(gradient, values, 0, n, new float[n], new float[n], 0.9f, 0.999f, 1e-8f, 1e-3f);
-    update(gradient, null, 0, n, new float[n], new float[n], 0.9f, 0.999f, 1e-8f, 1e-3f);
+    update(gradient, values, 0, n, new float[n], new float[n], 0.9f, 0.999f, 1e-8f, 1e-3f, true);
+    update(gradient, null, 0, n, new float[n], new float[n], 0.9f, 0.999f, 1e-8f, 1e-3f, true);
   }
 }

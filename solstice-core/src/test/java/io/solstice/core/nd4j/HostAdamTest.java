@@ -188,6 +188,118 @@ class HostAdamTest {
     }
   }
 
+  /**
+   * A first moment whose gradient stays zero decays by beta1 per step into the subnormal range,
+   * where rounding would keep it for good; a gradient of about 1e-21 gives a subnormal second
+   * moment at once. Both are stored as zero, the second only with an epsilon large enough that its
+   * square root cannot move the update, and the parameters stay where ND4J's updater takes them.
+   */
+  @Test
+  void momentsThatUnderflowAreStoredAsZeroAndTheParametersDoNotNotice() {
+    for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+      // float32's first moment underflows after about 800 steps of zero gradients, float64's after
+      // about 6,800.
+      int iterations = type == DataType.FLOAT ? 1_000 : 7_000;
+      double tiny = type == DataType.FLOAT ? 1e-21 : 1e-160;
+      for (double epsilon : new double[] {1e-8, 1e-12}) {
+        int length = 1300; // three moment blocks
+        Adam config = Adam.builder().learningRate(1e-3).epsilon(epsilon).build();
+        INDArray hostGradient = Nd4j.create(type, length);
+        HostAdam host = HostAdam.forUpdater(config, hostGradient);
+        GradientUpdater<?> nd4j = config.instantiate(Nd4j.create(type, 1, config.stateSize(length)), true);
+        INDArray hostValues = Nd4j.rand(type, length).addi(0.5);
+        INDArray nd4jValues = hostValues.dup();
+        java.util.Random random = new java.util.Random(17);
+        for (int iteration = 0; iteration < iterations; iteration++) {
+          double[] values = new double[length];
+          for (int i = 0; i < length; i++) {
+            boolean decaying = i < length / 2;
+            values[i] = decaying ? (iteration == 0 ? random.nextGaussian() * 1e-2 : 0) : tiny * (1 + random.nextDouble());
+          }
+          INDArray gradient = Nd4j.createFromArray(values).castTo(type);
+          hostGradient.assign(gradient);
+          host.apply(iteration, 0, HostBytes.of(hostValues));
+          nd4j.applyUpdater(gradient, iteration, 0);
+          nd4jValues.subi(gradient);
+        }
+        String what = type + ", epsilon " + epsilon;
+        assertClose(hostValues, nd4jValues, type == DataType.FLOAT ? 1e-6 : 1e-14, what + ": parameters");
+
+        host.exportState();
+        double[] first = host.stateArrays().get(AdamUpdater.M_STATE).toDoubleVector();
+        double[] second = host.stateArrays().get(AdamUpdater.V_STATE).toDoubleVector();
+        double[] nd4jFirst = nd4j.getState().get(AdamUpdater.M_STATE).toDoubleVector();
+        double[] nd4jSecond = nd4j.getState().get(AdamUpdater.V_STATE).toDoubleVector();
+        double smallestNormal = type == DataType.FLOAT ? Float.MIN_NORMAL : Double.MIN_NORMAL;
+        boolean flushesSecond = epsilon >= SubnormalMoments.SECOND_MOMENT_EPSILON_FROM;
+        for (int i = 0; i < length; i++) {
+          if (i < length / 2) {
+            assertThat(Math.abs(nd4jFirst[i])).as("%s: ND4J's first moment %d is subnormal", what, i)
+                .isGreaterThan(0).isLessThan(smallestNormal);
+            assertThat(first[i]).as("%s: first moment %d", what, i).isEqualTo(0.0);
+          } else {
+            assertThat(first[i]).as("%s: first moment %d, not flushed", what, i).isEqualTo(nd4jFirst[i]);
+            assertThat(nd4jSecond[i]).as("%s: ND4J's second moment %d is subnormal", what, i)
+                .isGreaterThan(0).isLessThan(smallestNormal);
+            assertThat(second[i]).as("%s: second moment %d", what, i)
+                .isEqualTo(flushesSecond ? 0.0 : nd4jSecond[i]);
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void theVectorLoopFlushesUnderflowingMomentsAsThePlainLoopDoes() {
+    assumeTrue(HostAdam.vectorsAvailable(), "the Vector API as Java 17 and 18 have it");
+    for (double epsilon : new double[] {1e-8, 1e-12}) {
+      int length = 1300;
+      Adam config = Adam.builder().learningRate(1e-3).epsilon(epsilon).build();
+      INDArray plainGradient = Nd4j.create(DataType.FLOAT, length);
+      INDArray vectorGradient = Nd4j.create(DataType.FLOAT, length);
+      HostAdam plain = HostAdam.forUpdater(config, plainGradient, 1, false);
+      HostAdam vector = HostAdam.forUpdater(config, vectorGradient, 1, true);
+      INDArray plainValues = Nd4j.rand(DataType.FLOAT, length);
+      INDArray vectorValues = plainValues.dup();
+      java.util.Random random = new java.util.Random(19);
+      for (int iteration = 0; iteration < 1_000; iteration++) {
+        // A third decays to zero, a third gets gradients whose squares underflow, a third from
+        // 1e-4 to 1 now and then.
+        INDArray gradient = Nd4j.create(DataType.FLOAT, length);
+        for (int i = 0; i < length; i++) {
+          int kind = i % 3;
+          double g = kind == 0 ? (iteration == 0 ? random.nextGaussian() : 0)
+              : kind == 1 ? 1e-21 * random.nextGaussian()
+              : random.nextInt(10) == 0 ? random.nextGaussian() * Math.pow(10, -4 * random.nextDouble()) : 0;
+          gradient.putScalar(i, g);
+        }
+        plainGradient.assign(gradient);
+        vectorGradient.assign(gradient);
+        plain.apply(iteration, 0, HostBytes.of(plainValues));
+        vector.apply(iteration, 0, HostBytes.of(vectorValues));
+        assertThat(bits(vectorValues)).as("epsilon %s, parameters after update %d", epsilon, iteration)
+            .isEqualTo(bits(plainValues));
+      }
+      plain.exportState();
+      vector.exportState();
+      for (String moment : HostAdam.VARIABLES) {
+        int[] plainMoment = bits(plain.stateArrays().get(moment));
+        assertThat(bits(vector.stateArrays().get(moment))).as("epsilon %s, moment %s", epsilon, moment)
+            .isEqualTo(plainMoment);
+        long zeros = java.util.Arrays.stream(plainMoment).filter(b -> b == 0).count();
+        long subnormal = java.util.Arrays.stream(plainMoment)
+            .filter(b -> b != 0 && Math.abs(Float.intBitsToFloat(b)) < Float.MIN_NORMAL).count();
+        if (moment.equals(AdamUpdater.M_STATE) || epsilon >= SubnormalMoments.SECOND_MOMENT_EPSILON_FROM) {
+          assertThat(subnormal).as("epsilon %s, moment %s: subnormal values", epsilon, moment).isZero();
+          assertThat(zeros).as("epsilon %s, moment %s: flushed values", epsilon, moment)
+              .isGreaterThanOrEqualTo(length / 3);
+        } else {
+          assertThat(subnormal).as("epsilon %s, second moment kept subnormal", epsilon).isGreaterThan(length / 4);
+        }
+      }
+    }
+  }
+
   private static int[] bits(INDArray floats) {
     float[] values = floats.toFloatVector();
     int[] bits = new int[values.length];

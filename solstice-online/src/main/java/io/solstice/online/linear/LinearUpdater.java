@@ -1,5 +1,6 @@
 package io.solstice.online.linear;
 
+import io.solstice.core.nd4j.SubnormalMoments;
 import java.util.Objects;
 import org.nd4j.linalg.learning.config.AdaGrad;
 import org.nd4j.linalg.learning.config.Adam;
@@ -12,7 +13,9 @@ import org.nd4j.linalg.learning.config.Sgd;
  * Adam(1e-3)}) so the same objects, learning-rate schedules included, configure the MLPs'
  * {@code Optimizer} and these models. The arithmetic is ND4J's: AdaGrad {@code h += g^2; w -= lr
  * g / (sqrt(h) + eps)} with {@code h} starting at {@code eps}; Adam with bias correction folded
- * into the step size.
+ * into the step size, and Adam's moments that underflow stored as zero ({@link SubnormalMoments}:
+ * with sparse features, most of a row's gradients are zero, and a moment left to decay would stay
+ * subnormal, slow on every later row).
  *
  * <p>Why not ND4J's {@code Optimizer}: an online linear model updates a few dozen parameters per
  * row, and one ND4J op call costs more than the whole update; these loops stay on float arrays.
@@ -27,6 +30,8 @@ final class LinearUpdater {
   private final double epsilon;
   private final double beta1;
   private final double beta2;
+  /** Whether Adam's second moment is flushed too ({@link SubnormalMoments#flushesSecondMoment}). */
+  private final boolean flushSecond;
   /** AdaGrad's sum of squares, or Adam's first moment; empty for SGD. */
   final float[] first;
   /** Adam's second moment; empty otherwise. */
@@ -57,6 +62,7 @@ final class LinearUpdater {
       throw new IllegalArgumentException(
           "online linear models support Sgd, AdaGrad and Adam, not " + config.getClass().getSimpleName());
     }
+    flushSecond = SubnormalMoments.flushesSecondMoment(epsilon);
     first = new float[kind == Kind.SGD ? 0 : length];
     second = new float[kind == Kind.ADAM ? length : 0];
     reset();
@@ -140,8 +146,9 @@ final class LinearUpdater {
       case ADAM -> {
         float b1 = (float) beta1;
         float b2 = (float) beta2;
-        first[i] = b1 * first[i] + (1 - b1) * g;
-        second[i] = b2 * second[i] + (1 - b2) * g * g;
+        first[i] = SubnormalMoments.flush(b1 * first[i] + (1 - b1) * g);
+        float v = b2 * second[i] + (1 - b2) * g * g;
+        second[i] = flushSecond ? SubnormalMoments.flush(v) : v;
         parameters[i] -= (float) (rate * first[i] / (Math.sqrt(second[i]) + epsilon));
       }
       default -> throw new IllegalStateException();

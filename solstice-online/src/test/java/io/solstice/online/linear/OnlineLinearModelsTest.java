@@ -13,6 +13,7 @@ import io.solstice.core.checkpoint.CheckpointManifest;
 import io.solstice.core.checkpoint.CheckpointStore;
 import io.solstice.core.metrics.ClassificationMetrics;
 import io.solstice.core.metrics.RegressionMetrics;
+import io.solstice.core.nd4j.SubnormalMoments;
 import io.solstice.online.streams.DriftingStreams;
 import io.solstice.online.streams.RandomRbfGenerator;
 import io.solstice.reactive.Solstice;
@@ -211,6 +212,31 @@ class OnlineLinearModelsTest {
       for (int i = 0; i < n; i++) {
         assertThat(parameters[i]).as("%s parameter %d", kind, i)
             .isCloseTo(expected[i], org.assertj.core.data.Offset.offset(1e-4f));
+      }
+    }
+  }
+
+  @Test
+  void adamsMomentsThatUnderflowAreStoredAsZero() {
+    // Parameter 0's gradient is zero after the first step (a sparse feature), so its first moment
+    // decays into the subnormal range; parameter 1's gradient squared underflows at once.
+    for (double epsilon : new double[] {1e-8, 1e-12}) {
+      LinearUpdater updater = new LinearUpdater(Adam.builder().learningRate(0.01).epsilon(epsilon).build(), 2);
+      float[] parameters = {0.5f, 0.5f};
+      float[] firstSeen = new float[2];
+      for (int iteration = 0; iteration < 1_000; iteration++) {
+        updater.step(parameters, new float[] {iteration == 0 ? 0.3f : 0f, 1e-21f});
+        firstSeen[0] = iteration == 0 ? updater.first[0] : firstSeen[0];
+      }
+      assertThat(firstSeen[0]).as("a normal first moment at first").isGreaterThan(Float.MIN_NORMAL);
+      assertThat(updater.first[0]).as("epsilon %s: first moment", epsilon).isZero();
+      assertThat(updater.first[1]).as("epsilon %s: a normal first moment kept", epsilon)
+          .isGreaterThan(Float.MIN_NORMAL);
+      if (epsilon >= SubnormalMoments.SECOND_MOMENT_EPSILON_FROM) {
+        assertThat(updater.second[1]).as("epsilon %s: second moment", epsilon).isZero();
+      } else {
+        assertThat(updater.second[1]).as("epsilon %s: second moment kept", epsilon)
+            .isGreaterThan(0f).isLessThan(Float.MIN_NORMAL);
       }
     }
   }
