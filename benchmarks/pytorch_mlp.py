@@ -84,8 +84,12 @@ def main(argv):
                         help="rows per epoch of 784-300-100-10 at batch 32")
     parser.add_argument("--warmup", type=int, default=5, help="untimed epochs per shape")
     parser.add_argument("--epochs", type=int, default=10, help="timed epochs per shape")
+    parser.add_argument("--flush-denormal", action="store_true",
+                        help="torch.set_flush_denormal(True): subnormal floats read and written as zero,"
+                             " as Solstice's Adam stores its underflowing moments")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
+    flushed = torch.set_flush_denormal(True) if args.flush_denormal else False
     torch.manual_seed(42)
     rows = {"784_256_10_b128": args.rows_b128, "784_300_100_10_b32": args.rows_b32}
     report = {
@@ -94,6 +98,7 @@ def main(argv):
         "optimizer": "torch.optim.Adam(lr=1e-3), defaults",
         "warmup_epochs": args.warmup,
         "timed_epochs": args.epochs,
+        "flush_denormal": flushed,
     }
     for name, (sizes, batch) in SHAPES.items():
         report[name] = measure(sizes, batch, rows[name], args.warmup, args.epochs, seed=7)
