@@ -8,10 +8,11 @@ package io.solstice.core.nd4j;
  * a ReLU unit that is off) has its first moment multiplied by {@code beta1} at every step, and
  * reaches the subnormal range after about 800 steps in float32. Rounding then keeps it there
  * (0.9 times 1 to 4 units of the last place rounds back to the same value), and x86 processors
- * take a microcode assist for every operation on a subnormal value. On the 2-core benchmark
- * machine, three epochs of 784-300-100-10 at batch 32 left 150,000 of the first layer's 235,200
- * first moments subnormal, and the update took 1,000-1,500 us instead of 170-260 us (a scratch
- * loop of {@code gradients} and {@code Optimizer.step}; see docs/BENCHMARKS.md).
+ * take a microcode assist for every operation on a subnormal value. On a 2-core benchmark
+ * machine, six epochs of 784-300-100-10 at batch 32 (200 steps each) left 150,447 of the first
+ * layer's 235,200 first moments subnormal, and the update took 943-1,436 us in epochs 4 to 6
+ * against 211 us in the third (a scratch loop of {@code gradients} and {@code Optimizer.step};
+ * see docs/BENCHMARKS.md).
  *
  * <p>What it changes: nothing that reaches a parameter of normal size. A first moment below
  * {@code MIN_NORMAL} gives an update below {@code MIN_NORMAL * stepSize / epsilon} (about 1e-33
