@@ -66,14 +66,40 @@ public final class HostGemm {
     int m = c.rows();
     int n = c.columns();
     int k = transposeA ? a.rows() : a.columns();
+    if (m > 1 && n > 1) {
+      multiply(a, transposeA, a.columns(), b, transposeB, b.columns(), c, m, n, k, alpha, beta);
+      return;
+    }
+    // A product shaped like a vector is made as ND4J makes it: as its transpose, op(b)^T op(a)^T
+    // into the same memory, with an operand that is a vector taken untransposed (a row and a
+    // column of its length lie alike in memory). With OpenBLAS's AVX-512 kernels the two ways
+    // round differently (in 57 of 400 random vector-shaped products), with AVX2 ones alike.
+    boolean transposeFirst = !transposeB;
+    int firstStride = b.columns();
+    if (n == 1 && transposeFirst) {
+      transposeFirst = false;
+      firstStride = k;
+    }
+    boolean transposeSecond = !transposeA;
+    int secondStride = a.columns();
+    if (m == 1 && transposeSecond) {
+      transposeSecond = false;
+      secondStride = 1;
+    }
+    multiply(b, transposeFirst, firstStride, a, transposeSecond, secondStride, c, n, m, k, alpha, beta);
+  }
+
+  /** One row-major cblas call: {@code c [m, n] = alpha op(a) op(b) + beta c}, with the given strides. */
+  private static void multiply(HostMatrix a, boolean transposeA, int strideA, HostMatrix b, boolean transposeB,
+      int strideB, HostMatrix c, int m, int n, int k, double alpha, double beta) {
     int opA = transposeA ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans;
     int opB = transposeB ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans;
     if (c.type() == DataType.FLOAT) {
       openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor, opA, opB, m, n, k, (float) alpha,
-          a.floats(), a.columns(), b.floats(), b.columns(), (float) beta, c.floats(), n);
+          a.floats(), strideA, b.floats(), strideB, (float) beta, c.floats(), n);
     } else {
       openblas_nolapack.cblas_dgemm(openblas_nolapack.CblasRowMajor, opA, opB, m, n, k, alpha,
-          a.doubles(), a.columns(), b.doubles(), b.columns(), beta, c.doubles(), n);
+          a.doubles(), strideA, b.doubles(), strideB, beta, c.doubles(), n);
     }
   }
 
