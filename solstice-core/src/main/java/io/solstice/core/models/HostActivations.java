@@ -1,6 +1,7 @@
 package io.solstice.core.models;
 
 import io.solstice.core.nd4j.HostMatrix;
+import io.solstice.core.nd4j.VectorApi;
 import java.nio.ByteBuffer;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
@@ -19,6 +20,10 @@ import org.nd4j.linalg.api.buffer.DataType;
  * the bias, the ReLU and its derivative together are about 4% of a 784-256-10 step (JFR).
  * Matrices that are not dense host memory (GPU memory, strided views) are left to ND4J: each
  * method says whether it did the work.
+ *
+ * <p>In float32, where the JVM has Java 17's Vector API ({@link VectorActivations}), the ReLU and
+ * its derivative work in place instead of copying the values through heap arrays, with the same
+ * result bit for bit.
  */
 final class HostActivations {
 
@@ -29,7 +34,18 @@ final class HostActivations {
   private static final long DOUBLE_MAGNITUDE = 0x7fff_ffff_ffff_ffffL;
   private static final long DOUBLE_INFINITY = 0x7ff0_0000_0000_0000L;
 
+  /**
+   * Whether float32 ReLUs run {@link VectorActivations}: probed once. A lambda, not a method
+   * reference, so that the class is loaded only inside the probe, where a missing module is caught.
+   */
+  private static final boolean VECTORS = VectorApi.runs(() -> VectorActivations.probe());
+
   private HostActivations() {}
+
+  /** Whether this JVM runs {@link VectorActivations}' loops for float32 ReLUs. */
+  static boolean vectorsAvailable() {
+    return VECTORS;
+  }
 
   /**
    * {@code out += bias} on every row.
@@ -83,12 +99,19 @@ final class HostActivations {
    * @return false when the matrix is not a host buffer and nothing was done
    */
   static boolean relu(HostMatrix out) {
+    return relu(out, VECTORS);
+  }
+
+  /** {@link #relu(HostMatrix)} on the vector loop (it must be available) or not. */
+  static boolean relu(HostMatrix out, boolean vectors) {
     ByteBuffer bytes = out.bytes();
     if (bytes == null) {
       return false;
     }
     int length = out.rows() * out.columns();
-    if (out.type() == DataType.FLOAT) {
+    if (vectors && out.type() == DataType.FLOAT) {
+      VectorActivations.relu(bytes, length);
+    } else if (out.type() == DataType.FLOAT) {
       reluFloatBits(bytes.asIntBuffer(), length);
     } else {
       reluDoubleBits(bytes.asLongBuffer(), length);
@@ -105,6 +128,11 @@ final class HostActivations {
    * @return false when the matrices are not host buffers of one type and shape, and nothing was done
    */
   static boolean reluBackward(HostMatrix activation, HostMatrix delta) {
+    return reluBackward(activation, delta, VECTORS);
+  }
+
+  /** {@link #reluBackward(HostMatrix, HostMatrix)} on the vector loop (it must be available) or not. */
+  static boolean reluBackward(HostMatrix activation, HostMatrix delta, boolean vectors) {
     ByteBuffer a = activation.bytes();
     ByteBuffer d = delta.bytes();
     if (a == null || d == null || activation.type() != delta.type()
@@ -112,7 +140,9 @@ final class HostActivations {
       return false;
     }
     int length = delta.rows() * delta.columns();
-    if (delta.type() == DataType.FLOAT) {
+    if (vectors && delta.type() == DataType.FLOAT) {
+      VectorActivations.reluBackward(a, d, length);
+    } else if (delta.type() == DataType.FLOAT) {
       IntBuffer av = a.asIntBuffer();
       IntBuffer dv = d.asIntBuffer();
       int[] ac = new int[Math.min(CHUNK, length)];

@@ -78,8 +78,11 @@ final class HostAdam {
   static final List<String> VARIABLES = List.of(AdamUpdater.M_STATE, AdamUpdater.V_STATE);
   /** Helper threads per update at most, besides the calling thread. */
   private static final int HELPERS_AT_MOST = 3;
-  /** Whether this JVM can run {@link VectorAdam}'s loop: probed once. */
-  private static final boolean VECTORS_AVAILABLE = probeVectors();
+  /**
+   * Whether this JVM can run {@link VectorAdam}'s loop: probed once. A lambda, not a method
+   * reference, so that VectorAdam is loaded only inside the probe, where a missing module is caught.
+   */
+  private static final boolean VECTORS_AVAILABLE = VectorApi.runs(() -> VectorAdam.probe());
 
   private final Adam config;
   private final DataType type;
@@ -191,19 +194,6 @@ final class HostAdam {
   /** Whether this JVM can run {@link VectorAdam}'s loop; where not, {@link #forUpdater} uses the plain loop. */
   static boolean vectorsAvailable() {
     return VECTORS_AVAILABLE;
-  }
-
-  private static boolean probeVectors() {
-    if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
-      return false;
-    }
-    try {
-      VectorAdam.probe();
-      return true;
-    } catch (LinkageError unusable) {
-      // The module's classes missing, or a later version of its API (Java 19 on).
-      return false;
-    }
   }
 
   /**

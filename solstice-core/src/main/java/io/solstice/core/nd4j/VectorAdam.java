@@ -19,11 +19,8 @@ import jdk.incubator.vector.VectorSpecies;
  * store an underflowing moment as zero ({@link SubnormalMoments}), so both loops give the same
  * bits ({@code HostAdamTest}).
  *
- * <p>Java 17 and 18 only: their incubator API reads vectors from a {@link ByteBuffer}, which
- * later versions replaced with memory segments. The JVM resolves the module only when started
- * with {@code --add-modules=jdk.incubator.vector} (it then prints a warning that it uses an
- * incubator module). {@link HostAdam} calls {@link #probe()} once and falls back to its plain
- * loop where this class cannot run.
+ * <p>Java 17 and 18 only, with the module added ({@link VectorApi}): {@link HostAdam} calls {@link
+ * #probe()} once and falls back to its plain loop where this class cannot run.
  */
 final class VectorAdam {
 
