@@ -4,9 +4,8 @@ package io.solstice.core.nd4j;
  * Whether this JVM runs a loop written on Java 17's incubating Vector API ({@code
  * jdk.incubator.vector}). The JVM resolves that module only when started with {@code
  * --add-modules=jdk.incubator.vector} (and then prints a warning that it uses an incubator
- * module), and Java 19 replaced the API's {@link java.nio.ByteBuffer}
- * methods with memory segments, so each such loop keeps a plain Java twin and asks here, once,
- * which one to run.
+ * module), and Java 19 replaced the API's {@link java.nio.ByteBuffer} methods with memory
+ * segments, so each such loop keeps a plain Java twin and asks here, once, which one to run.
  *
  * <p>Thread safety: stateless.
  */

@@ -14,10 +14,9 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 /**
  * The Java bias, ReLU and ReLU derivative against ND4J's ops, bit for bit, in both precisions and,
  * for the ReLU and its derivative, on both loops (the plain one and, where the JVM has it, the
- * Vector API's), with the bias a view
- * into a flat parameter array (as the model's is) and the values where a ReLU on bits could go
- * wrong among them: both zeros, both infinities, NaNs of either sign, the smallest subnormals and
- * the largest finite values.
+ * Vector API's), with the bias a view into a flat parameter array (as the model's is) and the
+ * values where a ReLU on bits could go wrong among them: both zeros, both infinities, NaNs of
+ * either sign, the smallest subnormals and the largest finite values.
  */
 class HostActivationsTest {
 
