@@ -118,8 +118,7 @@ public final class MlpClassifier extends MlpModel
 
   @Override
   public Step<MlpClassifier, ClassificationMetrics> trainStep(TensorBatch batch) {
-    BatchResult result = computeGradients(batch.features(), batch.labels());
-    network.step();
+    BatchResult result = computeGradients(batch.features(), batch.labels(), true);
     return Step.of(this, result.metrics(classes()));
   }
 
@@ -156,7 +155,7 @@ public final class MlpClassifier extends MlpModel
    * @return the mean cross-entropy loss of the batch
    */
   public double gradients(INDArray features, INDArray labels) {
-    return computeGradients(features, labels).meanLoss;
+    return computeGradients(features, labels, false).meanLoss;
   }
 
   /**
@@ -193,7 +192,8 @@ public final class MlpClassifier extends MlpModel
     return lossAndPredictions(network.forward(features, false, false), null).predictions;
   }
 
-  private BatchResult computeGradients(INDArray features, INDArray labels) {
+  /** The batch's loss and metrics, with every gradient written and, when {@code step}, the optimizer applied. */
+  private BatchResult computeGradients(INDArray features, INDArray labels, boolean step) {
     long rows = features.shape()[0];
     int[] targets = readLabels(labels, rows);
     MlpBuffers buffers = network.forward(features, true, true);
@@ -219,7 +219,11 @@ public final class MlpClassifier extends MlpModel
       result = lossAndPredictions(buffers, targets);
       outputDelta(buffers, targets);
     }
-    network.backward(buffers);
+    if (step) {
+      network.backwardAndStep(buffers);
+    } else {
+      network.backward(buffers);
+    }
     return result;
   }
 

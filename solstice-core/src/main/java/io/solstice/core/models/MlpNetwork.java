@@ -173,11 +173,35 @@ final class MlpNetwork {
    * gradient with respect to the outputs in {@link #outputs}'s buffer, and consumes it.
    */
   void backward(MlpBuffers buffers) {
+    backward(buffers, true);
+  }
+
+  /**
+   * {@link #backward} then {@link #step}, with the same result bit for bit, except that the first
+   * layer's weight gradient is made inside the update, in tiles, where that pays ({@link
+   * FirstLayerTiles}).
+   */
+  void backwardAndStep(MlpBuffers buffers) {
+    HostMatrix features = buffers.source;
+    HostMatrix firstDelta = layers() > 1 ? buffers.deltas[0] : outputMatrix(buffers);
+    FirstLayerTiles tiles = FirstLayerTiles.of(features, firstDelta, weightGradients[0],
+        parameters.offset(weightName(0)), optimizer);
+    backward(buffers, tiles == null);
+    if (tiles == null) {
+      step();
+    } else {
+      optimizer.step(tiles);
+    }
+  }
+
+  private void backward(MlpBuffers buffers, boolean firstWeightGradient) {
     int layers = layers();
     HostMatrix delta = outputMatrix(buffers);
     for (int l = layers - 1; l >= 0; l--) {
       HostMatrix previous = l == 0 ? buffers.source : buffers.activations[l - 1];
-      HostGemm.gemm(previous, delta, weightGradients[l], true, false, 1.0, 0.0);
+      if (l > 0 || firstWeightGradient) {
+        HostGemm.gemm(previous, delta, weightGradients[l], true, false, 1.0, 0.0);
+      }
       HostGemm.gemm(buffers.ones, delta, biasGradients[l], false, false, 1.0, 0.0);
       if (l > 0) {
         HostMatrix previousDelta = buffers.deltas[l - 1];

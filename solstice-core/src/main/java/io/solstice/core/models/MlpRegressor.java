@@ -80,8 +80,7 @@ public final class MlpRegressor extends MlpModel
 
   @Override
   public Step<MlpRegressor, RegressionMetrics> trainStep(TensorBatch batch) {
-    RegressionMetrics metrics = computeGradients(batch.features(), batch.labels()).metrics;
-    network.step();
+    RegressionMetrics metrics = computeGradients(batch.features(), batch.labels(), true).metrics;
     return Step.of(this, metrics);
   }
 
@@ -103,7 +102,7 @@ public final class MlpRegressor extends MlpModel
    * @return the loss of the batch (see {@link #loss})
    */
   public double gradients(INDArray features, INDArray targets) {
-    return computeGradients(features, targets).loss;
+    return computeGradients(features, targets, false).loss;
   }
 
   /**
@@ -134,14 +133,19 @@ public final class MlpRegressor extends MlpModel
     return lossOf(MlpNetwork.outputs(network.forward(features, false, true)).data().asDouble(), t);
   }
 
-  private BatchResult computeGradients(INDArray features, INDArray labels) {
+  /** The batch's loss and metrics, with every gradient written and, when {@code step}, the optimizer applied. */
+  private BatchResult computeGradients(INDArray features, INDArray labels, boolean step) {
     double[] targets = readTargets(labels, features.size(0));
     MlpBuffers buffers = network.forward(features, true, true);
     INDArray outputBuffer = MlpNetwork.outputs(buffers);
     double[] outputs = outputBuffer.data().asDouble();
     BatchResult result = new BatchResult(metrics(outputs, targets), lossOf(outputs, targets));
     outputDelta(outputBuffer, outputs, targets);
-    network.backward(buffers);
+    if (step) {
+      network.backwardAndStep(buffers);
+    } else {
+      network.backward(buffers);
+    }
     return result;
   }
 

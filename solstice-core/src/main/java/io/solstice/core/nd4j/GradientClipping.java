@@ -27,7 +27,7 @@ public interface GradientClipping {
    * @return the no-op clipping
    */
   static GradientClipping none() {
-    return gradient -> {};
+    return NoClipping.INSTANCE;
   }
 
   /**

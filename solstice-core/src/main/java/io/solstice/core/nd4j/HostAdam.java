@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -39,6 +40,10 @@ import org.nd4j.linalg.learning.config.Adam;
  * three helper threads of the common pool, as many as ND4J's op threads ({@code
  * OMP_NUM_THREADS}) and the cores allow: ND4J's threads sleep while Java code runs, so their cores
  * are free. The result does not depend on how the chunks were shared.
+ *
+ * <p>An update can also make a run of the gradient itself, tile by tile ({@link GradientTiles}):
+ * each tile is updated right after it is made, by the thread that made it, while it is in that
+ * core's cache.
  *
  * <p>In float32, where the JVM has Java 17's Vector API ({@code --add-modules=jdk.incubator.vector};
  * {@link VectorAdam}), the loop reads and writes the gradient and the parameters in place instead
@@ -290,6 +295,36 @@ final class HostAdam {
    *     update into the gradient instead
    */
   void apply(int iteration, int epoch, ByteBuffer values) {
+    run(iteration, epoch, values, null);
+  }
+
+  /**
+   * {@link #apply(int, int, ByteBuffer)} for a gradient of which a run of values is not made yet:
+   * each of the tiles is made ({@link GradientTiles#make}) and its values updated at once, by
+   * whichever thread of the update takes it, while the rest of the gradient is updated in chunks.
+   * The result is what making every tile first and then calling {@link #apply(int, int,
+   * ByteBuffer)} gives, bit for bit.
+   *
+   * @param values the parameters to update, as long as the gradient
+   * @param tiles the tiles, which lie within the gradient
+   */
+  void apply(int iteration, int epoch, ByteBuffer values, GradientTiles tiles) {
+    if (values == null) {
+      throw new IllegalArgumentException("tiles are updated with the subtraction in the same pass only");
+    }
+    int last = tiles.count() - 1;
+    if (last < 0 || tiles.start(0) < 0 || tiles.end(last) > length) {
+      throw new IllegalArgumentException("the tiles must lie within the gradient's " + length + " values");
+    }
+    for (int t = 0; t <= last; t++) {
+      if (tiles.end(t) <= tiles.start(t) || (t < last && tiles.end(t) != tiles.start(t + 1))) {
+        throw new IllegalArgumentException("tile " + t + " is empty or does not end where the next one starts");
+      }
+    }
+    run(iteration, epoch, values, tiles);
+  }
+
+  private void run(int iteration, int epoch, ByteBuffer values, GradientTiles tiles) {
     double beta1 = config.getBeta1();
     double beta2 = config.getBeta2();
     double epsilon = config.getEpsilon();
@@ -297,20 +332,20 @@ final class HostAdam {
         * Math.sqrt(1 - Math.pow(beta2, iteration + 1.0)) / (1 - Math.pow(beta1, iteration + 1.0));
     boolean floats = type == DataType.FLOAT;
     boolean flushSecond = SubnormalMoments.flushesSecondMoment(epsilon);
-    int chunks = (length + CHUNK - 1) / CHUNK;
     // Absolute bulk gets and puts leave a view's position alone, so threads share these views.
     FloatBuffer floatValues = floats && values != null ? values.asFloatBuffer() : null;
     DoubleBuffer doubleValues = !floats && values != null ? values.asDoubleBuffer() : null;
-    ChunkUpdate update = vectors
-        ? (chunk, copies) -> forEachBlock(chunk, length, (start, n) -> VectorAdam.update(gradientBytes, values, start,
-            n, mFloats[start / BLOCK], vFloats[start / BLOCK], (float) beta1, (float) beta2, (float) epsilon,
-            (float) stepSize, flushSecond))
+    RangeUpdate update = vectors
+        ? (start, end, copies) -> forEachBlock(start, end, (from, n, offset) -> VectorAdam.update(gradientBytes,
+            values, from, n, mFloats[from / BLOCK], vFloats[from / BLOCK], offset, (float) beta1, (float) beta2,
+            (float) epsilon, (float) stepSize, flushSecond))
         : floats
-        ? (chunk, copies) -> forEachBlock(chunk, length, (start, n) -> applyFloat(start, n, (float[][]) copies,
-            floatValues, (float) beta1, (float) beta2, (float) epsilon, (float) stepSize, flushSecond))
-        : (chunk, copies) -> forEachBlock(chunk, length, (start, n) -> applyDouble(start, n, (double[][]) copies,
-            doubleValues, beta1, beta2, epsilon, stepSize, flushSecond));
-    Pass pass = new Pass(chunks, update);
+        ? (start, end, copies) -> forEachBlock(start, end, (from, n, offset) -> applyFloat(from, n, offset,
+            (float[][]) copies, floatValues, (float) beta1, (float) beta2, (float) epsilon, (float) stepSize,
+            flushSecond))
+        : (start, end, copies) -> forEachBlock(start, end, (from, n, offset) -> applyDouble(from, n, offset,
+            (double[][]) copies, doubleValues, beta1, beta2, epsilon, stepSize, flushSecond));
+    Pass pass = new Pass(new Units(length, tiles), update);
     int helpers = length < PARALLEL_FROM ? 0 : Math.min(HELPERS_AT_MOST, threads - 1);
     for (int h = 0; h < helpers; h++) {
       ForkJoinPool.commonPool().execute(
@@ -320,57 +355,107 @@ final class HostAdam {
     pass.awaitDone();
   }
 
-  /** The update of one chunk of values, with the block copies of the thread that runs it. */
-  private interface ChunkUpdate {
-    void apply(int chunk, Object copies);
+  /** The update of the values from {@code start} to before {@code end}, with the block copies of the thread that runs it. */
+  private interface RangeUpdate {
+    void apply(int start, int end, Object copies);
   }
 
-  /** The update of the {@code n} values from {@code start}, at most one {@link #BLOCK}. */
+  /** The update of the {@code n} values from {@code start}, within one {@link #BLOCK}, from its value {@code offset}. */
   private interface BlockUpdate {
-    void apply(int start, int n);
+    void apply(int start, int n, int offset);
   }
 
-  private static void forEachBlock(int chunk, int length, BlockUpdate update) {
-    int end = Math.min(length, (chunk + 1) * CHUNK);
-    for (int start = chunk * CHUNK; start < end; start += BLOCK) {
-      update.apply(start, Math.min(BLOCK, end - start));
+  private static void forEachBlock(int start, int end, BlockUpdate update) {
+    for (int from = start; from < end; ) {
+      int to = Math.min(end, (from / BLOCK + 1) * BLOCK);
+      update.apply(from, to - from, from % BLOCK);
+      from = to;
     }
   }
 
   /**
-   * The chunks of one update, taken one at a time by the calling thread and by helpers of the
-   * common pool. A helper that starts late finds nothing left, and a pool busy with other work
-   * only means the calling thread does every chunk: it never waits for a helper to start, only
-   * for chunks a helper has already taken (each a few microseconds). Each value's arithmetic
-   * does not depend on which thread computes it, so the result is the same bit for bit.
+   * One update's units of work: the tiles first, each made then updated, then the rest of the
+   * values in chunks of {@link #CHUNK}, those before the tiles and those after them.
+   */
+  private static final class Units {
+    private final GradientTiles tiles;
+    private final int tileCount;
+    private final int length;
+    /** Where the tiles start and end (both 0 without tiles). */
+    private final int tilesStart;
+    private final int tilesEnd;
+    private final int chunksBefore;
+    private final int count;
+
+    Units(int length, GradientTiles tiles) {
+      this.tiles = tiles;
+      this.length = length;
+      this.tileCount = tiles == null ? 0 : tiles.count();
+      this.tilesStart = tiles == null ? 0 : tiles.start(0);
+      this.tilesEnd = tiles == null ? 0 : tiles.end(tileCount - 1);
+      this.chunksBefore = (tilesStart + CHUNK - 1) / CHUNK;
+      this.count = tileCount + chunksBefore + (length - tilesEnd + CHUNK - 1) / CHUNK;
+    }
+
+    /** Makes the unit's tile, if it is one, and updates its values. */
+    void run(int unit, RangeUpdate update, Object copies) {
+      if (unit < tileCount) {
+        tiles.make(unit);
+        update.apply(tiles.start(unit), tiles.end(unit), copies);
+        return;
+      }
+      int chunk = unit - tileCount;
+      int start = chunk < chunksBefore ? chunk * CHUNK : tilesEnd + (chunk - chunksBefore) * CHUNK;
+      int end = Math.min(chunk < chunksBefore ? tilesStart : length, start + CHUNK);
+      update.apply(start, end, copies);
+    }
+  }
+
+  /**
+   * The units of one update (tiles and chunks), taken one at a time by the calling thread and by
+   * helpers of the common pool. A helper that starts late finds nothing left, and a pool busy
+   * with other work only means the calling thread runs every unit: it never waits for a helper to
+   * start, only for units a helper has already taken (each a few microseconds, a tile some tens).
+   * Each value's arithmetic does not depend on which thread computes it, so the result is the
+   * same bit for bit.
    *
-   * <p>The calling thread takes chunks from the first on, helpers from the last one back, so that
+   * <p>The calling thread takes units from the first on, helpers from the last one back, so that
    * each thread streams through memory in one direction and they meet once. After a two-thread
    * gemm of a 784 x 300 weight gradient, two threads updated it in 96-105 us that way, against
    * 102-116 us taking chunks alternately from one counter (a scratch program, six rounds).
    */
   private static final class Pass {
-    private final int chunks;
-    private final ChunkUpdate update;
-    /** The chunks not taken yet, from {@code first(range)} to before {@code end(range)}. */
+    private final Units units;
+    private final int count;
+    private final RangeUpdate update;
+    /** The units not taken yet, from {@code first(range)} to before {@code end(range)}. */
     private final AtomicLong range;
     private final AtomicInteger done = new AtomicInteger();
+    /** The first failure of a unit (a tile that could not be made), rethrown by {@link #awaitDone}. */
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
 
-    Pass(int chunks, ChunkUpdate update) {
-      this.chunks = chunks;
+    Pass(Units units, RangeUpdate update) {
+      this.units = units;
+      this.count = units.count;
       this.update = update;
-      this.range = new AtomicLong(chunks);
+      this.range = new AtomicLong(count);
     }
 
-    /** Updates chunks until none is left: from the front, or from the end. */
+    /** Runs units until none is left: from the front, or from the end. */
     void take(Object copies, boolean fromTheEnd) {
-      for (int chunk = next(fromTheEnd); chunk >= 0; chunk = next(fromTheEnd)) {
-        update.apply(chunk, copies);
-        done.incrementAndGet();
+      for (int unit = next(fromTheEnd); unit >= 0; unit = next(fromTheEnd)) {
+        try {
+          units.run(unit, update, copies);
+        } catch (Throwable t) {
+          // Counted as done all the same, so that the calling thread stops waiting and throws it.
+          failure.compareAndSet(null, t);
+        } finally {
+          done.incrementAndGet();
+        }
       }
     }
 
-    /** Takes the first or the last chunk left, or returns -1 when none is. */
+    /** Takes the first or the last unit left, or returns -1 when none is. */
     private int next(boolean fromTheEnd) {
       while (true) {
         long left = range.get();
@@ -387,19 +472,29 @@ final class HostAdam {
     }
 
     void awaitDone() {
-      // At most the chunks helpers are computing: spin briefly, then give up the core, in case
+      // At most the units helpers are running: spin briefly, then give up the core, in case
       // a helper that holds a chunk needs it.
-      for (int spins = 0; done.get() < chunks; spins++) {
+      for (int spins = 0; done.get() < count; spins++) {
         if (spins < 1_000) {
           Thread.onSpinWait();
         } else {
           Thread.yield();
         }
       }
+      Throwable failed = failure.get();
+      if (failed instanceof RuntimeException) {
+        throw (RuntimeException) failed;
+      }
+      if (failed instanceof Error) {
+        throw (Error) failed;
+      }
+      if (failed != null) {
+        throw new IllegalStateException(failed);
+      }
     }
   }
 
-  private void applyFloat(int start, int n, float[][] copies, FloatBuffer p,
+  private void applyFloat(int start, int n, int offset, float[][] copies, FloatBuffer p,
       float beta1, float beta2, float epsilon, float stepSize, boolean flushSecond) {
     FloatBuffer g = gradientFloats;
     float[] gc = copies[0];
@@ -421,11 +516,11 @@ final class HostAdam {
     // against 210 and 1,400-1,500 us before).
     for (int i = 0; i < n; i++) {
       float gi = gc[i];
-      float mi = SubnormalMoments.flush(beta1 * mc[i] + gi * oneMinusBeta1);
-      float vi = beta2 * vc[i] + gi * gi * oneMinusBeta2;
+      float mi = SubnormalMoments.flush(beta1 * mc[offset + i] + gi * oneMinusBeta1);
+      float vi = beta2 * vc[offset + i] + gi * gi * oneMinusBeta2;
       vi = flushSecond ? SubnormalMoments.flush(vi) : vi;
-      mc[i] = mi;
-      vc[i] = vi;
+      mc[offset + i] = mi;
+      vc[offset + i] = vi;
       pc[i] -= mi * stepSize / ((float) Math.sqrt(vi) + epsilon);
     }
     if (p == null) {
@@ -440,7 +535,7 @@ final class HostAdam {
 
   // The float32 loop again for float64: Java has no generics over primitive arrays, and one
   // loop over doubles would widen every float32 value and change its rounding.
-  private void applyDouble(int start, int n, double[][] copies, DoubleBuffer p,
+  private void applyDouble(int start, int n, int offset, double[][] copies, DoubleBuffer p,
       double beta1, double beta2, double epsilon, double stepSize, boolean flushSecond) {
     DoubleBuffer g = gradientDoubles;
     double[] gc = copies[0];
@@ -455,11 +550,11 @@ final class HostAdam {
     }
     for (int i = 0; i < n; i++) {
       double gi = gc[i];
-      double mi = SubnormalMoments.flush(beta1 * mc[i] + gi * (1 - beta1));
-      double vi = beta2 * vc[i] + gi * gi * (1 - beta2);
+      double mi = SubnormalMoments.flush(beta1 * mc[offset + i] + gi * (1 - beta1));
+      double vi = beta2 * vc[offset + i] + gi * gi * (1 - beta2);
       vi = flushSecond ? SubnormalMoments.flush(vi) : vi;
-      mc[i] = mi;
-      vc[i] = vi;
+      mc[offset + i] = mi;
+      vc[offset + i] = vi;
       pc[i] -= mi * stepSize / (Math.sqrt(vi) + epsilon);
     }
     if (p == null) {

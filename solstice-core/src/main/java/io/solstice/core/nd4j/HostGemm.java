@@ -1,5 +1,7 @@
 package io.solstice.core.nd4j;
 
+import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.openblas.global.openblas_nolapack;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -59,7 +61,7 @@ public final class HostGemm {
    */
   public static void gemm(HostMatrix a, HostMatrix b, HostMatrix c, boolean transposeA, boolean transposeB,
       double alpha, double beta) {
-    if (!fits(a, b, c, transposeA, transposeB)) {
+    if (!takes(a, b, c, transposeA, transposeB)) {
       Nd4j.gemm(a.array(), b.array(), c.array(), transposeA, transposeB, alpha, beta);
       return;
     }
@@ -90,6 +92,40 @@ public final class HostGemm {
     multiply(b, transposeFirst, firstStride, a, transposeSecond, secondStride, c, n, m, k, alpha, beta);
   }
 
+  /**
+   * Rows {@code from} to before {@code to} of {@code c = a^T b}, in one cblas call: what those
+   * rows of the whole product hold, bit for bit, since OpenBLAS computes each value of a product
+   * the same way whichever rows the call covers ({@code HostGemmTest}). For making a weight
+   * gradient in tiles ({@link GradientTiles}).
+   *
+   * @param a [k, m], host memory ({@link #takes})
+   * @param b [k, n]
+   * @param c [m, n]: only the rows asked for are written
+   * @throws IllegalArgumentException when {@link #takes} does not, or the rows are not within c
+   */
+  public static void transposedProductRows(HostMatrix a, HostMatrix b, HostMatrix c, int from, int to) {
+    if (!takes(a, b, c, true, false)) {
+      throw new IllegalArgumentException("rows of a^T b need host matrices of one type with shapes that agree");
+    }
+    if (from < 0 || to > c.rows() || from >= to) {
+      throw new IllegalArgumentException("rows " + from + " to " + to + " are not within the product's " + c.rows());
+    }
+    int n = c.columns();
+    int k = a.rows();
+    long firstValue = (long) from * n;
+    if (c.type() == DataType.FLOAT) {
+      openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor, openblas_nolapack.CblasTrans,
+          openblas_nolapack.CblasNoTrans, to - from, n, k, 1f, new FloatPointer(a.floats()).position(
+              a.floats().position() + from), a.columns(), b.floats(), n, 0f,
+          new FloatPointer(c.floats()).position(c.floats().position() + firstValue), n);
+    } else {
+      openblas_nolapack.cblas_dgemm(openblas_nolapack.CblasRowMajor, openblas_nolapack.CblasTrans,
+          openblas_nolapack.CblasNoTrans, to - from, n, k, 1.0, new DoublePointer(a.doubles()).position(
+              a.doubles().position() + from), a.columns(), b.doubles(), n, 0.0,
+          new DoublePointer(c.doubles()).position(c.doubles().position() + firstValue), n);
+    }
+  }
+
   /** One row-major cblas call: {@code c [m, n] = alpha op(a) op(b) + beta c}, with the given strides. */
   private static void multiply(HostMatrix a, boolean transposeA, int strideA, HostMatrix b, boolean transposeB,
       int strideB, HostMatrix c, int m, int n, int k, double alpha, double beta) {
@@ -108,7 +144,7 @@ public final class HostGemm {
    * Whether cblas can take these matrices as they are: host memory of one type (float32 or
    * float64), each dense row-major, with shapes that agree.
    */
-  static boolean fits(HostMatrix a, HostMatrix b, HostMatrix c, boolean transposeA, boolean transposeB) {
+  public static boolean takes(HostMatrix a, HostMatrix b, HostMatrix c, boolean transposeA, boolean transposeB) {
     if (!a.onHost() || !b.onHost() || !c.onHost() || a.type() != c.type() || b.type() != c.type()) {
       return false;
     }

@@ -150,6 +150,41 @@ public final class Optimizer {
     iteration++;
   }
 
+  /**
+   * Whether {@link #step(GradientTiles)} updates each tile as soon as it is made: Adam on the
+   * host, subtracting in the same pass, with no clipping or regularization (each needs the whole
+   * gradient, or the parameters as they were, before any value is updated). Where not, it makes
+   * every tile first and then steps: a caller that can make the gradient more cheaply in one
+   * piece asks here first.
+   *
+   * @return whether tiles are made inside the update
+   */
+  public boolean updatesTiles() {
+    return hostAdam != null && valuesBytes != null && config.clipping == GradientClipping.none()
+        && config.regularizations.isEmpty();
+  }
+
+  /**
+   * {@link #step()} for a gradient of which a run of values is not made yet: the tiles are made
+   * ({@link GradientTiles#make}) inside the update, each updated at once, while the rest of
+   * {@link Parameters#gradients()} must hold its values already. The parameters and the
+   * optimizer's state come out as after making every tile and calling {@link #step()}, bit for
+   * bit.
+   *
+   * @param tiles the tiles, which lie within the flat gradient
+   */
+  public void step(GradientTiles tiles) {
+    if (!updatesTiles()) {
+      for (int t = 0; t < tiles.count(); t++) {
+        tiles.make(t);
+      }
+      step();
+      return;
+    }
+    hostAdam.apply(iteration, epoch, valuesBytes, tiles);
+    iteration++;
+  }
+
   private void regularize(Regularization.ApplyStep when, double learningRate) {
     for (Regularization regularization : config.regularizations) {
       if (regularization.applyStep() != when) {

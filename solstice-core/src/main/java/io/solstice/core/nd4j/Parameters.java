@@ -167,8 +167,15 @@ public final class Parameters {
     return slot(name).spec.shape.clone();
   }
 
-  /** The offset of a parameter in the flat buffers, for optimizers that slice their state. */
-  long offset(String name) {
+  /**
+   * The offset of a parameter in the flat buffers: where its values start in {@link #values()}
+   * and {@link #gradients()}, for optimizers that slice their state and for a part of the
+   * gradient made inside the update ({@link GradientTiles}).
+   *
+   * @param name the parameter's name
+   * @return the index of its first value
+   */
+  public long offset(String name) {
     return slot(name).offset;
   }
 

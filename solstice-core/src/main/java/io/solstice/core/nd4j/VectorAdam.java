@@ -31,18 +31,19 @@ final class VectorAdam {
 
   /**
    * Updates the {@code n} values from {@code start}: advances the moments {@code m} and {@code v}
-   * (one block each, from index 0) and subtracts each update from {@code values}, or, when {@code
+   * (one block each, from index {@code momentOffset}) and subtracts each update from {@code values}, or, when {@code
    * values} is null, writes the update over the gradient.
    *
    * @param gradient the flat gradient, float32 in native order
    * @param values the flat parameters like the gradient, or null
    * @param start the first value's index in the flat buffers
-   * @param n how many values, at most the moments' length
+   * @param n how many values, at most the moments' length less {@code momentOffset}
+   * @param momentOffset where the values' moments start in {@code m} and {@code v}
    * @param flushSecond whether second moments are flushed too ({@link
    *     SubnormalMoments#flushesSecondMoment})
    */
   static void update(ByteBuffer gradient, ByteBuffer values, int start, int n, float[] m, float[] v,
-      float beta1, float beta2, float epsilon, float stepSize, boolean flushSecond) {
+      int momentOffset, float beta1, float beta2, float epsilon, float stepSize, boolean flushSecond) {
     float oneMinusBeta1 = 1 - beta1;
     float oneMinusBeta2 = 1 - beta2;
     ByteBuffer out = values == null ? gradient : values;
@@ -50,16 +51,16 @@ final class VectorAdam {
     for (int end = SPECIES.loopBound(n); i < end; i += SPECIES.length()) {
       int offset = (start + i) * Float.BYTES;
       FloatVector g = FloatVector.fromByteBuffer(SPECIES, gradient, offset, ORDER);
-      FloatVector mi = FloatVector.fromArray(SPECIES, m, i).mul(beta1).add(g.mul(oneMinusBeta1));
-      FloatVector vi = FloatVector.fromArray(SPECIES, v, i).mul(beta2).add(g.mul(g).mul(oneMinusBeta2));
+      FloatVector mi = FloatVector.fromArray(SPECIES, m, momentOffset + i).mul(beta1).add(g.mul(oneMinusBeta1));
+      FloatVector vi = FloatVector.fromArray(SPECIES, v, momentOffset + i).mul(beta2).add(g.mul(g).mul(oneMinusBeta2));
       // SubnormalMoments.flush, lane by lane: a select, where the plain loop's comparison
       // keeps the JIT from vectorising it.
       mi = mi.blend(0f, mi.abs().lt(Float.MIN_NORMAL));
       if (flushSecond) {
         vi = vi.blend(0f, vi.lt(Float.MIN_NORMAL));
       }
-      mi.intoArray(m, i);
-      vi.intoArray(v, i);
+      mi.intoArray(m, momentOffset + i);
+      vi.intoArray(v, momentOffset + i);
       FloatVector update = mi.mul(stepSize).div(vi.sqrt().add(epsilon));
       FloatVector result = values == null ? update
           : FloatVector.fromByteBuffer(SPECIES, values, offset, ORDER).sub(update);
@@ -68,11 +69,12 @@ final class VectorAdam {
     for (; i < n; i++) {
       int offset = (start + i) * Float.BYTES;
       float g = gradient.getFloat(offset);
-      float mi = SubnormalMoments.flush(beta1 * m[i] + g * oneMinusBeta1);
-      float vi = beta2 * v[i] + g * g * oneMinusBeta2;
+      int moment = momentOffset + i;
+      float mi = SubnormalMoments.flush(beta1 * m[moment] + g * oneMinusBeta1);
+      float vi = beta2 * v[moment] + g * g * oneMinusBeta2;
       vi = flushSecond ? SubnormalMoments.flush(vi) : vi;
-      m[i] = mi;
-      v[i] = vi;
+      m[moment] = mi;
+      v[moment] = vi;
       float update = mi * stepSize / ((float) Math.sqrt(vi) + epsilon);
       out.putFloat(offset, values == null ? update : values.getFloat(offset) - update);
     }
@@ -87,7 +89,7 @@ final class VectorAdam {
     // Direct, as ND4J's memory is: the loop's profile then sees one kind of buffer.
     ByteBuffer gradient = ByteBuffer.allocateDirect(n * Float.BYTES).order(ORDER);
     ByteBuffer values = ByteBuffer.allocateDirect(n * Float.BYTES).order(ORDER);
-    update(gradient, values, 0, n, new float[n], new float[n], 0.9f, 0.999f, 1e-8f, 1e-3f, true);
-    update(gradient, null, 0, n, new float[n], new float[n], 0.9f, 0.999f, 1e-8f, 1e-3f, true);
+    update(gradient, values, 0, n, new float[n], new float[n], 0, 0.9f, 0.999f, 1e-8f, 1e-3f, true);
+    update(gradient, null, 0, n, new float[n], new float[n], 0, 0.9f, 0.999f, 1e-8f, 1e-3f, true);
   }
 }

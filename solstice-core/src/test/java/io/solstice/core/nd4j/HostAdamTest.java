@@ -1,8 +1,10 @@
 package io.solstice.core.nd4j;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.nio.ByteBuffer;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -129,6 +131,144 @@ class HostAdamTest {
       for (String moment : oneThreadState.keySet()) {
         assertThat(sharedState.get(moment).data().asDouble()).as("%s moment %s", type, moment)
             .isEqualTo(oneThreadState.get(moment).data().asDouble());
+      }
+    }
+  }
+
+  /**
+   * Tiles of the gradient made inside the update, by whichever thread takes them, give what
+   * making them first and updating after gives: tiles that start and end inside the moments'
+   * blocks and the chunks, with values before and after them, in both precisions and both loops,
+   * on one thread and on several. Each tile is made once.
+   */
+  @Test
+  void tilesMadeInsideTheUpdateGiveTheWholeGradientsUpdateBitForBit() {
+    java.util.Random random = new java.util.Random(17);
+    int length = 2 * HostAdam.PARALLEL_FROM + 301;
+    int tilesStart = 1_000;
+    int tileLength = 7_201;
+    int tileCount = 9;
+    for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+      for (boolean vectors : new boolean[] {false, true}) {
+        if (vectors && (type != DataType.FLOAT || !HostAdam.vectorsAvailable())) {
+          continue;
+        }
+        for (int threads : new int[] {1, 2}) {
+          String what = type + (vectors ? ", vector loop, " : ", plain loop, ") + threads + " threads";
+          INDArray wholeGradient = Nd4j.create(type, length);
+          INDArray tiledGradient = Nd4j.create(type, length);
+          Adam config = new Adam(2e-3);
+          HostAdam whole = HostAdam.forUpdater(config, wholeGradient, threads, vectors);
+          HostAdam tiled = HostAdam.forUpdater(config, tiledGradient, threads, vectors);
+          INDArray wholeValues = Nd4j.rand(type, length);
+          INDArray tiledValues = wholeValues.dup();
+          for (int iteration = 0; iteration < 3; iteration++) {
+            INDArray gradient = randomGradient(random, length, type);
+            wholeGradient.assign(gradient);
+            // Outside the tiles the gradient is written before the update; inside, stale values
+            // that only the tiles overwrite.
+            tiledGradient.assign(gradient);
+            tiledGradient.get(NDArrayIndex.interval(tilesStart, tilesStart + tileCount * tileLength)).assign(Double.NaN);
+            CopiedTiles tiles = new CopiedTiles(gradient, tiledGradient, tilesStart, tileLength, tileCount);
+
+            whole.apply(iteration, 0, HostBytes.of(wholeValues));
+            tiled.apply(iteration, 0, HostBytes.of(tiledValues), tiles);
+
+            assertThat(tiles.made).as("%s: tiles made, step %d", what, iteration).hasSize(tileCount);
+            assertThat(tiledValues.data().asDouble()).as("%s: parameters after step %d", what, iteration)
+                .isEqualTo(wholeValues.data().asDouble());
+          }
+          whole.exportState();
+          tiled.exportState();
+          for (String moment : HostAdam.VARIABLES) {
+            assertThat(tiled.stateArrays().get(moment).data().asDouble()).as("%s: moment %s", what, moment)
+                .isEqualTo(whole.stateArrays().get(moment).data().asDouble());
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void aTileThatCannotBeMadeFailsTheUpdateOnTheCallingThread() {
+    int length = 2 * HostAdam.PARALLEL_FROM;
+    INDArray gradient = Nd4j.create(DataType.FLOAT, length);
+    HostAdam adam = HostAdam.forUpdater(new Adam(1e-3), gradient, 2);
+    INDArray values = Nd4j.rand(DataType.FLOAT, length);
+    GradientTiles failing = new CopiedTiles(gradient, gradient, 0, 4_096, 20) {
+      @Override
+      public void make(int tile) {
+        if (tile == 7) {
+          throw new IllegalStateException("tile 7 could not be made");
+        }
+        super.make(tile);
+      }
+    };
+
+    assertThatThrownBy(() -> adam.apply(0, 0, HostBytes.of(values), failing))
+        .isInstanceOf(IllegalStateException.class).hasMessage("tile 7 could not be made");
+  }
+
+  @Test
+  void refusesTilesThatDoNotFollowOneAnotherWithinTheGradient() {
+    INDArray gradient = Nd4j.create(DataType.FLOAT, 1_000);
+    HostAdam adam = HostAdam.forUpdater(new Adam(1e-3), gradient, 1);
+    ByteBuffer values = HostBytes.of(Nd4j.create(DataType.FLOAT, 1_000));
+
+    assertThatThrownBy(() -> adam.apply(0, 0, values, new CopiedTiles(gradient, gradient, 900, 60, 2)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("within the gradient's 1000 values");
+    GradientTiles gap = new CopiedTiles(gradient, gradient, 0, 100, 3) {
+      @Override
+      public int end(int tile) {
+        return super.end(tile) - 1;
+      }
+    };
+    assertThatThrownBy(() -> adam.apply(0, 0, values, gap))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("tile 0");
+    assertThatThrownBy(() -> adam.apply(0, 0, null, new CopiedTiles(gradient, gradient, 0, 100, 3)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("subtraction");
+  }
+
+  /** Tiles that copy their values from a gradient made beforehand, noting which were made. */
+  private static class CopiedTiles implements GradientTiles {
+    final java.util.Set<Integer> made = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final ByteBuffer source;
+    private final ByteBuffer target;
+    private final int width;
+    private final int first;
+    private final int tileLength;
+    private final int count;
+
+    CopiedTiles(INDArray source, INDArray target, int first, int tileLength, int count) {
+      this.source = HostBytes.of(source);
+      this.target = HostBytes.of(target);
+      this.width = source.dataType().width();
+      this.first = first;
+      this.tileLength = tileLength;
+      this.count = count;
+    }
+
+    @Override
+    public int count() {
+      return count;
+    }
+
+    @Override
+    public int start(int tile) {
+      return first + tile * tileLength;
+    }
+
+    @Override
+    public int end(int tile) {
+      return start(tile) + tileLength;
+    }
+
+    @Override
+    public void make(int tile) {
+      assertThat(made.add(tile)).as("tile %d made once", tile).isTrue();
+      // Absolute copies: tiles are made on several threads at once.
+      for (int i = start(tile) * width; i < end(tile) * width; i++) {
+        target.put(i, source.get(i));
       }
     }
   }

@@ -69,6 +69,53 @@ class HostGemmTest {
     }
   }
 
+  /**
+   * A weight gradient made in tiles of rows ({@link GradientTiles}) must be the gradient made
+   * whole: the first layer's shapes at batch 32 with the tiles a model makes (27 rows and a last
+   * one of 1), other tile heights, both precisions, into a view of a flat gradient.
+   */
+  @Test
+  void rowsOfATransposedProductAreThoseRowsOfTheWholeProductBitForBit() {
+    for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+      for (int[] mnk : new int[][] {{784, 300, 32}, {100, 37, 5}, {64, 10, 128}}) {
+        int m = mnk[0];
+        int n = mnk[1];
+        int k = mnk[2];
+        INDArray a = Nd4j.rand(type, k, m).subi(0.5);
+        INDArray b = Nd4j.rand(type, k, n).subi(0.5);
+        INDArray whole = Nd4j.create(type, m, n);
+        HostGemm.gemm(a, b, whole, true, false, 1.0, 0.0);
+        for (int rows : new int[] {27, 1, 7, m / 2 + 1}) {
+          INDArray flat = Nd4j.create(type, 1, 11 + m * n + 5);
+          INDArray tiled = flat.get(NDArrayIndex.point(0), NDArrayIndex.interval(11, 11 + m * n)).reshape(m, n);
+          for (int from = 0; from < m; from += rows) {
+            HostGemm.transposedProductRows(HostMatrix.of(a), HostMatrix.of(b), HostMatrix.of(tiled), from,
+                Math.min(m, from + rows));
+          }
+          assertThat(tiled.dup().data().asDouble()).as("%s %dx%dx%d in tiles of %d rows", type, m, n, k, rows)
+              .isEqualTo(whole.data().asDouble());
+          assertThat(flat.get(NDArrayIndex.point(0), NDArrayIndex.interval(0, 11)).sumNumber().doubleValue()
+              + flat.get(NDArrayIndex.point(0), NDArrayIndex.interval(11 + m * n, 16 + m * n)).sumNumber().doubleValue())
+              .as("nothing written outside the view").isZero();
+        }
+      }
+    }
+  }
+
+  @Test
+  void refusesRowsOutsideTheProductAndMatricesItCannotTake() {
+    HostMatrix a = HostMatrix.of(Nd4j.rand(DataType.FLOAT, 4, 6));
+    HostMatrix b = HostMatrix.of(Nd4j.rand(DataType.FLOAT, 4, 3));
+    HostMatrix c = HostMatrix.of(Nd4j.create(DataType.FLOAT, 6, 3));
+    assertThatThrownBy(() -> HostGemm.transposedProductRows(a, b, c, 4, 7))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("rows 4 to 7");
+    assertThatThrownBy(() -> HostGemm.transposedProductRows(a, b, c, 3, 3))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("rows 3 to 3");
+    HostMatrix doubles = HostMatrix.of(Nd4j.create(DataType.DOUBLE, 6, 3));
+    assertThatThrownBy(() -> HostGemm.transposedProductRows(a, b, doubles, 0, 6))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("host matrices of one type");
+  }
+
   @Test
   void takesTheParametersAndGradientsAnMlpMultipliesAsTheyAre() {
     // Were they ever refused, the model would quietly fall back to ND4J's slower gemm.
@@ -116,6 +163,6 @@ class HostGemmTest {
   }
 
   private static boolean fits(INDArray a, INDArray b, INDArray c, boolean transposeA, boolean transposeB) {
-    return HostGemm.fits(HostMatrix.of(a), HostMatrix.of(b), HostMatrix.of(c), transposeA, transposeB);
+    return HostGemm.takes(HostMatrix.of(a), HostMatrix.of(b), HostMatrix.of(c), transposeA, transposeB);
   }
 }

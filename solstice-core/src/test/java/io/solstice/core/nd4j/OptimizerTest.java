@@ -38,6 +38,71 @@ class OptimizerTest {
   }
 
   @Test
+  void onlyAdamWithNothingBetweenGradientAndUpdateMakesTilesInsideTheUpdate() {
+    assertThat(Optimizer.builder(new Adam(1e-3)).build(twoParameters()).updatesTiles()).isTrue();
+    assertThat(Optimizer.builder(new Adam(1e-3)).clipping(GradientClipping.none()).build(twoParameters())
+        .updatesTiles()).isTrue();
+    assertThat(Optimizer.builder(new Adam(1e-3)).clipping(GradientClipping.byNorm(1.0)).build(twoParameters())
+        .updatesTiles()).as("clipping needs the whole gradient").isFalse();
+    assertThat(Optimizer.builder(new Adam(1e-3)).weightDecay(1e-2).build(twoParameters()).updatesTiles())
+        .as("weight decay").isFalse();
+    assertThat(Optimizer.builder(new Sgd(0.1)).build(twoParameters()).updatesTiles()).as("ND4J's updater")
+        .isFalse();
+  }
+
+  /**
+   * Where the tiles cannot be made inside the update, {@code step(tiles)} makes them all first:
+   * the same parameters as writing the gradient and stepping, for every kind of optimizer.
+   */
+  @Test
+  void aStepWithTilesIsTheStepOfTheWholeGradientForEveryOptimizer() {
+    for (Optimizer.Builder builder : new Optimizer.Builder[] {Optimizer.builder(new Adam(0.05)),
+        Optimizer.builder(new Adam(0.05)).clipping(GradientClipping.byNorm(0.5)),
+        Optimizer.builder(new Adam(0.05)).weightDecay(0.1), Optimizer.builder(new Nesterovs(0.05, 0.9))}) {
+      Parameters whole = twoParameters();
+      Parameters tiled = twoParameters();
+      Optimizer wholeOptimizer = builder.build(whole);
+      Optimizer tiledOptimizer = builder.build(tiled);
+      for (int step = 0; step < 3; step++) {
+        writeGradient(whole);
+        wholeOptimizer.step();
+        // The weight's gradient (values 0 to 5) in tiles of two values; the bias's written before.
+        INDArray gradient = tiled.values().dup().addi(0.1);
+        tiled.gradients().assign(Double.NaN);
+        tiled.gradients().get(org.nd4j.linalg.indexing.NDArrayIndex.interval(6, 8))
+            .assign(gradient.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(6, 8)));
+        tiledOptimizer.step(new GradientTiles() {
+          @Override
+          public int count() {
+            return 3;
+          }
+
+          @Override
+          public int start(int tile) {
+            return 2 * tile;
+          }
+
+          @Override
+          public int end(int tile) {
+            return 2 * tile + 2;
+          }
+
+          @Override
+          public void make(int tile) {
+            for (int i = start(tile); i < end(tile); i++) {
+              tiled.gradients().putScalar(i, gradient.getDouble(i));
+            }
+          }
+        });
+
+        assertThat(tiled.values().data().asDouble()).as("%s, step %d", wholeOptimizer, step)
+            .isEqualTo(whole.values().data().asDouble());
+      }
+      assertThat(tiledOptimizer.iteration()).isEqualTo(3);
+    }
+  }
+
+  @Test
   void sgdMovesEachParameterAgainstItsGradientScaledByTheRate() {
     Parameters params = twoParameters();
     INDArray before = params.values().dup();
