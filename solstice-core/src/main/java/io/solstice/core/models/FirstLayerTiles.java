@@ -12,7 +12,7 @@ import io.solstice.core.nd4j.Optimizer;
  * two tiles at once and update each while it is in their core's cache.
  *
  * <p>It pays where the batch is small: at batch 32 the 784 x 300 gradient of a 784-300-100-10 MLP
- * and its update, in tiles of 27 rows, took 0.64-0.72 of the time of one two-thread product and
+ * and its update, in tiles of 27 rows, took 0.63-0.72 of the time of one two-thread product and
  * then the update; at batch 128 the 784 x 256 gradient, in tiles of 8 rows, took 1.00-1.12 of it
  * (4 rows: 1.56-2.02), so it is made whole there (docs/BENCHMARKS.md).
  */

@@ -9,7 +9,7 @@ package io.solstice.core.nd4j;
  * <p>Why: at batch 32, the first layer's weight gradient of a 784-300-100-10 MLP, made by one
  * two-thread OpenBLAS product and then updated by Adam on two threads, took 255-433 us on the
  * 2-core benchmark machine; made in tiles of 27 rows, each tile a one-thread product followed at
- * once by its update, the two threads took 0.64-0.72 of that time, and a whole training step
+ * once by its update, the two threads took 0.63-0.72 of that time, and a whole training step
  * 0.92-0.97 (docs/BENCHMARKS.md).
  *
  * <p>Tiles are numbered from 0 and lie one after the other: tile {@code t + 1} starts where tile
