@@ -42,6 +42,8 @@ final class MlpNetwork {
   private final HostMatrix[] biases;
   private final HostMatrix[] weightGradients;
   private final HostMatrix[] biasGradients;
+  /** Where the first layer's weight gradient starts in the flat gradient, for its tiles. */
+  private final long firstWeightGradientOffset;
   private final Optimizer optimizer;
   private final long seed;
   private long rngCounter;
@@ -74,6 +76,7 @@ final class MlpNetwork {
       weightGradients[l] = HostMatrix.of(parameters.gradient(weightName(l)));
       biasGradients[l] = HostMatrix.of(parameters.gradient(biasName(l)));
     }
+    this.firstWeightGradientOffset = parameters.offset(weightName(0));
     this.optimizer = optimizer;
     this.seed = seed;
     this.rngCounter = rngCounter;
@@ -184,8 +187,8 @@ final class MlpNetwork {
   void backwardAndStep(MlpBuffers buffers) {
     HostMatrix features = buffers.source;
     HostMatrix firstDelta = layers() > 1 ? buffers.deltas[0] : outputMatrix(buffers);
-    FirstLayerTiles tiles = FirstLayerTiles.of(features, firstDelta, weightGradients[0],
-        parameters.offset(weightName(0)), optimizer);
+    FirstLayerTiles tiles = FirstLayerTiles.of(features, firstDelta, weightGradients[0], firstWeightGradientOffset,
+        optimizer);
     backward(buffers, tiles == null);
     if (tiles == null) {
       step();
