@@ -25,6 +25,12 @@ final class FirstLayerTiles implements GradientTiles {
   static final long ONE_THREAD_PRODUCT = 262_144;
   /** Fewer rows per tile than this, and the calls cost more than the caches save (see above). */
   static final int MIN_ROWS = 16;
+  /**
+   * A smaller gradient is made whole: it stays in the cores' caches between its product and its
+   * update anyway (256 KB of float32), and Adam shares no update this small with a helper thread,
+   * so its tiles would all be made on one thread instead of OpenBLAS's two.
+   */
+  static final int MIN_VALUES = 65_536;
 
   private final HostMatrix features;
   private final HostMatrix delta;
@@ -44,8 +50,8 @@ final class FirstLayerTiles implements GradientTiles {
 
   /**
    * The tiles of this gradient, or null where they do not pay or cannot be made: tiles of fewer
-   * than {@link #MIN_ROWS} rows, a gradient that fits in one tile (a small model's, whose update
-   * finds everything in the caches anyway), an optimizer that needs the whole gradient first
+   * than {@link #MIN_ROWS} rows, a gradient of fewer than {@link #MIN_VALUES} values or that fits
+   * in one tile, an optimizer that needs the whole gradient first
    * ({@link Optimizer#updatesTiles()}), or matrices OpenBLAS cannot take.
    *
    * @param features the batch's features [batch, inputs]
@@ -57,7 +63,8 @@ final class FirstLayerTiles implements GradientTiles {
       Optimizer optimizer) {
     // Arithmetic first: a thousand small models asking on every step pay only for this.
     int rows = rowsPerTile(gradient.columns(), features.rows());
-    if (rows < MIN_ROWS || rows >= gradient.rows() || !optimizer.updatesTiles()
+    if (rows < MIN_ROWS || rows >= gradient.rows() || (long) gradient.rows() * gradient.columns() < MIN_VALUES
+        || !optimizer.updatesTiles()
         || !HostGemm.takes(features, delta, gradient, true, false)) {
       return null;
     }

@@ -17,13 +17,14 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 class FirstLayerTilesTest {
 
-  private static final int INPUTS = 200;
+  private static final int INPUTS = 784;
   private static final int HIDDEN = 100;
   private static final int BATCH = 32;
 
   @Test
   void theShapesBelowUseTilesAndBatch128Of784x256DoesNot() {
     assertThat(FirstLayerTiles.rowsPerTile(HIDDEN, BATCH)).isEqualTo(81).isGreaterThanOrEqualTo(FirstLayerTiles.MIN_ROWS);
+    assertThat(INPUTS * HIDDEN).isGreaterThanOrEqualTo(FirstLayerTiles.MIN_VALUES);
     assertThat(FirstLayerTiles.rowsPerTile(300, 32)).as("784-300-100-10 at batch 32").isEqualTo(27);
     assertThat(FirstLayerTiles.rowsPerTile(256, 128)).as("784-256-10 at batch 128").isLessThan(FirstLayerTiles.MIN_ROWS);
   }
