@@ -69,7 +69,7 @@ public final class HostGemm {
     int n = c.columns();
     int k = transposeA ? a.rows() : a.columns();
     if (m > 1 && n > 1) {
-      multiply(a, transposeA, a.columns(), b, transposeB, b.columns(), c, m, n, k, alpha, beta);
+      multiply(a, 0, transposeA, a.columns(), b, transposeB, b.columns(), c, 0, m, n, k, alpha, beta);
       return;
     }
     // A product shaped like a vector is made as ND4J makes it: as its transpose, op(b)^T op(a)^T
@@ -89,7 +89,7 @@ public final class HostGemm {
       transposeSecond = false;
       secondStride = 1;
     }
-    multiply(b, transposeFirst, firstStride, a, transposeSecond, secondStride, c, n, m, k, alpha, beta);
+    multiply(b, 0, transposeFirst, firstStride, a, transposeSecond, secondStride, c, 0, n, m, k, alpha, beta);
   }
 
   /**
@@ -111,33 +111,34 @@ public final class HostGemm {
       throw new IllegalArgumentException("rows " + from + " to " + to + " are not within the product's " + c.rows());
     }
     int n = c.columns();
-    int k = a.rows();
-    long firstValue = (long) from * n;
-    if (c.type() == DataType.FLOAT) {
-      openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor, openblas_nolapack.CblasTrans,
-          openblas_nolapack.CblasNoTrans, to - from, n, k, 1f, new FloatPointer(a.floats()).position(
-              a.floats().position() + from), a.columns(), b.floats(), n, 0f,
-          new FloatPointer(c.floats()).position(c.floats().position() + firstValue), n);
-    } else {
-      openblas_nolapack.cblas_dgemm(openblas_nolapack.CblasRowMajor, openblas_nolapack.CblasTrans,
-          openblas_nolapack.CblasNoTrans, to - from, n, k, 1.0, new DoublePointer(a.doubles()).position(
-              a.doubles().position() + from), a.columns(), b.doubles(), n, 0.0,
-          new DoublePointer(c.doubles()).position(c.doubles().position() + firstValue), n);
-    }
+    // Column `from` of a is row `from` of a^T; row `from` of c starts `from` rows in.
+    multiply(a, from, true, a.columns(), b, false, n, c, (long) from * n, to - from, n, a.rows(), 1.0, 0.0);
   }
 
-  /** One row-major cblas call: {@code c [m, n] = alpha op(a) op(b) + beta c}, with the given strides. */
-  private static void multiply(HostMatrix a, boolean transposeA, int strideA, HostMatrix b, boolean transposeB,
-      int strideB, HostMatrix c, int m, int n, int k, double alpha, double beta) {
+  /**
+   * One row-major cblas call: {@code c [m, n] = alpha op(a) op(b) + beta c}, with the given
+   * strides, a and c read and written from their values {@code aFrom} and {@code cFrom} on.
+   */
+  private static void multiply(HostMatrix a, long aFrom, boolean transposeA, int strideA, HostMatrix b,
+      boolean transposeB, int strideB, HostMatrix c, long cFrom, int m, int n, int k, double alpha, double beta) {
     int opA = transposeA ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans;
     int opB = transposeB ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans;
     if (c.type() == DataType.FLOAT) {
       openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor, opA, opB, m, n, k, (float) alpha,
-          a.floats(), strideA, b.floats(), strideB, (float) beta, c.floats(), n);
+          from(a.floats(), aFrom), strideA, b.floats(), strideB, (float) beta, from(c.floats(), cFrom), n);
     } else {
       openblas_nolapack.cblas_dgemm(openblas_nolapack.CblasRowMajor, opA, opB, m, n, k, alpha,
-          a.doubles(), strideA, b.doubles(), strideB, beta, c.doubles(), n);
+          from(a.doubles(), aFrom), strideA, b.doubles(), strideB, beta, from(c.doubles(), cFrom), n);
     }
+  }
+
+  /** The pointer moved on by {@code values}: itself when 0, so a whole product allocates nothing. */
+  private static FloatPointer from(FloatPointer pointer, long values) {
+    return values == 0 ? pointer : new FloatPointer(pointer).position(pointer.position() + values);
+  }
+
+  private static DoublePointer from(DoublePointer pointer, long values) {
+    return values == 0 ? pointer : new DoublePointer(pointer).position(pointer.position() + values);
   }
 
   /**
