@@ -426,7 +426,6 @@ final class HostAdam {
    */
   private static final class Pass {
     private final Units units;
-    private final int count;
     private final RangeUpdate update;
     /** The units not taken yet, from {@code first(range)} to before {@code end(range)}. */
     private final AtomicLong range;
@@ -436,9 +435,8 @@ final class HostAdam {
 
     Pass(Units units, RangeUpdate update) {
       this.units = units;
-      this.count = units.count;
       this.update = update;
-      this.range = new AtomicLong(count);
+      this.range = new AtomicLong(units.count);
     }
 
     /** Runs units until none is left: from the front, or from the end. */
@@ -473,8 +471,8 @@ final class HostAdam {
 
     void awaitDone() {
       // At most the units helpers are running: spin briefly, then give up the core, in case
-      // a helper that holds a chunk needs it.
-      for (int spins = 0; done.get() < count; spins++) {
+      // a helper that holds a unit needs it.
+      for (int spins = 0; done.get() < units.count; spins++) {
         if (spins < 1_000) {
           Thread.onSpinWait();
         } else {
