@@ -43,11 +43,11 @@ final class RunThreads {
   RunThreads(ThreadFactory stepThreadFactory) {
     if (stepThreadFactory != null) {
       ExecutorService own = Executors.newSingleThreadExecutor(stepThreadFactory);
-      this.step = ThreadLanes.uninterruptible(own);
+      this.step = LaneScheduler.over(own);
       this.stepRelease = own::shutdown;
     } else {
       ThreadCache.Lane lane = ThreadCache.shared().borrow("solstice-step-" + runId);
-      this.step = ThreadLanes.uninterruptible(lane);
+      this.step = LaneScheduler.over(lane);
       this.stepRelease = lane::close;
     }
     this.readerLease = null;
@@ -79,7 +79,7 @@ final class RunThreads {
     return sources.computeIfAbsent(mode, m -> {
       ThreadCache.Lane lane = ThreadCache.shared().borrow("solstice-source-" + m.label() + "-" + runId);
       readers.add(lane);
-      return ThreadLanes.uninterruptible(lane);
+      return LaneScheduler.over(lane);
     });
   }
 

@@ -1,14 +1,11 @@
 package io.solstice.reactive.internal;
 
-import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import reactor.core.scheduler.Scheduler;
-import reactor.core.scheduler.Schedulers;
 
 /**
  * A fixed number of single-thread lanes that runs lease: a run keeps its lane from start to end,
@@ -38,7 +35,7 @@ public final class ThreadLanes {
     runs = new int[count];
     for (int i = 0; i < count; i++) {
       executors[i] = Executors.newSingleThreadExecutor(named(name + "-" + i));
-      schedulers[i] = uninterruptible(executors[i]);
+      schedulers[i] = LaneScheduler.over(executors[i]);
     }
   }
 
@@ -97,26 +94,6 @@ public final class ThreadLanes {
         ThreadLanes.this.giveBack(lane);
       }
     }
-  }
-
-  // Schedulers.fromExecutorService interrupts a running task when its worker is disposed,
-  // which would interrupt a step (or a file read: an interrupted FileChannel closes itself)
-  // when a run is cancelled. A plain Executor gives a scheduler whose cancelled tasks are
-  // skipped, never interrupted; a single-thread executor keeps its tasks in order.
-  //
-  // Once the executor is shut down (a run's thread after the run ended, a pool closed), an
-  // operator may still hand over a late task (a replenishing request, a drain that finds nothing
-  // to do). It runs on the calling thread instead of failing: by then every batch scope of the
-  // run is closed, so such a task can only close a late batch, never run a step or a hook.
-  static Scheduler uninterruptible(Executor executor) {
-    Executor plain = task -> {
-      try {
-        executor.execute(task);
-      } catch (RejectedExecutionException runEnded) {
-        task.run();
-      }
-    };
-    return Schedulers.fromExecutor(plain);
   }
 
   private static ThreadFactory named(String name) {
