@@ -103,7 +103,7 @@ class PooledRunsTest {
       long[] after = snapshot(steps);
       started.forEach(Disposable::dispose);
       // A cancelled run ends on its lane, after this thread returns: the pool is closed once they
-      // all have (closed before, a run still ending had its last task refused, and Reactor logged it).
+      // all have, as RunThreadPool asks.
       await("every run ended").atMost(Duration.ofSeconds(60)).until(() -> pool.activeRuns() == 0);
 
       long min = Long.MAX_VALUE;
